@@ -1,0 +1,53 @@
+"""Exceptions raised by geo4mi.
+
+Every error a user can cause derives from :class:`Geo4miError`; each subclass also
+derives from the builtin that fits, so ``except ValueError`` keeps working. Messages
+quote the bad value, name the file, row and column where there is one, and say what
+to do. The CLI prints ``str(error)`` as one line and exits with status 2.
+"""
+
+from __future__ import annotations
+
+
+class Geo4miError(Exception):
+    """Base class for every error geo4mi raises on bad input or configuration."""
+
+
+class StudyError(Geo4miError, ValueError):
+    """The study file is missing a key, has an unknown key or a bad value."""
+
+
+class InputFileError(Geo4miError, OSError):
+    """An input file is missing, unreadable, empty or truncated."""
+
+
+class BoundaryError(Geo4miError, ValueError):
+    """Boundaries lack the id/name field, have duplicates or invalid geometry."""
+
+
+class CRSError(Geo4miError, ValueError):
+    """A layer has no CRS, or one that cannot be used for the step."""
+
+
+class AreaNameError(Geo4miError, LookupError):
+    """A borough name cannot be matched, or matches more than one borough."""
+
+
+class FormError(Geo4miError, ValueError):
+    """The XLSForm is malformed (missing sheet, column, list or label)."""
+
+
+class SurveyDataError(Geo4miError, ValueError):
+    """The survey export does not fit the form (missing column, unknown choice...)."""
+
+
+class CatalogueError(Geo4miError, ValueError):
+    """The indicator catalogue is malformed or refers to unknown questions."""
+
+
+class ExpressionError(Geo4miError, ValueError):
+    """A universe or indicator expression cannot be parsed or evaluated."""
+
+
+class OutputError(Geo4miError, OSError):
+    """An output cannot be written (exists without --overwrite, bad folder...)."""

@@ -1,0 +1,53 @@
+"""Labels that outputs need, in every language, without any respondent-level data.
+
+:class:`Labels` is built from the indicator catalogue and the XLSForm
+(:func:`geo4mi.indicators.catalogue.build_labels`) and is, with the *estimates* table and
+the *areas* GeoDataFrame, all that maps, figures and table writers read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+LangText = dict[str, str]  # {"es": "...", "en": "..."}
+
+
+@dataclass(frozen=True)
+class IndicatorInfo:
+    """What an output needs to know about one indicator."""
+
+    id: str
+    theme: str
+    label: LangText
+    direction: str  # "higher_worse", "higher_better" or "neutral"
+    universe: LangText = field(default_factory=dict)  # who was asked, in words
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Bilingual labels for themes, indicators, grouping variables and their values.
+
+    Dict insertion order is display order.
+    """
+
+    themes: dict[str, LangText]
+    indicators: dict[str, IndicatorInfo]
+    group_vars: dict[str, LangText]
+    group_values: dict[str, dict[str, LangText]]
+    survey_title: LangText = field(default_factory=dict)
+
+    def text(self, texts: LangText, lang: str) -> str:
+        """Pick ``lang`` from a {lang: text} dict, falling back to any language."""
+        return texts.get(lang) or next(iter(texts.values()), "")
+
+    def indicator_label(self, indicator: str, lang: str) -> str:
+        return self.text(self.indicators[indicator].label, lang)
+
+    def theme_label(self, theme: str, lang: str) -> str:
+        return self.text(self.themes[theme], lang)
+
+    def group_var_label(self, group_var: str, lang: str) -> str:
+        return self.text(self.group_vars[group_var], lang)
+
+    def group_value_label(self, group_var: str, value: str, lang: str) -> str:
+        return self.text(self.group_values[group_var][value], lang)
