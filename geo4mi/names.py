@@ -1,0 +1,202 @@
+"""Borough-name matching: typed names, accents, prefixes, abbreviations, typos.
+
+Survey exports carry borough names as people type them ("Itzapalapa", "Alvaro Obregon",
+"Del. Cuauhtémoc", "GAM"). :class:`AreaNameMatcher` maps them to the ``area_id`` of the
+boundaries in three steps, and says which step matched:
+
+1. ``exact`` — the normalised name (no accents, case, punctuation or administrative
+   prefix such as "Alcaldía", "Delegación", "Del.") equals a normalised official name, or
+   the value is the area id itself ("09015", "015", "15");
+2. ``alias`` — a known variant: official abbreviations (GAM), short forms used in practice
+   ("Magdalena Contreras", "Cuajimalpa") and spellings seen in real data ("Itzapalapa");
+3. ``fuzzy`` — the closest name by :class:`difflib.SequenceMatcher` ratio, accepted only when
+   it is at least ``cutoff`` and clearly ahead of the runner-up; each fuzzy match is reported
+   in ``note``. Ties or near-ties are refused as ``ambiguous``.
+
+Examples
+--------
+>>> import geopandas as gpd
+>>> from shapely.geometry import box
+>>> areas = gpd.GeoDataFrame({"area_id": ["09007", "09015"],
+...                           "area_name": ["Iztapalapa", "Cuauhtémoc"]},
+...                          geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)])
+>>> m = AreaNameMatcher(areas)
+>>> m.match("Alcaldía CUAUHTEMOC")
+NameMatch(area_id='09015', method='exact', note='')
+>>> m.match("Itzapalapa").method
+'alias'
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from geo4mi.errors import AreaNameError
+
+log = logging.getLogger(__name__)
+
+_PREFIXES = re.compile(
+    r"^(?:alcaldia|delegacion|del|demarcacion territorial|demarcacion|municipio|mpio|dt)\s+")
+
+#: Variants seen in practice, keyed by the normalised official name they stand for.
+CDMX_ALIASES: dict[str, tuple[str, ...]] = {
+    "gustavo a madero": ("gam", "gustavo madero", "g a madero"),
+    "la magdalena contreras": ("magdalena contreras", "contreras", "mag contreras"),
+    "cuajimalpa de morelos": ("cuajimalpa",),
+    "iztapalapa": ("itzapalapa", "iztapalapa de cuitlahuac"),
+    "alvaro obregon": ("a obregon",),
+    "benito juarez": ("b juarez",),
+    "venustiano carranza": ("v carranza",),
+    "miguel hidalgo": ("m hidalgo",),
+    "cuauhtemoc": ("cuautemoc", "cuahutemoc"),
+    "tlahuac": ("tlahuac cdmx",),
+}
+
+
+def normalize_name(name: object) -> str:
+    """Lower-case, strip accents, punctuation, underscores and administrative prefixes.
+
+    Examples
+    --------
+    >>> normalize_name("  Del. Álvaro  Obregón ")
+    'alvaro obregon'
+    >>> normalize_name("gustavo_a_madero")
+    'gustavo a madero'
+    >>> normalize_name("Alcaldía Gustavo A. Madero")
+    'gustavo a madero'
+    """
+    text = unicodedata.normalize("NFKD", str(name))
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = re.sub(r"[\W_]+", " ", text).strip()
+    previous = None
+    while previous != text:
+        previous, text = text, _PREFIXES.sub("", text)
+    return text
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    """The result of matching one name."""
+
+    area_id: str | None
+    method: str  # exact | alias | fuzzy | unmatched | ambiguous | missing
+    note: str = ""
+
+
+class AreaNameMatcher:
+    """Match typed borough names to ``area_id`` values of an *areas* GeoDataFrame.
+
+    Parameters
+    ----------
+    areas : GeoDataFrame or DataFrame
+        Must have ``area_id`` and ``area_name``.
+    aliases : mapping, optional
+        ``{normalised official name: (variant, ...)}``; defaults to :data:`CDMX_ALIASES`.
+        Aliases whose official name is not among ``areas`` are ignored.
+    cutoff : float, default 0.8
+        Minimum similarity (0..1) for a fuzzy match.
+    margin : float, default 0.08
+        How far the best fuzzy candidate must be ahead of the runner-up.
+    """
+
+    def __init__(self, areas: pd.DataFrame, *, aliases: Mapping[str, tuple[str, ...]] | None = None,
+                 cutoff: float = 0.8, margin: float = 0.08) -> None:
+        self.cutoff = cutoff
+        self.margin = margin
+        self._names = dict(zip(areas["area_id"].astype(str), areas["area_name"].astype(str)))
+        self._lookup: dict[str, tuple[str, str]] = {}
+        for area_id, name in self._names.items():
+            self._lookup[normalize_name(name)] = (area_id, "exact")
+            self._lookup[normalize_name(area_id)] = (area_id, "exact")
+            digits = area_id.lstrip("0")
+            if area_id.isdigit() and len(area_id) == 5:  # INEGI CVEGEO: state + municipality
+                self._lookup.setdefault(area_id[2:], (area_id, "exact"))
+                self._lookup.setdefault(area_id[2:].lstrip("0"), (area_id, "exact"))
+            elif digits:
+                self._lookup.setdefault(digits, (area_id, "exact"))
+        by_norm = {normalize_name(n): i for i, n in self._names.items()}
+        for official, variants in (CDMX_ALIASES if aliases is None else aliases).items():
+            if official in by_norm:
+                for variant in variants:
+                    self._lookup.setdefault(normalize_name(variant), (by_norm[official], "alias"))
+        self._candidates = sorted(self._lookup)
+
+    def match(self, name: object) -> NameMatch:
+        """Match one name; raise :class:`AreaNameError` when it cannot be matched safely.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> m = AreaNameMatcher(pd.DataFrame({"area_id": ["1", "2"],
+        ...                                   "area_name": ["Coyoacán", "Cuauhtémoc"]}))
+        >>> m.match("Coyoacan").area_id
+        '1'
+        >>> m.match("Narnia")
+        Traceback (most recent call last):
+        ...
+        geo4mi.errors.AreaNameError: borough name 'Narnia' matches no area; ...
+        """
+        result = self.lookup(name)
+        if result.area_id is None:
+            raise AreaNameError(result.note)
+        return result
+
+    def lookup(self, name: object) -> NameMatch:
+        """Match one name without raising; unmatched results carry the reason in ``note``."""
+        if name is None or (not isinstance(name, str) and pd.isna(name)) or not str(name).strip():
+            return NameMatch(None, "missing", "no borough name given")
+        key = normalize_name(name)
+        if key in self._lookup:
+            area_id, method = self._lookup[key]
+            note = "" if method == "exact" else (
+                f"{name!r} read as {self._names[area_id]!r} (known variant)")
+            return NameMatch(area_id, method, note)
+        scored = sorted(((difflib.SequenceMatcher(None, key, c).ratio(), c)
+                         for c in self._candidates), reverse=True)
+        best_score, best = scored[0]
+        best_id = self._lookup[best][0]
+        runner = next(((s, c) for s, c in scored[1:] if self._lookup[c][0] != best_id), (0.0, ""))
+        suggestions = ", ".join(repr(self._names[self._lookup[c][0]])
+                                for _, c in scored[:3])
+        if best_score >= self.cutoff and best_score - runner[0] >= self.margin:
+            note = (f"{name!r} fuzzy-matched to {self._names[best_id]!r} "
+                    f"(similarity {best_score:.2f}); check it")
+            log.info(note)
+            return NameMatch(best_id, "fuzzy", note)
+        if best_score >= self.cutoff:
+            return NameMatch(None, "ambiguous",
+                             f"borough name {name!r} is ambiguous between "
+                             f"{self._names[best_id]!r} and "
+                             f"{self._names[self._lookup[runner[1]][0]]!r}; "
+                             "correct it in the export")
+        return NameMatch(None, "unmatched",
+                         f"borough name {name!r} matches no area; closest: {suggestions}; "
+                         "correct it in the export or add an alias")
+
+    def match_many(self, values: pd.Series) -> pd.DataFrame:
+        """Match a column of names; returns ``area_id, method, note`` aligned to ``values``.
+
+        Each distinct value is matched once.
+
+        Examples
+        --------
+        >>> m = AreaNameMatcher(pd.DataFrame({"area_id": ["09005"],
+        ...                                   "area_name": ["Gustavo A. Madero"]}))
+        >>> m.match_many(pd.Series(["GAM", "Gustavo A Madero", None]))["method"].tolist()
+        ['alias', 'exact', 'missing']
+        """
+        keys = values.astype(object).where(values.notna(), None)
+        cache = {v: self.lookup(v) for v in pd.unique(keys)}
+        rows = [cache[v] for v in keys]
+        return pd.DataFrame({
+            "area_id": pd.array([r.area_id for r in rows], dtype="string"),
+            "method": [r.method for r in rows],
+            "note": [r.note for r in rows],
+        }, index=values.index)
