@@ -1,0 +1,253 @@
+"""The study file: one TOML file that says where everything is and how to analyse it.
+
+Paths inside a study file are relative to the study file. Unknown sections and keys are
+errors that list the allowed ones, so a typo never passes silently. The bundled Mexico City
+study is ``data/mexico_city.toml`` and is the default everywhere.
+
+Examples
+--------
+>>> study = load_study(bundled_study_path())
+>>> study.language, study.min_n, study.synthetic
+('es', 10, True)
+>>> study.indicators.groups
+('nationality_group', 'gender', 'age_group', 'time_in_city')
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from geo4mi.errors import InputFileError, StudyError
+from geo4mi.i18n import LANGUAGES
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+REPO = Path(__file__).resolve().parent.parent
+PLACEMENT_POLICIES = ("prefer_declared", "prefer_gps", "flag")
+
+
+def bundled_study_path() -> Path:
+    """Path of the bundled Mexico City study (``data/mexico_city.toml``)."""
+    return REPO / "data" / "mexico_city.toml"
+
+
+@dataclass(frozen=True)
+class BoundariesConfig:
+    path: Path
+    layer: str | None = None
+    id_field: str = "CVEGEO"
+    name_field: str = "NOMGEO"
+
+
+@dataclass(frozen=True)
+class SurveyConfig:
+    export: Path
+    form: Path
+    borough_question: str = "borough"
+    gps_question: str | None = "gps"
+    placement: str = "prefer_declared"
+    encoding: str = "auto"
+    sheet: str | None = None
+
+
+@dataclass(frozen=True)
+class IndicatorsConfig:
+    catalogue: Path
+    groups: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SitesConfig:
+    path: Path
+    catchment_m: float = 1000.0
+
+
+@dataclass(frozen=True)
+class PlanConfig:
+    population: Path | None = None
+    population_id_field: str = "cvegeo"
+    population_field: str = "pob_total_2020"
+    raster: Path | None = None
+    min_per_area: int = 10
+
+
+@dataclass(frozen=True)
+class Study:
+    """A loaded, validated study file. All paths are absolute."""
+
+    path: Path
+    boundaries: BoundariesConfig
+    survey: SurveyConfig
+    indicators: IndicatorsConfig
+    title: dict[str, str] = field(default_factory=dict)
+    language: str = "es"
+    synthetic: bool = False
+    min_n: int = 10
+    source: dict[str, str] = field(default_factory=dict)
+    sites: SitesConfig | None = None
+    plan: PlanConfig | None = None
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent
+
+    def title_in(self, lang: str) -> str:
+        """The study title in ``lang`` (falls back to any language given)."""
+        return self.title.get(lang) or next(iter(self.title.values()), self.path.stem)
+
+    def source_in(self, lang: str) -> str:
+        """The survey source line in ``lang``."""
+        return self.source.get(lang) or next(iter(self.source.values()), "")
+
+
+# section -> {key: (type description, required)}
+_SCHEMA: dict[str, dict[str, tuple[str, bool]]] = {
+    "study": {"title": ("text", False), "language": ("text", False),
+              "synthetic": ("bool", False), "min_n": ("int", False), "source": ("text", False)},
+    "boundaries": {"path": ("path", True), "layer": ("str", False), "id_field": ("str", False),
+                   "name_field": ("str", False)},
+    "survey": {"export": ("path", True), "form": ("path", True),
+               "borough_question": ("str", False), "gps_question": ("str", False),
+               "placement": ("str", False), "encoding": ("str", False), "sheet": ("str", False)},
+    "indicators": {"catalogue": ("path", True), "groups": ("strlist", False)},
+    "sites": {"path": ("path", True), "catchment_m": ("number", False)},
+    "plan": {"population": ("path", False), "population_id_field": ("str", False),
+             "population_field": ("str", False), "raster": ("path", False),
+             "min_per_area": ("int", False)},
+}
+_REQUIRED_SECTIONS = ("boundaries", "survey", "indicators")
+
+
+def load_study(path: str | os.PathLike[str]) -> Study:
+    """Read and validate a study file.
+
+    Parameters
+    ----------
+    path : path-like
+        The TOML study file.
+
+    Raises
+    ------
+    InputFileError
+        The file does not exist or is not valid TOML.
+    StudyError
+        A section or key is unknown or missing, or a value has the wrong type; the message
+        names the key and lists the allowed ones.
+    """
+    path = Path(path).resolve()
+    if not path.is_file():
+        raise InputFileError(f"{path}: study file not found; give the path of a .toml study "
+                             "file (the bundled one is data/mexico_city.toml)")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputFileError(f"{path}: not valid TOML ({exc}); fix the syntax") from exc
+    except UnicodeDecodeError as exc:
+        raise InputFileError(f"{path}: not UTF-8 text; save the study file as UTF-8") from exc
+    unknown = sorted(set(raw) - set(_SCHEMA))
+    if unknown:
+        raise StudyError(f"{path}: unknown section [{unknown[0]}]; allowed sections: "
+                         f"{', '.join('[' + s + ']' for s in _SCHEMA)}")
+    for name in _REQUIRED_SECTIONS:
+        if name not in raw:
+            raise StudyError(f"{path}: missing section [{name}]; see the README's study file "
+                             "example")
+    sec = {name: _check_section(path, name, raw.get(name, {})) for name in _SCHEMA}
+    folder = path.parent
+
+    def rel(value: str | None) -> Path | None:
+        return None if value in (None, "") else (folder / value).resolve()
+
+    s = sec["study"]
+    language = s.get("language", "es")
+    if language not in LANGUAGES:
+        raise StudyError(f"{path}: [study] language = {language!r} is not supported; "
+                         f"use one of {', '.join(LANGUAGES)}")
+    min_n = s.get("min_n", 10)
+    if min_n < 1:
+        raise StudyError(f"{path}: [study] min_n = {min_n!r} must be at least 1")
+    b, sv, ind = sec["boundaries"], sec["survey"], sec["indicators"]
+    placement = sv.get("placement", "prefer_declared")
+    if placement not in PLACEMENT_POLICIES:
+        raise StudyError(f"{path}: [survey] placement = {placement!r} is unknown; use one of "
+                         f"{', '.join(PLACEMENT_POLICIES)}")
+    sites = None
+    if "sites" in raw:
+        st = sec["sites"]
+        sites = SitesConfig(path=rel(st["path"]), catchment_m=float(st.get("catchment_m", 1000)))
+        if sites.catchment_m <= 0:
+            raise StudyError(f"{path}: [sites] catchment_m must be positive")
+    plan = None
+    if "plan" in raw:
+        p = sec["plan"]
+        plan = PlanConfig(population=rel(p.get("population")),
+                          population_id_field=p.get("population_id_field", "cvegeo"),
+                          population_field=p.get("population_field", "pob_total_2020"),
+                          raster=rel(p.get("raster")),
+                          min_per_area=int(p.get("min_per_area", 10)))
+    return Study(
+        path=path,
+        title=_text(s.get("title", {})),
+        language=language,
+        synthetic=bool(s.get("synthetic", False)),
+        min_n=int(min_n),
+        source=_text(s.get("source", {})),
+        boundaries=BoundariesConfig(path=rel(b["path"]), layer=b.get("layer") or None,
+                                    id_field=b.get("id_field", "CVEGEO"),
+                                    name_field=b.get("name_field", "NOMGEO")),
+        survey=SurveyConfig(export=rel(sv["export"]), form=rel(sv["form"]),
+                            borough_question=sv.get("borough_question", "borough"),
+                            gps_question=sv.get("gps_question", "gps") or None,
+                            placement=placement, encoding=sv.get("encoding", "auto"),
+                            sheet=sv.get("sheet") or None),
+        indicators=IndicatorsConfig(catalogue=rel(ind["catalogue"]),
+                                    groups=tuple(ind.get("groups", ()))),
+        sites=sites,
+        plan=plan,
+    )
+
+
+def _text(value: str | Mapping[str, str]) -> dict[str, str]:
+    return {"es": value, "en": value} if isinstance(value, str) else dict(value)
+
+
+def _check_section(path: Path, name: str, section: Any) -> dict[str, Any]:
+    schema = _SCHEMA[name]
+    if not isinstance(section, dict):
+        raise StudyError(f"{path}: [{name}] must be a table of keys; see the README")
+    unknown = sorted(set(section) - set(schema))
+    if unknown:
+        raise StudyError(f"{path}: [{name}] unknown key {unknown[0]!r}; allowed keys: "
+                         f"{', '.join(schema)}")
+    for key, (kind, required) in schema.items():
+        if key not in section:
+            if required:
+                raise StudyError(f"{path}: [{name}] missing key {key!r}")
+            continue
+        value = section[key]
+        ok = {
+            "path": isinstance(value, str),
+            "str": isinstance(value, str),
+            "bool": isinstance(value, bool),
+            "int": isinstance(value, int) and not isinstance(value, bool),
+            "number": isinstance(value, (int, float)) and not isinstance(value, bool),
+            "strlist": isinstance(value, list) and all(isinstance(v, str) for v in value),
+            "text": isinstance(value, str) or (
+                isinstance(value, dict) and value and all(
+                    k in LANGUAGES and isinstance(v, str) for k, v in value.items())),
+        }[kind]
+        if not ok:
+            expected = {"path": "a path (text)", "str": "text", "bool": "true or false",
+                        "int": "a whole number", "number": "a number",
+                        "strlist": "a list of names", "text":
+                        'text, or a table such as { es = "...", en = "..." }'}[kind]
+            raise StudyError(f"{path}: [{name}] {key} = {value!r} must be {expected}")
+    return section
