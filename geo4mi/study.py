@@ -160,7 +160,7 @@ def load_study(path: str | os.PathLike[str]) -> Study:
         if name not in raw:
             raise StudyError(f"{path}: missing section [{name}]; see the README's study file "
                              "example")
-    sec = {name: _check_section(path, name, raw.get(name, {})) for name in _SCHEMA}
+    sec = {name: _check_section(path, name, raw[name]) if name in raw else {} for name in _SCHEMA}
     folder = path.parent
 
     def rel(value: str | None) -> Path | None:

@@ -1,0 +1,88 @@
+"""Loading and validating boundaries: the bundled INEGI set and user files."""
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import Polygon, box
+
+from geo4mi.boundaries import load_areas, metric_crs, to_crs_checked
+from geo4mi.errors import BoundaryError, CRSError, InputFileError
+
+
+def test_bundled_alcaldias():
+    areas = load_areas()
+    assert len(areas) == 16
+    assert areas["area_id"].tolist() == sorted(areas["area_id"])
+    assert areas.crs.to_epsg() == 6372
+    assert areas.is_valid.all()
+    assert abs(areas.area.sum() / 1e6 - 1486.2) < 1
+    assert "Álvaro Obregón" in set(areas["area_name"])
+    assert {"CVEGEO", "NOMGEO", "CVE_MUN"} <= set(areas.columns)
+
+
+@pytest.fixture
+def write_areas(tmp_path):
+    def write(ids, names, geoms=None, crs="EPSG:32614", name="areas.gpkg"):
+        geoms = geoms or [box(i, 0, i + 1, 1) for i in range(len(ids))]
+        path = tmp_path / name
+        gpd.GeoDataFrame({"code": ids, "label": names}, geometry=geoms, crs=crs).to_file(path)
+        return path
+    return write
+
+
+def test_user_file_with_own_fields(write_areas):
+    path = write_areas(["b", "a"], ["Beta", "Alfa"])
+    areas = load_areas(path, id_field="code", name_field="label")
+    assert areas["area_id"].tolist() == ["a", "b"]
+    assert areas["area_name"].tolist() == ["Alfa", "Beta"]
+
+
+def test_missing_file():
+    with pytest.raises(InputFileError, match=r"nowhere\.gpkg: boundaries file not found"):
+        load_areas("nowhere.gpkg")
+
+
+def test_missing_id_field_lists_fields(write_areas):
+    path = write_areas(["a"], ["Alfa"])
+    with pytest.raises(BoundaryError, match=r"id field 'CVEGEO' not found; available fields: "
+                                            r"code, label"):
+        load_areas(path)
+
+
+def test_duplicated_id(write_areas):
+    path = write_areas(["a", "a"], ["Alfa", "Beta"])
+    with pytest.raises(BoundaryError, match=r"duplicated id 'a' \(features 1, 2\)"):
+        load_areas(path, id_field="code", name_field="label")
+
+
+def test_duplicated_name(write_areas):
+    path = write_areas(["a", "b"], ["Alfa", "Alfa"])
+    with pytest.raises(BoundaryError, match=r"field 'label': duplicated name 'Alfa'"):
+        load_areas(path, id_field="code", name_field="label")
+
+
+def test_invalid_geometry_repaired_or_refused(write_areas):
+    bowtie = Polygon([(0, 0), (1, 1), (1, 0), (0, 1)])
+    path = write_areas(["a", "b"], ["Alfa", "Beta"], geoms=[bowtie, box(2, 0, 3, 1)])
+    with pytest.raises(BoundaryError, match=r"invalid geometry in areas 'a'"):
+        load_areas(path, id_field="code", name_field="label", repair=False)
+    repaired = load_areas(path, id_field="code", name_field="label")
+    assert repaired.is_valid.all()
+    assert repaired.geom_type.isin(["Polygon", "MultiPolygon"]).all()
+
+
+def test_point_layer_refused(write_areas, tmp_path):
+    path = tmp_path / "pts.gpkg"
+    gpd.GeoDataFrame({"code": ["a"], "label": ["A"]}, geometry=gpd.points_from_xy([0], [0]),
+                     crs="EPSG:4326").to_file(path)
+    with pytest.raises(BoundaryError, match=r"areas must be polygons"):
+        load_areas(path, id_field="code", name_field="label")
+
+
+def test_reprojection_and_missing_crs():
+    areas = load_areas()
+    web = to_crs_checked(areas, "EPSG:4326", step="web map")
+    assert web.crs.to_epsg() == 4326
+    assert to_crs_checked(areas, "EPSG:6372", step="noop") is areas
+    assert metric_crs(web).to_epsg() == 6372
+    with pytest.raises(CRSError, match=r"web map: the layer has no CRS"):
+        to_crs_checked(gpd.GeoDataFrame(geometry=[box(0, 0, 1, 1)]), "EPSG:4326", step="web map")

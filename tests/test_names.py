@@ -1,0 +1,75 @@
+"""Borough-name matching: every variant seen in real data maps to the right alcaldía."""
+
+import pandas as pd
+import pytest
+
+from geo4mi.boundaries import load_areas
+from geo4mi.errors import AreaNameError
+from geo4mi.names import AreaNameMatcher, normalize_name
+
+
+@pytest.fixture(scope="module")
+def matcher():
+    return AreaNameMatcher(load_areas())
+
+
+@pytest.mark.parametrize("typed, area_id, method", [
+    ("Cuauhtémoc", "09015", "exact"),
+    ("Cuauhtemoc", "09015", "exact"),
+    ("CUAUHTEMOC", "09015", "exact"),
+    ("Alcaldía Cuauhtémoc", "09015", "exact"),
+    ("Delegación Cuauhtémoc", "09015", "exact"),
+    ("Del. Cuauhtémoc", "09015", "exact"),
+    ("Alvaro Obregon", "09010", "exact"),
+    ("Álvaro Obregón", "09010", "exact"),
+    ("Gustavo A Madero", "09005", "exact"),
+    ("Gustavo A. Madero", "09005", "exact"),
+    ("gustavo_a_madero", "09005", "exact"),
+    ("GAM", "09005", "alias"),
+    ("Itzapalapa", "09007", "alias"),
+    ("Iztapalapa", "09007", "exact"),
+    ("Magdalena Contreras", "09008", "alias"),
+    ("La Magdalena Contreras", "09008", "exact"),
+    ("Cuajimalpa", "09004", "alias"),
+    ("Cuajimalpa de Morelos", "09004", "exact"),
+    ("09015", "09015", "exact"),
+    ("015", "09015", "exact"),
+    ("  benito   juárez ", "09014", "exact"),
+])
+def test_known_variants(matcher, typed, area_id, method):
+    result = matcher.match(typed)
+    assert (result.area_id, result.method) == (area_id, method)
+
+
+def test_fuzzy_match_is_reported(matcher):
+    result = matcher.match("Venustiano Caranza")
+    assert result.area_id == "09017"
+    assert result.method == "fuzzy"
+    assert "Venustiano Carranza" in result.note and "similarity" in result.note
+
+
+def test_unmatched_name_suggests_closest(matcher):
+    with pytest.raises(AreaNameError, match=r"'Ecatepec' matches no area; closest: "):
+        matcher.match("Ecatepec")
+
+
+def test_ambiguous_fuzzy_match_is_refused():
+    areas = pd.DataFrame({"area_id": ["a", "b"], "area_name": ["San Juan Norte", "San Juan Sur"]})
+    result = AreaNameMatcher(areas).lookup("San Juan")
+    assert result.area_id is None
+    assert result.method == "ambiguous"
+    assert "ambiguous between" in result.note
+
+
+def test_match_many_keeps_index_and_reports_each(matcher):
+    values = pd.Series(["GAM", None, "Xochimilco", "Atlantis"], index=[10, 11, 12, 13])
+    out = matcher.match_many(values)
+    assert out.index.tolist() == [10, 11, 12, 13]
+    assert out["area_id"].tolist()[0] == "09005"
+    assert out["method"].tolist() == ["alias", "missing", "exact", "unmatched"]
+    assert pd.isna(out.loc[13, "area_id"])
+    assert "matches no area" in out.loc[13, "note"]
+
+
+def test_normalize_strips_prefixes_repeatedly():
+    assert normalize_name("Alcaldía Del. Tlalpan") == "tlalpan"

@@ -1,0 +1,84 @@
+"""The study file: defaults, relative paths and clear errors for bad keys."""
+
+import pytest
+
+from geo4mi.errors import InputFileError, StudyError
+from geo4mi.study import bundled_study_path, load_study
+
+MINIMAL = """
+[boundaries]
+path = "b/areas.gpkg"
+[survey]
+export = "export.csv"
+form = "form.xlsx"
+[indicators]
+catalogue = "cat.toml"
+"""
+
+
+def write(tmp_path, text, name="study.toml"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_bundled_study_points_at_bundled_files():
+    study = load_study(bundled_study_path())
+    assert study.boundaries.path.is_file()
+    assert study.boundaries.id_field == "CVEGEO"
+    assert study.survey.form.name == "questionnaire.xlsx"
+    assert study.synthetic is True
+    assert study.title_in("en").startswith("4Mi Cities")
+    assert study.sites is not None and study.sites.catchment_m == 1000
+
+
+def test_defaults_and_relative_paths(tmp_path):
+    study = load_study(write(tmp_path, MINIMAL))
+    assert study.boundaries.path == (tmp_path / "b" / "areas.gpkg").resolve()
+    assert study.language == "es" and study.min_n == 10 and study.synthetic is False
+    assert study.survey.placement == "prefer_declared"
+    assert study.sites is None and study.plan is None
+
+
+def test_unknown_key_lists_allowed_keys(tmp_path):
+    path = write(tmp_path, MINIMAL + "\n[study]\nmin_nn = 5\n")
+    with pytest.raises(StudyError, match=r"\[study\] unknown key 'min_nn'; allowed keys: title, "
+                                         r"language, synthetic, min_n, source"):
+        load_study(path)
+
+
+def test_unknown_section(tmp_path):
+    with pytest.raises(StudyError, match=r"unknown section \[maps\]; allowed sections: \[study\]"):
+        load_study(write(tmp_path, MINIMAL + "\n[maps]\nx = 1\n"))
+
+
+def test_missing_section_and_key(tmp_path):
+    with pytest.raises(StudyError, match=r"missing section \[indicators\]"):
+        load_study(write(tmp_path, MINIMAL.split("[indicators]")[0]))
+    with pytest.raises(StudyError, match=r"\[survey\] missing key 'form'"):
+        load_study(write(tmp_path, MINIMAL.replace('form = "form.xlsx"', "")))
+
+
+@pytest.mark.parametrize("extra, message", [
+    ("[study]\nlanguage = 'fr'", r"language = 'fr' is not supported; use one of es, en"),
+    ("[study]\nmin_n = 'ten'", r"min_n = 'ten' must be a whole number"),
+    ("[study]\nmin_n = 0", r"min_n = 0 must be at least 1"),
+    ("[study]\nsynthetic = 'yes'", r"synthetic = 'yes' must be true or false"),
+])
+def test_bad_values(tmp_path, extra, message):
+    with pytest.raises(StudyError, match=message):
+        load_study(write(tmp_path, MINIMAL + "\n" + extra + "\n"))
+
+
+def test_bad_placement_policy(tmp_path):
+    text = MINIMAL.replace('form = "form.xlsx"', 'form = "form.xlsx"\nplacement = "gps"')
+    with pytest.raises(StudyError, match=r"placement = 'gps' is unknown; use one of "
+                                         r"prefer_declared, prefer_gps, flag"):
+        load_study(write(tmp_path, text))
+
+
+def test_missing_and_malformed_files(tmp_path):
+    with pytest.raises(InputFileError, match=r"nope\.toml: study file not found"):
+        load_study(tmp_path / "nope.toml")
+    with pytest.raises(InputFileError, match=r"not valid TOML"):
+        load_study(write(tmp_path, "[study\n"))
