@@ -1,0 +1,791 @@
+"""Read KoboToolbox and ODK Central exports, in any of their layouts, into canonical respondents.
+
+Real exports arrive in many shapes; :func:`read_export` turns every one of them into the
+same *respondents* table (see ``docs/design.md``) and lists every problem it finds as a row
+of an *issues* table instead of crashing:
+
+- **files**: CSV with comma, semicolon or tab separators, UTF-8 with or without a BOM,
+  cp1252/latin-1 as Excel saves it (detected, or given with ``encoding=``); XLSX (first
+  sheet, or ``sheet=``);
+- **headers**: question names with or without their group path (``profile/age``,
+  ``profile-age``, ``age``), or the questions' labels in any language of the form;
+- **select_multiple**: a summary column of space-separated choices, one 0/1 column per
+  choice (``q/choice``, ``q.choice``, ``q_choice``, ``q-choice``), or both. Split columns
+  that ODK Central fills with 0 when the question was not answered count as unanswered
+  where the summary is empty; a row with no choice selected counts as unanswered;
+- **geopoints**: Kobo's ``_q_latitude``, ``_q_longitude``… ODK Central's ``q-Latitude``,
+  ``q-Longitude``…, or the raw ``"lat lon alt accuracy"`` text;
+- **values**: choice names, or choice labels (Spanish or English) as "labels" exports write
+  them.
+
+Examples
+--------
+>>> import pathlib, tempfile
+>>> from geo4mi.survey.xlsform import example_form_path, read_form
+>>> form = read_form(example_form_path())
+>>> csv = pathlib.Path(tempfile.mkdtemp()) / "export.csv"
+>>> _ = csv.write_text("profile/borough;profile/age;profile/gender\\n"
+...                    "cuauhtemoc;34;woman\\nIztapalapa;17;martian\\n", encoding="cp1252")
+>>> respondents, issues = read_export(csv, form)
+>>> respondents[["borough", "age", "gender", "_row"]]
+      borough  age gender  _row
+0  cuauhtemoc   34  woman     1
+1  iztapalapa   17   <NA>     2
+>>> issues.loc[issues["kind"] == "unknown_choice", ["row", "column", "value"]].to_numpy().tolist()
+[[2, 'profile/gender', 'martian']]
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import logging
+import os
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from geo4mi.errors import InputFileError, SurveyDataError
+from geo4mi.survey.xlsform import Form
+
+log = logging.getLogger(__name__)
+
+LAYOUTS = ("auto", "names", "labels")
+ISSUE_COLUMNS = ["kind", "row", "column", "value", "reason"]
+#: Submission metadata kept in the respondents table (export header -> column).
+META_COLUMNS = {"_id": "_id", "_uuid": "_uuid", "_submission_time": "_submission_time",
+                "key": "KEY", "meta/instanceid": "instanceID", "meta-instanceid": "instanceID",
+                "instanceid": "instanceID"}
+#: Export bookkeeping columns dropped without comment (lower case).
+IGNORED_COLUMNS = frozenset({
+    "_index", "_validation_status", "_status", "_submitted_by", "__version__", "_version_",
+    "_notes", "_tags", "_attachments", "_geolocation", "_parent_index", "_parent_table_name",
+    "_xform_id_string", "_duration", "_media_count", "_media_all_received", "formhub/uuid",
+    "meta/rootuuid", "meta/deprecatedid", "meta/instancename", "meta-instancename",
+    "submissiondate", "submitterid", "submittername", "attachmentspresent",
+    "attachmentsexpected", "status", "reviewstate", "deviceid", "edits", "formversion",
+    "start", "end", "today", "username", "phonenumber", "simserial", "subscriberid", "audit",
+})
+_GROUP_SEPS = ("/", "-", ".", ":")
+_CHOICE_SEPS = ("/", ".", "_", "-", ":")
+_GEO_PARTS = {"latitude": "lat", "longitude": "lon", "altitude": "alt", "precision": "acc",
+              "accuracy": "acc", "lat": "lat", "lon": "lon", "lng": "lon"}
+_TRUE_TEXT = frozenset({"1", "1.0", "true", "yes", "sí", "si", "verdadero", "x"})
+_FALSE_TEXT = frozenset({"0", "0.0", "false", "no", "falso"})
+_NUMERIC_TYPES = frozenset({"integer", "decimal", "range"})
+
+
+@dataclass(frozen=True)
+class _Target:
+    kind: str       # question | split | geo | meta
+    question: str   # question name, or meta column
+    part: str = ""  # choice name (split) or lat/lon/alt/acc (geo)
+
+
+def _norm(text: str) -> str:
+    """Loose key for headers and labels: NFC, case-folded, single spaces."""
+    return " ".join(unicodedata.normalize("NFC", str(text)).casefold().split())
+
+
+# -- header index -----------------------------------------------------------------------------
+
+class _HeaderIndex:
+    """Every spelling of every export column a form can produce, mapped to its target."""
+
+    def __init__(self, form: Form, *, labels: bool) -> None:
+        self.exact: dict[str, list[_Target]] = {}
+        self.loose: dict[str, list[_Target]] = {}
+        questions = form.data_questions()
+        tiers: list[list[tuple[str, _Target]]] = [[], [], []]
+        for q in questions.to_dict("records"):
+            name, qtype = q["name"], q["type"]
+            groups = [g for g in q["group"].split("/") if g]
+            paths = {name}
+            for sep in _GROUP_SEPS:
+                for i in range(len(groups)):
+                    paths.add(sep.join([*groups[i:], name]))
+            for p in sorted(paths):
+                tiers[0].append((p, _Target("question", name)))
+                if qtype == "geopoint":
+                    for word, part in _GEO_PARTS.items():
+                        for key in (f"_{p}_{word}", f"{p}_{word}", f"{p}-{word}", f"{p}/{word}"):
+                            tiers[1].append((key, _Target("geo", name, part)))
+                if qtype == "select_multiple":
+                    for choice in form.choices_of(name):
+                        for csep in _CHOICE_SEPS:
+                            tiers[2].append((f"{p}{csep}{choice}", _Target("split", name, choice)))
+            if labels:
+                self._add_labels(form, q, groups, tiers)
+        for tier in tiers:
+            for key, target in tier:
+                self._add(key, target)
+
+    def _add(self, key: str, target: _Target) -> None:
+        for table, k in ((self.exact, key), (self.loose, _norm(key))):
+            bucket = table.setdefault(k, [])
+            if target not in bucket:
+                bucket.append(target)
+
+    def _add_labels(self, form: Form, q: dict[str, Any], groups: list[str],
+                    tiers: list[list[tuple[str, _Target]]]) -> None:
+        name, qtype = q["name"], q["type"]
+        group_rows = form.questions  # group labels are not kept; paths use label text only
+        del group_rows
+        for lang in form.languages:
+            label = q.get(f"label::{lang}") or ""
+            if not label:
+                continue
+            tiers[0].append((label, _Target("question", name)))
+            if qtype == "geopoint":
+                for word, part in _GEO_PARTS.items():
+                    tiers[1].append((f"_{label}_{word}", _Target("geo", name, part)))
+            if qtype == "select_multiple":
+                for choice in form.choices_of(name):
+                    clabel = form.choice_label(q["list_name"], choice, lang)
+                    for sep in ("/", " - ", ".", ": "):
+                        tiers[2].append((f"{label}{sep}{clabel}", _Target("split", name, choice)))
+
+    def resolve(self, header: str, used: set[_Target]) -> _Target | None:
+        stripped = header.strip()
+        for table, key in ((self.exact, stripped), (self.loose, _norm(stripped))):
+            bucket = table.get(key)
+            if bucket:
+                free = [t for t in bucket if t not in used]
+                return (free or bucket)[0]
+        # Group paths written with labels or unknown groups: try the last path segment.
+        for sep in ("/", "-"):
+            if sep in stripped:
+                tail = stripped.rsplit(sep, 1)[1]
+                bucket = self.exact.get(tail) or self.loose.get(_norm(tail))
+                if bucket and all(t.kind == "question" for t in bucket):
+                    free = [t for t in bucket if t not in used]
+                    return (free or bucket)[0]
+        return None
+
+
+# -- reading files --------------------------------------------------------------------------
+
+def _detect_encoding(data: bytes) -> str:
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        data.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        return "latin-1"
+
+
+def _decode(path: Path, data: bytes, encoding: str) -> tuple[str, str]:
+    if encoding == "auto":
+        encoding = _detect_encoding(data)
+        log.debug("%s: read as %s", path, encoding)
+    else:
+        try:
+            encoding = codecs.lookup(encoding).name
+        except LookupError:
+            raise SurveyDataError(f"{path}: encoding {encoding!r} is unknown; use auto, utf-8, "
+                                  "cp1252 or latin-1") from None
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise InputFileError(f"{path}: line {line}: text cannot be decoded as {encoding} "
+                             f"({data[exc.start:exc.start + 4]!r}); save the file as UTF-8, or "
+                             "pass the right encoding (e.g. --encoding cp1252)") from None
+    return text.removeprefix("\ufeff"), encoding
+
+
+def _sniff_delimiter(path: Path, text: str) -> str:
+    sample = text[:200_000]
+    best, best_score = ",", 0
+    for delim in (",", ";", "\t"):
+        try:
+            counts = [len(r) for _, r in zip(range(50), csv.reader(io.StringIO(sample),
+                                                                   delimiter=delim))]
+        except csv.Error:
+            continue
+        if len(counts) > 2:  # the last sampled record may be cut by the sample
+            counts = counts[:-1] if len(sample) < len(text) else counts
+        if counts and len(set(counts)) == 1 and counts[0] > best_score:
+            best, best_score = delim, counts[0]
+        elif counts and best_score == 0 and counts[0] > 1 and counts[0] > best_score:
+            best, best_score = delim, 1
+    if best_score <= 1:
+        header = text.split("\n", 1)[0][:80]
+        raise SurveyDataError(f"{path}: row 1: the header has a single column ({header!r}); the "
+                              "separator is not a comma, semicolon or tab; save the export as "
+                              "CSV with commas or semicolons")
+    return best
+
+
+def _check_header(path: Path, header: Sequence[str]) -> None:
+    seen: dict[str, int] = {}
+    for i, h in enumerate(header, start=1):
+        key = h.strip()
+        if not key:
+            continue
+        if key in seen:
+            raise SurveyDataError(f"{path}: row 1, column {i}: header {key!r} appears twice "
+                                  f"(columns {seen[key]} and {i}); rename or delete one of them")
+        seen[key] = i
+
+
+def _read_csv(path: Path, data: bytes, encoding: str,
+              dtypes: Any) -> tuple[pd.DataFrame, str]:
+    text, _ = _decode(path, data, encoding)
+    if "\x00" in text[:10_000]:
+        raise InputFileError(f"{path}: contains binary data, not CSV text; export the data "
+                             "again as CSV or XLSX")
+    if not text.strip():
+        raise InputFileError(f"{path}: the file is empty; export the data again")
+    delim = _sniff_delimiter(path, text)
+    header = next(csv.reader(io.StringIO(text), delimiter=delim))
+    _check_header(path, header)
+    usecols, dtype = dtypes(header, delim)
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=delim, dtype=dtype, usecols=usecols,
+                            keep_default_na=False, na_values=[""], engine="c",
+                            skip_blank_lines=True)
+    except pd.errors.ParserError as exc:
+        msg = str(exc)
+        m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", msg)
+        if m:
+            raise InputFileError(f"{path}: line {m.group(2)}: {m.group(3)} fields where the "
+                                 f"header has {m.group(1)}; a value holds an unquoted "
+                                 f"{delim!r} or the row is broken; fix that row") from None
+        if "EOF inside string" in msg:
+            m = re.search(r"row (\d+)", msg)
+            where = f"line {int(m.group(1)) + 1}" if m else "the end"
+            raise InputFileError(f"{path}: {where}: a quoted value never ends; the file looks "
+                                 "truncated; export it again") from None
+        raise InputFileError(f"{path}: cannot parse the CSV ({msg.strip()}); export it "
+                             "again") from None
+    if len(frame) and len(header) > 1:
+        _check_truncated(path, text, delim, len(header), len(frame))
+    return frame, delim
+
+
+def _check_truncated(path: Path, text: str, delim: str, ncols: int, nrows: int) -> None:
+    """Refuse a file whose last row stops before the last column (an interrupted download)."""
+    last = text.rstrip("\r\n").rsplit("\n", 1)[-1]
+    try:
+        fields = next(csv.reader([last], delimiter=delim))
+    except (csv.Error, StopIteration):
+        return
+    if len(fields) < ncols and not last.count('"') % 2:
+        raise InputFileError(f"{path}: row {nrows} (the last): {len(fields)} of {ncols} columns "
+                             f"({last[-40:]!r}); the file looks truncated; export it again")
+
+
+def _read_xlsx(path: Path, sheet: str | None) -> pd.DataFrame:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # BadZipFile, InvalidFileException...
+        raise InputFileError(f"{path}: cannot read the workbook ({type(exc).__name__}); save it "
+                             "again as .xlsx or export CSV") from exc
+    try:
+        names = book.sheetnames
+        if sheet and sheet not in names:
+            raise InputFileError(f"{path}: no sheet {sheet!r} (sheets: {', '.join(names)}); "
+                                 "set survey.sheet to one of them")
+        ws = book[sheet] if sheet else book.worksheets[0]
+        rows = [r for r in ws.iter_rows(values_only=True)]
+    finally:
+        book.close()
+    while rows and all(v is None or str(v).strip() == "" for v in rows[-1]):
+        rows.pop()
+    if not rows:
+        raise InputFileError(f"{path}: sheet {ws.title!r} is empty; export the data again")
+    header = ["" if v is None else str(v).strip() for v in rows[0]]
+    while header and not header[-1]:
+        header.pop()
+    _check_header(path, header)
+    body = [list(r[:len(header)]) + [None] * (len(header) - len(r)) for r in rows[1:]]
+    frame = pd.DataFrame(body, columns=header, dtype=object)
+    return frame.loc[:, [h != "" for h in header]]
+
+
+# -- column conversion -------------------------------------------------------------------------
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _map_values(series: pd.Series, lookup: dict[str, Any], *, fallback: dict[str, Any],
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Map each distinct value once: returns (mapped object array, bad mask)."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    mapped: list[Any] = []
+    bad_unique: list[bool] = []
+    for u in uniques:
+        text = _as_text(u)
+        if text == "":
+            mapped.append(pd.NA)
+            bad_unique.append(False)
+            continue
+        hit = lookup.get(text, lookup.get(text.casefold()))
+        if hit is None:
+            hit = fallback.get(_norm(text))
+        mapped.append(pd.NA if hit is None else hit)
+        bad_unique.append(hit is None)
+    table = np.array([*mapped, pd.NA], dtype=object)
+    bad = np.array([*bad_unique, False], dtype=bool)
+    return table[codes], bad[codes]
+
+
+class _Converter:
+    """Turns the raw columns of one export into canonical respondents."""
+
+    def __init__(self, form: Form, raw: pd.DataFrame, columns: dict[_Target, str], *,
+                 source: Path, labels: bool, decimal_comma: bool) -> None:
+        self.form, self.raw, self.columns, self.source = form, raw, columns, source
+        self.labels, self.decimal_comma = labels, decimal_comma
+        self.n = len(raw)
+        self.rows = np.arange(1, self.n + 1)
+        self.out: dict[str, Any] = {}
+        self.issues: list[pd.DataFrame] = []
+        self.absent: list[str] = []
+
+    def issue(self, kind: str, column: str, mask: np.ndarray | None, values: Any,
+              reason: str) -> None:
+        if mask is None:
+            self.issues.append(pd.DataFrame({"kind": [kind], "row": [pd.NA], "column": [column],
+                                             "value": [values], "reason": [reason]}))
+            return
+        idx = np.flatnonzero(mask)
+        if idx.size:
+            if isinstance(values, (pd.Series, np.ndarray, pd.api.extensions.ExtensionArray)):
+                vals = pd.Series(values).iloc[idx].map(_as_text).to_numpy(dtype=object)
+            else:
+                vals = np.full(idx.size, _as_text(values), dtype=object)
+            self.issues.append(pd.DataFrame({"kind": kind, "row": self.rows[idx], "column": column,
+                                             "value": vals, "reason": reason}))
+
+    def get(self, target: _Target) -> pd.Series | None:
+        header = self.columns.get(target)
+        return None if header is None else self.raw[header]
+
+    # choice lookups ---------------------------------------------------------------------------
+    def choice_lookup(self, question: str) -> tuple[dict[str, str], dict[str, str]]:
+        names = self.form.choices_of(question)
+        exact = {n: n for n in names}
+        exact.update({n.casefold(): n for n in names})
+        labels: dict[str, str] = {}
+        if self.labels:
+            list_name = self.form.question(question)["list_name"]
+            for lang in self.form.languages:
+                for n in names:
+                    labels.setdefault(_norm(self.form.choice_label(list_name, n, lang)), n)
+        return exact, labels
+
+    def numbers(self, series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+        """Float values and a mask of cells that are not numbers."""
+        if pd.api.types.is_numeric_dtype(series.dtype) and series.dtype != bool:
+            return series.to_numpy(dtype="float64", na_value=np.nan), np.zeros(self.n, bool)
+        text = series.astype(object).where(series.notna(), None).map(
+            lambda v: None if v is None else _as_text(v), na_action="ignore")
+        if self.decimal_comma:
+            text = text.str.replace(",", ".", regex=False)
+        values = pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        given = text.notna().to_numpy() & (text.fillna("").to_numpy(dtype=object) != "")
+        return values, given & np.isnan(values)
+
+    # per type ---------------------------------------------------------------------------------
+    def select_one(self, q: dict[str, Any]) -> None:
+        name = q["name"]
+        raw = self.get(_Target("question", name))
+        if raw is None:
+            self.missing(q, pd.array([pd.NA] * self.n, dtype="string"))
+            return
+        exact, labels = self.choice_lookup(name)
+        values, bad = _map_values(raw, exact, fallback=labels)
+        self.issue("unknown_choice", self.columns[_Target("question", name)], bad, raw,
+                   f"not a choice of list {q['list_name']!r} of question {name!r}; set to missing")
+        self.out[name] = pd.arrays.StringArray(values)
+
+    def select_multiple(self, q: dict[str, Any]) -> None:
+        name = q["name"]
+        choices = self.form.choices_of(name)
+        summary = self.get(_Target("question", name))
+        splits = {c: self.get(_Target("split", name, c)) for c in choices}
+        present = {c: s for c, s in splits.items() if s is not None}
+        if summary is None and not present:
+            self.missing(q, pd.array([pd.NA] * self.n, dtype="string"))
+            for c in choices:
+                self.out[f"{name}/{c}"] = pd.array([pd.NA] * self.n, dtype="boolean")
+            return
+        selected: dict[str, np.ndarray] = {}
+        if summary is not None:
+            header = self.columns[_Target("question", name)]
+            given = summary.notna().to_numpy() & (summary.astype(object).fillna("").map(
+                _as_text).to_numpy(dtype=object) != "")
+            from_summary, unknown_only = self.parse_summary(q, summary, header)
+            answered = given & ~unknown_only
+        else:
+            from_summary, answered = {}, np.ones(self.n, dtype=bool)
+        for c in choices:
+            s = present.get(c)
+            if s is not None:
+                header = self.columns[_Target("split", name, c)]
+                flag, bad = self.booleans(s, name, c)
+                self.issue("bad_value", header, bad, s,
+                           f"not 0/1 for choice {c!r} of {name!r}; set to missing")
+                selected[c] = flag
+            elif summary is not None:
+                selected[c] = from_summary[c]
+            else:
+                selected[c] = np.zeros(self.n, dtype=np.int8)
+                self.issue("missing_column", f"{name}/{c}", None, pd.NA,
+                           f"no column for choice {c!r} of {name!r}; counted as not selected")
+        any_selected = np.any([selected[c] == 1 for c in choices], axis=0)
+        # ODK fills split columns with 0 even when the question was not asked: the summary
+        # decides; a row with nothing selected counts as unanswered.
+        answered = any_selected if summary is None else answered & any_selected
+        text = np.full(self.n, "", dtype=object)
+        for c in choices:
+            text = text + np.where(selected[c] == 1, c + " ", "")
+        text = np.array([t.rstrip() for t in text], dtype=object)
+        text[~answered] = pd.NA
+        self.out[name] = pd.arrays.StringArray(text)
+        for c in choices:
+            arr = pd.array(selected[c] == 1, dtype="boolean")
+            arr[~answered] = pd.NA
+            self.out[f"{name}/{c}"] = arr
+
+    def parse_summary(self, q: dict[str, Any], summary: pd.Series, header: str,
+                      ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        name = q["name"]
+        choices = self.form.choices_of(name)
+        exact, labels = self.choice_lookup(name)
+        codes, uniques = pd.factorize(summary, use_na_sentinel=True)
+        table = np.zeros((len(uniques) + 1, len(choices)), dtype=np.int8)
+        unknown_only = np.zeros(len(uniques) + 1, dtype=bool)
+        unknown_tokens: dict[int, list[str]] = {}
+        by_label = sorted(labels.items(), key=lambda kv: -len(kv[0]))
+        for i, u in enumerate(uniques):
+            text = _as_text(u)
+            tokens = text.split()
+            picked = [exact.get(t, exact.get(t.casefold())) for t in tokens]
+            if tokens and None in picked and labels:
+                rest, found = _norm(text), []
+                for lab, choice in by_label:
+                    if lab and lab in rest:
+                        found.append(choice)
+                        rest = rest.replace(lab, " ")
+                if not rest.strip(" ,;"):
+                    tokens, picked = found, found
+            bad = [t for t, p in zip(tokens, picked) if p is None]
+            for p in picked:
+                if p is not None:
+                    table[i, choices.index(p)] = 1
+            if bad:
+                unknown_tokens[i] = bad
+                unknown_only[i] = all(p is None for p in picked)
+        for i, bad in unknown_tokens.items():
+            mask = codes == i
+            for token in bad:
+                self.issue("unknown_choice", header, mask, token,
+                           f"not a choice of list {q['list_name']!r} of question {name!r}; "
+                           "ignored")
+        rows = table[codes]  # codes == -1 picks the all-zero last row
+        return {c: rows[:, j] for j, c in enumerate(choices)}, unknown_only[codes]
+
+    def booleans(self, series: pd.Series, question: str, choice: str,
+                 ) -> tuple[np.ndarray, np.ndarray]:
+        """1 / 0 / -1 (missing) per row, and a mask of unreadable cells."""
+        yes = {t: 1 for t in _TRUE_TEXT} | {choice: 1, choice.casefold(): 1}
+        no = {t: 0 for t in _FALSE_TEXT}
+        labels: dict[str, int] = {}
+        if self.labels:
+            list_name = self.form.question(question)["list_name"]
+            for lang in self.form.languages:
+                labels[_norm(self.form.choice_label(list_name, choice, lang))] = 1
+        values, bad = _map_values(series, {**yes, **no}, fallback=labels)
+        out = np.where(pd.isna(values), -1, values).astype(np.int8)
+        return out, bad
+
+    def number(self, q: dict[str, Any]) -> None:
+        name = q["name"]
+        raw = self.get(_Target("question", name))
+        dtype = "Int64" if q["type"] == "integer" else "Float64"
+        if raw is None:
+            self.missing(q, pd.array([pd.NA] * self.n, dtype=dtype))
+            return
+        header = self.columns[_Target("question", name)]
+        values, bad = self.numbers(raw)
+        self.issue("bad_number", header, bad, raw, f"{name!r} needs a number; set to missing")
+        if dtype == "Int64":
+            frac = ~np.isnan(values) & (values != np.round(values))
+            self.issue("bad_number", header, frac, raw,
+                       f"{name!r} needs a whole number; set to missing")
+            values[frac] = np.nan
+        self.out[name] = pd.array(values, dtype="Float64").astype(dtype) if dtype == "Int64" \
+            else pd.array(values, dtype="Float64")
+
+    def geopoint(self, q: dict[str, Any]) -> None:
+        name = q["name"]
+        parts = {p: self.get(_Target("geo", name, p)) for p in ("lat", "lon")}
+        raw = self.get(_Target("question", name))
+        lat = np.full(self.n, np.nan)
+        lon = np.full(self.n, np.nan)
+        if parts["lat"] is not None and parts["lon"] is not None:
+            for part, arr in (("lat", lat), ("lon", lon)):
+                values, bad = self.numbers(parts[part])
+                self.issue("bad_geopoint", self.columns[_Target("geo", name, part)], bad,
+                           parts[part], "not a coordinate; point set to missing")
+                arr[:] = values
+        if raw is not None:
+            header = self.columns[_Target("question", name)]
+            text = raw.astype(object).where(raw.notna(), None)
+            split = text.str.split(expand=True) if text.notna().any() else pd.DataFrame()
+            if split.shape[1] >= 2:
+                r_lat = pd.to_numeric(split[0], errors="coerce").to_numpy("float64", na_value=np.nan)
+                r_lon = pd.to_numeric(split[1], errors="coerce").to_numpy("float64", na_value=np.nan)
+            else:
+                r_lat = r_lon = np.full(self.n, np.nan)
+            given = text.notna().to_numpy() & (text.fillna("").str.strip() != "").to_numpy()
+            bad = given & (np.isnan(r_lat) | np.isnan(r_lon)) & np.isnan(lat)
+            self.issue("bad_geopoint", header, bad, raw,
+                       "not 'latitude longitude altitude accuracy'; point set to missing")
+            fill = np.isnan(lat) | np.isnan(lon)
+            lat[fill], lon[fill] = r_lat[fill], r_lon[fill]
+        elif parts["lat"] is None or parts["lon"] is None:
+            self.absent.append(name)
+            self.issue("missing_column", name, None, pd.NA,
+                       f"no column for geopoint {name!r} (nor its latitude/longitude)")
+        out_of_range = (np.abs(lat) > 90) | (np.abs(lon) > 180)
+        if out_of_range.any():
+            self.issue("bad_geopoint", name, out_of_range,
+                       pd.Series([f"{a} {b}" for a, b in zip(lat, lon)]),
+                       "latitude or longitude out of range; point set to missing")
+        half = np.isnan(lat) != np.isnan(lon)
+        lat[out_of_range | half] = np.nan
+        lon[out_of_range | half] = np.nan
+        self.out[f"{name}_lat"] = pd.array(lat, dtype="Float64")
+        self.out[f"{name}_lon"] = pd.array(lon, dtype="Float64")
+
+    def text(self, q: dict[str, Any]) -> None:
+        name = q["name"]
+        raw = self.get(_Target("question", name))
+        if raw is None:
+            self.missing(q, pd.array([pd.NA] * self.n, dtype="string"))
+            return
+        values = raw.astype(object).where(raw.notna(), None).map(_as_text, na_action="ignore")
+        values = values.where(values.fillna("") != "", None)
+        self.out[name] = pd.array(values.to_numpy(dtype=object), dtype="string")
+
+    def missing(self, q: dict[str, Any], empty: Any) -> None:
+        self.absent.append(q["name"])
+        self.issue("missing_column", q["name"], None, pd.NA,
+                   f"question {q['name']!r} ({q['type']}) has no column in the export; "
+                   "treated as not asked")
+        self.out[q["name"]] = empty
+
+    def meta(self) -> None:
+        for column in ("_id", "_uuid", "_submission_time", "KEY", "instanceID"):
+            raw = self.get(_Target("meta", column))
+            if raw is None:
+                continue
+            if column == "_id":
+                values, bad = self.numbers(raw)
+                if not bad.any():
+                    self.out[column] = pd.array(values, dtype="Float64").astype("Int64")
+                    continue
+            values = raw.astype(object).where(raw.notna(), None).map(_as_text, na_action="ignore")
+            self.out[column] = pd.array(values.where(values.fillna("") != "", None)
+                                        .to_numpy(dtype=object), dtype="string")
+
+    def run(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        for q in self.form.data_questions().to_dict("records"):
+            kind = q["type"]
+            if kind == "select_one":
+                self.select_one(q)
+            elif kind == "select_multiple":
+                self.select_multiple(q)
+            elif kind in _NUMERIC_TYPES:
+                self.number(q)
+            elif kind == "geopoint":
+                self.geopoint(q)
+            else:
+                self.text(q)
+        self.meta()
+        self.out["_row"] = self.rows
+        respondents = pd.DataFrame(self.out, index=pd.RangeIndex(self.n))
+        respondents.attrs["source"] = str(self.source)
+        respondents.attrs["absent_questions"] = list(self.absent)
+        issues = _issue_frame(self.issues)
+        return respondents, issues
+
+
+def _issue_frame(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        frame = pd.DataFrame({c: [] for c in ISSUE_COLUMNS})
+    else:
+        frame = pd.concat(parts, ignore_index=True)
+    frame = frame.astype({"kind": "string", "row": "Int64", "column": "string",
+                          "value": "string", "reason": "string"})
+    order = frame["row"].fillna(0).to_numpy()
+    return frame.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
+
+
+def _map_headers(form: Form, header: Sequence[str], *, layout: str, source: Path,
+                 ) -> tuple[dict[_Target, str], list[str]]:
+    """Match export headers to form targets; returns ({target: header}, unknown headers)."""
+    index = _HeaderIndex(form, labels=layout != "names")
+    used: dict[_Target, str] = {}
+    unknown: list[str] = []
+    for h in header:
+        text = str(h).strip()
+        low = text.casefold()
+        if low in META_COLUMNS or text == "KEY":
+            target = _Target("meta", META_COLUMNS.get(low, "KEY"))
+        elif low in IGNORED_COLUMNS and not form.has_question(text):
+            continue
+        else:
+            target = index.resolve(text, set(used))
+        if target is None:
+            unknown.append(text)
+            continue
+        if target in used:
+            what = target.question + (f" / {target.part}" if target.part else "")
+            raise SurveyDataError(f"{source}: row 1: columns {used[target]!r} and {text!r} both "
+                                  f"hold {what!r}; delete one of them")
+        used[target] = h
+    if not any(t.kind != "meta" for t in used):
+        shown = ", ".join(repr(h) for h in header[:5])
+        raise SurveyDataError(f"{source}: row 1: no column matches a question of the form "
+                              f"{form.path.name!r} (first headers: {shown}); check that the "
+                              "export and the XLSForm belong together")
+    return used, unknown
+
+
+def read_export(path: str | os.PathLike[str], form: Form, *, encoding: str = "auto",
+                sheet: str | None = None, layout: str = "auto",
+                required: Sequence[str] = ()) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read a KoboToolbox / ODK Central export into canonical respondents and an issues table.
+
+    Parameters
+    ----------
+    path : path-like
+        The export: ``.csv`` (comma, semicolon or tab separated) or ``.xlsx``.
+    form : Form
+        The XLSForm the data was collected with (:func:`geo4mi.survey.xlsform.read_form`).
+    encoding : str, default "auto"
+        Text encoding of a CSV; ``"auto"`` detects UTF-8 (with or without BOM) or cp1252.
+    sheet : str, optional
+        Sheet of an XLSX export; the first sheet when None or empty.
+    layout : {"auto", "names", "labels"}
+        ``"names"`` accepts only question and choice names; ``"auto"`` and ``"labels"`` also
+        map labels (headers and values, any language of the form) back to names.
+    required : sequence of str
+        Questions whose column must be present (else :class:`SurveyDataError`).
+
+    Returns
+    -------
+    respondents : DataFrame
+        One row per data row, columns as in ``docs/design.md``; ``_row`` is the 1-based data
+        row (row 1 is the first row under the header). ``attrs["source"]`` is the file and
+        ``attrs["absent_questions"]`` lists questions without a column.
+    issues : DataFrame
+        ``kind, row, column, value, reason``: one row per problem (``unknown_choice``,
+        ``bad_number``, ``bad_value``, ``bad_geopoint``, ``missing_column``,
+        ``unknown_column``). ``row`` is NA for problems of a whole column.
+
+    Raises
+    ------
+    InputFileError
+        Missing, empty, undecodable, binary or truncated file; a broken row.
+    SurveyDataError
+        Wrong separator, duplicated header, no column matching the form, a ``required``
+        question without a column, an unknown ``layout`` or ``encoding``.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from geo4mi.survey.xlsform import example_form_path, read_form
+    >>> form = read_form(example_form_path())
+    >>> csv = pathlib.Path(tempfile.mkdtemp()) / "odk.csv"
+    >>> _ = csv.write_text("profile-borough,gps-Latitude,gps-Longitude,profile-leave_reasons,"
+    ...                    "profile-leave_reasons/economic,profile-leave_reasons/violence\\n"
+    ...                    "coyoacan,19.35,-99.16,economic violence,1,1\\n"
+    ...                    "coyoacan,,,,0,0\\n")
+    >>> r, _ = read_export(csv, form)
+    >>> print(r[["gps_lat", "leave_reasons", "leave_reasons/economic"]].to_csv(index=False))
+    gps_lat,leave_reasons,leave_reasons/economic
+    19.35,economic violence,True
+    ,,
+    <BLANKLINE>
+    """
+    path = Path(path)
+    if layout not in LAYOUTS:
+        raise SurveyDataError(f"{path}: layout {layout!r} is unknown; use one of "
+                              f"{', '.join(LAYOUTS)}")
+    if not path.exists():
+        raise InputFileError(f"{path}: survey export not found; check the path (paths in a "
+                             "study file are relative to the study file)")
+    if path.is_dir():
+        raise InputFileError(f"{path}: is a folder; give the export file")
+    data = path.read_bytes()
+    if not data.strip():
+        raise InputFileError(f"{path}: the file is empty; export the data again")
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InputFileError(f"{path}: is an old Excel .xls workbook; save it as .xlsx or "
+                             "export CSV")
+    mapping: dict[_Target, str] = {}
+    unknown: list[str] = []
+    decimal_comma = False
+
+    def plan(header: Sequence[str], delim: str) -> tuple[list[str], dict[str, Any]]:
+        nonlocal mapping, unknown
+        mapping, unknown = _map_headers(form, header, layout=layout, source=path)
+        kinds = {t.question: form.question(t.question)["type"]
+                 for t in mapping if t.kind != "meta"}
+        dtype: dict[str, Any] = {}
+        for target, h in mapping.items():
+            numeric = (target.kind in ("split", "geo")
+                       or (target.kind == "question" and kinds[target.question] in _NUMERIC_TYPES))
+            if not numeric or delim == ";":
+                dtype[h] = object
+        return list(mapping.values()), dtype
+
+    if data.startswith(b"PK\x03\x04") or path.suffix.lower() in (".xlsx", ".xlsm"):
+        raw = _read_xlsx(path, sheet or None)
+        plan([str(c) for c in raw.columns], ",")
+        raw = raw[list(mapping.values())]
+    else:
+        raw, delim = _read_csv(path, data, encoding, plan)
+        decimal_comma = delim == ";"
+    if len(raw) == 0:
+        raise InputFileError(f"{path}: has a header but no data rows; export the data again")
+    for q in required:
+        if not any(t.question == q and t.kind != "meta" for t in mapping):
+            raise SurveyDataError(f"{path}: row 1: no column for the required question {q!r}; "
+                                  "add it to the export or fix the study file")
+    raw = raw.reset_index(drop=True)
+    conv = _Converter(form, raw, mapping, source=path, labels=layout != "names",
+                      decimal_comma=decimal_comma)
+    for h in unknown:
+        conv.issue("unknown_column", h, None, pd.NA, "column is not in the form; ignored")
+    respondents, issues = conv.run()
+    log.info("%s: %d rows, %d columns matched, %d issues", path.name, len(respondents),
+             len(mapping), len(issues))
+    return respondents, issues
