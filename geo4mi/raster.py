@@ -37,6 +37,8 @@ from __future__ import annotations
 import logging
 import math
 import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -54,6 +56,7 @@ log = logging.getLogger(__name__)
 
 STATS = ("sum", "mean", "count")
 CHUNK_PIXELS = 1 << 22  # pixels per strip of rows: ~16 MB of float32
+WORKERS = min(4, os.cpu_count() or 1)  # threads reading and summing strips
 DISTANCE_NODATA = -9999.0
 METHOD_RASTER = "raster"
 METHOD_AREA_WEIGHTED = "census_area_weighted"
@@ -114,38 +117,103 @@ def _zonal_sums(src, geoms: Sequence[shapely.Geometry], *, band: int = 1,
     if col1 <= col0 or row1 <= row0:
         log.warning("%s: the areas do not overlap the raster", src.name)
         return sums[1:], valid_counts[1:], pixel_counts[1:]
-    win = rasterio.windows.Window(col0, row0, col1 - col0, row1 - row0)
     nodata = src.nodatavals[band - 1]
     is_float = np.dtype(src.dtypes[band - 1]).kind == "f"
-    rows_per_chunk = max(1, CHUNK_PIXELS // max(1, win.width))
+    check_value = nodata is not None and not (is_float and math.isnan(nodata))
+    width = col1 - col0
+    # strips of whole blocks, so that no tile is decoded twice
+    block_rows = max(1, src.block_shapes[band - 1][0])
+    rows_per_chunk = max(block_rows, (CHUNK_PIXELS // width) // block_rows * block_rows)
+    ids = np.array([code for _, code in shapes])
+    polys = np.array([g for g, _ in shapes])
+    strips = [(max(top, row0), min(top + rows_per_chunk, row1))
+              for top in range(row0 // block_rows * block_rows, row1, rows_per_chunk)]
+    dtype = np.dtype(src.dtypes[band - 1])
+    local = threading.local()
+    handles = []
+    lock = threading.Lock()
+
+    def work(r0: int, r1: int) -> np.ndarray | None:
+        """Read, burn and sum one strip in a worker thread with its own dataset handle."""
+        codes = _burn(polys, ids, src.transform @ Affine.translation(col0, r0),
+                      (r1 - r0, width), code_dtype)
+        if codes is None:
+            return None
+        if not hasattr(local, "src"):
+            local.src = rasterio.open(src.name)
+            local.buffer = np.empty((rows_per_chunk, width), dtype=dtype)
+            with lock:
+                handles.append(local.src)
+        out = local.buffer[: r1 - r0]
+        local.src.read(band, window=rasterio.windows.Window(col0, r0, width, r1 - r0), out=out)
+        return _accumulate(codes, out.ravel(), nodata if check_value else None, is_float, k + 1)
+
     report = progress if callable(progress) else None
-    for r0 in range(win.row_off, win.row_off + win.height, rows_per_chunk):
-        nrows = min(rows_per_chunk, win.row_off + win.height - r0)
-        strip = rasterio.windows.Window(win.col_off, r0, win.width, nrows)
-        # rasterio's window_transform multiplies with `*`, deprecated by affine 3.1
-        strip_transform = src.transform @ Affine.translation(strip.col_off, strip.row_off)
-        codes = rasterio.features.rasterize(
-            shapes, out_shape=(nrows, win.width), transform=strip_transform,
-            fill=0, dtype=code_dtype, all_touched=False).ravel()
-        if not codes.any():
-            continue
-        data = src.read(band, window=strip).ravel()
-        invalid = None
-        if nodata is not None and not (is_float and math.isnan(nodata)):
-            invalid = data == nodata
-        if is_float:
-            nan = np.isnan(data)
-            invalid = nan if invalid is None else (invalid | nan)
-        pixel_counts += np.bincount(codes, minlength=k + 1)
-        if invalid is not None and invalid.any():
-            codes = np.where(invalid, 0, codes)
-            data = np.where(invalid, 0, data)
-        valid_counts += np.bincount(codes, minlength=k + 1)
-        sums += np.bincount(codes, weights=data, minlength=k + 1)
-        if report:
-            report((r0 + nrows - win.row_off) / win.height)
+    # GDAL reads, rasterizing and numpy's loops release the GIL: strips run on WORKERS
+    # threads; per-strip results are added in strip order, so sums do not depend on timing
+    try:
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+            futures = [pool.submit(work, r0, r1) for r0, r1 in strips]
+            for (_, r1), future in zip(strips, futures):
+                part = future.result()
+                if part is not None:
+                    sums += part[0]
+                    valid_counts += part[1].astype("int64")
+                    pixel_counts += part[2].astype("int64")
+                if report:
+                    report((r1 - row0) / (row1 - row0))
+    finally:
+        for handle in handles:
+            handle.close()
     return sums[1:], valid_counts[1:], pixel_counts[1:]
 
+
+def _burn(polys: np.ndarray, ids: np.ndarray, transform: Affine, shape: tuple[int, int],
+          dtype: str) -> np.ndarray | None:
+    """Area codes of a strip of pixels (pixel-centre rule), flattened; None when empty."""
+    rasterio = _rasterio()
+    # clip the polygons to the strip (plus a pixel) so each vertex is converted about once
+    xs, ys = zip(*(transform @ (c, r) for c in (-1, shape[1] + 1) for r in (-1, shape[0] + 1)))
+    parts = shapely.clip_by_rect(polys, min(xs), min(ys), max(xs), max(ys))
+    keep = ~shapely.is_empty(parts)
+    if not keep.any():
+        return None
+    codes = rasterio.features.rasterize(
+        [(shapely.geometry.mapping(g), int(code)) for g, code in zip(parts[keep], ids[keep])],
+        out_shape=shape, transform=transform, fill=0, dtype=dtype, all_touched=False).ravel()
+    return codes if codes.any() else None
+
+
+def _accumulate(codes: np.ndarray, data: np.ndarray, nodata: float | None, is_float: bool,
+                k1: int) -> np.ndarray:
+    """Sums, valid counts and pixel counts per code of one strip (rows 0, 1, 2).
+
+    ``data`` may be overwritten (invalid pixels set to 0).
+    """
+    invalid = None
+    if nodata is not None:
+        invalid = data == nodata
+    if is_float:
+        invalid = np.isnan(data) if invalid is None else np.logical_or(invalid, np.isnan(data),
+                                                                       out=invalid)
+    bad = np.zeros(k1, dtype="int64")
+    if invalid is not None:
+        where = np.flatnonzero(invalid)
+        if where.size:
+            bad = np.bincount(codes[where], minlength=k1)
+            data[where] = 0
+    # codes come in long runs along rows: sum each run (float64), then add the runs per code
+    starts = np.flatnonzero(codes[1:] != codes[:-1])
+    starts += 1
+    starts = np.concatenate(([0], starts))
+    run_codes = codes[starts]
+    out = np.empty((3, k1), dtype="float64")
+    out[0] = np.bincount(run_codes, weights=np.add.reduceat(data, starts, dtype="float64"),
+                         minlength=k1)
+    out[2] = np.bincount(run_codes, weights=np.diff(np.append(starts, codes.size)),
+                         minlength=k1)
+    out[1] = out[2] - bad
+    return out
 
 def zonal_stats(raster_path: str | os.PathLike[str], areas: gpd.GeoDataFrame, *,
                 stats: Sequence[str] = STATS, band: int = 1,

@@ -9,13 +9,14 @@ import numpy as np
 import pandas as pd
 import pytest
 import rasterio
+import shapely
 from affine import Affine
 from shapely.geometry import Point, box
 
 from geo4mi.errors import CRSError, InputFileError, OutputError
+from geo4mi.boundaries import load_areas
 from geo4mi.plan import census_measure
 from geo4mi.sites import BUNDLED_SITES, read_sites
-from geo4mi.boundaries import load_areas
 from geo4mi.raster import (DISTANCE_NODATA, RasterError, catchment_coverage, distance_to_sites,
                            zonal_stats)
 
@@ -262,3 +263,25 @@ def test_catchment_of_bundled_sites_with_census():
     assert by_name["Milpa Alta"] == 0.0          # no Metro station nearby
     assert 0.2 < by_name["Cuauhtémoc"] < 0.35     # three 3.1 km² circles in 32 km²
     assert cov["population"].sum() == 9_209_944
+
+
+def test_strips_give_the_same_sums_as_one_pass(tmp_path, monkeypatch):
+    import geo4mi.raster as raster
+
+    data = np.random.default_rng(1).random((37, 23)).astype("float32")
+    data[5, 5] = np.nan
+    tif = write_raster(tmp_path / "r.tif", data, res=20.0, y_top=Y0 + 400, nodata=np.nan)
+    areas = gpd.GeoDataFrame({"area_id": ["a", "b"], "area_name": ["A", "B"]},
+                             geometry=[Point(X0 + 150, Y0 + 250).buffer(133),
+                                       box(X0 + 300, Y0 - 100, X0 + 500, Y0 + 500)], crs=CRS)
+    whole = zonal_stats(tif, areas)
+    monkeypatch.setattr(raster, "CHUNK_PIXELS", 30)  # one row per strip
+    strips = zonal_stats(tif, areas)
+    assert strips["count"].tolist() == whole["count"].tolist()
+    assert strips["sum"].to_numpy(dtype=float) == pytest.approx(whole["sum"].to_numpy(dtype=float))
+    # and both equal a brute-force pixel-centre computation
+    cols, rows = np.meshgrid(np.arange(23), np.arange(37))
+    cx, cy = X0 + (cols + 0.5) * 20, Y0 + 400 - (rows + 0.5) * 20
+    for geom, total in zip(areas.geometry, whole["sum"]):
+        inside = shapely.contains_xy(geom, cx, cy) & ~np.isnan(data)
+        assert total == pytest.approx(float(data[inside].astype("float64").sum()))
