@@ -210,20 +210,22 @@ def _decode(path: Path, data: bytes, encoding: str) -> tuple[str, str]:
 
 
 def _sniff_delimiter(path: Path, text: str) -> str:
+    """The separator giving the widest header that most of the first rows agree with."""
     sample = text[:200_000]
-    best, best_score = ",", 0
-    for delim in (",", ";", "\t"):
+    scores = []
+    for rank, delim in enumerate((",", ";", "\t")):
         try:
             counts = [len(r) for _, r in zip(range(50), csv.reader(io.StringIO(sample),
                                                                    delimiter=delim))]
         except csv.Error:
             continue
-        if len(counts) > 2:  # the last sampled record may be cut by the sample
-            counts = counts[:-1] if len(sample) < len(text) else counts
-        if counts and len(set(counts)) == 1 and counts[0] > best_score:
-            best, best_score = delim, counts[0]
-        elif counts and best_score == 0 and counts[0] > 1 and counts[0] > best_score:
-            best, best_score = delim, 1
+        if not counts:
+            continue
+        agree = sum(c == counts[0] for c in counts) / len(counts)
+        scores.append((agree >= 0.5, counts[0], -rank, delim))
+    best_score, best = 0, ","
+    if scores:
+        _, best_score, _, best = max(scores)
     if best_score <= 1:
         header = text.split("\n", 1)[0][:80]
         raise SurveyDataError(f"{path}: row 1: the header has a single column ({header!r}); the "
@@ -399,12 +401,14 @@ class _Converter:
     def numbers(self, series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         """Float values and a mask of cells that are not numbers."""
         if pd.api.types.is_numeric_dtype(series.dtype) and series.dtype != bool:
-            return series.to_numpy(dtype="float64", na_value=np.nan), np.zeros(self.n, bool)
+            return (np.array(series.to_numpy(dtype="float64", na_value=np.nan)),
+                    np.zeros(self.n, bool))
         text = series.astype(object).where(series.notna(), None).map(
             lambda v: None if v is None else _as_text(v), na_action="ignore")
         if self.decimal_comma:
             text = text.str.replace(",", ".", regex=False)
-        values = pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        values = np.array(pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64",
+                                                                         na_value=np.nan))
         given = text.notna().to_numpy() & (text.fillna("").to_numpy(dtype=object) != "")
         return values, given & np.isnan(values)
 

@@ -1,0 +1,293 @@
+"""Reading exports: every layout gives the same canonical respondents; bad files, one clear error."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest_survey import canonical_example, to_layout, write_csv, write_xlsx
+
+from geo4mi.errors import Geo4miError, InputFileError, SurveyDataError
+from geo4mi.survey.exports import read_export
+from geo4mi.survey.xlsform import read_form, write_example_form
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "data" / "sample_kobo.csv"
+QUESTIONNAIRE = REPO / "data" / "questionnaire.xlsx"
+
+
+@pytest.fixture(scope="module")
+def form(tmp_path_factory):
+    return read_form(write_example_form(tmp_path_factory.mktemp("form") / "form.xlsx"))
+
+
+@pytest.fixture(scope="module")
+def canon(form):
+    return canonical_example(form)
+
+
+def form_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    meta = ("KEY", "instanceID")
+    return frame[[c for c in frame.columns
+                  if (not c.startswith("_") or c == "_row") and c not in meta]]
+
+
+# -- every layout --------------------------------------------------------------------------
+
+LAYOUTS = {
+    "kobo_groups_comma_utf8": (dict(groups="/"), dict(sep=",")),
+    "kobo_nogroups_semicolon_bom": (dict(groups=None), dict(sep=";", bom=True)),
+    "kobo_cp1252_semicolon_decimal_comma": (dict(groups="/", decimal_comma=True),
+                                            dict(sep=";", encoding="cp1252")),
+    "kobo_latin1": (dict(groups="/"), dict(sep=",", encoding="latin-1")),
+    "kobo_summary_only_raw_geopoint": (dict(multi="summary", geo="raw"), dict(sep=",")),
+    "kobo_split_only_slash": (dict(multi="split", split_sep="/"), dict(sep=",")),
+    "r_split_only_dot": (dict(multi="split", split_sep=".", groups=None), dict(sep=",")),
+    "r_split_only_underscore": (dict(multi="split", split_sep="_", groups=None), dict(sep=",")),
+    "odk_central": (dict(groups="-", geo="odk", odk=True), dict(sep=",")),
+    "odk_central_split_only": (dict(groups="-", geo="odk", odk=True, multi="split"),
+                               dict(sep=",")),
+    "labels_spanish": (dict(labels="es"), dict(sep=";", encoding="cp1252")),
+    "labels_english": (dict(labels="en", multi="split"), dict(sep=",")),
+    "labels_spanish_summary_only": (dict(labels="es", multi="summary"), dict(sep=",")),
+    "tab_separated": (dict(groups="/"), dict(sep="\t")),
+}
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_every_csv_layout_reads_to_the_canonical_frame(tmp_path, form, canon, layout):
+    table_kw, file_kw = LAYOUTS[layout]
+    path = write_csv(to_layout(canon, form, **table_kw), tmp_path / f"{layout}.csv", **file_kw)
+    respondents, issues = read_export(path, form)
+    pd.testing.assert_frame_equal(form_columns(respondents), form_columns(canon))
+    assert issues[issues["kind"] != "unknown_column"].empty, issues.to_string()
+
+
+@pytest.mark.parametrize("sheet", [None, "datos"])
+def test_xlsx_first_or_named_sheet(tmp_path, form, canon, sheet):
+    table = to_layout(canon, form)
+    path = write_xlsx(table, tmp_path / "export.xlsx", sheet="datos",
+                      first_sheet="notas" if sheet else None)
+    respondents, issues = read_export(path, form, sheet=sheet)
+    pd.testing.assert_frame_equal(form_columns(respondents), form_columns(canon))
+    assert respondents["_uuid"].tolist() == canon["_uuid"].tolist()
+
+
+def test_xlsx_missing_sheet_names_the_sheets(tmp_path, form, canon):
+    path = write_xlsx(to_layout(canon, form), tmp_path / "export.xlsx", sheet="datos")
+    with pytest.raises(InputFileError, match=r"no sheet 'hoja2' \(sheets: datos\)"):
+        read_export(path, form, sheet="hoja2")
+
+
+def test_odk_zero_filled_splits_are_unanswered_where_summary_empty(tmp_path, form, canon):
+    table = to_layout(canon, form, groups="-", geo="odk", odk=True)
+    unasked = canon["leave_reasons"].isna().to_numpy()
+    assert (table.loc[unasked, "profile-leave_reasons/economic"] == "0").all()
+    respondents, _ = read_export(write_csv(table, tmp_path / "odk.csv"), form)
+    assert respondents.loc[unasked, "leave_reasons/economic"].isna().all()
+    assert respondents["KEY"].str.startswith("uuid:").all()
+
+
+def test_encoding_can_be_given(tmp_path, form, canon):
+    path = write_csv(to_layout(canon, form), tmp_path / "latin.csv", encoding="cp1252")
+    respondents, _ = read_export(path, form, encoding="cp1252")
+    assert respondents.loc[2, "comments"] == "Niño de año y medio, señora Peña"
+
+
+# -- values that do not fit the form ---------------------------------------------------------
+
+def test_unknown_choices_are_reported_and_set_to_missing(tmp_path, form, canon):
+    table = to_layout(canon, form)
+    table.loc[4, "profile/gender"] = "martian"
+    table.loc[6, "profile/leave_reasons"] = "economic boredom"
+    table.loc[7, "profile/age"] = "treinta"
+    table.loc[8, "profile/age"] = "30.5"
+    respondents, issues = read_export(write_csv(table, tmp_path / "bad.csv"), form)
+    assert pd.isna(respondents.loc[4, "gender"])
+    assert pd.isna(respondents.loc[7, "age"]) and pd.isna(respondents.loc[8, "age"])
+    got = issues[["kind", "row", "column", "value"]].astype(object).values.tolist()
+    assert ["unknown_choice", 5, "profile/gender", "martian"] in got
+    assert ["unknown_choice", 7, "profile/leave_reasons", "boredom"] in got
+    assert ["bad_number", 8, "profile/age", "treinta"] in got
+    assert ["bad_number", 9, "profile/age", "30.5"] in got
+    # the known choice of the same cell survives: the split columns say economic is selected
+    assert respondents.loc[6, "leave_reasons/economic"] == canon.loc[6, "leave_reasons/economic"]
+
+
+def test_missing_question_column_is_reported_not_fatal(tmp_path, form, canon):
+    table = to_layout(canon, form).drop(columns=["life_in_city/income"])
+    respondents, issues = read_export(write_csv(table, tmp_path / "x.csv"), form)
+    assert respondents["income"].isna().all()
+    assert "income" in respondents.attrs["absent_questions"]
+    assert ((issues["kind"] == "missing_column") & (issues["column"] == "income")).any()
+
+
+def test_unknown_columns_are_reported(tmp_path, form, canon):
+    table = to_layout(canon, form).assign(mystery="1")
+    _, issues = read_export(write_csv(table, tmp_path / "x.csv"), form)
+    assert issues.loc[issues["kind"] == "unknown_column", "column"].tolist() == ["mystery"]
+
+
+# -- malformed files -------------------------------------------------------------------------
+
+@pytest.fixture
+def good_csv(tmp_path, form, canon):
+    return write_csv(to_layout(canon, form), tmp_path / "good.csv")
+
+
+def test_truncated_csv(good_csv, form):
+    data = good_csv.read_bytes()
+    good_csv.write_bytes(data[: len(data) - 60])
+    with pytest.raises(InputFileError, match=r"good\.csv: row 40 \(the last\).*truncated"):
+        read_export(good_csv, form)
+
+
+def test_truncated_inside_quotes(tmp_path, form):
+    path = tmp_path / "cut.csv"
+    path.write_text('profile/borough,life_in_city/comments\ncoyoacan,"ok"\ncoyoacan,"sin fin\n')
+    with pytest.raises(InputFileError, match=r"cut\.csv: line \d+: a quoted value never ends"):
+        read_export(path, form)
+
+
+def test_wrong_delimiter(tmp_path, form, canon):
+    path = tmp_path / "pipes.csv"
+    path.write_text(to_layout(canon, form).to_csv(sep="|", index=False))
+    with pytest.raises(SurveyDataError, match=r"pipes\.csv: row 1: the header has a single "
+                                              r"column .*comma, semicolon or tab"):
+        read_export(path, form)
+
+
+def test_missing_required_column(tmp_path, form, canon):
+    table = to_layout(canon, form).drop(columns=["profile/borough"])
+    path = write_csv(table, tmp_path / "noborough.csv")
+    with pytest.raises(SurveyDataError, match=r"noborough\.csv: row 1: no column for the "
+                                              r"required question 'borough'"):
+        read_export(path, form, required=["borough"])
+
+
+def test_duplicated_header(tmp_path, form):
+    path = tmp_path / "dup.csv"
+    path.write_text("profile/borough,profile/age,profile/age\ncoyoacan,30,31\n")
+    with pytest.raises(SurveyDataError, match=r"dup\.csv: row 1, column 3: header "
+                                              r"'profile/age' appears twice"):
+        read_export(path, form)
+
+
+def test_same_question_twice_under_different_headers(tmp_path, form):
+    path = tmp_path / "dup2.csv"
+    path.write_text("profile/age,age\n30,31\n")
+    with pytest.raises(SurveyDataError, match=r"columns 'profile/age' and 'age' both hold 'age'"):
+        read_export(path, form)
+
+
+@pytest.mark.parametrize("content", [b"", b"  \n\n"])
+def test_empty_file(tmp_path, form, content):
+    path = tmp_path / "empty.csv"
+    path.write_bytes(content)
+    with pytest.raises(InputFileError, match=r"empty\.csv: the file is empty"):
+        read_export(path, form)
+
+
+def test_header_without_rows(tmp_path, form):
+    path = tmp_path / "head.csv"
+    path.write_text("profile/borough,profile/age\n")
+    with pytest.raises(InputFileError, match=r"head\.csv: has a header but no data rows"):
+        read_export(path, form)
+
+
+def test_non_utf8_text_with_utf8_encoding(tmp_path, form, canon):
+    path = write_csv(to_layout(canon, form), tmp_path / "cp.csv", encoding="cp1252")
+    with pytest.raises(InputFileError, match=r"cp\.csv: line \d+: text cannot be decoded as "
+                                             r"utf-8 .*--encoding cp1252"):
+        read_export(path, form, encoding="utf-8")
+
+
+def test_binary_and_old_excel_files(tmp_path, form):
+    path = tmp_path / "bin.csv"
+    path.write_bytes(b"\x00\x01\x02garbage\x00")
+    with pytest.raises(InputFileError, match=r"bin\.csv: contains binary data"):
+        read_export(path, form)
+    old = tmp_path / "old.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 100)
+    with pytest.raises(InputFileError, match=r"old\.xls: is an old Excel \.xls workbook"):
+        read_export(old, form)
+
+
+def test_missing_file_and_bad_options(tmp_path, form, good_csv):
+    with pytest.raises(InputFileError, match=r"nope\.csv: survey export not found"):
+        read_export(tmp_path / "nope.csv", form)
+    with pytest.raises(SurveyDataError, match=r"layout 'wide' is unknown; use one of auto, "
+                                              r"names, labels"):
+        read_export(good_csv, form, layout="wide")
+    with pytest.raises(SurveyDataError, match=r"encoding 'klingon' is unknown"):
+        read_export(good_csv, form, encoding="klingon")
+
+
+def test_export_from_another_form(tmp_path, form):
+    path = tmp_path / "other.csv"
+    path.write_text("foo,bar\n1,2\n")
+    with pytest.raises(SurveyDataError, match=r"no column matches a question of the form"):
+        read_export(path, form)
+
+
+def test_names_layout_refuses_labels(tmp_path, form, canon):
+    path = write_csv(to_layout(canon, form, labels="es"), tmp_path / "labels.csv")
+    with pytest.raises(SurveyDataError, match=r"no column matches a question"):
+        read_export(path, form, layout="names")
+
+
+def test_errors_are_one_line(tmp_path, form):
+    path = tmp_path / "dup.csv"
+    path.write_text("a,a\n1,2\n")
+    with pytest.raises(Geo4miError) as info:
+        read_export(path, form)
+    assert "\n" not in str(info.value)
+
+
+def test_input_files_are_never_modified(tmp_path, form, canon):
+    paths = [write_csv(to_layout(canon, form), tmp_path / "a.csv", encoding="cp1252", sep=";"),
+             write_xlsx(to_layout(canon, form), tmp_path / "b.xlsx")]
+    before = {p: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+              for p in paths}
+    for p in paths:
+        read_export(p, form)
+    assert {p: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+            for p in paths} == before
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["a.csv", "b.xlsx"]
+
+
+# -- the bundled questionnaire and synthetic sample --------------------------------------------
+
+needs_sample = pytest.mark.skipif(not (SAMPLE.exists() and QUESTIONNAIRE.exists()),
+                                  reason="data/sample_kobo.csv not generated yet")
+
+
+@pytest.fixture(scope="module")
+def sample():
+    form = read_form(QUESTIONNAIRE)
+    respondents, issues = read_export(SAMPLE, form)
+    return form, respondents, issues
+
+
+@needs_sample
+def test_sample_reads_without_problems(sample):
+    form, respondents, issues = sample
+    assert len(respondents) == 301
+    assert issues[issues["kind"].isin(["unknown_choice", "bad_number", "bad_value",
+                                       "bad_geopoint"])].empty, issues.head().to_string()
+    assert respondents["borough"].notna().all()
+
+
+@needs_sample
+@pytest.mark.parametrize("layout", ["kobo_nogroups_semicolon_bom", "odk_central",
+                                    "labels_spanish", "labels_english",
+                                    "kobo_split_only_slash", "r_split_only_dot",
+                                    "kobo_summary_only_raw_geopoint"])
+def test_sample_in_every_layout(tmp_path, sample, layout):
+    form, canon, _ = sample
+    table_kw, file_kw = LAYOUTS[layout]
+    path = write_csv(to_layout(canon, form, **table_kw), tmp_path / f"{layout}.csv", **file_kw)
+    respondents, issues = read_export(path, form)
+    pd.testing.assert_frame_equal(form_columns(respondents), form_columns(canon))
