@@ -50,7 +50,7 @@ def main() -> None:
     pick = rng.integers(0, len(border), k)
     x[:k], y[:k] = border[pick, 0], border[pick, 1]
     union = shapely.union_all(areas.geometry.to_numpy())
-    gaps = [shapely.Polygon(r).centroid for p in getattr(union, "geoms", [union])
+    gaps = [shapely.Polygon(r).point_on_surface() for p in getattr(union, "geoms", [union])
             for r in p.interiors]
     gx = np.array([g.x for g in gaps])
     gy = np.array([g.y for g in gaps])

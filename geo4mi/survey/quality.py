@@ -100,9 +100,14 @@ def apply_exclusions(respondents: pd.DataFrame, *, min_age: int | None = 18,
     if key is not None:
         ids = respondents[key].astype("string")
         dup = (ids.notna() & ids.duplicated(keep="first")).to_numpy()
-        first_row = respondents["_row"].groupby(ids.to_numpy(), dropna=True).transform("first") \
-            if "_row" in respondents.columns else pd.Series(np.arange(1, n + 1))
-        text = [f"same {key} as row {r}; kept once" for r in first_row.to_numpy()]
+        rows = (respondents["_row"].to_numpy() if "_row" in respondents.columns
+                else np.arange(1, n + 1))
+        first: dict[object, object] = {}
+        for k, r in zip(ids.to_numpy(dtype=object, na_value=None), rows):
+            if k is not None:
+                first.setdefault(k, r)
+        text = [f"same {key} as row {first.get(k)}; kept once"
+                for k in ids.to_numpy(dtype=object, na_value=None)]
         mark(dup, "duplicate", np.array(text, dtype=object))
     if min_age is not None and age_question in respondents.columns:
         age = pd.to_numeric(respondents[age_question], errors="coerce")

@@ -118,7 +118,7 @@ class Form:
     def label(self, question: str, lang: str | None = None) -> str:
         """Label of ``question`` in ``lang`` (default language when None or empty).
 
-        Falls back to the default language, then to the name.
+        Falls back to the default language, then any language, then the name.
 
         Examples
         --------
@@ -128,7 +128,7 @@ class Form:
         """
         row = self.question(question)
         lang = self._lang(lang)
-        for code in (lang, self.default_language):
+        for code in (lang, self.default_language, *self.languages):
             text = row.get(f"label::{code}")
             if isinstance(text, str) and text:
                 return text
@@ -152,7 +152,7 @@ class Form:
         return names
 
     def choice_label(self, list_name: str, choice: str, lang: str | None = None) -> str:
-        """Label of ``choice`` in ``list_name``; falls back to the default language, then the name.
+        """Label of ``choice`` in ``list_name``; falls back to other languages, then the name.
 
         Examples
         --------
@@ -167,7 +167,7 @@ class Form:
                 return {"es": "Otro", "en": "Other"}.get(lang, "other")
             raise FormError(f"{self.path}: choice {choice!r} is not in list {list_name!r}; "
                             f"choices: {', '.join(self._lists.get(list_name, []))}")
-        for code in (lang, self.default_language):
+        for code in (lang, self.default_language, *self.languages):
             text = hit.iloc[0].get(f"label::{code}")
             if isinstance(text, str) and text:
                 return text
