@@ -28,7 +28,7 @@ import os
 import re
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -178,6 +178,21 @@ class Catalogue:
             if ind.id == indicator_id:
                 return ind
         raise KeyError(f"{self.path}: no indicator {indicator_id!r}")
+
+    def subset(self, ids: Sequence[str]) -> Catalogue:
+        """A catalogue with only the indicators ``ids`` (in catalogue order).
+
+        Examples
+        --------
+        >>> load_catalogue(bundled_catalogue_path()).subset(["feel_safe"]).ids
+        ['feel_safe']
+        """
+        unknown = [i for i in ids if i not in self.ids]
+        if unknown:
+            raise CatalogueError(f"{self.path}: no indicator {unknown[0]!r}; "
+                                 f"indicators: {', '.join(self.ids[:20])}...")
+        keep = tuple(ind for ind in self.indicators if ind.id in set(ids))
+        return replace(self, indicators=keep)
 
     @property
     def ids(self) -> list[str]:

@@ -696,7 +696,8 @@ class Expression:
             column = f"{name.name}/{choice.value}"
             if ctx.has(column):
                 return self._test(Name(column, name.pos), ctx)
-            if ctx.has(name.name) and ctx.column(name.name).kind == "text":
+            if (ctx.has(name.name) and ctx.column(name.name).kind == "text"
+                    and not ctx.choice_columns(name.name)):
                 col = ctx.column(name.name)
                 per_cat = np.array([choice.value in c.split() for c in col.categories] +
                                    [False], dtype=bool)

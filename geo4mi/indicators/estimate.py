@@ -1,0 +1,402 @@
+"""Estimate every indicator per area and group: counts, proportions, Wilson intervals.
+
+The result is the *estimates* long table of ``docs/design.md``: one row per indicator ×
+area (``"_city"`` first, then each area) × group value (``"all"`` first, then each grouping
+variable's values in catalogue/form order). Every area has a row for every indicator and
+group value, so an area without interviews is an explicit ``no_data`` row, never 0 %.
+Estimates from fewer than ``min_n`` respondents are ``suppressed``: only ``n`` is kept.
+
+Respondents whose ``area_id`` is NA (unassigned) or not one of ``area_ids`` count in the
+city-wide rows only. Respondents with a missing group value count in the ``"all"`` rows
+only.
+
+How it is fast: each indicator's denominator and numerator are computed once as boolean
+masks over all respondents; every respondent gets one integer cell code combining area and
+group values; one :func:`numpy.bincount` per indicator counts all cells, and the area/group
+margins are sums over the small count array.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from geo4mi.indicators.catalogue import load_catalogue, bundled_catalogue_path
+>>> cat = load_catalogue(bundled_catalogue_path()).subset(["feel_safe"])
+>>> df = pd.DataFrame({"area_id": ["09015"] * 12 + ["09007"] * 3,
+...                    "feel_safe": ["yes"] * 9 + ["no"] * 6})
+>>> est = estimate(df, cat, area_ids=["09015", "09007", "09002"], groups=[])
+>>> est[["area_id", "numerator", "n", "status"]]  # doctest: +NORMALIZE_WHITESPACE
+      area_id  numerator   n      status
+0       _city          9  15          ok
+1       09002       <NA>   0     no_data
+2       09007       <NA>   3  suppressed
+3       09015          9  12          ok
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from geo4mi.errors import CatalogueError, SurveyDataError
+from geo4mi.indicators.catalogue import Catalogue, Indicator
+from geo4mi.indicators.expressions import EvalContext
+
+log = logging.getLogger(__name__)
+
+#: ``area_id`` of the city-wide rows.
+CITY = "_city"
+#: 97.5 % standard normal quantile: 95 % two-sided intervals.
+Z95 = 1.959963984540054
+STATUSES = ("ok", "suppressed", "no_data")
+COLUMNS = ("indicator", "area_id", "group_var", "group_value", "numerator", "n", "p",
+           "ci_low", "ci_high", "status")
+#: Largest number of area × group cells counted by one bincount.
+MAX_CELLS = 1 << 20
+
+
+def wilson_interval(k: Any, n: Any, z: float = Z95) -> tuple[Any, Any]:
+    """Wilson score interval for ``k`` successes out of ``n`` (vectorised).
+
+    Parameters
+    ----------
+    k, n : int or array-like of int
+        Successes and trials, ``0 <= k <= n``.
+    z : float, default 1.959963984540054
+        Normal quantile (95 % two-sided by default).
+
+    Returns
+    -------
+    (low, high)
+        Floats for scalar input, float arrays otherwise; NaN where ``n == 0``.
+
+    Raises
+    ------
+    ValueError
+        ``k`` is negative or larger than ``n``.
+
+    Examples
+    --------
+    >>> low, high = wilson_interval(81, 263)   # Newcombe (1998), example (a)
+    >>> round(low, 4), round(high, 4)
+    (0.2553, 0.3662)
+    >>> wilson_interval([0, 5], [10, 5])[1].round(4).tolist()
+    [0.2775, 1.0]
+    >>> wilson_interval(0, 0)
+    (nan, nan)
+    """
+    k_arr = np.asarray(k, dtype="float64")
+    n_arr = np.asarray(n, dtype="float64")
+    if np.any(k_arr < 0) or np.any(k_arr > n_arr):
+        raise ValueError(f"wilson_interval: need 0 <= k <= n, got k={k!r}, n={n!r}")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = k_arr / n_arr
+        z2 = z * z
+        denom = 1.0 + z2 / n_arr
+        centre = (p + z2 / (2.0 * n_arr)) / denom
+        half = z * np.sqrt(p * (1.0 - p) / n_arr + z2 / (4.0 * n_arr * n_arr)) / denom
+        low = np.where(k_arr == 0, 0.0, np.clip(centre - half, 0.0, 1.0))
+        high = np.where(k_arr == n_arr, 1.0, np.clip(centre + half, 0.0, 1.0))
+    empty = n_arr == 0
+    low = np.where(empty, np.nan, low)
+    high = np.where(empty, np.nan, high)
+    if k_arr.ndim == 0 and n_arr.ndim == 0:
+        return float(low), float(high)
+    return low, high
+
+
+# -- masks per indicator ------------------------------------------------------------------
+
+def _question_masks(ind: Indicator, ctx: EvalContext) -> tuple[np.ndarray, np.ndarray,
+                                                              np.ndarray]:
+    """``(yes, answered, excluded)`` masks of a question indicator."""
+    q = ind.question
+    assert q is not None
+    multi = ind.kind == "select_multiple" or (
+        ind.kind is None and not ctx.has(q) and bool(ctx.choice_columns(q))) or (
+        ind.kind is None and ctx.has(f"{q}/{ind.choices[0]}"))
+    n = len(ctx)
+    if multi:
+        yes = np.zeros(n, bool)
+        excluded = np.zeros(n, bool)
+        answered: np.ndarray | None = None
+        for names, target in ((ind.choices, yes), (ind.exclude, excluded)):
+            for c in names:
+                name = f"{q}/{c}"
+                if not ctx.has(name):
+                    raise SurveyDataError(f"indicator {ind.id!r}: column {name!r} is not in "
+                                          "the respondents; check the export has every "
+                                          "choice column of the select_multiple question")
+                col = ctx.column(name)
+                if col.kind != "bool":
+                    raise SurveyDataError(f"indicator {ind.id!r}: column {name!r} holds "
+                                          f"{col.kind}, not yes/no values; read the export "
+                                          "with geo4mi.survey.exports.read_export")
+                target |= col.values & ~col.na  # type: ignore[operator]
+                if answered is None:
+                    answered = ~col.na
+        assert answered is not None
+        return yes, answered, excluded
+    if not ctx.has(q):
+        raise SurveyDataError(f"indicator {ind.id!r}: question {q!r} is not in the "
+                              "respondents; check the export (and derived variables, "
+                              "added by add_derived)")
+    col = ctx.column(q)
+    if col.kind != "text":
+        raise SurveyDataError(f"indicator {ind.id!r}: question {q!r} holds {col.kind}, not "
+                              "choices; use a numerator expression such as 'age >= 18'")
+    # per category: any space-separated token in choices (a select_one value is one token)
+    yes_cat = np.array([any(t in ind.choices for t in c.split()) for c in col.categories]
+                       + [False], dtype=bool)
+    excl_cat = np.array([any(t in ind.exclude for t in c.split()) for c in col.categories]
+                        + [False], dtype=bool)
+    return yes_cat[col.codes], ~col.na, excl_cat[col.codes]
+
+
+def _masks(ind: Indicator, ctx: EvalContext,
+           universes: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """``(denominator, numerator)`` masks of one indicator."""
+    n = len(ctx)
+    if ind.universe is None:
+        universe = np.ones(n, bool)
+    else:
+        universe = universes.get(ind.universe.text)
+        if universe is None:
+            universe = universes[ind.universe.text] = ind.universe.mask(ctx)
+    if ind.numerator is not None:
+        true, unknown = ind.numerator.truth(ctx)
+        den = universe if ind.not_asked == "no" else universe & ~unknown
+        return den, den & true
+    yes, answered, excluded = _question_masks(ind, ctx)
+    den = universe & ~excluded
+    if ind.not_asked != "no":
+        den &= answered
+    return den, den & yes
+
+
+# -- codes --------------------------------------------------------------------------------
+
+def _codes(ctx: EvalContext, column: str, values: Sequence[str], what: str) -> np.ndarray:
+    """Position of each row's value in ``values``; ``len(values)`` when NA or unknown."""
+    col = ctx.column(column)
+    if col.na.all():  # e.g. nobody placed: a float column of NaN
+        return np.full(len(col.na), len(values), dtype=np.int64)
+    if col.kind != "text":
+        raise SurveyDataError(f"{what} {column!r} holds {col.kind}; group by a choice "
+                              "question or a derived variable (e.g. age_group, not age)")
+    position = {v: i for i, v in enumerate(values)}
+    lookup = np.array([position.get(c, len(values)) for c in col.categories] + [len(values)],
+                      dtype=np.int64)
+    unknown = [c for c in col.categories if c not in position]
+    if unknown:
+        log.warning("%s %r: value(s) %s are not among %s; those respondents count in the "
+                    "totals only", what, column, ", ".join(map(repr, unknown[:5])),
+                    ", ".join(values[:20]))
+    return lookup[col.codes]
+
+
+def _group_values(catalogue: Catalogue, respondents: pd.DataFrame, group: str) -> list[str]:
+    values = catalogue.values_of(group)
+    if values is not None:
+        return values
+    series = respondents[group]
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return [str(c) for c in series.cat.categories]
+    return sorted({str(v) for v in series.dropna().unique()})
+
+
+def _progress(progress: bool | Callable[[float], None]) -> Callable[[float], None] | None:
+    if callable(progress):
+        return progress
+    if progress:
+        def bar(fraction: float) -> None:
+            done = int(fraction * 30)
+            sys.stderr.write(f"\r  indicators [{'#' * done}{'.' * (30 - done)}] "
+                             f"{fraction:4.0%}")
+            if fraction >= 1:
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+        return bar
+    return None
+
+
+# -- estimation ---------------------------------------------------------------------------
+
+def estimate(respondents: pd.DataFrame, catalogue: Catalogue, *, area_ids: Sequence[str],
+             groups: Sequence[str], min_n: int = 10,
+             progress: bool | Callable[[float], None] = False) -> pd.DataFrame:
+    """Estimate every catalogue indicator city-wide and per area, overall and per group.
+
+    Parameters
+    ----------
+    respondents : DataFrame
+        One row per respondent, with ``area_id`` (NA when unassigned), the questions the
+        catalogue uses and its derived variables (:func:`~geo4mi.indicators.catalogue.
+        add_derived`).
+    catalogue : Catalogue
+    area_ids : sequence of str
+        Every area of the study (areas without respondents get ``no_data`` rows).
+    groups : sequence of str
+        Grouping variables (``"all"`` is always included first).
+    min_n : int, default 10
+        Estimates with ``0 < n < min_n`` are suppressed.
+    progress : bool or callable, default False
+        True draws a bar on stderr; a callable receives the fraction done (0..1).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``indicator, area_id, group_var, group_value, numerator (Int64), n (Int64),
+        p, ci_low, ci_high (Float64), status``; ``numerator``, ``p`` and the interval are
+        NA unless ``status == "ok"``.
+
+    Raises
+    ------
+    SurveyDataError
+        ``area_id``, a group or a question column is missing or of the wrong kind.
+    ExpressionError
+        A universe or numerator refers to a column the respondents lack.
+
+    Examples
+    --------
+    >>> from geo4mi.indicators.catalogue import load_catalogue, bundled_catalogue_path
+    >>> cat = load_catalogue(bundled_catalogue_path()).subset(["discriminated"])
+    >>> df = pd.DataFrame({"area_id": ["09015"] * 20, "gender": ["woman", "man"] * 10,
+    ...                    "discriminated": ["yes"] * 5 + ["no"] * 15})
+    >>> est = estimate(df, cat, area_ids=["09015"], groups=["gender"])
+    >>> row = est[(est.area_id == "_city") & (est.group_value == "all")].iloc[0]
+    >>> int(row.numerator), int(row.n), round(float(row.p), 2), row.status
+    (5, 20, 0.25, 'ok')
+    """
+    if not isinstance(min_n, int) or isinstance(min_n, bool) or min_n < 1:
+        raise CatalogueError(f"min_n must be a whole number >= 1, got {min_n!r}; "
+                             "set min_n = 10 in the study file")
+    if "area_id" not in respondents.columns:
+        raise SurveyDataError("respondents have no 'area_id' column; place them in areas "
+                              "first (geo4mi.survey.placement.place_respondents)")
+    areas = [str(a) for a in area_ids]
+    if len(set(areas)) != len(areas) or CITY in areas:
+        dup = next((a for a in areas if areas.count(a) > 1 or a == CITY), "")
+        raise SurveyDataError(f"area ids must be unique and not {CITY!r}; got {dup!r} twice "
+                              "or reserved; check the boundaries' id field")
+    areas = sorted(areas)
+    group_list = [g for g in dict.fromkeys(groups) if g != "all"]
+    missing = [g for g in group_list if g not in respondents.columns]
+    if missing:
+        raise SurveyDataError(f"grouping variable {missing[0]!r} is not a column of the "
+                              "respondents; use a question name or a derived variable of the "
+                              "catalogue (run add_derived first)")
+    ctx = EvalContext(respondents)
+    n_resp = len(respondents)
+    A = len(areas)
+    area_code = _codes(ctx, "area_id", areas, "area id")
+    values = {g: _group_values(catalogue, respondents, g) for g in group_list}
+    gcodes = {g: _codes(ctx, g, values[g], "grouping variable") for g in group_list}
+
+    # blocks of grouping variables whose combined cells stay small
+    blocks: list[list[str]] = []
+    size = A + 1
+    for g in group_list:
+        k = len(values[g]) + 1
+        if blocks and size * k <= MAX_CELLS:
+            blocks[-1].append(g)
+            size *= k
+        else:
+            blocks.append([g])
+            size = (A + 1) * k
+    if not blocks:
+        blocks = [[]]
+    cells: list[tuple[np.ndarray, tuple[int, ...]]] = []
+    for block in blocks:
+        dims = (A + 1, *(len(values[g]) + 1 for g in block))
+        cell = area_code.copy()
+        for g in block:
+            cell *= len(values[g]) + 1
+            cell += gcodes[g]
+        cells.append((cell * 3, dims))
+
+    # column layout: "all", then each group's values
+    col_var = ["all"] + [g for g in group_list for _ in values[g]]
+    col_val = ["all"] + [v for g in group_list for v in values[g]]
+    n_cols, n_rows = len(col_var), A + 1
+    indicators = catalogue.indicators
+    num_out = np.zeros((len(indicators), n_rows, n_cols), dtype=np.int64)
+    den_out = np.zeros_like(num_out)
+    universes: dict[str, np.ndarray] = {}
+    report = _progress(progress)
+    for i, ind in enumerate(indicators):
+        den, num = _masks(ind, ctx, universes)
+        state = den.astype(np.int64)
+        state += num
+        col = 1
+        for (cell3, dims), block in zip(cells, blocks):
+            counts = np.bincount(cell3 + state, minlength=math.prod(dims) * 3)
+            counts = counts.reshape(*dims, 3)
+            d = counts[..., 1] + counts[..., 2]
+            k = counts[..., 2]
+            if col == 1:  # "all": sum over every group axis
+                axes = tuple(range(1, len(dims)))
+                _put(num_out[i, :, 0], k.sum(axis=axes))
+                _put(den_out[i, :, 0], d.sum(axis=axes))
+            for j, g in enumerate(block):
+                axes = tuple(a for a in range(1, len(dims)) if a != j + 1)
+                ng = len(values[g])
+                kk, dd = k.sum(axis=axes)[:, :ng], d.sum(axis=axes)[:, :ng]
+                num_out[i, 1:, col:col + ng] = kk[:A]
+                den_out[i, 1:, col:col + ng] = dd[:A]
+                num_out[i, 0, col:col + ng] = kk.sum(axis=0)
+                den_out[i, 0, col:col + ng] = dd.sum(axis=0)
+                col += ng
+        if report is not None:
+            report((i + 1) / len(indicators))
+    if report is not None and not indicators:
+        report(1.0)
+    table = _assemble(indicators, [CITY, *areas], col_var, col_val, num_out, den_out, min_n)
+    unassigned = int((area_code == A).sum())
+    log.info("estimated %d indicators x %d areas x %d group values from %d respondents "
+             "(%d counted city-wide only)", len(indicators), A, n_cols, n_resp, unassigned)
+    return table
+
+
+def _put(target: np.ndarray, per_area: np.ndarray) -> None:
+    """Write per-area counts (last slot = unassigned) as city + areas."""
+    target[0] = per_area.sum()
+    target[1:] = per_area[:-1]
+
+
+def _assemble(indicators: Sequence[Indicator], area_labels: list[str], col_var: list[str],
+              col_val: list[str], num: np.ndarray, den: np.ndarray,
+              min_n: int) -> pd.DataFrame:
+    n_ind, n_rows, n_cols = num.shape
+    per_ind = n_rows * n_cols
+    num_f, den_f = num.reshape(-1), den.reshape(-1)
+    status = np.where(den_f == 0, "no_data", np.where(den_f < min_n, "suppressed", "ok"))
+    ok = status == "ok"
+    p = np.full(num_f.shape, np.nan)
+    p[ok] = num_f[ok] / den_f[ok]
+    low, high = wilson_interval(np.where(ok, num_f, 0), np.where(ok, den_f, 0))
+    ids = np.array([ind.id for ind in indicators], dtype=object)
+
+    def text(values: np.ndarray) -> pd.arrays.StringArray:
+        return pd.array(values, dtype="str")
+
+    frame = pd.DataFrame({
+        "indicator": text(np.repeat(ids, per_ind)),
+        "area_id": text(np.tile(np.repeat(np.array(area_labels, dtype=object), n_cols), n_ind)),
+        "group_var": text(np.tile(np.array(col_var, dtype=object), n_ind * n_rows)),
+        "group_value": text(np.tile(np.array(col_val, dtype=object), n_ind * n_rows)),
+        "numerator": pd.arrays.IntegerArray(num_f, ~ok),
+        "n": pd.arrays.IntegerArray(den_f.copy(), np.zeros(den_f.shape, bool)),
+        "p": pd.arrays.FloatingArray(np.where(ok, p, 0.0), ~ok),
+        "ci_low": pd.arrays.FloatingArray(np.where(ok, low, 0.0), ~ok),
+        "ci_high": pd.arrays.FloatingArray(np.where(ok, high, 0.0), ~ok),
+        "status": text(status.astype(object)),
+    })
+    return frame
+
+
+__all__ = ["CITY", "COLUMNS", "STATUSES", "Z95", "estimate", "wilson_interval"]

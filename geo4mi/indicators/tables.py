@@ -1,0 +1,469 @@
+"""Shareable tables of estimates: labelled CSV, GeoPackage, IMPACT analysistools format.
+
+Every writer reads only the *estimates* table, the *areas* and the labels — never
+respondent-level rows — and writes through :func:`geo4mi.io.atomic_write`, with
+deterministic bytes for the same inputs. Suppressed and no-data estimates keep their
+``n`` and ``status`` but never a numerator, percentage or interval.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from geo4mi.indicators.catalogue import (build_labels, bundled_catalogue_path,
+...                                          load_catalogue)
+>>> from geo4mi.indicators.estimate import estimate
+>>> cat = load_catalogue(bundled_catalogue_path()).subset(["feel_safe"])
+>>> est = estimate(pd.DataFrame({"area_id": ["09015"] * 10, "feel_safe": ["yes"] * 8 + ["no"] * 2}),
+...                cat, area_ids=["09015"], groups=[])
+>>> areas = pd.DataFrame({"area_id": ["09015"], "area_name": ["Cuauhtémoc"]})
+>>> table = estimates_table(est, areas, build_labels(cat, None, []), lang="en", synthetic=True)
+>>> print(*table.loc[1, ["area_name", "pct", "n", "data_note"]], sep=" | ")
+Cuauhtémoc | 80.0 | 10 | synthetic demonstration data
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from geo4mi.errors import BoundaryError, CatalogueError
+from geo4mi.i18n import check_language, t
+from geo4mi.indicators.catalogue import Catalogue
+from geo4mi.indicators.estimate import CITY
+from geo4mi.io import atomic_write
+from geo4mi.labels import Labels
+
+log = logging.getLogger(__name__)
+
+#: Text of the ``data_note`` column for synthetic samples (module-local i18n).
+TEXT: dict[str, dict[str, str]] = {
+    "synthetic_note": {"es": "datos sintéticos de demostración",
+                       "en": "synthetic demonstration data"},
+}
+#: Columns of :func:`estimates_table`, in order.
+TABLE_COLUMNS = ("indicator", "indicator_label", "theme", "theme_label", "universe",
+                 "area_id", "area_name", "group_var", "group_var_label", "group_value",
+                 "group_value_label", "numerator", "n", "pct", "ci_low_pct", "ci_high_pct",
+                 "status", "data_note")
+#: Columns of :func:`to_analysistools`, in order (IMPACT analysistools results table).
+ANALYSISTOOLS_COLUMNS = ("analysis_type", "analysis_var", "analysis_var_value", "group_var",
+                         "group_var_value", "stat", "stat_low", "stat_upp", "n", "n_total",
+                         "analysis_key")
+#: GeoPackage layers written by :func:`write_geopackage`.
+GPKG_LAYERS = ("indicators", "estimates", "indicator_labels")
+#: Creation date stamped into GeoPackages, fixed so that files are byte-identical.
+FIXED_DATE = "2000-01-01T00:00:00Z"
+AREA_VAR = "area_id"
+
+
+def _note(lang: str, synthetic: bool) -> str:
+    return TEXT["synthetic_note"][lang] if synthetic else ""
+
+
+def _ok(estimates: pd.DataFrame) -> np.ndarray:
+    return (estimates["status"] == "ok").to_numpy(dtype=bool, na_value=False)
+
+
+def _lookup(labels: Labels, kind: str, key: str, lang: str) -> str:
+    try:
+        if kind == "indicator":
+            return labels.indicator_label(key, lang)
+        if kind == "theme":
+            return labels.theme_label(key, lang)
+        if kind == "universe":
+            return labels.text(labels.indicators[key].universe, lang)
+        return labels.group_var_label(key, lang)
+    except KeyError:
+        raise CatalogueError(f"{kind} {key!r} of the estimates has no label; build the labels "
+                             "from the same catalogue and groups as the estimates") from None
+
+
+def estimates_table(estimates: pd.DataFrame, areas: pd.DataFrame, labels: Labels, *,
+                    lang: str, synthetic: bool) -> pd.DataFrame:
+    """The estimates with names and labels, percentages, and the synthetic-data note.
+
+    Parameters
+    ----------
+    estimates : DataFrame
+        The *estimates* table (:func:`geo4mi.indicators.estimate.estimate`).
+    areas : DataFrame
+        ``area_id`` and ``area_name`` (a GeoDataFrame is fine; geometry is ignored).
+    labels : Labels
+    lang : {"es", "en"}
+    synthetic : bool
+        When True, every row's ``data_note`` says the data are synthetic.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`TABLE_COLUMNS`; ``pct``, ``ci_low_pct``, ``ci_high_pct`` are
+        percentages (0-100) and, like ``numerator``, NA unless ``status`` is ``ok``.
+
+    Raises
+    ------
+    BoundaryError
+        An ``area_id`` of the estimates is not in ``areas``.
+    CatalogueError
+        An indicator or group has no label.
+    """
+    lang = check_language(lang)
+    names = dict(zip(areas["area_id"].astype(str), areas["area_name"].astype(str)))
+    names[CITY] = t("city_wide", lang)
+    missing = sorted(set(estimates["area_id"]) - set(names))
+    if missing:
+        raise BoundaryError(f"estimates: area {missing[0]!r} is not in the areas; use the "
+                            "boundaries the estimates were computed for")
+    ok = _ok(estimates)
+
+    def mapped(column: str, func: Any) -> pd.arrays.StringArray:
+        values = estimates[column].astype(str)
+        table = {v: func(v) for v in values.unique()}
+        return pd.array(values.map(table).to_numpy(dtype=object), dtype="str")
+
+    themes = {i: labels.indicators[i].theme for i in estimates["indicator"].unique()
+              if i in labels.indicators}
+    indicator = estimates["indicator"].astype(str)
+    theme = pd.array(indicator.map(lambda i: themes.get(i, "")).to_numpy(dtype=object),
+                     dtype="str")
+    gv = estimates["group_var"].astype(str).to_numpy(dtype=object)
+    gval = estimates["group_value"].astype(str).to_numpy(dtype=object)
+    pairs = {(a, b) for a, b in zip(gv, gval)}
+    value_labels: dict[tuple[str, str], str] = {}
+    for a, b in pairs:
+        try:
+            value_labels[(a, b)] = labels.group_value_label(a, b, lang)
+        except KeyError:
+            raise CatalogueError(f"group value {a}={b!r} of the estimates has no label; "
+                                 "build the labels from the same groups") from None
+
+    def pct(column: str) -> pd.arrays.FloatingArray:
+        values = estimates[column].to_numpy(dtype="float64", na_value=np.nan) * 100.0
+        return pd.arrays.FloatingArray(np.where(ok, values, 0.0), ~ok)
+
+    numer = estimates["numerator"].to_numpy(dtype="float64", na_value=np.nan)
+    out = pd.DataFrame({
+        "indicator": pd.array(indicator.to_numpy(dtype=object), dtype="str"),
+        "indicator_label": mapped("indicator", lambda i: _lookup(labels, "indicator", i, lang)),
+        "theme": theme,
+        "theme_label": pd.array([_lookup(labels, "theme", x, lang) for x in theme],
+                                dtype="str"),
+        "universe": mapped("indicator", lambda i: _lookup(labels, "universe", i, lang)),
+        "area_id": mapped("area_id", lambda a: a),
+        "area_name": mapped("area_id", lambda a: names[a]),
+        "group_var": pd.array(gv, dtype="str"),
+        "group_var_label": mapped("group_var", lambda g: _lookup(labels, "group", g, lang)),
+        "group_value": pd.array(gval, dtype="str"),
+        "group_value_label": pd.array([value_labels[(a, b)] for a, b in zip(gv, gval)],
+                                      dtype="str"),
+        "numerator": pd.arrays.IntegerArray(np.where(ok, np.nan_to_num(numer), 0)
+                                            .astype(np.int64), ~ok),
+        "n": pd.array(estimates["n"].to_numpy(dtype="float64", na_value=0).astype(np.int64),
+                      dtype="Int64"),
+        "pct": pct("p"),
+        "ci_low_pct": pct("ci_low"),
+        "ci_high_pct": pct("ci_high"),
+        "status": pd.array(estimates["status"].astype(str).to_numpy(dtype=object), dtype="str"),
+        "data_note": pd.array([_note(lang, synthetic)] * len(estimates), dtype="str"),
+    })
+    return out
+
+
+def write_estimates_csv(estimates: pd.DataFrame, areas: pd.DataFrame, labels: Labels,
+                        path: str | os.PathLike[str], *, lang: str, synthetic: bool,
+                        decimals: int = 1) -> Path:
+    """Write :func:`estimates_table` as UTF-8 CSV (with BOM, so spreadsheets show accents).
+
+    Percentages have ``decimals`` fixed decimals; suppressed and no-data rows have empty
+    numerator, percentage and interval cells. The same inputs give identical bytes.
+
+    Parameters
+    ----------
+    estimates, areas, labels, lang, synthetic
+        As for :func:`estimates_table`.
+    path : path-like
+        Output file (written atomically).
+    decimals : int, default 1
+        Decimals of the percentage columns.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, pandas as pd
+    >>> from geo4mi.indicators.catalogue import (build_labels, bundled_catalogue_path,
+    ...                                          load_catalogue)
+    >>> from geo4mi.indicators.estimate import estimate
+    >>> cat = load_catalogue(bundled_catalogue_path()).subset(["feel_safe"])
+    >>> est = estimate(pd.DataFrame({"area_id": ["09015"] * 3, "feel_safe": ["yes"] * 3}),
+    ...                cat, area_ids=["09015"], groups=[])
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "est.csv"
+    >>> _ = write_estimates_csv(est, pd.DataFrame({"area_id": ["09015"], "area_name": ["X"]}),
+    ...                         build_labels(cat, None, []), out, lang="es", synthetic=False)
+    >>> out.read_text(encoding="utf-8-sig").splitlines()[1].split(",")[11:17]
+    ['', '3', '', '', '', 'suppressed']
+    """
+    table = estimates_table(estimates, areas, labels, lang=lang, synthetic=synthetic)
+    return _write_csv(table, path, decimals=decimals)
+
+
+def _write_csv(table: pd.DataFrame, path: str | os.PathLike[str], *, decimals: int) -> Path:
+    if not isinstance(decimals, int) or not 0 <= decimals <= 12:
+        raise ValueError(f"decimals must be an integer 0..12, got {decimals!r}")
+    text = table.to_csv(index=False, float_format=f"%.{decimals}f", na_rep="",
+                        lineterminator="\n")
+    with atomic_write(path) as tmp:
+        tmp.write_bytes(text.encode("utf-8-sig"))
+    log.info("wrote %s (%d rows)", path, len(table))
+    return Path(path)
+
+
+# -- IMPACT analysistools ---------------------------------------------------------------
+
+def _analysis_vars(catalogue: Catalogue) -> dict[str, tuple[str, str, str]]:
+    """indicator id -> (analysis_type, analysis_var, analysis_var_value), keys unique."""
+    out: dict[str, tuple[str, str, str]] = {}
+    for ind in catalogue:
+        if ind.question is not None and len(ind.choices) == 1:
+            kind = ("prop_select_multiple" if ind.kind == "select_multiple"
+                    else "prop_select_one")
+            out[ind.id] = (kind, ind.question, ind.choices[0])
+        else:  # composites and several choices: a 0/1 variable named after the indicator
+            out[ind.id] = ("prop_select_one", ind.id, "1")
+    seen: dict[tuple[str, str, str], str] = {}
+    for iid, key in list(out.items()):
+        if key in seen:  # same question and choice, other universe: use the ids instead
+            out[seen[key]] = ("prop_select_one", seen[key], "1")
+            out[iid] = ("prop_select_one", iid, "1")
+        seen[key] = iid
+    return out
+
+
+def to_analysistools(estimates: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
+    """The estimates in the long results format of IMPACT's ``analysistools``.
+
+    One row per estimate. An indicator counting one choice of a question is
+    ``prop_select_one`` / ``prop_select_multiple`` of that question and choice; composites
+    (and indicators counting several choices) are ``prop_select_one`` of a 0/1 variable
+    named after the indicator, value ``"1"``. Areas are the grouping variable ``area_id``,
+    combined with a group as ``"area_id %/% gender"``; city-wide "all" rows have NA groups.
+    ``n`` is the numerator count, ``n_total`` the denominator; ``stat``, ``stat_low``,
+    ``stat_upp`` and ``n`` are NA unless the estimate is ``ok``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from geo4mi.indicators.catalogue import bundled_catalogue_path, load_catalogue
+    >>> from geo4mi.indicators.estimate import estimate
+    >>> cat = load_catalogue(bundled_catalogue_path()).subset(["feel_safe"])
+    >>> est = estimate(pd.DataFrame({"area_id": ["09015"] * 10, "feel_safe": ["yes"] * 10}),
+    ...                cat, area_ids=["09015"], groups=[])
+    >>> to_analysistools(est, cat)["analysis_key"].tolist()
+    ['prop_select_one @/@ feel_safe %/% yes @/@ NA %/% NA', 'prop_select_one @/@ feel_safe %/% yes @/@ area_id %/% 09015']
+    """
+    avars = _analysis_vars(catalogue)
+    unknown = sorted(set(estimates["indicator"]) - set(avars))
+    if unknown:
+        raise CatalogueError(f"{catalogue.path}: indicator {unknown[0]!r} of the estimates is "
+                             "not in the catalogue; use the catalogue they were computed with")
+    ok = _ok(estimates)
+    ind = estimates["indicator"].astype(str).to_numpy(dtype=object)
+    area = estimates["area_id"].astype(str).to_numpy(dtype=object)
+    gvar = estimates["group_var"].astype(str).to_numpy(dtype=object)
+    gval = estimates["group_value"].astype(str).to_numpy(dtype=object)
+    types, avar, aval, group_var, group_val, keys = [], [], [], [], [], []
+    for i, a, g, v in zip(ind, area, gvar, gval):
+        kind, var, value = avars[i]
+        pairs = ([] if a == CITY else [(AREA_VAR, a)]) + ([] if g == "all" else [(g, v)])
+        types.append(kind)
+        avar.append(var)
+        aval.append(value)
+        group_var.append(" %/% ".join(p[0] for p in pairs) if pairs else None)
+        group_val.append(" %/% ".join(p[1] for p in pairs) if pairs else None)
+        groups = " -/- ".join(f"{p[0]} %/% {p[1]}" for p in pairs) if pairs else "NA %/% NA"
+        keys.append(f"{kind} @/@ {var} %/% {value} @/@ {groups}")
+
+    def masked(column: str) -> pd.arrays.FloatingArray:
+        values = estimates[column].to_numpy(dtype="float64", na_value=np.nan)
+        return pd.arrays.FloatingArray(np.where(ok, values, 0.0), ~ok)
+
+    numer = estimates["numerator"].to_numpy(dtype="float64", na_value=np.nan)
+    return pd.DataFrame({
+        "analysis_type": pd.array(types, dtype="str"),
+        "analysis_var": pd.array(avar, dtype="str"),
+        "analysis_var_value": pd.array(aval, dtype="str"),
+        "group_var": pd.array(group_var, dtype="str"),
+        "group_var_value": pd.array(group_val, dtype="str"),
+        "stat": masked("p"),
+        "stat_low": masked("ci_low"),
+        "stat_upp": masked("ci_high"),
+        "n": pd.arrays.IntegerArray(np.where(ok, np.nan_to_num(numer), 0).astype(np.int64),
+                                    ~ok),
+        "n_total": pd.array(estimates["n"].to_numpy(dtype="float64", na_value=0)
+                            .astype(np.int64), dtype="Int64"),
+        "analysis_key": pd.array(keys, dtype="str"),
+    })
+
+
+def write_analysistools_csv(estimates: pd.DataFrame, catalogue: Catalogue,
+                            path: str | os.PathLike[str], *, synthetic: bool,
+                            lang: str = "es", decimals: int = 6) -> Path:
+    """Write :func:`to_analysistools` as CSV (UTF-8, proportions with ``decimals``).
+
+    When ``synthetic`` is True a last column ``data_note`` says so on every row.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, pandas as pd
+    >>> from geo4mi.indicators.catalogue import bundled_catalogue_path, load_catalogue
+    >>> from geo4mi.indicators.estimate import estimate
+    >>> cat = load_catalogue(bundled_catalogue_path()).subset(["feel_safe"])
+    >>> est = estimate(pd.DataFrame({"area_id": ["09015"] * 10, "feel_safe": ["yes"] * 10}),
+    ...                cat, area_ids=["09015"], groups=[])
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "at.csv"
+    >>> _ = write_analysistools_csv(est, cat, out, synthetic=True, lang="en")
+    >>> out.read_text(encoding="utf-8-sig").splitlines()[1]
+    'prop_select_one,feel_safe,yes,,,1.000000,0.722467,1.000000,10,10,prop_select_one @/@ feel_safe %/% yes @/@ NA %/% NA,synthetic demonstration data'
+    """
+    table = to_analysistools(estimates, catalogue)
+    if synthetic:
+        table["data_note"] = pd.array([_note(check_language(lang), True)] * len(table),
+                                      dtype="str")
+    return _write_csv(table, path, decimals=decimals)
+
+
+# -- GeoPackage ---------------------------------------------------------------------------
+
+@contextmanager
+def _gdal_config(**options: str) -> Iterator[None]:
+    import pyogrio
+
+    old = {k: pyogrio.get_gdal_config_option(k) for k in options}
+    pyogrio.set_gdal_config_options(options)
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options(old)
+
+
+def wide_table(estimates: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
+    """One row per area of ``areas``: ``<id>_pct, _low, _upp, _n, _status`` per indicator.
+
+    Uses the ``"all"`` group; percentages are NA unless the status is ``ok``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from geo4mi.indicators.catalogue import bundled_catalogue_path, load_catalogue
+    >>> from geo4mi.indicators.estimate import estimate
+    >>> cat = load_catalogue(bundled_catalogue_path()).subset(["feel_safe"])
+    >>> est = estimate(pd.DataFrame({"area_id": ["09015"] * 4, "feel_safe": ["yes"] * 4}),
+    ...                cat, area_ids=["09015", "09002"], groups=[])
+    >>> wide_table(est, pd.DataFrame({"area_id": ["09002", "09015"]})).iloc[:, 1:].values.tolist()
+    [[<NA>, <NA>, <NA>, 0, 'no_data'], [<NA>, <NA>, <NA>, 4, 'suppressed']]
+    """
+    sel = estimates[(estimates["group_var"] == "all") & (estimates["area_id"] != CITY)]
+    ok = _ok(sel)
+    order = pd.Index(areas["area_id"].astype(str))
+    columns: dict[str, Any] = {"area_id": pd.array(order.to_numpy(dtype=object), dtype="str")}
+    for iid, part in sel.groupby("indicator", sort=False):
+        part_ok = ok[sel.index.get_indexer(part.index)]
+        pos = pd.Index(part["area_id"].astype(str)).get_indexer(order)
+        if (pos < 0).any():
+            raise BoundaryError(f"estimates: indicator {iid!r} has no row for area "
+                                f"{order[int(np.argmax(pos < 0))]!r}; estimate with these areas")
+        good = part_ok[pos]
+        for suffix, column in (("pct", "p"), ("low", "ci_low"), ("upp", "ci_high")):
+            values = part[column].to_numpy(dtype="float64", na_value=np.nan)[pos] * 100.0
+            columns[f"{iid}_{suffix}"] = pd.arrays.FloatingArray(np.where(good, values, 0.0),
+                                                                 ~good)
+        columns[f"{iid}_n"] = pd.array(part["n"].to_numpy(dtype="int64")[pos], dtype="Int64")
+        columns[f"{iid}_status"] = pd.array(part["status"].astype(str)
+                                            .to_numpy(dtype=object)[pos], dtype="str")
+    return pd.DataFrame(columns)
+
+
+def write_geopackage(estimates: pd.DataFrame, areas: Any, path: str | os.PathLike[str],
+                     labels: Labels, *, lang: str, synthetic: bool = False) -> Path:
+    """Write the estimates as a GeoPackage, byte-identical for the same inputs.
+
+    Layers: ``indicators`` (one polygon per area, ``area_id``, ``area_name`` and, for the
+    group "all", ``<id>_pct``, ``<id>_low``, ``<id>_upp`` (percent), ``<id>_n``,
+    ``<id>_status`` per indicator), ``estimates`` (the labelled long table of
+    :func:`estimates_table`, no geometry) and ``indicator_labels`` (id, theme, label,
+    universe, direction; no geometry). When ``synthetic``, every row has a ``data_note``.
+
+    Parameters
+    ----------
+    estimates : DataFrame
+    areas : GeoDataFrame
+        ``area_id``, ``area_name``, ``geometry`` (written in its own CRS).
+    path : path-like
+    labels : Labels
+    lang : {"es", "en"}
+    synthetic : bool, default False
+
+    Returns
+    -------
+    Path
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, pandas as pd, geopandas as gpd, pyogrio
+    >>> from shapely.geometry import box
+    >>> from geo4mi.indicators.catalogue import (build_labels, bundled_catalogue_path,
+    ...                                          load_catalogue)
+    >>> from geo4mi.indicators.estimate import estimate
+    >>> cat = load_catalogue(bundled_catalogue_path()).subset(["feel_safe"])
+    >>> est = estimate(pd.DataFrame({"area_id": ["a"] * 10, "feel_safe": ["yes"] * 10}),
+    ...                cat, area_ids=["a"], groups=[])
+    >>> areas = gpd.GeoDataFrame({"area_id": ["a"], "area_name": ["A"]},
+    ...                          geometry=[box(0, 0, 1, 1)], crs="EPSG:6372")
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "est.gpkg"
+    >>> _ = write_geopackage(est, areas, out, build_labels(cat, None, []), lang="es")
+    >>> [name for name, _ in pyogrio.list_layers(out)]
+    ['indicators', 'estimates', 'indicator_labels']
+    """
+    import geopandas as gpd
+    import pyogrio
+
+    lang = check_language(lang)
+    base = areas[["area_id", "area_name", "geometry"]].copy()
+    base["area_id"] = base["area_id"].astype(str)
+    base = base.sort_values("area_id", kind="stable").reset_index(drop=True)
+    wide = wide_table(estimates, base)
+    spatial = pd.concat([base[["area_id", "area_name"]].reset_index(drop=True),
+                         wide.drop(columns="area_id")], axis=1)
+    if synthetic:
+        spatial["data_note"] = _note(lang, True)
+    layer = gpd.GeoDataFrame(spatial, geometry=base.geometry.to_numpy(), crs=areas.crs)
+    long = estimates_table(estimates, base, labels, lang=lang, synthetic=synthetic)
+    if not synthetic:
+        long = long.drop(columns="data_note")
+    info = pd.DataFrame({
+        "indicator": list(labels.indicators),
+        "theme": [i.theme for i in labels.indicators.values()],
+        "theme_label": [labels.theme_label(i.theme, lang) for i in labels.indicators.values()],
+        "label": [labels.text(i.label, lang) for i in labels.indicators.values()],
+        "universe": [labels.text(i.universe, lang) for i in labels.indicators.values()],
+        "direction": [i.direction for i in labels.indicators.values()],
+    })
+    with atomic_write(path) as tmp, _gdal_config(OGR_CURRENT_DATE=FIXED_DATE):
+        pyogrio.write_dataframe(layer, tmp, layer="indicators", driver="GPKG")
+        pyogrio.write_dataframe(long, tmp, layer="estimates", driver="GPKG")
+        pyogrio.write_dataframe(info, tmp, layer="indicator_labels", driver="GPKG")
+    log.info("wrote %s (%d areas, %d estimates)", path, len(layer), len(long))
+    return Path(path)
+
+
+__all__ = ["estimates_table", "write_estimates_csv", "to_analysistools",
+           "write_analysistools_csv", "wide_table", "write_geopackage", "TABLE_COLUMNS",
+           "ANALYSISTOOLS_COLUMNS", "GPKG_LAYERS", "TEXT"]
