@@ -463,3 +463,17 @@ def test_scales_to_thousands():
     safe = (big["feel_safe"] == "yes").groupby(big["borough"]).mean()
     assert safe.idxmin() == "iztapalapa"
     assert np.isclose(big["gps_lat"].notna().mean(), 0.6, atol=0.001)
+
+
+def test_docs_calibration_table_is_current(sample):
+    """docs/synthetic.md shows the values the bundled sample really has."""
+    lines = (REPO / "docs" / "synthetic.md").read_text(encoding="utf-8").splitlines()
+    shown = {}
+    for line in lines:
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 5 and cells[0].startswith("`") and cells[4]:
+            shown[cells[0].strip("`")] = (float(cells[2]), float(cells[3]), int(cells[4]))
+    assert set(shown) == set(TARGETS)
+    for figure, (report, synthetic, n) in shown.items():
+        value, count = measure(sample, figure)
+        assert (report, synthetic, n) == (TARGETS[figure][1], round(value, 1), count), figure
