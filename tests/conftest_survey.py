@@ -93,7 +93,7 @@ def to_layout(canon: pd.DataFrame, form: Form, *, groups: str | None = "/",
         name, kind = q["name"], q["type"]
         path = name if groups is None or not q["group"] else \
             groups.join([*q["group"].split("/"), name])
-        header = q[f"label::{labels}"] if labels else path
+        header = (q[f"label::{labels}"] or path) if labels else path
         if kind == "geopoint":
             lat, lon = canon[f"{name}_lat"], canon[f"{name}_lon"]
             if geo == "raw":

@@ -331,6 +331,15 @@ def _as_text(value: Any) -> str:
     return str(value).strip()
 
 
+def _clean_text(series: pd.Series) -> np.ndarray:
+    """Stripped text per cell (integral floats without ".0"), None when empty; each distinct
+    value is converted once."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    table = np.array([*(t if (t := _as_text(u)) else None for u in uniques), None],
+                     dtype=object)
+    return table[codes]
+
+
 def _map_values(series: pd.Series, lookup: dict[str, Any], *, fallback: dict[str, Any],
                 ) -> tuple[np.ndarray, np.ndarray]:
     """Map each distinct value once: returns (mapped object array, bad mask)."""
@@ -403,8 +412,7 @@ class _Converter:
         if pd.api.types.is_numeric_dtype(series.dtype) and series.dtype != bool:
             return (np.array(series.to_numpy(dtype="float64", na_value=np.nan)),
                     np.zeros(self.n, bool))
-        text = series.astype(object).where(series.notna(), None).map(
-            lambda v: None if v is None else _as_text(v), na_action="ignore")
+        text = pd.Series(_clean_text(series), dtype=object)
         if self.decimal_comma:
             text = text.str.replace(",", ".", regex=False)
         values = np.array(pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64",
@@ -439,9 +447,7 @@ class _Converter:
         selected: dict[str, np.ndarray] = {}
         if summary is not None:
             header = self.columns[_Target("question", name)]
-            given = summary.notna().to_numpy() & (summary.astype(object).fillna("").map(
-                _as_text).to_numpy(dtype=object) != "")
-            from_summary, unknown_only = self.parse_summary(q, summary, header)
+            from_summary, unknown_only, given = self.parse_summary(q, summary, header)
             answered = given & ~unknown_only
         else:
             from_summary, answered = {}, np.ones(self.n, dtype=bool)
@@ -463,10 +469,13 @@ class _Converter:
         # ODK fills split columns with 0 even when the question was not asked: the summary
         # decides; a row with nothing selected counts as unanswered.
         answered = any_selected if summary is None else answered & any_selected
-        text = np.full(self.n, "", dtype=object)
-        for c in choices:
-            text = text + np.where(selected[c] == 1, c + " ", "")
-        text = np.array([t.rstrip() for t in text], dtype=object)
+        # the summary, rebuilt in choice order: one string per distinct selection pattern
+        bits = np.stack([selected[c] == 1 for c in choices], axis=1)
+        patterns, codes = np.unique(np.packbits(bits, axis=1), axis=0, return_inverse=True)
+        words = np.array([" ".join(c for c, b in zip(choices, row) if b)
+                          for row in np.unpackbits(patterns, axis=1, count=len(choices))
+                          .astype(bool)], dtype=object)
+        text = words[codes.ravel()]
         text[~answered] = pd.NA
         self.out[name] = pd.arrays.StringArray(text)
         for c in choices:
@@ -475,17 +484,21 @@ class _Converter:
             self.out[f"{name}/{c}"] = arr
 
     def parse_summary(self, q: dict[str, Any], summary: pd.Series, header: str,
-                      ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+                      ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+        """Choices selected per row (0/1 by choice), rows with only unknown choices, and
+        rows with a non-empty summary."""
         name = q["name"]
         choices = self.form.choices_of(name)
         exact, labels = self.choice_lookup(name)
         codes, uniques = pd.factorize(summary, use_na_sentinel=True)
         table = np.zeros((len(uniques) + 1, len(choices)), dtype=np.int8)
         unknown_only = np.zeros(len(uniques) + 1, dtype=bool)
+        given = np.zeros(len(uniques) + 1, dtype=bool)
         unknown_tokens: dict[int, list[str]] = {}
         by_label = sorted(labels.items(), key=lambda kv: -len(kv[0]))
         for i, u in enumerate(uniques):
             text = _as_text(u)
+            given[i] = text != ""
             tokens = text.split()
             picked = [exact.get(t, exact.get(t.casefold())) for t in tokens]
             if tokens and None in picked and labels:
@@ -510,11 +523,18 @@ class _Converter:
                            f"not a choice of list {q['list_name']!r} of question {name!r}; "
                            "ignored")
         rows = table[codes]  # codes == -1 picks the all-zero last row
-        return {c: rows[:, j] for j, c in enumerate(choices)}, unknown_only[codes]
+        return ({c: rows[:, j] for j, c in enumerate(choices)}, unknown_only[codes],
+                given[codes])
 
     def booleans(self, series: pd.Series, question: str, choice: str,
                  ) -> tuple[np.ndarray, np.ndarray]:
         """1 / 0 / -1 (missing) per row, and a mask of unreadable cells."""
+        if pd.api.types.is_numeric_dtype(series.dtype) and series.dtype != bool:
+            arr = series.to_numpy(dtype="float64", na_value=np.nan)
+            out = np.full(self.n, -1, dtype=np.int8)
+            out[arr == 1] = 1
+            out[arr == 0] = 0
+            return out, ~np.isnan(arr) & (arr != 0) & (arr != 1)
         yes = {t: 1 for t in _TRUE_TEXT} | {choice: 1, choice.casefold(): 1}
         no = {t: 0 for t in _FALSE_TEXT}
         labels: dict[str, int] = {}
@@ -558,15 +578,20 @@ class _Converter:
                 arr[:] = values
         if raw is not None:
             header = self.columns[_Target("question", name)]
-            text = raw.astype(object).where(raw.notna(), None)
-            split = text.str.split(expand=True) if text.notna().any() else pd.DataFrame()
-            if split.shape[1] >= 2:
-                r_lat = pd.to_numeric(split[0], errors="coerce").to_numpy("float64", na_value=np.nan)
-                r_lon = pd.to_numeric(split[1], errors="coerce").to_numpy("float64", na_value=np.nan)
-            else:
-                r_lat = r_lon = np.full(self.n, np.nan)
-            given = text.notna().to_numpy() & (text.fillna("").str.strip() != "").to_numpy()
-            bad = given & (np.isnan(r_lat) | np.isnan(r_lon)) & np.isnan(lat)
+            fill = np.isnan(lat) | np.isnan(lon)  # parse the raw text only where needed
+            r_lat = np.full(self.n, np.nan)
+            r_lon = np.full(self.n, np.nan)
+            text = pd.Series(_clean_text(raw[fill]) if fill.any() else [], dtype=object)
+            if text.notna().any():
+                split = text.str.split(expand=True)
+                if split.shape[1] >= 2:
+                    r_lat[fill] = pd.to_numeric(split[0], errors="coerce").to_numpy(
+                        "float64", na_value=np.nan)
+                    r_lon[fill] = pd.to_numeric(split[1], errors="coerce").to_numpy(
+                        "float64", na_value=np.nan)
+            given = np.zeros(self.n, dtype=bool)
+            given[fill] = text.notna().to_numpy()
+            bad = given & (np.isnan(r_lat) | np.isnan(r_lon))
             self.issue("bad_geopoint", header, bad, raw,
                        "not 'latitude longitude altitude accuracy'; point set to missing")
             fill = np.isnan(lat) | np.isnan(lon)
@@ -592,9 +617,9 @@ class _Converter:
         if raw is None:
             self.missing(q, pd.array([pd.NA] * self.n, dtype="string"))
             return
-        values = raw.astype(object).where(raw.notna(), None).map(_as_text, na_action="ignore")
-        values = values.where(values.fillna("") != "", None)
-        self.out[name] = pd.array(values.to_numpy(dtype=object), dtype="string")
+        values = _clean_text(raw)
+        values[values == None] = pd.NA  # noqa: E711
+        self.out[name] = pd.arrays.StringArray(values)
 
     def missing(self, q: dict[str, Any], empty: Any) -> None:
         self.absent.append(q["name"])
@@ -613,9 +638,9 @@ class _Converter:
                 if not bad.any():
                     self.out[column] = pd.array(values, dtype="Float64").astype("Int64")
                     continue
-            values = raw.astype(object).where(raw.notna(), None).map(_as_text, na_action="ignore")
-            self.out[column] = pd.array(values.where(values.fillna("") != "", None)
-                                        .to_numpy(dtype=object), dtype="string")
+            values = _clean_text(raw)
+            values[values == None] = pd.NA  # noqa: E711
+            self.out[column] = pd.arrays.StringArray(values)
 
     def run(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         for q in self.form.data_questions().to_dict("records"):

@@ -87,11 +87,14 @@ class Form:
     version: str = ""
     _q: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False, compare=False)
     _lists: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
+    _choice: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict, repr=False,
+                                                           compare=False)
 
     def __post_init__(self) -> None:
         self._q.update({r["name"]: r for r in self.questions.to_dict("records")})
-        for list_name, names in self.choices.groupby("list_name", sort=False)["name"]:
-            self._lists[str(list_name)] = [str(n) for n in names]
+        for rec in self.choices.to_dict("records"):
+            self._lists.setdefault(str(rec["list_name"]), []).append(str(rec["name"]))
+            self._choice[(str(rec["list_name"]), str(rec["name"]))] = rec
 
     # -- lookups --------------------------------------------------------------------
     def question(self, name: str) -> dict[str, Any]:
@@ -160,15 +163,14 @@ class Form:
         'Woman'
         """
         lang = self._lang(lang)
-        table = self.choices
-        hit = table[(table["list_name"] == list_name) & (table["name"] == choice)]
-        if hit.empty:
+        hit = self._choice.get((list_name, choice))
+        if hit is None:
             if choice == "other":
                 return {"es": "Otro", "en": "Other"}.get(lang, "other")
             raise FormError(f"{self.path}: choice {choice!r} is not in list {list_name!r}; "
                             f"choices: {', '.join(self._lists.get(list_name, []))}")
         for code in (lang, self.default_language, *self.languages):
-            text = hit.iloc[0].get(f"label::{code}")
+            text = hit.get(f"label::{code}")
             if isinstance(text, str) and text:
                 return text
         return choice
