@@ -426,3 +426,50 @@ def write_plan_csv(plan: pd.DataFrame, path: str | os.PathLike[str], *,
     with atomic_write(path, overwrite=overwrite) as tmp:
         table.to_csv(tmp, index=False, lineterminator="\n", encoding="utf-8")
     return path
+
+
+def read_plan_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a plan written by :func:`write_plan_csv` (e.g. to show it on the site map).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> areas = pd.DataFrame({"area_id": ["a", "b"], "area_name": ["A", "B"]})
+    >>> plan = allocate(areas, pd.Series({"a": 3, "b": 1}), total=8)
+    >>> back = read_plan_csv(write_plan_csv(plan, pathlib.Path(tempfile.mkdtemp()) / "p.csv"))
+    >>> back[["area_id", "eligible", "target"]].values.tolist()
+    [['a', True, 6], ['b', True, 2]]
+    """
+    path = Path(path)
+    table = _read_table(path, "plan")
+    missing = [c for c in ("area_id", "target") if c not in table.columns]
+    if missing:
+        raise PlanError(f"{path}: row 1, column {missing[0]!r}: missing column; give a plan "
+                        "written by 'geo4mi plan'")
+    targets = []
+    for i, text in enumerate(table["target"]):
+        if not str(text).strip().isdigit():
+            raise PlanError(f"{path}: row {i + 2}, column 'target': {text!r} is not a whole "
+                            "number of interviews")
+        targets.append(int(text))
+    out = pd.DataFrame({"area_id": table["area_id"].astype(str).str.strip(),
+                        "area_name": table.get("area_name", table["area_id"]).astype(str)})
+    eligible = table.get("eligible")
+    out["eligible"] = ([str(v).strip().lower() in ("yes", "true", "1", "sí", "si")
+                        for v in eligible] if eligible is not None else [t > 0 for t in targets])
+    for column in ("measure", "share"):
+        values = table[column] if column in table.columns else [""] * len(table)
+        out[column] = pd.array([_optional_number(v, path, i, column)
+                                for i, v in enumerate(values)], dtype="Float64")
+    out["target"] = targets
+    return out
+
+
+def _optional_number(text: object, path: Path, i: int, column: str) -> float | None:
+    if not str(text).strip():
+        return None
+    try:
+        return float(str(text))
+    except ValueError:
+        raise PlanError(f"{path}: row {i + 2}, column {column!r}: {text!r} is not a number"
+                        ) from None

@@ -13,7 +13,8 @@ import geopandas as gpd
 from geo4mi.boundaries import load_areas
 from geo4mi.errors import InputFileError, OutputError
 from geo4mi.plan import (BUNDLED_CENSUS, PlanError, allocate, census_measure, csv_measure,
-                         load_measure, plan_for_study, raster_measure, write_plan_csv)
+                         load_measure, plan_for_study, raster_measure, read_plan_csv,
+                         write_plan_csv)
 from geo4mi.sites import BUNDLED_SITES, read_sites
 from geo4mi.study import bundled_study_path, load_study
 
@@ -219,3 +220,45 @@ def test_write_plan_csv_is_deterministic_and_atomic(tmp_path, areas):
     with pytest.raises(OutputError, match=r"plan.csv: file exists"):
         write_plan_csv(plan, tmp_path / "plan.csv", overwrite=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.csv"]
+
+
+# -- command line ------------------------------------------------------------------------------
+
+def test_plan_command_writes_csv_and_refuses_overwrite(tmp_path, capsys):
+    from geo4mi.cli import main
+
+    out = tmp_path / "plan.csv"
+    assert main(["plan", str(bundled_study_path()), "--total", "301", "-o", str(out)]) == 0
+    assert "301 interviews in 11 boroughs with a site" in capsys.readouterr().out
+    plan = pd.read_csv(out, dtype={"area_id": str})
+    assert plan["target"].sum() == 301 and len(plan) == 16
+    assert main(["plan", str(bundled_study_path()), "--total", "301", "-o", str(out)]) == 2
+    assert "file exists; pass --overwrite" in capsys.readouterr().err
+
+
+def test_plan_command_with_user_measure_and_too_small_total(tmp_path, capsys):
+    from geo4mi.cli import main
+
+    measure = tmp_path / "migrants.csv"
+    measure.write_text("borough,migrants\n" + "".join(
+        f"{name},{100 if name == 'Cuauhtémoc' else 10}\n"
+        for name in load_areas()["area_name"]), encoding="utf-8")
+    out = tmp_path / "plan.csv"
+    assert main(["plan", str(bundled_study_path()), "--total", "200", "--min-per-area", "5",
+                 "--measure", f"csv:{measure}", "-o", str(out)]) == 0
+    plan = read_plan_csv(out)
+    assert plan.loc[plan["area_id"] == "09015", "target"].item() == max(plan["target"])
+    capsys.readouterr()
+    assert main(["plan", str(bundled_study_path()), "--total", "50",
+                 "-o", str(tmp_path / "x.csv")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("geo4mi: error: total = 50 interviews cannot give min_per_area = 10")
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_read_plan_csv_errors(tmp_path):
+    path = tmp_path / "plan.csv"
+    path.write_text("area_id,target\n09015,diez\n", encoding="utf-8")
+    with pytest.raises(PlanError, match=r"plan.csv: row 2, column 'target': 'diez' is not a "
+                                        r"whole number"):
+        read_plan_csv(path)

@@ -259,3 +259,38 @@ def test_negative_duplicate_radius_is_refused(tmp_path, areas, bundled):
     path = write_geojson(tmp_path, [feature("a", "market", ZOCALO[1], ZOCALO[0])])
     with pytest.raises(SitesError, match=r"duplicate_radius_m = -1 must be a distance"):
         import_sites(path, bundled, areas=areas, duplicate_radius_m=-1)
+
+
+# -- command line ------------------------------------------------------------------------------
+
+def test_sites_import_command_reports_and_writes_merged_csv(tmp_path, bundled, capsys):
+    from geo4mi.cli import main
+    from geo4mi.study import bundled_study_path
+
+    balderas = bundled.loc[bundled["name"] == "Metro Balderas"].iloc[0]
+    path = write_geojson(tmp_path, [
+        feature("Mercado de Sonora", "market", -99.1225, 19.4218),
+        feature("Balderas", "metro_station", balderas["lon"], balderas["lat"]),
+    ])
+    before = BUNDLED_SITES.read_bytes()
+    assert main(["sites", "import", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "added      Mercado de Sonora (market), Venustiano Carranza" in out
+    assert "duplicate  Balderas (metro_station): 0 m from 'Metro Balderas'; not added" in out
+    assert "nothing written" in out
+    merged = tmp_path / "merged.csv"
+    assert main(["sites", "import", str(path), "--study", str(bundled_study_path()),
+                 "-o", str(merged)]) == 0
+    text = merged.read_text(encoding="utf-8")
+    assert text.startswith(BUNDLED_SITES.read_text(encoding="utf-8"))
+    assert text.endswith("Mercado de Sonora,market,19.421800,-99.122500,\n")
+    assert BUNDLED_SITES.read_bytes() == before  # the study's sites file is never modified
+
+
+def test_sites_import_command_refuses_shelters(tmp_path, capsys):
+    from geo4mi.cli import main
+
+    path = write_geojson(tmp_path, [feature("Casa", "albergue", ZOCALO[1], ZOCALO[0])])
+    assert main(["sites", "import", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "looks like a place where people live" in err
