@@ -291,3 +291,36 @@ def test_sample_in_every_layout(tmp_path, sample, layout):
     path = write_csv(to_layout(canon, form, **table_kw), tmp_path / f"{layout}.csv", **file_kw)
     respondents, issues = read_export(path, form)
     pd.testing.assert_frame_equal(form_columns(respondents), form_columns(canon))
+
+
+@needs_sample
+def test_every_layout_gives_identical_indicator_tables(tmp_path, sample):
+    """Read the sample from several layouts, place, exclude and estimate: same tables."""
+    from geo4mi.boundaries import load_areas
+    from geo4mi.indicators.catalogue import add_derived, bundled_catalogue_path, load_catalogue
+    from geo4mi.indicators.estimate import estimate
+    from geo4mi.survey.placement import place_respondents
+    from geo4mi.survey.quality import apply_exclusions
+
+    form, canon, _ = sample
+    areas = load_areas()
+    catalogue = load_catalogue(bundled_catalogue_path(), form=form)
+    groups = ["nationality_group", "gender", "age_group", "time_in_city"]
+
+    def tables(path):
+        raw, _ = read_export(path, form)
+        placed = place_respondents(raw, areas, form=form)
+        kept, _ = apply_exclusions(placed)
+        return estimate(add_derived(kept, catalogue), catalogue,
+                        area_ids=areas["area_id"].tolist(), groups=groups, min_n=10)
+
+    reference = tables(SAMPLE)
+    assert (reference["status"] == "ok").any()
+    for layout in ("odk_central", "labels_english", "kobo_cp1252_semicolon_decimal_comma",
+                   "r_split_only_underscore"):
+        table_kw, file_kw = LAYOUTS[layout]
+        path = write_csv(to_layout(canon, form, **table_kw), tmp_path / f"{layout}.csv",
+                         **file_kw)
+        pd.testing.assert_frame_equal(tables(path), reference, obj=layout)
+    xlsx = write_xlsx(to_layout(canon, form, groups=None), tmp_path / "sample.xlsx")
+    pd.testing.assert_frame_equal(tables(xlsx), reference, obj="xlsx")
