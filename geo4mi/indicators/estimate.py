@@ -183,8 +183,8 @@ def _masks(ind: Indicator, ctx: EvalContext,
 def _codes(ctx: EvalContext, column: str, values: Sequence[str], what: str) -> np.ndarray:
     """Position of each row's value in ``values``; ``len(values)`` when NA or unknown."""
     col = ctx.column(column)
-    if col.na.all():  # e.g. nobody placed: a float column of NaN
-        return np.full(len(col.na), len(values), dtype=np.int64)
+    if col.kind != "text" and column == "area_id" and col.na.all():
+        return np.full(len(col.na), len(values), dtype=np.int64)  # nobody placed: all NaN
     if col.kind != "text":
         raise SurveyDataError(f"{what} {column!r} holds {col.kind}; group by a choice "
                               "question or a derived variable (e.g. age_group, not age)")

@@ -1,0 +1,395 @@
+"""Estimation: Wilson intervals, counting rules, suppression, no data, areas and groups."""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from geo4mi.errors import CatalogueError, ExpressionError, SurveyDataError
+from geo4mi.indicators.catalogue import add_derived, load_catalogue
+from geo4mi.indicators.estimate import CITY, COLUMNS, Z95, estimate, wilson_interval
+
+CATALOGUE = """
+[themes.life]
+label = { es = "Vida", en = "Life" }
+
+[derived.age_group]
+from = "age"
+label = { es = "Edad", en = "Age" }
+bins = [18, 40, inf]
+labels = ["young", "older"]
+values.young = { es = "18 a 39", en = "18-39" }
+values.older = { es = "40 y más", en = "40+" }
+
+[[indicator]]
+id = "feel_safe"
+theme = "life"
+label = { es = "Seguras", en = "Safe" }
+question = "feel_safe"
+choices = ["yes"]
+direction = "higher_better"
+
+[[indicator]]
+id = "aware"
+theme = "life"
+label = { es = "Conocen", en = "Aware" }
+question = "aware"
+choices = ["yes"]
+exclude = ["dont_know"]
+direction = "higher_better"
+
+[[indicator]]
+id = "assist_food"
+theme = "life"
+label = { es = "Alimentos", en = "Food" }
+question = "assistance_types"
+choices = ["food"]
+not_asked = "no"
+direction = "neutral"
+
+[[indicator]]
+id = "assist_food_recipients"
+theme = "life"
+label = { es = "Alimentos (quienes recibieron)", en = "Food (recipients)" }
+question = "assistance_types"
+choices = ["food"]
+direction = "neutral"
+
+[[indicator]]
+id = "barrier_cost"
+theme = "life"
+label = { es = "Costo", en = "Cost" }
+question = "barriers"
+choices = ["cost"]
+universe = "answered(barriers) and not selected(barriers, 'none')"
+universe_label = { es = "Con obstáculos", en = "With barriers" }
+direction = "higher_worse"
+
+[[indicator]]
+id = "internet_any"
+theme = "life"
+label = { es = "Internet", en = "Internet" }
+numerator = "internet_home == 'regular' or internet_phone == 'yes'"
+direction = "higher_better"
+
+[[indicator]]
+id = "complaint"
+theme = "life"
+label = { es = "Denuncia", en = "Complaint" }
+question = "complaint_filed"
+choices = ["yes"]
+universe = "crime_victim == 'yes'"
+universe_label = { es = "Víctimas", en = "Victims" }
+direction = "higher_better"
+"""
+
+
+@pytest.fixture
+def catalogue(tmp_path):
+    path = tmp_path / "cat.toml"
+    path.write_text(textwrap.dedent(CATALOGUE), encoding="utf-8")
+    return load_catalogue(path)
+
+
+def frame(**columns) -> pd.DataFrame:
+    """A respondents frame; every catalogue question defaults to unanswered."""
+    n = len(next(iter(columns.values())))
+    base = {
+        "area_id": [None] * n, "age": [None] * n, "feel_safe": [None] * n, "aware": [None] * n,
+        "assistance_types/food": [None] * n, "barriers/cost": [None] * n,
+        "barriers/none": [None] * n, "internet_home": [None] * n, "internet_phone": [None] * n,
+        "crime_victim": [None] * n, "complaint_filed": [None] * n, "gender": [None] * n,
+    }
+    base.update(columns)
+    out = pd.DataFrame({k: v for k, v in base.items()})
+    for c in out.columns:
+        if "/" in c:
+            out[c] = pd.array(list(out[c]), dtype="boolean")
+        elif c == "age":
+            out[c] = pd.array(list(out[c]), dtype="Int64")
+        else:
+            out[c] = pd.array(list(out[c]), dtype="str")
+    return out
+
+
+def row(est: pd.DataFrame, indicator: str, area: str = CITY, group_var: str = "all",
+        value: str = "all") -> pd.Series:
+    hit = est[(est.indicator == indicator) & (est.area_id == area)
+              & (est.group_var == group_var) & (est.group_value == value)]
+    assert len(hit) == 1
+    return hit.iloc[0]
+
+
+def counts(est, indicator, area=CITY, group_var="all", value="all"):
+    r = row(est, indicator, area, group_var, value)
+    return (None if pd.isna(r.numerator) else int(r.numerator)), int(r.n), r.status
+
+
+# -- Wilson -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("k, n, low, high", [
+    # Newcombe (1998), Statistics in Medicine 17:857-872, Table I, method 3 (score)
+    (81, 263, 0.2553, 0.3662),
+    (15, 148, 0.0624, 0.1605),
+    (0, 20, 0.0000, 0.1611),
+    (1, 29, 0.0061, 0.1718),
+    (34, 100, 0.2546, 0.4372),
+    (0, 1, 0.0000, 0.7935),
+    (1, 1, 0.2065, 1.0000),
+    (10, 10, 0.7225, 1.0000),
+])
+def test_wilson_known_values(k, n, low, high):
+    lo, hi = wilson_interval(k, n)
+    assert (round(lo, 4), round(hi, 4)) == (low, high)
+
+
+def test_wilson_bounds_solve_the_score_equation():
+    k = np.array([1, 7, 50, 99])
+    n = np.array([3, 40, 100, 100])
+    low, high = wilson_interval(k, n)
+    p = k / n
+    for bound in (low, high):
+        # (p - b)^2 = z^2 b (1 - b) / n  is the definition of the score interval
+        np.testing.assert_allclose((p - bound) ** 2, Z95 ** 2 * bound * (1 - bound) / n,
+                                   rtol=1e-9)
+    assert np.all(low < p) and np.all(p < high)
+
+
+def test_wilson_edges_and_shapes():
+    low, high = wilson_interval([0, 3, 0], [5, 3, 0])
+    assert low[0] == 0.0 and high[1] == 1.0
+    assert np.isnan(low[2]) and np.isnan(high[2])
+    assert isinstance(wilson_interval(2, 4)[0], float)
+    assert np.isnan(wilson_interval(0, 0)[0])
+    narrow = wilson_interval(50, 100, z=1.0)
+    assert narrow[1] - narrow[0] < np.subtract(*wilson_interval(50, 100)[::-1])
+
+
+def test_wilson_rejects_impossible_counts():
+    with pytest.raises(ValueError, match=r"need 0 <= k <= n, got k=5, n=4"):
+        wilson_interval(5, 4)
+    with pytest.raises(ValueError, match=r"need 0 <= k <= n"):
+        wilson_interval([-1], [4])
+
+
+# -- the table --------------------------------------------------------------------------------
+
+def test_table_shape_dtypes_and_order(catalogue):
+    df = add_derived(frame(area_id=["b"] * 12 + ["a"] * 3, feel_safe=["yes"] * 15,
+                           gender=["woman", "man", "other"] * 5, age=[20, 50, 30] * 5),
+                     catalogue)
+    est = estimate(df, catalogue, area_ids=["b", "c", "a"], groups=["gender", "age_group"])
+    assert tuple(est.columns) == COLUMNS
+    assert {c: str(est[c].dtype) for c in COLUMNS} == {
+        "indicator": "str", "area_id": "str", "group_var": "str", "group_value": "str",
+        "numerator": "Int64", "n": "Int64", "p": "Float64", "ci_low": "Float64",
+        "ci_high": "Float64", "status": "str"}
+    # values of a plain group without a form: sorted observed values
+    per_area = [("all", "all"), ("gender", "man"), ("gender", "other"), ("gender", "woman"),
+                ("age_group", "young"), ("age_group", "older")]
+    assert len(est) == len(catalogue) * 4 * len(per_area)
+    first = est[est.indicator == "feel_safe"]
+    assert first.area_id.tolist() == [a for a in [CITY, "a", "b", "c"] for _ in per_area]
+    assert list(zip(first.group_var, first.group_value))[:6] == per_area
+    assert est.indicator.unique().tolist() == catalogue.ids
+    assert est.index.tolist() == list(range(len(est)))
+
+
+def test_suppression_no_data_and_ok(catalogue):
+    df = frame(area_id=["a"] * 10 + ["b"] * 9, feel_safe=["yes"] * 4 + ["no"] * 6 + ["yes"] * 9)
+    est = estimate(df, catalogue, area_ids=["a", "b", "c"], groups=[], min_n=10)
+    assert counts(est, "feel_safe", "a") == (4, 10, "ok")
+    assert counts(est, "feel_safe", "b") == (None, 9, "suppressed")
+    assert counts(est, "feel_safe", "c") == (None, 0, "no_data")
+    assert counts(est, "feel_safe") == (13, 19, "ok")
+    ok = row(est, "feel_safe", "a")
+    assert ok.p == pytest.approx(0.4)
+    assert (ok.ci_low, ok.ci_high) == pytest.approx(wilson_interval(4, 10))
+    for area in ("b", "c"):
+        r = row(est, "feel_safe", area)
+        assert pd.isna(r.p) and pd.isna(r.ci_low) and pd.isna(r.ci_high)
+    # every estimate not ok has no numerator, proportion or interval
+    bad = est[est.status != "ok"]
+    assert bad[["numerator", "p", "ci_low", "ci_high"]].isna().all().all()
+    assert est.loc[est.status == "no_data", "n"].eq(0).all()
+
+
+def test_min_n_is_the_first_published_size(catalogue):
+    df = frame(area_id=["a"] * 5, feel_safe=["yes"] * 5)
+    assert counts(estimate(df, catalogue, area_ids=["a"], groups=[], min_n=5),
+                  "feel_safe", "a")[2] == "ok"
+    assert counts(estimate(df, catalogue, area_ids=["a"], groups=[], min_n=6),
+                  "feel_safe", "a")[2] == "suppressed"
+
+
+def test_zero_percent_is_ok_and_distinct_from_no_data(catalogue):
+    df = frame(area_id=["a"] * 12, feel_safe=["no"] * 12)
+    est = estimate(df, catalogue, area_ids=["a", "b"], groups=[])
+    zero, none = row(est, "feel_safe", "a"), row(est, "feel_safe", "b")
+    assert (zero.status, zero.numerator, zero.p, zero.ci_low) == ("ok", 0, 0.0, 0.0)
+    assert zero.ci_high > 0
+    assert none.status == "no_data" and pd.isna(none.p)
+
+
+def test_unassigned_respondents_count_city_wide_only(catalogue, caplog):
+    df = frame(area_id=["a"] * 10 + [None] * 5 + ["zz"] * 2, feel_safe=["yes"] * 17)
+    est = estimate(df, catalogue, area_ids=["a"], groups=[])
+    assert counts(est, "feel_safe") == (17, 17, "ok")
+    assert counts(est, "feel_safe", "a") == (10, 10, "ok")
+    assert set(est.area_id) == {CITY, "a"}
+    assert "'zz'" in caplog.text  # unknown area ids are reported
+
+
+def test_nobody_placed(catalogue):
+    df = frame(feel_safe=["yes"] * 12)
+    df["area_id"] = np.nan  # a float column of NaN
+    est = estimate(df, catalogue, area_ids=["a"], groups=[])
+    assert counts(est, "feel_safe") == (12, 12, "ok")
+    assert counts(est, "feel_safe", "a") == (None, 0, "no_data")
+
+
+def test_group_cells_and_missing_group_values(catalogue):
+    df = add_derived(frame(
+        area_id=["a"] * 12 + ["b"] * 12,
+        gender=(["woman"] * 6 + ["man"] * 6) * 2,
+        age=[20] * 11 + [None] + [45] * 12,
+        feel_safe=(["yes"] * 4 + ["no"] * 2 + ["yes"] * 1 + ["no"] * 5) * 2), catalogue)
+    est = estimate(df, catalogue, area_ids=["a", "b"], groups=["gender", "age_group"],
+                   min_n=5)
+    assert counts(est, "feel_safe", "a", "gender", "woman") == (4, 6, "ok")
+    assert counts(est, "feel_safe", "a", "gender", "man") == (1, 6, "ok")
+    assert counts(est, "feel_safe", CITY, "gender", "woman") == (8, 12, "ok")
+    assert counts(est, "feel_safe", "a", "age_group", "young") == (5, 11, "ok")
+    assert counts(est, "feel_safe", "a", "age_group", "older") == (None, 0, "no_data")
+    assert counts(est, "feel_safe", "b", "age_group", "older") == (5, 12, "ok")
+    # the respondent without age counts in "all" but in no age group
+    assert counts(est, "feel_safe", CITY, "age_group", "young")[1] == 11
+    assert counts(est, "feel_safe", CITY)[1] == 24
+    # margins: group cells add up to the total of each area
+    for area in (CITY, "a", "b"):
+        cells = est[(est.indicator == "feel_safe") & (est.area_id == area)
+                    & (est.group_var == "gender")]
+        assert cells.n.sum() == row(est, "feel_safe", area).n
+
+
+def test_group_order_follows_derived_values_and_categoricals(catalogue):
+    df = add_derived(frame(area_id=["a"] * 3, age=[50, 50, 50], feel_safe=["yes"] * 3),
+                     catalogue)
+    df["colour"] = pd.Categorical(["red"] * 3, categories=["red", "blue"])
+    est = estimate(df, catalogue, area_ids=["a"], groups=["age_group", "colour", "all"])
+    part = est[(est.indicator == "feel_safe") & (est.area_id == CITY)]
+    assert list(zip(part.group_var, part.group_value)) == [
+        ("all", "all"), ("age_group", "young"), ("age_group", "older"), ("colour", "red"),
+        ("colour", "blue")]
+
+
+def test_exclude_removes_answers_from_the_denominator(catalogue):
+    df = frame(area_id=["a"] * 20, aware=["yes"] * 6 + ["no"] * 6 + ["dont_know"] * 8)
+    assert counts(estimate(df, catalogue, area_ids=["a"], groups=[]), "aware") == \
+        (6, 12, "ok")
+
+
+def test_not_asked_no_counts_missing_as_no(catalogue):
+    food = [True] * 4 + [False] * 6 + [None] * 10
+    df = frame(area_id=["a"] * 20, **{"assistance_types/food": food})
+    est = estimate(df, catalogue, area_ids=["a"], groups=[])
+    assert counts(est, "assist_food") == (4, 20, "ok")
+    assert counts(est, "assist_food_recipients") == (4, 10, "ok")
+
+
+def test_select_multiple_universe(catalogue):
+    df = frame(area_id=["a"] * 30,
+               **{"barriers/cost": [True] * 5 + [False] * 10 + [False] * 10 + [None] * 5,
+                  "barriers/none": [False] * 5 + [False] * 10 + [True] * 10 + [None] * 5})
+    est = estimate(df, catalogue, area_ids=["a"], groups=[])
+    assert counts(est, "barrier_cost") == (5, 15, "ok")
+
+
+def test_composite_numerator_uses_three_valued_logic(catalogue):
+    df = frame(area_id=["a"] * 14,
+               internet_home=["regular"] * 4 + ["never"] * 4 + [None] * 6,
+               internet_phone=[None] * 4 + ["yes"] * 2 + ["no"] * 2 + ["yes"] * 3 + [None] * 3)
+    # regular home (4, phone unknown) and phone yes (2 + 3 with home unknown) are yes;
+    # never+no (2) are no; unknown or unknown (3) leave the denominator
+    assert counts(estimate(df, catalogue, area_ids=["a"], groups=[]), "internet_any") == \
+        (9, 11, "ok")
+
+
+def test_universe_restricts_the_denominator(catalogue):
+    df = frame(area_id=["a"] * 16, crime_victim=["yes"] * 12 + ["no"] * 2 + [None] * 2,
+               complaint_filed=["yes"] * 3 + ["no"] * 8 + [None] + [None] * 4)
+    assert counts(estimate(df, catalogue, area_ids=["a"], groups=[]), "complaint") == \
+        (3, 11, "ok")
+
+
+def test_no_respondents_at_all(catalogue):
+    est = estimate(frame(area_id=[]), catalogue, area_ids=["a", "b"], groups=[])
+    assert len(est) == len(catalogue) * 3
+    assert set(est.status) == {"no_data"}
+
+
+def test_matches_a_plain_groupby_on_random_data(catalogue):
+    rng = np.random.default_rng(5)
+    n = 3000
+
+    def pick(options, p_na=0.1):
+        out = np.array(options, dtype=object)[rng.integers(0, len(options), n)]
+        out[rng.random(n) < p_na] = None
+        return list(out)
+
+    df = add_derived(frame(area_id=pick(["a", "b", "c", "d"]), gender=pick(["man", "woman"]),
+                           age=list(rng.integers(15, 80, n)), feel_safe=pick(["yes", "no"])),
+                     catalogue)
+    est = estimate(df, catalogue, area_ids=["a", "b", "c", "d", "e"],
+                   groups=["gender", "age_group"], min_n=1)
+    work = pd.DataFrame({"area": df.area_id.astype(object), "gender": df.gender.astype(object),
+                         "den": df.feel_safe.notna(), "num": df.feel_safe == "yes"})
+    for (area, gender), g in work.groupby(["area", "gender"]):
+        assert counts(est, "feel_safe", area, "gender", gender)[:2] == \
+            (int(g.num.sum()), int(g.den.sum()))
+    assert counts(est, "feel_safe")[:2] == (int(work.num.sum()), int(work.den.sum()))
+
+
+def test_progress_callback(catalogue):
+    seen: list[float] = []
+    estimate(frame(area_id=["a"]), catalogue, area_ids=["a"], groups=[], progress=seen.append)
+    assert seen == pytest.approx([(i + 1) / len(catalogue) for i in range(len(catalogue))])
+
+
+# -- errors -----------------------------------------------------------------------------------
+
+def test_errors(catalogue):
+    df = frame(area_id=["a"], feel_safe=["yes"])
+    with pytest.raises(SurveyDataError, match=r"no 'area_id' column; place them"):
+        estimate(df.drop(columns="area_id"), catalogue, area_ids=["a"], groups=[])
+    with pytest.raises(SurveyDataError, match=r"grouping variable 'nationality_group' is not "
+                                              r"a column .*run add_derived first"):
+        estimate(df, catalogue, area_ids=["a"], groups=["nationality_group"])
+    with pytest.raises(SurveyDataError, match=r"grouping variable 'age' holds number"):
+        estimate(df, catalogue, area_ids=["a"], groups=["age"])
+    with pytest.raises(SurveyDataError, match=r"area ids must be unique and not '_city'; "
+                                              r"got 'a'"):
+        estimate(df, catalogue, area_ids=["a", "a"], groups=[])
+    with pytest.raises(CatalogueError, match=r"min_n must be a whole number >= 1, got 0"):
+        estimate(df, catalogue, area_ids=["a"], groups=[], min_n=0)
+    with pytest.raises(SurveyDataError, match=r"indicator 'aware': question 'aware' is not "
+                                              r"in the respondents"):
+        estimate(df.drop(columns="aware"), catalogue, area_ids=["a"], groups=[])
+    with pytest.raises(SurveyDataError, match=r"indicator 'assist_food': column "
+                                              r"'assistance_types/food' is not in"):
+        estimate(df.drop(columns="assistance_types/food"), catalogue, area_ids=["a"],
+                 groups=[])
+    with pytest.raises(SurveyDataError, match=r"question 'aware' holds number, not choices"):
+        estimate(df.assign(aware=1.5), catalogue, area_ids=["a"], groups=[])
+
+
+def test_unknown_universe_column_names_the_catalogue(catalogue):
+    df = frame(area_id=["a"], feel_safe=["yes"]).drop(columns="crime_victim")
+    with pytest.raises(ExpressionError, match=r"cat\.toml: \[\[indicator\]\] #7 "
+                                              r"\('complaint'\), key 'universe': expression "
+                                              r"\"crime_victim == 'yes'\": unknown question "
+                                              r"'crime_victim'"):
+        estimate(df, catalogue, area_ids=["a"], groups=[])
