@@ -377,6 +377,8 @@ class _Converter:
 
     def issue(self, kind: str, column: str, mask: np.ndarray | None, values: Any,
               reason: str) -> None:
+        if kind == "bad_geopoint":  # respondents' coordinates never leave in a report
+            values = "(coordinates withheld)"
         if mask is None:
             self.issues.append(pd.DataFrame({"kind": [kind], "row": [pd.NA], "column": [column],
                                              "value": [values], "reason": [reason]}))

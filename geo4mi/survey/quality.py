@@ -305,10 +305,18 @@ def format_report(report: pd.DataFrame, *, max_rows: int = 20) -> str:
             lines.append(f"  {check}: {value}")
     placed = summary[summary["check"].str.startswith("placement_")]
     if len(placed):
+        name = placed["reason"].str.split(":").str[0].where(placed["area_id"].notna(),
+                                                            "(not placed)")
         table = placed.assign(n=placed["value"].astype(int),
-                              method=placed["check"].str.removeprefix("placement_"))
-        wide = table.pivot_table(index=table["area_id"].fillna("(none)"), columns="method",
-                                 values="n", aggfunc="sum", fill_value=0, sort=True)
+                              method=placed["check"].str.removeprefix("placement_"),
+                              area=placed["area_id"].fillna("") + " " + name)
+        table = table[table["area_id"].notna() | (table["n"] > 0)]
+        wide = table.pivot_table(index="area", columns="method", values="n", aggfunc="sum",
+                                 fill_value=0, sort=True)
+        wide = wide.reindex(columns=[m for m in ("declared", "gps", "gps_nearest",
+                                                 "unassigned") if m in wide.columns])
+        wide.index.name = None
+        wide.columns.name = None
         lines.append("Placement per borough / Ubicación por alcaldía:")
         lines.extend("  " + line for line in wide.to_string().splitlines())
     listed = report[report["row"].notna() | (report["check"] == "missing_column")
