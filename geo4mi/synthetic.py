@@ -35,7 +35,7 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -44,6 +44,9 @@ from shapely.ops import nearest_points
 
 from geo4mi.errors import BoundaryError, FormError, InputFileError
 from geo4mi.io import atomic_write
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 log = logging.getLogger(__name__)
 
@@ -567,12 +570,12 @@ def _times(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np
 
 # -- GPS points ------------------------------------------------------------------------------------
 
-def _bundled_areas():  # -> gpd.GeoDataFrame
+def _bundled_areas() -> gpd.GeoDataFrame:
     from geo4mi.boundaries import load_areas
     return load_areas()
 
 
-def _borough_geometries(areas) -> tuple[list[shapely.Geometry], Any]:
+def _borough_geometries(areas: gpd.GeoDataFrame) -> tuple[list[shapely.Geometry], Any]:
     """Geometry of each borough choice (in :data:`BOROUGH_NAMES` order), metric CRS."""
     from geo4mi.boundaries import metric_crs, to_crs_checked
 
@@ -612,10 +615,11 @@ def _near_border_point(geom: shapely.Geometry, others: shapely.Geometry,
         point = nearest_points(inner, on_border)[0]
         if others.distance(point) < 2 * _NEAR_BORDER_M + 1:
             return np.array([[point.x, point.y]])
-    raise RuntimeError("no near-border point found")  # pragma: no cover - geometry guard
+    raise BoundaryError("areas: no point near the border between neighbouring boroughs "
+                        "could be placed; check that the boundaries share their borders")
 
 
-def _gps(s: _Sim, areas, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _gps(s: _Sim, areas: gpd.GeoDataFrame, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Latitude and longitude (NaN when missing) for about 60 % of respondents."""
     from pyproj import Transformer
 
@@ -652,7 +656,8 @@ def _gps(s: _Sim, areas, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarr
 
 # -- public API ---------------------------------------------------------------------------------
 
-def generate_respondents(n: int = 301, *, seed: int = 4, areas=None,
+def generate_respondents(n: int = 301, *, seed: int = 4,
+                         areas: gpd.GeoDataFrame | None = None,
                          form_path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """Draw ``n`` synthetic respondents in canonical *respondents* form.
 

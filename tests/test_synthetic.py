@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo4mi.errors import BoundaryError
+from geo4mi.errors import BoundaryError, FormError
 from geo4mi.synthetic import (BOROUGH_NAMES, SAMPLE_PATH, generate_respondents, to_kobo_export,
                               write_sample)
 
@@ -477,3 +477,38 @@ def test_docs_calibration_table_is_current(sample):
     for figure, (report, synthetic, n) in shown.items():
         value, count = measure(sample, figure)
         assert (report, synthetic, n) == (TARGETS[figure][1], round(value, 1), count), figure
+
+
+def _tiny_form(path: Path, extra: tuple[str, str] | None = None) -> Path:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    survey = book.active
+    survey.title = "survey"
+    survey.append(["type", "name", "label"])
+    survey.append(["begin_group", "life_in_city", "Vida"])
+    survey.append(["select_one yes_no", "feel_safe", "¿Seguro?"])
+    if extra:
+        survey.append([extra[0], extra[1], "Extra"])
+    survey.append(["end_group", None, None])
+    choices = book.create_sheet("choices")
+    choices.append(["list_name", "name", "label"])
+    choices.append(["yes_no", "yes", "Sí"])
+    choices.append(["yes_no", "no", "No"])
+    book.save(path)
+    return path
+
+
+def test_follows_a_smaller_form(tmp_path):
+    people = generate_respondents(15, seed=3, form_path=_tiny_form(tmp_path / "f.xlsx"))
+    assert list(people.columns) == ["feel_safe", "_id", "_uuid", "_submission_time"]
+    export = to_kobo_export(people, _tiny_form(tmp_path / "f.xlsx"))
+    assert list(export.columns[:1]) == ["life_in_city/feel_safe"]
+
+
+def test_refuses_questions_it_cannot_answer(tmp_path):
+    form = _tiny_form(tmp_path / "f.xlsx", extra=("text", "comments"))
+    with pytest.raises(FormError, match="comments: the synthetic sample has no answers"):
+        generate_respondents(5, form_path=form)
+    with pytest.raises(FormError, match="column 'comments' of the form is missing"):
+        to_kobo_export(generate_respondents(5), form)
