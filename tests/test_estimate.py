@@ -378,8 +378,10 @@ def test_errors(catalogue):
     with pytest.raises(SurveyDataError, match=r"indicator 'aware': question 'aware' is not "
                                               r"in the respondents"):
         estimate(df.drop(columns="aware"), catalogue, area_ids=["a"], groups=[])
-    with pytest.raises(SurveyDataError, match=r"indicator 'assist_food': column "
-                                              r"'assistance_types/food' is not in"):
+    with pytest.raises(SurveyDataError, match=r"indicator 'assist_food': question "
+                                              r"'assistance_types' is not in the respondents "
+                                              r"\(nor a choice column such as "
+                                              r"'assistance_types/food'\)"):
         estimate(df.drop(columns="assistance_types/food"), catalogue, area_ids=["a"],
                  groups=[])
     with pytest.raises(SurveyDataError, match=r"question 'aware' holds number, not choices"):

@@ -143,8 +143,9 @@ def _question_masks(ind: Indicator, ctx: EvalContext) -> tuple[np.ndarray, np.nd
         return yes, answered, excluded
     if not ctx.has(q):
         raise SurveyDataError(f"indicator {ind.id!r}: question {q!r} is not in the "
-                              "respondents; check the export (and derived variables, "
-                              "added by add_derived)")
+                              f"respondents (nor a choice column such as "
+                              f"{q + '/' + ind.choices[0]!r}); check the export (and derived "
+                              "variables, added by add_derived)")
     col = ctx.column(q)
     if col.kind != "text":
         raise SurveyDataError(f"indicator {ind.id!r}: question {q!r} holds {col.kind}, not "
