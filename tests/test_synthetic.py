@@ -512,3 +512,13 @@ def test_refuses_questions_it_cannot_answer(tmp_path):
         generate_respondents(5, form_path=form)
     with pytest.raises(FormError, match="column 'comments' of the form is missing"):
         to_kobo_export(generate_respondents(5), form)
+
+
+def test_export_reads_back_to_the_same_respondents(sample):
+    """geo4mi's own export reader turns the bundled CSV back into the generated frame."""
+    from geo4mi.survey.exports import read_export
+    from geo4mi.survey.xlsform import read_form
+
+    back, issues = read_export(SAMPLE_PATH, read_form(FORM))
+    assert issues.empty, issues.head().to_string()
+    pd.testing.assert_frame_equal(back.drop(columns="_row"), sample.drop(columns="group"))
