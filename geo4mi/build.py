@@ -1,0 +1,98 @@
+"""Write every shareable output of a study run: tables, maps and figures.
+
+Each writer reads only the *estimates*, the *areas*, the labels and aggregate counts of a
+:class:`geo4mi.pipeline.Results`; respondent-level rows are never passed on. Every file is
+written atomically, so an error leaves no half-written output.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from geo4mi.errors import OutputError
+from geo4mi.i18n import LANGUAGES
+from geo4mi.pipeline import Results
+
+log = logging.getLogger(__name__)
+
+TABLE_SUFFIXES = (".analysistools.csv", ".csv", ".gpkg")
+
+
+def other_languages(lang: str) -> list[str]:
+    """The languages other than ``lang``, in a fixed order.
+
+    Examples
+    --------
+    >>> other_languages("es")
+    ['en']
+    """
+    return [code for code in LANGUAGES if code != lang]
+
+
+def write_indicator_file(results: Results, path: str | os.PathLike[str], *, lang: str) -> Path:
+    """Write the estimates to ``path``; the format follows the name.
+
+    ``*.analysistools.csv`` — IMPACT analysistools long format; ``*.csv`` — the labelled
+    tidy long table; ``*.gpkg`` — a GeoPackage joined to the boundaries (for QGIS).
+    """
+    from geo4mi.indicators import tables
+
+    path = Path(path)
+    name = path.name.lower()
+    synthetic = results.study.synthetic
+    if name.endswith(".analysistools.csv"):
+        return tables.write_analysistools_csv(results.estimates, results.catalogue, path,
+                                              synthetic=synthetic, lang=lang)
+    if name.endswith(".csv"):
+        return tables.write_estimates_csv(results.estimates, results.areas, results.labels, path,
+                                          lang=lang, synthetic=synthetic)
+    if name.endswith(".gpkg"):
+        return tables.write_geopackage(results.estimates, results.areas, path, results.labels,
+                                       lang=lang, synthetic=synthetic)
+    raise OutputError(f"{path}: unknown output format; name the file with one of "
+                      f"{', '.join(TABLE_SUFFIXES)}")
+
+
+def write_map(results: Results, path: str | os.PathLike[str], *, kind: str = "choropleth",
+              lang: str | None = None) -> Path:
+    """Write the ``kind`` map ("choropleth" or "sites") of a run as one offline HTML file."""
+    lang = lang or results.study.language
+    if kind == "choropleth":
+        from geo4mi.webmap.choropleth import write_choropleth_for_results
+
+        return write_choropleth_for_results(results, path, lang=lang)
+    if kind == "sites":
+        from geo4mi.webmap.sites import sites_map_for_results, write_sites_map
+
+        return write_sites_map(sites_map_for_results(results, lang=lang), path)
+    raise OutputError(f"map kind {kind!r} is unknown; use choropleth or sites")
+
+
+def build_outputs(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
+    """Write the full set of outputs of a run into ``out_dir``; return the paths written.
+
+    Layout::
+
+        choropleth.html          the study language
+        choropleth.<lang>.html   the other language
+        sites.html               site-mapping map (when the study has [sites])
+        figures/                 static figures (PNG, SVG, PDF)
+        tables/estimates.csv, tables/estimates.gpkg, tables/estimates.analysistools.csv
+    """
+    out = Path(out_dir)
+    lang = results.study.language
+    written: list[Path] = []
+    written.append(write_map(results, out / "choropleth.html", lang=lang))
+    for other in other_languages(lang):
+        written.append(write_map(results, out / f"choropleth.{other}.html", lang=other))
+    if results.study.sites is not None:
+        written.append(write_map(results, out / "sites.html", kind="sites", lang=lang))
+    from geo4mi.figures import write_figures_for_results
+
+    written.extend(write_figures_for_results(results, out / "figures"))
+    for name in ("estimates.csv", "estimates.gpkg", "estimates.analysistools.csv"):
+        written.append(write_indicator_file(results, out / "tables" / name, lang=lang))
+    log.info("wrote %d files into %s", len(written), out)
+    return written
