@@ -290,9 +290,10 @@ def place_respondents(respondents: pd.DataFrame, areas: gpd.GeoDataFrame, *,
     Raises
     ------
     SurveyDataError
-        Neither the borough question nor the GPS columns are in the export.
+        Neither the borough question nor the GPS columns are in the export, or ``policy``
+        is unknown.
     ValueError
-        Unknown ``policy`` or negative tolerance.
+        Negative tolerance.
 
     Examples
     --------
@@ -312,7 +313,7 @@ def place_respondents(respondents: pd.DataFrame, areas: gpd.GeoDataFrame, *,
     "declared 'Cuauhtémoc' but the GPS point is in 'Iztapalapa'; kept the declared borough"
     """
     if policy not in POLICIES:
-        raise ValueError(f"placement policy {policy!r} is unknown; use one of "
+        raise SurveyDataError(f"placement policy {policy!r} is unknown; use one of "
                          f"{', '.join(POLICIES)}")
     n = len(respondents)
     source = respondents.attrs.get("source", "survey export")
