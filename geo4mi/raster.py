@@ -132,11 +132,15 @@ def _zonal_sums(src, geoms: Sequence[shapely.Geometry], *, band: int = 1,
     local = threading.local()
     handles = []
     lock = threading.Lock()
+    burn_lock = threading.Lock()
 
     def work(r0: int, r1: int) -> np.ndarray | None:
         """Read, burn and sum one strip in a worker thread with its own dataset handle."""
-        codes = _burn(polys, ids, src.transform @ Affine.translation(col0, r0),
-                      (r1 - r0, width), code_dtype)
+        # rasterio's rasterize is not safe to run concurrently (it can warn that its
+        # in-memory dataset has no transform): one strip at a time
+        with burn_lock:
+            codes = _burn(polys, ids, src.transform @ Affine.translation(col0, r0),
+                          (r1 - r0, width), code_dtype)
         if codes is None:
             return None
         if not hasattr(local, "src"):
