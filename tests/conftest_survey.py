@@ -15,7 +15,6 @@ import pandas as pd
 
 from geo4mi.survey.xlsform import Form
 
-CSV_KW = {"index": False, "lineterminator": "\n"}
 
 
 def canonical_example(form: Form, n: int = 40, seed: int = 7) -> pd.DataFrame:
@@ -148,8 +147,8 @@ def to_layout(canon: pd.DataFrame, form: Form, *, groups: str | None = "/",
 
 
 def write_csv(table: pd.DataFrame, path: Path, *, sep: str = ",", encoding: str = "utf-8",
-              bom: bool = False) -> Path:
-    text = table.to_csv(sep=sep, **CSV_KW)
+              bom: bool = False, crlf: bool = False) -> Path:
+    text = table.to_csv(sep=sep, index=False, lineterminator="\r\n" if crlf else "\n")
     data = text.encode(encoding)
     if bom:
         data = b"\xef\xbb\xbf" + data

@@ -42,6 +42,8 @@ LAYOUTS = {
     "kobo_cp1252_semicolon_decimal_comma": (dict(groups="/", decimal_comma=True),
                                             dict(sep=";", encoding="cp1252")),
     "kobo_latin1": (dict(groups="/"), dict(sep=",", encoding="latin-1")),
+    "excel_windows_crlf_cp1252": (dict(groups=None, decimal_comma=True),
+                                  dict(sep=";", encoding="cp1252", crlf=True)),
     "kobo_summary_only_raw_geopoint": (dict(multi="summary", geo="raw"), dict(sep=",")),
     "kobo_split_only_slash": (dict(multi="split", split_sep="/"), dict(sep=",")),
     "r_split_only_dot": (dict(multi="split", split_sep=".", groups=None), dict(sep=",")),
