@@ -1,0 +1,366 @@
+"""Output tables: labelled CSV, analysistools, GeoPackage; determinism and suppression."""
+
+from __future__ import annotations
+
+import csv
+import io
+import textwrap
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pytest
+from shapely.geometry import box
+
+from geo4mi.errors import BoundaryError, CatalogueError
+from geo4mi.indicators.catalogue import build_labels, load_catalogue
+from geo4mi.indicators.estimate import CITY, estimate
+from geo4mi.indicators.tables import (ANALYSISTOOLS_COLUMNS, TABLE_COLUMNS, estimates_table,
+                                      to_analysistools, write_analysistools_csv,
+                                      write_estimates_csv, write_geopackage)
+
+CATALOGUE = """
+[themes.life]
+label = { es = "Vida en la ciudad", en = "Life in the city" }
+
+[derived.age_group]
+from = "age"
+label = { es = "Grupo de edad", en = "Age group" }
+bins = [18, 40, inf]
+labels = ["young", "older"]
+values.young = { es = "18 a 39 años", en = "18 to 39" }
+values.older = { es = "40 años y más", en = "40 and over" }
+
+[[indicator]]
+id = "feel_safe"
+theme = "life"
+label = { es = "Se sienten seguras", en = "Feel safe" }
+question = "feel_safe"
+choices = ["yes"]
+direction = "higher_better"
+
+[[indicator]]
+id = "risk_street"
+theme = "life"
+label = { es = "Riesgo en la calle", en = "Risk in the street" }
+question = "risk_places"
+choices = ["street"]
+universe = "knew_risks == 'yes'"
+universe_label = { es = "Conocen riesgos", en = "Know of risks" }
+direction = "higher_worse"
+
+[[indicator]]
+id = "safe_or_street"
+theme = "life"
+label = { es = "Compuesto", en = "Composite" }
+numerator = "feel_safe == 'yes' or risk_places/street"
+direction = "neutral"
+"""
+
+# Borough "a": 12 respondents (ok); borough "b": 7 respondents of whom 6 feel safe
+# (suppressed: 6 of 7 = 85.7 %, which must never appear); borough "c": nobody.
+SECRET_PCT = "85.7"
+
+
+@dataclass
+class MiniForm:
+    """A form with the design.md table contract only."""
+
+    questions: pd.DataFrame
+    choices: pd.DataFrame
+    path: str = "mini_form.xlsx"
+
+
+@pytest.fixture
+def catalogue(tmp_path):
+    path = tmp_path / "cat.toml"
+    path.write_text(textwrap.dedent(CATALOGUE), encoding="utf-8")
+    return load_catalogue(path)
+
+
+@pytest.fixture
+def respondents() -> pd.DataFrame:
+    n_a, n_b = 12, 7
+    return pd.DataFrame({
+        "area_id": pd.array(["a"] * n_a + ["b"] * n_b, dtype="str"),
+        "feel_safe": pd.array(["yes"] * 3 + ["no"] * 9 + ["yes"] * 6 + ["no"], dtype="str"),
+        "knew_risks": pd.array(["yes"] * 19, dtype="str"),
+        "risk_places/street": pd.array([True] * 5 + [False] * 14, dtype="boolean"),
+        "age_group": pd.Categorical(["young"] * 10 + ["older"] * 9,
+                                    categories=["young", "older"]),
+    })
+
+
+@pytest.fixture
+def estimates(respondents, catalogue) -> pd.DataFrame:
+    return estimate(respondents, catalogue, area_ids=["a", "b", "c"], groups=["age_group"])
+
+
+@pytest.fixture
+def areas() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"area_id": ["c", "a", "b"], "area_name": ["Cé", "Á", "Bé"]},
+                            geometry=[box(2, 0, 3, 1), box(0, 0, 1, 1), box(1, 0, 2, 1)],
+                            crs="EPSG:6372")
+
+
+@pytest.fixture
+def labels(catalogue):
+    return build_labels(catalogue, None, ["age_group"])
+
+
+def pick(table, indicator, area, value="all"):
+    hit = table[(table.indicator == indicator) & (table.area_id == area)
+                & (table.group_value == value)]
+    assert len(hit) == 1
+    return hit.iloc[0]
+
+
+# -- estimates_table ----------------------------------------------------------------------------
+
+def test_estimates_table_labels_and_percentages(estimates, areas, labels):
+    table = estimates_table(estimates, areas, labels, lang="es", synthetic=False)
+    assert tuple(table.columns) == TABLE_COLUMNS
+    r = pick(table, "feel_safe", "a")
+    assert (r.area_name, r.indicator_label, r.theme_label, r.numerator, r.n, r.status) == \
+        ("Á", "Se sienten seguras", "Vida en la ciudad", 3, 12, "ok")
+    assert r.pct == pytest.approx(25.0)
+    assert r.ci_low_pct < 25 < r.ci_high_pct
+    assert pick(table, "feel_safe", CITY).area_name == "Toda la ciudad"
+    assert pick(table, "risk_street", "a").universe == "Conocen riesgos"
+    assert pick(table, "feel_safe", "a", "older").group_value_label == "40 años y más"
+    assert set(table.data_note) == {""}
+    en = estimates_table(estimates, areas, labels, lang="en", synthetic=True)
+    assert pick(en, "feel_safe", CITY).area_name == "Whole city"
+    assert pick(en, "feel_safe", "a").group_var_label == "All respondents"
+    assert set(en.data_note) == {"synthetic demonstration data"}
+    es = estimates_table(estimates, areas, labels, lang="es", synthetic=True)
+    assert set(es.data_note) == {"datos sintéticos de demostración"}
+
+
+def test_estimates_table_keeps_n_and_status_but_no_values_when_suppressed(estimates, areas,
+                                                                         labels):
+    table = estimates_table(estimates, areas, labels, lang="en", synthetic=False)
+    sup = pick(table, "feel_safe", "b")
+    assert (sup.n, sup.status) == (7, "suppressed")
+    assert pd.isna(sup.numerator) and pd.isna(sup.pct) and pd.isna(sup.ci_low_pct)
+    empty = pick(table, "feel_safe", "c")
+    assert (empty.n, empty.status) == (0, "no_data") and pd.isna(empty.pct)
+
+
+def test_outputs_never_show_values_of_rows_that_are_not_ok(estimates, areas, labels,
+                                                          catalogue):
+    tampered = estimates.copy()  # a values leak upstream must not reach the outputs
+    tampered["p"] = tampered["p"].fillna(0.857)
+    tampered["numerator"] = tampered["numerator"].fillna(6)
+    table = estimates_table(tampered, areas, labels, lang="en", synthetic=False)
+    bad = table[table.status != "ok"]
+    assert len(bad) > 0
+    assert bad[["numerator", "pct", "ci_low_pct", "ci_high_pct"]].isna().all().all()
+    at = to_analysistools(tampered, catalogue)
+    assert at.loc[at.n_total < 10, ["stat", "n"]].isna().all().all()
+
+
+def test_estimates_table_errors(estimates, areas, labels, catalogue):
+    with pytest.raises(BoundaryError, match=r"area 'c' is not in the areas"):
+        estimates_table(estimates, areas[areas.area_id != "c"], labels, lang="es",
+                        synthetic=False)
+    with pytest.raises(CatalogueError, match=r"group value age_group='older' of the estimates "
+                                             r"has no label"):
+        estimates_table(estimates, areas, build_labels(catalogue, None, []), lang="es",
+                        synthetic=False)
+
+
+# -- CSV ----------------------------------------------------------------------------------------
+
+def test_csv_is_deterministic_and_hides_suppressed_values(estimates, areas, labels, tmp_path):
+    one = write_estimates_csv(estimates, areas, labels, tmp_path / "one.csv", lang="es",
+                              synthetic=True)
+    two = write_estimates_csv(estimates, areas, labels, tmp_path / "two.csv", lang="es",
+                              synthetic=True)
+    assert one.read_bytes() == two.read_bytes()
+    data = one.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" not in data
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert list(rows[0]) == list(TABLE_COLUMNS)
+    assert len(rows) == len(estimates)
+    by_key = {(r["indicator"], r["area_id"], r["group_value"]): r for r in rows}
+    ok = by_key[("feel_safe", "a", "all")]
+    assert (ok["numerator"], ok["n"], ok["pct"]) == ("3", "12", "25.0")
+    sup = by_key[("feel_safe", "b", "all")]
+    assert (sup["numerator"], sup["n"], sup["pct"], sup["ci_low_pct"], sup["ci_high_pct"],
+            sup["status"]) == ("", "7", "", "", "", "suppressed")
+    assert SECRET_PCT not in data.decode("utf-8-sig")
+    nod = by_key[("feel_safe", "c", "all")]
+    assert (nod["n"], nod["pct"], nod["status"]) == ("0", "", "no_data")
+    assert {r["data_note"] for r in rows} == {"datos sintéticos de demostración"}
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp files
+
+
+def test_csv_decimals(estimates, areas, labels, tmp_path):
+    path = write_estimates_csv(estimates, areas, labels, tmp_path / "e.csv", lang="en",
+                               synthetic=False, decimals=3)
+    assert ",25.000," in path.read_text(encoding="utf-8-sig")
+    with pytest.raises(ValueError, match=r"decimals must be an integer 0..12, got -1"):
+        write_estimates_csv(estimates, areas, labels, tmp_path / "f.csv", lang="en",
+                            synthetic=False, decimals=-1)
+    assert not (tmp_path / "f.csv").exists()
+
+
+# -- analysistools ------------------------------------------------------------------------------
+
+def test_analysistools_columns_and_keys(estimates, catalogue):
+    at = to_analysistools(estimates, catalogue)
+    assert tuple(at.columns) == ANALYSISTOOLS_COLUMNS
+    assert len(at) == len(estimates)
+    keys = at.analysis_key.tolist()
+    assert "prop_select_one @/@ feel_safe %/% yes @/@ NA %/% NA" in keys
+    assert "prop_select_one @/@ feel_safe %/% yes @/@ area_id %/% a" in keys
+    assert ("prop_select_one @/@ feel_safe %/% yes @/@ area_id %/% a -/- age_group %/% older"
+            in keys)
+    assert "prop_select_one @/@ feel_safe %/% yes @/@ age_group %/% young" in keys
+    # composite: a 0/1 variable named after the indicator
+    assert "prop_select_one @/@ safe_or_street %/% 1 @/@ NA %/% NA" in keys
+    assert len(set(keys)) == len(keys)
+    r = at[at.analysis_key == "prop_select_one @/@ feel_safe %/% yes @/@ area_id %/% a "
+                              "-/- age_group %/% young"].iloc[0]
+    assert (r.group_var, r.group_var_value) == ("area_id %/% age_group", "a %/% young")
+    city = at[at.analysis_key == "prop_select_one @/@ feel_safe %/% yes @/@ NA %/% NA"].iloc[0]
+    assert pd.isna(city.group_var) and pd.isna(city.group_var_value)
+    assert (city.n, city.n_total) == (9, 19)
+    assert city.stat == pytest.approx(9 / 19)
+    assert city.stat_low < city.stat < city.stat_upp
+
+
+def test_analysistools_hides_suppressed_values(estimates, catalogue):
+    at = to_analysistools(estimates, catalogue)
+    sup = at[at.analysis_key == "prop_select_one @/@ feel_safe %/% yes @/@ area_id %/% b"]
+    assert sup.n_total.tolist() == [7]
+    assert sup[["stat", "stat_low", "stat_upp", "n"]].isna().all().all()
+
+
+def test_analysistools_select_multiple_type_with_form(tmp_path):
+    form = MiniForm(
+        pd.DataFrame({"name": ["risk_places"], "type": ["select_multiple"],
+                      "list_name": ["rp"], "label::es": ["L"], "label::en": ["P"]}),
+        pd.DataFrame({"list_name": ["rp", "rp"], "name": ["street", "home"],
+                      "label::es": ["C", "H"], "label::en": ["S", "H"]}))
+    path = tmp_path / "c.toml"
+    path.write_text(textwrap.dedent("""
+        [themes.t]
+        label = { es = "T", en = "T" }
+        [[indicator]]
+        id = "street"
+        theme = "t"
+        label = { es = "C", en = "S" }
+        question = "risk_places"
+        choices = ["street"]
+        direction = "neutral"
+        [[indicator]]
+        id = "street_all"
+        theme = "t"
+        label = { es = "C", en = "S" }
+        question = "risk_places"
+        choices = ["street"]
+        not_asked = "no"
+        direction = "neutral"
+        [[indicator]]
+        id = "home"
+        theme = "t"
+        label = { es = "H", en = "H" }
+        question = "risk_places"
+        choices = ["home"]
+        direction = "neutral"
+    """), encoding="utf-8")
+    cat = load_catalogue(path, form=form)
+    df = pd.DataFrame({"area_id": ["a"] * 10,
+                       "risk_places/street": pd.array([True] * 10, dtype="boolean"),
+                       "risk_places/home": pd.array([False] * 10, dtype="boolean")})
+    at = to_analysistools(estimate(df, cat, area_ids=["a"], groups=[]), cat)
+    city = at[at.group_var.isna()]
+    # same question and choice twice: both fall back to their ids to keep keys unique
+    assert city.analysis_key.tolist() == [
+        "prop_select_one @/@ street %/% 1 @/@ NA %/% NA",
+        "prop_select_one @/@ street_all %/% 1 @/@ NA %/% NA",
+        "prop_select_multiple @/@ risk_places %/% home @/@ NA %/% NA"]
+
+
+def test_analysistools_csv(estimates, catalogue, tmp_path):
+    one = write_analysistools_csv(estimates, catalogue, tmp_path / "1.csv", synthetic=True)
+    two = write_analysistools_csv(estimates, catalogue, tmp_path / "2.csv", synthetic=True)
+    assert one.read_bytes() == two.read_bytes()
+    text = one.read_text(encoding="utf-8-sig")
+    header = text.splitlines()[0].split(",")
+    assert header == [*ANALYSISTOOLS_COLUMNS, "data_note"]
+    assert "0.857143" not in text and "datos sintéticos de demostración" in text
+    plain = write_analysistools_csv(estimates, catalogue, tmp_path / "3.csv", synthetic=False)
+    assert plain.read_text(encoding="utf-8-sig").splitlines()[0].split(",") == \
+        list(ANALYSISTOOLS_COLUMNS)
+
+
+def test_analysistools_unknown_indicator(estimates, catalogue):
+    with pytest.raises(CatalogueError, match=r"indicator 'risk_street' of the estimates is not "
+                                             r"in the catalogue"):
+        to_analysistools(estimates, catalogue.subset(["feel_safe", "safe_or_street"]))
+
+
+# -- GeoPackage ---------------------------------------------------------------------------------
+
+def test_geopackage_layers_and_values(estimates, areas, labels, tmp_path):
+    path = write_geopackage(estimates, areas, tmp_path / "e.gpkg", labels, lang="es",
+                            synthetic=True)
+    assert [name for name, _ in pyogrio.list_layers(path)] == ["indicators", "estimates",
+                                                               "indicator_labels"]
+    spatial = gpd.read_file(path, layer="indicators")
+    assert spatial.crs.to_epsg() == 6372
+    assert spatial.area_id.tolist() == ["a", "b", "c"]
+    assert spatial.area_name.tolist() == ["Á", "Bé", "Cé"]
+    assert spatial.geometry.bounds.minx.tolist() == [0, 1, 2]
+    for iid in ("feel_safe", "risk_street", "safe_or_street"):
+        for suffix in ("pct", "low", "upp", "n", "status"):
+            assert f"{iid}_{suffix}" in spatial.columns
+    a, b, c = (spatial.iloc[i] for i in range(3))
+    assert a.feel_safe_pct == pytest.approx(25.0) and a.feel_safe_n == 12
+    assert (b.feel_safe_n, b.feel_safe_status) == (7, "suppressed")
+    assert pd.isna(b.feel_safe_pct) and pd.isna(b.feel_safe_low) and pd.isna(b.feel_safe_upp)
+    assert (c.feel_safe_n, c.feel_safe_status) == (0, "no_data") and pd.isna(c.feel_safe_pct)
+    assert set(spatial.data_note) == {"datos sintéticos de demostración"}
+    long = pyogrio.read_dataframe(path, layer="estimates")
+    assert len(long) == len(estimates)
+    sup = long[(long.indicator == "feel_safe") & (long.area_id == "b")
+               & (long.group_value == "all")].iloc[0]
+    assert sup.n == 7 and pd.isna(sup.pct) and pd.isna(sup.numerator)
+    info = pyogrio.read_dataframe(path, layer="indicator_labels")
+    assert info.indicator.tolist() == ["feel_safe", "risk_street", "safe_or_street"]
+    assert info.universe.tolist()[1] == "Conocen riesgos"
+
+
+def test_geopackage_hides_every_suppressed_value(respondents, catalogue, areas, labels,
+                                                 tmp_path):
+    est = estimate(respondents, catalogue, area_ids=["a", "b", "c"], groups=["age_group"],
+                   min_n=10)
+    path = write_geopackage(est, areas, tmp_path / "e.gpkg", labels, lang="en")
+    long = pyogrio.read_dataframe(path, layer="estimates")
+    bad = long[long.status != "ok"]
+    assert len(bad) > 0
+    assert bad[["numerator", "pct", "ci_low_pct", "ci_high_pct"]].isna().all().all()
+    assert "data_note" not in long.columns  # only when synthetic
+
+
+def test_geopackage_is_byte_identical(estimates, areas, labels, tmp_path):
+    one = write_geopackage(estimates, areas, tmp_path / "1.gpkg", labels, lang="en")
+    two = write_geopackage(estimates, areas, tmp_path / "2.gpkg", labels, lang="en")
+    assert one.read_bytes() == two.read_bytes()
+    # overwriting an existing file works and gives the same bytes
+    again = write_geopackage(estimates, areas, tmp_path / "1.gpkg", labels, lang="en")
+    assert again.read_bytes() == two.read_bytes()
+    assert pyogrio.get_gdal_config_option("OGR_CURRENT_DATE") is None  # restored
+
+
+def test_geopackage_needs_every_area(estimates, areas, labels, tmp_path):
+    extra = pd.concat([areas, gpd.GeoDataFrame({"area_id": ["d"], "area_name": ["D"]},
+                                               geometry=[box(5, 5, 6, 6)], crs="EPSG:6372")])
+    with pytest.raises(BoundaryError, match=r"indicator 'feel_safe' has no row for area 'd'"):
+        write_geopackage(estimates, extra, tmp_path / "x.gpkg", labels, lang="en")
+    assert not (tmp_path / "x.gpkg").exists()
