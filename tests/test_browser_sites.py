@@ -6,19 +6,20 @@ data). Network is blocked: only file:, data: and blob: URLs may load.
 
 from __future__ import annotations
 
+import contextlib
 import json
-import shutil
 
 import pandas as pd
 import pytest
+from jinja2.utils import htmlsafe_json_dumps
 
 from geo4mi.boundaries import load_areas
 from geo4mi.plan import allocate, census_measure
 from geo4mi.sites import BUNDLED_SITES, areas_with_sites, import_sites, read_sites
 from geo4mi.webmap.sites import sites_map, write_sites_map
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
+from browser import offline_page
+
 EXTRA = ("name,type,lat,lon,notes\n"
          "Mercado de prueba,market,19.4450,-99.0950,flores\n"
          "Jardín Hidalgo <b>Coyoacán</b>,square_park,19.3500,-99.1620,\n"
@@ -79,6 +80,25 @@ def test_site_names_are_escaped(map_files):
     assert "<b>Coyoacán</b>" not in text
 
 
+def test_study_map_shows_counts_never_respondent_coordinates(tmp_path):
+    from geo4mi.pipeline import run
+    from geo4mi.study import bundled_study_path
+    from geo4mi.webmap.sites import sites_map_for_results
+
+    results = run(bundled_study_path())
+    out = write_sites_map(sites_map_for_results(results, lang="es"), tmp_path / "sites.html")
+    text = out.read_text(encoding="utf-8")
+    assert "DATOS SINTÉTICOS DE DEMOSTRACIÓN" in text  # the bundled sample is synthetic
+    # Cuauhtémoc's popup gives its count (popups are JSON strings in the page's script)
+    row = htmlsafe_json_dumps("<tr><td>Entrevistas realizadas</td><td><b>96</b></td></tr>")
+    assert row.strip('"') in text
+    gps = results.respondents[["gps_lat", "gps_lon"]].dropna()
+    assert len(gps) > 50
+    for lat, lon in gps.itertuples(index=False):
+        for pair in (f"[{lat}, {lon}]", f"[{lon}, {lat}]", f"[{lat},{lon}]", f"[{lon},{lat}]"):
+            assert pair not in text
+
+
 def test_bad_catchment_radius_is_refused(areas, sites):
     from geo4mi.webmap.sites import SiteMapError
 
@@ -88,43 +108,22 @@ def test_bad_catchment_radius_is_refused(areas, sites):
 
 # -- in the browser ----------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def browser():
-    playwright = pytest.importorskip("playwright.sync_api")
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.fail("Debian's chromium is needed for the browser tests (apt-get install chromium)")
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=ARGS)
-        yield b
-        b.close()
-
-
 @pytest.fixture
-def open_map(browser):
-    pages = []
-    blocked: list[str] = []
-    errors: list[str] = []
+def open_map():
+    """Open a map offline (tests/browser.py); fail on page errors or network requests."""
+    stack = contextlib.ExitStack()
+    reports = []
 
     def _open(path):
-        context = browser.new_context(accept_downloads=True,
-                                      viewport={"width": 1200, "height": 900})
-        page = context.new_page()
-        page.route("**/*", lambda route: route.continue_()
-                   if route.request.url.startswith(("file:", "data:", "blob:"))
-                   else (blocked.append(route.request.url), route.abort()))
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-        page.goto(path.as_uri())
+        page, report = stack.enter_context(offline_page(path, height=900))
         page.wait_for_selector(".g4m-site")
-        pages.append(context)
+        reports.append(report)
         return page
 
-    yield _open
-    for context in pages:
-        context.close()
-    assert blocked == [], f"the map tried to reach the network: {blocked}"
-    assert errors == [], f"JavaScript errors: {errors}"
+    with stack:
+        yield _open
+    for report in reports:
+        report.assert_clean()
 
 
 def screen_point(page, lat, lon):

@@ -44,12 +44,10 @@ from geo4mi.boundaries import WEB_CRS, metric_crs, to_crs_checked
 from geo4mi.classify import EDGE_COLOR, NO_DATA_COLOR, palette
 from geo4mi.errors import Geo4miError
 from geo4mi.i18n import check_language, t
-from geo4mi.io import atomic_write
 from geo4mi.sites import SITE_TYPES, type_label
 
 log = logging.getLogger(__name__)
 
-STATIC = Path(__file__).resolve().parent / "static"
 
 #: Upper-exclusive class starts for interview counts (achieved or target).
 COUNT_BREAKS = (1, 10, 25, 50, 100)
@@ -108,6 +106,7 @@ TEXT: dict[str, dict[str, str]] = {
     "restored": {"es": "Se recuperaron {n} sitios candidatos guardados en este navegador.",
                  "en": "{n} candidate sites saved in this browser were restored."},
     "download_name": {"es": "sitios_candidatos.geojson", "en": "candidate_sites.geojson"},
+    "page_title": {"es": "Mapa de sitios", "en": "Site map"},
 }
 
 
@@ -209,13 +208,11 @@ class _Popup(MacroElement):
         self.html = html_text
 
 
-class _Static(MacroElement):
-    """Inline the project's CSS and JS and start the workshop mode on the map."""
+class _Init(MacroElement):
+    """Start the project's site-map code (``static/sites.js``, inlined in the head)."""
 
     _template = Template("""
-        {% macro header(this, kwargs) %}<style>{{ this.css }}</style>{% endmacro %}
         {% macro script(this, kwargs) %}
-        {{ this.js }}
         geo4miSites.init({{ this._parent.get_name() }}, {{ this.config }});
         {% endmacro %}
     """)
@@ -223,8 +220,6 @@ class _Static(MacroElement):
     def __init__(self, config: dict) -> None:
         super().__init__()
         self._name = "Geo4miSites"
-        self.css = (STATIC / "sites.css").read_text(encoding="utf-8")
-        self.js = (STATIC / "sites.js").read_text(encoding="utf-8")
         self.config = json.dumps(config, ensure_ascii=False, sort_keys=True).replace("</", "<\\/")
 
 
@@ -441,7 +436,8 @@ def sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
                   for code in SITE_TYPES},
         "type_order": list(SITE_TYPES),
     }
-    _Static(config).add_to(m)
+    _Init(config).add_to(m)
+    m.geo4mi_page = {"lang": lang, "title": title or _t("page_title", lang)}
     return m
 
 
@@ -449,8 +445,8 @@ def write_sites_map(m: folium.Map, path: str | os.PathLike[str], *,
                     overwrite: bool = True) -> Path:
     """Write the map as one self-contained offline HTML file, atomically.
 
-    Leaflet is inlined and CDN links dropped by
-    :func:`geo4mi.webmap.assets.render_offline_html`, which also makes element ids
+    Leaflet, ``static/sites.css`` and ``static/sites.js`` are inlined and CDN links dropped
+    by :func:`geo4mi.webmap.assets.render_offline_html`, which also makes element ids
     deterministic, so the same inputs give the same bytes.
 
     Examples
@@ -461,16 +457,19 @@ def write_sites_map(m: folium.Map, path: str | os.PathLike[str], *,
     >>> areas = load_areas()
     >>> out = write_sites_map(sites_map(areas, read_sites(BUNDLED_SITES, areas)),
     ...                       pathlib.Path(tempfile.mkdtemp()) / "sites.html")
-    >>> "https://" in out.read_text(encoding="utf-8").split("<body>")[0]
-    False
+    >>> text = out.read_text(encoding="utf-8")
+    >>> "<script src=" in text, "geo4miSites.init(" in text, '<html lang="es">' in text
+    (False, True, True)
     """
-    from geo4mi.webmap.assets import render_offline_html
+    from geo4mi.webmap.assets import inline_static, render_offline_html, write_html
 
-    text = render_offline_html(m)
-    path = Path(path)
-    with atomic_write(path, overwrite=overwrite) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-    return path
+    page = getattr(m, "geo4mi_page", None)
+    if page is None:
+        raise SiteMapError("write_sites_map needs a map made by sites_map()")
+    text = render_offline_html(m, extra_css=[inline_static("sites.css")],
+                               extra_js=[inline_static("sites.js")], lang=page["lang"],
+                               title=page["title"])
+    return write_html(text, path, overwrite=overwrite)
 
 
 def sites_map_for_results(results, *, lang: str | None = None, plan: pd.DataFrame | None = None,
