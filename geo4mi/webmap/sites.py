@@ -473,13 +473,25 @@ def write_sites_map(m: folium.Map, path: str | os.PathLike[str], *,
 
 
 def sites_map_for_results(results, *, lang: str | None = None, plan: pd.DataFrame | None = None,
+                          plan_total: int | None = None,
                           sites: gpd.GeoDataFrame | None = None) -> folium.Map:
     """The site map of a pipeline run: what ``geo4mi map --kind sites`` and the demo draw.
 
-    Sites come from the study's ``[sites]`` section (``sites`` overrides it); boroughs are
-    shaded by the interviews achieved (``Results.interviews_per_area()``), or by ``plan``'s
-    targets when given.
+    Sites come from the study's ``[sites]`` section (``sites`` overrides it). Boroughs are
+    shaded by the interviews achieved (``Results.interviews_per_area()``), or by the targets
+    of ``plan`` (e.g. :func:`geo4mi.plan.read_plan_csv`) when given, with target against
+    achieved in the popups. ``plan_total`` instead allocates that many interviews with
+    :func:`geo4mi.plan.plan_for_study` (the study's ``[plan]`` settings) and shows that plan.
+
+    Examples
+    --------
+    >>> from geo4mi.pipeline import run
+    >>> from geo4mi.study import bundled_study_path
+    >>> m = sites_map_for_results(run(bundled_study_path()), plan_total=301)
+    >>> "Meta de entrevistas" in m.get_root().render()
+    True
     """
+    from geo4mi.plan import plan_for_study
     from geo4mi.sites import read_sites
 
     study = results.study
@@ -489,6 +501,10 @@ def sites_map_for_results(results, *, lang: str | None = None, plan: pd.DataFram
             raise SiteMapError(f"{study.path}: no [sites] section; add one with path = "
                                "\"sites.csv\" to draw the site map")
         sites = read_sites(study.sites.path, results.areas)
+    if plan is not None and plan_total is not None:
+        raise SiteMapError("give plan or plan_total, not both")
+    if plan_total is not None:
+        plan = plan_for_study(study, results.areas, sites, total=plan_total)
     catchment = study.sites.catchment_m if study.sites is not None else 1000.0
     return sites_map(results.areas, sites, achieved=results.interviews_per_area(), plan=plan,
                      lang=lang, catchment_m=catchment, synthetic=study.synthetic,
