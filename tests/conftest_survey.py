@@ -166,7 +166,16 @@ def write_xlsx(table: pd.DataFrame, path: Path, *, sheet: str = "Sheet1",
         book.create_sheet(first_sheet).append(["nothing", "here"])
     ws = book.create_sheet(sheet)
     ws.append(list(table.columns))
+    def cell(v):  # numbers as Excel stores them (age 34 -> 34, 0/1 split columns -> 0/1)
+        if v == "":
+            return None
+        try:
+            number = float(v)
+        except (TypeError, ValueError):
+            return v
+        return int(number) if number.is_integer() and "." not in v else number
+
     for row in table.itertuples(index=False):
-        ws.append([v if v != "" else None for v in row])
+        ws.append([cell(v) for v in row])
     book.save(path)
     return path

@@ -248,7 +248,7 @@ def _check_header(path: Path, header: Sequence[str]) -> None:
 
 def _read_csv(path: Path, data: bytes, encoding: str,
               dtypes: Any) -> tuple[pd.DataFrame, str]:
-    text, _ = _decode(path, data, encoding)
+    text, used = _decode(path, data, encoding)
     if "\x00" in text[:10_000]:
         raise InputFileError(f"{path}: contains binary data, not CSV text; export the data "
                              "again as CSV or XLSX")
@@ -259,9 +259,14 @@ def _read_csv(path: Path, data: bytes, encoding: str,
     _check_header(path, header)
     usecols, dtype = dtypes(header, delim)
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=delim, dtype=dtype, usecols=usecols,
+        # pandas parses bytes faster than a Python string; the text was validated above
+        source = (io.BytesIO(data) if used in ("utf-8", "utf-8-sig", "cp1252", "latin-1",
+                                                "iso8859-1", "windows-1252")
+                  else io.StringIO(text))
+        frame = pd.read_csv(source, sep=delim, dtype=dtype, usecols=usecols,
+                            encoding=used if isinstance(source, io.BytesIO) else None,
                             keep_default_na=False, na_values=[""], engine="c",
-                            skip_blank_lines=True)
+                            skip_blank_lines=True, low_memory=False)
     except pd.errors.ParserError as exc:
         msg = str(exc)
         m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", msg)
@@ -473,10 +478,16 @@ class _Converter:
         answered = any_selected if summary is None else answered & any_selected
         # the summary, rebuilt in choice order: one string per distinct selection pattern
         bits = np.stack([selected[c] == 1 for c in choices], axis=1)
-        patterns, codes = np.unique(np.packbits(bits, axis=1), axis=0, return_inverse=True)
-        words = np.array([" ".join(c for c, b in zip(choices, row) if b)
-                          for row in np.unpackbits(patterns, axis=1, count=len(choices))
-                          .astype(bool)], dtype=object)
+        if len(choices) <= 62:
+            key = bits.astype(np.int64) @ (np.int64(1) << np.arange(len(choices), dtype=np.int64))
+            codes, _ = pd.factorize(key)
+            first = np.unique(codes, return_index=True)[1]
+            patterns = bits[first]
+        else:
+            packed, codes = np.unique(np.packbits(bits, axis=1), axis=0, return_inverse=True)
+            patterns = np.unpackbits(packed, axis=1, count=len(choices)).astype(bool)
+        words = np.array([" ".join(c for c, b in zip(choices, row) if b) for row in patterns],
+                         dtype=object)
         text = words[codes.ravel()]
         text[~answered] = pd.NA
         self.out[name] = pd.arrays.StringArray(text)
@@ -647,6 +658,8 @@ class _Converter:
     def run(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         for q in self.form.data_questions().to_dict("records"):
             kind = q["type"]
+            if kind in ("select_one", "select_multiple") and not q["list_name"]:
+                kind = "text"  # choices from an external file: kept as text, not validated
             if kind == "select_one":
                 self.select_one(q)
             elif kind == "select_multiple":
