@@ -114,7 +114,8 @@ def naive(frame: pd.DataFrame, catalogue, area_ids: list[str]) -> dict[tuple, tu
         for g in GROUPS:
             for v, row in work.groupby(g, observed=True)[["num", "den"]].sum().iterrows():
                 out[(ind.id, CITY, g, v)] = (int(row["num"]), int(row["den"]))
-            for (a, v), row in work.groupby(["area", g], observed=True)[["num", "den"]].sum().iterrows():
+            cells = work.groupby(["area", g], observed=True)[["num", "den"]].sum()
+            for (a, v), row in cells.iterrows():
                 out[(ind.id, a, g, v)] = (int(row["num"]), int(row["den"]))
     return out
 

@@ -328,10 +328,11 @@ def parse(text: str, *, context: str = "") -> Expression:
     --------
     >>> sorted(parse("selected(housing_barriers, 'none') or age < 18").names)
     ['age', 'housing_barriers']
-    >>> parse("age =< 18")
-    Traceback (most recent call last):
-    ...
-    geo4mi.errors.ExpressionError: expression 'age =< 18': unexpected character '=' at position 5 ('=< 18'); use '==' to compare
+    >>> try:
+    ...     parse("age =< 18")
+    ... except ExpressionError as exc:
+    ...     print(exc)
+    expression 'age =< 18': unexpected character '=' at position 5 ('=< 18'); use '==' to compare
     """
     if not isinstance(text, str):
         raise ExpressionError(f"{context + ': ' if context else ''}expression {text!r} is "
@@ -474,8 +475,8 @@ class Expression:
 
     def calls(self) -> list[tuple[str, str, int]]:
         """``(function, name, pos)`` of every function call."""
-        return [(n.func, n.args[0].name, n.pos) for n in self._walk(self.tree)  # type: ignore[union-attr]
-                if isinstance(n, Call)]
+        return [(n.func, n.args[0].name, n.pos)  # type: ignore[union-attr]
+                for n in self._walk(self.tree) if isinstance(n, Call)]
 
     def bare_names(self) -> list[tuple[str, int]]:
         """Names used directly as yes/no tests (not compared, not in a call)."""
@@ -512,7 +513,7 @@ class Expression:
         return _fail(self.text, self.context, pos, what, hint)
 
     # -- evaluation ---------------------------------------------------------------------
-    def evaluate(self, data: pd.DataFrame | EvalContext) -> pd.array:
+    def evaluate(self, data: pd.DataFrame | EvalContext) -> pd.arrays.BooleanArray:
         """Evaluate over respondents with three-valued logic.
 
         Parameters
