@@ -395,3 +395,22 @@ def test_unknown_universe_column_names_the_catalogue(catalogue):
                                               r"\"crime_victim == 'yes'\": unknown question "
                                               r"'crime_victim'"):
         estimate(df, catalogue, area_ids=["a"], groups=[])
+
+
+def test_progress_bar_on_stderr(catalogue, capsys):
+    estimate(frame(area_id=["a"]), catalogue, area_ids=["a"], groups=[], progress=True)
+    err = capsys.readouterr().err
+    assert "indicators [" in err and "100%" in err and err.endswith("\n")
+
+
+def test_missing_choice_column_of_a_checked_select_multiple(catalogue):
+    from dataclasses import replace
+
+    ind = replace(catalogue["assist_food_recipients"], kind="select_multiple")
+    cat = replace(catalogue, indicators=(ind,))
+    df = frame(area_id=["a"]).drop(columns="assistance_types/food")
+    df["assistance_types/other"] = pd.array([True], dtype="boolean")
+    with pytest.raises(SurveyDataError, match=r"indicator 'assist_food_recipients': column "
+                                              r"'assistance_types/food' is not in the "
+                                              r"respondents"):
+        estimate(df, cat, area_ids=["a"], groups=[])

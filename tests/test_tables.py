@@ -166,7 +166,7 @@ def test_estimates_table_errors(estimates, areas, labels, catalogue):
     with pytest.raises(BoundaryError, match=r"area 'c' is not in the areas"):
         estimates_table(estimates, areas[areas.area_id != "c"], labels, lang="es",
                         synthetic=False)
-    with pytest.raises(CatalogueError, match=r"group value age_group='older' of the estimates "
+    with pytest.raises(CatalogueError, match=r"group value age_group='young' of the estimates "
                                              r"has no label"):
         estimates_table(estimates, areas, build_labels(catalogue, None, []), lang="es",
                         synthetic=False)

@@ -133,7 +133,7 @@ def estimates_table(estimates: pd.DataFrame, areas: pd.DataFrame, labels: Labels
                      dtype="str")
     gv = estimates["group_var"].astype(str).to_numpy(dtype=object)
     gval = estimates["group_value"].astype(str).to_numpy(dtype=object)
-    pairs = {(a, b) for a, b in zip(gv, gval)}
+    pairs = dict.fromkeys(zip(gv, gval))  # first-seen order: deterministic errors
     value_labels: dict[tuple[str, str], str] = {}
     for a, b in pairs:
         try:
