@@ -326,3 +326,19 @@ def test_every_layout_gives_identical_indicator_tables(tmp_path, sample):
         pd.testing.assert_frame_equal(tables(path), reference, obj=layout)
     xlsx = write_xlsx(to_layout(canon, form, groups=None), tmp_path / "sample.xlsx")
     pd.testing.assert_frame_equal(tables(xlsx), reference, obj="xlsx")
+
+
+def test_labels_with_group_label_paths(tmp_path, form, canon):
+    """Kobo labels exports can prefix group labels: 'Perfil/Motivos para salir/Económicos'."""
+    table = to_layout(canon, form, labels="es")
+    group_label = {"profile": "Perfil", "life_in_city": "Vida en la ciudad"}
+    q = form.questions.set_index("label::es")
+    renamed = {}
+    for h in table.columns:
+        base = h.split("/")[0]
+        if base in q.index and q.loc[base, "group"]:
+            renamed[h] = f"{group_label[q.loc[base, 'group']]}/{h}"
+    table = table.rename(columns=renamed)
+    assert "Perfil/Motivos para salir/Económicos" in table.columns
+    respondents, issues = read_export(write_csv(table, tmp_path / "grp.csv"), form)
+    pd.testing.assert_frame_equal(form_columns(respondents), form_columns(canon))

@@ -136,8 +136,6 @@ class _HeaderIndex:
     def _add_labels(self, form: Form, q: dict[str, Any], groups: list[str],
                     tiers: list[list[tuple[str, _Target]]]) -> None:
         name, qtype = q["name"], q["type"]
-        group_rows = form.questions  # group labels are not kept; paths use label text only
-        del group_rows
         for lang in form.languages:
             label = q.get(f"label::{lang}") or ""
             if not label:
@@ -159,12 +157,14 @@ class _HeaderIndex:
             if bucket:
                 free = [t for t in bucket if t not in used]
                 return (free or bucket)[0]
-        # Group paths written with labels or unknown groups: try the last path segment.
+        # Group paths written with labels or unknown groups: drop leading path segments,
+        # longest remainder first ("Perfil/Motivos/Económicos" -> "Motivos/Económicos").
         for sep in ("/", "-"):
-            if sep in stripped:
-                tail = stripped.rsplit(sep, 1)[1]
-                bucket = self.exact.get(tail) or self.loose.get(_norm(tail))
-                if bucket and all(t.kind == "question" for t in bucket):
+            parts = stripped.split(sep)
+            for i in range(1, len(parts)):
+                rest = sep.join(parts[i:])
+                bucket = self.exact.get(rest) or self.loose.get(_norm(rest))
+                if bucket:
                     free = [t for t in bucket if t not in used]
                     return (free or bucket)[0]
         return None
