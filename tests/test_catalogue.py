@@ -288,7 +288,7 @@ def test_valid_expressions_with_form(tmp_path, form):
 
 @pytest.mark.parametrize("head_change, message", [
     (("[themes.life_in_city]", "[theme.life_in_city]"),
-     r"top level: unknown key 'theme'; allowed keys: themes, derived, indicator"),
+     r"top level: unknown key 'theme'; allowed keys: themes, group_labels, derived, indicator"),
     (('label = { es = "Vida en la ciudad", en = "Life in the city" }',
       'label = { es = "Vida" }\nicon = "x"'), r"\[themes.life_in_city\]: unknown key 'icon'"),
     (('map = { venezuela = "south", haiti = "caribbean" }',
@@ -397,3 +397,16 @@ def test_build_labels_rejects_unknown_groups(tmp_path, form):
         build_labels(cat, form, ["age"])
     with pytest.raises(CatalogueError, match=r"grouping variable 'gender' is neither"):
         build_labels(cat, None, ["gender"])
+
+
+def test_group_labels_override_question_text():
+    from geo4mi.indicators.catalogue import build_labels, bundled_catalogue_path, load_catalogue
+    from geo4mi.survey.xlsform import read_form
+    from geo4mi.study import bundled_study_path
+
+    form = read_form(bundled_study_path().parent / "questionnaire.xlsx")
+    catalogue = load_catalogue(bundled_catalogue_path(), form=form)
+    labels = build_labels(catalogue, form, ["gender", "time_in_city", "age_group"])
+    assert labels.group_var_label("gender", "es") == "Género"
+    assert labels.group_var_label("time_in_city", "en") == "Time in the city"
+    assert labels.group_value_label("gender", "woman", "es") != "woman"

@@ -53,7 +53,7 @@ REPO = Path(__file__).resolve().parents[2]
 LANGUAGES = ("es", "en")
 DIRECTIONS = ("higher_worse", "higher_better", "neutral")
 NOT_ASKED = ("exclude", "no")
-TOP_KEYS = ("themes", "derived", "indicator")
+TOP_KEYS = ("themes", "group_labels", "derived", "indicator")
 INDICATOR_KEYS = ("id", "theme", "label", "question", "choices", "numerator", "universe",
                   "universe_label", "exclude", "not_asked", "direction")
 DERIVED_KEYS = ("from", "label", "map", "bins", "labels", "values")
@@ -159,6 +159,9 @@ class Catalogue:
         Derived variable name -> :class:`Derived`, in file order.
     form : Form or None
         The XLSForm the catalogue was checked against.
+    group_labels : dict
+        Short labels of grouping variables (``[group_labels]``), which override the
+        question text of plain-question groups such as ``gender``.
     """
 
     path: Path
@@ -166,6 +169,7 @@ class Catalogue:
     indicators: tuple[Indicator, ...]
     derived: dict[str, Derived]
     form: Any = None
+    group_labels: dict[str, LangText] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.indicators)
@@ -592,6 +596,12 @@ def load_catalogue(path: str | os.PathLike[str], form: Any = None) -> Catalogue:
     loader = _Loader(path, form)
     loader.check_keys(raw, TOP_KEYS, "top level")
     themes = loader.themes(raw.get("themes"))
+    raw_groups = raw.get("group_labels", {})
+    if not isinstance(raw_groups, dict):
+        raise loader.fail("[group_labels]", f"expected a table, found {raw_groups!r}",
+                          'write gender = { es = "Género", en = "Gender" }')
+    group_labels = {name: loader.text(text, "[group_labels]", name)
+                    for name, text in raw_groups.items()}
     raw_derived = raw.get("derived", {})
     if not isinstance(raw_derived, dict):
         raise loader.fail("[derived]", f"expected tables, found {raw_derived!r}",
@@ -614,7 +624,7 @@ def load_catalogue(path: str | os.PathLike[str], form: Any = None) -> Catalogue:
     log.info("%s: %d indicators, %d derived variables", path.name, len(indicators),
              len(loader.derived))
     return Catalogue(path=path, themes=themes, indicators=tuple(indicators),
-                     derived=dict(loader.derived), form=form)
+                     derived=dict(loader.derived), form=form, group_labels=group_labels)
 
 
 # -- respondents and labels --------------------------------------------------------------
@@ -700,6 +710,9 @@ def build_labels(catalogue: Catalogue, form: Any, groups: Sequence[str]) -> Labe
                                         direction=ind.direction,
                                         universe=dict(ind.universe_label))
                   for ind in catalogue.indicators}
+    for g, text in catalogue.group_labels.items():
+        if g in group_vars:
+            group_vars[g] = dict(text)
     title = getattr(form, "title", "") if form is not None else ""
     return Labels(themes={k: dict(v) for k, v in catalogue.themes.items()},
                   indicators=indicators, group_vars=group_vars, group_values=group_values,
