@@ -83,9 +83,11 @@ def run(study: Study | str | os.PathLike[str], *,
     areas = load_areas(b.path, layer=b.layer, id_field=b.id_field, name_field=b.name_field)
     form = read_form(s.form)
     catalogue = load_catalogue(study.indicators.catalogue, form=form)
-    raw, read_issues = read_export(s.export, form, encoding=s.encoding, sheet=s.sheet)
+    raw, read_issues = read_export(s.export, form, encoding=s.encoding, sheet=s.sheet,
+                                   layout=s.layout)
     placed = place_respondents(raw, areas, borough_question=s.borough_question,
-                               gps_question=s.gps_question, policy=s.placement, form=form)
+                               gps_question=s.gps_question, policy=s.placement,
+                               border_tolerance_m=s.border_tolerance_m, form=form)
     kept, excluded = apply_exclusions(placed)
     quality = quality_report(placed, kept, excluded, read_issues, areas=areas,
                              source=Path(s.export), borough_question=s.borough_question)

@@ -32,6 +32,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 REPO = Path(__file__).resolve().parent.parent
 PLACEMENT_POLICIES = ("prefer_declared", "prefer_gps", "flag")
+EXPORT_LAYOUTS = ("auto", "names", "labels")
 
 
 def bundled_study_path() -> Path:
@@ -56,6 +57,8 @@ class SurveyConfig:
     placement: str = "prefer_declared"
     encoding: str = "auto"
     sheet: str | None = None
+    layout: str = "auto"
+    border_tolerance_m: float = 25.0
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,8 @@ _SCHEMA: dict[str, dict[str, tuple[str, bool]]] = {
                    "name_field": ("str", False)},
     "survey": {"export": ("path", True), "form": ("path", True),
                "borough_question": ("str", False), "gps_question": ("str", False),
-               "placement": ("str", False), "encoding": ("str", False), "sheet": ("str", False)},
+               "placement": ("str", False), "encoding": ("str", False), "sheet": ("str", False),
+               "layout": ("str", False), "border_tolerance_m": ("number", False)},
     "indicators": {"catalogue": ("path", True), "groups": ("strlist", False)},
     "sites": {"path": ("path", True), "catchment_m": ("number", False)},
     "plan": {"population": ("path", False), "population_id_field": ("str", False),
@@ -179,6 +183,13 @@ def load_study(path: str | os.PathLike[str]) -> Study:
     if placement not in PLACEMENT_POLICIES:
         raise StudyError(f"{path}: [survey] placement = {placement!r} is unknown; use one of "
                          f"{', '.join(PLACEMENT_POLICIES)}")
+    layout = sv.get("layout", "auto")
+    if layout not in EXPORT_LAYOUTS:
+        raise StudyError(f"{path}: [survey] layout = {layout!r} is unknown; use one of "
+                         f"{', '.join(EXPORT_LAYOUTS)}")
+    tolerance = float(sv.get("border_tolerance_m", 25.0))
+    if tolerance < 0:
+        raise StudyError(f"{path}: [survey] border_tolerance_m = {tolerance!r} must be 0 or more")
     sites = None
     if "sites" in raw:
         st = sec["sites"]
@@ -207,7 +218,8 @@ def load_study(path: str | os.PathLike[str]) -> Study:
                             borough_question=sv.get("borough_question", "borough"),
                             gps_question=sv.get("gps_question", "gps") or None,
                             placement=placement, encoding=sv.get("encoding", "auto"),
-                            sheet=sv.get("sheet") or None),
+                            sheet=sv.get("sheet") or None, layout=layout,
+                            border_tolerance_m=tolerance),
         indicators=IndicatorsConfig(catalogue=rel(ind["catalogue"]),
                                     groups=tuple(ind.get("groups", ()))),
         sites=sites,
