@@ -102,18 +102,26 @@ def build(study: Path, out_dir: Path) -> None:
 @cli.command()
 @study_argument()
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="Also write the report as CSV to this file.")
+              default=None, help="Where to write the report as CSV "
+                                 "[default: quality_<study>.csv in the current folder, replaced].")
 @overwrite_option
 def check(study: Path, output: Path | None, overwrite: bool) -> None:
-    """Validate STUDY and print the data-quality report (every excluded row, with reason)."""
+    """Validate STUDY; print and write the data-quality report.
+
+    The report accounts for every row of the export: rows read, duplicates, out-of-universe
+    rows, placement per borough and method, unknown choices and unmatched names, each
+    excluded row with its reason. It holds row-level details: keep it with the raw data.
+    """
     from geo4mi.survey.quality import format_report, write_report
 
     results = _run(study)
     click.echo(format_report(results.quality))
-    if output is not None:
+    if output is None:
+        output = Path(f"quality_{study.stem}.csv")
+    else:
         guard(output, overwrite)
-        write_report(results.quality, output)
-        echo_written([output])
+    write_report(results.quality, output)
+    echo_written([output])
 
 
 @cli.command()
