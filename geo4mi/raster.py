@@ -57,6 +57,7 @@ log = logging.getLogger(__name__)
 STATS = ("sum", "mean", "count")
 CHUNK_PIXELS = 1 << 22  # pixels per strip of rows: ~16 MB of float32
 WORKERS = min(4, os.cpu_count() or 1)  # threads reading and summing strips
+FLOAT32_BLOCK = 256  # float32 pixels summed in float32 before going to float64
 DISTANCE_NODATA = -9999.0
 METHOD_RASTER = "raster"
 METHOD_AREA_WEIGHTED = "census_area_weighted"
@@ -194,30 +195,40 @@ def _accumulate(codes: np.ndarray, data: np.ndarray, nodata: float | None, is_fl
 
     ``data`` may be overwritten (invalid pixels set to 0).
     """
-    invalid = None
-    if nodata is not None:
-        invalid = data == nodata
-    if is_float:
-        invalid = np.isnan(data) if invalid is None else np.logical_or(invalid, np.isnan(data),
-                                                                       out=invalid)
     bad = np.zeros(k1, dtype="int64")
-    if invalid is not None:
-        where = np.flatnonzero(invalid)
+    if nodata is not None:
+        where = np.flatnonzero(data == nodata)
         if where.size:
-            bad = np.bincount(codes[where], minlength=k1)
+            bad += np.bincount(codes[where], minlength=k1)
             data[where] = 0
-    # codes come in long runs along rows: sum each run (float64), then add the runs per code
-    starts = np.flatnonzero(codes[1:] != codes[:-1])
-    starts += 1
-    starts = np.concatenate(([0], starts))
+    # codes come in long runs along rows: sum each run, then add the runs per code in float64.
+    # float32 runs are summed in float32 (a float64 conversion would double the time), so
+    # they are cut every FLOAT32_BLOCK pixels to keep the rounding error of each partial sum
+    # below FLOAT32_BLOCK * 2**-24 (1.5e-5) of it; integers are summed exactly in int64.
+    breaks = np.empty(codes.size, dtype=bool)
+    breaks[0] = True
+    np.not_equal(codes[1:], codes[:-1], out=breaks[1:])
+    if data.dtype.kind == "f" and data.dtype.itemsize <= 4:
+        breaks[::FLOAT32_BLOCK] = True
+        run_dtype = "float32"
+    else:
+        run_dtype = "float64" if data.dtype.kind == "f" else "int64"
+    starts = np.flatnonzero(breaks)
     run_codes = codes[starts]
+    run_sums = np.add.reduceat(data, starts, dtype=run_dtype)
+    if is_float and np.isnan(run_sums).any():  # NaN pixels: looked for only when present
+        where = np.flatnonzero(np.isnan(data))
+        bad += np.bincount(codes[where], minlength=k1)
+        data[where] = 0
+        run_sums = np.add.reduceat(data, starts, dtype=run_dtype)
+    run_sums = run_sums.astype("float64")
     out = np.empty((3, k1), dtype="float64")
-    out[0] = np.bincount(run_codes, weights=np.add.reduceat(data, starts, dtype="float64"),
-                         minlength=k1)
+    out[0] = np.bincount(run_codes, weights=run_sums, minlength=k1)
     out[2] = np.bincount(run_codes, weights=np.diff(np.append(starts, codes.size)),
                          minlength=k1)
     out[1] = out[2] - bad
     return out
+
 
 def zonal_stats(raster_path: str | os.PathLike[str], areas: gpd.GeoDataFrame, *,
                 stats: Sequence[str] = STATS, band: int = 1,

@@ -285,3 +285,16 @@ def test_strips_give_the_same_sums_as_one_pass(tmp_path, monkeypatch):
     for geom, total in zip(areas.geometry, whole["sum"]):
         inside = shapely.contains_xy(geom, cx, cy) & ~np.isnan(data)
         assert total == pytest.approx(float(data[inside].astype("float64").sum()))
+
+
+def test_sums_are_accurate_for_float32_and_exact_for_small_integers(tmp_path):
+    square = gpd.GeoDataFrame({"area_id": ["a"], "area_name": ["A"]},
+                              geometry=[box(X0, Y0 - 199_600, X0 + 200_000, Y0 + 400)], crs=CRS)
+    # 4 million float32 pixels of 0.1: a float32 running sum would be off by percents; blocks
+    # of float32 added in float64 stay within 1e-7
+    tenth = write_raster(tmp_path / "f.tif", np.full((2000, 2000), 0.1, dtype="float32"))
+    total = zonal_stats(tenth, square, stats=("sum",))["sum"].iloc[0]
+    assert total == pytest.approx(4_000_000 * float(np.float32(0.1)), rel=1e-7)
+    # uint8 pixels of 255: no overflow of the 8-bit type, exact integer sum
+    bytes_ = write_raster(tmp_path / "u.tif", np.full((300, 300), 255, dtype="uint8"))
+    assert zonal_stats(bytes_, square, stats=("sum",))["sum"].iloc[0] == 255 * 90_000
