@@ -180,7 +180,7 @@ def _stable_ids(text: str) -> str:
 
 
 def render_offline_html(m: folium.Map, *, extra_css: Iterable[str] = (),
-                        extra_js: Iterable[str] = (), lang: str = "es",
+                        extra_js: Iterable[str] = (), lang: str | None = None,
                         title: str | None = None) -> str:
     """Render a folium map as one self-contained, deterministic HTML document.
 
@@ -191,10 +191,12 @@ def render_offline_html(m: folium.Map, *, extra_css: Iterable[str] = (),
     extra_css, extra_js : iterable of str
         Style sheets / scripts (their text, not URLs) inlined in ``<head>`` after Leaflet,
         so code in the map's own script can call them.
-    lang : {"es", "en"}, default "es"
-        Value of ``<html lang>``.
+    lang : {"es", "en"}, optional
+        Value of ``<html lang>``; default: the map's ``geo4mi_lang`` attribute (set by the
+        geo4mi map builders), else "es".
     title : str, optional
-        Page title (``<title>``); default "geo4mi".
+        Page title (``<title>``); default: the map's ``geo4mi_title`` attribute, the folium
+        figure's ``title``, else "geo4mi".
 
     Returns
     -------
@@ -216,8 +218,12 @@ def render_offline_html(m: folium.Map, *, extra_css: Iterable[str] = (),
     >>> a == b, "cdn." in a, "<title>geo4mi</title>" in a
     (True, False, True)
     """
-    lang = check_language(lang)
-    text = m.get_root().render()
+    lang = check_language(lang or getattr(m, "geo4mi_lang", None) or "es")
+    figure = m.get_root()
+    title = title or getattr(m, "geo4mi_title", None) or getattr(figure, "title", None) or "geo4mi"
+    text = figure.render()
+    # folium writes the figure's own <title> after <html><head>; ours replaces it.
+    text = re.sub(r"(<head>\s*)<title>.*?</title>", r"\1", text, count=1, flags=re.DOTALL)
     unknown: list[str] = []
     state = {"js": False, "css": False}
 
@@ -265,7 +271,7 @@ def render_offline_html(m: folium.Map, *, extra_css: Iterable[str] = (),
     text = _VIEWPORT.sub('<meta name="viewport" content="width=device-width, initial-scale=1.0">',
                          text, count=1)
     head = (f'<html lang="{lang}">\n<head>\n    <meta charset="utf-8">\n'
-            f"    <title>{html_lib.escape(title or 'geo4mi')}</title>")
+            f"    <title>{html_lib.escape(title)}</title>")
     text, count = re.subn(r"<html>\s*<head>", lambda _: head, text, count=1)
     if not count:  # pragma: no cover - folium's Figure template
         raise WebMapError("unexpected folium page layout (no <html><head>); update geo4mi")

@@ -1,0 +1,728 @@
+"""The interactive choropleth: every indicator, group and classification in one offline page.
+
+One copy of the borough geometry (simplified as a coverage, so no gaps or overlaps appear
+between boroughs) and one compact table of values are embedded in the page; the project's
+own ``static/choropleth.js`` restyles that single layer when the user picks an indicator,
+a group or a classification. Classes, the wide-interval rule and the comparison with the
+city-wide value are all computed here in Python (:mod:`geo4mi.classify`), so the map and
+the static figures say the same thing; the browser only looks them up.
+
+Inputs are only the *estimates* table, the *areas* GeoDataFrame and the catalogue
+:class:`~geo4mi.labels.Labels` (``docs/design.md``): respondent-level data never reaches
+this module. Suppressed estimates travel as their status and ``n`` only, never as values.
+
+The values table (``"v"`` in the page's JSON) holds, per indicator and group value, a row
+``[city, cells, quantile_breaks, natural_breaks]``:
+
+* ``city`` and each cell are ``[p, ci_low, ci_high, n, code]`` for an ``ok`` estimate
+  (whole percents; the city cell has no ``code``), or a bare integer ``n`` otherwise:
+  ``0`` means no respondents (no interviews), ``n > 0`` means suppressed;
+* ``code = flags * 1000 + fixed * 100 + quantile * 10 + natural``: the class (0-based) of
+  the value under each classification, and ``flags`` = 1 (wide interval) + 2 (interval
+  above the city-wide value) + 4 (below it);
+* the breaks are per-mille upper bounds, or ``0`` when the row falls back to fixed steps
+  (fewer than two distinct borough values);
+* cells cover the areas listed in ``"cols"``; areas never interviewed (``n == 0`` in every
+  row) are left out of the rows and drawn as "no interviews".
+
+Examples
+--------
+>>> from geo4mi.webmap.choropleth import example_inputs
+>>> estimates, areas, labels = example_inputs()
+>>> m = choropleth_map(estimates, areas, labels, lang="en", synthetic=True)
+>>> page = m.get_root().render()
+>>> "SYNTHETIC DEMONSTRATION DATA" in page, 'id="g4c-indicator"' in page
+(True, True)
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import math
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import Element, MacroElement
+from jinja2 import Template
+
+from geo4mi import classify
+from geo4mi.boundaries import WEB_CRS, metric_crs, to_crs_checked
+from geo4mi.errors import Geo4miError
+from geo4mi.i18n import check_language, t
+from geo4mi.labels import Labels
+from geo4mi.webmap.assets import inline_static, render_offline_html, write_html
+
+log = logging.getLogger(__name__)
+
+CITY = "_city"
+#: Borough outlines are simplified by this many metres: below a pixel at zoom 11 (the whole
+#: city on screen), about 3 pixels at the highest zoom allowed.
+SIMPLIFY_M = 25.0
+MIN_ZOOM, MAX_ZOOM = 9, 14
+_METRES_PER_DEGREE = 111_320.0
+_REQUIRED = ("indicator", "area_id", "group_var", "group_value", "n", "p", "ci_low",
+             "ci_high", "status")
+
+# Interface text this module adds to geo4mi.i18n (listed in the lead's report).
+_TEXT: dict[str, dict[str, str]] = {
+    "page_title": {"es": "Mapa de indicadores por alcaldía", "en": "Indicators by borough"},
+    "controls": {"es": "Qué mostrar", "en": "What to show"},
+    "universe": {"es": "Personas consideradas: {universe}", "en": "People considered: {universe}"},
+    "units": {"es": "% de las personas consideradas", "en": "% of the people considered"},
+    "status": {"es": "Estado", "en": "Status"},
+    "note": {"es": "Nota", "en": "Note"},
+    "ok": {"es": "estimado", "en": "estimated"},
+    "table_caption": {"es": "{indicator} — {group}", "en": "{indicator} — {group}"},
+    "table_hint": {
+        "es": "Los mismos números que el mapa, para la selección actual.",
+        "en": "The same numbers as the map, for the current selection.",
+    },
+    "showing": {"es": "Mostrando: {indicator} — {group}", "en": "Showing: {indicator} — {group}"},
+    "city_value": {"es": "Toda la ciudad: {value}", "en": "Whole city: {value}"},
+    "legend_wide": {"es": "Intervalo amplio (±{half_width} puntos o más)",
+                    "en": "Wide interval (±{half_width} points or more)"},
+    "uncertainty_rule": {
+        "es": ("Incertidumbre: cada valor lleva su intervalo de confianza del 95 % (Wilson). "
+               "Las alcaldías cuyo intervalo mide ±{half_width} puntos o más se dibujan con "
+               "color atenuado. Con menos de {min_n} personas encuestadas el valor se suprime "
+               "(rayado); sin entrevistas la alcaldía queda en gris, nunca como 0 %."),
+        "en": ("Uncertainty: every value has its 95 % confidence interval (Wilson). Boroughs "
+               "whose interval is ±{half_width} points or wider are drawn in faded colour. "
+               "With fewer than {min_n} respondents the value is suppressed (hatched); "
+               "boroughs without interviews are grey, never 0 %."),
+    },
+    "fallback_fixed": {
+        "es": "Menos de dos valores por alcaldía: se usan intervalos fijos.",
+        "en": "Fewer than two borough values: fixed steps are used.",
+    },
+    "csv_file": {"es": "alcaldias", "en": "boroughs"},
+    "csv_header": {
+        "es": "clave,alcaldia,valor_pct,ic95_inferior_pct,ic95_superior_pct,n,estado",
+        "en": "code,borough,value_pct,ci95_low_pct,ci95_high_pct,n,status",
+    },
+    "csv_note": {"es": "nota", "en": "note"},
+    "csv_suppressed": {"es": "suprimido", "en": "suppressed"},
+    "csv_no_data": {"es": "sin datos", "en": "no data"},
+    "no_interviews_n": {"es": "Sin entrevistas (n = 0)", "en": "No interviews (n = 0)"},
+    "city_suppressed": {"es": "Toda la ciudad: suprimido (n = {n})",
+                        "en": "Whole city: suppressed (n = {n})"},
+    "map_label": {"es": "Mapa de alcaldías", "en": "Map of boroughs"},
+}
+
+
+def _t(key: str, lang: str, **fmt: object) -> str:
+    return _TEXT[key][lang].format(**fmt)
+
+
+class ChoroplethError(Geo4miError, ValueError):
+    """The estimates, areas or labels cannot be drawn as a choropleth."""
+
+
+# -- geometry -------------------------------------------------------------------------------
+
+def coordinate_decimals(tolerance_m: float) -> int:
+    """Fewest decimals of a degree whose rounding error stays under a quarter of the tolerance.
+
+    Examples
+    --------
+    >>> coordinate_decimals(25.0), coordinate_decimals(2.0)
+    (4, 6)
+    """
+    decimals = 0
+    while 0.5 * 10 ** -decimals * _METRES_PER_DEGREE > tolerance_m / 4:
+        decimals += 1
+    return decimals
+
+
+def web_geometry(areas: gpd.GeoDataFrame, *, tolerance_m: float = SIMPLIFY_M) -> dict[str, Any]:
+    """Borough outlines as compact GeoJSON (WGS 84) for the web map.
+
+    The outlines are simplified together as a coverage (``shapely.coverage_simplify``), so
+    shared borders stay shared; coordinates are rounded to :func:`coordinate_decimals`,
+    with more decimals if rounding would open a gap or an overlap. Features carry only
+    ``{"id": area_id}``, in the order of ``areas``.
+
+    Examples
+    --------
+    >>> from geo4mi.boundaries import load_areas
+    >>> gj = web_geometry(load_areas())
+    >>> len(gj["features"]), gj["features"][0]["properties"]
+    (16, {'id': '09002'})
+    """
+    metric = to_crs_checked(areas, metric_crs(areas), step="web map simplification")
+    geoms = np.asarray(metric.geometry.values)
+    if bool(shapely.coverage_is_valid(geoms)):
+        simple = shapely.coverage_simplify(geoms, tolerance_m)
+        if not bool(shapely.coverage_is_valid(simple)):  # pragma: no cover - GEOS guarantee
+            raise ChoroplethError("simplifying the borough coverage made it invalid; "
+                                  "report this with the boundary file")
+    else:
+        log.info("boundaries are not a clean coverage (overlaps or slivers); simplifying "
+                 "each borough on its own")
+        simple = shapely.simplify(geoms, tolerance_m, preserve_topology=True)
+    web = gpd.GeoSeries(simple, crs=metric.crs).to_crs(WEB_CRS).values
+    decimals = coordinate_decimals(tolerance_m)
+    while True:
+        rounded = shapely.transform(web, lambda xy, d=decimals: np.round(xy, d))
+        if decimals >= 7 or bool(shapely.coverage_is_valid(rounded)) \
+                or not bool(shapely.coverage_is_valid(geoms)):
+            break
+        decimals += 1
+    fmt = f"{{:.{decimals}f}}"
+
+    def coords(ring: Any) -> list[Any]:
+        return [[float(fmt.format(x)), float(fmt.format(y))]
+                for x, y in np.asarray(ring.coords)]
+
+    features = []
+    for area_id, geom in zip(areas["area_id"], rounded):
+        polys = list(geom.geoms) if geom.geom_type == "MultiPolygon" else [geom]
+        parts = [[coords(p.exterior)] + [coords(r) for r in p.interiors]
+                 for p in polys if not p.is_empty]
+        geometry = ({"type": "Polygon", "coordinates": parts[0]} if len(parts) == 1
+                    else {"type": "MultiPolygon", "coordinates": parts})
+        features.append({"type": "Feature", "properties": {"id": str(area_id)},
+                         "geometry": geometry})
+    return {"type": "FeatureCollection", "features": features}
+
+
+# -- values ---------------------------------------------------------------------------------
+
+def _permille(x: float) -> int:
+    return int(math.floor(float(x) * 1000 + 0.5))
+
+
+def row_breaks(values: Sequence[float], scheme: str) -> list[float]:
+    """Class upper bounds for one indicator × group over its borough values.
+
+    Quantiles and natural breaks need at least two distinct values; otherwise the fixed
+    0–100 % steps are used.
+
+    Examples
+    --------
+    >>> row_breaks([0.1, 0.5], "quantiles")
+    [0.3, 0.5]
+    >>> row_breaks([0.3], "natural_breaks")
+    [0.2, 0.4, 0.6, 0.8, 1.0]
+    """
+    y = np.asarray(classify.pd_to_float(values), dtype=float)
+    if np.unique(y[~np.isnan(y)]).size < 2:
+        return classify.class_breaks([], "fixed")
+    return classify.class_breaks(y, scheme)
+
+
+def _check_inputs(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labels,
+                  indicators: Sequence[str] | None,
+                  groups: Sequence[str] | None) -> tuple[list[str], list[tuple[str, str]]]:
+    missing = [c for c in _REQUIRED if c not in estimates.columns]
+    if missing:
+        raise ChoroplethError(f"estimates: column {missing[0]!r} is missing; pass the table "
+                              "from geo4mi.indicators.estimate.estimate (columns "
+                              f"{', '.join(_REQUIRED)})")
+    for col in ("area_id", "area_name", "geometry"):
+        if col not in areas.columns:
+            raise ChoroplethError(f"areas: column {col!r} is missing; load them with "
+                                  "geo4mi.boundaries.load_areas")
+    bad = sorted(set(estimates["status"].dropna()) - set(("ok", "suppressed", "no_data")))
+    if bad:
+        raise ChoroplethError(f"estimates: column 'status': unknown status {bad[0]!r}; use "
+                              "ok, suppressed or no_data")
+    present = list(dict.fromkeys(estimates["indicator"]))
+    unknown = [i for i in present if i not in labels.indicators]
+    if unknown:
+        raise ChoroplethError(f"estimates: column 'indicator': {unknown[0]!r} has no label in "
+                              "the catalogue; build labels from the same catalogue")
+    if indicators is None:
+        chosen = [i for i in labels.indicators if i in set(present)]
+    else:
+        chosen = list(indicators)
+        absent = [i for i in chosen if i not in set(present)]
+        if absent:
+            raise ChoroplethError(f"indicators: {absent[0]!r} is not in the estimates; use "
+                                  f"some of {', '.join(present[:8])}...")
+    if not chosen:
+        raise ChoroplethError("estimates: no indicator to draw; the table is empty")
+    pairs = list(dict.fromkeys(zip(estimates["group_var"], estimates["group_value"])))
+    if ("all", "all") not in pairs:
+        raise ChoroplethError("estimates: no rows with group_var 'all'; the map needs the "
+                              "estimates for all respondents")
+    if groups is not None:
+        allowed = [v for v in dict.fromkeys(gv for gv, _ in pairs) if v != "all"]
+        wrong = [g for g in groups if g not in allowed]
+        if wrong:
+            raise ChoroplethError(f"groups: {wrong[0]!r} is not a grouping variable of the "
+                                  f"estimates; use some of {', '.join(allowed) or '(none)'}")
+        pairs = [(gv, val) for gv, val in pairs if gv == "all" or gv in groups]
+    # Display order: "all" first, then the labels' order of variables and their values.
+    var_order = {v: i for i, v in enumerate(["all", *labels.group_vars])}
+    value_order = {(gv, val): i for gv, vals in labels.group_values.items()
+                   for i, val in enumerate(vals)}
+    for gv, val in pairs:
+        if gv != "all" and (gv not in labels.group_vars
+                            or val not in labels.group_values.get(gv, {})):
+            raise ChoroplethError(f"estimates: group {gv}={val!r} has no label; build labels "
+                                  "with the same grouping variables as the estimates")
+    pairs.sort(key=lambda p: (var_order.get(p[0], 99), value_order.get(p, 0)))
+    return chosen, pairs
+
+
+def build_values(estimates: pd.DataFrame, area_ids: Sequence[str], indicators: Sequence[str],
+                 pairs: Sequence[tuple[str, str]]) -> tuple[list[int], list[list[Any]]]:
+    """The compact values table (see the module docstring) and the area columns it covers.
+
+    Raises :class:`ChoroplethError` when an area lacks a row (the estimates must list every
+    area, with ``no_data`` where nobody was interviewed) or a row appears twice.
+    """
+    places = [CITY, *area_ids]
+    n_i, n_g, n_a = len(indicators), len(pairs), len(places)
+    ii = pd.Categorical(estimates["indicator"], categories=list(indicators)).codes
+    pair_pos = {p: k for k, p in enumerate(pairs)}
+    gg = np.fromiter((pair_pos.get(p, -1) for p in zip(estimates["group_var"],
+                                                        estimates["group_value"])),
+                     dtype=np.int64, count=len(estimates))
+    place_pos = {a: k for k, a in enumerate(places)}
+    aa = np.fromiter((place_pos.get(a, -1) for a in estimates["area_id"]), dtype=np.int64,
+                     count=len(estimates))
+    unknown = sorted(set(estimates["area_id"][(aa < 0) & (ii >= 0)]))
+    if unknown:
+        log.warning("estimates for areas %s are not drawn: they are not in the boundaries",
+                    ", ".join(map(str, unknown[:5])))
+    keep = (ii >= 0) & (gg >= 0) & (aa >= 0)
+    flat = (ii[keep].astype(np.int64) * n_g + gg[keep]) * n_a + aa[keep]
+    seen = np.bincount(flat, minlength=n_i * n_g * n_a)
+    if (seen > 1).any():
+        i, g, a = np.unravel_index(int(np.argmax(seen > 1)), (n_i, n_g, n_a))
+        raise ChoroplethError(f"estimates: duplicate row for indicator {indicators[i]!r}, "
+                              f"area {places[a]!r}, group {'='.join(pairs[g])}; each "
+                              "indicator × area × group must appear once")
+    if (seen == 0).any():
+        i, g, a = np.unravel_index(int(np.argmin(seen)), (n_i, n_g, n_a))
+        raise ChoroplethError(
+            f"estimates: no row for indicator {indicators[i]!r}, area {places[a]!r}, group "
+            f"{'='.join(pairs[g])}; every area needs a row (status 'no_data' when nobody "
+            "was interviewed)")
+
+    def grid(column: str, dtype: Any, fill: Any) -> np.ndarray:
+        out = np.full(n_i * n_g * n_a, fill, dtype=dtype)
+        out[flat] = estimates[column][keep].to_numpy(dtype=dtype, na_value=fill)
+        return out.reshape(n_i, n_g, n_a)
+
+    status = grid("status", object, "")
+    ok = status == "ok"
+    n = grid("n", np.int64, 0)
+    p, lo, hi = (np.where(ok, grid(c, np.float64, np.nan), np.nan)
+                 for c in ("p", "ci_low", "ci_high"))
+    broken = ok & (np.isnan(p) | np.isnan(lo) | np.isnan(hi))
+    if broken.any():
+        i, g, a = np.unravel_index(int(np.argmax(broken)), broken.shape)
+        raise ChoroplethError(f"estimates: indicator {indicators[i]!r}, area {places[a]!r}, "
+                              f"group {'='.join(pairs[g])}: status 'ok' without p, ci_low and "
+                              "ci_high; recompute the estimates")
+    # Only ok estimates carry numbers from here on; suppressed ones keep just n.
+    cols = [k - 1 for k in range(1, n_a) if (n[:, :, k] > 0).any()]
+    col_slots = [k + 1 for k in cols]
+    pct = np.floor(np.stack([p, lo, hi]) * 100 + 0.5)
+    wide = (hi - lo) / 2 >= classify.WIDE_HALF_WIDTH - 1e-12  # classify.is_wide, vectorised
+    city_p = p[:, :, :1]
+    flags = (wide.astype(int) + 2 * (lo > city_p) + 4 * (hi < city_p))
+    fixed = classify.class_breaks([], "fixed")
+    values: list[list[Any]] = []
+    for i in range(n_i):
+        per_group = []
+        for g in range(n_g):
+            def cell(a: int, code: int | None = None) -> Any:
+                if not ok[i, g, a]:
+                    return int(n[i, g, a])
+                out = [int(x) for x in pct[:, i, g, a]] + [int(n[i, g, a])]
+                return out if code is None else out + [code]
+
+            vals = p[i, g, col_slots]
+            has = ok[i, g, col_slots]
+            br = {s: row_breaks(vals[has], s) for s in classify.SCHEMES}
+            code = flags[i, g, col_slots] * 1000
+            for s, scale in (("fixed", 100), ("quantiles", 10), ("natural_breaks", 1)):
+                code = code + scale * np.where(has, classify.assign_classes(vals, br[s]), 0)
+            cells = [cell(a, int(c)) for a, c in zip(col_slots, code)]
+            row = [cell(0), cells]
+            for s in ("quantiles", "natural_breaks"):
+                row.append(0 if br[s] == fixed else [_permille(b) for b in br[s]])
+            per_group.append(row)
+        values.append(per_group)
+    return cols, values
+
+
+# -- page -----------------------------------------------------------------------------------
+
+def _page_data(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labels, lang: str,
+               min_n: int, synthetic: bool, indicators: Sequence[str] | None,
+               groups: Sequence[str] | None) -> tuple[dict[str, Any], list[str],
+                                                       list[tuple[str, str]]]:
+    chosen, pairs = _check_inputs(estimates, areas, labels, indicators, groups)
+    area_ids = [str(a) for a in areas["area_id"]]
+    cols, values = build_values(estimates, area_ids, chosen, pairs)
+    names = [str(n) for n in areas["area_name"]]
+    order = sorted(range(len(names)), key=lambda i: (_fold(names[i]), names[i]))
+    text = {k: t(k, lang) for k in ("no_interviews", "city_wide", "value", "ci95", "n",
+                                    "borough", "download_csv", "differs_above",
+                                    "differs_below", "higher_worse", "higher_better", "neutral")}
+    text.update({k: _t(k, lang) for k in ("units", "status", "note", "ok", "csv_file",
+                                          "csv_header", "csv_note", "csv_suppressed",
+                                          "csv_no_data", "no_interviews_n", "fallback_fixed")})
+    half = round(classify.WIDE_HALF_WIDTH * 100)
+    text["suppressed"] = t("suppressed", lang, min_n=min_n)
+    text["wide_interval"] = t("wide_interval", lang, half_width=half)
+    text["legend_wide"] = _t("legend_wide", lang, half_width=half)
+    text["city_value"] = _t("city_value", lang, value="{value}")
+    text["city_suppressed"] = _t("city_suppressed", lang, n="{n}")
+    text["showing"] = _t("showing", lang, indicator="{indicator}", group="{group}")
+    text["universe"] = _t("universe", lang, universe="{universe}")
+    text["caption"] = _t("table_caption", lang, indicator="{indicator}", group="{group}")
+    text["attribution"] = t("attribution_inegi", lang)
+    if synthetic:
+        text["synthetic"] = t("synthetic_banner", lang)
+    group_entries = []
+    for gv, val in pairs:
+        label = (t("all_respondents", lang) if gv == "all"
+                 else labels.group_value_label(gv, val, lang))
+        group_entries.append({"var": gv, "value": val, "label": label,
+                              "var_label": "" if gv == "all" else labels.group_var_label(gv, lang)})
+    data = {
+        "lang": lang,
+        "min_n": int(min_n),
+        "areas": [{"id": a, "name": n} for a, n in zip(area_ids, names)],
+        "table_order": order,
+        "cols": cols,
+        "geometry": web_geometry(areas),
+        "indicators": [{"id": i, "label": labels.indicator_label(i, lang),
+                        "direction": labels.indicators[i].direction,
+                        "universe": labels.text(labels.indicators[i].universe, lang)
+                        if labels.indicators[i].universe else ""} for i in chosen],
+        "groups": group_entries,
+        "schemes": list(classify.SCHEMES),
+        "fixed": [_permille(b) for b in classify.class_breaks([], "fixed")],
+        "palettes": {d: [classify.palette(d, k) for k in range(1, classify.K + 1)]
+                     for d in ("higher_worse", "higher_better", "neutral")},
+        "style": {"no_data": classify.NO_DATA_COLOR, "suppressed": classify.SUPPRESSED_COLOR,
+                  "hatch": classify.SUPPRESSED_HATCH_COLOR, "edge": classify.EDGE_COLOR,
+                  "opacity": classify.OPACITY, "wide_opacity": classify.WIDE_OPACITY},
+        "text": text,
+        "synthetic": bool(synthetic),
+        "v": values,
+    }
+    return data, chosen, pairs
+
+
+def _fold(s: str) -> str:
+    import unicodedata
+
+    return "".join(c for c in unicodedata.normalize("NFD", s.casefold())
+                   if unicodedata.category(c) != "Mn")
+
+
+def _json_for_html(obj: Any) -> str:
+    """JSON safe inside a ``<script>`` element (no ``</``, no raw line separators)."""
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    return (text.replace("</", "<\\/").replace("\u2028", "\\u2028")
+            .replace("\u2029", "\\u2029"))
+
+
+def _controls_html(data: dict[str, Any], labels: Labels, chosen: Sequence[str], lang: str,
+                   selected: str, title: str, synthetic: bool) -> str:
+    e = html.escape
+    ind_index = {ind: i for i, ind in enumerate(chosen)}
+    options = []
+    for theme, theme_label in labels.themes.items():
+        members = [i for i in chosen if labels.indicators[i].theme == theme]
+        if not members:
+            continue
+        opts = "".join(
+            f'<option value="{ind_index[i]}"{" selected" if i == selected else ""}>'
+            f"{e(labels.indicator_label(i, lang))}</option>" for i in members)
+        options.append(f'<optgroup label="{e(labels.text(theme_label, lang))}">{opts}</optgroup>')
+    orphans = [i for i in chosen if labels.indicators[i].theme not in labels.themes]
+    options += [f'<option value="{ind_index[i]}"{" selected" if i == selected else ""}>'
+                f"{e(labels.indicator_label(i, lang))}</option>" for i in orphans]
+    group_opts: list[str] = []
+    current = None
+    for gi, g in enumerate(data["groups"]):
+        if g["var"] != current and g["var"] != "all":
+            if current not in (None, "all"):
+                group_opts.append("</optgroup>")
+            group_opts.append(f'<optgroup label="{e(g["var_label"])}">')
+        current = g["var"]
+        group_opts.append(f'<option value="{gi}">{e(g["label"])}</option>')
+    if current not in (None, "all"):
+        group_opts.append("</optgroup>")
+    scheme_opts = "".join(f'<option value="{s}">{e(t(s, lang))}</option>'
+                          for s in classify.SCHEMES)
+    banner = (f'<p class="g4c-banner" role="note">{e(t("synthetic_banner", lang))}</p>'
+              if synthetic else "")
+    return f"""<header class="g4c-top">
+{banner}<h1 class="g4c-title">{e(title)}</h1>
+<p class="g4c-caveat">{e(t("caveat", lang))}</p>
+<form class="g4c-controls" aria-label="{e(_t("controls", lang))}" onsubmit="return false">
+<div class="g4c-field"><label for="g4c-indicator">{e(t("indicator", lang))}</label>
+<select id="g4c-indicator">{"".join(options)}</select></div>
+<div class="g4c-field"><label for="g4c-group">{e(t("group", lang))}</label>
+<select id="g4c-group">{"".join(group_opts)}</select></div>
+<div class="g4c-field"><label for="g4c-scheme">{e(t("classification", lang))}</label>
+<select id="g4c-scheme">{scheme_opts}</select></div>
+</form>
+<p class="g4c-universe" id="g4c-universe"></p>
+<p class="g4c-live" id="g4c-live" aria-live="polite"></p>
+</header>
+"""
+
+
+def _below_html(lang: str, min_n: int, source: str | None) -> str:
+    e = html.escape
+    half = round(classify.WIDE_HALF_WIDTH * 100)
+    notes = [f"<p>{e(_t('uncertainty_rule', lang, half_width=half, min_n=min_n))}</p>"]
+    if source:
+        notes.append(f"<p>{e(t('source_survey', lang, source=source))}</p>")
+    notes.append(f"<p>{e(t('attribution_inegi', lang))}</p>")
+    return f"""<section class="g4c-below">
+<div class="g4c-notes">{"".join(notes)}</div>
+<div class="g4c-table-wrap">
+<table class="g4c-table" id="g4c-table">
+<caption id="g4c-caption"></caption>
+<thead><tr><th scope="col">{e(t("borough", lang))}</th><th scope="col">{e(t("value", lang))}</th>
+<th scope="col">{e(t("ci95", lang))}</th><th scope="col">{e(t("n", lang))}</th>
+<th scope="col">{e(_t("note", lang))}</th></tr></thead>
+<tbody></tbody>
+</table>
+<p class="g4c-table-hint">{e(_t("table_hint", lang))}
+<a id="g4c-csv" class="g4c-csv" href="#">{e(t("download_csv", lang))}</a></p>
+</div>
+</section>
+"""
+
+
+class _Choropleth(MacroElement):
+    """The layer, legend, table and their script; the data travels as one JSON block."""
+
+    _template = Template("""
+        {% macro header(this, kwargs) %}
+        <style>{{ this.css }}
+        #{{ this._parent.get_name() }} { height: 68vh; min-height: 360px; }</style>
+        {% endmacro %}
+        {% macro html(this, kwargs) %}{{ this.below }}
+        <script type="application/json" id="g4c-data">{{ this.data }}</script>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        {{ this.js }}
+        geo4miChoropleth.init({{ this._parent.get_name() }},
+            JSON.parse(document.getElementById("g4c-data").textContent));
+        {% endmacro %}
+    """)
+
+    def __init__(self, data: dict[str, Any], below: str) -> None:
+        super().__init__()
+        self._name = "Geo4miChoropleth"
+        self.css = inline_static("choropleth.css")
+        self.js = inline_static("choropleth.js")
+        self.data = _json_for_html(data)
+        self.below = below
+
+
+def choropleth_map(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labels, *,
+                   lang: str = "es", min_n: int = 10, synthetic: bool = False,
+                   title: str | None = None, source: str | None = None,
+                   indicators: Sequence[str] | None = None,
+                   groups: Sequence[str] | None = None, selected: str | None = None,
+                   tiles: str | None = None) -> folium.Map:
+    """Interactive choropleth of every indicator and group, as a folium map.
+
+    Parameters
+    ----------
+    estimates : DataFrame
+        The *estimates* table (``docs/design.md``): one row per indicator × area (and
+        ``"_city"``) × group value, with ``status`` ok / suppressed / no_data.
+    areas : GeoDataFrame
+        ``area_id``, ``area_name``, ``geometry`` (any CRS).
+    labels : Labels
+        Catalogue labels (themes, indicators, grouping variables and values).
+    lang : {"es", "en"}, default "es"
+        Language of every label and note.
+    min_n : int, default 10
+        The suppression threshold used for the estimates (named in the legend).
+    synthetic : bool, default False
+        Show the synthetic-data banner (and mark the CSV download).
+    title, source : str, optional
+        Page title (default: the survey title of ``labels``) and survey source line.
+    indicators : sequence of str, optional
+        Indicators to offer, in this order (default: all in the estimates, catalogue order).
+    groups : sequence of str, optional
+        Grouping variables to offer besides "all respondents" (default: all of them).
+    selected : str, optional
+        Indicator shown first (default: the first one).
+    tiles : str, optional
+        A folium tile layer (e.g. ``"OpenStreetMap"``) drawn under the boroughs. Off by
+        default: the map needs no network, and stays usable when tiles fail to load.
+
+    Returns
+    -------
+    folium.Map
+        Add layers as with any folium map; write it with :func:`write_choropleth` (or
+        :func:`geo4mi.webmap.assets.render_offline_html`) to get one offline file.
+
+    Examples
+    --------
+    >>> estimates, areas, labels = example_inputs()
+    >>> m = choropleth_map(estimates, areas, labels, title="Demo")
+    >>> type(m).__name__
+    'Map'
+    """
+    lang = check_language(lang)
+    data, chosen, _ = _page_data(estimates, areas, labels, lang, min_n, synthetic,
+                                 indicators, groups)
+    if selected is not None and selected not in chosen:
+        raise ChoroplethError(f"selected: {selected!r} is not one of the indicators drawn; "
+                              f"use one of {', '.join(chosen[:8])}...")
+    selected = selected or chosen[0]
+    if title is None:
+        title = (labels.text(labels.survey_title, lang) if labels.survey_title
+                 else _t("page_title", lang))
+    web = to_crs_checked(areas, WEB_CRS, step="web map")
+    minx, miny, maxx, maxy = web.total_bounds
+    m = folium.Map(location=[round((miny + maxy) / 2, 5), round((minx + maxx) / 2, 5)],
+                   zoom_start=10, min_zoom=MIN_ZOOM, max_zoom=MAX_ZOOM, tiles=tiles,
+                   control_scale=True, width="100%", height="100%")
+    fig = m.get_root()
+    top = _controls_html(data, labels, chosen, lang, selected, title, synthetic)
+    fig.html.add_child(Element(top), name="geo4mi_choropleth_top")
+    _Choropleth(data, _below_html(lang, min_n, source)).add_to(m)
+    m.geo4mi_lang = lang  # render_offline_html(m) then sets <html lang> and <title>
+    m.geo4mi_title = title
+    return m
+
+
+def write_choropleth(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labels,
+                     path: str | os.PathLike[str], *, lang: str = "es",
+                     overwrite: bool = True, **options: Any) -> Path:
+    """Write the choropleth as one self-contained offline HTML file (atomically).
+
+    ``options`` are those of :func:`choropleth_map` (unknown ones are refused). The same
+    inputs give byte-identical files.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> estimates, areas, labels = example_inputs()
+    >>> out = write_choropleth(estimates, areas, labels,
+    ...                        pathlib.Path(tempfile.mkdtemp()) / "map.html", lang="en")
+    >>> text = out.read_text(encoding="utf-8")
+    >>> '<html lang="en">' in text, "<script src=" in text
+    (True, False)
+    """
+    allowed = ("min_n", "synthetic", "title", "source", "indicators", "groups", "selected",
+               "tiles")
+    wrong = [k for k in options if k not in allowed]
+    if wrong:
+        raise ChoroplethError(f"write_choropleth: unknown option {wrong[0]!r}; use "
+                              f"{', '.join(allowed)}")
+    m = choropleth_map(estimates, areas, labels, lang=lang, **options)
+    return write_html(render_offline_html(m), path, overwrite=overwrite)
+
+
+def choropleth_map_for_results(results: Any, *, lang: str | None = None,
+                               tiles: str | None = None) -> folium.Map:
+    """The choropleth of a pipeline run (:func:`geo4mi.pipeline.run`), in ``lang``.
+
+    Reads only ``results.estimates``, ``results.areas``, ``results.labels`` and the
+    study's title, source, language, ``min_n`` and synthetic flag.
+    """
+    study = results.study
+    lang = check_language(lang or study.language)
+    return choropleth_map(results.estimates, results.areas, results.labels, lang=lang,
+                          min_n=study.min_n, synthetic=study.synthetic,
+                          title=study.title_in(lang), source=study.source_in(lang) or None,
+                          tiles=tiles)
+
+
+def write_study_choropleth(results: Any, path: str | os.PathLike[str], *,
+                           lang: str | None = None, overwrite: bool = True,
+                           tiles: str | None = None) -> Path:
+    """Write the choropleth of a pipeline run: what ``geo4mi map --kind choropleth`` does.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from geo4mi.pipeline import run
+    >>> from geo4mi.study import bundled_study_path
+    >>> out = write_study_choropleth(run(bundled_study_path()),
+    ...                              pathlib.Path(tempfile.mkdtemp()) / "c.html", lang="en")
+    >>> out.stat().st_size < 500_000
+    True
+    """
+    m = choropleth_map_for_results(results, lang=lang, tiles=tiles)
+    return write_html(render_offline_html(m), path, overwrite=overwrite)
+
+
+# -- a tiny example for docstrings and notebooks ------------------------------------------
+
+def example_inputs() -> tuple[pd.DataFrame, gpd.GeoDataFrame, Labels]:
+    """Hand-made estimates for two indicators over the bundled boroughs (no survey needed).
+
+    Cuauhtémoc and Iztapalapa are estimated, Coyoacán is suppressed, every other borough
+    has no interviews.
+
+    Examples
+    --------
+    >>> estimates, areas, labels = example_inputs()
+    >>> sorted(estimates["status"].unique())
+    ['no_data', 'ok', 'suppressed']
+    """
+    from geo4mi.boundaries import load_areas
+    from geo4mi.labels import IndicatorInfo
+
+    areas = load_areas()
+    known = {"09015": (40, 25), "09007": (30, 9)}  # area: (n, numerator)
+    suppressed = {"09003": 6}
+    rows = []
+    for ind, shift in (("feel_safe", 0), ("discriminated", 5)):
+        city_n = sum(n for n, _ in known.values()) + sum(suppressed.values())
+        city_k = sum(k for _, k in known.values()) + shift
+        rows.append(_example_row(ind, CITY, city_n, city_k))
+        for area_id in areas["area_id"]:
+            if area_id in known:
+                n, k = known[area_id]
+                rows.append(_example_row(ind, area_id, n, min(n, k + shift)))
+            else:
+                rows.append(_example_row(ind, area_id, suppressed.get(area_id, 0), None))
+    estimates = pd.DataFrame(rows)
+    labels = Labels(
+        themes={"life_in_city": {"es": "Vida en la ciudad", "en": "Life in the city"}},
+        indicators={
+            "feel_safe": IndicatorInfo("feel_safe", "life_in_city",
+                                       {"es": "Se siente seguro/a", "en": "Feels safe"},
+                                       "higher_better"),
+            "discriminated": IndicatorInfo("discriminated", "life_in_city",
+                                           {"es": "Ha sufrido discriminación",
+                                            "en": "Has been discriminated against"},
+                                           "higher_worse")},
+        group_vars={"all": {"es": "Todas", "en": "All"}},
+        group_values={"all": {"all": {"es": "Todas", "en": "All"}}},
+        survey_title={"es": "Ejemplo", "en": "Example"})
+    return estimates, areas, labels
+
+
+def _example_row(indicator: str, area_id: str, n: int, k: int | None) -> dict[str, Any]:
+    from geo4mi.indicators.estimate import wilson_interval
+
+    status = "no_data" if n == 0 else "suppressed" if k is None else "ok"
+    low, high = wilson_interval(k, n) if status == "ok" else (None, None)
+    return {"indicator": indicator, "area_id": area_id, "group_var": "all", "group_value": "all",
+            "numerator": k if status == "ok" else pd.NA, "n": n,
+            "p": k / n if status == "ok" else pd.NA,
+            "ci_low": low if status == "ok" else pd.NA,
+            "ci_high": high if status == "ok" else pd.NA, "status": status}
