@@ -146,10 +146,13 @@ def coordinate_decimals(tolerance_m: float) -> int:
 def web_geometry(areas: gpd.GeoDataFrame, *, tolerance_m: float = SIMPLIFY_M) -> dict[str, Any]:
     """Borough outlines as compact GeoJSON (WGS 84) for the web map.
 
-    The outlines are simplified together as a coverage (``shapely.coverage_simplify``), so
-    shared borders stay shared; coordinates are rounded to :func:`coordinate_decimals`,
-    with more decimals if rounding would open a gap or an overlap. Features carry only
-    ``{"id": area_id}``, in the order of ``areas``.
+    Official boundary files often have shared borders whose vertices do not match (INEGI's
+    alcaldías leave 147 slivers between boroughs), so the outlines are first cleaned into
+    an exact coverage (``shapely.coverage_clean``: shared edges made identical, slivers
+    closed), then simplified together (``shapely.coverage_simplify``), so shared borders
+    stay shared and no gap or overlap appears. Coordinates are rounded to
+    :func:`coordinate_decimals`, with more decimals if rounding would make borders cross.
+    Features carry only ``{"id": area_id}``, in the order of ``areas``.
 
     Examples
     --------
@@ -159,24 +162,22 @@ def web_geometry(areas: gpd.GeoDataFrame, *, tolerance_m: float = SIMPLIFY_M) ->
     (16, {'id': '09002'})
     """
     metric = to_crs_checked(areas, metric_crs(areas), step="web map simplification")
-    geoms = np.asarray(metric.geometry.values)
-    if bool(shapely.coverage_is_valid(geoms)):
+    geoms = _clean_coverage(np.asarray(metric.geometry.values))
+    clean = bool(shapely.coverage_is_valid(geoms))
+    if clean:
         simple = shapely.coverage_simplify(geoms, tolerance_m)
-        if not bool(shapely.coverage_is_valid(simple)):  # pragma: no cover - GEOS guarantee
-            raise ChoroplethError("simplifying the borough coverage made it invalid; "
-                                  "report this with the boundary file")
     else:
-        log.info("boundaries are not a clean coverage (overlaps or slivers); simplifying "
-                 "each borough on its own")
+        log.warning("the boundaries are not a clean coverage (overlaps or mismatched shared "
+                    "edges) and this shapely cannot clean them; simplifying each area on its "
+                    "own, so thin gaps may show between areas (shapely >= 2.2 fixes this)")
         simple = shapely.simplify(geoms, tolerance_m, preserve_topology=True)
     web = gpd.GeoSeries(simple, crs=metric.crs).to_crs(WEB_CRS).values
     decimals = coordinate_decimals(tolerance_m)
     while True:
         rounded = shapely.transform(web, lambda xy, d=decimals: np.round(xy, d))
-        if decimals >= 7 or bool(shapely.coverage_is_valid(rounded)) \
-                or not bool(shapely.coverage_is_valid(geoms)):
+        if not clean or decimals >= 7 or bool(shapely.coverage_is_valid(rounded)):
             break
-        decimals += 1
+        decimals += 1  # rounding made borders cross: keep more decimals
     fmt = f"{{:.{decimals}f}}"
 
     def coords(ring: Any) -> list[Any]:
@@ -193,6 +194,16 @@ def web_geometry(areas: gpd.GeoDataFrame, *, tolerance_m: float = SIMPLIFY_M) ->
         features.append({"type": "Feature", "properties": {"id": str(area_id)},
                          "geometry": geometry})
     return {"type": "FeatureCollection", "features": features}
+
+
+def _clean_coverage(geoms: np.ndarray) -> np.ndarray:
+    """Make shared edges identical and close slivers, when shapely can (>= 2.2)."""
+    if bool(shapely.coverage_is_valid(geoms)) or not hasattr(shapely, "coverage_clean"):
+        return geoms
+    cleaned = shapely.coverage_clean(geoms)
+    if any(g is None or g.is_empty for g in cleaned):  # pragma: no cover - defensive
+        return geoms
+    return cleaned
 
 
 # -- values ---------------------------------------------------------------------------------
@@ -284,7 +295,9 @@ def build_values(estimates: pd.DataFrame, area_ids: Sequence[str], indicators: S
     """
     places = [CITY, *area_ids]
     n_i, n_g, n_a = len(indicators), len(pairs), len(places)
-    ii = pd.Categorical(estimates["indicator"], categories=list(indicators)).codes
+    ind_pos = {ind: k for k, ind in enumerate(indicators)}
+    ii = np.fromiter((ind_pos.get(i, -1) for i in estimates["indicator"]), dtype=np.int64,
+                     count=len(estimates))
     pair_pos = {p: k for k, p in enumerate(pairs)}
     gg = np.fromiter((pair_pos.get(p, -1) for p in zip(estimates["group_var"],
                                                         estimates["group_value"])),
