@@ -13,7 +13,9 @@ Usage in a test module::
 
 The network is blocked with ``page.route("**/*")``: only ``file:``, ``data:`` and ``blob:``
 URLs load; every other request is aborted and recorded in ``report.external``. Page errors
-(uncaught exceptions) and console errors are recorded in ``report.errors``. One browser is
+(uncaught exceptions) and console errors are recorded in ``report.page_errors`` and
+``report.console_errors`` (``report.errors`` has both; a blocked request also logs a console
+error "Failed to load resource"). One browser is
 shared by the whole test session (launching Chromium costs ~1 s on this machine).
 
 Tests are skipped (not failed) only when Chromium or playwright is missing, with the reason;
@@ -42,9 +44,15 @@ _state: dict[str, object] = {}
 class Report:
     """What happened while a page was open."""
 
-    errors: list[str] = field(default_factory=list)     # page errors and console errors
+    page_errors: list[str] = field(default_factory=list)     # uncaught exceptions
+    console_errors: list[str] = field(default_factory=list)  # console.error messages
     requests: list[str] = field(default_factory=list)   # every URL the page asked for
     external: list[str] = field(default_factory=list)   # requests that would leave file://
+
+    @property
+    def errors(self) -> list[str]:
+        """Page errors and console errors together."""
+        return self.page_errors + self.console_errors
 
     def assert_clean(self) -> None:
         """Fail with the details when there was an error or an external request."""
@@ -107,8 +115,8 @@ def offline_page(path: str | Path | None = None, *, width: int = 1200, height: i
     context = browser().new_context(viewport={"width": width, "height": height},
                                     accept_downloads=True)
     page = context.new_page()
-    page.on("pageerror", lambda exc: report.errors.append(f"pageerror: {exc}"))
-    page.on("console", lambda msg: report.errors.append(f"console.{msg.type}: {msg.text}")
+    page.on("pageerror", lambda exc: report.page_errors.append(f"pageerror: {exc}"))
+    page.on("console", lambda msg: report.console_errors.append(f"console.error: {msg.text}")
             if msg.type == "error" else None)
     page.on("request", lambda req: report.requests.append(req.url))
     block_network(page, report)

@@ -1,0 +1,218 @@
+"""The choropleth in a real headless Chromium with the network blocked.
+
+Checks what users see: 16 boroughs drawn, no page errors, nothing requested beyond file://,
+switching the indicator restyles fills and legend, tooltips give n and the CI, no-data and
+suppressed boroughs look exactly like their legend entries, the table and the CSV carry the
+same numbers, and the controls work from the keyboard.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+
+import pytest
+from browser import offline_page
+from test_webmap_choropleth import (BENITO_JUAREZ, COYOACAN, CUAUHTEMOC, IZTAPALAPA, MIN_N,
+                                    make_inputs)
+
+from geo4mi import classify
+from geo4mi.webmap.choropleth import write_choropleth
+
+pytestmark = pytest.mark.browser
+PATHS = "path.leaflet-interactive"
+NO_INTERVIEWS = "09010"  # Álvaro Obregón: nobody interviewed
+
+
+@pytest.fixture(scope="module")
+def maps(tmp_path_factory):
+    est, areas, labels = make_inputs()
+    folder = tmp_path_factory.mktemp("browser_choropleth")
+    return {
+        "es": write_choropleth(est, areas, labels, folder / "es.html", lang="es", min_n=MIN_N,
+                               synthetic=True, selected="feel_safe"),
+        "en": write_choropleth(est, areas, labels, folder / "en.html", lang="en", min_n=MIN_N,
+                               selected="feel_safe"),
+        "tiles": write_choropleth(est, areas, labels, folder / "tiles.html", lang="es",
+                                  min_n=MIN_N, tiles="OpenStreetMap"),
+    }
+
+
+def area(page, area_id):
+    return page.locator(f'{PATHS}[data-area="{area_id}"]')
+
+
+def fills(page):
+    return page.eval_on_selector_all(PATHS, "els => els.map(e => e.getAttribute('fill'))")
+
+
+def tooltip(page, area_id, name):
+    """Hover a borough and return its tooltip's text."""
+    page.mouse.move(0, 0)
+    area(page, area_id).hover()
+    return page.locator(".g4c-tip", has_text=name).inner_text()
+
+
+def choose_indicator(page, label):
+    page.select_option("#g4c-indicator", label=label)
+
+
+def test_sixteen_boroughs_drawn_offline_without_errors(maps):
+    with offline_page(maps["es"]) as (page, report):
+        page.wait_for_selector(PATHS)
+        assert page.locator(PATHS).count() == 16
+        assert page.locator(".g4c-legend li").count() >= 5 + 3
+        assert "DATOS SINTÉTICOS" in page.inner_text(".g4c-banner")
+        assert page.evaluate("document.documentElement.lang") == "es"
+    report.assert_clean()
+    assert report.requests == [maps["es"].resolve().as_uri()]
+
+
+def test_switching_indicator_changes_fills_and_legend(maps):
+    with offline_page(maps["en"]) as (page, report):
+        page.wait_for_selector(PATHS)
+        before, legend_before = fills(page), page.inner_text(".g4c-legend")
+        assert "Feels safe" in legend_before
+        choose_indicator(page, "Has been discriminated against")
+        after, legend_after = fills(page), page.inner_text(".g4c-legend")
+        assert after != before
+        assert "Has been discriminated against" in legend_after and "Higher is worse" in legend_after
+        # higher-worse uses the yellow-red palette, higher-better the yellow-blue one
+        assert set(classify.palette("higher_worse")) & set(after)
+        assert set(classify.palette("higher_better")) & set(before)
+        assert "Has been discriminated against" in page.inner_text("#g4c-caption")
+    report.assert_clean()
+
+
+def test_group_and_classification_restyle_too(maps):
+    with offline_page(maps["en"]) as (page, report):
+        page.wait_for_selector(PATHS)
+        fixed = page.inner_text(".g4c-legend ul")
+        assert "0–20 %" in fixed and "80–100 %" in fixed
+        page.select_option("#g4c-scheme", "quantiles")
+        assert page.inner_text(".g4c-legend ul") != fixed
+        page.select_option("#g4c-group", label="Man")
+        assert "Man" in page.inner_text(".g4c-legend-sub")
+        # 6 / 2 = 3 men interviewed in Coyoacán: suppressed for this group only
+        assert area(page, COYOACAN).get_attribute("data-status") == "suppressed"
+        assert "#" in page.url and "gender%3Aman" in page.url  # view kept in the address
+    report.assert_clean()
+
+
+def test_tooltips_show_value_ci_n_and_city_comparison(maps):
+    with offline_page(maps["en"]) as (page, report):
+        page.wait_for_selector(PATHS)
+        tip = tooltip(page, CUAUHTEMOC, "Cuauhtémoc")
+        assert "Cuauhtémoc" in tip and "Value: 75 %" in tip and "95 % CI: 65–83 %" in tip
+        assert "n (respondents answering): 80" in tip
+        assert "Whole city: 55 % (95 % CI: 47–62 %)" in tip
+        assert "lies above the city-wide value" in tip
+        assert "lies below the city-wide value" in tooltip(page, IZTAPALAPA, "Iztapalapa")
+        tip = tooltip(page, BENITO_JUAREZ, "Benito Juárez")
+        assert "Fewer than 10 respondents (suppressed)" in tip and "n (respondents answering): 6" in tip
+        assert "%" not in tip.split("Whole city")[0]  # no value for a suppressed borough
+    report.assert_clean()
+
+
+def test_no_data_and_suppressed_look_as_the_legend_says(maps):
+    with offline_page(maps["es"]) as (page, report):
+        page.wait_for_selector(PATHS)
+        legend_fill = page.eval_on_selector(
+            ".g4c-legend-nodata rect", "r => [r.getAttribute('fill'), r.getAttribute('fill-opacity')]")
+        hatch_fill = page.get_attribute(".g4c-legend-suppressed rect", "fill")
+        nod = area(page, NO_INTERVIEWS)
+        assert nod.get_attribute("data-status") == "no_data"
+        assert [nod.get_attribute("fill"), nod.get_attribute("fill-opacity")] == legend_fill
+        assert legend_fill[0] == classify.NO_DATA_COLOR
+        sup = area(page, BENITO_JUAREZ)
+        assert sup.get_attribute("data-status") == "suppressed"
+        assert sup.get_attribute("fill") == hatch_fill == "url(#g4c-hatch)"
+        assert page.locator("pattern#g4c-hatch line").count() == 1
+        # the hatch pattern really paints: the path's computed fill resolves to it
+        assert "g4c-hatch" in page.eval_on_selector(
+            f'{PATHS}[data-area="{BENITO_JUAREZ}"]', "e => getComputedStyle(e).fill")
+        # an estimated borough takes a scale colour; a wide interval is drawn faded
+        coy = area(page, COYOACAN)
+        assert coy.get_attribute("fill") in classify.palette("higher_better")
+        assert float(coy.get_attribute("fill-opacity")) == classify.WIDE_OPACITY
+        assert float(area(page, CUAUHTEMOC).get_attribute("fill-opacity")) == classify.OPACITY
+        assert page.locator(PATHS + '[data-status="ok"]').count() == 4
+        assert page.locator(PATHS + '[data-status="no_data"]').count() == 11
+    report.assert_clean()
+
+
+def test_table_and_csv_carry_the_same_numbers(maps):
+    with offline_page(maps["en"]) as (page, report):
+        page.wait_for_selector(PATHS)
+        rows = page.locator("#g4c-table tbody tr")
+        assert rows.count() == 17
+        assert rows.nth(0).inner_text().split("\t")[:4] == ["Whole city", "55 %", "47–62 %", "168"]
+        cu = page.locator("#g4c-table tbody tr", has_text="Cuauhtémoc").inner_text().split("\t")
+        assert cu[1:4] == ["75 %", "65–83 %", "80"]
+        bj = page.locator("#g4c-table tbody tr", has_text="Benito Juárez").inner_text()
+        assert "Fewer than 10 respondents (suppressed)" in bj and "%" not in bj.split("\t")[1]
+        href = page.get_attribute("#g4c-csv", "href")
+        csv = urllib.parse.unquote(href.split(",", 1)[1]).lstrip("\ufeff").splitlines()
+        assert csv[0] == "code,borough,value_pct,ci95_low_pct,ci95_high_pct,n,status"
+        assert "09015,Cuauhtémoc,75,65,83,80,ok" in csv
+        assert "09014,Benito Juárez,,,,6,suppressed" in csv
+        assert "09010,Álvaro Obregón,,,,0,no data" in csv
+        assert page.get_attribute("#g4c-csv", "download") == "feel_safe_all_boroughs.csv"
+        with page.expect_download() as dl:
+            page.click("#g4c-csv")
+        assert dl.value.suggested_filename == "feel_safe_all_boroughs.csv"
+    report.assert_clean()
+
+
+def test_csv_of_synthetic_map_says_so(maps):
+    with offline_page(maps["es"]) as (page, report):
+        page.wait_for_selector(PATHS)
+        href = urllib.parse.unquote(page.get_attribute("#g4c-csv", "href"))
+        assert href.splitlines()[0].endswith(",nota")
+        assert "DATOS SINTÉTICOS" in href.splitlines()[1]
+        assert page.get_attribute("#g4c-csv", "download").endswith("_synthetic.csv")
+    report.assert_clean()
+
+
+def test_controls_work_from_the_keyboard(maps):
+    with offline_page(maps["en"]) as (page, report):
+        page.wait_for_selector(PATHS)
+        before = fills(page)
+        page.focus("#g4c-indicator")
+        page.keyboard.press("ArrowDown")  # next option: Has been discriminated against
+        assert page.evaluate("document.activeElement.id") == "g4c-indicator"
+        assert fills(page) != before
+        assert "Has been discriminated against" in page.inner_text("#g4c-live")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.id") == "g4c-group"
+    report.assert_clean()
+
+
+def test_map_stays_usable_when_tiles_fail(maps):
+    with offline_page(maps["tiles"]) as (page, report):
+        page.wait_for_selector(PATHS)
+        page.wait_for_timeout(300)
+        assert page.locator(PATHS).count() == 16
+        choose_indicator(page, "Tiene cuenta bancaria")
+        assert area(page, IZTAPALAPA).get_attribute("data-status") == "no_data"
+    assert report.page_errors == []
+    assert all("Failed to load resource" in e for e in report.console_errors)
+    assert report.external and all("tile.openstreetmap.org" in u for u in report.external)
+
+
+def test_demo_study_map(tmp_path):
+    from geo4mi.pipeline import run
+    from geo4mi.study import bundled_study_path
+    from geo4mi.webmap.choropleth import write_study_choropleth
+
+    results = run(bundled_study_path())
+    out = write_study_choropleth(results, tmp_path / "choropleth.html")
+    assert out.stat().st_size <= 500_000
+    with offline_page(out) as (page, report):
+        page.wait_for_selector(PATHS)
+        assert page.locator(PATHS).count() == 16
+        assert page.locator("#g4c-indicator option").count() == results.estimates["indicator"].nunique()
+        interviewed = int((results.interviews_per_area() > 0).sum())
+        page.select_option("#g4c-indicator", index=0)
+        shaded = page.locator(PATHS + ':not([data-status="no_data"])').count()
+        assert shaded == interviewed  # "all respondents": every interviewed borough has n > 0
+    report.assert_clean()
