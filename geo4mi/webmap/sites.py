@@ -343,7 +343,6 @@ def sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
     minx, miny, maxx, maxy = shapes.total_bounds
     m = folium.Map(location=[round((miny + maxy) / 2, 5), round((minx + maxx) / 2, 5)],
                    zoom_start=10, tiles=None, control_scale=True)
-    m.fit_bounds([[round(miny, 5), round(minx, 5)], [round(maxy, 5), round(maxx, 5)]])
 
     boroughs = folium.FeatureGroup(name=_t("layer_boroughs", lang), show=True)
     unplanned = False
@@ -425,6 +424,8 @@ def sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
     _Corner(_legend_html(lang, mode, types_present, catchment_m, colours, unplanned)).add_to(m)
     config = {
         "attribution": html.escape(t("attribution_inegi", lang)),
+        # fitted in sites.js without animation, so the view is final once the page has loaded
+        "bounds": [[round(miny, 5), round(minx, 5)], [round(maxy, 5), round(maxx, 5)]],
         "download_name": _t("download_name", lang),
         "storage_key": title or "sites",
         "text": {key: TEXT[key][lang] for key in (  # templates: {n}, {file} filled in JS

@@ -250,6 +250,7 @@
 
   global.geo4miSites = {
     init: function (map, config) {
+      if (config.bounds) { map.fitBounds(config.bounds, { animate: false }); }
       var workshop = new Workshop(map, config);
       if (config.attribution && map.attributionControl) {
         map.attributionControl.setPrefix(false);
