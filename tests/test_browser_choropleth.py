@@ -80,6 +80,9 @@ def test_switching_indicator_changes_fills_and_legend(maps):
         assert set(classify.palette("higher_worse")) & set(after)
         assert set(classify.palette("higher_better")) & set(before)
         assert "Has been discriminated against" in page.inner_text("#g4c-caption")
+        assert page.inner_text("#g4c-universe") == ""
+        choose_indicator(page, "Has a bank account")
+        assert page.inner_text("#g4c-universe") == "People considered: Everyone"
     report.assert_clean()
 
 
@@ -202,10 +205,10 @@ def test_map_stays_usable_when_tiles_fail(maps):
 def test_demo_study_map(tmp_path):
     from geo4mi.pipeline import run
     from geo4mi.study import bundled_study_path
-    from geo4mi.webmap.choropleth import write_study_choropleth
+    from geo4mi.webmap.choropleth import write_choropleth_for_results
 
     results = run(bundled_study_path())
-    out = write_study_choropleth(results, tmp_path / "choropleth.html")
+    out = write_choropleth_for_results(results, tmp_path / "choropleth.html")
     assert out.stat().st_size <= 500_000
     with offline_page(out) as (page, report):
         page.wait_for_selector(PATHS)

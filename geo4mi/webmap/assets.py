@@ -125,9 +125,18 @@ def leaflet_css() -> str:
     """
     folder = _leaflet_dir()
     css = (folder / "leaflet.css").read_text(encoding="utf-8")
+    css = _minify_css(css)
     css = re.sub(r"url\(images/([\w\-]+\.png)\)",
                  lambda m: f'url("{_data_uri(folder / "images" / m.group(1))}")', css)
     return _style_safe(css)
+
+
+def _minify_css(css: str) -> str:
+    """Drop comments and layout whitespace (Leaflet's CSS has no strings where it matters)."""
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.DOTALL)
+    css = re.sub(r"\s+", " ", css)
+    css = re.sub(r"\s*([{};,>])\s*", r"\1", css)
+    return css.strip() + "\n"
 
 
 def _marker_icons_js() -> str:

@@ -402,6 +402,7 @@ def _page_data(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labels,
     text["attribution"] = t("attribution_inegi", lang)
     if synthetic:
         text["synthetic"] = t("synthetic_banner", lang)
+    universes: dict[str, int] = {}  # who was asked, shared by many indicators: stored once
     group_entries = []
     for gv, val in pairs:
         label = (t("all_respondents", lang) if gv == "all"
@@ -417,8 +418,8 @@ def _page_data(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labels,
         "geometry": web_geometry(areas),
         "indicators": [{"id": i, "label": labels.indicator_label(i, lang),
                         "direction": labels.indicators[i].direction,
-                        "universe": labels.text(labels.indicators[i].universe, lang)
-                        if labels.indicators[i].universe else ""} for i in chosen],
+                        "universe": universes.setdefault(_universe(labels, i, lang),
+                                                         len(universes))} for i in chosen],
         "groups": group_entries,
         "schemes": list(classify.SCHEMES),
         "fixed": [_permille(b) for b in classify.class_breaks([], "fixed")],
@@ -431,7 +432,13 @@ def _page_data(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labels,
         "synthetic": bool(synthetic),
         "v": values,
     }
+    data["universes"] = list(universes)  # index order (dicts keep insertion order)
     return data, chosen, pairs
+
+
+def _universe(labels: Labels, indicator: str, lang: str) -> str:
+    universe = labels.indicators[indicator].universe
+    return labels.text(universe, lang) if universe else ""
 
 
 def _fold(s: str) -> str:
@@ -662,7 +669,7 @@ def choropleth_map_for_results(results: Any, *, lang: str | None = None,
                           tiles=tiles)
 
 
-def write_study_choropleth(results: Any, path: str | os.PathLike[str], *,
+def write_choropleth_for_results(results: Any, path: str | os.PathLike[str], *,
                            lang: str | None = None, overwrite: bool = True,
                            tiles: str | None = None) -> Path:
     """Write the choropleth of a pipeline run: what ``geo4mi map --kind choropleth`` does.
@@ -672,7 +679,7 @@ def write_study_choropleth(results: Any, path: str | os.PathLike[str], *,
     >>> import tempfile, pathlib
     >>> from geo4mi.pipeline import run
     >>> from geo4mi.study import bundled_study_path
-    >>> out = write_study_choropleth(run(bundled_study_path()),
+    >>> out = write_choropleth_for_results(run(bundled_study_path()),
     ...                              pathlib.Path(tempfile.mkdtemp()) / "c.html", lang="en")
     >>> out.stat().st_size < 500_000
     True

@@ -265,8 +265,9 @@ var geo4miChoropleth = (function () {
       var rows = tableRows();
       renderTable(rows, ind, group);
       updateCsv(rows, ind, group);
+      var universe = data.universes[ind.universe];
       document.getElementById("g4c-universe").textContent =
-        ind.universe ? fill(T.universe, { universe: ind.universe }) : "";
+        universe ? fill(T.universe, { universe: universe }) : "";
       document.getElementById("g4c-live").textContent =
         fill(T.showing, { indicator: ind.label, group: group.label });
       try {
