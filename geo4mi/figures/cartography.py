@@ -1,0 +1,395 @@
+"""Map drawing for the static figures: borough patches, labels, scale bar, north arrow.
+
+Everything is drawn with matplotlib primitives in a projected CRS in metres (EPSG:6372 for
+the bundled INEGI boundaries), so a kilometre on the scale bar is a kilometre on the map.
+Borough labels are placed greedily without collisions: at the pole of inaccessibility of
+the borough when the label fits there, otherwise at the cheapest free spot nearby (in the
+borough, or in empty space with a leader line back to the borough).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from matplotlib.axes import Axes
+from matplotlib.colors import to_rgba
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, PathPatch, Polygon, Rectangle
+from matplotlib.path import Path
+from pyproj import CRS, Transformer
+
+from geo4mi.boundaries import metric_crs, to_crs_checked
+from geo4mi.classify import EDGE_COLOR, NO_DATA_COLOR, SUPPRESSED_COLOR, SUPPRESSED_HATCH_COLOR
+from geo4mi.figures.common import SIZE_SMALL, TEXT_COLOR, FigureError, fmt_number
+
+log = logging.getLogger(__name__)
+
+HATCH = "//////"
+LABEL_PAD = 0.18  # label box padding, in font sizes
+LABEL_BOX = {"boxstyle": f"round,pad={LABEL_PAD}", "facecolor": "white", "edgecolor": "none",
+             "alpha": 0.78}
+LEADER_COLOR = "#333333"
+
+
+@dataclass
+class MapBase:
+    """Areas ready to draw: projected, simplified, one path and one label anchor each."""
+
+    crs: CRS
+    ids: list[str]
+    names: list[str]
+    geoms: list[shapely.Geometry]
+    paths: list[Path]
+    anchors: list[tuple[float, float]]
+    bounds: tuple[float, float, float, float]
+    north: tuple[float, float]  # unit vector of true north in map coordinates
+    _placements: dict[tuple, list[tuple[float, float, bool]]] = field(default_factory=dict,
+                                                                      repr=False)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @functools.cached_property
+    def union(self) -> shapely.Geometry:
+        """All areas as one geometry (the city outline)."""
+        return shapely.union_all([shapely.buffer(g, 0) for g in self.geoms])
+
+
+def prepare_areas(areas: gpd.GeoDataFrame) -> MapBase:
+    """Project ``areas`` to metres and build the paths, anchors and north direction.
+
+    Raises
+    ------
+    FigureError
+        ``areas`` lacks ``area_id`` / ``area_name`` or has no polygons.
+    """
+    for col in ("area_id", "area_name"):
+        if col not in areas.columns:
+            raise FigureError(f"areas: column {col!r} is missing; load the boundaries with "
+                              "geo4mi.boundaries.load_areas")
+    if len(areas) == 0:
+        raise FigureError("areas: the boundary layer is empty; check the boundaries file")
+    crs = metric_crs(areas)
+    gdf = to_crs_checked(areas, crs, step="figures").sort_values("area_id", kind="stable")
+    xmin, ymin, xmax, ymax = (float(v) for v in gdf.total_bounds)
+    tol = max(xmax - xmin, ymax - ymin) / 5000  # ~0.1 pt on a printed page
+    geoms = [shapely.simplify(g, tol, preserve_topology=True) for g in gdf.geometry]
+    anchors = [_anchor(g) for g in geoms]
+    centre = ((xmin + xmax) / 2, (ymin + ymax) / 2)
+    return MapBase(crs=crs, ids=gdf["area_id"].astype(str).tolist(),
+                   names=gdf["area_name"].astype(str).tolist(), geoms=geoms,
+                   paths=[geometry_path(g) for g in geoms], anchors=anchors,
+                   bounds=(xmin, ymin, xmax, ymax), north=_north(crs, centre))
+
+
+def geometry_path(geom: shapely.Geometry) -> Path:
+    """One compound matplotlib path for a (multi)polygon, holes included.
+
+    Examples
+    --------
+    >>> sq = shapely.box(0, 0, 2, 2).difference(shapely.box(0.5, 0.5, 1.5, 1.5))
+    >>> path = geometry_path(sq)
+    >>> int((path.codes == Path.MOVETO).sum()), len(path.vertices)  # exterior and hole
+    (2, 10)
+    """
+    verts, codes = [], []
+    for poly in shapely.get_parts(geom):
+        if poly.geom_type != "Polygon" or poly.is_empty:
+            continue
+        poly = shapely.geometry.polygon.orient(poly, 1.0)
+        for ring in (poly.exterior, *poly.interiors):
+            xy = np.asarray(ring.coords)[:, :2]
+            c = np.full(len(xy), Path.LINETO, dtype=Path.code_type)
+            c[0], c[-1] = Path.MOVETO, Path.CLOSEPOLY
+            verts.append(xy)
+            codes.append(c)
+    if not verts:
+        return Path(np.empty((0, 2)))
+    return Path(np.concatenate(verts), np.concatenate(codes))
+
+
+def _anchor(geom: shapely.Geometry) -> tuple[float, float]:
+    """Pole of inaccessibility of the largest part: the best place for a label."""
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type == "Polygon" and not p.is_empty]
+    if not parts:
+        return (math.nan, math.nan)
+    big = max(parts, key=lambda p: p.area)
+    pt = shapely.ops.polylabel(big, tolerance=max(math.sqrt(big.area) / 200, 1e-9))
+    return (float(pt.x), float(pt.y))
+
+
+def _north(crs: CRS, centre: tuple[float, float]) -> tuple[float, float]:
+    """Direction of true north at ``centre`` in map coordinates (grid convergence)."""
+    try:
+        fwd = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+        back = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+        lon, lat = fwd.transform(*centre)
+        x2, y2 = back.transform(lon, min(lat + 0.05, 89.9))
+        dx, dy = x2 - centre[0], y2 - centre[1]
+        norm = math.hypot(dx, dy)
+        if not norm or not math.isfinite(norm):
+            raise ValueError("degenerate")
+        return (dx / norm, dy / norm)
+    except Exception:  # pragma: no cover - unusual CRS: fall back to grid north
+        log.debug("figures: cannot compute true north in %s; using grid north", crs)
+        return (0.0, 1.0)
+
+
+# -- map axes -----------------------------------------------------------------------------
+
+def extent(base: MapBase, aspect: float, pad: float = 0.03) -> tuple[float, float, float, float]:
+    """Map limits around the areas with width/height ratio ``aspect`` (padding added)."""
+    xmin, ymin, xmax, ymax = base.bounds
+    w, h = (xmax - xmin) * (1 + 2 * pad), (ymax - ymin) * (1 + 2 * pad)
+    if w / h < aspect:
+        w = h * aspect
+    else:
+        h = w / aspect
+    cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
+    return (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+
+
+def map_axes(fig, rect: tuple[float, float, float, float], base: MapBase, *,
+             pad: float = 0.03, gid: str = "map") -> Axes:
+    """Axes at ``rect`` (figure fractions) showing ``base`` at equal scale, no frame."""
+    w_in, h_in = fig.get_size_inches()
+    aspect = (rect[2] * w_in) / (rect[3] * h_in)
+    x0, y0, x1, y1 = extent(base, aspect, pad)
+    ax = fig.add_axes(rect, gid=gid)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_axis_off()
+    return ax
+
+
+def draw_areas(ax: Axes, base: MapBase, styles: Sequence[dict], *, linewidth: float = 0.5
+               ) -> list[PathPatch]:
+    """One :class:`PathPatch` per area (``gid="area-<id>"``) plus the city outline."""
+    patches = []
+    for area_id, path, st in zip(base.ids, base.paths, styles):
+        patch = PathPatch(path, facecolor=st["facecolor"], edgecolor=EDGE_COLOR,
+                          linewidth=linewidth, hatch=st.get("hatch"),
+                          hatchcolor=SUPPRESSED_HATCH_COLOR, zorder=1, gid=f"area-{area_id}")
+        ax.add_patch(patch)
+        patches.append(patch)
+    ax.add_patch(PathPatch(geometry_path(base.union), facecolor="none", edgecolor=EDGE_COLOR,
+                           linewidth=linewidth * 2, zorder=2, gid="outline"))
+    return patches
+
+
+def no_data_style() -> dict:
+    return {"facecolor": to_rgba(NO_DATA_COLOR, 1.0)}
+
+
+def suppressed_style() -> dict:
+    return {"facecolor": to_rgba(SUPPRESSED_COLOR, 1.0), "hatch": HATCH}
+
+
+def legend_patch(style: dict) -> Patch:
+    """A legend swatch drawn like the map patches it stands for."""
+    return Patch(facecolor=style["facecolor"], edgecolor=EDGE_COLOR, linewidth=0.5,
+                 hatch=style.get("hatch"), hatchcolor=SUPPRESSED_HATCH_COLOR)
+
+
+# -- scale bar and north arrow ------------------------------------------------------------
+
+def nice_length(max_m: float) -> float:
+    """Largest 1-2-5 × 10^k metres not above ``max_m``.
+
+    Examples
+    --------
+    >>> nice_length(11_000), nice_length(4_900), nice_length(230)
+    (10000.0, 2000.0, 200.0)
+    """
+    k = math.floor(math.log10(max_m))
+    for m in (5, 2, 1):
+        if m * 10 ** k <= max_m:
+            return float(m * 10 ** k)
+    return float(10 ** k)
+
+
+def _emptiest(base: MapBase, boxes: Sequence[shapely.Geometry]) -> int:
+    """Index of the box that overlaps the areas least (first on ties)."""
+    return int(np.argmin([round(b.intersection(base.union).area / b.area, 3) for b in boxes]))
+
+
+def scale_bar(ax: Axes, base: MapBase, *, lang: str, fontsize: float = SIZE_SMALL
+              ) -> shapely.Geometry:
+    """Draw a two-segment scale bar in km in the emptier bottom corner; return its box."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    w, h = x1 - x0, y1 - y0
+    length = nice_length(0.22 * w)
+    bar_h = 0.012 * h
+    text_h = fontsize / 72 * _units_per_inch(ax) * 1.4
+    corners = [x0 + 0.03 * w, x1 - 0.03 * w - length]
+    boxes = [shapely.box(c - 0.01 * w, y0 + 0.02 * h, c + length + 0.06 * w,
+                         y0 + 0.03 * h + bar_h + text_h) for c in corners]
+    i = _emptiest(base, boxes)
+    left, bottom = corners[i], y0 + 0.03 * h + text_h
+    half = length / 2
+    for k, colour in enumerate(("#1a1a1a", "white")):
+        ax.add_patch(Rectangle((left + k * half, bottom), half, bar_h, facecolor=colour,
+                               edgecolor="#1a1a1a", linewidth=0.6, zorder=6, gid="scale-bar"))
+    km = length / 1000
+    for k, value in enumerate((0.0, km / 2, km)):
+        text = fmt_number(value, lang, 0 if float(value).is_integer() else 1)
+        if k == 2:
+            text += "\u00a0km"
+        x = left + k * half
+        ax.text(x, bottom - 0.004 * h, text, ha="center", va="top", fontsize=fontsize,
+                color=TEXT_COLOR, zorder=6, gid="scale-bar-label", parse_math=False)
+    return boxes[i]
+
+
+def north_arrow(ax: Axes, base: MapBase, *, fontsize: float = 8.0) -> shapely.Geometry:
+    """Draw a north arrow pointing to true north in the emptier top corner; return its box."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    w, h = x1 - x0, y1 - y0
+    size = 0.07 * h
+    centres = [(x0 + 0.06 * w, y1 - 0.09 * h), (x1 - 0.06 * w, y1 - 0.09 * h)]
+    boxes = [shapely.box(cx - 0.5 * size, cy - 0.7 * size, cx + 0.5 * size, cy + 0.95 * size)
+             for cx, cy in centres]
+    cx, cy = centres[_emptiest(base, boxes)]
+    nx, ny = base.north
+    px, py = ny, -nx  # perpendicular (to the right of north)
+    tip = (cx + nx * size / 2, cy + ny * size / 2)
+    tail = (cx - nx * size / 2, cy - ny * size / 2)
+    notch = (cx - nx * size * 0.25, cy - ny * size * 0.25)
+    left = (tail[0] - px * size * 0.3, tail[1] - py * size * 0.3)
+    right = (tail[0] + px * size * 0.3, tail[1] + py * size * 0.3)
+    ax.add_patch(Polygon([tip, left, notch], closed=True, facecolor="white",
+                         edgecolor="#1a1a1a", linewidth=0.6, zorder=6, gid="north-arrow"))
+    ax.add_patch(Polygon([tip, notch, right], closed=True, facecolor="#1a1a1a",
+                         edgecolor="#1a1a1a", linewidth=0.6, zorder=6, gid="north-arrow"))
+    ax.text(tip[0] + nx * size * 0.12, tip[1] + ny * size * 0.12, "N", ha="center",
+            va="bottom", fontsize=fontsize, fontweight="bold", zorder=6, gid="north-arrow-label")
+    return boxes[centres.index((cx, cy))]
+
+
+def _units_per_inch(ax: Axes) -> float:
+    """Map units (metres) per inch of the axes (equal aspect)."""
+    x0, x1 = ax.get_xlim()
+    return (x1 - x0) / (ax.get_position().width * ax.figure.get_size_inches()[0])
+
+
+# -- labels -------------------------------------------------------------------------------
+
+def place_labels(ax: Axes, base: MapBase, texts: Sequence[str | None], *, fontsize: float,
+                 obstacles: Sequence[shapely.Geometry] = ()) -> list:
+    """Draw one label per area without collisions; return the text artists.
+
+    Labels go, in order of borough size (smallest first, they have the fewest options), to
+    the cheapest free candidate position: the borough's pole of inaccessibility, spots
+    around it, or empty space with a thin leader line back to the borough. Candidates that
+    would overlap a placed label, an obstacle (scale bar, north arrow) or leave the map are
+    never used. ``None`` texts are skipped.
+    """
+    renderer = ax.figure.canvas.get_renderer()
+    upi = _units_per_inch(ax)
+    artists: list = []
+    sizes: list[tuple[float, float]] = []
+    for area_id, text, anchor in zip(base.ids, texts, base.anchors):
+        if text is None or not all(map(math.isfinite, anchor)):
+            artists.append(None)
+            sizes.append((0.0, 0.0))
+            continue
+        art = ax.text(*anchor, text, ha="center", va="center", fontsize=fontsize,
+                      color=TEXT_COLOR, linespacing=1.05, zorder=5, bbox=LABEL_BOX,
+                      gid=f"label-{area_id}", parse_math=False)
+        bb = art.get_window_extent(renderer)
+        pad_in = 2 * LABEL_PAD * fontsize / 72 + 1.5 / 72  # box padding + 1.5 pt clearance
+        dpi = ax.figure.dpi
+        sizes.append(((bb.width / dpi + pad_in) * upi, (bb.height / dpi + pad_in) * upi))
+        artists.append(art)
+    key = (tuple(texts), fontsize, ax.get_xlim(), ax.get_ylim(), round(upi, 6),
+           tuple(o.wkb for o in obstacles))
+    if key not in base._placements:
+        base._placements[key] = _solve(base, sizes, [a is not None for a in artists],
+                                       ax.get_xlim(), ax.get_ylim(), obstacles)
+    for i, (art, (x, y, leader)) in enumerate(zip(artists, base._placements[key])):
+        if art is None:
+            continue
+        art.set_position((x, y))
+        if leader:
+            _leader(ax, base.anchors[i], (x, y), sizes[i], base.ids[i])
+    return [a for a in artists if a is not None]
+
+
+def _solve(base: MapBase, sizes: Sequence[tuple[float, float]], active: Sequence[bool],
+           xlim: tuple[float, float], ylim: tuple[float, float],
+           obstacles: Sequence[shapely.Geometry]) -> list[tuple[float, float, bool]]:
+    frame = shapely.box(xlim[0], ylim[0], xlim[1], ylim[1])
+    placed: list[shapely.Geometry] = list(obstacles)
+    out: list[tuple[float, float, bool]] = [(math.nan, math.nan, False)] * len(base)
+    order = sorted((i for i in range(len(base)) if active[i]),
+                   key=lambda i: (base.geoms[i].area, base.ids[i]))
+    others = {i: shapely.union_all([g for j, g in enumerate(base.geoms) if j != i])
+              for i in order}
+    for g in base.geoms:
+        shapely.prepare(g)
+    for i in order:
+        w, h = sizes[i]
+        ax_, ay_ = base.anchors[i]
+        own, other = base.geoms[i], others[i]
+        shapely.prepare(other)
+        step = max(h, 0.35 * w)
+        best: tuple[float, float, float, bool] | None = None
+        fallback: tuple[float, float, float, bool] | None = None
+        for x, y in _candidates(ax_, ay_, step):
+            box = shapely.box(x - w / 2, y - h / 2, x + w / 2, y + h / 2)
+            if not frame.contains(box):
+                continue
+            f_own = box.intersection(own).area / box.area
+            f_other = box.intersection(other).area / box.area
+            inside = own.contains(shapely.Point(x, y)) and f_own >= 0.5
+            dist = math.hypot(x - ax_, y - ay_) / step
+            cost = 3.0 * f_other + 0.15 * dist + (0.0 if inside else 2.0)
+            hit = any(box.intersects(p) for p in placed)
+            if hit:
+                if fallback is None or cost + 100 < fallback[0]:
+                    fallback = (cost + 100, x, y, not inside)
+                continue
+            if best is None or cost < best[0]:
+                best = (cost, x, y, not inside)
+        if best is None:
+            log.warning("figures: no free place for the label of %s; it may overlap another",
+                        base.names[i])
+            best = fallback or (0.0, ax_, ay_, False)
+        _, x, y, leader = best
+        placed.append(shapely.box(x - w / 2, y - h / 2, x + w / 2, y + h / 2))
+        out[i] = (x, y, leader)
+    return out
+
+
+def _candidates(x: float, y: float, step: float) -> list[tuple[float, float]]:
+    """The anchor, then rings of 16 positions at growing distances."""
+    pts = [(x, y)]
+    for r in (0.5, 1.0, 1.6, 2.3, 3.2, 4.2, 5.4, 7.0, 9.0):
+        for k in range(16):
+            a = 2 * math.pi * k / 16
+            pts.append((x + r * step * math.cos(a), y + r * step * math.sin(a)))
+    return pts
+
+
+def _leader(ax: Axes, anchor: tuple[float, float], centre: tuple[float, float],
+            size: tuple[float, float], area_id: str) -> None:
+    """A thin line from the label box edge to the anchor, with a dot at the anchor."""
+    w, h = size
+    box = shapely.box(centre[0] - w / 2, centre[1] - h / 2, centre[0] + w / 2,
+                      centre[1] + h / 2)
+    start = shapely.ops.nearest_points(box.exterior, shapely.Point(anchor))[0]
+    ax.add_line(Line2D([start.x, anchor[0]], [start.y, anchor[1]], color=LEADER_COLOR,
+                       linewidth=0.5, zorder=4, gid=f"leader-{area_id}"))
+    ax.add_line(Line2D([anchor[0]], [anchor[1]], marker="o", markersize=1.8, linestyle="none",
+                       color=LEADER_COLOR, zorder=4, gid=f"leader-dot-{area_id}"))
+

@@ -1,0 +1,241 @@
+"""Charts: respondents' nationalities (report Figure 4) and one indicator by borough."""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.colors import to_rgba
+from matplotlib.figure import Figure
+
+from geo4mi.classify import (OPACITY, WIDE_HALF_WIDTH, WIDE_OPACITY,
+                             assign_classes, class_breaks, is_wide, palette)
+from geo4mi.figures.common import (CITY, GROUP_ALL, MUTED_COLOR, SIZE_LEGEND, SIZE_SMALL,
+                                   TEXT_COLOR, FigureError, caption_text, check_estimates,
+                                   check_indicator, city_line, fmt_pct, group_text, new_page,
+                                   select_rows, style, text_width, tx)
+from geo4mi.i18n import check_language, t
+from geo4mi.labels import Labels
+
+log = logging.getLogger(__name__)
+
+ROW_HEIGHT = 0.25  # inches per bar
+BAR_COLOUR = palette("neutral", 5)[3]
+OTHER_COLOUR = palette("neutral", 5)[1]
+
+
+def _sort_key(text: str) -> str:
+    """Accent-insensitive sort key (``Álvaro`` sorts with ``A``)."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold())
+                   if not unicodedata.combining(c))
+
+
+def _bar_axes(page, label_width: float, n_rows: int, *, top_pad: float = 0.0) -> Axes:
+    left, bottom, width, height = page.body
+    ax = page.fig.add_axes(page.rect(left + label_width, bottom + 0.4, width - label_width - 0.1,
+                                     height - 0.4 - top_pad), gid="chart")
+    ax.set_ylim(n_rows - 0.5, -0.5)
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(axis="y", length=0, labelsize=SIZE_LEGEND, pad=4)
+    ax.tick_params(axis="x", labelsize=SIZE_SMALL, length=2, width=0.5)
+    return ax
+
+
+# -- nationalities (report Figure 4) ------------------------------------------------------
+
+def nationality_chart(counts: pd.Series, labels: Labels | None = None, *,
+                      names: Mapping[str, str] | None = None, lang: str = "es",
+                      min_n: int = 10, min_share: float = 0.01, other: str = "other",
+                      synthetic: bool = False, source: str | None = None) -> Figure:
+    """Horizontal bar chart of respondents by nationality: percentage and count.
+
+    Answers with fewer than ``min_n`` respondents or under ``min_share`` of the sample,
+    and the questionnaire's own ``other`` answer, are grouped as "other countries" (as the
+    report does); the caption lists them. If that group itself has fewer than ``min_n``
+    respondents it is shown as suppressed, without a bar.
+
+    Parameters
+    ----------
+    counts : Series
+        Respondents per nationality answer (an aggregate), e.g.
+        :meth:`geo4mi.pipeline.Results.nationality_counts`.
+    labels : Labels, optional
+        Only for the survey title in the caption.
+    names : mapping, optional
+        Display name of each answer (e.g. the form's choice labels); default the answer.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> fig = nationality_chart(pd.Series({"venezuela": 60, "honduras": 30, "peru": 4,
+    ...                                    "cuba": 6}), names={"peru": "Perú"}, lang="en")
+    >>> [tick.get_text() for tick in fig.axes[0].get_yticklabels()]
+    ['venezuela', 'honduras', 'Other countries']
+    """
+    check_language(lang)
+    values = pd.to_numeric(pd.Series(counts), errors="coerce")
+    if values.isna().any() or (values < 0).any():
+        bad = values.index[values.isna() | (values < 0)][0]
+        raise FigureError(f"nationality counts: {bad!r} has {counts[bad]!r}; counts must be "
+                          "whole numbers of 0 or more")
+    values = values[values > 0].astype(int)
+    values.index = values.index.astype(str)
+    total = int(values.sum())
+    if total == 0:
+        raise FigureError("nationality counts: no respondents; nothing to chart")
+    names = dict(names or {})
+
+    def name(key: str) -> str:
+        return str(names.get(key, key))
+
+    small = (values < min_n) | (values / total < min_share) | (values.index == other)
+    kept = values[~small]
+    kept = kept.iloc[sorted(range(len(kept)), key=lambda i: (-kept.iloc[i],
+                                                             _sort_key(name(kept.index[i]))))]
+    grouped = values[small]
+    rows = [(name(k), int(v), False) for k, v in kept.items()]
+    other_label = tx("nationality_other", lang)
+    if len(grouped):
+        rows.append((other_label, int(grouped.sum()), True))
+    listed = sorted((name(k) for k in grouped.index if k != other), key=_sort_key)
+    if other in grouped.index:
+        listed.append(name(other))
+    extra = [tx("nationality_note", lang, other=other_label, k=len(grouped), min_n=min_n,
+                share=fmt_pct(min_share, lang), names=", ".join(listed))] if len(grouped) else []
+    caption = caption_text(lang, labels=labels, source=source, min_n=None,
+                           synthetic=synthetic, extra=extra)
+    label_w = max(text_width(r[0], SIZE_LEGEND) for r in rows) / 72 + 0.15
+    with style():
+        page = new_page(title=tx("nationality_title", lang),
+                        subtitle=tx("nationality_subtitle", lang, n=total), caption=caption,
+                        body_height=len(rows) * ROW_HEIGHT + 0.5, lang=lang,
+                        synthetic=synthetic)
+        ax = _bar_axes(page, label_w, len(rows))
+        shares = [n / total for _, n, _ in rows]
+        top = max(shares)
+        for i, ((label, n, is_other), share) in enumerate(zip(rows, shares)):
+            if is_other and n < min_n:
+                ax.text(0.005, i, t("suppressed", lang, min_n=min_n), va="center",
+                        fontsize=SIZE_SMALL, style="italic", color=MUTED_COLOR,
+                        gid="bar-suppressed", parse_math=False)
+                continue
+            ax.barh(i, share, height=0.68, color=OTHER_COLOUR if is_other else BAR_COLOUR,
+                    edgecolor="none", gid=f"bar-{i}")
+            ax.text(share + top * 0.015, i, f"{fmt_pct(share, lang)} ({n})", va="center",
+                    fontsize=SIZE_SMALL, color=TEXT_COLOR, gid=f"bar-value-{i}",
+                    parse_math=False)
+        ax.set_yticks(range(len(rows)), [r[0] for r in rows])
+        ax.set_xlim(0, top * 1.22)
+        ax.xaxis.set_major_formatter(lambda x, _: fmt_pct(x, lang))
+        ax.set_xlabel(tx("axis_pct", lang).replace(" con respuesta válida", "")
+                      .replace(" with a valid answer", ""), fontsize=SIZE_SMALL,
+                      color=MUTED_COLOR)
+        return page.fig
+
+
+# -- one indicator by borough -------------------------------------------------------------
+
+def indicator_bar_chart(estimates: pd.DataFrame, areas: pd.DataFrame, labels: Labels,
+                        indicator: str, *, group: tuple[str, str] = GROUP_ALL,
+                        scheme: str = "fixed", lang: str = "es", min_n: int = 10,
+                        synthetic: bool = False, source: str | None = None) -> Figure:
+    """Bar chart of one indicator by borough with 95 % CI error bars.
+
+    Bars take the map's class colours (paler when the interval is wide), the city-wide
+    value is a dashed reference line, and suppressed boroughs and boroughs without
+    interviews are marked in words, never drawn as 0 % bars.
+
+    Parameters
+    ----------
+    estimates : DataFrame
+    areas : DataFrame or GeoDataFrame
+        ``area_id`` and ``area_name`` (geometry is not used).
+    labels : Labels
+    indicator : str
+    group : (str, str), default ("all", "all")
+
+    Examples
+    --------
+    >>> from geo4mi.figures.examples import tiny_inputs
+    >>> est, areas, labels = tiny_inputs()
+    >>> fig = indicator_bar_chart(est, areas, labels, "discriminated", lang="en")
+    >>> [tick.get_text() for tick in fig.axes[0].get_yticklabels()]
+    ['Alpha (n = 60)', 'Beta (n = 12)', 'Gamma (n = 6)', 'Delta']
+    """
+    check_language(lang)
+    check_estimates(estimates)
+    check_indicator(estimates, labels, indicator)
+    for col in ("area_id", "area_name"):
+        if col not in areas.columns:
+            raise FigureError(f"areas: column {col!r} is missing; load the boundaries with "
+                              "geo4mi.boundaries.load_areas")
+    info = labels.indicators[indicator]
+    rows = select_rows(estimates, indicator, tuple(group), min_n=min_n)
+    city = rows.loc[CITY] if CITY in rows.index else None
+    table = pd.DataFrame({"area_id": areas["area_id"].astype(str).to_numpy(),
+                          "name": areas["area_name"].astype(str).to_numpy()})
+    table = table.join(rows, on="area_id")
+    table["status"] = table["status"].fillna("no_data")
+    table["n"] = table["n"].fillna(0).astype(int)
+    rank = table["status"].map({"ok": 0, "suppressed": 1, "no_data": 2})
+    table = table.assign(_rank=rank, _neg=-table["p"].fillna(0), _key=table["name"].map(_sort_key))
+    table = table.sort_values(["_rank", "_neg", "_key"], kind="stable").reset_index(drop=True)
+    ok = table["status"] == "ok"
+    breaks = class_breaks(table.loc[ok, "p"].to_numpy(), scheme)
+    colours = palette(info.direction, len(breaks))
+
+    ticks = [f"{r.name} ({tx('n_short', lang, n=r.n)})" if r.status != "no_data" else r.name
+             for r in table.itertuples()]
+    any_wide = bool(any(is_wide(r.ci_low, r.ci_high) for r in table[ok].itertuples()))
+    extra = [f"{t('wide_interval', lang, half_width=round(WIDE_HALF_WIDTH * 100))}."] \
+        if any_wide else []
+    universe = labels.text(info.universe, lang) if info.universe else t("all_respondents", lang)
+    caption = caption_text(lang, labels=labels, source=source, min_n=min_n,
+                           synthetic=synthetic, extra=extra,
+                           n_sentence=tx("caption_n", lang, n=int(city["n"]) if city is not None
+                                         else int(table["n"].sum()), universe=universe))
+    subtitle = (f"{tx('bars_subtitle', lang)} · {group_text(labels, group, lang)} · "
+                f"{city_line(city, lang, min_n=min_n)}")
+    label_w = max(text_width(s, SIZE_LEGEND) for s in ticks) / 72 + 0.15
+    with style():
+        page = new_page(title=labels.indicator_label(indicator, lang), subtitle=subtitle,
+                        caption=caption, body_height=len(table) * ROW_HEIGHT + 0.75,
+                        lang=lang, synthetic=synthetic)
+        ax = _bar_axes(page, label_w, len(table), top_pad=0.2)
+        for i, r in enumerate(table.itertuples()):
+            if r.status == "ok":
+                cls = int(assign_classes([r.p], breaks)[0])
+                alpha = WIDE_OPACITY if is_wide(r.ci_low, r.ci_high) else OPACITY
+                ax.barh(i, r.p, height=0.66, color=to_rgba(colours[cls], alpha),
+                        edgecolor="none", gid=f"bar-{r.area_id}")
+                ax.errorbar(r.p, i, xerr=[[r.p - r.ci_low], [r.ci_high - r.p]], fmt="none",
+                            ecolor="#333333", elinewidth=0.8, capsize=2.2, capthick=0.8,
+                            gid=f"ci-{r.area_id}")
+                ax.text(r.ci_high + 0.012, i, fmt_pct(r.p, lang), va="center",
+                        fontsize=SIZE_SMALL, gid=f"value-{r.area_id}", parse_math=False)
+            else:
+                text = (t("no_interviews", lang) if r.status == "no_data"
+                        else tx("bar_suppressed", lang, min_n=min_n))
+                ax.text(0.006, i, text, va="center", fontsize=SIZE_SMALL, style="italic",
+                        color=MUTED_COLOR, zorder=4, gid=f"{r.status}-{r.area_id}",
+                        bbox={"boxstyle": "square,pad=0.1", "facecolor": "white",
+                              "edgecolor": "none"}, parse_math=False)
+        ax.set_yticks(range(len(table)), ticks)
+        ax.set_xlim(0, 1.0)
+        ax.set_xticks(np.linspace(0, 1, 6))
+        ax.xaxis.set_major_formatter(lambda x, _: fmt_pct(x, lang))
+        ax.grid(axis="x", color="#e0e0e0", linewidth=0.5)
+        ax.set_axisbelow(True)
+        ax.set_xlabel(tx("axis_pct", lang), fontsize=SIZE_SMALL, color=MUTED_COLOR)
+        if city is not None and city["status"] == "ok":
+            ax.axvline(city["p"], color="#1a1a1a", linestyle=(0, (4, 2)), linewidth=0.9,
+                       zorder=3, gid="city-line")
+            ax.text(city["p"], -0.62, tx("bar_city", lang, value=fmt_pct(city["p"], lang)),
+                    ha="center", va="bottom", fontsize=SIZE_SMALL, fontweight="bold",
+                    gid="city-label", parse_math=False, clip_on=False)
+        return page.fig

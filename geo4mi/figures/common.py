@@ -1,0 +1,414 @@
+"""Shared pieces of the static figures: page layout, text, formatting and input checks.
+
+Every figure is a :class:`matplotlib.figure.Figure` built without pyplot (no global state),
+with the same page furniture: an optional synthetic-data banner, a title and subtitle on
+top, the body (map, legend or chart) and a caption with sources, n and the caveat at the
+bottom. Sizes are in inches on a 17 cm (A4 text width) page.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import math
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.patches import Rectangle
+
+from geo4mi.classify import SUPPRESSED_HATCH_COLOR
+from geo4mi.errors import Geo4miError
+from geo4mi.i18n import check_language, t
+from geo4mi.labels import Labels
+
+log = logging.getLogger(__name__)
+
+CM = 1 / 2.54
+PAGE_WIDTH = 17 * CM  # A4 text width
+MARGIN = 0.14  # inches around the page content
+FONT = "DejaVu Sans"  # ships with matplotlib: the same glyphs (and accents) everywhere
+
+SIZE_BANNER, SIZE_TITLE, SIZE_SUBTITLE = 8.0, 11.0, 8.0
+SIZE_LEGEND, SIZE_LABEL, SIZE_CAPTION, SIZE_SMALL = 7.5, 6.8, 6.5, 6.2
+TEXT_COLOR, MUTED_COLOR = "#1a1a1a", "#4d4d4d"
+BANNER_FACE, BANNER_TEXT = "#fbe3e1", "#8c1c13"
+LINE_SPACING = 1.28
+
+#: Matplotlib settings every figure is built and saved with (deterministic, text as text).
+RC = {
+    "font.family": FONT,
+    "font.size": SIZE_LEGEND,
+    "text.color": TEXT_COLOR,
+    "axes.edgecolor": MUTED_COLOR,
+    "axes.labelcolor": TEXT_COLOR,
+    "axes.linewidth": 0.6,
+    "xtick.color": MUTED_COLOR,
+    "ytick.color": TEXT_COLOR,
+    "hatch.linewidth": 0.7,
+    "hatch.color": SUPPRESSED_HATCH_COLOR,
+    "svg.fonttype": "none",
+    "svg.hashsalt": "geo4mi",
+    "pdf.fonttype": 42,
+    "ps.fonttype": 42,
+}
+
+GROUP_ALL = ("all", "all")
+CITY = "_city"
+ESTIMATE_COLUMNS = ("indicator", "area_id", "group_var", "group_value", "n", "p",
+                    "ci_low", "ci_high", "status")
+
+#: Figure text that is not shared with the web map (shared text lives in geo4mi.i18n).
+TEXT: dict[str, dict[str, str]] = {
+    "legend_title": {"es": "Porcentaje", "en": "Percentage"},
+    "city_value": {"es": "Toda la ciudad: {value} (IC 95 %: {low}–{high}; n = {n})",
+                   "en": "Whole city: {value} (95 % CI: {low}–{high}; n = {n})"},
+    "city_suppressed": {"es": "Toda la ciudad: suprimido (n = {n}, menos de {min_n})",
+                        "en": "Whole city: suppressed (n = {n}, fewer than {min_n})"},
+    "city_no_data": {"es": "Toda la ciudad: sin personas encuestadas",
+                     "en": "Whole city: no respondents"},
+    "caption_n": {"es": "n = {n} personas con respuesta válida en toda la ciudad "
+                        "(universo: {universe}).",
+                  "en": "n = {n} respondents with a valid answer city-wide "
+                        "(universe: {universe})."},
+    "caption_method": {"es": "Porcentajes sin ponderar con intervalos de confianza de Wilson "
+                             "al 95 %; se suprimen las estimaciones con menos de {min_n} "
+                             "personas.",
+                       "en": "Unweighted percentages with 95 % Wilson confidence intervals; "
+                             "estimates from fewer than {min_n} respondents are suppressed."},
+    "group_subtitle": {"es": "{var}: {value}", "en": "{var}: {value}"},
+    "groups_subtitle": {"es": "Según {var}; una sola escala para todos los mapas",
+                        "en": "By {var}; one scale for all maps"},
+    "groups_empty": {"es": "Sin personas encuestadas en: {values}.",
+                     "en": "No respondents in: {values}."},
+    "panel_title": {"es": "{value} · {pct} (n = {n})", "en": "{value} · {pct} (n = {n})"},
+    "panel_suppressed": {"es": "{value} · suprimido (n = {n})",
+                         "en": "{value} · suppressed (n = {n})"},
+    "sample_title": {"es": "Distribución de la muestra: entrevistas por alcaldía",
+                     "en": "Sample distribution: interviews per borough"},
+    "sample_subtitle": {"es": "{n} entrevistas en {k} de {m} alcaldías",
+                        "en": "{n} interviews in {k} of {m} boroughs"},
+    "sample_caption_n": {"es": "n = {n} entrevistas asignadas a una alcaldía.",
+                         "en": "n = {n} interviews placed in a borough."},
+    "nationality_title": {"es": "País de nacionalidad de las personas encuestadas",
+                          "en": "Respondents' country of nationality"},
+    "nationality_subtitle": {"es": "Porcentaje de personas encuestadas (n = {n})",
+                             "en": "Percentage of respondents (n = {n})"},
+    "nationality_other": {"es": "Otros países", "en": "Other countries"},
+    "nationality_note": {"es": "«{other}» agrupa {k} respuestas con menos de {min_n} personas "
+                               "o menos del {share} de la muestra: {names}.",
+                         "en": "“{other}” groups {k} answers with fewer than {min_n} "
+                               "respondents or under {share} of the sample: {names}."},
+    "bars_subtitle": {"es": "Por alcaldía, con intervalos de confianza al 95 %",
+                      "en": "By borough, with 95 % confidence intervals"},
+    "axis_pct": {"es": "Porcentaje de personas con respuesta válida",
+                 "en": "Percentage of respondents with a valid answer"},
+    "bar_suppressed": {"es": "suprimido: menos de {min_n} personas",
+                       "en": "suppressed: fewer than {min_n} respondents"},
+    "bar_city": {"es": "Toda la ciudad: {value}", "en": "Whole city: {value}"},
+    "n_short": {"es": "n = {n}", "en": "n = {n}"},
+    "interviews_legend": {"es": "Entrevistas por alcaldía", "en": "Interviews per borough"},
+}
+
+
+class FigureError(Geo4miError, ValueError):
+    """A figure was asked for an indicator, group or option that the inputs do not have."""
+
+
+def tx(key: str, lang: str, **fmt: object) -> str:
+    """Figure text ``key`` in ``lang`` (falls back to :func:`geo4mi.i18n.t` keys)."""
+    if key in TEXT:
+        return TEXT[key][check_language(lang)].format(**fmt)
+    return t(key, lang, **fmt)
+
+
+@contextlib.contextmanager
+def style() -> Iterator[None]:
+    """Build figures with :data:`RC`, whatever the user's matplotlibrc says."""
+    with matplotlib.rc_context(RC):
+        yield
+
+
+# -- formatting ---------------------------------------------------------------------------
+
+def fmt_number(x: float, lang: str, digits: int = 0) -> str:
+    """A number with the language's decimal mark.
+
+    Examples
+    --------
+    >>> fmt_number(12.5, "es", 1), fmt_number(12.5, "en", 1), fmt_number(1234, "es")
+    ('12,5', '12.5', '1234')
+    """
+    text = f"{x:.{digits}f}"
+    return text.replace(".", ",") if lang == "es" else text
+
+
+def fmt_pct(p: float, lang: str, digits: int = 0) -> str:
+    """A proportion (0..1) as a percentage with a non-breaking space before ``%``.
+
+    Examples
+    --------
+    >>> fmt_pct(0.4236, "es"), fmt_pct(0.4236, "en", 1)
+    ('42\\xa0%', '42.4\\xa0%')
+    """
+    return f"{fmt_number(100 * p, lang, digits)}\u00a0%"
+
+
+def fmt_int(n: int) -> str:
+    """An integer count as text (no thousands separator: counts here are small)."""
+    return str(int(n))
+
+
+# -- text measurement and wrapping --------------------------------------------------------
+
+_OVERSAMPLE = 20
+
+
+@functools.lru_cache(maxsize=1)
+def _renderer() -> RendererAgg:
+    return RendererAgg(8, 8, 72 * _OVERSAMPLE)  # widths in 1/_OVERSAMPLE points
+
+
+@functools.lru_cache(maxsize=4096)
+def _word_width(word: str, size: float, bold: bool) -> float:
+    prop = FontProperties(family=FONT, size=size, weight="bold" if bold else "normal")
+    w, _, _ = _renderer().get_text_width_height_descent(word, prop, ismath=False)
+    return float(w) / _OVERSAMPLE
+
+
+def text_width(text: str, size: float, *, bold: bool = False) -> float:
+    """Width in points of one line of ``text`` in the figure font (words measured once)."""
+    words = text.split(" ")
+    space = _word_width("a a", size, bold) - 2 * _word_width("a", size, bold)
+    return sum(_word_width(w, size, bold) for w in words if w) + (len(words) - 1) * space
+
+
+def glue(text: str) -> str:
+    """Join what must not be broken across lines with non-breaking spaces.
+
+    Examples
+    --------
+    >>> glue("IC 95 %: 29 %–39 %; n = 301")
+    'IC\xa095\xa0%: 29\xa0%–39\xa0%; n\xa0=\xa0301'
+    """
+    text = re.sub(r"(\d) %", "\\1\u00a0%", text)
+    text = re.sub(r"\bn = (\d)", "n\u00a0=\u00a0\\1", text)
+    return re.sub(r"\b(IC|CI) (\d)", "\\1\u00a0\\2", text)
+
+
+def wrap(text: str, size: float, width_in: float, *, bold: bool = False) -> list[str]:
+    """Break ``text`` into lines no wider than ``width_in`` inches.
+
+    Words are kept whole and glued phrases (``"95 %"``, ``"n = 301"``) stay on one line.
+
+    Examples
+    --------
+    >>> wrap("uno dos tres cuatro", 8, 0.5)
+    ['uno dos', 'tres', 'cuatro']
+    """
+    limit = width_in * 72
+    lines: list[str] = []
+    for paragraph in glue(text).split("\n"):
+        current = ""
+        for word in paragraph.split(" "):
+            if not word:
+                continue
+            trial = f"{current} {word}" if current else word
+            if current and text_width(trial, size, bold=bold) > limit:
+                lines.append(current)
+                current = word
+            else:
+                current = trial
+        lines.append(current)
+    return lines
+
+
+def line_height(size: float, n_lines: int = 1) -> float:
+    """Height in inches of ``n_lines`` lines of text at ``size`` points."""
+    return n_lines * size * LINE_SPACING / 72
+
+
+def split_name(name: str, max_chars: int = 11) -> str:
+    """Put a long multi-word place name on two balanced lines.
+
+    Examples
+    --------
+    >>> split_name("Venustiano Carranza")
+    'Venustiano\\nCarranza'
+    >>> split_name("Cuajimalpa de Morelos")
+    'Cuajimalpa\\nde Morelos'
+    >>> split_name("Tlalpan")
+    'Tlalpan'
+    """
+    words = name.split()
+    if len(name) <= max_chars or len(words) < 2:
+        return name
+    best = min(range(1, len(words)),
+               key=lambda i: (max(len(" ".join(words[:i])), len(" ".join(words[i:]))), i))
+    return " ".join(words[:best]) + "\n" + " ".join(words[best:])
+
+
+# -- the page -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Page:
+    """A figure with its header and caption drawn; ``body`` is the free rectangle.
+
+    ``body`` is ``(left, bottom, width, height)`` in inches from the figure's lower left.
+    """
+
+    fig: Figure
+    body: tuple[float, float, float, float]
+
+    def rect(self, left: float, bottom: float, width: float, height: float
+             ) -> tuple[float, float, float, float]:
+        """Convert a rectangle in inches to figure fractions."""
+        w, h = self.fig.get_size_inches()
+        return (left / w, bottom / h, width / w, height / h)
+
+
+def new_page(*, title: str, subtitle: str, caption: str, body_height: float, lang: str,
+             synthetic: bool, width: float = PAGE_WIDTH) -> Page:
+    """Create a figure of ``width`` inches whose height fits the header, body and caption."""
+    inner = width - 2 * MARGIN
+    banner = wrap(t("synthetic_banner", lang), SIZE_BANNER, inner - 0.2, bold=True) \
+        if synthetic else []
+    title_lines = wrap(title, SIZE_TITLE, inner, bold=True)
+    sub_lines = wrap(subtitle, SIZE_SUBTITLE, inner) if subtitle else []
+    cap_lines = wrap(caption, SIZE_CAPTION, inner)
+    h_banner = line_height(SIZE_BANNER, len(banner)) + 0.12 if banner else 0.0
+    h_title = line_height(SIZE_TITLE, len(title_lines))
+    h_sub = line_height(SIZE_SUBTITLE, len(sub_lines)) + 0.03 if sub_lines else 0.0
+    h_cap = line_height(SIZE_CAPTION, len(cap_lines))
+    gap = 0.12
+    height = (MARGIN + h_banner + (gap if banner else 0) + h_title + h_sub + gap
+              + body_height + gap + h_cap + MARGIN)
+    fig = Figure(figsize=(width, height), dpi=100, facecolor="white")
+    FigureCanvasAgg(fig)
+    y = height - MARGIN
+    if banner:
+        fig.add_artist(Rectangle((0, (y - h_banner) / height), 1, h_banner / height,
+                                 transform=fig.transFigure, facecolor=BANNER_FACE,
+                                 edgecolor=BANNER_TEXT, linewidth=0.8, zorder=0,
+                                 gid="synthetic-banner-box"))
+        fig.text(0.5, (y - h_banner / 2) / height, "\n".join(banner), ha="center", va="center",
+                 fontsize=SIZE_BANNER, fontweight="bold", color=BANNER_TEXT,
+                 linespacing=LINE_SPACING, gid="synthetic-banner", parse_math=False)
+        y -= h_banner + gap
+    fig.text(MARGIN / width, y / height, "\n".join(title_lines), ha="left", va="top",
+             fontsize=SIZE_TITLE, fontweight="bold", linespacing=LINE_SPACING, gid="title",
+             parse_math=False)
+    y -= h_title
+    if sub_lines:
+        fig.text(MARGIN / width, (y - 0.03) / height, "\n".join(sub_lines), ha="left",
+                 va="top", fontsize=SIZE_SUBTITLE, color=MUTED_COLOR,
+                 linespacing=LINE_SPACING, gid="subtitle", parse_math=False)
+        y -= h_sub
+    fig.text(MARGIN / width, MARGIN / height, "\n".join(cap_lines), ha="left", va="bottom",
+             fontsize=SIZE_CAPTION, color=MUTED_COLOR, linespacing=LINE_SPACING, gid="caption",
+             parse_math=False)
+    return Page(fig=fig, body=(MARGIN, MARGIN + h_cap + gap, inner, body_height))
+
+
+def caption_text(lang: str, *, labels: Labels | None, source: str | None, min_n: int | None,
+                 synthetic: bool, n_sentence: str = "", extra: Sequence[str] = ()) -> str:
+    """The caption: sources (INEGI MG 2022, the survey), n, method, caveat, synthetic note."""
+    survey = source or (labels.text(labels.survey_title, lang) if labels is not None
+                        and labels.survey_title else "4Mi")
+    parts = [t("attribution_inegi", lang) + ".", t("source_survey", lang, source=survey)
+             .rstrip(".") + "."]
+    if n_sentence:
+        parts.append(n_sentence)
+    parts.extend(extra)
+    if min_n is not None:
+        parts.append(tx("caption_method", lang, min_n=min_n))
+    parts.append(t("caveat", lang))
+    if synthetic:
+        parts.append(t("synthetic_banner", lang) + ".")
+    return " ".join(p for p in parts if p)
+
+
+# -- inputs -------------------------------------------------------------------------------
+
+def check_estimates(estimates: pd.DataFrame) -> None:
+    """Raise :class:`FigureError` unless ``estimates`` has the design.md columns."""
+    missing = [c for c in ESTIMATE_COLUMNS if c not in estimates.columns]
+    if missing:
+        raise FigureError(f"estimates: column {missing[0]!r} is missing; pass the estimates "
+                          f"table of geo4mi.indicators.estimate (columns: "
+                          f"{', '.join(ESTIMATE_COLUMNS)})")
+
+
+def check_indicator(estimates: pd.DataFrame, labels: Labels, indicator: str) -> None:
+    """Raise :class:`FigureError` when ``indicator`` is not in the estimates or labels."""
+    known = pd.unique(estimates["indicator"])
+    if indicator not in set(known) or indicator not in labels.indicators:
+        shown = ", ".join(map(str, known[:8])) + (", ..." if len(known) > 8 else "")
+        raise FigureError(f"indicator {indicator!r} is not in the estimates and catalogue; "
+                          f"use one of {shown}")
+
+
+def to_float(values: pd.Series) -> np.ndarray:
+    """A numeric column (Int64/Float64 with NA) as floats with NaN."""
+    return pd.to_numeric(values, errors="coerce").astype("Float64").to_numpy(
+        dtype=float, na_value=np.nan)
+
+
+def select_rows(estimates: pd.DataFrame, indicator: str, group: tuple[str, str], *,
+                min_n: int) -> pd.DataFrame:
+    """Rows of one indicator and group, indexed by ``area_id`` (``"_city"`` included).
+
+    Columns ``n`` (int), ``p``, ``ci_low``, ``ci_high`` (float, NaN unless ok) and
+    ``status``; an ``ok`` row with ``n < min_n`` becomes ``suppressed`` here too.
+    """
+    group_var, group_value = group
+    rows = estimates[(estimates["indicator"] == indicator)
+                     & (estimates["group_var"] == group_var)
+                     & (estimates["group_value"] == group_value)]
+    if rows.empty:
+        have = estimates.loc[estimates["indicator"] == indicator, ["group_var", "group_value"]]
+        pairs = sorted({f"{a}={b}" for a, b in have.itertuples(index=False)})
+        raise FigureError(f"group {group_var}={group_value!r} has no estimates for indicator "
+                          f"{indicator!r}; use one of {', '.join(pairs[:12])}")
+    out = pd.DataFrame({
+        "n": np.nan_to_num(to_float(rows["n"]), nan=0.0).astype(int),
+        "p": to_float(rows["p"]),
+        "ci_low": to_float(rows["ci_low"]),
+        "ci_high": to_float(rows["ci_high"]),
+        "status": rows["status"].astype(str).to_numpy(),
+    }, index=pd.Index(rows["area_id"].astype(str).to_numpy(), name="area_id"))
+    out = out[~out.index.duplicated(keep="first")]
+    low = (out["status"] == "ok") & (out["n"] < min_n)
+    out.loc[low, "status"] = "suppressed"
+    out.loc[out["status"] != "ok", ["p", "ci_low", "ci_high"]] = math.nan
+    return out
+
+
+def city_line(row: pd.Series | None, lang: str, *, min_n: int) -> str:
+    """The city-wide value of one indicator and group, in words."""
+    if row is None or row["status"] == "no_data":
+        return tx("city_no_data", lang)
+    if row["status"] != "ok":
+        return tx("city_suppressed", lang, n=int(row["n"]), min_n=min_n)
+    return tx("city_value", lang, value=fmt_pct(row["p"], lang), low=fmt_pct(row["ci_low"], lang),
+              high=fmt_pct(row["ci_high"], lang), n=int(row["n"]))
+
+
+def group_text(labels: Labels, group: tuple[str, str], lang: str) -> str:
+    """``"all respondents"`` or ``"<group variable>: <value>"`` in ``lang``."""
+    if tuple(group) == GROUP_ALL:
+        return t("all_respondents", lang)
+    var, value = group
+    var_label = labels.group_var_label(var, lang) if var in labels.group_vars else var
+    try:
+        value_label = labels.group_value_label(var, value, lang)
+    except KeyError:
+        value_label = value
+    return tx("group_subtitle", lang, var=var_label, value=value_label)
