@@ -13,11 +13,12 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 from geo4mi.classify import (OPACITY, WIDE_HALF_WIDTH, WIDE_OPACITY,
-                             assign_classes, class_breaks, is_wide, palette)
+                             assign_classes, is_wide, palette)
 from geo4mi.figures.common import (CITY, GROUP_ALL, MUTED_COLOR, SIZE_LEGEND, SIZE_SMALL,
                                    TEXT_COLOR, FigureError, caption_text, check_estimates,
-                                   check_indicator, city_line, fmt_pct, group_text, new_page,
+                                   check_indicator, city_line, fmt_pct, group_text, new_page, plain,
                                    select_rows, style, text_width, tx)
+from geo4mi.figures.maps import breaks_for
 from geo4mi.i18n import check_language, t
 from geo4mi.labels import Labels
 
@@ -81,7 +82,7 @@ def nationality_chart(counts: pd.Series, labels: Labels | None = None, *,
     values = pd.to_numeric(pd.Series(counts), errors="coerce")
     if values.isna().any() or (values < 0).any():
         bad = values.index[values.isna() | (values < 0)][0]
-        raise FigureError(f"nationality counts: {bad!r} has {counts[bad]!r}; counts must be "
+        raise FigureError(f"nationality counts: {bad!r} has {plain(counts[bad])!r}; counts must be "
                           "whole numbers of 0 or more")
     values = values[values > 0].astype(int)
     values.index = values.index.astype(str)
@@ -186,7 +187,7 @@ def indicator_bar_chart(estimates: pd.DataFrame, areas: pd.DataFrame, labels: La
     table = table.assign(_rank=rank, _neg=-table["p"].fillna(0), _key=table["name"].map(_sort_key))
     table = table.sort_values(["_rank", "_neg", "_key"], kind="stable").reset_index(drop=True)
     ok = table["status"] == "ok"
-    breaks = class_breaks(table.loc[ok, "p"].to_numpy(), scheme)
+    breaks = breaks_for(table.loc[ok, "p"].to_numpy(dtype=float), scheme)
     colours = palette(info.direction, len(breaks))
 
     ticks = [f"{r.name} ({tx('n_short', lang, n=r.n)})" if r.status != "no_data" else r.name

@@ -355,6 +355,11 @@ def check_indicator(estimates: pd.DataFrame, labels: Labels, indicator: str) -> 
                           f"use one of {shown}")
 
 
+def plain(value: object) -> object:
+    """A numpy scalar as the Python value (for ``!r`` in messages)."""
+    return value.item() if hasattr(value, "item") else value
+
+
 def to_float(values: pd.Series) -> np.ndarray:
     """A numeric column (Int64/Float64 with NA) as floats with NaN."""
     return pd.to_numeric(values, errors="coerce").astype("Float64").to_numpy(

@@ -18,7 +18,8 @@ from geo4mi.figures import cartography as carto
 from geo4mi.figures.common import (CITY, GROUP_ALL, MARGIN, PAGE_WIDTH, SIZE_LABEL,
                                    SIZE_LEGEND, SIZE_SMALL, FigureError, caption_text,
                                    check_estimates, check_indicator, city_line, fmt_number,
-                                   fmt_pct, group_text, line_height, new_page, select_rows,
+                                   fmt_pct, group_text, line_height, new_page, plain,
+                                   select_rows,
                                    split_name, style, tx, wrap)
 from geo4mi.i18n import check_language, t
 from geo4mi.labels import Labels
@@ -70,19 +71,40 @@ def indicator_styles(rows: pd.DataFrame, ids: Sequence[str], breaks: Sequence[fl
     return styles, any_wide
 
 
-def _legend(labels: Sequence[str], styles: Sequence[dict], *, lang: str, min_n: int | None,
-            width_in: float, wide_colour: str | None = None) -> tuple[list, list[str]]:
-    """Handles and (wrapped) texts: the classes, then no interviews, suppressed, wide."""
-    handles = [carto.legend_patch(s) for s in styles]
+def breaks_for(values: Sequence[float] | np.ndarray, scheme: str) -> list[float]:
+    """Class upper bounds, as the web map computes them.
+
+    Quantiles and natural breaks need two distinct values; otherwise the fixed 0–100 %
+    steps are used (the web map's ``row_breaks`` rule).
+
+    Examples
+    --------
+    >>> breaks_for([0.3], "quantiles")
+    [0.2, 0.4, 0.6, 0.8, 1.0]
+    """
+    y = np.asarray(values, dtype=float)
+    if scheme != "fixed" and np.unique(y[~np.isnan(y)]).size < 2:
+        class_breaks([], scheme)  # still rejects an unknown scheme
+        return class_breaks([], "fixed")
+    return class_breaks(y, scheme)
+
+
+def _legend(labels: Sequence[str], colours: Sequence[str] | None, *, lang: str,
+            min_n: int | None, width_in: float) -> tuple[list, list[str]]:
+    """Handles and wrapped texts in the web map's order: classes, wide interval (when
+    ``min_n`` is given: indicator maps), no interviews, suppressed."""
+    colours = list(colours or [])
+    handles = [carto.legend_patch({"facecolor": to_rgba(c, OPACITY)}) for c in colours]
     texts = list(labels)
+    if min_n is not None:
+        wide = colours[min(2, len(colours) - 1)]
+        handles.append(carto.legend_patch({"facecolor": to_rgba(wide, WIDE_OPACITY)}))
+        texts.append(t("wide_interval", lang, half_width=round(WIDE_HALF_WIDTH * 100)))
     handles.append(carto.legend_patch(carto.no_data_style()))
     texts.append(t("no_interviews", lang))
     if min_n is not None:
         handles.append(carto.legend_patch(carto.suppressed_style()))
         texts.append(t("suppressed", lang, min_n=min_n))
-    if wide_colour is not None:
-        handles.append(carto.legend_patch({"facecolor": to_rgba(wide_colour, WIDE_OPACITY)}))
-        texts.append(t("wide_interval", lang, half_width=round(WIDE_HALF_WIDTH * 100)))
     text_w = width_in - 0.45
     return handles, ["\n".join(wrap(s, SIZE_LEGEND, text_w)) for s in texts]
 
@@ -180,14 +202,11 @@ def _choropleth(estimates: pd.DataFrame, base: carto.MapBase, labels: Labels, in
     rows = select_rows(estimates, indicator, tuple(group), min_n=min_n)
     areas_rows = rows.drop(index=CITY, errors="ignore")
     shown = areas_rows.loc[areas_rows.index.isin(base.ids) & (areas_rows["status"] == "ok"), "p"]
-    breaks = class_breaks(shown.to_numpy(), scheme)
+    breaks = breaks_for(shown.to_numpy(), scheme)
     colours = palette(info.direction, len(breaks))
-    styles, any_wide = indicator_styles(areas_rows, base.ids, breaks, colours)
-    lower = 0.0 if scheme == "fixed" or shown.empty else float(shown.min())
-    class_styles = [{"facecolor": to_rgba(c, OPACITY)} for c in colours]
-    handles, texts = _legend(class_labels(breaks, lower, lang), class_styles, lang=lang,
-                             min_n=min_n, width_in=LEGEND_WIDTH,
-                             wide_colour=colours[len(colours) // 2] if any_wide else None)
+    styles, _ = indicator_styles(areas_rows, base.ids, breaks, colours)
+    handles, texts = _legend(class_labels(breaks, 0.0, lang), colours, lang=lang, min_n=min_n,
+                             width_in=LEGEND_WIDTH)
     city = rows.loc[CITY] if CITY in rows.index else None
     universe = labels.text(info.universe, lang) if info.universe else t("all_respondents", lang)
     caption = caption_text(lang, labels=labels, source=source, min_n=min_n,
@@ -265,9 +284,8 @@ def _small_multiples(estimates: pd.DataFrame, base: carto.MapBase, labels: Label
                           f"{group_var!r}; choose another grouping variable")
     shown = np.concatenate([r.drop(index=CITY).query("status == 'ok'")["p"].to_numpy()
                             for _, r, _ in panels])
-    breaks = class_breaks(shown, scheme)
+    breaks = breaks_for(shown, scheme)
     colours = palette(info.direction, len(breaks))
-    lower = 0.0 if scheme == "fixed" or shown.size == 0 else float(np.nanmin(shown))
 
     def value_label(v: str) -> str:
         try:
@@ -294,7 +312,7 @@ def _small_multiples(estimates: pd.DataFrame, base: carto.MapBase, labels: Label
     aspect = _base_aspect(base)
     map_h = panel_w / aspect
     title_h = line_height(SIZE_LEGEND, 2) + 0.04
-    legend_rows = len(breaks) + 3
+    legend_rows = len(breaks) + 3  # classes, wide, no interviews, suppressed
     legend_h = 0.0 if free_cell else line_height(SIZE_LEGEND, math.ceil(legend_rows / 3) * 2
                                                  + 2)
     body_h = nrows * (map_h + title_h) + (nrows - 1) * gap + legend_h
@@ -306,15 +324,13 @@ def _small_multiples(estimates: pd.DataFrame, base: carto.MapBase, labels: Label
                         caption=caption, body_height=body_h, lang=lang, synthetic=synthetic)
         left, bottom, _, height = page.body
         top = bottom + height
-        any_wide = False
         for k, (value, rows, city) in enumerate(panels):
             r, c = divmod(k, ncols)
             x = left + c * (panel_w + gap)
             y = top - (r + 1) * (map_h + title_h) - r * gap
             ax = carto.map_axes(page.fig, page.rect(x, y, panel_w, map_h), base,
                                 pad=0.02, gid=f"panel-{value}")
-            styles, wide = indicator_styles(rows.drop(index=CITY), base.ids, breaks, colours)
-            any_wide |= wide
+            styles, _ = indicator_styles(rows.drop(index=CITY), base.ids, breaks, colours)
             carto.draw_areas(ax, base, styles, linewidth=0.35)
             if k == 0:
                 carto.scale_bar(ax, base, lang=lang, fontsize=SIZE_SMALL - 0.8)
@@ -327,7 +343,6 @@ def _small_multiples(estimates: pd.DataFrame, base: carto.MapBase, labels: Label
                           "\n".join(wrap(head, SIZE_LEGEND, panel_w - 0.05, bold=True)),
                           ha="left", va="top", fontsize=SIZE_LEGEND, fontweight="bold",
                           linespacing=1.2, gid=f"panel-title-{value}", parse_math=False)
-        class_styles = [{"facecolor": to_rgba(col, OPACITY)} for col in colours]
         if free_cell:
             k = len(panels)
             r, c = divmod(k, ncols)
@@ -335,9 +350,8 @@ def _small_multiples(estimates: pd.DataFrame, base: carto.MapBase, labels: Label
             width_in, ncol_leg = panel_w - 0.1, 1
         else:
             lx, ltop, width_in, ncol_leg = left, bottom + legend_h, inner / 3, 3
-        handles, texts = _legend(class_labels(breaks, lower, lang), class_styles, lang=lang,
-                                 min_n=min_n, width_in=width_in,
-                                 wide_colour=colours[len(colours) // 2] if any_wide else None)
+        handles, texts = _legend(class_labels(breaks, 0.0, lang), colours, lang=lang,
+                                 min_n=min_n, width_in=width_in)
         legend_title = f"{tx('legend_title', lang)}\n{t(info.direction, lang)}"
         _add_legend(page.fig, handles, texts, legend_title, left=lx, top=ltop,
                     width_in=width_in, ncols=ncol_leg)
@@ -386,12 +400,14 @@ def _sample_distribution(counts: pd.Series, base: carto.MapBase, labels: Labels 
                          lang: str, synthetic: bool, source: str | None) -> Figure:
     from geo4mi.webmap.sites import COUNT_BREAKS
 
-    values = pd.to_numeric(pd.Series(counts), errors="coerce").astype("Float64")
+    raw = pd.Series(counts)
+    values = pd.to_numeric(raw, errors="coerce").astype("Float64")
     values.index = values.index.astype(str)
-    bad = values[(values < 0) | values.isna()]
-    if len(bad):
-        raise FigureError(f"interview counts: area {bad.index[0]!r} has {counts[bad.index[0]]!r}"
-                          "; counts must be whole numbers of 0 or more")
+    bad = np.flatnonzero((values.isna() | (values.fillna(0) < 0)).to_numpy(dtype=bool))
+    if bad.size:
+        raise FigureError(f"interview counts: area {values.index[bad[0]]!r} has "
+                          f"{plain(raw.iloc[bad[0]])!r}; counts must be whole numbers of 0 "
+                          "or more")
     per_area = [int(values.get(a, 0)) for a in base.ids]
     colours = palette("neutral", len(COUNT_BREAKS))
     styles, texts = [], []
@@ -405,8 +421,7 @@ def _sample_distribution(counts: pd.Series, base: carto.MapBase, labels: Labels 
             texts.append(f"{split_name(name)}\n{n}")
     class_texts = [f"{lo}–{COUNT_BREAKS[i + 1] - 1}" if i + 1 < len(COUNT_BREAKS) else f"{lo}+"
                    for i, lo in enumerate(COUNT_BREAKS)]
-    handles, legend_texts = _legend(class_texts, [{"facecolor": to_rgba(c, OPACITY)}
-                                                  for c in colours], lang=lang, min_n=None,
+    handles, legend_texts = _legend(class_texts, colours, lang=lang, min_n=None,
                                     width_in=LEGEND_WIDTH)
     total, k = sum(per_area), sum(1 for n in per_area if n > 0)
     caption = caption_text(lang, labels=labels, source=source, min_n=None, synthetic=synthetic,

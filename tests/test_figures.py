@@ -1,0 +1,477 @@
+"""Static figures: artists (patches, colours, legend, caption, labels) and the saved files."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import struct
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from matplotlib.colors import to_rgba
+
+from geo4mi.boundaries import load_areas
+from geo4mi.classify import (NO_DATA_COLOR, OPACITY, SUPPRESSED_COLOR, WIDE_OPACITY,
+                             ClassificationError, palette)
+from geo4mi.errors import OutputError, StudyError
+from geo4mi.figures import (FigureError, choropleth_figure, indicator_bar_chart,
+                            nationality_chart, sample_distribution_figure, save_figure,
+                            small_multiples_figure, write_figures, write_figures_for_results)
+from geo4mi.figures.common import split_name
+from geo4mi.figures.examples import estimate_row, estimates_frame, tiny_inputs
+from geo4mi.indicators.estimate import CITY
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def flat(text: str) -> str:
+    """Text with line breaks and (non-breaking) spaces folded to single spaces."""
+    return " ".join(text.split())
+
+
+def by_gid(fig, prefix: str) -> list:
+    return [a for a in fig.findobj() if str(getattr(a, "get_gid", lambda: "")() or "")
+            .startswith(prefix)]
+
+
+def area_patches(fig) -> dict[str, object]:
+    return {p.get_gid()[5:]: p for p in fig.axes[0].patches
+            if (p.get_gid() or "").startswith("area-")}
+
+
+def fig_text(fig, gid: str) -> str:
+    hits = [t for t in fig.texts if t.get_gid() == gid]
+    return flat(hits[0].get_text()) if hits else ""
+
+
+def legend_texts(fig) -> list[str]:
+    return [flat(t.get_text()) for t in fig.legends[0].get_texts()]
+
+
+def png_dpi(data: bytes) -> tuple[int, int, int]:
+    """(x, y pixels per unit, unit) from the pHYs chunk of a PNG."""
+    pos = 8
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        if kind == b"pHYs":
+            return struct.unpack(">IIB", data[pos + 8:pos + 17])
+        pos += 12 + length
+    raise AssertionError("no pHYs chunk")
+
+
+def png_chunks(data: bytes) -> list[bytes]:
+    out, pos = [], 8
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        out.append(kind)
+        pos += 12 + length
+    return out
+
+
+def overlaps(a, b) -> bool:
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
+# -- fixtures -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return tiny_inputs()
+
+
+@pytest.fixture(scope="module")
+def cdmx():
+    """The 16 bundled boroughs with hand-made estimates of every status."""
+    areas = load_areas()
+    statuses = {"09015": (40, 96), "09007": (20, 57), "09005": (10, 68), "09017": (9, 18),
+                "09014": (3, 15), "09016": (2, 13), "09010": (6, 12), "09003": (0, 12),
+                "09002": (2, 6), "09006": (1, 4)}
+    _, _, labels = tiny_inputs()
+    rows = [estimate_row("discriminated", CITY, "all", "all", (93, 301))]
+    rows += [estimate_row("discriminated", a, "all", "all", statuses.get(a))
+             for a in areas["area_id"]]
+    return estimates_frame(rows), areas, labels, statuses
+
+
+@pytest.fixture(scope="module")
+def cdmx_map(cdmx):
+    est, areas, labels, _ = cdmx
+    return choropleth_figure(est, areas, labels, "discriminated", synthetic=True,
+                             source="Encuesta 4Mi de prueba")
+
+
+# -- choropleth ---------------------------------------------------------------------------
+
+
+def test_one_patch_per_borough(cdmx_map, cdmx):
+    patches = area_patches(cdmx_map)
+    assert sorted(patches) == sorted(cdmx[1]["area_id"])
+    assert len(patches) == 16
+
+
+def test_no_data_is_plain_grey_and_suppressed_is_white_hatched(cdmx_map, cdmx):
+    _, areas, _, statuses = cdmx
+    patches = area_patches(cdmx_map)
+    for area_id in areas["area_id"]:
+        face = patches[area_id].get_facecolor()
+        if area_id not in statuses:  # no interviews
+            assert face == pytest.approx(to_rgba(NO_DATA_COLOR))
+            assert not patches[area_id].get_hatch()
+        elif statuses[area_id][1] < 10:
+            assert face == pytest.approx(to_rgba(SUPPRESSED_COLOR))
+            assert patches[area_id].get_hatch()
+    # 9 of 18 (50 %, 95 % CI about 29-71 %) is wide: class 40-60 % drawn faded
+    colours = palette("higher_worse", 5)
+    assert patches["09017"].get_facecolor() == pytest.approx(to_rgba(colours[2], WIDE_OPACITY))
+    # 40 of 96 (42 %, CI 32-52 %) is not wide
+    assert patches["09015"].get_facecolor() == pytest.approx(to_rgba(colours[2], OPACITY))
+    # 0 of 12 is an estimate of 0 %, the first class, not "no interviews"
+    assert patches["09003"].get_facecolor()[:3] == pytest.approx(to_rgba(colours[0])[:3])
+
+
+def test_legend_has_classes_no_interviews_and_suppressed(cdmx_map):
+    texts = legend_texts(cdmx_map)
+    assert texts[:5] == ["0–20 %", "20–40 %", "40–60 %", "60–80 %", "80–100 %"]
+    assert "Sin entrevistas" in texts
+    assert "Menos de 10 personas encuestadas (suprimido)" in texts
+    assert any(t.startswith("Intervalo amplio (±15 puntos o más)") for t in texts)
+    handles = cdmx_map.legends[0].legend_handles
+    nodata = handles[texts.index("Sin entrevistas")]
+    assert nodata.get_facecolor() == pytest.approx(to_rgba(NO_DATA_COLOR))
+    assert handles[texts.index("Menos de 10 personas encuestadas (suprimido)")].get_hatch()
+
+
+def test_caption_names_sources_n_caveat_and_synthetic_note(cdmx_map):
+    caption = fig_text(cdmx_map, "caption")
+    assert "INEGI, Marco Geoestadístico 2022" in caption
+    assert "Encuesta: Encuesta 4Mi de prueba" in caption
+    assert "n = 301 personas con respuesta válida" in caption
+    assert "Muestra no aleatoria" in caption
+    assert "DATOS SINTÉTICOS DE DEMOSTRACIÓN" in caption
+    assert fig_text(cdmx_map, "synthetic-banner").startswith("DATOS SINTÉTICOS")
+    assert "Toda la ciudad: 31 %" in fig_text(cdmx_map, "subtitle")
+
+
+def test_real_data_has_no_synthetic_note(tiny):
+    est, areas, labels = tiny
+    fig = choropleth_figure(est, areas, labels, "discriminated", lang="en")
+    assert "SYNTHETIC" not in fig_text(fig, "caption")
+    assert not by_gid(fig, "synthetic-banner")
+    assert "Boundaries: Source: INEGI, Marco Geoestadístico 2022" in fig_text(fig, "caption")
+    assert "Survey: Example survey" in fig_text(fig, "caption")  # labels' survey title
+    assert "No interviews" in legend_texts(fig)
+
+
+def test_borough_labels_do_not_overlap(cdmx_map, cdmx):
+    fig = cdmx_map
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    labels = by_gid(fig, "label-")
+    assert len(labels) == 16
+    names = {flat(t.get_text()) for t in labels}
+    assert names == set(cdmx[1]["area_name"])
+    boxes = [t.get_bbox_patch().get_window_extent(renderer) for t in labels]
+    for (a, ta), (b, tb) in itertools.combinations(zip(boxes, labels), 2):
+        assert not overlaps(a, b), (ta.get_text(), tb.get_text())
+    frame = fig.axes[0].get_window_extent(renderer)
+    for box in boxes:
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1
+        assert frame.y0 <= box.y0 and box.y1 <= frame.y1
+    for fixed in by_gid(fig, "scale-bar") + by_gid(fig, "north-arrow"):
+        for box in boxes:
+            assert not overlaps(fixed.get_window_extent(renderer), box)
+
+
+def test_label_in_its_borough_or_led_there(cdmx_map, cdmx):
+    areas = cdmx[1].set_index("area_id")
+    ax = cdmx_map.axes[0]
+    leaders = {line.get_gid()[7:] for line in ax.lines
+               if line.get_gid().startswith("leader-") and "dot" not in line.get_gid()}
+    for text in by_gid(cdmx_map, "label-"):
+        area_id = text.get_gid()[6:]
+        inside = areas.loc[area_id, "geometry"].contains(shapely.Point(text.get_position()))
+        assert inside or area_id in leaders, area_id
+
+
+def test_scale_bar_is_true_to_the_map(cdmx_map):
+    bars = by_gid(cdmx_map, "scale-bar")
+    rects = [b for b in bars if b.get_gid() == "scale-bar"]
+    length_m = sum(r.get_width() for r in rects)
+    last = [t for t in bars if t.get_gid() == "scale-bar-label"][-1].get_text()
+    km = float(last.split()[0].replace(",", "."))
+    assert length_m == pytest.approx(km * 1000)
+    arrow = [p for p in by_gid(cdmx_map, "north-arrow") if p.get_gid() == "north-arrow"][0]
+    tip, _, notch = arrow.get_xy()[:3]
+    dx, dy = tip - notch
+    # pointing up, within 3 degrees of grid north (true north in EPSG:6372 at Mexico City)
+    assert dy > 0 and abs(np.degrees(np.arctan2(dx, dy))) < 3
+
+
+def test_group_and_scheme(tiny):
+    est, areas, labels = tiny
+    fig = choropleth_figure(est, areas, labels, "discriminated", group=("gender", "woman"),
+                            scheme="quantiles")
+    assert "Género: Mujer" in fig_text(fig, "subtitle")
+    patches = area_patches(fig)
+    assert patches["02"].get_hatch()  # 4 of 7 women: suppressed
+    assert legend_texts(fig)[0] == "0–20 %"  # one distinct value: fixed steps, as the web map
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"indicator": "nope"}, FigureError, "indicator 'nope' is not in the estimates"),
+    ({"group": ("gender", "robot")}, FigureError, r"group gender='robot'.*use one of"),
+    ({"scheme": "jenks"}, ClassificationError, "classification 'jenks' is unknown"),
+    ({"lang": "fr"}, StudyError, "language 'fr' is not supported"),
+])
+def test_bad_options_are_rejected(tiny, kwargs, error, match):
+    est, areas, labels = tiny
+    kwargs = {"indicator": "discriminated", **kwargs}
+    with pytest.raises(error, match=match):
+        choropleth_figure(est, areas, labels, kwargs.pop("indicator"), **kwargs)
+
+
+def test_missing_columns_are_named(tiny):
+    est, areas, labels = tiny
+    with pytest.raises(FigureError, match="column 'status' is missing"):
+        choropleth_figure(est.drop(columns="status"), areas, labels, "discriminated")
+    with pytest.raises(FigureError, match="column 'area_name' is missing"):
+        choropleth_figure(est, areas.drop(columns="area_name"), labels, "discriminated")
+
+
+def test_ok_rows_below_min_n_are_suppressed_too(tiny):
+    est, areas, labels = tiny
+    fig = choropleth_figure(est, areas, labels, "discriminated", min_n=20)
+    assert area_patches(fig)["02"].get_hatch()  # n = 12 < 20
+    assert "Menos de 20 personas encuestadas (suprimido)" in legend_texts(fig)
+
+
+def test_rendered_colours(tiny):
+    """Text-free pixel check: grey for no interviews, white and grey hatch for suppressed."""
+    est, areas, labels = tiny
+    fig = choropleth_figure(est, areas, labels, "discriminated")
+    for t in by_gid(fig, "label-"):
+        t.set_visible(False)
+    fig.canvas.draw()
+    img = np.asarray(fig.canvas.buffer_rgba())[..., :3]
+    ax = fig.axes[0]
+
+    def pixels(area_id: str, inset: float = 2500) -> np.ndarray:
+        g = areas.set_index("area_id").loc[area_id, "geometry"].buffer(-inset)
+        x0, y0, x1, y1 = g.bounds
+        (px0, py0), (px1, py1) = ax.transData.transform([(x0, y0), (x1, y1)])
+        h = img.shape[0]
+        return img[int(h - py1):int(h - py0), int(px0):int(px1)].reshape(-1, 3)
+
+    grey = np.array([int(NO_DATA_COLOR[i:i + 2], 16) for i in (1, 3, 5)])
+    nodata = pixels("04")
+    assert (np.abs(nodata.astype(int) - grey).max(axis=1) <= 2).all()
+    hatched = pixels("03")
+    white = (hatched >= 250).all(axis=1).mean()
+    assert 0.4 < white < 0.98  # mostly white, with grey hatch lines
+
+
+# -- small multiples ----------------------------------------------------------------------
+
+
+def test_small_multiples_share_one_scale(tiny):
+    est, areas, labels = tiny
+    fig = small_multiples_figure(est, areas, labels, "discriminated", "gender",
+                                 scheme="natural_breaks")
+    assert [ax.get_gid() for ax in fig.axes] == ["panel-man", "panel-woman"]
+    assert len(fig.legends) == 1
+    man = {p.get_gid(): p.get_facecolor()[:3] for p in fig.axes[0].patches}
+    woman = {p.get_gid(): p.get_facecolor()[:3] for p in fig.axes[1].patches}
+    # Alpha: men 12/30 = 40 %, women 18/30 = 60 % (the only unsuppressed values): the
+    # breaks come from both panels together, and each panel uses them
+    assert legend_texts(fig)[:2] == ["0–40 %", "40–60 %"]
+    colours = palette("higher_worse", 2)
+    assert man["area-01"] == pytest.approx(to_rgba(colours[0])[:3])
+    assert woman["area-01"] == pytest.approx(to_rgba(colours[1])[:3])
+    titles = [flat(t.get_text()) for t in fig.texts if t.get_gid().startswith("panel-title")]
+    assert titles == ["Hombre · 39 % (n = 38)", "Mujer · 57 % (n = 40)"]
+
+
+def test_small_multiples_skip_empty_groups_and_say_so(tiny):
+    est, areas, labels = tiny
+    extra = [estimate_row("discriminated", a, "gender", "other", None)
+             for a in [CITY, "01", "02", "03", "04"]]
+    est2 = estimates_frame(est.to_dict("records") + extra)
+    fig = small_multiples_figure(est2, areas, labels, "discriminated", "gender", lang="en")
+    assert len(fig.axes) == 2
+    assert "No respondents in: other." in fig_text(fig, "caption")
+    with pytest.raises(FigureError, match="group variable 'age' has no estimates.*gender"):
+        small_multiples_figure(est, areas, labels, "discriminated", "age")
+
+
+# -- sample distribution ------------------------------------------------------------------
+
+
+def test_sample_distribution_zero_is_no_interviews(tiny):
+    _, areas, labels = tiny
+    fig = sample_distribution_figure(pd.Series({"01": 120, "02": 12, "03": 3}), areas, labels,
+                                     synthetic=True)
+    patches = area_patches(fig)
+    assert patches["04"].get_facecolor() == pytest.approx(to_rgba(NO_DATA_COLOR))
+    colours = palette("neutral", 5)
+    assert patches["03"].get_facecolor()[:3] == pytest.approx(to_rgba(colours[0])[:3])
+    assert patches["01"].get_facecolor()[:3] == pytest.approx(to_rgba(colours[4])[:3])
+    texts = legend_texts(fig)
+    assert texts == ["1–9", "10–24", "25–49", "50–99", "100+", "Sin entrevistas"]
+    assert "135 entrevistas en 3 de 4 alcaldías" in fig_text(fig, "subtitle")
+    assert "n = 135 entrevistas" in fig_text(fig, "caption")
+    assert "DATOS SINTÉTICOS" in fig_text(fig, "caption")
+    with pytest.raises(FigureError, match="area '02' has -1"):
+        sample_distribution_figure(pd.Series({"01": 5, "02": -1}), areas)
+
+
+# -- nationality chart --------------------------------------------------------------------
+
+
+def test_nationality_chart_groups_small_answers():
+    counts = pd.Series({"venezuela": 121, "honduras": 51, "colombia": 48, "haiti": 9,
+                        "peru": 3, "other": 6, "cuba": 0})
+    names = {"venezuela": "Venezuela", "honduras": "Honduras", "colombia": "Colombia",
+             "haiti": "Haití", "peru": "Perú", "other": "Otro país"}
+    fig = nationality_chart(counts, names=names, synthetic=True)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "Venezuela", "Honduras", "Colombia", "Otros países"]
+    values = [t.get_text() for t in ax.texts if t.get_gid().startswith("bar-value")]
+    assert values == ["51\xa0% (121)", "21\xa0% (51)", "20\xa0% (48)", "8\xa0% (18)"]
+    bars = [p for p in ax.patches if (p.get_gid() or "").startswith("bar-")]
+    assert [round(b.get_width(), 3) for b in bars] == [round(v / 238, 3)
+                                                       for v in (121, 51, 48, 18)]
+    caption = fig_text(fig, "caption")
+    assert "«Otros países» agrupa 3 respuestas" in caption
+    assert "Haití, Perú, Otro país" in caption
+    assert "n = 238" in fig_text(fig, "subtitle")
+
+
+def test_nationality_other_group_below_min_n_is_suppressed():
+    fig = nationality_chart(pd.Series({"venezuela": 50, "peru": 3}), lang="en")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["venezuela", "Other countries"]
+    assert len([p for p in ax.patches if (p.get_gid() or "").startswith("bar-")]) == 1
+    assert [t.get_text() for t in ax.texts if t.get_gid() == "bar-suppressed"] == [
+        "Fewer than 10 respondents (suppressed)"]
+    with pytest.raises(FigureError, match="'peru' has -3"):
+        nationality_chart(pd.Series({"venezuela": 50, "peru": -3}))
+
+
+# -- bar chart ----------------------------------------------------------------------------
+
+
+def test_bar_chart_marks_suppressed_and_no_data_in_words(tiny):
+    est, areas, labels = tiny
+    fig = indicator_bar_chart(est, areas, labels, "discriminated", synthetic=True)
+    ax = fig.axes[0]
+    bars = {p.get_gid() for p in ax.patches if (p.get_gid() or "").startswith("bar-")}
+    assert bars == {"bar-01", "bar-02"}  # no zero-length bars for Gamma and Delta
+    words = {t.get_gid(): t.get_text() for t in ax.texts}
+    assert words["suppressed-03"] == "suprimido: menos de 10 personas"
+    assert words["no_data-04"] == "Sin entrevistas"
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    assert ticks == ["Alpha (n = 60)", "Beta (n = 12)", "Gamma (n = 6)", "Delta"]
+    row = est[(est.area_id == "01") & (est.group_var == "all")].iloc[0]
+    segments = np.concatenate([np.asarray(seg) for c in ax.collections
+                               for seg in c.get_segments()])
+    ends = {round(float(x), 6) for x in segments[:, 0]}
+    assert {round(float(row.ci_low), 6), round(float(row.ci_high), 6)} <= ends
+    city = [line for line in ax.lines if line.get_gid() == "city-line"][0]
+    assert city.get_xdata()[0] == pytest.approx(38 / 78)
+    assert "Toda la ciudad: 49 %" in flat(words["city-label"])
+    assert "Intervalo amplio" in fig_text(fig, "caption")  # Beta's interval is wide
+
+
+# -- files --------------------------------------------------------------------------------
+
+
+def test_saved_files(cdmx_map, cdmx, tmp_path):
+    paths = save_figure(cdmx_map, tmp_path / "mapa")
+    assert [p.name for p in paths] == ["mapa.png", "mapa.svg", "mapa.pdf"]
+    png = paths[0].read_bytes()
+    x, y, unit = png_dpi(png)
+    assert unit == 1 and round(x * 0.0254) == 300 and x == y
+    assert b"tEXt" not in png_chunks(png) and b"tIME" not in png_chunks(png)
+    svg = paths[1].read_text(encoding="utf-8")
+    texts = [flat(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
+    for name in cdmx[1]["area_name"]:
+        for part in split_name(name).split("\n"):  # long names are on two lines
+            assert any(part in t for t in texts), part
+    assert "Cuauhtémoc" in texts and "Sin entrevistas" in texts
+    assert "<dc:date>" not in svg and 'id="area-09015"' in svg
+    pdf = paths[2].read_bytes()
+    assert pdf.startswith(b"%PDF") and b"CreationDate" not in pdf and b"ModDate" not in pdf
+
+
+def test_saving_is_deterministic(tiny, tmp_path):
+    est, areas, labels = tiny
+    first = save_figure(choropleth_figure(est, areas, labels, "discriminated", synthetic=True),
+                        tmp_path / "a")
+    second = save_figure(choropleth_figure(est, areas, labels, "discriminated", synthetic=True),
+                         tmp_path / "b")
+    for p, q in zip(first, second):
+        assert p.read_bytes() == q.read_bytes(), p.name
+
+
+def test_save_refuses_to_overwrite_and_bad_formats(tiny, tmp_path):
+    est, areas, labels = tiny
+    fig = indicator_bar_chart(est, areas, labels, "discriminated")
+    save_figure(fig, tmp_path / "bars", "png")
+    with pytest.raises(OutputError, match="file exists; pass --overwrite"):
+        save_figure(fig, tmp_path / "bars", "png", overwrite=False)
+    with pytest.raises(FigureError, match="figure format 'jpg' is unknown; use one or more"):
+        save_figure(fig, tmp_path / "bars", ["png", "jpg"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bars.png"]
+
+
+def test_write_figures_set(tiny, tmp_path):
+    est, areas, labels = tiny
+    paths = write_figures(est, areas, labels, tmp_path, formats="png,pdf",
+                          interviews=pd.Series({"01": 60, "02": 12, "03": 6}),
+                          nationalities=pd.Series({"venezuela": 50, "honduras": 28}),
+                          kinds=("map", "bars", "groups"), group_vars=["gender"])
+    assert [p.name for p in paths] == [
+        "sample_distribution.png", "sample_distribution.pdf", "nationalities.png",
+        "nationalities.pdf", "map_discriminated.png", "map_discriminated.pdf",
+        "bars_discriminated.png", "bars_discriminated.pdf", "groups_discriminated_gender.png",
+        "groups_discriminated_gender.pdf"]
+    assert all(p.exists() and p.stat().st_size > 1000 for p in paths)
+    with pytest.raises(FigureError, match="figure kind 'pie' is unknown"):
+        write_figures(est, areas, labels, tmp_path, kinds=["pie"])
+    with pytest.raises(FigureError, match="grouping variable 'age' is not in the estimates"):
+        write_figures(est, areas, labels, tmp_path, kinds=["groups"], group_vars=["age"])
+    with pytest.raises(FigureError, match="indicator 'nope' is not in the estimates"):
+        write_figures(est, areas, labels, tmp_path, indicators=["nope"])
+
+
+# -- the bundled study --------------------------------------------------------------------
+
+
+def test_bundled_study(tmp_path):
+    from geo4mi.pipeline import run
+    from geo4mi.study import bundled_study_path
+
+    results = run(bundled_study_path())
+    paths = write_figures_for_results(results, tmp_path, formats="svg",
+                                      indicators=["discriminated"],
+                                      kinds=("map", "groups"), group_vars=["nationality_group"])
+    assert [p.name for p in paths] == ["sample_distribution.svg", "nationalities.svg",
+                                       "map_discriminated.svg",
+                                       "groups_discriminated_nationality_group.svg"]
+    for path in paths:
+        svg = path.read_text(encoding="utf-8")
+        assert "DATOS SINTÉTICOS DE DEMOSTRACIÓN" in svg  # the bundled sample is synthetic
+        assert "INEGI, Marco Geoestadístico 2022" in svg
+    sample = paths[0].read_text(encoding="utf-8")
+    assert "301 entrevistas en 10 de 16 alcaldías" in flat(sample)
+    nat = paths[1].read_text(encoding="utf-8")
+    assert "Venezuela" in nat and "Otros países" in nat
+    # no respondent-level detail: no ids, no coordinates of the GPS question
+    uuids = results.respondents["_uuid"].dropna().astype(str).head(20) \
+        if "_uuid" in results.respondents else []
+    for text in (sample, nat, paths[2].read_text(encoding="utf-8")):
+        assert not any(u in text for u in uuids)
