@@ -156,6 +156,8 @@ def inline_static(name: str) -> str:
 
     Examples
     --------
+    >>> "geo4miChoropleth" in inline_static("choropleth.js")
+    True
     >>> inline_static("nope.js")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
