@@ -36,6 +36,9 @@ LABEL_PAD = 0.18  # label box padding, in font sizes
 LABEL_BOX = {"boxstyle": f"round,pad={LABEL_PAD}", "facecolor": "white", "edgecolor": "none",
              "alpha": 0.78}
 LEADER_COLOR = "#333333"
+# matplotlib >= 3.10 colours hatches separately from edges; older versions use the edge colour
+HATCH_COLOR = ({"hatchcolor": SUPPRESSED_HATCH_COLOR}
+               if hasattr(Patch, "set_hatchcolor") else {})
 
 
 @dataclass
@@ -176,8 +179,8 @@ def draw_areas(ax: Axes, base: MapBase, styles: Sequence[dict], *, linewidth: fl
     patches = []
     for area_id, path, st in zip(base.ids, base.paths, styles):
         patch = PathPatch(path, facecolor=st["facecolor"], edgecolor=EDGE_COLOR,
-                          linewidth=linewidth, hatch=st.get("hatch"),
-                          hatchcolor=SUPPRESSED_HATCH_COLOR, zorder=1, gid=f"area-{area_id}")
+                          linewidth=linewidth, hatch=st.get("hatch"), zorder=1,
+                          gid=f"area-{area_id}", **HATCH_COLOR)
         ax.add_patch(patch)
         patches.append(patch)
     ax.add_patch(PathPatch(geometry_path(base.union), facecolor="none", edgecolor=EDGE_COLOR,
@@ -196,7 +199,7 @@ def suppressed_style() -> dict:
 def legend_patch(style: dict) -> Patch:
     """A legend swatch drawn like the map patches it stands for."""
     return Patch(facecolor=style["facecolor"], edgecolor=EDGE_COLOR, linewidth=0.5,
-                 hatch=style.get("hatch"), hatchcolor=SUPPRESSED_HATCH_COLOR)
+                 hatch=style.get("hatch"), **HATCH_COLOR)
 
 
 # -- scale bar and north arrow ------------------------------------------------------------

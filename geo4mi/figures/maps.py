@@ -318,9 +318,7 @@ def _small_multiples(estimates: pd.DataFrame, base: carto.MapBase, labels: Label
     body_h = nrows * (map_h + title_h) + (nrows - 1) * gap + legend_h
     with style():
         page = new_page(title=labels.indicator_label(indicator, lang),
-                        subtitle=tx("groups_subtitle", lang, var=var_label.lower()
-                                    if lang == "es" and not var_label.startswith("¿")
-                                    else var_label),
+                        subtitle=tx("groups_subtitle", lang, var=_lower_first(var_label)),
                         caption=caption, body_height=body_h, lang=lang, synthetic=synthetic)
         left, bottom, _, height = page.body
         top = bottom + height
@@ -356,6 +354,19 @@ def _small_multiples(estimates: pd.DataFrame, base: carto.MapBase, labels: Label
         _add_legend(page.fig, handles, texts, legend_title, left=lx, top=ltop,
                     width_in=width_in, ncols=ncol_leg)
         return page.fig
+
+
+def _lower_first(text: str) -> str:
+    """``"Time in the city"`` -> ``"time in the city"``; acronyms and questions unchanged.
+
+    Examples
+    --------
+    >>> _lower_first("Grupo de edad"), _lower_first("IDP status"), _lower_first("¿Género?")
+    ('grupo de edad', 'IDP status', '¿Género?')
+    """
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        return text[0].lower() + text[1:]
+    return text
 
 
 def _base_aspect(base: carto.MapBase) -> float:
