@@ -475,3 +475,29 @@ def test_bundled_study(tmp_path):
         if "_uuid" in results.respondents else []
     for text in (sample, nat, paths[2].read_text(encoding="utf-8")):
         assert not any(u in text for u in uuids)
+
+
+def test_every_text_is_inside_the_page(tiny, cdmx_map):
+    est, areas, labels = tiny
+    full = est.copy()
+    alpha_all = (full["area_id"] == "01") & (full["group_var"] == "all")
+    full.loc[alpha_all, ["numerator", "p", "ci_high"]] = [60, 1.0, 1.0]  # 100 % bar + label
+    figures = [
+        cdmx_map,
+        indicator_bar_chart(full, areas, labels, "discriminated", synthetic=True),
+        small_multiples_figure(est, areas, labels, "discriminated", "gender", lang="en"),
+        sample_distribution_figure(pd.Series({"01": 3}), areas),
+        nationality_chart(pd.Series({"venezuela": 300, "honduras": 10}), synthetic=True),
+    ]
+    for fig in figures:
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        page = fig.bbox
+        texts = [t for t in fig.findobj(lambda a: hasattr(a, "get_text")
+                                        and hasattr(a, "get_window_extent"))
+                 if t.get_visible() and getattr(t, "get_text")() and t.figure is fig]
+        assert len(texts) > 10
+        for text in texts:
+            box = text.get_window_extent(renderer)
+            assert page.x0 - 1 <= box.x0 and box.x1 <= page.x1 + 1, text.get_text()
+            assert page.y0 - 1 <= box.y0 and box.y1 <= page.y1 + 1, text.get_text()

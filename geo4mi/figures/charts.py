@@ -35,9 +35,12 @@ def _sort_key(text: str) -> str:
                    if not unicodedata.combining(c))
 
 
-def _bar_axes(page, label_width: float, n_rows: int, *, top_pad: float = 0.0) -> Axes:
+def _bar_axes(page, label_width: float, n_rows: int, *, top_pad: float = 0.0,
+              right_pad: float = 0.1) -> Axes:
+    """Axes for horizontal bars right of ``label_width`` inches of tick labels."""
     left, bottom, width, height = page.body
-    ax = page.fig.add_axes(page.rect(left + label_width, bottom + 0.4, width - label_width - 0.1,
+    ax = page.fig.add_axes(page.rect(left + label_width, bottom + 0.4,
+                                     width - label_width - right_pad,
                                      height - 0.4 - top_pad), gid="chart")
     ax.set_ylim(n_rows - 0.5, -0.5)
     for side in ("top", "right", "left"):
@@ -207,7 +210,7 @@ def indicator_bar_chart(estimates: pd.DataFrame, areas: pd.DataFrame, labels: La
         page = new_page(title=labels.indicator_label(indicator, lang), subtitle=subtitle,
                         caption=caption, body_height=len(table) * ROW_HEIGHT + 0.75,
                         lang=lang, synthetic=synthetic)
-        ax = _bar_axes(page, label_w, len(table), top_pad=0.2)
+        ax = _bar_axes(page, label_w, len(table), top_pad=0.2, right_pad=0.4)  # "100 %" fits
         for i, r in enumerate(table.itertuples()):
             if r.status == "ok":
                 cls = int(assign_classes([r.p], breaks)[0])
