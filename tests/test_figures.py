@@ -15,7 +15,7 @@ from matplotlib.colors import to_rgba
 from geo4mi.boundaries import load_areas
 from geo4mi.classify import (NO_DATA_COLOR, OPACITY, SUPPRESSED_COLOR, WIDE_OPACITY,
                              ClassificationError, palette)
-from geo4mi.errors import OutputError, StudyError
+from geo4mi.errors import CRSError, OutputError, StudyError
 from geo4mi.figures import (FigureError, choropleth_figure, indicator_bar_chart,
                             nationality_chart, sample_distribution_figure, save_figure,
                             small_multiples_figure, write_figures, write_figures_for_results)
@@ -501,3 +501,18 @@ def test_every_text_is_inside_the_page(tiny, cdmx_map):
             box = text.get_window_extent(renderer)
             assert page.x0 - 1 <= box.x0 and box.x1 <= page.x1 + 1, text.get_text()
             assert page.y0 - 1 <= box.y0 and box.y1 <= page.y1 + 1, text.get_text()
+
+
+def test_lon_lat_areas_are_drawn_in_metres(tiny):
+    est, areas, labels = tiny
+    fig = choropleth_figure(est, areas.to_crs("EPSG:4326"), labels, "discriminated")
+    ax = fig.axes[0]
+    x0, x1 = ax.get_xlim()
+    assert 20_000 < x1 - x0 < 40_000  # two 10 km squares plus margins, in metres
+    rects = [p for p in ax.patches if p.get_gid() == "scale-bar"]
+    last = [t for t in ax.texts if t.get_gid() == "scale-bar-label"][-1].get_text()
+    assert sum(r.get_width() for r in rects) == pytest.approx(
+        float(last.split()[0].replace(",", ".")) * 1000)
+    with pytest.raises(CRSError, match="the areas have no CRS"):
+        choropleth_figure(est, areas.set_crs(None, allow_override=True), labels,
+                          "discriminated")

@@ -27,6 +27,7 @@ from pyproj import CRS, Transformer
 
 from geo4mi.boundaries import metric_crs, to_crs_checked
 from geo4mi.classify import EDGE_COLOR, NO_DATA_COLOR, SUPPRESSED_COLOR, SUPPRESSED_HATCH_COLOR
+from geo4mi.errors import CRSError
 from geo4mi.figures.common import SIZE_SMALL, TEXT_COLOR, FigureError, fmt_number
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,8 @@ def prepare_areas(areas: gpd.GeoDataFrame) -> MapBase:
     ------
     FigureError
         ``areas`` lacks ``area_id`` / ``area_name`` or has no polygons.
+    CRSError
+        ``areas`` has no CRS.
     """
     for col in ("area_id", "area_name"):
         if col not in areas.columns:
@@ -79,6 +82,9 @@ def prepare_areas(areas: gpd.GeoDataFrame) -> MapBase:
                               "geo4mi.boundaries.load_areas")
     if len(areas) == 0:
         raise FigureError("areas: the boundary layer is empty; check the boundaries file")
+    if areas.crs is None:
+        raise CRSError("figures: the areas have no CRS, so distances and the scale bar "
+                       "cannot be drawn; set one with .set_crs(...) first")
     crs = metric_crs(areas)
     gdf = to_crs_checked(areas, crs, step="figures").sort_values("area_id", kind="stable")
     xmin, ymin, xmax, ymax = (float(v) for v in gdf.total_bounds)
