@@ -18,6 +18,9 @@ from geo4mi.pipeline import Results
 log = logging.getLogger(__name__)
 
 TABLE_SUFFIXES = (".analysistools.csv", ".csv", ".gpkg")
+#: Indicators drawn as static figures by build/demo (``geo4mi figures`` draws any or all).
+FIGURE_INDICATORS = ("discriminated", "feel_safe", "housing_no_barriers",
+                     "income_never_enough", "assistance_any")
 
 
 def other_languages(lang: str) -> list[str]:
@@ -66,7 +69,9 @@ def write_map(results: Results, path: str | os.PathLike[str], *, kind: str = "ch
     if kind == "sites":
         from geo4mi.webmap.sites import sites_map_for_results, write_sites_map
 
-        return write_sites_map(sites_map_for_results(results, lang=lang), path)
+        plan_total = len(results.respondents) if results.study.plan is not None else None
+        return write_sites_map(sites_map_for_results(results, lang=lang, plan_total=plan_total),
+                               path)
     raise OutputError(f"map kind {kind!r} is unknown; use choropleth or sites")
 
 
@@ -91,7 +96,11 @@ def build_outputs(results: Results, out_dir: str | os.PathLike[str]) -> list[Pat
         written.append(write_map(results, out / "sites.html", kind="sites", lang=lang))
     from geo4mi.figures import write_figures_for_results
 
-    written.extend(write_figures_for_results(results, out / "figures"))
+    written.extend(write_figures_for_results(
+        results, out / "figures", indicators=[i for i in FIGURE_INDICATORS
+                                              if i in results.catalogue.ids] or None,
+        kinds=("map", "bars", "groups"),
+        group_vars=[g for g in ("nationality_group",) if g in results.study.indicators.groups]))
     for name in ("estimates.csv", "estimates.gpkg", "estimates.analysistools.csv"):
         written.append(write_indicator_file(results, out / "tables" / name, lang=lang))
     log.info("wrote %d files into %s", len(written), out)

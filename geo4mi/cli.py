@@ -157,12 +157,6 @@ def map_cmd(study: Path, kind: str, output: Path, lang: str | None, overwrite: b
     echo_written([output])
 
 
-# -- commands: survey (check) --
-# -- end: survey --
-
-# -- commands: webmap (map --kind choropleth) --
-# -- end: webmap --
-
 # -- commands: sites / plan --
 
 def _study_areas_sites(study_path: Path | None) -> tuple[Any, Any, Any]:
@@ -256,8 +250,32 @@ def plan(study: Path, total: int, output: Path, measure: str | None,
 
 # -- end: sites --
 
-# -- commands: figures --
-# -- end: figures --
+@cli.command()
+@study_argument()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              required=True, help="Output folder.")
+@click.option("--format", "formats", default="png,svg,pdf", show_default=True,
+              help="Comma-separated file formats: png (300 dpi), svg, pdf.")
+@click.option("--indicators", "indicators", multiple=True,
+              help="Indicator ids (comma-separated or repeated); default: all.")
+@click.option("--groups", "group_vars", multiple=True,
+              help="Also draw small multiples across this grouping variable.")
+@click.option("--scheme", type=click.Choice(["fixed", "quantiles", "natural_breaks"]),
+              default="fixed", show_default=True, help="Classification of the maps.")
+@lang_option
+@overwrite_option
+def figures(study: Path, out_dir: Path, formats: str, indicators: tuple[str, ...],
+            group_vars: tuple[str, ...], scheme: str, lang: str | None,
+            overwrite: bool) -> None:
+    """Draw print-quality maps and charts of STUDY into --out."""
+    from geo4mi.figures import write_figures_for_results
+
+    ids = [i for item in indicators for i in item.split(",") if i] or None
+    written = write_figures_for_results(
+        _run(study), out_dir, formats=formats, indicators=ids,
+        kinds=("map", "bars", "groups") if group_vars else ("map", "bars"),
+        group_vars=list(group_vars) or None, lang=lang, scheme=scheme, overwrite=overwrite)
+    echo_written(written)
 
 
 def _report_counts(results: Any) -> None:
