@@ -654,6 +654,10 @@ def write_choropleth(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: L
     return write_html(render_offline_html(m), path, overwrite=overwrite)
 
 
+#: Indicators the results map opens on, in order of preference.
+OPENING_INDICATORS = ("discriminated", "feel_safe")
+
+
 def choropleth_map_for_results(results: Any, *, lang: str | None = None,
                                tiles: str | None = None) -> folium.Map:
     """The choropleth of a pipeline run (:func:`geo4mi.pipeline.run`), in ``lang``.
@@ -663,10 +667,15 @@ def choropleth_map_for_results(results: Any, *, lang: str | None = None,
     """
     study = results.study
     lang = check_language(lang or study.language)
+    # Open on a headline finding (4Mi Cities' discrimination indicator when the catalogue
+    # has it), else on the first indicator that is not a descriptive profile share.
+    shown = results.labels.indicators
+    selected = next((i for i in OPENING_INDICATORS if i in shown), None) or next(
+        (i for i, info in shown.items() if info.direction != "neutral"), None)
     return choropleth_map(results.estimates, results.areas, results.labels, lang=lang,
                           min_n=study.min_n, synthetic=study.synthetic,
                           title=study.title_in(lang), source=study.source_in(lang) or None,
-                          tiles=tiles)
+                          tiles=tiles, selected=selected)
 
 
 def write_choropleth_for_results(results: Any, path: str | os.PathLike[str], *,
