@@ -17,6 +17,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo4mi.boundaries import load_areas
+from geo4mi.errors import StudyError
 from geo4mi.indicators.catalogue import Catalogue, add_derived, build_labels, load_catalogue
 from geo4mi.indicators.estimate import estimate
 from geo4mi.labels import Labels
@@ -94,7 +95,6 @@ def run(study: Study | str | os.PathLike[str], *,
     kept = add_derived(kept, catalogue)
     missing = [g for g in study.indicators.groups if g not in kept.columns]
     if missing:
-        from geo4mi.errors import StudyError
         raise StudyError(f"{study.path}: [indicators] groups: {missing[0]!r} is neither a "
                          "question of the form nor a derived variable of the catalogue; "
                          "fix the name or define it under [derived] in the catalogue")

@@ -33,7 +33,7 @@ import html as html_lib
 import logging
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import folium
@@ -238,31 +238,27 @@ def render_offline_html(m: folium.Map, *, extra_css: Iterable[str] = (),
     unknown: list[str] = []
     state = {"js": False, "css": False}
 
-    def script(match: re.Match[str]) -> str:
-        url = match.group(1)
-        if _LEAFLET_JS.search(url):
-            if state["js"]:
-                return ""
-            state["js"] = True
-            blocks = [f"<script>{leaflet_js()}</script>"]
-            blocks += [f"<script>{_script_safe(js)}</script>" for js in extra_js]
-            return "    " + "\n    ".join(blocks) + "\n"
-        if not _DROPPED.search(url):
-            unknown.append(url)
-        return ""
+    def inliner(leaflet: re.Pattern[str], kind: str, first: Callable[[], str],
+                extras: list[str]) -> Callable[[re.Match[str]], str]:
+        """Replace folium's first Leaflet <script>/<link> by inline blocks, drop the rest."""
+        tag = "script" if kind == "js" else "style"
 
-    def link(match: re.Match[str]) -> str:
-        url = match.group(1)
-        if _LEAFLET_CSS.search(url):
-            if state["css"]:
-                return ""
-            state["css"] = True
-            blocks = [f"<style>{leaflet_css()}</style>"]
-            blocks += [f"<style>{_style_safe(css)}</style>" for css in extra_css]
-            return "    " + "\n    ".join(blocks) + "\n"
-        if not _DROPPED.search(url):
-            unknown.append(url)
-        return ""
+        def replace(match: re.Match[str]) -> str:
+            url = match.group(1)
+            if leaflet.search(url):
+                if state[kind]:
+                    return ""
+                state[kind] = True
+                blocks = [f"<{tag}>{body}</{tag}>" for body in (first(), *extras)]
+                return "    " + "\n    ".join(blocks) + "\n"
+            if not _DROPPED.search(url):
+                unknown.append(url)
+            return ""
+
+        return replace
+
+    script = inliner(_LEAFLET_JS, "js", leaflet_js, [_script_safe(js) for js in extra_js])
+    link = inliner(_LEAFLET_CSS, "css", leaflet_css, [_style_safe(css) for css in extra_css])
 
     text = _SCRIPT_SRC.sub(script, text)
     text = _LINK_HREF.sub(link, text)
