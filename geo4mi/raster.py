@@ -12,9 +12,13 @@ and NaN pixels of float rasters, are skipped. Areas overlapping each other are n
 (boroughs are a partition); where they do, a pixel goes to the area listed last.
 
 The polygons are reprojected to the raster's CRS (never the raster to the polygons'), so
-pixel values are never resampled. The area codes are burnt once per strip of rows with
-:func:`rasterio.features.rasterize` and summed with :func:`numpy.bincount`, so the cost is
-one pass over the pixels whatever the number of areas.
+pixel values are never resampled. A scanline pass over the polygons' edges turns each area
+into runs of pixels along rows, with GDAL's own rule (the pixels are the ones
+:func:`rasterio.features.rasterize` burns; the tests check it on random polygons and on the
+boroughs). Rows are then read in strips of whole blocks, each strip only between the
+leftmost and rightmost pixel its runs cover, on several threads; every run is summed with
+one :func:`numpy.add.reduceat` over the strip. The cost is one pass over the pixels inside
+the areas' outline, whatever the number of areas.
 
 Examples
 --------
@@ -51,6 +55,7 @@ from affine import Affine
 from geo4mi.boundaries import metric_crs, to_crs_checked
 from geo4mi.errors import CRSError, Geo4miError, InputFileError
 from geo4mi.io import atomic_write
+from geo4mi.pixel_runs import pixel_runs
 
 log = logging.getLogger(__name__)
 
@@ -103,130 +108,117 @@ def _zonal_sums(src, geoms: Sequence[shapely.Geometry], *, band: int = 1,
     """
     rasterio = _rasterio()
     k = len(geoms)
-    sums = np.zeros(k + 1, dtype="float64")
-    valid_counts = np.zeros(k + 1, dtype="int64")
-    pixel_counts = np.zeros(k + 1, dtype="int64")
-    shapes = [(g, i + 1) for i, g in enumerate(geoms) if g is not None and not g.is_empty]
-    if not shapes:
-        return sums[1:], valid_counts[1:], pixel_counts[1:]
-    code_dtype = "uint8" if k < 255 else ("uint16" if k < 65535 else "int32")
-    minx, miny, maxx, maxy = shapely.total_bounds(np.array([g for g, _ in shapes]))
-    inverse = ~src.transform
-    cols, rows = zip(*(inverse @ (x, y) for x in (minx, maxx) for y in (miny, maxy)))
-    col0, row0 = max(0, math.floor(min(cols))), max(0, math.floor(min(rows)))
-    col1, row1 = min(src.width, math.ceil(max(cols))), min(src.height, math.ceil(max(rows)))
-    if col1 <= col0 or row1 <= row0:
-        log.warning("%s: the areas do not overlap the raster", src.name)
-        return sums[1:], valid_counts[1:], pixel_counts[1:]
+    zeros = (np.zeros(k, dtype="float64"), np.zeros(k, dtype="int64"), np.zeros(k, dtype="int64"))
+    rows, starts, ends, codes = pixel_runs(geoms, src.transform, (src.height, src.width))
+    if rows.size == 0:
+        if any(g is not None and not g.is_empty for g in geoms):
+            log.warning("%s: the areas do not overlap the raster", src.name)
+        return zeros
     nodata = src.nodatavals[band - 1]
-    is_float = np.dtype(src.dtypes[band - 1]).kind == "f"
-    check_value = nodata is not None and not (is_float and math.isnan(nodata))
-    width = col1 - col0
-    # strips of whole blocks, so that no tile is decoded twice
-    block_rows = max(1, src.block_shapes[band - 1][0])
-    rows_per_chunk = max(block_rows, (CHUNK_PIXELS // width) // block_rows * block_rows)
-    ids = np.array([code for _, code in shapes])
-    polys = np.array([g for g, _ in shapes])
-    strips = [(max(top, row0), min(top + rows_per_chunk, row1))
-              for top in range(row0 // block_rows * block_rows, row1, rows_per_chunk)]
     dtype = np.dtype(src.dtypes[band - 1])
+    is_float = dtype.kind == "f"
+    check_value = nodata is not None and not (is_float and math.isnan(nodata))
+    block_rows = max(1, src.block_shapes[band - 1][0])
+    # strips of whole rows of blocks, so that no block is decoded twice; each is read only
+    # between the leftmost and rightmost pixel its runs cover
+    width = src.width
+    rows_per_chunk = max(block_rows, (CHUNK_PIXELS // width) // block_rows * block_rows)
+    top, bottom = int(rows[0]), int(rows[-1]) + 1
+    strips = []
+    for r0 in range(top // block_rows * block_rows, bottom, rows_per_chunk):
+        r0, r1 = max(r0, top), min(r0 + rows_per_chunk, bottom)
+        i0, i1 = np.searchsorted(rows, [r0, r1])
+        if i1 > i0:
+            strips.append((r0, r1, int(starts[i0:i1].min()), int(ends[i0:i1].max()), i0, i1))
     local = threading.local()
     handles = []
     lock = threading.Lock()
-    burn_lock = threading.Lock()
 
-    def work(r0: int, r1: int) -> np.ndarray | None:
-        """Read, burn and sum one strip in a worker thread with its own dataset handle."""
-        # rasterio's rasterize is not safe to run concurrently (it can warn that its
-        # in-memory dataset has no transform): one strip at a time
-        with burn_lock:
-            codes = _burn(polys, ids, src.transform @ Affine.translation(col0, r0),
-                          (r1 - r0, width), code_dtype)
-        if codes is None:
-            return None
+    def work(r0: int, r1: int, c0: int, c1: int, i0: int, i1: int) -> np.ndarray:
+        """Read and sum one strip in a worker thread with its own dataset handle."""
         if not hasattr(local, "src"):
             local.src = rasterio.open(src.name)
-            local.buffer = np.empty((rows_per_chunk, width), dtype=dtype)
+            local.buffer = np.empty(rows_per_chunk * width, dtype=dtype)
             with lock:
                 handles.append(local.src)
-        out = local.buffer[: r1 - r0]
-        local.src.read(band, window=rasterio.windows.Window(col0, r0, width, r1 - r0), out=out)
-        return _accumulate(codes, out.ravel(), nodata if check_value else None, is_float, k + 1)
+        w = c1 - c0
+        out = local.buffer[: (r1 - r0) * w].reshape(r1 - r0, w)
+        local.src.read(band, window=rasterio.windows.Window(c0, r0, w, r1 - r0), out=out)
+        offset = (rows[i0:i1] - r0) * w - c0
+        return _accumulate(out.ravel(), offset + starts[i0:i1], offset + ends[i0:i1],
+                           codes[i0:i1], nodata if check_value else None, is_float, k)
 
     report = progress if callable(progress) else None
-    # GDAL reads, rasterizing and numpy's loops release the GIL: strips run on WORKERS
-    # threads; per-strip results are added in strip order, so sums do not depend on timing
+    sums, valid_counts, pixel_counts = zeros
+    # GDAL reads and numpy's loops release the GIL: strips run on WORKERS threads; the
+    # per-strip results are added in strip order, so sums do not depend on timing
     try:
         with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-            futures = [pool.submit(work, r0, r1) for r0, r1 in strips]
-            for (_, r1), future in zip(strips, futures):
+            futures = [pool.submit(work, *strip) for strip in strips]
+            for strip, future in zip(strips, futures):
                 part = future.result()
-                if part is not None:
-                    sums += part[0]
-                    valid_counts += part[1].astype("int64")
-                    pixel_counts += part[2].astype("int64")
+                sums += part[0]
+                valid_counts += part[1].astype("int64")
+                pixel_counts += part[2].astype("int64")
                 if report:
-                    report((r1 - row0) / (row1 - row0))
+                    report((strip[1] - top) / (bottom - top))
     finally:
         for handle in handles:
             handle.close()
-    return sums[1:], valid_counts[1:], pixel_counts[1:]
+    return sums, valid_counts, pixel_counts
 
 
-def _burn(polys: np.ndarray, ids: np.ndarray, transform: Affine, shape: tuple[int, int],
-          dtype: str) -> np.ndarray | None:
-    """Area codes of a strip of pixels (pixel-centre rule), flattened; None when empty."""
-    rasterio = _rasterio()
-    # clip the polygons to the strip (plus a pixel) so each vertex is converted about once
-    xs, ys = zip(*(transform @ (c, r) for c in (-1, shape[1] + 1) for r in (-1, shape[0] + 1)))
-    parts = shapely.clip_by_rect(polys, min(xs), min(ys), max(xs), max(ys))
-    keep = ~shapely.is_empty(parts)
-    if not keep.any():
-        return None
-    codes = rasterio.features.rasterize(
-        [(shapely.geometry.mapping(g), int(code)) for g, code in zip(parts[keep], ids[keep])],
-        out_shape=shape, transform=transform, fill=0, dtype=dtype, all_touched=False).ravel()
-    return codes if codes.any() else None
+def _accumulate(data: np.ndarray, starts: np.ndarray, ends: np.ndarray, codes: np.ndarray,
+                nodata: float | None, is_float: bool, k: int) -> np.ndarray:
+    """Sums, valid counts and pixel counts per code (rows 0, 1, 2) of one flat strip.
 
-
-def _accumulate(codes: np.ndarray, data: np.ndarray, nodata: float | None, is_float: bool,
-                k1: int) -> np.ndarray:
-    """Sums, valid counts and pixel counts per code of one strip (rows 0, 1, 2).
-
+    ``starts``/``ends`` are sorted, disjoint runs of ``data`` belonging to ``codes``.
     ``data`` may be overwritten (invalid pixels set to 0).
     """
-    bad = np.zeros(k1, dtype="int64")
+    out = np.zeros((3, k), dtype="float64")
+    if starts.size == 0:
+        return out
+    bad = []
     if nodata is not None:
-        where = np.flatnonzero(data == nodata)
-        if where.size:
-            bad += np.bincount(codes[where], minlength=k1)
+        same = data == nodata
+        if np.count_nonzero(same):
+            where = np.flatnonzero(same)
             data[where] = 0
-    # codes come in long runs along rows: sum each run, then add the runs per code in float64.
-    # float32 runs are summed in float32 (a float64 conversion would double the time), so
-    # they are cut every FLOAT32_BLOCK pixels to keep the rounding error of each partial sum
-    # below FLOAT32_BLOCK * 2**-24 (1.5e-5) of it; integers are summed exactly in int64.
-    breaks = np.empty(codes.size, dtype=bool)
-    breaks[0] = True
-    np.not_equal(codes[1:], codes[:-1], out=breaks[1:])
+            bad.append(where)
+    # each run is summed with one reduceat over the strip, and its sums added per code in
+    # float64. float32 runs are summed in float32 (a float64 conversion would double the
+    # time), so they are cut every FLOAT32_BLOCK pixels to keep the rounding error of each
+    # partial sum below FLOAT32_BLOCK * 2**-24 (1.5e-5) of it; integers are summed in int64.
     if data.dtype.kind == "f" and data.dtype.itemsize <= 4:
-        breaks[::FLOAT32_BLOCK] = True
+        cuts = (ends - starts - 1) // FLOAT32_BLOCK
+        run = np.repeat(np.arange(starts.size), cuts)
+        step = np.arange(run.size) - np.repeat(np.cumsum(cuts) - cuts, cuts) + 1
+        pieces = [starts, ends, starts[run] + step * FLOAT32_BLOCK]
         run_dtype = "float32"
     else:
+        pieces = [starts, ends]
         run_dtype = "float64" if data.dtype.kind == "f" else "int64"
-    starts = np.flatnonzero(breaks)
-    run_codes = codes[starts]
-    run_sums = np.add.reduceat(data, starts, dtype=run_dtype)
-    if is_float and np.isnan(run_sums).any():  # NaN pixels: looked for only when present
+    bounds = np.sort(np.concatenate(pieces))
+    distinct = np.empty(bounds.size, dtype=bool)
+    distinct[0] = True
+    np.not_equal(bounds[1:], bounds[:-1], out=distinct[1:])
+    bounds = bounds[distinct & (bounds < data.size)]
+    run = np.searchsorted(starts, bounds, side="right") - 1
+    inside = (run >= 0) & (bounds < ends[np.maximum(run, 0)])
+    sums = np.add.reduceat(data, bounds, dtype=run_dtype)
+    if is_float and np.isnan(sums[inside]).any():  # NaN pixels: looked for only when present
         where = np.flatnonzero(np.isnan(data))
-        bad += np.bincount(codes[where], minlength=k1)
         data[where] = 0
-        run_sums = np.add.reduceat(data, starts, dtype=run_dtype)
-    run_sums = run_sums.astype("float64")
-    out = np.empty((3, k1), dtype="float64")
-    out[0] = np.bincount(run_codes, weights=run_sums, minlength=k1)
-    out[2] = np.bincount(run_codes, weights=np.diff(np.append(starts, codes.size)),
-                         minlength=k1)
-    out[1] = out[2] - bad
+        bad.append(where)
+        sums = np.add.reduceat(data, bounds, dtype=run_dtype)
+    out[0] = np.bincount(codes[run[inside]], weights=sums[inside].astype("float64"),
+                         minlength=k)
+    out[2] = np.bincount(codes, weights=ends - starts, minlength=k)
+    out[1] = out[2]
+    for where in bad:
+        run = np.searchsorted(starts, where, side="right") - 1
+        hit = (run >= 0) & (where < ends[np.maximum(run, 0)])
+        out[1] -= np.bincount(codes[run[hit]], minlength=k)
     return out
 
 

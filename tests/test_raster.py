@@ -15,6 +15,7 @@ from shapely.geometry import Point, box
 
 from geo4mi.errors import CRSError, InputFileError, OutputError
 from geo4mi.boundaries import load_areas
+from geo4mi.pixel_runs import pixel_runs
 from geo4mi.plan import census_measure
 from geo4mi.sites import BUNDLED_SITES, read_sites
 from geo4mi.raster import (DISTANCE_NODATA, RasterError, catchment_coverage, distance_to_sites,
@@ -298,3 +299,66 @@ def test_sums_are_accurate_for_float32_and_exact_for_small_integers(tmp_path):
     # uint8 pixels of 255: no overflow of the 8-bit type, exact integer sum
     bytes_ = write_raster(tmp_path / "u.tif", np.full((300, 300), 255, dtype="uint8"))
     assert zonal_stats(bytes_, square, stats=("sum",))["sum"].iloc[0] == 255 * 90_000
+
+
+def _paint(geoms, transform, shape):
+    """The owner index (+1) of every pixel according to geo4mi's runs; 0 = no area."""
+    rows, starts, ends, codes = pixel_runs(geoms, transform, shape)
+    image = np.zeros(shape, dtype="int32")
+    for row, start, end, code in zip(rows, starts, ends, codes):
+        assert not image[row, start:end].any(), "runs must be disjoint"
+        image[row, start:end] = code + 1
+    return image
+
+
+def _gdal(geoms, transform, shape):
+    from rasterio.features import rasterize
+
+    shapes = [(g, i + 1) for i, g in enumerate(geoms) if g is not None and not g.is_empty]
+    return rasterize(shapes, out_shape=shape, transform=transform, fill=0, dtype="int32")
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_runs_match_gdal_rasterize_on_random_polygons(seed):
+    """Holes, multipolygons, concave shapes and overlaps: same pixels as GDAL's rasterize."""
+    rng = np.random.default_rng(seed)
+    geoms = []
+    for _ in range(5):
+        cx, cy = rng.uniform(0, 100, 2)
+        angles = np.sort(rng.uniform(0, 2 * np.pi, rng.integers(5, 40)))
+        radii = rng.uniform(5, 30, angles.size)
+        star = shapely.Polygon(np.column_stack([cx + radii * np.cos(angles),
+                                                cy + radii * np.sin(angles)])).buffer(0)
+        hole = shapely.Point(cx, cy).buffer(3)
+        geoms.append(shapely.difference(star, hole))
+    geoms.append(shapely.MultiPolygon([box(2, 2, 11.3, 9.7), box(80.2, 70.1, 97.7, 99.9)]))
+    geoms.append(None)
+    geoms.append(shapely.Polygon())
+    transform = Affine(0.73, 0, -3.1, 0, -0.81, 104.2)
+    assert (_paint(geoms, transform, (131, 150)) == _gdal(geoms, transform, (131, 150))).all()
+
+
+def test_runs_match_gdal_rasterize_on_the_boroughs():
+    areas = load_areas()
+    minx, miny, maxx, maxy = areas.total_bounds
+    transform = Affine(97.0, 0, minx - 500, 0, -103.0, maxy + 500)  # the window cuts the south
+    geoms = list(areas.geometry)
+    assert (_paint(geoms, transform, (400, 560)) == _gdal(geoms, transform, (400, 560))).all()
+
+
+def test_runs_skip_lines_and_points_of_collections():
+    square = box(0, 0, 4, 4)
+    collection = shapely.GeometryCollection([square, shapely.LineString([(0, 0), (9, 9)]),
+                                             shapely.Point(7.5, 7.5)])
+    image = _paint([collection], Affine(1, 0, 0, 0, -1, 10), (10, 10))
+    assert image.sum() == 16 and image[6:10, 0:4].all()
+
+
+def test_overlapping_areas_give_each_pixel_to_the_last_listed(tmp_path):
+    tif = write_raster(tmp_path / "r.tif", GRID)
+    areas = gpd.GeoDataFrame({"area_id": ["whole", "right"], "area_name": ["W", "R"]},
+                             geometry=[box(X0, Y0, X0 + 400, Y0 + 400),
+                                       box(X0 + 200, Y0, X0 + 400, Y0 + 400)], crs=CRS)
+    stats = zonal_stats(tif, areas)
+    assert stats["sum"].tolist() == [60.0, 76.0]
+    assert stats["pixels"].tolist() == [8, 8]
