@@ -362,3 +362,11 @@ def test_overlapping_areas_give_each_pixel_to_the_last_listed(tmp_path):
     stats = zonal_stats(tif, areas)
     assert stats["sum"].tolist() == [60.0, 76.0]
     assert stats["pixels"].tolist() == [8, 8]
+
+
+def test_runs_match_gdal_rasterize_on_a_rotated_grid():
+    geoms = [shapely.Point(50, 50).buffer(30).difference(box(45, 45, 55, 70)),
+             box(10, 60, 40, 95)]
+    transform = Affine.translation(-5, 110) @ Affine.rotation(17) @ Affine.scale(0.9, -1.1)
+    assert (_paint(geoms, transform, (120, 140)) == _gdal(geoms, transform, (120, 140))).all()
+    assert _paint(geoms, transform, (120, 140)).astype(bool).sum() > 2000
