@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from geo4mi.errors import Geo4miError
+from geo4mi.errors import ClassificationError
 
 SCHEMES = ("fixed", "quantiles", "natural_breaks")
 K = 5
@@ -38,10 +38,6 @@ WIDE_HALF_WIDTH = 0.15
 
 # Sequential ColorBrewer schemes flagged colour-blind safe, as shipped by matplotlib.
 _CMAPS = {"higher_worse": "YlOrRd", "higher_better": "YlGnBu", "neutral": "Purples"}
-
-
-class ClassificationError(Geo4miError, ValueError):
-    """An unknown scheme or direction was asked for."""
 
 
 def palette(direction: str = "neutral", k: int = K) -> list[str]:

@@ -51,3 +51,42 @@ class ExpressionError(Geo4miError, ValueError):
 
 class OutputError(Geo4miError, OSError):
     """An output cannot be written (exists without --overwrite, bad folder...)."""
+
+
+class ClassificationError(Geo4miError, ValueError):
+    """Raised by :mod:`geo4mi.classify` for an unknown classification scheme or direction."""
+
+
+class SitesError(Geo4miError, ValueError):
+    """Raised by :mod:`geo4mi.sites` when a sites file has a bad row, column or coordinate, an
+    unknown site type, or names a place where people live (a site must be public)."""
+
+
+class RasterError(Geo4miError, ValueError):
+    """Raised by :mod:`geo4mi.raster` when a raster or a raster option cannot be used (missing
+    band, unknown statistic, bad resolution or radius, no sites or population given)."""
+
+
+class FigureError(Geo4miError, ValueError):
+    """Raised by :mod:`geo4mi.figures` when a figure is asked for an indicator, group, kind,
+    format or option that the inputs do not have."""
+
+
+class PlanError(Geo4miError, ValueError):
+    """Raised by :mod:`geo4mi.plan` when an allocation cannot be made (total too small, missing
+    or unusable measure, unknown area, bad option) or a plan table is malformed."""
+
+
+class SiteMapError(Geo4miError, ValueError):
+    """Raised by :mod:`geo4mi.webmap.sites` when the site map cannot be drawn from the given
+    inputs (no sites section, bad counts, catchment or plan)."""
+
+
+class WebMapError(Geo4miError, ValueError):
+    """Raised by :mod:`geo4mi.webmap.assets` when a map cannot be made self-contained (it needs
+    a resource from the network) or a bundled static file is unknown."""
+
+
+class ChoroplethError(Geo4miError, ValueError):
+    """Raised by :mod:`geo4mi.webmap.choropleth` when the estimates, areas or labels cannot be
+    drawn as a choropleth (missing column, unknown indicator or group, duplicate rows...)."""

@@ -38,7 +38,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo4mi.errors import Geo4miError, InputFileError
+from geo4mi.errors import InputFileError, PlanError
 from geo4mi.io import atomic_write
 from geo4mi.names import AreaNameMatcher
 
@@ -48,10 +48,6 @@ REPO = Path(__file__).resolve().parent.parent
 BUNDLED_CENSUS = REPO / "data" / "census2020_population.csv"
 PLAN_COLUMNS = ["area_id", "area_name", "eligible", "measure", "share", "target"]
 MEASURE_KINDS = ("census", "csv:PATH", "raster:PATH")
-
-
-class PlanError(Geo4miError, ValueError):
-    """The allocation cannot be made (total too small, missing measure, bad option)."""
 
 
 def _read_table(path: Path, what: str) -> pd.DataFrame:
@@ -249,7 +245,7 @@ def allocate(areas: pd.DataFrame, measure: pd.Series, *, total: int, min_per_are
     >>> allocate(areas, pd.Series({"a": 1, "b": 1, "c": 1}), total=20, min_per_area=10)
     Traceback (most recent call last):
     ...
-    geo4mi.plan.PlanError: total = 20 interviews cannot give min_per_area = 10 to each of the 3 selected boroughs (needs 30); raise the total or lower the minimum
+    geo4mi.errors.PlanError: total = 20 interviews cannot give min_per_area = 10 to each of the 3 selected boroughs (needs 30); raise the total or lower the minimum
     """
     for name, value, low in (("total", total, 1), ("min_per_area", min_per_area, 0)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
@@ -335,7 +331,7 @@ def load_measure(spec: str, areas: gpd.GeoDataFrame, *, population: str | os.Pat
     >>> load_measure("survey", load_areas())
     Traceback (most recent call last):
     ...
-    geo4mi.plan.PlanError: measure 'survey' is unknown; use one of census, csv:PATH, raster:PATH
+    geo4mi.errors.PlanError: measure 'survey' is unknown; use one of census, csv:PATH, raster:PATH
     """
     if spec == "census":
         return census_measure(population or BUNDLED_CENSUS, id_field=id_field,

@@ -53,7 +53,7 @@ import shapely
 from affine import Affine
 
 from geo4mi.boundaries import metric_crs, to_crs_checked
-from geo4mi.errors import CRSError, Geo4miError, InputFileError
+from geo4mi.errors import CRSError, InputFileError, RasterError
 from geo4mi.io import atomic_write
 from geo4mi.pixel_runs import pixel_runs
 
@@ -66,10 +66,6 @@ FLOAT32_BLOCK = 256  # float32 pixels summed in float32 before going to float64
 DISTANCE_NODATA = -9999.0
 METHOD_RASTER = "raster"
 METHOD_AREA_WEIGHTED = "census_area_weighted"
-
-
-class RasterError(Geo4miError, ValueError):
-    """A raster or a raster option cannot be used (band, stats, resolution...)."""
 
 
 def _rasterio():

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from geo4mi.boundaries import load_areas, metric_crs, to_crs_checked
-from geo4mi.errors import Geo4miError, InputFileError
+from geo4mi.errors import InputFileError, SitesError
 from geo4mi.i18n import check_language
 from geo4mi.io import atomic_write
 from geo4mi.names import normalize_name
@@ -82,10 +82,6 @@ _COLUMN_ALIASES = {"nombre": "name", "tipo": "type", "latitud": "lat", "latitude
 OUTPUT_COLUMNS = ["name", "type", "lat", "lon", "notes", "area_id", "in_city", "geometry"]
 
 
-class SitesError(Geo4miError, ValueError):
-    """A sites file has a bad row, an unknown type or a place where people live."""
-
-
 def type_label(site_type: str, lang: str = "es") -> str:
     """The label of a site type in ``lang``.
 
@@ -120,7 +116,7 @@ def parse_type(value: object, where: str = "site") -> str:
     >>> parse_type("albergue")
     Traceback (most recent call last):
     ...
-    geo4mi.sites.SitesError: site, column 'type': 'albergue' looks like a place where people live ...
+    geo4mi.errors.SitesError: site, column 'type': 'albergue' looks like a place where people live ...
     """
     text = "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
     if text.strip() in SITE_TYPES:

@@ -25,7 +25,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Rectangle
 
 from geo4mi.classify import SUPPRESSED_HATCH_COLOR
-from geo4mi.errors import Geo4miError
+from geo4mi.errors import FigureError
 from geo4mi.i18n import check_language, t
 from geo4mi.labels import Labels
 
@@ -116,10 +116,6 @@ TEXT: dict[str, dict[str, str]] = {
     "n_short": {"es": "n = {n}", "en": "n = {n}"},
     "interviews_legend": {"es": "Entrevistas por alcaldía", "en": "Interviews per borough"},
 }
-
-
-class FigureError(Geo4miError, ValueError):
-    """A figure was asked for an indicator, group or option that the inputs do not have."""
 
 
 def tx(key: str, lang: str, **fmt: object) -> str:

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import folium
 
-from geo4mi.errors import Geo4miError
+from geo4mi.errors import WebMapError
 from geo4mi.i18n import check_language
 from geo4mi.io import atomic_write
 
@@ -61,10 +61,6 @@ _FOLIUM_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-zA-Z])")
 _VIEWPORT = re.compile(r'<meta\s+name="viewport"[^>]*>', re.IGNORECASE | re.DOTALL)
 _ICONS = {"iconUrl": "marker-icon.png", "iconRetinaUrl": "marker-icon-2x.png",
           "shadowUrl": "marker-shadow.png"}
-
-
-class WebMapError(Geo4miError, ValueError):
-    """A map cannot be made self-contained (it needs a resource from the network)."""
 
 
 def _leaflet_dir() -> Path:
@@ -161,7 +157,7 @@ def inline_static(name: str) -> str:
     >>> inline_static("nope.js")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    geo4mi.webmap.assets.WebMapError: nope.js: no such file in geo4mi/webmap/static; use one of ...
+    geo4mi.errors.WebMapError: nope.js: no such file in geo4mi/webmap/static; use one of ...
     """
     path = STATIC / name
     if Path(name).name != name or not path.is_file():

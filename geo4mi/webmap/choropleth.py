@@ -56,7 +56,7 @@ from jinja2 import Template
 
 from geo4mi import classify
 from geo4mi.boundaries import WEB_CRS, metric_crs, to_crs_checked
-from geo4mi.errors import Geo4miError
+from geo4mi.errors import ChoroplethError
 from geo4mi.i18n import check_language, t
 from geo4mi.labels import Labels
 from geo4mi.webmap.assets import inline_static, render_offline_html, write_html
@@ -121,10 +121,6 @@ _TEXT: dict[str, dict[str, str]] = {
 
 def _t(key: str, lang: str, **fmt: object) -> str:
     return _TEXT[key][lang].format(**fmt)
-
-
-class ChoroplethError(Geo4miError, ValueError):
-    """The estimates, areas or labels cannot be drawn as a choropleth."""
 
 
 # -- geometry -------------------------------------------------------------------------------

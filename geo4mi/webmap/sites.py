@@ -42,7 +42,7 @@ from jinja2 import Template
 
 from geo4mi.boundaries import WEB_CRS, metric_crs, to_crs_checked
 from geo4mi.classify import EDGE_COLOR, NO_DATA_COLOR, palette
-from geo4mi.errors import Geo4miError
+from geo4mi.errors import SiteMapError
 from geo4mi.i18n import check_language, t
 from geo4mi.sites import SITE_TYPES, type_label
 
@@ -108,10 +108,6 @@ TEXT: dict[str, dict[str, str]] = {
     "download_name": {"es": "sitios_candidatos.geojson", "en": "candidate_sites.geojson"},
     "page_title": {"es": "Mapa de sitios", "en": "Site map"},
 }
-
-
-class SiteMapError(Geo4miError, ValueError):
-    """The site map cannot be drawn from the given inputs."""
 
 
 def _t(key: str, lang: str, **fmt: object) -> str:
