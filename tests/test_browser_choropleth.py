@@ -219,3 +219,65 @@ def test_demo_study_map(tmp_path):
         shaded = page.locator(PATHS + ':not([data-status="no_data"])').count()
         assert shaded == interviewed  # "all respondents": every interviewed borough has n > 0
     report.assert_clean()
+
+
+def test_city_fills_the_map_when_it_opens(maps):
+    with offline_page(maps["es"]) as (page, report):
+        page.wait_for_selector(PATHS)
+        ratio = page.evaluate("""() => {
+            const box = document.querySelector('.leaflet-container').getBoundingClientRect();
+            const rects = [...document.querySelectorAll('path.leaflet-interactive')]
+                .map(e => e.getBoundingClientRect());
+            const w = Math.max(...rects.map(r => r.right)) - Math.min(...rects.map(r => r.left));
+            const h = Math.max(...rects.map(r => r.bottom)) - Math.min(...rects.map(r => r.top));
+            return Math.max(w / box.width, h / box.height);
+        }""")
+        # fractional zoom: the limiting side is filled to within one quarter zoom step
+        assert 0.8 <= ratio <= 1.0
+    report.assert_clean()
+
+
+def _tab_to(page, area_id, limit=40):
+    """Press Tab until the borough ``area_id`` has the focus; the areas passed on the way."""
+    seen = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate("document.activeElement.getAttribute('data-area')")
+        if focused:
+            seen.append(focused)
+        if focused == area_id:
+            return seen
+    raise AssertionError(f"Tab never reached borough {area_id}; reached {seen}")
+
+
+def test_boroughs_are_reachable_and_read_out_from_the_keyboard(maps):
+    with offline_page(maps["en"]) as (page, report):
+        page.wait_for_selector(PATHS)
+        page.focus("#g4c-scheme")
+        seen = _tab_to(page, CUAUHTEMOC)
+        tip = page.locator(".leaflet-tooltip .g4c-tip", has_text="Cuauhtémoc").inner_text()
+        assert "Cuauhtémoc" in tip and "Value: 75 %" in tip and "95 % CI: 65–83 %" in tip
+        label = page.evaluate("document.activeElement.getAttribute('aria-label')")
+        assert label == ("Cuauhtémoc: Value: 75 %; 95 % CI: 65–83 %; "
+                         "n (respondents answering): 80")
+        assert seen[-1] == CUAUHTEMOC
+        # every borough is on the Tab path, once each
+        page.focus("#g4c-scheme")
+        order = []
+        for _ in range(20):
+            page.keyboard.press("Tab")
+            focused = page.evaluate("document.activeElement.getAttribute('data-area')")
+            if focused:
+                order.append(focused)
+            elif order:
+                break  # past the last borough
+        assert len(order) == len(set(order)) == 16
+        # explicit, for browsers that do not focus SVG shapes by themselves (Firefox)
+        assert page.eval_on_selector_all(PATHS, "els => els.map(e => e.getAttribute('tabindex'))") == ["0"] * 16
+        page.wait_for_timeout(400)  # Leaflet fades a closed tooltip out for 200 ms
+        assert page.locator(".leaflet-tooltip").count() <= 1  # each closes on blur
+        labels = page.eval_on_selector_all(PATHS, "els => els.map(e => e.getAttribute('aria-label'))")
+        assert any(lab.endswith(": No interviews") for lab in labels)
+        assert any("Fewer than 10 respondents (suppressed); n (respondents answering): 6" in lab
+                   for lab in labels)
+    report.assert_clean()

@@ -95,7 +95,10 @@ var geo4miChoropleth = (function () {
         layer.on("click", function (e) { layer.openTooltip(e.latlng); });
       }
     }).addTo(map);
-    map.fitBounds(geo.getBounds(), { padding: [8, 8] });
+    // no tiles to keep sharp, so the zoom may be fractional: the city fills the map
+    map.options.zoomSnap = 0.25;
+    map.fitBounds(geo.getBounds(), { padding: [8, 8], animate: false });
+    for (i = 0; i < layers.length; i++) { focusable(layers[i]); }
     map.attributionControl.addAttribution(esc(T.attribution || ""));
 
     var legend = L.control({ position: "bottomright" });
@@ -107,6 +110,28 @@ var geo4miChoropleth = (function () {
     };
     legend.addTo(map);
     var legendDiv = legend.getContainer();
+
+    /* Each borough is reachable with Tab in every browser (Chromium focuses SVG paths on its
+     * own, others need the tabindex); focus outlines it, Leaflet opens its tooltip, and its
+     * aria-label (kept current by update) reads the same numbers. */
+    function focusable(layer) {
+      var el = layer.getElement && layer.getElement();
+      if (!el) { return; }
+      el.setAttribute("tabindex", "0");
+      el.setAttribute("role", "img");
+      el.addEventListener("focus", function () { layer.setStyle({ weight: 3, color: "#000000" }); });
+      el.addEventListener("blur", function () { layer.setStyle({ weight: 1, color: style.edge }); });
+    }
+
+    function summary(areaIndex) {
+      var c = cellFor(areaIndex);
+      var name = data.areas[areaIndex].name;
+      if (c.status === "no_data") { return name + ": " + T.no_interviews; }
+      var parts = c.status === "ok"
+        ? [T.value + ": " + pct(c.p), T.ci95 + ": " + range(c.lo, c.hi)] : [T.suppressed];
+      parts.push(T.n + ": " + c.n);
+      return name + ": " + parts.join("; ");
+    }
 
     function cellFor(areaIndex) {
       var col = colOf[areaIndex];
@@ -258,6 +283,7 @@ var geo4miChoropleth = (function () {
           el.setAttribute("data-status", c.status);
           el.setAttribute("data-area", data.areas[k].id);
           if (c.status === "ok") { el.setAttribute("data-class", c.cls); } else { el.removeAttribute("data-class"); }
+          el.setAttribute("aria-label", summary(k));
         }
         if (layers[k].isTooltipOpen()) { layers[k].setTooltipContent(tooltip(k)); }
       }
