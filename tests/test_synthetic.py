@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo4mi.errors import BoundaryError, FormError
+from geo4mi.errors import BoundaryError, FormError, InputFileError
 from geo4mi.synthetic import (BOROUGH_NAMES, SAMPLE_PATH, generate_respondents, to_kobo_export,
                               write_sample)
 
@@ -522,3 +522,64 @@ def test_export_reads_back_to_the_same_respondents(sample):
     back, issues = read_export(SAMPLE_PATH, read_form(FORM))
     assert issues.empty, issues.head().to_string()
     pd.testing.assert_frame_equal(back.drop(columns="_row"), sample.drop(columns="group"))
+
+
+def test_command_line_writes_the_same_file_as_write_sample(tmp_path):
+    """``python -m geo4mi.synthetic`` (how data/README.md says to regenerate) = write_sample."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "cli.csv"
+    done = subprocess.run([sys.executable, "-m", "geo4mi.synthetic", "--output", str(out),
+                           "-n", "12", "--seed", "1"], capture_output=True, text=True,
+                          check=True, cwd=tmp_path)
+    assert done.stdout.strip() == str(out)
+    assert out.read_bytes() == write_sample(tmp_path / "api.csv", n=12, seed=1).read_bytes()
+
+
+def _form(path: Path, survey: list[list[str | None]], choices: list[list[str]] | None) -> Path:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "survey"
+    for row in [["type", "name", "label"], *survey]:
+        sheet.append(row)
+    if choices is not None:
+        sheet = book.create_sheet("choices")
+        for row in [["list_name", "name", "label"], *choices]:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+YES_NO = [["yes_no", "yes", "Sí"], ["yes_no", "no", "No"]]
+
+
+@pytest.mark.parametrize("survey, choices, message", [
+    ([["select_one yes_no", "feel_safe", "?"]], None,
+     r"sheet 'choices' is missing or empty; an XLSForm needs 'survey' and 'choices' sheets"),
+    ([["select_one yes_no", "feel_safe", "?"], ["end_group", None, None]], YES_NO,
+     r"sheet 'survey', row 3, column 'type': 'end_group' without a matching begin"),
+    ([["select_one safe_list", "feel_safe", "?"]], YES_NO,
+     r"row 2, column 'type': choice list 'safe_list' is not in the choices sheet; add it"),
+], ids=["no choices sheet", "unmatched end group", "unknown choice list"])
+def test_refuses_a_broken_form(tmp_path, survey, choices, message):
+    form = _form(tmp_path / "f.xlsx", survey, choices)
+    with pytest.raises(FormError, match=message):
+        generate_respondents(5, form_path=form)
+    with pytest.raises(FormError, match=message):
+        to_kobo_export(generate_respondents(5), form)
+
+
+def test_refuses_a_missing_form(tmp_path):
+    with pytest.raises(InputFileError, match=r"nowhere\.xlsx: XLSForm not found; check the path"):
+        generate_respondents(5, form_path=tmp_path / "nowhere.xlsx")
+
+
+def test_refuses_answers_outside_the_forms_choice_list(tmp_path):
+    """A form whose list lacks a drawn answer is refused, naming the question and the list."""
+    form = _form(tmp_path / "f.xlsx", [["select_one yes_no", "feel_safe", "?"]],
+                 [["yes_no", "yes", "Sí"], ["yes_no", "maybe", "Quizás"]])
+    with pytest.raises(FormError, match=r"feel_safe: choices \['no'\] are not in list 'yes_no'"):
+        generate_respondents(5, form_path=form)
