@@ -13,7 +13,8 @@ Rules
 * "No interviews" (status ``no_data``) is plain grey; "suppressed" (``0 < n < min_n``) is
   white with grey hatching. Neither is ever a colour of the scale.
 * Uncertainty: an estimate whose 95 % interval half-width is at least
-  :data:`WIDE_HALF_WIDTH` (15 points) is drawn with reduced fill opacity
+  :data:`WIDE_HALF_WIDTH` (15 points), i.e. an interval :data:`WIDE_WIDTH_POINTS` (30)
+  points wide or more, is drawn with reduced fill opacity
   (:data:`WIDE_OPACITY` instead of :data:`OPACITY`), and its tooltip says so.
 """
 
@@ -35,6 +36,8 @@ EDGE_COLOR = "#404040"
 OPACITY = 0.85
 WIDE_OPACITY = 0.45
 WIDE_HALF_WIDTH = 0.15
+#: The same rule in the words of the legends: a 95 % interval this many points wide or more.
+WIDE_WIDTH_POINTS = round(200 * WIDE_HALF_WIDTH)
 
 # Sequential ColorBrewer schemes flagged colour-blind safe, as shipped by matplotlib.
 _CMAPS = {"higher_worse": "YlOrRd", "higher_better": "YlGnBu", "neutral": "Purples"}

@@ -1,7 +1,20 @@
-"""Bilingual (Spanish / English) interface text shared by maps, figures and tables.
+"""Bilingual (Spanish / English) interface text of maps, figures and tables: one catalogue.
 
-Spanish is the default for Mexico City. Every user-facing string that is not a survey
-label lives here, so maps and figures say the same thing in the same words.
+Spanish is the default for Mexico City. Every user-facing string that is not a survey or
+catalogue label lives in :data:`TEXT`, so the web maps, the figures and the tables say the
+same thing in the same words.
+
+Keys without a prefix are shared by every medium (legend entries, column headings, the
+caveat, the attribution...). A prefix marks text that only one medium shows, or that needs a
+different wording there:
+
+* ``map.``: the interactive choropleth (:mod:`geo4mi.webmap.choropleth`);
+* ``sites.``: the site-mapping map and its workshop mode (:mod:`geo4mi.webmap.sites`);
+* ``figure.``: the static figures (:mod:`geo4mi.figures`);
+* ``table.``: the output tables (:mod:`geo4mi.indicators.tables`).
+
+Placeholders such as ``{min_n}`` are filled by :func:`t`; :func:`template` returns the text
+with its placeholders left in, for the maps' scripts to fill in the browser.
 
 Examples
 --------
@@ -9,15 +22,20 @@ Examples
 'Sin entrevistas'
 >>> t("suppressed", "en", min_n=10)
 'Fewer than 10 respondents (suppressed)'
+>>> template("sites.candidates", "en")
+'Candidate sites: {n}'
 """
 
 from __future__ import annotations
+
+import difflib
 
 from geo4mi.errors import StudyError
 
 LANGUAGES = ("es", "en")
 
 TEXT: dict[str, dict[str, str]] = {
+    # -- shared by maps, figures and tables --------------------------------------------------
     "no_interviews": {"es": "Sin entrevistas", "en": "No interviews"},
     "suppressed": {
         "es": "Menos de {min_n} personas encuestadas (suprimido)",
@@ -34,14 +52,15 @@ TEXT: dict[str, dict[str, str]] = {
                "representative of the whole refugee and migrant population of the city."),
     },
     "attribution_inegi": {
-        "es": "Límites: Fuente: INEGI, Marco Geoestadístico 2022",
-        "en": "Boundaries: Source: INEGI, Marco Geoestadístico 2022",
+        "es": "Límites: INEGI, Marco Geoestadístico 2022",
+        "en": "Boundaries: INEGI, Marco Geoestadístico 2022",
     },
     "source_survey": {
         "es": "Encuesta: {source}",
         "en": "Survey: {source}",
     },
     "city_wide": {"es": "Toda la ciudad", "en": "Whole city"},
+    "city_value": {"es": "Toda la ciudad: {value}", "en": "Whole city: {value}"},
     "all_respondents": {"es": "Todas las personas encuestadas", "en": "All respondents"},
     "group": {"es": "Grupo", "en": "Group"},
     "indicator": {"es": "Indicador", "en": "Indicator"},
@@ -55,9 +74,11 @@ TEXT: dict[str, dict[str, str]] = {
     "n": {"es": "n (personas con respuesta)", "en": "n (respondents answering)"},
     "respondents": {"es": "Personas encuestadas", "en": "Respondents"},
     "interviews": {"es": "Entrevistas", "en": "Interviews"},
+    # the rule is geo4mi.classify.is_wide: (ci_high - ci_low) / 2 >= WIDE_HALF_WIDTH, that is
+    # an interval {width} = 2 * 15 = 30 points wide or more (Wilson intervals are asymmetric)
     "wide_interval": {
-        "es": "Intervalo amplio (±{half_width} puntos o más): estimación imprecisa",
-        "en": "Wide interval (±{half_width} points or more): imprecise estimate",
+        "es": "Intervalo amplio (IC 95 % de {width} puntos o más de ancho): estimación imprecisa",
+        "en": "Wide interval (95 % CI {width} points wide or more): imprecise estimate",
     },
     "differs_above": {
         "es": "El intervalo de esta alcaldía está por encima del valor de toda la ciudad.",
@@ -71,6 +92,150 @@ TEXT: dict[str, dict[str, str]] = {
     "higher_worse": {"es": "Un valor más alto es peor", "en": "Higher is worse"},
     "higher_better": {"es": "Un valor más alto es mejor", "en": "Higher is better"},
     "neutral": {"es": "Indicador descriptivo", "en": "Descriptive indicator"},
+    # -- map.: the interactive choropleth --------------------------------------------------------
+    "map.page_title": {"es": "Mapa de indicadores por alcaldía", "en": "Indicators by borough"},
+    "map.controls": {"es": "Qué mostrar", "en": "What to show"},
+    "map.universe": {"es": "Personas consideradas: {universe}",
+                     "en": "People considered: {universe}"},
+    "map.units": {"es": "% de las personas consideradas", "en": "% of the people considered"},
+    "map.status": {"es": "Estado", "en": "Status"},
+    "map.note": {"es": "Nota", "en": "Note"},
+    "map.ok": {"es": "estimado", "en": "estimated"},
+    "map.table_caption": {"es": "{indicator} — {group}", "en": "{indicator} — {group}"},
+    "map.table_hint": {
+        "es": "Los mismos números que el mapa, para la selección actual.",
+        "en": "The same numbers as the map, for the current selection.",
+    },
+    "map.showing": {"es": "Mostrando: {indicator} — {group}",
+                    "en": "Showing: {indicator} — {group}"},
+    "map.uncertainty_rule": {
+        "es": ("Incertidumbre: cada valor lleva su intervalo de confianza del 95 % (Wilson). "
+               "Las alcaldías cuyo intervalo mide {width} puntos o más de ancho se dibujan con "
+               "color atenuado. Con menos de {min_n} personas encuestadas el valor se suprime "
+               "(rayado); sin entrevistas la alcaldía queda en gris, nunca como 0 %."),
+        "en": ("Uncertainty: every value has its 95 % confidence interval (Wilson). Boroughs "
+               "whose interval is {width} points wide or more are drawn in faded colour. "
+               "With fewer than {min_n} respondents the value is suppressed (hatched); "
+               "boroughs without interviews are grey, never 0 %."),
+    },
+    "map.fallback_fixed": {
+        "es": "Menos de dos valores por alcaldía: se usan intervalos fijos.",
+        "en": "Fewer than two borough values: fixed steps are used.",
+    },
+    "map.csv_file": {"es": "alcaldias", "en": "boroughs"},
+    "map.csv_header": {
+        "es": "clave,alcaldia,valor_pct,ic95_inferior_pct,ic95_superior_pct,n,estado",
+        "en": "code,borough,value_pct,ci95_low_pct,ci95_high_pct,n,status",
+    },
+    "map.csv_note": {"es": "nota", "en": "note"},
+    "map.csv_suppressed": {"es": "suprimido", "en": "suppressed"},
+    "map.csv_no_data": {"es": "sin datos", "en": "no data"},
+    "map.no_interviews_n": {"es": "Sin entrevistas (n = 0)", "en": "No interviews (n = 0)"},
+    "map.city_suppressed": {"es": "Toda la ciudad: suprimido (n = {n})",
+                            "en": "Whole city: suppressed (n = {n})"},
+    # -- sites.: the site-mapping map and its workshop mode -------------------------------------
+    "sites.page_title": {"es": "Mapa de sitios", "en": "Site map"},
+    "sites.layer_boroughs": {"es": "Alcaldías", "en": "Boroughs"},
+    "sites.layer_sites": {"es": "Sitios: {type}", "en": "Sites: {type}"},
+    "sites.layer_catchment": {"es": "Área de influencia ({radius} m)",
+                              "en": "Catchment ({radius} m)"},
+    "sites.sites": {"es": "Sitios", "en": "Sites"},
+    "sites.achieved": {"es": "Entrevistas realizadas", "en": "Interviews achieved"},
+    "sites.target": {"es": "Meta de entrevistas", "en": "Interview target"},
+    "sites.progress": {"es": "Avance", "en": "Progress"},
+    "sites.remaining": {"es": "Faltan", "en": "Still to do"},
+    "sites.not_in_plan": {"es": "Sin sitio: fuera del plan", "en": "No site: not in the plan"},
+    "sites.outside_city": {"es": "Fuera de la ciudad", "en": "Outside the city"},
+    "sites.type": {"es": "Tipo", "en": "Type"},
+    "sites.name": {"es": "Nombre", "en": "Name"},
+    "sites.notes": {"es": "Notas", "en": "Notes"},
+    "sites.catchment_legend": {"es": "Radio de {radius} m alrededor de cada sitio",
+                               "en": "{radius} m radius around each site"},
+    "sites.counts_note": {
+        "es": "Conteos por alcaldía; nunca se muestran ubicaciones de las personas encuestadas.",
+        "en": "Counts per borough; respondents' locations are never shown.",
+    },
+    "sites.public_only": {"es": "Solo lugares públicos: nunca albergues ni viviendas.",
+                          "en": "Public places only: never shelters or homes."},
+    "sites.workshop_mode": {"es": "Modo taller", "en": "Workshop mode"},
+    "sites.workshop_stop": {"es": "Terminar modo taller", "en": "Leave workshop mode"},
+    "sites.workshop_help": {"es": "Haga clic en el mapa para proponer un sitio candidato.",
+                            "en": "Click on the map to propose a candidate site."},
+    "sites.add_title": {"es": "Nuevo sitio candidato", "en": "New candidate site"},
+    "sites.edit_title": {"es": "Editar sitio candidato", "en": "Edit candidate site"},
+    "sites.save": {"es": "Guardar", "en": "Save"},
+    "sites.cancel": {"es": "Cancelar", "en": "Cancel"},
+    "sites.edit": {"es": "Editar", "en": "Edit"},
+    "sites.delete": {"es": "Eliminar", "en": "Delete"},
+    "sites.candidate": {"es": "candidato", "en": "candidate"},
+    "sites.candidates": {"es": "Sitios candidatos: {n}", "en": "Candidate sites: {n}"},
+    "sites.download": {"es": "Descargar GeoJSON", "en": "Download GeoJSON"},
+    "sites.downloaded": {"es": "Descargado: {file}", "en": "Downloaded: {file}"},
+    "sites.name_required": {"es": "Escriba un nombre.", "en": "Type a name."},
+    "sites.drag_hint": {"es": "Arrastre el símbolo para moverlo.",
+                        "en": "Drag the symbol to move it."},
+    "sites.restored": {"es": "Se recuperaron {n} sitios candidatos guardados en este navegador.",
+                       "en": "{n} candidate sites saved in this browser were restored."},
+    "sites.download_name": {"es": "sitios_candidatos.geojson", "en": "candidate_sites.geojson"},
+    # -- figure.: the static figures -------------------------------------------------------------
+    "figure.legend_title": {"es": "Porcentaje", "en": "Percentage"},
+    "figure.city_summary": {"es": "Toda la ciudad: {value} (IC 95 %: {low}–{high}; n = {n})",
+                            "en": "Whole city: {value} (95 % CI: {low}–{high}; n = {n})"},
+    "figure.city_summary_suppressed": {
+        "es": "Toda la ciudad: suprimido (n = {n}, menos de {min_n})",
+        "en": "Whole city: suppressed (n = {n}, fewer than {min_n})",
+    },
+    "figure.city_summary_no_data": {"es": "Toda la ciudad: sin personas encuestadas",
+                                    "en": "Whole city: no respondents"},
+    "figure.caption_n": {
+        "es": "n = {n} personas con respuesta válida en toda la ciudad (universo: {universe}).",
+        "en": "n = {n} respondents with a valid answer city-wide (universe: {universe}).",
+    },
+    "figure.caption_method": {
+        "es": ("Porcentajes sin ponderar con intervalos de confianza de Wilson al 95 %; se "
+               "suprimen las estimaciones con menos de {min_n} personas."),
+        "en": ("Unweighted percentages with 95 % Wilson confidence intervals; estimates from "
+               "fewer than {min_n} respondents are suppressed."),
+    },
+    "figure.group_subtitle": {"es": "{var}: {value}", "en": "{var}: {value}"},
+    "figure.groups_subtitle": {"es": "Según {var}; una sola escala para todos los mapas",
+                               "en": "By {var}; one scale for all maps"},
+    "figure.groups_empty": {"es": "Sin personas encuestadas en: {values}.",
+                            "en": "No respondents in: {values}."},
+    "figure.panel_title": {"es": "{value} · {pct} (n = {n})", "en": "{value} · {pct} (n = {n})"},
+    "figure.panel_suppressed": {"es": "{value} · suprimido (n = {n})",
+                                "en": "{value} · suppressed (n = {n})"},
+    "figure.sample_title": {"es": "Distribución de la muestra: entrevistas por alcaldía",
+                            "en": "Sample distribution: interviews per borough"},
+    "figure.sample_subtitle": {"es": "{n} entrevistas en {k} de {m} alcaldías",
+                               "en": "{n} interviews in {k} of {m} boroughs"},
+    "figure.sample_caption_n": {"es": "n = {n} entrevistas asignadas a una alcaldía.",
+                                "en": "n = {n} interviews placed in a borough."},
+    "figure.interviews_legend": {"es": "Entrevistas por alcaldía",
+                                 "en": "Interviews per borough"},
+    "figure.nationality_title": {"es": "País de nacionalidad de las personas encuestadas",
+                                 "en": "Respondents' country of nationality"},
+    "figure.nationality_subtitle": {"es": "Porcentaje de personas encuestadas (n = {n})",
+                                    "en": "Percentage of respondents (n = {n})"},
+    "figure.nationality_other": {"es": "Otros países", "en": "Other countries"},
+    "figure.nationality_note": {
+        "es": ("«{other}» agrupa {k} respuestas con menos de {min_n} personas o menos del "
+               "{share} de la muestra: {names}."),
+        "en": ("“{other}” groups {k} answers with fewer than {min_n} respondents or under "
+               "{share} of the sample: {names}."),
+    },
+    "figure.nationality_axis": {"es": "Porcentaje de personas",
+                                "en": "Percentage of respondents"},
+    "figure.bars_subtitle": {"es": "Por alcaldía, con intervalos de confianza al 95 %",
+                             "en": "By borough, with 95 % confidence intervals"},
+    "figure.axis_pct": {"es": "Porcentaje de personas con respuesta válida",
+                        "en": "Percentage of respondents with a valid answer"},
+    "figure.bar_suppressed": {"es": "suprimido: menos de {min_n} personas",
+                              "en": "suppressed: fewer than {min_n} respondents"},
+    "figure.n_short": {"es": "n = {n}", "en": "n = {n}"},
+    # -- table.: the output tables ---------------------------------------------------------------
+    "table.synthetic_note": {"es": "datos sintéticos de demostración",
+                             "en": "synthetic demonstration data"},
 }
 
 
@@ -87,6 +252,44 @@ def check_language(lang: str) -> str:
     return lang
 
 
+def template(key: str, lang: str) -> str:
+    """Interface text ``key`` in ``lang`` with its ``{placeholders}`` left unfilled.
+
+    Raises :class:`KeyError` for a key that is not in :data:`TEXT` (a bug in the caller,
+    so the message suggests the nearest keys) and :class:`StudyError` for a language
+    other than those in :data:`LANGUAGES`.
+
+    Examples
+    --------
+    >>> template("city_value", "es")
+    'Toda la ciudad: {value}'
+    >>> template("city_valeu", "es")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    KeyError: "interface text 'city_valeu' is unknown; did you mean 'city_value' or ...
+    """
+    entry = TEXT.get(key)
+    if entry is None:
+        near = difflib.get_close_matches(key, TEXT, n=3)
+        hint = f"did you mean {' or '.join(map(repr, near))}? " if near else ""
+        raise KeyError(f"interface text {key!r} is unknown; {hint}(keys are in geo4mi.i18n.TEXT)")
+    return entry[check_language(lang)]
+
+
 def t(key: str, lang: str, **fmt: object) -> str:
-    """Interface text ``key`` in ``lang``, formatted with ``fmt``."""
-    return TEXT[key][check_language(lang)].format(**fmt)
+    """Interface text ``key`` in ``lang``, with its placeholders filled from ``fmt``.
+
+    Examples
+    --------
+    >>> t("source_survey", "en", source="4Mi Cities 2021")
+    'Survey: 4Mi Cities 2021'
+    >>> t("suppressed", "en")
+    Traceback (most recent call last):
+    ...
+    KeyError: "interface text 'suppressed' needs a value for {min_n}"
+    """
+    text = template(key, lang)
+    try:
+        return text.format(**fmt)
+    except KeyError as exc:
+        raise KeyError(f"interface text {key!r} needs a value for {{{exc.args[0]}}}") from None

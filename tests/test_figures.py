@@ -137,7 +137,9 @@ def test_legend_has_classes_no_interviews_and_suppressed(cdmx_map):
     assert texts[:5] == ["0–20 %", "20–40 %", "40–60 %", "60–80 %", "80–100 %"]
     assert "Sin entrevistas" in texts
     assert "Menos de 10 personas encuestadas (suprimido)" in texts
-    assert any(t.startswith("Intervalo amplio (±15 puntos o más)") for t in texts)
+    # the same words as the web map's legend: the rule is a 95 % interval 30 points wide
+    assert ("Intervalo amplio (IC 95 % de 30 puntos o más de ancho): estimación imprecisa"
+            in texts)
     handles = cdmx_map.legends[0].legend_handles
     nodata = handles[texts.index("Sin entrevistas")]
     assert nodata.get_facecolor() == pytest.approx(to_rgba(NO_DATA_COLOR))
@@ -146,7 +148,8 @@ def test_legend_has_classes_no_interviews_and_suppressed(cdmx_map):
 
 def test_caption_names_sources_n_caveat_and_synthetic_note(cdmx_map):
     caption = fig_text(cdmx_map, "caption")
-    assert "INEGI, Marco Geoestadístico 2022" in caption
+    assert "Límites: INEGI, Marco Geoestadístico 2022." in caption
+    assert "Fuente" not in caption
     assert "Encuesta: Encuesta 4Mi de prueba" in caption
     assert "n = 301 personas con respuesta válida" in caption
     assert "Muestra no aleatoria" in caption
@@ -160,7 +163,7 @@ def test_real_data_has_no_synthetic_note(tiny):
     fig = choropleth_figure(est, areas, labels, "discriminated", lang="en")
     assert "SYNTHETIC" not in fig_text(fig, "caption")
     assert not by_gid(fig, "synthetic-banner")
-    assert "Boundaries: Source: INEGI, Marco Geoestadístico 2022" in fig_text(fig, "caption")
+    assert "Boundaries: INEGI, Marco Geoestadístico 2022." in fig_text(fig, "caption")
     assert "Survey: Example survey" in fig_text(fig, "caption")  # labels' survey title
     assert "No interviews" in legend_texts(fig)
 

@@ -12,12 +12,12 @@ from matplotlib.axes import Axes
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
-from geo4mi.classify import (OPACITY, WIDE_HALF_WIDTH, WIDE_OPACITY,
+from geo4mi.classify import (OPACITY, WIDE_OPACITY, WIDE_WIDTH_POINTS,
                              assign_classes, is_wide, palette)
 from geo4mi.figures.common import (CITY, GROUP_ALL, MUTED_COLOR, SIZE_LEGEND, SIZE_SMALL,
                                    TEXT_COLOR, FigureError, caption_text, check_estimates,
                                    check_indicator, city_line, fmt_pct, group_text, new_page, plain,
-                                   select_rows, style, text_width, tx)
+                                   select_rows, style, text_width)
 from geo4mi.figures.maps import breaks_for
 from geo4mi.i18n import check_language, t
 from geo4mi.labels import Labels
@@ -103,20 +103,20 @@ def nationality_chart(counts: pd.Series, labels: Labels | None = None, *,
                                                              _sort_key(name(kept.index[i]))))]
     grouped = values[small]
     rows = [(name(k), int(v), False) for k, v in kept.items()]
-    other_label = tx("nationality_other", lang)
+    other_label = t("figure.nationality_other", lang)
     if len(grouped):
         rows.append((other_label, int(grouped.sum()), True))
     listed = sorted((name(k) for k in grouped.index if k != other), key=_sort_key)
     if other in grouped.index:
         listed.append(name(other))
-    extra = [tx("nationality_note", lang, other=other_label, k=len(grouped), min_n=min_n,
+    extra = [t("figure.nationality_note", lang, other=other_label, k=len(grouped), min_n=min_n,
                 share=fmt_pct(min_share, lang), names=", ".join(listed))] if len(grouped) else []
     caption = caption_text(lang, labels=labels, source=source, min_n=None,
                            synthetic=synthetic, extra=extra)
     label_w = max(text_width(r[0], SIZE_LEGEND) for r in rows) / 72 + 0.15
     with style():
-        page = new_page(title=tx("nationality_title", lang),
-                        subtitle=tx("nationality_subtitle", lang, n=total), caption=caption,
+        page = new_page(title=t("figure.nationality_title", lang),
+                        subtitle=t("figure.nationality_subtitle", lang, n=total), caption=caption,
                         body_height=len(rows) * ROW_HEIGHT + 0.5, lang=lang,
                         synthetic=synthetic)
         ax = _bar_axes(page, label_w, len(rows))
@@ -136,8 +136,7 @@ def nationality_chart(counts: pd.Series, labels: Labels | None = None, *,
         ax.set_yticks(range(len(rows)), [r[0] for r in rows])
         ax.set_xlim(0, top * 1.22)
         ax.xaxis.set_major_formatter(lambda x, _: fmt_pct(x, lang))
-        ax.set_xlabel(tx("axis_pct", lang).replace(" con respuesta válida", "")
-                      .replace(" with a valid answer", ""), fontsize=SIZE_SMALL,
+        ax.set_xlabel(t("figure.nationality_axis", lang), fontsize=SIZE_SMALL,
                       color=MUTED_COLOR)
         return page.fig
 
@@ -193,17 +192,18 @@ def indicator_bar_chart(estimates: pd.DataFrame, areas: pd.DataFrame, labels: La
     breaks = breaks_for(table.loc[ok, "p"].to_numpy(dtype=float), scheme)
     colours = palette(info.direction, len(breaks))
 
-    ticks = [f"{r.name} ({tx('n_short', lang, n=r.n)})" if r.status != "no_data" else r.name
+    ticks = [f"{r.name} ({t('figure.n_short', lang, n=r.n)})" if r.status != "no_data" else r.name
              for r in table.itertuples()]
     any_wide = bool(any(is_wide(r.ci_low, r.ci_high) for r in table[ok].itertuples()))
-    extra = [f"{t('wide_interval', lang, half_width=round(WIDE_HALF_WIDTH * 100))}."] \
+    extra = [f"{t('wide_interval', lang, width=WIDE_WIDTH_POINTS)}."] \
         if any_wide else []
     universe = labels.text(info.universe, lang) if info.universe else t("all_respondents", lang)
     caption = caption_text(lang, labels=labels, source=source, min_n=min_n,
                            synthetic=synthetic, extra=extra,
-                           n_sentence=tx("caption_n", lang, n=int(city["n"]) if city is not None
-                                         else int(table["n"].sum()), universe=universe))
-    subtitle = (f"{tx('bars_subtitle', lang)} · {group_text(labels, group, lang)} · "
+                           n_sentence=t("figure.caption_n", lang,
+                                        n=int(city["n"]) if city is not None
+                                        else int(table["n"].sum()), universe=universe))
+    subtitle = (f"{t('figure.bars_subtitle', lang)} · {group_text(labels, group, lang)} · "
                 f"{city_line(city, lang, min_n=min_n)}")
     label_w = max(text_width(s, SIZE_LEGEND) for s in ticks) / 72 + 0.15
     with style():
@@ -224,7 +224,7 @@ def indicator_bar_chart(estimates: pd.DataFrame, areas: pd.DataFrame, labels: La
                         fontsize=SIZE_SMALL, gid=f"value-{r.area_id}", parse_math=False)
             else:
                 text = (t("no_interviews", lang) if r.status == "no_data"
-                        else tx("bar_suppressed", lang, min_n=min_n))
+                        else t("figure.bar_suppressed", lang, min_n=min_n))
                 ax.text(0.006, i, text, va="center", fontsize=SIZE_SMALL, style="italic",
                         color=MUTED_COLOR, zorder=4, gid=f"{r.status}-{r.area_id}",
                         bbox={"boxstyle": "square,pad=0.1", "facecolor": "white",
@@ -235,11 +235,11 @@ def indicator_bar_chart(estimates: pd.DataFrame, areas: pd.DataFrame, labels: La
         ax.xaxis.set_major_formatter(lambda x, _: fmt_pct(x, lang))
         ax.grid(axis="x", color="#e0e0e0", linewidth=0.5)
         ax.set_axisbelow(True)
-        ax.set_xlabel(tx("axis_pct", lang), fontsize=SIZE_SMALL, color=MUTED_COLOR)
+        ax.set_xlabel(t("figure.axis_pct", lang), fontsize=SIZE_SMALL, color=MUTED_COLOR)
         if city is not None and city["status"] == "ok":
             ax.axvline(city["p"], color="#1a1a1a", linestyle=(0, (4, 2)), linewidth=0.9,
                        zorder=3, gid="city-line")
-            ax.text(city["p"], -0.62, tx("bar_city", lang, value=fmt_pct(city["p"], lang)),
+            ax.text(city["p"], -0.62, t("city_value", lang, value=fmt_pct(city["p"], lang)),
                     ha="center", va="bottom", fontsize=SIZE_SMALL, fontweight="bold",
                     gid="city-label", parse_math=False, clip_on=False)
         return page.fig

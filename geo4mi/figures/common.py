@@ -26,7 +26,7 @@ from matplotlib.patches import Rectangle
 
 from geo4mi.classify import SUPPRESSED_HATCH_COLOR
 from geo4mi.errors import FigureError
-from geo4mi.i18n import check_language, t
+from geo4mi.i18n import t
 from geo4mi.labels import Labels
 
 log = logging.getLogger(__name__)
@@ -64,66 +64,6 @@ GROUP_ALL = ("all", "all")
 CITY = "_city"
 ESTIMATE_COLUMNS = ("indicator", "area_id", "group_var", "group_value", "n", "p",
                     "ci_low", "ci_high", "status")
-
-#: Figure text that is not shared with the web map (shared text lives in geo4mi.i18n).
-TEXT: dict[str, dict[str, str]] = {
-    "legend_title": {"es": "Porcentaje", "en": "Percentage"},
-    "city_value": {"es": "Toda la ciudad: {value} (IC 95 %: {low}–{high}; n = {n})",
-                   "en": "Whole city: {value} (95 % CI: {low}–{high}; n = {n})"},
-    "city_suppressed": {"es": "Toda la ciudad: suprimido (n = {n}, menos de {min_n})",
-                        "en": "Whole city: suppressed (n = {n}, fewer than {min_n})"},
-    "city_no_data": {"es": "Toda la ciudad: sin personas encuestadas",
-                     "en": "Whole city: no respondents"},
-    "caption_n": {"es": "n = {n} personas con respuesta válida en toda la ciudad "
-                        "(universo: {universe}).",
-                  "en": "n = {n} respondents with a valid answer city-wide "
-                        "(universe: {universe})."},
-    "caption_method": {"es": "Porcentajes sin ponderar con intervalos de confianza de Wilson "
-                             "al 95 %; se suprimen las estimaciones con menos de {min_n} "
-                             "personas.",
-                       "en": "Unweighted percentages with 95 % Wilson confidence intervals; "
-                             "estimates from fewer than {min_n} respondents are suppressed."},
-    "group_subtitle": {"es": "{var}: {value}", "en": "{var}: {value}"},
-    "groups_subtitle": {"es": "Según {var}; una sola escala para todos los mapas",
-                        "en": "By {var}; one scale for all maps"},
-    "groups_empty": {"es": "Sin personas encuestadas en: {values}.",
-                     "en": "No respondents in: {values}."},
-    "panel_title": {"es": "{value} · {pct} (n = {n})", "en": "{value} · {pct} (n = {n})"},
-    "panel_suppressed": {"es": "{value} · suprimido (n = {n})",
-                         "en": "{value} · suppressed (n = {n})"},
-    "sample_title": {"es": "Distribución de la muestra: entrevistas por alcaldía",
-                     "en": "Sample distribution: interviews per borough"},
-    "sample_subtitle": {"es": "{n} entrevistas en {k} de {m} alcaldías",
-                        "en": "{n} interviews in {k} of {m} boroughs"},
-    "sample_caption_n": {"es": "n = {n} entrevistas asignadas a una alcaldía.",
-                         "en": "n = {n} interviews placed in a borough."},
-    "nationality_title": {"es": "País de nacionalidad de las personas encuestadas",
-                          "en": "Respondents' country of nationality"},
-    "nationality_subtitle": {"es": "Porcentaje de personas encuestadas (n = {n})",
-                             "en": "Percentage of respondents (n = {n})"},
-    "nationality_other": {"es": "Otros países", "en": "Other countries"},
-    "nationality_note": {"es": "«{other}» agrupa {k} respuestas con menos de {min_n} personas "
-                               "o menos del {share} de la muestra: {names}.",
-                         "en": "“{other}” groups {k} answers with fewer than {min_n} "
-                               "respondents or under {share} of the sample: {names}."},
-    "bars_subtitle": {"es": "Por alcaldía, con intervalos de confianza al 95 %",
-                      "en": "By borough, with 95 % confidence intervals"},
-    "axis_pct": {"es": "Porcentaje de personas con respuesta válida",
-                 "en": "Percentage of respondents with a valid answer"},
-    "bar_suppressed": {"es": "suprimido: menos de {min_n} personas",
-                       "en": "suppressed: fewer than {min_n} respondents"},
-    "bar_city": {"es": "Toda la ciudad: {value}", "en": "Whole city: {value}"},
-    "n_short": {"es": "n = {n}", "en": "n = {n}"},
-    "interviews_legend": {"es": "Entrevistas por alcaldía", "en": "Interviews per borough"},
-}
-
-
-def tx(key: str, lang: str, **fmt: object) -> str:
-    """Figure text ``key`` in ``lang`` (falls back to :func:`geo4mi.i18n.t` keys)."""
-    if key in TEXT:
-        return TEXT[key][check_language(lang)].format(**fmt)
-    return t(key, lang, **fmt)
-
 
 @contextlib.contextmanager
 def style() -> Iterator[None]:
@@ -327,7 +267,7 @@ def caption_text(lang: str, *, labels: Labels | None, source: str | None, min_n:
         parts.append(n_sentence)
     parts.extend(extra)
     if min_n is not None:
-        parts.append(tx("caption_method", lang, min_n=min_n))
+        parts.append(t("figure.caption_method", lang, min_n=min_n))
     parts.append(t("caveat", lang))
     if synthetic:
         parts.append(t("synthetic_banner", lang) + ".")
@@ -398,11 +338,12 @@ def select_rows(estimates: pd.DataFrame, indicator: str, group: tuple[str, str],
 def city_line(row: pd.Series | None, lang: str, *, min_n: int) -> str:
     """The city-wide value of one indicator and group, in words."""
     if row is None or row["status"] == "no_data":
-        return tx("city_no_data", lang)
+        return t("figure.city_summary_no_data", lang)
     if row["status"] != "ok":
-        return tx("city_suppressed", lang, n=int(row["n"]), min_n=min_n)
-    return tx("city_value", lang, value=fmt_pct(row["p"], lang), low=fmt_pct(row["ci_low"], lang),
-              high=fmt_pct(row["ci_high"], lang), n=int(row["n"]))
+        return t("figure.city_summary_suppressed", lang, n=int(row["n"]), min_n=min_n)
+    return t("figure.city_summary", lang, value=fmt_pct(row["p"], lang),
+             low=fmt_pct(row["ci_low"], lang), high=fmt_pct(row["ci_high"], lang),
+             n=int(row["n"]))
 
 
 def group_text(labels: Labels, group: tuple[str, str], lang: str) -> str:
@@ -415,4 +356,4 @@ def group_text(labels: Labels, group: tuple[str, str], lang: str) -> str:
         value_label = labels.group_value_label(var, value, lang)
     except KeyError:
         value_label = value
-    return tx("group_subtitle", lang, var=var_label, value=value_label)
+    return t("figure.group_subtitle", lang, var=var_label, value=value_label)

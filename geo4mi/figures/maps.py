@@ -12,7 +12,7 @@ import pandas as pd
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
-from geo4mi.classify import (OPACITY, WIDE_HALF_WIDTH, WIDE_OPACITY, assign_classes,
+from geo4mi.classify import (OPACITY, WIDE_OPACITY, WIDE_WIDTH_POINTS, assign_classes,
                              class_breaks, is_wide, palette)
 from geo4mi.figures import cartography as carto
 from geo4mi.figures.common import (CITY, GROUP_ALL, MARGIN, PAGE_WIDTH, SIZE_LABEL,
@@ -20,7 +20,7 @@ from geo4mi.figures.common import (CITY, GROUP_ALL, MARGIN, PAGE_WIDTH, SIZE_LAB
                                    check_estimates, check_indicator, city_line, fmt_number,
                                    fmt_pct, group_text, line_height, new_page, plain,
                                    select_rows,
-                                   split_name, style, tx, wrap)
+                                   split_name, style, wrap)
 from geo4mi.i18n import check_language, t
 from geo4mi.labels import Labels
 
@@ -99,7 +99,7 @@ def _legend(labels: Sequence[str], colours: Sequence[str] | None, *, lang: str,
     if min_n is not None:
         wide = colours[min(2, len(colours) - 1)]
         handles.append(carto.legend_patch({"facecolor": to_rgba(wide, WIDE_OPACITY)}))
-        texts.append(t("wide_interval", lang, half_width=round(WIDE_HALF_WIDTH * 100)))
+        texts.append(t("wide_interval", lang, width=WIDE_WIDTH_POINTS))
     handles.append(carto.legend_patch(carto.no_data_style()))
     texts.append(t("no_interviews", lang))
     if min_n is not None:
@@ -211,10 +211,11 @@ def _choropleth(estimates: pd.DataFrame, base: carto.MapBase, labels: Labels, in
     universe = labels.text(info.universe, lang) if info.universe else t("all_respondents", lang)
     caption = caption_text(lang, labels=labels, source=source, min_n=min_n,
                            synthetic=synthetic,
-                           n_sentence=tx("caption_n", lang, n=int(city["n"]) if city is not None
-                                         else int(areas_rows["n"].sum()), universe=universe))
+                           n_sentence=t("figure.caption_n", lang,
+                                        n=int(city["n"]) if city is not None
+                                        else int(areas_rows["n"].sum()), universe=universe))
     subtitle = f"{group_text(labels, group, lang)} · {city_line(city, lang, min_n=min_n)}"
-    legend_title = f"{tx('legend_title', lang)}\n{t(info.direction, lang)}"
+    legend_title = f"{t('figure.legend_title', lang)}\n{t(info.direction, lang)}"
     with style():
         return _map_page(base, title=labels.indicator_label(indicator, lang), subtitle=subtitle,
                          caption=caption, styles=styles,
@@ -296,12 +297,12 @@ def _small_multiples(estimates: pd.DataFrame, base: carto.MapBase, labels: Label
     var_label = labels.group_var_label(group_var, lang) if group_var in labels.group_vars \
         else group_var
     n_total = sum(int(c["n"]) for _, _, c in panels)
-    extra = [tx("groups_empty", lang, values=", ".join(value_label(v) for v in empty))] \
+    extra = [t("figure.groups_empty", lang, values=", ".join(value_label(v) for v in empty))] \
         if empty else []
     universe = labels.text(info.universe, lang) if info.universe else t("all_respondents", lang)
     caption = caption_text(lang, labels=labels, source=source, min_n=min_n,
                            synthetic=synthetic, extra=extra,
-                           n_sentence=tx("caption_n", lang, n=n_total, universe=universe))
+                           n_sentence=t("figure.caption_n", lang, n=n_total, universe=universe))
 
     ncols = 3 if len(panels) > 4 or len(panels) == 3 else 2
     nrows = math.ceil(len(panels) / ncols)
@@ -318,7 +319,7 @@ def _small_multiples(estimates: pd.DataFrame, base: carto.MapBase, labels: Label
     body_h = nrows * (map_h + title_h) + (nrows - 1) * gap + legend_h
     with style():
         page = new_page(title=labels.indicator_label(indicator, lang),
-                        subtitle=tx("groups_subtitle", lang, var=_lower_first(var_label)),
+                        subtitle=t("figure.groups_subtitle", lang, var=_lower_first(var_label)),
                         caption=caption, body_height=body_h, lang=lang, synthetic=synthetic)
         left, bottom, _, height = page.body
         top = bottom + height
@@ -333,9 +334,11 @@ def _small_multiples(estimates: pd.DataFrame, base: carto.MapBase, labels: Label
             if k == 0:
                 carto.scale_bar(ax, base, lang=lang, fontsize=SIZE_SMALL - 0.8)
                 carto.north_arrow(ax, base, fontsize=SIZE_SMALL)
-            head = (tx("panel_title", lang, value=value_label(value), pct=fmt_pct(city["p"], lang),
-                       n=int(city["n"])) if city["status"] == "ok"
-                    else tx("panel_suppressed", lang, value=value_label(value), n=int(city["n"])))
+            head = (t("figure.panel_title", lang, value=value_label(value),
+                      pct=fmt_pct(city["p"], lang), n=int(city["n"]))
+                    if city["status"] == "ok"
+                    else t("figure.panel_suppressed", lang, value=value_label(value),
+                           n=int(city["n"])))
             page.fig.text((x + 0.02) / page.fig.get_size_inches()[0],
                           (y + map_h + title_h - 0.02) / page.fig.get_size_inches()[1],
                           "\n".join(wrap(head, SIZE_LEGEND, panel_w - 0.05, bold=True)),
@@ -350,7 +353,7 @@ def _small_multiples(estimates: pd.DataFrame, base: carto.MapBase, labels: Label
             lx, ltop, width_in, ncol_leg = left, bottom + legend_h, inner / 3, 3
         handles, texts = _legend(class_labels(breaks, 0.0, lang), colours, lang=lang,
                                  min_n=min_n, width_in=width_in)
-        legend_title = f"{tx('legend_title', lang)}\n{t(info.direction, lang)}"
+        legend_title = f"{t('figure.legend_title', lang)}\n{t(info.direction, lang)}"
         _add_legend(page.fig, handles, texts, legend_title, left=lx, top=ltop,
                     width_in=width_in, ncols=ncol_leg)
         return page.fig
@@ -436,10 +439,11 @@ def _sample_distribution(counts: pd.Series, base: carto.MapBase, labels: Labels 
                                     width_in=LEGEND_WIDTH)
     total, k = sum(per_area), sum(1 for n in per_area if n > 0)
     caption = caption_text(lang, labels=labels, source=source, min_n=None, synthetic=synthetic,
-                           n_sentence=tx("sample_caption_n", lang, n=total))
+                           n_sentence=t("figure.sample_caption_n", lang, n=total))
     with style():
-        return _map_page(base, title=tx("sample_title", lang),
-                         subtitle=tx("sample_subtitle", lang, n=total, k=k, m=len(base)),
+        return _map_page(base, title=t("figure.sample_title", lang),
+                         subtitle=t("figure.sample_subtitle", lang, n=total, k=k, m=len(base)),
                          caption=caption, styles=styles, texts=texts, handles=handles,
-                         legend_texts=legend_texts, legend_title=tx("interviews_legend", lang),
+                         legend_texts=legend_texts,
+                         legend_title=t("figure.interviews_legend", lang),
                          lang=lang, synthetic=synthetic)

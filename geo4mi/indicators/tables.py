@@ -41,11 +41,6 @@ from geo4mi.labels import Labels
 
 log = logging.getLogger(__name__)
 
-#: Text of the ``data_note`` column for synthetic samples (module-local i18n).
-TEXT: dict[str, dict[str, str]] = {
-    "synthetic_note": {"es": "datos sintéticos de demostración",
-                       "en": "synthetic demonstration data"},
-}
 #: Columns of :func:`estimates_table`, in order.
 TABLE_COLUMNS = ("indicator", "indicator_label", "theme", "theme_label", "universe",
                  "area_id", "area_name", "group_var", "group_var_label", "group_value",
@@ -63,7 +58,7 @@ AREA_VAR = "area_id"
 
 
 def _note(lang: str, synthetic: bool) -> str:
-    return TEXT["synthetic_note"][lang] if synthetic else ""
+    return t("table.synthetic_note", lang) if synthetic else ""
 
 
 def _ok(estimates: pd.DataFrame) -> np.ndarray:
@@ -471,4 +466,4 @@ def write_geopackage(estimates: pd.DataFrame, areas: Any, path: str | os.PathLik
 
 __all__ = ["estimates_table", "write_estimates_csv", "to_analysistools",
            "write_analysistools_csv", "wide_table", "write_geopackage", "TABLE_COLUMNS",
-           "ANALYSISTOOLS_COLUMNS", "GPKG_LAYERS", "TEXT"]
+           "ANALYSISTOOLS_COLUMNS", "GPKG_LAYERS"]

@@ -57,7 +57,7 @@ from jinja2 import Template
 from geo4mi import classify
 from geo4mi.boundaries import WEB_CRS, metric_crs, to_crs_checked
 from geo4mi.errors import ChoroplethError
-from geo4mi.i18n import check_language, t
+from geo4mi.i18n import check_language, t, template
 from geo4mi.labels import Labels
 from geo4mi.webmap.assets import inline_static, render_offline_html, write_html
 
@@ -71,57 +71,6 @@ MIN_ZOOM, MAX_ZOOM = 9, 14
 _METRES_PER_DEGREE = 111_320.0
 _REQUIRED = ("indicator", "area_id", "group_var", "group_value", "n", "p", "ci_low",
              "ci_high", "status")
-
-# Interface text this module adds to geo4mi.i18n (listed in the lead's report).
-_TEXT: dict[str, dict[str, str]] = {
-    "page_title": {"es": "Mapa de indicadores por alcaldía", "en": "Indicators by borough"},
-    "controls": {"es": "Qué mostrar", "en": "What to show"},
-    "universe": {"es": "Personas consideradas: {universe}", "en": "People considered: {universe}"},
-    "units": {"es": "% de las personas consideradas", "en": "% of the people considered"},
-    "status": {"es": "Estado", "en": "Status"},
-    "note": {"es": "Nota", "en": "Note"},
-    "ok": {"es": "estimado", "en": "estimated"},
-    "table_caption": {"es": "{indicator} — {group}", "en": "{indicator} — {group}"},
-    "table_hint": {
-        "es": "Los mismos números que el mapa, para la selección actual.",
-        "en": "The same numbers as the map, for the current selection.",
-    },
-    "showing": {"es": "Mostrando: {indicator} — {group}", "en": "Showing: {indicator} — {group}"},
-    "city_value": {"es": "Toda la ciudad: {value}", "en": "Whole city: {value}"},
-    "legend_wide": {"es": "Intervalo amplio (±{half_width} puntos o más)",
-                    "en": "Wide interval (±{half_width} points or more)"},
-    "uncertainty_rule": {
-        "es": ("Incertidumbre: cada valor lleva su intervalo de confianza del 95 % (Wilson). "
-               "Las alcaldías cuyo intervalo mide ±{half_width} puntos o más se dibujan con "
-               "color atenuado. Con menos de {min_n} personas encuestadas el valor se suprime "
-               "(rayado); sin entrevistas la alcaldía queda en gris, nunca como 0 %."),
-        "en": ("Uncertainty: every value has its 95 % confidence interval (Wilson). Boroughs "
-               "whose interval is ±{half_width} points or wider are drawn in faded colour. "
-               "With fewer than {min_n} respondents the value is suppressed (hatched); "
-               "boroughs without interviews are grey, never 0 %."),
-    },
-    "fallback_fixed": {
-        "es": "Menos de dos valores por alcaldía: se usan intervalos fijos.",
-        "en": "Fewer than two borough values: fixed steps are used.",
-    },
-    "csv_file": {"es": "alcaldias", "en": "boroughs"},
-    "csv_header": {
-        "es": "clave,alcaldia,valor_pct,ic95_inferior_pct,ic95_superior_pct,n,estado",
-        "en": "code,borough,value_pct,ci95_low_pct,ci95_high_pct,n,status",
-    },
-    "csv_note": {"es": "nota", "en": "note"},
-    "csv_suppressed": {"es": "suprimido", "en": "suppressed"},
-    "csv_no_data": {"es": "sin datos", "en": "no data"},
-    "no_interviews_n": {"es": "Sin entrevistas (n = 0)", "en": "No interviews (n = 0)"},
-    "city_suppressed": {"es": "Toda la ciudad: suprimido (n = {n})",
-                        "en": "Whole city: suppressed (n = {n})"},
-    "map_label": {"es": "Mapa de alcaldías", "en": "Map of boroughs"},
-}
-
-
-def _t(key: str, lang: str, **fmt: object) -> str:
-    return _TEXT[key][lang].format(**fmt)
-
 
 # -- geometry -------------------------------------------------------------------------------
 
@@ -383,18 +332,19 @@ def _page_data(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labels,
     text = {k: t(k, lang) for k in ("no_interviews", "city_wide", "value", "ci95", "n",
                                     "borough", "download_csv", "differs_above",
                                     "differs_below", "higher_worse", "higher_better", "neutral")}
-    text.update({k: _t(k, lang) for k in ("units", "status", "note", "ok", "csv_file",
-                                          "csv_header", "csv_note", "csv_suppressed",
-                                          "csv_no_data", "no_interviews_n", "fallback_fixed")})
-    half = round(classify.WIDE_HALF_WIDTH * 100)
+    text.update({k: t(f"map.{k}", lang) for k in ("units", "status", "note", "ok", "csv_file",
+                                                  "csv_header", "csv_note", "csv_suppressed",
+                                                  "csv_no_data", "no_interviews_n",
+                                                  "fallback_fixed")})
     text["suppressed"] = t("suppressed", lang, min_n=min_n)
-    text["wide_interval"] = t("wide_interval", lang, half_width=half)
-    text["legend_wide"] = _t("legend_wide", lang, half_width=half)
-    text["city_value"] = _t("city_value", lang, value="{value}")
-    text["city_suppressed"] = _t("city_suppressed", lang, n="{n}")
-    text["showing"] = _t("showing", lang, indicator="{indicator}", group="{group}")
-    text["universe"] = _t("universe", lang, universe="{universe}")
-    text["caption"] = _t("table_caption", lang, indicator="{indicator}", group="{group}")
+    text["wide_interval"] = t("wide_interval", lang, width=classify.WIDE_WIDTH_POINTS)
+    text["legend_wide"] = text["wide_interval"]  # legend and tooltips say the same thing
+    # templates: choropleth.js fills {value}, {n}, {indicator}, {group}, {universe}
+    text["city_value"] = template("city_value", lang)
+    text["city_suppressed"] = template("map.city_suppressed", lang)
+    text["showing"] = template("map.showing", lang)
+    text["universe"] = template("map.universe", lang)
+    text["caption"] = template("map.table_caption", lang)
     text["attribution"] = t("attribution_inegi", lang)
     if synthetic:
         text["synthetic"] = t("synthetic_banner", lang)
@@ -485,7 +435,7 @@ def _controls_html(data: dict[str, Any], labels: Labels, chosen: Sequence[str], 
     return f"""<header class="g4c-top">
 {banner}<h1 class="g4c-title">{e(title)}</h1>
 <p class="g4c-caveat">{e(t("caveat", lang))}</p>
-<form class="g4c-controls" aria-label="{e(_t("controls", lang))}" onsubmit="return false">
+<form class="g4c-controls" aria-label="{e(t("map.controls", lang))}" onsubmit="return false">
 <div class="g4c-field"><label for="g4c-indicator">{e(t("indicator", lang))}</label>
 <select id="g4c-indicator">{"".join(options)}</select></div>
 <div class="g4c-field"><label for="g4c-group">{e(t("group", lang))}</label>
@@ -501,8 +451,8 @@ def _controls_html(data: dict[str, Any], labels: Labels, chosen: Sequence[str], 
 
 def _below_html(lang: str, min_n: int, source: str | None) -> str:
     e = html.escape
-    half = round(classify.WIDE_HALF_WIDTH * 100)
-    notes = [f"<p>{e(_t('uncertainty_rule', lang, half_width=half, min_n=min_n))}</p>"]
+    rule = t("map.uncertainty_rule", lang, width=classify.WIDE_WIDTH_POINTS, min_n=min_n)
+    notes = [f"<p>{e(rule)}</p>"]
     if source:
         notes.append(f"<p>{e(t('source_survey', lang, source=source))}</p>")
     notes.append(f"<p>{e(t('attribution_inegi', lang))}</p>")
@@ -513,10 +463,10 @@ def _below_html(lang: str, min_n: int, source: str | None) -> str:
 <caption id="g4c-caption"></caption>
 <thead><tr><th scope="col">{e(t("borough", lang))}</th><th scope="col">{e(t("value", lang))}</th>
 <th scope="col">{e(t("ci95", lang))}</th><th scope="col">{e(t("n", lang))}</th>
-<th scope="col">{e(_t("note", lang))}</th></tr></thead>
+<th scope="col">{e(t("map.note", lang))}</th></tr></thead>
 <tbody></tbody>
 </table>
-<p class="g4c-table-hint">{e(_t("table_hint", lang))}
+<p class="g4c-table-hint">{e(t("map.table_hint", lang))}
 <a id="g4c-csv" class="g4c-csv" href="#">{e(t("download_csv", lang))}</a></p>
 </div>
 </section>
@@ -607,7 +557,7 @@ def choropleth_map(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Lab
     selected = selected or chosen[0]
     if title is None:
         title = (labels.text(labels.survey_title, lang) if labels.survey_title
-                 else _t("page_title", lang))
+                 else t("map.page_title", lang))
     web = to_crs_checked(areas, WEB_CRS, step="web map")
     minx, miny, maxx, maxy = web.total_bounds
     m = folium.Map(location=[round((miny + maxy) / 2, 5), round((minx + maxx) / 2, 5)],

@@ -43,7 +43,7 @@ from jinja2 import Template
 from geo4mi.boundaries import WEB_CRS, metric_crs, to_crs_checked
 from geo4mi.classify import EDGE_COLOR, NO_DATA_COLOR, palette
 from geo4mi.errors import SiteMapError
-from geo4mi.i18n import check_language, t
+from geo4mi.i18n import check_language, t, template
 from geo4mi.sites import SITE_TYPES, type_label
 
 log = logging.getLogger(__name__)
@@ -64,55 +64,6 @@ SYMBOLS: dict[str, tuple[str, str]] = {
     "community_centre": ("triangle", "#CC79A7"),
     "ngo_office": ("star", "#56B4E9"),
 }
-
-TEXT: dict[str, dict[str, str]] = {
-    "layer_boroughs": {"es": "Alcaldías", "en": "Boroughs"},
-    "layer_sites": {"es": "Sitios: {type}", "en": "Sites: {type}"},
-    "layer_catchment": {"es": "Área de influencia ({radius} m)", "en": "Catchment ({radius} m)"},
-    "sites": {"es": "Sitios", "en": "Sites"},
-    "achieved": {"es": "Entrevistas realizadas", "en": "Interviews achieved"},
-    "target": {"es": "Meta de entrevistas", "en": "Interview target"},
-    "progress": {"es": "Avance", "en": "Progress"},
-    "remaining": {"es": "Faltan", "en": "Still to do"},
-    "not_in_plan": {"es": "Sin sitio: fuera del plan", "en": "No site: not in the plan"},
-    "outside_city": {"es": "Fuera de la ciudad", "en": "Outside the city"},
-    "site_type": {"es": "Tipo", "en": "Type"},
-    "notes": {"es": "Notas", "en": "Notes"},
-    "catchment_legend": {"es": "Radio de {radius} m alrededor de cada sitio",
-                         "en": "{radius} m radius around each site"},
-    "counts_note": {"es": "Conteos por alcaldía; nunca se muestran ubicaciones de las personas "
-                          "encuestadas.",
-                    "en": "Counts per borough; respondents' locations are never shown."},
-    "public_only": {"es": "Solo lugares públicos: nunca albergues ni viviendas.",
-                    "en": "Public places only: never shelters or homes."},
-    "workshop_mode": {"es": "Modo taller", "en": "Workshop mode"},
-    "workshop_stop": {"es": "Terminar modo taller", "en": "Leave workshop mode"},
-    "workshop_help": {"es": "Haga clic en el mapa para proponer un sitio candidato.",
-                      "en": "Click on the map to propose a candidate site."},
-    "add_title": {"es": "Nuevo sitio candidato", "en": "New candidate site"},
-    "edit_title": {"es": "Editar sitio candidato", "en": "Edit candidate site"},
-    "name": {"es": "Nombre", "en": "Name"},
-    "type": {"es": "Tipo", "en": "Type"},
-    "save": {"es": "Guardar", "en": "Save"},
-    "cancel": {"es": "Cancelar", "en": "Cancel"},
-    "edit": {"es": "Editar", "en": "Edit"},
-    "delete": {"es": "Eliminar", "en": "Delete"},
-    "candidate": {"es": "candidato", "en": "candidate"},
-    "candidates": {"es": "Sitios candidatos: {n}", "en": "Candidate sites: {n}"},
-    "download": {"es": "Descargar GeoJSON", "en": "Download GeoJSON"},
-    "downloaded": {"es": "Descargado: {file}", "en": "Downloaded: {file}"},
-    "name_required": {"es": "Escriba un nombre.", "en": "Type a name."},
-    "drag_hint": {"es": "Arrastre el símbolo para moverlo.", "en": "Drag the symbol to move it."},
-    "restored": {"es": "Se recuperaron {n} sitios candidatos guardados en este navegador.",
-                 "en": "{n} candidate sites saved in this browser were restored."},
-    "download_name": {"es": "sitios_candidatos.geojson", "en": "candidate_sites.geojson"},
-    "page_title": {"es": "Mapa de sitios", "en": "Site map"},
-}
-
-
-def _t(key: str, lang: str, **fmt: object) -> str:
-    return TEXT[key][check_language(lang)].format(**fmt)
-
 
 def symbol_svg(site_type: str, size: int = 20) -> str:
     """Inline SVG of a site type's symbol (shape + colour, white halo, dark outline).
@@ -221,7 +172,7 @@ class _Init(MacroElement):
 
 def _legend_html(lang: str, mode: str, types: list[str], catchment_m: float | None,
                  colours: list[str], has_unplanned: bool) -> str:
-    title = _t("target" if mode == "target" else "achieved", lang)
+    title = t("sites.target" if mode == "target" else "sites.achieved", lang)
     items = [f'<li><span class="g4m-swatch" style="background:{col}"></span>{label}</li>'
              for col, label in zip(colours, _class_labels())]
     if mode == "achieved":
@@ -229,18 +180,19 @@ def _legend_html(lang: str, mode: str, types: list[str], catchment_m: float | No
                         f'</span>{html.escape(t("no_interviews", lang))}</li>')
     if has_unplanned:
         items.append(f'<li><span class="g4m-swatch" style="background:{NOT_IN_PLAN_COLOR}">'
-                     f'</span>{html.escape(_t("not_in_plan", lang))}</li>')
+                     f'</span>{html.escape(t("sites.not_in_plan", lang))}</li>')
     site_items = [f'<li>{symbol_svg(code, 16)}{html.escape(type_label(code, lang))}</li>'
                   for code in types]
     parts = [f"<h4>{html.escape(title)}</h4><ul>{''.join(items)}</ul>"]
     if site_items:
-        parts.append(f"<h4>{html.escape(_t('sites', lang))}</h4><ul>{''.join(site_items)}</ul>")
+        parts.append(f"<h4>{html.escape(t('sites.sites', lang))}</h4>"
+                     f"<ul>{''.join(site_items)}</ul>")
     if catchment_m:
         parts.append(f'<ul><li><span class="g4m-ring"></span>'
-                     f'{html.escape(_t("catchment_legend", lang, radius=_fmt_m(catchment_m)))}'
+                     f'{html.escape(t("sites.catchment_legend", lang, radius=_fmt_m(catchment_m)))}'
                      f'</li></ul>')
-    parts.append(f'<p class="g4m-note">{html.escape(_t("counts_note", lang))}</p>')
-    parts.append(f'<p class="g4m-note">{html.escape(_t("public_only", lang))}</p>')
+    parts.append(f'<p class="g4m-note">{html.escape(t("sites.counts_note", lang))}</p>')
+    parts.append(f'<p class="g4m-note">{html.escape(t("sites.public_only", lang))}</p>')
     return '<div class="g4m-legend" data-role="legend">' + "".join(parts) + "</div>"
 
 
@@ -340,7 +292,7 @@ def sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
     m = folium.Map(location=[round((miny + maxy) / 2, 5), round((minx + maxx) / 2, 5)],
                    zoom_start=10, tiles=None, control_scale=True)
 
-    boroughs = folium.FeatureGroup(name=_t("layer_boroughs", lang), show=True)
+    boroughs = folium.FeatureGroup(name=t("sites.layer_boroughs", lang), show=True)
     unplanned = False
     for area_id, name, geom in zip(areas["area_id"].astype(str), areas["area_name"], shapes):
         got = achieved_by.get(area_id)
@@ -349,21 +301,21 @@ def sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
             if area_id in planned:
                 value = target_by.get(area_id, 0.0)
                 colour = colours[max(_count_class(value), 0)]
-                rows.append((_t("target", lang), f"{value:.0f}"))
+                rows.append((t("sites.target", lang), f"{value:.0f}"))
             else:
                 colour, unplanned = NOT_IN_PLAN_COLOR, True
-                rows.append((_t("target", lang), _t("not_in_plan", lang)))
+                rows.append((t("sites.target", lang), t("sites.not_in_plan", lang)))
         else:
             cls = _count_class(got)
             colour = NO_DATA_COLOR if cls < 0 else colours[cls]
         if achieved is not None:
             done = got or 0.0
-            rows.append((_t("achieved", lang),
+            rows.append((t("sites.achieved", lang),
                          f"{done:.0f}" if done else f"0 ({t('no_interviews', lang)})"))
             if mode == "target" and area_id in planned and target_by.get(area_id):
                 goal = target_by[area_id]
-                rows.append((_t("progress", lang), f"{100 * done / goal:.0f} %"))
-                rows.append((_t("remaining", lang), f"{max(goal - done, 0):.0f}"))
+                rows.append((t("sites.progress", lang), f"{100 * done / goal:.0f} %"))
+                rows.append((t("sites.remaining", lang), f"{max(goal - done, 0):.0f}"))
         feature = {"type": "Feature", "properties": {"area_id": area_id, "area_name": str(name)},
                    "geometry": shapely.geometry.mapping(geom)}
         layer = folium.GeoJson(
@@ -381,8 +333,8 @@ def sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
     area_names = dict(zip(areas["area_id"].astype(str), areas["area_name"].astype(str)))
     types_present = [code for code in SITE_TYPES if code in set(sites["type"])]
     if catchment_m:
-        circles = folium.FeatureGroup(name=_t("layer_catchment", lang,
-                                              radius=_fmt_m(catchment_m)), show=True)
+        circles = folium.FeatureGroup(name=t("sites.layer_catchment", lang,
+                                             radius=_fmt_m(catchment_m)), show=True)
         for point in lonlat.geometry:
             folium.Circle(location=[round(point.y, 6), round(point.x, 6)], radius=catchment_m,
                           color=CATCHMENT_COLOR, weight=1, fill=True, fill_opacity=0.08,
@@ -390,16 +342,16 @@ def sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
                           ).add_to(circles)
         circles.add_to(m)
     for code in types_present:
-        group = folium.FeatureGroup(name=_t("layer_sites", lang, type=type_label(code, lang)),
+        group = folium.FeatureGroup(name=t("sites.layer_sites", lang, type=type_label(code, lang)),
                                     show=True)
         chosen = sites["type"].to_numpy() == code
         for (_, row), point in zip(sites[chosen].iterrows(), lonlat.geometry[chosen]):
             where = (area_names.get(str(row["area_id"]), "") if bool(row["in_city"])
-                     else _t("outside_city", lang))
-            rows = [(_t("site_type", lang), type_label(code, lang)),
+                     else t("sites.outside_city", lang))
+            rows = [(t("sites.type", lang), type_label(code, lang)),
                     (t("borough", lang), where)]
             if str(row.get("notes") or ""):
-                rows.append((_t("notes", lang), str(row["notes"])))
+                rows.append((t("sites.notes", lang), str(row["notes"])))
             marker = folium.Marker(
                 location=[round(point.y, 6), round(point.x, 6)],
                 icon=folium.DivIcon(html=symbol_svg(code), icon_size=(22, 22),
@@ -422,9 +374,9 @@ def sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
         "attribution": html.escape(t("attribution_inegi", lang)),
         # fitted in sites.js without animation, so the view is final once the page has loaded
         "bounds": [[round(miny, 5), round(minx, 5)], [round(maxy, 5), round(maxx, 5)]],
-        "download_name": _t("download_name", lang),
+        "download_name": t("sites.download_name", lang),
         "storage_key": title or "sites",
-        "text": {key: TEXT[key][lang] for key in (  # templates: {n}, {file} filled in JS
+        "text": {key: template(f"sites.{key}", lang) for key in (  # sites.js fills {n}, {file}
             "workshop_mode", "workshop_stop", "workshop_help", "add_title", "edit_title",
             "name", "type", "notes", "save", "cancel", "edit", "delete", "candidate",
             "candidates", "download", "downloaded", "name_required", "drag_hint", "restored",
@@ -434,7 +386,7 @@ def sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
         "type_order": list(SITE_TYPES),
     }
     _Init(config).add_to(m)
-    m.geo4mi_page = {"lang": lang, "title": title or _t("page_title", lang)}
+    m.geo4mi_page = {"lang": lang, "title": title or t("sites.page_title", lang)}
     return m
 
 

@@ -1,0 +1,195 @@
+"""The interface-text catalogue: complete in both languages, one place, and what the JS reads."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+import re
+import string
+from pathlib import Path
+
+import pytest
+
+import geo4mi
+from geo4mi import classify
+from geo4mi.errors import StudyError
+from geo4mi.i18n import LANGUAGES, TEXT, t, template
+
+STATIC = Path(geo4mi.__file__).parent / "webmap" / "static"
+PREFIXES = ("map.", "sites.", "figure.", "table.")
+
+
+def placeholders(text: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
+
+
+# -- the catalogue -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("key", sorted(TEXT))
+def test_every_key_has_spanish_and_english(key):
+    assert set(TEXT[key]) == set(LANGUAGES) == {"es", "en"}
+
+
+@pytest.mark.parametrize("key", sorted(TEXT))
+def test_no_empty_or_padded_text(key):
+    for lang, text in TEXT[key].items():
+        assert isinstance(text, str) and text.strip(), (key, lang)
+        assert text == text.strip(), (key, lang)
+        assert "  " not in text, (key, lang)
+
+
+@pytest.mark.parametrize("key", sorted(TEXT))
+def test_placeholders_are_the_same_in_both_languages(key):
+    es, en = (placeholders(TEXT[key][lang]) for lang in ("es", "en"))
+    assert es == en, key
+    assert all(re.fullmatch(r"[a-z_]+", name) for name in es), key  # {name}, never {} or {0}
+
+
+def test_keys_are_plain_or_namespaced_by_medium():
+    for key in TEXT:
+        head, _, rest = key.rpartition(".")
+        assert re.fullmatch(r"[a-z0-9_]+", rest), key
+        assert head == "" or f"{head}." in PREFIXES, key
+
+
+def test_no_two_keys_say_the_same_thing():
+    seen: dict[tuple[str, str], str] = {}
+    for key, entry in TEXT.items():
+        pair = (entry["es"], entry["en"])
+        assert pair not in seen, f"{key} repeats {seen.get(pair)}"
+        seen[pair] = key
+
+
+def test_no_module_keeps_its_own_text_catalogue():
+    names = ["geo4mi"] + [info.name for info in pkgutil.walk_packages(geo4mi.__path__, "geo4mi.")
+                          if info.name != "geo4mi.__main__"]
+    owners = sorted(name for name in names
+                    for attr in ("TEXT", "_TEXT")
+                    if hasattr(importlib.import_module(name), attr))
+    assert owners == ["geo4mi.i18n"]
+
+
+# -- t() and template() --------------------------------------------------------------------------
+
+def test_t_fills_placeholders_and_template_keeps_them():
+    assert t("suppressed", "es", min_n=10) == "Menos de 10 personas encuestadas (suprimido)"
+    assert t("sites.candidates", "en", n=3) == "Candidate sites: 3"
+    assert template("sites.candidates", "en") == "Candidate sites: {n}"
+    assert template("no_interviews", "es") == t("no_interviews", "es") == "Sin entrevistas"
+
+
+def test_unknown_key_is_rejected_with_the_nearest_keys():
+    with pytest.raises(KeyError, match=r"interface text 'supressed' is unknown; did you mean "
+                                       r"'suppressed'"):
+        t("supressed", "es")
+
+
+def test_unknown_key_without_a_near_match_points_to_the_catalogue():
+    with pytest.raises(KeyError, match=r"interface text 'zzz' is unknown; \(keys are in "
+                                       r"geo4mi\.i18n\.TEXT\)"):
+        template("zzz", "en")
+
+
+def test_unknown_language_is_rejected():
+    with pytest.raises(StudyError, match=r"language 'fr' is not supported; use one of es, en"):
+        t("no_interviews", "fr")
+
+
+def test_missing_placeholder_value_is_named():
+    with pytest.raises(KeyError, match=r"interface text 'suppressed' needs a value for \{min_n\}"):
+        t("suppressed", "en")
+
+
+# -- the wordings this catalogue fixes -----------------------------------------------------------
+
+def test_attribution_names_inegi_once_without_a_second_label():
+    assert t("attribution_inegi", "es") == "Límites: INEGI, Marco Geoestadístico 2022"
+    assert t("attribution_inegi", "en") == "Boundaries: INEGI, Marco Geoestadístico 2022"
+
+
+def test_wide_interval_wording_states_classify_rule():
+    # is_wide: half-width >= 15 points, i.e. the whole interval is 30 points wide or more
+    assert classify.WIDE_WIDTH_POINTS == 30
+    assert classify.is_wide(0.10, 0.40) and not classify.is_wide(0.10, 0.39)
+    es = t("wide_interval", "es", width=classify.WIDE_WIDTH_POINTS)
+    en = t("wide_interval", "en", width=classify.WIDE_WIDTH_POINTS)
+    assert es == "Intervalo amplio (IC 95 % de 30 puntos o más de ancho): estimación imprecisa"
+    assert en == "Wide interval (95 % CI 30 points wide or more): imprecise estimate"
+    assert "±" not in es + en
+    rule = t("map.uncertainty_rule", "en", width=classify.WIDE_WIDTH_POINTS, min_n=10)
+    assert "whose interval is 30 points wide or more are drawn in faded colour" in rule
+
+
+# -- what the maps' scripts read -----------------------------------------------------------------
+
+def _js_keys(script: str, pattern: str) -> set[str]:
+    return set(re.findall(pattern, (STATIC / script).read_text(encoding="utf-8")))
+
+
+@pytest.fixture(scope="module")
+def choropleth_text() -> dict[str, dict[str, str]]:
+    from geo4mi.webmap.choropleth import choropleth_map, example_inputs
+
+    estimates, areas, labels = example_inputs()
+    out = {}
+    for lang in LANGUAGES:
+        page = choropleth_map(estimates, areas, labels, lang=lang, synthetic=True).get_root()
+        block = re.search(r'<script type="application/json" id="g4c-data">(.*?)</script>',
+                          page.render(), re.S)
+        out[lang] = json.loads(block.group(1))["text"]
+    return out
+
+
+@pytest.fixture(scope="module")
+def sites_config() -> dict[str, dict]:
+    from geo4mi.boundaries import load_areas
+    from geo4mi.sites import BUNDLED_SITES, read_sites
+    from geo4mi.webmap.sites import sites_map
+
+    areas = load_areas()
+    sites = read_sites(BUNDLED_SITES, areas)
+    out = {}
+    for lang in LANGUAGES:
+        page = sites_map(areas, sites, lang=lang, catchment_m=800).get_root().render()
+        start = re.search(r"geo4miSites\.init\([^,]+, ", page).end()
+        out[lang] = json.JSONDecoder().raw_decode(page, start)[0]
+    return out
+
+
+def test_choropleth_page_carries_every_text_its_script_reads(choropleth_text):
+    wanted = _js_keys("choropleth.js", r"\bT\.([a-z_0-9]+)")
+    wanted |= {"higher_worse", "higher_better", "neutral"}  # T[ind.direction]
+    assert {"legend_wide", "wide_interval", "city_value", "caption"} <= wanted
+    for lang, text in choropleth_text.items():
+        assert wanted <= set(text), (lang, sorted(wanted - set(text)))
+        assert all(isinstance(v, str) and v for v in text.values()), lang
+
+
+def test_choropleth_templates_reach_the_script_unfilled(choropleth_text):
+    es, en = choropleth_text["es"], choropleth_text["en"]
+    assert es["city_value"] == "Toda la ciudad: {value}"
+    assert en["city_suppressed"] == "Whole city: suppressed (n = {n})"
+    assert en["showing"] == "Showing: {indicator} — {group}"
+    assert en["caption"] == "{indicator} — {group}"
+    assert es["universe"] == "Personas consideradas: {universe}"
+    assert es["suppressed"] == "Menos de 10 personas encuestadas (suprimido)"  # filled in Python
+
+
+def test_choropleth_legend_and_tooltip_say_what_the_figures_say(choropleth_text):
+    for lang, text in choropleth_text.items():
+        figure_legend = t("wide_interval", lang, width=classify.WIDE_WIDTH_POINTS)
+        assert text["legend_wide"] == text["wide_interval"] == figure_legend
+        assert text["attribution"] == t("attribution_inegi", lang)
+
+
+def test_site_map_carries_every_text_its_script_reads(sites_config):
+    wanted = _js_keys("sites.js", r"\btext\.([a-z_0-9]+)")
+    assert {"workshop_mode", "candidates", "restored", "type", "notes"} <= wanted
+    for lang, config in sites_config.items():
+        assert wanted <= set(config["text"]), (lang, sorted(wanted - set(config["text"])))
+        assert config["attribution"] == t("attribution_inegi", lang)
+        assert config["download_name"] == t("sites.download_name", lang)
+    assert sites_config["en"]["text"]["candidates"] == "Candidate sites: {n}"  # sites.js fills
+    assert sites_config["es"]["text"]["downloaded"] == "Descargado: {file}"
+    assert sites_config["es"]["text"]["type"] == "Tipo"
