@@ -107,20 +107,13 @@ def web_geometry(areas: gpd.GeoDataFrame, *, tolerance_m: float = SIMPLIFY_M) ->
     (16, {'id': '09002'})
     """
     metric = to_crs_checked(areas, metric_crs(areas), step="web map simplification")
-    geoms = _clean_coverage(np.asarray(metric.geometry.values))
-    clean = bool(shapely.coverage_is_valid(geoms))
-    if clean:
-        simple = shapely.coverage_simplify(geoms, tolerance_m)
-    else:
-        log.warning("the boundaries are not a clean coverage (overlaps or mismatched shared "
-                    "edges) and this shapely cannot clean them; simplifying each area on its "
-                    "own, so thin gaps may show between areas (shapely >= 2.2 fixes this)")
-        simple = shapely.simplify(geoms, tolerance_m, preserve_topology=True)
+    geoms = _clean_coverage(np.asarray(metric.geometry.values), areas["area_id"])
+    simple = shapely.coverage_simplify(geoms, tolerance_m)
     web = gpd.GeoSeries(simple, crs=metric.crs).to_crs(WEB_CRS).values
     decimals = coordinate_decimals(tolerance_m)
     while True:
         rounded = shapely.transform(web, lambda xy, d=decimals: np.round(xy, d))
-        if not clean or decimals >= 7 or bool(shapely.coverage_is_valid(rounded)):
+        if decimals >= 7 or bool(shapely.coverage_is_valid(rounded)):
             break
         decimals += 1  # rounding made borders cross: keep more decimals
     fmt = f"{{:.{decimals}f}}"
@@ -141,13 +134,31 @@ def web_geometry(areas: gpd.GeoDataFrame, *, tolerance_m: float = SIMPLIFY_M) ->
     return {"type": "FeatureCollection", "features": features}
 
 
-def _clean_coverage(geoms: np.ndarray) -> np.ndarray:
-    """Make shared edges identical and close slivers, when shapely can (>= 2.2)."""
-    if bool(shapely.coverage_is_valid(geoms)) or not hasattr(shapely, "coverage_clean"):
+def _clean_coverage(geoms: np.ndarray, area_ids: Sequence[object]) -> np.ndarray:
+    """Make shared edges identical and close slivers and overlaps (``shapely.coverage_clean``).
+
+    Raises :class:`ChoroplethError` when an area lies wholly under others, so cleaning
+    would leave it with nothing to draw.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> [g.wkt for g in _clean_coverage(np.array([box(0, 0, 1, 1), box(0.9, 0, 2, 1)]),
+    ...                                 ["a", "b"])]
+    ['POLYGON ((0 0, 0 1, 0.9 1, 1 1, 1 0, 0.9 0, 0 0))', 'POLYGON ((1 1, 2 1, 2 0, 1 0, 1 1))']
+    >>> _clean_coverage(np.array([box(0, 0, 2, 2), box(0.5, 0.5, 1, 1)]), ["a", "b"])
+    Traceback (most recent call last):
+    ...
+    geo4mi.errors.ChoroplethError: areas: 'b' lies wholly under other areas, so the map cannot ...
+    """
+    if bool(shapely.coverage_is_valid(geoms)):
         return geoms
     cleaned = shapely.coverage_clean(geoms)
-    if any(g is None or g.is_empty for g in cleaned):  # pragma: no cover - defensive
-        return geoms
+    lost = [area for area, geom in zip(area_ids, cleaned) if geom is None or geom.is_empty]
+    if lost:
+        raise ChoroplethError(f"areas: {str(lost[0])!r} lies wholly under other areas, so the "
+                              "map cannot draw it; fix the boundaries so that areas do not "
+                              "overlap")
     return cleaned
 
 
