@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import textwrap
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from geo4mi.errors import CatalogueError, ExpressionError, SurveyDataError
-from geo4mi.indicators.catalogue import add_derived, load_catalogue
+from geo4mi.indicators.catalogue import add_derived
 from geo4mi.indicators.estimate import CITY, COLUMNS, Z95, estimate, wilson_interval
 
 CATALOGUE = """
@@ -87,32 +85,22 @@ direction = "higher_better"
 """
 
 
+#: Every question of CATALOGUE (and the grouping column), unanswered unless a test gives it.
+QUESTIONS = ("area_id", "age", "feel_safe", "aware", "assistance_types/food", "barriers/cost",
+             "barriers/none", "internet_home", "internet_phone", "crime_victim",
+             "complaint_filed", "gender")
+
+
 @pytest.fixture
-def catalogue(tmp_path):
-    path = tmp_path / "cat.toml"
-    path.write_text(textwrap.dedent(CATALOGUE), encoding="utf-8")
-    return load_catalogue(path)
+def catalogue(make_catalogue):
+    return make_catalogue(CATALOGUE)
 
 
-def frame(**columns) -> pd.DataFrame:
-    """A respondents frame; every catalogue question defaults to unanswered."""
-    n = len(next(iter(columns.values())))
-    base = {
-        "area_id": [None] * n, "age": [None] * n, "feel_safe": [None] * n, "aware": [None] * n,
-        "assistance_types/food": [None] * n, "barriers/cost": [None] * n,
-        "barriers/none": [None] * n, "internet_home": [None] * n, "internet_phone": [None] * n,
-        "crime_victim": [None] * n, "complaint_filed": [None] * n, "gender": [None] * n,
-    }
-    base.update(columns)
-    out = pd.DataFrame({k: v for k, v in base.items()})
-    for c in out.columns:
-        if "/" in c:
-            out[c] = pd.array(list(out[c]), dtype="boolean")
-        elif c == "age":
-            out[c] = pd.array(list(out[c]), dtype="Int64")
-        else:
-            out[c] = pd.array(list(out[c]), dtype="str")
-    return out
+@pytest.fixture
+def frame(make_respondents):
+    """``frame(**columns)``: a respondents frame; every catalogue question defaults to
+    unanswered."""
+    return lambda **columns: make_respondents(columns, unanswered=QUESTIONS, integers=("age",))
 
 
 def row(est: pd.DataFrame, indicator: str, area: str = CITY, group_var: str = "all",
@@ -177,7 +165,7 @@ def test_wilson_rejects_impossible_counts():
 
 # -- the table --------------------------------------------------------------------------------
 
-def test_table_shape_dtypes_and_order(catalogue):
+def test_table_shape_dtypes_and_order(catalogue, frame):
     df = add_derived(frame(area_id=["b"] * 12 + ["a"] * 3, feel_safe=["yes"] * 15,
                            gender=["woman", "man", "other"] * 5, age=[20, 50, 30] * 5),
                      catalogue)
@@ -198,7 +186,7 @@ def test_table_shape_dtypes_and_order(catalogue):
     assert est.index.tolist() == list(range(len(est)))
 
 
-def test_suppression_no_data_and_ok(catalogue):
+def test_suppression_no_data_and_ok(catalogue, frame):
     df = frame(area_id=["a"] * 10 + ["b"] * 9, feel_safe=["yes"] * 4 + ["no"] * 6 + ["yes"] * 9)
     est = estimate(df, catalogue, area_ids=["a", "b", "c"], groups=[], min_n=10)
     assert counts(est, "feel_safe", "a") == (4, 10, "ok")
@@ -217,7 +205,7 @@ def test_suppression_no_data_and_ok(catalogue):
     assert est.loc[est.status == "no_data", "n"].eq(0).all()
 
 
-def test_min_n_is_the_first_published_size(catalogue):
+def test_min_n_is_the_first_published_size(catalogue, frame):
     df = frame(area_id=["a"] * 5, feel_safe=["yes"] * 5)
     assert counts(estimate(df, catalogue, area_ids=["a"], groups=[], min_n=5),
                   "feel_safe", "a")[2] == "ok"
@@ -225,7 +213,7 @@ def test_min_n_is_the_first_published_size(catalogue):
                   "feel_safe", "a")[2] == "suppressed"
 
 
-def test_zero_percent_is_ok_and_distinct_from_no_data(catalogue):
+def test_zero_percent_is_ok_and_distinct_from_no_data(catalogue, frame):
     df = frame(area_id=["a"] * 12, feel_safe=["no"] * 12)
     est = estimate(df, catalogue, area_ids=["a", "b"], groups=[])
     zero, none = row(est, "feel_safe", "a"), row(est, "feel_safe", "b")
@@ -234,7 +222,7 @@ def test_zero_percent_is_ok_and_distinct_from_no_data(catalogue):
     assert none.status == "no_data" and pd.isna(none.p)
 
 
-def test_unassigned_respondents_count_city_wide_only(catalogue, caplog):
+def test_unassigned_respondents_count_city_wide_only(catalogue, caplog, frame):
     df = frame(area_id=["a"] * 10 + [None] * 5 + ["zz"] * 2, feel_safe=["yes"] * 17)
     est = estimate(df, catalogue, area_ids=["a"], groups=[])
     assert counts(est, "feel_safe") == (17, 17, "ok")
@@ -243,7 +231,7 @@ def test_unassigned_respondents_count_city_wide_only(catalogue, caplog):
     assert "'zz'" in caplog.text  # unknown area ids are reported
 
 
-def test_nobody_placed(catalogue):
+def test_nobody_placed(catalogue, frame):
     df = frame(feel_safe=["yes"] * 12)
     df["area_id"] = np.nan  # a float column of NaN
     est = estimate(df, catalogue, area_ids=["a"], groups=[])
@@ -251,7 +239,7 @@ def test_nobody_placed(catalogue):
     assert counts(est, "feel_safe", "a") == (None, 0, "no_data")
 
 
-def test_group_cells_and_missing_group_values(catalogue):
+def test_group_cells_and_missing_group_values(catalogue, frame):
     df = add_derived(frame(
         area_id=["a"] * 12 + ["b"] * 12,
         gender=(["woman"] * 6 + ["man"] * 6) * 2,
@@ -275,7 +263,7 @@ def test_group_cells_and_missing_group_values(catalogue):
         assert cells.n.sum() == row(est, "feel_safe", area).n
 
 
-def test_group_order_follows_derived_values_and_categoricals(catalogue):
+def test_group_order_follows_derived_values_and_categoricals(catalogue, frame):
     df = add_derived(frame(area_id=["a"] * 3, age=[50, 50, 50], feel_safe=["yes"] * 3),
                      catalogue)
     df["colour"] = pd.Categorical(["red"] * 3, categories=["red", "blue"])
@@ -286,13 +274,13 @@ def test_group_order_follows_derived_values_and_categoricals(catalogue):
         ("colour", "blue")]
 
 
-def test_exclude_removes_answers_from_the_denominator(catalogue):
+def test_exclude_removes_answers_from_the_denominator(catalogue, frame):
     df = frame(area_id=["a"] * 20, aware=["yes"] * 6 + ["no"] * 6 + ["dont_know"] * 8)
     assert counts(estimate(df, catalogue, area_ids=["a"], groups=[]), "aware") == \
         (6, 12, "ok")
 
 
-def test_not_asked_no_counts_missing_as_no(catalogue):
+def test_not_asked_no_counts_missing_as_no(catalogue, frame):
     food = [True] * 4 + [False] * 6 + [None] * 10
     df = frame(area_id=["a"] * 20, **{"assistance_types/food": food})
     est = estimate(df, catalogue, area_ids=["a"], groups=[])
@@ -300,7 +288,7 @@ def test_not_asked_no_counts_missing_as_no(catalogue):
     assert counts(est, "assist_food_recipients") == (4, 10, "ok")
 
 
-def test_select_multiple_universe(catalogue):
+def test_select_multiple_universe(catalogue, frame):
     df = frame(area_id=["a"] * 30,
                **{"barriers/cost": [True] * 5 + [False] * 10 + [False] * 10 + [None] * 5,
                   "barriers/none": [False] * 5 + [False] * 10 + [True] * 10 + [None] * 5})
@@ -308,7 +296,7 @@ def test_select_multiple_universe(catalogue):
     assert counts(est, "barrier_cost") == (5, 15, "ok")
 
 
-def test_composite_numerator_uses_three_valued_logic(catalogue):
+def test_composite_numerator_uses_three_valued_logic(catalogue, frame):
     df = frame(area_id=["a"] * 14,
                internet_home=["regular"] * 4 + ["never"] * 4 + [None] * 6,
                internet_phone=[None] * 4 + ["yes"] * 2 + ["no"] * 2 + ["yes"] * 3 + [None] * 3)
@@ -318,20 +306,20 @@ def test_composite_numerator_uses_three_valued_logic(catalogue):
         (9, 11, "ok")
 
 
-def test_universe_restricts_the_denominator(catalogue):
+def test_universe_restricts_the_denominator(catalogue, frame):
     df = frame(area_id=["a"] * 16, crime_victim=["yes"] * 12 + ["no"] * 2 + [None] * 2,
                complaint_filed=["yes"] * 3 + ["no"] * 8 + [None] + [None] * 4)
     assert counts(estimate(df, catalogue, area_ids=["a"], groups=[]), "complaint") == \
         (3, 11, "ok")
 
 
-def test_no_respondents_at_all(catalogue):
+def test_no_respondents_at_all(catalogue, frame):
     est = estimate(frame(area_id=[]), catalogue, area_ids=["a", "b"], groups=[])
     assert len(est) == len(catalogue) * 3
     assert set(est.status) == {"no_data"}
 
 
-def test_matches_a_plain_groupby_on_random_data(catalogue):
+def test_matches_a_plain_groupby_on_random_data(catalogue, frame):
     rng = np.random.default_rng(5)
     n = 3000
 
@@ -353,7 +341,7 @@ def test_matches_a_plain_groupby_on_random_data(catalogue):
     assert counts(est, "feel_safe")[:2] == (int(work.num.sum()), int(work.den.sum()))
 
 
-def test_progress_callback(catalogue):
+def test_progress_callback(catalogue, frame):
     seen: list[float] = []
     estimate(frame(area_id=["a"]), catalogue, area_ids=["a"], groups=[], progress=seen.append)
     assert seen == pytest.approx([(i + 1) / len(catalogue) for i in range(len(catalogue))])
@@ -361,7 +349,7 @@ def test_progress_callback(catalogue):
 
 # -- errors -----------------------------------------------------------------------------------
 
-def test_errors(catalogue):
+def test_errors(catalogue, frame):
     df = frame(area_id=["a"], feel_safe=["yes"])
     with pytest.raises(SurveyDataError, match=r"no 'area_id' column; place them"):
         estimate(df.drop(columns="area_id"), catalogue, area_ids=["a"], groups=[])
@@ -388,7 +376,7 @@ def test_errors(catalogue):
         estimate(df.assign(aware=1.5), catalogue, area_ids=["a"], groups=[])
 
 
-def test_unknown_universe_column_names_the_catalogue(catalogue):
+def test_unknown_universe_column_names_the_catalogue(catalogue, frame):
     df = frame(area_id=["a"], feel_safe=["yes"]).drop(columns="crime_victim")
     with pytest.raises(ExpressionError, match=r"cat\.toml: \[\[indicator\]\] #7 "
                                               r"\('complaint'\), key 'universe': expression "
@@ -397,13 +385,13 @@ def test_unknown_universe_column_names_the_catalogue(catalogue):
         estimate(df, catalogue, area_ids=["a"], groups=[])
 
 
-def test_progress_bar_on_stderr(catalogue, capsys):
+def test_progress_bar_on_stderr(catalogue, capsys, frame):
     estimate(frame(area_id=["a"]), catalogue, area_ids=["a"], groups=[], progress=True)
     err = capsys.readouterr().err
     assert "indicators [" in err and "100%" in err and err.endswith("\n")
 
 
-def test_missing_choice_column_of_a_checked_select_multiple(catalogue):
+def test_missing_choice_column_of_a_checked_select_multiple(catalogue, frame):
     from dataclasses import replace
 
     ind = replace(catalogue["assist_food_recipients"], kind="select_multiple")

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import textwrap
-
-from dataclasses import dataclass
 
 import geopandas as gpd
 import pandas as pd
@@ -15,7 +12,7 @@ import pytest
 from shapely.geometry import box
 
 from geo4mi.errors import BoundaryError, CatalogueError
-from geo4mi.indicators.catalogue import build_labels, load_catalogue
+from geo4mi.indicators.catalogue import build_labels
 from geo4mi.indicators.estimate import CITY, estimate
 from geo4mi.indicators.tables import (ANALYSISTOOLS_COLUMNS, TABLE_COLUMNS, estimates_table,
                                       to_analysistools, write_analysistools_csv,
@@ -64,30 +61,19 @@ direction = "neutral"
 SECRET_PCT = "85.7"
 
 
-@dataclass
-class MiniForm:
-    """A form with the design.md table contract only."""
-
-    questions: pd.DataFrame
-    choices: pd.DataFrame
-    path: str = "mini_form.xlsx"
+@pytest.fixture
+def catalogue(make_catalogue):
+    return make_catalogue(CATALOGUE)
 
 
 @pytest.fixture
-def catalogue(tmp_path):
-    path = tmp_path / "cat.toml"
-    path.write_text(textwrap.dedent(CATALOGUE), encoding="utf-8")
-    return load_catalogue(path)
-
-
-@pytest.fixture
-def respondents() -> pd.DataFrame:
+def respondents(make_respondents) -> pd.DataFrame:
     n_a, n_b = 12, 7
-    return pd.DataFrame({
-        "area_id": pd.array(["a"] * n_a + ["b"] * n_b, dtype="str"),
-        "feel_safe": pd.array(["yes"] * 3 + ["no"] * 9 + ["yes"] * 6 + ["no"], dtype="str"),
-        "knew_risks": pd.array(["yes"] * 19, dtype="str"),
-        "risk_places/street": pd.array([True] * 5 + [False] * 14, dtype="boolean"),
+    return make_respondents({
+        "area_id": ["a"] * n_a + ["b"] * n_b,
+        "feel_safe": ["yes"] * 3 + ["no"] * 9 + ["yes"] * 6 + ["no"],
+        "knew_risks": ["yes"] * 19,
+        "risk_places/street": [True] * 5 + [False] * 14,
         "age_group": pd.Categorical(["young"] * 10 + ["older"] * 9,
                                     categories=["young", "older"]),
     })
@@ -240,14 +226,13 @@ def test_analysistools_hides_suppressed_values(estimates, catalogue):
     assert sup[["stat", "stat_low", "stat_upp", "n"]].isna().all().all()
 
 
-def test_analysistools_select_multiple_type_with_form(tmp_path):
-    form = MiniForm(
-        pd.DataFrame({"name": ["risk_places"], "type": ["select_multiple"],
-                      "list_name": ["rp"], "label::es": ["L"], "label::en": ["P"]}),
-        pd.DataFrame({"list_name": ["rp", "rp"], "name": ["street", "home"],
-                      "label::es": ["C", "H"], "label::en": ["S", "H"]}))
-    path = tmp_path / "c.toml"
-    path.write_text(textwrap.dedent("""
+def test_analysistools_select_multiple_type_with_form(make_catalogue, make_form,
+                                                     make_respondents):
+    form = make_form({"name": ["risk_places"], "type": ["select_multiple"],
+                      "list_name": ["rp"], "label::es": ["L"], "label::en": ["P"]},
+                     {"list_name": ["rp", "rp"], "name": ["street", "home"],
+                      "label::es": ["C", "H"], "label::en": ["S", "H"]})
+    cat = make_catalogue("""
         [themes.t]
         label = { es = "T", en = "T" }
         [[indicator]]
@@ -272,11 +257,9 @@ def test_analysistools_select_multiple_type_with_form(tmp_path):
         question = "risk_places"
         choices = ["home"]
         direction = "neutral"
-    """), encoding="utf-8")
-    cat = load_catalogue(path, form=form)
-    df = pd.DataFrame({"area_id": ["a"] * 10,
-                       "risk_places/street": pd.array([True] * 10, dtype="boolean"),
-                       "risk_places/home": pd.array([False] * 10, dtype="boolean")})
+    """, form=form, name="c.toml")
+    df = make_respondents({"area_id": ["a"] * 10, "risk_places/street": [True] * 10,
+                           "risk_places/home": [False] * 10})
     at = to_analysistools(estimate(df, cat, area_ids=["a"], groups=[]), cat)
     city = at[at.group_var.isna()]
     # same question and choice twice: both fall back to their ids to keep keys unique
