@@ -188,7 +188,11 @@ def test_table_shape_dtypes_and_order(catalogue, frame):
 
 def test_suppression_no_data_and_ok(catalogue, frame):
     df = frame(area_id=["a"] * 10 + ["b"] * 9, feel_safe=["yes"] * 4 + ["no"] * 6 + ["yes"] * 9)
+    # by default "a" is hidden too, or the city-wide 13 minus a's 4 would give b's 9
     est = estimate(df, catalogue, area_ids=["a", "b", "c"], groups=[], min_n=10)
+    assert counts(est, "feel_safe", "a") == (None, 10, "suppressed")
+    est = estimate(df, catalogue, area_ids=["a", "b", "c"], groups=[], min_n=10,
+                   complementary=False)
     assert counts(est, "feel_safe", "a") == (4, 10, "ok")
     assert counts(est, "feel_safe", "b") == (None, 9, "suppressed")
     assert counts(est, "feel_safe", "c") == (None, 0, "no_data")

@@ -5,6 +5,9 @@ area (``"_city"`` first, then each area) × group value (``"all"`` first, then e
 variable's values in catalogue/form order). Every area has a row for every indicator and
 group value, so an area without interviews is an explicit ``no_data`` row, never 0 %.
 Estimates from fewer than ``min_n`` respondents are ``suppressed``: only ``n`` is kept.
+So that a suppressed numerator cannot be worked out as a published total minus the
+published cells, further estimates are suppressed too (complementary suppression, see
+:mod:`geo4mi.indicators.suppression`).
 
 Respondents whose ``area_id`` is NA (unassigned) or not one of ``area_ids`` count in the
 city-wide rows only. Respondents with a missing group value count in the ``"all"`` rows
@@ -28,7 +31,10 @@ Examples
 0       _city          9  15          ok
 1       09002       <NA>   0     no_data
 2       09007       <NA>   3  suppressed
-3       09015          9  12          ok
+3       09015       <NA>  12  suppressed
+
+09007 has too few respondents; 09015 is hidden too, or the city's 9 minus its count would
+give 09007's away.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ import pandas as pd
 from geo4mi.errors import CatalogueError, SurveyDataError
 from geo4mi.indicators.catalogue import Catalogue, Indicator
 from geo4mi.indicators.expressions import EvalContext
+from geo4mi.indicators.suppression import suppression_mask
 
 log = logging.getLogger(__name__)
 
@@ -228,7 +235,7 @@ def _progress(progress: bool | Callable[[float], None]) -> Callable[[float], Non
 # -- estimation ---------------------------------------------------------------------------
 
 def estimate(respondents: pd.DataFrame, catalogue: Catalogue, *, area_ids: Sequence[str],
-             groups: Sequence[str], min_n: int = 10,
+             groups: Sequence[str], min_n: int = 10, complementary: bool = True,
              progress: bool | Callable[[float], None] = False) -> pd.DataFrame:
     """Estimate every catalogue indicator city-wide and per area, overall and per group.
 
@@ -245,6 +252,10 @@ def estimate(respondents: pd.DataFrame, catalogue: Catalogue, *, area_ids: Seque
         Grouping variables (``"all"`` is always included first).
     min_n : int, default 10
         Estimates with ``0 < n < min_n`` are suppressed.
+    complementary : bool, default True
+        Also suppress the estimates that would let a suppressed numerator be worked out
+        from a published total (city-wide row, ``"all"`` column): see
+        :mod:`geo4mi.indicators.suppression`. Turn off only for internal analysis.
     progress : bool or callable, default False
         True draws a bar on stderr; a callable receives the fraction done (0..1).
 
@@ -356,7 +367,14 @@ def estimate(respondents: pd.DataFrame, catalogue: Catalogue, *, area_ids: Seque
             report((i + 1) / len(indicators))
     if report is not None and not indicators:
         report(1.0)
-    table = _assemble(indicators, [CITY, *areas], col_var, col_val, num_out, den_out, min_n)
+    starts = np.cumsum([1] + [len(values[g]) for g in group_list])
+    hidden = suppression_mask(den_out, min_n=min_n, complementary=complementary,
+                              blocks=list(zip(starts[:-1].tolist(), starts[1:].tolist())))
+    extra = int((hidden & (den_out >= min_n)).sum())
+    if extra:
+        log.info("complementary suppression: %d more estimates suppressed so that no small "
+                 "cell can be worked out from the totals", extra)
+    table = _assemble(indicators, [CITY, *areas], col_var, col_val, num_out, den_out, hidden)
     unassigned = int((area_code == A).sum())
     log.info("estimated %d indicators x %d areas x %d group values from %d respondents "
              "(%d counted city-wide only)", len(indicators), A, n_cols, n_resp, unassigned)
@@ -371,11 +389,11 @@ def _put(target: np.ndarray, per_area: np.ndarray) -> None:
 
 def _assemble(indicators: Sequence[Indicator], area_labels: list[str], col_var: list[str],
               col_val: list[str], num: np.ndarray, den: np.ndarray,
-              min_n: int) -> pd.DataFrame:
+              hidden: np.ndarray) -> pd.DataFrame:
     n_ind, n_rows, n_cols = num.shape
     per_ind = n_rows * n_cols
     num_f, den_f = num.reshape(-1), den.reshape(-1)
-    status = np.where(den_f == 0, "no_data", np.where(den_f < min_n, "suppressed", "ok"))
+    status = np.where(den_f == 0, "no_data", np.where(hidden.reshape(-1), "suppressed", "ok"))
     ok = status == "ok"
     p = np.full(num_f.shape, np.nan)
     p[ok] = num_f[ok] / den_f[ok]
