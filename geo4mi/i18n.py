@@ -41,6 +41,10 @@ TEXT: dict[str, dict[str, str]] = {
         "es": "Menos de {min_n} personas encuestadas (suprimido)",
         "en": "Fewer than {min_n} respondents (suppressed)",
     },
+    "suppressed_complementary": {
+        "es": "Suprimido para que no se deduzca de los totales una cifra pequeña",
+        "en": "Suppressed so that a small figure cannot be worked out from the totals",
+    },
     "synthetic_banner": {
         "es": "DATOS SINTÉTICOS DE DEMOSTRACIÓN: no son resultados reales de la encuesta 4Mi",
         "en": "SYNTHETIC DEMONSTRATION DATA: not real 4Mi survey results",
@@ -112,10 +116,12 @@ TEXT: dict[str, dict[str, str]] = {
         "es": ("Incertidumbre: cada valor lleva su intervalo de confianza del 95 % (Wilson). "
                "Las alcaldías cuyo intervalo mide {width} puntos o más de ancho se dibujan con "
                "color atenuado. Con menos de {min_n} personas encuestadas el valor se suprime "
-               "(rayado); sin entrevistas la alcaldía queda en gris, nunca como 0 %."),
+               "(rayado), igual que algunos valores mayores que permitirían deducirlo de los "
+               "totales; sin entrevistas la alcaldía queda en gris, nunca como 0 %."),
         "en": ("Uncertainty: every value has its 95 % confidence interval (Wilson). Boroughs "
                "whose interval is {width} points wide or more are drawn in faded colour. "
-               "With fewer than {min_n} respondents the value is suppressed (hatched); "
+               "With fewer than {min_n} respondents the value is suppressed (hatched), as are "
+               "some larger values that would let it be worked out from the totals; "
                "boroughs without interviews are grey, never 0 %."),
     },
     "map.fallback_fixed": {
@@ -185,6 +191,10 @@ TEXT: dict[str, dict[str, str]] = {
         "es": "Toda la ciudad: suprimido (n = {n}, menos de {min_n})",
         "en": "Whole city: suppressed (n = {n}, fewer than {min_n})",
     },
+    "figure.city_summary_complementary": {
+        "es": "Toda la ciudad: suprimido (n = {n}) para que no se deduzca una cifra pequeña",
+        "en": "Whole city: suppressed (n = {n}) so that a small figure cannot be worked out",
+    },
     "figure.city_summary_no_data": {"es": "Toda la ciudad: sin personas encuestadas",
                                     "en": "Whole city: no respondents"},
     "figure.caption_n": {
@@ -193,9 +203,11 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "figure.caption_method": {
         "es": ("Porcentajes sin ponderar con intervalos de confianza de Wilson al 95 %; se "
-               "suprimen las estimaciones con menos de {min_n} personas."),
+               "suprimen las estimaciones con menos de {min_n} personas, y las que "
+               "permitirían deducirlas de los totales."),
         "en": ("Unweighted percentages with 95 % Wilson confidence intervals; estimates from "
-               "fewer than {min_n} respondents are suppressed."),
+               "fewer than {min_n} respondents are suppressed, and so are those that would "
+               "let them be worked out from the totals."),
     },
     "figure.group_subtitle": {"es": "{var}: {value}", "en": "{var}: {value}"},
     "figure.groups_subtitle": {"es": "Según {var}; una sola escala para todos los mapas",
@@ -232,6 +244,8 @@ TEXT: dict[str, dict[str, str]] = {
                         "en": "Percentage of respondents with a valid answer"},
     "figure.bar_suppressed": {"es": "suprimido: menos de {min_n} personas",
                               "en": "suppressed: fewer than {min_n} respondents"},
+    "figure.bar_complementary": {"es": "suprimido para proteger una cifra pequeña",
+                                 "en": "suppressed to protect a small figure"},
     "figure.n_short": {"es": "n = {n}", "en": "n = {n}"},
     # -- table.: the output tables ---------------------------------------------------------------
     "table.synthetic_note": {"es": "datos sintéticos de demostración",

@@ -281,3 +281,34 @@ def test_boroughs_are_reachable_and_read_out_from_the_keyboard(maps):
         assert any("Fewer than 10 respondents (suppressed); n (respondents answering): 6" in lab
                    for lab in labels)
     report.assert_clean()
+
+
+def test_complementary_suppression_is_explained_not_called_small(tmp_path):
+    """A borough hidden only to protect a small one says so, in tooltip, label and legend."""
+    from geo4mi.pipeline import run
+    from geo4mi.study import bundled_study_path
+    from geo4mi.webmap.choropleth import write_choropleth_for_results
+
+    results = run(bundled_study_path())
+    est = results.estimates
+    extra = est[(est["status"] == "suppressed") & (est["n"] >= results.study.min_n)
+                & (est["area_id"] != "_city")]
+    row = extra.sort_values(["indicator", "group_var", "group_value", "area_id"]).iloc[0]
+    out = write_choropleth_for_results(results, tmp_path / "c.html", lang="en")
+    with offline_page(out) as (page, report):
+        page.wait_for_selector(PATHS)
+        data = "geo4miChoropleth.current.data"
+        ind = page.evaluate(f"{data}.indicators.findIndex(i => i.id === {row['indicator']!r})")
+        grp = page.evaluate(f"{data}.groups.findIndex(g => g.var === {row['group_var']!r} "
+                            f"&& g.value === {row['group_value']!r})")
+        page.select_option("#g4c-indicator", str(ind))
+        page.select_option("#g4c-group", str(grp))
+        label = area(page, row["area_id"]).get_attribute("aria-label")
+        assert f"cannot be worked out from the totals; n (respondents answering): {row['n']}" \
+            in label
+        assert "Fewer than" not in label
+        legend = page.inner_text(".g4c-legend")
+        assert "Suppressed so that a small figure cannot be worked out" in legend
+        page.select_option("#g4c-group", index=0)  # all respondents: nothing complementary
+        assert page.locator(".g4c-legend-complementary").count() == 0
+    report.assert_clean()

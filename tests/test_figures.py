@@ -519,3 +519,28 @@ def test_lon_lat_areas_are_drawn_in_metres(tiny):
     with pytest.raises(CRSError, match="the areas have no CRS"):
         choropleth_figure(est, areas.set_crs(None, allow_override=True), labels,
                           "discriminated")
+
+
+def test_complementary_suppression_is_named_as_such(tiny):
+    """A borough hidden only to protect a small one (n >= min_n) is not called small."""
+    est, areas, labels = tiny
+    est = est.copy()
+    beta = (est.area_id == "02") & (est.group_var == "all")  # n = 12: hidden to protect Gamma
+    est.loc[beta, ["numerator", "p", "ci_low", "ci_high"]] = pd.NA
+    est.loc[beta, "status"] = "suppressed"
+    words = {t.get_gid(): t.get_text()
+             for t in indicator_bar_chart(est, areas, labels, "discriminated").axes[0].texts}
+    assert words["suppressed-02"] == "suprimido para proteger una cifra pequeña"
+    assert words["suppressed-03"] == "suprimido: menos de 10 personas"
+    texts = legend_texts(choropleth_figure(est, areas, labels, "discriminated"))
+    assert "Suprimido para que no se deduzca de los totales una cifra pequeña" in texts
+    assert "Suprimido para que no se deduzca de los totales una cifra pequeña" not in \
+        legend_texts(choropleth_figure(tiny[0], areas, labels, "discriminated"))
+    from geo4mi.figures.common import city_line
+
+    city = pd.Series({"status": "suppressed", "n": 25, "p": np.nan, "ci_low": np.nan,
+                      "ci_high": np.nan})
+    assert city_line(city, "en", min_n=10) == ("Whole city: suppressed (n = 25) so that a small "
+                                               "figure cannot be worked out")
+    assert city_line(city.replace({25: 7}), "en", min_n=10) == \
+        "Whole city: suppressed (n = 7, fewer than 10)"

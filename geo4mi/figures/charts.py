@@ -224,6 +224,7 @@ def indicator_bar_chart(estimates: pd.DataFrame, areas: pd.DataFrame, labels: La
                         fontsize=SIZE_SMALL, gid=f"value-{r.area_id}", parse_math=False)
             else:
                 text = (t("no_interviews", lang) if r.status == "no_data"
+                        else t("figure.bar_complementary", lang) if r.n >= min_n
                         else t("figure.bar_suppressed", lang, min_n=min_n))
                 ax.text(0.006, i, text, va="center", fontsize=SIZE_SMALL, style="italic",
                         color=MUTED_COLOR, zorder=4, gid=f"{r.status}-{r.area_id}",

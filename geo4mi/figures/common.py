@@ -339,6 +339,8 @@ def city_line(row: pd.Series | None, lang: str, *, min_n: int) -> str:
     """The city-wide value of one indicator and group, in words."""
     if row is None or row["status"] == "no_data":
         return t("figure.city_summary_no_data", lang)
+    if row["status"] != "ok" and int(row["n"]) >= min_n:  # complementary suppression
+        return t("figure.city_summary_complementary", lang, n=int(row["n"]))
     if row["status"] != "ok":
         return t("figure.city_summary_suppressed", lang, n=int(row["n"]), min_n=min_n)
     return t("figure.city_summary", lang, value=fmt_pct(row["p"], lang),

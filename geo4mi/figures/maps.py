@@ -90,7 +90,8 @@ def breaks_for(values: Sequence[float] | np.ndarray, scheme: str) -> list[float]
 
 
 def _legend(labels: Sequence[str], colours: Sequence[str] | None, *, lang: str,
-            min_n: int | None, width_in: float) -> tuple[list, list[str]]:
+            min_n: int | None, width_in: float,
+            complementary: bool = False) -> tuple[list, list[str]]:
     """Handles and wrapped texts in the web map's order: classes, wide interval (when
     ``min_n`` is given: indicator maps), no interviews, suppressed."""
     colours = list(colours or [])
@@ -105,6 +106,9 @@ def _legend(labels: Sequence[str], colours: Sequence[str] | None, *, lang: str,
     if min_n is not None:
         handles.append(carto.legend_patch(carto.suppressed_style()))
         texts.append(t("suppressed", lang, min_n=min_n))
+        if complementary:  # hidden only so that a small figure cannot be derived
+            handles.append(carto.legend_patch(carto.suppressed_style()))
+            texts.append(t("suppressed_complementary", lang))
     text_w = width_in - 0.45
     return handles, ["\n".join(wrap(s, SIZE_LEGEND, text_w)) for s in texts]
 
@@ -195,6 +199,11 @@ def choropleth_figure(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: 
                        source=source)
 
 
+def _has_complementary(rows: pd.DataFrame, min_n: int) -> bool:
+    """Whether some rows are suppressed only to protect a small figure (n >= min_n)."""
+    return bool(((rows["status"] == "suppressed") & (rows["n"] >= min_n)).any())
+
+
 def _choropleth(estimates: pd.DataFrame, base: carto.MapBase, labels: Labels, indicator: str,
                 *, group: tuple[str, str], scheme: str, lang: str, min_n: int,
                 synthetic: bool, source: str | None) -> Figure:
@@ -206,7 +215,8 @@ def _choropleth(estimates: pd.DataFrame, base: carto.MapBase, labels: Labels, in
     colours = palette(info.direction, len(breaks))
     styles, _ = indicator_styles(areas_rows, base.ids, breaks, colours)
     handles, texts = _legend(class_labels(breaks, 0.0, lang), colours, lang=lang, min_n=min_n,
-                             width_in=LEGEND_WIDTH)
+                             width_in=LEGEND_WIDTH,
+                             complementary=_has_complementary(areas_rows, min_n))
     city = rows.loc[CITY] if CITY in rows.index else None
     universe = labels.text(info.universe, lang) if info.universe else t("all_respondents", lang)
     caption = caption_text(lang, labels=labels, source=source, min_n=min_n,
@@ -352,7 +362,10 @@ def _small_multiples(estimates: pd.DataFrame, base: carto.MapBase, labels: Label
         else:
             lx, ltop, width_in, ncol_leg = left, bottom + legend_h, inner / 3, 3
         handles, texts = _legend(class_labels(breaks, 0.0, lang), colours, lang=lang,
-                                 min_n=min_n, width_in=width_in)
+                                 min_n=min_n, width_in=width_in,
+                                 complementary=any(
+                                     _has_complementary(r.drop(index=CITY, errors="ignore"),
+                                                        min_n) for _, r, _ in panels))
         legend_title = f"{t('figure.legend_title', lang)}\n{t(info.direction, lang)}"
         _add_legend(page.fig, handles, texts, legend_title, left=lx, top=ltop,
                     width_in=width_in, ncols=ncol_leg)

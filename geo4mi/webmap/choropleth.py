@@ -348,6 +348,7 @@ def _page_data(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labels,
                                                   "csv_no_data", "no_interviews_n",
                                                   "fallback_fixed")})
     text["suppressed"] = t("suppressed", lang, min_n=min_n)
+    text["suppressed_complementary"] = t("suppressed_complementary", lang)
     text["wide_interval"] = t("wide_interval", lang, width=classify.WIDE_WIDTH_POINTS)
     text["legend_wide"] = text["wide_interval"]  # legend and tooltips say the same thing
     # templates: choropleth.js fills {value}, {n}, {indicator}, {group}, {universe}

@@ -128,7 +128,7 @@ var geo4miChoropleth = (function () {
       var name = data.areas[areaIndex].name;
       if (c.status === "no_data") { return name + ": " + T.no_interviews; }
       var parts = c.status === "ok"
-        ? [T.value + ": " + pct(c.p), T.ci95 + ": " + range(c.lo, c.hi)] : [T.suppressed];
+        ? [T.value + ": " + pct(c.p), T.ci95 + ": " + range(c.lo, c.hi)] : [suppressedText(c)];
       parts.push(T.n + ": " + c.n);
       return name + ": " + parts.join("; ");
     }
@@ -166,10 +166,16 @@ var geo4miChoropleth = (function () {
       return T.city_wide + ": " + T.no_interviews_n;
     }
 
+    /* Suppressed because small, or (n >= min_n) only so that a small one elsewhere cannot be
+     * worked out from the totals (complementary suppression, geo4mi.indicators.suppression). */
+    function suppressedText(c) {
+      return c.n >= data.min_n ? T.suppressed_complementary : T.suppressed;
+    }
+
     function notes(c) {
       var out = [];
       if (c.status === "no_data") { out.push(T.no_interviews_n); }
-      if (c.status === "suppressed") { out.push(T.suppressed); }
+      if (c.status === "suppressed") { out.push(suppressedText(c)); }
       if (c.above) { out.push(T.differs_above); }
       if (c.below) { out.push(T.differs_below); }
       if (c.wide) { out.push(T.wide_interval); }
@@ -192,7 +198,7 @@ var geo4miChoropleth = (function () {
       return html + "</div>";
     }
 
-    function legendHtml(ind, group, breaks, fellBack) {
+    function legendHtml(ind, group, breaks, fellBack, complementary) {
       var h = '<div class="g4c-legend-title">' + esc(ind.label) + "</div>" +
         '<div class="g4c-legend-sub">' + esc(group.label) + "</div>" +
         '<div class="g4c-legend-units">' + esc(T.units) + " · " + esc(T[ind.direction]) + "</div><ul>";
@@ -212,7 +218,10 @@ var geo4miChoropleth = (function () {
         '<li class="g4c-legend-nodata">' + swatch(style.no_data, style.opacity) +
         "<span>" + esc(T.no_interviews) + "</span></li>" +
         '<li class="g4c-legend-suppressed">' + swatch("url(#" + HATCH_ID + ")", 1) +
-        "<span>" + esc(T.suppressed) + "</span></li></ul>";
+        "<span>" + esc(T.suppressed) + "</span></li>" +
+        (complementary ? '<li class="g4c-legend-complementary">' +
+          swatch("url(#" + HATCH_ID + ")", 1) + "<span>" + esc(T.suppressed_complementary) +
+          "</span></li>" : "") + "</ul>";
       if (fellBack) { h += '<p class="g4c-legend-note">' + esc(T.fallback_fixed) + "</p>"; }
       return h;
     }
@@ -275,8 +284,10 @@ var geo4miChoropleth = (function () {
       var breaks = breaksOf(state.row, state.scheme);
       var fellBack = state.scheme !== "fixed" && state.row[SCHEME_BREAKS[state.scheme]] === 0;
       state.palette = data.palettes[ind.direction][breaks.length - 1];
+      var complementary = false;
       for (var k = 0; k < layers.length; k++) {
         var c = cellFor(k);
+        if (c.status === "suppressed" && c.n >= data.min_n) { complementary = true; }
         layers[k].setStyle(styleFor(c));
         var el = layers[k].getElement && layers[k].getElement();
         if (el) {
@@ -287,7 +298,7 @@ var geo4miChoropleth = (function () {
         }
         if (layers[k].isTooltipOpen()) { layers[k].setTooltipContent(tooltip(k)); }
       }
-      legendDiv.innerHTML = legendHtml(ind, group, breaks, fellBack);
+      legendDiv.innerHTML = legendHtml(ind, group, breaks, fellBack, complementary);
       var rows = tableRows();
       renderTable(rows, ind, group);
       updateCsv(rows, ind, group);
