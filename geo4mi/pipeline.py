@@ -100,7 +100,7 @@ def run(study: Study | str | os.PathLike[str], *,
                          "fix the name or define it under [derived] in the catalogue")
     estimates = estimate(kept, catalogue, area_ids=areas["area_id"].tolist(),
                          groups=list(study.indicators.groups), min_n=study.min_n,
-                         progress=progress)
+                         complementary=study.complementary_suppression, progress=progress)
     labels = build_labels(catalogue, form, list(study.indicators.groups))
     log.info("%s: %d respondents read, %d kept, %d estimates", study.path.name, len(placed),
              len(kept), len(estimates))

@@ -94,6 +94,7 @@ class Study:
     language: str = "es"
     synthetic: bool = False
     min_n: int = 10
+    complementary_suppression: bool = True
     source: dict[str, str] = field(default_factory=dict)
     sites: SitesConfig | None = None
     plan: PlanConfig | None = None
@@ -114,7 +115,8 @@ class Study:
 # section -> {key: (type description, required)}
 _SCHEMA: dict[str, dict[str, tuple[str, bool]]] = {
     "study": {"title": ("text", False), "language": ("text", False),
-              "synthetic": ("bool", False), "min_n": ("int", False), "source": ("text", False)},
+              "synthetic": ("bool", False), "min_n": ("int", False), "source": ("text", False),
+              "complementary_suppression": ("bool", False)},
     "boundaries": {"path": ("path", True), "layer": ("str", False), "id_field": ("str", False),
                    "name_field": ("str", False)},
     "survey": {"export": ("path", True), "form": ("path", True),
@@ -210,6 +212,7 @@ def load_study(path: str | os.PathLike[str]) -> Study:
         language=language,
         synthetic=bool(s.get("synthetic", False)),
         min_n=int(min_n),
+        complementary_suppression=bool(s.get("complementary_suppression", True)),
         source=_text(s.get("source", {})),
         boundaries=BoundariesConfig(path=rel(b["path"]), layer=b.get("layer") or None,
                                     id_field=b.get("id_field", "CVEGEO"),

@@ -64,6 +64,8 @@ def test_missing_section_and_key(tmp_path):
     ("[study]\nmin_n = 'ten'", r"min_n = 'ten' must be a whole number"),
     ("[study]\nmin_n = 0", r"min_n = 0 must be at least 1"),
     ("[study]\nsynthetic = 'yes'", r"synthetic = 'yes' must be true or false"),
+    ("[study]\ncomplementary_suppression = 1",
+     r"complementary_suppression = 1 must be true or false"),
 ])
 def test_bad_values(tmp_path, extra, message):
     with pytest.raises(StudyError, match=message):

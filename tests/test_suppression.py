@@ -116,3 +116,20 @@ def test_bundled_study_keeps_every_whole_borough_figure_it_can():
     extra = est[(est["status"] == "suppressed") & (est["n"] >= 10)]
     assert len(extra) > 0 and set(extra["group_var"]) <= {"gender", "age_group",
                                                          "nationality_group", "time_in_city"}
+
+
+def test_study_file_can_turn_complementary_suppression_off(caplog):
+    import dataclasses
+
+    from geo4mi.pipeline import run
+    from geo4mi.study import bundled_study_path, load_study
+
+    study = load_study(bundled_study_path())
+    assert study.complementary_suppression is True
+    with caplog.at_level(logging.INFO, logger="geo4mi.indicators.estimate"):
+        run(study)
+    # the log tells the analyst which city-wide figures went, and what keeps them
+    assert "city-wide figures hidden: gender=man" in caplog.text
+    assert "merging the smallest value of a grouping into another keeps them" in caplog.text
+    off = run(dataclasses.replace(study, complementary_suppression=False)).estimates
+    assert not ((off["status"] == "suppressed") & (off["n"] >= study.min_n)).any()

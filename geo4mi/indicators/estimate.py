@@ -370,10 +370,15 @@ def estimate(respondents: pd.DataFrame, catalogue: Catalogue, *, area_ids: Seque
     starts = np.cumsum([1] + [len(values[g]) for g in group_list])
     hidden = suppression_mask(den_out, min_n=min_n, complementary=complementary,
                               blocks=list(zip(starts[:-1].tolist(), starts[1:].tolist())))
-    extra = int((hidden & (den_out >= min_n)).sum())
-    if extra:
+    extra = hidden & (den_out >= min_n)
+    if extra.any():
+        city = extra[:, 0, 1:].sum(axis=0)  # city-wide figures lost, per group value
+        lost = ", ".join(f"{col_var[c + 1]}={col_val[c + 1]} ({k} indicators)"
+                         for c, k in sorted(enumerate(city.tolist()), key=lambda x: -x[1]) if k)
         log.info("complementary suppression: %d more estimates suppressed so that no small "
-                 "cell can be worked out from the totals", extra)
+                 "cell can be worked out from the totals%s", int(extra.sum()),
+                 f"; city-wide figures hidden: {lost} (merging the smallest value of a "
+                 "grouping into another keeps them)" if lost else "")
     table = _assemble(indicators, [CITY, *areas], col_var, col_val, num_out, den_out, hidden)
     unassigned = int((area_code == A).sum())
     log.info("estimated %d indicators x %d areas x %d group values from %d respondents "
