@@ -285,3 +285,19 @@ def test_workshop_in_english_and_candidates_survive_reload(open_map, map_files):
     page.wait_for_selector(".g4m-candidate")
     assert page.locator(".g4m-candidate.g4m-site-community_centre").count() == 1
     assert "restored" in page.locator(".g4m-workshop-status").inner_text()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width, height", [(1200, 900), (1280, 800), (1000, 700)])
+def test_city_fills_the_map_when_it_opens(open_map, map_files, areas, width, height):
+    page = open_map(map_files["es"])
+    page.set_viewport_size({"width": width, "height": height})
+    page.reload()
+    page.wait_for_selector(".g4m-site")
+    minx, miny, maxx, maxy = areas.to_crs("EPSG:4326").total_bounds
+    left, top = screen_point(page, maxy, minx)
+    right, bottom = screen_point(page, miny, maxx)
+    box = page.locator(".folium-map").bounding_box()
+    ratio = max((right - left) / box["width"], (bottom - top) / box["height"])
+    # fractional zoom: the limiting side is filled to within one quarter zoom step
+    assert 0.8 <= ratio <= 1.0

@@ -250,6 +250,8 @@
 
   global.geo4miSites = {
     init: function (map, config) {
+      // no tiles to keep sharp, so the zoom may be fractional: the city fills the map
+      map.options.zoomSnap = 0.25;
       if (config.bounds) { map.fitBounds(config.bounds, { animate: false }); }
       var workshop = new Workshop(map, config);
       if (config.attribution && map.attributionControl) {
