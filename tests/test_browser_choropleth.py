@@ -256,6 +256,9 @@ def test_boroughs_are_reachable_and_read_out_from_the_keyboard(maps):
         page.focus("#g4c-scheme")
         seen = _tab_to(page, CUAUHTEMOC)
         tip = page.locator(".leaflet-tooltip .g4c-tip", has_text="Cuauhtémoc").inner_text()
+        # readable lines, not one word per line (an absolutely placed box shrinks otherwise)
+        assert page.locator(".leaflet-tooltip", has_text="Cuauhtémoc").bounding_box()["width"] \
+            >= 200
         assert "Cuauhtémoc" in tip and "Value: 75 %" in tip and "95 % CI: 65–83 %" in tip
         label = page.evaluate("document.activeElement.getAttribute('aria-label')")
         assert label == ("Cuauhtémoc: Value: 75 %; 95 % CI: 65–83 %; "
