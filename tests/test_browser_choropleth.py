@@ -315,3 +315,25 @@ def test_complementary_suppression_is_explained_not_called_small(tmp_path):
         page.select_option("#g4c-group", index=0)  # all respondents: nothing complementary
         assert page.locator(".g4c-legend-complementary").count() == 0
     report.assert_clean()
+
+
+def test_focusing_a_borough_brings_it_into_view(maps):
+    with offline_page(maps["en"]) as (page, report):
+        page.wait_for_selector(PATHS)
+        # zoom in far on the north, so the southern boroughs are off screen
+        page.evaluate("""() => { const api = geo4miChoropleth.current;
+            api.layer._map.setView(api.layer.getLayers()[0].getCenter(), 14, {animate: false}); }""")
+
+        def centre_on_screen(area_id):
+            return page.evaluate("""(id) => { const api = geo4miChoropleth.current;
+                const i = api.data.areas.findIndex(a => a.id === id);
+                const l = api.layer.getLayers()[i];
+                const p = l._map.latLngToContainerPoint(l.getCenter());
+                const s = l._map.getSize(); return p.x >= 0 && p.y >= 0 && p.x <= s.x && p.y <= s.y; }""",
+                                 area_id)
+
+        assert not centre_on_screen(IZTAPALAPA)
+        page.focus("#g4c-scheme")
+        _tab_to(page, IZTAPALAPA)
+        assert centre_on_screen(IZTAPALAPA)
+    report.assert_clean()

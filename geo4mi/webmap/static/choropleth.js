@@ -112,14 +112,18 @@ var geo4miChoropleth = (function () {
     var legendDiv = legend.getContainer();
 
     /* Each borough is reachable with Tab in every browser (Chromium focuses SVG paths on its
-     * own, others need the tabindex); focus outlines it, Leaflet opens its tooltip, and its
-     * aria-label (kept current by update) reads the same numbers. */
+     * own, others need the tabindex); focus outlines it, brings it into view when the map is
+     * zoomed in, Leaflet opens its tooltip, and its aria-label (kept current by update) reads
+     * the same numbers. */
     function focusable(layer) {
       var el = layer.getElement && layer.getElement();
       if (!el) { return; }
       el.setAttribute("tabindex", "0");
       el.setAttribute("role", "img");
-      el.addEventListener("focus", function () { layer.setStyle({ weight: 3, color: "#000000" }); });
+      el.addEventListener("focus", function () {
+        layer.setStyle({ weight: 3, color: "#000000" });
+        map.panInside(layer.getCenter(), { padding: [60, 60], animate: false });  // zoomed in
+      });
       el.addEventListener("blur", function () { layer.setStyle({ weight: 1, color: style.edge }); });
     }
 
