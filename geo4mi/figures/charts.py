@@ -16,7 +16,8 @@ from geo4mi.classify import (OPACITY, WIDE_OPACITY, WIDE_WIDTH_POINTS,
                              assign_classes, is_wide, palette)
 from geo4mi.figures.common import (CITY, GROUP_ALL, MUTED_COLOR, SIZE_LEGEND, SIZE_SMALL,
                                    TEXT_COLOR, FigureError, caption_text, check_estimates,
-                                   check_indicator, city_line, fmt_pct, group_text, new_page, plain,
+                                   check_indicator, city_line, complementary, fmt_pct, group_text,
+                                   new_page, plain,
                                    select_rows, style, text_width)
 from geo4mi.figures.maps import breaks_for
 from geo4mi.i18n import check_language, t
@@ -224,7 +225,8 @@ def indicator_bar_chart(estimates: pd.DataFrame, areas: pd.DataFrame, labels: La
                         fontsize=SIZE_SMALL, gid=f"value-{r.area_id}", parse_math=False)
             else:
                 text = (t("no_interviews", lang) if r.status == "no_data"
-                        else t("figure.bar_complementary", lang) if r.n >= min_n
+                        else t("figure.bar_complementary", lang)
+                        if complementary(r.status, r.n, min_n)
                         else t("figure.bar_suppressed", lang, min_n=min_n))
                 ax.text(0.006, i, text, va="center", fontsize=SIZE_SMALL, style="italic",
                         color=MUTED_COLOR, zorder=4, gid=f"{r.status}-{r.area_id}",

@@ -15,6 +15,7 @@ import math
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -335,11 +336,24 @@ def select_rows(estimates: pd.DataFrame, indicator: str, group: tuple[str, str],
     return out
 
 
+def complementary(status: Any, n: Any, min_n: int) -> Any:
+    """Suppressed only so that a small figure cannot be worked out (``n >= min_n``).
+
+    Works on scalars and on Series alike.
+
+    Examples
+    --------
+    >>> complementary("suppressed", 25, 10), complementary("suppressed", 6, 10)
+    (True, False)
+    """
+    return (status == "suppressed") & (n >= min_n)
+
+
 def city_line(row: pd.Series | None, lang: str, *, min_n: int) -> str:
     """The city-wide value of one indicator and group, in words."""
     if row is None or row["status"] == "no_data":
         return t("figure.city_summary_no_data", lang)
-    if row["status"] != "ok" and int(row["n"]) >= min_n:  # complementary suppression
+    if complementary(row["status"], int(row["n"]), min_n):
         return t("figure.city_summary_complementary", lang, n=int(row["n"]))
     if row["status"] != "ok":
         return t("figure.city_summary_suppressed", lang, n=int(row["n"]), min_n=min_n)

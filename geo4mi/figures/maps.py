@@ -17,7 +17,8 @@ from geo4mi.classify import (OPACITY, WIDE_OPACITY, WIDE_WIDTH_POINTS, assign_cl
 from geo4mi.figures import cartography as carto
 from geo4mi.figures.common import (CITY, GROUP_ALL, MARGIN, PAGE_WIDTH, SIZE_LABEL,
                                    SIZE_LEGEND, SIZE_SMALL, FigureError, caption_text,
-                                   check_estimates, check_indicator, city_line, fmt_number,
+                                   check_estimates, check_indicator, city_line, complementary,
+                                   fmt_number,
                                    fmt_pct, group_text, line_height, new_page, plain,
                                    select_rows,
                                    split_name, style, wrap)
@@ -201,7 +202,7 @@ def choropleth_figure(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: 
 
 def _has_complementary(rows: pd.DataFrame, min_n: int) -> bool:
     """Whether some rows are suppressed only to protect a small figure (n >= min_n)."""
-    return bool(((rows["status"] == "suppressed") & (rows["n"] >= min_n)).any())
+    return bool(complementary(rows["status"], rows["n"], min_n).any())
 
 
 def _choropleth(estimates: pd.DataFrame, base: carto.MapBase, labels: Labels, indicator: str,
