@@ -538,9 +538,10 @@ class _Converter:
         if header is None:
             return None
         series = self.raw[header]
-        if series.dtype != object or target.kind == "meta":
+        if (target.kind == "meta" or pd.api.types.is_numeric_dtype(series.dtype)
+                or pd.api.types.is_bool_dtype(series.dtype)):
             return series
-        na = series.isin(NA_TEXT).to_numpy(dtype=bool)
+        na = np.array(series.isin(NA_TEXT).to_numpy(dtype=bool))
         if not na.any():
             return series
         keep: set[str] = set()
@@ -1043,8 +1044,9 @@ def read_export(path: str | os.PathLike[str], form: Form, *, encoding: str = "au
                  for t in mapping if t.kind != "meta"}
         dtype: dict[str, Any] = {}
         for target, h in mapping.items():
-            numeric = (target.kind in ("split", "geo")
-                       or (target.kind == "question" and kinds[target.question] in _NUMERIC_TYPES))
+            # answers to number questions are read as text, so that a report quotes them
+            # as written and nothing is converted before it is checked (1e308, inf...)
+            numeric = target.kind in ("split", "geo")
             if not numeric or delim == ";":
                 dtype[h] = object
         return list(mapping.values()), dtype

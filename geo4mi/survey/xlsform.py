@@ -530,7 +530,7 @@ def read_form(path: str | os.PathLike[str]) -> Form:
             raise FormError(f"{where}, column 'name': question name {name!r} appears twice; "
                             "question names must be unique")
         names.add(name)
-        if base in SELECT_TYPES or base == "rank":
+        if list_name or base == "rank":
             if list_name not in lists:
                 raise FormError(f"{where}, column 'type': choice list {list_name!r} of question "
                                 f"{name!r} is not defined in the choices sheet; add it")
