@@ -155,8 +155,11 @@ def _forms(folder: Path) -> dict[str, Path]:
     questionnaire = HERE.parent / "data" / "questionnaire.xlsx"
     if questionnaire.exists():
         forms["bundled_questionnaire"] = questionnaire
-    for path in sorted((HERE / "data" / "real").glob("*/form.xlsx")):
-        forms[f"real/{path.parent.name}"] = path
+    from test_real_exports import build_form
+
+    for table in sorted((HERE / "data" / "real").glob("*/form_survey.csv")):
+        name = table.parent.name
+        forms[f"real/{name}"] = build_form(table.parent, folder / f"real_{name}.xlsx")
     return forms
 
 
@@ -166,7 +169,7 @@ def forms(tmp_path_factory):
 
 
 def test_read_form_agrees_with_pyxform_on_every_form(forms):
-    assert len(forms) >= 4
+    assert len(forms) >= 5
     for name, path in forms.items():
         theirs = _pyxform_questions(path)
         ours = _geo4mi_questions(path)

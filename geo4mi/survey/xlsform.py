@@ -373,7 +373,7 @@ def _label_languages(columns: dict[str, str], default: str) -> list[str]:
 
 _CONTROL = re.compile(r"^(?P<edge>begin|end)[ _](?P<kind>"
                       + "|".join(sorted(map(re.escape, CONTROL_ALIASES), key=len, reverse=True))
-                      + r")$", re.IGNORECASE)
+                      + r")(?: (?:over )?\S+)?$", re.IGNORECASE)
 _SELECT = re.compile(r"^(?P<command>"
                      + "|".join(sorted(map(re.escape, SELECT_ALIASES), key=len, reverse=True))
                      + r") (?P<list_name>\S+)(?: (?P<other>or specify other|or_other|or other))?$",
