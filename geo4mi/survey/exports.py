@@ -5,8 +5,12 @@ same *respondents* table (see ``docs/design.md``) and lists every problem it fin
 of an *issues* table instead of crashing:
 
 - **files**: CSV with comma, semicolon or tab separators, UTF-8 with or without a BOM,
-  cp1252/latin-1 as Excel saves it (detected, or given with ``encoding=``); XLSX (first
-  sheet, or ``sheet=``);
+  cp1252 as Excel saves it, or UTF-8 with a few stray cp1252 bytes (detected and reported,
+  or given with ``encoding=``); ODK Central ``.csv.zip`` (the main table); XLSX, XLS or ODS
+  (first sheet, or ``sheet=``);
+- **R and pandas rewrites**: ``X_`` prefixes, ``X.U.FEFF.`` first headers, ``NA``/``N/A``/
+  ``#N/A`` for missing (unless a choice), ``TRUE``/``FALSE`` split cells, repeated headers
+  (labels exports: told apart by position in form order);
 - **headers**: question names with or without their group path (``profile/age``,
   ``profile-age``, ``age``), or the questions' labels in any language of the form;
 - **select_multiple**: a summary column of space-separated choices, one 0/1 column per
@@ -969,7 +973,8 @@ def read_export(path: str | os.PathLike[str], form: Form, *, encoding: str = "au
     Parameters
     ----------
     path : path-like
-        The export: ``.csv`` (comma, semicolon or tab separated) or ``.xlsx``.
+        The export: ``.csv`` (comma, semicolon or tab separated), ODK Central ``.csv.zip``,
+        ``.xlsx``, ``.xls`` or ``.ods``.
     form : Form
         The XLSForm the data was collected with (:func:`geo4mi.survey.xlsform.read_form`).
     encoding : str, default "auto"
@@ -991,7 +996,8 @@ def read_export(path: str | os.PathLike[str], form: Form, *, encoding: str = "au
     issues : DataFrame
         ``kind, row, column, value, reason``: one row per problem (``unknown_choice``,
         ``bad_number``, ``bad_value``, ``bad_geopoint``, ``missing_column``,
-        ``unknown_column``). ``row`` is NA for problems of a whole column.
+        ``unknown_column``, ``duplicate_column``, ``constraint``, ``encoding``,
+        ``bad_encoding``, ``ignored_table``). ``row`` is NA for problems of a whole column.
 
     Raises
     ------
