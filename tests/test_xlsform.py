@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from geo4mi.errors import FormError, InputFileError
@@ -136,3 +137,46 @@ def test_bundled_questionnaire():
     assert q.loc["gps", "type"] == "geopoint"
     assert set(q["group"]) >= {"profile", "housing", "services", "livelihoods", "protection",
                                "life_in_city"}
+
+
+XLS_FORM = Path(__file__).resolve().parent / "data" / "xls" / "example_form.xls"
+
+
+def test_xls_form_reads_like_the_xlsx(tmp_path):
+    """Kobo still accepts .xls forms; they read to the same Form."""
+    old = read_form(XLS_FORM)
+    new = read_form(write_example_form(tmp_path / "f.xlsx"))
+    pd.testing.assert_frame_equal(old.questions, new.questions)
+    pd.testing.assert_frame_equal(old.choices, new.choices)
+    assert (old.languages, old.title) == (new.languages, new.title)
+
+
+def test_pyxform_spellings(tmp_path):
+    survey = [("type", "name", "caption::English (en)", "relevance"),
+              ("select one yn", "a", "A", None),
+              ("select all that apply yn", "b", "B", "${a} = 'yes'"),
+              ("begin group", "g", "G", None),
+              ("q int", "c", "C", None),
+              ("location", "d", "D", None),
+              ("select_one  yn", "e", "E", None),
+              ("end group", None, None, None),
+              ("select one from file places.csv", "f", "F", None),
+              ("rank yn", "r", "R", None)]
+    choices = [("list name", "value", "caption::English (en)"), ("yn", "yes", "Yes"),
+               ("yn", "no", "No")]
+    form = read_form(make_form(tmp_path / "f.xlsx", survey, choices))
+    q = form.questions.set_index("name")
+    assert q.loc[list("abcdefr"), "type"].tolist() == [
+        "select_one", "select_multiple", "integer", "geopoint", "select_one", "select_one",
+        "rank"]
+    assert q.loc[list("abef"), "list_name"].tolist() == ["yn", "yn", "yn", ""]
+    assert q.loc["b", "relevant"] == "${a} = 'yes'"
+    assert form.label("b") == "B" and form.choice_label("yn", "no") == "No"
+
+
+def test_unknown_type_is_read_as_text_with_a_warning(tmp_path, caplog):
+    survey = [("type", "name"), ("fancywidget", "w")]
+    with caplog.at_level(logging.WARNING, logger="geo4mi.survey.xlsform"):
+        form = read_form(make_form(tmp_path / "f.xlsx", survey))
+    assert form.questions["type"].tolist() == ["fancywidget"]
+    assert "unknown question type 'fancywidget'" in caplog.text

@@ -5,8 +5,12 @@ same *respondents* table (see ``docs/design.md``) and lists every problem it fin
 of an *issues* table instead of crashing:
 
 - **files**: CSV with comma, semicolon or tab separators, UTF-8 with or without a BOM,
-  cp1252/latin-1 as Excel saves it (detected, or given with ``encoding=``); XLSX (first
-  sheet, or ``sheet=``);
+  cp1252 as Excel saves it, or UTF-8 with a few stray cp1252 bytes (detected and reported,
+  or given with ``encoding=``); ODK Central ``.csv.zip`` (the main table); XLSX, XLS or ODS
+  (first sheet, or ``sheet=``);
+- **R and pandas rewrites**: ``X_`` prefixes, ``X.U.FEFF.`` first headers, ``NA``/``N/A``/
+  ``#N/A`` for missing (unless a choice), ``TRUE``/``FALSE`` split cells, repeated headers
+  (labels exports: told apart by position in form order);
 - **headers**: question names with or without their group path (``profile/age``,
   ``profile-age``, ``age``), or the questions' labels in any language of the form;
 - **select_multiple**: a summary column of space-separated choices, one 0/1 column per
@@ -40,20 +44,21 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import zipfile
 import logging
 import os
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from geo4mi.errors import InputFileError, SurveyDataError
-from geo4mi.survey.xlsform import Form
+from geo4mi.survey.xlsform import Form, read_workbook
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +85,31 @@ _GEO_PARTS = {"latitude": "lat", "longitude": "lon", "altitude": "alt", "precisi
 _TRUE_TEXT = frozenset({"1", "1.0", "true", "yes", "sí", "si", "verdadero", "x"})
 _FALSE_TEXT = frozenset({"0", "0.0", "false", "no", "falso"})
 _NUMERIC_TYPES = frozenset({"integer", "decimal", "range"})
+#: Cell text that R (``write.csv``), Excel and databases write for a missing value. Read as
+#: missing, unless it is a choice of the question's list.
+NA_TEXT = frozenset({"NA", "N/A", "n/a", "#N/A", "NULL", "NaN", "<NA>"})
+_INT64_LIMIT = 2.0 ** 63
+_COMPARE = {">=": np.greater_equal, "<=": np.less_equal, ">": np.greater, "<": np.less,
+            "=": np.equal, "!=": np.not_equal}
+_BOUND = re.compile(r"^\s*\.\s*(>=|<=|!=|>|<|=)\s*(-?\d+(?:\.\d+)?)\s*$")
+
+
+def _constraint_bounds(expr: str) -> list[tuple[str, float]]:
+    """The comparisons of a simple XLSForm constraint (``. >= 18 and . <= 120``); [] for
+    any other expression, which geo4mi does not check.
+
+    >>> _constraint_bounds(". >= 18 and .<=120"), _constraint_bounds("regex(., '^[0-9]+$')")
+    ([('>=', 18.0), ('<=', 120.0)], [])
+    """
+    if not expr or " or " in f" {expr} ":
+        return []
+    out = []
+    for term in re.split(r"\band\b", expr):
+        m = _BOUND.match(term)
+        if not m:
+            return []
+        out.append((m.group(1), float(m.group(2))))
+    return out
 
 
 @dataclass(frozen=True)
@@ -172,41 +202,110 @@ class _HeaderIndex:
 
 # -- reading files --------------------------------------------------------------------------
 
-def _detect_encoding(data: bytes) -> str:
-    if data.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    try:
-        data.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        data.decode("cp1252")
-        return "cp1252"
-    except UnicodeDecodeError:
-        return "latin-1"
+#: Bytes that are not UTF-8 travel through the CSV parser as U+F780..U+F7FF (a private-use
+#: range) so that the cell holding each of them is known; they are then decoded as cp1252.
+_CARRY = 0xF700
+_CARRIED = re.compile("[\uf780-\uf7ff]+")
+_CARRY_TABLE = {_CARRY + b: (bytes([b]).decode("cp1252", errors="ignore")
+                             or bytes([b]).decode("latin-1")) for b in range(0x80, 0x100)}
 
 
-def _decode(path: Path, data: bytes, encoding: str) -> tuple[str, str]:
-    if encoding == "auto":
-        encoding = _detect_encoding(data)
-        log.debug("%s: read as %s", path, encoding)
-    else:
+def _carry_bad_bytes(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    return "".join(chr(_CARRY + b) for b in exc.object[exc.start:exc.end]), exc.end
+
+
+codecs.register_error("geo4mi-carry", _carry_bad_bytes)
+
+
+@dataclass
+class _Decoded:
+    text: str
+    encoding: str            # what the text was decoded as ("utf-8", "cp1252"...)
+    carried: str = ""        # "", "cp1252" (the whole file) or "mixed" (a few cells)
+    first_line: int = 0      # line of the first byte that is not UTF-8
+
+
+def _decode(path: Path, data: bytes, encoding: str) -> _Decoded:
+    """Decode a CSV.
+
+    ``auto``: UTF-16 with a BOM; else UTF-8 (with or without BOM) when the bytes are UTF-8.
+    Otherwise the file is read as cp1252 if none of its non-ASCII text is UTF-8 (an Excel
+    export), and as UTF-8 with the few invalid bytes decoded as cp1252 if the rest is UTF-8
+    (a file edited in two programs); either way the cells are reported (see
+    :func:`_carried_issues`). A given encoding is applied strictly.
+    """
+    if encoding != "auto":
         try:
             encoding = codecs.lookup(encoding).name
         except LookupError:
             raise SurveyDataError(f"{path}: encoding {encoding!r} is unknown; use auto, utf-8, "
                                   "cp1252 or latin-1") from None
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            line = data[:exc.start].count(b"\n") + 1
+            raise InputFileError(f"{path}: line {line}: text cannot be decoded as {encoding} "
+                                 f"({data[exc.start:exc.start + 4]!r}); save the file as UTF-8, "
+                                 "or pass the right encoding (e.g. --encoding cp1252)") from None
+        return _Decoded(text.removeprefix("\ufeff"), encoding)
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return _Decoded(data.decode("utf-16", errors="replace").removeprefix("\ufeff"), "utf-16")
+    name = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
     try:
-        text = data.decode(encoding)
+        return _Decoded(data.decode(name).removeprefix("\ufeff"), name)
     except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        raise InputFileError(f"{path}: line {line}: text cannot be decoded as {encoding} "
-                             f"({data[exc.start:exc.start + 4]!r}); save the file as UTF-8, or "
-                             "pass the right encoding (e.g. --encoding cp1252)") from None
-    return text.removeprefix("\ufeff"), encoding
+        first = data[:exc.start].count(b"\n") + 1
+    text = data.decode(name, errors="geo4mi-carry").removeprefix("\ufeff")
+    utf8_text = re.search("[^\x00-\x7f\uf780-\uf7ff]", text) is not None
+    mode = "mixed" if utf8_text else "cp1252"
+    log.debug("%s: not UTF-8 from line %d; read as %s", path, first,
+              "UTF-8 with cp1252 cells" if utf8_text else "cp1252")
+    return _Decoded(text, name if utf8_text else "cp1252", mode, first)
+
+
+def _uncarry(values: pd.Series) -> pd.Series:
+    return values.str.translate(_CARRY_TABLE)
+
+
+def _carried_issues(path: Path, decoded: _Decoded, frame: pd.DataFrame,
+                    ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """Decode carried bytes as cp1252 in every cell and list the cells (see :func:`_decode`)."""
+    found: list[dict[str, Any]] = []
+    frame = frame.copy()
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype != object:
+            continue
+        hit = values.astype("string").str.contains(_CARRIED, na=False).to_numpy(dtype=bool)
+        if not hit.any():
+            continue
+        fixed = values.copy()
+        fixed[hit] = _uncarry(values[hit].astype(str))
+        frame[column] = fixed
+        for i in np.flatnonzero(hit):
+            found.append({"row": int(i) + 1, "column": column, "raw": str(values.iloc[i]),
+                          "value": str(fixed.iloc[i])})
+    found.sort(key=lambda f: f["row"])
+    if decoded.carried == "cp1252":
+        where = (f"row {found[0]['row']}, column {found[0]['column']!r} ({found[0]['value']!r})"
+                 if found else f"line {decoded.first_line}")
+        issues = [{"kind": "encoding", "row": found[0]["row"] if found else None,
+                   "column": found[0]["column"] if found else "", "value": "cp1252",
+                   "reason": f"the file is not UTF-8 (first at {where}); read as cp1252, as "
+                             f"Excel writes it ({len(found)} cells with such text); check a "
+                             "few accented names, or give the encoding"}]
+    else:
+        issues = [{"kind": "bad_encoding", "row": f["row"], "column": f["column"],
+                   "value": f["value"],
+                   "reason": "bytes that are not UTF-8 in a UTF-8 file; read as cp1252 "
+                             f"({_bad_bytes(f['raw'])}); check this cell"} for f in found]
+    return frame, issues
+
+
+def _bad_bytes(raw: str) -> str:
+    return " ".join(f"0x{ord(c) - _CARRY:02X}" for c in "".join(_CARRIED.findall(raw)))
 
 
 def _sniff_delimiter(path: Path, text: str) -> str:
@@ -234,21 +333,30 @@ def _sniff_delimiter(path: Path, text: str) -> str:
     return best
 
 
-def _check_header(path: Path, header: Sequence[str]) -> None:
-    seen: dict[str, int] = {}
+def _unique_header(header: Sequence[str]) -> list[str]:
+    """Column keys: the header text, with ``(column N)`` added to a repeated header.
+
+    Labels exports repeat labels ("If other, please specify"); such columns are told apart
+    by position (see :func:`_map_headers`).
+
+    >>> _unique_header(["a", "b", "a", " a "])
+    ['a', 'b', 'a (column 3)', 'a (column 4)']
+    """
+    seen: set[str] = set()
+    keys = []
     for i, h in enumerate(header, start=1):
-        key = h.strip()
-        if not key:
-            continue
-        if key in seen:
-            raise SurveyDataError(f"{path}: row 1, column {i}: header {key!r} appears twice "
-                                  f"(columns {seen[key]} and {i}); rename or delete one of them")
-        seen[key] = i
+        key = str(h).strip()
+        if key and key in seen:
+            key = f"{key} (column {i})"
+        seen.add(str(h).strip())
+        keys.append(key)
+    return keys
 
 
-def _read_csv(path: Path, data: bytes, encoding: str,
-              dtypes: Any) -> tuple[pd.DataFrame, str]:
-    text, used = _decode(path, data, encoding)
+def _read_csv(path: Path, data: bytes, encoding: str, dtypes: Any,
+              ) -> tuple[pd.DataFrame, str, list[dict[str, Any]]]:
+    decoded = _decode(path, data, encoding)
+    text = decoded.text
     if "\x00" in text[:10_000]:
         raise InputFileError(f"{path}: contains binary data, not CSV text; export the data "
                              "again as CSV or XLSX")
@@ -256,14 +364,19 @@ def _read_csv(path: Path, data: bytes, encoding: str,
         raise InputFileError(f"{path}: the file is empty; export the data again")
     delim = _sniff_delimiter(path, text)
     header = next(csv.reader(io.StringIO(text), delimiter=delim))
-    _check_header(path, header)
-    usecols, dtype = dtypes(header, delim)
+    if decoded.carried:
+        header = [h.translate(_CARRY_TABLE) for h in header]
+    keys = _unique_header(header)
+    usecols, dtype = dtypes(header, keys, delim)
+    used = decoded.encoding
     try:
         # pandas parses bytes faster than a Python string; the text was validated above
-        source = (io.BytesIO(data) if used in ("utf-8", "utf-8-sig", "cp1252", "latin-1",
-                                                "iso8859-1", "windows-1252")
+        source = (io.BytesIO(data) if not decoded.carried
+                  and used in ("utf-8", "utf-8-sig", "cp1252", "latin-1", "iso8859-1",
+                               "windows-1252")
                   else io.StringIO(text))
-        frame = pd.read_csv(source, sep=delim, dtype=dtype, usecols=usecols,
+        frame = pd.read_csv(source, sep=delim, dtype=dtype, usecols=usecols, header=0,
+                            names=keys,
                             encoding=used if isinstance(source, io.BytesIO) else None,
                             keep_default_na=False, na_values=[""], engine="c",
                             skip_blank_lines=True, low_memory=False)
@@ -283,7 +396,10 @@ def _read_csv(path: Path, data: bytes, encoding: str,
                              "again") from None
     if len(frame) and len(header) > 1:
         _check_truncated(path, text, delim, len(header), len(frame))
-    return frame, delim
+    notes: list[dict[str, Any]] = []
+    if decoded.carried:
+        frame, notes = _carried_issues(path, decoded, frame)
+    return frame, delim, notes
 
 
 def _check_truncated(path: Path, text: str, delim: str, ncols: int, nrows: int) -> None:
@@ -298,34 +414,56 @@ def _check_truncated(path: Path, text: str, delim: str, ncols: int, nrows: int) 
                              f"({last[-40:]!r}); the file looks truncated; export it again")
 
 
-def _read_xlsx(path: Path, sheet: str | None) -> pd.DataFrame:
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # BadZipFile, InvalidFileException...
-        raise InputFileError(f"{path}: cannot read the workbook ({type(exc).__name__}); save it "
-                             "again as .xlsx or export CSV") from exc
-    try:
-        names = book.sheetnames
-        if sheet and sheet not in names:
-            raise InputFileError(f"{path}: no sheet {sheet!r} (sheets: {', '.join(names)}); "
-                                 "set survey.sheet to one of them")
-        ws = book[sheet] if sheet else book.worksheets[0]
-        rows = [r for r in ws.iter_rows(values_only=True)]
-    finally:
-        book.close()
+def _read_workbook(path: Path, sheet: str | None,
+                   ) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """The data sheet of an .xlsx/.xls/.ods export, its header text, and the other sheets
+    (repeats...) when the sheet was not chosen."""
+    sheets = read_workbook(path, what="workbook")
+    names = list(sheets)
+    if sheet and sheet not in names:
+        raise InputFileError(f"{path}: no sheet {sheet!r} (sheets: {', '.join(names)}); "
+                             "set survey.sheet to one of them")
+    title = sheet or names[0]
+    rows = sheets[title]
     while rows and all(v is None or str(v).strip() == "" for v in rows[-1]):
         rows.pop()
     if not rows:
-        raise InputFileError(f"{path}: sheet {ws.title!r} is empty; export the data again")
-    header = ["" if v is None else str(v).strip() for v in rows[0]]
+        raise InputFileError(f"{path}: sheet {title!r} is empty; export the data again")
+    header = ["" if v is None else _as_text(v) for v in rows[0]]
     while header and not header[-1]:
         header.pop()
-    _check_header(path, header)
-    body = [list(r[:len(header)]) + [None] * (len(header) - len(r)) for r in rows[1:]]
-    frame = pd.DataFrame(body, columns=header, dtype=object)
-    return frame.loc[:, [h != "" for h in header]]
+    keys = _unique_header(header)
+    body = [list(r[:len(keys)]) + [None] * (len(keys) - len(r)) for r in rows[1:]]
+    frame = pd.DataFrame(body, columns=keys, dtype=object)
+    others = [n for n in names if n != title] if not sheet else []
+    return frame.loc[:, [k != "" for k in keys]], header, others
+
+
+def _zip_member(path: Path, data: bytes) -> tuple[str, bytes, list[str]] | None:
+    """(name, bytes, other tables) of the main CSV of an ODK Central ``.csv.zip``, or None
+    when the zip is a workbook (.xlsx)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            members = [m for m in z.namelist() if not m.endswith("/")]
+            if any(m.startswith("xl/") or m == "content.xml" for m in members):
+                return None
+            tables = sorted(m for m in members if m.lower().endswith(".csv")
+                            and not m.startswith(("media/", "__MACOSX")))
+            if not tables:
+                raise InputFileError(f"{path}: a zip without a CSV table ({len(members)} "
+                                     "files); give the .csv.zip of an ODK Central export, or "
+                                     "the CSV itself")
+            stem = path.name.removesuffix(".zip").removesuffix(".csv").casefold()
+            stems = {m: PurePosixPath(m).stem for m in tables}
+            # ODK Central: <form>.csv, <form>-<repeat>.csv ...
+            main = next((m for m in tables if stems[m].casefold() == stem), None)
+            if main is None:
+                main = min(tables, key=lambda m: (sum(not stems[o].startswith(stems[m] + "-")
+                                                      for o in tables), len(m), m))
+            return main, z.read(main), [m for m in tables if m != main]
+    except zipfile.BadZipFile as exc:
+        raise InputFileError(f"{path}: a broken zip file ({exc}); download the export "
+                             "again") from None
 
 
 # -- column conversion -------------------------------------------------------------------------
@@ -398,8 +536,30 @@ class _Converter:
                                              "value": vals, "reason": reason}))
 
     def get(self, target: _Target) -> pd.Series | None:
+        """The raw column of ``target``, with R's and Excel's missing-value text (``NA``,
+        ``N/A``, ``#N/A``...) as missing unless it is a choice of the question's list."""
         header = self.columns.get(target)
-        return None if header is None else self.raw[header]
+        if header is None:
+            return None
+        series = self.raw[header]
+        if (target.kind == "meta" or pd.api.types.is_numeric_dtype(series.dtype)
+                or pd.api.types.is_bool_dtype(series.dtype)):
+            return series
+        na = np.array(series.isin(NA_TEXT).to_numpy(dtype=bool))
+        if not na.any():
+            return series
+        keep: set[str] = set()
+        if target.kind == "question" and self.form.question(target.question)["type"] in \
+                ("select_one", "select_multiple") and self.form.question(
+                    target.question)["list_name"]:
+            exact, labels = self.choice_lookup(target.question)
+            keep = {t for t in NA_TEXT if t in exact or t.casefold() in exact
+                    or _norm(t) in labels}
+        if keep:
+            na &= ~series.isin(keep).to_numpy(dtype=bool)
+        series = series.copy()
+        series[na] = None
+        return series
 
     # choice lookups ---------------------------------------------------------------------------
     def choice_lookup(self, question: str) -> tuple[dict[str, str], dict[str, str]]:
@@ -569,11 +729,29 @@ class _Converter:
         header = self.columns[_Target("question", name)]
         values, bad = self.numbers(raw)
         self.issue("bad_number", header, bad, raw, f"{name!r} needs a number; set to missing")
+        # checked before any conversion, so that nothing wraps around (1e308 -> -2**63)
+        infinite = np.isinf(values)
+        self.issue("bad_number", header, infinite, raw,
+                   f"{name!r} is not a finite number; set to missing")
+        values[infinite] = np.nan
         if dtype == "Int64":
+            huge = np.abs(np.nan_to_num(values)) >= _INT64_LIMIT
+            self.issue("bad_number", header, huge, raw,
+                       f"{name!r} is beyond what a whole number can hold; set to missing")
+            values[huge] = np.nan
             frac = ~np.isnan(values) & (values != np.round(values))
             self.issue("bad_number", header, frac, raw,
                        f"{name!r} needs a whole number; set to missing")
             values[frac] = np.nan
+        bounds = _constraint_bounds(q.get("constraint", ""))
+        if bounds:
+            with np.errstate(invalid="ignore"):
+                broken = np.zeros(self.n, dtype=bool)
+                for op, limit in bounds:
+                    broken |= ~np.isnan(values) & ~_COMPARE[op](values, limit)
+            self.issue("constraint", header, broken, raw,
+                       f"breaks the form's constraint {q['constraint']!r} of {name!r}; kept, so "
+                       "that exclusion rules still see it; check it")
         self.out[name] = pd.array(values, dtype="Float64").astype(dtype) if dtype == "Int64" \
             else pd.array(values, dtype="Float64")
 
@@ -691,35 +869,100 @@ def _issue_frame(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
     return frame.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
 
 
-def _map_headers(form: Form, header: Sequence[str], *, layout: str, source: Path,
-                 ) -> tuple[dict[_Target, str], list[str]]:
-    """Match export headers to form targets; returns ({target: header}, unknown headers)."""
+_R_PREFIXES = ("\ufeff", "X.U.FEFF.", "\u00ef..", "\u00ef\u00bb\u00bf")
+
+
+def _header_spellings(header: str) -> list[str]:
+    """The header, then what it was before R or pandas rewrote it.
+
+    R's ``make.names`` writes ``X_uuid`` for ``_uuid`` and ``X.U.FEFF.start`` (or
+    ``ï..start``) for a first column read with its byte-order mark; pandas writes ``q.1``
+    for a second ``q``.
+
+    >>> _header_spellings("X.U.FEFF.start"), _header_spellings("X_gps_latitude")
+    (['X.U.FEFF.start', 'start'], ['X_gps_latitude', '_gps_latitude'])
+    """
+    out = [header]
+    text = header
+    for prefix in _R_PREFIXES:
+        if text.startswith(prefix):
+            text = text[len(prefix):]
+            out.append(text)
+            break
+    if re.match(r"^X[_\d]", text):
+        out.append(text[1:])
+    m = re.match(r"^(.+)\.(\d+)$", text)
+    if m:
+        out.append(m.group(1))
+    return out
+
+
+def _map_headers(form: Form, header: Sequence[str], keys: Sequence[str], *, layout: str,
+                 source: Path) -> tuple[dict[_Target, str], list[str], list[tuple[str, str]]]:
+    """Match export headers to form targets.
+
+    ``header`` is the header text, ``keys`` the column keys (:func:`_unique_header`).
+    Returns ``({target: column key}, unknown column keys, [(ignored column key, reason)])``.
+    A header repeated in a labels export holds the next question of the form with that
+    label, in form order; a copy of a column that cannot be told apart is ignored and
+    reported, not refused.
+    """
     index = _HeaderIndex(form, labels=layout != "names")
     used: dict[_Target, str] = {}
     unknown: list[str] = []
-    for h in header:
-        text = str(h).strip()
-        low = text.casefold()
-        if low in META_COLUMNS or text == "KEY":
-            target = _Target("meta", META_COLUMNS.get(low, "KEY"))
-        elif low in IGNORED_COLUMNS and not form.has_question(text):
+    ignored: list[tuple[str, str]] = []
+    for original, key in zip(header, keys):
+        original = str(original)
+        if not key:
             continue
-        else:
-            target = index.resolve(text, set(used))
+        target = None
+        for text in _header_spellings(original.strip()):
+            low = text.casefold()
+            if low in META_COLUMNS or text == "KEY":
+                target = _Target("meta", META_COLUMNS.get(low, "KEY"))
+            elif low in IGNORED_COLUMNS and not form.has_question(text):
+                target = _Target("ignored", low)
+            else:
+                target = index.resolve(text, set(used))
+            if target is not None:
+                break
         if target is None:
-            unknown.append(text)
+            unknown.append(key)
+            continue
+        if target.kind == "ignored":
             continue
         if target in used:
             what = target.question + (f" / {target.part}" if target.part else "")
-            raise SurveyDataError(f"{source}: row 1: columns {used[target]!r} and {text!r} both "
+            first = used[target]
+            if original.strip() != key or original.strip() == str(first).strip():
+                ignored.append((key, f"a second column for {what!r} (the first is {first!r}); "
+                                     "ignored"))
+                continue
+            weak = [h for h in (str(first), key) if _split_by_underscore(h, target)]
+            if target.kind == "split" and len(weak) == 1:
+                # "q_other" (a text column) against "q/other" or "q.other" (the choice)
+                if weak[0] == str(first):
+                    ignored.append((str(first), f"holds {what!r} like {key!r}, which is kept; "
+                                                "ignored"))
+                    used[target] = key
+                else:
+                    ignored.append((key, f"holds {what!r} like {first!r}, which is kept; "
+                                         "ignored"))
+                continue
+            raise SurveyDataError(f"{source}: row 1: columns {first!r} and {key!r} both "
                                   f"hold {what!r}; delete one of them")
-        used[target] = h
+        used[target] = key
     if not any(t.kind != "meta" for t in used):
-        shown = ", ".join(repr(h) for h in header[:5])
+        shown = ", ".join(repr(str(h)) for h in header[:5])
         raise SurveyDataError(f"{source}: row 1: no column matches a question of the form "
                               f"{form.path.name!r} (first headers: {shown}); check that the "
                               "export and the XLSForm belong together")
-    return used, unknown
+    return used, unknown, ignored
+
+
+def _split_by_underscore(header: str, target: _Target) -> bool:
+    return header.strip().endswith(f"_{target.part}") and not re.search(
+        rf"[/.:-]{re.escape(target.part)}$", header.strip())
 
 
 def read_export(path: str | os.PathLike[str], form: Form, *, encoding: str = "auto",
@@ -730,7 +973,8 @@ def read_export(path: str | os.PathLike[str], form: Form, *, encoding: str = "au
     Parameters
     ----------
     path : path-like
-        The export: ``.csv`` (comma, semicolon or tab separated) or ``.xlsx``.
+        The export: ``.csv`` (comma, semicolon or tab separated), ODK Central ``.csv.zip``,
+        ``.xlsx``, ``.xls`` or ``.ods``.
     form : Form
         The XLSForm the data was collected with (:func:`geo4mi.survey.xlsform.read_form`).
     encoding : str, default "auto"
@@ -752,7 +996,8 @@ def read_export(path: str | os.PathLike[str], form: Form, *, encoding: str = "au
     issues : DataFrame
         ``kind, row, column, value, reason``: one row per problem (``unknown_choice``,
         ``bad_number``, ``bad_value``, ``bad_geopoint``, ``missing_column``,
-        ``unknown_column``). ``row`` is NA for problems of a whole column.
+        ``unknown_column``, ``duplicate_column``, ``constraint``, ``encoding``,
+        ``bad_encoding``, ``ignored_table``). ``row`` is NA for problems of a whole column.
 
     Raises
     ------
@@ -791,32 +1036,49 @@ def read_export(path: str | os.PathLike[str], form: Form, *, encoding: str = "au
     data = path.read_bytes()
     if not data.strip():
         raise InputFileError(f"{path}: the file is empty; export the data again")
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise InputFileError(f"{path}: is an old Excel .xls workbook; save it as .xlsx or "
-                             "export CSV")
     mapping: dict[_Target, str] = {}
     unknown: list[str] = []
+    ignored: list[tuple[str, str]] = []
+    notes: list[dict[str, Any]] = []
     decimal_comma = False
 
-    def plan(header: Sequence[str], delim: str) -> tuple[list[str], dict[str, Any]]:
-        nonlocal mapping, unknown
-        mapping, unknown = _map_headers(form, header, layout=layout, source=path)
+    def plan(header: Sequence[str], keys: Sequence[str],
+             delim: str) -> tuple[list[str], dict[str, Any]]:
+        nonlocal mapping, unknown, ignored
+        mapping, unknown, ignored = _map_headers(form, header, keys, layout=layout, source=path)
         kinds = {t.question: form.question(t.question)["type"]
                  for t in mapping if t.kind != "meta"}
         dtype: dict[str, Any] = {}
         for target, h in mapping.items():
-            numeric = (target.kind in ("split", "geo")
-                       or (target.kind == "question" and kinds[target.question] in _NUMERIC_TYPES))
+            # answers to number questions are read as text, so that a report quotes them
+            # as written and nothing is converted before it is checked (1e308, inf...)
+            numeric = target.kind in ("split", "geo")
             if not numeric or delim == ";":
                 dtype[h] = object
         return list(mapping.values()), dtype
 
-    if data.startswith(b"PK\x03\x04") or path.suffix.lower() in (".xlsx", ".xlsm"):
-        raw = _read_xlsx(path, sheet or None)
-        plan([str(c) for c in raw.columns], ",")
+    member = _zip_member(path, data) if data.startswith(b"PK\x03\x04") else None
+    if member is not None:  # ODK Central .csv.zip: the main table; repeats are listed
+        name, data, others = member
+        for other in others:
+            notes.append({"kind": "ignored_table", "row": None, "column": other,
+                          "value": name, "reason": "a repeat table of the .csv.zip; geo4mi "
+                          "analyses one row per respondent (the main table); ignored"})
+        raw, delim, found = _read_csv(path, data, encoding, plan)
+        notes += found
+        decimal_comma = delim == ";"
+    elif (data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0"))
+          or path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")):
+        raw, header, others = _read_workbook(path, sheet or None)
+        keys = [str(c) for c in raw.columns]
+        plan([h for h in header if h != ""], keys, ",")
         raw = raw[list(mapping.values())]
+        for other in others:
+            notes.append({"kind": "ignored_table", "row": None, "column": other, "value": "",
+                          "reason": "another sheet of the workbook (a repeat or notes); "
+                          "geo4mi reads the first sheet (set survey.sheet to choose)"})
     else:
-        raw, delim = _read_csv(path, data, encoding, plan)
+        raw, delim, notes = _read_csv(path, data, encoding, plan)
         decimal_comma = delim == ";"
     if len(raw) == 0:
         raise InputFileError(f"{path}: has a header but no data rows; export the data again")
@@ -829,6 +1091,9 @@ def read_export(path: str | os.PathLike[str], form: Form, *, encoding: str = "au
                       decimal_comma=decimal_comma)
     for h in unknown:
         conv.issue("unknown_column", h, None, pd.NA, "column is not in the form; ignored")
+    for h, reason in ignored:
+        conv.issue("duplicate_column", h, None, pd.NA, reason)
+    conv.issues.append(pd.DataFrame(notes, columns=ISSUE_COLUMNS))
     respondents, issues = conv.run()
     log.info("%s: %d rows, %d columns matched, %d issues", path.name, len(respondents),
              len(mapping), len(issues))

@@ -52,6 +52,81 @@ LANGUAGE_CODES: dict[str, str] = {
 SELECT_TYPES = ("select_one", "select_multiple")
 NO_DATA_TYPES = frozenset({"note", "begin_group", "end_group", "begin_repeat", "end_repeat"})
 
+# -- XLSForm spellings, mirrored from pyxform (tests/test_xlsform_pyxform.py compares them) -----
+
+#: Every question type pyxform accepts (``pyxform.question_type_dictionary``), as geo4mi's
+#: base type. Types that hold no analysable answer keep pyxform's own name.
+TYPE_ALIASES: dict[str, str] = {
+    **dict.fromkeys(("int", "integer", "q int", "add integer prompt", "percentage",
+                     "number of days in last month", "number of days in last six months",
+                     "number of days in last year"), "integer"),
+    **dict.fromkeys(("decimal", "q decimal", "add decimal prompt"), "decimal"),
+    "range": "range",
+    **dict.fromkeys(("text", "string", "q string", "add text prompt", "phone number"), "text"),
+    **dict.fromkeys(("geopoint", "gps", "location", "q geopoint", "q location",
+                     "add location prompt"), "geopoint"),
+    **dict.fromkeys(("geoshape", "q geoshape"), "geoshape"),
+    **dict.fromkeys(("geotrace", "q geotrace"), "geotrace"),
+    **dict.fromkeys(("select one", "select one using", "q select1",
+                     "add select one prompt using"), "select_one"),
+    **dict.fromkeys(("select all that apply", "select all that apply from",
+                     "select multiple from", "select multiple using", "q select",
+                     "add select multiple prompt using"), "select_multiple"),
+    "select one external": "select_one_external",
+    "rank": "rank",
+    **dict.fromkeys(("note", "q note", "add note prompt"), "note"),
+    **dict.fromkeys(("acknowledge", "q acknowledge", "add acknowledge prompt", "trigger"),
+                    "acknowledge"),
+    **dict.fromkeys(("calculate", "q calculate", "add calculate prompt", "hidden"), "calculate"),
+    **dict.fromkeys(("date", "q date", "add date prompt"), "date"),
+    **dict.fromkeys(("datetime", "date time", "q date time", "q datetime",
+                     "add date time prompt", "add datetime prompt"), "dateTime"),
+    "time": "time",
+    **dict.fromkeys(("barcode", "q barcode", "add barcode prompt"), "barcode"),
+    **dict.fromkeys(("photo", "image", "q image", "q picture", "add image prompt",
+                     "add photo prompt"), "image"),
+    **dict.fromkeys(("audio", "q audio", "add audio prompt"), "audio"),
+    **dict.fromkeys(("video", "q video", "add video prompt"), "video"),
+    **dict.fromkeys(("file", "add file prompt"), "file"),
+    "background-audio": "background-audio", "background-geopoint": "background-geopoint",
+    "start-geopoint": "start-geopoint", "audit": "audit", "osm": "osm",
+    "csv-external": "csv-external", "xml-external": "xml-external",
+    **dict.fromkeys(("start", "start time", "get start time"), "start"),
+    **dict.fromkeys(("end", "end time", "get end time"), "end"),
+    **dict.fromkeys(("today", "get today"), "today"),
+    **dict.fromkeys(("deviceid", "device id", "get device id", "imei", "uri:deviceid"),
+                    "deviceid"),
+    **dict.fromkeys(("subscriberid", "subscriber id", "get subscriber id", "uri:subscriberid"),
+                    "subscriberid"),
+    **dict.fromkeys(("simserial", "sim id", "get sim id", "uri:simserial"), "simserial"),
+    **dict.fromkeys(("phonenumber", "get phone number", "uri:phonenumber"), "phonenumber"),
+    **dict.fromkeys(("username", "uri:username"), "username"),
+    **dict.fromkeys(("email", "uri:email"), "email"),
+}
+#: Select commands followed by a list name (``pyxform.aliases.select``).
+SELECT_ALIASES: dict[str, str] = {
+    **dict.fromkeys(("select_one", "select one", "select1", "select one from",
+                     "add select one prompt using"), "select_one"),
+    **dict.fromkeys(("select_multiple", "select all that apply", "select all that apply from",
+                     "add select multiple prompt using"), "select_multiple"),
+    "select_one_external": "select_one_external",
+    **dict.fromkeys(("select_one_from_file", "select one from file"), "select_one_from_file"),
+    **dict.fromkeys(("select_multiple_from_file", "select multiple from file"),
+                    "select_multiple_from_file"),
+    "rank": "rank",
+}
+#: Group and repeat words after ``begin``/``end`` (``pyxform.aliases.control``).
+CONTROL_ALIASES: dict[str, str] = {"group": "group", "lgroup": "repeat", "repeat": "repeat",
+                                   "loop": "loop", "looped group": "repeat"}
+#: Column headers of the survey sheet that pyxform reads under another name
+#: (``pyxform.aliases.survey_header``), restricted to the columns geo4mi reads.
+SURVEY_HEADER_ALIASES: dict[str, str] = {"caption": "label", "relevance": "relevant",
+                                         "command": "type", "tag": "name", "value": "name",
+                                         "calculation": "calculate"}
+#: Column headers of the choices sheet (``pyxform.aliases.list_header``).
+CHOICES_HEADER_ALIASES: dict[str, str] = {"caption": "label", "list name": "list_name",
+                                          "value": "name"}
+
 _HEADER = re.compile(r"^\s*(?P<col>[^:]+?)\s*::\s*(?P<lang>.+?)\s*$")
 _CODE = re.compile(r"\(\s*(?P<code>[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)?)\s*\)\s*$")
 _TRUE = frozenset({"yes", "true", "true()", "1", "y", "sí", "si"})
@@ -200,24 +275,41 @@ def language_code(header_language: str) -> str:
     return key.replace(" ", "_") or "default"
 
 
-def _sheet_rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+def read_workbook(path: Path, *, what: str = "workbook") -> dict[str, list[list[Any]]]:
+    """Every sheet of an Excel (``.xlsx``, ``.xlsm``, ``.xls``) or OpenDocument (``.ods``)
+    workbook as rows of cell values, keyed by sheet name (order kept).
+
+    Read with python-calamine, which reads all these formats; empty cells are ``None``.
+    """
     try:
-        import openpyxl
-    except ImportError as exc:  # pragma: no cover - openpyxl is a dependency
-        raise ImportError("reading XLSForms needs openpyxl: pip install openpyxl") from exc
+        from python_calamine import CalamineWorkbook
+    except ImportError as exc:  # pragma: no cover - python-calamine is a dependency
+        raise ImportError("reading workbooks needs python-calamine: "
+                          "pip install python-calamine") from exc
     if not path.exists():
-        raise InputFileError(f"{path}: XLSForm not found; check the path "
+        raise InputFileError(f"{path}: {what} not found; check the path "
                              "(paths in a study file are relative to the study file)")
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException...
-        raise InputFileError(f"{path}: cannot read the XLSForm ({type(exc).__name__}: {exc}); "
-                             "save it as .xlsx from Excel or LibreOffice") from exc
-    try:
-        return {ws.title.strip().lower(): [tuple(r) for r in ws.iter_rows(values_only=True)]
-                for ws in book.worksheets}
-    finally:
-        book.close()
+        book = CalamineWorkbook.from_path(str(path))
+        try:
+            sheets = {}
+            for name in book.sheet_names:
+                rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                sheets[name] = [[None if v == "" else v for v in row] for row in rows]
+        finally:
+            book.close()
+    except InputFileError:
+        raise
+    except Exception as exc:  # CalamineError, zip and OLE errors...
+        raise InputFileError(f"{path}: cannot read the {what} ({type(exc).__name__}: "
+                             f"{str(exc)[:120]}); save it again as .xlsx from Excel or "
+                             "LibreOffice") from exc
+    return sheets
+
+
+def _sheet_rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    sheets = read_workbook(path, what="XLSForm")
+    return {name.strip().lower(): [tuple(r) for r in rows] for name, rows in sheets.items()}
 
 
 def _cell(value: Any) -> str:
@@ -228,8 +320,9 @@ def _cell(value: Any) -> str:
     return str(value).strip()
 
 
-def _table(path: Path, sheet: str, rows: list[tuple[Any, ...]],
-           required: tuple[str, ...]) -> tuple[list[dict[str, str]], dict[str, str]]:
+def _table(path: Path, sheet: str, rows: list[tuple[Any, ...]], required: tuple[str, ...],
+           aliases: dict[str, str] | None = None,
+           ) -> tuple[list[dict[str, str]], dict[str, str]]:
     """Rows of a sheet as dicts keyed by normalised header; also header -> original text."""
     if not rows:
         raise FormError(f"{path}: sheet {sheet!r} is empty; it needs a header row with "
@@ -240,9 +333,11 @@ def _table(path: Path, sheet: str, rows: list[tuple[Any, ...]],
         text = _cell(raw)
         m = _HEADER.match(text)
         if m:
-            key = f"{m.group('col').strip().lower()}::{language_code(m.group('lang'))}"
+            col = " ".join(m.group("col").lower().split())
+            key = f"{(aliases or {}).get(col, col)}::{language_code(m.group('lang'))}"
         else:
-            key = text.lower()
+            key = " ".join(text.lower().split())
+            key = (aliases or {}).get(key, key)
         headers.append(key)
         if key:
             if key in original:
@@ -274,6 +369,49 @@ def _label_languages(columns: dict[str, str], default: str) -> list[str]:
     if default in langs:
         langs.remove(default)
     return [default, *langs]
+
+
+_CONTROL = re.compile(r"^(?P<edge>begin|end)[ _](?P<kind>"
+                      + "|".join(sorted(map(re.escape, CONTROL_ALIASES), key=len, reverse=True))
+                      + r")(?: (?:over )?\S+)?$", re.IGNORECASE)
+_SELECT = re.compile(r"^(?P<command>"
+                     + "|".join(sorted(map(re.escape, SELECT_ALIASES), key=len, reverse=True))
+                     + r") (?P<list_name>\S+)(?: (?P<other>or specify other|or_other|or other))?$",
+                     re.IGNORECASE)
+
+
+def _question_type(raw_type: str, where: str) -> tuple[str, str, bool]:
+    """(base type, list name, or_other) of a ``type`` cell, with pyxform's spellings.
+
+    Examples
+    --------
+    >>> _question_type("select all that apply yn or_other", "")
+    ('select_multiple', 'yn', True)
+    >>> _question_type("select one from file places.csv", "")
+    ('select_one', '', False)
+    >>> _question_type("q int", ""), _question_type("location", "")
+    (('integer', '', False), ('geopoint', '', False))
+    """
+    m = _SELECT.match(raw_type)
+    if m:
+        command = SELECT_ALIASES[m.group("command").lower()]
+        if command in ("select_one_from_file", "select_multiple_from_file"):
+            # choices from an external file: kept as text, not validated
+            return command.replace("_from_file", ""), "", False
+        if command == "select_one_external":
+            return "select_one_external", "", False
+        return command, m.group("list_name"), bool(m.group("other"))
+    key = raw_type.lower()
+    if key in TYPE_ALIASES:
+        return TYPE_ALIASES[key], "", False
+    first = key.split()[0]
+    if first in SELECT_ALIASES or key in SELECT_ALIASES or key.startswith("select"):
+        raise FormError(f"{where}, column 'type': {raw_type!r} names no choice list; "
+                        f"write '{first} <list_name>'")
+    if first in TYPE_ALIASES:  # e.g. "text some-parameter"
+        return TYPE_ALIASES[first], "", False
+    log.warning("%s: unknown question type %r; its column is read as text", where, raw_type)
+    return first, "", False
 
 
 def read_form(path: str | os.PathLike[str]) -> Form:
@@ -317,12 +455,13 @@ def read_form(path: str | os.PathLike[str]) -> Form:
     default_raw = settings.get("default_language", "")
     default = language_code(default_raw) if default_raw else ""
 
-    survey, survey_cols = _table(path, "survey", sheets["survey"], ("type", "name"))
+    survey, survey_cols = _table(path, "survey", sheets["survey"], ("type", "name"),
+                                 SURVEY_HEADER_ALIASES)
     choice_recs: list[dict[str, str]] = []
     choice_cols: dict[str, str] = {}
     if "choices" in sheets:
         choice_recs, choice_cols = _table(path, "choices", sheets["choices"],
-                                          ("list_name", "name"))
+                                          ("list_name", "name"), CHOICES_HEADER_ALIASES)
     if not default:
         codes = [k.split("::", 1)[1] for k in survey_cols if k.startswith("label::")]
         default = codes[0] if codes else "default"
@@ -354,31 +493,31 @@ def read_form(path: str | os.PathLike[str]) -> Form:
     names: set[str] = set()
     repeat_depth = 0
     skipped: list[str] = []
+    other_lists: list[str] = []
     for rec in survey:
         where = f"{path}: sheet 'survey', row {rec['_sheet_row']}"
-        words = rec.get("type", "").replace("_", " ").split()
-        if not words:
+        raw_type = " ".join(rec.get("type", "").split())
+        if not raw_type:
             if rec.get("name"):
                 raise FormError(f"{where}, column 'type': question {rec['name']!r} has no type; "
                                 "fill it in")
             continue
-        head = " ".join(words[:2]).lower()
-        if head in ("begin group", "begin repeat"):
-            kind = head.split()[1]
-            groups.append((kind, rec.get("name", "")))
-            repeat_depth += kind == "repeat"
-            continue
-        if head in ("end group", "end repeat"):
-            kind = head.split()[1]
+        control = _CONTROL.match(raw_type)
+        if control:
+            kind = "group" if CONTROL_ALIASES[control.group("kind").lower()] == "group" \
+                else "repeat"
+            if control.group("edge").lower() == "begin":
+                groups.append((kind, rec.get("name", "")))
+                repeat_depth += kind == "repeat"
+                continue
             if not groups or groups[-1][0] != kind:
                 raise FormError(f"{where}, column 'type': 'end {kind}' without a matching "
                                 f"'begin {kind}'; fix the group structure")
             groups.pop()
             repeat_depth -= kind == "repeat"
             continue
+        base, list_name, or_other = _question_type(raw_type, where)
         name = rec.get("name", "")
-        raw_type = rec["type"].strip()
-        base = raw_type.split()[0].lower()
         if not name:
             if base == "note":
                 continue
@@ -391,29 +530,32 @@ def read_form(path: str | os.PathLike[str]) -> Form:
             raise FormError(f"{where}, column 'name': question name {name!r} appears twice; "
                             "question names must be unique")
         names.add(name)
-        list_name = ""
-        or_other = False
-        if base in ("select_one", "select_multiple"):
-            parts = raw_type.split()
-            if len(parts) < 2:
-                raise FormError(f"{where}, column 'type': {raw_type!r} names no choice list; "
-                                f"write '{base} <list_name>'")
-            list_name = parts[1]
-            or_other = len(parts) > 2 and parts[2].lower() == "or_other"
+        if list_name or base == "rank":
             if list_name not in lists:
                 raise FormError(f"{where}, column 'type': choice list {list_name!r} of question "
                                 f"{name!r} is not defined in the choices sheet; add it")
-        elif base.startswith(("select_one_from_file", "select_multiple_from_file")):
-            base = base.replace("_from_file", "")
-            list_name = ""
+        group = "/".join(g for _, g in groups if g)
         rows.append({
-            "name": name, "type": base, "list_name": list_name,
-            "group": "/".join(g for _, g in groups if g),
+            "name": name, "type": base, "list_name": list_name, "group": group,
             "relevant": rec.get("relevant", ""),
             "required": rec.get("required", "").lower() in _TRUE,
-            "or_other": or_other,
+            "or_other": or_other, "constraint": rec.get("constraint", ""),
             **labels(rec),
         })
+        if or_other:
+            # pyxform adds "other" to the list and a text question for what was specified
+            if list_name not in other_lists:
+                other_lists.append(list_name)
+            if f"{name}_other" not in names:
+                names.add(f"{name}_other")
+                rows.append({"name": f"{name}_other", "type": "text", "list_name": "",
+                             "group": group, "relevant": f"selected(${{{name}}}, 'other')",
+                             "required": False, "or_other": False, "constraint": "",
+                             **{f"label::{c}": "Specify other." for c in languages}})
+    for list_name in other_lists:
+        if not any(c["name"] == "other" for c in lists[list_name]):
+            lists[list_name].append({"list_name": list_name, "name": "other",
+                                     **{f"label::{c}": "Other" for c in languages}})
     if groups:
         kind, gname = groups[-1]
         raise FormError(f"{path}: sheet 'survey': 'begin {kind}' {gname!r} is never closed; "
@@ -422,7 +564,7 @@ def read_form(path: str | os.PathLike[str]) -> Form:
         log.warning("%s: %d question(s) inside repeats are ignored (%s); geo4mi analyses one "
                     "row per respondent", path, len(skipped), ", ".join(skipped[:5]))
     columns = ["name", "type", "list_name", "group", "relevant", "required", "or_other",
-               *[f"label::{c}" for c in languages]]
+               "constraint", *[f"label::{c}" for c in languages]]
     questions = pd.DataFrame(rows, columns=columns)
     choices = pd.DataFrame([c for recs in lists.values() for c in recs],
                            columns=["list_name", "name", *[f"label::{c}" for c in languages]])
