@@ -28,7 +28,8 @@ from pyproj import CRS, Transformer
 from geo4mi.boundaries import metric_crs, to_crs_checked
 from geo4mi.classify import EDGE_COLOR, NO_DATA_COLOR, SUPPRESSED_COLOR, SUPPRESSED_HATCH_COLOR
 from geo4mi.errors import CRSError
-from geo4mi.figures.common import SIZE_SMALL, TEXT_COLOR, FigureError, fmt_number
+from geo4mi.figures.common import (MAX_NAME, SIZE_SMALL, TEXT_COLOR, FigureError,
+                                   clean_text, fmt_number)
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,8 @@ class MapBase:
 def prepare_areas(areas: gpd.GeoDataFrame) -> MapBase:
     """Project ``areas`` to metres and build the paths, anchors and north direction.
 
+    Area names are cleaned for drawing (:func:`~geo4mi.figures.common.clean_text`).
+
     Raises
     ------
     FigureError
@@ -93,7 +96,8 @@ def prepare_areas(areas: gpd.GeoDataFrame) -> MapBase:
     anchors = [_anchor(g) for g in geoms]
     centre = ((xmin + xmax) / 2, (ymin + ymax) / 2)
     return MapBase(crs=crs, ids=gdf["area_id"].astype(str).tolist(),
-                   names=gdf["area_name"].astype(str).tolist(), geoms=geoms,
+                   names=[clean_text(n, MAX_NAME) for n in gdf["area_name"].astype(str)],
+                   geoms=geoms,
                    paths=[geometry_path(g) for g in geoms], anchors=anchors,
                    bounds=(xmin, ymin, xmax, ymax), north=_north(crs, centre))
 

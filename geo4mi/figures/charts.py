@@ -14,11 +14,11 @@ from matplotlib.figure import Figure
 
 from geo4mi.classify import (OPACITY, WIDE_OPACITY, WIDE_WIDTH_POINTS,
                              assign_classes, is_wide, palette)
-from geo4mi.figures.common import (CITY, GROUP_ALL, MUTED_COLOR, SIZE_LEGEND, SIZE_SMALL,
-                                   TEXT_COLOR, FigureError, caption_text, check_estimates,
-                                   check_indicator, city_line, complementary, fmt_pct, group_text,
-                                   new_page, plain,
-                                   select_rows, style, text_width)
+from geo4mi.figures.common import (CITY, GROUP_ALL, MAX_NAME, MUTED_COLOR, SIZE_LEGEND,
+                                   SIZE_SMALL, TEXT_COLOR, FigureError, caption_text,
+                                   check_estimates, check_indicator, city_line, clean_labels,
+                                   clean_text, complementary, fit_width, fmt_pct, group_text,
+                                   new_page, plain, select_rows, style, text_width)
 from geo4mi.figures.maps import breaks_for
 from geo4mi.i18n import check_language, t
 from geo4mi.labels import Labels
@@ -26,6 +26,7 @@ from geo4mi.labels import Labels
 log = logging.getLogger(__name__)
 
 ROW_HEIGHT = 0.25  # inches per bar
+MAX_LABEL_WIDTH = 2.4  # inches: the widest bar label; longer names end with "…"
 BAR_COLOUR = palette("neutral", 5)[3]
 OTHER_COLOUR = palette("neutral", 5)[1]
 
@@ -96,7 +97,8 @@ def nationality_chart(counts: pd.Series, labels: Labels | None = None, *,
     names = dict(names or {})
 
     def name(key: str) -> str:
-        return str(names.get(key, key))
+        return fit_width(clean_text(names.get(key, key), MAX_NAME), SIZE_LEGEND,
+                         MAX_LABEL_WIDTH)
 
     small = (values < min_n) | (values / total < min_share) | (values.index == other)
     kept = values[~small]
@@ -178,11 +180,13 @@ def indicator_bar_chart(estimates: pd.DataFrame, areas: pd.DataFrame, labels: La
         if col not in areas.columns:
             raise FigureError(f"areas: column {col!r} is missing; load the boundaries with "
                               "geo4mi.boundaries.load_areas")
+    labels = clean_labels(labels)
     info = labels.indicators[indicator]
     rows = select_rows(estimates, indicator, tuple(group), min_n=min_n)
     city = rows.loc[CITY] if CITY in rows.index else None
     table = pd.DataFrame({"area_id": areas["area_id"].astype(str).to_numpy(),
-                          "name": areas["area_name"].astype(str).to_numpy()})
+                          "name": [clean_text(n, MAX_NAME)
+                                   for n in areas["area_name"].astype(str)]})
     table = table.join(rows, on="area_id")
     table["status"] = table["status"].fillna("no_data")
     table["n"] = table["n"].fillna(0).astype(int)
@@ -193,8 +197,12 @@ def indicator_bar_chart(estimates: pd.DataFrame, areas: pd.DataFrame, labels: La
     breaks = breaks_for(table.loc[ok, "p"].to_numpy(dtype=float), scheme)
     colours = palette(info.direction, len(breaks))
 
-    ticks = [f"{r.name} ({t('figure.n_short', lang, n=r.n)})" if r.status != "no_data" else r.name
-             for r in table.itertuples()]
+    def tick(name: str, suffix: str) -> str:
+        room = MAX_LABEL_WIDTH - text_width(suffix, SIZE_LEGEND) / 72
+        return fit_width(name, SIZE_LEGEND, room) + suffix
+
+    ticks = [tick(r.name, f" ({t('figure.n_short', lang, n=r.n)})" if r.status != "no_data"
+                  else "") for r in table.itertuples()]
     any_wide = bool(any(is_wide(r.ci_low, r.ci_high) for r in table[ok].itertuples()))
     extra = [f"{t('wide_interval', lang, width=WIDE_WIDTH_POINTS)}."] \
         if any_wide else []

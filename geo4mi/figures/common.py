@@ -13,8 +13,10 @@ import functools
 import logging
 import math
 import re
+import unicodedata
+import warnings
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import matplotlib
@@ -59,6 +61,7 @@ RC = {
     "svg.hashsalt": "geo4mi",
     "pdf.fonttype": 42,
     "ps.fonttype": 42,
+    "text.parse_math": False,  # "$" in a label is a dollar sign, never mathtext
 }
 
 GROUP_ALL = ("all", "all")
@@ -68,8 +71,21 @@ ESTIMATE_COLUMNS = ("indicator", "area_id", "group_var", "group_value", "n", "p"
 
 @contextlib.contextmanager
 def style() -> Iterator[None]:
-    """Build figures with :data:`RC`, whatever the user's matplotlibrc says."""
-    with matplotlib.rc_context(RC):
+    """Build figures with :data:`RC`, whatever the user's matplotlibrc says.
+
+    Characters the figure font lacks are reported once by :func:`clean_text` (in the log),
+    so matplotlib's per-glyph warning is silenced here.
+    """
+    with matplotlib.rc_context(RC), quiet_glyphs():
+        yield
+
+
+@contextlib.contextmanager
+def quiet_glyphs() -> Iterator[None]:
+    """Silence matplotlib's "Glyph ... missing from font" warning."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font",
+                                category=UserWarning)
         yield
 
 
@@ -103,6 +119,133 @@ def fmt_int(n: int) -> str:
     return str(int(n))
 
 
+# -- user text ----------------------------------------------------------------------------
+# Names and labels come from boundary files, XLSForms, catalogues and study files written by
+# people outside the project. They are drawn as plain text: never mathtext ("$"), never on
+# several lines (line breaks and separators become spaces), without invisible characters
+# (bidi overrides, zero-width marks, BOM), and capped in length.
+
+#: Longest user text drawn (titles, universes, source lines); longer text ends with "…".
+MAX_TEXT = 240
+#: Longest name drawn (areas, group values, nationalities, grouping variables).
+MAX_NAME = 60
+ELLIPSIS = "\u2026"
+#: Most lines a title or subtitle takes (the rest is cut with "…").
+MAX_TITLE_LINES = 4
+
+
+def ellipsize(text: str, max_chars: int) -> str:
+    """``text`` cut to at most ``max_chars`` characters, ending with "…" when cut.
+
+    Examples
+    --------
+    >>> ellipsize("Iztapalapa", 20), ellipsize("Iztapalapa", 6)
+    ('Iztapalapa', 'Iztap…')
+    """
+    if len(text) <= max_chars:
+        return text
+    return text[:max(max_chars - 1, 0)].rstrip() + ELLIPSIS
+
+
+@functools.lru_cache(maxsize=1)
+def _font_chars() -> frozenset[int]:
+    """Code points that both the regular and the bold figure font can draw."""
+    from matplotlib import font_manager
+
+    maps = [font_manager.get_font(font_manager.findfont(
+        FontProperties(family=FONT, weight=w))).get_charmap() for w in ("normal", "bold")]
+    return frozenset(maps[0]) & frozenset(maps[1])
+
+
+_REPORTED: set[str] = set()
+
+
+def clean_text(text: object, max_chars: int = MAX_TEXT) -> str:
+    """User text as one line of figure text.
+
+    Control characters, line and paragraph separators and other whitespace become single
+    spaces; invisible format characters (bidi embeddings and overrides, zero-width spaces
+    and joiners, the BOM, soft hyphens) are removed, so the drawn text reads as it is
+    stored; lone surrogates become U+FFFD; text longer than ``max_chars`` is cut with "…".
+    Characters the figure font cannot draw are kept (SVG keeps them as text) and named
+    once in the log.
+
+    Examples
+    --------
+    >>> clean_text("bidi \\u202egnp.exe\\u202c  line\\u2028two\\ttab")
+    'bidi gnp.exe line two tab'
+    >>> clean_text("$x$ {{ y }} <b>"), clean_text("x" * 300, 8)
+    ('$x$ {{ y }} <b>', 'xxxxxxx…')
+    """
+    chars = []
+    for ch in str(text):
+        cat = unicodedata.category(ch)
+        if ch.isspace() or cat in ("Cc", "Zl", "Zp"):
+            chars.append(" ")
+        elif cat == "Cs":
+            chars.append("\ufffd")
+        elif cat != "Cf":
+            chars.append(ch)
+    out = ellipsize(" ".join("".join(chars).split()), max_chars)
+    missing = sorted({c for c in out if ord(c) not in _font_chars()} - _REPORTED)
+    if missing:
+        _REPORTED.update(missing)
+        log.warning("figures: the font %s has no glyph for %s; PNG and PDF show a box "
+                    "instead (SVG keeps the text)", FONT,
+                    ", ".join(f"U+{ord(c):04X}" for c in missing[:10]))
+    return out
+
+
+def clean_labels(labels: Labels) -> Labels:
+    """A copy of ``labels`` with every text passed through :func:`clean_text`.
+
+    Names (grouping variables and their values) are capped at :data:`MAX_NAME`
+    characters, other labels at :data:`MAX_TEXT`.
+    """
+    def texts(d: dict[str, str], n: int = MAX_TEXT) -> dict[str, str]:
+        return {k: clean_text(v, n) for k, v in d.items()}
+
+    return Labels(
+        themes={k: texts(v) for k, v in labels.themes.items()},
+        indicators={k: replace(i, label=texts(i.label), universe=texts(i.universe))
+                    for k, i in labels.indicators.items()},
+        group_vars={k: texts(v, MAX_NAME) for k, v in labels.group_vars.items()},
+        group_values={g: {v: texts(x, MAX_NAME) for v, x in values.items()}
+                      for g, values in labels.group_values.items()},
+        survey_title=texts(labels.survey_title))
+
+
+def fit_width(text: str, size: float, width_in: float, *, bold: bool = False) -> str:
+    """``text`` ellipsized so that it is at most ``width_in`` inches wide.
+
+    Examples
+    --------
+    >>> fit_width("Iztapalapa", 8, 2.0), fit_width("Iztapalapa", 8, 0.3)
+    ('Iztapalapa', 'Izt…')
+    """
+    limit = width_in * 72
+    if text_width(text, size, bold=bold) <= limit:
+        return text
+    for cut in range(len(text) - 1, 0, -1):
+        trial = text[:cut].rstrip() + ELLIPSIS
+        if text_width(trial, size, bold=bold) <= limit:
+            return trial
+    return ELLIPSIS
+
+
+def map_label(name: str, max_line: int = 24) -> str:
+    """An area name as a map label: at most two lines of at most ``max_line`` characters.
+
+    Examples
+    --------
+    >>> map_label("Cuajimalpa de Morelos")
+    'Cuajimalpa\\nde Morelos'
+    >>> map_label("x" * 40)
+    'xxxxxxxxxxxxxxxxxxxxxxx…'
+    """
+    return "\n".join(ellipsize(line, max_line) for line in split_name(name).split("\n")[:2])
+
+
 # -- text measurement and wrapping --------------------------------------------------------
 
 _OVERSAMPLE = 20
@@ -119,7 +262,8 @@ def _renderer() -> RendererAgg:
 @functools.lru_cache(maxsize=4096)
 def _word_width(word: str, size: float, bold: bool) -> float:
     prop = FontProperties(family=FONT, size=size, weight="bold" if bold else "normal")
-    w, _, _ = _renderer().get_text_width_height_descent(word, prop, ismath=False)
+    with quiet_glyphs():
+        w, _, _ = _renderer().get_text_width_height_descent(word, prop, ismath=False)
     return float(w) / _OVERSAMPLE
 
 
@@ -143,15 +287,22 @@ def glue(text: str) -> str:
     return re.sub(r"\b(IC|CI) (\d)", "\\1\u00a0\\2", text)
 
 
-def wrap(text: str, size: float, width_in: float, *, bold: bool = False) -> list[str]:
+def wrap(text: str, size: float, width_in: float, *, bold: bool = False,
+         max_lines: int | None = None) -> list[str]:
     """Break ``text`` into lines no wider than ``width_in`` inches.
 
-    Words are kept whole and glued phrases (``"95 %"``, ``"n = 301"``) stay on one line.
+    Words are kept whole and glued phrases (``"95 %"``, ``"n = 301"``) stay on one line; a
+    word wider than a line is broken between characters. With ``max_lines``, the last
+    line kept ends with "…" when text was left out.
 
     Examples
     --------
     >>> wrap("uno dos tres cuatro", 8, 0.5)
     ['uno dos', 'tres', 'cuatro']
+    >>> wrap("uno dos tres cuatro", 8, 0.5, max_lines=2)
+    ['uno dos', 'tres…']
+    >>> wrap("x" * 12, 8, 0.3)
+    ['xxxx', 'xxxx', 'xxxx']
     """
     limit = width_in * 72 * WRAP_SAFETY
     lines: list[str] = []
@@ -161,13 +312,37 @@ def wrap(text: str, size: float, width_in: float, *, bold: bool = False) -> list
             if not word:
                 continue
             trial = f"{current} {word}" if current else word
-            if current and text_width(trial, size, bold=bold) > limit:
-                lines.append(current)
-                current = word
-            else:
+            if text_width(trial, size, bold=bold) <= limit:
                 current = trial
+                continue
+            if current:
+                lines.append(current)
+            pieces = _break_word(word, size, limit, bold)
+            lines.extend(pieces[:-1])
+            current = pieces[-1]
         lines.append(current)
+    if max_lines is not None and len(lines) > max_lines:
+        last = lines[max_lines - 1]
+        while last and text_width(last + ELLIPSIS, size, bold=bold) > limit:
+            last = last[:-1]
+        lines = [*lines[:max_lines - 1], last.rstrip() + ELLIPSIS]
     return lines
+
+
+def _break_word(word: str, size: float, limit: float, bold: bool) -> list[str]:
+    """``word`` in pieces no wider than ``limit`` points (at least one character each)."""
+    if text_width(word, size, bold=bold) <= limit:
+        return [word]
+    pieces, current, width = [], "", 0.0
+    for ch in word:
+        w = _word_width(ch, size, bold)
+        if current and width + w > limit:
+            pieces.append(current)
+            current, width = "", 0.0
+        current += ch
+        width += w
+    pieces.append(current)
+    return pieces
 
 
 def line_height(size: float, n_lines: int = 1) -> float:
@@ -220,8 +395,9 @@ def new_page(*, title: str, subtitle: str, caption: str, body_height: float, lan
     inner = width - 2 * MARGIN
     banner = wrap(t("synthetic_banner", lang), SIZE_BANNER, inner - 0.2, bold=True) \
         if synthetic else []
-    title_lines = wrap(title, SIZE_TITLE, inner, bold=True)
-    sub_lines = wrap(subtitle, SIZE_SUBTITLE, inner) if subtitle else []
+    title_lines = wrap(title, SIZE_TITLE, inner, bold=True, max_lines=MAX_TITLE_LINES)
+    sub_lines = wrap(subtitle, SIZE_SUBTITLE, inner, max_lines=MAX_TITLE_LINES) \
+        if subtitle else []
     cap_lines = wrap(caption, SIZE_CAPTION, inner)
     h_banner = line_height(SIZE_BANNER, len(banner)) + 0.12 if banner else 0.0
     h_title = line_height(SIZE_TITLE, len(title_lines))
@@ -260,8 +436,8 @@ def new_page(*, title: str, subtitle: str, caption: str, body_height: float, lan
 def caption_text(lang: str, *, labels: Labels | None, source: str | None, min_n: int | None,
                  synthetic: bool, n_sentence: str = "", extra: Sequence[str] = ()) -> str:
     """The caption: sources (INEGI MG 2022, the survey), n, method, caveat, synthetic note."""
-    survey = source or (labels.text(labels.survey_title, lang) if labels is not None
-                        and labels.survey_title else "4Mi")
+    survey = clean_text(source or (labels.text(labels.survey_title, lang)
+                                   if labels is not None and labels.survey_title else "4Mi"))
     parts = [t("attribution_inegi", lang) + ".", t("source_survey", lang, source=survey)
              .rstrip(".") + "."]
     if n_sentence:

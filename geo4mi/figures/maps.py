@@ -17,11 +17,10 @@ from geo4mi.classify import (OPACITY, WIDE_OPACITY, WIDE_WIDTH_POINTS, assign_cl
 from geo4mi.figures import cartography as carto
 from geo4mi.figures.common import (CITY, GROUP_ALL, MARGIN, PAGE_WIDTH, SIZE_LABEL,
                                    SIZE_LEGEND, SIZE_SMALL, FigureError, caption_text,
-                                   check_estimates, check_indicator, city_line, complementary,
-                                   fmt_number,
-                                   fmt_pct, group_text, line_height, new_page, plain,
-                                   select_rows,
-                                   split_name, style, wrap)
+                                   check_estimates, check_indicator, city_line, clean_labels,
+                                   complementary, fmt_number, fmt_pct, group_text,
+                                   line_height, map_label, new_page, plain, select_rows,
+                                   style, wrap)
 from geo4mi.i18n import check_language, t
 from geo4mi.labels import Labels
 
@@ -208,6 +207,7 @@ def _has_complementary(rows: pd.DataFrame, min_n: int) -> bool:
 def _choropleth(estimates: pd.DataFrame, base: carto.MapBase, labels: Labels, indicator: str,
                 *, group: tuple[str, str], scheme: str, lang: str, min_n: int,
                 synthetic: bool, source: str | None) -> Figure:
+    labels = clean_labels(labels)
     info = labels.indicators[indicator]
     rows = select_rows(estimates, indicator, tuple(group), min_n=min_n)
     areas_rows = rows.drop(index=CITY, errors="ignore")
@@ -230,7 +230,7 @@ def _choropleth(estimates: pd.DataFrame, base: carto.MapBase, labels: Labels, in
     with style():
         return _map_page(base, title=labels.indicator_label(indicator, lang), subtitle=subtitle,
                          caption=caption, styles=styles,
-                         texts=[split_name(n) for n in base.names], handles=handles,
+                         texts=[map_label(n) for n in base.names], handles=handles,
                          legend_texts=texts, legend_title=legend_title, lang=lang,
                          synthetic=synthetic)
 
@@ -281,6 +281,7 @@ def _group_values(estimates: pd.DataFrame, labels: Labels, indicator: str,
 def _small_multiples(estimates: pd.DataFrame, base: carto.MapBase, labels: Labels,
                      indicator: str, group_var: str, *, scheme: str, lang: str, min_n: int,
                      synthetic: bool, source: str | None) -> Figure:
+    labels = clean_labels(labels)
     info = labels.indicators[indicator]
     values = _group_values(estimates, labels, indicator, group_var)
     panels, empty = [], []
@@ -352,7 +353,8 @@ def _small_multiples(estimates: pd.DataFrame, base: carto.MapBase, labels: Label
                            n=int(city["n"])))
             page.fig.text((x + 0.02) / page.fig.get_size_inches()[0],
                           (y + map_h + title_h - 0.02) / page.fig.get_size_inches()[1],
-                          "\n".join(wrap(head, SIZE_LEGEND, panel_w - 0.05, bold=True)),
+                          "\n".join(wrap(head, SIZE_LEGEND, panel_w - 0.05, bold=True,
+                                         max_lines=2)),
                           ha="left", va="top", fontsize=SIZE_LEGEND, fontweight="bold",
                           linespacing=1.2, gid=f"panel-title-{value}", parse_math=False)
         if free_cell:
@@ -442,11 +444,11 @@ def _sample_distribution(counts: pd.Series, base: carto.MapBase, labels: Labels 
     for name, n in zip(base.names, per_area):
         if n <= 0:
             styles.append(carto.no_data_style())
-            texts.append(split_name(name))
+            texts.append(map_label(name))
         else:
             cls = int(np.searchsorted(COUNT_BREAKS, n, side="right")) - 1
             styles.append({"facecolor": to_rgba(colours[cls], OPACITY)})
-            texts.append(f"{split_name(name)}\n{n}")
+            texts.append(f"{map_label(name)}\n{n}")
     class_texts = [f"{lo}–{COUNT_BREAKS[i + 1] - 1}" if i + 1 < len(COUNT_BREAKS) else f"{lo}+"
                    for i, lo in enumerate(COUNT_BREAKS)]
     handles, legend_texts = _legend(class_texts, colours, lang=lang, min_n=None,
