@@ -417,6 +417,17 @@ def test_hostile_site_map_in_the_browser(lang, tmp_path):
             len(sites)
         assert page.locator("path.g4m-catchment").count() == len(sites)
         assert page.locator(".g4m-candidate").count() == len(candidates["features"])
+        # a real hover (before popups pan the map) shows the borough's name in its tooltip
+        point = areas.loc[areas["area_id"] == "09009"].to_crs("EPSG:4326").representative_point()
+        x, y = page.evaluate("""([lat, lon]) => {
+            const id = document.querySelector('.folium-map').id;
+            const p = window[id].latLngToContainerPoint([lat, lon]);
+            const r = document.querySelector('.folium-map').getBoundingClientRect();
+            return [r.left + p.x, r.top + p.y]; }""", [point.iloc[0].y, point.iloc[0].x])
+        page.mouse.move(x, y)
+        name = areas.loc[areas["area_id"] == "09009", "area_name"].item()
+        page.wait_for_function("""(name) => [...document.querySelectorAll('.leaflet-tooltip')]
+            .some(t => t.textContent === name && getComputedStyle(t).opacity > 0.5)""", arg=name)
         names = page.evaluate("""() => geo4miSites.workshop.layers.boroughs.getLayers().map(l => {
             l.openTooltip(); const t = l.getTooltip().getElement().textContent;
             l.closeTooltip(); return t; })""")
@@ -438,21 +449,11 @@ def test_hostile_site_map_in_the_browser(lang, tmp_path):
                 m.openTooltip(); const t = m.getTooltip().getElement().textContent;
                 m.closeTooltip(); return t; }))); }""")
         assert sorted(tips) == sorted(sites["name"])
-        # a real hover shows the borough's name in its tooltip
-        point = areas.loc[areas["area_id"] == "09009"].to_crs("EPSG:4326").representative_point()
-        x, y = page.evaluate("""([lat, lon]) => {
-            const id = document.querySelector('.folium-map').id;
-            const p = window[id].latLngToContainerPoint([lat, lon]);
-            const r = document.querySelector('.folium-map').getBoundingClientRect();
-            return [r.left + p.x, r.top + p.y]; }""", [point.iloc[0].y, point.iloc[0].x])
-        page.mouse.move(x, y)
-        name = areas.loc[areas["area_id"] == "09009", "area_name"].item()
-        assert page.locator(".leaflet-tooltip").last.text_content() == name
         # the restored candidates keep their text, and go back out as GeoJSON unchanged
         page.locator(".g4m-candidate").first.click()
         popup = page.locator(".g4m-candidate-popup")
         assert popup.locator("strong").text_content() == payload(6)
-        page.locator(".leaflet-popup-close-button").click()
+        page.evaluate("geo4miSites.workshop.map.closePopup()")
         page.locator(".g4m-workshop-toggle").click()
         with page.expect_download() as info_dl:
             page.locator(".g4m-workshop-download").click()
