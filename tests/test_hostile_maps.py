@@ -29,7 +29,6 @@ from collections import Counter
 from collections.abc import Callable
 from html.parser import HTMLParser
 
-import geopandas as gpd
 import pandas as pd
 import pytest
 

@@ -44,7 +44,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -499,6 +498,7 @@ def choropleth_map(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Lab
 
     Examples
     --------
+    >>> import folium
     >>> estimates, areas, labels = example_inputs()
     >>> m = choropleth_map(estimates, areas, labels, title="Demo")
     >>> type(m).__name__, isinstance(m, folium.Map)
