@@ -18,7 +18,7 @@ var geo4miChoropleth = (function () {
   var SVG_NS = "http://www.w3.org/2000/svg";
 
   /* Every text from the data (names, labels) reaches the page as text: DOM nodes with
-   * textContent / setAttribute, never innerHTML. */
+   * textContent / setAttribute, never parsed as HTML. */
   function el(tag, className, text) {
     var node = document.createElement(tag);
     if (className) { node.className = className; }
