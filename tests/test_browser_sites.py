@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 
 import pandas as pd
 import pytest
-from jinja2.utils import htmlsafe_json_dumps
 
 from geo4mi.boundaries import load_areas
 from geo4mi.plan import allocate, census_measure
@@ -89,9 +89,12 @@ def test_study_map_shows_counts_never_respondent_coordinates(tmp_path):
     out = write_sites_map(sites_map_for_results(results, lang="es"), tmp_path / "sites.html")
     text = out.read_text(encoding="utf-8")
     assert "DATOS SINTÉTICOS DE DEMOSTRACIÓN" in text  # the bundled sample is synthetic
-    # Cuauhtémoc's popup gives its count (popups are JSON strings in the page's script)
-    row = htmlsafe_json_dumps("<tr><td>Entrevistas realizadas</td><td><b>96</b></td></tr>")
-    assert row.strip('"') in text
+    # Cuauhtémoc's popup gives its count (popup rows are in the page's data block)
+    data = json.loads(re.search(r'<script type="application/json" id="g4m-data">(.*?)</script>',
+                                text).group(1))
+    cuauhtemoc = next(f for f in data["boroughs"]["features"]
+                      if f["properties"]["id"] == "09015")
+    assert ["Entrevistas realizadas", "96"] in cuauhtemoc["properties"]["rows"]
     gps = results.respondents[["gps_lat", "gps_lon"]].dropna()
     assert len(gps) > 50
     for lat, lon in gps.itertuples(index=False):

@@ -152,8 +152,9 @@ def sites_config() -> dict[str, dict]:
     out = {}
     for lang in LANGUAGES:
         page = sites_map(areas, sites, lang=lang, catchment_m=800).get_root().render()
-        start = re.search(r"geo4miSites\.init\([^,]+, ", page).end()
-        out[lang] = json.JSONDecoder().raw_decode(page, start)[0]
+        block = re.search(r'<script type="application/json" id="g4m-data">(.*?)</script>',
+                          page, re.S)
+        out[lang] = json.loads(block.group(1))
     return out
 
 

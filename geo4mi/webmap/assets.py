@@ -1,42 +1,58 @@
-"""Offline assets: render a folium map as ONE self-contained, deterministic HTML file.
+"""One rendering path for offline maps, in which text from outside can never become code.
 
-folium writes ``<script src>`` / ``<link href>`` tags pointing at CDNs (Leaflet, jQuery,
-Bootstrap, Font Awesome, awesome-markers). On a locked-down government network those never
-load and the page dies with "L is not defined". :func:`render_offline_html` renders the map,
-then
+Names and labels reach the maps from people outside the project (boundary files, XLSForms,
+catalogues, workshop GeoJSON). folium/branca render every element's output as a Jinja2
+template a *second* time (``MacroElement`` wraps it in ``Element(...)``), and folium writes
+tooltips into JavaScript strings. So in geo4mi:
 
-* inlines Leaflet's JS and CSS from the installed ``xstatic-leaflet`` package (its images
-  become ``data:`` URIs, so the layer control and default markers work offline);
-* drops folium's other defaults (jQuery, Bootstrap, Font Awesome, awesome-markers), which the
-  maps do not use;
-* refuses any other external resource, naming it, instead of writing a map that breaks
-  offline;
-* replaces folium's random element ids (``map_<32 hex>``) by stable ones, sets
-  ``<html lang>`` and ``<title>``, and allows pinch-zoom (folium's viewport forbids it).
+* **folium never receives user text.** It draws the map shell (:class:`OfflineMap`, a
+  ``folium.Map`` subclass); every layer, tooltip, popup and legend that shows user text is
+  built by the project's own JS (``static/*.js``) from data, with DOM nodes and
+  ``textContent``.
+* **All user text travels in one JSON block per page**, written by :func:`script_json`,
+  which escapes ``<``, ``>`` and ``&`` as ``\\u003c``, ``\\u003e``, ``\\u0026`` and the
+  line separators U+2028/U+2029, so no text can end, comment out or re-open a ``<script>``.
+* **Page HTML comes from autoescaped templates** (``templates/*.html``, one Jinja2
+  ``Environment(autoescape=True)``, :func:`render_fragment`): the document itself
+  (:class:`OfflineFigure`: ``<html lang>``, ``<title>``), headers, notes and legends. Their
+  output is added to the page with :class:`Verbatim`, an element that branca never parses
+  as a template.
+* Leaflet's JS and CSS are inlined from the installed ``xstatic-leaflet`` package (its
+  images as ``data:`` URIs); :class:`OfflineMap` has no CDN resources (``default_js = []``,
+  ``default_css = []``), and a plugin that needs one is refused with its URL.
+* Element ids are numbered in tree order when the page is rendered, so the same map gives
+  the same bytes.
 
 Nothing third-party is copied into the repository: Leaflet is read from the installed package
-when a map is written.
+when a map is written. The only regular expressions left edit Leaflet's own files (drop its
+source-map comment, minify its CSS, inline its images) and the project's inlined code (so it
+cannot close its ``<script>``); none runs over a rendered page.
 
 Examples
 --------
->>> import folium
->>> html = render_offline_html(folium.Map(tiles=None), lang="en", title="Demo")
->>> "<script src=" in html, html.count('<html lang="en">'), "map_1" in html
-(False, 1, True)
+>>> m = OfflineMap(lang="en", title="Demo <1>")
+>>> html = render_offline_html(m)
+>>> "<script src=" in html, '<html lang="en">' in html, 'id="map_1"' in html
+(False, True, True)
+>>> "<title>Demo &lt;1&gt;</title>" in html
+True
 """
 
 from __future__ import annotations
 
 import base64
 import functools
-import html as html_lib
+import json
 import logging
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import folium
+from branca.element import CssLink, Element, Figure, JavascriptLink
+from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from geo4mi.errors import WebMapError
 from geo4mi.i18n import check_language
@@ -48,20 +64,112 @@ STATIC = Path(__file__).with_name("static")
 
 _INSTALL = "pip install 'xstatic-leaflet>=1.9.3'"
 
-# folium's default resources the geo4mi maps never use: removed from the page.
-_DROPPED = re.compile(
-    r"jquery|bootstrap|font-?awesome|fortawesome|awesome-markers|awesome\.rotate|glyphicons",
-    re.IGNORECASE)
-_LEAFLET_JS = re.compile(r"/leaflet(@[\w.\-]+)?/dist/leaflet(-src)?\.js$|^leaflet\.js$")
-_LEAFLET_CSS = re.compile(r"/leaflet(@[\w.\-]+)?/dist/leaflet\.css$|^leaflet\.css$")
-_SCRIPT_SRC = re.compile(r'[ \t]*<script\s+src="([^"]+)"\s*>\s*</script>[ \t]*\n?', re.IGNORECASE)
-_LINK_HREF = re.compile(r'[ \t]*<link\s+rel="stylesheet"\s+href="([^"]+)"\s*/?>[ \t]*\n?',
-                        re.IGNORECASE)
-_FOLIUM_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-zA-Z])")
-_VIEWPORT = re.compile(r'<meta\s+name="viewport"[^>]*>', re.IGNORECASE | re.DOTALL)
+#: The one template environment of the maps: every value is HTML-escaped unless the
+#: template marks it ``|safe`` (done only for markup geo4mi itself produced).
+ENV = Environment(loader=PackageLoader("geo4mi.webmap", "templates"), autoescape=True,
+                  undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                  keep_trailing_newline=True)
+
+ENV.filters["script_json"] = lambda obj: script_json(obj)  # data.html: the page's data
+
+_LEAFLET_URL = re.compile(r"/leaflet(@[\w.\-]+)?/dist/leaflet(-src)?\.(js|css)$")
 _ICONS = {"iconUrl": "marker-icon.png", "iconRetinaUrl": "marker-icon-2x.png",
           "shadowUrl": "marker-shadow.png"}
+# In the project's own code and Leaflet's: sequences that would end or re-open the <script>
+# (or <style>) they are inlined in. Written \x3C instead (same character in JS strings and
+# regular expressions; inert in comments).
+_SCRIPT_BREAKS = re.compile(r"<(?=/script|!--|script)", re.IGNORECASE)
+_STYLE_BREAKS = re.compile(r"<(?=/style)", re.IGNORECASE)
+_SEPARATORS = {"\u2028": "\\u2028", "\u2029": "\\u2029"}
 
+
+# -- text as data -----------------------------------------------------------------------------
+
+def script_json(obj: Any) -> str:
+    """JSON that stays data inside an inline ``<script>``: the only serialiser of page data.
+
+    ``<``, ``>`` and ``&`` become ``\\u003c``, ``\\u003e``, ``\\u0026`` (so no text can
+    close the element, open a comment or start a character reference), and U+2028/U+2029
+    are escaped. The result parses back to ``obj`` with ``JSON.parse`` or :func:`json.loads`.
+
+    Examples
+    --------
+    >>> script_json({"name": "</script><!--&\\u2028"})
+    '{"name":"\\\\u003c/script\\\\u003e\\\\u003c!--\\\\u0026\\\\u2028"}'
+    >>> json.loads(script_json(["a<b"])) == ["a<b"]
+    True
+    """
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    for raw, escaped in _SEPARATORS.items():
+        text = text.replace(raw, escaped)
+    return text
+
+
+def render_fragment(name: str, /, **context: Any) -> str:
+    """Render one of the page templates in ``geo4mi/webmap/templates`` (autoescaped).
+
+    Examples
+    --------
+    >>> render_fragment("data.html", element_id="x", data={"a": "<b>"})
+    '<script type="application/json" id="x">{"a":"\\\\u003cb\\\\u003e"}</script>\\n'
+    """
+    return ENV.get_template(name).render(**context)
+
+
+class Verbatim(Element):
+    """Page text added as it is: branca never parses it as a Jinja2 template.
+
+    Parameters
+    ----------
+    text : str
+        HTML produced by geo4mi (an autoescaped template, a data block, inlined code).
+    part : {"header", "html", "script"}, optional
+        When the element is a child of a map, where its text goes in the page when the map
+        is rendered (the way folium's ``MacroElement`` works, without the second template
+        pass). Without ``part``, the element renders where it is placed.
+
+    Examples
+    --------
+    >>> Verbatim("{{ 7 * 7 }} {% if %}").render()
+    '{{ 7 * 7 }} {% if %}'
+    """
+
+    def __init__(self, text: str, *, part: str | None = None) -> None:
+        super().__init__()
+        if part not in (None, "header", "html", "script"):
+            raise WebMapError(f"Verbatim: part {part!r} is not header, html or script")
+        self._name = "Verbatim"
+        self.text = str(text)
+        self.part = part
+
+    def render(self, **kwargs: Any) -> str:
+        if self.part is None:
+            return self.text
+        figure = self.get_root()
+        getattr(figure, self.part).add_child(Verbatim(self.text), name=self.get_name())
+        return ""
+
+    @classmethod
+    def script(cls, js: str, *, part: str | None = None) -> Verbatim:
+        """Inline code (geo4mi's or Leaflet's, never data) as a ``<script>`` element."""
+        return cls(f"<script>{_script_safe(js)}</script>\n", part=part)
+
+    @classmethod
+    def style(cls, css: str, *, part: str | None = None) -> Verbatim:
+        """An inline style sheet as a ``<style>`` element."""
+        return cls(f"<style>{_style_safe(css)}</style>\n", part=part)
+
+
+def data_block(element_id: str, data: Any, *, part: str | None = "html") -> Verbatim:
+    """The page's data as ``<script type="application/json" id=...>`` (:func:`script_json`).
+
+    The project's JS reads it with ``JSON.parse(document.getElementById(id).textContent)``.
+    """
+    return Verbatim(render_fragment("data.html", element_id=element_id, data=data), part=part)
+
+
+# -- Leaflet and the project's own files --------------------------------------------------------
 
 def _leaflet_dir() -> Path:
     try:
@@ -168,42 +276,151 @@ def inline_static(name: str) -> str:
 
 
 def _script_safe(js: str) -> str:
-    """Text that cannot end an inline ``<script>`` early."""
-    return re.sub(r"</(script)", r"<\\/\1", js, flags=re.IGNORECASE)
+    """Code that cannot end its inline ``<script>`` early nor open a comment in it."""
+    return _SCRIPT_BREAKS.sub(r"\\x3C", js)
 
 
 def _style_safe(css: str) -> str:
-    return re.sub(r"</(style)", r"<\\/\1", css, flags=re.IGNORECASE)
+    return _STYLE_BREAKS.sub(r"\\3C ", css)
 
 
-def _stable_ids(text: str) -> str:
-    """Replace folium's random 32-hex element ids by 1, 2, ... in order of appearance."""
-    order: dict[str, str] = {}
+# -- the page and the map ---------------------------------------------------------------------
 
-    def repl(match: re.Match[str]) -> str:
-        return order.setdefault(match.group(0), str(len(order) + 1))
-
-    return _FOLIUM_ID.sub(repl, text)
+_PARTS = ("header", "html", "script")
 
 
-def render_offline_html(m: folium.Map, *, extra_css: Iterable[str] = (),
-                        extra_js: Iterable[str] = (), lang: str | None = None,
-                        title: str | None = None) -> str:
-    """Render a folium map as one self-contained, deterministic HTML document.
+def _descendants(element: Element) -> Iterator[Element]:
+    for child in element._children.values():
+        yield child
+        yield from _descendants(child)
+
+
+class OfflineFigure(Figure):
+    """The HTML document of an offline map, from the autoescaped ``templates/page.html``.
+
+    It sets ``<html lang>`` and ``<title>`` (escaped), inlines Leaflet, numbers element ids
+    in tree order (stable bytes) and refuses any resource that would come from the network.
+    """
+
+    _template = ENV.get_template("page.html")
+
+    def __init__(self, *, lang: str = "es", title: str = "geo4mi") -> None:
+        super().__init__()
+        self._name = "OfflineFigure"
+        self.lang = check_language(lang)
+        self.title = str(title)
+        self.header._children.pop("meta_http", None)  # page.html says utf-8 itself
+        self._numbered = 0
+        self._rendered: dict[str, set[str]] = {}
+
+    def _number_ids(self) -> None:
+        """Give elements ids 1, 2, ... in tree order (kept across renders)."""
+        for element in _descendants(self):
+            if getattr(element, "_geo4mi_numbered", False):
+                continue
+            old = element._id
+            self._numbered += 1
+            element._id = str(self._numbered)
+            element._geo4mi_numbered = True
+            layer_name = getattr(element, "layer_name", None)  # an unnamed layer's: its id
+            if isinstance(layer_name, str) and layer_name.endswith("_" + old):
+                element.layer_name = element.get_name()
+
+    def render(self, **kwargs: Any) -> str:
+        # Rendering adds the elements' parts to header/html/script; drop those of a previous
+        # render first, so rendering twice gives the same page (folium would repeat some).
+        for part, keys in self._rendered.items():
+            for key in keys:
+                getattr(self, part)._children.pop(key, None)
+        before = {part: set(getattr(self, part)._children) for part in _PARTS}
+        try:
+            return self._render(**kwargs)
+        finally:
+            self._rendered = {part: set(getattr(self, part)._children) - before[part]
+                              for part in _PARTS}
+
+    def _render(self, **kwargs: Any) -> str:
+        self._number_ids()
+        header = self.header
+        header.add_child(Verbatim.style(leaflet_css()), name="leaflet_css", index=0)
+        header.add_child(Verbatim.script(leaflet_js()), name="leaflet_js", index=1)
+        for child in self._children.values():
+            child.render(**kwargs)
+        unknown = []
+        for name, child in list(header._children.items()):
+            if isinstance(child, (JavascriptLink, CssLink)):
+                if _LEAFLET_URL.search(child.url):
+                    del header._children[name]  # a plugin asking for Leaflet: it is inlined
+                else:
+                    unknown.append(child.url)
+        if unknown:
+            raise WebMapError(
+                f"the map needs {', '.join(map(repr, unknown))} from the network, which an "
+                "offline map cannot load; remove the layer or plugin that adds it")
+        elements = list(_descendants(self))
+        if any(isinstance(e, folium.Icon) for e in elements):
+            raise WebMapError("the map uses folium.Icon (awesome-markers), which needs fonts "
+                              "from the network; use folium.Marker without icon=, or "
+                              "folium.CircleMarker")
+        if any(isinstance(e, folium.Marker) for e in elements):
+            header.add_child(Verbatim.script(_marker_icons_js()), name="leaflet_icons",
+                             index=2)
+        return self._template.render(this=self, kwargs=kwargs)
+
+
+class OfflineMap(folium.Map):
+    """A ``folium.Map`` that renders as one self-contained, deterministic HTML page.
+
+    No CDN resources (``default_js = []``, ``default_css = []``): Leaflet is inlined by its
+    :class:`OfflineFigure`. The map's own ``<head>`` part comes from
+    ``templates/map_head.html`` (folium's forbids pinch-zoom). Add layers as to any folium
+    map, but never give folium text from outside: put it in a :func:`data_block` and draw it
+    with the project's JS.
 
     Parameters
     ----------
-    m : folium.Map
-        The map; it is rendered, not modified.
-    extra_css, extra_js : iterable of str
-        Style sheets / scripts (their text, not URLs) inlined in ``<head>`` after Leaflet,
-        so code in the map's own script can call them.
-    lang : {"es", "en"}, optional
-        Value of ``<html lang>``; default: the map's ``geo4mi_lang`` attribute (set by the
-        geo4mi map builders), else "es".
-    title : str, optional
-        Page title (``<title>``); default: the map's ``geo4mi_title`` attribute, the folium
-        figure's ``title``, else "geo4mi".
+    location : sequence of float, optional
+        ``[lat, lon]`` of the centre.
+    lang : {"es", "en"}, default "es"
+        ``<html lang>``.
+    title : str, default "geo4mi"
+        ``<title>`` (escaped).
+    tiles : str, optional
+        A folium tile layer; none by default, so the map requests nothing.
+    **options
+        Other ``folium.Map`` options.
+
+    Examples
+    --------
+    >>> m = OfflineMap([19.4, -99.1], zoom_start=10, title="x")
+    >>> isinstance(m, folium.Map), m.get_root().lang
+    (True, 'es')
+    """
+
+    default_js: list[tuple[str, str]] = []
+    default_css: list[tuple[str, str]] = []
+
+    def __init__(self, location: Any = None, *, lang: str = "es", title: str = "geo4mi",
+                 tiles: Any = None, **options: Any) -> None:
+        super().__init__(location, tiles=tiles, **options)
+        OfflineFigure(lang=lang, title=title).add_child(self)
+
+    def render(self, **kwargs: Any) -> None:
+        super().render(**kwargs)
+        figure = self.get_root()
+        # replaces folium's header part (same name, same place): sizes, no viewport lock
+        figure.header.add_child(Verbatim(render_fragment("map_head.html", map=self)),
+                                name=self.get_name())
+
+
+def render_offline_html(m: OfflineMap) -> str:
+    """Render an :class:`OfflineMap` as one self-contained, deterministic HTML document.
+
+    Parameters
+    ----------
+    m : OfflineMap
+        The map (:func:`geo4mi.webmap.choropleth.choropleth_map`,
+        :func:`geo4mi.webmap.sites.sites_map`, or your own).
 
     Returns
     -------
@@ -213,75 +430,25 @@ def render_offline_html(m: folium.Map, *, extra_css: Iterable[str] = (),
     Raises
     ------
     WebMapError
-        When a layer needs a script or style sheet that geo4mi cannot inline (a folium plugin
-        loading code from a CDN, or awesome-markers icons).
+        When ``m`` is not an :class:`OfflineMap`, or a layer needs a script or style sheet
+        that geo4mi cannot inline (a folium plugin loading code from a CDN, or
+        awesome-markers icons).
 
     Examples
     --------
-    >>> import folium
-    >>> m = folium.Map(location=[19.4, -99.1], zoom_start=10, tiles=None)
-    >>> a, b = render_offline_html(m), render_offline_html(folium.Map([19.4, -99.1], tiles=None,
-    ...                                                               zoom_start=10))
-    >>> a == b, "cdn." in a, "<title>geo4mi</title>" in a
-    (True, False, True)
+    >>> a = render_offline_html(OfflineMap([19.4, -99.1], zoom_start=10))
+    >>> a == render_offline_html(OfflineMap([19.4, -99.1], zoom_start=10)), "cdn." in a
+    (True, False)
+    >>> render_offline_html(folium.Map())  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    geo4mi.errors.WebMapError: render_offline_html needs a geo4mi.webmap.assets.OfflineMap ...
     """
-    lang = check_language(lang or getattr(m, "geo4mi_lang", None) or "es")
-    figure = m.get_root()
-    title = title or getattr(m, "geo4mi_title", None) or getattr(figure, "title", None) or "geo4mi"
-    text = figure.render()
-    # folium writes the figure's own <title> after <html><head>; ours replaces it.
-    text = re.sub(r"(<head>\s*)<title>.*?</title>", r"\1", text, count=1, flags=re.DOTALL)
-    unknown: list[str] = []
-    state = {"js": False, "css": False}
-
-    def inliner(leaflet: re.Pattern[str], kind: str, first: Callable[[], str],
-                extras: list[str]) -> Callable[[re.Match[str]], str]:
-        """Replace folium's first Leaflet <script>/<link> by inline blocks, drop the rest."""
-        tag = "script" if kind == "js" else "style"
-
-        def replace(match: re.Match[str]) -> str:
-            url = match.group(1)
-            if leaflet.search(url):
-                if state[kind]:
-                    return ""
-                state[kind] = True
-                blocks = [f"<{tag}>{body}</{tag}>" for body in (first(), *extras)]
-                return "    " + "\n    ".join(blocks) + "\n"
-            if not _DROPPED.search(url):
-                unknown.append(url)
-            return ""
-
-        return replace
-
-    script = inliner(_LEAFLET_JS, "js", leaflet_js, [_script_safe(js) for js in extra_js])
-    link = inliner(_LEAFLET_CSS, "css", leaflet_css, [_style_safe(css) for css in extra_css])
-
-    text = _SCRIPT_SRC.sub(script, text)
-    text = _LINK_HREF.sub(link, text)
-    if unknown:
-        raise WebMapError(
-            f"the map needs {', '.join(map(repr, unknown))} from the network, which an offline "
-            "map cannot load; remove the layer or plugin that adds it")
-    if "L.AwesomeMarkers" in text:
-        raise WebMapError("the map uses folium.Icon (awesome-markers), which needs fonts from "
-                          "the network; use folium.Marker without icon=, or folium.CircleMarker")
-    if not (state["js"] and state["css"]):  # pragma: no cover - folium always links Leaflet
-        raise WebMapError("the rendered map does not load Leaflet; is this a folium.Map?")
-    if "L.marker(" in text:
-        text = text.replace("<script>" + leaflet_js() + "</script>",
-                            f"<script>{leaflet_js()}\n{_marker_icons_js()}</script>", 1)
-    text = _stable_ids(text)
-    text = _VIEWPORT.sub('<meta name="viewport" content="width=device-width, initial-scale=1.0">',
-                         text, count=1)
-    head = (f'<html lang="{lang}">\n<head>\n    <meta charset="utf-8">\n'
-            f"    <title>{html_lib.escape(title)}</title>")
-    text, count = re.subn(r"<html>\s*<head>", lambda _: head, text, count=1)
-    if not count:  # pragma: no cover - folium's Figure template
-        raise WebMapError("unexpected folium page layout (no <html><head>); update geo4mi")
-    text = re.sub(r'[ \t]*<meta http-equiv="content-type"[^>]*>\n', "", text, count=1,
-                  flags=re.IGNORECASE)
-    text = re.sub(r"[ \t]+\n", "\n", text)  # trailing spaces from folium's templates
-    return text
+    if not isinstance(m, OfflineMap) or not isinstance(m.get_root(), OfflineFigure):
+        raise WebMapError(f"render_offline_html needs a geo4mi.webmap.assets.OfflineMap (a "
+                          f"folium.Map subclass), not {type(m).__name__}; build the map with "
+                          "OfflineMap(...) instead of folium.Map(...)")
+    return m.get_root().render()
 
 
 def write_html(html: str, path: str | os.PathLike[str], *, overwrite: bool = True) -> Path:

@@ -37,8 +37,6 @@ Examples
 
 from __future__ import annotations
 
-import html
-import json
 import logging
 import math
 import os
@@ -46,12 +44,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element, MacroElement
+from branca.element import MacroElement
 from jinja2 import Template
 
 from geo4mi import classify
@@ -59,7 +56,8 @@ from geo4mi.boundaries import WEB_CRS, metric_crs, to_crs_checked
 from geo4mi.errors import ChoroplethError
 from geo4mi.i18n import check_language, t, template
 from geo4mi.labels import Labels
-from geo4mi.webmap.assets import inline_static, render_offline_html, write_html
+from geo4mi.webmap.assets import (OfflineMap, Verbatim, data_block, inline_static,
+                                  render_fragment, render_offline_html, write_html)
 
 log = logging.getLogger(__name__)
 
@@ -406,98 +404,40 @@ def _fold(s: str) -> str:
                    if unicodedata.category(c) != "Mn")
 
 
-def _json_for_html(obj: Any) -> str:
-    """JSON safe inside a ``<script>`` element (no ``</``, no raw line separators)."""
-    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
-    return (text.replace("</", "<\\/").replace("\u2028", "\\u2028")
-            .replace("\u2029", "\\u2029"))
-
-
-def _controls_html(data: dict[str, Any], labels: Labels, chosen: Sequence[str], lang: str,
-                   selected: str, title: str, synthetic: bool) -> str:
-    e = html.escape
+def _controls(data: dict[str, Any], labels: Labels, chosen: Sequence[str], lang: str,
+              selected: str) -> dict[str, Any]:
+    """What ``templates/choropleth_top.html`` lists in the three selects (plain text)."""
     ind_index = {ind: i for i, ind in enumerate(chosen)}
-    options = []
+
+    def option(ind: str) -> dict[str, Any]:
+        return {"value": ind_index[ind], "label": labels.indicator_label(ind, lang),
+                "selected": ind == selected}
+
+    themes = []
     for theme, theme_label in labels.themes.items():
-        members = [i for i in chosen if labels.indicators[i].theme == theme]
-        if not members:
-            continue
-        opts = "".join(
-            f'<option value="{ind_index[i]}"{" selected" if i == selected else ""}>'
-            f"{e(labels.indicator_label(i, lang))}</option>" for i in members)
-        options.append(f'<optgroup label="{e(labels.text(theme_label, lang))}">{opts}</optgroup>')
-    orphans = [i for i in chosen if labels.indicators[i].theme not in labels.themes]
-    options += [f'<option value="{ind_index[i]}"{" selected" if i == selected else ""}>'
-                f"{e(labels.indicator_label(i, lang))}</option>" for i in orphans]
-    group_opts: list[str] = []
-    current = None
+        members = [option(i) for i in chosen if labels.indicators[i].theme == theme]
+        if members:
+            themes.append({"label": labels.text(theme_label, lang), "options": members})
+    orphans = [option(i) for i in chosen if labels.indicators[i].theme not in labels.themes]
+    group_sets: list[dict[str, Any]] = []
     for gi, g in enumerate(data["groups"]):
-        if g["var"] != current and g["var"] != "all":
-            if current not in (None, "all"):
-                group_opts.append("</optgroup>")
-            group_opts.append(f'<optgroup label="{e(g["var_label"])}">')
-        current = g["var"]
-        group_opts.append(f'<option value="{gi}">{e(g["label"])}</option>')
-    if current not in (None, "all"):
-        group_opts.append("</optgroup>")
-    scheme_opts = "".join(f'<option value="{s}">{e(t(s, lang))}</option>'
-                          for s in classify.SCHEMES)
-    banner = (f'<p class="g4c-banner" role="note">{e(t("synthetic_banner", lang))}</p>'
-              if synthetic else "")
-    return f"""<header class="g4c-top">
-{banner}<h1 class="g4c-title">{e(title)}</h1>
-<p class="g4c-caveat">{e(t("caveat", lang))}</p>
-<form class="g4c-controls" aria-label="{e(t("map.controls", lang))}" onsubmit="return false">
-<div class="g4c-field"><label for="g4c-indicator">{e(t("indicator", lang))}</label>
-<select id="g4c-indicator">{"".join(options)}</select></div>
-<div class="g4c-field"><label for="g4c-group">{e(t("group", lang))}</label>
-<select id="g4c-group">{"".join(group_opts)}</select></div>
-<div class="g4c-field"><label for="g4c-scheme">{e(t("classification", lang))}</label>
-<select id="g4c-scheme">{scheme_opts}</select></div>
-</form>
-<p class="g4c-universe" id="g4c-universe"></p>
-<p class="g4c-live" id="g4c-live" aria-live="polite"></p>
-</header>
-"""
-
-
-def _below_html(lang: str, min_n: int, source: str | None) -> str:
-    e = html.escape
-    rule = t("map.uncertainty_rule", lang, width=classify.WIDE_WIDTH_POINTS, min_n=min_n)
-    notes = [f"<p>{e(rule)}</p>"]
-    if source:
-        notes.append(f"<p>{e(t('source_survey', lang, source=source))}</p>")
-    notes.append(f"<p>{e(t('attribution_inegi', lang))}</p>")
-    return f"""<section class="g4c-below">
-<div class="g4c-notes">{"".join(notes)}</div>
-<div class="g4c-table-wrap">
-<table class="g4c-table" id="g4c-table">
-<caption id="g4c-caption"></caption>
-<thead><tr><th scope="col">{e(t("borough", lang))}</th><th scope="col">{e(t("value", lang))}</th>
-<th scope="col">{e(t("ci95", lang))}</th><th scope="col">{e(t("n", lang))}</th>
-<th scope="col">{e(t("map.note", lang))}</th></tr></thead>
-<tbody></tbody>
-</table>
-<p class="g4c-table-hint">{e(t("map.table_hint", lang))}
-<a id="g4c-csv" class="g4c-csv" href="#">{e(t("download_csv", lang))}</a></p>
-</div>
-</section>
-"""
+        label = None if g["var"] == "all" else g["var_label"]
+        if not group_sets or group_sets[-1]["var"] != g["var"]:
+            group_sets.append({"var": g["var"], "label": label, "options": []})
+        group_sets[-1]["options"].append({"value": gi, "label": g["label"], "selected": False})
+    return {"themes": themes, "orphans": orphans, "group_sets": group_sets,
+            "schemes": list(classify.SCHEMES)}
 
 
 class _Choropleth(MacroElement):
-    """The layer, legend, table and their script; the data travels as one JSON block."""
+    """The layer, legend, table and their script; all text travels in one JSON block.
+
+    Its template holds no text: the page parts (``templates/choropleth_below.html``, the
+    data block, ``static/choropleth.css``/``.js``) are :class:`Verbatim` children.
+    """
 
     _template = Template("""
-        {% macro header(this, kwargs) %}
-        <style>{{ this.css }}
-        #{{ this._parent.get_name() }} { height: 68vh; min-height: 360px; }</style>
-        {% endmacro %}
-        {% macro html(this, kwargs) %}{{ this.below }}
-        <script type="application/json" id="g4c-data">{{ this.data }}</script>
-        {% endmacro %}
         {% macro script(this, kwargs) %}
-        {{ this.js }}
         geo4miChoropleth.init({{ this._parent.get_name() }},
             JSON.parse(document.getElementById("g4c-data").textContent));
         {% endmacro %}
@@ -506,10 +446,10 @@ class _Choropleth(MacroElement):
     def __init__(self, data: dict[str, Any], below: str) -> None:
         super().__init__()
         self._name = "Geo4miChoropleth"
-        self.css = inline_static("choropleth.css")
-        self.js = inline_static("choropleth.js")
-        self.data = _json_for_html(data)
-        self.below = below
+        for child in (Verbatim.style(inline_static("choropleth.css"), part="header"),
+                      Verbatim.script(inline_static("choropleth.js"), part="header"),
+                      Verbatim(below, part="html"), data_block("g4c-data", data)):
+            self.add_child(child)
 
 
 def choropleth_map(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labels, *,
@@ -517,7 +457,7 @@ def choropleth_map(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Lab
                    title: str | None = None, source: str | None = None,
                    indicators: Sequence[str] | None = None,
                    groups: Sequence[str] | None = None, selected: str | None = None,
-                   tiles: str | None = None) -> folium.Map:
+                   tiles: str | None = None) -> OfflineMap:
     """Interactive choropleth of every indicator and group, as a folium map.
 
     Parameters
@@ -549,16 +489,20 @@ def choropleth_map(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Lab
 
     Returns
     -------
-    folium.Map
-        Add layers as with any folium map; write it with :func:`write_choropleth` (or
-        :func:`geo4mi.webmap.assets.render_offline_html`) to get one offline file.
+    OfflineMap
+        A ``folium.Map`` (:class:`geo4mi.webmap.assets.OfflineMap`): add layers as with any
+        folium map; write it with :func:`write_choropleth` (or
+        :func:`geo4mi.webmap.assets.render_offline_html`) to get one offline file. Every
+        label reaches the page as text (autoescaped templates, one JSON block read by
+        ``static/choropleth.js``), never as markup or code.
 
     Examples
     --------
+    >>> import folium
     >>> estimates, areas, labels = example_inputs()
     >>> m = choropleth_map(estimates, areas, labels, title="Demo")
-    >>> type(m).__name__
-    'Map'
+    >>> type(m).__name__, isinstance(m, folium.Map)
+    ('OfflineMap', True)
     """
     lang = check_language(lang)
     data, chosen, _ = _page_data(estimates, areas, labels, lang, min_n, synthetic,
@@ -572,15 +516,19 @@ def choropleth_map(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Lab
                  else t("map.page_title", lang))
     web = to_crs_checked(areas, WEB_CRS, step="web map")
     minx, miny, maxx, maxy = web.total_bounds
-    m = folium.Map(location=[round((miny + maxy) / 2, 5), round((minx + maxx) / 2, 5)],
+    m = OfflineMap(location=[round((miny + maxy) / 2, 5), round((minx + maxx) / 2, 5)],
                    zoom_start=10, min_zoom=MIN_ZOOM, max_zoom=MAX_ZOOM, tiles=tiles,
-                   control_scale=True, width="100%", height="100%")
-    fig = m.get_root()
-    top = _controls_html(data, labels, chosen, lang, selected, title, synthetic)
-    fig.html.add_child(Element(top), name="geo4mi_choropleth_top")
-    _Choropleth(data, _below_html(lang, min_n, source)).add_to(m)
-    m.geo4mi_lang = lang  # render_offline_html(m) then sets <html lang> and <title>
-    m.geo4mi_title = title
+                   control_scale=True, width="100%", height="68vh", lang=lang, title=title)
+
+    def text(key: str, **fmt: Any) -> str:
+        return t(key, lang, **fmt)
+
+    top = render_fragment("choropleth_top.html", t=text, title=title, synthetic=synthetic,
+                          **_controls(data, labels, chosen, lang, selected))
+    m.get_root().html.add_child(Verbatim(top), name="geo4mi_choropleth_top")
+    rule = t("map.uncertainty_rule", lang, width=classify.WIDE_WIDTH_POINTS, min_n=min_n)
+    below = render_fragment("choropleth_below.html", t=text, rule=rule, source=source)
+    _Choropleth(data, below).add_to(m)
     return m
 
 
@@ -617,7 +565,7 @@ OPENING_INDICATORS = ("discriminated", "feel_safe")
 
 
 def choropleth_map_for_results(results: Any, *, lang: str | None = None,
-                               tiles: str | None = None) -> folium.Map:
+                               tiles: str | None = None) -> OfflineMap:
     """The choropleth of a pipeline run (:func:`geo4mi.pipeline.run`), in ``lang``.
 
     Reads only ``results.estimates``, ``results.areas``, ``results.labels`` and the

@@ -12,6 +12,11 @@ One self-contained HTML file that works offline (Leaflet is inlined by
 * workshop mode: participants click to add candidate sites (name, type, notes), move or
   delete them, and download them as GeoJSON for ``geo4mi sites import``.
 
+Borough and site names, notes and the title come from outside the project (boundary files,
+sites files, workshop GeoJSON): they travel only in the page's JSON block, and
+``static/sites.js`` draws every layer, tooltip and popup from it with DOM text nodes. Title,
+banner and legend come from autoescaped templates (``templates/sites_*.html``).
+
 Examples
 --------
 >>> from geo4mi.boundaries import load_areas
@@ -25,26 +30,27 @@ Examples
 
 from __future__ import annotations
 
-import html
-import json
 import logging
 import math
 import os
 from pathlib import Path
+from typing import Any
 
-import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element, MacroElement
+from branca.element import MacroElement
 from jinja2 import Template
+from markupsafe import Markup
 
 from geo4mi.boundaries import WEB_CRS, metric_crs, to_crs_checked
 from geo4mi.classify import EDGE_COLOR, NO_DATA_COLOR, palette
 from geo4mi.errors import SiteMapError
 from geo4mi.i18n import check_language, t, template
 from geo4mi.sites import SITE_TYPES, type_label
+from geo4mi.webmap.assets import (OfflineMap, Verbatim, data_block, inline_static,
+                                  render_fragment, render_offline_html, write_html)
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +71,11 @@ SYMBOLS: dict[str, tuple[str, str]] = {
     "ngo_office": ("star", "#56B4E9"),
 }
 
-def symbol_svg(site_type: str, size: int = 20) -> str:
+def symbol_svg(site_type: str, size: int = 20) -> Markup:
     """Inline SVG of a site type's symbol (shape + colour, white halo, dark outline).
+
+    Made by geo4mi from its own constants (markup, not user text); the type's label is
+    escaped by :class:`markupsafe.Markup`.
 
     Examples
     --------
@@ -92,11 +101,11 @@ def symbol_svg(site_type: str, size: int = 20) -> str:
                 radius *= 1.1
             points.append(f"{c + radius * math.cos(angle):.2f},{c + radius * math.sin(angle):.2f}")
         body = f'<polygon points="{" ".join(points)}"/>'
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
-            f'viewBox="0 0 {size} {size}" data-type="{site_type}" role="img" '
-            f'aria-label="{html.escape(SITE_TYPES[site_type]["en"])}">'
-            f'<g fill="{colour}" stroke="#1a1a1a" stroke-width="1.5" '
-            f'paint-order="stroke">{body}</g></svg>')
+    return Markup(f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
+                  f'viewBox="0 0 {size} {size}" data-type="{{}}" role="img" aria-label="{{}}">'
+                  f'<g fill="{colour}" stroke="#1a1a1a" stroke-width="1.5" '
+                  f'paint-order="stroke">{body}</g></svg>').format(site_type,
+                                                                   SITE_TYPES[site_type]["en"])
 
 
 def _count_class(value: float | None) -> int:
@@ -134,101 +143,52 @@ def _series(values: pd.Series | None, name: str) -> dict[str, float]:
     return out
 
 
-def _popup_table(title: str, rows: list[tuple[str, str]]) -> str:
-    cells = "".join(f"<tr><td>{html.escape(k)}</td><td><b>{html.escape(v)}</b></td></tr>"
-                    for k, v in rows)
-    return f'<div class="g4m-popup"><strong>{html.escape(title)}</strong><table>{cells}</table></div>'
-
-
-class _Popup(MacroElement):
-    """A popup bound to its parent layer (folium's Popup needs jQuery, which is not inlined)."""
+class _Sites(MacroElement):
+    """Start ``static/sites.js`` on the map; its parts (CSS, JS, title, legend, data) are
+    :class:`Verbatim` children, so this template holds no text."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        {{ this._parent.get_name() }}.bindPopup({{ this.html|tojson }}, {"maxWidth": 300});
+        geo4miSites.init({{ this._parent.get_name() }},
+            JSON.parse(document.getElementById("g4m-data").textContent));
         {% endmacro %}
     """)
 
-    def __init__(self, html_text: str) -> None:
-        super().__init__()
-        self._name = "Geo4miPopup"
-        self.html = html_text
-
-
-class _Init(MacroElement):
-    """Start the project's site-map code (``static/sites.js``, inlined in the head)."""
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        geo4miSites.init({{ this._parent.get_name() }}, {{ this.config }});
-        {% endmacro %}
-    """)
-
-    def __init__(self, config: dict) -> None:
+    def __init__(self, data: dict[str, Any], title_html: str, legend_html: str) -> None:
         super().__init__()
         self._name = "Geo4miSites"
-        self.config = json.dumps(config, ensure_ascii=False, sort_keys=True).replace("</", "<\\/")
+        for child in (Verbatim.style(inline_static("sites.css"), part="header"),
+                      Verbatim.script(inline_static("sites.js"), part="header"),
+                      Verbatim(title_html, part="html"), Verbatim(legend_html, part="html"),
+                      data_block("g4m-data", data)):
+            self.add_child(child)
 
 
 def _legend_html(lang: str, mode: str, types: list[str], catchment_m: float | None,
                  colours: list[str], has_unplanned: bool) -> str:
-    title = t("sites.target" if mode == "target" else "sites.achieved", lang)
-    items = [f'<li><span class="g4m-swatch" style="background:{col}"></span>{label}</li>'
-             for col, label in zip(colours, _class_labels())]
+    classes = [{"colour": col, "label": label} for col, label in zip(colours, _class_labels())]
     if mode == "achieved":
-        items.insert(0, f'<li><span class="g4m-swatch" style="background:{NO_DATA_COLOR}">'
-                        f'</span>{html.escape(t("no_interviews", lang))}</li>')
+        classes.insert(0, {"colour": NO_DATA_COLOR, "label": t("no_interviews", lang)})
     if has_unplanned:
-        items.append(f'<li><span class="g4m-swatch" style="background:{NOT_IN_PLAN_COLOR}">'
-                     f'</span>{html.escape(t("sites.not_in_plan", lang))}</li>')
-    site_items = [f'<li>{symbol_svg(code, 16)}{html.escape(type_label(code, lang))}</li>'
-                  for code in types]
-    parts = [f"<h4>{html.escape(title)}</h4><ul>{''.join(items)}</ul>"]
-    if site_items:
-        parts.append(f"<h4>{html.escape(t('sites.sites', lang))}</h4>"
-                     f"<ul>{''.join(site_items)}</ul>")
-    if catchment_m:
-        parts.append(f'<ul><li><span class="g4m-ring"></span>'
-                     f'{html.escape(t("sites.catchment_legend", lang, radius=_fmt_m(catchment_m)))}'
-                     f'</li></ul>')
-    parts.append(f'<p class="g4m-note">{html.escape(t("sites.counts_note", lang))}</p>')
-    parts.append(f'<p class="g4m-note">{html.escape(t("sites.public_only", lang))}</p>')
-    return '<div class="g4m-legend" data-role="legend">' + "".join(parts) + "</div>"
+        classes.append({"colour": NOT_IN_PLAN_COLOR, "label": t("sites.not_in_plan", lang)})
+    return render_fragment(
+        "sites_legend.html",
+        heading=t("sites.target" if mode == "target" else "sites.achieved", lang),
+        classes=classes, sites_heading=t("sites.sites", lang),
+        types=[{"svg": symbol_svg(code, 16), "label": type_label(code, lang)} for code in types],
+        catchment=(t("sites.catchment_legend", lang, radius=_fmt_m(catchment_m))
+                   if catchment_m else ""),
+        notes=[t("sites.counts_note", lang), t("sites.public_only", lang)])
 
 
 def _fmt_m(value: float) -> str:
     return f"{value:,.0f}".replace(",", " ")
 
 
-class _Corner(MacroElement):
-    """A fixed HTML box in a map corner (legend) added as a Leaflet control."""
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        (function () {
-            var box = L.control({position: {{ this.position|tojson }}});
-            box.onAdd = function () {
-                var div = L.DomUtil.create("div", "");
-                div.innerHTML = {{ this.html|tojson }};
-                L.DomEvent.disableScrollPropagation(div);
-                return div;
-            };
-            box.addTo({{ this._parent.get_name() }});
-        })();
-        {% endmacro %}
-    """)
-
-    def __init__(self, html_text: str, position: str = "bottomright") -> None:
-        super().__init__()
-        self._name = "Geo4miCorner"
-        self.html = html_text
-        self.position = position
-
-
 def sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
               achieved: pd.Series | None = None, plan: pd.DataFrame | None = None,
               lang: str = "es", catchment_m: float | None = 1000.0, synthetic: bool = False,
-              title: str = "") -> folium.Map:
+              title: str = "") -> OfflineMap:
     """Build the site-mapping map.
 
     Parameters
@@ -252,8 +212,10 @@ def sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
 
     Returns
     -------
-    folium.Map
-        Write it with :func:`write_sites_map` (offline, deterministic).
+    OfflineMap
+        A ``folium.Map`` (:class:`geo4mi.webmap.assets.OfflineMap`); write it with
+        :func:`write_sites_map` (offline, deterministic). Names, notes and the title are
+        shown as text, never as markup or code.
 
     Examples
     --------
@@ -264,7 +226,7 @@ def sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
     >>> m = sites_map(areas, read_sites(BUNDLED_SITES, areas),
     ...               achieved=pd.Series({"09015": 40}), synthetic=True, title="Demo")
     >>> type(m).__name__
-    'Map'
+    'OfflineMap'
     """
     check_language(lang)
     if catchment_m is not None and (not isinstance(catchment_m, (int, float))
@@ -289,10 +251,50 @@ def sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
 
     shapes = _borough_shapes(areas)
     minx, miny, maxx, maxy = shapes.total_bounds
-    m = folium.Map(location=[round((miny + maxy) / 2, 5), round((minx + maxx) / 2, 5)],
-                   zoom_start=10, tiles=None, control_scale=True)
+    m = OfflineMap(location=[round((miny + maxy) / 2, 5), round((minx + maxx) / 2, 5)],
+                   zoom_start=10, control_scale=True, lang=lang,
+                   title=title or t("sites.page_title", lang))
+    boroughs, unplanned = _borough_features(areas, shapes, lang, mode, colours, achieved_by,
+                                            achieved is not None, target_by, planned)
+    types_present = [code for code in SITE_TYPES if code in set(sites["type"])]
+    data = {
+        "attribution": t("attribution_inegi", lang),
+        # fitted in sites.js without animation, so the view is final once the page has loaded
+        "bounds": [[round(miny, 5), round(minx, 5)], [round(maxy, 5), round(maxx, 5)]],
+        "download_name": t("sites.download_name", lang),
+        "storage_key": title or "sites",
+        "text": {key: template(f"sites.{key}", lang) for key in (  # sites.js fills {n}, {file}
+            "workshop_mode", "workshop_stop", "workshop_help", "add_title", "edit_title",
+            "name", "type", "notes", "save", "cancel", "edit", "delete", "candidate",
+            "candidates", "download", "downloaded", "name_required", "drag_hint", "restored",
+            "public_only")},
+        # svg: geo4mi's own markup (symbol_svg), the only markup in the data
+        "types": {code: {"label": type_label(code, lang), "svg": str(symbol_svg(code))}
+                  for code in SITE_TYPES},
+        "type_order": list(SITE_TYPES),
+        "layers": {"boroughs": t("sites.layer_boroughs", lang),
+                   "catchment": (t("sites.layer_catchment", lang, radius=_fmt_m(catchment_m))
+                                 if catchment_m else ""),
+                   "sites": {code: t("sites.layer_sites", lang, type=type_label(code, lang))
+                             for code in types_present}},
+        "style": {"edge": EDGE_COLOR, "catchment": CATCHMENT_COLOR},
+        "catchment_m": float(catchment_m or 0),
+        "boroughs": {"type": "FeatureCollection", "features": boroughs},
+        "sites": _site_records(sites, areas, lang),
+    }
+    title_html = render_fragment("sites_title.html", title=title, synthetic=synthetic,
+                                 banner=t("synthetic_banner", lang))
+    legend_html = _legend_html(lang, mode, types_present, catchment_m, colours, unplanned)
+    _Sites(data, title_html, legend_html).add_to(m)
+    return m
 
-    boroughs = folium.FeatureGroup(name=t("sites.layer_boroughs", lang), show=True)
+
+def _borough_features(areas: gpd.GeoDataFrame, shapes: gpd.GeoSeries, lang: str, mode: str,
+                      colours: list[str], achieved_by: dict[str, float], has_achieved: bool,
+                      target_by: dict[str, float], planned: set[str]
+                      ) -> tuple[list[dict[str, Any]], bool]:
+    """Boroughs as GeoJSON features: id, name, fill colour and popup rows (label, value)."""
+    features = []
     unplanned = False
     for area_id, name, geom in zip(areas["area_id"].astype(str), areas["area_name"], shapes):
         got = achieved_by.get(area_id)
@@ -308,7 +310,7 @@ def sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
         else:
             cls = _count_class(got)
             colour = NO_DATA_COLOR if cls < 0 else colours[cls]
-        if achieved is not None:
+        if has_achieved:
             done = got or 0.0
             rows.append((t("sites.achieved", lang),
                          f"{done:.0f}" if done else f"0 ({t('no_interviews', lang)})"))
@@ -316,87 +318,39 @@ def sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
                 goal = target_by[area_id]
                 rows.append((t("sites.progress", lang), f"{100 * done / goal:.0f} %"))
                 rows.append((t("sites.remaining", lang), f"{max(goal - done, 0):.0f}"))
-        feature = {"type": "Feature", "properties": {"area_id": area_id, "area_name": str(name)},
-                   "geometry": shapely.geometry.mapping(geom)}
-        layer = folium.GeoJson(
-            feature, name=str(name), control=False,
-            style_function=lambda _, c=colour: {"fillColor": c, "color": EDGE_COLOR,
-                                                "weight": 1, "fillOpacity": 0.7},
-            highlight_function=lambda _: {"weight": 3},
-            tooltip=folium.Tooltip(html.escape(str(name))),
-        )
-        _Popup(_popup_table(str(name), rows)).add_to(layer)
-        layer.add_to(boroughs)
-    boroughs.add_to(m)
+        features.append({"type": "Feature",
+                         "properties": {"id": area_id, "name": str(name), "fill": colour,
+                                        "rows": rows},
+                         "geometry": shapely.geometry.mapping(geom)})
+    return features, unplanned
 
+
+def _site_records(sites: gpd.GeoDataFrame, areas: gpd.GeoDataFrame,
+                  lang: str) -> list[dict[str, Any]]:
+    """Sites in file order: name, type, lat, lon and popup rows (label, value)."""
     lonlat = to_crs_checked(sites, WEB_CRS, step="site map")
     area_names = dict(zip(areas["area_id"].astype(str), areas["area_name"].astype(str)))
-    types_present = [code for code in SITE_TYPES if code in set(sites["type"])]
-    if catchment_m:
-        circles = folium.FeatureGroup(name=t("sites.layer_catchment", lang,
-                                             radius=_fmt_m(catchment_m)), show=True)
-        for point in lonlat.geometry:
-            folium.Circle(location=[round(point.y, 6), round(point.x, 6)], radius=catchment_m,
-                          color=CATCHMENT_COLOR, weight=1, fill=True, fill_opacity=0.08,
-                          opacity=0.6, class_name="g4m-catchment", interactive=False
-                          ).add_to(circles)
-        circles.add_to(m)
-    for code in types_present:
-        group = folium.FeatureGroup(name=t("sites.layer_sites", lang, type=type_label(code, lang)),
-                                    show=True)
-        chosen = sites["type"].to_numpy() == code
-        for (_, row), point in zip(sites[chosen].iterrows(), lonlat.geometry[chosen]):
-            where = (area_names.get(str(row["area_id"]), "") if bool(row["in_city"])
-                     else t("sites.outside_city", lang))
-            rows = [(t("sites.type", lang), type_label(code, lang)),
-                    (t("borough", lang), where)]
-            if str(row.get("notes") or ""):
-                rows.append((t("sites.notes", lang), str(row["notes"])))
-            marker = folium.Marker(
-                location=[round(point.y, 6), round(point.x, 6)],
-                icon=folium.DivIcon(html=symbol_svg(code), icon_size=(22, 22),
-                                    icon_anchor=(11, 11),
-                                    class_name=f"g4m-site g4m-site-{code}"),
-                tooltip=html.escape(str(row["name"])))
-            _Popup(_popup_table(str(row["name"]), rows)).add_to(marker)
-            marker.add_to(group)
-        group.add_to(m)
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
-
-    banner = (f'<p class="g4m-synthetic" data-role="synthetic">'
-              f'{html.escape(t("synthetic_banner", lang))}</p>') if synthetic else ""
-    head = f"<h1>{html.escape(title)}</h1>" if title else ""
-    if head or banner:
-        m.get_root().html.add_child(Element(
-            f'<div class="g4m-title" data-role="title">{head}{banner}</div>'))
-    _Corner(_legend_html(lang, mode, types_present, catchment_m, colours, unplanned)).add_to(m)
-    config = {
-        "attribution": html.escape(t("attribution_inegi", lang)),
-        # fitted in sites.js without animation, so the view is final once the page has loaded
-        "bounds": [[round(miny, 5), round(minx, 5)], [round(maxy, 5), round(maxx, 5)]],
-        "download_name": t("sites.download_name", lang),
-        "storage_key": title or "sites",
-        "text": {key: template(f"sites.{key}", lang) for key in (  # sites.js fills {n}, {file}
-            "workshop_mode", "workshop_stop", "workshop_help", "add_title", "edit_title",
-            "name", "type", "notes", "save", "cancel", "edit", "delete", "candidate",
-            "candidates", "download", "downloaded", "name_required", "drag_hint", "restored",
-            "public_only")},
-        "types": {code: {"label": type_label(code, lang), "svg": symbol_svg(code)}
-                  for code in SITE_TYPES},
-        "type_order": list(SITE_TYPES),
-    }
-    _Init(config).add_to(m)
-    m.geo4mi_page = {"lang": lang, "title": title or t("sites.page_title", lang)}
-    return m
+    records = []
+    for (_, row), point in zip(sites.iterrows(), lonlat.geometry):
+        code = str(row["type"])
+        where = (area_names.get(str(row["area_id"]), "") if bool(row["in_city"])
+                 else t("sites.outside_city", lang))
+        rows = [(t("sites.type", lang), type_label(code, lang)), (t("borough", lang), where)]
+        notes = row.get("notes")
+        if isinstance(notes, str) and notes:
+            rows.append((t("sites.notes", lang), notes))
+        records.append({"name": str(row["name"]), "type": code, "lat": round(point.y, 6),
+                        "lon": round(point.x, 6), "rows": rows})
+    return records
 
 
-def write_sites_map(m: folium.Map, path: str | os.PathLike[str], *,
+def write_sites_map(m: OfflineMap, path: str | os.PathLike[str], *,
                     overwrite: bool = True) -> Path:
     """Write the map as one self-contained offline HTML file, atomically.
 
-    Leaflet, ``static/sites.css`` and ``static/sites.js`` are inlined and CDN links dropped
-    by :func:`geo4mi.webmap.assets.render_offline_html`, which also makes element ids
-    deterministic, so the same inputs give the same bytes.
+    Leaflet, ``static/sites.css`` and ``static/sites.js`` are inlined by
+    :func:`geo4mi.webmap.assets.render_offline_html`, which also numbers element ids in
+    order, so the same inputs give the same bytes.
 
     Examples
     --------
@@ -410,20 +364,15 @@ def write_sites_map(m: folium.Map, path: str | os.PathLike[str], *,
     >>> "<script src=" in text, "geo4miSites.init(" in text, '<html lang="es">' in text
     (False, True, True)
     """
-    from geo4mi.webmap.assets import inline_static, render_offline_html, write_html
-
-    page = getattr(m, "geo4mi_page", None)
-    if page is None:
+    if not isinstance(m, OfflineMap) or not any(isinstance(c, _Sites)
+                                                for c in m._children.values()):
         raise SiteMapError("write_sites_map needs a map made by sites_map()")
-    text = render_offline_html(m, extra_css=[inline_static("sites.css")],
-                               extra_js=[inline_static("sites.js")], lang=page["lang"],
-                               title=page["title"])
-    return write_html(text, path, overwrite=overwrite)
+    return write_html(render_offline_html(m), path, overwrite=overwrite)
 
 
 def sites_map_for_results(results, *, lang: str | None = None, plan: pd.DataFrame | None = None,
                           plan_total: int | None = None,
-                          sites: gpd.GeoDataFrame | None = None) -> folium.Map:
+                          sites: gpd.GeoDataFrame | None = None) -> OfflineMap:
     """The site map of a pipeline run: what ``geo4mi map --kind sites`` and the demo draw.
 
     Sites come from the study's ``[sites]`` section (``sites`` overrides it). Boroughs are

@@ -4,6 +4,9 @@
  * comparison with the city-wide value are computed in Python (geo4mi.classify) and arrive in
  * the data. Data layout: see geo4mi/webmap/choropleth.py. Plain ES5, no dependencies but
  * Leaflet, works from file:// without network.
+ *
+ * Names and labels come from outside the project: they arrive only in the page's JSON block
+ * and are shown as text (textContent, setAttribute), never parsed as HTML.
  */
 var geo4miChoropleth = (function () {
   "use strict";
@@ -12,16 +15,50 @@ var geo4miChoropleth = (function () {
   var SCHEME_DIGIT = { fixed: 2, quantiles: 1, natural_breaks: 0 };  // 10^digit in code
   var SCHEME_BREAKS = { quantiles: 2, natural_breaks: 3 };              // index in a row
 
-  function esc(s) {
-    return String(s).replace(/[&<>"']/g, function (c) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
-    });
+  var SVG_NS = "http://www.w3.org/2000/svg";
+
+  /* Every text from the data (names, labels) reaches the page as text: DOM nodes with
+   * textContent / setAttribute, never parsed as HTML. */
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    return node;
+  }
+
+  function svgEl(tag, attrs) {
+    var node = document.createElementNS(SVG_NS, tag);
+    for (var key in attrs) {
+      if (Object.prototype.hasOwnProperty.call(attrs, key)) { node.setAttribute(key, String(attrs[key])); }
+    }
+    return node;
+  }
+
+  /* Text as HTML, for the one Leaflet API that only takes HTML (the attribution control):
+   * the browser escapes it. */
+  function textHtml(s) {
+    var box = document.createElement("div");
+    box.textContent = String(s);
+    return box.innerHTML;
   }
 
   function fill(template, values) {
     return template.replace(/\{(\w+)\}/g, function (m, k) {
       return values[k] === undefined ? m : values[k];
     });
+  }
+
+  /* Spreadsheet formula guard, the same rule as geo4mi's Python CSV writers (geo4mi.io):
+   * a text cell that starts with "=", "+", "-", "@", a tab or a carriage return gets a
+   * leading apostrophe, so a spreadsheet shows it as text instead of running it. Numbers
+   * are written as numbers. */
+  var FORMULA_START = /^[=+\-@\t\r]/;
+
+  function csvCell(v) {
+    if (typeof v === "number") { return String(v); }
+    var s = String(v);
+    if (FORMULA_START.test(s)) { s = "'" + s; }
+    return /[",;\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
   }
 
   /* A cell as an object: status ok / suppressed / no_data, and its numbers. */
@@ -45,24 +82,31 @@ var geo4miChoropleth = (function () {
   function range(lo, hi) { return lo + "–" + hi + " %"; }
 
   function hatchDefs(style) {
-    var ns = "http://www.w3.org/2000/svg";
-    var svg = document.createElementNS(ns, "svg");
-    svg.setAttribute("width", "0");
-    svg.setAttribute("height", "0");
-    svg.setAttribute("aria-hidden", "true");
-    svg.setAttribute("class", "g4c-defs");
-    svg.innerHTML = '<defs><pattern id="' + HATCH_ID + '" patternUnits="userSpaceOnUse" ' +
-      'width="8" height="8" patternTransform="rotate(45)">' +
-      '<rect width="8" height="8" fill="' + style.suppressed + '"/>' +
-      '<line x1="0" y1="0" x2="0" y2="8" stroke="' + style.hatch + '" stroke-width="3"/>' +
-      "</pattern></defs>";
+    var svg = svgEl("svg", { width: 0, height: 0, "aria-hidden": "true", "class": "g4c-defs" });
+    var pattern = svgEl("pattern", { id: HATCH_ID, patternUnits: "userSpaceOnUse", width: 8,
+                                     height: 8, patternTransform: "rotate(45)" });
+    pattern.appendChild(svgEl("rect", { width: 8, height: 8, fill: style.suppressed }));
+    pattern.appendChild(svgEl("line", { x1: 0, y1: 0, x2: 0, y2: 8, stroke: style.hatch,
+                                        "stroke-width": 3 }));
+    var defs = svgEl("defs", {});
+    defs.appendChild(pattern);
+    svg.appendChild(defs);
     document.body.appendChild(svg);
   }
 
   function swatch(fillColour, opacity) {
-    return '<svg class="g4c-swatch" width="22" height="14" aria-hidden="true">' +
-      '<rect x="0.5" y="0.5" width="21" height="13" fill="' + fillColour + '" fill-opacity="' +
-      opacity + '" stroke="#404040"/></svg>';
+    var svg = svgEl("svg", { "class": "g4c-swatch", width: 22, height: 14, "aria-hidden": "true" });
+    svg.appendChild(svgEl("rect", { x: 0.5, y: 0.5, width: 21, height: 13, fill: fillColour,
+                                    "fill-opacity": opacity, stroke: "#404040" }));
+    return svg;
+  }
+
+  function legendItem(className, dataClass, swatchNode, text) {
+    var li = el("li", className);
+    if (dataClass !== null) { li.setAttribute("data-class", dataClass); }
+    li.appendChild(swatchNode);
+    li.appendChild(el("span", "", text));
+    return li;
   }
 
   function init(map, data) {
@@ -99,7 +143,7 @@ var geo4miChoropleth = (function () {
     map.options.zoomSnap = 0.25;
     map.fitBounds(geo.getBounds(), { padding: [8, 8], animate: false });
     for (i = 0; i < layers.length; i++) { focusable(layers[i]); }
-    map.attributionControl.addAttribution(esc(T.attribution || ""));
+    map.attributionControl.addAttribution(textHtml(T.attribution || ""));
 
     var legend = L.control({ position: "bottomright" });
     legend.onAdd = function () {
@@ -186,26 +230,30 @@ var geo4miChoropleth = (function () {
       return out;
     }
 
+    /* The tooltip as DOM nodes (Leaflet's bindTooltip takes an HTMLElement). */
     function tooltip(areaIndex) {
       var c = cellFor(areaIndex);
-      var html = '<div class="g4c-tip"><strong>' + esc(data.areas[areaIndex].name) + "</strong>";
+      var tip = el("div", "g4c-tip");
+      tip.appendChild(el("strong", "", data.areas[areaIndex].name));
       if (c.status === "ok") {
-        html += '<div class="g4c-tip-value">' + esc(T.value) + ": <b>" + pct(c.p) + "</b></div>" +
-          "<div>" + esc(T.ci95) + ": " + range(c.lo, c.hi) + "</div>";
+        var value = el("div", "g4c-tip-value", T.value + ": ");
+        value.appendChild(el("b", "", pct(c.p)));
+        tip.appendChild(value);
+        tip.appendChild(el("div", "", T.ci95 + ": " + range(c.lo, c.hi)));
       }
-      if (c.status !== "no_data") {
-        html += '<div class="g4c-tip-n">' + esc(T.n) + ": " + c.n + "</div>";
-      }
-      html += '<div class="g4c-tip-city">' + esc(cityText()) + "</div>";
+      if (c.status !== "no_data") { tip.appendChild(el("div", "g4c-tip-n", T.n + ": " + c.n)); }
+      tip.appendChild(el("div", "g4c-tip-city", cityText()));
       var ns = notes(c);
-      for (var k = 0; k < ns.length; k++) { html += '<div class="g4c-tip-note">' + esc(ns[k]) + "</div>"; }
-      return html + "</div>";
+      for (var k = 0; k < ns.length; k++) { tip.appendChild(el("div", "g4c-tip-note", ns[k])); }
+      return tip;
     }
 
-    function legendHtml(ind, group, breaks, fellBack, complementary) {
-      var h = '<div class="g4c-legend-title">' + esc(ind.label) + "</div>" +
-        '<div class="g4c-legend-sub">' + esc(group.label) + "</div>" +
-        '<div class="g4c-legend-units">' + esc(T.units) + " · " + esc(T[ind.direction]) + "</div><ul>";
+    function renderLegend(ind, group, breaks, fellBack, complementary) {
+      legendDiv.textContent = "";
+      legendDiv.appendChild(el("div", "g4c-legend-title", ind.label));
+      legendDiv.appendChild(el("div", "g4c-legend-sub", group.label));
+      legendDiv.appendChild(el("div", "g4c-legend-units", T.units + " · " + T[ind.direction]));
+      var list = el("ul");
       var decimals = 0;
       for (var k = 1; k < breaks.length; k++) {
         if (Math.round(breaks[k] / 10) === Math.round(breaks[k - 1] / 10)) { decimals = 1; }
@@ -213,21 +261,22 @@ var geo4miChoropleth = (function () {
       var lower = 0;
       for (k = 0; k < breaks.length; k++) {
         var upper = breaks[k] / 10;
-        h += '<li data-class="' + k + '">' + swatch(state.palette[k], style.opacity) +
-          "<span>" + lower.toFixed(lower === 0 ? 0 : decimals) + "–" + upper.toFixed(decimals) + " %</span></li>";
+        list.appendChild(legendItem("", k, swatch(state.palette[k], style.opacity),
+          lower.toFixed(lower === 0 ? 0 : decimals) + "–" + upper.toFixed(decimals) + " %"));
         lower = upper;
       }
-      h += '<li class="g4c-legend-wide">' + swatch(state.palette[Math.min(2, state.palette.length - 1)], style.wide_opacity) +
-        "<span>" + esc(T.legend_wide) + "</span></li>" +
-        '<li class="g4c-legend-nodata">' + swatch(style.no_data, style.opacity) +
-        "<span>" + esc(T.no_interviews) + "</span></li>" +
-        '<li class="g4c-legend-suppressed">' + swatch("url(#" + HATCH_ID + ")", 1) +
-        "<span>" + esc(T.suppressed) + "</span></li>" +
-        (complementary ? '<li class="g4c-legend-complementary">' +
-          swatch("url(#" + HATCH_ID + ")", 1) + "<span>" + esc(T.suppressed_complementary) +
-          "</span></li>" : "") + "</ul>";
-      if (fellBack) { h += '<p class="g4c-legend-note">' + esc(T.fallback_fixed) + "</p>"; }
-      return h;
+      var hatch = "url(#" + HATCH_ID + ")";
+      list.appendChild(legendItem("g4c-legend-wide", null,
+        swatch(state.palette[Math.min(2, state.palette.length - 1)], style.wide_opacity), T.legend_wide));
+      list.appendChild(legendItem("g4c-legend-nodata", null, swatch(style.no_data, style.opacity),
+                                  T.no_interviews));
+      list.appendChild(legendItem("g4c-legend-suppressed", null, swatch(hatch, 1), T.suppressed));
+      if (complementary) {
+        list.appendChild(legendItem("g4c-legend-complementary", null, swatch(hatch, 1),
+                                    T.suppressed_complementary));
+      }
+      legendDiv.appendChild(list);
+      if (fellBack) { legendDiv.appendChild(el("p", "g4c-legend-note", T.fallback_fixed)); }
     }
 
     function tableRows() {
@@ -245,23 +294,21 @@ var geo4miChoropleth = (function () {
       document.getElementById("g4c-caption").textContent =
         fill(T.caption, { indicator: ind.label, group: group.label });
       var body = document.querySelector("#g4c-table tbody");
-      var html = "";
+      body.textContent = "";
       for (var k = 0; k < rows.length; k++) {
         var r = rows[k], c = r.c;
         var ok = c.status === "ok";
-        html += "<tr" + (r.city ? ' class="g4c-city"' : "") + ' data-status="' + c.status + '">' +
-          '<th scope="row">' + esc(r.name) + "</th>" +
-          "<td>" + (ok ? pct(c.p) : "—") + "</td>" +
-          "<td>" + (ok ? range(c.lo, c.hi) : "—") + "</td>" +
-          "<td>" + c.n + "</td>" +
-          "<td>" + esc(notes(c).join(" ")) + "</td></tr>";
+        var tr = el("tr", r.city ? "g4c-city" : "");
+        tr.setAttribute("data-status", c.status);
+        var th = el("th", "", r.name);
+        th.setAttribute("scope", "row");
+        tr.appendChild(th);
+        tr.appendChild(el("td", "", ok ? pct(c.p) : "—"));
+        tr.appendChild(el("td", "", ok ? range(c.lo, c.hi) : "—"));
+        tr.appendChild(el("td", "", c.n));
+        tr.appendChild(el("td", "", notes(c).join(" ")));
+        body.appendChild(tr);
       }
-      body.innerHTML = html;
-    }
-
-    function csvCell(s) {
-      s = String(s);
-      return /[",\n;]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
     }
 
     function updateCsv(rows, ind, group) {
@@ -302,7 +349,7 @@ var geo4miChoropleth = (function () {
         }
         if (layers[k].isTooltipOpen()) { layers[k].setTooltipContent(tooltip(k)); }
       }
-      legendDiv.innerHTML = legendHtml(ind, group, breaks, fellBack, complementary);
+      renderLegend(ind, group, breaks, fellBack, complementary);
       var rows = tableRows();
       renderTable(rows, ind, group);
       updateCsv(rows, ind, group);
@@ -317,16 +364,20 @@ var geo4miChoropleth = (function () {
       } catch (e) { /* some browsers refuse history on file:// */ }
     }
 
+    /* #indicator/group_var:value/scheme, each part URI-encoded (codes may hold "/"). */
     function fromHash() {
-      var parts = decodeURIComponent(location.hash.slice(1)).split("/");
+      var parts = location.hash.slice(1).split("/");
       if (parts.length !== 3) { return; }
+      try {
+        parts = parts.map(decodeURIComponent);
+      } catch (e) { return; }  // a malformed link: keep the default view
       for (var k = 0; k < data.indicators.length; k++) {
         if (data.indicators[k].id === parts[0]) { sel.indicator.value = String(k); }
       }
       for (k = 0; k < data.groups.length; k++) {
         if (data.groups[k].var + ":" + data.groups[k].value === parts[1]) { sel.group.value = String(k); }
       }
-      if (SCHEME_DIGIT[parts[2]] !== undefined) { sel.scheme.value = parts[2]; }
+      if (Object.prototype.hasOwnProperty.call(SCHEME_DIGIT, parts[2])) { sel.scheme.value = parts[2]; }
     }
 
     fromHash();

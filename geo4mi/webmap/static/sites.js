@@ -1,14 +1,22 @@
 /*
- * geo4mi site map: workshop mode and legend behaviour.
+ * geo4mi site map: its layers, legend and workshop mode.
  * Written for geo4mi (MIT licence); uses only the Leaflet API that the page inlines.
  *
- * geo4miSites.init(map, config) adds:
+ * geo4miSites.init(map, config) draws, from the page's JSON block (config):
+ *  - the boroughs, shaded by interviews (or targets), with a tooltip (name) and a popup;
+ *  - the sites, one layer per type, with SVG symbols, tooltips and popups, and their
+ *    catchment circles; a layer control and the legend (rendered in the page, moved here);
+ * and adds:
  *  - a "workshop mode" button: while on, a click on the map opens a form (name, type,
  *    notes) that adds a candidate site; candidates can be dragged, edited and deleted;
  *  - a panel with the number of candidates and a button that downloads them as a GeoJSON
  *    FeatureCollection (properties: name, type, notes), which `geo4mi sites import` reads;
  *  - candidates are also kept in this browser (localStorage) so a reload does not lose them.
  * Only public places can be added: the type list offers public place types only.
+ *
+ * Names, notes and labels come from outside the project: they are shown as text (DOM nodes,
+ * textContent), never parsed as HTML. The only markup drawn is geo4mi's own: the type
+ * symbols (config.types[].svg, made by geo4mi.webmap.sites.symbol_svg).
  */
 (function (global) {
   "use strict";
@@ -30,6 +38,94 @@
   }
 
   function round6(x) { return Math.round(x * 1e6) / 1e6; }
+
+  /* Text as HTML, for the Leaflet APIs that only take HTML (layer names in the layer
+   * control, the attribution): the browser escapes it. */
+  function textHtml(s) {
+    var box = document.createElement("div");
+    box.textContent = String(s);
+    return box.innerHTML;
+  }
+
+  /* A popup's content: a title and a table of [label, value] rows, as text. */
+  function popupTable(title, rows) {
+    var table = el("table");
+    rows.forEach(function (row) {
+      table.appendChild(el("tr", {}, [el("td", { text: row[0] }),
+                                      el("td", {}, [el("b", { text: row[1] })])]));
+    });
+    return el("div", { "class": "g4m-popup" }, [el("strong", { text: title }), table]);
+  }
+
+  function siteIcon(config, type, extraClass) {
+    return L.divIcon({
+      html: config.types[type].svg,  // geo4mi's own markup, not user text
+      className: "g4m-site g4m-site-" + type + (extraClass || ""),
+      iconSize: [22, 22],
+      iconAnchor: [11, 11],
+      popupAnchor: [0, -11]
+    });
+  }
+
+  /* Boroughs, catchments and sites from the data; returns [name, layer] for the control. */
+  function drawLayers(map, config) {
+    var overlays = [];
+    var boroughs = L.geoJSON(config.boroughs, {
+      style: function (feature) {
+        return { fillColor: feature.properties.fill, color: config.style.edge, weight: 1,
+                 fillOpacity: 0.7 };
+      },
+      onEachFeature: function (feature, layer) {
+        var p = feature.properties;
+        layer.bindTooltip(el("span", { text: p.name }), { sticky: true });
+        layer.bindPopup(popupTable(p.name, p.rows), { maxWidth: 300 });
+        layer.on("mouseover", function () { layer.setStyle({ weight: 3 }); });
+        layer.on("mouseout", function () { layer.setStyle({ weight: 1 }); });
+      }
+    }).addTo(map);
+    overlays.push([config.layers.boroughs, boroughs]);
+    if (config.catchment_m > 0) {
+      var circles = L.featureGroup();
+      config.sites.forEach(function (site) {
+        L.circle([site.lat, site.lon], {
+          radius: config.catchment_m, color: config.style.catchment, weight: 1, fill: true,
+          fillOpacity: 0.08, opacity: 0.6, className: "g4m-catchment", interactive: false
+        }).addTo(circles);
+      });
+      overlays.push([config.layers.catchment, circles.addTo(map)]);
+    }
+    var groups = {};
+    config.type_order.forEach(function (type) {
+      if (Object.prototype.hasOwnProperty.call(config.layers.sites, type)) {
+        groups[type] = L.featureGroup();
+      }
+    });
+    config.sites.forEach(function (site) {
+      var marker = L.marker([site.lat, site.lon], { icon: siteIcon(config, site.type) });
+      marker.bindTooltip(el("span", { text: site.name }), { sticky: true });
+      marker.bindPopup(popupTable(site.name, site.rows), { maxWidth: 300 });
+      marker.addTo(groups[site.type]);
+    });
+    config.type_order.forEach(function (type) {
+      if (groups[type]) { overlays.push([config.layers.sites[type], groups[type].addTo(map)]); }
+    });
+    var control = L.control.layers(null, null, { collapsed: false, position: "topright" });
+    overlays.forEach(function (pair) { control.addOverlay(pair[1], textHtml(pair[0])); });
+    control.addTo(map);
+    var legend = document.getElementById("g4m-legend");
+    if (legend) {
+      var corner = L.control({ position: "bottomright" });
+      corner.onAdd = function () {
+        var div = L.DomUtil.create("div", "");
+        legend.hidden = false;
+        div.appendChild(legend);
+        L.DomEvent.disableScrollPropagation(div);
+        return div;
+      };
+      corner.addTo(map);
+    }
+    return { boroughs: boroughs, groups: groups };
+  }
 
   function Workshop(map, config) {
     this.map = map;
@@ -56,14 +152,7 @@
   }
 
   Workshop.prototype.symbol = function (type, candidate) {
-    var spec = this.config.types[type];
-    return L.divIcon({
-      html: spec.svg,
-      className: "g4m-site g4m-site-" + type + (candidate ? " g4m-candidate" : ""),
-      iconSize: [22, 22],
-      iconAnchor: [11, 11],
-      popupAnchor: [0, -11]
-    });
+    return siteIcon(this.config, type, candidate ? " g4m-candidate" : "");
   };
 
   Workshop.prototype.buildControl = function () {
@@ -253,10 +342,12 @@
       // no tiles to keep sharp, so the zoom may be fractional: the city fills the map
       map.options.zoomSnap = 0.25;
       if (config.bounds) { map.fitBounds(config.bounds, { animate: false }); }
+      var layers = drawLayers(map, config);
       var workshop = new Workshop(map, config);
+      workshop.layers = layers;
       if (config.attribution && map.attributionControl) {
         map.attributionControl.setPrefix(false);
-        map.attributionControl.addAttribution(config.attribution);
+        map.attributionControl.addAttribution(textHtml(config.attribution));
       }
       map.getContainer().setAttribute("data-geo4mi-map", "sites");
       global.geo4miSites.workshop = workshop;
