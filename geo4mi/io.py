@@ -17,7 +17,9 @@ should be) becomes one :class:`~geo4mi.errors.OutputError` naming the path and w
 from __future__ import annotations
 
 import contextlib
+import csv
 import errno
+import io
 import hashlib
 import logging
 import os
@@ -187,12 +189,27 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _has_carriage_return(frame: pd.DataFrame) -> bool:
+    if any("\r" in str(c) for c in frame.columns):
+        return True
+    return any(isinstance(v, str) and "\r" in v
+               for i in range(frame.shape[1]) if _is_text_column(frame.iloc[:, i])
+               for v in frame.iloc[:, i].tolist())
+
+
+def _csv_cell(text: str) -> str:
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
 def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str], *, overwrite: bool = True,
               bom: bool = False, float_format: str | None = None) -> Path:
     """Write ``frame`` as spreadsheet-safe UTF-8 CSV, atomically; the one CSV writer.
 
     Text cells go through :func:`spreadsheet_safe`; the index is not written; lines end
-    with ``\\n``; missing values are empty cells. The same frame gives identical bytes.
+    with ``\\n``; missing values are empty cells; a cell is quoted when it holds a comma, a
+    quote, a line feed or a carriage return. The same frame gives identical bytes.
 
     Parameters
     ----------
@@ -222,8 +239,19 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str], *, overwrite: b
     '@SUM(A1:A2),-1.2
     ok,2.0
     """
-    text = spreadsheet_safe(frame).to_csv(index=False, lineterminator="\n", na_rep="",
-                                          float_format=float_format)
+    safe = spreadsheet_safe(frame)
+    options = {"index": False, "lineterminator": "\n", "na_rep": "",
+               "float_format": float_format}
+    if not _has_carriage_return(safe):
+        text = safe.to_csv(**options)
+    else:
+        # pandas and the csv module leave a carriage return unquoted when lines end with
+        # "\n"; a bare CR splits the row in spreadsheets and readers (and the next "row"
+        # could start with a formula). So: let pandas format every cell, quoted, read the
+        # cells back, and quote them as pandas would, counting CR as a line break.
+        quoted = safe.to_csv(**options, quoting=csv.QUOTE_ALL)
+        text = "".join(",".join(map(_csv_cell, row)) + "\n" if row != [""] else '""\n'
+                       for row in csv.reader(io.StringIO(quoted, newline="")))
     with atomic_write(path, overwrite=overwrite) as tmp:
         tmp.write_bytes(text.encode("utf-8-sig" if bom else "utf-8"))
     return Path(path)
