@@ -92,7 +92,9 @@ def _run(study: Path | None) -> Any:
 def demo(out_dir: Path) -> None:
     """Run the bundled Mexico City study (synthetic sample) and write every output."""
     from geo4mi.build import build_outputs
+    from geo4mi.io import check_output_folder
 
+    check_output_folder(out_dir)
     results = _run(None)
     click.echo("geo4mi demo: Mexico City study, SYNTHETIC DEMONSTRATION DATA "
                "(not real survey results)")
@@ -107,7 +109,9 @@ def demo(out_dir: Path) -> None:
 def build(study: Path, out_dir: Path) -> None:
     """Compute the indicators of STUDY and write tables, maps and figures to --out."""
     from geo4mi.build import build_outputs
+    from geo4mi.io import check_output_folder
 
+    check_output_folder(out_dir)
     results = _run(study)
     _report_counts(results)
     echo_written(build_outputs(results, out_dir))

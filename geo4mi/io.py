@@ -420,6 +420,29 @@ def _folder_lock(out: Path) -> Iterator[None]:
         os.close(fd)
 
 
+def check_output_folder(out_dir: str | os.PathLike[str]) -> Path:
+    """Refuse an output folder that is a file or lies under one, before any work is done.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "notes.txt"
+    >>> _ = f.write_text("x")
+    >>> check_output_folder(f / "maps")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    geo4mi.errors.OutputError: .../notes.txt: is a file, not a folder; choose another output folder
+    """
+    out = Path(out_dir)
+    for folder in (out, *out.parents):
+        if folder.exists() or folder.is_symlink():
+            if not folder.is_dir():
+                raise OutputError(f"{folder}: is a file, not a folder; choose another output "
+                                  "folder")
+            break
+    return out
+
+
 def write_output_set(out_dir: str | os.PathLike[str],
                      write: Callable[[Path], Iterable[str | os.PathLike[str]]]) -> list[Path]:
     """Write a set of files into ``out_dir`` all at once: the old set or the new, never a mix.
@@ -472,9 +495,7 @@ def write_output_set(out_dir: str | os.PathLike[str],
     >>> check_output_set(out)
     []
     """
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"{out}: is a file, not a folder; choose another output folder")
+    out = check_output_folder(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -533,6 +554,6 @@ def _write_set_locked(out: Path,
     return [out / n for n in names]
 
 
-__all__ = ["atomic_write", "output_error", "spreadsheet_safe", "write_csv", "write_output_set",
+__all__ = ["atomic_write", "check_output_folder", "output_error", "spreadsheet_safe", "write_csv", "write_output_set",
            "check_output_set", "recover_output_folder", "read_manifest", "FORMULA_STARTS",
            "MANIFEST", "STAGING_PREFIX"]
