@@ -56,6 +56,7 @@ _ADVICE = {
     errno.EISDIR: "it is a folder; give a file name",
     errno.EEXIST: "a file is in the way; remove it or choose another path",
     errno.ENAMETOOLONG: "the name is too long; choose a shorter path",
+    errno.ENOENT: "nothing can be created there; choose another output folder",
 }
 
 
@@ -415,6 +416,8 @@ def _folder_lock(out: Path) -> Iterator[None]:
         except BlockingIOError:
             raise OutputError(f"{out}: another geo4mi run is writing into this folder; wait "
                               "for it to finish or choose another folder") from None
+        except OSError as exc:  # e.g. ENOLCK on some network file systems: go on unlocked
+            log.debug("%s: no lock (%s)", out, exc)
         yield
     finally:
         os.close(fd)
