@@ -88,7 +88,9 @@ def _run(study: Path | None) -> Any:
 
 @cli.command()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("maps"), show_default=True, help="Output folder.")
+              default=Path("maps"), show_default=True,
+              help="Output folder. geo4mi's previous set in it is replaced as a whole at the "
+                   "end (other files stay).")
 def demo(out_dir: Path) -> None:
     """Run the bundled Mexico City study (synthetic sample) and write every output."""
     from geo4mi.build import build_outputs
@@ -105,7 +107,9 @@ def demo(out_dir: Path) -> None:
 @cli.command()
 @study_argument()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("out"), show_default=True, help="Output folder.")
+              default=Path("out"), show_default=True,
+              help="Output folder. geo4mi's previous set in it is replaced as a whole at the "
+                   "end (other files stay).")
 def build(study: Path, out_dir: Path) -> None:
     """Compute the indicators of STUDY and write tables, maps and figures to --out."""
     from geo4mi.build import build_outputs
