@@ -2,7 +2,8 @@
 
 Each writer reads only the *estimates*, the *areas*, the labels and aggregate counts of a
 :class:`geo4mi.pipeline.Results`; respondent-level rows are never passed on. Every file is
-written atomically, so an error leaves no half-written output.
+written atomically, so an error leaves no half-written output, and :func:`build_outputs`
+swaps the whole set in at once, so an output folder never holds a mix of two runs.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from geo4mi.errors import OutputError
 from geo4mi.i18n import LANGUAGES
+from geo4mi.io import write_output_set
 from geo4mi.pipeline import Results
 
 log = logging.getLogger(__name__)
@@ -85,8 +87,17 @@ def build_outputs(results: Results, out_dir: str | os.PathLike[str]) -> list[Pat
         sites.html               site-mapping map (when the study has [sites])
         figures/                 static figures (PNG, SVG, PDF)
         tables/estimates.csv, tables/estimates.gpkg, tables/estimates.analysistools.csv
+        .geo4mi-manifest         SHA-256 and path of each file above: the set is complete
+
+    The set is written into a hidden staging folder inside ``out_dir`` and swapped in at
+    the end (:func:`geo4mi.io.write_output_set`): an interrupted or failed run leaves the
+    previous complete set, never a mix of old and new files. Other files in ``out_dir``
+    are left alone.
     """
-    out = Path(out_dir)
+    return write_output_set(out_dir, lambda staging: _write_all(results, staging))
+
+
+def _write_all(results: Results, out: Path) -> list[Path]:
     lang = results.study.language
     written: list[Path] = []
     written.append(write_map(results, out / "choropleth.html", lang=lang))
@@ -103,5 +114,4 @@ def build_outputs(results: Results, out_dir: str | os.PathLike[str]) -> list[Pat
         group_vars=[g for g in ("nationality_group",) if g in results.study.indicators.groups]))
     for name in ("estimates.csv", "estimates.gpkg", "estimates.analysistools.csv"):
         written.append(write_indicator_file(results, out / "tables" / name, lang=lang))
-    log.info("wrote %d files into %s", len(written), out)
     return written

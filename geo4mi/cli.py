@@ -1,7 +1,9 @@
 """Command-line interface: a thin wrapper over :mod:`geo4mi.pipeline` and the writers.
 
 Every error a user can cause is printed as one line (``geo4mi: error: ...``) with exit
-status 2; ``--debug`` shows the traceback instead. Outputs are written atomically.
+status 2 (also an :class:`OSError` such as a read-only folder or a full disk); ``--debug``
+shows the traceback instead. Ctrl-C prints one line and exits with status 130. Outputs are
+written atomically; ``build`` and ``demo`` swap a whole output set in at once.
 """
 
 from __future__ import annotations
@@ -52,7 +54,19 @@ def echo_written(paths: Sequence[Path]) -> None:
 
 # -- the group ----------------------------------------------------------------------------
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Interrupted(Exception):
+    """Ctrl-C during a command (click would turn KeyboardInterrupt into Abort)."""
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt as exc:
+            raise Interrupted() from exc
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
@@ -74,11 +88,15 @@ def _run(study: Path | None) -> Any:
 
 @cli.command()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("maps"), show_default=True, help="Output folder.")
+              default=Path("maps"), show_default=True,
+              help="Output folder. geo4mi's previous set in it is replaced as a whole at the "
+                   "end (other files stay).")
 def demo(out_dir: Path) -> None:
     """Run the bundled Mexico City study (synthetic sample) and write every output."""
     from geo4mi.build import build_outputs
+    from geo4mi.io import check_output_folder
 
+    check_output_folder(out_dir)
     results = _run(None)
     click.echo("geo4mi demo: Mexico City study, SYNTHETIC DEMONSTRATION DATA "
                "(not real survey results)")
@@ -89,11 +107,15 @@ def demo(out_dir: Path) -> None:
 @cli.command()
 @study_argument()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("out"), show_default=True, help="Output folder.")
+              default=Path("out"), show_default=True,
+              help="Output folder. geo4mi's previous set in it is replaced as a whole at the "
+                   "end (other files stay).")
 def build(study: Path, out_dir: Path) -> None:
     """Compute the indicators of STUDY and write tables, maps and figures to --out."""
     from geo4mi.build import build_outputs
+    from geo4mi.io import check_output_folder
 
+    check_output_folder(out_dir)
     results = _run(study)
     _report_counts(results)
     echo_written(build_outputs(results, out_dir))
@@ -103,7 +125,7 @@ def build(study: Path, out_dir: Path) -> None:
 @study_argument()
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Where to write the report as CSV "
-                                 "[default: quality_<study>.csv in the current folder, replaced].")
+                                 "[default: quality_<study>.csv in the current folder].")
 @overwrite_option
 def check(study: Path, output: Path | None, overwrite: bool) -> None:
     """Validate STUDY; print and write the data-quality report.
@@ -114,12 +136,11 @@ def check(study: Path, output: Path | None, overwrite: bool) -> None:
     """
     from geo4mi.survey.quality import format_report, write_report
 
-    results = _run(study)
-    click.echo(format_report(results.quality))
     if output is None:
         output = Path(f"quality_{study.stem}.csv")
-    else:
-        guard(output, overwrite)
+    guard(output, overwrite)
+    results = _run(study)
+    click.echo(format_report(results.quality))
     write_report(results.quality, output)
     echo_written([output])
 
@@ -294,6 +315,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         cli.main(args=args, prog_name="geo4mi", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return exc.exit_code
+    except (Interrupted, KeyboardInterrupt):
+        if debug:
+            raise
+        click.echo("geo4mi: interrupted; outputs are written atomically, so nothing was "
+                   "half-written", err=True)
+        return 130
     except click.exceptions.Abort:
         click.echo("geo4mi: aborted", err=True)
         return 1
@@ -304,6 +331,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if debug:
             raise
         click.echo(f"geo4mi: error: {exc}", err=True)
+        return 2
+    except OSError as exc:  # a file the writers did not name themselves
+        if debug:
+            raise
+        click.echo(f"geo4mi: error: {exc.filename or 'file'}: {exc.strerror or exc}; check "
+                   "that the path exists, is a folder you can write to and the disk has space",
+                   err=True)
         return 2
     except Exception as exc:  # an unexpected failure: one line, traceback with --debug
         if debug:

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from geo4mi.errors import InputFileError, PlanError
-from geo4mi.io import atomic_write
+from geo4mi.io import write_csv
 from geo4mi.names import AreaNameMatcher
 
 log = logging.getLogger(__name__)
@@ -391,7 +391,8 @@ def write_plan_csv(plan: pd.DataFrame, path: str | os.PathLike[str], *,
     """Write an allocation as CSV, atomically, with fixed number formatting.
 
     Columns: ``area_id, area_name, eligible, measure, share`` (6 decimals) ``, target`` and
-    ``achieved`` when the table has it.
+    ``achieved`` when the table has it. Text cells that a spreadsheet would run as a
+    formula get a leading ``'`` (:func:`geo4mi.io.write_csv`).
 
     Examples
     --------
@@ -418,10 +419,7 @@ def write_plan_csv(plan: pd.DataFrame, path: str | os.PathLike[str], *,
     })
     if "achieved" in plan.columns:
         table["achieved"] = [str(int(v)) for v in plan["achieved"]]
-    path = Path(path)
-    with atomic_write(path, overwrite=overwrite) as tmp:
-        table.to_csv(tmp, index=False, lineterminator="\n", encoding="utf-8")
-    return path
+    return write_csv(table, path, overwrite=overwrite)
 
 
 def read_plan_csv(path: str | os.PathLike[str]) -> pd.DataFrame:

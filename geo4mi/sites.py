@@ -37,7 +37,7 @@ import pandas as pd
 from geo4mi.boundaries import load_areas, metric_crs, to_crs_checked
 from geo4mi.errors import InputFileError, SitesError
 from geo4mi.i18n import check_language
-from geo4mi.io import atomic_write
+from geo4mi.io import write_csv
 from geo4mi.names import normalize_name
 
 log = logging.getLogger(__name__)
@@ -451,6 +451,9 @@ def write_sites_csv(sites: pd.DataFrame, path: str | os.PathLike[str], *,
                     overwrite: bool = True) -> Path:
     """Write sites as ``name, type, lat, lon, notes`` CSV (6 decimals), atomically.
 
+    Names and notes that a spreadsheet would run as a formula (``=``, ``+``, ``-``,
+    ``@``...) get a leading ``'`` (:func:`geo4mi.io.write_csv`); coordinates stay numbers.
+
     Examples
     --------
     >>> import tempfile, pathlib
@@ -463,14 +466,11 @@ def write_sites_csv(sites: pd.DataFrame, path: str | os.PathLike[str], *,
     table = pd.DataFrame({
         "name": sites["name"].astype(str),
         "type": sites["type"].astype(str),
-        "lat": [f"{v:.6f}" for v in np.asarray(sites["lat"], dtype=float)],
-        "lon": [f"{v:.6f}" for v in np.asarray(sites["lon"], dtype=float)],
+        "lat": np.asarray(sites["lat"], dtype=float),
+        "lon": np.asarray(sites["lon"], dtype=float),
         "notes": sites["notes"].fillna("").astype(str),
     })
-    path = Path(path)
-    with atomic_write(path, overwrite=overwrite) as tmp:
-        table.to_csv(tmp, index=False, lineterminator="\n", encoding="utf-8")
-    return path
+    return write_csv(table, path, overwrite=overwrite, float_format="%.6f")
 
 
 def areas_with_sites(sites: pd.DataFrame) -> list[str]:

@@ -2,7 +2,8 @@
 
 Every writer reads only the *estimates* table, the *areas* and the labels — never
 respondent-level rows — and writes through :func:`geo4mi.io.atomic_write`, with
-deterministic bytes for the same inputs. Suppressed and no-data estimates keep their
+deterministic bytes for the same inputs. CSV files go through :func:`geo4mi.io.write_csv`:
+text cells that a spreadsheet would run as a formula get a leading ``'``. Suppressed and no-data estimates keep their
 ``n`` and ``status`` but never a numerator, percentage or interval.
 
 Examples
@@ -36,7 +37,7 @@ from geo4mi.errors import BoundaryError, CatalogueError
 from geo4mi.i18n import check_language, t
 from geo4mi.indicators.catalogue import Catalogue
 from geo4mi.indicators.estimate import CITY
-from geo4mi.io import atomic_write
+from geo4mi.io import atomic_write, write_csv
 from geo4mi.labels import Labels
 
 log = logging.getLogger(__name__)
@@ -213,10 +214,7 @@ def write_estimates_csv(estimates: pd.DataFrame, areas: pd.DataFrame, labels: La
 def _write_csv(table: pd.DataFrame, path: str | os.PathLike[str], *, decimals: int) -> Path:
     if not isinstance(decimals, int) or not 0 <= decimals <= 12:
         raise ValueError(f"decimals must be an integer 0..12, got {decimals!r}")
-    text = table.to_csv(index=False, float_format=f"%.{decimals}f", na_rep="",
-                        lineterminator="\n")
-    with atomic_write(path) as tmp:
-        tmp.write_bytes(text.encode("utf-8-sig"))
+    write_csv(table, path, bom=True, float_format=f"%.{decimals}f")
     log.info("wrote %s (%d rows)", path, len(table))
     return Path(path)
 

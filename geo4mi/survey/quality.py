@@ -39,7 +39,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo4mi.io import atomic_write
+from geo4mi.io import write_csv
 
 log = logging.getLogger(__name__)
 
@@ -336,6 +336,9 @@ def format_report(report: pd.DataFrame, *, max_rows: int = 20) -> str:
 def write_report(report: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write the report as UTF-8 CSV, atomically; returns the path.
 
+    Text cells that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``...)
+    get a leading ``'`` (:func:`geo4mi.io.write_csv`).
+
     Examples
     --------
     >>> import pandas as pd, tempfile, pathlib
@@ -344,7 +347,4 @@ def write_report(report: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     >>> out.read_text().splitlines()[0]
     'check,area_id,row,column,value,reason'
     """
-    path = Path(path)
-    with atomic_write(path) as tmp:
-        report[REPORT_COLUMNS].to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
-    return path
+    return write_csv(report[REPORT_COLUMNS], path)

@@ -1,0 +1,267 @@
+"""End to end through the command line: demo, build and check, and builds interrupted by Ctrl-C.
+
+A small study (the bundled one with one indicator and one grouping) keeps the builds short;
+the demo runs once. The interrupted builds run ``python -m geo4mi build`` in a subprocess,
+send it a real SIGINT at several points (found by watching its staging folder) and check
+that the output folder then holds the previous complete set, byte for byte, or the new
+complete set — never a mix — and that the command says so in one line.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from geo4mi.cli import main
+from geo4mi.errors import OutputError
+from geo4mi.io import MANIFEST, STAGING_PREFIX, check_output_set, read_manifest, write_output_set
+from geo4mi.study import bundled_study_path
+from geo4mi.survey.quality import REPORT_COLUMNS
+
+REPO = Path(__file__).resolve().parent.parent
+INTERRUPTED = ("geo4mi: interrupted; outputs are written atomically, so nothing was "
+               "half-written")
+
+
+def small_study(folder: Path, *, keep: tuple[str, ...] = ("feel_safe",)) -> Path:
+    """The bundled study with only the ``keep`` indicators and one grouping variable."""
+    data = bundled_study_path().parent
+    head, *blocks = (data / "indicators.toml").read_text(encoding="utf-8").split("[[indicator]]")
+    blocks = [b for b in blocks if any(f'id = "{k}"\n' in b for k in keep)]
+    assert len(blocks) == len(keep)
+    (folder / "catalogue.toml").write_text(head + "".join("[[indicator]]" + b for b in blocks),
+                                           encoding="utf-8")
+    text = bundled_study_path().read_text(encoding="utf-8")
+    text = text.replace('path = "../boundaries/', f'path = "{data.parent}/boundaries/')
+    for name in ("sample_kobo.csv", "questionnaire.xlsx", "sites.csv",
+                 "census2020_population.csv"):
+        text = text.replace(f'"{name}"', f'"{data / name}"')
+    text = text.replace('"indicators.toml"', '"catalogue.toml"')
+    text = text.replace('groups = ["nationality_group", "gender", "age_group", "time_in_city"]',
+                        'groups = ["nationality_group"]')
+    assert 'groups = ["nationality_group"]' in text
+    path = folder / "small.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` (hidden ones too), by relative path."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def user_files(folder: Path) -> dict[str, bytes]:
+    """Files a user keeps in the output folder (the repository's maps/README.md is one)."""
+    files = {"README.md": b"# my notes\n", "figures/notes.txt": b"mine\n"}
+    for name, data in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+    return files
+
+
+def assert_csv_numbers(path: Path, numeric: set[str]) -> int:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows:
+        for column in numeric:
+            if row[column]:
+                float(row[column])
+    return len(rows)
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory) -> Path:
+    return small_study(tmp_path_factory.mktemp("study"))
+
+
+@pytest.fixture(scope="module")
+def built(small, tmp_path_factory) -> tuple[int, Path, dict[str, bytes]]:
+    """One real ``geo4mi build`` of the small study."""
+    out = tmp_path_factory.mktemp("built") / "out"
+    code = main(["build", str(small), "--out", str(out)])
+    return code, out, snapshot(out)
+
+
+# -- the commands, end to end ------------------------------------------------------------
+
+def test_build_writes_a_complete_set(built):
+    code, out, files = built
+    assert code == 0
+    assert check_output_set(out) == []
+    listed = read_manifest(out / MANIFEST)
+    assert sorted(listed) == sorted(n for n in files if n != MANIFEST)
+    assert {"choropleth.html", "choropleth.en.html", "sites.html", "tables/estimates.csv",
+            "tables/estimates.gpkg", "tables/estimates.analysistools.csv"} <= set(listed)
+    assert {"figures/map_feel_safe.png", "figures/bars_feel_safe.svg"} <= set(listed)
+    assert not list(out.glob(STAGING_PREFIX + "*"))
+    assert assert_csv_numbers(out / "tables" / "estimates.csv",
+                              {"numerator", "n", "pct", "ci_low_pct", "ci_high_pct"}) > 0
+
+
+def test_check_writes_the_report_and_follows_overwrite(small, tmp_path, monkeypatch, capsys):
+    report = tmp_path / "quality.csv"
+    assert main(["check", str(small), "-o", str(report)]) == 0
+    with open(report, encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == REPORT_COLUMNS
+    assert any(r[0] == "rows_read" for r in rows)
+    capsys.readouterr()
+    assert main(["check", str(small), "-o", str(report)]) == 2
+    assert "file exists; pass --overwrite to replace it" in capsys.readouterr().err
+    # without -o: quality_<study>.csv in the current folder, under the same rule
+    monkeypatch.chdir(tmp_path)
+    default = tmp_path / "quality_small.csv"
+    default.write_text("keep me", encoding="utf-8")
+    assert main(["check", str(small)]) == 2
+    err = capsys.readouterr().err
+    assert err == ("geo4mi: error: quality_small.csv: file exists; pass --overwrite to "
+                   "replace it\n")
+    assert default.read_text(encoding="utf-8") == "keep me"
+    assert main(["check", str(small), "--overwrite"]) == 0
+    assert default.read_bytes() == report.read_bytes()
+
+
+def test_demo(tmp_path, capsys):
+    """``geo4mi demo --out`` into a folder that holds a README, as the repository's maps/."""
+    out = tmp_path / "maps"
+    mine = user_files(out)
+    assert main(["demo", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "SYNTHETIC DEMONSTRATION DATA" in printed
+    assert check_output_set(out) == []
+    listed = read_manifest(out / MANIFEST)
+    assert len([n for n in listed if n.startswith("figures/")]) > 30
+    assert {n: (out / n).read_bytes() for n in mine} == mine
+    rows = assert_csv_numbers(out / "tables" / "estimates.csv",
+                              {"numerator", "n", "pct", "ci_low_pct", "ci_high_pct"})
+    assert rows > 10_000
+    assert printed.count("  wrote ") == len(listed)
+
+
+# -- output errors: one line, exit status 2 ----------------------------------------------
+
+def test_build_under_a_file(small, tmp_path, capsys):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file", encoding="utf-8")
+    assert main(["build", str(small), "--out", str(blocker / "out")]) == 2
+    assert capsys.readouterr().err == (f"geo4mi: error: {blocker}: is a file, not a folder; "
+                                       "choose another output folder\n")
+    assert blocker.read_text(encoding="utf-8") == "a file"
+    assert main(["build", str(small), "--out", str(blocker)]) == 2  # click refuses it
+    err = capsys.readouterr().err
+    assert "is a file" in err and "Traceback" not in err
+
+
+def test_read_only_file_system(small, tmp_path, capsys, monkeypatch):
+    import errno
+
+    import geo4mi.io
+
+    def refuse(*args, **kwargs):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(tmp_path / "out"))
+
+    monkeypatch.setattr(geo4mi.io.tempfile, "mkdtemp", refuse)
+    assert main(["build", str(small), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"geo4mi: error: {tmp_path / 'out'}: cannot write (Read-only file system); "
+                   "the file system is read-only; choose another output folder\n")
+    with pytest.raises(OutputError, match=r"Read-only file system"):
+        main(["--debug", "build", str(small), "--out", str(tmp_path / "out")])
+
+
+def test_unexpected_oserror_is_one_line(small, tmp_path, capsys, monkeypatch):
+    import errno
+
+    import geo4mi.cli
+
+    def broken(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "/some/file.csv")
+
+    monkeypatch.setattr(geo4mi.cli, "_run", broken)
+    assert main(["build", str(small), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("geo4mi: error: /some/file.csv: No space left on device; ")
+
+
+# -- Ctrl-C during a real build ------------------------------------------------------------
+
+def staged_files(out: Path) -> int:
+    return sum(1 for d in out.glob(STAGING_PREFIX + "*") for p in d.rglob("*")
+               if p.is_file() and not p.name.startswith("."))
+
+
+def staged_manifest(out: Path) -> bool:
+    return any((d / MANIFEST).exists() for d in out.glob(STAGING_PREFIX + "*"))
+
+
+POINTS: dict[str, tuple[Callable[[Path], bool], bool]] = {
+    # name: (when to press Ctrl-C, whether the old set must remain)
+    "first_map_written": (lambda out: staged_files(out) >= 1, True),
+    "figures_being_drawn": (lambda out: staged_files(out) >= 6, True),
+    "during_the_swap": (staged_manifest, False),
+}
+
+
+@pytest.fixture(scope="module")
+def old_set(built, tmp_path_factory) -> Path:
+    """A previous complete set with the same file names (other bytes) and one more file."""
+    _, _, files = built
+    folder = tmp_path_factory.mktemp("old") / "out"
+    names = [n for n in files if n != MANIFEST] + ["figures/only_in_the_old_set.png"]
+
+    def write(staging: Path) -> list[Path]:
+        for name in names:
+            (staging / name).parent.mkdir(parents=True, exist_ok=True)
+            (staging / name).write_bytes(b"old " + name.encode())
+        return [staging / n for n in names]
+
+    write_output_set(folder, write)
+    return folder
+
+
+@pytest.mark.parametrize("point", list(POINTS))
+def test_ctrl_c_leaves_the_old_set_or_the_new(point, built, small, old_set, tmp_path):
+    code, _, new = built
+    assert code == 0
+    out = tmp_path / "out"
+    for name, data in snapshot(old_set).items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_bytes(data)
+    mine = user_files(out)
+    old = snapshot(out)
+    when, must_keep_old = POINTS[point]
+    proc = subprocess.Popen([sys.executable, "-m", "geo4mi", "build", str(small), "--out",
+                             str(out)], cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    sent = False
+    while proc.poll() is None:
+        if when(out):
+            proc.send_signal(signal.SIGINT)
+            sent = True
+            break
+        time.sleep(0.005)
+    _, err = proc.communicate(timeout=600)
+    after = snapshot(out)
+    print(f"Ctrl-C {point}: exit {proc.returncode}, "
+          f"{'old' if after == old else 'new' if after == {**new, **mine} else 'MIXED'} set")
+    if after == old:
+        assert sent and proc.returncode == 130
+    else:
+        assert not must_keep_old, f"Ctrl-C at {point} replaced the old set"
+        assert after == {**new, **mine}, "the folder holds a mix of two sets"
+        assert proc.returncode in (0, 130)
+    if proc.returncode == 130:
+        assert err.splitlines() == [INTERRUPTED]
+    else:
+        assert err == ""
