@@ -15,8 +15,8 @@ For each case the outputs are written and read back:
 - PDF: "inert" means: no active content (JavaScript, actions, launch, URI), the title
   metadata and the extracted text are the literal payload text;
 - free-text answers (respondent-level) appear in no output at all;
-- HTML maps: rendering does not raise and no template was evaluated (xfail until the
-  rendering rewrite of issue 10 lands); CSV formula neutralisation likewise (xfail).
+- HTML maps: rendering does not raise and no template was evaluated (the browser checks
+  are in test_hostile_maps.py); no CSV cell starts a spreadsheet formula.
 """
 
 from __future__ import annotations
@@ -48,9 +48,6 @@ FREE_TEXT = re.compile(rf"h{FREE_TEXT_BASE // 1000}\d{{3}} ")  # "h1xyz " marker
 #: PDF keys that make a document act: open actions, additional actions, named JavaScript,
 #: forms and annotations (links).
 ACTIVE_PDF = {"/OpenAction", "/AA", "/Names", "/AcroForm", "/URI"}
-HTML_XFAIL = pytest.mark.xfail(strict=False, reason="issue 10 rendering path, branch render")
-CSV_XFAIL = pytest.mark.xfail(strict=False, reason="issue 10 CSV formula neutralisation "
-                              "(geo4mi/io.py, another branch)")
 
 
 def kind(name: str) -> str:
@@ -215,7 +212,8 @@ def _expected_labels(case: Case) -> dict[str, set[str]]:
 
 
 def _csv_rows(path: Path) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline="")))
+    # read the bytes: read_text() would turn a quoted "\r" into "\n"
+    return list(csv.DictReader(io.StringIO(path.read_bytes().decode("utf-8-sig"), newline="")))
 
 
 def test_csv_cells_round_trip(case):
@@ -223,21 +221,15 @@ def test_csv_cells_round_trip(case):
     assert_inert(text)
     rows = _csv_rows(case.outputs["estimates.csv"])
     for column, expected in _expected_labels(case).items():
-        expected = {e for e in expected if "\r" not in e}  # see the test below
         assert expected <= {row[column] for row in rows}, column
     lang = case.lang
     before = [case.text(f"catalogue.{key}.{lang}") for key in (
         "universe.complaint_filed", "indicator.complaint_filed", "theme.protection")]
     universe = before[0]
-    if not any("\r" in t for t in before):  # else the row is split (xfail below)
-        assert universe in {row["universe"] for row in rows
-                            if row["indicator"] == "complaint_filed"}
+    assert universe in {row["universe"] for row in rows if row["indicator"] == "complaint_filed"}
     assert_inert(case.outputs["estimates.analysistools.csv"].read_text(encoding="utf-8-sig"))
 
 
-@pytest.mark.xfail(strict=False, reason="issue 10: tables._write_csv leaves a value holding "
-                   "a bare CR unquoted (lineterminator '\\n'), so CSV readers and "
-                   "spreadsheets split the row there")
 def test_csv_cells_with_carriage_return_round_trip(case):
     rows = _csv_rows(case.outputs["estimates.csv"])
     for column, expected in _expected_labels(case).items():
@@ -337,9 +329,8 @@ def test_figures_render_png_of_long_labels(tmp_path):
         assert width <= 17 / 2.54 * 300 + 1 and height < 30 / 2.54 * 300, path.name
 
 
-# -- HTML maps (xfail until the rendering rewrite lands) -----------------------------------
+# -- HTML maps ---------------------------------------------------------------------------
 
-@HTML_XFAIL
 @pytest.mark.parametrize("kind_", ["choropleth", "sites"])
 def test_html_maps_render_inert(case, kind_):
     path = write_map(case.results, case.folder / "out" / f"{kind_}.html", kind=kind_,
@@ -349,7 +340,7 @@ def test_html_maps_render_inert(case, kind_):
     assert not FREE_TEXT.search(text)
 
 
-# -- CSV formula neutralisation (xfail until geo4mi/io.py does it) -------------------------
+# -- CSV formula neutralisation -----------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def leading_outputs(tmp_path_factory) -> list[Path]:
@@ -371,7 +362,6 @@ def test_leading_payloads_pass_through_the_pipeline(leading_outputs):
         assert_inert(path.read_text(encoding="utf-8-sig"))
 
 
-@CSV_XFAIL
 def test_no_csv_cell_starts_a_formula(leading_outputs):
     for path in leading_outputs:
         rows = csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline=""))
