@@ -675,6 +675,8 @@ class _Converter:
         respondents = pd.DataFrame(self.out, index=pd.RangeIndex(self.n))
         respondents.attrs["source"] = str(self.source)
         respondents.attrs["absent_questions"] = list(self.absent)
+        respondents.attrs["columns"] = {t.question: str(h) for t, h in self.columns.items()
+                                        if t.kind == "question"}
         issues = _issue_frame(self.issues)
         return respondents, issues
 
@@ -692,8 +694,14 @@ def _issue_frame(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
 
 
 def _map_headers(form: Form, header: Sequence[str], *, layout: str, source: Path,
+                 conflicts: list[tuple[str, str, str]] | None = None,
                  ) -> tuple[dict[_Target, str], list[str]]:
-    """Match export headers to form targets; returns ({target: header}, unknown headers)."""
+    """Match export headers to form targets; returns ({target: header}, unknown headers).
+
+    Two columns holding the same target are an error, unless ``conflicts`` is a list: the
+    second column is then ignored and ``(ignored header, kept header, target)`` appended
+    (a Kobo "specify other" text column ``q_other`` never displaces the split ``q/other``).
+    """
     index = _HeaderIndex(form, labels=layout != "names")
     used: dict[_Target, str] = {}
     unknown: list[str] = []
@@ -711,8 +719,14 @@ def _map_headers(form: Form, header: Sequence[str], *, layout: str, source: Path
             continue
         if target in used:
             what = target.question + (f" / {target.part}" if target.part else "")
-            raise SurveyDataError(f"{source}: row 1: columns {used[target]!r} and {text!r} both "
-                                  f"hold {what!r}; delete one of them")
+            if conflicts is None:
+                raise SurveyDataError(f"{source}: row 1: columns {used[target]!r} and {text!r} "
+                                      f"both hold {what!r}; delete one of them")
+            kept = used[target]
+            if target.part == "other" and str(kept).strip().casefold().endswith("_other"):
+                used[target], kept, h = h, h, kept  # the split column wins over q_other
+            conflicts.append((str(h).strip(), str(kept).strip(), what))
+            continue
         used[target] = h
     if not any(t.kind != "meta" for t in used):
         shown = ", ".join(repr(h) for h in header[:5])
@@ -724,7 +738,8 @@ def _map_headers(form: Form, header: Sequence[str], *, layout: str, source: Path
 
 def read_export(path: str | os.PathLike[str], form: Form, *, encoding: str = "auto",
                 sheet: str | None = None, layout: str = "auto",
-                required: Sequence[str] = ()) -> tuple[pd.DataFrame, pd.DataFrame]:
+                required: Sequence[str] = (), keep: Sequence[str] = (),
+                ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read a KoboToolbox / ODK Central export into canonical respondents and an issues table.
 
     Parameters
@@ -742,17 +757,23 @@ def read_export(path: str | os.PathLike[str], form: Form, *, encoding: str = "au
         map labels (headers and values, any language of the form) back to names.
     required : sequence of str
         Questions whose column must be present (else :class:`SurveyDataError`).
+    keep : sequence of str
+        Headers that are not in the form but are kept, as text columns under their own
+        name (a submission id such as ``X_uuid``, an area column the analysts added).
 
     Returns
     -------
     respondents : DataFrame
         One row per data row, columns as in ``docs/design.md``; ``_row`` is the 1-based data
         row (row 1 is the first row under the header). ``attrs["source"]`` is the file and
-        ``attrs["absent_questions"]`` lists questions without a column.
+        ``attrs["absent_questions"]`` lists questions without a column;
+        ``attrs["columns"]`` maps each question read to its export header.
     issues : DataFrame
         ``kind, row, column, value, reason``: one row per problem (``unknown_choice``,
         ``bad_number``, ``bad_value``, ``bad_geopoint``, ``missing_column``,
-        ``unknown_column``). ``row`` is NA for problems of a whole column.
+        ``unknown_column``, ``duplicate_column``: a second column holding the same
+        question, ignored; its ``value`` is the question). ``row`` is NA for problems of a
+        whole column.
 
     Raises
     ------
@@ -796,11 +817,18 @@ def read_export(path: str | os.PathLike[str], form: Form, *, encoding: str = "au
                              "export CSV")
     mapping: dict[_Target, str] = {}
     unknown: list[str] = []
+    conflicts: list[tuple[str, str, str]] = []
+    extra: dict[str, str] = {}  # kept header -> column name
     decimal_comma = False
 
     def plan(header: Sequence[str], delim: str) -> tuple[list[str], dict[str, Any]]:
         nonlocal mapping, unknown
-        mapping, unknown = _map_headers(form, header, layout=layout, source=path)
+        conflicts.clear()
+        mapping, unknown = _map_headers(form, header, layout=layout, source=path,
+                                        conflicts=conflicts)
+        extra.update({h: str(h).strip() for h in header
+                      if str(h).strip() in set(keep) and str(h).strip() in unknown})
+        unknown = [u for u in unknown if u not in extra.values()]
         kinds = {t.question: form.question(t.question)["type"]
                  for t in mapping if t.kind != "meta"}
         dtype: dict[str, Any] = {}
@@ -809,12 +837,13 @@ def read_export(path: str | os.PathLike[str], form: Form, *, encoding: str = "au
                        or (target.kind == "question" and kinds[target.question] in _NUMERIC_TYPES))
             if not numeric or delim == ";":
                 dtype[h] = object
-        return list(mapping.values()), dtype
+        dtype.update({h: object for h in extra})
+        return [*mapping.values(), *extra], dtype
 
     if data.startswith(b"PK\x03\x04") or path.suffix.lower() in (".xlsx", ".xlsm"):
         raw = _read_xlsx(path, sheet or None)
         plan([str(c) for c in raw.columns], ",")
-        raw = raw[list(mapping.values())]
+        raw = raw[[*mapping.values(), *extra]]
     else:
         raw, delim = _read_csv(path, data, encoding, plan)
         decimal_comma = delim == ";"
@@ -829,7 +858,14 @@ def read_export(path: str | os.PathLike[str], form: Form, *, encoding: str = "au
                       decimal_comma=decimal_comma)
     for h in unknown:
         conv.issue("unknown_column", h, None, pd.NA, "column is not in the form; ignored")
+    for h, kept, what in conflicts:
+        conv.issue("duplicate_column", h, None, what.split(" / ")[0],
+                   f"holds {what!r} like column {kept!r}, which is read; this one is ignored")
     respondents, issues = conv.run()
+    for h, name in extra.items():
+        values = _clean_text(raw[h])
+        values[values == None] = pd.NA  # noqa: E711
+        respondents[name] = pd.arrays.StringArray(values)
     log.info("%s: %d rows, %d columns matched, %d issues", path.name, len(respondents),
              len(mapping), len(issues))
     return respondents, issues

@@ -75,6 +75,11 @@ class Form:
     path : Path
     title, form_id, version : str
         From the settings sheet ("" when absent).
+    duplicates : dict
+        Question names that appear more than once in the survey sheet -> the sheet rows of
+        every occurrence. The first data question of that name is read; the others (and
+        notes) are dropped. Whether that is acceptable depends on what uses the name, so
+        the caller decides (:mod:`geo4mi.pipeline` refuses names the catalogue uses).
     """
 
     questions: pd.DataFrame
@@ -85,6 +90,7 @@ class Form:
     title: str = ""
     form_id: str = ""
     version: str = ""
+    duplicates: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False)
     _q: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False, compare=False)
     _lists: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
     _choice: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict, repr=False,
@@ -352,6 +358,7 @@ def read_form(path: str | os.PathLike[str]) -> Form:
     rows: list[dict[str, Any]] = []
     groups: list[tuple[str, str]] = []  # (kind, name)
     names: set[str] = set()
+    duplicates: dict[str, list[int]] = {}
     repeat_depth = 0
     skipped: list[str] = []
     for rec in survey:
@@ -388,8 +395,12 @@ def read_form(path: str | os.PathLike[str]) -> Form:
             skipped.append(name)
             continue
         if name in names:
-            raise FormError(f"{where}, column 'name': question name {name!r} appears twice; "
-                            "question names must be unique")
+            first = next(r for r in rows if r["name"] == name)
+            duplicates.setdefault(name, [int(first["_sheet_row"])]).append(int(rec["_sheet_row"]))
+            if first["type"] in NO_DATA_TYPES and base not in NO_DATA_TYPES:
+                rows.remove(first)  # a question wins over a note of the same name
+            else:
+                continue
         names.add(name)
         list_name = ""
         or_other = False
@@ -413,6 +424,7 @@ def read_form(path: str | os.PathLike[str]) -> Form:
             "required": rec.get("required", "").lower() in _TRUE,
             "or_other": or_other,
             **labels(rec),
+            "_sheet_row": rec["_sheet_row"],
         })
     if groups:
         kind, gname = groups[-1]
@@ -423,12 +435,17 @@ def read_form(path: str | os.PathLike[str]) -> Form:
                     "row per respondent", path, len(skipped), ", ".join(skipped[:5]))
     columns = ["name", "type", "list_name", "group", "relevant", "required", "or_other",
                *[f"label::{c}" for c in languages]]
+    for name, where_rows in duplicates.items():
+        log.warning("%s: sheet 'survey': question name %r appears %d times (rows %s); the "
+                    "first is read", path, name, len(where_rows),
+                    ", ".join(map(str, where_rows)))
     questions = pd.DataFrame(rows, columns=columns)
     choices = pd.DataFrame([c for recs in lists.values() for c in recs],
                            columns=["list_name", "name", *[f"label::{c}" for c in languages]])
     return Form(questions=questions, choices=choices, languages=languages,
                 default_language=default, path=path, title=settings.get("form_title", ""),
-                form_id=settings.get("form_id", ""), version=settings.get("version", ""))
+                form_id=settings.get("form_id", ""), version=settings.get("version", ""),
+                duplicates={k: tuple(v) for k, v in duplicates.items()})
 
 
 # -- a tiny form for examples and tests ----------------------------------------------------
