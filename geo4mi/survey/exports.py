@@ -619,6 +619,11 @@ class _Converter:
                        pd.Series([f"{a} {b}" for a, b in zip(lat, lon)]),
                        "latitude or longitude out of range; point set to missing")
         half = np.isnan(lat) != np.isnan(lon)
+        if out_of_range.any():  # kept apart so placement can tell swapped lat/lon
+            self.out[f"_{name}_rejected_lat"] = pd.array(np.where(out_of_range, lat, np.nan),
+                                                         dtype="Float64")
+            self.out[f"_{name}_rejected_lon"] = pd.array(np.where(out_of_range, lon, np.nan),
+                                                         dtype="Float64")
         lat[out_of_range | half] = np.nan
         lon[out_of_range | half] = np.nan
         self.out[f"{name}_lat"] = pd.array(lat, dtype="Float64")
@@ -767,7 +772,9 @@ def read_export(path: str | os.PathLike[str], form: Form, *, encoding: str = "au
         One row per data row, columns as in ``docs/design.md``; ``_row`` is the 1-based data
         row (row 1 is the first row under the header). ``attrs["source"]`` is the file and
         ``attrs["absent_questions"]`` lists questions without a column;
-        ``attrs["columns"]`` maps each question read to its export header.
+        ``attrs["columns"]`` maps each question read to its export header. Out-of-range
+        coordinates of a geopoint ``q`` (set to NA) are kept in ``_q_rejected_lat`` and
+        ``_q_rejected_lon`` so that placement can tell swapped latitude and longitude.
     issues : DataFrame
         ``kind, row, column, value, reason``: one row per problem (``unknown_choice``,
         ``bad_number``, ``bad_value``, ``bad_geopoint``, ``missing_column``,
