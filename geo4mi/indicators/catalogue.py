@@ -656,7 +656,7 @@ def columns_needed(catalogue: Catalogue, groups: Sequence[str] = ()) -> dict[str
     >>> needed["crime_victim"][:2]
     ["indicator 'crime_victim'", "indicator 'complaint_filed' (universe)"]
     >>> needed["age"][:2]
-    ["[derived.age_group]", "group 'age_group' (derived from 'age')"]
+    ['[derived.age_group]', "group 'age_group' (derived from 'age')"]
     """
     needed: dict[str, list[str]] = {}
 
