@@ -482,10 +482,10 @@ def format_report(report: pd.DataFrame, *, max_rows: int = 20) -> str:
     for check, part in listed.groupby("check", sort=False):
         lines.append(f"{check} ({len(part)}):")
         for rec in part.head(max_rows).itertuples(index=False):
-            where = f"row {rec.row}" if not pd.isna(rec.row) else "column"
-            col = f", column {rec.column!s}" if not pd.isna(rec.column) else ""
+            where = ", ".join(([] if pd.isna(rec.row) else [f"row {rec.row}"])
+                              + ([] if pd.isna(rec.column) else [f"column {rec.column!s}"]))
             val = f" ({rec.value!s})" if not pd.isna(rec.value) else ""
-            lines.append(f"  {where}{col}{val}: {rec.reason}")
+            lines.append(f"  {where}{val}: {rec.reason}")
         if len(part) > max_rows:
             lines.append(f"  ... and {len(part) - max_rows} more (write the CSV with -o)")
     return "\n".join(lines)
