@@ -60,6 +60,8 @@ ID_COLUMNS = ("_uuid", "X_uuid", "uuid", "meta/instanceID", "instanceID", "KEY",
 #: Export headers the reader keeps under another name.
 _ID_ALIASES = {"meta/instanceID": "instanceID", "meta-instanceID": "instanceID"}
 EXCLUSIONS = ("duplicate", "under_age", "time_in_city")
+#: Counts whose reason is printed by :func:`format_report` (it holds the advice).
+_EXPLAINED = ("gps_swapped",)
 #: Checks that stop ``build`` and ``indicators`` (the report lists them first).
 ERROR_CHECKS = ("catalogue_column_missing", "duplicate_question_used",
                 "duplicate_column_used", "few_placed")
@@ -349,8 +351,9 @@ def quality_report(respondents: pd.DataFrame, kept: pd.DataFrame, excluded: pd.D
             summary.append(_summary(check, mask.sum(), text))
             if mask.any():
                 rows = kept[mask]
-                column = area_column if declared is not None else None
-                value = None if declared is None or check == "gps_swapped" else declared[mask]
+                gps_only = check in ("gps_swapped", "gps_outside")
+                column = area_column if declared is not None and not gps_only else None
+                value = None if declared is None or gps_only else declared[mask]
                 detail.append(_rows(check, rows, column, value, notes[mask]))
     if read_issues is not None and len(read_issues):
         issues = read_issues
@@ -458,9 +461,11 @@ def format_report(report: pd.DataFrame, *, max_rows: int = 20) -> str:
     lines.append(f"  rows read / filas leídas: {counts.get('rows_read', '?')}; "
                  f"kept / analizadas: {counts.get('rows_kept', '?')}; "
                  f"excluded / excluidas: {counts.get('rows_excluded', '?')}")
+    reasons = dict(zip(summary["check"], summary["reason"]))
     for check, value in counts.items():
         if check not in ("rows_read", "rows_kept", "rows_excluded") and value != "0":
-            lines.append(f"  {check}: {value}")
+            lines.append(f"  {check}: {value}" + (f" ({reasons[check]})"
+                                                   if check in _EXPLAINED else ""))
     placed = summary[summary["check"].str.startswith("placement_").fillna(False)]
     if len(placed):
         name = placed["reason"].str.split(":").str[0].where(placed["area_id"].notna(),
