@@ -179,6 +179,11 @@ def _placed_problem(study: Study, kept: pd.DataFrame) -> dict[str, object] | Non
               f"{s.min_placed_share:g}; most common values of {s.area_column!r} among the "
               f"others: {shown}. Check that area_column names the right column and that its "
               "values are area names or ids of the boundaries (or lower min_placed_share)")
+    if not s.area_column:
+        reason = (f"{study.path}: only {placed} of {n} analysed respondents ({placed / n:.0%}) "
+                  "are placed in an area by GPS, and the study has no area_column, fewer "
+                  f"than [survey] min_placed_share = {s.min_placed_share:g}; name the area "
+                  "column in the study file (or lower min_placed_share)")
     return problem("few_placed", reason=reason, value=str(placed))
 
 

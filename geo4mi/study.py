@@ -55,8 +55,9 @@ class SurveyConfig:
     export: Path
     form: Path
     #: Column with the declared area: a question of the form or any column of the export
-    #: (study key ``area_column``, or its older name ``borough_question``).
-    area_column: str = "borough"
+    #: (study key ``area_column``, or its older name ``borough_question``); None (an empty
+    #: key): place by GPS only.
+    area_column: str | None = "borough"
     gps_question: str | None = "gps"
     placement: str = "prefer_declared"
     encoding: str = "auto"
@@ -69,7 +70,7 @@ class SurveyConfig:
     min_placed_share: float = 0.5
 
     @property
-    def borough_question(self) -> str:
+    def borough_question(self) -> str | None:
         """The older name of :attr:`area_column`."""
         return self.area_column
 
@@ -215,10 +216,6 @@ def load_study(path: str | os.PathLike[str]) -> Study:
     if not 0 <= share <= 1:
         raise StudyError(f"{path}: [survey] min_placed_share = {share!r} must be between 0 "
                          "and 1 (0.5: stop when fewer than half the rows are placed)")
-    for key in ("area_column", "id_column"):
-        if key in sv and not sv[key].strip():
-            raise StudyError(f"{path}: [survey] {key} is empty; name a column of the export "
-                             "or remove the key")
     if b.get("crs"):
         from pyproj import CRS
         from pyproj.exceptions import CRSError as ProjCRSError
@@ -255,7 +252,7 @@ def load_study(path: str | os.PathLike[str]) -> Study:
                                     name_field=b.get("name_field", "NOMGEO"),
                                     crs=b.get("crs") or None),
         survey=SurveyConfig(export=rel(sv["export"]), form=rel(sv["form"]),
-                            area_column=area_column.strip(),
+                            area_column=area_column.strip() or None,
                             gps_question=sv.get("gps_question", "gps") or None,
                             placement=placement, encoding=sv.get("encoding", "auto"),
                             sheet=sv.get("sheet") or None, layout=layout,

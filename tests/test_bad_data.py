@@ -82,7 +82,7 @@ def write_study(folder: Path, export: Path, *, example: Path | None = None, surv
             groups = ["gender"]
             """)
     if "area_column" in survey:
-        text = text.replace('borough_question = "borough"\n', "")
+        text = text.replace('area_column = "borough"\n', "")
     text = text.replace("[survey]\n", "[survey]\n" + survey, 1)
     text = text.replace("[boundaries]\n", "[boundaries]\n" + boundaries, 1)
     path = folder / f"{export.stem}.toml"
