@@ -7,6 +7,7 @@ one clear error line, never an internal error.
 
 from __future__ import annotations
 
+import logging
 import textwrap
 from pathlib import Path
 
@@ -170,7 +171,7 @@ def test_id_column_from_the_study_file_and_no_id_column(tmp_path):
 
 # -- issue 12 item 5: placement that tells the truth --------------------------------------------
 
-def test_codes_in_the_area_column_stop_build_with_the_common_values(tmp_path, capsys):
+def test_codes_in_the_area_column_stop_build_with_the_common_values(tmp_path, capsys, caplog):
     table = bundled_sample()
     codes = {v: f"A{i}" for i, v in enumerate(sorted(table["profile/borough"].unique()))}
     table["profile/borough"] = table["profile/borough"].map(codes)
@@ -192,9 +193,13 @@ def test_codes_in_the_area_column_stop_build_with_the_common_values(tmp_path, ca
                                 "an area name or id").all()
     assert not reasons.str.contains("no borough name").any()
     # lowering the share lets the analyst go on, with a warning count
+    table.loc[:99, "profile/borough"] = "Tlalpan"  # 100 of 301 placed: a third
     study = write_study(tmp_path, write_csv(table, tmp_path / "codes.csv", sep=";"),
-                        survey="min_placed_share = 0\n")
-    assert len(run(study).estimates)
+                        survey="min_placed_share = 0.3\n")
+    with caplog.at_level(logging.WARNING, logger="geo4mi.pipeline"):
+        assert len(run(study).estimates)
+    assert "codes.csv: 201 of 301 analysed respondents are not placed in any area; they " \
+           "count in city-wide estimates only" in caplog.text
 
 
 def test_hand_cleaned_names_are_placed(tmp_path):
