@@ -251,10 +251,12 @@ def unchosen_values(respondents: pd.DataFrame, question: str,
     part = read_issues[(read_issues["kind"] == "unknown_choice")
                        & (read_issues["column"] == header) & read_issues["row"].notna()]
     if len(part):
-        by_row = dict(zip(part["row"].astype("int64"), part["value"].astype(object)))
-        rows = respondents["_row"].to_numpy(dtype="int64", na_value=-1)
-        out[:] = [by_row.get(r) for r in rows]
-        out[respondents[question].notna().to_numpy()] = None
+        by_row = pd.Series(part["value"].astype(object).to_numpy(),
+                           index=part["row"].astype("int64").to_numpy())
+        by_row = by_row[~by_row.index.duplicated()]
+        found = by_row.reindex(respondents["_row"].astype("int64").to_numpy())
+        out[:] = found.to_numpy(dtype=object)
+        out[pd.isna(out) | respondents[question].notna().to_numpy()] = None
     return out
 
 

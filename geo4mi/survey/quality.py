@@ -181,12 +181,10 @@ def apply_exclusions(respondents: pd.DataFrame, *, min_age: int | None = 18,
             rows = (respondents["_row"].to_numpy() if "_row" in respondents.columns
                     else np.arange(1, n + 1))
             values = ids.to_numpy(dtype=object, na_value=None)
-            first_pos: dict[object, int] = {}
-            for i, k in enumerate(values):
-                if k is not None:
-                    first_pos.setdefault(k, i)
+            firsts = ids.notna().to_numpy() & ~dup & ids.duplicated(keep=False).to_numpy()
+            first_pos = pd.Series(np.flatnonzero(firsts), index=values[firsts])
             later = np.flatnonzero(dup)
-            first = np.array([first_pos[values[i]] for i in later], dtype=np.intp)
+            first = first_pos.loc[values[later]].to_numpy(dtype=np.intp)
             diffs = _differences(respondents, first, later, ignore=[key])
             text = np.full(n, None, dtype=object)
             for i, j, d in zip(later, first, diffs):
