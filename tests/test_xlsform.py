@@ -79,14 +79,29 @@ def test_repeats_are_ignored_with_a_logged_warning(tmp_path, caplog):
     assert "inside repeats are ignored (member_age)" in caplog.text
 
 
+def test_duplicate_question_names_are_recorded_not_refused(tmp_path, caplog):
+    """The first data question of a name is read; notes never displace a question. Whether a
+    duplicate is acceptable depends on the catalogue, so the pipeline decides."""
+    survey = [("type", "name", "label"),
+              ("note", "intro", "Hello"),
+              ("integer", "intro", "Intro age"),
+              ("integer", "a", "A"),
+              ("text", "a", "A again"),
+              ("note", "a", "A note")]
+    with caplog.at_level(logging.WARNING, logger="geo4mi.survey.xlsform"):
+        form = read_form(make_form(tmp_path / "dup.xlsx", survey))
+    assert form.questions[["name", "type"]].to_numpy().tolist() == [["intro", "integer"],
+                                                                    ["a", "integer"]]
+    assert form.duplicates == {"intro": (2, 3), "a": (4, 5, 6)}
+    assert "question name 'a' appears 3 times (rows 4, 5, 6)" in caplog.text
+
+
 @pytest.mark.parametrize("survey, choices, message", [
     ([("name", "label"), ("age", "Age")], None,
      r"sheet 'survey', row 1: column 'type' is missing"),
     ([("type", "name"), ("select_one colours", "c")], CHOICES,
      r"sheet 'survey', row 2, column 'type': choice list 'colours' of question 'c' is not "
      r"defined"),
-    ([("type", "name"), ("integer", "a"), ("text", "a")], None,
-     r"sheet 'survey', row 3, column 'name': question name 'a' appears twice"),
     ([("type", "name"), ("begin group", "g"), ("integer", "a")], None,
      r"'begin group' 'g' is never closed"),
     ([("type", "name"), ("end group", None)], None,
