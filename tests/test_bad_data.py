@@ -138,7 +138,7 @@ def test_check_reports_unknown_columns_and_writes_the_report(tmp_path, capsys):
 
 @pytest.mark.parametrize("header, column", [
     ("_uuid", "_uuid"), ("X_uuid", "X_uuid"), ("uuid", "uuid"), ("KEY", "KEY"),
-    ("meta/instanceID", "instanceID")])
+    ("meta/instanceID", "instanceID"), ("X_id", "_id")])
 def test_duplicates_found_under_every_id_column(tmp_path, header, column):
     table = bundled_sample().drop(columns=["_id"]).rename(columns={"_uuid": header})
     table = pd.concat([table, table.iloc[[4]]], ignore_index=True)  # row 302 repeats row 5

@@ -214,6 +214,28 @@ def test_keep_extra_columns_as_text(tmp_path, form):
     assert raw["alcaldia_limpia"].tolist() == ["Benito Juárez", pd.NA]
     assert raw.attrs["columns"]["borough"] == "profile/borough"
     assert issues.loc[issues["kind"] == "unknown_column", "column"].tolist() == ["notes"]
+    # without keep=, R's X_uuid and X_id are understood as the submission's _uuid and _id
+    path.write_text("profile/borough,X_uuid,X_id\ncoyoacan,abc,7\n")
+    raw, _ = read_export(path, form)
+    assert raw["_uuid"].tolist() == ["abc"] and raw["_id"].tolist() == [7]
+    assert "X_uuid" not in raw.columns and "X_id" not in raw.columns
+    raw, _ = read_export(path, form, keep=["X_id"])
+    assert raw["X_id"].tolist() == ["7"] and "_id" not in raw.columns
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_carriage_return_inside_a_cell_is_text_not_a_row_end(tmp_path, form, newline):
+    """An unquoted lone \r in an answer (a line break typed on an old Mac) neither ends
+    the row nor makes the separator undetectable."""
+    path = tmp_path / "cr.csv"
+    path.write_bytes(newline.join(["profile/borough,profile/age,comments",
+                                   "coyoacan,30,line one\rline two", "coyoacan,31,ok",
+                                   ""]).encode())
+    raw, issues = read_export(path, form)
+    assert raw["comments"].tolist() == ["line one\rline two", "ok"]
+    assert raw["age"].tolist() == [30, 31] and raw["_row"].tolist() == [1, 2]
+    path.write_bytes(b"profile/borough,profile/age\rcoyoacan,30\rcoyoacan,31\r")  # \r ends rows
+    assert read_export(path, form)[0]["age"].tolist() == [30, 31]
 
 
 @pytest.mark.parametrize("content", [b"", b"  \n\n"])

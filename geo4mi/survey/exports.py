@@ -308,14 +308,30 @@ def _bad_bytes(raw: str) -> str:
     return " ".join(f"0x{ord(c) - _CARRY:02X}" for c in "".join(_CARRIED.findall(raw)))
 
 
+def _has_lone_cr(text: str) -> bool:
+    r"""Whether lines end in ``\n`` and some cell holds a carriage return of its own.
+
+    Such a ``\r`` is text typed in an answer, not the end of a row.
+
+    >>> _has_lone_cr("a,b\r\nx,y\rz\r\n"), _has_lone_cr("a,b\r\nx,y\r\n"), _has_lone_cr("a\rb")
+    (True, False, False)
+    """
+    return "\n" in text and _LONE_CR.search(text) is not None
+
+
+_LONE_CR = re.compile("\r(?!\n)")
+
+
 def _sniff_delimiter(path: Path, text: str) -> str:
     """The separator giving the widest header that most of the first rows agree with."""
     sample = text[:200_000]
+    if _has_lone_cr(sample):  # only fields are counted here
+        sample = _LONE_CR.sub(" ", sample.replace("\r\n", "\n"))
     scores = []
     for rank, delim in enumerate((",", ";", "\t")):
         try:
-            counts = [len(r) for _, r in zip(range(50), csv.reader(io.StringIO(sample),
-                                                                   delimiter=delim))]
+            counts = [len(r) for _, r in zip(range(50), csv.reader(
+                io.StringIO(sample, newline=""), delimiter=delim))]
         except csv.Error:
             continue
         if not counts:
@@ -363,7 +379,11 @@ def _read_csv(path: Path, data: bytes, encoding: str, dtypes: Any,
     if not text.strip():
         raise InputFileError(f"{path}: the file is empty; export the data again")
     delim = _sniff_delimiter(path, text)
-    header = next(csv.reader(io.StringIO(text), delimiter=delim))
+    lone_cr = _has_lone_cr(text)
+    if lone_cr:  # rows end at "\n" only: pandas would also end one at the cell's "\r"
+        text = text.replace("\r\n", "\n")
+    header = next(csv.reader(io.StringIO(_LONE_CR.sub(" ", text) if lone_cr else text,
+                                         newline=""), delimiter=delim))
     if decoded.carried:
         header = [h.translate(_CARRY_TABLE) for h in header]
     keys = _unique_header(header)
@@ -371,12 +391,12 @@ def _read_csv(path: Path, data: bytes, encoding: str, dtypes: Any,
     used = decoded.encoding
     try:
         # pandas parses bytes faster than a Python string; the text was validated above
-        source = (io.BytesIO(data) if not decoded.carried
+        source = (io.BytesIO(data) if not decoded.carried and not lone_cr
                   and used in ("utf-8", "utf-8-sig", "cp1252", "latin-1", "iso8859-1",
                                "windows-1252")
                   else io.StringIO(text))
         frame = pd.read_csv(source, sep=delim, dtype=dtype, usecols=usecols, header=0,
-                            names=keys,
+                            names=keys, lineterminator="\n" if lone_cr else None,
                             encoding=used if isinstance(source, io.BytesIO) else None,
                             keep_default_na=False, na_values=[""], engine="c",
                             skip_blank_lines=True, low_memory=False)
