@@ -96,6 +96,19 @@ def test_duplicate_question_names_are_recorded_not_refused(tmp_path, caplog):
     assert "question name 'a' appears 3 times (rows 4, 5, 6)" in caplog.text
 
 
+def test_or_other_text_question_named_again_is_a_duplicate(tmp_path):
+    """'q or_other' makes the text question q_other (as pyxform does); a q_other written
+    later in the sheet is a duplicate of it, recorded like any other."""
+    survey = [("type", "name", "label"),
+              ("select_one fruit or_other", "q", "Fruit"),
+              ("text", "q_other", "Which fruit?")]
+    choices = [("list_name", "name", "label"), ("fruit", "apple", "Apple")]
+    form = read_form(make_form(tmp_path / "other.xlsx", survey, choices))
+    assert form.questions[["name", "type"]].to_numpy().tolist() == [["q", "select_one"],
+                                                                    ["q_other", "text"]]
+    assert form.duplicates == {"q_other": (2, 3)}
+
+
 @pytest.mark.parametrize("survey, choices, message", [
     ([("name", "label"), ("age", "Age")], None,
      r"sheet 'survey', row 1: column 'type' is missing"),
