@@ -101,7 +101,7 @@ def main() -> None:
     import pandas as pd
     respondents = pd.DataFrame({"gps_lat": lat, "gps_lon": lon})
     t_place, placed = best_of(1, lambda: place_respondents(respondents, areas,
-                                                           borough_question=None))
+                                                           area_column=None))
     print(f"place_respondents (lon/lat -> EPSG:6372, locate, notes) for {n:,} rows: "
           f"{t_place:.2f} s -> {n / t_place:,.0f} rows/s")
 

@@ -42,7 +42,7 @@ WEB_CRS = "EPSG:4326"
 
 def load_areas(path: str | os.PathLike[str] | None = None, *, layer: str | None = None,
                id_field: str = BUNDLED_ID_FIELD, name_field: str = BUNDLED_NAME_FIELD,
-               repair: bool = True) -> gpd.GeoDataFrame:
+               repair: bool = True, crs: str | CRS | None = None) -> gpd.GeoDataFrame:
     """Load boundaries as the *areas* table and validate them.
 
     Parameters
@@ -57,6 +57,10 @@ def load_areas(path: str | os.PathLike[str] | None = None, *, layer: str | None 
     repair : bool, default True
         Repair invalid polygons with ``shapely.make_valid`` (logged); when False, invalid
         geometry is an error.
+    crs : str or pyproj.CRS, optional
+        The CRS of a file that declares none (study key ``[boundaries] crs``). A file that
+        declares a different one is an error; coordinates that cannot be in a geographic
+        ``crs`` (outside ±180/±90) are an error.
 
     Returns
     -------
@@ -71,7 +75,19 @@ def load_areas(path: str | os.PathLike[str] | None = None, *, layer: str | None 
         The id or name field is missing, empty or duplicated; geometry is missing, not
         polygonal or invalid (with ``repair=False``).
     CRSError
-        The file has no CRS.
+        The file has no CRS and ``crs`` is not given, or disagrees with ``crs``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "areas.csv"  # geometry as WKT, no CRS
+    >>> _ = path.write_text('id,name,WKT\\na,A,"POLYGON ((0 0, 1 0, 1 1, 0 0))"\\n')
+    >>> load_areas(path, id_field="id", name_field="name")
+    Traceback (most recent call last):
+    ...
+    geo4mi.errors.CRSError: ...areas.csv: has no CRS; declare it in the study file under [boundaries], e.g. crs = "EPSG:4326" (or the projected CRS the coordinates are in)
+    >>> load_areas(path, id_field="id", name_field="name", crs="EPSG:4326").crs.to_epsg()
+    4326
     """
     if path is None:
         path, layer = BUNDLED_PATH, layer or BUNDLED_LAYER
@@ -92,9 +108,7 @@ def load_areas(path: str | os.PathLike[str] | None = None, *, layer: str | None 
                                 f"{', '.join(columns)}; set boundaries.{role}_field in the study file")
     if len(gdf) == 0:
         raise BoundaryError(f"{where}: no features; give a file with one polygon per area")
-    if gdf.crs is None:
-        raise CRSError(f"{where}: has no CRS; add one (e.g. a .prj file) so points can be "
-                       "placed correctly")
+    gdf = _declare_crs(gdf, crs, where=where, shapefile=path.suffix.lower() == ".shp")
     ids = gdf[id_field]
     for role, field in (("id", id_field), ("name", name_field)):
         values = gdf[field]
@@ -135,6 +149,35 @@ def load_areas(path: str | os.PathLike[str] | None = None, *, layer: str | None 
                gdf.geometry.name]]
     out = out.sort_values("area_id", kind="stable").reset_index(drop=True)
     return gpd.GeoDataFrame(out, geometry=gdf.geometry.name, crs=gdf.crs)
+
+
+def _declare_crs(gdf: gpd.GeoDataFrame, crs: str | CRS | None, *, where: str,
+                 shapefile: bool) -> gpd.GeoDataFrame:
+    """Check the file's CRS against the declared one; set the declared one when it has none."""
+    if crs is None:
+        if gdf.crs is None:
+            fix = ("add its .prj file next to the .shp, or declare the CRS in the study file "
+                   "under [boundaries], e.g. crs = \"EPSG:4326\"" if shapefile else
+                   "declare it in the study file under [boundaries], e.g. crs = \"EPSG:4326\" "
+                   "(or the projected CRS the coordinates are in)")
+            raise CRSError(f"{where}: has no CRS; {fix}")
+        return gdf
+    declared = CRS.from_user_input(crs)
+    if gdf.crs is not None:
+        if not CRS.from_user_input(gdf.crs).equals(declared):
+            raise CRSError(f"{where}: the file says its CRS is {gdf.crs.to_string()!r} but "
+                           f"[boundaries] crs = {declared.to_string()!r}; remove the crs key "
+                           "(it is only for files without a CRS) or fix the file")
+        return gdf
+    if declared.is_geographic:
+        minx, miny, maxx, maxy = gdf.total_bounds
+        if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
+            raise CRSError(f"{where}: coordinates reach ({minx:.0f}, {miny:.0f}) - "
+                           f"({maxx:.0f}, {maxy:.0f}), which cannot be degrees of "
+                           f"{declared.to_string()!r}; declare the projected CRS they are "
+                           "in (crs under [boundaries])")
+    log.info("%s: no CRS in the file; using the declared %s", where, declared.to_string())
+    return gdf.set_crs(declared)
 
 
 def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:

@@ -133,16 +133,19 @@ def check(study: Path, output: Path | None, overwrite: bool) -> None:
     The report accounts for every row of the export: rows read, duplicates, out-of-universe
     rows, placement per borough and method, unknown choices and unmatched names, each
     excluded row with its reason. It holds row-level details: keep it with the raw data.
+    Problems that would stop build are listed first, and then exit with status 2.
     """
+    from geo4mi import pipeline
     from geo4mi.survey.quality import format_report, write_report
 
     if output is None:
         output = Path(f"quality_{study.stem}.csv")
     guard(output, overwrite)
-    results = _run(study)
+    results = pipeline.check(study)  # lists problems that stop build instead of raising
     click.echo(format_report(results.quality))
     write_report(results.quality, output)
     echo_written([output])
+    pipeline.raise_errors(results)  # exit status 2, as build would, once the report is out
 
 
 @cli.command()

@@ -22,7 +22,7 @@ Examples
 ...                          geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)])
 >>> m = AreaNameMatcher(areas)
 >>> m.match("Alcaldía CUAUHTEMOC")
-NameMatch(area_id='09015', method='exact', note='')
+NameMatch(area_id='09015', method='exact', note='', closest=())
 >>> m.match("Itzapalapa").method
 'alias'
 """
@@ -88,6 +88,8 @@ class NameMatch:
     area_id: str | None
     method: str  # exact | alias | fuzzy | unmatched | ambiguous | missing
     note: str = ""
+    #: Up to three nearest area names (unmatched and ambiguous names).
+    closest: tuple[str, ...] = ()
 
 
 class AreaNameMatcher:
@@ -128,6 +130,10 @@ class AreaNameMatcher:
                     self._lookup.setdefault(normalize_name(variant), (by_norm[official], "alias"))
         self._candidates = sorted(self._lookup)
 
+    def name_of(self, area_id: str) -> str:
+        """The official name of ``area_id``."""
+        return self._names[area_id]
+
     def match(self, name: object) -> NameMatch:
         """Match one name; raise :class:`AreaNameError` when it cannot be matched safely.
 
@@ -163,8 +169,8 @@ class AreaNameMatcher:
         best_score, best = scored[0]
         best_id = self._lookup[best][0]
         runner = next(((s, c) for s, c in scored[1:] if self._lookup[c][0] != best_id), (0.0, ""))
-        suggestions = ", ".join(repr(self._names[self._lookup[c][0]])
-                                for _, c in scored[:3])
+        closest = tuple(dict.fromkeys(self._names[self._lookup[c][0]] for _, c in scored))[:3]
+        suggestions = ", ".join(map(repr, closest))
         if best_score >= self.cutoff and best_score - runner[0] >= self.margin:
             note = (f"{name!r} fuzzy-matched to {self._names[best_id]!r} "
                     f"(similarity {best_score:.2f}); check it")
@@ -175,10 +181,10 @@ class AreaNameMatcher:
                              f"borough name {name!r} is ambiguous between "
                              f"{self._names[best_id]!r} and "
                              f"{self._names[self._lookup[runner[1]][0]]!r}; "
-                             "correct it in the export")
+                             "correct it in the export", closest)
         return NameMatch(None, "unmatched",
                          f"borough name {name!r} matches no area; closest: {suggestions}; "
-                         "correct it in the export or add an alias")
+                         "correct it in the export or add an alias", closest)
 
     def match_many(self, values: pd.Series) -> pd.DataFrame:
         """Match a column of names; returns ``area_id, method, note`` aligned to ``values``.

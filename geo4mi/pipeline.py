@@ -3,13 +3,27 @@
 :func:`run` is the one function the CLI, maps and figures call. What it returns is
 everything the outputs need; only ``respondents`` is respondent-level, and no writer in
 geo4mi reads it.
+
+:func:`check` is the first half of :func:`run`: it reads and places every row and builds
+the data-quality report, and lists in it the problems that would stop :func:`run`
+(:data:`geo4mi.survey.quality.ERROR_CHECKS`) instead of raising them, so that
+``geo4mi check`` always has a report to show:
+
+- a question the catalogue reads (an indicator's question, numerator or universe, a derived
+  variable's source) or a grouping variable has no column in the export;
+- a duplicated question name, or two export columns holding one question, where the
+  catalogue (or the area, GPS or id column) reads that question — elsewhere they are
+  warnings;
+- fewer than ``[survey] min_placed_share`` of the analysed respondents are placed in an
+  area.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,17 +31,42 @@ import geopandas as gpd
 import pandas as pd
 
 from geo4mi.boundaries import load_areas
-from geo4mi.errors import StudyError
-from geo4mi.indicators.catalogue import Catalogue, add_derived, build_labels, load_catalogue
+from geo4mi.errors import FormError, Geo4miError, StudyError, SurveyDataError
+from geo4mi.indicators.catalogue import (Catalogue, add_derived, build_labels, columns_needed,
+                                         load_catalogue)
 from geo4mi.indicators.estimate import estimate
 from geo4mi.labels import Labels
 from geo4mi.study import Study, load_study
 from geo4mi.survey.exports import read_export
 from geo4mi.survey.placement import place_respondents
-from geo4mi.survey.quality import apply_exclusions, quality_report
+from geo4mi.survey.quality import (ERROR_CHECKS, ID_COLUMNS, apply_exclusions, find_id_column,
+                                   problem, quality_report)
 from geo4mi.survey.xlsform import Form, read_form
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A study read and placed, with its data-quality report (:func:`check`).
+
+    ``placed`` holds every row read, ``kept`` those analysed (both respondent-level: never
+    written to shared outputs).
+    """
+
+    study: Study
+    areas: gpd.GeoDataFrame
+    form: Form
+    catalogue: Catalogue
+    placed: pd.DataFrame
+    kept: pd.DataFrame
+    quality: pd.DataFrame
+
+    @property
+    def errors(self) -> list[tuple[str, str]]:
+        """``(check, reason)`` of each problem that stops :func:`run`, in report order."""
+        rows = self.quality[self.quality["check"].isin(ERROR_CHECKS)]
+        return [(str(c), str(r)) for c, r in zip(rows["check"], rows["reason"])]
 
 
 @dataclass(frozen=True)
@@ -58,6 +97,169 @@ class Results:
         return self.respondents[question].value_counts(dropna=True).rename("respondents")
 
 
+def _readers(readers: list[str]) -> str:
+    shown = ", ".join(readers[:3])
+    return shown + (f" and {len(readers) - 3} more" if len(readers) > 3 else "")
+
+
+def _column_problems(study: Study, form: Form, raw: pd.DataFrame, issues: pd.DataFrame,
+                     needed: Mapping[str, list[str]]) -> list[dict[str, object]]:
+    """Missing, duplicated or doubled columns: errors where something reads them."""
+    s = study.survey
+    export = Path(s.export).name
+    out: list[dict[str, object]] = []
+    reads = {k: list(v) for k, v in needed.items()}
+    for role, name in (("area column", s.area_column), ("GPS question", s.gps_question)):
+        if name:
+            reads.setdefault(name, []).append(f"the {role} ([survey] in {study.path.name})")
+    absent = set(raw.attrs.get("absent_questions", ()))
+    for question, readers in needed.items():
+        if question in absent:
+            groups = any(r.startswith("group ") for r in readers)
+            where = " and ".join(
+                w for w, hit in ((f"{study.indicators.catalogue}", any(
+                    not r.startswith("group ") for r in readers)),
+                    (f"[indicators] groups of {study.path}", groups)) if hit)
+            out.append(problem(
+                "catalogue_column_missing", column=question, reason=(
+                    f"{export}: no column for question {question!r}, which "
+                    f"{_readers(readers)} read; every estimate from it would be 'no data'. "
+                    f"Add the column to the export, or remove what reads it from {where}")))
+    for name, rows in form.duplicates.items():
+        rows_text = ", ".join(map(str, rows))
+        if name in reads:
+            out.append(problem("duplicate_question_used", column=name, reason=(
+                f"{form.path}: sheet 'survey': question name {name!r} appears {len(rows)} "
+                f"times (rows {rows_text}) and {_readers(reads[name])} read it; give each "
+                "question its own name in the form (and the export)")))
+        else:
+            out.append(problem("duplicate_question", column=name, reason=(
+                f"question name {name!r} appears {len(rows)} times in the survey sheet of "
+                f"{form.path.name} (rows {rows_text}); the first is read, the others are "
+                "ignored (nothing in the catalogue reads them)")))
+    doubled = issues[issues["kind"] == "duplicate_column"] if len(issues) else issues
+    columns = raw.attrs.get("columns", {})
+    for header, question in zip(doubled.get("column", []), doubled.get("value", [])):
+        specify_other = str(header).casefold().endswith("_other")
+        if question in reads and not specify_other:
+            out.append(problem("duplicate_column_used", column=str(header), value=question,
+                               reason=(
+                f"{export}: columns {columns.get(question, question)!r} and {header!r} both "
+                f"hold question {question!r}, which {_readers(reads[question])} read; delete "
+                "or rename one of them")))
+    return out
+
+
+def _placed_problem(study: Study, kept: pd.DataFrame) -> dict[str, object] | None:
+    """Too few analysed respondents placed in an area (``min_placed_share``)."""
+    s = study.survey
+    n = len(kept)
+    unplaced = (kept["placement"] == "unassigned").fillna(True).to_numpy(dtype=bool) \
+        if n else []
+    placed = n - int(sum(unplaced))
+    if n and placed:
+        log_unplaced = n - placed
+        if log_unplaced:
+            log.warning("%s: %d of %d analysed respondents are not placed in any area; they "
+                        "count in city-wide estimates only (geo4mi check lists them)",
+                        Path(s.export).name, log_unplaced, n)
+    if n and placed >= s.min_placed_share * n:
+        return None
+    if not n:
+        reason = (f"{Path(s.export).name}: no respondent is analysed (every row read was "
+                  "excluded; geo4mi check lists why)")
+        return problem("few_placed", reason=reason, value="0")
+    values = (kept.loc[unplaced, "_area_value"] if "_area_value" in kept
+              else pd.Series([pd.NA] * int(sum(unplaced)), dtype="string"))
+    common = Counter("(no value)" if pd.isna(v) else str(v) for v in values).most_common(3)
+    shown = ", ".join(f"{v!r} ({c})" if v != "(no value)" else f"{v} ({c})"
+                      for v, c in common)
+    reason = (f"{study.path}: only {placed} of {n} analysed respondents ({placed / n:.0%}) are "
+              f"placed in an area, fewer than [survey] min_placed_share = "
+              f"{s.min_placed_share:g}; most common values of {s.area_column!r} among the "
+              f"others: {shown}. Check that area_column names the right column and that its "
+              "values are area names or ids of the boundaries (or lower min_placed_share)")
+    if not s.area_column:
+        reason = (f"{study.path}: only {placed} of {n} analysed respondents ({placed / n:.0%}) "
+                  "are placed in an area by GPS, and the study has no area_column, fewer "
+                  f"than [survey] min_placed_share = {s.min_placed_share:g}; name the area "
+                  "column in the study file (or lower min_placed_share)")
+    return problem("few_placed", reason=reason, value=str(placed))
+
+
+def check(study: Study | str | os.PathLike[str]) -> Checked:
+    """Read, place and exclude; build the data-quality report with every problem in it.
+
+    Problems in the data that :func:`run` refuses are rows of the report (their ``check``
+    is in :data:`~geo4mi.survey.quality.ERROR_CHECKS`). Files that cannot be read at all
+    still raise a :class:`~geo4mi.errors.Geo4miError`.
+
+    Examples
+    --------
+    >>> from geo4mi.study import bundled_study_path
+    >>> checked = check(bundled_study_path())
+    >>> len(checked.placed), checked.errors
+    (301, [])
+    """
+    if not isinstance(study, Study):
+        study = load_study(study)
+    b, s = study.boundaries, study.survey
+    areas = load_areas(b.path, layer=b.layer, id_field=b.id_field, name_field=b.name_field,
+                       crs=b.crs)
+    form = read_form(s.form)
+    catalogue = load_catalogue(study.indicators.catalogue, form=form)
+    keep = [c for c in (s.area_column, *([s.id_column] if s.id_column else ID_COLUMNS))
+            if c and not form.has_question(c)]
+    raw, read_issues = read_export(s.export, form, encoding=s.encoding, sheet=s.sheet,
+                                   layout=s.layout, keep=keep)
+    problems = []
+    if s.area_column and not form.has_question(s.area_column) \
+            and s.area_column not in raw.columns:
+        log.warning("%s: area column %r is neither a question of %s nor a column of the "
+                    "export; placing by GPS only", Path(s.export).name, s.area_column,
+                    form.path.name)
+        problems.append(problem("missing_column", column=s.area_column, reason=(
+            f"area column {s.area_column!r} ([survey] area_column) is neither a question of "
+            f"the form nor a column of the export; respondents are placed by GPS only")))
+    placed = place_respondents(raw, areas, area_column=s.area_column,
+                               gps_question=s.gps_question, policy=s.placement,
+                               border_tolerance_m=s.border_tolerance_m, form=form,
+                               read_issues=read_issues)
+    id_column = find_id_column(placed, s.id_column)
+    kept, excluded = apply_exclusions(placed, id_column=id_column)
+    needed = columns_needed(catalogue, study.indicators.groups)
+    problems += _column_problems(study, form, raw, read_issues, needed)
+    few = _placed_problem(study, kept)
+    if few is not None:
+        problems.append(few)
+    problems.sort(key=lambda p: p["check"] not in ERROR_CHECKS)  # errors first (stable)
+    quality = quality_report(placed, kept, excluded, read_issues, areas=areas,
+                             source=Path(s.export), area_column=s.area_column,
+                             id_column=id_column, problems=problems)
+    return Checked(study=study, areas=areas, form=form, catalogue=catalogue, placed=placed,
+                   kept=kept, quality=quality)
+
+
+def raise_errors(checked: Checked) -> None:
+    """Raise the first problem of the report that stops :func:`run`, as one line.
+
+    Raises
+    ------
+    FormError
+        A question name the catalogue reads is duplicated in the form.
+    SurveyDataError
+        Any other error of :data:`~geo4mi.survey.quality.ERROR_CHECKS`.
+    """
+    errors = checked.errors
+    if errors:
+        check_name, reason = errors[0]
+        more = (f" ({len(errors) - 1} more problem(s) of this kind: run geo4mi check)"
+                if len(errors) > 1 else "")
+        kind: type[Geo4miError] = FormError if check_name == "duplicate_question_used" \
+            else SurveyDataError
+        raise kind(reason + more)
+
+
 def run(study: Study | str | os.PathLike[str], *,
         progress: bool | Callable[[float], None] = False) -> Results:
     """Run the study: load, read, place, exclude, estimate.
@@ -69,6 +271,12 @@ def run(study: Study | str | os.PathLike[str], *,
     progress : bool or callable, default False
         Passed to :func:`geo4mi.indicators.estimate.estimate`.
 
+    Raises
+    ------
+    Geo4miError
+        Any problem :func:`check` lists as an error (see the module docstring), or a file
+        that cannot be read.
+
     Examples
     --------
     >>> from geo4mi.study import bundled_study_path
@@ -78,21 +286,10 @@ def run(study: Study | str | os.PathLike[str], *,
     >>> sorted(results.estimates["status"].unique())
     ['no_data', 'ok', 'suppressed']
     """
-    if not isinstance(study, Study):
-        study = load_study(study)
-    b, s = study.boundaries, study.survey
-    areas = load_areas(b.path, layer=b.layer, id_field=b.id_field, name_field=b.name_field)
-    form = read_form(s.form)
-    catalogue = load_catalogue(study.indicators.catalogue, form=form)
-    raw, read_issues = read_export(s.export, form, encoding=s.encoding, sheet=s.sheet,
-                                   layout=s.layout)
-    placed = place_respondents(raw, areas, borough_question=s.borough_question,
-                               gps_question=s.gps_question, policy=s.placement,
-                               border_tolerance_m=s.border_tolerance_m, form=form)
-    kept, excluded = apply_exclusions(placed)
-    quality = quality_report(placed, kept, excluded, read_issues, areas=areas,
-                             source=Path(s.export), borough_question=s.borough_question)
-    kept = add_derived(kept, catalogue)
+    checked = check(study)
+    raise_errors(checked)
+    study, areas, form, catalogue = checked.study, checked.areas, checked.form, checked.catalogue
+    kept = add_derived(checked.kept, catalogue)
     missing = [g for g in study.indicators.groups if g not in kept.columns]
     if missing:
         raise StudyError(f"{study.path}: [indicators] groups: {missing[0]!r} is neither a "
@@ -102,7 +299,7 @@ def run(study: Study | str | os.PathLike[str], *,
                          groups=list(study.indicators.groups), min_n=study.min_n,
                          complementary=study.complementary_suppression, progress=progress)
     labels = build_labels(catalogue, form, list(study.indicators.groups))
-    log.info("%s: %d respondents read, %d kept, %d estimates", study.path.name, len(placed),
-             len(kept), len(estimates))
+    log.info("%s: %d respondents read, %d kept, %d estimates", study.path.name,
+             len(checked.placed), len(kept), len(estimates))
     return Results(study=study, areas=areas, form=form, respondents=kept, catalogue=catalogue,
-                   labels=labels, estimates=estimates, quality=quality)
+                   labels=labels, estimates=estimates, quality=checked.quality)

@@ -46,19 +46,33 @@ class BoundariesConfig:
     layer: str | None = None
     id_field: str = "CVEGEO"
     name_field: str = "NOMGEO"
+    #: CRS declared for a boundary file that has none (e.g. "EPSG:4326").
+    crs: str | None = None
 
 
 @dataclass(frozen=True)
 class SurveyConfig:
     export: Path
     form: Path
-    borough_question: str = "borough"
+    #: Column with the declared area: a question of the form or any column of the export
+    #: (study key ``area_column``, or its older name ``borough_question``); None (an empty
+    #: key): place by GPS only.
+    area_column: str | None = "borough"
     gps_question: str | None = "gps"
     placement: str = "prefer_declared"
     encoding: str = "auto"
     sheet: str | None = None
     layout: str = "auto"
     border_tolerance_m: float = 25.0
+    #: Submission id for duplicates; None: the first of geo4mi.survey.quality.ID_COLUMNS.
+    id_column: str | None = None
+    #: build/indicators stop when fewer of the analysed rows than this are placed.
+    min_placed_share: float = 0.5
+
+    @property
+    def borough_question(self) -> str | None:
+        """The older name of :attr:`area_column`."""
+        return self.area_column
 
 
 @dataclass(frozen=True)
@@ -118,11 +132,13 @@ _SCHEMA: dict[str, dict[str, tuple[str, bool]]] = {
               "synthetic": ("bool", False), "min_n": ("int", False), "source": ("text", False),
               "complementary_suppression": ("bool", False)},
     "boundaries": {"path": ("path", True), "layer": ("str", False), "id_field": ("str", False),
-                   "name_field": ("str", False)},
+                   "name_field": ("str", False), "crs": ("str", False)},
     "survey": {"export": ("path", True), "form": ("path", True),
                "borough_question": ("str", False), "gps_question": ("str", False),
                "placement": ("str", False), "encoding": ("str", False), "sheet": ("str", False),
-               "layout": ("str", False), "border_tolerance_m": ("number", False)},
+               "layout": ("str", False), "border_tolerance_m": ("number", False),
+               "area_column": ("str", False), "id_column": ("str", False),
+               "min_placed_share": ("number", False)},
     "indicators": {"catalogue": ("path", True), "groups": ("strlist", False)},
     "sites": {"path": ("path", True), "catchment_m": ("number", False)},
     "plan": {"population": ("path", False), "population_id_field": ("str", False),
@@ -192,6 +208,23 @@ def load_study(path: str | os.PathLike[str]) -> Study:
     tolerance = float(sv.get("border_tolerance_m", 25.0))
     if tolerance < 0:
         raise StudyError(f"{path}: [survey] border_tolerance_m = {tolerance!r} must be 0 or more")
+    if "area_column" in sv and "borough_question" in sv:
+        raise StudyError(f"{path}: [survey] give area_column or its older name "
+                         "borough_question, not both")
+    area_column = sv.get("area_column", sv.get("borough_question", "borough"))
+    share = float(sv.get("min_placed_share", 0.5))
+    if not 0 <= share <= 1:
+        raise StudyError(f"{path}: [survey] min_placed_share = {share!r} must be between 0 "
+                         "and 1 (0.5: stop when fewer than half the rows are placed)")
+    if b.get("crs"):
+        from pyproj import CRS
+        from pyproj.exceptions import CRSError as ProjCRSError
+
+        try:
+            CRS.from_user_input(b["crs"])
+        except ProjCRSError:
+            raise StudyError(f"{path}: [boundaries] crs = {b['crs']!r} is not a known CRS; "
+                             'write it as "EPSG:<code>", e.g. crs = "EPSG:4326"') from None
     sites = None
     if "sites" in raw:
         st = sec["sites"]
@@ -216,13 +249,16 @@ def load_study(path: str | os.PathLike[str]) -> Study:
         source=_text(s.get("source", {})),
         boundaries=BoundariesConfig(path=rel(b["path"]), layer=b.get("layer") or None,
                                     id_field=b.get("id_field", "CVEGEO"),
-                                    name_field=b.get("name_field", "NOMGEO")),
+                                    name_field=b.get("name_field", "NOMGEO"),
+                                    crs=b.get("crs") or None),
         survey=SurveyConfig(export=rel(sv["export"]), form=rel(sv["form"]),
-                            borough_question=sv.get("borough_question", "borough"),
+                            area_column=area_column.strip() or None,
                             gps_question=sv.get("gps_question", "gps") or None,
                             placement=placement, encoding=sv.get("encoding", "auto"),
                             sheet=sv.get("sheet") or None, layout=layout,
-                            border_tolerance_m=tolerance),
+                            border_tolerance_m=tolerance,
+                            id_column=(sv.get("id_column") or "").strip() or None,
+                            min_placed_share=share),
         indicators=IndicatorsConfig(catalogue=rel(ind["catalogue"]),
                                     groups=tuple(ind.get("groups", ()))),
         sites=sites,

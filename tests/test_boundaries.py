@@ -1,5 +1,7 @@
 """Loading and validating boundaries: the bundled INEGI set and user files."""
 
+import warnings
+
 import geopandas as gpd
 import pytest
 from shapely.geometry import Polygon, box
@@ -86,3 +88,48 @@ def test_reprojection_and_missing_crs():
     assert metric_crs(web).to_epsg() == 6372
     with pytest.raises(CRSError, match=r"web map: the layer has no CRS"):
         to_crs_checked(gpd.GeoDataFrame(geometry=[box(0, 0, 1, 1)]), "EPSG:4326", step="web map")
+
+
+# -- files without a CRS: [boundaries] crs -----------------------------------------------
+
+def _no_crs_file(path, geoms=None):
+    """Write areas with no CRS at all (GeoPackage srs 'undefined', shapefile without .prj)."""
+    geoms = geoms or [box(-99.2, 19.3, -99.1, 19.4), box(-99.1, 19.3, -99.0, 19.4)]
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "'crs' was not provided", UserWarning)
+        gpd.GeoDataFrame({"code": ["a", "b"], "label": ["A", "B"]}, geometry=geoms).to_file(path)
+    return path
+
+
+@pytest.mark.parametrize("name, hint", [
+    ("areas.gpkg", r'declare it in the study file under \[boundaries\], e\.g\. crs = "EPSG:4326"'),
+    ("areas.shp", r"add its \.prj file next to the \.shp, or declare the CRS in the study file"),
+])
+def test_no_crs_message_names_the_study_key(tmp_path, name, hint):
+    path = _no_crs_file(tmp_path / name)
+    with pytest.raises(CRSError, match=rf"{name}: has no CRS; {hint}"):
+        load_areas(path, id_field="code", name_field="label")
+
+
+def test_declared_crs_is_used_only_for_files_without_one(tmp_path, write_areas):
+    path = _no_crs_file(tmp_path / "areas.gpkg")
+    areas = load_areas(path, id_field="code", name_field="label", crs="EPSG:4326")
+    assert areas.crs.to_epsg() == 4326
+    own = write_areas(["a"], ["A"], crs="EPSG:32614", name="own.gpkg")
+    assert load_areas(own, id_field="code", name_field="label",
+                      crs="EPSG:32614").crs.to_epsg() == 32614
+    with pytest.raises(CRSError, match=r"own\.gpkg: the file says its CRS is 'EPSG:32614' but "
+                                       r"\[boundaries\] crs = 'EPSG:4326'; remove the crs key"):
+        load_areas(own, id_field="code", name_field="label", crs="EPSG:4326")
+
+
+def test_declared_geographic_crs_refuses_projected_coordinates(tmp_path):
+    path = _no_crs_file(tmp_path / "metres.gpkg",
+                        [box(480000, 2140000, 490000, 2150000), box(490000, 2140000, 500000,
+                                                                     2150000)])
+    with pytest.raises(CRSError, match=r"metres\.gpkg: coordinates reach \(480000, 2140000\) - "
+                                       r"\(500000, 2150000\), which cannot be degrees of "
+                                       r"'EPSG:4326'; declare the projected CRS"):
+        load_areas(path, id_field="code", name_field="label", crs="EPSG:4326")
+    assert load_areas(path, id_field="code", name_field="label",
+                      crs="EPSG:32614").crs.to_epsg() == 32614

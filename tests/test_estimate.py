@@ -406,3 +406,18 @@ def test_missing_choice_column_of_a_checked_select_multiple(catalogue, frame):
                                               r"'assistance_types/food' is not in the "
                                               r"respondents"):
         estimate(df, cat, area_ids=["a"], groups=[])
+
+
+def test_a_question_without_a_column_in_the_export_is_an_error():
+    """read_export fills a missing column with NA; estimating from it would give 'no data'
+    everywhere and exit 0, so it is refused (issue 10)."""
+    from geo4mi.indicators.catalogue import bundled_catalogue_path, load_catalogue
+
+    cat = load_catalogue(bundled_catalogue_path()).subset(["discriminated"])
+    df = pd.DataFrame({"area_id": ["09015"] * 4, "gender": pd.array([pd.NA] * 4, dtype="string"),
+                       "discriminated": ["yes", "no", "no", "yes"]})
+    df.attrs.update(source="export.csv", absent_questions=["gender"])
+    with pytest.raises(SurveyDataError, match=r"export\.csv: no column for question 'gender', "
+                                              r"which group 'gender' read; add the column"):
+        estimate(df, cat, area_ids=["09015"], groups=["gender"])
+    assert len(estimate(df, cat, area_ids=["09015"], groups=[]))  # not read: fine

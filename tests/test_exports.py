@@ -10,7 +10,7 @@ import pytest
 from conftest_survey import canonical_example, to_layout, write_csv, write_xlsx
 
 from geo4mi.errors import Geo4miError, InputFileError, SurveyDataError
-from geo4mi.survey.exports import read_export
+from geo4mi.survey.exports import _map_headers, read_export
 from geo4mi.survey.xlsform import read_form, write_example_form
 
 REPO = Path(__file__).resolve().parent.parent
@@ -177,15 +177,65 @@ def test_duplicated_header_is_reported_and_the_first_kept(tmp_path, form):
     respondents, issues = read_export(path, form)
     assert respondents["age"].tolist() == [30]
     dup = issues[issues["kind"] == "duplicate_column"]
-    assert dup["column"].tolist() == ["profile/age (column 3)"]
-    assert "the first is 'profile/age'" in dup["reason"].iloc[0]
+    assert dup[["column", "value"]].to_numpy().tolist() == [["profile/age (column 3)", "age"]]
+    assert dup["reason"].iloc[0] == ("holds 'age' like column 'profile/age', which is read; "
+                                     "this one is ignored")
 
 
 def test_same_question_twice_under_different_headers(tmp_path, form):
+    """The first column is read and the second reported (the pipeline refuses it when the
+    catalogue uses the question); a Kobo 'specify other' text never displaces q/other."""
     path = tmp_path / "dup2.csv"
-    path.write_text("profile/age,age\n30,31\n")
-    with pytest.raises(SurveyDataError, match=r"columns 'profile/age' and 'age' both hold 'age'"):
-        read_export(path, form)
+    path.write_text("profile/age,age,leave_reasons_other,leave_reasons/other\n"
+                    "30,31,my cousin,1\n")
+    raw, issues = read_export(path, form)
+    assert raw["age"].tolist() == [30]
+    assert raw["leave_reasons/other"].tolist() == [True]
+    dup = issues[issues["kind"] == "duplicate_column"]
+    assert dup[["column", "value"]].to_numpy().tolist() == [["age", "age"],
+                                                            ["leave_reasons_other",
+                                                             "leave_reasons"]]
+    assert dup["reason"].iloc[0] == ("holds 'age' like column 'profile/age', which is read; "
+                                     "this one is ignored")
+    assert dup["reason"].iloc[1] == ("holds 'leave_reasons / other' like column "
+                                     "'leave_reasons/other', which is read; this one is ignored")
+    used, unknown, ignored = _map_headers(form, ["age", "profile/age"], ["age", "profile/age"],
+                                          layout="auto", source=path)
+    assert [used[t] for t in used] == ["age"] and unknown == []
+    assert [(h, kept, t.question) for h, kept, t in ignored] == [("profile/age", "age", "age")]
+
+
+def test_keep_extra_columns_as_text(tmp_path, form):
+    path = tmp_path / "extra.csv"
+    path.write_text("profile/borough,X_uuid,alcaldia_limpia,notes\n"
+                    "coyoacan,abc, Benito Juárez ,x\ncoyoacan,abc,,y\n")
+    raw, issues = read_export(path, form, keep=["X_uuid", "alcaldia_limpia", "absent"])
+    assert raw["X_uuid"].tolist() == ["abc", "abc"]
+    assert raw["alcaldia_limpia"].tolist() == ["Benito Juárez", pd.NA]
+    assert raw.attrs["columns"]["borough"] == "profile/borough"
+    assert issues.loc[issues["kind"] == "unknown_column", "column"].tolist() == ["notes"]
+    # without keep=, R's X_uuid and X_id are understood as the submission's _uuid and _id
+    path.write_text("profile/borough,X_uuid,X_id\ncoyoacan,abc,7\n")
+    raw, _ = read_export(path, form)
+    assert raw["_uuid"].tolist() == ["abc"] and raw["_id"].tolist() == [7]
+    assert "X_uuid" not in raw.columns and "X_id" not in raw.columns
+    raw, _ = read_export(path, form, keep=["X_id"])
+    assert raw["X_id"].tolist() == ["7"] and "_id" not in raw.columns
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_carriage_return_inside_a_cell_is_text_not_a_row_end(tmp_path, form, newline):
+    """An unquoted lone \r in an answer (a line break typed on an old Mac) neither ends
+    the row nor makes the separator undetectable."""
+    path = tmp_path / "cr.csv"
+    path.write_bytes(newline.join(["profile/borough,profile/age,comments",
+                                   "coyoacan,30,line one\rline two", "coyoacan,31,ok",
+                                   ""]).encode())
+    raw, issues = read_export(path, form)
+    assert raw["comments"].tolist() == ["line one\rline two", "ok"]
+    assert raw["age"].tolist() == [30, 31] and raw["_row"].tolist() == [1, 2]
+    path.write_bytes(b"profile/borough,profile/age\rcoyoacan,30\rcoyoacan,31\r")  # \r ends rows
+    assert read_export(path, form)[0]["age"].tolist() == [30, 31]
 
 
 @pytest.mark.parametrize("content", [b"", b"  \n\n"])

@@ -177,8 +177,8 @@ def test_gap_respondent_is_gps_nearest(areas, gaps):
 def test_needs_a_borough_or_gps_column(areas):
     r = pd.DataFrame({"age": [30]})
     r.attrs["source"] = "export.csv"
-    with pytest.raises(SurveyDataError, match=r"export\.csv: row 1: no column for the borough "
-                                              r"question 'borough' and no GPS columns"):
+    with pytest.raises(SurveyDataError, match=r"export\.csv: row 1: no area column "
+                                              r"'borough' and no GPS columns"):
         place_respondents(r, areas)
 
 
@@ -200,3 +200,74 @@ def test_geographic_areas_are_reprojected(areas, points):
     r = frame([(None, *points["09014"])])
     out = place_respondents(r, areas.to_crs("EPSG:4326"))
     assert out.loc[0, "area_id"] == "09014"
+
+
+# -- answers that are not choices; swapped coordinates -----------------------------------------
+
+def test_values_that_are_not_choices_are_matched_like_text(tmp_path, areas):
+    """Hand-cleaned names in a select_one area column are placed by the name matcher; codes
+    that name no area are unassigned with the real reason, not 'no borough name'."""
+    from geo4mi.survey.exports import read_export
+
+    form = read_form(example_form_path())
+    path = tmp_path / "cleaned.csv"
+    path.write_text("profile/borough,profile/age\n"
+                    "GAM,30\n"                     # abbreviation
+                    "Alcaldía Cuauhtémoc,31\n"     # prefix and accents
+                    "benito juarez,32\n"           # not in the list, but an area of the city
+                    "Itzapalapa,33\n"              # known misspelling
+                    "COYOACAN,34\n"                # a choice name in upper case
+                    "A2,35\n"                      # an anonymised code
+                    ",36\n", encoding="utf-8")
+    raw, issues = read_export(path, form)
+    out = place_respondents(raw, areas, form=form, read_issues=issues)
+    assert out["area_id"].tolist() == ["09005", "09015", "09014", "09007", "09003", pd.NA,
+                                       pd.NA]
+    assert out["_area_not_choice"].tolist() == [True, True, True, True, False, True, False]
+    assert out["_area_value"].tolist()[:3] == ["GAM", "Alcaldía Cuauhtémoc", "benito juarez"]
+    assert out.loc[0, "placement_note"] == ("value 'GAM' is not a choice of list 'alcaldia' of "
+                                            "question 'borough'; read as area "
+                                            "'Gustavo A. Madero' (known variant)")
+    assert out.loc[5, "placement_note"].startswith(
+        "value 'A2' is not a choice of list 'alcaldia' of question 'borough' nor an area name "
+        "or id (closest: ")
+    assert out.loc[6, "placement_note"] == "no borough name"  # and the file has no GPS
+    # without the reading issues the values are lost, as before
+    blind = place_respondents(raw, areas, form=form)
+    assert blind["area_id"].notna().sum() == 1
+
+
+def test_area_column_outside_the_form(areas, points):
+    r = pd.DataFrame({"alcaldia_limpia": pd.array(["Tlalpan", "Narnia"], dtype="string")})
+    out = place_respondents(r, areas, area_column="alcaldia_limpia", gps_question=None)
+    assert out["area_id"].tolist() == ["09012", pd.NA]
+    assert out.loc[1, "placement_note"].startswith("borough name 'Narnia' matches no area")
+
+
+def test_swapped_coordinates_are_pointed_out(tmp_path, areas, points, caplog):
+    """Latitude and longitude swapped: Mexico City's longitudes are out of range as latitudes;
+    the points are rejected on reading and placement says why."""
+    import logging
+
+    from geo4mi.survey.exports import read_export
+
+    form = read_form(example_form_path())
+    rows = ["profile/borough,_gps_latitude,_gps_longitude"]
+    for area_id in ("09015", "09007", "09003"):
+        lat, lon = points[area_id]
+        rows.append(f",{lon},{lat}")               # swapped
+    lat, lon = points["09012"]
+    rows.append(f",{lat},{lon}")                   # right way round
+    rows.append(",-33.45,-70.66")                  # Santiago de Chile: outside, not swapped
+    path = tmp_path / "swapped.csv"
+    path.write_text("\n".join(rows) + "\n")
+    raw, issues = read_export(path, form)
+    with caplog.at_level(logging.WARNING, logger="geo4mi.survey.placement"):
+        out = place_respondents(raw, areas, form=form, read_issues=issues)
+    assert out["_gps_swapped"].tolist() == [True, True, True, False, False]
+    assert out["area_id"].tolist() == [pd.NA, pd.NA, pd.NA, "09012", pd.NA]
+    assert out.loc[0, "placement_note"] == ("GPS point out of range (latitude and longitude "
+                                            "look swapped); no borough name")
+    assert "GPS point outside the city (" in out.loc[4, "placement_note"]
+    assert "3 of 4 GPS points out of range or outside the city fall in the study area with " \
+           "latitude and longitude swapped; swap the latitude and longitude columns" in caplog.text

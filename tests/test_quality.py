@@ -70,7 +70,8 @@ def test_every_excluded_row_is_listed_with_its_reason(checked):
     by_row = dict(zip(listed["row"], listed["check"]))
     assert by_row == {4: "duplicate", 6: "under_age", 7: "time_in_city", 8: "time_in_city"}
     dup = listed[listed["check"] == "duplicate"].iloc[0]
-    assert dup["reason"] == "same _uuid as row 3; kept once"
+    assert dup["reason"].startswith("same _uuid 'uuid-0002' as row 3, which is kept; answers "
+                                    "differ in ")
     assert listed["reason"].notna().all()
 
 
@@ -118,7 +119,8 @@ def test_duplicates_by_odk_key_and_inputs_untouched():
     before = placed.copy()
     kept, excluded = apply_exclusions(placed)
     assert kept["_row"].tolist() == [1, 2, 4, 5]  # missing KEY / age: not excluded
-    assert excluded["exclusion_reason"].tolist() == ["same KEY as row 1; kept once"]
+    assert excluded["exclusion_reason"].tolist() == [
+        "same KEY 'uuid:1' as row 1, which is kept; identical answers"]
     pd.testing.assert_frame_equal(placed, before)
 
 

@@ -84,3 +84,37 @@ def test_missing_and_malformed_files(tmp_path):
         load_study(tmp_path / "nope.toml")
     with pytest.raises(InputFileError, match=r"not valid TOML"):
         load_study(write(tmp_path, "[study\n"))
+
+
+def test_area_id_and_crs_keys(tmp_path):
+    study = load_study(write(tmp_path, MINIMAL))
+    s = study.survey
+    assert (s.area_column, s.id_column, s.min_placed_share) == ("borough", None, 0.5)
+    assert study.boundaries.crs is None
+    text = MINIMAL.replace('form = "form.xlsx"\n', 'form = "form.xlsx"\nborough_question = "q"\n')
+    assert load_study(write(tmp_path, text)).survey.area_column == "q"  # the older name
+    text = MINIMAL.replace('form = "form.xlsx"\n',
+                           'form = "form.xlsx"\narea_column = "alcaldia_limpia"\n'
+                           'id_column = "X_uuid"\nmin_placed_share = 0.8\n')
+    text = text.replace('path = "b/areas.gpkg"\n', 'path = "b/areas.gpkg"\ncrs = "EPSG:4326"\n')
+    study = load_study(write(tmp_path, text))
+    assert (study.survey.area_column, study.survey.id_column) == ("alcaldia_limpia", "X_uuid")
+    assert study.survey.borough_question == "alcaldia_limpia"
+    assert study.survey.min_placed_share == 0.8 and study.boundaries.crs == "EPSG:4326"
+    text = MINIMAL.replace('form = "form.xlsx"\n', 'form = "form.xlsx"\narea_column = ""\n')
+    assert load_study(write(tmp_path, text)).survey.area_column is None  # GPS only
+
+
+@pytest.mark.parametrize("survey, boundaries, message", [
+    ('area_column = "a"\nborough_question = "b"\n', "",
+     r"\[survey\] give area_column or its older name borough_question, not both"),
+    ("min_placed_share = 1.5\n", "",
+     r"\[survey\] min_placed_share = 1\.5 must be between 0 and 1"),
+    ("", 'crs = "EPSG:999999"\n',
+     r"\[boundaries\] crs = 'EPSG:999999' is not a known CRS; write it as \"EPSG:<code>\""),
+])
+def test_bad_new_keys(tmp_path, survey, boundaries, message):
+    text = MINIMAL.replace('form = "form.xlsx"\n', 'form = "form.xlsx"\n' + survey)
+    text = text.replace('path = "b/areas.gpkg"\n', 'path = "b/areas.gpkg"\n' + boundaries)
+    with pytest.raises(StudyError, match=message):
+        load_study(write(tmp_path, text))

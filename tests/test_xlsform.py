@@ -79,14 +79,42 @@ def test_repeats_are_ignored_with_a_logged_warning(tmp_path, caplog):
     assert "inside repeats are ignored (member_age)" in caplog.text
 
 
+def test_duplicate_question_names_are_recorded_not_refused(tmp_path, caplog):
+    """The first data question of a name is read; notes never displace a question. Whether a
+    duplicate is acceptable depends on the catalogue, so the pipeline decides."""
+    survey = [("type", "name", "label"),
+              ("note", "intro", "Hello"),
+              ("integer", "intro", "Intro age"),
+              ("integer", "a", "A"),
+              ("text", "a", "A again"),
+              ("note", "a", "A note")]
+    with caplog.at_level(logging.WARNING, logger="geo4mi.survey.xlsform"):
+        form = read_form(make_form(tmp_path / "dup.xlsx", survey))
+    assert form.questions[["name", "type"]].to_numpy().tolist() == [["intro", "integer"],
+                                                                    ["a", "integer"]]
+    assert form.duplicates == {"intro": (2, 3), "a": (4, 5, 6)}
+    assert "question name 'a' appears 3 times (rows 4, 5, 6)" in caplog.text
+
+
+def test_or_other_text_question_named_again_is_a_duplicate(tmp_path):
+    """'q or_other' makes the text question q_other (as pyxform does); a q_other written
+    later in the sheet is a duplicate of it, recorded like any other."""
+    survey = [("type", "name", "label"),
+              ("select_one fruit or_other", "q", "Fruit"),
+              ("text", "q_other", "Which fruit?")]
+    choices = [("list_name", "name", "label"), ("fruit", "apple", "Apple")]
+    form = read_form(make_form(tmp_path / "other.xlsx", survey, choices))
+    assert form.questions[["name", "type"]].to_numpy().tolist() == [["q", "select_one"],
+                                                                    ["q_other", "text"]]
+    assert form.duplicates == {"q_other": (2, 3)}
+
+
 @pytest.mark.parametrize("survey, choices, message", [
     ([("name", "label"), ("age", "Age")], None,
      r"sheet 'survey', row 1: column 'type' is missing"),
     ([("type", "name"), ("select_one colours", "c")], CHOICES,
      r"sheet 'survey', row 2, column 'type': choice list 'colours' of question 'c' is not "
      r"defined"),
-    ([("type", "name"), ("integer", "a"), ("text", "a")], None,
-     r"sheet 'survey', row 3, column 'name': question name 'a' appears twice"),
     ([("type", "name"), ("begin group", "g"), ("integer", "a")], None,
      r"'begin group' 'g' is never closed"),
     ([("type", "name"), ("end group", None)], None,

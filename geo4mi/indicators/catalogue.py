@@ -629,6 +629,65 @@ def load_catalogue(path: str | os.PathLike[str], form: Any = None) -> Catalogue:
 
 # -- respondents and labels --------------------------------------------------------------
 
+def columns_needed(catalogue: Catalogue, groups: Sequence[str] = ()) -> dict[str, list[str]]:
+    """The questions the catalogue and the grouping variables read, each with who reads it.
+
+    Derived variables are replaced by their source question.
+
+    Parameters
+    ----------
+    catalogue : Catalogue
+    groups : sequence of str
+        The study's grouping variables (``[indicators] groups``).
+
+    Returns
+    -------
+    dict
+        Question name -> readers in catalogue order, such as ``"indicator 'feel_safe'"``,
+        ``"indicator 'complaint_filed' (universe)"``, ``"[derived.age_group]"`` or
+        ``"group 'gender'"``.
+
+    Examples
+    --------
+    >>> cat = load_catalogue(bundled_catalogue_path())
+    >>> needed = columns_needed(cat, ["gender", "age_group"])
+    >>> needed["gender"][-1]
+    "group 'gender'"
+    >>> needed["crime_victim"][:2]
+    ["indicator 'crime_victim'", "indicator 'complaint_filed' (universe)"]
+    >>> needed["age"][:2]
+    ['[derived.age_group]', "group 'age_group' (derived from 'age')"]
+    """
+    needed: dict[str, list[str]] = {}
+
+    def add(name: str, who: str) -> None:
+        question = name.partition("/")[0]
+        if question in catalogue.derived:
+            source = catalogue.derived[question].source
+            needed.setdefault(source, [])
+            if f"[derived.{question}]" not in needed[source]:
+                needed[source].append(f"[derived.{question}]")
+            if who.startswith("group"):
+                needed[source].append(f"{who} (derived from {source!r})")
+            return
+        readers = needed.setdefault(question, [])
+        if who not in readers:
+            readers.append(who)
+
+    for ind in catalogue.indicators:
+        if ind.question:
+            add(ind.question, f"indicator {ind.id!r}")
+        for part, expr in (("numerator", ind.numerator), ("universe", ind.universe)):
+            if expr is not None:
+                for name, _ in expr.references():
+                    add(name, f"indicator {ind.id!r} ({part})")
+    for g in groups:
+        if g != "all":
+            add(g, f"group {g!r}")
+    return needed
+
+
+
 def add_derived(respondents: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     """Return a copy of ``respondents`` with the catalogue's derived variables added.
 

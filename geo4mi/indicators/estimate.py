@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 
 from geo4mi.errors import CatalogueError, SurveyDataError
-from geo4mi.indicators.catalogue import Catalogue, Indicator
+from geo4mi.indicators.catalogue import Catalogue, Indicator, columns_needed
 from geo4mi.indicators.expressions import EvalContext
 from geo4mi.indicators.suppression import suppression_mask
 
@@ -269,7 +269,10 @@ def estimate(respondents: pd.DataFrame, catalogue: Catalogue, *, area_ids: Seque
     Raises
     ------
     SurveyDataError
-        ``area_id``, a group or a question column is missing or of the wrong kind.
+        ``area_id``, a group or a question column is missing or of the wrong kind, or a
+        question the catalogue or a group reads had no column in the export
+        (``respondents.attrs["absent_questions"]``, set by
+        :func:`~geo4mi.survey.exports.read_export`).
     ExpressionError
         A universe or numerator refers to a column the respondents lack.
 
@@ -302,6 +305,16 @@ def estimate(respondents: pd.DataFrame, catalogue: Catalogue, *, area_ids: Seque
         raise SurveyDataError(f"grouping variable {missing[0]!r} is not a column of the "
                               "respondents; use a question name or a derived variable of the "
                               "catalogue (run add_derived first)")
+    absent = set(respondents.attrs.get("absent_questions", ()))
+    if absent:  # read_export filled them with NA: every estimate from them would be no data
+        needed = columns_needed(catalogue, group_list)
+        hit = next(((q, r) for q, r in needed.items() if q in absent), None)
+        if hit is not None:
+            source = respondents.attrs.get("source", "the export")
+            raise SurveyDataError(f"{source}: no column for question {hit[0]!r}, which "
+                                  f"{', '.join(hit[1][:3])} read; add the column to the "
+                                  f"export, or remove what reads it from {catalogue.path} "
+                                  "(or from the groups)")
     ctx = EvalContext(respondents)
     n_resp = len(respondents)
     A = len(areas)

@@ -49,7 +49,7 @@ import logging
 import os
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -308,14 +308,30 @@ def _bad_bytes(raw: str) -> str:
     return " ".join(f"0x{ord(c) - _CARRY:02X}" for c in "".join(_CARRIED.findall(raw)))
 
 
+def _has_lone_cr(text: str) -> bool:
+    r"""Whether lines end in ``\n`` and some cell holds a carriage return of its own.
+
+    Such a ``\r`` is text typed in an answer, not the end of a row.
+
+    >>> _has_lone_cr("a,b\r\nx,y\rz\r\n"), _has_lone_cr("a,b\r\nx,y\r\n"), _has_lone_cr("a\rb")
+    (True, False, False)
+    """
+    return "\n" in text and _LONE_CR.search(text) is not None
+
+
+_LONE_CR = re.compile("\r(?!\n)")
+
+
 def _sniff_delimiter(path: Path, text: str) -> str:
     """The separator giving the widest header that most of the first rows agree with."""
     sample = text[:200_000]
+    if _has_lone_cr(sample):  # only fields are counted here
+        sample = _LONE_CR.sub(" ", sample.replace("\r\n", "\n"))
     scores = []
     for rank, delim in enumerate((",", ";", "\t")):
         try:
-            counts = [len(r) for _, r in zip(range(50), csv.reader(io.StringIO(sample),
-                                                                   delimiter=delim))]
+            counts = [len(r) for _, r in zip(range(50), csv.reader(
+                io.StringIO(sample, newline=""), delimiter=delim))]
         except csv.Error:
             continue
         if not counts:
@@ -363,7 +379,11 @@ def _read_csv(path: Path, data: bytes, encoding: str, dtypes: Any,
     if not text.strip():
         raise InputFileError(f"{path}: the file is empty; export the data again")
     delim = _sniff_delimiter(path, text)
-    header = next(csv.reader(io.StringIO(text), delimiter=delim))
+    lone_cr = _has_lone_cr(text)
+    if lone_cr:  # rows end at "\n" only: pandas would also end one at the cell's "\r"
+        text = text.replace("\r\n", "\n")
+    header = next(csv.reader(io.StringIO(_LONE_CR.sub(" ", text) if lone_cr else text,
+                                         newline=""), delimiter=delim))
     if decoded.carried:
         header = [h.translate(_CARRY_TABLE) for h in header]
     keys = _unique_header(header)
@@ -371,12 +391,12 @@ def _read_csv(path: Path, data: bytes, encoding: str, dtypes: Any,
     used = decoded.encoding
     try:
         # pandas parses bytes faster than a Python string; the text was validated above
-        source = (io.BytesIO(data) if not decoded.carried
+        source = (io.BytesIO(data) if not decoded.carried and not lone_cr
                   and used in ("utf-8", "utf-8-sig", "cp1252", "latin-1", "iso8859-1",
                                "windows-1252")
                   else io.StringIO(text))
         frame = pd.read_csv(source, sep=delim, dtype=dtype, usecols=usecols, header=0,
-                            names=keys,
+                            names=keys, lineterminator="\n" if lone_cr else None,
                             encoding=used if isinstance(source, io.BytesIO) else None,
                             keep_default_na=False, na_values=[""], engine="c",
                             skip_blank_lines=True, low_memory=False)
@@ -797,6 +817,11 @@ class _Converter:
                        pd.Series([f"{a} {b}" for a, b in zip(lat, lon)]),
                        "latitude or longitude out of range; point set to missing")
         half = np.isnan(lat) != np.isnan(lon)
+        if out_of_range.any():  # kept apart so placement can tell swapped lat/lon
+            self.out[f"_{name}_rejected_lat"] = pd.array(np.where(out_of_range, lat, np.nan),
+                                                         dtype="Float64")
+            self.out[f"_{name}_rejected_lon"] = pd.array(np.where(out_of_range, lon, np.nan),
+                                                         dtype="Float64")
         lat[out_of_range | half] = np.nan
         lon[out_of_range | half] = np.nan
         self.out[f"{name}_lat"] = pd.array(lat, dtype="Float64")
@@ -853,6 +878,8 @@ class _Converter:
         respondents = pd.DataFrame(self.out, index=pd.RangeIndex(self.n))
         respondents.attrs["source"] = str(self.source)
         respondents.attrs["absent_questions"] = list(self.absent)
+        respondents.attrs["columns"] = {t.question: str(h) for t, h in self.columns.items()
+                                        if t.kind == "question"}
         issues = _issue_frame(self.issues)
         return respondents, issues
 
@@ -898,25 +925,32 @@ def _header_spellings(header: str) -> list[str]:
 
 
 def _map_headers(form: Form, header: Sequence[str], keys: Sequence[str], *, layout: str,
-                 source: Path) -> tuple[dict[_Target, str], list[str], list[tuple[str, str]]]:
+                 source: Path, keep: Collection[str] = (),
+                 ) -> tuple[dict[_Target, str], list[str], list[tuple[str, str, _Target]]]:
     """Match export headers to form targets.
 
     ``header`` is the header text, ``keys`` the column keys (:func:`_unique_header`).
-    Returns ``({target: column key}, unknown column keys, [(ignored column key, reason)])``.
+    Returns ``({target: column key}, unknown column keys, [(ignored key, kept key, target)])``.
     A header repeated in a labels export holds the next question of the form with that
-    label, in form order; a copy of a column that cannot be told apart is ignored and
-    reported, not refused.
+    label, in form order. A second column for one target (a copy that cannot be told
+    apart, or ``profile/age`` next to ``age``) is ignored and returned, not refused; the
+    first is kept, except that a Kobo "specify other" text ``q_other`` never displaces the
+    split column ``q/other``. A header named in ``keep`` (and not a question) is matched as
+    written, not as what R rewrote it from (``X_uuid`` stays unknown, for the caller to keep).
     """
     index = _HeaderIndex(form, labels=layout != "names")
     used: dict[_Target, str] = {}
     unknown: list[str] = []
-    ignored: list[tuple[str, str]] = []
+    ignored: list[tuple[str, str, _Target]] = []
     for original, key in zip(header, keys):
         original = str(original)
         if not key:
             continue
         target = None
-        for text in _header_spellings(original.strip()):
+        spellings = _header_spellings(original.strip())
+        if original.strip() in keep and not form.has_question(original.strip()):
+            spellings = spellings[:1]
+        for text in spellings:
             low = text.casefold()
             if low in META_COLUMNS or text == "KEY":
                 target = _Target("meta", META_COLUMNS.get(low, "KEY"))
@@ -932,25 +966,14 @@ def _map_headers(form: Form, header: Sequence[str], keys: Sequence[str], *, layo
         if target.kind == "ignored":
             continue
         if target in used:
-            what = target.question + (f" / {target.part}" if target.part else "")
-            first = used[target]
-            if original.strip() != key or original.strip() == str(first).strip():
-                ignored.append((key, f"a second column for {what!r} (the first is {first!r}); "
-                                     "ignored"))
-                continue
-            weak = [h for h in (str(first), key) if _split_by_underscore(h, target)]
-            if target.kind == "split" and len(weak) == 1:
+            first = str(used[target])
+            copy = original.strip() != key or original.strip() == first.strip()
+            if (not copy and target.kind == "split" and _split_by_underscore(first, target)
+                    and not _split_by_underscore(key, target)):
                 # "q_other" (a text column) against "q/other" or "q.other" (the choice)
-                if weak[0] == str(first):
-                    ignored.append((str(first), f"holds {what!r} like {key!r}, which is kept; "
-                                                "ignored"))
-                    used[target] = key
-                else:
-                    ignored.append((key, f"holds {what!r} like {first!r}, which is kept; "
-                                         "ignored"))
-                continue
-            raise SurveyDataError(f"{source}: row 1: columns {first!r} and {key!r} both "
-                                  f"hold {what!r}; delete one of them")
+                used[target], key, first = key, first, key
+            ignored.append((key, first, target))
+            continue
         used[target] = key
     if not any(t.kind != "meta" for t in used):
         shown = ", ".join(repr(str(h)) for h in header[:5])
@@ -967,7 +990,8 @@ def _split_by_underscore(header: str, target: _Target) -> bool:
 
 def read_export(path: str | os.PathLike[str], form: Form, *, encoding: str = "auto",
                 sheet: str | None = None, layout: str = "auto",
-                required: Sequence[str] = ()) -> tuple[pd.DataFrame, pd.DataFrame]:
+                required: Sequence[str] = (), keep: Sequence[str] = (),
+                ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read a KoboToolbox / ODK Central export into canonical respondents and an issues table.
 
     Parameters
@@ -986,17 +1010,24 @@ def read_export(path: str | os.PathLike[str], form: Form, *, encoding: str = "au
         map labels (headers and values, any language of the form) back to names.
     required : sequence of str
         Questions whose column must be present (else :class:`SurveyDataError`).
+    keep : sequence of str
+        Headers that are not in the form but are kept, as text columns under their own
+        name (a submission id such as ``X_uuid``, an area column the analysts added).
 
     Returns
     -------
     respondents : DataFrame
         One row per data row, columns as in ``docs/design.md``; ``_row`` is the 1-based data
         row (row 1 is the first row under the header). ``attrs["source"]`` is the file and
-        ``attrs["absent_questions"]`` lists questions without a column.
+        ``attrs["absent_questions"]`` lists questions without a column;
+        ``attrs["columns"]`` maps each question read to its export header. Out-of-range
+        coordinates of a geopoint ``q`` (set to NA) are kept in ``_q_rejected_lat`` and
+        ``_q_rejected_lon`` so that placement can tell swapped latitude and longitude.
     issues : DataFrame
         ``kind, row, column, value, reason``: one row per problem (``unknown_choice``,
         ``bad_number``, ``bad_value``, ``bad_geopoint``, ``missing_column``,
-        ``unknown_column``, ``duplicate_column``, ``constraint``, ``encoding``,
+        ``unknown_column``, ``duplicate_column`` (a second column holding the same question
+        or choice, ignored; its ``value`` is the question), ``constraint``, ``encoding``,
         ``bad_encoding``, ``ignored_table``). ``row`` is NA for problems of a whole column.
 
     Raises
@@ -1004,8 +1035,8 @@ def read_export(path: str | os.PathLike[str], form: Form, *, encoding: str = "au
     InputFileError
         Missing, empty, undecodable, binary or truncated file; a broken row.
     SurveyDataError
-        Wrong separator, duplicated header, no column matching the form, a ``required``
-        question without a column, an unknown ``layout`` or ``encoding``.
+        Wrong separator, no column matching the form, a ``required`` question without a
+        column, an unknown ``layout`` or ``encoding``.
 
     Examples
     --------
@@ -1038,14 +1069,20 @@ def read_export(path: str | os.PathLike[str], form: Form, *, encoding: str = "au
         raise InputFileError(f"{path}: the file is empty; export the data again")
     mapping: dict[_Target, str] = {}
     unknown: list[str] = []
-    ignored: list[tuple[str, str]] = []
+    ignored: list[tuple[str, str, _Target]] = []
     notes: list[dict[str, Any]] = []
+    extra: dict[str, str] = {}  # key of a kept column -> its name in respondents
     decimal_comma = False
 
     def plan(header: Sequence[str], keys: Sequence[str],
              delim: str) -> tuple[list[str], dict[str, Any]]:
         nonlocal mapping, unknown, ignored
-        mapping, unknown, ignored = _map_headers(form, header, keys, layout=layout, source=path)
+        mapping, unknown, ignored = _map_headers(form, header, keys, layout=layout, source=path,
+                                                 keep=set(keep))
+        extra.clear()
+        extra.update({k: str(h).strip() for h, k in zip(header, keys)
+                      if str(h).strip() in set(keep) and k in unknown})
+        unknown = [u for u in unknown if u not in extra]
         kinds = {t.question: form.question(t.question)["type"]
                  for t in mapping if t.kind != "meta"}
         dtype: dict[str, Any] = {}
@@ -1055,7 +1092,8 @@ def read_export(path: str | os.PathLike[str], form: Form, *, encoding: str = "au
             numeric = target.kind in ("split", "geo")
             if not numeric or delim == ";":
                 dtype[h] = object
-        return list(mapping.values()), dtype
+        dtype.update({h: object for h in extra})
+        return [*mapping.values(), *extra], dtype
 
     member = _zip_member(path, data) if data.startswith(b"PK\x03\x04") else None
     if member is not None:  # ODK Central .csv.zip: the main table; repeats are listed
@@ -1072,7 +1110,7 @@ def read_export(path: str | os.PathLike[str], form: Form, *, encoding: str = "au
         raw, header, others = _read_workbook(path, sheet or None)
         keys = [str(c) for c in raw.columns]
         plan([h for h in header if h != ""], keys, ",")
-        raw = raw[list(mapping.values())]
+        raw = raw[[*mapping.values(), *extra]]
         for other in others:
             notes.append({"kind": "ignored_table", "row": None, "column": other, "value": "",
                           "reason": "another sheet of the workbook (a repeat or notes); "
@@ -1091,10 +1129,16 @@ def read_export(path: str | os.PathLike[str], form: Form, *, encoding: str = "au
                       decimal_comma=decimal_comma)
     for h in unknown:
         conv.issue("unknown_column", h, None, pd.NA, "column is not in the form; ignored")
-    for h, reason in ignored:
-        conv.issue("duplicate_column", h, None, pd.NA, reason)
+    for h, kept, target in ignored:
+        what = target.question + (f" / {target.part}" if target.part else "")
+        conv.issue("duplicate_column", h, None, target.question,
+                   f"holds {what!r} like column {kept!r}, which is read; this one is ignored")
     conv.issues.append(pd.DataFrame(notes, columns=ISSUE_COLUMNS))
     respondents, issues = conv.run()
+    for h, name in extra.items():
+        values = _clean_text(raw[h])
+        values[values == None] = pd.NA  # noqa: E711
+        respondents[name] = pd.arrays.StringArray(values)
     log.info("%s: %d rows, %d columns matched, %d issues", path.name, len(respondents),
              len(mapping), len(issues))
     return respondents, issues

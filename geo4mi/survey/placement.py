@@ -235,13 +235,41 @@ def _segment_distance(px: np.ndarray, py: np.ndarray, a: np.ndarray, b: np.ndarr
     return np.hypot(px - (a[:, 0] + t * dx), py - (a[:, 1] + t * dy))
 
 
+def unchosen_values(respondents: pd.DataFrame, question: str,
+                    read_issues: pd.DataFrame | None) -> np.ndarray:
+    """Answers to ``question`` that reading set to missing because they are not choices.
+
+    :func:`geo4mi.survey.exports.read_export` lists them as ``unknown_choice`` issues of
+    the question's column (``respondents.attrs["columns"]``). Returns an object array
+    aligned to ``respondents``: the text as written, None elsewhere.
+    """
+    out = np.full(len(respondents), None, dtype=object)
+    header = respondents.attrs.get("columns", {}).get(question)
+    if read_issues is None or not len(read_issues) or header is None \
+            or "_row" not in respondents.columns:
+        return out
+    part = read_issues[(read_issues["kind"] == "unknown_choice")
+                       & (read_issues["column"] == header) & read_issues["row"].notna()]
+    if len(part):
+        by_row = pd.Series(part["value"].astype(object).to_numpy(),
+                           index=part["row"].astype("int64").to_numpy())
+        by_row = by_row[~by_row.index.duplicated()]
+        found = by_row.reindex(respondents["_row"].astype("int64").to_numpy())
+        out[:] = found.to_numpy(dtype=object)
+        out[pd.isna(out) | respondents[question].notna().to_numpy()] = None
+    return out
+
+
 def _declared(values: pd.Series, matcher: AreaNameMatcher, question: str,
-              form: Form | None) -> pd.DataFrame:
-    """Match declared names; choice names are tried through their labels first."""
+              form: Form | None, unchosen: np.ndarray) -> pd.DataFrame:
+    """Match declared names; choice names are tried through their labels first, and values
+    that are not choices (``unchosen``) with the same rules as typed text."""
     text = values.astype("string")
+    list_name = ""
     if form is not None and form.has_question(question):
         q = form.question(question)
         if q["type"] == "select_one" and q["list_name"]:
+            list_name = q["list_name"]
             labels = {c: form.choice_label(q["list_name"], c) for c in form.choices_of(question)}
             text = text.map(lambda v: labels.get(v, v), na_action="ignore").astype("string")
     result = matcher.match_many(text)
@@ -251,14 +279,68 @@ def _declared(values: pd.Series, matcher: AreaNameMatcher, question: str,
         better = again["area_id"].notna()
         result.loc[again.index[better], ["area_id", "method", "note"]] = \
             again.loc[better, ["area_id", "method", "note"]]
+    result["value"] = values.astype(object).where(values.notna(), None).to_numpy()
+    result["not_choice"] = False
+    other = np.flatnonzero(pd.notna(unchosen))
+    if other.size:
+        what = f"value {{!r}} is not a choice of list {list_name!r} of question {question!r}"
+        notes: dict[str, tuple[object, str, str]] = {}
+        for v in dict.fromkeys(unchosen[other]):
+            m = matcher.lookup(v)
+            base = what.format(v)
+            if m.method == "unmatched":
+                note = (f"{base} nor an area name or id (closest: "
+                        f"{', '.join(map(repr, m.closest))}); correct it in the export or "
+                        "add it to the choices")
+            elif m.method in ("exact", "alias"):
+                note = (f"{base}; read as area {matcher.name_of(m.area_id)!r}"
+                        + (" (known variant)" if m.method == "alias" else ""))
+            else:
+                note = f"{base}; {m.note}"
+            notes[v] = (m.area_id, m.method, note)
+        index = result.index[other]
+        picked = [notes[v] for v in unchosen[other]]
+        result.loc[index, "area_id"] = pd.array([p[0] for p in picked], dtype="string")
+        result.loc[index, "method"] = [p[1] for p in picked]
+        result.loc[index, "note"] = [p[2] for p in picked]
+        result.loc[index, "value"] = unchosen[other]
+        result.loc[index, "not_choice"] = True
     return result
 
 
+def swapped_points(lat: np.ndarray, lon: np.ndarray, areas: gpd.GeoDataFrame) -> np.ndarray:
+    """Which points fall within the areas' extent once latitude and longitude are swapped.
+
+    Parameters
+    ----------
+    lat, lon : ndarray of float
+        WGS 84 coordinates as read (NaN where none).
+    areas : GeoDataFrame
+        The areas, any CRS.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> areas = gpd.GeoDataFrame(geometry=[box(-99.3, 19.1, -98.9, 19.6)], crs="EPSG:4326")
+    >>> swapped_points(np.array([-99.1, 19.4, np.nan]), np.array([19.4, -99.1, 1.0]),
+    ...                areas).tolist()
+    [True, False, False]
+    """
+    minx, miny, maxx, maxy = to_crs_checked(areas, "EPSG:4326",
+                                            step="checking swapped coordinates").total_bounds
+    pad = 0.05 * max(maxx - minx, maxy - miny)
+    with np.errstate(invalid="ignore"):
+        return ((lat >= minx - pad) & (lat <= maxx + pad)
+                & (lon >= miny - pad) & (lon <= maxy + pad))
+
+
 def place_respondents(respondents: pd.DataFrame, areas: gpd.GeoDataFrame, *,
-                      borough_question: str | None = "borough",
+                      area_column: str | None = "borough",
                       gps_question: str | None = "gps", policy: str = "prefer_declared",
                       border_tolerance_m: float = DEFAULT_BORDER_TOLERANCE_M,
-                      form: Form | None = None) -> pd.DataFrame:
+                      form: Form | None = None,
+                      read_issues: pd.DataFrame | None = None) -> pd.DataFrame:
     """Add ``area_id``, ``placement`` and ``placement_note`` to respondents.
 
     Parameters
@@ -267,8 +349,9 @@ def place_respondents(respondents: pd.DataFrame, areas: gpd.GeoDataFrame, *,
         Canonical respondents (:func:`geo4mi.survey.exports.read_export`).
     areas : GeoDataFrame
         ``area_id``, ``area_name``, geometry (any CRS; reprojected to a metric one).
-    borough_question : str or None, default "borough"
-        Question with the declared borough (select_one or text).
+    area_column : str or None, default "borough"
+        Column with the declared area: a select_one or text question, or any text column
+        the export kept.
     gps_question : str or None, default "gps"
         Geopoint question; its ``<q>_lat``/``<q>_lon`` columns are used when present.
     policy : {"prefer_declared", "prefer_gps", "flag"}
@@ -276,22 +359,30 @@ def place_respondents(respondents: pd.DataFrame, areas: gpd.GeoDataFrame, *,
     border_tolerance_m : float, default 25
         Points in no borough within this distance of one go to the nearest borough.
     form : Form, optional
-        Lets choice names of the borough question be matched through their labels.
+        Lets choice names of the area question be matched through their labels.
+    read_issues : DataFrame, optional
+        The issues of :func:`~geo4mi.survey.exports.read_export`: answers to a select_one
+        area question that are not choices (``unknown_choice``, set to missing on reading)
+        are then matched against the area names and ids like typed text.
 
     Returns
     -------
     DataFrame
         A copy of ``respondents`` with ``area_id`` (string, NA when unassigned),
         ``placement`` (``declared``, ``gps``, ``gps_nearest``, ``unassigned``),
-        ``placement_note`` (reason when unassigned, disagreements, fuzzy names, GPS points
-        outside the city; NA otherwise) and ``_name_match`` (how the declared name matched:
-        exact, alias, fuzzy, ambiguous, unmatched, missing; NA without a borough column).
+        ``placement_note`` (the reason when unassigned; disagreements, fuzzy names, values
+        that are not choices, GPS points outside the city; NA otherwise), and for the
+        data-quality report ``_name_match`` (how the declared name matched: exact, alias,
+        fuzzy, ambiguous, unmatched, missing; NA without an area column), ``_area_value``
+        (the declared text, also when it is not a choice), ``_area_not_choice`` and
+        ``_gps_swapped`` (the point, out of range or outside the city, falls in the areas'
+        extent with latitude and longitude swapped).
 
     Raises
     ------
     SurveyDataError
-        Neither the borough question nor the GPS columns are in the export, or ``policy``
-        is unknown.
+        Neither the area column nor the GPS columns are in the export, or ``policy`` is
+        unknown.
     ValueError
         Negative tolerance.
 
@@ -311,33 +402,41 @@ def place_respondents(respondents: pd.DataFrame, areas: gpd.GeoDataFrame, *,
     [['09007', 'declared'], ['09015', 'declared'], ['09015', 'gps'], [<NA>, 'unassigned']]
     >>> placed.loc[1, "placement_note"]
     "declared 'Cuauhtémoc' but the GPS point is in 'Iztapalapa'; kept the declared borough"
+    >>> placed.loc[3, "placement_note"]
+    "borough name 'Narnia' matches no area; closest: 'Iztapalapa', 'Cuauhtémoc'; correct it in the export or add an alias; no GPS point"
     """
     if policy not in POLICIES:
         raise SurveyDataError(f"placement policy {policy!r} is unknown; use one of "
-                         f"{', '.join(POLICIES)}")
+                              f"{', '.join(POLICIES)}")
     n = len(respondents)
     source = respondents.attrs.get("source", "survey export")
     absent = set(respondents.attrs.get("absent_questions", ()))
-    has_name = bool(borough_question) and borough_question in respondents.columns \
-        and borough_question not in absent
+    has_name = bool(area_column) and area_column in respondents.columns \
+        and area_column not in absent
     lat_col, lon_col = f"{gps_question}_lat", f"{gps_question}_lon"
     has_gps = bool(gps_question) and lat_col in respondents.columns \
         and lon_col in respondents.columns and gps_question not in absent
     if not has_name and not has_gps:
-        raise SurveyDataError(f"{source}: row 1: no column for the borough question "
-                              f"{borough_question!r} and no GPS columns for {gps_question!r}; "
-                              "add the borough column to the export, or set "
-                              "survey.borough_question / survey.gps_question in the study file")
+        raise SurveyDataError(f"{source}: row 1: no area column "
+                              f"{area_column!r} and no GPS columns for {gps_question!r}; "
+                              "add the area column to the export, or set "
+                              "[survey] area_column / gps_question in the study file")
     ids = areas["area_id"].astype(str).to_numpy()
     names = dict(zip(ids, areas["area_name"].astype(str)))
 
     # declared names
+    d_value = np.full(n, None, dtype=object)
+    not_choice = np.zeros(n, dtype=bool)
     if has_name:
-        declared = _declared(respondents[borough_question], AreaNameMatcher(areas),
-                             borough_question, form)
+        assert area_column is not None
+        unchosen = unchosen_values(respondents, area_column, read_issues)
+        declared = _declared(respondents[area_column], AreaNameMatcher(areas),
+                             area_column, form, unchosen)
         d_id = declared["area_id"].to_numpy(dtype=object, na_value=None)
         d_method = declared["method"].to_numpy(dtype=object)
         d_note = declared["note"].to_numpy(dtype=object)
+        d_value = declared["value"].to_numpy(dtype=object)
+        not_choice = declared["not_choice"].to_numpy(dtype=bool)
     else:
         d_id = np.full(n, None, dtype=object)
         d_method = np.full(n, None, dtype=object)
@@ -347,6 +446,7 @@ def place_respondents(respondents: pd.DataFrame, areas: gpd.GeoDataFrame, *,
     g_id = np.full(n, None, dtype=object)
     g_how = np.full(n, NO_POINT, dtype=np.int8)
     g_dist = np.full(n, np.nan)
+    lat = lon = np.full(n, np.nan)
     if has_gps:
         lat = pd.to_numeric(respondents[lat_col]).to_numpy(dtype="float64", na_value=np.nan)
         lon = pd.to_numeric(respondents[lon_col]).to_numpy(dtype="float64", na_value=np.nan)
@@ -360,6 +460,27 @@ def place_respondents(respondents: pd.DataFrame, areas: gpd.GeoDataFrame, *,
             outside = np.flatnonzero(g_how == OUTSIDE)
             if outside.size:
                 g_dist[outside] = locator.distance(x[outside], y[outside])
+
+    # points out of range (rejected on reading) or outside the city: swapped lat/lon?
+    rejected = np.zeros(n, dtype=bool)
+    swapped = np.zeros(n, dtype=bool)
+    if gps_question:
+        r_lat_col, r_lon_col = f"_{gps_question}_rejected_lat", f"_{gps_question}_rejected_lon"
+        c_lat = np.where(g_how == OUTSIDE, lat, np.nan)
+        c_lon = np.where(g_how == OUTSIDE, lon, np.nan)
+        if r_lat_col in respondents.columns and r_lon_col in respondents.columns:
+            r_lat = pd.to_numeric(respondents[r_lat_col]).to_numpy("float64", na_value=np.nan)
+            r_lon = pd.to_numeric(respondents[r_lon_col]).to_numpy("float64", na_value=np.nan)
+            rejected = ~np.isnan(r_lat) & ~np.isnan(r_lon)
+            c_lat[rejected], c_lon[rejected] = r_lat[rejected], r_lon[rejected]
+        candidates = ~np.isnan(c_lat)
+        if candidates.any():
+            swapped = candidates & swapped_points(c_lat, c_lon, areas)
+            if swapped.sum() and 2 * swapped.sum() >= candidates.sum():
+                log.warning("%s: %d of %d GPS points out of range or outside the city fall in "
+                            "the study area with latitude and longitude swapped; swap the "
+                            "latitude and longitude columns of the export and run again",
+                            source, swapped.sum(), candidates.sum())
 
     area = np.full(n, None, dtype=object)
     how = np.full(n, "unassigned", dtype=object)
@@ -384,7 +505,8 @@ def place_respondents(respondents: pd.DataFrame, areas: gpd.GeoDataFrame, *,
         area[differ], how[differ] = g_id[differ], gps_kind[differ]
 
     for i in np.flatnonzero(differ | (has_g & ~has_d & has_name) | (~has_g & (g_how == OUTSIDE))
-                            | (has_d & np.isin(d_method, ["fuzzy"])) | ~(has_d | has_g)):
+                            | (has_d & np.isin(d_method, ["fuzzy"])) | not_choice | rejected
+                            | ~(has_d | has_g)):
         parts = []
         if differ[i]:
             gps_where = "GPS point near" if g_how[i] == NEAREST else "GPS point is in"
@@ -392,18 +514,23 @@ def place_respondents(respondents: pd.DataFrame, areas: gpd.GeoDataFrame, *,
                          + {"prefer_declared": "kept the declared borough",
                             "prefer_gps": "placed by GPS",
                             "flag": "not placed (policy 'flag'); correct one of them"}[policy])
-        if d_method[i] in ("unmatched", "ambiguous", "fuzzy") and d_note[i]:
+        if (d_method[i] in ("unmatched", "ambiguous", "fuzzy") or not_choice[i]) and d_note[i]:
             parts.append(d_note[i])
+        hint = " (latitude and longitude look swapped)" if swapped[i] else ""
         if g_how[i] == OUTSIDE:
             dist = g_dist[i]
             far = f" ({dist / 1000:.1f} km from the nearest borough)" if not np.isnan(dist) else ""
-            parts.append(f"GPS point outside the city{far}")
+            parts.append(f"GPS point outside the city{far}{hint}")
+        if rejected[i]:
+            parts.append(f"GPS point out of range{hint}")
         if has_g[i] and not has_d[i] and has_name:
             parts.append("placed by GPS")
         if not (has_d[i] or has_g[i]):
             if not has_name or d_method[i] == "missing":
-                parts.append("no borough name" + ("" if g_how[i] == OUTSIDE or not has_gps
-                                                  else " and no GPS point"))
+                parts.append("no borough name" + ("" if g_how[i] == OUTSIDE or rejected[i]
+                                                  or not has_gps else " and no GPS point"))
+            elif has_gps and g_how[i] == NO_POINT and not rejected[i]:
+                parts.append("no GPS point")
         note[i] = "; ".join(parts) if parts else None
     out = respondents.copy()
     for column in ("area_id", "placement", "placement_note", "_name_match"):
@@ -413,6 +540,9 @@ def place_respondents(respondents: pd.DataFrame, areas: gpd.GeoDataFrame, *,
     out["placement"] = pd.array(how, dtype="string")
     out["placement_note"] = pd.array(note, dtype="string")
     out["_name_match"] = pd.array(d_method, dtype="string")
+    out["_area_value"] = pd.array(d_value, dtype="string")
+    out["_area_not_choice"] = not_choice
+    out["_gps_swapped"] = swapped
     counts = out["placement"].value_counts().to_dict()
     log.info("%s: placed %s", source, ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     return out

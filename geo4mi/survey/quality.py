@@ -3,18 +3,24 @@
 :func:`apply_exclusions` splits placed respondents into those analysed and those excluded
 (duplicate submissions; people outside the 4Mi universe: under 18, or in the city for
 less than 3 months or more than 5 years). :func:`quality_report` lists, as one table
-``check, area_id, row, column, value, reason``:
+``check, area_id, row, column, value, reason``, three kinds of rows:
 
-- summary rows (``row`` is NA, ``value`` holds the count): ``rows_read``, ``rows_kept``,
-  ``rows_excluded``, one per exclusion and flag kind, and ``placement_<method>`` per
-  borough (``area_id``) and method;
-- one row per excluded respondent (``duplicate``, ``under_age``, ``time_in_city``);
-- one row per flagged respondent or cell: ``unassigned``, ``gps_disagrees``,
-  ``name_fuzzy``, ``name_unmatched``, ``name_ambiguous``, ``gps_outside``, and each
-  problem found while reading (``unknown_choice``, ``bad_number``, ``bad_value``,
-  ``bad_geopoint``, ``missing_column``, ``unknown_column``).
+- **counts** (``row`` and ``column`` empty, ``value`` holds the count): ``rows_read``,
+  ``rows_kept``, ``rows_excluded``, one per exclusion and flag kind, one per reading
+  problem kind, and ``placement_<method>`` per borough (``area_id``) and method. The
+  ``duplicate`` count is empty when no id column was found (the reason says so);
+- **column problems** (``row`` empty, ``column`` given): ``missing_column``,
+  ``unknown_column``, ``duplicate_column``, ``duplicate_question`` (warnings: the rest of
+  the file is read) and the errors of :data:`ERROR_CHECKS`;
+- **row problems** (``row`` given): each excluded respondent (``duplicate``, naming both
+  rows; ``under_age``, ``time_in_city``), each flagged one (``unassigned``,
+  ``gps_disagrees``, ``name_fuzzy``, ``name_unmatched``, ``name_ambiguous``,
+  ``name_not_choice``, ``gps_outside``, ``gps_swapped``) and each problem found while
+  reading (``unknown_choice``, ``bad_number``, ``bad_value``, ``bad_geopoint``).
 
-Excluded + kept always equals rows read.
+Excluded + kept always equals rows read. Rows whose check is in :data:`ERROR_CHECKS` are
+problems that stop ``geo4mi build`` and ``geo4mi indicators`` (a column the catalogue needs
+is missing, too few respondents placed...); everything else is a warning.
 
 Examples
 --------
@@ -32,13 +38,14 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo4mi.errors import SurveyDataError
 from geo4mi.io import write_csv
 
 log = logging.getLogger(__name__)
@@ -46,22 +53,84 @@ log = logging.getLogger(__name__)
 REPORT_COLUMNS = ["check", "area_id", "row", "column", "value", "reason"]
 #: time_in_city answers outside the 4Mi universe (in the city 3 months to 5 years).
 OUT_OF_UNIVERSE_TIME = ("lt_3m", "gt_5y")
-DUPLICATE_KEYS = ("_uuid", "KEY", "instanceID")
+#: Submission-id columns, in the order they are looked for: Kobo (``_uuid``, and as R's
+#: ``make.names`` writes it), ``uuid``, ODK (``meta/instanceID``, read as ``instanceID``;
+#: ODK Central ``KEY``), then Kobo's database ``_id``.
+ID_COLUMNS = ("_uuid", "X_uuid", "uuid", "meta/instanceID", "instanceID", "KEY", "_id")
+#: Export headers the reader keeps under another name.
+_ID_ALIASES = {"meta/instanceID": "instanceID", "meta-instanceID": "instanceID"}
 EXCLUSIONS = ("duplicate", "under_age", "time_in_city")
+#: Counts whose reason is printed by :func:`format_report` (it holds the advice).
+_EXPLAINED = ("gps_swapped",)
+#: Checks that stop ``build`` and ``indicators`` (the report lists them first).
+ERROR_CHECKS = ("catalogue_column_missing", "duplicate_question_used",
+                "duplicate_column_used", "few_placed")
+
+
+def find_id_column(respondents: pd.DataFrame, id_column: str | None = None) -> str | None:
+    """The submission-id column of ``respondents``: ``id_column``, or the first of
+    :data:`ID_COLUMNS` present with a value; None when there is none.
+
+    Raises
+    ------
+    SurveyDataError
+        ``id_column`` is given but is not a column.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> find_id_column(pd.DataFrame({"_id": [1], "X_uuid": ["a"], "_uuid": [None]}))
+    'X_uuid'
+    >>> find_id_column(pd.DataFrame({"instanceID": ["a"]}), "meta/instanceID")
+    'instanceID'
+    >>> find_id_column(pd.DataFrame({"age": [30]})) is None
+    True
+    """
+    if id_column is not None:
+        name = id_column if id_column in respondents.columns else _ID_ALIASES.get(id_column)
+        if name not in respondents.columns:
+            source = respondents.attrs.get("source", "the export")
+            raise SurveyDataError(f"{source}: row 1: id column {id_column!r} is not a column "
+                                  "of the export; fix [survey] id_column in the study file "
+                                  "or remove it to use the first of "
+                                  f"{', '.join(ID_COLUMNS)}")
+        return name
+    for candidate in ID_COLUMNS:
+        name = _ID_ALIASES.get(candidate, candidate)
+        if name in respondents.columns and respondents[name].notna().any():
+            return name
+    return None
+
+
+def _differences(frame: pd.DataFrame, first: np.ndarray, later: np.ndarray,
+                 ignore: Iterable[str]) -> list[str]:
+    """Per pair of rows: 'identical answers' or the columns whose answers differ."""
+    skip = {*ignore, "area_id", "placement", "placement_note"}
+    columns = [c for c in frame.columns  # split q/choice columns repeat their summary q
+               if not str(c).startswith("_") and "/" not in str(c) and c not in skip]
+    a = frame.iloc[first][columns].astype("string").fillna("\x00").to_numpy(dtype=object)
+    b = frame.iloc[later][columns].astype("string").fillna("\x00").to_numpy(dtype=object)
+    out = []
+    for differ in (a != b):
+        names = [c for c, d in zip(columns, differ) if d]
+        out.append("identical answers" if not names else
+                   f"answers differ in {len(names)} column(s): {', '.join(names[:5])}"
+                   + (", ..." if len(names) > 5 else ""))
+    return out
 
 
 def apply_exclusions(respondents: pd.DataFrame, *, min_age: int | None = 18,
                      age_question: str = "age", time_question: str = "time_in_city",
                      excluded_times: Sequence[str] = OUT_OF_UNIVERSE_TIME,
-                     duplicate_keys: Sequence[str] = DUPLICATE_KEYS,
+                     id_column: str | None = None,
                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split respondents into those analysed and those excluded (with the reason).
 
     Checks, in order (a row is excluded for the first that applies):
 
-    1. ``duplicate``: a later row with the same submission id (the first column of
-       ``duplicate_keys`` the export has: Kobo ``_uuid``, ODK Central ``KEY``); the first
-       occurrence is kept;
+    1. ``duplicate``: a later row with the same submission id (:func:`find_id_column`);
+       the first occurrence is kept, and the reason names both rows and whether their
+       answers are identical;
     2. ``under_age``: ``age`` below ``min_age`` (a missing age is not excluded);
     3. ``time_in_city``: ``time_in_city`` is one of ``excluded_times``.
 
@@ -77,8 +146,8 @@ def apply_exclusions(respondents: pd.DataFrame, *, min_age: int | None = 18,
     age_question, time_question : str
     excluded_times : sequence of str
         Choice names of ``time_question`` outside the universe.
-    duplicate_keys : sequence of str
-        Candidate submission-id columns.
+    id_column : str, optional
+        The submission id; default: the first of :data:`ID_COLUMNS` present.
 
     Returns
     -------
@@ -86,6 +155,14 @@ def apply_exclusions(respondents: pd.DataFrame, *, min_age: int | None = 18,
         ``excluded`` has two more columns, ``exclusion`` (the check) and
         ``exclusion_reason``. Both keep the original index order; ``kept`` is re-indexed
         0..n-1.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> placed = pd.DataFrame({"X_uuid": ["a", "a"], "age": [30, 31], "_row": [1, 2]})
+    >>> _, excluded = apply_exclusions(placed)
+    >>> excluded["exclusion_reason"].item()
+    "same X_uuid 'a' as row 1, which is kept; answers differ in 1 column(s): age"
     """
     n = len(respondents)
     check = np.full(n, None, dtype=object)
@@ -96,19 +173,23 @@ def apply_exclusions(respondents: pd.DataFrame, *, min_age: int | None = 18,
         check[new] = name
         reason[new] = np.asarray(text, dtype=object)[new]
 
-    key = next((k for k in duplicate_keys if k in respondents.columns), None)
+    key = find_id_column(respondents, id_column)
     if key is not None:
-        ids = respondents[key].astype("string")
+        ids = respondents[key].astype("string").str.strip()
         dup = (ids.notna() & ids.duplicated(keep="first")).to_numpy()
-        rows = (respondents["_row"].to_numpy() if "_row" in respondents.columns
-                else np.arange(1, n + 1))
-        first: dict[object, object] = {}
-        for k, r in zip(ids.to_numpy(dtype=object, na_value=None), rows):
-            if k is not None:
-                first.setdefault(k, r)
-        text = [f"same {key} as row {first.get(k)}; kept once"
-                for k in ids.to_numpy(dtype=object, na_value=None)]
-        mark(dup, "duplicate", np.array(text, dtype=object))
+        if dup.any():
+            rows = (respondents["_row"].to_numpy() if "_row" in respondents.columns
+                    else np.arange(1, n + 1))
+            values = ids.to_numpy(dtype=object, na_value=None)
+            firsts = ids.notna().to_numpy() & ~dup & ids.duplicated(keep=False).to_numpy()
+            first_pos = pd.Series(np.flatnonzero(firsts), index=values[firsts])
+            later = np.flatnonzero(dup)
+            first = first_pos.loc[values[later]].to_numpy(dtype=np.intp)
+            diffs = _differences(respondents, first, later, ignore=[key])
+            text = np.full(n, None, dtype=object)
+            for i, j, d in zip(later, first, diffs):
+                text[i] = f"same {key} {values[i]!r} as row {rows[j]}, which is kept; {d}"
+            mark(dup, "duplicate", text)
     if min_age is not None and age_question in respondents.columns:
         age = pd.to_numeric(respondents[age_question], errors="coerce")
         young = (age < min_age).fillna(False).to_numpy(dtype=bool)
@@ -131,32 +212,48 @@ def apply_exclusions(respondents: pd.DataFrame, *, min_age: int | None = 18,
     return kept, excluded
 
 
+def _text(values: pd.Series | np.ndarray) -> np.ndarray:
+    return pd.Series(values).astype("string").to_numpy(dtype=object, na_value=None)
+
+
 def _rows(check: str, frame: pd.DataFrame, column: str | None, value: pd.Series | None,
           reason: pd.Series | str) -> pd.DataFrame:
     n = len(frame)
     return pd.DataFrame({
         "check": [check] * n,
-        "area_id": frame["area_id"].to_numpy(dtype=object) if "area_id" in frame else [None] * n,
+        "area_id": _text(frame["area_id"]) if "area_id" in frame else [None] * n,
         "row": frame["_row"].to_numpy() if "_row" in frame else np.arange(1, n + 1),
         "column": [column] * n,
-        "value": ([None] * n if value is None
-                  else value.astype("string").to_numpy(dtype=object, na_value=None)),
-        "reason": ([reason] * n if isinstance(reason, str)
-                   else reason.astype("string").to_numpy(dtype=object, na_value=None)),
+        "value": [None] * n if value is None else _text(value),
+        "reason": [reason] * n if isinstance(reason, str) else _text(reason),
     })
 
 
-def _summary(check: str, count: int, reason: str, *, area_id: str | None = None,
-             column: str | None = None) -> dict[str, object]:
-    return {"check": check, "area_id": area_id, "row": None, "column": column,
-            "value": str(int(count)), "reason": reason}
+def _summary(check: str, count: int | None, reason: str, *,
+             area_id: str | None = None) -> dict[str, object]:
+    return {"check": check, "area_id": area_id, "row": None, "column": None,
+            "value": None if count is None else str(int(count)), "reason": reason}
+
+
+def problem(check: str, reason: str, *, column: str | None = None,
+            value: str | None = None) -> dict[str, object]:
+    """One report row for a problem of the whole file or of a column.
+
+    Examples
+    --------
+    >>> problem("duplicate_question", "appears twice", column="note1")["column"]
+    'note1'
+    """
+    return {"check": check, "area_id": None, "row": None, "column": column, "value": value,
+            "reason": reason}
 
 
 def quality_report(respondents: pd.DataFrame, kept: pd.DataFrame, excluded: pd.DataFrame,
                    read_issues: pd.DataFrame | None = None, *,
                    areas: gpd.GeoDataFrame | pd.DataFrame | None = None,
                    source: str | os.PathLike[str] | None = None,
-                   borough_question: str = "borough") -> pd.DataFrame:
+                   area_column: str = "borough", id_column: str | None = None,
+                   problems: Sequence[Mapping[str, object]] = ()) -> pd.DataFrame:
     """Build the data-quality report (see the module docstring for its rows).
 
     Parameters
@@ -171,8 +268,13 @@ def quality_report(respondents: pd.DataFrame, kept: pd.DataFrame, excluded: pd.D
         ``area_id``/``area_name``: placement counts then list every area, 0 included.
     source : path-like, optional
         The export, named in the ``rows_read`` row.
-    borough_question : str
-        Column holding the declared borough (named in name-matching rows).
+    area_column : str
+        Column holding the declared area (named in name-matching rows).
+    id_column : str, optional
+        As given to :func:`apply_exclusions`.
+    problems : sequence of dict
+        Further rows (:func:`problem`) found by the caller: errors of
+        :data:`ERROR_CHECKS` and warnings such as ``duplicate_question``; listed first.
 
     Returns
     -------
@@ -195,6 +297,7 @@ def quality_report(respondents: pd.DataFrame, kept: pd.DataFrame, excluded: pd.D
                          f"({len(respondents)}); pass the output of apply_exclusions")
     name = Path(source).name if source else respondents.attrs.get("source", "the export")
     name = Path(str(name)).name
+    key = find_id_column(respondents, id_column)
     summary: list[dict[str, object]] = [
         _summary("rows_read", len(respondents), f"data rows read from {name}"),
         _summary("rows_kept", len(kept), "respondents analysed"),
@@ -203,53 +306,75 @@ def quality_report(respondents: pd.DataFrame, kept: pd.DataFrame, excluded: pd.D
     detail: list[pd.DataFrame] = []
     for check in EXCLUSIONS:
         rows = excluded[excluded["exclusion"] == check] if len(excluded) else excluded
-        summary.append(_summary(check, len(rows), f"rows excluded: {check.replace('_', ' ')}"))
+        if check == "duplicate" and key is None:
+            summary.append(_summary(check, None, "duplicates not checked: no id column "
+                                    f"(looked for {', '.join(ID_COLUMNS)}); name one with "
+                                    "[survey] id_column in the study file"))
+            continue
+        summary.append(_summary(check, len(rows), f"rows excluded: {check.replace('_', ' ')}"
+                                + (f" (same {key})" if check == "duplicate" else "")))
         if len(rows):
-            column = {"duplicate": next((k for k in DUPLICATE_KEYS if k in rows), None),
-                      "under_age": "age", "time_in_city": "time_in_city"}[check]
+            column = {"duplicate": key, "under_age": "age", "time_in_city": "time_in_city"}[check]
             value = rows[column] if column in rows else None
             detail.append(_rows(check, rows, column, value, rows["exclusion_reason"]))
 
     # Flags on analysed respondents.
+    not_choice = (kept["_area_not_choice"].fillna(False).to_numpy(dtype=bool)
+                  if "_area_not_choice" in kept else np.zeros(len(kept), dtype=bool))
     if "placement" in kept:
         notes = kept["placement_note"].astype("string") if "placement_note" in kept \
             else pd.Series(pd.NA, index=kept.index, dtype="string")
-        declared = kept[borough_question] if borough_question in kept else None
+        declared = (kept["_area_value"] if "_area_value" in kept
+                    else kept[area_column] if area_column in kept else None)
+        placed = (kept["placement"] != "unassigned").fillna(False)
         flags = {
             "unassigned": kept["placement"] == "unassigned",
             "gps_disagrees": notes.str.contains(" but the GPS point ", regex=False),
             "gps_outside": notes.str.contains("GPS point outside the city", regex=False)
-            & (kept["placement"] != "unassigned"),
+            & placed,
         }
         if "_name_match" in kept:
             for method in ("fuzzy", "unmatched", "ambiguous"):
-                flags[f"name_{method}"] = (kept["_name_match"] == method) \
-                    & (kept["placement"] != "unassigned")
+                flags[f"name_{method}"] = (kept["_name_match"] == method) & placed
+        flags["name_not_choice"] = pd.Series(not_choice, index=kept.index) & placed \
+            & kept["_name_match"].isin(["exact", "alias"]) if "_name_match" in kept \
+            else pd.Series(False, index=kept.index)
+        if "_gps_swapped" in kept:
+            flags["gps_swapped"] = kept["_gps_swapped"].astype("boolean")
         for check, mask in flags.items():
             mask = mask.fillna(False).to_numpy(dtype=bool)
-            summary.append(_summary(check, mask.sum(), f"analysed rows flagged: "
-                                    f"{check.replace('_', ' ')}"))
+            text = f"analysed rows flagged: {check.replace('_', ' ')}"
+            if check == "gps_swapped" and mask.any():
+                text = _swapped_reason(kept, int(mask.sum()))
+            summary.append(_summary(check, mask.sum(), text))
             if mask.any():
                 rows = kept[mask]
-                detail.append(_rows(check, rows, borough_question if declared is not None
-                                    else None,
-                                    None if declared is None else declared[mask], notes[mask]))
+                gps_only = check in ("gps_swapped", "gps_outside")
+                column = area_column if declared is not None and not gps_only else None
+                value = None if declared is None or gps_only else declared[mask]
+                detail.append(_rows(check, rows, column, value, notes[mask]))
     if read_issues is not None and len(read_issues):
         issues = read_issues
+        header = respondents.attrs.get("columns", {}).get(area_column)
+        if header is not None and not_choice.any() and "_row" in kept:
+            # answers placement explained (name_not_choice, unassigned...): listed once
+            explained = set(kept.loc[not_choice, "_row"].astype(int))
+            issues = issues[~((issues["kind"] == "unknown_choice") & (issues["column"] == header)
+                              & issues["row"].isin(explained).fillna(False))]
         for kind in sorted(issues["kind"].unique()):
             part = issues[issues["kind"] == kind]
             summary.append(_summary(kind, len(part), "problems found while reading"))
         with_row = issues["row"].notna()
-        area_by_row = (dict(zip(respondents["_row"], respondents["area_id"]))
+        area_by_row = (dict(zip(respondents["_row"], _text(respondents["area_id"])))
                        if "_row" in respondents and "area_id" in respondents else {})
         detail.append(pd.DataFrame({
-            "check": issues["kind"].to_numpy(dtype=object),
+            "check": _text(issues["kind"]),
             "area_id": [area_by_row.get(r) if w else None
                         for r, w in zip(issues["row"].fillna(-1).astype(int), with_row)],
             "row": issues["row"].to_numpy(dtype=object, na_value=None),
-            "column": issues["column"].to_numpy(dtype=object, na_value=None),
-            "value": issues["value"].to_numpy(dtype=object, na_value=None),
-            "reason": issues["reason"].to_numpy(dtype=object, na_value=None),
+            "column": _text(issues["column"]),
+            "value": _text(issues["value"]),
+            "reason": _text(issues["reason"]),
         }))
 
     # Placement per area and method (analysed respondents).
@@ -262,26 +387,51 @@ def quality_report(respondents: pd.DataFrame, kept: pd.DataFrame, excluded: pd.D
                                kept["placement"].astype("string")]).size()
         for area_id in [*area_ids, "_none"]:
             for method in ("declared", "gps", "gps_nearest", "unassigned"):
+                if (area_id == "_none") != (method == "unassigned"):
+                    continue
                 count = int(counts.get((area_id, method), 0))
-                if area_id == "_none" and method != "unassigned":
-                    continue
-                if area_id != "_none" and method == "unassigned":
-                    continue
-                label = area_names.get(area_id, "not placed" if area_id == "_none" else area_id)
+                label = area_names.get(area_id, area_id)
                 summary.append(_summary(f"placement_{method}", count,
                                         f"{label}: respondents placed by {method}"
                                         if method != "unassigned" else "respondents not placed",
-                                        area_id=None if area_id == "_none" else area_id,
-                                        column="placement"))
-    frames = [pd.DataFrame(summary, columns=REPORT_COLUMNS), *detail]
-    report = pd.concat([f for f in frames if len(f)], ignore_index=True)
+                                        area_id=None if area_id == "_none" else area_id))
+    frames = [pd.DataFrame(list(problems), columns=REPORT_COLUMNS),
+              pd.DataFrame(summary, columns=REPORT_COLUMNS), *detail]
+    report = pd.concat([f.astype(object) for f in frames if len(f)], ignore_index=True)
     report = report.astype({"check": "string", "area_id": "string", "row": "Int64",
                             "column": "string", "value": "string", "reason": "string"})
     return report[REPORT_COLUMNS]
 
 
+def _swapped_reason(kept: pd.DataFrame, count: int) -> str:
+    odd = kept["placement_note"].astype("string").str.contains(
+        "GPS point out", regex=False).fillna(False).sum() if "placement_note" in kept else 0
+    if 2 * count >= odd:
+        return (f"{count} of {odd} GPS points out of range or outside the city fall in the "
+                "study area with latitude and longitude swapped: swap the latitude and "
+                "longitude columns of the export (or fix the tool that wrote them) and run "
+                "again")
+    return (f"{count} of {odd} GPS points out of range or outside the city fall in the study "
+            "area with latitude and longitude swapped; check those points")
+
+
+def report_errors(report: pd.DataFrame) -> list[str]:
+    """The reasons of the report's error rows (:data:`ERROR_CHECKS`), in report order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> report = pd.DataFrame([problem("few_placed", "2 of 10 placed")], columns=REPORT_COLUMNS)
+    >>> report_errors(report)
+    ['2 of 10 placed']
+    """
+    errors = report[report["check"].isin(ERROR_CHECKS)]
+    return [str(r) for r in errors["reason"]]
+
+
 def format_report(report: pd.DataFrame, *, max_rows: int = 20) -> str:
-    """Readable text of the report: counts, then up to ``max_rows`` listed rows per check.
+    """Readable text of the report: errors, counts, placement, then up to ``max_rows``
+    listed rows per check.
 
     Examples
     --------
@@ -294,40 +444,51 @@ def format_report(report: pd.DataFrame, *, max_rows: int = 20) -> str:
     Data-quality report / Reporte de calidad de datos
     """
     lines = ["Data-quality report / Reporte de calidad de datos"]
-    summary = report[report["row"].isna()]
-    counts = {c: v for c, v, a in zip(summary["check"], summary["value"], summary["area_id"])
-              if pd.isna(a) and not str(c).startswith("placement_")}
+    errors = report[report["check"].isin(ERROR_CHECKS)]
+    if len(errors):
+        lines.append(f"ERRORS / ERRORES ({len(errors)}): build and indicators stop until "
+                     "these are fixed")
+        lines.extend(f"  {rec.check}: {rec.reason}" for rec in errors.itertuples(index=False))
+    rest = report[~report["check"].isin(ERROR_CHECKS)]
+    summary = rest[rest["row"].isna() & rest["column"].isna()]
+    counts: dict[str, str] = {}
+    for check, value, area_id, reason in zip(summary["check"], summary["value"],
+                                             summary["area_id"], summary["reason"]):
+        if pd.isna(area_id) and not str(check).startswith("placement_"):
+            counts[str(check)] = f"not checked ({reason})" if pd.isna(value) else str(value)
     lines.append(f"  rows read / filas leídas: {counts.get('rows_read', '?')}; "
                  f"kept / analizadas: {counts.get('rows_kept', '?')}; "
                  f"excluded / excluidas: {counts.get('rows_excluded', '?')}")
+    reasons = dict(zip(summary["check"], summary["reason"]))
     for check, value in counts.items():
         if check not in ("rows_read", "rows_kept", "rows_excluded") and value != "0":
-            lines.append(f"  {check}: {value}")
-    placed = summary[summary["check"].str.startswith("placement_")]
+            lines.append(f"  {check}: {value}" + (f" ({reasons[check]})"
+                                                   if check in _EXPLAINED else ""))
+    placed = summary[summary["check"].str.startswith("placement_").fillna(False)]
     if len(placed):
         name = placed["reason"].str.split(":").str[0].where(placed["area_id"].notna(),
                                                             "(not placed)")
-        table = placed.assign(n=placed["value"].astype(int),
+        table = placed.assign(n=placed["value"].fillna("0").astype(int),
                               method=placed["check"].str.removeprefix("placement_"),
                               area=placed["area_id"].fillna("") + " " + name)
         table = table[table["area_id"].notna() | (table["n"] > 0)]
-        wide = table.pivot_table(index="area", columns="method", values="n", aggfunc="sum",
-                                 fill_value=0, sort=True)
-        wide = wide.reindex(columns=[m for m in ("declared", "gps", "gps_nearest",
-                                                 "unassigned") if m in wide.columns])
-        wide.index.name = None
-        wide.columns.name = None
-        lines.append("Placement per borough / Ubicación por alcaldía:")
-        lines.extend("  " + line for line in wide.to_string().splitlines())
-    listed = report[report["row"].notna() | (report["check"] == "missing_column")
-                    | (report["check"] == "unknown_column")]
+        if len(table):
+            wide = table.pivot_table(index="area", columns="method", values="n",
+                                     aggfunc="sum", fill_value=0, sort=True)
+            wide = wide.reindex(columns=[m for m in ("declared", "gps", "gps_nearest",
+                                                     "unassigned") if m in wide.columns])
+            wide.index.name = None
+            wide.columns.name = None
+            lines.append("Placement per borough / Ubicación por alcaldía:")
+            lines.extend("  " + line for line in wide.to_string().splitlines())
+    listed = rest[rest["row"].notna() | rest["column"].notna()]
     for check, part in listed.groupby("check", sort=False):
         lines.append(f"{check} ({len(part)}):")
         for rec in part.head(max_rows).itertuples(index=False):
-            where = f"row {rec.row}" if not pd.isna(rec.row) else "column"
-            col = f", column {rec.column!s}" if not pd.isna(rec.column) else ""
+            where = ", ".join(([] if pd.isna(rec.row) else [f"row {rec.row}"])
+                              + ([] if pd.isna(rec.column) else [f"column {rec.column!s}"]))
             val = f" ({rec.value!s})" if not pd.isna(rec.value) else ""
-            lines.append(f"  {where}{col}{val}: {rec.reason}")
+            lines.append(f"  {where}{val}: {rec.reason}")
         if len(part) > max_rows:
             lines.append(f"  ... and {len(part) - max_rows} more (write the CSV with -o)")
     return "\n".join(lines)

@@ -150,6 +150,11 @@ class Form:
     path : Path
     title, form_id, version : str
         From the settings sheet ("" when absent).
+    duplicates : dict
+        Question names that appear more than once in the survey sheet -> the sheet rows of
+        every occurrence. The first data question of that name is read; the others (and
+        notes) are dropped. Whether that is acceptable depends on what uses the name, so
+        the caller decides (:mod:`geo4mi.pipeline` refuses names the catalogue uses).
     """
 
     questions: pd.DataFrame
@@ -160,6 +165,7 @@ class Form:
     title: str = ""
     form_id: str = ""
     version: str = ""
+    duplicates: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False)
     _q: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False, compare=False)
     _lists: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
     _choice: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict, repr=False,
@@ -491,6 +497,7 @@ def read_form(path: str | os.PathLike[str]) -> Form:
     rows: list[dict[str, Any]] = []
     groups: list[tuple[str, str]] = []  # (kind, name)
     names: set[str] = set()
+    duplicates: dict[str, list[int]] = {}
     repeat_depth = 0
     skipped: list[str] = []
     other_lists: list[str] = []
@@ -527,8 +534,12 @@ def read_form(path: str | os.PathLike[str]) -> Form:
             skipped.append(name)
             continue
         if name in names:
-            raise FormError(f"{where}, column 'name': question name {name!r} appears twice; "
-                            "question names must be unique")
+            first = next(r for r in rows if r["name"] == name)
+            duplicates.setdefault(name, [int(first["_sheet_row"])]).append(int(rec["_sheet_row"]))
+            if first["type"] in NO_DATA_TYPES and base not in NO_DATA_TYPES:
+                rows.remove(first)  # a question wins over a note of the same name
+            else:
+                continue
         names.add(name)
         if list_name or base == "rank":
             if list_name not in lists:
@@ -541,6 +552,7 @@ def read_form(path: str | os.PathLike[str]) -> Form:
             "required": rec.get("required", "").lower() in _TRUE,
             "or_other": or_other, "constraint": rec.get("constraint", ""),
             **labels(rec),
+            "_sheet_row": rec["_sheet_row"],
         })
         if or_other:
             # pyxform adds "other" to the list and a text question for what was specified
@@ -551,7 +563,8 @@ def read_form(path: str | os.PathLike[str]) -> Form:
                 rows.append({"name": f"{name}_other", "type": "text", "list_name": "",
                              "group": group, "relevant": f"selected(${{{name}}}, 'other')",
                              "required": False, "or_other": False, "constraint": "",
-                             **{f"label::{c}": "Specify other." for c in languages}})
+                             **{f"label::{c}": "Specify other." for c in languages},
+                             "_sheet_row": rec["_sheet_row"]})
     for list_name in other_lists:
         if not any(c["name"] == "other" for c in lists[list_name]):
             lists[list_name].append({"list_name": list_name, "name": "other",
@@ -565,12 +578,17 @@ def read_form(path: str | os.PathLike[str]) -> Form:
                     "row per respondent", path, len(skipped), ", ".join(skipped[:5]))
     columns = ["name", "type", "list_name", "group", "relevant", "required", "or_other",
                "constraint", *[f"label::{c}" for c in languages]]
+    for name, where_rows in duplicates.items():
+        log.warning("%s: sheet 'survey': question name %r appears %d times (rows %s); the "
+                    "first is read", path, name, len(where_rows),
+                    ", ".join(map(str, where_rows)))
     questions = pd.DataFrame(rows, columns=columns)
     choices = pd.DataFrame([c for recs in lists.values() for c in recs],
                            columns=["list_name", "name", *[f"label::{c}" for c in languages]])
     return Form(questions=questions, choices=choices, languages=languages,
                 default_language=default, path=path, title=settings.get("form_title", ""),
-                form_id=settings.get("form_id", ""), version=settings.get("version", ""))
+                form_id=settings.get("form_id", ""), version=settings.get("version", ""),
+                duplicates={k: tuple(v) for k, v in duplicates.items()})
 
 
 # -- a tiny form for examples and tests ----------------------------------------------------
