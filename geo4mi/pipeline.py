@@ -16,6 +16,10 @@ the data-quality report, and lists in it the problems that would stop :func:`run
   warnings;
 - fewer than ``[survey] min_placed_share`` of the analysed respondents are placed in an
   area.
+
+:func:`check` also measures the re-identification risk of the analysed respondents on the
+study's quasi-identifiers (:mod:`geo4mi.disclosure`): k-anonymity counts and sdcMicro's
+global risk against ``[disclosure] max_global_risk``.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo4mi.boundaries import load_areas
+from geo4mi.disclosure import microdata_risk
 from geo4mi.errors import FormError, Geo4miError, StudyError, SurveyDataError
 from geo4mi.indicators.catalogue import (Catalogue, add_derived, build_labels, columns_needed,
                                          load_catalogue)
@@ -150,6 +155,40 @@ def _column_problems(study: Study, form: Form, raw: pd.DataFrame, issues: pd.Dat
     return out
 
 
+def _disclosure_rows(study: Study, catalogue: Catalogue, kept: pd.DataFrame, *,
+                     area_column: str | None, blocked: bool) -> list[dict[str, object]]:
+    """Report rows with the microdata risk on the study's quasi-identifiers."""
+    declared = study.disclosure.quasi_identifiers
+    keys = list(declared or ("area_id", *study.indicators.groups))
+    if blocked:
+        return [problem("disclosure_risk", "not measured: fix the errors above first")]
+    frame = add_derived(kept, catalogue)
+    missing = [k for k in keys if k not in frame.columns]
+    if missing:
+        if declared is not None:  # the user named it: say so loudly
+            return [problem("missing_column", column=missing[0], reason=(
+                f"quasi-identifier {missing[0]!r} ([disclosure] quasi_identifiers) is neither "
+                "a question of the form nor a derived variable of the catalogue; fix the "
+                "name"))]
+        keys = [k for k in keys if k in frame.columns]
+    summary = microdata_risk(frame, keys, threshold=study.disclosure.max_global_risk)
+    on = ", ".join(summary.keys)
+    advice = ("" if summary.passes else "; do not share the respondent-level data (published "
+              "tables and maps stay protected by suppression)")
+    log.info("re-identification risk on %s: %.1f %% (%d unique)", on,
+             100 * summary.global_risk, summary.violating[2])
+    rows = [problem(f"disclosure_k{k}", value=str(count), reason=(
+        f"respondents whose combination of {on} fewer than {k} respondents share (fk < {k}, "
+        "k-anonymity; a missing value matches any)")) for k, count in summary.violating.items()]
+    rows.append(problem("disclosure_risk", value=f"{100 * summary.global_risk:.1f} %", reason=(
+        f"global re-identification risk on {on} (sdcMicro: "
+        f"{summary.expected_reidentifications:.1f} expected re-identifications among "
+        f"{summary.n}) is {'below' if summary.passes else 'above'} the "
+        f"{100 * summary.threshold:g} % threshold of the OCHA Centre for Humanitarian "
+        f"Data{advice}")))
+    return rows
+
+
 def _placed_problem(study: Study, kept: pd.DataFrame) -> dict[str, object] | None:
     """Too few analysed respondents placed in an area (``min_placed_share``)."""
     s = study.survey
@@ -233,6 +272,8 @@ def check(study: Study | str | os.PathLike[str]) -> Checked:
     if few is not None:
         problems.append(few)
     problems.sort(key=lambda p: p["check"] not in ERROR_CHECKS)  # errors first (stable)
+    problems += _disclosure_rows(study, catalogue, kept, area_column=s.area_column,
+                                 blocked=any(p["check"] in ERROR_CHECKS for p in problems))
     quality = quality_report(placed, kept, excluded, read_issues, areas=areas,
                              source=Path(s.export), area_column=s.area_column,
                              id_column=id_column, problems=problems)

@@ -97,6 +97,16 @@ class PlanConfig:
 
 
 @dataclass(frozen=True)
+class DisclosureConfig:
+    #: Attributes an intruder could know about a respondent; None: the area plus the
+    #: grouping variables of [indicators] groups.
+    quasi_identifiers: tuple[str, ...] | None = None
+    #: Global re-identification risk above which check says the microdata must not be
+    #: shared (the OCHA Centre for Humanitarian Data's 3 %).
+    max_global_risk: float = 0.03
+
+
+@dataclass(frozen=True)
 class Study:
     """A loaded, validated study file. All paths are absolute."""
 
@@ -112,6 +122,7 @@ class Study:
     source: dict[str, str] = field(default_factory=dict)
     sites: SitesConfig | None = None
     plan: PlanConfig | None = None
+    disclosure: DisclosureConfig = field(default_factory=DisclosureConfig)
 
     @property
     def folder(self) -> Path:
@@ -144,6 +155,8 @@ _SCHEMA: dict[str, dict[str, tuple[str, bool]]] = {
     "plan": {"population": ("path", False), "population_id_field": ("str", False),
              "population_field": ("str", False), "raster": ("path", False),
              "min_per_area": ("int", False)},
+    "disclosure": {"quasi_identifiers": ("strlist", False),
+                   "max_global_risk": ("number", False)},
 }
 _REQUIRED_SECTIONS = ("boundaries", "survey", "indicators")
 
@@ -239,6 +252,17 @@ def load_study(path: str | os.PathLike[str]) -> Study:
                           population_field=p.get("population_field", "pob_total_2020"),
                           raster=rel(p.get("raster")),
                           min_per_area=int(p.get("min_per_area", 10)))
+    d = sec["disclosure"]
+    max_risk = float(d.get("max_global_risk", 0.03))
+    if not 0 < max_risk < 1:
+        raise StudyError(f"{path}: [disclosure] max_global_risk = {max_risk!r} must be between "
+                         "0 and 1 (0.03: the OCHA Centre for Humanitarian Data's 3 %)")
+    keys = d.get("quasi_identifiers")
+    if keys is not None and not keys:
+        raise StudyError(f"{path}: [disclosure] quasi_identifiers is empty; name the attributes "
+                         "an intruder could know (area_id, gender, ...) or leave the key out")
+    disclosure = DisclosureConfig(quasi_identifiers=None if keys is None else tuple(keys),
+                                  max_global_risk=max_risk)
     return Study(
         path=path,
         title=_text(s.get("title", {})),
@@ -263,6 +287,7 @@ def load_study(path: str | os.PathLike[str]) -> Study:
                                     groups=tuple(ind.get("groups", ()))),
         sites=sites,
         plan=plan,
+        disclosure=disclosure,
     )
 
 

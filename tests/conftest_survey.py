@@ -179,3 +179,19 @@ def write_xlsx(table: pd.DataFrame, path: Path, *, sheet: str = "Sheet1",
         ws.append([cell(v) for v in row])
     book.save(path)
     return path
+
+
+def copy_bundled_study(folder: Path, extra: str = "") -> Path:
+    """A copy of the bundled study in ``folder`` whose paths still point at the bundled
+    files, with ``extra`` TOML appended (new sections)."""
+    from geo4mi.study import bundled_study_path
+
+    data = bundled_study_path().parent
+    text = bundled_study_path().read_text(encoding="utf-8")
+    text = text.replace('path = "../boundaries/', f'path = "{data.parent}/boundaries/')
+    for name in ("sample_kobo.csv", "questionnaire.xlsx", "indicators.toml", "sites.csv",
+                 "census2020_population.csv"):
+        text = text.replace(f'"{name}"', f'"{data / name}"')
+    path = Path(folder) / "study.toml"
+    path.write_text(text + extra, encoding="utf-8")
+    return path

@@ -4,6 +4,8 @@ import shutil
 
 import pytest
 
+from conftest_survey import copy_bundled_study
+
 from geo4mi.cli import main
 from geo4mi.errors import StudyError
 from geo4mi.study import bundled_study_path
@@ -12,15 +14,7 @@ from geo4mi.study import bundled_study_path
 @pytest.fixture
 def study_copy(tmp_path):
     """A copy of the bundled study whose paths still point at the bundled files."""
-    text = bundled_study_path().read_text(encoding="utf-8")
-    data = bundled_study_path().parent
-    text = text.replace('path = "../boundaries/', f'path = "{data.parent}/boundaries/')
-    for name in ("sample_kobo.csv", "questionnaire.xlsx", "indicators.toml", "sites.csv",
-                 "census2020_population.csv"):
-        text = text.replace(f'"{name}"', f'"{data / name}"')
-    path = tmp_path / "study.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return copy_bundled_study(tmp_path)
 
 
 def test_bad_study_key_is_one_line(study_copy, capsys):

@@ -92,3 +92,68 @@ def test_unknown_key_and_no_key_are_clear_errors():
 def test_empty_frame_has_no_risk():
     summary = microdata_risk(pd.DataFrame({"area": pd.Series([], dtype="string")}), ["area"])
     assert (summary.n, summary.global_risk, summary.passes) == (0, 0.0, True)
+
+
+# -- the check report -----------------------------------------------------------------------
+
+def _study_copy(tmp_path, extra: str):
+    from conftest_survey import copy_bundled_study
+
+    return copy_bundled_study(tmp_path, extra)
+
+
+def _rows(report):
+    rows = report[report["check"].str.startswith("disclosure_")]
+    return dict(zip(rows["check"], rows["value"])), dict(zip(rows["check"], rows["reason"]))
+
+
+def test_check_reports_k_anonymity_and_global_risk(tmp_path):
+    from geo4mi import pipeline
+
+    path = _study_copy(tmp_path, '[disclosure]\nquasi_identifiers = ["area_id", "gender"]\n'
+                                 "max_global_risk = 0.05\n")
+    checked = pipeline.check(path)
+    values, reasons = _rows(checked.quality)
+    kept = checked.kept
+    assert kept["gender"].notna().all() and kept["area_id"].notna().all()
+    sizes = kept.groupby(["area_id", "gender"])["gender"].transform("size")
+    assert values["disclosure_k2"] == str(int((sizes < 2).sum()))
+    assert values["disclosure_k5"] == str(int((sizes < 5).sum()))
+    risk = (1 / sizes).mean()
+    assert values["disclosure_risk"] == f"{100 * risk:.1f} %"
+    assert ("below" if risk < 0.05 else "above") in reasons["disclosure_risk"]
+    assert "5 % threshold" in reasons["disclosure_risk"]
+
+
+def test_default_keys_are_the_area_and_the_groups():
+    from geo4mi import pipeline
+    from geo4mi.study import bundled_study_path
+
+    checked = pipeline.check(bundled_study_path())
+    values, reasons = _rows(checked.quality)
+    assert "area_id, nationality_group, gender, age_group, time_in_city" in reasons[
+        "disclosure_risk"]
+    # the synthetic sample is far above 3 %: check says not to share the microdata
+    assert "do not share the respondent-level data" in reasons["disclosure_risk"]
+    assert int(values["disclosure_k2"]) > 0
+
+
+def test_unknown_quasi_identifier_is_reported(tmp_path):
+    from geo4mi import pipeline
+
+    path = _study_copy(tmp_path, '[disclosure]\nquasi_identifiers = ["area_id", "shoe_size"]\n')
+    report = pipeline.check(path).quality
+    row = report[(report["check"] == "missing_column") & (report["column"] == "shoe_size")]
+    assert len(row) == 1 and "[disclosure] quasi_identifiers" in row["reason"].iloc[0]
+
+
+@pytest.mark.parametrize("extra, message", [
+    ("[disclosure]\nmax_global_risk = 3\n", "must be between 0 and 1"),
+    ("[disclosure]\nquasi_identifiers = []\n", "quasi_identifiers is empty"),
+    ("[disclosure]\nk = 3\n", "unknown key 'k'"),
+])
+def test_bad_disclosure_keys(tmp_path, extra, message):
+    from geo4mi.study import load_study
+
+    with pytest.raises(StudyError, match=message):
+        load_study(_study_copy(tmp_path, extra))

@@ -61,7 +61,8 @@ ID_COLUMNS = ("_uuid", "X_uuid", "uuid", "meta/instanceID", "instanceID", "KEY",
 _ID_ALIASES = {"meta/instanceID": "instanceID", "meta-instanceID": "instanceID"}
 EXCLUSIONS = ("duplicate", "under_age", "time_in_city")
 #: Counts whose reason is printed by :func:`format_report` (it holds the advice).
-_EXPLAINED = ("gps_swapped",)
+_EXPLAINED = ("gps_swapped", "disclosure_k2", "disclosure_k3", "disclosure_k5",
+              "disclosure_risk")
 #: Checks that stop ``build`` and ``indicators`` (the report lists them first).
 ERROR_CHECKS = ("catalogue_column_missing", "duplicate_question_used",
                 "duplicate_column_used", "few_placed")
