@@ -505,8 +505,8 @@ def _iter_features(text: str, path: Path) -> Iterator[object]:
         return InputFileError(f"{path}: not valid GeoJSON ({exc}); download the file again "
                               "from the site map")
 
-    def not_collection(kind: object) -> SitesError:
-        what = f"type {_show(kind)}" if isinstance(kind, str) else _json_kind(kind)
+    def not_collection(kind: object, what: str = "") -> SitesError:
+        what = what or (f"type {_show(kind)}" if isinstance(kind, str) else _json_kind(kind))
         return SitesError(f"{path}: not a GeoJSON FeatureCollection ({what}); give the file "
                           "downloaded from the site map's workshop mode")
 
@@ -526,9 +526,9 @@ def _iter_features(text: str, path: Path) -> Iterator[object]:
     at = _WS.match(text, 0).end()
     if not text.startswith("{", at):
         first = text[at:at + 1]
-        kinds = {"[": [], '"': 0, "t": True, "f": False, "n": None}
+        kinds = {"[": "a list", '"': "text", "t": "true", "f": "false", "n": "null"}
         if first and (first in kinds or first in "-0123456789"):
-            raise not_collection(kinds.get(first, 0))
+            raise not_collection(None, kinds.get(first, "a number"))
         raise fail("Expecting value", at)
     members: dict[str, object] = {}
     at = _WS.match(text, at + 1).end()
@@ -802,7 +802,7 @@ def import_sites(geojson_path: str | os.PathLike[str], existing_sites: gpd.GeoDa
     >>> len(merged) - len(sites), report["status"].tolist()
     (1, ['added', 'duplicate', 'refused', 'invalid'])
     >>> report["reason"].iloc[3]
-    "column 'geometry': latitude -99.13 is outside -90..90; [19.43, -99.13] looks swapped; ..."
+    "column 'geometry': latitude -99.13 is outside -90..90: [19.43, -99.13] looks swapped ..."
     """
     if not isinstance(duplicate_radius_m, (int, float)) or not duplicate_radius_m >= 0:
         raise SitesError(f"duplicate_radius_m = {duplicate_radius_m!r} must be a distance in "
