@@ -312,11 +312,22 @@ def place_sites(table: pd.DataFrame, areas: gpd.GeoDataFrame, *, source: str = "
     local = points.geometry.to_crs(boundaries.crs)
     area_ids = pd.array([pd.NA] * len(points), dtype="string")
     if len(points):
-        idx_point, idx_area = boundaries.sindex.query(local, predicate="intersects")
-        hits = pd.DataFrame({"point": idx_point,
-                             "area_id": boundaries["area_id"].to_numpy()[idx_area]})
-        first = hits.sort_values(["point", "area_id"]).drop_duplicates("point")
-        area_ids[first["point"].to_numpy()] = first["area_id"].astype(str).to_numpy()
+        # Each area, lowest area_id first, takes the points not yet placed that it
+        # intersects: one prepared polygon against many points is fast.
+        x, y = shapely.get_coordinates(local.to_numpy()).T
+        todo = np.ones(len(points), dtype=bool)
+        ids = boundaries["area_id"].astype(str).to_numpy()
+        for k in np.argsort(ids, kind="stable"):
+            polygon = boundaries.geometry.iloc[k]
+            if polygon is None or polygon.is_empty:
+                continue
+            minx, miny, maxx, maxy = polygon.bounds
+            near = np.flatnonzero(todo & (x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy))
+            if len(near):
+                shapely.prepare(polygon)
+                hit = near[shapely.intersects_xy(polygon, x[near], y[near])]
+                area_ids[hit] = ids[k]
+                todo[hit] = False
     points["area_id"] = area_ids
     points["in_city"] = points["area_id"].notna().to_numpy(dtype=bool)
     outside = points.loc[~points["in_city"], "name"]
@@ -611,20 +622,17 @@ def _check_point(geometry: object) -> tuple[float, float]:
     if kind != "Point":
         raise bad(f"{_show(kind) if isinstance(kind, str) else _json_kind(kind)} is not a Point")
     coords = geometry.get("coordinates")
-    shown = _show(json.dumps(coords)) if isinstance(coords, list) else _json_kind(coords)
-    if not isinstance(coords, list) or len(coords) < 2:
-        raise bad(f"coordinates {shown} are not [longitude, latitude]")
-    if len(coords) > 2:
-        raise bad(f"coordinates {shown} have {len(coords)} values (a 3-D point?)",
-                  "give [longitude, latitude], without altitude")
-    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in coords):
+    if type(coords) is list and len(coords) == 2 and all(type(v) in (int, float)
+                                                          for v in coords):
+        lon, lat = _finite(coords)
+    else:
+        shown = _show(json.dumps(coords)) if isinstance(coords, list) else _json_kind(coords)
+        if not isinstance(coords, list) or len(coords) < 2:
+            raise bad(f"coordinates {shown} are not [longitude, latitude]")
+        if len(coords) > 2:
+            raise bad(f"coordinates {shown} have {len(coords)} values (a 3-D point?)",
+                      "give [longitude, latitude], without altitude")
         raise bad(f"coordinates {shown} are not two numbers")
-    try:
-        lon, lat = float(coords[0]), float(coords[1])
-    except OverflowError:
-        lon = lat = math.inf
-    if not (math.isfinite(lon) and math.isfinite(lat)):
-        raise bad(f"coordinates {shown} are not finite numbers")
     if not -90.0 <= lat <= 90.0:
         if abs(lat) <= 180.0 and abs(lon) <= 90.0:
             raise bad(f"latitude {lat!r} is outside -90..90: [{lon!r}, {lat!r}] looks "
@@ -632,6 +640,17 @@ def _check_point(geometry: object) -> tuple[float, float]:
         raise bad(f"latitude {lat!r} is outside -90..90")
     if not -180.0 <= lon <= 180.0:
         raise bad(f"longitude {lon!r} is outside -180..180")
+    return lon, lat
+
+
+def _finite(coords: list[int | float]) -> tuple[float, float]:
+    try:
+        lon, lat = float(coords[0]), float(coords[1])
+    except OverflowError:  # an integer too large for a float
+        lon = lat = math.inf
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        raise _Rejected("invalid", "geometry", f"coordinates {_show(json.dumps(coords))} are "
+                        "not finite numbers", "give [longitude, latitude] in WGS84 degrees")
     return lon, lat
 
 

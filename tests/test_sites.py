@@ -12,13 +12,15 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from hostile import PAYLOADS, assert_inert, payload
 from shapely.geometry import LineString, Point
 
 from geo4mi.boundaries import load_areas
 from geo4mi.errors import InputFileError
 from geo4mi.sites import (BUNDLED_SITES, SITE_TYPES, SitesError, areas_with_sites,
-                          import_lines, import_sites, import_summary, parse_type, read_sites,
+                          import_lines, import_sites, import_summary, parse_type, place_sites,
+                          read_sites,
                           read_workshop_geojson, type_label, write_sites_csv)
 
 ZOCALO = (19.4326, -99.1332)        # Plaza de la Constitución, Cuauhtémoc (09015)
@@ -659,3 +661,21 @@ def test_sites_import_command_summarises_and_writes_the_full_report(tmp_path, ca
     assert lines[-1] == "feature 52: 'Raro 11', invalid: column 'type': unknown site type 'bar'"
     assert main(["sites", "import", str(path), "--report", str(report)]) == 2
     assert "report.txt: file exists; pass --overwrite" in capsys.readouterr().err
+
+
+def test_placement_matches_a_spatial_join_on_borders(areas):
+    rng = np.random.default_rng(3)
+    border = shapely.get_coordinates(shapely.boundary(areas.geometry.to_numpy()))
+    pick = border[rng.integers(0, len(border), 300)]
+    minx, miny, maxx, maxy = areas.total_bounds
+    xy = np.concatenate([pick, np.column_stack([rng.uniform(minx, maxx, 700),
+                                                rng.uniform(miny, maxy, 700)])])
+    lonlat = gpd.GeoSeries(gpd.points_from_xy(*xy.T), crs=areas.crs).to_crs("EPSG:4326")
+    table = pd.DataFrame({"name": [f"p{i}" for i in range(len(xy))], "type": "market",
+                          "lat": lonlat.y, "lon": lonlat.x, "notes": ""})
+    placed = place_sites(table, areas)
+    points = gpd.GeoDataFrame(geometry=lonlat.to_crs(areas.crs))
+    joined = gpd.sjoin(points, areas[["area_id", "geometry"]], how="left", predicate="intersects")
+    expected = joined.groupby(level=0)["area_id"].min()  # shared border: lowest area_id
+    assert placed["area_id"].isna().sum() > 100 and expected.isna().sum() > 100
+    assert placed["area_id"].fillna("-").tolist() == expected.fillna("-").tolist()
