@@ -248,7 +248,7 @@ def _one_line(column: str, text: str, limit: int) -> str:
 def _name_is_living_place(name: str) -> bool:
     if name.isascii():  # fast path: ASCII text can only match if a key word is in it
         lowered = name.lower()
-        if not any(w in lowered for w in ("albergue", "shelter", "casa")):
+        if "albergue" not in lowered and "shelter" not in lowered and "casa" not in lowered:
             return False
     padded = f" {normalize_name(name)} "
     return any(f" {w} " in padded for w in _LIVING_PLACE_NAMES)
@@ -303,18 +303,24 @@ def place_sites(table: pd.DataFrame, areas: gpd.GeoDataFrame, *, source: str = "
     >>> placed["area_id"].iloc[0], placed["in_city"].tolist()
     ('09015', [True, False])
     """
+    return _place(table, areas, source=source)[0]
+
+
+def _place(table: pd.DataFrame, areas: gpd.GeoDataFrame, *, source: str
+           ) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """:func:`place_sites`, and the sites' ``x, y`` in ``metric_crs(areas)``."""
     points = gpd.GeoDataFrame(
         table.reset_index(drop=True),
         geometry=gpd.points_from_xy(table["lon"].astype(float), table["lat"].astype(float)),
         crs="EPSG:4326")
     boundaries = to_crs_checked(areas[["area_id", "geometry"]], metric_crs(areas),
                                 step="placing sites")
-    local = points.geometry.to_crs(boundaries.crs)
+    local = shapely.get_coordinates(points.geometry.to_crs(boundaries.crs).to_numpy())
     area_ids = pd.array([pd.NA] * len(points), dtype="string")
     if len(points):
         # Each area, lowest area_id first, takes the points not yet placed that it
         # intersects: one prepared polygon against many points is fast.
-        x, y = shapely.get_coordinates(local.to_numpy()).T
+        x, y = local.T
         todo = np.ones(len(points), dtype=bool)
         ids = boundaries["area_id"].astype(str).to_numpy()
         for k in np.argsort(ids, kind="stable"):
@@ -336,7 +342,7 @@ def place_sites(table: pd.DataFrame, areas: gpd.GeoDataFrame, *, source: str = "
         rest = f" and {len(outside) - 5:,} more" if len(outside) > 5 else ""
         log.warning("%s: %d site(s) outside the study area (kept, flagged in_city=False): %s%s",
                     source, len(outside), shown, rest)
-    return points[OUTPUT_COLUMNS]
+    return points[OUTPUT_COLUMNS], local
 
 
 def _read_csv_records(path: Path) -> list[tuple[str, dict[str, object]]]:
@@ -489,7 +495,7 @@ def _read_candidates(path: Path, max_features: int | None
                              f"{max_features:,}; split the file, or raise [sites] max_import "
                              "in the study file")
         try:
-            values = _check_feature(feature)
+            values = _quick_feature(feature) or _check_feature(feature)
         except _Rejected as rejected:
             props = feature.get("properties") if isinstance(feature, dict) else None
             props = props if isinstance(props, dict) else {}
@@ -584,6 +590,40 @@ def _json_kind(value: object) -> str:
             dict: "an object"}.get(type(value), type(value).__name__)
 
 
+def _plain(text: str, limit: int) -> bool:
+    """True when ``text`` passes the text checks unchanged: printable (so no control
+    character, and no whitespace but single spaces inside) and not too long."""
+    return (len(text) <= limit and text.isprintable() and "  " not in text
+            and not text.startswith(" ") and not text.endswith(" "))
+
+
+def _quick_feature(feature: object) -> tuple[str, str, float, float, str] | None:
+    """:func:`_check_feature` for the usual well-formed feature, with fewer steps; None when
+    anything needs a closer look (which :func:`_check_feature` then gives)."""
+    if type(feature) is not dict:
+        return None
+    props, geometry = feature.get("properties"), feature.get("geometry")
+    if type(props) is not dict or type(geometry) is not dict or geometry.get("type") != "Point":
+        return None
+    coords = geometry.get("coordinates")
+    if type(coords) is not list or len(coords) != 2:
+        return None
+    lon, lat = coords
+    if (type(lon) not in (float, int) or type(lat) not in (float, int)
+            or not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0)):  # NaN fails too
+        return None
+    name, site_type, notes = props.get("name"), props.get("type"), props.get("notes")
+    notes = "" if notes is None else notes
+    if (type(name) is not str or type(site_type) is not str or type(notes) is not str
+            or not name or not _plain(name, NAME_MAX_CHARS) or not _plain(notes, NOTES_MAX_CHARS)
+            or _name_is_living_place(name)):
+        return None
+    code = _type_verdict(site_type)
+    if code in ("", "living"):
+        return None
+    return name, code, float(lat), float(lon), notes
+
+
 def _check_feature(feature: object) -> tuple[str, str, float, float, str]:
     """``name, type, lat, lon, notes`` of one GeoJSON feature, or :class:`_Rejected`."""
     if not isinstance(feature, dict):
@@ -654,75 +694,75 @@ def _finite(coords: list[int | float]) -> tuple[float, float]:
     return lon, lat
 
 
-def _sequential_duplicates(xy: np.ndarray, first_new: int, radius: float
-                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Which of the points ``xy[first_new:]`` duplicate a point present before them.
+def _duplicates(known: np.ndarray, new: np.ndarray, radius: float) -> np.ndarray:
+    """Which of the points ``new`` duplicate a site present at their turn.
 
-    The points before ``first_new`` are present from the start; each later point, in order,
-    is a duplicate when a point present at its turn lies within ``radius`` (metres), and is
-    present from then on otherwise. Returns, per later point, ``duplicate`` (bool), the
-    index of the nearest present point within ``radius`` (-1 when none; ties go to the one
-    present first) and its distance (inf when none).
-
-    A k-d tree finds the points with any neighbour within ``radius``; only those are walked
-    in order, each against the present points of its 3 x 3 grid cells (cells of ``radius``).
-    Present points are more than ``radius`` apart, so few share a cell.
+    The ``known`` points are present from the start; each new point, in order, is a
+    duplicate when a present point lies within ``radius`` (metres), and is present from then
+    on otherwise. k-d trees settle most points at once: one with a known point within
+    ``radius`` is a duplicate, one with no other point within ``radius`` is not. Only the
+    rest, which have new points near them, are walked in order, each against the points
+    already added in its 3 x 3 grid cells (cells of ``radius``); added points are more than
+    ``radius`` apart, so few share a cell.
     """
-    n_new = len(xy) - first_new
-    duplicate = np.zeros(n_new, dtype=bool)
-    nearest = np.full(n_new, -1, dtype=np.int64)
-    distance = np.full(n_new, np.inf)
-    if n_new == 0 or len(xy) < 2:
-        return duplicate, nearest, distance
+    duplicate = np.zeros(len(new), dtype=bool)
+    if not len(new):
+        return duplicate
     bound = radius * (1 + 1e-9) + 1e-6  # a little wider; the exact test is below
-    second, _ = cKDTree(xy).query(xy[first_new:], k=2, distance_upper_bound=bound)
-    crowded = np.flatnonzero(np.isfinite(second[:, 1]))
-    if not len(crowded):
-        return duplicate, nearest, distance
+    if len(known):
+        _, j = cKDTree(known).query(new, k=1, distance_upper_bound=bound)
+        found = j < len(known)
+        near = known[np.where(found, j, 0)] - new
+        duplicate = found & (np.sqrt(near[:, 0] * near[:, 0] + near[:, 1] * near[:, 1])
+                             <= radius)
+    if len(new) < 2:
+        return duplicate
+    second, _ = cKDTree(new).query(new, k=2, distance_upper_bound=bound)
+    walk = np.flatnonzero(np.isfinite(second[:, 1]) & ~duplicate)
     cell = max(radius, 1.0)
-    gx = np.floor(xy[:, 0] / cell).astype(np.int64).tolist()
-    gy = np.floor(xy[:, 1] / cell).astype(np.int64).tolist()
-    xs, ys = xy[:, 0].tolist(), xy[:, 1].tolist()
-    grid: dict[tuple[int, int], list[int]] = {}
-    for p in range(first_new):
-        grid.setdefault((gx[p], gy[p]), []).append(p)
-    for i in crowded.tolist():
-        p = first_new + i
-        x, y, cx, cy = xs[p], ys[p], gx[p], gy[p]
-        best_d, best_q = math.inf, -1
-        for ox in (cx - 1, cx, cx + 1):
-            for oy in (cy - 1, cy, cy + 1):
-                for q in grid.get((ox, oy), ()):
-                    dx, dy = xs[q] - x, ys[q] - y
-                    d = math.sqrt(dx * dx + dy * dy)
-                    if d < best_d or (d == best_d and q < best_q):
-                        best_d, best_q = d, q
-        if best_d <= radius:
-            duplicate[i], nearest[i], distance[i] = True, best_q, best_d
+    gx = np.floor(new[walk, 0] / cell).astype(np.int64).tolist()
+    gy = np.floor(new[walk, 1] / cell).astype(np.int64).tolist()
+    xs, ys = new[walk, 0].tolist(), new[walk, 1].tolist()
+    added: dict[tuple[int, int], list[int]] = {}
+    sqrt = math.sqrt
+    for w, i in enumerate(walk.tolist()):
+        x, y, cx, cy = xs[w], ys[w], gx[w], gy[w]
+        hit = False
+        for key in ((cx - 1, cy - 1), (cx - 1, cy), (cx - 1, cy + 1), (cx, cy - 1), (cx, cy),
+                    (cx, cy + 1), (cx + 1, cy - 1), (cx + 1, cy), (cx + 1, cy + 1)):
+            for v in added.get(key, ()):
+                dx, dy = xs[v] - x, ys[v] - y
+                if sqrt(dx * dx + dy * dy) <= radius:
+                    hit = True
+                    break
+            if hit:
+                break
+        if hit:
+            duplicate[i] = True
         else:
-            grid.setdefault((cx, cy), []).append(p)
-    return duplicate, nearest, distance
+            added.setdefault((cx, cy), []).append(w)
+    return duplicate
 
 
-def _nearest_before(xy: np.ndarray, rows: np.ndarray, *, k: int = 16,
+def _nearest_before(xy: np.ndarray, query: np.ndarray, limit: np.ndarray, *, k: int = 8,
                     chunk: int = 65_536) -> tuple[np.ndarray, np.ndarray]:
-    """For each index in ``rows``, the nearest of the points ``xy[:row]`` (ties: the lowest
-    index) and its distance; -1 and inf for row 0.
+    """For each point ``query[i]``, the nearest of the points ``xy[:limit[i]]`` (ties: the
+    lowest index) and its distance; -1 and inf when ``limit[i]`` is 0.
 
-    A k-d tree gives the ``k`` nearest points; rows whose nearest earlier point is not
+    A k-d tree gives the ``k`` nearest points; queries whose nearest allowed point is not
     clearly among them are asked again with ``4 k``, and past 1,024 neighbours checked
-    against all earlier points directly.
+    against all allowed points directly.
 
     Examples
     --------
     >>> xy = np.array([[0.0, 0.0], [10.0, 0.0], [1.0, 0.0], [4.0, 0.0]])
-    >>> _nearest_before(xy, np.array([0, 1, 2, 3]))
+    >>> _nearest_before(xy, xy, np.arange(4))
     (array([inf, 10.,  1.,  3.]), array([-1,  0,  0,  2]))
     """
-    rows = np.asarray(rows, dtype=np.int64)
-    distance = np.full(len(rows), np.inf)
-    nearest = np.full(len(rows), -1, dtype=np.int64)
-    todo = np.flatnonzero(rows > 0)
+    limit = np.asarray(limit, dtype=np.int64)
+    distance = np.full(len(query), np.inf)
+    nearest = np.full(len(query), -1, dtype=np.int64)
+    todo = np.flatnonzero(limit > 0)
     if not len(todo):
         return distance, nearest
     tree = cKDTree(xy)
@@ -730,21 +770,19 @@ def _nearest_before(xy: np.ndarray, rows: np.ndarray, *, k: int = 16,
         k = min(k, len(xy))
         if k > 1024:
             for t in todo.tolist():
-                earlier = xy[:rows[t]]
-                d = np.sqrt((earlier[:, 0] - xy[rows[t], 0]) ** 2
-                            + (earlier[:, 1] - xy[rows[t], 1]) ** 2)
+                allowed = xy[:limit[t]] - query[t]
+                d = np.sqrt(allowed[:, 0] * allowed[:, 0] + allowed[:, 1] * allowed[:, 1])
                 j = int(np.argmin(d))  # the first of equal minima
                 distance[t], nearest[t] = d[j], j
             break
         left = []
         for start in range(0, len(todo), chunk):
             part = todo[start:start + chunk]
-            own = rows[part]
-            tree_d, idx = tree.query(xy[own], k=k)
+            tree_d, idx = tree.query(query[part], k=k)
             tree_d, idx = tree_d.reshape(len(part), -1), idx.reshape(len(part), -1)
-            dx = xy[idx, 0] - xy[own, 0][:, None]
-            dy = xy[idx, 1] - xy[own, 1][:, None]
-            d = np.where(idx < own[:, None], np.sqrt(dx * dx + dy * dy), np.inf)
+            dx = xy[idx, 0] - query[part, 0][:, None]
+            dy = xy[idx, 1] - query[part, 1][:, None]
+            d = np.where(idx < limit[part, None], np.sqrt(dx * dx + dy * dy), np.inf)
             best = d.min(axis=1)
             pick = np.where(d == best[:, None], idx, len(xy)).min(axis=1)
             done = np.isfinite(best) & (best * (1 + 1e-9) < tree_d[:, -1])
@@ -833,21 +871,22 @@ def import_sites(geojson_path: str | os.PathLike[str], existing_sites: gpd.GeoDa
     path = Path(geojson_path)
     areas = load_areas() if areas is None else areas
     table, excluded = _read_candidates(path, max_features)
-    new = place_sites(table[list(COLUMNS)], areas, source=str(path))
+    new, new_xy = _place(table[list(COLUMNS)], areas, source=str(path))
     crs = metric_crs(areas)
     known = existing_sites.geometry.to_crs(crs)
     if known.isna().any() or not known.geom_type.eq("Point").all():
         raise SitesError("existing_sites: every site needs a point geometry; read the sites "
                          "with read_sites")
-    xy = np.concatenate([shapely.get_coordinates(known.to_numpy()),
-                         shapely.get_coordinates(new.geometry.to_crs(crs).to_numpy())])
+    xy = np.concatenate([shapely.get_coordinates(known.to_numpy()).reshape(-1, 2), new_xy])
     m = len(known)
-    duplicate, nearest, distance = _sequential_duplicates(xy, m, float(duplicate_radius_m))
+    duplicate = _duplicates(xy[:m], xy[m:], float(duplicate_radius_m))
+    # The nearest site present at each candidate's turn: the existing sites and the
+    # candidates added before it (positions in xy, in that order).
     added = np.flatnonzero(~duplicate)
     present = np.concatenate([np.arange(m), m + added])
-    d_added, j_added = _nearest_before(xy[present], np.arange(m, len(present)))
-    distance[added] = d_added
-    nearest[added] = np.where(j_added >= 0, present[np.maximum(j_added, 0)], -1)
+    before = np.searchsorted(present, m + np.arange(len(new)))
+    distance, j = _nearest_before(xy[present], xy[m:], before)
+    nearest = np.where(j >= 0, present[np.maximum(j, 0)], -1)
     names = np.concatenate([existing_sites["name"].astype(str).to_numpy(dtype=object),
                             new["name"].to_numpy(dtype=object)])
     duplicate_of = np.where(duplicate, names[np.maximum(nearest, 0)], "")

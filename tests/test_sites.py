@@ -679,3 +679,14 @@ def test_placement_matches_a_spatial_join_on_borders(areas):
     expected = joined.groupby(level=0)["area_id"].min()  # shared border: lowest area_id
     assert placed["area_id"].isna().sum() > 100 and expected.isna().sum() > 100
     assert placed["area_id"].fillna("-").tolist() == expected.fillna("-").tolist()
+
+
+@pytest.mark.parametrize("words", ["albergue", "shelter", "casa del migrante",
+                                   "casa de migrantes", "casa de acogida", "casa refugio"])
+@pytest.mark.parametrize("spelling", [str.title, str.upper, lambda w: f"  {w}\t"])
+def test_every_shelter_name_is_refused_however_written(tmp_path, areas, bundled, words,
+                                                       spelling):
+    path = write_geojson(tmp_path, [feature(f"Gran {spelling(words)} Norte", "market",
+                                            ZOCALO[1], ZOCALO[0])])
+    _, report = import_sites(path, bundled, areas=areas)
+    assert report["status"].tolist() == ["refused"] and report["field"].tolist() == ["name"]
