@@ -23,10 +23,10 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
-import functools
 import os
 import re
 import unicodedata
@@ -112,9 +112,9 @@ def type_label(site_type: str, lang: str = "es") -> str:
 #: Longest name and notes accepted (characters, after collapsing whitespace).
 NAME_MAX_CHARS = 200
 NOTES_MAX_CHARS = 2000
-_TYPE_ADVICE = (f"use one of {', '.join(SITE_TYPES)} (or their Spanish/English labels)")
+_TYPE_ADVICE = f"use one of {', '.join(SITE_TYPES)} (or their Spanish/English labels)"
 _LIVING_ADVICE = ("sites must be public places only, because publishing where refugees and "
-                  "migrants live can put them at risk; remove the row or give a public place "
+                  "migrants live can put them at risk; remove it or give a public place "
                   f"(types: {', '.join(SITE_TYPES)})")
 
 
@@ -535,10 +535,13 @@ def _iter_features(text: str, path: Path) -> Iterator[object]:
         return at
 
     def decode(at: int) -> tuple[object, int]:
+        at = _WS.match(text, at).end()
         try:
-            return _DECODER.raw_decode(text, _WS.match(text, at).end())
+            return _DECODER.raw_decode(text, at)
         except json.JSONDecodeError as exc:
             raise fail(exc.msg, exc.pos) from None
+        except RecursionError:
+            raise fail("Nested too deeply", at) from None
 
     at = _WS.match(text, 0).end()
     if not text.startswith("{", at):

@@ -581,6 +581,15 @@ def test_geojson_is_read_as_json(tmp_path, areas, bundled, text, error, message)
             import_sites(path, bundled, areas=areas)
 
 
+def test_deeply_nested_json_is_an_input_error(tmp_path, areas, bundled):
+    path = tmp_path / "c.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": [{"properties": {"name": '
+                    + "[" * 100_000 + "]" * 100_000 + "}}]}", encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"not valid GeoJSON \(Nested too deeply: line 1 "
+                                             r"column 44"):
+        import_sites(path, bundled, areas=areas)
+
+
 def test_not_utf8_is_an_input_error(tmp_path, areas, bundled):
     path = tmp_path / "c.geojson"
     path.write_bytes(b'{"type": "FeatureCollection", "features": [\xff]}')
