@@ -20,7 +20,11 @@ inputs were loaded (``getrusage``). The last line times refusing the largest fil
 default limit (``[sites] max_import = 10000``), which happens before any site is checked.
 Temporary files are deleted.
 
-Run: ``.venv/bin/python bench/bench_sites_import.py [--sizes 1000 10000 100000 1000000]``
+The peer runs up to 100,000 features unless ``--peer-max`` says otherwise (at 1,000,000 it
+takes minutes).
+
+Run: ``.venv/bin/python bench/bench_sites_import.py [--sizes 1000 10000 100000 1000000]
+[--peer-max 100000]``
 """
 
 from __future__ import annotations
@@ -173,7 +177,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000,
                                                                  1_000_000])
-    parser.add_argument("--no-peer", action="store_true")
+    parser.add_argument("--peer-max", type=int, default=100_000,
+                        help="run the peer only up to this many features (it is slow)")
     parser.add_argument("--child", nargs=2, metavar=("TOOL", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -187,7 +192,7 @@ def main() -> None:
             print(f"{n:>9,} features ({path.stat().st_size / 2**20:,.1f} MiB): geo4mi "
                   f"import_sites {ours['seconds']:.2f} s, peak +{ours['peak_mib']:,.0f} MiB "
                   f"-> {n / ours['seconds']:,.0f} features/s; {ours['counts']}", flush=True)
-            if not args.no_peer:
+            if n <= args.peer_max:
                 peer = measure("peer", path)
                 print(f"{'':>9}           peer (read_file + sjoin + sjoin_nearest + sindex "
                       f"dwithin) {peer['seconds']:.2f} s, peak +{peer['peak_mib']:,.0f} MiB; "

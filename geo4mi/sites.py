@@ -340,8 +340,8 @@ def _place(table: pd.DataFrame, areas: gpd.GeoDataFrame, *, source: str
     if len(outside):
         shown = ", ".join(_show(n) for n in outside.head(5))
         rest = f" and {len(outside) - 5:,} more" if len(outside) > 5 else ""
-        log.warning("%s: %d site(s) outside the study area (kept, flagged in_city=False): %s%s",
-                    source, len(outside), shown, rest)
+        log.warning("%s: %s site(s) outside the study area (kept, flagged in_city=False): %s%s",
+                    source, f"{len(outside):,}", shown, rest)
     return points[OUTPUT_COLUMNS], local
 
 
@@ -985,6 +985,8 @@ def import_summary(report: pd.DataFrame, *, area_names: Mapping[str, str] | None
             group = rows[rows["field"] == key]
             label = status if status == "added" else f"{status}{', ' + key if key else ''}"
             advice = _GROUP_ADVICE.get(status, _GROUP_ADVICE).get(key, "")
+            if status == "added" and not group["in_city"].fillna(False).all():
+                advice = f"{int((~group['in_city'].fillna(False)).sum()):,} outside the study area"
             lines.append(f"{label}{'' if status == 'added' else ' (not added)'}: "
                          f"{len(group):,}{'; ' + advice if advice else ''}")
             lines += ["  " + line for line in import_lines(group.head(examples),

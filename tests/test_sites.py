@@ -658,7 +658,8 @@ def test_sites_import_command_summarises_and_writes_the_full_report(tmp_path, ca
     report = tmp_path / "report.txt"
     assert main(["sites", "import", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "added: 40\n" in out and "invalid, type (not added): 12; use one of" in out
+    assert "added: 40; 22 outside the study area\n" in out
+    assert "invalid, type (not added): 12; use one of" in out
     assert "  ... and 35 more (--report FILE lists them all)\n" in out
     assert "  ... and 7 more (--report FILE lists them all)\n" in out
     assert out.count("  feature ") == 10
