@@ -424,8 +424,9 @@ def read_sites(path: str | os.PathLike[str], areas: gpd.GeoDataFrame) -> gpd.Geo
     InputFileError
         The file is missing or unreadable.
     SitesError
-        A row has no name, an unknown type, a bad coordinate, or names a shelter or home;
-        the message names the file, row and column.
+        A row has no name, an unknown type, a bad coordinate, a name or notes too long
+        (:data:`NAME_MAX_CHARS`, :data:`NOTES_MAX_CHARS`) or holding a control character,
+        or names a shelter or home; the message names the file, row and column.
 
     Examples
     --------
