@@ -4,7 +4,8 @@ Benchmarks are run on demand (``make bench``), never as part of the test suite. 
 script prints geo4mi's figures and its peer's (sjoin, pandas, rasterstats, exactextract,
 a plain folium build) measured in the same run.
 
-Run: ``.venv/bin/python bench/run_all.py [NAME ...]`` (names like ``indicators``, ``zonal``).
+Run: ``.venv/bin/python bench/run_all.py [NAME ...]`` (names like ``indicators``, ``zonal``,
+``sites_import``).
 """
 
 from __future__ import annotations

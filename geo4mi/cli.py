@@ -212,37 +212,48 @@ def sites() -> None:
 @click.option("--radius", "duplicate_radius_m", type=click.FloatRange(min=0), default=50.0,
               show_default=True, help="Candidates closer than this (metres) to a site are "
               "reported as duplicates and not added.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Also write one line per feature (added, duplicate, refused "
+              "or invalid, and why) to this text file.")
 @overwrite_option
 def sites_import(geojson: Path, study_path: Path | None, output: Path | None,
-                 duplicate_radius_m: float, overwrite: bool) -> None:
-    """Validate a workshop GEOJSON (from the site map) and merge it into the study's sites."""
-    from geo4mi.errors import StudyError
-    from geo4mi.sites import import_sites, write_sites_csv
+                 duplicate_radius_m: float, report_path: Path | None, overwrite: bool) -> None:
+    """Validate a workshop GEOJSON (from the site map) and merge it into the study's sites.
 
-    if output is not None:
-        guard(output, overwrite)
+    Shelters and homes are refused; duplicates (within --radius of a site) and invalid
+    features are not added. Each is counted, with the first few shown; --report lists all.
+    At most [sites] max_import features are read (default 10,000).
+    """
+    from geo4mi.errors import StudyError
+    from geo4mi.io import atomic_write
+    from geo4mi.sites import import_lines, import_sites, import_summary, write_sites_csv
+
+    for path in (output, report_path):
+        if path is not None:
+            guard(path, overwrite)
     study, areas, existing = _study_areas_sites(study_path)
     if existing is None:
         raise StudyError(f"{study.path}: no [sites] section; add one (path = \"sites.csv\") "
                          "to merge workshop sites")
     merged, report = import_sites(geojson, existing, areas=areas,
-                                  duplicate_radius_m=duplicate_radius_m)
+                                  duplicate_radius_m=duplicate_radius_m,
+                                  max_features=study.sites.max_import)
     names = dict(zip(areas["area_id"], areas["area_name"]))
-    for row in report.itertuples():
-        where = names.get(row.area_id, "outside the city") if row.in_city else "outside the city"
-        if row.status == "duplicate":
-            click.echo(f"  duplicate  {row.name} ({row.type}): {row.distance_m:.0f} m from "
-                       f"{row.duplicate_of!r}; not added")
-        else:
-            click.echo(f"  added      {row.name} ({row.type}), {where}")
-    added = int((report["status"] == "added").sum())
-    click.echo(f"{geojson.name}: {len(report)} candidate(s), {added} added, "
-               f"{len(report) - added} duplicate(s); {len(merged)} sites in all")
-    if output is None:
+    more = f" (all in {report_path})" if report_path else " (--report FILE lists them all)"
+    lines = import_summary(report, area_names=names, more=more)
+    lines[-1] = f"{geojson.name}: {lines[-1]}; {len(merged):,} sites in all"
+    click.echo("\n".join(lines))
+    written = []
+    if output is not None:
+        written.append(write_sites_csv(merged, output, overwrite=True))
+    else:
         click.echo("  (nothing written: pass -o FILE.csv to write the merged sites)")
-        return
-    write_sites_csv(merged, output, overwrite=True)
-    echo_written([output])
+    if report_path is not None:
+        with atomic_write(report_path, overwrite=True) as tmp:
+            text = "".join(line + "\n" for line in import_lines(report, area_names=names))
+            tmp.write_bytes(text.encode("utf-8"))
+        written.append(report_path)
+    echo_written(written)
 
 
 @cli.command()

@@ -85,6 +85,7 @@ class IndicatorsConfig:
 class SitesConfig:
     path: Path
     catchment_m: float = 1000.0
+    max_import: int = 10_000
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,8 @@ _SCHEMA: dict[str, dict[str, tuple[str, bool]]] = {
                "area_column": ("str", False), "id_column": ("str", False),
                "min_placed_share": ("number", False)},
     "indicators": {"catalogue": ("path", True), "groups": ("strlist", False)},
-    "sites": {"path": ("path", True), "catchment_m": ("number", False)},
+    "sites": {"path": ("path", True), "catchment_m": ("number", False),
+              "max_import": ("int", False)},
     "plan": {"population": ("path", False), "population_id_field": ("str", False),
              "population_field": ("str", False), "raster": ("path", False),
              "min_per_area": ("int", False)},
@@ -241,9 +243,13 @@ def load_study(path: str | os.PathLike[str]) -> Study:
     sites = None
     if "sites" in raw:
         st = sec["sites"]
-        sites = SitesConfig(path=rel(st["path"]), catchment_m=float(st.get("catchment_m", 1000)))
+        sites = SitesConfig(path=rel(st["path"]), catchment_m=float(st.get("catchment_m", 1000)),
+                            max_import=st.get("max_import", 10_000))
         if sites.catchment_m <= 0:
             raise StudyError(f"{path}: [sites] catchment_m must be positive")
+        if sites.max_import < 1:
+            raise StudyError(f"{path}: [sites] max_import = {sites.max_import!r} must be at "
+                             "least 1 (the most features one `sites import` reads)")
     plan = None
     if "plan" in raw:
         p = sec["plan"]
