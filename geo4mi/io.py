@@ -145,6 +145,23 @@ def _safe_cell(value: object) -> object:
     return value
 
 
+def unquote_cell(value: object) -> object:
+    """Undo :func:`spreadsheet_safe` on one cell read back from a geo4mi CSV.
+
+    A text that starts with ``'`` followed by a formula character loses the ``'`` (the
+    marker spreadsheets hide too), so a table written and read again keeps its text.
+
+    Examples
+    --------
+    >>> unquote_cell("'=SUM(A1)"), unquote_cell("'quoted'"), unquote_cell(3)
+    ('=SUM(A1)', "'quoted'", 3)
+    """
+    if isinstance(value, str) and value.startswith("'") and value[1:2] \
+            and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
 def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` whose text cells cannot run as spreadsheet formulas.
 
@@ -557,6 +574,7 @@ def _write_set_locked(out: Path,
     return [out / n for n in names]
 
 
-__all__ = ["atomic_write", "check_output_folder", "output_error", "spreadsheet_safe", "write_csv", "write_output_set",
-           "check_output_set", "recover_output_folder", "read_manifest", "FORMULA_STARTS",
-           "MANIFEST", "STAGING_PREFIX"]
+__all__ = ["atomic_write", "check_output_folder", "output_error", "spreadsheet_safe",
+           "unquote_cell", "write_csv", "write_output_set", "check_output_set",
+           "recover_output_folder", "read_manifest", "FORMULA_STARTS", "MANIFEST",
+           "STAGING_PREFIX"]

@@ -42,7 +42,7 @@ from scipy.spatial import cKDTree
 from geo4mi.boundaries import load_areas, metric_crs, to_crs_checked
 from geo4mi.errors import InputFileError, SitesError
 from geo4mi.i18n import check_language
-from geo4mi.io import write_csv
+from geo4mi.io import unquote_cell, write_csv
 from geo4mi.names import normalize_name
 
 log = logging.getLogger(__name__)
@@ -367,6 +367,8 @@ def _read_csv_records(path: Path) -> list[tuple[str, dict[str, object]]]:
     if extra:
         log.warning("%s: ignoring columns %s (allowed: %s)", path, ", ".join(map(str, extra)),
                     ", ".join(COLUMNS))
+    # Text written by write_sites_csv as "'=..." (spreadsheet-safe) is read back as "=...".
+    raw = raw.map(unquote_cell)
     # Row numbers are the spreadsheet's: the header is row 1, the first site row 2.
     return [(f"{path}: row {i + 2}", rec) for i, rec in enumerate(raw.to_dict("records"))]
 

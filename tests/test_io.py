@@ -188,6 +188,23 @@ def test_sites_csv_is_spreadsheet_safe(tmp_path):
     assert {r["lon"] for r in read_cells(out)[1]} == {"-99.133208"}
 
 
+def test_sites_csv_round_trips_formula_names(tmp_path):
+    from geo4mi.sites import read_sites
+    from geo4mi.webmap.choropleth import example_inputs
+
+    areas = example_inputs()[1]
+    point = areas.to_crs(4326).geometry.iloc[0].representative_point()
+    names = ["=HYPERLINK(\"x\")", "+1", "-2+3", "@SUM(A1)", "'quoted'", "plain"]
+    sites = pd.DataFrame({"name": names, "type": "metro_station",
+                          "lat": [point.y + i * 1e-3 for i in range(len(names))],
+                          "lon": point.x, "notes": names})
+    out = write_sites_csv(sites, tmp_path / "s.csv")
+    back = read_sites(out, areas)
+    assert back["name"].tolist() == names and back["notes"].tolist() == names
+    again = write_sites_csv(back, tmp_path / "again.csv")
+    assert again.read_bytes() == out.read_bytes()
+
+
 def test_plan_csv_is_spreadsheet_safe(tmp_path):
     ids = [f"a{i}" for i in range(len(PAYLOADS))]
     areas = pd.DataFrame({"area_id": ids, "area_name": list(PAYLOADS)})
