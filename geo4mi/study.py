@@ -59,6 +59,9 @@ class SurveyConfig:
     sheet: str | None = None
     layout: str = "auto"
     border_tolerance_m: float = 25.0
+    weight: str | None = None
+    cluster: str | None = None
+    strata: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,7 +125,8 @@ _SCHEMA: dict[str, dict[str, tuple[str, bool]]] = {
     "survey": {"export": ("path", True), "form": ("path", True),
                "borough_question": ("str", False), "gps_question": ("str", False),
                "placement": ("str", False), "encoding": ("str", False), "sheet": ("str", False),
-               "layout": ("str", False), "border_tolerance_m": ("number", False)},
+               "layout": ("str", False), "border_tolerance_m": ("number", False),
+               "weight": ("str", False), "cluster": ("str", False), "strata": ("str", False)},
     "indicators": {"catalogue": ("path", True), "groups": ("strlist", False)},
     "sites": {"path": ("path", True), "catchment_m": ("number", False)},
     "plan": {"population": ("path", False), "population_id_field": ("str", False),
@@ -192,6 +196,11 @@ def load_study(path: str | os.PathLike[str]) -> Study:
     tolerance = float(sv.get("border_tolerance_m", 25.0))
     if tolerance < 0:
         raise StudyError(f"{path}: [survey] border_tolerance_m = {tolerance!r} must be 0 or more")
+    design = {key: sv.get(key) or None for key in ("weight", "cluster", "strata")}
+    named = [v for v in design.values() if v]
+    if len(set(named)) != len(named):
+        raise StudyError(f"{path}: [survey] weight, cluster and strata must name different "
+                         f"columns, got {design!r}")
     sites = None
     if "sites" in raw:
         st = sec["sites"]
@@ -222,7 +231,7 @@ def load_study(path: str | os.PathLike[str]) -> Study:
                             gps_question=sv.get("gps_question", "gps") or None,
                             placement=placement, encoding=sv.get("encoding", "auto"),
                             sheet=sv.get("sheet") or None, layout=layout,
-                            border_tolerance_m=tolerance),
+                            border_tolerance_m=tolerance, **design),
         indicators=IndicatorsConfig(catalogue=rel(ind["catalogue"]),
                                     groups=tuple(ind.get("groups", ()))),
         sites=sites,

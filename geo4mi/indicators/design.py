@@ -317,7 +317,7 @@ class Level:
 
 
 def design_interval(p: np.ndarray, n: np.ndarray, var: np.ndarray, df: np.ndarray,
-                    fallback_deff: np.ndarray, *, z: float
+                    fallback_deff: np.ndarray, fallback_df: np.ndarray, *, z: float
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Design effect, effective sample size and Wilson interval on it (vectorised).
 
@@ -326,8 +326,10 @@ def design_interval(p: np.ndarray, n: np.ndarray, var: np.ndarray, df: np.ndarra
     p, n, var, df : ndarray
         Weighted proportion, respondents, linearised variance and degrees of freedom per
         cell (``n > 0``).
-    fallback_deff : ndarray
-        Design effect to use where the cell's own cannot be estimated (NaN: use 1).
+    fallback_deff, fallback_df : ndarray
+        Design effect and df to use where the cell's own cannot be estimated (``p`` is 0
+        or 1, the variance is 0, or the cell's respondents are in fewer than two effective
+        PSUs, ``df < 1``); NaN: a design effect of 1 and 1 df.
     z : float
         Normal quantile of the interval.
 
@@ -342,21 +344,25 @@ def design_interval(p: np.ndarray, n: np.ndarray, var: np.ndarray, df: np.ndarra
     A design effect of 4 and many PSUs: the interval is Wilson's on a quarter of ``n``.
 
     >>> deff, n_eff, low, high = design_interval(np.array([0.3]), np.array([400]),
-    ...     np.array([4 * 0.3 * 0.7 / 400]), np.array([10**6]), np.array([np.nan]), z=1.96)
+    ...     np.array([4 * 0.3 * 0.7 / 400]), np.array([10**6]), np.array([np.nan]),
+    ...     np.array([np.nan]), z=1.96)
     >>> round(float(deff[0]), 6), round(float(n_eff[0]), 1)
     (4.0, 100.0)
     """
     from scipy.stats import t as student
 
+    from geo4mi.indicators.estimate import wilson_interval
+
     n = n.astype("float64")
     with np.errstate(divide="ignore", invalid="ignore"):
         srs = p * (1.0 - p) / n
-        deff = np.where((srs > 0) & (var > 0), var / srs, np.nan)
-    used = np.where(np.isnan(deff), np.nan_to_num(fallback_deff, nan=1.0), deff)
-    tq = student.ppf(1.0 - (1.0 - _normal_cdf(z)) , np.maximum(df, 1.0))
+        own = (srs > 0) & (var > 0) & (df >= 1)
+        deff = np.where(own, var / srs, np.nan)
+    used = np.where(own, deff, np.nan_to_num(fallback_deff, nan=1.0))
+    df_used = np.maximum(np.where(own, df, np.nan_to_num(fallback_df, nan=1.0)), 1.0)
+    tq = student.ppf(_normal_cdf(z), df_used)
     n_eff = np.minimum(n / used * (z / tq) ** 2, n)  # never narrower than SRS Wilson
     k = np.clip(p, 0.0, 1.0) * n_eff
-    from geo4mi.indicators.estimate import wilson_interval
     low, high = wilson_interval(np.minimum(k, n_eff), n_eff, z=z)
     return deff, n_eff, low, high
 

@@ -500,16 +500,19 @@ def _assemble(indicators: Sequence[Indicator], area_labels: list[str], col_var: 
         wd = grid.wd.reshape(-1)
         p[ok] = grid.wy.reshape(-1)[ok] / wd[ok]
         pp = np.where(ok, p, 0.0)
-        city_all = np.full((n_ind, n_rows, n_cols), np.nan)
+        # the indicator's whole-sample design effect and df, for cells without their own
+        wd0 = grid.wd[:, 0, 0]
         with np.errstate(divide="ignore", invalid="ignore"):
-            srs0 = pp.reshape(num.shape)[:, 0, 0] * (1 - pp.reshape(num.shape)[:, 0, 0]) \
-                / den[:, 0, 0]
-            city = np.where((srs0 > 0) & (grid.var[:, 0, 0] > 0), grid.var[:, 0, 0] / srs0,
-                            np.nan)
-        city_all[:] = city[:, None, None]
+            p0 = grid.wy[:, 0, 0] / wd0
+            srs0 = p0 * (1 - p0) / den[:, 0, 0]
+            good = (srs0 > 0) & (grid.var[:, 0, 0] > 0) & (grid.df[:, 0, 0] >= 1)
+            city_deff = np.where(good, grid.var[:, 0, 0] / srs0, np.nan)
+        per_cell = np.ones((1, n_rows, n_cols))
         deff, n_eff, low, high = design_interval(
             pp, np.where(ok, den_f, 1), np.where(ok, grid.var.reshape(-1), 0.0),
-            grid.df.reshape(-1), city_all.reshape(-1), z=Z95)
+            grid.df.reshape(-1), (city_deff[:, None, None] * per_cell).reshape(-1),
+            (np.where(good, grid.df[:, 0, 0], np.nan)[:, None, None] * per_cell).reshape(-1),
+            z=Z95)
         method = DESIGN_METHOD
     ids = np.array([ind.id for ind in indicators], dtype=object)
 
