@@ -97,9 +97,9 @@ def test_no_design_keys_is_todays_estimate(catalogue):
     assert set(after.ci_method[ok]) == {"wilson"} and set(after.design) == {"srs"}
 
 
-def test_bundled_study_has_no_design_unless_declared():
-    study = load_study(bundled_study_path())
-    assert not design_from_study(study).active or study.survey.cluster == "enumerator"
+def test_bundled_study_clusters_by_enumerator():
+    design = design_from_study(load_study(bundled_study_path()))
+    assert design.describe() == "cluster=enumerator"
 
 
 # -- point estimates and variances against independent computations --------------------------
@@ -234,7 +234,8 @@ def test_non_numeric_weight_and_missing_columns(catalogue):
 # -- study keys, notes, the demo --------------------------------------------------------
 
 def _study(tmp_path, extra: str):
-    text = bundled_study_path().read_text(encoding="utf-8")
+    text = bundled_study_path().read_text(encoding="utf-8").replace('cluster = "enumerator"\n',
+                                                                    "")
     text = text.replace('placement = "prefer_declared"', 'placement = "prefer_declared"\n' +
                         extra)
     text = text.replace('path = "../', f'path = "{bundled_study_path().parent.parent}/')
@@ -264,8 +265,8 @@ def test_interval_note():
 
 
 def test_demo_with_enumerator_clusters(tmp_path):
-    plain = run(bundled_study_path()).estimates
-    clustered = run(_study(tmp_path, 'cluster = "enumerator"')).estimates
+    plain = run(_study(tmp_path, "")).estimates
+    clustered = run(bundled_study_path()).estimates
     assert (plain.status == clustered.status).all()  # suppression works on n, unchanged
     ok = plain.status == "ok"
     pd.testing.assert_series_equal(plain.p[ok], clustered.p[ok])  # unweighted: same p
