@@ -139,11 +139,11 @@ def interval_note(design: Design | Any, lang: str) -> str:
     if not isinstance(design, Design):
         design = design_from_study(design)
     if not design.active:
-        return t("design.srs_note", lang)
-    parts = [t(f"design.{key}", lang, column=value)
+        return t("interval_srs", lang)
+    parts = [t(f"design_{key}", lang, column=value)
              for key, value in (("weight", design.weight), ("strata", design.strata),
                                 ("cluster", design.cluster)) if value]
-    return t("design.survey_note", lang, parts="; ".join(parts))
+    return t("interval_design", lang, parts="; ".join(parts))
 
 
 # -- validated design arrays ------------------------------------------------------------
