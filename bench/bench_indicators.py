@@ -13,7 +13,11 @@ declared borough, adds the derived variables, then times
 
 Both results are compared cell by cell (numerator and n must agree exactly).
 
-Run: ``.venv/bin/python bench/bench_indicators.py [--sizes 100000 1000000] [--no-peer]``
+With ``--clusters K`` (default 1,000) the design-based path (a weight and K clusters,
+:mod:`geo4mi.indicators.design`) is timed on the same frame too.
+
+Run: ``.venv/bin/python bench/bench_indicators.py [--sizes 100000 1000000] [--no-peer]
+[--clusters 1000]``
 """
 
 from __future__ import annotations
@@ -136,6 +140,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--no-peer", action="store_true", help="skip the pandas peer")
+    parser.add_argument("--clusters", type=int, default=1000,
+                        help="also time the design-based path with respondents spread over "
+                             "this many clusters (0: skip)")
     args = parser.parse_args()
     import geopandas as gpd
 
@@ -162,6 +169,19 @@ def main() -> None:
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"  geo4mi estimate : {wall:7.2f} s, peak traced memory {peak / 2**20:7.0f} MiB "
               f"(process peak RSS so far {rss:.0f} MiB), {len(est):,} rows")
+        if args.clusters:
+            from geo4mi.indicators.design import Design
+            rng = np.random.default_rng(5)
+            frame["_psu"] = pd.array(rng.integers(0, args.clusters, n).astype(str),
+                                     dtype="str")
+            frame["_w"] = rng.uniform(0.5, 2.0, n)
+            t = time.perf_counter()
+            est_d = estimate(frame, catalogue, area_ids=area_ids, groups=GROUPS,
+                             design=Design(weight="_w", cluster="_psu"))
+            wall_d = time.perf_counter() - t
+            same = bool((est_d["n"] == est["n"]).all())
+            print(f"  with design     : {wall_d:7.2f} s (weight + {args.clusters:,} clusters; "
+                  f"{wall_d / wall:.1f}x the no-design time; same n: {same})")
         if args.no_peer:
             continue
         t = time.perf_counter()

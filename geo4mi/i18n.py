@@ -247,6 +247,22 @@ TEXT: dict[str, dict[str, str]] = {
     "figure.bar_complementary": {"es": "suprimido para proteger una cifra pequeña",
                                  "en": "suppressed to protect a small figure"},
     "figure.n_short": {"es": "n = {n}", "en": "n = {n}"},
+    # -- which design the intervals assume (shared; geo4mi.indicators.design.interval_note) --
+    "interval_srs": {
+        "es": ("Intervalos de confianza de Wilson al 95 % que suponen un muestreo aleatorio "
+               "simple (sin ponderar)."),
+        "en": "95 % Wilson confidence intervals that assume a simple random sample (unweighted).",
+    },
+    "interval_design": {
+        "es": ("Intervalos de confianza del 95 % según el diseño de la encuesta ({parts}): "
+               "varianza por linealización de Taylor e intervalo de Wilson sobre el tamaño "
+               "efectivo de muestra."),
+        "en": ("95 % confidence intervals that follow the survey design ({parts}): "
+               "Taylor-linearised variance and Wilson interval on the effective sample size."),
+    },
+    "design_weight": {"es": "ponderación: {column}", "en": "weights: {column}"},
+    "design_strata": {"es": "estratos: {column}", "en": "strata: {column}"},
+    "design_cluster": {"es": "conglomerados: {column}", "en": "clusters: {column}"},
     # -- table.: the output tables ---------------------------------------------------------------
     "table.synthetic_note": {"es": "datos sintéticos de demostración",
                              "en": "synthetic demonstration data"},

@@ -39,6 +39,7 @@ from geo4mi.disclosure import microdata_risk
 from geo4mi.errors import FormError, Geo4miError, StudyError, SurveyDataError
 from geo4mi.indicators.catalogue import (Catalogue, add_derived, build_labels, columns_needed,
                                          load_catalogue)
+from geo4mi.indicators.design import design_from_study
 from geo4mi.indicators.estimate import estimate
 from geo4mi.labels import Labels
 from geo4mi.study import Study, load_study
@@ -338,7 +339,8 @@ def run(study: Study | str | os.PathLike[str], *,
                          "fix the name or define it under [derived] in the catalogue")
     estimates = estimate(kept, catalogue, area_ids=areas["area_id"].tolist(),
                          groups=list(study.indicators.groups), min_n=study.min_n,
-                         complementary=study.complementary_suppression, progress=progress)
+                         complementary=study.complementary_suppression,
+                         design=design_from_study(study), progress=progress)
     labels = build_labels(catalogue, form, list(study.indicators.groups))
     log.info("%s: %d respondents read, %d kept, %d estimates", study.path.name,
              len(checked.placed), len(kept), len(estimates))

@@ -68,6 +68,10 @@ class SurveyConfig:
     id_column: str | None = None
     #: build/indicators stop when fewer of the analysed rows than this are placed.
     min_placed_share: float = 0.5
+    #: Survey design (None: simple random sampling, as before).
+    weight: str | None = None
+    cluster: str | None = None
+    strata: str | None = None
 
     @property
     def borough_question(self) -> str | None:
@@ -150,7 +154,8 @@ _SCHEMA: dict[str, dict[str, tuple[str, bool]]] = {
                "placement": ("str", False), "encoding": ("str", False), "sheet": ("str", False),
                "layout": ("str", False), "border_tolerance_m": ("number", False),
                "area_column": ("str", False), "id_column": ("str", False),
-               "min_placed_share": ("number", False)},
+               "min_placed_share": ("number", False), "weight": ("str", False),
+               "cluster": ("str", False), "strata": ("str", False)},
     "indicators": {"catalogue": ("path", True), "groups": ("strlist", False)},
     "sites": {"path": ("path", True), "catchment_m": ("number", False),
               "max_import": ("int", False)},
@@ -240,6 +245,11 @@ def load_study(path: str | os.PathLike[str]) -> Study:
         except ProjCRSError:
             raise StudyError(f"{path}: [boundaries] crs = {b['crs']!r} is not a known CRS; "
                              'write it as "EPSG:<code>", e.g. crs = "EPSG:4326"') from None
+    design = {key: sv.get(key) or None for key in ("weight", "cluster", "strata")}
+    named = [v for v in design.values() if v]
+    if len(set(named)) != len(named):
+        raise StudyError(f"{path}: [survey] weight, cluster and strata must name different "
+                         f"columns, got {design!r}")
     sites = None
     if "sites" in raw:
         st = sec["sites"]
@@ -288,7 +298,7 @@ def load_study(path: str | os.PathLike[str]) -> Study:
                             sheet=sv.get("sheet") or None, layout=layout,
                             border_tolerance_m=tolerance,
                             id_column=(sv.get("id_column") or "").strip() or None,
-                            min_placed_share=share),
+                            min_placed_share=share, **design),
         indicators=IndicatorsConfig(catalogue=rel(ind["catalogue"]),
                                     groups=tuple(ind.get("groups", ()))),
         sites=sites,

@@ -50,6 +50,8 @@ import pandas as pd
 
 from geo4mi.errors import CatalogueError, SurveyDataError
 from geo4mi.indicators.catalogue import Catalogue, Indicator, columns_needed
+from geo4mi.indicators.design import (DESIGN_METHOD, SRS_METHOD, Design, Level, design_arrays,
+                                      design_interval)
 from geo4mi.indicators.expressions import EvalContext
 from geo4mi.indicators.suppression import suppression_mask
 
@@ -61,7 +63,7 @@ CITY = "_city"
 Z95 = 1.959963984540054
 STATUSES = ("ok", "suppressed", "no_data")
 COLUMNS = ("indicator", "area_id", "group_var", "group_value", "numerator", "n", "p",
-           "ci_low", "ci_high", "status")
+           "ci_low", "ci_high", "status", "deff", "n_eff", "ci_method", "design")
 #: Largest number of area × group cells counted by one bincount.
 MAX_CELLS = 1 << 20
 
@@ -236,6 +238,7 @@ def _progress(progress: bool | Callable[[float], None]) -> Callable[[float], Non
 
 def estimate(respondents: pd.DataFrame, catalogue: Catalogue, *, area_ids: Sequence[str],
              groups: Sequence[str], min_n: int = 10, complementary: bool = True,
+             design: Design | None = None,
              progress: bool | Callable[[float], None] = False) -> pd.DataFrame:
     """Estimate every catalogue indicator city-wide and per area, overall and per group.
 
@@ -256,6 +259,11 @@ def estimate(respondents: pd.DataFrame, catalogue: Catalogue, *, area_ids: Seque
         Also suppress the estimates that would let a suppressed numerator be worked out
         from a published total (city-wide row, ``"all"`` column): see
         :mod:`geo4mi.indicators.suppression`. Turn off only for internal analysis.
+    design : Design, optional
+        Weight, cluster and strata columns (:mod:`geo4mi.indicators.design`). Without
+        (or with no key set) every respondent weighs the same and the intervals assume a
+        simple random sample. ``numerator`` and ``n`` stay respondent counts either way
+        (suppression uses ``n``); ``p`` is the weighted proportion.
     progress : bool or callable, default False
         True draws a bar on stderr; a callable receives the fraction done (0..1).
 
@@ -263,8 +271,12 @@ def estimate(respondents: pd.DataFrame, catalogue: Catalogue, *, area_ids: Seque
     -------
     DataFrame
         Columns ``indicator, area_id, group_var, group_value, numerator (Int64), n (Int64),
-        p, ci_low, ci_high (Float64), status``; ``numerator``, ``p`` and the interval are
-        NA unless ``status == "ok"``.
+        p, ci_low, ci_high (Float64), status, deff, n_eff (Float64), ci_method, design``;
+        ``numerator``, ``p``, the interval, ``deff``, ``n_eff`` and ``ci_method`` are NA
+        unless ``status == "ok"``. ``deff`` is the design effect (1 without a design; NA
+        where it cannot be estimated), ``n_eff`` the sample size the Wilson interval uses,
+        ``ci_method`` ``"wilson"`` or ``"wilson_neff"``, ``design`` ``"srs"`` or the design
+        keys (``"cluster=enumerator"``).
 
     Raises
     ------
@@ -351,10 +363,14 @@ def estimate(respondents: pd.DataFrame, catalogue: Catalogue, *, area_ids: Seque
     indicators = catalogue.indicators
     num_out = np.zeros((len(indicators), n_rows, n_cols), dtype=np.int64)
     den_out = np.zeros_like(num_out)
+    grid = _DesignGrid(respondents, design, area_code, A, group_list, values, gcodes,
+                       (len(indicators), n_rows, n_cols)) if design and design.active else None
     universes: dict[str, np.ndarray] = {}
     report = _progress(progress)
     for i, ind in enumerate(indicators):
         den, num = _masks(ind, ctx, universes)
+        if grid is not None:
+            grid.add(i, num, den)
         state = den.astype(np.int64)
         state += num
         col = 1
@@ -392,7 +408,8 @@ def estimate(respondents: pd.DataFrame, catalogue: Catalogue, *, area_ids: Seque
                  "cell can be worked out from the totals%s", int(extra.sum()),
                  f"; city-wide figures hidden: {lost} (merging the smallest value of a "
                  "grouping into another keeps them)" if lost else "")
-    table = _assemble(indicators, [CITY, *areas], col_var, col_val, num_out, den_out, hidden)
+    table = _assemble(indicators, [CITY, *areas], col_var, col_val, num_out, den_out, hidden,
+                      grid, design.describe() if design else "srs")
     unassigned = int((area_code == A).sum())
     log.info("estimated %d indicators x %d areas x %d group values from %d respondents "
              "(%d counted city-wide only)", len(indicators), A, n_cols, n_resp, unassigned)
@@ -405,17 +422,111 @@ def _put(target: np.ndarray, per_area: np.ndarray) -> None:
     target[1:] = per_area[:-1]
 
 
+class _DesignGrid:
+    """Weighted sums, linearised variances and df per indicator × area × column."""
+
+    def __init__(self, respondents: pd.DataFrame, design: Design, area_code: np.ndarray,
+                 A: int, group_list: list[str], values: dict[str, list[str]],
+                 gcodes: dict[str, np.ndarray], shape: tuple[int, int, int]) -> None:
+        self.w, psu, stratum = design_arrays(respondents, design)
+        n_psu = int(psu.max(initial=-1)) + 1
+        psu_stratum = np.zeros(n_psu, dtype=np.int64)
+        psu_stratum[psu] = stratum
+        self.psu_in_stratum = np.bincount(psu_stratum)
+        lonely = int((self.psu_in_stratum == 1).sum())
+        if design.cluster and n_psu < 2 and len(respondents):
+            raise SurveyDataError(f"{design.source or 'the export'}: [survey] cluster = "
+                                  f"{design.cluster!r} has a single value; a design-based "
+                                  "variance needs at least 2 clusters (drop the cluster key "
+                                  "or name a column that varies)")
+        if lonely:
+            log.warning("survey design: %d of %d strata have a single cluster; their "
+                        "variance is centred on the overall mean (conservative)", lonely,
+                        self.psu_in_stratum.size)
+        log.info("survey design %s: %d respondents in %d clusters and %d strata",
+                 design.describe(), len(respondents), n_psu, self.psu_in_stratum.size)
+        self.weighted = design.weight is not None
+        self.A = A
+        self.levels: list[tuple[Level, Level, int, int]] = []  # fine, city, first col, ng
+        col = 1
+        for g in group_list:
+            ng = len(values[g])
+            fine = Level(area_code * (ng + 1) + gcodes[g], (A + 1) * (ng + 1), psu,
+                         psu_stratum, n_psu)
+            city = Level.from_pairs(fine, fine.pair_cell % (ng + 1), ng + 1, psu_stratum,
+                                    n_psu)
+            self.levels.append((fine, city, col, ng))
+            col += ng
+        if self.levels:
+            fine0, _, _, ng0 = self.levels[0]
+            self.all_area = Level.from_pairs(fine0, fine0.pair_cell // (ng0 + 1), A + 1,
+                                             psu_stratum, n_psu)
+        else:
+            self.all_area = Level(area_code, A + 1, psu, psu_stratum, n_psu)
+        self.all_city = Level.from_pairs(self.all_area, np.zeros(self.all_area.n_pairs,
+                                                                 np.int64), 1, psu_stratum,
+                                         n_psu)
+        self.wy, self.wd, self.var, self.df = (np.zeros(shape) for _ in range(4))
+
+    def add(self, i: int, num: np.ndarray, den: np.ndarray) -> None:
+        """Fill indicator ``i`` from its numerator and denominator masks."""
+        a_rows = np.where(num, self.w, 0.0)
+        b_rows = np.where(den, self.w, 0.0)
+        A = self.A
+        out = (self.wy[i], self.wd[i], self.var[i], self.df[i])
+        fine_sums = None
+        for fine, city, col, ng in self.levels:
+            a, b = fine.sums(a_rows, b_rows)
+            if fine_sums is None:
+                fine_sums = (a, b)
+            for target, value in zip(out, fine.variance(a, b, self.psu_in_stratum)):
+                target[1:, col:col + ng] = value.reshape(A + 1, ng + 1)[:A, :ng]
+            for target, value in zip(out, city.variance(*city.sums(a, b),
+                                                        self.psu_in_stratum)):
+                target[0, col:col + ng] = value[:ng]
+        a, b = (self.all_area.sums(*fine_sums) if fine_sums is not None
+                else self.all_area.sums(a_rows, b_rows))
+        for target, value in zip(out, self.all_area.variance(a, b, self.psu_in_stratum)):
+            target[1:, 0] = value[:A]
+        for target, value in zip(out, self.all_city.variance(*self.all_city.sums(a, b),
+                                                             self.psu_in_stratum)):
+            target[0, 0] = value[0]
+
+
 def _assemble(indicators: Sequence[Indicator], area_labels: list[str], col_var: list[str],
               col_val: list[str], num: np.ndarray, den: np.ndarray,
-              hidden: np.ndarray) -> pd.DataFrame:
+              hidden: np.ndarray, grid: _DesignGrid | None = None,
+              design_text: str = "srs") -> pd.DataFrame:
     n_ind, n_rows, n_cols = num.shape
     per_ind = n_rows * n_cols
     num_f, den_f = num.reshape(-1), den.reshape(-1)
     status = np.where(den_f == 0, "no_data", np.where(hidden.reshape(-1), "suppressed", "ok"))
     ok = status == "ok"
     p = np.full(num_f.shape, np.nan)
-    p[ok] = num_f[ok] / den_f[ok]
-    low, high = wilson_interval(np.where(ok, num_f, 0), np.where(ok, den_f, 0))
+    if grid is None:
+        p[ok] = num_f[ok] / den_f[ok]
+        low, high = wilson_interval(np.where(ok, num_f, 0), np.where(ok, den_f, 0))
+        deff = np.ones(num_f.shape)
+        n_eff = den_f.astype("float64")
+        method = SRS_METHOD
+    else:
+        wd = grid.wd.reshape(-1)
+        p[ok] = grid.wy.reshape(-1)[ok] / wd[ok]
+        pp = np.where(ok, p, 0.0)
+        # the indicator's whole-sample design effect and df, for cells without their own
+        wd0 = grid.wd[:, 0, 0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p0 = grid.wy[:, 0, 0] / wd0
+            srs0 = p0 * (1 - p0) / den[:, 0, 0]
+            good = (srs0 > 0) & (grid.var[:, 0, 0] > 0) & (grid.df[:, 0, 0] >= 1)
+            city_deff = np.where(good, grid.var[:, 0, 0] / srs0, np.nan)
+        per_cell = np.ones((1, n_rows, n_cols))
+        deff, n_eff, low, high = design_interval(
+            pp, np.where(ok, den_f, 1), np.where(ok, grid.var.reshape(-1), 0.0),
+            grid.df.reshape(-1), (city_deff[:, None, None] * per_cell).reshape(-1),
+            (np.where(good, grid.df[:, 0, 0], np.nan)[:, None, None] * per_cell).reshape(-1),
+            z=Z95)
+        method = DESIGN_METHOD
     ids = np.array([ind.id for ind in indicators], dtype=object)
 
     def text(values: np.ndarray) -> pd.arrays.StringArray:
@@ -432,6 +543,11 @@ def _assemble(indicators: Sequence[Indicator], area_labels: list[str], col_var: 
         "ci_low": pd.arrays.FloatingArray(np.where(ok, low, 0.0), ~ok),
         "ci_high": pd.arrays.FloatingArray(np.where(ok, high, 0.0), ~ok),
         "status": text(status.astype(object)),
+        "deff": pd.arrays.FloatingArray(np.where(ok, np.nan_to_num(deff), 0.0),
+                                        ~ok | np.isnan(deff)),
+        "n_eff": pd.arrays.FloatingArray(np.where(ok, n_eff, 0.0), ~ok),
+        "ci_method": text(np.where(ok, method, None).astype(object)),
+        "design": text(np.full(ok.shape, design_text, dtype=object)),
     })
     return frame
 

@@ -36,6 +36,7 @@ import pandas as pd
 from geo4mi.errors import BoundaryError, CatalogueError
 from geo4mi.i18n import check_language, t
 from geo4mi.indicators.catalogue import Catalogue
+from geo4mi.indicators.design import SRS_METHOD
 from geo4mi.indicators.estimate import CITY
 from geo4mi.io import atomic_write, write_csv
 from geo4mi.labels import Labels
@@ -46,11 +47,11 @@ log = logging.getLogger(__name__)
 TABLE_COLUMNS = ("indicator", "indicator_label", "theme", "theme_label", "universe",
                  "area_id", "area_name", "group_var", "group_var_label", "group_value",
                  "group_value_label", "numerator", "n", "pct", "ci_low_pct", "ci_high_pct",
-                 "status", "data_note")
+                 "status", "data_note", "deff", "n_eff", "ci_method", "design")
 #: Columns of :func:`to_analysistools`, in order (IMPACT analysistools results table).
 ANALYSISTOOLS_COLUMNS = ("analysis_type", "analysis_var", "analysis_var_value", "group_var",
                          "group_var_value", "stat", "stat_low", "stat_upp", "n", "n_total",
-                         "analysis_key")
+                         "analysis_key", "deff", "n_eff", "ci_method", "design")
 #: GeoPackage layers written by :func:`write_geopackage`.
 GPKG_LAYERS = ("indicators", "estimates", "indicator_labels")
 #: Creation date stamped into GeoPackages, fixed so that files are byte-identical.
@@ -64,6 +65,26 @@ def _note(lang: str, synthetic: bool) -> str:
 
 def _ok(estimates: pd.DataFrame) -> np.ndarray:
     return (estimates["status"] == "ok").to_numpy(dtype=bool, na_value=False)
+
+
+def _design_columns(estimates: pd.DataFrame, ok: np.ndarray) -> dict[str, Any]:
+    """``deff, n_eff, ci_method, design`` of the estimates (SRS values for older tables)."""
+    n = estimates["n"].to_numpy(dtype="float64", na_value=0)
+    deff = (estimates["deff"].to_numpy(dtype="float64", na_value=np.nan)
+            if "deff" in estimates else np.ones(len(estimates)))
+    n_eff = (estimates["n_eff"].to_numpy(dtype="float64", na_value=np.nan)
+             if "n_eff" in estimates else n)
+    method = (estimates["ci_method"].to_numpy(dtype=object, na_value=None)
+              if "ci_method" in estimates else np.full(len(estimates), SRS_METHOD, object))
+    design = (estimates["design"].astype(str).to_numpy(dtype=object)
+              if "design" in estimates else np.full(len(estimates), "srs", object))
+    return {
+        "deff": pd.arrays.FloatingArray(np.where(ok, np.nan_to_num(deff), 0.0),
+                                        ~ok | np.isnan(deff)),
+        "n_eff": pd.arrays.FloatingArray(np.where(ok, np.nan_to_num(n_eff), 0.0), ~ok),
+        "ci_method": pd.array(np.where(ok, method, None).astype(object), dtype="str"),
+        "design": pd.array(design, dtype="str"),
+    }
 
 
 def _lookup(labels: Labels, kind: str, key: str, lang: str) -> str:
@@ -99,7 +120,12 @@ def estimates_table(estimates: pd.DataFrame, areas: pd.DataFrame, labels: Labels
     -------
     DataFrame
         Columns :data:`TABLE_COLUMNS`; ``pct``, ``ci_low_pct``, ``ci_high_pct`` are
-        percentages (0-100) and, like ``numerator``, NA unless ``status`` is ``ok``.
+        percentages (0-100) and, like ``numerator``, NA unless ``status`` is ``ok``. The
+        last four say which design the interval assumes: ``deff`` (design effect, 1 for a
+        simple random sample), ``n_eff`` (the sample size the Wilson interval uses),
+        ``ci_method`` (``wilson`` or ``wilson_neff``) and ``design`` (``srs`` or the
+        study's design keys, e.g. ``cluster=enumerator``); see
+        :mod:`geo4mi.indicators.design`.
 
     Raises
     ------
@@ -166,6 +192,7 @@ def estimates_table(estimates: pd.DataFrame, areas: pd.DataFrame, labels: Labels
         "ci_high_pct": pct("ci_high"),
         "status": pd.array(estimates["status"].astype(str).to_numpy(dtype=object), dtype="str"),
         "data_note": pd.array([_note(lang, synthetic)] * len(estimates), dtype="str"),
+        **_design_columns(estimates, ok),
     })
     return out
 
@@ -305,6 +332,7 @@ def to_analysistools(estimates: pd.DataFrame, catalogue: Catalogue) -> pd.DataFr
         "n_total": pd.array(estimates["n"].to_numpy(dtype="float64", na_value=0)
                             .astype(np.int64), dtype="Int64"),
         "analysis_key": pd.array(keys, dtype="str"),
+        **_design_columns(estimates, ok),
     })
 
 
@@ -328,8 +356,8 @@ def write_analysistools_csv(estimates: pd.DataFrame, catalogue: Catalogue,
     >>> out.read_text(encoding="utf-8-sig").splitlines()[1].split(",")
     ... # doctest: +NORMALIZE_WHITESPACE
     ['prop_select_one', 'feel_safe', 'yes', '', '', '1.000000', '0.722467', '1.000000', '10',
-     '10', 'prop_select_one @/@ feel_safe %/% yes @/@ NA %/% NA',
-     'synthetic demonstration data']
+     '10', 'prop_select_one @/@ feel_safe %/% yes @/@ NA %/% NA', '1.000000', '10.000000',
+     'wilson', 'srs', 'synthetic demonstration data']
     """
     table = to_analysistools(estimates, catalogue)
     if synthetic:

@@ -1,0 +1,280 @@
+"""Design-based estimation: weights, clusters, strata; checked against independent computations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from scipy.stats import t as student
+
+from geo4mi.errors import StudyError, SurveyDataError
+from geo4mi.indicators.catalogue import bundled_catalogue_path, load_catalogue
+from geo4mi.indicators.design import Design, design_from_study, interval_note
+from geo4mi.indicators.estimate import CITY, Z95, estimate, wilson_interval
+from geo4mi.pipeline import run
+from geo4mi.study import bundled_study_path, load_study
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return load_catalogue(bundled_catalogue_path()).subset(["feel_safe"])
+
+
+def sample(n: int, *, clusters: int, seed: int = 3, icc: float = 0.0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    cluster = rng.integers(0, clusters, n)
+    rate = rng.beta(3, 7, clusters) if icc else np.full(clusters, 0.3)
+    yes = rng.random(n) < rate[cluster]
+    return pd.DataFrame({
+        "area_id": pd.array(rng.choice(["a", "b", "c"], n).astype(object), dtype="str"),
+        "gender": pd.array(rng.choice(["man", "woman"], n).astype(object), dtype="str"),
+        "feel_safe": pd.array(np.where(yes, "yes", "no").astype(object), dtype="str"),
+        "site": pd.array(np.char.add("s", cluster.astype(str)).astype(object), dtype="str"),
+        "region": pd.array(np.where(cluster % 3 == 0, "north", "south").astype(object),
+                           dtype="str"),
+        "w": rng.uniform(0.5, 3.0, n),
+        "_row": np.arange(2, n + 2),
+    })
+
+
+def cell(est: pd.DataFrame, area: str = CITY, var: str = "all", value: str = "all"):
+    return est[(est.area_id == area) & (est.group_var == var) & (est.group_value == value)
+               ].iloc[0]
+
+
+def variance(row) -> float:
+    """The linearised variance, recovered from deff = V / (p (1 - p) / n)."""
+    p, n = float(row.p), int(row.n)
+    return float(row.deff) * p * (1 - p) / n
+
+
+def brl_variance(df: pd.DataFrame, domain: np.ndarray, *, weight: str | None,
+                 cluster: str | None, strata: str | None) -> tuple[float, float]:
+    """Direct, loop-by-loop computation of the documented formula: (variance, df)."""
+    w = df[weight].to_numpy(float) if weight else np.ones(len(df))
+    y = (df["feel_safe"] == "yes").to_numpy(bool)
+    h = df[strata].astype(str).to_numpy() if strata else np.zeros(len(df), dtype=object)
+    c = df[cluster].astype(str).to_numpy() if cluster else np.arange(len(df)).astype(str)
+    total_w = w[domain].sum()
+    p = (w * y)[domain].sum() / total_w
+    var, dof = 0.0, 0.0
+    for stratum in sorted(set(h)):
+        psus = sorted(set(c[h == stratum]))
+        z, share = [], []
+        for j in psus:
+            m = (h == stratum) & (c == j) & domain
+            z.append(float((w[m] * (y[m] - p)).sum() / total_w))
+            share.append(float(w[m].sum()))
+        z, share = np.array(z), np.array(share)
+        if len(psus) == 1:
+            var += z[0] ** 2
+            continue
+        mean = z.mean()
+        lev = share / share.sum() if share.sum() > 0 else np.zeros_like(share)
+        var += sum((zj - mean) ** 2 / (1 - hj) if hj < 1 else 0.0 for zj, hj in zip(z, lev))
+        if share.sum() > 0:
+            dof += share.sum() ** 2 / (share ** 2).sum() - 1
+    return var, dof
+
+
+# -- without design keys nothing changes --------------------------------------------------
+
+def test_no_design_keys_is_todays_estimate(catalogue):
+    df = sample(500, clusters=20)
+    before = estimate(df, catalogue, area_ids=["a", "b", "c"], groups=["gender"])
+    after = estimate(df, catalogue, area_ids=["a", "b", "c"], groups=["gender"],
+                     design=Design())
+    pd.testing.assert_frame_equal(before, after)
+    ok = after.status == "ok"
+    k = after.numerator[ok].to_numpy(int)
+    n = after.n[ok].to_numpy(int)
+    low, high = wilson_interval(k, n)
+    assert np.array_equal(after.ci_low[ok].to_numpy(float), low)
+    assert np.array_equal(after.ci_high[ok].to_numpy(float), high)
+    assert np.array_equal(after.p[ok].to_numpy(float), k / n)
+    assert set(after.deff[ok]) == {1.0} and np.array_equal(after.n_eff[ok].to_numpy(), n)
+    assert set(after.ci_method[ok]) == {"wilson"} and set(after.design) == {"srs"}
+
+
+def test_bundled_study_clusters_by_enumerator():
+    design = design_from_study(load_study(bundled_study_path()))
+    assert design.describe() == "cluster=enumerator"
+
+
+# -- point estimates and variances against independent computations --------------------------
+
+def test_weights_only_point_estimate_is_the_weighted_proportion(catalogue):
+    df = sample(400, clusters=10)
+    est = estimate(df, catalogue, area_ids=["a", "b", "c"], groups=["gender"],
+                   design=Design(weight="w"))
+    yes = (df.feel_safe == "yes").astype(float)
+    by_area = (df.w * yes).groupby(df.area_id).sum() / df.w.groupby(df.area_id).sum()
+    by_both = ((df.w * yes).groupby([df.area_id, df.gender]).sum()
+               / df.w.groupby([df.area_id, df.gender]).sum())
+    assert float(cell(est).p) == pytest.approx(float((df.w * yes).sum() / df.w.sum()), abs=1e-12)
+    for a in "abc":
+        assert float(cell(est, a).p) == pytest.approx(by_area[a], abs=1e-12)
+        for g in ("man", "woman"):
+            assert float(cell(est, a, "gender", g).p) == pytest.approx(by_both[(a, g)],
+                                                                       abs=1e-12)
+    # numerator and n stay respondent counts (suppression works on n)
+    assert int(cell(est).n) == 400 and int(cell(est).numerator) == int(yes.sum())
+
+
+def test_equal_clusters_match_statsmodels_cluster_robust(catalogue):
+    # 12 clusters of 25 respondents with the same weights: the bias-reduced factor
+    # 1 / (1 - 1/G) is statsmodels' G / (G - 1)
+    rng = np.random.default_rng(5)
+    cluster = np.repeat(np.arange(12), 25)
+    w = np.tile(rng.uniform(0.5, 2.0, 25), 12)
+    yes = rng.random(300) < rng.beta(2, 5, 12)[cluster]
+    df = pd.DataFrame({"area_id": pd.array(["a"] * 300, dtype="str"),
+                       "feel_safe": pd.array(np.where(yes, "yes", "no").astype(object),
+                                             dtype="str"),
+                       "site": cluster.astype(str), "w": w})
+    for weight in (None, "w"):
+        est = estimate(df, catalogue, area_ids=["a"], groups=[],
+                       design=Design(weight=weight, cluster="site"))
+        fit = sm.WLS(yes.astype(float), np.ones(300), weights=w if weight else np.ones(300)).fit(
+            cov_type="cluster", cov_kwds={"groups": cluster})
+        assert float(cell(est).p) == pytest.approx(float(fit.params[0]), abs=1e-12)
+        assert variance(cell(est)) == pytest.approx(float(fit.bse[0]) ** 2, rel=1e-9)
+
+
+@pytest.mark.parametrize("keys", [dict(cluster="site"), dict(cluster="site", strata="region"),
+                                  dict(weight="w", cluster="site", strata="region"),
+                                  dict(weight="w"), dict(strata="region")])
+def test_variance_and_df_match_a_direct_computation(catalogue, keys):
+    df = sample(600, clusters=17, icc=0.1)
+    est = estimate(df, catalogue, area_ids=["a", "b", "c"], groups=["gender"],
+                   design=Design(**keys), min_n=1)
+    checks = [(CITY, "all", "all", np.ones(600, bool)),
+              ("b", "all", "all", (df.area_id == "b").to_numpy()),
+              (CITY, "gender", "woman", (df.gender == "woman").to_numpy()),
+              ("c", "gender", "man", ((df.area_id == "c") & (df.gender == "man")).to_numpy())]
+    for area, var, value, domain in checks:
+        row = cell(est, area, var, value)
+        expected, dof = brl_variance(df, domain, weight=keys.get("weight"),
+                                     cluster=keys.get("cluster"), strata=keys.get("strata"))
+        assert variance(row) == pytest.approx(expected, rel=1e-9)
+        n = int(row.n)
+        t = student.ppf(0.975, max(dof, 1.0))
+        n_eff = min(n, n / float(row.deff) * (Z95 / t) ** 2)
+        assert float(row.n_eff) == pytest.approx(n_eff, rel=1e-9)
+        low, high = wilson_interval(float(row.p) * n_eff, n_eff)
+        assert (float(row.ci_low), float(row.ci_high)) == pytest.approx((low, high))
+        assert row.ci_method == "wilson_neff"
+
+
+def test_intervals_stay_in_unit_interval_and_contain_p(catalogue):
+    df = sample(300, clusters=6, icc=0.2)
+    df.loc[df.area_id == "a", "feel_safe"] = "yes"  # p = 1 in one area
+    est = estimate(df, catalogue, area_ids=["a", "b", "c"], groups=["gender"], min_n=1,
+                   design=Design(weight="w", cluster="site"))
+    ok = est[est.status == "ok"]
+    low, high, p = (ok[c].to_numpy(float) for c in ("ci_low", "ci_high", "p"))
+    assert ((0 <= low) & (low <= p) & (p <= high) & (high <= 1)).all()
+    one = cell(est, "a")
+    assert float(one.p) == 1.0 and float(one.ci_high) == 1.0 and pd.isna(one.deff)
+    assert float(one.ci_low) < 1.0
+
+
+def test_design_effect_is_one_for_a_simple_random_sample(catalogue):
+    # clusters assigned at random: no intra-cluster correlation
+    df = sample(20_000, clusters=400, seed=11)
+    est = estimate(df, catalogue, area_ids=["a", "b", "c"], groups=["gender"],
+                   design=Design(cluster="site"))
+    deffs = est[est.status == "ok"].deff.to_numpy(float)
+    assert 0.8 < float(cell(est).deff) < 1.2
+    assert 0.9 < float(np.median(deffs)) < 1.1
+
+
+def test_clustered_sample_widens_intervals(catalogue):
+    df = sample(1000, clusters=20, icc=0.2, seed=2)
+    srs = cell(estimate(df, catalogue, area_ids=["a", "b", "c"], groups=[]))
+    des = cell(estimate(df, catalogue, area_ids=["a", "b", "c"], groups=[],
+                        design=Design(cluster="site")))
+    assert float(des.deff) > 2
+    assert float(des.ci_high - des.ci_low) > 1.5 * float(srs.ci_high - srs.ci_low)
+
+
+# -- bad design input ------------------------------------------------------------------
+
+@pytest.mark.parametrize("value, message", [
+    (-1.0, r"x\.csv: row 4, column 'w': weight -1\.0 is not a positive number"),
+    (np.nan, r"x\.csv: row 4, column 'w': weight is missing"),
+    (0.0, r"row 4, column 'w': weight 0\.0 is not a positive number"),
+])
+def test_bad_weights_name_file_row_and_column(catalogue, value, message):
+    df = sample(10, clusters=2)
+    df.loc[2, "w"] = value
+    with pytest.raises(SurveyDataError, match=message):
+        estimate(df, catalogue, area_ids=["a"], groups=[],
+                 design=Design(weight="w", source="x.csv"))
+
+
+def test_non_numeric_weight_and_missing_columns(catalogue):
+    df = sample(10, clusters=2).astype({"w": object})
+    df.loc[5, "w"] = "uno"
+    with pytest.raises(SurveyDataError, match=r"row 7, column 'w': weight 'uno' is not a "
+                                              r"positive number"):
+        estimate(df, catalogue, area_ids=["a"], groups=[], design=Design(weight="w"))
+    with pytest.raises(SurveyDataError, match=r"\[survey\] cluster = 'enum' is not a column"):
+        estimate(df, catalogue, area_ids=["a"], groups=[], design=Design(cluster="enum"))
+    df.loc[1, "site"] = pd.NA
+    with pytest.raises(SurveyDataError, match=r"row 3, column 'site': the cluster is missing"):
+        estimate(df, catalogue, area_ids=["a"], groups=[], design=Design(cluster="site"))
+    with pytest.raises(SurveyDataError, match=r"has a single value; a design-based variance "
+                                              r"needs at least 2 clusters"):
+        estimate(df.assign(site="s1"), catalogue, area_ids=["a"], groups=[],
+                 design=Design(cluster="site"))
+
+
+# -- study keys, notes, the demo --------------------------------------------------------
+
+def _study(tmp_path, extra: str):
+    text = bundled_study_path().read_text(encoding="utf-8").replace('cluster = "enumerator"\n',
+                                                                    "")
+    text = text.replace('placement = "prefer_declared"', 'placement = "prefer_declared"\n' +
+                        extra)
+    text = text.replace('path = "../', f'path = "{bundled_study_path().parent.parent}/')
+    for name in ("sample_kobo.csv", "questionnaire.xlsx", "indicators.toml", "sites.csv",
+                 "census2020_population.csv"):
+        text = text.replace(f'"{name}"', f'"{bundled_study_path().parent / name}"')
+    path = tmp_path / "study.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_study_keys(tmp_path):
+    study = load_study(_study(tmp_path, 'cluster = "enumerator"\nstrata = "interview_site"'))
+    assert (study.survey.weight, study.survey.cluster, study.survey.strata) == \
+        (None, "enumerator", "interview_site")
+    with pytest.raises(StudyError, match=r"weight, cluster and strata must name different"):
+        load_study(_study(tmp_path, 'cluster = "enumerator"\nweight = "enumerator"'))
+    with pytest.raises(StudyError, match=r"\[survey\] cluster = 3 must be text"):
+        load_study(_study(tmp_path, "cluster = 3"))
+
+
+def test_interval_note():
+    assert interval_note(Design(), "es").startswith("Intervalos de confianza de Wilson al "
+                                                    "95 % que suponen un muestreo aleatorio")
+    note = interval_note(Design(cluster="enumerator", weight="w"), "en")
+    assert "weights: w; clusters: enumerator" in note and "effective sample size" in note
+
+
+def test_demo_with_enumerator_clusters(tmp_path):
+    plain = run(_study(tmp_path, "")).estimates
+    clustered = run(bundled_study_path()).estimates
+    assert (plain.status == clustered.status).all()  # suppression works on n, unchanged
+    ok = plain.status == "ok"
+    pd.testing.assert_series_equal(plain.p[ok], clustered.p[ok])  # unweighted: same p
+    city = clustered[(clustered.area_id == CITY) & (clustered.group_var == "all")
+                     ].set_index("indicator")
+    # the design effects issue 13 measured independently
+    assert float(city.loc["discriminated", "deff"]) == pytest.approx(3.9, abs=1.0)
+    assert float(city.loc["feel_safe", "deff"]) == pytest.approx(9.2, abs=1.5)
+    width = (clustered.ci_high - clustered.ci_low)[ok] / (plain.ci_high - plain.ci_low)[ok]
+    assert (width >= 1 - 1e-12).all() and float(width.median()) > 1.1
+    assert set(clustered.design) == {"cluster=enumerator"}
