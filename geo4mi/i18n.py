@@ -113,12 +113,12 @@ TEXT: dict[str, dict[str, str]] = {
     "map.showing": {"es": "Mostrando: {indicator} — {group}",
                     "en": "Showing: {indicator} — {group}"},
     "map.uncertainty_rule": {
-        "es": ("Incertidumbre: cada valor lleva su intervalo de confianza del 95 % (Wilson). "
+        "es": ("Incertidumbre: cada valor lleva su intervalo de confianza del 95 %. {interval} "
                "Las alcaldías cuyo intervalo mide {width} puntos o más de ancho se dibujan con "
                "color atenuado. Con menos de {min_n} personas encuestadas el valor se suprime "
                "(rayado), igual que algunos valores mayores que permitirían deducirlo de los "
                "totales; sin entrevistas la alcaldía queda en gris, nunca como 0 %."),
-        "en": ("Uncertainty: every value has its 95 % confidence interval (Wilson). Boroughs "
+        "en": ("Uncertainty: every value has its 95 % confidence interval. {interval} Boroughs "
                "whose interval is {width} points wide or more are drawn in faded colour. "
                "With fewer than {min_n} respondents the value is suppressed (hatched), as are "
                "some larger values that would let it be worked out from the totals; "
@@ -202,12 +202,10 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "n = {n} respondents with a valid answer city-wide (universe: {universe}).",
     },
     "figure.caption_method": {
-        "es": ("Porcentajes sin ponderar con intervalos de confianza de Wilson al 95 %; se "
-               "suprimen las estimaciones con menos de {min_n} personas, y las que "
-               "permitirían deducirlas de los totales."),
-        "en": ("Unweighted percentages with 95 % Wilson confidence intervals; estimates from "
-               "fewer than {min_n} respondents are suppressed, and so are those that would "
-               "let them be worked out from the totals."),
+        "es": ("{interval} Se suprimen las estimaciones con menos de {min_n} personas, y las "
+               "que permitirían deducirlas de los totales."),
+        "en": ("{interval} Estimates from fewer than {min_n} respondents are suppressed, and "
+               "so are those that would let them be worked out from the totals."),
     },
     "figure.group_subtitle": {"es": "{var}: {value}", "en": "{var}: {value}"},
     "figure.groups_subtitle": {"es": "Según {var}; una sola escala para todos los mapas",

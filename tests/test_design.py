@@ -278,3 +278,21 @@ def test_demo_with_enumerator_clusters(tmp_path):
     width = (clustered.ci_high - clustered.ci_low)[ok] / (plain.ci_high - plain.ci_low)[ok]
     assert (width >= 1 - 1e-12).all() and float(width.median()) > 1.1
     assert set(clustered.design) == {"cluster=enumerator"}
+
+
+def test_maps_and_figures_say_which_design_the_intervals_assume(tmp_path):
+    from geo4mi.figures.common import caption_text
+    from geo4mi.webmap.choropleth import choropleth_map_for_results
+
+    clustered = run(bundled_study_path())
+    for results, expected in ((clustered, "conglomerados: enumerator"),
+                              (run(_study(tmp_path, "")), "muestreo aleatorio simple")):
+        m = choropleth_map_for_results(results, lang="es")
+        html = m.get_root().render()
+        assert expected in html
+        caption = caption_text("es", labels=results.labels, source=None, min_n=10,
+                               synthetic=True, estimates=results.estimates)
+        assert expected in caption
+    assert "Wilson al 95 % que suponen" not in caption_text(
+        "en", labels=None, source=None, min_n=10, synthetic=False,
+        estimates=clustered.estimates)

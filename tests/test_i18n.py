@@ -117,8 +117,10 @@ def test_wide_interval_wording_states_classify_rule():
     assert es == "Intervalo amplio (IC 95 % de 30 puntos o más de ancho): estimación imprecisa"
     assert en == "Wide interval (95 % CI 30 points wide or more): imprecise estimate"
     assert "±" not in es + en
-    rule = t("map.uncertainty_rule", "en", width=classify.WIDE_WIDTH_POINTS, min_n=10)
+    rule = t("map.uncertainty_rule", "en", width=classify.WIDE_WIDTH_POINTS, min_n=10,
+             interval=t("interval_srs", "en"))
     assert "whose interval is 30 points wide or more are drawn in faded colour" in rule
+    assert "assume a simple random sample" in rule
 
 
 # -- what the maps' scripts read -----------------------------------------------------------------

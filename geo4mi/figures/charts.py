@@ -207,7 +207,7 @@ def indicator_bar_chart(estimates: pd.DataFrame, areas: pd.DataFrame, labels: La
     extra = [f"{t('wide_interval', lang, width=WIDE_WIDTH_POINTS)}."] \
         if any_wide else []
     universe = labels.text(info.universe, lang) if info.universe else t("all_respondents", lang)
-    caption = caption_text(lang, labels=labels, source=source, min_n=min_n,
+    caption = caption_text(lang, labels=labels, source=source, min_n=min_n, estimates=estimates,
                            synthetic=synthetic, extra=extra,
                            n_sentence=t("figure.caption_n", lang,
                                         n=int(city["n"]) if city is not None

@@ -30,6 +30,7 @@ from matplotlib.patches import Rectangle
 from geo4mi.classify import SUPPRESSED_HATCH_COLOR
 from geo4mi.errors import FigureError
 from geo4mi.i18n import t
+from geo4mi.indicators.design import Design, design_of_estimates, interval_note
 from geo4mi.labels import Labels
 
 log = logging.getLogger(__name__)
@@ -434,8 +435,13 @@ def new_page(*, title: str, subtitle: str, caption: str, body_height: float, lan
 
 
 def caption_text(lang: str, *, labels: Labels | None, source: str | None, min_n: int | None,
-                 synthetic: bool, n_sentence: str = "", extra: Sequence[str] = ()) -> str:
-    """The caption: sources (INEGI MG 2022, the survey), n, method, caveat, synthetic note."""
+                 synthetic: bool, n_sentence: str = "", extra: Sequence[str] = (),
+                 estimates: pd.DataFrame | None = None) -> str:
+    """The caption: sources (INEGI MG 2022, the survey), n, method, caveat, synthetic note.
+
+    The method sentence says which design the intervals assume, read from the ``design``
+    column of ``estimates`` (simple random sampling when it is not given).
+    """
     survey = clean_text(source or (labels.text(labels.survey_title, lang)
                                    if labels is not None and labels.survey_title else "4Mi"))
     parts = [t("attribution_inegi", lang) + ".", t("source_survey", lang, source=survey)
@@ -444,7 +450,9 @@ def caption_text(lang: str, *, labels: Labels | None, source: str | None, min_n:
         parts.append(n_sentence)
     parts.extend(extra)
     if min_n is not None:
-        parts.append(t("figure.caption_method", lang, min_n=min_n))
+        design = design_of_estimates(estimates) if estimates is not None else Design()
+        parts.append(t("figure.caption_method", lang, min_n=min_n,
+                       interval=interval_note(design, lang)))
     parts.append(t("caveat", lang))
     if synthetic:
         parts.append(t("synthetic_banner", lang) + ".")

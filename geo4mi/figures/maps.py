@@ -220,7 +220,7 @@ def _choropleth(estimates: pd.DataFrame, base: carto.MapBase, labels: Labels, in
                              complementary=_has_complementary(areas_rows, min_n))
     city = rows.loc[CITY] if CITY in rows.index else None
     universe = labels.text(info.universe, lang) if info.universe else t("all_respondents", lang)
-    caption = caption_text(lang, labels=labels, source=source, min_n=min_n,
+    caption = caption_text(lang, labels=labels, source=source, min_n=min_n, estimates=estimates,
                            synthetic=synthetic,
                            n_sentence=t("figure.caption_n", lang,
                                         n=int(city["n"]) if city is not None
@@ -312,7 +312,7 @@ def _small_multiples(estimates: pd.DataFrame, base: carto.MapBase, labels: Label
     extra = [t("figure.groups_empty", lang, values=", ".join(value_label(v) for v in empty))] \
         if empty else []
     universe = labels.text(info.universe, lang) if info.universe else t("all_respondents", lang)
-    caption = caption_text(lang, labels=labels, source=source, min_n=min_n,
+    caption = caption_text(lang, labels=labels, source=source, min_n=min_n, estimates=estimates,
                            synthetic=synthetic, extra=extra,
                            n_sentence=t("figure.caption_n", lang, n=n_total, universe=universe))
 

@@ -33,7 +33,8 @@ With ``[survey] weight``, ``cluster`` and/or ``strata`` in the study file:
   inside [0, 1]. ``n_eff`` is at most ``n``: with a handful of clusters the variance
   estimate is noisy and can come out far below the simple-random-sample one (a design
   effect of 0.13 city-wide in the demo), so the interval is never narrower than today's
-  Wilson interval (the truncation the NCHS applies to Korn–Graubard intervals). Where the design effect cannot be estimated (``p`` is 0 or 1, or all the
+  Wilson interval (the truncation the NCHS applies to Korn–Graubard intervals). Where the
+  design effect cannot be estimated (``p`` is 0 or 1, or all the
   cell's respondents are in one PSU, so the estimated variance is 0) the indicator's
   city-wide design effect (or 1) is used and the ``deff`` column is empty.
 
@@ -111,6 +112,38 @@ class Design:
         parts = [f"{k}={v}" for k, v in (("weight", self.weight), ("strata", self.strata),
                                            ("cluster", self.cluster)) if v]
         return "; ".join(parts) if parts else "srs"
+
+
+def design_of_estimates(estimates: pd.DataFrame) -> Design:
+    """The :class:`Design` an estimates table says its intervals assume (its ``design``
+    column; a table without it is from simple random sampling).
+
+    Renderers call this so that captions describe the numbers they draw, read from the
+    table and nothing else.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> design_of_estimates(pd.DataFrame({"design": ["weight=w; cluster=site"]})).describe()
+    'weight=w; cluster=site'
+    >>> design_of_estimates(pd.DataFrame({"p": [0.5]})).active
+    False
+    """
+    if "design" not in estimates.columns or not len(estimates):
+        return Design()
+    values = sorted({str(v) for v in estimates["design"].dropna().unique()})
+    if len(values) != 1:
+        raise SurveyDataError(f"estimates: the design column holds {values!r}; one table "
+                             "holds the estimates of one design")
+    if values[0] == "srs":
+        return Design()
+    keys = dict(part.strip().split("=", 1) for part in values[0].split(";"))
+    unknown = sorted(set(keys) - {"weight", "strata", "cluster"})
+    if unknown:
+        raise SurveyDataError(f"estimates: unknown design key {unknown[0]!r} in the design "
+                             "column; use weight, strata and cluster")
+    return Design(weight=keys.get("weight"), strata=keys.get("strata"),
+                  cluster=keys.get("cluster"))
 
 
 def design_from_study(study: Any) -> Design:

@@ -55,6 +55,7 @@ from geo4mi import classify
 from geo4mi.boundaries import WEB_CRS, metric_crs, to_crs_checked
 from geo4mi.errors import ChoroplethError
 from geo4mi.i18n import check_language, t, template
+from geo4mi.indicators.design import design_of_estimates, interval_note
 from geo4mi.labels import Labels
 from geo4mi.webmap.assets import (OfflineMap, Verbatim, data_block, inline_static,
                                   render_fragment, render_offline_html, write_html)
@@ -526,7 +527,8 @@ def choropleth_map(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Lab
     top = render_fragment("choropleth_top.html", t=text, title=title, synthetic=synthetic,
                           **_controls(data, labels, chosen, lang, selected))
     m.get_root().html.add_child(Verbatim(top), name="geo4mi_choropleth_top")
-    rule = t("map.uncertainty_rule", lang, width=classify.WIDE_WIDTH_POINTS, min_n=min_n)
+    rule = t("map.uncertainty_rule", lang, width=classify.WIDE_WIDTH_POINTS, min_n=min_n,
+             interval=interval_note(design_of_estimates(estimates), lang))
     below = render_fragment("choropleth_below.html", t=text, rule=rule, source=source)
     _Choropleth(data, below).add_to(m)
     return m
