@@ -113,12 +113,12 @@ TEXT: dict[str, dict[str, str]] = {
     "map.showing": {"es": "Mostrando: {indicator} — {group}",
                     "en": "Showing: {indicator} — {group}"},
     "map.uncertainty_rule": {
-        "es": ("Incertidumbre: cada valor lleva su intervalo de confianza del 95 %. {interval} "
+        "es": ("Incertidumbre: {interval} "
                "Las alcaldías cuyo intervalo mide {width} puntos o más de ancho se dibujan con "
                "color atenuado. Con menos de {min_n} personas encuestadas el valor se suprime "
                "(rayado), igual que algunos valores mayores que permitirían deducirlo de los "
                "totales; sin entrevistas la alcaldía queda en gris, nunca como 0 %."),
-        "en": ("Uncertainty: every value has its 95 % confidence interval. {interval} Boroughs "
+        "en": ("Uncertainty: {interval} Boroughs "
                "whose interval is {width} points wide or more are drawn in faded colour. "
                "With fewer than {min_n} respondents the value is suppressed (hatched), as are "
                "some larger values that would let it be worked out from the totals; "
