@@ -245,6 +245,15 @@ TEXT: dict[str, dict[str, str]] = {
     "figure.bar_complementary": {"es": "suprimido para proteger una cifra pequeña",
                                  "en": "suppressed to protect a small figure"},
     "figure.n_short": {"es": "n = {n}", "en": "n = {n}"},
+    "figure.bars_shown": {
+        "es": ("Se muestran {shown} de {total} áreas: {which}; las demás están en la tabla de "
+               "estimaciones"),
+        "en": ("{shown} of {total} areas shown: {which}; the others are in the estimates "
+               "table")},
+    "figure.bars_top_bottom": {"es": "las {half} con el valor más alto y las {half} con el más bajo",
+                               "en": "the {half} with the highest and the {half} with the lowest value"},
+    "figure.bars_estimated": {"es": "las que tienen estimación", "en": "those with an estimate"},
+    "figure.bars_gap": {"es": "… {k} áreas más …", "en": "… {k} more areas …"},
     # -- which design the intervals assume (shared; geo4mi.indicators.design.interval_note) --
     "interval_srs": {
         "es": ("Intervalos de confianza de Wilson al 95 % que suponen un muestreo aleatorio "

@@ -26,6 +26,10 @@ from geo4mi.labels import Labels
 log = logging.getLogger(__name__)
 
 ROW_HEIGHT = 0.25  # inches per bar
+#: The indicator bar chart draws at most this many areas: above, only the areas with an
+#: estimate, and of those the MAX_BARS // 2 highest and lowest, with a note in the caption
+#: (a page of thousands of bars is unreadable and weighs megabytes).
+MAX_BARS = 40
 MAX_LABEL_WIDTH = 2.4  # inches: the widest bar label; longer names end with "…"
 BAR_COLOUR = palette("neutral", 5)[3]
 OTHER_COLOUR = palette("neutral", 5)[1]
@@ -196,6 +200,9 @@ def indicator_bar_chart(estimates: pd.DataFrame, areas: pd.DataFrame, labels: La
     ok = table["status"] == "ok"
     breaks = breaks_for(table.loc[ok, "p"].to_numpy(dtype=float), scheme)
     colours = palette(info.direction, len(breaks))
+    n_total = int(table["n"].sum())
+    table, gap, shown_note = _thin_bars(table, lang)
+    ok = table["status"] == "ok"
 
     def tick(name: str, suffix: str) -> str:
         room = MAX_LABEL_WIDTH - text_width(suffix, SIZE_LEGEND) / 72
@@ -206,12 +213,13 @@ def indicator_bar_chart(estimates: pd.DataFrame, areas: pd.DataFrame, labels: La
     any_wide = bool(any(is_wide(r.ci_low, r.ci_high) for r in table[ok].itertuples()))
     extra = [f"{t('wide_interval', lang, width=WIDE_WIDTH_POINTS)}."] \
         if any_wide else []
+    extra += [shown_note] if shown_note else []
     universe = labels.text(info.universe, lang) if info.universe else t("all_respondents", lang)
     caption = caption_text(lang, labels=labels, source=source, min_n=min_n, estimates=estimates,
                            synthetic=synthetic, extra=extra,
                            n_sentence=t("figure.caption_n", lang,
                                         n=int(city["n"]) if city is not None
-                                        else int(table["n"].sum()), universe=universe))
+                                        else n_total, universe=universe))
     subtitle = (f"{t('figure.bars_subtitle', lang)} · {group_text(labels, group, lang)} · "
                 f"{city_line(city, lang, min_n=min_n)}")
     label_w = max(text_width(s, SIZE_LEGEND) for s in ticks) / 72 + 0.15
@@ -221,6 +229,8 @@ def indicator_bar_chart(estimates: pd.DataFrame, areas: pd.DataFrame, labels: La
                         lang=lang, synthetic=synthetic)
         ax = _bar_axes(page, label_w, len(table), top_pad=0.2, right_pad=0.4)  # "100 %" fits
         for i, r in enumerate(table.itertuples()):
+            if r.status == "gap":
+                continue
             if r.status == "ok":
                 cls = int(assign_classes([r.p], breaks)[0])
                 alpha = WIDE_OPACITY if is_wide(r.ci_low, r.ci_high) else OPACITY
@@ -240,6 +250,11 @@ def indicator_bar_chart(estimates: pd.DataFrame, areas: pd.DataFrame, labels: La
                         color=MUTED_COLOR, zorder=4, gid=f"{r.status}-{r.area_id}",
                         bbox={"boxstyle": "square,pad=0.1", "facecolor": "white",
                               "edgecolor": "none"}, parse_math=False)
+        if gap is not None:
+            ticks[gap] = ""
+            ax.text(0.5, gap, t("figure.bars_gap", lang, k=len(table.attrs["hidden"])),
+                    ha="center", va="center", fontsize=SIZE_SMALL, style="italic",
+                    color=MUTED_COLOR, gid="bars-gap", parse_math=False)
         ax.set_yticks(range(len(table)), ticks)
         ax.set_xlim(0, 1.0)
         ax.set_xticks(np.linspace(0, 1, 6))
@@ -254,3 +269,39 @@ def indicator_bar_chart(estimates: pd.DataFrame, areas: pd.DataFrame, labels: La
                     ha="center", va="bottom", fontsize=SIZE_SMALL, fontweight="bold",
                     gid="city-label", parse_math=False, clip_on=False)
         return page.fig
+
+
+def _thin_bars(table: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, int | None, str]:
+    """At most :data:`MAX_BARS` rows of the sorted bar table, the gap row and a note.
+
+    Up to ``MAX_BARS`` areas every area is drawn. Above, only the areas with an estimate;
+    if those are still more than ``MAX_BARS``, the ``MAX_BARS // 2`` highest and lowest,
+    around one "… k more areas …" row (``status == "gap"``).
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"area_id": [f"a{i:02d}" for i in range(50)], "name": "x",
+    ...                      "status": ["ok"] * 45 + ["no_data"] * 5, "n": 20,
+    ...                      "p": 0.5, "ci_low": 0.4, "ci_high": 0.6})
+    >>> thin, gap, note = _thin_bars(rows, "en")
+    >>> len(thin), gap, thin.attrs["hidden"][:2], note.split(":")[0]
+    (41, 20, ['a20', 'a21'], '40 of 50 areas shown')
+    """
+    if len(table) <= MAX_BARS:
+        return table, None, ""
+    ok = table[table["status"] == "ok"]
+    if len(ok) <= MAX_BARS:
+        shown, gap, hidden = ok.reset_index(drop=True), None, []
+        which = t("figure.bars_estimated", lang)
+    else:
+        half = MAX_BARS // 2
+        hidden = ok["area_id"].iloc[half:len(ok) - half].tolist()
+        gap_row = pd.DataFrame({"area_id": [""], "name": [""], "status": ["gap"], "n": [0]})
+        shown = pd.concat([ok.iloc[:half], gap_row, ok.iloc[len(ok) - half:]],
+                          ignore_index=True)
+        gap = half
+        which = t("figure.bars_top_bottom", lang, half=half)
+    shown.attrs["hidden"] = hidden
+    note = t("figure.bars_shown", lang, shown=int((shown["status"] == "ok").sum()),
+             total=len(table), which=which)
+    return shown, gap, f"{note}."

@@ -180,7 +180,8 @@ def row_breaks(values: Sequence[float], scheme: str) -> list[float]:
     >>> row_breaks([0.3], "natural_breaks")
     [0.2, 0.4, 0.6, 0.8, 1.0]
     """
-    y = np.asarray(classify.pd_to_float(values), dtype=float)
+    y = (values.astype(float) if isinstance(values, np.ndarray) and values.dtype.kind == "f"
+         else np.asarray(classify.pd_to_float(values), dtype=float))
     if np.unique(y[~np.isnan(y)]).size < 2:
         return classify.class_breaks([], "fixed")
     return classify.class_breaks(y, scheme)
@@ -315,6 +316,7 @@ def build_values(estimates: pd.DataFrame, area_ids: Sequence[str], indicators: S
 
             vals = p[i, g, col_slots]
             has = ok[i, g, col_slots]
+            # cached by value in classify: the es and en builds compute each set once
             br = {s: row_breaks(vals[has], s) for s in classify.SCHEMES}
             code = flags[i, g, col_slots] * 1000
             for s, scale in (("fixed", 100), ("quantiles", 10), ("natural_breaks", 1)):

@@ -16,6 +16,26 @@ var geo4miChoropleth = (function () {
   var SCHEME_BREAKS = { quantiles: 2, natural_breaks: 3 };              // index in a row
 
   var SVG_NS = "http://www.w3.org/2000/svg";
+  /* Above this many areas the layer is drawn on one canvas instead of one SVG path per
+   * area (first render and switches stay fast at thousands of areas); areas are then not
+   * focusable one by one, and the table below the map carries the same values. */
+  var CANVAS_ABOVE = 500;
+
+  /* The suppressed hatching as a canvas pattern (canvas cannot use the SVG pattern). */
+  function canvasHatch(style) {
+    var c = document.createElement("canvas");
+    c.width = 8; c.height = 8;
+    var ctx = c.getContext("2d");
+    ctx.fillStyle = style.suppressed;
+    ctx.fillRect(0, 0, 8, 8);
+    ctx.strokeStyle = style.hatch;
+    ctx.lineWidth = 2;
+    ctx.beginPath();
+    ctx.moveTo(0, 8); ctx.lineTo(8, 0); ctx.moveTo(-2, 2); ctx.lineTo(2, -2);
+    ctx.moveTo(6, 10); ctx.lineTo(10, 6);
+    ctx.stroke();
+    return ctx.createPattern(c, "repeat");
+  }
 
   /* Every text from the data (names, labels) reaches the page as text: DOM nodes with
    * textContent / setAttribute, never parsed as HTML. */
@@ -127,7 +147,10 @@ var geo4miChoropleth = (function () {
     hatchDefs(style);
 
     var layers = [];
+    var canvas = data.areas.length > CANVAS_ABOVE;
+    var hatchFill = canvas ? canvasHatch(style) : "url(#" + HATCH_ID + ")";
     var geo = L.geoJSON(data.geometry, {
+      renderer: canvas ? L.canvas({ padding: 0.1 }) : undefined,
       style: function () { return { color: style.edge, weight: 1, fillOpacity: style.opacity }; },
       onEachFeature: function (feature, layer) {
         layer.g4cIndex = layers.length;
@@ -200,7 +223,7 @@ var geo4miChoropleth = (function () {
         return { fillColor: style.no_data, fillOpacity: style.opacity };
       }
       if (c.status === "suppressed") {
-        return { fillColor: "url(#" + HATCH_ID + ")", fillOpacity: 1 };
+        return { fillColor: hatchFill, fillOpacity: 1 };
       }
       return { fillColor: colourFor(c), fillOpacity: c.wide ? style.wide_opacity : style.opacity };
     }
