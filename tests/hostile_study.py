@@ -34,6 +34,7 @@ import numpy as np
 import shapely
 from pyproj import Transformer
 
+from geo4mi.sites import NAME_MAX_CHARS, NOTES_MAX_CHARS
 from hostile import PAYLOADS, payload
 
 #: Areas: (id, respondents, ...). Area "a6" has no interviews, "a5" fewer than min_n.
@@ -133,7 +134,14 @@ def hostile_fields(offset: int = 0, text: Callable[[int], str] = payload) -> dic
     >>> f["study.title.es"], f["study.title.en"]
     ('h3 {{ unclosed', 'h4 {% broken')
     """
-    return {name: text(offset + k) for k, name in enumerate(field_names())}
+    fields = {name: text(offset + k) for k, name in enumerate(field_names())}
+    # A site name or note longer than geo4mi accepts is refused with a clear line (tested in
+    # test_hostile_outputs); the study keeps such texts to the allowed length.
+    for name, value in fields.items():
+        if name.startswith("site."):
+            limit = NAME_MAX_CHARS if ".name." in name else NOTES_MAX_CHARS
+            fields[name] = value[:limit]
+    return fields
 
 
 def free_text(offset: int, row: int, text: Callable[[int], str] = payload) -> str:

@@ -35,7 +35,8 @@ import pytest
 from geo4mi.boundaries import load_areas
 from geo4mi.labels import IndicatorInfo, Labels
 from geo4mi.plan import allocate, census_measure
-from geo4mi.sites import areas_with_sites, import_sites, place_sites, read_workshop_geojson
+from geo4mi.sites import (NAME_MAX_CHARS, NOTES_MAX_CHARS, areas_with_sites, import_sites,
+                          place_sites, read_workshop_geojson)
 from geo4mi.webmap.assets import render_offline_html
 from geo4mi.webmap.choropleth import choropleth_map
 from geo4mi.webmap.sites import sites_map
@@ -136,15 +137,20 @@ def hostile_sites(pick: Callable[[str], str], lang: str, folder, *, with_plan: b
                           "lon": [p[1] for p in SITE_POINTS],
                           "notes": [pick("site notes") for _ in SITE_POINTS]})
     sites = place_sites(table, areas)
+    props = [{"name": pick("imported site name"), "type": TYPES[k],
+              "notes": pick("imported site notes")} for k in range(len(IMPORT_POINTS))]
     workshop = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
-         "properties": {"name": pick("imported site name"), "type": TYPES[k],
-                        "notes": pick("imported site notes")}}
-        for k, (lat, lon) in enumerate(IMPORT_POINTS)]}
+         "properties": prop} for prop, (lat, lon) in zip(props, IMPORT_POINTS)]}
     path = folder / "workshop.geojson"
     path.write_text(json.dumps(workshop, ensure_ascii=False), encoding="utf-8")
     sites, report = import_sites(path, sites, areas=areas)
-    assert report["status"].tolist() == ["added"] * len(IMPORT_POINTS)
+    # every text is kept literally, except one too long for a site name or note: refused
+    # with its reason (sites.NAME_MAX_CHARS, NOTES_MAX_CHARS), never cut silently
+    too_long = [len(" ".join(p["name"].split())) > NAME_MAX_CHARS
+                or len(" ".join(p["notes"].split())) > NOTES_MAX_CHARS for p in props]
+    assert report["status"].tolist() == ["invalid" if x else "added" for x in too_long]
+    assert all("characters" in r for r in report.loc[too_long, "reason"])
     achieved = pd.Series({"09015": 80, "09007": 45, "09005": 30, "09003": 5})
     plan = (allocate(areas, census_measure(), total=301, min_per_area=10,
                      eligible_area_ids=areas_with_sites(sites)) if with_plan else None)

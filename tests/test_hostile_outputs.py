@@ -376,18 +376,32 @@ def test_workshop_geojson_properties_round_trip(tmp_path):
 
     from geo4mi.sites import read_workshop_geojson, write_sites_csv
 
-    features = [{"type": "Feature",
-                 "geometry": {"type": "Point", "coordinates": [-99.13, 19.43]},
-                 "properties": {"name": payload(i), "type": "market",
-                                "notes": payload(i + 1)}} for i in range(len(PAYLOADS))]
+    from geo4mi.errors import SitesError
+    from geo4mi.sites import NAME_MAX_CHARS, NOTES_MAX_CHARS
+
+    def collection(indices):
+        return json.dumps({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [-99.13, 19.43]},
+             "properties": {"name": payload(i), "type": "market", "notes": payload(i + 1)}}
+            for i in indices]})
+
+    def fits(i):
+        return len(payload(i)) <= NAME_MAX_CHARS and len(payload(i + 1)) <= NOTES_MAX_CHARS
+
+    kept = [i for i in range(len(PAYLOADS)) if fits(i)]
+    refused = [i for i in range(len(PAYLOADS)) if not fits(i)]
+    assert refused, "the corpus has a text longer than a site name may be"
+    src = tmp_path / "long.geojson"
+    src.write_text(collection(refused[:1]), encoding="utf-8")
+    with pytest.raises(SitesError, match="characters, more than"):
+        read_workshop_geojson(src)
     src = tmp_path / "candidates.geojson"
-    src.write_text(json.dumps({"type": "FeatureCollection", "features": features}),
-                   encoding="utf-8")
+    src.write_text(collection(kept), encoding="utf-8")
     table = read_workshop_geojson(src)
-    one_line = [" ".join(payload(i).split()) for i in range(len(PAYLOADS) + 1)]
-    assert table["name"].tolist() == one_line[:-1]  # sites keep names on one line
-    assert table["notes"].tolist() == one_line[1:]
+    one_line = {i: " ".join(payload(i).split()) for i in range(len(PAYLOADS) + 1)}
+    assert table["name"].tolist() == [one_line[i] for i in kept]  # names on one line
+    assert table["notes"].tolist() == [one_line[i + 1] for i in kept]
     text = write_sites_csv(table, tmp_path / "sites.csv").read_text(encoding="utf-8")
     assert_inert(text)
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
-    assert [r["name"] for r in rows] == one_line[:-1]
+    assert [r["name"] for r in rows] == [one_line[i] for i in kept]
