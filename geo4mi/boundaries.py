@@ -26,11 +26,11 @@ import shapely
 from pyproj import CRS
 
 from geo4mi.errors import BoundaryError, CRSError, InputFileError
+from geo4mi.resources import bundled_path
 
 log = logging.getLogger(__name__)
 
-REPO = Path(__file__).resolve().parent.parent
-BUNDLED_PATH = REPO / "boundaries" / "cdmx_alcaldias_mg2022.gpkg"
+BUNDLED_PATH = bundled_path("boundaries", "cdmx_alcaldias_mg2022.gpkg")
 BUNDLED_LAYER = "alcaldias"
 BUNDLED_ID_FIELD = "CVEGEO"
 BUNDLED_NAME_FIELD = "NOMGEO"

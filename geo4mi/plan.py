@@ -41,11 +41,11 @@ import pandas as pd
 from geo4mi.errors import InputFileError, PlanError
 from geo4mi.io import write_csv
 from geo4mi.names import AreaNameMatcher
+from geo4mi.resources import bundled_path
 
 log = logging.getLogger(__name__)
 
-REPO = Path(__file__).resolve().parent.parent
-BUNDLED_CENSUS = REPO / "data" / "census2020_population.csv"
+BUNDLED_CENSUS = bundled_path("data", "census2020_population.csv")
 PLAN_COLUMNS = ["area_id", "area_name", "eligible", "measure", "share", "target"]
 MEASURE_KINDS = ("census", "csv:PATH", "raster:PATH")
 

@@ -44,11 +44,11 @@ from geo4mi.errors import InputFileError, SitesError
 from geo4mi.i18n import check_language
 from geo4mi.io import unquote_cell, write_csv
 from geo4mi.names import normalize_name
+from geo4mi.resources import bundled_path
 
 log = logging.getLogger(__name__)
 
-REPO = Path(__file__).resolve().parent.parent
-BUNDLED_SITES = REPO / "data" / "sites.csv"
+BUNDLED_SITES = bundled_path("data", "sites.csv")
 
 #: Site types in display order, with their Spanish and English labels.
 SITE_TYPES: dict[str, dict[str, str]] = {

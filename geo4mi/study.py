@@ -24,20 +24,24 @@ from typing import Any
 
 from geo4mi.errors import InputFileError, StudyError
 from geo4mi.i18n import LANGUAGES
+from geo4mi.resources import bundled_path
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-REPO = Path(__file__).resolve().parent.parent
 PLACEMENT_POLICIES = ("prefer_declared", "prefer_gps", "flag")
 EXPORT_LAYOUTS = ("auto", "names", "labels")
 
 
 def bundled_study_path() -> Path:
-    """Path of the bundled Mexico City study (``data/mexico_city.toml``)."""
-    return REPO / "data" / "mexico_city.toml"
+    """Path of the bundled Mexico City study (``data/mexico_city.toml``).
+
+    In the installed package (``geo4mi/bundled/data/``) or the checkout; see
+    :mod:`geo4mi.resources`.
+    """
+    return bundled_path("data", "mexico_city.toml")
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ import pandas as pd
 from geo4mi.errors import CatalogueError, InputFileError
 from geo4mi.indicators.expressions import Expression, parse
 from geo4mi.labels import IndicatorInfo, Labels
+from geo4mi.resources import bundled_path
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -48,7 +49,6 @@ log = logging.getLogger(__name__)
 
 LangText = dict[str, str]
 
-REPO = Path(__file__).resolve().parents[2]
 #: Languages every label must have.
 LANGUAGES = ("es", "en")
 DIRECTIONS = ("higher_worse", "higher_better", "neutral")
@@ -74,7 +74,7 @@ def bundled_catalogue_path() -> Path:
     >>> bundled_catalogue_path().name
     'indicators.toml'
     """
-    return REPO / "data" / "indicators.toml"
+    return bundled_path("data", "indicators.toml")
 
 
 # -- records ------------------------------------------------------------------------------

@@ -24,8 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from geo4mi.errors import FormError, InputFileError
+from geo4mi.resources import bundled_root
 
-REPO = Path(__file__).resolve().parents[2]
+#: Folder holding the bundled data/ and boundaries/ (installed package or checkout).
+REPO = bundled_root()
 #: The bundled questionnaire (XLSForm) the sample is drawn for.
 FORM_PATH = REPO / "data" / "questionnaire.xlsx"
 
