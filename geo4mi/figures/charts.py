@@ -172,7 +172,7 @@ def indicator_bar_chart(estimates: pd.DataFrame, areas: pd.DataFrame, labels: La
     >>> est, areas, labels = tiny_inputs()
     >>> fig = indicator_bar_chart(est, areas, labels, "discriminated", lang="en")
     >>> [tick.get_text() for tick in fig.axes[0].get_yticklabels()]
-    ['Alpha (n = 60)', 'Beta (n = 12)', 'Gamma (n = 6)', 'Delta']
+    ['Alpha (n = 60)', 'Beta (n = 12)', 'Gamma', 'Delta']
     """
     check_language(lang)
     check_estimates(estimates)

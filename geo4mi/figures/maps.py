@@ -309,7 +309,10 @@ def _small_multiples(estimates: pd.DataFrame, base: carto.MapBase, labels: Label
 
     var_label = labels.group_var_label(group_var, lang) if group_var in labels.group_vars \
         else group_var
-    n_total = sum(float(c["n"]) for _, _, c in panels)  # NaN when a panel's n is hidden
+    n_total = sum(float(c["n"]) for _, _, c in panels)
+    if math.isnan(n_total):  # a panel's n is hidden: the city-wide n of everyone, if shown
+        everyone = select_rows(estimates, indicator, GROUP_ALL, min_n=min_n)
+        n_total = float(everyone.loc[CITY, "n"]) if CITY in everyone.index else math.nan
     extra = [t("figure.groups_empty", lang, values=", ".join(value_label(v) for v in empty))] \
         if empty else []
     universe = labels.text(info.universe, lang) if info.universe else t("all_respondents", lang)
