@@ -281,10 +281,10 @@ def estimate(respondents: pd.DataFrame, catalogue: Catalogue, *, area_ids: Seque
         Columns ``indicator, area_id, group_var, group_value, numerator (Int64), n (Int64),
         p, ci_low, ci_high (Float64), status, deff, n_eff (Float64), ci_method, design,
         suppression``; ``numerator``, ``p``, the interval, ``deff``, ``n_eff`` and
-        ``ci_method`` are NA unless ``status == "ok"``; ``n`` is NA when ``status ==
-        "suppressed"`` (0 for ``no_data``); ``suppression`` is ``""`` or why the row is
-        hidden: ``small_n``, ``complementary``, ``linked``. ``deff`` is the design effect (1 without a design; NA
-        where it cannot be estimated), ``n_eff`` the sample size the Wilson interval uses,
+        ``ci_method`` are NA unless ``status == "ok"``; ``n`` is NA where the count itself
+        is hidden (0 for ``no_data``); ``suppression`` is ``""`` or why the row is hidden
+        (:func:`~geo4mi.indicators.suppression.published`). ``deff`` is the design effect
+        (1 without a design; NA where it cannot be estimated), ``n_eff`` the sample size the Wilson interval uses,
         ``ci_method`` ``"wilson"`` or ``"wilson_neff"``, ``design`` ``"srs"`` or the design
         keys (``"cluster=enumerator"``).
 
