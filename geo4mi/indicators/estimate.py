@@ -284,7 +284,8 @@ def estimate(respondents: pd.DataFrame, catalogue: Catalogue, *, area_ids: Seque
         ``ci_method`` are NA unless ``status == "ok"``; ``n`` is NA where the count itself
         is hidden (0 for ``no_data``); ``suppression`` is ``""`` or why the row is hidden
         (:func:`~geo4mi.indicators.suppression.published`). ``deff`` is the design effect
-        (1 without a design; NA where it cannot be estimated), ``n_eff`` the sample size the Wilson interval uses,
+        (1 without a design; NA where it cannot be estimated), ``n_eff`` the sample size
+        the Wilson interval uses,
         ``ci_method`` ``"wilson"`` or ``"wilson_neff"``, ``design`` ``"srs"`` or the design
         keys (``"cluster=enumerator"``).
 

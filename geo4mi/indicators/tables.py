@@ -127,7 +127,8 @@ def estimates_table(estimates: pd.DataFrame, areas: pd.DataFrame, labels: Labels
         percentages (0-100) and, like ``numerator``, NA unless ``status`` is ``ok``; ``n``
         is NA where it is hidden too (:func:`~geo4mi.indicators.suppression.published`)
         and ``suppression`` says why a row is hidden. The four before it say which
-        design the interval assumes: ``deff`` (design effect, 1 for a simple random sample), ``n_eff`` (the sample size the Wilson interval uses),
+        design the interval assumes: ``deff`` (design effect, 1 for a simple random
+        sample), ``n_eff`` (the sample size the Wilson interval uses),
         ``ci_method`` (``wilson`` or ``wilson_neff``) and ``design`` (``srs`` or the
         study's design keys, e.g. ``cluster=enumerator``); see
         :mod:`geo4mi.indicators.design`.
