@@ -113,7 +113,8 @@ def row(est: pd.DataFrame, indicator: str, area: str = CITY, group_var: str = "a
 
 def counts(est, indicator, area=CITY, group_var="all", value="all"):
     r = row(est, indicator, area, group_var, value)
-    return (None if pd.isna(r.numerator) else int(r.numerator)), int(r.n), r.status
+    return ((None if pd.isna(r.numerator) else int(r.numerator)),
+            (None if pd.isna(r.n) else int(r.n)), r.status)
 
 
 # -- Wilson -----------------------------------------------------------------------------------
@@ -175,7 +176,7 @@ def test_table_shape_dtypes_and_order(catalogue, frame):
         "indicator": "str", "area_id": "str", "group_var": "str", "group_value": "str",
         "numerator": "Int64", "n": "Int64", "p": "Float64", "ci_low": "Float64",
         "ci_high": "Float64", "status": "str", "deff": "Float64", "n_eff": "Float64",
-        "ci_method": "str", "design": "str"}
+        "ci_method": "str", "design": "str", "suppression": "str"}
     # values of a plain group without a form: sorted observed values
     per_area = [("all", "all"), ("gender", "man"), ("gender", "other"), ("gender", "woman"),
                 ("age_group", "young"), ("age_group", "older")]
@@ -191,11 +192,13 @@ def test_suppression_no_data_and_ok(catalogue, frame):
     df = frame(area_id=["a"] * 10 + ["b"] * 9, feel_safe=["yes"] * 4 + ["no"] * 6 + ["yes"] * 9)
     # by default "a" is hidden too, or the city-wide 13 minus a's 4 would give b's 9
     est = estimate(df, catalogue, area_ids=["a", "b", "c"], groups=[], min_n=10)
-    assert counts(est, "feel_safe", "a") == (None, 10, "suppressed")
+    assert counts(est, "feel_safe", "a") == (None, None, "suppressed")
+    assert row(est, "feel_safe", "a").suppression == "complementary"
+    assert row(est, "feel_safe", "b").suppression == "small_n"
     est = estimate(df, catalogue, area_ids=["a", "b", "c"], groups=[], min_n=10,
                    complementary=False)
     assert counts(est, "feel_safe", "a") == (4, 10, "ok")
-    assert counts(est, "feel_safe", "b") == (None, 9, "suppressed")
+    assert counts(est, "feel_safe", "b") == (None, None, "suppressed")  # n too: 9 < 10
     assert counts(est, "feel_safe", "c") == (None, 0, "no_data")
     assert counts(est, "feel_safe") == (13, 19, "ok")
     ok = row(est, "feel_safe", "a")

@@ -377,7 +377,7 @@ def test_bar_chart_marks_suppressed_and_no_data_in_words(tiny):
     assert words["suppressed-03"] == "suprimido: menos de 10 personas"
     assert words["no_data-04"] == "Sin entrevistas"
     ticks = [t.get_text() for t in ax.get_yticklabels()]
-    assert ticks == ["Alpha (n = 60)", "Beta (n = 12)", "Gamma (n = 6)", "Delta"]
+    assert ticks == ["Alpha (n = 60)", "Beta (n = 12)", "Gamma", "Delta"]  # 6 < 10: hidden
     row = est[(est.area_id == "01") & (est.group_var == "all")].iloc[0]
     segments = np.concatenate([np.asarray(seg) for c in ax.collections
                                for seg in c.get_segments()])
@@ -538,9 +538,10 @@ def test_complementary_suppression_is_named_as_such(tiny):
         legend_texts(choropleth_figure(tiny[0], areas, labels, "discriminated"))
     from geo4mi.figures.common import city_line
 
-    city = pd.Series({"status": "suppressed", "n": 25, "p": np.nan, "ci_low": np.nan,
-                      "ci_high": np.nan})
-    assert city_line(city, "en", min_n=10) == ("Whole city: suppressed (n = 25) so that a small "
+    # the words follow the table's suppression column, never n (hidden either way)
+    city = pd.Series({"status": "suppressed", "n": np.nan, "p": np.nan, "ci_low": np.nan,
+                      "ci_high": np.nan, "suppression": "complementary"})
+    assert city_line(city, "en", min_n=10) == ("Whole city: suppressed so that a small "
                                                "figure cannot be worked out")
-    assert city_line(city.replace({25: 7}), "en", min_n=10) == \
-        "Whole city: suppressed (n = 7, fewer than 10)"
+    assert city_line(city.replace({"complementary": "small_n"}), "en", min_n=10) == \
+        "Whole city: suppressed (fewer than 10 respondents)"

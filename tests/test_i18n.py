@@ -172,7 +172,7 @@ def test_choropleth_page_carries_every_text_its_script_reads(choropleth_text):
 def test_choropleth_templates_reach_the_script_unfilled(choropleth_text):
     es, en = choropleth_text["es"], choropleth_text["en"]
     assert es["city_value"] == "Toda la ciudad: {value}"
-    assert en["city_suppressed"] == "Whole city: suppressed (n = {n})"
+    assert en["city_suppressed"] == "Whole city: suppressed"
     assert en["showing"] == "Showing: {indicator} — {group}"
     assert en["caption"] == "{indicator} — {group}"
     assert es["universe"] == "Personas consideradas: {universe}"

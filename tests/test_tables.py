@@ -128,11 +128,13 @@ def test_estimates_table_labels_and_percentages(estimates, areas, labels):
     assert set(es.data_note) == {"datos sintéticos de demostración"}
 
 
-def test_estimates_table_keeps_n_and_status_but_no_values_when_suppressed(estimates, areas,
-                                                                         labels):
+def test_estimates_table_keeps_status_and_reason_but_no_values_when_suppressed(estimates, areas,
+                                                                              labels):
     table = estimates_table(estimates, areas, labels, lang="en", synthetic=False)
+    assert tuple(table.columns) == TABLE_COLUMNS and table.columns[-1] == "suppression"
     sup = pick(table, "feel_safe", "b")
-    assert (sup.n, sup.status) == (7, "suppressed")
+    assert (sup.status, sup.suppression) == ("suppressed", "small_n")
+    assert pd.isna(sup.n)  # 7 respondents: a count under min_n is hidden like the value
     assert pd.isna(sup.numerator) and pd.isna(sup.pct) and pd.isna(sup.ci_low_pct)
     empty = pick(table, "feel_safe", "c")
     assert (empty.n, empty.status) == (0, "no_data") and pd.isna(empty.pct)
@@ -179,7 +181,7 @@ def test_csv_is_deterministic_and_hides_suppressed_values(estimates, areas, labe
     assert (ok["numerator"], ok["n"], ok["pct"]) == ("3", "12", "25.0")
     sup = by_key[("feel_safe", "b", "all")]
     assert (sup["numerator"], sup["n"], sup["pct"], sup["ci_low_pct"], sup["ci_high_pct"],
-            sup["status"]) == ("", "7", "", "", "", "suppressed")
+            sup["status"], sup["suppression"]) == ("", "", "", "", "", "suppressed", "small_n")
     assert SECRET_PCT not in data.decode("utf-8-sig")
     nod = by_key[("feel_safe", "c", "all")]
     assert (nod["n"], nod["pct"], nod["status"]) == ("0", "", "no_data")
@@ -225,8 +227,7 @@ def test_analysistools_columns_and_keys(estimates, catalogue):
 def test_analysistools_hides_suppressed_values(estimates, catalogue):
     at = to_analysistools(estimates, catalogue)
     sup = at[at.analysis_key == "prop_select_one @/@ feel_safe %/% yes @/@ area_id %/% b"]
-    assert sup.n_total.tolist() == [7]
-    assert sup[["stat", "stat_low", "stat_upp", "n"]].isna().all().all()
+    assert sup[["stat", "stat_low", "stat_upp", "n", "n_total"]].isna().all().all()
 
 
 def test_analysistools_select_multiple_type_with_form(make_catalogue, make_form,
@@ -308,7 +309,7 @@ def test_geopackage_layers_and_values(estimates, areas, labels, tmp_path):
             assert f"{iid}_{suffix}" in spatial.columns
     a, b, c = (spatial.iloc[i] for i in range(3))
     assert a.feel_safe_pct == pytest.approx(25.0) and a.feel_safe_n == 12
-    assert (b.feel_safe_n, b.feel_safe_status) == (7, "suppressed")
+    assert pd.isna(b.feel_safe_n) and b.feel_safe_status == "suppressed"
     assert pd.isna(b.feel_safe_pct) and pd.isna(b.feel_safe_low) and pd.isna(b.feel_safe_upp)
     assert (c.feel_safe_n, c.feel_safe_status) == (0, "no_data") and pd.isna(c.feel_safe_pct)
     assert set(spatial.data_note) == {"datos sintéticos de demostración"}
@@ -316,7 +317,8 @@ def test_geopackage_layers_and_values(estimates, areas, labels, tmp_path):
     assert len(long) == len(estimates)
     sup = long[(long.indicator == "feel_safe") & (long.area_id == "b")
                & (long.group_value == "all")].iloc[0]
-    assert sup.n == 7 and pd.isna(sup.pct) and pd.isna(sup.numerator)
+    assert pd.isna(sup.n) and pd.isna(sup.pct) and pd.isna(sup.numerator)
+    assert sup.suppression == "small_n"
     info = pyogrio.read_dataframe(path, layer="indicator_labels")
     assert info.indicator.tolist() == ["feel_safe", "risk_street", "safe_or_street"]
     assert info.universe.tolist()[1] == "Conocen riesgos"

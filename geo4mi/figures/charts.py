@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import unicodedata
 from collections.abc import Mapping
 
@@ -175,7 +176,7 @@ def indicator_bar_chart(estimates: pd.DataFrame, areas: pd.DataFrame, labels: La
     >>> est, areas, labels = tiny_inputs()
     >>> fig = indicator_bar_chart(est, areas, labels, "discriminated", lang="en")
     >>> [tick.get_text() for tick in fig.axes[0].get_yticklabels()]
-    ['Alpha (n = 60)', 'Beta (n = 12)', 'Gamma (n = 6)', 'Delta']
+    ['Alpha (n = 60)', 'Beta (n = 12)', 'Gamma', 'Delta']
     """
     check_language(lang)
     check_estimates(estimates)
@@ -192,15 +193,18 @@ def indicator_bar_chart(estimates: pd.DataFrame, areas: pd.DataFrame, labels: La
                           "name": [clean_text(n, MAX_NAME)
                                    for n in areas["area_name"].astype(str)]})
     table = table.join(rows, on="area_id")
+    unknown = table["status"].isna()  # an area without a row: no interviews
     table["status"] = table["status"].fillna("no_data")
-    table["n"] = table["n"].fillna(0).astype(int)
+    table["suppression"] = table["suppression"].fillna("")
+    table.loc[unknown, "n"] = 0.0  # a hidden n stays NaN
     rank = table["status"].map({"ok": 0, "suppressed": 1, "no_data": 2})
     table = table.assign(_rank=rank, _neg=-table["p"].fillna(0), _key=table["name"].map(_sort_key))
     table = table.sort_values(["_rank", "_neg", "_key"], kind="stable").reset_index(drop=True)
     ok = table["status"] == "ok"
     breaks = breaks_for(table.loc[ok, "p"].to_numpy(dtype=float), scheme)
     colours = palette(info.direction, len(breaks))
-    n_total = int(table["n"].sum())
+    n_city = (float(city["n"]) if city is not None
+              else table["n"].sum(min_count=len(table)))  # NaN when one is hidden
     table, gap, shown_note = _thin_bars(table, lang)
     ok = table["status"] == "ok"
 
@@ -208,8 +212,9 @@ def indicator_bar_chart(estimates: pd.DataFrame, areas: pd.DataFrame, labels: La
         room = MAX_LABEL_WIDTH - text_width(suffix, SIZE_LEGEND) / 72
         return fit_width(name, SIZE_LEGEND, room) + suffix
 
-    ticks = [tick(r.name, f" ({t('figure.n_short', lang, n=r.n)})" if r.status != "no_data"
-                  else "") for r in table.itertuples()]
+    ticks = [tick(r.name, f" ({t('figure.n_short', lang, n=int(r.n))})"
+                  if r.status != "no_data" and not math.isnan(r.n) else "")
+             for r in table.itertuples()]
     any_wide = bool(any(is_wide(r.ci_low, r.ci_high) for r in table[ok].itertuples()))
     extra = [f"{t('wide_interval', lang, width=WIDE_WIDTH_POINTS)}."] \
         if any_wide else []
@@ -217,9 +222,8 @@ def indicator_bar_chart(estimates: pd.DataFrame, areas: pd.DataFrame, labels: La
     universe = labels.text(info.universe, lang) if info.universe else t("all_respondents", lang)
     caption = caption_text(lang, labels=labels, source=source, min_n=min_n, estimates=estimates,
                            synthetic=synthetic, extra=extra,
-                           n_sentence=t("figure.caption_n", lang,
-                                        n=int(city["n"]) if city is not None
-                                        else n_total, universe=universe))
+                           n_sentence=t("figure.caption_n", lang, n=int(n_city),
+                                        universe=universe) if not math.isnan(n_city) else "")
     subtitle = (f"{t('figure.bars_subtitle', lang)} · {group_text(labels, group, lang)} · "
                 f"{city_line(city, lang, min_n=min_n)}")
     label_w = max(text_width(s, SIZE_LEGEND) for s in ticks) / 72 + 0.15
@@ -244,7 +248,7 @@ def indicator_bar_chart(estimates: pd.DataFrame, areas: pd.DataFrame, labels: La
             else:
                 text = (t("no_interviews", lang) if r.status == "no_data"
                         else t("figure.bar_complementary", lang)
-                        if complementary(r.status, r.n, min_n)
+                        if complementary(r.status, r.suppression)
                         else t("figure.bar_suppressed", lang, min_n=min_n))
                 ax.text(0.006, i, text, va="center", fontsize=SIZE_SMALL, style="italic",
                         color=MUTED_COLOR, zorder=4, gid=f"{r.status}-{r.area_id}",

@@ -31,6 +31,7 @@ from geo4mi.classify import SUPPRESSED_HATCH_COLOR
 from geo4mi.errors import FigureError
 from geo4mi.i18n import t
 from geo4mi.indicators.design import Design, design_of_estimates, interval_note
+from geo4mi.indicators.suppression import published
 from geo4mi.labels import Labels
 
 log = logging.getLogger(__name__)
@@ -494,8 +495,10 @@ def select_rows(estimates: pd.DataFrame, indicator: str, group: tuple[str, str],
                 min_n: int) -> pd.DataFrame:
     """Rows of one indicator and group, indexed by ``area_id`` (``"_city"`` included).
 
-    Columns ``n`` (int), ``p``, ``ci_low``, ``ci_high`` (float, NaN unless ok) and
-    ``status``; an ``ok`` row with ``n < min_n`` becomes ``suppressed`` here too.
+    Columns ``n`` (float, NaN where hidden), ``p``, ``ci_low``, ``ci_high`` (float, NaN
+    unless ok), ``status`` and ``suppression``, as
+    :func:`~geo4mi.indicators.suppression.published` gives them (``min_n`` is only for a
+    table without a ``suppression`` column).
     """
     group_var, group_value = group
     rows = estimates[(estimates["indicator"] == indicator)
@@ -506,41 +509,41 @@ def select_rows(estimates: pd.DataFrame, indicator: str, group: tuple[str, str],
         pairs = sorted({f"{a}={b}" for a, b in have.itertuples(index=False)})
         raise FigureError(f"group {group_var}={group_value!r} has no estimates for indicator "
                           f"{indicator!r}; use one of {', '.join(pairs[:12])}")
+    rows = published(rows, min_n=min_n)
     out = pd.DataFrame({
-        "n": np.nan_to_num(to_float(rows["n"]), nan=0.0).astype(int),
+        "n": to_float(rows["n"]),
         "p": to_float(rows["p"]),
         "ci_low": to_float(rows["ci_low"]),
         "ci_high": to_float(rows["ci_high"]),
         "status": rows["status"].astype(str).to_numpy(),
+        "suppression": rows["suppression"].astype(str).to_numpy(),
     }, index=pd.Index(rows["area_id"].astype(str).to_numpy(), name="area_id"))
     out = out[~out.index.duplicated(keep="first")]
-    low = (out["status"] == "ok") & (out["n"] < min_n)
-    out.loc[low, "status"] = "suppressed"
     out.loc[out["status"] != "ok", ["p", "ci_low", "ci_high"]] = math.nan
     return out
 
 
-def complementary(status: Any, n: Any, min_n: int) -> Any:
-    """Suppressed only so that a small figure cannot be worked out (``n >= min_n``).
+def complementary(status: Any, suppression: Any) -> Any:
+    """Suppressed so that a small figure cannot be worked out, not for being small itself.
 
-    Works on scalars and on Series alike.
+    Reads the estimates' ``suppression`` column; works on scalars and on Series alike.
 
     Examples
     --------
-    >>> complementary("suppressed", 25, 10), complementary("suppressed", 6, 10)
+    >>> complementary("suppressed", "complementary"), complementary("suppressed", "small_n")
     (True, False)
     """
-    return (status == "suppressed") & (n >= min_n)
+    return (status == "suppressed") & (suppression != "small_n")
 
 
 def city_line(row: pd.Series | None, lang: str, *, min_n: int) -> str:
     """The city-wide value of one indicator and group, in words."""
     if row is None or row["status"] == "no_data":
         return t("figure.city_summary_no_data", lang)
-    if complementary(row["status"], int(row["n"]), min_n):
-        return t("figure.city_summary_complementary", lang, n=int(row["n"]))
+    if complementary(row["status"], row["suppression"]):
+        return t("figure.city_summary_complementary", lang)
     if row["status"] != "ok":
-        return t("figure.city_summary_suppressed", lang, n=int(row["n"]), min_n=min_n)
+        return t("figure.city_summary_suppressed", lang, min_n=min_n)
     return t("figure.city_summary", lang, value=fmt_pct(row["p"], lang),
              low=fmt_pct(row["ci_low"], lang), high=fmt_pct(row["ci_high"], lang),
              n=int(row["n"]))

@@ -199,9 +199,9 @@ def choropleth_figure(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: 
                        source=source)
 
 
-def _has_complementary(rows: pd.DataFrame, min_n: int) -> bool:
-    """Whether some rows are suppressed only to protect a small figure (n >= min_n)."""
-    return bool(complementary(rows["status"], rows["n"], min_n).any())
+def _has_complementary(rows: pd.DataFrame) -> bool:
+    """Whether some rows are suppressed only to protect a small figure (``suppression``)."""
+    return bool(complementary(rows["status"], rows["suppression"]).any())
 
 
 def _choropleth(estimates: pd.DataFrame, base: carto.MapBase, labels: Labels, indicator: str,
@@ -217,14 +217,15 @@ def _choropleth(estimates: pd.DataFrame, base: carto.MapBase, labels: Labels, in
     styles, _ = indicator_styles(areas_rows, base.ids, breaks, colours)
     handles, texts = _legend(class_labels(breaks, 0.0, lang), colours, lang=lang, min_n=min_n,
                              width_in=LEGEND_WIDTH,
-                             complementary=_has_complementary(areas_rows, min_n))
+                             complementary=_has_complementary(areas_rows))
     city = rows.loc[CITY] if CITY in rows.index else None
     universe = labels.text(info.universe, lang) if info.universe else t("all_respondents", lang)
+    n_city = (city["n"] if city is not None
+              else areas_rows["n"].sum(min_count=len(areas_rows)))  # NaN when one is hidden
     caption = caption_text(lang, labels=labels, source=source, min_n=min_n, estimates=estimates,
                            synthetic=synthetic,
-                           n_sentence=t("figure.caption_n", lang,
-                                        n=int(city["n"]) if city is not None
-                                        else int(areas_rows["n"].sum()), universe=universe))
+                           n_sentence=t("figure.caption_n", lang, n=int(n_city),
+                                        universe=universe) if not math.isnan(n_city) else "")
     subtitle = f"{group_text(labels, group, lang)} · {city_line(city, lang, min_n=min_n)}"
     legend_title = f"{t('figure.legend_title', lang)}\n{t(info.direction, lang)}"
     with style():
@@ -308,13 +309,17 @@ def _small_multiples(estimates: pd.DataFrame, base: carto.MapBase, labels: Label
 
     var_label = labels.group_var_label(group_var, lang) if group_var in labels.group_vars \
         else group_var
-    n_total = sum(int(c["n"]) for _, _, c in panels)
+    n_total = sum(float(c["n"]) for _, _, c in panels)
+    if math.isnan(n_total):  # a panel's n is hidden: the city-wide n of everyone, if shown
+        everyone = select_rows(estimates, indicator, GROUP_ALL, min_n=min_n)
+        n_total = float(everyone.loc[CITY, "n"]) if CITY in everyone.index else math.nan
     extra = [t("figure.groups_empty", lang, values=", ".join(value_label(v) for v in empty))] \
         if empty else []
     universe = labels.text(info.universe, lang) if info.universe else t("all_respondents", lang)
     caption = caption_text(lang, labels=labels, source=source, min_n=min_n, estimates=estimates,
                            synthetic=synthetic, extra=extra,
-                           n_sentence=t("figure.caption_n", lang, n=n_total, universe=universe))
+                           n_sentence=t("figure.caption_n", lang, n=int(n_total),
+                                        universe=universe) if not math.isnan(n_total) else "")
 
     ncols = 3 if len(panels) > 4 or len(panels) == 3 else 2
     nrows = math.ceil(len(panels) / ncols)
@@ -349,8 +354,7 @@ def _small_multiples(estimates: pd.DataFrame, base: carto.MapBase, labels: Label
             head = (t("figure.panel_title", lang, value=value_label(value),
                       pct=fmt_pct(city["p"], lang), n=int(city["n"]))
                     if city["status"] == "ok"
-                    else t("figure.panel_suppressed", lang, value=value_label(value),
-                           n=int(city["n"])))
+                    else t("figure.panel_suppressed", lang, value=value_label(value)))
             page.fig.text((x + 0.02) / page.fig.get_size_inches()[0],
                           (y + map_h + title_h - 0.02) / page.fig.get_size_inches()[1],
                           "\n".join(wrap(head, SIZE_LEGEND, panel_w - 0.05, bold=True,
@@ -367,8 +371,8 @@ def _small_multiples(estimates: pd.DataFrame, base: carto.MapBase, labels: Label
         handles, texts = _legend(class_labels(breaks, 0.0, lang), colours, lang=lang,
                                  min_n=min_n, width_in=width_in,
                                  complementary=any(
-                                     _has_complementary(r.drop(index=CITY, errors="ignore"),
-                                                        min_n) for _, r, _ in panels))
+                                     _has_complementary(r.drop(index=CITY, errors="ignore"))
+                                     for _, r, _ in panels))
         legend_title = f"{t('figure.legend_title', lang)}\n{t(info.direction, lang)}"
         _add_legend(page.fig, handles, texts, legend_title, left=lx, top=ltop,
                     width_in=width_in, ncols=ncol_leg)

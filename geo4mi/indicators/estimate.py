@@ -4,10 +4,14 @@ The result is the *estimates* long table of ``docs/design.md``: one row per indi
 area (``"_city"`` first, then each area) × group value (``"all"`` first, then each grouping
 variable's values in catalogue/form order). Every area has a row for every indicator and
 group value, so an area without interviews is an explicit ``no_data`` row, never 0 %.
-Estimates from fewer than ``min_n`` respondents are ``suppressed``: only ``n`` is kept.
-So that a suppressed numerator cannot be worked out as a published total minus the
-published cells, further estimates are suppressed too (complementary suppression, see
-:mod:`geo4mi.indicators.suppression`).
+Estimates from fewer than ``min_n`` respondents are ``suppressed``: every number of the
+row is NA, ``n`` included, and ``suppression`` says why (``small_n``). So that a suppressed
+count cannot be worked out as a published total minus the published cells, further
+estimates are suppressed too (``complementary``); and when an indicator's universe is
+another's numerator (or its complement), the follow-up's ``n`` is that numerator, so a
+cell hidden in one is hidden in the other (``linked``). See
+:mod:`geo4mi.indicators.suppression` (:func:`~geo4mi.indicators.suppression.published`
+is the one rule of what a hidden row shows).
 
 Respondents whose ``area_id`` is NA (unassigned) or not one of ``area_ids`` count in the
 city-wide rows only. Respondents with a missing group value count in the ``"all"`` rows
@@ -26,15 +30,16 @@ Examples
 >>> df = pd.DataFrame({"area_id": ["09015"] * 12 + ["09007"] * 3,
 ...                    "feel_safe": ["yes"] * 9 + ["no"] * 6})
 >>> est = estimate(df, cat, area_ids=["09015", "09007", "09002"], groups=[])
->>> est[["area_id", "numerator", "n", "status"]]  # doctest: +NORMALIZE_WHITESPACE
-      area_id  numerator   n      status
-0       _city          9  15          ok
-1       09002       <NA>   0     no_data
-2       09007       <NA>   3  suppressed
-3       09015       <NA>  12  suppressed
+>>> est[["area_id", "numerator", "n", "status", "suppression"]]
+... # doctest: +NORMALIZE_WHITESPACE
+  area_id  numerator     n      status    suppression
+0   _city          9    15          ok
+1   09002       <NA>     0     no_data
+2   09007       <NA>  <NA>  suppressed        small_n
+3   09015       <NA>  <NA>  suppressed  complementary
 
 09007 has too few respondents; 09015 is hidden too, or the city's 9 minus its count would
-give 09007's away.
+give 09007's away. Neither publishes its ``n``: 15 minus one would give the other.
 """
 
 from __future__ import annotations
@@ -53,7 +58,8 @@ from geo4mi.indicators.catalogue import Catalogue, Indicator, columns_needed
 from geo4mi.indicators.design import (DESIGN_METHOD, SRS_METHOD, Design, Level, design_arrays,
                                       design_interval)
 from geo4mi.indicators.expressions import EvalContext
-from geo4mi.indicators.suppression import suppression_mask
+from geo4mi.indicators.suppression import (REASONS, count_keys, published, shared_counts,
+                                           suppression_reasons)
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +69,8 @@ CITY = "_city"
 Z95 = 1.959963984540054
 STATUSES = ("ok", "suppressed", "no_data")
 COLUMNS = ("indicator", "area_id", "group_var", "group_value", "numerator", "n", "p",
-           "ci_low", "ci_high", "status", "deff", "n_eff", "ci_method", "design")
+           "ci_low", "ci_high", "status", "deff", "n_eff", "ci_method", "design",
+           "suppression")
 #: Largest number of area × group cells counted by one bincount.
 MAX_CELLS = 1 << 20
 
@@ -254,7 +261,8 @@ def estimate(respondents: pd.DataFrame, catalogue: Catalogue, *, area_ids: Seque
     groups : sequence of str
         Grouping variables (``"all"`` is always included first).
     min_n : int, default 10
-        Estimates with ``0 < n < min_n`` are suppressed.
+        Estimates with ``0 < n < min_n`` are suppressed (and the ones that would give
+        them away).
     complementary : bool, default True
         Also suppress the estimates that would let a suppressed numerator be worked out
         from a published total (city-wide row, ``"all"`` column): see
@@ -271,10 +279,13 @@ def estimate(respondents: pd.DataFrame, catalogue: Catalogue, *, area_ids: Seque
     -------
     DataFrame
         Columns ``indicator, area_id, group_var, group_value, numerator (Int64), n (Int64),
-        p, ci_low, ci_high (Float64), status, deff, n_eff (Float64), ci_method, design``;
-        ``numerator``, ``p``, the interval, ``deff``, ``n_eff`` and ``ci_method`` are NA
-        unless ``status == "ok"``. ``deff`` is the design effect (1 without a design; NA
-        where it cannot be estimated), ``n_eff`` the sample size the Wilson interval uses,
+        p, ci_low, ci_high (Float64), status, deff, n_eff (Float64), ci_method, design,
+        suppression``; ``numerator``, ``p``, the interval, ``deff``, ``n_eff`` and
+        ``ci_method`` are NA unless ``status == "ok"``; ``n`` is NA where the count itself
+        is hidden (0 for ``no_data``); ``suppression`` is ``""`` or why the row is hidden
+        (:func:`~geo4mi.indicators.suppression.published`). ``deff`` is the design effect
+        (1 without a design; NA where it cannot be estimated), ``n_eff`` the sample size
+        the Wilson interval uses,
         ``ci_method`` ``"wilson"`` or ``"wilson_neff"``, ``design`` ``"srs"`` or the design
         keys (``"cluster=enumerator"``).
 
@@ -367,8 +378,10 @@ def estimate(respondents: pd.DataFrame, catalogue: Catalogue, *, area_ids: Seque
                        (len(indicators), n_rows, n_cols)) if design and design.active else None
     universes: dict[str, np.ndarray] = {}
     report = _progress(progress)
+    keys: list[tuple[bytes | None, ...]] = []  # the counts each indicator publishes
     for i, ind in enumerate(indicators):
         den, num = _masks(ind, ctx, universes)
+        keys.append(count_keys(den, num))
         if grid is not None:
             grid.add(i, num, den)
         state = den.astype(np.int64)
@@ -397,8 +410,16 @@ def estimate(respondents: pd.DataFrame, catalogue: Catalogue, *, area_ids: Seque
     if report is not None and not indicators:
         report(1.0)
     starts = np.cumsum([1] + [len(values[g]) for g in group_list])
-    hidden = suppression_mask(den_out, min_n=min_n, complementary=complementary,
-                              blocks=list(zip(starts[:-1].tolist(), starts[1:].tolist())))
+    shared = shared_counts(keys)
+    if shared:
+        log.info("counts published by several indicators (one's universe is another's "
+                 "numerator or the rest of it), hidden together: %s",
+                 "; ".join(" = ".join(f"{indicators[i].id}.{'n' if r == 0 else 'count'}"
+                                      for i, r in m) for m in shared))
+    reason = suppression_reasons(den_out, min_n=min_n, complementary=complementary,
+                                 blocks=list(zip(starts[:-1].tolist(), starts[1:].tolist())),
+                                 shared=shared)
+    hidden = reason > 0
     extra = hidden & (den_out >= min_n)
     if extra.any():
         city = extra[:, 0, 1:].sum(axis=0)  # city-wide figures lost, per group value
@@ -408,7 +429,7 @@ def estimate(respondents: pd.DataFrame, catalogue: Catalogue, *, area_ids: Seque
                  "cell can be worked out from the totals%s", int(extra.sum()),
                  f"; city-wide figures hidden: {lost} (merging the smallest value of a "
                  "grouping into another keeps them)" if lost else "")
-    table = _assemble(indicators, [CITY, *areas], col_var, col_val, num_out, den_out, hidden,
+    table = _assemble(indicators, [CITY, *areas], col_var, col_val, num_out, den_out, reason,
                       grid, design.describe() if design else "srs")
     unassigned = int((area_code == A).sum())
     log.info("estimated %d indicators x %d areas x %d group values from %d respondents "
@@ -495,12 +516,14 @@ class _DesignGrid:
 
 def _assemble(indicators: Sequence[Indicator], area_labels: list[str], col_var: list[str],
               col_val: list[str], num: np.ndarray, den: np.ndarray,
-              hidden: np.ndarray, grid: _DesignGrid | None = None,
+              reason: np.ndarray, grid: _DesignGrid | None = None,
               design_text: str = "srs") -> pd.DataFrame:
     n_ind, n_rows, n_cols = num.shape
     per_ind = n_rows * n_cols
     num_f, den_f = num.reshape(-1), den.reshape(-1)
-    status = np.where(den_f == 0, "no_data", np.where(hidden.reshape(-1), "suppressed", "ok"))
+    reason_f = reason.reshape(-1)
+    # a linked cell may have no respondents: its 0 would give another's count away
+    status = np.where(reason_f > 0, "suppressed", np.where(den_f == 0, "no_data", "ok"))
     ok = status == "ok"
     p = np.full(num_f.shape, np.nan)
     if grid is None:
@@ -548,8 +571,9 @@ def _assemble(indicators: Sequence[Indicator], area_labels: list[str], col_var: 
         "n_eff": pd.arrays.FloatingArray(np.where(ok, n_eff, 0.0), ~ok),
         "ci_method": text(np.where(ok, method, None).astype(object)),
         "design": text(np.full(ok.shape, design_text, dtype=object)),
+        "suppression": text(np.array(REASONS, dtype=object)[reason_f]),
     })
-    return frame
+    return published(frame)
 
 
 __all__ = ["CITY", "COLUMNS", "STATUSES", "Z95", "estimate", "wilson_interval"]

@@ -3,8 +3,11 @@
 Every writer reads only the *estimates* table, the *areas* and the labels — never
 respondent-level rows — and writes through :func:`geo4mi.io.atomic_write`, with
 deterministic bytes for the same inputs. CSV files go through :func:`geo4mi.io.write_csv`:
-text cells that a spreadsheet would run as a formula get a leading ``'``. Suppressed and no-data estimates keep their
-``n`` and ``status`` but never a numerator, percentage or interval.
+text cells that a spreadsheet would run as a formula get a leading ``'``. Every writer
+first passes the estimates through :func:`geo4mi.indicators.suppression.published`, the one
+rule of what a hidden estimate shows: its ``status`` and ``suppression`` (why), never a
+numerator, percentage or interval, and no ``n`` when ``n`` itself is a protected count
+(``small_n``, ``complementary``, ``linked``). Hidden is always empty (NA), never a code.
 
 Examples
 --------
@@ -38,6 +41,7 @@ from geo4mi.i18n import check_language, t
 from geo4mi.indicators.catalogue import Catalogue
 from geo4mi.indicators.design import SRS_METHOD
 from geo4mi.indicators.estimate import CITY
+from geo4mi.indicators.suppression import published
 from geo4mi.io import atomic_write, write_csv
 from geo4mi.labels import Labels
 
@@ -47,7 +51,7 @@ log = logging.getLogger(__name__)
 TABLE_COLUMNS = ("indicator", "indicator_label", "theme", "theme_label", "universe",
                  "area_id", "area_name", "group_var", "group_var_label", "group_value",
                  "group_value_label", "numerator", "n", "pct", "ci_low_pct", "ci_high_pct",
-                 "status", "data_note", "deff", "n_eff", "ci_method", "design")
+                 "status", "data_note", "deff", "n_eff", "ci_method", "design", "suppression")
 #: Columns of :func:`to_analysistools`, in order (IMPACT analysistools results table).
 ANALYSISTOOLS_COLUMNS = ("analysis_type", "analysis_var", "analysis_var_value", "group_var",
                          "group_var_value", "stat", "stat_low", "stat_upp", "n", "n_total",
@@ -120,9 +124,11 @@ def estimates_table(estimates: pd.DataFrame, areas: pd.DataFrame, labels: Labels
     -------
     DataFrame
         Columns :data:`TABLE_COLUMNS`; ``pct``, ``ci_low_pct``, ``ci_high_pct`` are
-        percentages (0-100) and, like ``numerator``, NA unless ``status`` is ``ok``. The
-        last four say which design the interval assumes: ``deff`` (design effect, 1 for a
-        simple random sample), ``n_eff`` (the sample size the Wilson interval uses),
+        percentages (0-100) and, like ``numerator``, NA unless ``status`` is ``ok``; ``n``
+        is NA where it is hidden too (:func:`~geo4mi.indicators.suppression.published`)
+        and ``suppression`` says why a row is hidden. The four before it say which
+        design the interval assumes: ``deff`` (design effect, 1 for a simple random
+        sample), ``n_eff`` (the sample size the Wilson interval uses),
         ``ci_method`` (``wilson`` or ``wilson_neff``) and ``design`` (``srs`` or the
         study's design keys, e.g. ``cluster=enumerator``); see
         :mod:`geo4mi.indicators.design`.
@@ -141,6 +147,7 @@ def estimates_table(estimates: pd.DataFrame, areas: pd.DataFrame, labels: Labels
     if missing:
         raise BoundaryError(f"estimates: area {missing[0]!r} is not in the areas; use the "
                             "boundaries the estimates were computed for")
+    estimates = published(estimates)
     ok = _ok(estimates)
 
     def mapped(column: str, func: Any) -> pd.arrays.StringArray:
@@ -185,16 +192,23 @@ def estimates_table(estimates: pd.DataFrame, areas: pd.DataFrame, labels: Labels
                                       dtype="str"),
         "numerator": pd.arrays.IntegerArray(np.where(ok, np.nan_to_num(numer), 0)
                                             .astype(np.int64), ~ok),
-        "n": pd.array(estimates["n"].to_numpy(dtype="float64", na_value=0).astype(np.int64),
-                      dtype="Int64"),
+        "n": _counts(estimates["n"]),
         "pct": pct("p"),
         "ci_low_pct": pct("ci_low"),
         "ci_high_pct": pct("ci_high"),
         "status": pd.array(estimates["status"].astype(str).to_numpy(dtype=object), dtype="str"),
         "data_note": pd.array([_note(lang, synthetic)] * len(estimates), dtype="str"),
         **_design_columns(estimates, ok),
+        "suppression": pd.array(estimates["suppression"].astype(str).to_numpy(dtype=object),
+                                dtype="str"),
     })
     return out
+
+
+def _counts(values: pd.Series) -> pd.arrays.IntegerArray:
+    """A count column as Int64, NA kept (a hidden count stays hidden)."""
+    x = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    return pd.arrays.IntegerArray(np.nan_to_num(x).astype(np.int64), np.isnan(x))
 
 
 def write_estimates_csv(estimates: pd.DataFrame, areas: pd.DataFrame, labels: Labels,
@@ -203,7 +217,8 @@ def write_estimates_csv(estimates: pd.DataFrame, areas: pd.DataFrame, labels: La
     """Write :func:`estimates_table` as UTF-8 CSV (with BOM, so spreadsheets show accents).
 
     Percentages have ``decimals`` fixed decimals; suppressed and no-data rows have empty
-    numerator, percentage and interval cells. The same inputs give identical bytes.
+    numerator, percentage and interval cells, and a suppressed row an empty ``n`` unless
+    only its value is hidden. The same inputs give identical bytes.
 
     Parameters
     ----------
@@ -231,8 +246,9 @@ def write_estimates_csv(estimates: pd.DataFrame, areas: pd.DataFrame, labels: La
     >>> out = pathlib.Path(tempfile.mkdtemp()) / "est.csv"
     >>> _ = write_estimates_csv(est, pd.DataFrame({"area_id": ["09015"], "area_name": ["X"]}),
     ...                         build_labels(cat, None, []), out, lang="es", synthetic=False)
-    >>> out.read_text(encoding="utf-8-sig").splitlines()[1].split(",")[11:17]
-    ['', '3', '', '', '', 'suppressed']
+    >>> row = out.read_text(encoding="utf-8-sig").splitlines()[1].split(",")
+    >>> row[11:17], row[-1]
+    (['', '', '', '', '', 'suppressed'], 'small_n')
     """
     table = estimates_table(estimates, areas, labels, lang=lang, synthetic=synthetic)
     return _write_csv(table, path, decimals=decimals)
@@ -276,7 +292,8 @@ def to_analysistools(estimates: pd.DataFrame, catalogue: Catalogue) -> pd.DataFr
     named after the indicator, value ``"1"``. Areas are the grouping variable ``area_id``,
     combined with a group as ``"area_id %/% gender"``; city-wide "all" rows have NA groups.
     ``n`` is the numerator count, ``n_total`` the denominator; ``stat``, ``stat_low``,
-    ``stat_upp`` and ``n`` are NA unless the estimate is ``ok``.
+    ``stat_upp`` and ``n`` are NA unless the estimate is ``ok``, and ``n_total`` where
+    it is a protected count (:func:`~geo4mi.indicators.suppression.published`).
 
     Examples
     --------
@@ -296,6 +313,7 @@ def to_analysistools(estimates: pd.DataFrame, catalogue: Catalogue) -> pd.DataFr
     if unknown:
         raise CatalogueError(f"{catalogue.path}: indicator {unknown[0]!r} of the estimates is "
                              "not in the catalogue; use the catalogue they were computed with")
+    estimates = published(estimates)
     ok = _ok(estimates)
     ind = estimates["indicator"].astype(str).to_numpy(dtype=object)
     area = estimates["area_id"].astype(str).to_numpy(dtype=object)
@@ -329,8 +347,7 @@ def to_analysistools(estimates: pd.DataFrame, catalogue: Catalogue) -> pd.DataFr
         "stat_upp": masked("ci_high"),
         "n": pd.arrays.IntegerArray(np.where(ok, np.nan_to_num(numer), 0).astype(np.int64),
                                     ~ok),
-        "n_total": pd.array(estimates["n"].to_numpy(dtype="float64", na_value=0)
-                            .astype(np.int64), dtype="Int64"),
+        "n_total": _counts(estimates["n"]),
         "analysis_key": pd.array(keys, dtype="str"),
         **_design_columns(estimates, ok),
     })
@@ -383,7 +400,8 @@ def _gdal_config(**options: str) -> Iterator[None]:
 def wide_table(estimates: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
     """One row per area of ``areas``: ``<id>_pct, _low, _upp, _n, _status`` per indicator.
 
-    Uses the ``"all"`` group; percentages are NA unless the status is ``ok``.
+    Uses the ``"all"`` group; percentages are NA unless the status is ``ok``, ``_n`` where
+    it is hidden (:func:`~geo4mi.indicators.suppression.published`).
 
     Examples
     --------
@@ -394,8 +412,9 @@ def wide_table(estimates: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
     >>> est = estimate(pd.DataFrame({"area_id": ["09015"] * 4, "feel_safe": ["yes"] * 4}),
     ...                cat, area_ids=["09015", "09002"], groups=[])
     >>> wide_table(est, pd.DataFrame({"area_id": ["09002", "09015"]})).iloc[:, 1:].values.tolist()
-    [[<NA>, <NA>, <NA>, 0, 'no_data'], [<NA>, <NA>, <NA>, 4, 'suppressed']]
+    [[<NA>, <NA>, <NA>, 0, 'no_data'], [<NA>, <NA>, <NA>, <NA>, 'suppressed']]
     """
+    estimates = published(estimates)
     sel = estimates[(estimates["group_var"] == "all") & (estimates["area_id"] != CITY)]
     ok = _ok(sel)
     order = pd.Index(areas["area_id"].astype(str))
@@ -411,7 +430,7 @@ def wide_table(estimates: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
             values = part[column].to_numpy(dtype="float64", na_value=np.nan)[pos] * 100.0
             columns[f"{iid}_{suffix}"] = pd.arrays.FloatingArray(np.where(good, values, 0.0),
                                                                  ~good)
-        columns[f"{iid}_n"] = pd.array(part["n"].to_numpy(dtype="int64")[pos], dtype="Int64")
+        columns[f"{iid}_n"] = _counts(part["n"].iloc[pos])
         columns[f"{iid}_status"] = pd.array(part["status"].astype(str)
                                             .to_numpy(dtype=object)[pos], dtype="str")
     return pd.DataFrame(columns)

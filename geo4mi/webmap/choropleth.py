@@ -9,14 +9,18 @@ the static figures say the same thing; the browser only looks them up.
 
 Inputs are only the *estimates* table, the *areas* GeoDataFrame and the catalogue
 :class:`~geo4mi.labels.Labels` (``docs/design.md``): respondent-level data never reaches
-this module. Suppressed estimates travel as their status and ``n`` only, never as values.
+this module, after :func:`geo4mi.indicators.suppression.published` (the one rule of what a
+hidden estimate shows). Suppressed estimates travel as their status and why, never as
+values or ``n``.
 
 The values table (``"v"`` in the page's JSON) holds, per indicator and group value, a row
 ``[city, cells, quantile_breaks, natural_breaks]``:
 
 * ``city`` and each cell are ``[p, ci_low, ci_high, n, code]`` for an ``ok`` estimate
-  (whole percents; the city cell has no ``code``), or a bare integer ``n`` otherwise:
-  ``0`` means no respondents (no interviews), ``n > 0`` means suppressed;
+  (whole percents; the city cell has no ``code``), or a bare integer otherwise: ``0``
+  means no respondents (no interviews), ``-1`` suppressed for fewer than ``min_n``
+  respondents (``suppression == "small_n"``), ``-2`` suppressed so that a small figure
+  cannot be worked out (any other reason);
 * ``code = flags * 1000 + fixed * 100 + quantile * 10 + natural``: the class (0-based) of
   the value under each classification, and ``flags`` = 1 (wide interval) + 2 (interval
   above the city-wide value) + 4 (below it);
@@ -56,6 +60,7 @@ from geo4mi.boundaries import WEB_CRS, metric_crs, to_crs_checked
 from geo4mi.errors import ChoroplethError
 from geo4mi.i18n import check_language, t, template
 from geo4mi.indicators.design import design_of_estimates, interval_note
+from geo4mi.indicators.suppression import published
 from geo4mi.labels import Labels
 from geo4mi.webmap.assets import (OfflineMap, Verbatim, data_block, inline_static,
                                   render_fragment, render_offline_html, write_html)
@@ -287,7 +292,8 @@ def build_values(estimates: pd.DataFrame, area_ids: Sequence[str], indicators: S
 
     status = grid("status", object, "")
     ok = status == "ok"
-    n = grid("n", np.int64, 0)
+    small = grid("suppression", object, "") == "small_n"
+    n = grid("n", np.float64, np.nan)
     p, lo, hi = (np.where(ok, grid(c, np.float64, np.nan), np.nan)
                  for c in ("p", "ci_low", "ci_high"))
     broken = ok & (np.isnan(p) | np.isnan(lo) | np.isnan(hi))
@@ -296,8 +302,8 @@ def build_values(estimates: pd.DataFrame, area_ids: Sequence[str], indicators: S
         raise ChoroplethError(f"estimates: indicator {indicators[i]!r}, area {places[a]!r}, "
                               f"group {'='.join(pairs[g])}: status 'ok' without p, ci_low and "
                               "ci_high; recompute the estimates")
-    # Only ok estimates carry numbers from here on; suppressed ones keep just n.
-    cols = [k - 1 for k in range(1, n_a) if (n[:, :, k] > 0).any()]
+    # Only ok estimates carry numbers from here on; suppressed ones keep just why.
+    cols = [k - 1 for k in range(1, n_a) if (status[:, :, k] != "no_data").any()]
     col_slots = [k + 1 for k in cols]
     pct = np.floor(np.stack([p, lo, hi]) * 100 + 0.5)
     wide = (hi - lo) / 2 >= classify.WIDE_HALF_WIDTH - 1e-12  # classify.is_wide, vectorised
@@ -310,7 +316,7 @@ def build_values(estimates: pd.DataFrame, area_ids: Sequence[str], indicators: S
         for g in range(n_g):
             def cell(a: int, code: int | None = None) -> Any:
                 if not ok[i, g, a]:
-                    return int(n[i, g, a])
+                    return 0 if status[i, g, a] == "no_data" else -1 if small[i, g, a] else -2
                 out = [int(x) for x in pct[:, i, g, a]] + [int(n[i, g, a])]
                 return out if code is None else out + [code]
 
@@ -338,7 +344,7 @@ def _page_data(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labels,
                                                        list[tuple[str, str]]]:
     chosen, pairs = _check_inputs(estimates, areas, labels, indicators, groups)
     area_ids = [str(a) for a in areas["area_id"]]
-    cols, values = build_values(estimates, area_ids, chosen, pairs)
+    cols, values = build_values(published(estimates, min_n=min_n), area_ids, chosen, pairs)
     names = [str(n) for n in areas["area_name"]]
     order = sorted(range(len(names)), key=lambda i: (_fold(names[i]), names[i]))
     text = {k: t(k, lang) for k in ("no_interviews", "city_wide", "value", "ci95", "n",

@@ -81,10 +81,13 @@ var geo4miChoropleth = (function () {
     return /[",;\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
   }
 
-  /* A cell as an object: status ok / suppressed / no_data, and its numbers. */
+  /* A cell as an object: status ok / suppressed / no_data, and its numbers. A suppressed
+   * cell has no n: -1 = fewer than min_n respondents, -2 = hidden so that a small figure
+   * cannot be worked out (the estimates' suppression column, read in Python). */
   function decode(cell, scheme) {
     if (typeof cell === "number") {
-      return { status: cell === 0 ? "no_data" : "suppressed", n: cell };
+      if (cell === 0) { return { status: "no_data", n: 0 }; }
+      return { status: "suppressed", small: cell === -1 };
     }
     var out = { status: "ok", p: cell[0], lo: cell[1], hi: cell[2], n: cell[3] };
     if (cell.length > 4) {
@@ -200,7 +203,7 @@ var geo4miChoropleth = (function () {
       if (c.status === "no_data") { return name + ": " + T.no_interviews; }
       var parts = c.status === "ok"
         ? [T.value + ": " + pct(c.p), T.ci95 + ": " + range(c.lo, c.hi)] : [suppressedText(c)];
-      parts.push(T.n + ": " + c.n);
+      if (c.n !== undefined) { parts.push(T.n + ": " + c.n); }
       return name + ": " + parts.join("; ");
     }
 
@@ -233,14 +236,14 @@ var geo4miChoropleth = (function () {
       if (c.status === "ok") {
         return fill(T.city_value, { value: pct(c.p) + " (" + T.ci95 + ": " + range(c.lo, c.hi) + ")" });
       }
-      if (c.status === "suppressed") { return fill(T.city_suppressed, { n: c.n }); }
+      if (c.status === "suppressed") { return T.city_suppressed; }
       return T.city_wide + ": " + T.no_interviews_n;
     }
 
-    /* Suppressed because small, or (n >= min_n) only so that a small one elsewhere cannot be
-     * worked out from the totals (complementary suppression, geo4mi.indicators.suppression). */
+    /* Suppressed because small, or only so that a small one elsewhere cannot be worked out
+     * (geo4mi.indicators.suppression; the reason travels in the cell, never n). */
     function suppressedText(c) {
-      return c.n >= data.min_n ? T.suppressed_complementary : T.suppressed;
+      return c.small ? T.suppressed : T.suppressed_complementary;
     }
 
     function notes(c) {
@@ -264,7 +267,7 @@ var geo4miChoropleth = (function () {
         tip.appendChild(value);
         tip.appendChild(el("div", "", T.ci95 + ": " + range(c.lo, c.hi)));
       }
-      if (c.status !== "no_data") { tip.appendChild(el("div", "g4c-tip-n", T.n + ": " + c.n)); }
+      if (c.status === "ok") { tip.appendChild(el("div", "g4c-tip-n", T.n + ": " + c.n)); }
       tip.appendChild(el("div", "g4c-tip-city", cityText()));
       var ns = notes(c);
       for (var k = 0; k < ns.length; k++) { tip.appendChild(el("div", "g4c-tip-note", ns[k])); }
@@ -328,7 +331,7 @@ var geo4miChoropleth = (function () {
         tr.appendChild(th);
         tr.appendChild(el("td", "", ok ? pct(c.p) : "—"));
         tr.appendChild(el("td", "", ok ? range(c.lo, c.hi) : "—"));
-        tr.appendChild(el("td", "", c.n));
+        tr.appendChild(el("td", "", c.n === undefined ? "—" : c.n));
         tr.appendChild(el("td", "", notes(c).join(" ")));
         body.appendChild(tr);
       }
@@ -340,7 +343,7 @@ var geo4miChoropleth = (function () {
         var r = rows[k], c = r.c, ok = c.status === "ok";
         var status = ok ? "ok" : c.status === "suppressed" ? T.csv_suppressed : T.csv_no_data;
         var cells = [r.city ? "_city" : r.id, r.name, ok ? c.p : "", ok ? c.lo : "",
-                     ok ? c.hi : "", c.n, status];
+                     ok ? c.hi : "", c.n === undefined ? "" : c.n, status];
         if (data.synthetic) { cells.push(T.synthetic); }
         lines.push(cells.map(csvCell).join(","));
       }
@@ -361,7 +364,7 @@ var geo4miChoropleth = (function () {
       var complementary = false;
       for (var k = 0; k < layers.length; k++) {
         var c = cellFor(k);
-        if (c.status === "suppressed" && c.n >= data.min_n) { complementary = true; }
+        if (c.status === "suppressed" && !c.small) { complementary = true; }
         layers[k].setStyle(styleFor(c));
         var el = layers[k].getElement && layers[k].getElement();
         if (el) {
