@@ -148,6 +148,25 @@ def _selector(ind: Any) -> tuple[str, str] | None:
     return None
 
 
+def definitional(grid: Grid, catalogue: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Cells whose numerator the definitions give away, and whether it is ``n`` (else 0).
+
+    An indicator over question ``q`` broken down by the grouping variable ``q`` itself
+    counts everyone (value in its choices) or no one: nothing is hidden there.
+    """
+    I, R, C = grid.shape
+    fixed, whole = np.zeros((I, 1, C), bool), np.zeros((I, 1, C), bool)
+    if catalogue is not None:
+        pos = {x: k for k, x in enumerate(grid.indicators)}
+        for x in catalogue:
+            if x.id in pos and x.numerator is None and x.kind in ("select_one", "derived"):
+                for c, (g, v) in enumerate(grid.columns):
+                    if g == x.question:
+                        fixed[pos[x.id], 0, c] = True
+                        whole[pos[x.id], 0, c] = v in x.choices
+    return np.broadcast_to(fixed, (I, R, C)), np.broadcast_to(whole, (I, R, C))
+
+
 def relations(grid: Grid, catalogue: Any) -> list[Family]:
     """Every linear relation between the cells of ``grid`` the intruder can write down."""
     I, R, C = grid.shape
@@ -164,6 +183,12 @@ def relations(grid: Grid, catalogue: Any) -> list[Family]:
             lines = cell[:, :, [0, *cols]].reshape(-1, 1 + len(cols))
             fams.append(Family(f"values of {g} sum to 'all'", lines,
                                np.r_[-1, np.ones(len(cols), int)], True))
+    fixed, whole = definitional(grid, catalogue)
+    for sel, coef, name in ((fixed & whole, [1, -1], "numerator = n"),
+                            (fixed & ~whole, [1, 0], "numerator = 0")):
+        i, r, c = np.nonzero(sel)
+        fams.append(Family(f"by definition {name}", np.stack(
+            [grid.var(_NUM, i, r, c), grid.var(_N, i, r, c)], 1), np.array(coef), True))
     if catalogue is None:
         return fams
     pos = {x: k for k, x in enumerate(grid.indicators)}
@@ -350,7 +375,8 @@ def audit(published: pd.DataFrame, catalogue: Any, *, min_n: int,
     size = grid.exists.size
     num_lo, num_hi, n_lo, n_hi = lo[:size], hi[:size], lo[size:], hi[size:]
     exists = grid.exists.ravel()
-    hidden_num = exists & np.isnan(known[:size]) & (n_hi > 0)
+    hidden_num = (exists & np.isnan(known[:size]) & (n_hi > 0)
+                  & ~definitional(grid, catalogue)[0].ravel())
     hidden_n = exists & np.isnan(known[size:])
     small = (n_hi < min_n) & (n_lo >= 1)
     what = np.full(size, "", dtype=object)
