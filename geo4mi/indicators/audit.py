@@ -257,7 +257,8 @@ def _rows(fams: list[Family], truth: np.ndarray | None) -> tuple[np.ndarray, ...
                            for (a, b), (l, _) in zip(zip(n_rows[:-1], n_rows[1:]), blocks)])
     cols = np.concatenate([l.ravel() for l, _ in blocks])
     vals = np.concatenate([c.ravel() for _, c in blocks]).astype(float)
-    return rows, cols, vals, np.concatenate(fam_of)
+    nz = vals != 0
+    return rows[nz], cols[nz], vals[nz], np.concatenate(fam_of)
 
 
 # -- the attack ---------------------------------------------------------------------------
@@ -328,6 +329,56 @@ def _values_like(table: pd.DataFrame, grid: Grid) -> np.ndarray:
     return out.ravel()
 
 
+@dataclass
+class Attack:
+    """What the intruder derived: bounds per variable (numerators, then ``n``)."""
+
+    grid: Grid
+    fams: list[Family]
+    rows: np.ndarray
+    cols: np.ndarray
+    fam_of: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    src_lo: np.ndarray
+    src_hi: np.ndarray
+    what: np.ndarray  # per cell: "", "numerator", "all", "none"
+    n_found: np.ndarray  # per cell: a hidden n below min_n recovered
+
+
+def attack(published: pd.DataFrame, catalogue: Any, *, min_n: int,
+           truth: pd.DataFrame | None = None) -> Attack:
+    """Run the intruder on ``published`` (arguments as :func:`audit`)."""
+    grid = to_grid(published)
+    fams = relations(grid, catalogue)
+    true = _values_like(truth, grid) if truth is not None else None
+    rows, cols, vals, fam_of = _rows(fams, true)
+    known = grid.value.ravel()
+    lo = np.where(np.isnan(known), 0.0, known)
+    hi = np.where(np.isnan(known), BIG, known)
+    lo, hi, src_lo, src_hi, rounds = propagate(rows, cols, vals, fam_of, lo, hi)
+    log.info("audit: %d relations over %d figures settled in %d rounds", len(fam_of),
+             known.size, rounds)
+    if true is not None:
+        wrong = ~np.isnan(true) & ((true < lo - 0.5) | (true > hi + 0.5))
+        if wrong.any():  # a relation that is not true of the data: a bug of this module
+            raise RuntimeError(f"audit: internal error, {int(wrong.sum())} bounds exclude "
+                               "the true value")
+    size = grid.exists.size
+    num_lo, num_hi, n_lo, n_hi = lo[:size], hi[:size], lo[size:], hi[size:]
+    exists = grid.exists.ravel()
+    hidden_num = (exists & np.isnan(known[:size]) & (n_hi > 0)
+                  & ~definitional(grid, catalogue)[0].ravel())
+    hidden_n = exists & np.isnan(known[size:])
+    small = (n_hi < min_n) & (n_lo >= 1)
+    what = np.full(size, "", dtype=object)
+    what[hidden_num & (num_lo == num_hi)] = "numerator"
+    what[hidden_num & small & (num_lo >= n_hi)] = "all"
+    what[hidden_num & small & (num_hi <= 0)] = "none"
+    return Attack(grid, fams, rows, cols, fam_of, lo, hi, src_lo, src_hi, what,
+                  hidden_n & small & (n_lo == n_hi))
+
+
 def audit(published: pd.DataFrame, catalogue: Any, *, min_n: int,
           truth: pd.DataFrame | None = None) -> pd.DataFrame:
     """Attack ``published``; list every hidden figure it gives away.
@@ -357,32 +408,11 @@ def audit(published: pd.DataFrame, catalogue: Any, *, min_n: int,
         ``high`` of the numerator (of ``n`` for ``"n"``), of ``n`` (``n_low``, ``n_high``)
         and the relations that set the bounds. Empty when nothing is disclosed.
     """
-    grid = to_grid(published)
-    fams = relations(grid, catalogue)
-    true = _values_like(truth, grid) if truth is not None else None
-    rows, cols, vals, fam_of = _rows(fams, true)
-    known = grid.value.ravel()
-    lo = np.where(np.isnan(known), 0.0, known)
-    hi = np.where(np.isnan(known), BIG, known)
-    lo, hi, src_lo, src_hi, rounds = propagate(rows, cols, vals, fam_of, lo, hi)
-    log.info("audit: %d relations over %d figures settled in %d rounds", len(fam_of),
-             known.size, rounds)
-    if true is not None:
-        wrong = ~np.isnan(true) & ((true < lo - 0.5) | (true > hi + 0.5))
-        if wrong.any():  # a relation that is not true of the data: a bug of this module
-            raise RuntimeError(f"audit: internal error, {int(wrong.sum())} bounds exclude "
-                               "the true value")
+    at = attack(published, catalogue, min_n=min_n, truth=truth)
+    grid, fams, lo, hi, src_lo, src_hi, what = (at.grid, at.fams, at.lo, at.hi, at.src_lo,
+                                               at.src_hi, at.what)
     size = grid.exists.size
     num_lo, num_hi, n_lo, n_hi = lo[:size], hi[:size], lo[size:], hi[size:]
-    exists = grid.exists.ravel()
-    hidden_num = (exists & np.isnan(known[:size]) & (n_hi > 0)
-                  & ~definitional(grid, catalogue)[0].ravel())
-    hidden_n = exists & np.isnan(known[size:])
-    small = (n_hi < min_n) & (n_lo >= 1)
-    what = np.full(size, "", dtype=object)
-    what[hidden_num & (num_lo == num_hi)] = "numerator"
-    what[hidden_num & small & (num_lo >= n_hi)] = "all"
-    what[hidden_num & small & (num_hi <= 0)] = "none"
     names = [f.name for f in fams]
 
     def via(src_a: np.ndarray, src_b: np.ndarray) -> list[str]:
@@ -396,7 +426,7 @@ def audit(published: pd.DataFrame, catalogue: Any, *, min_n: int,
     frames = []
     for mask, kind, lo_k, hi_k in (
             (what != "", "", num_lo, num_hi),
-            (hidden_n & small & (n_lo == n_hi), "n", n_lo, n_hi)):
+            (at.n_found, "n", n_lo, n_hi)):
         idx = np.flatnonzero(mask)
         i, r, c = np.unravel_index(idx, (I, R, C))
         src = idx + (size if kind == "n" else 0)
