@@ -230,3 +230,22 @@ def test_propagation_bounds_contain_the_lp_bounds():
         low = linprog(c, A_ub=mat, b_ub=np.zeros(m), bounds=bounds, method="highs").fun
         high = -linprog(-c, A_ub=mat, b_ub=np.zeros(m), bounds=bounds, method="highs").fun
         assert lo[v] <= np.ceil(low - 1e-6) and np.floor(high + 1e-6) <= hi[v]
+
+
+def test_cli_audit_writes_the_findings_and_exits_2_when_disclosive(tmp_path, capsys):
+    from conftest_survey import copy_bundled_study
+
+    from geo4mi.cli import main
+
+    study = copy_bundled_study(tmp_path)
+    out = tmp_path / "findings.csv"
+    assert main(["audit", str(study), "-o", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1
+    assert "hidden figures; raise min_n or merge small groups" in captured.err
+    assert "hidden figures can be worked out" in captured.out
+    findings = pd.read_csv(out)
+    assert list(findings.columns) == list(A.FINDING_COLUMNS)
+    assert len(findings) > 0 and set(findings["what"]) <= {"numerator", "all", "none", "n"}
+    assert main(["audit", str(study), "-o", str(out)]) == 2  # no overwrite without the flag
+    assert "file exists; pass --overwrite" in capsys.readouterr().err
