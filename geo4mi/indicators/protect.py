@@ -57,8 +57,23 @@ def _choose(at: Any, found: np.ndarray) -> set[int]:
     A = sp.csr_matrix((np.ones(len(at.rows)), (at.rows, at.cols)),
                       shape=(int(at.rows.max(initial=-1)) + 1, 2 * size))
     AT = A.T.tocsr()
-    chosen: set[int] = set()
-    for v in found.tolist():
+    # first, all at once: the cheapest published figure in a relation that pinned each one
+    sub = AT[found].tocoo()
+    v_of = found[sub.row]
+    fam = at.fam_of[sub.col]
+    keep = (fam_name[fam] != "numerator <= n") & ((fam == at.src_lo[v_of])
+                                                  | (fam == at.src_hi[v_of]))
+    S = sp.csr_matrix((np.ones(int(keep.sum())), (sub.row[keep], sub.col[keep])),
+                      shape=(len(found), A.shape[0]))
+    C = (S @ A).tocoo()
+    ok = usable[C.col] & (C.col != found[C.row])
+    k, j = C.row[ok], C.col[ok]
+    order = np.lexsort((j, cost[j], k))
+    k, j = k[order], j[order]
+    first = np.r_[True, k[1:] != k[:-1]][:len(k)]
+    chosen = set(j[first].tolist())
+    # the rest: search outwards through hidden figures
+    for v in np.delete(found, k[first]).tolist():
         pick = _nearest(v, at, A, AT, fam_name, usable, cost)
         if pick is not None:
             chosen.add(pick)
