@@ -249,3 +249,13 @@ def test_cli_audit_writes_the_findings_and_exits_2_when_disclosive(tmp_path, cap
     assert len(findings) > 0 and set(findings["what"]) <= {"numerator", "all", "none", "n"}
     assert main(["audit", str(study), "-o", str(out)]) == 2  # no overwrite without the flag
     assert "file exists; pass --overwrite" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("seed", [1, 4])
+def test_exact_integer_ranges_are_true_and_at_least_as_tight(catalogue, seed):
+    published, truth = run(catalogue, seed)
+    fast = audit(published, catalogue, min_n=5, truth=truth)
+    exact = audit(published, catalogue, min_n=5, truth=truth, exact=True)
+    check_claims(exact, truth)
+    key = ["indicator", "area_id", "group_var", "group_value", "what"]
+    assert set(map(tuple, fast[key].values)) <= set(map(tuple, exact[key].values))

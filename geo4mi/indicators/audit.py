@@ -347,7 +347,7 @@ class Attack:
 
 
 def attack(published: pd.DataFrame, catalogue: Any, *, min_n: int,
-           truth: pd.DataFrame | None = None) -> Attack:
+           truth: pd.DataFrame | None = None, exact: bool = False) -> Attack:
     """Run the intruder on ``published`` (arguments as :func:`audit`)."""
     grid = to_grid(published)
     fams = relations(grid, catalogue)
@@ -359,6 +359,10 @@ def attack(published: pd.DataFrame, catalogue: Any, *, min_n: int,
     lo, hi, src_lo, src_hi, rounds = propagate(rows, cols, vals, fam_of, lo, hi)
     log.info("audit: %d relations over %d figures settled in %d rounds", len(fam_of),
              known.size, rounds)
+    if exact:  # integer programs for every hidden numerator and n still in a range
+        from geo4mi.indicators.audit_exact import refine
+        open_ = np.flatnonzero(np.isnan(known) & (lo < hi) & np.tile(grid.exists.ravel(), 2))
+        lo, hi = refine(rows, cols, vals, lo, hi, open_)
     if true is not None:
         wrong = ~np.isnan(true) & ((true < lo - 0.5) | (true > hi + 0.5))
         if wrong.any():  # a relation that is not true of the data: a bug of this module
@@ -380,7 +384,7 @@ def attack(published: pd.DataFrame, catalogue: Any, *, min_n: int,
 
 
 def audit(published: pd.DataFrame, catalogue: Any, *, min_n: int,
-          truth: pd.DataFrame | None = None) -> pd.DataFrame:
+          truth: pd.DataFrame | None = None, exact: bool = False) -> pd.DataFrame:
     """Attack ``published``; list every hidden figure it gives away.
 
     Parameters
@@ -398,6 +402,9 @@ def audit(published: pd.DataFrame, catalogue: Any, *, min_n: int,
         The same table with nothing hidden (``estimate(..., min_n=1,
         complementary=False)``). Relations are then used only as far as the data satisfy
         them, exact sums as equalities, and every claim is checked against it.
+    exact : bool, default False
+        Also solve integer programs for every range propagation leaves open
+        (:mod:`geo4mi.indicators.audit_exact`; slow, for small tables).
 
     Returns
     -------
@@ -408,7 +415,7 @@ def audit(published: pd.DataFrame, catalogue: Any, *, min_n: int,
         ``high`` of the numerator (of ``n`` for ``"n"``), of ``n`` (``n_low``, ``n_high``)
         and the relations that set the bounds. Empty when nothing is disclosed.
     """
-    at = attack(published, catalogue, min_n=min_n, truth=truth)
+    at = attack(published, catalogue, min_n=min_n, truth=truth, exact=exact)
     grid, fams, lo, hi, src_lo, src_hi, what = (at.grid, at.fams, at.lo, at.hi, at.src_lo,
                                                at.src_hi, at.what)
     size = grid.exists.size
