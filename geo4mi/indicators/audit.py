@@ -447,7 +447,7 @@ def audit(published: pd.DataFrame, catalogue: Any, *, min_n: int,
             "n_low": n_lo[idx].astype(np.int64), "n_high": n_hi[idx].astype(np.int64),
             "relation": via(src_lo[src], src_hi[src])}))
     out = pd.concat(frames, ignore_index=True)
-    out["n_high"] = out["n_high"].clip(upper=int(BIG))
+    out["n_high"] = out["n_high"].astype("Int64").mask(out["n_high"] >= BIG / 2)  # unbounded
     return out.astype({c: "str" for c in ("indicator", "area_id", "group_var",
                                           "group_value", "what", "relation")})
 
@@ -456,8 +456,8 @@ def format_finding(row: Any) -> str:
     """One line naming the cell, what the intruder learns and the relations used."""
     cell = (f"{row.indicator}, area {row.area_id}" +
             ("" if row.group_var == "all" else f", {row.group_var}={row.group_value}"))
-    n = (f"n = {row.n_low}" if row.n_low == row.n_high
-         else f"n in {row.n_low}..{row.n_high}")
+    n = (f"n = {row.n_low}" if row.n_low == row.n_high else f"n >= {row.n_low}"
+         if pd.isna(row.n_high) else f"n in {row.n_low}..{row.n_high}")
     if row.what == "n":
         told = f"hidden n = {row.low} (fewer than min_n)"
     elif row.low == row.high:
