@@ -150,6 +150,42 @@ def check(study: Path, output: Path | None, overwrite: bool) -> None:
 
 @cli.command()
 @study_argument()
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Also write every finding as CSV (it names hidden figures: "
+                                 "keep it with the raw data).")
+@overwrite_option
+def audit(study: Path, output: Path | None, overwrite: bool) -> None:
+    """Attack the estimates STUDY would publish; exit 2 if a hidden figure can be worked out.
+
+    The intruder reads every published count and the catalogue's relations (areas sum to
+    the city, group values to "all", follow-up universes, shared denominators, choices of
+    one question) and bounds each hidden numerator; see docs/indicators.md.
+    """
+    from geo4mi.errors import DisclosureError
+    from geo4mi.indicators.audit import audit as attack
+    from geo4mi.indicators.audit import format_finding, true_estimates
+    from geo4mi.io import write_csv
+
+    if output is not None:
+        guard(output, overwrite)
+    results = _run(study)
+    found = attack(results.estimates, results.catalogue, min_n=results.study.min_n,
+                   truth=true_estimates(results))
+    for row in found.head(10).itertuples():
+        click.echo(f"  {format_finding(row)}")
+    counts = ", ".join(f"{k}: {v}" for k, v in found["what"].value_counts().sort_index().items())
+    click.echo(f"{study.name}: {len(found)} hidden figures can be worked out"
+               + (f" ({counts})" if counts else ""))
+    if output is not None:
+        write_csv(found, output)
+        echo_written([output])
+    if len(found):
+        raise DisclosureError(f"{study.name}: the estimates disclose {len(found)} hidden "
+                              "figures; raise min_n or merge small groups")
+
+
+@cli.command()
+@study_argument()
 @out_file_option("Output file: .csv (labelled long table), .gpkg (joined to the boundaries) "
                  "or .analysistools.csv (IMPACT analysistools long format).")
 @lang_option

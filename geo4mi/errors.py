@@ -49,6 +49,10 @@ class ExpressionError(Geo4miError, ValueError):
     """A universe or indicator expression cannot be parsed or evaluated."""
 
 
+class DisclosureError(Geo4miError, ValueError):
+    """The outputs would let a hidden figure be worked out (:mod:`geo4mi.indicators.audit`)."""
+
+
 class OutputError(Geo4miError, OSError):
     """An output cannot be written (exists without --overwrite, bad folder...)."""
 

@@ -1,0 +1,498 @@
+"""An intruder built in: attack the estimates about to be published, report what they give away.
+
+The intruder holds the published estimates table (every value that is not NA, and each
+row's ``status``) and the catalogue, which says how the indicators relate. From these it
+writes linear relations between the published and the hidden counts (each relation is true
+of the data, see :func:`relations`):
+
+* ``0 <= numerator <= n`` and integrality, in every cell;
+* *areas -> city*: the areas' numerators (and ``n``) sum to at most the city-wide figure
+  (respondents placed in no area count city-wide only);
+* *groups -> all*: the values of one grouping variable sum to at most the ``"all"`` figure
+  (respondents with no value count in ``"all"`` only);
+* *follow-up*: an indicator whose universe is ``q == 'x'`` (or ``selected(q, 'x')``) has
+  ``n`` at most the numerator of the indicator "q in ('x',)" among all respondents (at most
+  its ``n`` minus its numerator when that indicator counts another single choice);
+* *same denominator*: indicators over one question, universe and exclusions share ``n``;
+* *choices*: indicators over different choices of one select_one question (same
+  denominator) have numerators that sum to at most ``n``.
+
+With the true (unsuppressed) counts at hand, :func:`audit` keeps only the relations they
+satisfy and uses the sums as equalities wherever they hold exactly (the intruder is
+assumed to know which totals are exact; the cautious reading). Without them, the sums are
+taken as equalities, as an intruder would.
+
+The attack is interval propagation (iterated bound tightening, rounded to whole numbers)
+over all relations at once: every bound it derives is implied by the relations, so every
+exact value it claims is right. It can be weaker than a full integer program; tests
+compare it with :func:`scipy.optimize.linprog` on small tables (``method="lp"`` refines).
+
+A *finding* is a cell whose hidden numerator the intruder pins to one value, a cell of
+fewer than ``min_n`` respondents whose numerator is forced to 0 or ``n`` ("none" / "all" of
+a small group) or a hidden ``n`` below ``min_n`` recovered exactly.
+
+Examples
+--------
+The Iztapalapa example of issue 11: 44 of 57 with symptoms; three groups published (12,
+13, 14); Caribbean (n = 4) and other (n = 1) hidden. 44 - 39 = 5 = 4 + 1: all five did.
+
+>>> pub = pd.DataFrame({
+...     "indicator": "mental_symptoms", "area_id": "09007",
+...     "group_var": ["all", "region", "region", "region", "region", "region"],
+...     "group_value": ["all", "a", "b", "c", "caribbean", "other"],
+...     "numerator": pd.array([44, 12, 13, 14, None, None], dtype="Int64"),
+...     "n": pd.array([57, 15, 20, 17, 4, 1], dtype="Int64"),
+...     "status": ["ok", "ok", "ok", "ok", "suppressed", "suppressed"]})
+>>> found = audit(pub, None, min_n=10)
+>>> found[["group_value", "what", "low", "high"]]  # doctest: +NORMALIZE_WHITESPACE
+  group_value what  low  high
+0   caribbean  all    4     4
+1       other  all    1     1
+>>> print(format_finding(found.iloc[0]))
+mental_symptoms, area 09007, region=caribbean: numerator = 4 of n = 4 (all) via values of region sum to 'all'; numerator <= n
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from geo4mi.errors import DisclosureError
+
+log = logging.getLogger(__name__)
+
+CITY = "_city"
+FINDING_COLUMNS = ("indicator", "area_id", "group_var", "group_value", "what", "low", "high",
+                   "n_low", "n_high", "relation")
+BIG = 1.0e9  # "no bound" for counts; sums of thousands stay exact in float64
+_NUM, _N = 0, 1
+
+
+@dataclass
+class Grid:
+    """The published table as arrays ``[indicator, row, column]`` (row 0 = city-wide)."""
+
+    indicators: list[str]
+    areas: list[str]  # CITY first
+    columns: list[tuple[str, str]]  # ("all", "all") first
+    value: np.ndarray  # (2, I, R, C) float; NaN where hidden
+    exists: np.ndarray  # (I, R, C) bool: the row is in the table
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return self.exists.shape
+
+    def var(self, kind: int, i: Any, r: Any, c: Any) -> Any:
+        I, R, C = self.shape
+        return ((kind * I + np.asarray(i)) * R + np.asarray(r)) * C + np.asarray(c)
+
+    def blocks(self) -> list[tuple[str, list[int]]]:
+        out: dict[str, list[int]] = {}
+        for j, (g, _) in enumerate(self.columns):
+            if g != "all":
+                out.setdefault(g, []).append(j)
+        return list(out.items())
+
+
+def to_grid(table: pd.DataFrame) -> Grid:
+    """Arrange an estimates table as a :class:`Grid` (only its non-NA values are read)."""
+    ind = list(dict.fromkeys(table["indicator"].astype(str)))
+    areas = [CITY] + sorted(set(table["area_id"].astype(str)) - {CITY})
+    pairs = list(zip(table["group_var"].astype(str), table["group_value"].astype(str)))
+    cols = [("all", "all")] + [p for p in dict.fromkeys(pairs) if p[0] != "all"]
+    i = pd.Index(ind).get_indexer(table["indicator"].astype(str))
+    r = pd.Index(areas).get_indexer(table["area_id"].astype(str))
+    c = pd.Index(pd.MultiIndex.from_tuples(cols)).get_indexer(pd.MultiIndex.from_tuples(pairs))
+    shape = (len(ind), len(areas), len(cols))
+    value = np.full((2, *shape), np.nan)
+    exists = np.zeros(shape, bool)
+    exists[i, r, c] = True
+    for kind, column in ((_NUM, "numerator"), (_N, "n")):
+        if column in table.columns:
+            value[kind, i, r, c] = pd.to_numeric(table[column]).to_numpy("float64", na_value=np.nan)
+    if "status" in table.columns:  # a no-data row says n = 0, numerator = 0
+        empty = (table["status"].astype(str) == "no_data").to_numpy()
+        value[:, i[empty], r[empty], c[empty]] = 0.0
+    return Grid(ind, areas, cols, value, exists)
+
+
+# -- relations ----------------------------------------------------------------------------
+
+@dataclass
+class Family:
+    """Relations of one kind: each line is ``sum(coef * x[vars]) <= 0`` (or ``== 0``)."""
+
+    name: str
+    lines: np.ndarray  # (L, k) variable indices
+    coef: np.ndarray  # (k,) of +1 / -1
+    equal: bool  # nominally an equality (a sum whose slack is unassigned/missing people)
+
+
+def _selector(ind: Any) -> tuple[str, str] | None:
+    """``(question, choice)`` when a universe is exactly ``q == 'x'`` or ``selected(q, 'x')``."""
+    if ind.universe is None:
+        return None
+    from geo4mi.indicators import expressions as ex
+    tree = ind.universe.tree
+    if isinstance(tree, ex.Compare) and tree.op == "==":
+        for a, b in ((tree.left, tree.right), (tree.right, tree.left)):
+            if isinstance(a, ex.Name) and isinstance(b, ex.Literal) and isinstance(b.value, str):
+                return a.name, b.value
+    if isinstance(tree, ex.Call) and tree.func == "selected":
+        name, choice = tree.args
+        return name.name, str(choice.value)  # type: ignore[union-attr]
+    return None
+
+
+def definitional(grid: Grid, catalogue: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Cells whose numerator the definitions give away, and whether it is ``n`` (else 0).
+
+    An indicator over question ``q`` broken down by the grouping variable ``q`` itself
+    counts everyone (value in its choices) or no one: nothing is hidden there.
+    """
+    I, R, C = grid.shape
+    fixed, whole = np.zeros((I, 1, C), bool), np.zeros((I, 1, C), bool)
+    if catalogue is not None:
+        pos = {x: k for k, x in enumerate(grid.indicators)}
+        for x in catalogue:
+            if x.id in pos and x.numerator is None and x.kind in ("select_one", "derived"):
+                for c, (g, v) in enumerate(grid.columns):
+                    if g == x.question:
+                        fixed[pos[x.id], 0, c] = True
+                        whole[pos[x.id], 0, c] = v in x.choices
+    return np.broadcast_to(fixed, (I, R, C)), np.broadcast_to(whole, (I, R, C))
+
+
+def relations(grid: Grid, catalogue: Any) -> list[Family]:
+    """Every linear relation between the cells of ``grid`` the intruder can write down."""
+    I, R, C = grid.shape
+    ii, rr, cc = np.meshgrid(np.arange(I), np.arange(R), np.arange(C), indexing="ij")
+    fams = [Family("numerator <= n", np.stack([grid.var(_NUM, ii, rr, cc).ravel(),
+                                               grid.var(_N, ii, rr, cc).ravel()], axis=1),
+                   np.array([1, -1]), False)]
+    for kind in (_NUM, _N):
+        cell = grid.var(kind, ii, rr, cc)
+        lines = cell.transpose(0, 2, 1).reshape(-1, R)  # city first
+        fams.append(Family("areas sum to the city-wide figure", lines,
+                           np.r_[-1, np.ones(R - 1, int)], True))
+        for g, cols in grid.blocks():
+            lines = cell[:, :, [0, *cols]].reshape(-1, 1 + len(cols))
+            fams.append(Family(f"values of {g} sum to 'all'", lines,
+                               np.r_[-1, np.ones(len(cols), int)], True))
+    fixed, whole = definitional(grid, catalogue)
+    for sel, coef, name in ((fixed & whole, [1, -1], "numerator = n"),
+                            (fixed & ~whole, [1, 0], "numerator = 0")):
+        i, r, c = np.nonzero(sel)
+        fams.append(Family(f"by definition {name}", np.stack(
+            [grid.var(_NUM, i, r, c), grid.var(_N, i, r, c)], 1), np.array(coef), True))
+    if catalogue is None:
+        return fams
+    pos = {x: k for k, x in enumerate(grid.indicators)}
+    inds = [x for x in catalogue if x.id in pos]
+    same: dict[tuple[Any, ...], list[Any]] = {}
+    for x in inds:
+        if x.question is not None and x.numerator is None:
+            key = (x.question, x.kind, str(x.universe), x.exclude, x.not_asked)
+            same.setdefault(key, []).append(x)
+    rc = (rr[0].ravel(), cc[0].ravel())
+
+    def cells(kind: int, x: Any) -> np.ndarray:
+        return grid.var(kind, pos[x.id], *rc)
+
+    for key, group in same.items():
+        for other in group[1:]:
+            fams.append(Family(f"same denominator as {group[0].id}",
+                               np.stack([cells(_N, other), cells(_N, group[0])], 1),
+                               np.array([1, -1]), True))
+        single = [x for x in group if len(x.choices) == 1]
+        if key[1] in ("select_one", "derived") and len({x.choices for x in single}) > 1:
+            parts = [cells(_NUM, x) for x in single] + [cells(_N, single[0])]
+            fams.append(Family(f"choices of {key[0]} ({', '.join(x.id for x in single)}) "
+                               "sum to at most n", np.stack(parts, 1),
+                               np.r_[np.ones(len(single), int), -1], False))
+    for x in inds:
+        sel = _selector(x)
+        if sel is None:
+            continue
+        q, choice = sel
+        for parent in inds:
+            if (parent.question != q or parent.universe is not None or parent.numerator
+                    is not None or len(parent.choices) != 1 or choice in parent.exclude):
+                continue
+            if parent.choices == (choice,):
+                fams.append(Family(f"n of {x.id} = numerator of {parent.id} (follow-up)",
+                                   np.stack([cells(_N, x), cells(_NUM, parent)], 1),
+                                   np.array([1, -1]), True))
+            elif parent.kind in ("select_one", "derived"):
+                fams.append(Family(f"n of {x.id} <= n - numerator of {parent.id} (follow-up)",
+                                   np.stack([cells(_N, x), cells(_NUM, parent),
+                                             cells(_N, parent)], 1),
+                                   np.array([1, 1, -1]), False))
+    return fams
+
+
+def _rows(fams: list[Family], truth: np.ndarray | None) -> tuple[np.ndarray, ...]:
+    """All relations as one sparse system ``A x <= 0``: COO rows, cols, values, row family."""
+    blocks, fam_of = [], []
+    for f, fam in enumerate(fams):
+        lines, coef = fam.lines, np.broadcast_to(fam.coef, fam.lines.shape)
+        equal = np.full(len(lines), fam.equal)
+        if truth is not None:  # keep what the data satisfy; exact sums become equalities
+            act = (truth[lines] * coef).sum(axis=1)
+            ok = ~np.isnan(act) & (act <= 0.5)
+            if (~ok).any():
+                log.debug("%s: %d of %d lines not true of the data, not used", fam.name,
+                          int((~ok).sum()), len(lines))
+            equal = ok & (np.abs(act) < 0.5) & (fam.name != "numerator <= n")
+            lines, coef, equal = lines[ok], coef[ok], equal[ok]
+        for sign, keep in ((1, slice(None)), (-1, equal)):
+            blocks.append((lines[keep], sign * coef[keep]))
+            fam_of.append(np.full(len(lines[keep]), f))
+    n_rows = np.cumsum([0] + [len(b[0]) for b in blocks])
+    rows = np.concatenate([np.repeat(np.arange(a, b), l.shape[1])
+                           for (a, b), (l, _) in zip(zip(n_rows[:-1], n_rows[1:]), blocks)])
+    cols = np.concatenate([l.ravel() for l, _ in blocks])
+    vals = np.concatenate([c.ravel() for _, c in blocks]).astype(float)
+    nz = vals != 0
+    return rows[nz], cols[nz], vals[nz], np.concatenate(fam_of)
+
+
+# -- the attack ---------------------------------------------------------------------------
+
+def propagate(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, fam_of: np.ndarray,
+              lo: np.ndarray, hi: np.ndarray, *, max_rounds: int = 2000
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """Tighten integer bounds ``lo <= x <= hi`` under ``A x <= 0`` until nothing changes.
+
+    Returns ``lo, hi`` and, per variable, the family of the relation that last moved each
+    bound (-1: never moved), and the number of rounds.
+
+    Examples
+    --------
+    x0 + x1 = t (two rows), with t = 10 and x0 = 7 published: x1 = 3.
+
+    >>> r = np.repeat([0, 1], 3)
+    >>> c, v = np.tile([0, 1, 2], 2), np.array([1., 1, -1, -1, -1, 1])
+    >>> lo, hi, *_ = propagate(r, c, v, np.array([0, 0]), np.array([7., 0, 10]),
+    ...                        np.array([7., BIG, 10]))
+    >>> lo.tolist(), hi.tolist()
+    ([7.0, 3.0, 10.0], [7.0, 3.0, 10.0])
+    """
+    lo, hi = lo.copy(), hi.copy()
+    src_lo = np.full(lo.shape, -1)
+    src_hi = np.full(hi.shape, -1)
+    pos = vals > 0
+    m = int(rows.max(initial=-1)) + 1
+    fam_e = fam_of[rows]
+    for rounds in range(1, max_rounds + 1):
+        minact = np.bincount(rows, weights=np.where(pos, vals * lo[cols], vals * hi[cols]),
+                             minlength=m)
+        # the other terms are at least minact minus this term's own minimum
+        raw = np.where(pos, lo[cols] - minact[rows], minact[rows] + hi[cols])
+        cand = np.where(pos, np.floor(raw + 1e-6), np.ceil(raw - 1e-6))
+        new_hi, new_lo = hi.copy(), lo.copy()
+        np.minimum.at(new_hi, cols[pos], cand[pos])
+        np.maximum.at(new_lo, cols[~pos], cand[~pos])
+        moved_hi, moved_lo = new_hi < hi, new_lo > lo
+        if not (moved_hi.any() or moved_lo.any()):
+            return lo, hi, src_lo, src_hi, rounds
+        for moved, new, src, sel in ((moved_hi, new_hi, src_hi, pos),
+                                     (moved_lo, new_lo, src_lo, ~pos)):
+            hit = sel & moved[cols] & (cand == new[cols])
+            src[cols[hit]] = fam_e[hit]
+        hi, lo = new_hi, new_lo
+        if (lo > hi + 0.5).any():
+            bad = int(np.flatnonzero(lo > hi + 0.5)[0])
+            raise DisclosureError(f"the published figures contradict the relations at "
+                                  f"variable {bad}; audit with the true counts (truth=...)")
+    log.warning("bound propagation stopped after %d rounds before settling", max_rounds)
+    return lo, hi, src_lo, src_hi, max_rounds
+
+
+# -- findings -----------------------------------------------------------------------------
+
+def _values_like(table: pd.DataFrame, grid: Grid) -> np.ndarray:
+    """``table``'s counts on ``grid``'s axes, flat as the variables (NaN where absent)."""
+    other = to_grid(table)
+    out = np.full(grid.value.shape, np.nan)
+    ii = pd.Index(other.indicators).get_indexer(grid.indicators)
+    rr = pd.Index(other.areas).get_indexer(grid.areas)
+    cc = pd.Index(pd.MultiIndex.from_tuples(other.columns)).get_indexer(
+        pd.MultiIndex.from_tuples(grid.columns))
+    si, sr, sc = np.ix_(ii >= 0, rr >= 0, cc >= 0)
+    sub = other.value[:, ii[ii >= 0]][:, :, rr[rr >= 0]][:, :, :, cc[cc >= 0]]
+    out[:, si, sr, sc] = sub
+    return out.ravel()
+
+
+@dataclass
+class Attack:
+    """What the intruder derived: bounds per variable (numerators, then ``n``)."""
+
+    grid: Grid
+    fams: list[Family]
+    rows: np.ndarray
+    cols: np.ndarray
+    fam_of: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    src_lo: np.ndarray
+    src_hi: np.ndarray
+    what: np.ndarray  # per cell: "", "numerator", "all", "none"
+    n_found: np.ndarray  # per cell: a hidden n below min_n recovered
+
+
+def attack(published: pd.DataFrame, catalogue: Any, *, min_n: int,
+           truth: pd.DataFrame | None = None, exact: bool = False) -> Attack:
+    """Run the intruder on ``published`` (arguments as :func:`audit`)."""
+    grid = to_grid(published)
+    fams = relations(grid, catalogue)
+    true = _values_like(truth, grid) if truth is not None else None
+    rows, cols, vals, fam_of = _rows(fams, true)
+    known = grid.value.ravel()
+    lo = np.where(np.isnan(known), 0.0, known)
+    hi = np.where(np.isnan(known), BIG, known)
+    lo, hi, src_lo, src_hi, rounds = propagate(rows, cols, vals, fam_of, lo, hi)
+    log.info("audit: %d relations over %d figures settled in %d rounds", len(fam_of),
+             known.size, rounds)
+    if exact:  # integer programs for every hidden numerator and n still in a range
+        from geo4mi.indicators.audit_exact import refine
+        open_ = np.flatnonzero(np.isnan(known) & (lo < hi) & np.tile(grid.exists.ravel(), 2))
+        lo, hi = refine(rows, cols, vals, lo, hi, open_)
+    if true is not None:
+        wrong = ~np.isnan(true) & ((true < lo - 0.5) | (true > hi + 0.5))
+        if wrong.any():  # a relation that is not true of the data: a bug of this module
+            raise RuntimeError(f"audit: internal error, {int(wrong.sum())} bounds exclude "
+                               "the true value")
+    size = grid.exists.size
+    num_lo, num_hi, n_lo, n_hi = lo[:size], hi[:size], lo[size:], hi[size:]
+    exists = grid.exists.ravel()
+    hidden_num = (exists & np.isnan(known[:size]) & (n_hi > 0)
+                  & ~definitional(grid, catalogue)[0].ravel())
+    hidden_n = exists & np.isnan(known[size:])
+    small = (n_hi < min_n) & (n_lo >= 1)
+    what = np.full(size, "", dtype=object)
+    what[hidden_num & (num_lo == num_hi)] = "numerator"
+    what[hidden_num & small & (num_lo >= n_hi)] = "all"
+    what[hidden_num & small & (num_hi <= 0)] = "none"
+    return Attack(grid, fams, rows, cols, fam_of, lo, hi, src_lo, src_hi, what,
+                  hidden_n & small & (n_lo == n_hi))
+
+
+def audit(published: pd.DataFrame, catalogue: Any, *, min_n: int,
+          truth: pd.DataFrame | None = None, exact: bool = False) -> pd.DataFrame:
+    """Attack ``published``; list every hidden figure it gives away.
+
+    Parameters
+    ----------
+    published : DataFrame
+        The estimates table as it will be published: ``indicator, area_id, group_var,
+        group_value, numerator, n, status``; NA = hidden. Only non-NA values are read
+        (and ``status == "no_data"``, which says ``n = 0``).
+    catalogue : Catalogue or None
+        Gives the relations between indicators (follow-ups, shared denominators, choices of
+        one question); None uses the table's own sums only.
+    min_n : int
+        Groups smaller than this must not be shown as "all" or "none".
+    truth : DataFrame, optional
+        The same table with nothing hidden (``estimate(..., min_n=1,
+        complementary=False)``). Relations are then used only as far as the data satisfy
+        them, exact sums as equalities, and every claim is checked against it.
+    exact : bool, default False
+        Also solve integer programs for every range propagation leaves open
+        (:mod:`geo4mi.indicators.audit_exact`; slow, for small tables).
+
+    Returns
+    -------
+    DataFrame
+        :data:`FINDING_COLUMNS`: the cell, ``what`` (``"numerator"``: recovered exactly;
+        ``"all"`` / ``"none"``: a group of fewer than ``min_n`` all or none counted;
+        ``"n"``: a hidden ``n`` below ``min_n`` recovered), the intruder's range ``low`` ..
+        ``high`` of the numerator (of ``n`` for ``"n"``), of ``n`` (``n_low``, ``n_high``)
+        and the relations that set the bounds. Empty when nothing is disclosed.
+    """
+    at = attack(published, catalogue, min_n=min_n, truth=truth, exact=exact)
+    grid, fams, lo, hi, src_lo, src_hi, what = (at.grid, at.fams, at.lo, at.hi, at.src_lo,
+                                               at.src_hi, at.what)
+    size = grid.exists.size
+    num_lo, num_hi, n_lo, n_hi = lo[:size], hi[:size], lo[size:], hi[size:]
+    names = [f.name for f in fams]
+
+    def via(src_a: np.ndarray, src_b: np.ndarray) -> list[str]:
+        out = []
+        for a, b in zip(src_a.tolist(), src_b.tolist()):
+            parts = dict.fromkeys(names[s] for s in (a, b) if s >= 0)
+            out.append("; ".join(parts) or "published figures")
+        return out
+
+    I, R, C = grid.shape
+    frames = []
+    for mask, kind, lo_k, hi_k in (
+            (what != "", "", num_lo, num_hi),
+            (at.n_found, "n", n_lo, n_hi)):
+        idx = np.flatnonzero(mask)
+        i, r, c = np.unravel_index(idx, (I, R, C))
+        src = idx + (size if kind == "n" else 0)
+        frames.append(pd.DataFrame({
+            "indicator": [grid.indicators[k] for k in i],
+            "area_id": [grid.areas[k] for k in r],
+            "group_var": [grid.columns[k][0] for k in c],
+            "group_value": [grid.columns[k][1] for k in c],
+            "what": what[idx] if kind == "" else np.full(len(idx), "n", dtype=object),
+            "low": lo_k[idx].astype(np.int64), "high": hi_k[idx].astype(np.int64),
+            "n_low": n_lo[idx].astype(np.int64), "n_high": n_hi[idx].astype(np.int64),
+            "relation": via(src_lo[src], src_hi[src])}))
+    out = pd.concat(frames, ignore_index=True)
+    out["n_high"] = out["n_high"].astype("Int64").mask(out["n_high"] >= BIG / 2)  # unbounded
+    return out.astype({c: "str" for c in ("indicator", "area_id", "group_var",
+                                          "group_value", "what", "relation")})
+
+
+def format_finding(row: Any) -> str:
+    """One line naming the cell, what the intruder learns and the relations used."""
+    cell = (f"{row.indicator}, area {row.area_id}" +
+            ("" if row.group_var == "all" else f", {row.group_var}={row.group_value}"))
+    n = (f"n = {row.n_low}" if row.n_low == row.n_high else f"n >= {row.n_low}"
+         if pd.isna(row.n_high) else f"n in {row.n_low}..{row.n_high}")
+    if row.what == "n":
+        told = f"hidden n = {row.low} (fewer than min_n)"
+    elif row.low == row.high:
+        told = f"numerator = {row.low} of {n}" + (f" ({row.what})" if row.what != "numerator"
+                                                  else "")
+    else:
+        told = f"numerator in {row.low}..{row.high} of {n} ({row.what})"
+    return f"{cell}: {told} via {row.relation}"
+
+
+def true_estimates(results: Any) -> pd.DataFrame:
+    """The estimates of a :class:`~geo4mi.pipeline.Results` with nothing hidden (in memory
+    only: never write them)."""
+    from geo4mi.indicators.estimate import estimate
+    return estimate(results.respondents, results.catalogue,
+                    area_ids=results.areas["area_id"].tolist(),
+                    groups=list(results.study.indicators.groups), min_n=1,
+                    complementary=False)
+
+
+def refuse_if_disclosive(published: pd.DataFrame, catalogue: Any, *, min_n: int,
+                         truth: pd.DataFrame | None = None, source: str = "the outputs"
+                         ) -> None:
+    """Raise :class:`~geo4mi.errors.DisclosureError` when :func:`audit` finds anything.
+
+    The message is one line: the first finding, and how many more.
+    """
+    found = audit(published, catalogue, min_n=min_n, truth=truth)
+    if len(found):
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        raise DisclosureError(f"{source} would disclose a hidden figure: "
+                              f"{format_finding(found.iloc[0])}{more}; nothing was written. "
+                              "Run 'geo4mi audit STUDY -o findings.csv' for the list; raise "
+                              "min_n or merge small groups")
+
+
+__all__ = ["FINDING_COLUMNS", "audit", "format_finding", "refuse_if_disclosive",
+           "relations", "propagate", "true_estimates"]
