@@ -92,7 +92,7 @@ def test_study_map_shows_counts_never_respondent_coordinates(tmp_path):
     # Cuauhtémoc's popup gives its count (popup rows are in the page's data block)
     data = json.loads(re.search(r'<script type="application/json" id="g4m-data">(.*?)</script>',
                                 text).group(1))
-    cuauhtemoc = next(f for f in data["boroughs"]["features"]
+    cuauhtemoc = next(f for f in data["areas"]["features"]
                       if f["properties"]["id"] == "09015")
     assert ["Entrevistas realizadas", "96"] in cuauhtemoc["properties"]["rows"]
     gps = results.respondents[["gps_lat", "gps_lon"]].dropna()

@@ -54,7 +54,7 @@ from jinja2 import Template
 from geo4mi import classify
 from geo4mi.boundaries import WEB_CRS, metric_crs, to_crs_checked
 from geo4mi.errors import ChoroplethError
-from geo4mi.i18n import check_language, t, template
+from geo4mi.i18n import attribution_line, check_language, speaks_study, t, template
 from geo4mi.indicators.design import design_of_estimates, interval_note
 from geo4mi.labels import Labels
 from geo4mi.webmap.assets import (OfflineMap, Verbatim, data_block, inline_static,
@@ -356,7 +356,7 @@ def _page_data(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labels,
     text["showing"] = template("map.showing", lang)
     text["universe"] = template("map.universe", lang)
     text["caption"] = template("map.table_caption", lang)
-    text["attribution"] = t("attribution_inegi", lang)
+    text["attribution"] = attribution_line(lang)
     if synthetic:
         text["synthetic"] = t("synthetic_banner", lang)
     universes: dict[str, int] = {}  # who was asked, shared by many indicators: stored once
@@ -453,6 +453,7 @@ class _Choropleth(MacroElement):
             self.add_child(child)
 
 
+@speaks_study
 def choropleth_map(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labels, *,
                    lang: str = "es", min_n: int = 10, synthetic: bool = False,
                    title: str | None = None, source: str | None = None,
@@ -529,11 +530,13 @@ def choropleth_map(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Lab
     m.get_root().html.add_child(Verbatim(top), name="geo4mi_choropleth_top")
     rule = t("map.uncertainty_rule", lang, width=classify.WIDE_WIDTH_POINTS, min_n=min_n,
              interval=interval_note(design_of_estimates(estimates), lang))
-    below = render_fragment("choropleth_below.html", t=text, rule=rule, source=source)
+    below = render_fragment("choropleth_below.html", t=text, rule=rule, source=source,
+                            attribution=attribution_line(lang))
     _Choropleth(data, below).add_to(m)
     return m
 
 
+@speaks_study
 def write_choropleth(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labels,
                      path: str | os.PathLike[str], *, lang: str = "es",
                      overwrite: bool = True, **options: Any) -> Path:
@@ -562,23 +565,19 @@ def write_choropleth(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: L
     return write_html(render_offline_html(m), path, overwrite=overwrite)
 
 
-#: Indicators the results map opens on, in order of preference.
-OPENING_INDICATORS = ("discriminated", "feel_safe")
-
-
 def choropleth_map_for_results(results: Any, *, lang: str | None = None,
                                tiles: str | None = None) -> OfflineMap:
     """The choropleth of a pipeline run (:func:`geo4mi.pipeline.run`), in ``lang``.
 
     Reads only ``results.estimates``, ``results.areas``, ``results.labels`` and the
-    study's title, source, language, ``min_n`` and synthetic flag.
+    study's title, source, language, ``min_n``, synthetic flag and ``[indicators] opening``.
     """
     study = results.study
     lang = check_language(lang or study.language)
-    # Open on a headline finding (4Mi Cities' discrimination indicator when the catalogue
-    # has it), else on the first indicator that is not a descriptive profile share.
+    # Open on the study's headline finding ([indicators] opening), else on the first
+    # indicator that is not a descriptive profile share.
     shown = results.labels.indicators
-    selected = next((i for i in OPENING_INDICATORS if i in shown), None) or next(
+    selected = next((i for i in study.indicators.opening if i in shown), None) or next(
         (i for i, info in shown.items() if info.direction != "neutral"), None)
     return choropleth_map(results.estimates, results.areas, results.labels, lang=lang,
                           min_n=study.min_n, synthetic=study.synthetic,

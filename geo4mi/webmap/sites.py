@@ -47,7 +47,7 @@ from markupsafe import Markup
 from geo4mi.boundaries import WEB_CRS, metric_crs, to_crs_checked
 from geo4mi.classify import EDGE_COLOR, NO_DATA_COLOR, palette
 from geo4mi.errors import SiteMapError
-from geo4mi.i18n import check_language, t, template
+from geo4mi.i18n import attribution_line, check_language, t, template, use_wording
 from geo4mi.sites import SITE_TYPES, type_label
 from geo4mi.webmap.assets import (OfflineMap, Verbatim, data_block, inline_static,
                                   render_fragment, render_offline_html, write_html)
@@ -258,7 +258,7 @@ def sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
                                             achieved is not None, target_by, planned)
     types_present = [code for code in SITE_TYPES if code in set(sites["type"])]
     data = {
-        "attribution": t("attribution_inegi", lang),
+        "attribution": attribution_line(lang),
         # fitted in sites.js without animation, so the view is final once the page has loaded
         "bounds": [[round(miny, 5), round(minx, 5)], [round(maxy, 5), round(maxx, 5)]],
         "download_name": t("sites.download_name", lang),
@@ -272,14 +272,14 @@ def sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
         "types": {code: {"label": type_label(code, lang), "svg": str(symbol_svg(code))}
                   for code in SITE_TYPES},
         "type_order": list(SITE_TYPES),
-        "layers": {"boroughs": t("sites.layer_boroughs", lang),
+        "layers": {"areas": t("sites.layer_boroughs", lang),
                    "catchment": (t("sites.layer_catchment", lang, radius=_fmt_m(catchment_m))
                                  if catchment_m else ""),
                    "sites": {code: t("sites.layer_sites", lang, type=type_label(code, lang))
                              for code in types_present}},
         "style": {"edge": EDGE_COLOR, "catchment": CATCHMENT_COLOR},
         "catchment_m": float(catchment_m or 0),
-        "boroughs": {"type": "FeatureCollection", "features": boroughs},
+        "areas": {"type": "FeatureCollection", "features": boroughs},
         "sites": _site_records(sites, areas, lang),
     }
     title_html = render_fragment("sites_title.html", title=title, synthetic=synthetic,
@@ -404,6 +404,7 @@ def sites_map_for_results(results, *, lang: str | None = None, plan: pd.DataFram
     if plan_total is not None:
         plan = plan_for_study(study, results.areas, sites, total=plan_total)
     catchment = study.sites.catchment_m if study.sites is not None else 1000.0
-    return sites_map(results.areas, sites, achieved=results.interviews_per_area(), plan=plan,
-                     lang=lang, catchment_m=catchment, synthetic=study.synthetic,
-                     title=study.title_in(lang))
+    with use_wording(study.wording):
+        return sites_map(results.areas, sites, achieved=results.interviews_per_area(),
+                         plan=plan, lang=lang, catchment_m=catchment,
+                         synthetic=study.synthetic, title=study.title_in(lang))
