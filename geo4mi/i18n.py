@@ -182,9 +182,9 @@ def use_wording(wording: Wording | None) -> Iterator[Wording]:
     Examples
     --------
     >>> with use_wording(Wording(unit={"en": ("oblast", "oblasts")})):
-    ...     t("borough", "en")
+    ...     t("unit", "en")
     'Oblast'
-    >>> t("borough", "en")
+    >>> t("unit", "en")
     'Area'
     """
     if wording is None:
@@ -277,7 +277,7 @@ TEXT: dict[str, dict[str, str]] = {
     "fixed": {"es": "Intervalos fijos 0–100 %", "en": "Fixed 0–100 % steps"},
     "quantiles": {"es": "Cuantiles", "en": "Quantiles"},
     "natural_breaks": {"es": "Cortes naturales", "en": "Natural breaks"},
-    "borough": {"es": "{Unit}", "en": "{Unit}"},
+    "unit": {"es": "{Unit}", "en": "{Unit}"},
     "value": {"es": "Valor", "en": "Value"},
     "ci95": {"es": "IC 95 %", "en": "95 % CI"},
     "n": {"es": "n (personas con respuesta)", "en": "n (respondents answering)"},

@@ -340,7 +340,7 @@ def _page_data(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labels,
     names = [str(n) for n in areas["area_name"]]
     order = sorted(range(len(names)), key=lambda i: (_fold(names[i]), names[i]))
     text = {k: t(k, lang) for k in ("no_interviews", "city_wide", "value", "ci95", "n",
-                                    "borough", "download_csv", "differs_above",
+                                    "unit", "download_csv", "differs_above",
                                     "differs_below", "higher_worse", "higher_better", "neutral")}
     text.update({k: t(f"map.{k}", lang) for k in ("units", "status", "note", "ok", "csv_file",
                                                   "csv_header", "csv_note", "csv_suppressed",

@@ -335,7 +335,7 @@ def _site_records(sites: gpd.GeoDataFrame, areas: gpd.GeoDataFrame,
         code = str(row["type"])
         where = (area_names.get(str(row["area_id"]), "") if bool(row["in_city"])
                  else t("sites.outside_city", lang))
-        rows = [(t("sites.type", lang), type_label(code, lang)), (t("borough", lang), where)]
+        rows = [(t("sites.type", lang), type_label(code, lang)), (t("unit", lang), where)]
         notes = row.get("notes")
         if isinstance(notes, str) and notes:
             rows.append((t("sites.notes", lang), notes))
