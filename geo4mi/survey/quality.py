@@ -471,15 +471,21 @@ def format_report(report: pd.DataFrame, *, max_rows: int = 20) -> str:
     for check, value, area_id, reason in zip(summary["check"], summary["value"],
                                              summary["area_id"], summary["reason"]):
         if pd.isna(area_id) and not str(check).startswith("placement_"):
-            counts[str(check)] = f"not checked ({reason})" if pd.isna(value) else str(value)
+            value = f"not checked ({reason})" if pd.isna(value) else str(value)
+            if check == "exclude":  # one count per rule, which the reason names
+                if value == "0":
+                    continue
+                value = f"{value} ({reason})"
+                check = f"exclude {len([c for c in counts if c.startswith('exclude')])}"
+            counts[str(check)] = value
     lines.append(f"  rows read / filas leídas: {counts.get('rows_read', '?')}; "
                  f"kept / analizadas: {counts.get('rows_kept', '?')}; "
                  f"excluded / excluidas: {counts.get('rows_excluded', '?')}")
     reasons = dict(zip(summary["check"], summary["reason"]))
     for check, value in counts.items():
         if check not in ("rows_read", "rows_kept", "rows_excluded") and value != "0":
-            lines.append(f"  {check}: {value}" + (f" ({reasons[check]})"
-                                                   if check in _EXPLAINED else ""))
+            lines.append(f"  {check.split(' ')[0]}: {value}" + (
+                f" ({reasons[check]})" if check in _EXPLAINED else ""))
     placed = summary[summary["check"].str.startswith("placement_").fillna(False)]
     if len(placed):
         name = placed["reason"].str.split(":").str[0].where(placed["area_id"].notna(),

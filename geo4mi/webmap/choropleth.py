@@ -356,7 +356,8 @@ def _page_data(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labels,
     text["showing"] = template("map.showing", lang)
     text["universe"] = template("map.universe", lang)
     text["caption"] = template("map.table_caption", lang)
-    text["attribution"] = attribution_line(lang)
+    if attribution_line(lang):  # a study that names its boundaries' source
+        text["attribution"] = attribution_line(lang)
     if synthetic:
         text["synthetic"] = t("synthetic_banner", lang)
     universes: dict[str, int] = {}  # who was asked, shared by many indicators: stored once
