@@ -23,7 +23,8 @@ from geo4mi.pipeline import run
 MEXICO_WORDS = re.compile(r"inegi|alcald|ciudad de mexico|mexico city|cdmx|borough|"
                           r"delegacion|marco geoestadistico")
 
-COMUNA_KEYS = '''attribution = { es = "Oficina de Catastro Inventada", en = "Made-up Cadastre Office" }
+COMUNA_KEYS = '''attribution = { es = "Oficina de Catastro Inventada", \
+en = "Made-up Cadastre Office" }
 unit = { es = ["comuna", "comunas"], en = ["commune", "communes"] }
 '''
 PLACE_KEYS = '''place = { es = "Villa Inventada", en = "Madeup Town" }

@@ -12,7 +12,8 @@ from geo4mi.study import bundled_study_path, load_study
 @pytest.fixture(scope="module")
 def matcher():
     """The bundled study's matcher: its [boundaries] aliases are Mexico City's variants."""
-    return AreaNameMatcher(load_areas(), aliases=load_study(bundled_study_path()).boundaries.aliases)
+    aliases = load_study(bundled_study_path()).boundaries.aliases
+    return AreaNameMatcher(load_areas(), aliases=aliases)
 
 
 @pytest.mark.parametrize("typed, area_id, method", [

@@ -2,8 +2,9 @@
 
 :func:`apply_exclusions` splits placed respondents into those analysed and those excluded
 (duplicate submissions; people outside the survey universe, by the study's ``[survey]
-exclude`` rules such as ``"age < 18"``, written in the catalogue's expression language). :func:`quality_report` lists, as one table
-``check, area_id, row, column, value, reason``, three kinds of rows:
+exclude`` rules such as ``"age < 18"``, written in the catalogue's expression language).
+:func:`quality_report` lists, as one table ``check, area_id, row, column, value, reason``,
+three kinds of rows:
 
 - **counts** (``row`` and ``column`` empty, ``value`` holds the count): ``rows_read``,
   ``rows_kept``, ``rows_excluded``, one per exclusion and flag kind, one per reading
@@ -150,8 +151,8 @@ def apply_exclusions(respondents: pd.DataFrame, *, exclude: Sequence[str] = (),
     -------
     kept, excluded : DataFrame
         ``excluded`` has three more columns, ``exclusion`` (the check),
-        ``exclusion_rule`` (the rule, for ``exclude``) and ``exclusion_reason``. Both keep the original index order; ``kept`` is re-indexed
-        0..n-1.
+        ``exclusion_rule`` (the rule, for ``exclude``) and ``exclusion_reason``. Both keep
+        the original index order; ``kept`` is re-indexed 0..n-1.
 
     Examples
     --------
