@@ -87,8 +87,9 @@ class Wording:
         The name of one area of the boundaries: ``("alcaldía", "alcaldías")``,
         ``("commune", "communes")``. Lower case; capitalised where a text starts with it.
     unit_gender : {"f", "m"}
-        Grammatical gender of the Spanish unit, for its articles ("las alcaldías", "los
-        municipios", "esta comuna", "este municipio").
+        Grammatical gender of the Spanish unit, for its articles ("la alcaldía", "el
+        municipio", "las comunas", "este municipio"). A feminine unit stressed on an initial
+        "á" takes "el" and "un" in the singular ("el área", "un área").
     place : mapping of language to str
         The study area as it reads after "of" / "de": ``"la ciudad"``, ``"the city"``,
         ``"Medellín"``. Used in the caveat and "Outside {place}".
@@ -126,8 +127,8 @@ class Wording:
         Examples
         --------
         >>> w = NEUTRAL.words("es")
-        >>> w["Units"], w["whole"], w["los"], w["una"]
-        ('Áreas', 'toda la zona de estudio', 'las', 'un')
+        >>> w["Units"], w["whole"], w["los"], w["una"], w["la"]
+        ('Áreas', 'toda la zona de estudio', 'las', 'un', 'el')
         >>> NEUTRAL.words("en")["a_unit"]
         'an area'
         """
@@ -135,14 +136,15 @@ class Wording:
         place = str(self._pick(self.place, lang, NEUTRAL_PLACE))
         whole = self.whole.get(lang) or _whole(place, lang)
         fem = self.unit_gender == "f"
-        # Spanish: feminine nouns stressed on an initial "á"/"há" take "un" ("un área").
-        una = ("una" if fem and not re.match(r"(?i)h?á", unit) else "un")
+        # Spanish: feminine nouns stressed on an initial "á"/"há" take "el", "un" ("el área").
+        stressed_a = bool(re.match(r"(?i)h?á", unit))
+        una, la = ("una", "la") if fem and not stressed_a else ("un", "el")
         a = "an" if unit[:1].lower() in "aeiou" else "a"
         return {
             "unit": unit, "units": units, "Unit": _upper_first(unit),
             "Units": _upper_first(units), "unit_slug": slug(unit), "units_slug": slug(units),
             "este": "esta" if fem else "este", "los": "las" if fem else "los",
-            "Los": "Las" if fem else "Los", "una": una, "a_unit": f"{a} {unit}",
+            "Los": "Las" if fem else "Los", "una": una, "la": la, "a_unit": f"{a} {unit}",
             "place": place, "whole": whole, "Whole": _upper_first(whole),
             "population": str(self._pick(self.population, lang, NEUTRAL_POPULATION)),
             "attribution": self.attribution.get(lang) or next(
@@ -322,7 +324,7 @@ TEXT: dict[str, dict[str, str]] = {
                "{Los} {units} cuyo intervalo mide {width} puntos o más de ancho se dibujan con "
                "color atenuado. Con menos de {min_n} personas encuestadas el valor se suprime "
                "(rayado), igual que algunos valores mayores que permitirían deducirlo de los "
-               "totales; {los} {units} sin entrevistas quedan en gris, nunca como 0 %."),
+               "totales; sin entrevistas {la} {unit} queda en gris, nunca como 0 %."),
         "en": ("Uncertainty: every value has its 95 % confidence interval. {interval} {Units} "
                "whose interval is {width} points wide or more are drawn in faded colour. "
                "With fewer than {min_n} respondents the value is suppressed (hatched), as are "
