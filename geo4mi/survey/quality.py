@@ -502,7 +502,7 @@ def format_report(report: pd.DataFrame, *, max_rows: int = 20) -> str:
                                                      "unassigned") if m in wide.columns])
             wide.index.name = None
             wide.columns.name = None
-            lines.append("Placement per borough / Ubicación por alcaldía:")
+            lines.append("Placement per area / Ubicación por área:")
             lines.extend("  " + line for line in wide.to_string().splitlines())
     listed = rest[rest["row"].notna() | rest["column"].notna()]
     for check, part in listed.groupby("check", sort=False):
