@@ -611,7 +611,7 @@ def example_inputs() -> tuple[pd.DataFrame, gpd.GeoDataFrame, Labels]:
     """Hand-made estimates for two indicators over the bundled boroughs (no survey needed).
 
     Cuauhtémoc and Iztapalapa are estimated, Coyoacán is suppressed, every other borough
-    has no interviews.
+    has no interviews. The labels speak the bundled study's words (alcaldía, INEGI).
 
     Examples
     --------
@@ -621,6 +621,7 @@ def example_inputs() -> tuple[pd.DataFrame, gpd.GeoDataFrame, Labels]:
     """
     from geo4mi.boundaries import load_areas
     from geo4mi.labels import IndicatorInfo
+    from geo4mi.study import bundled_study_path, load_study
 
     areas = load_areas()
     known = {"09015": (40, 25), "09007": (30, 9)}  # area: (n, numerator)
@@ -649,7 +650,8 @@ def example_inputs() -> tuple[pd.DataFrame, gpd.GeoDataFrame, Labels]:
                                            "higher_worse")},
         group_vars={"all": {"es": "Todas", "en": "All"}},
         group_values={"all": {"all": {"es": "Todas", "en": "All"}}},
-        survey_title={"es": "Ejemplo", "en": "Example"})
+        survey_title={"es": "Ejemplo", "en": "Example"},
+        wording=load_study(bundled_study_path()).wording)  # the bundled study's words
     return estimates, areas, labels
 
 
