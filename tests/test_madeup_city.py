@@ -106,3 +106,34 @@ def test_a_study_without_words_speaks_of_areas(tmp_path):
     assert "Indicators by area" in html or "Area" in html
     assert "Boundaries:" not in html and "Límites:" not in texts["choropleth.html"]
     assert not any(MEXICO_WORDS.search(_fold(text)) for text in texts.values())
+
+
+# -- the study's words are text, never markup -------------------------------------------------
+
+@pytest.mark.browser
+def test_hostile_study_words_stay_text_in_the_browser(tmp_path):
+    """Unit, place and attribution made of payloads: shown literally, nothing runs."""
+    from browser import offline_page
+    from hostile import PAYLOADS, assert_inert
+    from hostile_study import _toml
+    from test_hostile_maps import assert_nothing_ran, open_hostile
+
+    from geo4mi.build import write_map
+
+    unit, units, place, source = (PAYLOADS[i] for i in (6, 7, 8, 9))
+    study = _study(tmp_path / "study",
+                   f"attribution = {_toml(source)}\nunit = [{_toml(unit)}, {_toml(units)}]\n",
+                   f"place = {_toml(place)}\n")
+    results = run(study)
+    for kind in ("choropleth", "sites"):
+        path = write_map(results, tmp_path / f"{kind}.html", kind=kind, lang="en")
+        assert_inert(path.read_text(encoding="utf-8"))
+        dialogs: list[str] = []
+        with offline_page(None) as (page, report):
+            open_hostile(page, path, dialogs)
+            page.wait_for_selector("path.leaflet-interactive")
+            shown = page.inner_text("body")
+            assert_nothing_ran(page, dialogs, report)
+        if kind == "choropleth":
+            assert f"Boundaries: {source}" in shown
+            assert units[:1].upper() + units[1:] in shown or units in shown

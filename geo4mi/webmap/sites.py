@@ -47,7 +47,7 @@ from markupsafe import Markup
 from geo4mi.boundaries import WEB_CRS, metric_crs, to_crs_checked
 from geo4mi.classify import EDGE_COLOR, NO_DATA_COLOR, palette
 from geo4mi.errors import SiteMapError
-from geo4mi.i18n import attribution_line, check_language, t, template, use_wording
+from geo4mi.i18n import Wording, attribution_line, check_language, t, template, use_wording
 from geo4mi.sites import SITE_TYPES, type_label
 from geo4mi.webmap.assets import (OfflineMap, Verbatim, data_block, inline_static,
                                   render_fragment, render_offline_html, write_html)
@@ -188,7 +188,7 @@ def _fmt_m(value: float) -> str:
 def sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
               achieved: pd.Series | None = None, plan: pd.DataFrame | None = None,
               lang: str = "es", catchment_m: float | None = 1000.0, synthetic: bool = False,
-              title: str = "") -> OfflineMap:
+              title: str = "", wording: Wording | None = None) -> OfflineMap:
     """Build the site-mapping map.
 
     Parameters
@@ -209,6 +209,9 @@ def sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
     synthetic : bool
         Show the synthetic-data banner.
     title : str
+    wording : Wording, optional
+        The study's words (unit, place, attribution; ``Study.wording``); default: the
+        current wording (:func:`geo4mi.i18n.use_wording`), neutral unless set.
 
     Returns
     -------
@@ -228,6 +231,14 @@ def sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
     >>> type(m).__name__
     'OfflineMap'
     """
+    with use_wording(wording):
+        return _sites_map(areas, sites, achieved=achieved, plan=plan, lang=lang,
+                          catchment_m=catchment_m, synthetic=synthetic, title=title)
+
+
+def _sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
+               achieved: pd.Series | None, plan: pd.DataFrame | None, lang: str,
+               catchment_m: float | None, synthetic: bool, title: str) -> OfflineMap:
     check_language(lang)
     if catchment_m is not None and (not isinstance(catchment_m, (int, float))
                                     or not math.isfinite(catchment_m) or catchment_m < 0):
@@ -404,7 +415,6 @@ def sites_map_for_results(results, *, lang: str | None = None, plan: pd.DataFram
     if plan_total is not None:
         plan = plan_for_study(study, results.areas, sites, total=plan_total)
     catchment = study.sites.catchment_m if study.sites is not None else 1000.0
-    with use_wording(study.wording):
-        return sites_map(results.areas, sites, achieved=results.interviews_per_area(),
-                         plan=plan, lang=lang, catchment_m=catchment,
-                         synthetic=study.synthetic, title=study.title_in(lang))
+    return sites_map(results.areas, sites, achieved=results.interviews_per_area(), plan=plan,
+                     lang=lang, catchment_m=catchment, synthetic=study.synthetic,
+                     title=study.title_in(lang), wording=study.wording)
