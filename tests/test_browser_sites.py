@@ -68,7 +68,8 @@ def test_document_is_self_contained_and_deterministic(areas, sites, map_files, t
     assert "fontawesome" not in text.lower() and "font-awesome" not in text.lower()
     assert "geo4miSites.init(" in text
     again = write_sites_map(sites_map(areas, sites, achieved=ACHIEVED, catchment_m=800,
-                                      synthetic=True, title="Prueba"), tmp_path / "again.html")
+                                      synthetic=True, title="Prueba", wording=MEXICO),
+                            tmp_path / "again.html")
     assert again.read_bytes() == map_files["es"].read_bytes()
 
 
