@@ -20,9 +20,6 @@ from geo4mi.pipeline import Results
 log = logging.getLogger(__name__)
 
 TABLE_SUFFIXES = (".analysistools.csv", ".csv", ".gpkg")
-#: Indicators drawn as static figures by build/demo (``geo4mi figures`` draws any or all).
-FIGURE_INDICATORS = ("discriminated", "feel_safe", "housing_no_barriers",
-                     "income_never_enough", "assistance_any")
 
 
 def other_languages(lang: str) -> list[str]:
@@ -85,7 +82,8 @@ def build_outputs(results: Results, out_dir: str | os.PathLike[str]) -> list[Pat
         choropleth.html          the study language
         choropleth.<lang>.html   the other language
         sites.html               site-mapping map (when the study has [sites])
-        figures/                 static figures (PNG, SVG, PDF)
+        figures/                 static figures (PNG, SVG, PDF): the study's
+                                 [indicators] figures (all when empty), figure_groups
         tables/estimates.csv, tables/estimates.gpkg, tables/estimates.analysistools.csv
         .geo4mi-manifest         SHA-256 and path of each file above: the set is complete
 
@@ -107,11 +105,12 @@ def _write_all(results: Results, out: Path) -> list[Path]:
         written.append(write_map(results, out / "sites.html", kind="sites", lang=lang))
     from geo4mi.figures import write_figures_for_results
 
+    chosen = results.study.indicators  # [indicators] figures, figure_groups: the study's
     written.extend(write_figures_for_results(
-        results, out / "figures", indicators=[i for i in FIGURE_INDICATORS
+        results, out / "figures", indicators=[i for i in chosen.figures
                                               if i in results.catalogue.ids] or None,
         kinds=("map", "bars", "groups"),
-        group_vars=[g for g in ("nationality_group",) if g in results.study.indicators.groups]))
+        group_vars=[g for g in chosen.figure_groups if g in chosen.groups]))
     for name in ("estimates.csv", "estimates.gpkg", "estimates.analysistools.csv"):
         written.append(write_indicator_file(results, out / "tables" / name, lang=lang))
     return written

@@ -1,13 +1,16 @@
 """Labels that outputs need, in every language, without any respondent-level data.
 
 :class:`Labels` is built from the indicator catalogue and the XLSForm
-(:func:`geo4mi.indicators.catalogue.build_labels`) and is, with the *estimates* table and
+(:func:`geo4mi.indicators.catalogue.build_labels`), with the study's :class:`~geo4mi.i18n.Wording`
+(:attr:`Labels.wording`), and is, with the *estimates* table and
 the *areas* GeoDataFrame, all that maps, figures and table writers read.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from geo4mi.i18n import NEUTRAL, Wording
 
 LangText = dict[str, str]  # {"es": "...", "en": "..."}
 
@@ -35,6 +38,9 @@ class Labels:
     group_vars: dict[str, LangText]
     group_values: dict[str, dict[str, LangText]]
     survey_title: LangText = field(default_factory=dict)
+    #: The study's words in the interface text (unit, place, population, attribution);
+    #: renderers make it current with :func:`geo4mi.i18n.use_wording`.
+    wording: Wording = NEUTRAL
 
     def text(self, texts: LangText, lang: str) -> str:
         """Pick ``lang`` from a {lang: text} dict, falling back to any language."""

@@ -1,14 +1,16 @@
-"""Borough-name matching: typed names, accents, prefixes, abbreviations, typos.
+"""Area-name matching: typed names, accents, prefixes, abbreviations, typos.
 
-Survey exports carry borough names as people type them ("Itzapalapa", "Alvaro Obregon",
+Survey exports carry area names as people type them ("Itzapalapa", "Alvaro Obregon",
 "Del. Cuauhtémoc", "GAM"). :class:`AreaNameMatcher` maps them to the ``area_id`` of the
 boundaries in three steps, and says which step matched:
 
 1. ``exact`` — the normalised name (no accents, case, punctuation or administrative
    prefix such as "Alcaldía", "Delegación", "Del.") equals a normalised official name, or
    the value is the area id itself ("09015", "015", "15");
-2. ``alias`` — a known variant: official abbreviations (GAM), short forms used in practice
-   ("Magdalena Contreras", "Cuajimalpa") and spellings seen in real data ("Itzapalapa");
+2. ``alias`` — a known variant given by the study (``[boundaries] aliases`` in the study
+   file): official abbreviations (GAM), short forms used in practice ("Magdalena
+   Contreras") and spellings seen in real data ("Itzapalapa"). The library knows no
+   city's variants;
 3. ``fuzzy`` — the closest name by :class:`difflib.SequenceMatcher` ratio, accepted only when
    it is at least ``cutoff`` and clearly ahead of the runner-up; each fuzzy match is reported
    in ``note``. Ties or near-ties are refused as ``ambiguous``.
@@ -20,11 +22,16 @@ Examples
 >>> areas = gpd.GeoDataFrame({"area_id": ["09007", "09015"],
 ...                           "area_name": ["Iztapalapa", "Cuauhtémoc"]},
 ...                          geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)])
->>> m = AreaNameMatcher(areas)
+>>> m = AreaNameMatcher(areas, aliases={"Itzapalapa": "Iztapalapa"})
 >>> m.match("Alcaldía CUAUHTEMOC")
 NameMatch(area_id='09015', method='exact', note='', closest=())
 >>> m.match("Itzapalapa").method
 'alias'
+
+The administrative prefixes stripped before comparing (:data:`PREFIXES`) are a fixed,
+generic list of words that precede an area's name in Spanish-speaking administrations
+(alcaldía, delegación, demarcación territorial, municipio, and their abbreviations). They
+only widen what matches and never appear in an output, so they stay in the library.
 """
 
 from __future__ import annotations
@@ -42,22 +49,10 @@ from geo4mi.errors import AreaNameError
 
 log = logging.getLogger(__name__)
 
-_PREFIXES = re.compile(
-    r"^(?:alcaldia|delegacion|del|demarcacion territorial|demarcacion|municipio|mpio|dt)\s+")
-
-#: Variants seen in practice, keyed by the normalised official name they stand for.
-CDMX_ALIASES: dict[str, tuple[str, ...]] = {
-    "gustavo a madero": ("gam", "gustavo madero", "g a madero"),
-    "la magdalena contreras": ("magdalena contreras", "contreras", "mag contreras"),
-    "cuajimalpa de morelos": ("cuajimalpa",),
-    "iztapalapa": ("itzapalapa", "iztapalapa de cuitlahuac"),
-    "alvaro obregon": ("a obregon",),
-    "benito juarez": ("b juarez",),
-    "venustiano carranza": ("v carranza",),
-    "miguel hidalgo": ("m hidalgo",),
-    "cuauhtemoc": ("cuautemoc", "cuahutemoc"),
-    "tlahuac": ("tlahuac cdmx",),
-}
+#: Administrative words stripped from the start of a name before matching (normalised).
+PREFIXES = ("alcaldia", "delegacion", "del", "demarcacion territorial", "demarcacion",
+            "municipio", "mpio", "dt")
+_PREFIXES = re.compile(r"^(?:" + "|".join(PREFIXES) + r")\s+")
 
 
 def normalize_name(name: object) -> str:
@@ -100,15 +95,16 @@ class AreaNameMatcher:
     areas : GeoDataFrame or DataFrame
         Must have ``area_id`` and ``area_name``.
     aliases : mapping, optional
-        ``{normalised official name: (variant, ...)}``; defaults to :data:`CDMX_ALIASES`.
-        Aliases whose official name is not among ``areas`` are ignored.
+        ``{variant: official name}`` (the study's ``[boundaries] aliases``); both sides are
+        compared normalised. Aliases whose official name is not among ``areas`` are left
+        out with a warning.
     cutoff : float, default 0.8
         Minimum similarity (0..1) for a fuzzy match.
     margin : float, default 0.08
         How far the best fuzzy candidate must be ahead of the runner-up.
     """
 
-    def __init__(self, areas: pd.DataFrame, *, aliases: Mapping[str, tuple[str, ...]] | None = None,
+    def __init__(self, areas: pd.DataFrame, *, aliases: Mapping[str, str] | None = None,
                  cutoff: float = 0.8, margin: float = 0.08) -> None:
         self.cutoff = cutoff
         self.margin = margin
@@ -124,10 +120,13 @@ class AreaNameMatcher:
             elif digits:
                 self._lookup.setdefault(digits, (area_id, "exact"))
         by_norm = {normalize_name(n): i for i, n in self._names.items()}
-        for official, variants in (CDMX_ALIASES if aliases is None else aliases).items():
-            if official in by_norm:
-                for variant in variants:
-                    self._lookup.setdefault(normalize_name(variant), (by_norm[official], "alias"))
+        for variant, official in (aliases or {}).items():
+            area_id = by_norm.get(normalize_name(official))
+            if area_id is None:
+                log.warning("alias %r: official name %r is not an area name of the boundaries; "
+                            "alias left out", variant, official)
+                continue
+            self._lookup.setdefault(normalize_name(variant), (area_id, "alias"))
         self._candidates = sorted(self._lookup)
 
     def name_of(self, area_id: str) -> str:
@@ -194,7 +193,8 @@ class AreaNameMatcher:
         Examples
         --------
         >>> m = AreaNameMatcher(pd.DataFrame({"area_id": ["09005"],
-        ...                                   "area_name": ["Gustavo A. Madero"]}))
+        ...                                   "area_name": ["Gustavo A. Madero"]}),
+        ...                     aliases={"GAM": "Gustavo A. Madero"})
         >>> m.match_many(pd.Series(["GAM", "Gustavo A Madero", None]))["method"].tolist()
         ['alias', 'exact', 'missing']
         """

@@ -28,7 +28,7 @@ import logging
 import os
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -98,7 +98,7 @@ class Results:
         return (counts.reindex(self.areas["area_id"], fill_value=0)
                 .rename("interviews").astype("int64"))
 
-    def nationality_counts(self, question: str = "nationality") -> pd.Series:
+    def nationality_counts(self, question: str) -> pd.Series:
         """Respondents per answer to ``question`` (an aggregate, safe to publish)."""
         return self.respondents[question].value_counts(dropna=True).rename("respondents")
 
@@ -264,9 +264,9 @@ def check(study: Study | str | os.PathLike[str]) -> Checked:
     placed = place_respondents(raw, areas, area_column=s.area_column,
                                gps_question=s.gps_question, policy=s.placement,
                                border_tolerance_m=s.border_tolerance_m, form=form,
-                               read_issues=read_issues)
+                               read_issues=read_issues, aliases=b.aliases)
     id_column = find_id_column(placed, s.id_column)
-    kept, excluded = apply_exclusions(placed, id_column=id_column)
+    kept, excluded = apply_exclusions(placed, exclude=s.exclude, id_column=id_column)
     needed = columns_needed(catalogue, study.indicators.groups)
     problems += _column_problems(study, form, raw, read_issues, needed)
     few = _placed_problem(study, kept)
@@ -277,7 +277,7 @@ def check(study: Study | str | os.PathLike[str]) -> Checked:
                                  blocked=any(p["check"] in ERROR_CHECKS for p in problems))
     quality = quality_report(placed, kept, excluded, read_issues, areas=areas,
                              source=Path(s.export), area_column=s.area_column,
-                             id_column=id_column, problems=problems)
+                             id_column=id_column, problems=problems, exclude=s.exclude)
     return Checked(study=study, areas=areas, form=form, catalogue=catalogue, placed=placed,
                    kept=kept, quality=quality)
 
@@ -341,7 +341,8 @@ def run(study: Study | str | os.PathLike[str], *,
                          groups=list(study.indicators.groups), min_n=study.min_n,
                          complementary=study.complementary_suppression,
                          design=design_from_study(study), progress=progress)
-    labels = build_labels(catalogue, form, list(study.indicators.groups))
+    labels = replace(build_labels(catalogue, form, list(study.indicators.groups)),
+                     wording=study.wording)
     log.info("%s: %d respondents read, %d kept, %d estimates", study.path.name,
              len(checked.placed), len(kept), len(estimates))
     return Results(study=study, areas=areas, form=form, respondents=kept, catalogue=catalogue,

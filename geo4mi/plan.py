@@ -30,7 +30,7 @@ from __future__ import annotations
 import logging
 import math
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from pathlib import Path
 
@@ -104,13 +104,14 @@ def census_measure(path: str | os.PathLike[str] = BUNDLED_CENSUS, *, id_field: s
 
 
 def csv_measure(path: str | os.PathLike[str], areas: pd.DataFrame, *,
-                id_field: str | None = None, value_field: str | None = None) -> pd.Series:
+                id_field: str | None = None, value_field: str | None = None,
+                aliases: Mapping[str, str] | None = None) -> pd.Series:
     """A user's measure per area (e.g. estimated migrant population) from a CSV.
 
     Rows are matched to areas by id (``area_id``/``cvegeo`` column) or by borough name
-    (``borough``/``alcaldia``/``area_name``/``name`` column; accents, prefixes and known
-    variants are tolerated). The value column is ``value_field`` or, if not given, the one
-    other column that holds numbers.
+    (``borough``/``alcaldia``/``area_name``/``name`` column; accents, prefixes and the
+    study's ``aliases`` — ``{variant: official name}`` — are tolerated). The value column is
+    ``value_field`` or, if not given, the one other column that holds numbers.
 
     Examples
     --------
@@ -118,7 +119,7 @@ def csv_measure(path: str | os.PathLike[str], areas: pd.DataFrame, *,
     >>> from geo4mi.boundaries import load_areas
     >>> f = pathlib.Path(tempfile.mkdtemp()) / "migrants.csv"
     >>> _ = f.write_text("alcaldia,migrantes\\nCuauhtemoc,5000\\nGAM,1200\\n")
-    >>> csv_measure(f, load_areas()).to_dict()
+    >>> csv_measure(f, load_areas(), aliases={"GAM": "Gustavo A. Madero"}).to_dict()
     {'09005': 1200.0, '09015': 5000.0}
     """
     path = Path(path)
@@ -164,7 +165,7 @@ def csv_measure(path: str | os.PathLike[str], areas: pd.DataFrame, *,
                                 f"{area_id!r}; use ids of the boundaries such as "
                                 f"{sorted(known)[0]!r}")
     else:
-        matcher = AreaNameMatcher(areas)
+        matcher = AreaNameMatcher(areas, aliases=aliases)
         ids = []
         for i, name in enumerate(table[name_col]):
             found = matcher.lookup(name)
@@ -316,8 +317,8 @@ def allocate(areas: pd.DataFrame, measure: pd.Series, *, total: int, min_per_are
 
 
 def load_measure(spec: str, areas: gpd.GeoDataFrame, *, population: str | os.PathLike[str] |
-                 None = None, id_field: str = "cvegeo", value_field: str = "pob_total_2020"
-                 ) -> pd.Series:
+                 None = None, id_field: str = "cvegeo", value_field: str = "pob_total_2020",
+                 aliases: Mapping[str, str] | None = None) -> pd.Series:
     """The measure named by a CLI-style spec: ``census``, ``csv:PATH`` or ``raster:PATH``.
 
     ``census`` reads ``population`` (default: the bundled INEGI 2020 table) with
@@ -338,7 +339,7 @@ def load_measure(spec: str, areas: gpd.GeoDataFrame, *, population: str | os.Pat
                               value_field=value_field)
     kind, _, rest = spec.partition(":")
     if kind == "csv" and rest:
-        return csv_measure(rest, areas)
+        return csv_measure(rest, areas, aliases=aliases)
     if kind == "raster" and rest:
         return raster_measure(rest, areas)
     raise PlanError(f"measure {spec!r} is unknown; use one of {', '.join(MEASURE_KINDS)}")
@@ -371,7 +372,8 @@ def plan_for_study(study, areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame | Non
         measure = f"raster:{cfg.raster}" if cfg is not None and cfg.raster else "census"
     values = load_measure(measure, areas, population=cfg.population if cfg else None,
                           id_field=cfg.population_id_field if cfg else "cvegeo",
-                          value_field=cfg.population_field if cfg else "pob_total_2020")
+                          value_field=cfg.population_field if cfg else "pob_total_2020",
+                          aliases=study.boundaries.aliases)
     if min_per_area is None:
         min_per_area = cfg.min_per_area if cfg is not None else 10
     eligible = areas_with_sites(sites) if sites is not None else None

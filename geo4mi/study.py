@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from geo4mi.errors import InputFileError, StudyError
-from geo4mi.i18n import LANGUAGES
+from geo4mi.i18n import LANGUAGES, NEUTRAL_PLACE, NEUTRAL_POPULATION, NEUTRAL_UNIT, Wording
 from geo4mi.resources import bundled_path
 
 if sys.version_info >= (3, 11):
@@ -52,6 +52,8 @@ class BoundariesConfig:
     name_field: str = "NOMGEO"
     #: CRS declared for a boundary file that has none (e.g. "EPSG:4326").
     crs: str | None = None
+    #: Known variants of area names: {variant as typed: official name} (e.g. "GAM").
+    aliases: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,9 @@ class SurveyConfig:
     weight: str | None = None
     cluster: str | None = None
     strata: str | None = None
+    #: Eligibility rules: a respondent for whom one of these expressions is true is
+    #: excluded (check ``exclude``), e.g. "age < 18".
+    exclude: tuple[str, ...] = ()
 
     @property
     def borough_question(self) -> str | None:
@@ -87,6 +92,14 @@ class SurveyConfig:
 class IndicatorsConfig:
     catalogue: Path
     groups: tuple[str, ...] = ()
+    #: Indicators the interactive map opens on (the first in the catalogue when empty).
+    opening: tuple[str, ...] = ()
+    #: Indicators drawn as static figures by build/demo (all when empty).
+    figures: tuple[str, ...] = ()
+    #: Grouping variables drawn as small multiples by build/demo.
+    figure_groups: tuple[str, ...] = ()
+    #: Question whose answers the nationality chart counts (None: no chart).
+    nationality_question: str | None = None
 
 
 @dataclass(frozen=True)
@@ -132,6 +145,9 @@ class Study:
     sites: SitesConfig | None = None
     plan: PlanConfig | None = None
     disclosure: DisclosureConfig = field(default_factory=DisclosureConfig)
+    #: The study's words in the interface text ([study] place, population; [boundaries]
+    #: unit, unit_gender, whole, attribution).
+    wording: Wording = field(default_factory=Wording)
 
     @property
     def folder(self) -> Path:
@@ -150,17 +166,24 @@ class Study:
 _SCHEMA: dict[str, dict[str, tuple[str, bool]]] = {
     "study": {"title": ("text", False), "language": ("text", False),
               "synthetic": ("bool", False), "min_n": ("int", False), "source": ("text", False),
-              "complementary_suppression": ("bool", False)},
+              "complementary_suppression": ("bool", False), "place": ("text", False),
+              "population": ("text", False)},
     "boundaries": {"path": ("path", True), "layer": ("str", False), "id_field": ("str", False),
-                   "name_field": ("str", False), "crs": ("str", False)},
+                   "name_field": ("str", False), "crs": ("str", False),
+                   "attribution": ("text", False), "unit": ("unit", False),
+                   "unit_gender": ("str", False), "whole": ("text", False),
+                   "aliases": ("strmap", False)},
     "survey": {"export": ("path", True), "form": ("path", True),
                "borough_question": ("str", False), "gps_question": ("str", False),
                "placement": ("str", False), "encoding": ("str", False), "sheet": ("str", False),
                "layout": ("str", False), "border_tolerance_m": ("number", False),
                "area_column": ("str", False), "id_column": ("str", False),
                "min_placed_share": ("number", False), "weight": ("str", False),
-               "cluster": ("str", False), "strata": ("str", False)},
-    "indicators": {"catalogue": ("path", True), "groups": ("strlist", False)},
+               "cluster": ("str", False), "strata": ("str", False),
+               "exclude": ("strlist", False)},
+    "indicators": {"catalogue": ("path", True), "groups": ("strlist", False),
+                   "opening": ("strlist", False), "figures": ("strlist", False),
+                   "figure_groups": ("strlist", False), "nationality_question": ("str", False)},
     "sites": {"path": ("path", True), "catchment_m": ("number", False),
               "max_import": ("int", False)},
     "plan": {"population": ("path", False), "population_id_field": ("str", False),
@@ -283,6 +306,21 @@ def load_study(path: str | os.PathLike[str]) -> Study:
                          "an intruder could know (area_id, gender, ...) or leave the key out")
     disclosure = DisclosureConfig(quasi_identifiers=None if keys is None else tuple(keys),
                                   max_global_risk=max_risk)
+    gender = b.get("unit_gender", "f")
+    if gender not in ("f", "m"):
+        raise StudyError(f"{path}: [boundaries] unit_gender = {gender!r} must be \"f\" or "
+                         "\"m\" (the grammatical gender of the Spanish unit word)")
+    wording = Wording(unit={**NEUTRAL_UNIT, **_unit(b.get("unit", {}))}, unit_gender=gender,
+                      place={**NEUTRAL_PLACE, **_text(s.get("place", {}))},
+                      whole=_text(b.get("whole", {})),
+                      population={**NEUTRAL_POPULATION, **_text(s.get("population", {}))},
+                      attribution=_text(b.get("attribution", {})))
+    exclude = tuple(sv.get("exclude", ()))
+    if exclude:
+        from geo4mi.indicators.expressions import parse
+
+        for i, rule in enumerate(exclude):
+            parse(rule, context=f"{path}: [survey] exclude[{i}]")
     return Study(
         path=path,
         title=_text(s.get("title", {})),
@@ -294,7 +332,8 @@ def load_study(path: str | os.PathLike[str]) -> Study:
         boundaries=BoundariesConfig(path=rel(b["path"]), layer=b.get("layer") or None,
                                     id_field=b.get("id_field", "CVEGEO"),
                                     name_field=b.get("name_field", "NOMGEO"),
-                                    crs=b.get("crs") or None),
+                                    crs=b.get("crs") or None,
+                                    aliases=dict(b.get("aliases", {}))),
         survey=SurveyConfig(export=rel(sv["export"]), form=rel(sv["form"]),
                             area_column=area_column.strip() or None,
                             gps_question=sv.get("gps_question", "gps") or None,
@@ -302,17 +341,35 @@ def load_study(path: str | os.PathLike[str]) -> Study:
                             sheet=sv.get("sheet") or None, layout=layout,
                             border_tolerance_m=tolerance,
                             id_column=(sv.get("id_column") or "").strip() or None,
-                            min_placed_share=share, **design),
+                            min_placed_share=share, exclude=exclude, **design),
         indicators=IndicatorsConfig(catalogue=rel(ind["catalogue"]),
-                                    groups=tuple(ind.get("groups", ()))),
+                                    groups=tuple(ind.get("groups", ())),
+                                    opening=tuple(ind.get("opening", ())),
+                                    figures=tuple(ind.get("figures", ())),
+                                    figure_groups=tuple(ind.get("figure_groups", ())),
+                                    nationality_question=(ind.get("nationality_question")
+                                                          or "").strip() or None),
         sites=sites,
         plan=plan,
         disclosure=disclosure,
+        wording=wording,
     )
 
 
 def _text(value: str | Mapping[str, str]) -> dict[str, str]:
     return {"es": value, "en": value} if isinstance(value, str) else dict(value)
+
+
+def _unit(value: list[str] | Mapping[str, list[str]]) -> dict[str, tuple[str, str]]:
+    """``["comuna", "comunas"]`` (every language) or ``{es = [...], en = [...]}``."""
+    if isinstance(value, list):
+        return {lang: (value[0], value[1]) for lang in LANGUAGES}
+    return {lang: (words[0], words[1]) for lang, words in value.items()}
+
+
+def _is_pair(value: object) -> bool:
+    return (isinstance(value, list) and len(value) == 2
+            and all(isinstance(v, str) and v.strip() for v in value))
 
 
 def _check_section(path: Path, name: str, section: Any) -> dict[str, Any]:
@@ -336,6 +393,10 @@ def _check_section(path: Path, name: str, section: Any) -> dict[str, Any]:
             "int": isinstance(value, int) and not isinstance(value, bool),
             "number": isinstance(value, (int, float)) and not isinstance(value, bool),
             "strlist": isinstance(value, list) and all(isinstance(v, str) for v in value),
+            "strmap": isinstance(value, dict) and all(
+                isinstance(v, str) and v.strip() for v in value.values()),
+            "unit": _is_pair(value) or (isinstance(value, dict) and value and all(
+                k in LANGUAGES and _is_pair(v) for k, v in value.items())),
             "text": isinstance(value, str) or (
                 isinstance(value, dict) and value and all(
                     k in LANGUAGES and isinstance(v, str) for k, v in value.items())),
@@ -343,7 +404,11 @@ def _check_section(path: Path, name: str, section: Any) -> dict[str, Any]:
         if not ok:
             expected = {"path": "a path (text)", "str": "text", "bool": "true or false",
                         "int": "a whole number", "number": "a number",
-                        "strlist": "a list of names", "text":
+                        "strlist": "a list of names",
+                        "strmap": 'a table of names such as { "GAM" = "Gustavo A. Madero" }',
+                        "unit": 'a [singular, plural] pair such as ["comuna", "comunas"], or '
+                                '{ es = ["comuna", "comunas"], en = ["commune", "communes"] }',
+                        "text":
                         'text, or a table such as { es = "...", en = "..." }'}[kind]
             raise StudyError(f"{path}: [{name}] {key} = {value!r} must be {expected}")
     return section

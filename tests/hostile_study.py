@@ -329,6 +329,7 @@ def write_hostile_study(folder: str | Path, offset: int = 0, *, n_seed: int = 10
         "[indicators]",
         'catalogue = "indicators.toml"',
         "groups = [" + ", ".join(f'"{g}"' for g in GROUPS) + "]",
+        'nationality_question = "nationality"',
         "",
         "[sites]",
         'path = "sites.csv"', "catchment_m = 500", ""]), encoding="utf-8")

@@ -16,6 +16,7 @@ import pytest
 from geo4mi.boundaries import load_areas
 from geo4mi.plan import allocate, census_measure
 from geo4mi.sites import BUNDLED_SITES, areas_with_sites, import_sites, read_sites
+from geo4mi.study import bundled_study_path, load_study
 from geo4mi.webmap.sites import sites_map, write_sites_map
 
 from browser import offline_page
@@ -25,6 +26,8 @@ EXTRA = ("name,type,lat,lon,notes\n"
          "Jardín Hidalgo <b>Coyoacán</b>,square_park,19.3500,-99.1620,\n"
          "Oficina de la alcaldía,public_office,19.4260,-99.1460,\n")
 ACHIEVED = pd.Series({"09015": 80, "09007": 45, "09005": 30, "09003": 5})
+
+MEXICO = load_study(bundled_study_path()).wording  # the bundled study's words
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +51,8 @@ def map_files(areas, sites, tmp_path_factory):
                     eligible_area_ids=areas_with_sites(sites))
     files = {
         "es": write_sites_map(sites_map(areas, sites, achieved=ACHIEVED, catchment_m=800,
-                                        synthetic=True, title="Prueba"), folder / "es.html"),
+                                        synthetic=True, title="Prueba", wording=MEXICO),
+                              folder / "es.html"),
         "en": write_sites_map(sites_map(areas, sites, achieved=ACHIEVED, plan=plan, lang="en",
                                         catchment_m=500, title="Plan test"),
                               folder / "en.html"),
@@ -64,7 +68,8 @@ def test_document_is_self_contained_and_deterministic(areas, sites, map_files, t
     assert "fontawesome" not in text.lower() and "font-awesome" not in text.lower()
     assert "geo4miSites.init(" in text
     again = write_sites_map(sites_map(areas, sites, achieved=ACHIEVED, catchment_m=800,
-                                      synthetic=True, title="Prueba"), tmp_path / "again.html")
+                                      synthetic=True, title="Prueba", wording=MEXICO),
+                            tmp_path / "again.html")
     assert again.read_bytes() == map_files["es"].read_bytes()
 
 
@@ -92,7 +97,7 @@ def test_study_map_shows_counts_never_respondent_coordinates(tmp_path):
     # Cuauhtémoc's popup gives its count (popup rows are in the page's data block)
     data = json.loads(re.search(r'<script type="application/json" id="g4m-data">(.*?)</script>',
                                 text).group(1))
-    cuauhtemoc = next(f for f in data["boroughs"]["features"]
+    cuauhtemoc = next(f for f in data["areas"]["features"]
                       if f["properties"]["id"] == "09015")
     assert ["Entrevistas realizadas", "96"] in cuauhtemoc["properties"]["rows"]
     gps = results.respondents[["gps_lat", "gps_lon"]].dropna()

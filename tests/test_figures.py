@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 import struct
@@ -21,7 +22,9 @@ from geo4mi.figures import (FigureError, choropleth_figure, indicator_bar_chart,
                             small_multiples_figure, write_figures, write_figures_for_results)
 from geo4mi.figures.common import split_name
 from geo4mi.figures.examples import estimate_row, estimates_frame, tiny_inputs
+from geo4mi.i18n import use_wording
 from geo4mi.indicators.estimate import CITY
+from geo4mi.study import bundled_study_path, load_study
 
 # -- helpers ------------------------------------------------------------------------------
 
@@ -90,6 +93,7 @@ def cdmx():
                 "09014": (3, 15), "09016": (2, 13), "09010": (6, 12), "09003": (0, 12),
                 "09002": (2, 6), "09006": (1, 4)}
     _, _, labels = tiny_inputs()
+    labels = dataclasses.replace(labels, wording=load_study(bundled_study_path()).wording)
     rows = [estimate_row("discriminated", CITY, "all", "all", (93, 301))]
     rows += [estimate_row("discriminated", a, "all", "all", statuses.get(a))
              for a in areas["area_id"]]
@@ -163,8 +167,10 @@ def test_real_data_has_no_synthetic_note(tiny):
     fig = choropleth_figure(est, areas, labels, "discriminated", lang="en")
     assert "SYNTHETIC" not in fig_text(fig, "caption")
     assert not by_gid(fig, "synthetic-banner")
-    assert "Boundaries: INEGI, Marco Geoestadístico 2022." in fig_text(fig, "caption")
-    assert "Survey: Example survey" in fig_text(fig, "caption")  # labels' survey title
+    caption = fig_text(fig, "caption")
+    assert "Boundaries" not in caption  # made-up areas: no source claimed
+    assert caption.startswith("Survey: Example survey")  # labels' survey title
+    assert "across the whole study area" in caption
     assert "No interviews" in legend_texts(fig)
 
 
@@ -323,7 +329,7 @@ def test_sample_distribution_zero_is_no_interviews(tiny):
     assert patches["01"].get_facecolor()[:3] == pytest.approx(to_rgba(colours[4])[:3])
     texts = legend_texts(fig)
     assert texts == ["1–9", "10–24", "25–49", "50–99", "100+", "Sin entrevistas"]
-    assert "135 entrevistas en 3 de 4 alcaldías" in fig_text(fig, "subtitle")
+    assert "135 entrevistas en 3 de 4 áreas" in fig_text(fig, "subtitle")  # neutral words
     assert "n = 135 entrevistas" in fig_text(fig, "caption")
     assert "DATOS SINTÉTICOS" in fig_text(fig, "caption")
     with pytest.raises(FigureError, match="area '02' has -1"):
@@ -385,7 +391,7 @@ def test_bar_chart_marks_suppressed_and_no_data_in_words(tiny):
     assert {round(float(row.ci_low), 6), round(float(row.ci_high), 6)} <= ends
     city = [line for line in ax.lines if line.get_gid() == "city-line"][0]
     assert city.get_xdata()[0] == pytest.approx(38 / 78)
-    assert "Toda la ciudad: 49 %" in flat(words["city-label"])
+    assert "Toda la zona de estudio: 49 %" in flat(words["city-label"])
     assert "Intervalo amplio" in fig_text(fig, "caption")  # Beta's interval is wide
 
 
@@ -541,7 +547,8 @@ def test_complementary_suppression_is_named_as_such(tiny):
     # the words follow the table's suppression column, never n (hidden either way)
     city = pd.Series({"status": "suppressed", "n": np.nan, "p": np.nan, "ci_low": np.nan,
                       "ci_high": np.nan, "suppression": "complementary"})
-    assert city_line(city, "en", min_n=10) == ("Whole city: suppressed so that a small "
-                                               "figure cannot be worked out")
+    with use_wording(load_study(bundled_study_path()).wording):
+        assert city_line(city, "en", min_n=10) == ("Whole city: suppressed so that a small "
+                                                   "figure cannot be worked out")
     assert city_line(city.replace({"complementary": "small_n"}), "en", min_n=10) == \
-        "Whole city: suppressed (fewer than 10 respondents)"
+        "Whole study area: suppressed (fewer than 10 respondents)"

@@ -292,7 +292,7 @@ def test_site_map_keeps_hostile_text_as_text(case, sites_reference, tmp_path):
     assert parsed.texts["title"] == [info["title"]]
     assert parsed.texts["h1"] == [info["title"]]
     assert [s["name"] for s in data["sites"]] == list(sites["name"])
-    assert [f["properties"]["name"] for f in data["boroughs"]["features"]] == \
+    assert [f["properties"]["name"] for f in data["areas"]["features"]] == \
         list(info["areas"]["area_name"])
     assert data["storage_key"] == info["title"]
 
@@ -436,7 +436,7 @@ def test_hostile_site_map_in_the_browser(lang, tmp_path):
         name = areas.loc[areas["area_id"] == "09009", "area_name"].item()
         page.wait_for_function("""(name) => [...document.querySelectorAll('.leaflet-tooltip')]
             .some(t => t.textContent === name && getComputedStyle(t).opacity > 0.5)""", arg=name)
-        names = page.evaluate("""() => geo4miSites.workshop.layers.boroughs.getLayers().map(l => {
+        names = page.evaluate("""() => geo4miSites.workshop.layers.areas.getLayers().map(l => {
             l.openTooltip(); const t = l.getTooltip().getElement().textContent;
             l.closeTooltip(); return t; })""")
         assert names == list(areas["area_name"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import json
 import pkgutil
@@ -14,10 +15,15 @@ import pytest
 import geo4mi
 from geo4mi import classify
 from geo4mi.errors import StudyError
-from geo4mi.i18n import LANGUAGES, TEXT, t, template
+from geo4mi.i18n import LANGUAGES, NEUTRAL, TEXT, Wording, t, template, use_wording
+from geo4mi.study import bundled_study_path, load_study
 
 STATIC = Path(geo4mi.__file__).parent / "webmap" / "static"
 PREFIXES = ("map.", "sites.", "figure.", "table.")
+#: Placeholders filled from the study's wording (Spanish articles have no English twin).
+STUDY_WORDS = set(NEUTRAL.words("es"))
+#: The bundled Mexico City study's wording: the demo's texts.
+MEXICO = load_study(bundled_study_path()).wording
 
 
 def placeholders(text: str) -> set[str]:
@@ -40,10 +46,12 @@ def test_no_empty_or_padded_text():
 
 def test_placeholders_are_the_same_in_both_languages():
     assert [key for key, entry in TEXT.items()
-            if placeholders(entry["es"]) != placeholders(entry["en"])] == []
+            if placeholders(entry["es"]) - STUDY_WORDS
+            != placeholders(entry["en"]) - STUDY_WORDS] == []
     names = {name for entry in TEXT.values() for text in entry.values()
              for name in placeholders(text)}
-    assert names and all(re.fullmatch(r"[a-z_]+", name) for name in names)  # never {} or {0}
+    assert names and all(re.fullmatch(r"[a-z_]+", name) for name in names - STUDY_WORDS)
+    assert all(re.fullmatch(r"[A-Za-z_]+", name) for name in names)  # never {} or {0}
 
 
 def test_keys_are_plain_or_namespaced_by_medium():
@@ -103,9 +111,49 @@ def test_missing_placeholder_value_is_named():
 
 # -- the wordings this catalogue fixes -----------------------------------------------------------
 
-def test_attribution_names_inegi_once_without_a_second_label():
-    assert t("attribution_inegi", "es") == "Límites: INEGI, Marco Geoestadístico 2022"
-    assert t("attribution_inegi", "en") == "Boundaries: INEGI, Marco Geoestadístico 2022"
+def test_attribution_comes_from_the_study_once_without_a_second_label():
+    with use_wording(MEXICO):
+        assert t("attribution", "es") == "Límites: INEGI, Marco Geoestadístico 2022"
+        assert t("attribution", "en") == "Boundaries: INEGI, Marco Geoestadístico 2022"
+
+
+def test_the_bundled_study_keeps_the_demo_wording():
+    with use_wording(MEXICO):
+        assert t("caveat", "en").endswith("not representative of the whole refugee and "
+                                          "migrant population of the city.")
+        assert t("caveat", "es").endswith("toda la población refugiada y migrante de la "
+                                          "ciudad.")
+        assert t("map.page_title", "es") == "Mapa de indicadores por alcaldía"
+        assert t("sites.layer_boroughs", "en") == "Boroughs"
+        assert t("map.csv_header", "es").startswith("clave,alcaldia,")
+        assert t("differs_above", "es") == ("El intervalo de esta alcaldía está por encima "
+                                            "del valor de toda la ciudad.")
+        assert t("figure.sample_caption_n", "es", n=3) == ("n = 3 entrevistas asignadas a "
+                                                           "una alcaldía.")
+
+
+def test_neutral_wording_speaks_of_areas_and_claims_no_source():
+    assert t("map.page_title", "en") == "Indicators by area"
+    assert t("city_wide", "es") == "Toda la zona de estudio"
+    assert t("figure.sample_caption_n", "es", n=3) == "n = 3 entrevistas asignadas a un área."
+    assert t("figure.sample_caption_n", "en", n=3) == "n = 3 interviews placed in an area."
+    assert t("attribution", "en") == "Boundaries: "  # callers use attribution_line: ""
+
+
+@pytest.mark.parametrize("gender, plural, this", [("m", "Los municipios", "este municipio"),
+                                                  ("f", "Las comunas", "esta comuna")])
+def test_spanish_articles_follow_the_unit_gender(gender, plural, this):
+    word = "municipio" if gender == "m" else "comuna"
+    with use_wording(Wording(unit={"es": (word, word + "s")}, unit_gender=gender)):
+        rule = t("map.uncertainty_rule", "es", width=30, min_n=10, interval="")
+        assert plural + " cuyo intervalo" in rule
+        assert this in t("differs_below", "es")
+
+
+def test_study_words_are_never_read_as_placeholders():
+    with use_wording(Wording(unit={"en": ("{min_n}", "{0}")})):
+        assert t("suppressed", "en", min_n=5) == "Fewer than 5 respondents (suppressed)"
+        assert t("figure.bars_subtitle", "en") == "By {min_n}, with 95 % confidence intervals"
 
 
 def test_wide_interval_wording_states_classify_rule():
@@ -134,6 +182,7 @@ def choropleth_text() -> dict[str, dict[str, str]]:
     from geo4mi.webmap.choropleth import choropleth_map, example_inputs
 
     estimates, areas, labels = example_inputs()
+    labels = dataclasses.replace(labels, wording=MEXICO)  # the bundled study's words
     out = {}
     for lang in LANGUAGES:
         page = choropleth_map(estimates, areas, labels, lang=lang, synthetic=True).get_root()
@@ -153,7 +202,8 @@ def sites_config() -> dict[str, dict]:
     sites = read_sites(BUNDLED_SITES, areas)
     out = {}
     for lang in LANGUAGES:
-        page = sites_map(areas, sites, lang=lang, catchment_m=800).get_root().render()
+        with use_wording(MEXICO):
+            page = sites_map(areas, sites, lang=lang, catchment_m=800).get_root().render()
         block = re.search(r'<script type="application/json" id="g4m-data">(.*?)</script>',
                           page, re.S)
         out[lang] = json.loads(block.group(1))
@@ -183,7 +233,8 @@ def test_choropleth_legend_and_tooltip_say_what_the_figures_say(choropleth_text)
     for lang, text in choropleth_text.items():
         figure_legend = t("wide_interval", lang, width=classify.WIDE_WIDTH_POINTS)
         assert text["legend_wide"] == text["wide_interval"] == figure_legend
-        assert text["attribution"] == t("attribution_inegi", lang)
+        with use_wording(MEXICO):
+            assert text["attribution"] == t("attribution", lang)
 
 
 def test_site_map_carries_every_text_its_script_reads(sites_config):
@@ -191,7 +242,8 @@ def test_site_map_carries_every_text_its_script_reads(sites_config):
     assert {"workshop_mode", "candidates", "restored", "type", "notes"} <= wanted
     for lang, config in sites_config.items():
         assert wanted <= set(config["text"]), (lang, sorted(wanted - set(config["text"])))
-        assert config["attribution"] == t("attribution_inegi", lang)
+        with use_wording(MEXICO):
+            assert config["attribution"] == t("attribution", lang)
         assert config["download_name"] == t("sites.download_name", lang)
     assert sites_config["en"]["text"]["candidates"] == "Candidate sites: {n}"  # sites.js fills
     assert sites_config["es"]["text"]["downloaded"] == "Descargado: {file}"

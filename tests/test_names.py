@@ -6,11 +6,14 @@ import pytest
 from geo4mi.boundaries import load_areas
 from geo4mi.errors import AreaNameError
 from geo4mi.names import AreaNameMatcher, normalize_name
+from geo4mi.study import bundled_study_path, load_study
 
 
 @pytest.fixture(scope="module")
 def matcher():
-    return AreaNameMatcher(load_areas())
+    """The bundled study's matcher: its [boundaries] aliases are Mexico City's variants."""
+    aliases = load_study(bundled_study_path()).boundaries.aliases
+    return AreaNameMatcher(load_areas(), aliases=aliases)
 
 
 @pytest.mark.parametrize("typed, area_id, method", [
@@ -73,3 +76,17 @@ def test_match_many_keeps_index_and_reports_each(matcher):
 
 def test_normalize_strips_prefixes_repeatedly():
     assert normalize_name("Alcaldía Del. Tlalpan") == "tlalpan"
+
+
+def test_the_library_knows_no_city_variants():
+    """Without the study's aliases, "GAM" is no known variant: aliases are study data."""
+    result = AreaNameMatcher(load_areas()).lookup("GAM")
+    assert (result.area_id, result.method) == (None, "unmatched")
+
+
+def test_alias_of_an_unknown_area_is_left_out_with_a_warning(caplog):
+    areas = pd.DataFrame({"area_id": ["1"], "area_name": ["Norte"]})
+    m = AreaNameMatcher(areas, aliases={"N": "Norte", "S": "Sur"})
+    assert m.match("N").method == "alias"
+    assert m.lookup("S").area_id is None
+    assert "official name 'Sur' is not an area name" in caplog.text

@@ -13,6 +13,10 @@ from geo4mi.errors import SurveyDataError
 from geo4mi.survey.placement import (INSIDE, NEAREST, NO_POINT, OUTSIDE, AreaLocator,
                                      place_respondents)
 from geo4mi.survey.xlsform import example_form_path, read_form
+from geo4mi.study import bundled_study_path, load_study
+
+#: Mexico City's name variants: study data ([boundaries] aliases of the bundled study).
+MEXICO_ALIASES = load_study(bundled_study_path()).boundaries.aliases
 
 TO_LONLAT = Transformer.from_crs("EPSG:6372", "EPSG:4326", always_xy=True)
 
@@ -130,7 +134,7 @@ def test_declared_names_and_gps(areas, points):
         (None, None, None),                        # nothing
         ("cuauhtemoc", *points["09015"]),          # both agree
     ])
-    out = place_respondents(r, areas, form=form)
+    out = place_respondents(r, areas, form=form, aliases=MEXICO_ALIASES)
     assert out["area_id"].tolist()[:3] == ["09005", "09007", "09015"]
     assert out["placement"].tolist() == ["declared", "declared", "gps", "unassigned",
                                          "unassigned", "declared"]
@@ -220,7 +224,8 @@ def test_values_that_are_not_choices_are_matched_like_text(tmp_path, areas):
                     "A2,35\n"                      # an anonymised code
                     ",36\n", encoding="utf-8")
     raw, issues = read_export(path, form)
-    out = place_respondents(raw, areas, form=form, read_issues=issues)
+    out = place_respondents(raw, areas, form=form, read_issues=issues,
+                            aliases=MEXICO_ALIASES)
     assert out["area_id"].tolist() == ["09005", "09015", "09014", "09007", "09003", pd.NA,
                                        pd.NA]
     assert out["_area_not_choice"].tolist() == [True, True, True, True, False, True, False]

@@ -17,6 +17,10 @@ from geo4mi.plan import (BUNDLED_CENSUS, PlanError, allocate, census_measure, cs
                          write_plan_csv)
 from geo4mi.sites import BUNDLED_SITES, read_sites
 from geo4mi.study import bundled_study_path, load_study
+from geo4mi.study import bundled_study_path, load_study
+
+#: Mexico City's name variants: study data ([boundaries] aliases of the bundled study).
+MEXICO_ALIASES = load_study(bundled_study_path()).boundaries.aliases
 
 
 def toy_areas(n: int) -> pd.DataFrame:
@@ -143,7 +147,7 @@ def test_csv_measure_by_borough_name_with_variants(tmp_path, areas):
     path = tmp_path / "migrantes.csv"
     path.write_text("alcaldía,estimado\nCuauhtémoc,\"12,000\"\nGAM,1500\n"
                     "Alcaldía Iztapalapa,800\n", encoding="utf-8")
-    measure = csv_measure(path, areas)
+    measure = csv_measure(path, areas, aliases=MEXICO_ALIASES)
     assert measure.to_dict() == {"09005": 1500.0, "09007": 800.0, "09015": 12000.0}
 
 

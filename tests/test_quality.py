@@ -13,6 +13,10 @@ from geo4mi.survey.quality import (REPORT_COLUMNS, apply_exclusions, format_repo
 from geo4mi.survey.xlsform import read_form, write_example_form
 
 
+#: The bundled study's eligibility rules ([survey] exclude).
+RULES = ("age < 18", "time_in_city in ('lt_3m', 'gt_5y')")
+
+
 @pytest.fixture(scope="module")
 def areas():
     from geo4mi.boundaries import load_areas
@@ -42,8 +46,9 @@ def checked(tmp_path_factory, form, areas):
     path = write_csv(table, tmp_path_factory.mktemp("export") / "export.csv")
     raw, issues = read_export(path, form)
     placed = place_respondents(raw, areas, form=form)
-    kept, excluded = apply_exclusions(placed)
-    report = quality_report(placed, kept, excluded, issues, areas=areas, source=path)
+    kept, excluded = apply_exclusions(placed, exclude=RULES)
+    report = quality_report(placed, kept, excluded, issues, areas=areas, source=path,
+                            exclude=RULES)
     return placed, kept, excluded, report
 
 
@@ -64,11 +69,15 @@ def test_every_row_is_kept_or_excluded(checked):
 
 def test_every_excluded_row_is_listed_with_its_reason(checked):
     _, _, excluded, report = checked
-    listed = report[report["check"].isin(["duplicate", "under_age", "time_in_city"])
-                    & report["row"].notna()]
+    listed = report[report["check"].isin(["duplicate", "exclude"]) & report["row"].notna()]
     assert sorted(listed["row"].tolist()) == sorted(excluded["_row"].tolist()) == [4, 6, 7, 8]
     by_row = dict(zip(listed["row"], listed["check"]))
-    assert by_row == {4: "duplicate", 6: "under_age", 7: "time_in_city", 8: "time_in_city"}
+    assert by_row == {4: "duplicate", 6: "exclude", 7: "exclude", 8: "exclude"}
+    rules = dict(zip(listed["row"], listed["reason"]))
+    assert rules[6] == ("excluded by the rule 'age < 18' ([survey] exclude): outside the "
+                        "survey universe")
+    assert RULES[1] in rules[7] and RULES[1] in rules[8]
+    assert dict(zip(listed["row"], listed["column"]))[6] == "age"
     dup = listed[listed["check"] == "duplicate"].iloc[0]
     assert dup["reason"].startswith("same _uuid 'uuid-0002' as row 3, which is kept; answers "
                                     "differ in ")
@@ -102,7 +111,8 @@ def test_report_shape_text_and_csv(checked, tmp_path):
     assert list(report.columns) == REPORT_COLUMNS
     text = format_report(report)
     assert "rows read / filas leídas: 30; kept / analizadas: 26; excluded / excluidas: 4" in text
-    assert "under_age (1):" in text
+    assert "  exclude: 1 (rows excluded by the rule 'age < 18' ([survey] exclude))" in text
+    assert "exclude (3):" in text
     out = write_report(report, tmp_path / "quality.csv")
     first = out.read_bytes()
     write_report(report, out)
@@ -122,6 +132,17 @@ def test_duplicates_by_odk_key_and_inputs_untouched():
     assert excluded["exclusion_reason"].tolist() == [
         "same KEY 'uuid:1' as row 1, which is kept; identical answers"]
     pd.testing.assert_frame_equal(placed, before)
+
+
+def test_no_rule_no_exclusion_and_unknown_answers_do_not_exclude(caplog):
+    """The library excludes nobody by itself; a missing answer is no reason; a rule on an
+    absent column is skipped with a warning."""
+    placed = pd.DataFrame({"age": pd.array([15, None, 40], dtype="Int64"), "_row": [1, 2, 3]})
+    assert len(apply_exclusions(placed)[0]) == 3
+    kept, excluded = apply_exclusions(placed, exclude=["age < 18", "months < 3"])
+    assert kept["_row"].tolist() == [2, 3]
+    assert excluded["exclusion_rule"].tolist() == ["age < 18"]
+    assert "exclusion rule 'months < 3' skipped: months is not a column" in caplog.text
 
 
 def test_mismatched_inputs_are_refused():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from geo4mi.errors import InputFileError, StudyError
+from geo4mi.errors import ExpressionError, InputFileError, StudyError
 from geo4mi.study import bundled_study_path, load_study
 
 MINIMAL = """
@@ -117,4 +117,46 @@ def test_bad_new_keys(tmp_path, survey, boundaries, message):
     text = MINIMAL.replace('form = "form.xlsx"\n', 'form = "form.xlsx"\n' + survey)
     text = text.replace('path = "b/areas.gpkg"\n', 'path = "b/areas.gpkg"\n' + boundaries)
     with pytest.raises(StudyError, match=message):
+        load_study(write(tmp_path, text))
+
+
+def test_study_words_and_choices_default_to_neutral(tmp_path):
+    study = load_study(write(tmp_path, MINIMAL))
+    words = study.wording.words("en")
+    assert (words["unit"], words["Whole"], words["attribution"]) == ("area", "Whole study area",
+                                                                     "")
+    assert study.survey.exclude == () and study.boundaries.aliases == {}
+    assert study.indicators.opening == study.indicators.figures == ()
+    assert study.indicators.nationality_question is None
+
+
+def test_bundled_study_declares_mexico_city(tmp_path):
+    study = load_study(bundled_study_path())
+    assert study.wording.words("es")["Units"] == "Alcaldías"
+    assert study.wording.words("en")["attribution"] == "INEGI, Marco Geoestadístico 2022"
+    assert study.boundaries.aliases["GAM"] == "Gustavo A. Madero"
+    assert study.survey.exclude == ("age < 18", "time_in_city in ('lt_3m', 'gt_5y')")
+    assert study.indicators.opening[0] == "discriminated"
+    assert study.indicators.nationality_question == "nationality"
+
+
+def test_unit_in_one_or_every_language(tmp_path):
+    text = MINIMAL.replace('path = "b/areas.gpkg"\n', 'path = "b/areas.gpkg"\n'
+                           'unit = ["oblast", "oblasts"]\nunit_gender = "m"\n')
+    words = load_study(write(tmp_path, text)).wording.words("es")
+    assert (words["Units"], words["los"], words["este"]) == ("Oblasts", "los", "este")
+
+
+@pytest.mark.parametrize("boundaries, survey, message", [
+    ('unit = ["comuna"]\n', "", r"\[boundaries\] unit = \['comuna'\] must be a \[singular, "
+     r"plural\] pair"),
+    ('unit = { fr = ["commune", "communes"] }\n', "", r"\[boundaries\] unit = .* must be"),
+    ('unit_gender = "n"\n', "", r"\[boundaries\] unit_gender = 'n' must be \"f\" or \"m\""),
+    ('aliases = { GAM = 3 }\n', "", r"\[boundaries\] aliases = \{'GAM': 3\} must be a table"),
+    ("", 'exclude = ["age <"]\n', r"\[survey\] exclude\[0\]"),
+])
+def test_bad_study_words(tmp_path, boundaries, survey, message):
+    text = MINIMAL.replace('form = "form.xlsx"\n', 'form = "form.xlsx"\n' + survey)
+    text = text.replace('path = "b/areas.gpkg"\n', 'path = "b/areas.gpkg"\n' + boundaries)
+    with pytest.raises((StudyError, ExpressionError), match=message):
         load_study(write(tmp_path, text))

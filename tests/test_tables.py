@@ -116,12 +116,12 @@ def test_estimates_table_labels_and_percentages(estimates, areas, labels):
         ("Á", "Se sienten seguras", "Vida en la ciudad", 3, 12, "ok")
     assert r.pct == pytest.approx(25.0)
     assert r.ci_low_pct < 25 < r.ci_high_pct
-    assert pick(table, "feel_safe", CITY).area_name == "Toda la ciudad"
+    assert pick(table, "feel_safe", CITY).area_name == "Toda la zona de estudio"  # neutral
     assert pick(table, "risk_street", "a").universe == "Conocen riesgos"
     assert pick(table, "feel_safe", "a", "older").group_value_label == "40 años y más"
     assert set(table.data_note) == {""}
     en = estimates_table(estimates, areas, labels, lang="en", synthetic=True)
-    assert pick(en, "feel_safe", CITY).area_name == "Whole city"
+    assert pick(en, "feel_safe", CITY).area_name == "Whole study area"
     assert pick(en, "feel_safe", "a").group_var_label == "All respondents"
     assert set(en.data_note) == {"synthetic demonstration data"}
     es = estimates_table(estimates, areas, labels, lang="es", synthetic=True)

@@ -16,6 +16,7 @@ import pytest
 import shapely
 
 from geo4mi import classify
+from geo4mi.study import bundled_study_path, load_study
 from geo4mi.boundaries import load_areas
 from geo4mi.errors import StudyError
 from geo4mi.indicators.estimate import wilson_interval
@@ -87,7 +88,8 @@ def make_inputs():
         group_values={"all": {"all": {"es": "Todas", "en": "All"}},
                       "gender": {"man": {"es": "Hombre", "en": "Man"},
                                  "woman": {"es": "Mujer", "en": "Woman"}}},
-        survey_title={"es": "Encuesta de prueba", "en": "Test survey"})
+        survey_title={"es": "Encuesta de prueba", "en": "Test survey"},
+        wording=load_study(bundled_study_path()).wording)  # over the bundled alcaldías
     return est, areas, labels
 
 

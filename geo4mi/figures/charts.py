@@ -21,7 +21,7 @@ from geo4mi.figures.common import (CITY, GROUP_ALL, MAX_NAME, MUTED_COLOR, SIZE_
                                    clean_text, complementary, fit_width, fmt_pct, group_text,
                                    new_page, plain, select_rows, style, text_width)
 from geo4mi.figures.maps import breaks_for
-from geo4mi.i18n import check_language, t
+from geo4mi.i18n import check_language, speaks_study, t
 from geo4mi.labels import Labels
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,7 @@ def _bar_axes(page, label_width: float, n_rows: int, *, top_pad: float = 0.0,
 
 # -- nationalities (report Figure 4) ------------------------------------------------------
 
+@speaks_study
 def nationality_chart(counts: pd.Series, labels: Labels | None = None, *,
                       names: Mapping[str, str] | None = None, lang: str = "es",
                       min_n: int = 10, min_share: float = 0.01, other: str = "other",
@@ -151,6 +152,7 @@ def nationality_chart(counts: pd.Series, labels: Labels | None = None, *,
 
 # -- one indicator by borough -------------------------------------------------------------
 
+@speaks_study
 def indicator_bar_chart(estimates: pd.DataFrame, areas: pd.DataFrame, labels: Labels,
                         indicator: str, *, group: tuple[str, str] = GROUP_ALL,
                         scheme: str = "fixed", lang: str = "es", min_n: int = 10,

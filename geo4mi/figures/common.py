@@ -29,7 +29,7 @@ from matplotlib.patches import Rectangle
 
 from geo4mi.classify import SUPPRESSED_HATCH_COLOR
 from geo4mi.errors import FigureError
-from geo4mi.i18n import t
+from geo4mi.i18n import attribution_line, t
 from geo4mi.indicators.design import Design, design_of_estimates, interval_note
 from geo4mi.indicators.suppression import published
 from geo4mi.labels import Labels
@@ -214,7 +214,7 @@ def clean_labels(labels: Labels) -> Labels:
         group_vars={k: texts(v, MAX_NAME) for k, v in labels.group_vars.items()},
         group_values={g: {v: texts(x, MAX_NAME) for v, x in values.items()}
                       for g, values in labels.group_values.items()},
-        survey_title=texts(labels.survey_title))
+        survey_title=texts(labels.survey_title), wording=labels.wording)
 
 
 def fit_width(text: str, size: float, width_in: float, *, bold: bool = False) -> str:
@@ -438,14 +438,15 @@ def new_page(*, title: str, subtitle: str, caption: str, body_height: float, lan
 def caption_text(lang: str, *, labels: Labels | None, source: str | None, min_n: int | None,
                  synthetic: bool, n_sentence: str = "", extra: Sequence[str] = (),
                  estimates: pd.DataFrame | None = None) -> str:
-    """The caption: sources (INEGI MG 2022, the survey), n, method, caveat, synthetic note.
+    """The caption: sources (boundaries, the survey), n, method, caveat, synthetic note.
 
     The method sentence says which design the intervals assume, read from the ``design``
     column of ``estimates`` (simple random sampling when it is not given).
     """
     survey = clean_text(source or (labels.text(labels.survey_title, lang)
                                    if labels is not None and labels.survey_title else "4Mi"))
-    parts = [t("attribution_inegi", lang) + ".", t("source_survey", lang, source=survey)
+    boundaries = attribution_line(lang)
+    parts = [boundaries + "." if boundaries else "", t("source_survey", lang, source=survey)
              .rstrip(".") + "."]
     if n_sentence:
         parts.append(n_sentence)

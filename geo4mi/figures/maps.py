@@ -21,7 +21,7 @@ from geo4mi.figures.common import (CITY, GROUP_ALL, MARGIN, PAGE_WIDTH, SIZE_LAB
                                    complementary, fmt_number, fmt_pct, group_text,
                                    line_height, map_label, new_page, plain, select_rows,
                                    style, wrap)
-from geo4mi.i18n import check_language, t
+from geo4mi.i18n import check_language, speaks_study, t
 from geo4mi.labels import Labels
 
 log = logging.getLogger(__name__)
@@ -146,6 +146,7 @@ def _map_page(base: carto.MapBase, *, title: str, subtitle: str, caption: str,
 
 # -- choropleth ---------------------------------------------------------------------------
 
+@speaks_study
 def choropleth_figure(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labels,
                       indicator: str, *, group: tuple[str, str] = GROUP_ALL,
                       scheme: str = "fixed", lang: str = "es", min_n: int = 10,
@@ -238,6 +239,7 @@ def _choropleth(estimates: pd.DataFrame, base: carto.MapBase, labels: Labels, in
 
 # -- small multiples ----------------------------------------------------------------------
 
+@speaks_study
 def small_multiples_figure(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labels,
                            indicator: str, group_var: str, *, scheme: str = "fixed",
                            lang: str = "es", min_n: int = 10, synthetic: bool = False,
@@ -399,6 +401,7 @@ def _base_aspect(base: carto.MapBase) -> float:
 
 # -- sample distribution (report Figure 3) ------------------------------------------------
 
+@speaks_study
 def sample_distribution_figure(counts: pd.Series, areas: gpd.GeoDataFrame,
                                labels: Labels | None = None, *, lang: str = "es",
                                synthetic: bool = False, source: str | None = None) -> Figure:

@@ -17,7 +17,7 @@ from geo4mi.figures import cartography as carto
 from geo4mi.figures.charts import indicator_bar_chart, nationality_chart
 from geo4mi.figures.common import FigureError, check_estimates, style
 from geo4mi.figures.maps import _choropleth, _sample_distribution, _small_multiples
-from geo4mi.i18n import check_language
+from geo4mi.i18n import check_language, speaks_study
 from geo4mi.io import atomic_write
 from geo4mi.labels import Labels
 
@@ -98,6 +98,7 @@ def save_figure(fig: Figure, path_stem: str | os.PathLike[str],
     return written
 
 
+@speaks_study
 def write_figures(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labels,
                   out_dir: str | os.PathLike[str], *, interviews: pd.Series | None = None,
                   nationalities: pd.Series | None = None,
@@ -221,7 +222,8 @@ def write_figures_for_results(results: Any, out_dir: str | os.PathLike[str], *,
     """Write the figures of a :class:`geo4mi.pipeline.Results` (what the CLI calls).
 
     Only aggregates leave ``results``: the estimates, the areas, the labels, interviews per
-    borough and respondents per nationality. ``group_vars`` defaults to the study's grouping
+    area and respondents per answer to the study's ``[indicators] nationality_question``
+    (no nationality chart without one). ``group_vars`` defaults to the study's grouping
     variables (used when ``"groups"`` is in ``kinds``); ``lang`` to the study's language.
     """
     study = results.study
@@ -229,9 +231,10 @@ def write_figures_for_results(results: Any, out_dir: str | os.PathLike[str], *,
     check_language(lang)
     nationalities = names = None
     form = results.form
-    if form is not None and form.has_question("nationality"):
-        nationalities = results.nationality_counts("nationality")
-        list_name = form.question("nationality").get("list_name")
+    question = study.indicators.nationality_question
+    if form is not None and question and form.has_question(question):
+        nationalities = results.nationality_counts(question)
+        list_name = form.question(question).get("list_name")
         names = {c: form.choice_label(list_name, c, lang) for c in nationalities.index}
     return write_figures(results.estimates, results.areas, results.labels, out_dir,
                          interviews=results.interviews_per_area(), nationalities=nationalities,

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from geo4mi.errors import BoundaryError, CatalogueError
-from geo4mi.i18n import check_language, t
+from geo4mi.i18n import check_language, speaks_study, t
 from geo4mi.indicators.catalogue import Catalogue
 from geo4mi.indicators.design import SRS_METHOD
 from geo4mi.indicators.estimate import CITY
@@ -105,6 +105,7 @@ def _lookup(labels: Labels, kind: str, key: str, lang: str) -> str:
                              "from the same catalogue and groups as the estimates") from None
 
 
+@speaks_study
 def estimates_table(estimates: pd.DataFrame, areas: pd.DataFrame, labels: Labels, *,
                     lang: str, synthetic: bool) -> pd.DataFrame:
     """The estimates with names and labels, percentages, and the synthetic-data note.
@@ -211,6 +212,7 @@ def _counts(values: pd.Series) -> pd.arrays.IntegerArray:
     return pd.arrays.IntegerArray(np.nan_to_num(x).astype(np.int64), np.isnan(x))
 
 
+@speaks_study
 def write_estimates_csv(estimates: pd.DataFrame, areas: pd.DataFrame, labels: Labels,
                         path: str | os.PathLike[str], *, lang: str, synthetic: bool,
                         decimals: int = 1) -> Path:
@@ -436,6 +438,7 @@ def wide_table(estimates: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(columns)
 
 
+@speaks_study
 def write_geopackage(estimates: pd.DataFrame, areas: Any, path: str | os.PathLike[str],
                      labels: Labels, *, lang: str, synthetic: bool = False) -> Path:
     """Write the estimates as a GeoPackage, byte-identical for the same inputs.

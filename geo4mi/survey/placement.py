@@ -32,6 +32,7 @@ Examples
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import geopandas as gpd
@@ -340,7 +341,8 @@ def place_respondents(respondents: pd.DataFrame, areas: gpd.GeoDataFrame, *,
                       gps_question: str | None = "gps", policy: str = "prefer_declared",
                       border_tolerance_m: float = DEFAULT_BORDER_TOLERANCE_M,
                       form: Form | None = None,
-                      read_issues: pd.DataFrame | None = None) -> pd.DataFrame:
+                      read_issues: pd.DataFrame | None = None,
+                      aliases: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Add ``area_id``, ``placement`` and ``placement_note`` to respondents.
 
     Parameters
@@ -364,6 +366,9 @@ def place_respondents(respondents: pd.DataFrame, areas: gpd.GeoDataFrame, *,
         The issues of :func:`~geo4mi.survey.exports.read_export`: answers to a select_one
         area question that are not choices (``unknown_choice``, set to missing on reading)
         are then matched against the area names and ids like typed text.
+    aliases : mapping, optional
+        Known variants of area names, ``{variant: official name}`` (the study's
+        ``[boundaries] aliases``; :class:`geo4mi.names.AreaNameMatcher`).
 
     Returns
     -------
@@ -397,7 +402,7 @@ def place_respondents(respondents: pd.DataFrame, areas: gpd.GeoDataFrame, *,
     >>> r = pd.DataFrame({"borough": ["Itzapalapa", "Cuauhtemoc", None, "Narnia"],
     ...                   "gps_lat": [19.35, 19.35, 19.35, None],
     ...                   "gps_lon": [-99.15, -99.15, -99.05, None]})
-    >>> placed = place_respondents(r, areas)
+    >>> placed = place_respondents(r, areas, aliases={"Itzapalapa": "Iztapalapa"})
     >>> placed[["area_id", "placement"]].to_numpy().tolist()
     [['09007', 'declared'], ['09015', 'declared'], ['09015', 'gps'], [<NA>, 'unassigned']]
     >>> placed.loc[1, "placement_note"]
@@ -430,7 +435,7 @@ def place_respondents(respondents: pd.DataFrame, areas: gpd.GeoDataFrame, *,
     if has_name:
         assert area_column is not None
         unchosen = unchosen_values(respondents, area_column, read_issues)
-        declared = _declared(respondents[area_column], AreaNameMatcher(areas),
+        declared = _declared(respondents[area_column], AreaNameMatcher(areas, aliases=aliases),
                              area_column, form, unchosen)
         d_id = declared["area_id"].to_numpy(dtype=object, na_value=None)
         d_method = declared["method"].to_numpy(dtype=object)

@@ -1,9 +1,10 @@
 """The data-quality report: every row read is kept or excluded, and every problem is listed.
 
 :func:`apply_exclusions` splits placed respondents into those analysed and those excluded
-(duplicate submissions; people outside the 4Mi universe: under 18, or in the city for
-less than 3 months or more than 5 years). :func:`quality_report` lists, as one table
-``check, area_id, row, column, value, reason``, three kinds of rows:
+(duplicate submissions; people outside the survey universe, by the study's ``[survey]
+exclude`` rules such as ``"age < 18"``, written in the catalogue's expression language).
+:func:`quality_report` lists, as one table ``check, area_id, row, column, value, reason``,
+three kinds of rows:
 
 - **counts** (``row`` and ``column`` empty, ``value`` holds the count): ``rows_read``,
   ``rows_kept``, ``rows_excluded``, one per exclusion and flag kind, one per reading
@@ -13,7 +14,7 @@ less than 3 months or more than 5 years). :func:`quality_report` lists, as one t
   ``unknown_column``, ``duplicate_column``, ``duplicate_question`` (warnings: the rest of
   the file is read) and the errors of :data:`ERROR_CHECKS`;
 - **row problems** (``row`` given): each excluded respondent (``duplicate``, naming both
-  rows; ``under_age``, ``time_in_city``), each flagged one (``unassigned``,
+  rows; ``exclude``, naming the rule), each flagged one (``unassigned``,
   ``gps_disagrees``, ``name_fuzzy``, ``name_unmatched``, ``name_ambiguous``,
   ``name_not_choice``, ``gps_outside``, ``gps_swapped``) and each problem found while
   reading (``unknown_choice``, ``bad_number``, ``bad_value``, ``bad_geopoint``).
@@ -29,9 +30,9 @@ Examples
 ...                        "time_in_city": ["1_2y", "1_2y", "1_2y", "gt_5y"],
 ...                        "area_id": ["09015"] * 4, "placement": ["declared"] * 4,
 ...                        "placement_note": [None] * 4, "_row": [1, 2, 3, 4]})
->>> kept, excluded = apply_exclusions(placed)
->>> kept["_row"].tolist(), excluded[["_row", "exclusion"]].to_numpy().tolist()
-([1], [[2, 'under_age'], [3, 'duplicate'], [4, 'time_in_city']])
+>>> kept, excluded = apply_exclusions(placed, exclude=["age < 18", "time_in_city == 'gt_5y'"])
+>>> kept["_row"].tolist(), excluded[["_row", "exclusion_rule"]].to_numpy().tolist()
+([1], [[2, 'age < 18'], [3, <NA>], [4, "time_in_city == 'gt_5y'"]])
 """
 
 from __future__ import annotations
@@ -51,15 +52,13 @@ from geo4mi.io import write_csv
 log = logging.getLogger(__name__)
 
 REPORT_COLUMNS = ["check", "area_id", "row", "column", "value", "reason"]
-#: time_in_city answers outside the 4Mi universe (in the city 3 months to 5 years).
-OUT_OF_UNIVERSE_TIME = ("lt_3m", "gt_5y")
 #: Submission-id columns, in the order they are looked for: Kobo (``_uuid``, and as R's
 #: ``make.names`` writes it), ``uuid``, ODK (``meta/instanceID``, read as ``instanceID``;
 #: ODK Central ``KEY``), then Kobo's database ``_id``.
 ID_COLUMNS = ("_uuid", "X_uuid", "uuid", "meta/instanceID", "instanceID", "KEY", "_id")
 #: Export headers the reader keeps under another name.
 _ID_ALIASES = {"meta/instanceID": "instanceID", "meta-instanceID": "instanceID"}
-EXCLUSIONS = ("duplicate", "under_age", "time_in_city")
+EXCLUSIONS = ("duplicate", "exclude")
 #: Counts whose reason is printed by :func:`format_report` (it holds the advice).
 _EXPLAINED = ("gps_swapped", "disclosure_k2", "disclosure_k3", "disclosure_k5",
               "disclosure_risk")
@@ -120,9 +119,7 @@ def _differences(frame: pd.DataFrame, first: np.ndarray, later: np.ndarray,
     return out
 
 
-def apply_exclusions(respondents: pd.DataFrame, *, min_age: int | None = 18,
-                     age_question: str = "age", time_question: str = "time_in_city",
-                     excluded_times: Sequence[str] = OUT_OF_UNIVERSE_TIME,
+def apply_exclusions(respondents: pd.DataFrame, *, exclude: Sequence[str] = (),
                      id_column: str | None = None,
                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split respondents into those analysed and those excluded (with the reason).
@@ -132,30 +129,30 @@ def apply_exclusions(respondents: pd.DataFrame, *, min_age: int | None = 18,
     1. ``duplicate``: a later row with the same submission id (:func:`find_id_column`);
        the first occurrence is kept, and the reason names both rows and whether their
        answers are identical;
-    2. ``under_age``: ``age`` below ``min_age`` (a missing age is not excluded);
-    3. ``time_in_city``: ``time_in_city`` is one of ``excluded_times``.
+    2. ``exclude``: each rule of ``exclude`` in turn (the study's ``[survey] exclude``),
+       an expression of :mod:`geo4mi.indicators.expressions` that is true for the people
+       outside the survey universe, e.g. ``"age < 18"``. A rule whose result is unknown
+       (a missing answer) does not exclude. A rule naming a question that is not a column
+       is skipped with a warning.
 
-    Checks whose column is absent are skipped. Unassigned respondents are kept (they count
-    city-wide) and flagged by :func:`quality_report`.
+    Unassigned respondents are kept (they count in the whole study area) and flagged by
+    :func:`quality_report`. The library excludes nobody by itself: the rules are data.
 
     Parameters
     ----------
     respondents : DataFrame
         Placed respondents.
-    min_age : int or None, default 18
-        None disables the age check.
-    age_question, time_question : str
-    excluded_times : sequence of str
-        Choice names of ``time_question`` outside the universe.
+    exclude : sequence of str
+        Eligibility rules (expressions); a respondent for whom one is true is excluded.
     id_column : str, optional
         The submission id; default: the first of :data:`ID_COLUMNS` present.
 
     Returns
     -------
     kept, excluded : DataFrame
-        ``excluded`` has two more columns, ``exclusion`` (the check) and
-        ``exclusion_reason``. Both keep the original index order; ``kept`` is re-indexed
-        0..n-1.
+        ``excluded`` has three more columns, ``exclusion`` (the check),
+        ``exclusion_rule`` (the rule, for ``exclude``) and ``exclusion_reason``. Both keep
+        the original index order; ``kept`` is re-indexed 0..n-1.
 
     Examples
     --------
@@ -165,13 +162,18 @@ def apply_exclusions(respondents: pd.DataFrame, *, min_age: int | None = 18,
     >>> excluded["exclusion_reason"].item()
     "same X_uuid 'a' as row 1, which is kept; answers differ in 1 column(s): age"
     """
+    from geo4mi.indicators.expressions import EvalContext, parse
+
     n = len(respondents)
     check = np.full(n, None, dtype=object)
+    rule_of = np.full(n, None, dtype=object)
     reason = np.full(n, None, dtype=object)
 
-    def mark(mask: np.ndarray, name: str, text: pd.Series | np.ndarray) -> None:
+    def mark(mask: np.ndarray, name: str, text: pd.Series | np.ndarray,
+             rule: str | None = None) -> None:
         new = mask & pd.isna(check)
         check[new] = name
+        rule_of[new] = rule
         reason[new] = np.asarray(text, dtype=object)[new]
 
     key = find_id_column(respondents, id_column)
@@ -191,21 +193,24 @@ def apply_exclusions(respondents: pd.DataFrame, *, min_age: int | None = 18,
             for i, j, d in zip(later, first, diffs):
                 text[i] = f"same {key} {values[i]!r} as row {rows[j]}, which is kept; {d}"
             mark(dup, "duplicate", text)
-    if min_age is not None and age_question in respondents.columns:
-        age = pd.to_numeric(respondents[age_question], errors="coerce")
-        young = (age < min_age).fillna(False).to_numpy(dtype=bool)
-        mark(young, "under_age",
-             np.array([f"age under {min_age}: outside the survey universe"] * n, dtype=object))
-    if time_question in respondents.columns and excluded_times:
-        t = respondents[time_question].astype("string")
-        out = t.isin(list(excluded_times)).fillna(False).to_numpy(dtype=bool)
-        mark(out, "time_in_city", np.array(
-            ["in the city for less than 3 months or more than 5 years: outside the survey "
-             "universe"] * n, dtype=object))
+    context = EvalContext(respondents)
+    for i, text in enumerate(exclude):
+        expr = parse(text, context=f"[survey] exclude[{i}]")
+        absent = sorted(q for q in expr.names if not context.has(q)
+                        and not context.choice_columns(q))
+        if absent:
+            log.warning("exclusion rule %r skipped: %s is not a column of the export",
+                        text, absent[0])
+            continue
+        hit = np.asarray(expr.evaluate(context).fillna(False), dtype=bool)
+        mark(hit, "exclude", np.array([f"excluded by the rule {text!r} ([survey] exclude): "
+                                       "outside the survey universe"] * n, dtype=object),
+             rule=text)
     excluded_mask = pd.notna(check)
     kept = respondents.loc[~excluded_mask].reset_index(drop=True)
     excluded = respondents.loc[excluded_mask].assign(
         exclusion=pd.array(check[excluded_mask], dtype="string"),
+        exclusion_rule=pd.array(rule_of[excluded_mask], dtype="string"),
         exclusion_reason=pd.array(reason[excluded_mask], dtype="string"))
     for frame in (kept, excluded):
         frame.attrs.update(respondents.attrs)
@@ -254,7 +259,8 @@ def quality_report(respondents: pd.DataFrame, kept: pd.DataFrame, excluded: pd.D
                    areas: gpd.GeoDataFrame | pd.DataFrame | None = None,
                    source: str | os.PathLike[str] | None = None,
                    area_column: str = "borough", id_column: str | None = None,
-                   problems: Sequence[Mapping[str, object]] = ()) -> pd.DataFrame:
+                   problems: Sequence[Mapping[str, object]] = (),
+                   exclude: Sequence[str] = ()) -> pd.DataFrame:
     """Build the data-quality report (see the module docstring for its rows).
 
     Parameters
@@ -305,17 +311,27 @@ def quality_report(respondents: pd.DataFrame, kept: pd.DataFrame, excluded: pd.D
         _summary("rows_excluded", len(excluded), "respondents excluded (listed below)"),
     ]
     detail: list[pd.DataFrame] = []
-    for check in EXCLUSIONS:
+    rules = list(dict.fromkeys([*exclude, *(
+        excluded["exclusion_rule"].dropna().tolist() if "exclusion_rule" in excluded else [])]))
+    for check, rule in [("duplicate", None), *(("exclude", r) for r in rules)]:
         rows = excluded[excluded["exclusion"] == check] if len(excluded) else excluded
+        if rule is not None and len(rows):
+            rows = rows[rows["exclusion_rule"] == rule]
         if check == "duplicate" and key is None:
             summary.append(_summary(check, None, "duplicates not checked: no id column "
                                     f"(looked for {', '.join(ID_COLUMNS)}); name one with "
                                     "[survey] id_column in the study file"))
             continue
-        summary.append(_summary(check, len(rows), f"rows excluded: {check.replace('_', ' ')}"
-                                + (f" (same {key})" if check == "duplicate" else "")))
+        summary.append(_summary(check, len(rows), f"rows excluded: duplicate (same {key})"
+                                if rule is None else
+                                f"rows excluded by the rule {rule!r} ([survey] exclude)"))
         if len(rows):
-            column = {"duplicate": key, "under_age": "age", "time_in_city": "time_in_city"}[check]
+            if rule is None:
+                column = key
+            else:
+                from geo4mi.indicators.expressions import parse
+
+                column = min(parse(rule).names, default=None)
             value = rows[column] if column in rows else None
             detail.append(_rows(check, rows, column, value, rows["exclusion_reason"]))
 
@@ -456,15 +472,21 @@ def format_report(report: pd.DataFrame, *, max_rows: int = 20) -> str:
     for check, value, area_id, reason in zip(summary["check"], summary["value"],
                                              summary["area_id"], summary["reason"]):
         if pd.isna(area_id) and not str(check).startswith("placement_"):
-            counts[str(check)] = f"not checked ({reason})" if pd.isna(value) else str(value)
+            value = f"not checked ({reason})" if pd.isna(value) else str(value)
+            if check == "exclude":  # one count per rule, which the reason names
+                if value == "0":
+                    continue
+                value = f"{value} ({reason})"
+                check = f"exclude {len([c for c in counts if c.startswith('exclude')])}"
+            counts[str(check)] = value
     lines.append(f"  rows read / filas leídas: {counts.get('rows_read', '?')}; "
                  f"kept / analizadas: {counts.get('rows_kept', '?')}; "
                  f"excluded / excluidas: {counts.get('rows_excluded', '?')}")
     reasons = dict(zip(summary["check"], summary["reason"]))
     for check, value in counts.items():
         if check not in ("rows_read", "rows_kept", "rows_excluded") and value != "0":
-            lines.append(f"  {check}: {value}" + (f" ({reasons[check]})"
-                                                   if check in _EXPLAINED else ""))
+            lines.append(f"  {check.split(' ')[0]}: {value}" + (
+                f" ({reasons[check]})" if check in _EXPLAINED else ""))
     placed = summary[summary["check"].str.startswith("placement_").fillna(False)]
     if len(placed):
         name = placed["reason"].str.split(":").str[0].where(placed["area_id"].notna(),
@@ -480,7 +502,7 @@ def format_report(report: pd.DataFrame, *, max_rows: int = 20) -> str:
                                                      "unassigned") if m in wide.columns])
             wide.index.name = None
             wide.columns.name = None
-            lines.append("Placement per borough / Ubicación por alcaldía:")
+            lines.append("Placement per area / Ubicación por área:")
             lines.extend("  " + line for line in wide.to_string().splitlines())
     listed = rest[rest["row"].notna() | rest["column"].notna()]
     for check, part in listed.groupby("check", sort=False):

@@ -58,7 +58,7 @@ from jinja2 import Template
 from geo4mi import classify
 from geo4mi.boundaries import WEB_CRS, metric_crs, to_crs_checked
 from geo4mi.errors import ChoroplethError
-from geo4mi.i18n import check_language, t, template
+from geo4mi.i18n import attribution_line, check_language, speaks_study, t, template
 from geo4mi.indicators.design import design_of_estimates, interval_note
 from geo4mi.indicators.suppression import published
 from geo4mi.labels import Labels
@@ -348,7 +348,7 @@ def _page_data(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labels,
     names = [str(n) for n in areas["area_name"]]
     order = sorted(range(len(names)), key=lambda i: (_fold(names[i]), names[i]))
     text = {k: t(k, lang) for k in ("no_interviews", "city_wide", "value", "ci95", "n",
-                                    "borough", "download_csv", "differs_above",
+                                    "unit", "download_csv", "differs_above",
                                     "differs_below", "higher_worse", "higher_better", "neutral")}
     text.update({k: t(f"map.{k}", lang) for k in ("units", "status", "note", "ok", "csv_file",
                                                   "csv_header", "csv_note", "csv_suppressed",
@@ -364,7 +364,8 @@ def _page_data(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labels,
     text["showing"] = template("map.showing", lang)
     text["universe"] = template("map.universe", lang)
     text["caption"] = template("map.table_caption", lang)
-    text["attribution"] = t("attribution_inegi", lang)
+    if attribution_line(lang):  # a study that names its boundaries' source
+        text["attribution"] = attribution_line(lang)
     if synthetic:
         text["synthetic"] = t("synthetic_banner", lang)
     universes: dict[str, int] = {}  # who was asked, shared by many indicators: stored once
@@ -461,6 +462,7 @@ class _Choropleth(MacroElement):
             self.add_child(child)
 
 
+@speaks_study
 def choropleth_map(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labels, *,
                    lang: str = "es", min_n: int = 10, synthetic: bool = False,
                    title: str | None = None, source: str | None = None,
@@ -537,11 +539,13 @@ def choropleth_map(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Lab
     m.get_root().html.add_child(Verbatim(top), name="geo4mi_choropleth_top")
     rule = t("map.uncertainty_rule", lang, width=classify.WIDE_WIDTH_POINTS, min_n=min_n,
              interval=interval_note(design_of_estimates(estimates), lang))
-    below = render_fragment("choropleth_below.html", t=text, rule=rule, source=source)
+    below = render_fragment("choropleth_below.html", t=text, rule=rule, source=source,
+                            attribution=attribution_line(lang))
     _Choropleth(data, below).add_to(m)
     return m
 
 
+@speaks_study
 def write_choropleth(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labels,
                      path: str | os.PathLike[str], *, lang: str = "es",
                      overwrite: bool = True, **options: Any) -> Path:
@@ -570,23 +574,19 @@ def write_choropleth(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: L
     return write_html(render_offline_html(m), path, overwrite=overwrite)
 
 
-#: Indicators the results map opens on, in order of preference.
-OPENING_INDICATORS = ("discriminated", "feel_safe")
-
-
 def choropleth_map_for_results(results: Any, *, lang: str | None = None,
                                tiles: str | None = None) -> OfflineMap:
     """The choropleth of a pipeline run (:func:`geo4mi.pipeline.run`), in ``lang``.
 
     Reads only ``results.estimates``, ``results.areas``, ``results.labels`` and the
-    study's title, source, language, ``min_n`` and synthetic flag.
+    study's title, source, language, ``min_n``, synthetic flag and ``[indicators] opening``.
     """
     study = results.study
     lang = check_language(lang or study.language)
-    # Open on a headline finding (4Mi Cities' discrimination indicator when the catalogue
-    # has it), else on the first indicator that is not a descriptive profile share.
+    # Open on the study's headline finding ([indicators] opening), else on the first
+    # indicator that is not a descriptive profile share.
     shown = results.labels.indicators
-    selected = next((i for i in OPENING_INDICATORS if i in shown), None) or next(
+    selected = next((i for i in study.indicators.opening if i in shown), None) or next(
         (i for i, info in shown.items() if info.direction != "neutral"), None)
     return choropleth_map(results.estimates, results.areas, results.labels, lang=lang,
                           min_n=study.min_n, synthetic=study.synthetic,
@@ -619,7 +619,7 @@ def example_inputs() -> tuple[pd.DataFrame, gpd.GeoDataFrame, Labels]:
     """Hand-made estimates for two indicators over the bundled boroughs (no survey needed).
 
     Cuauhtémoc and Iztapalapa are estimated, Coyoacán is suppressed, every other borough
-    has no interviews.
+    has no interviews. The labels speak the bundled study's words (alcaldía, INEGI).
 
     Examples
     --------
@@ -629,6 +629,7 @@ def example_inputs() -> tuple[pd.DataFrame, gpd.GeoDataFrame, Labels]:
     """
     from geo4mi.boundaries import load_areas
     from geo4mi.labels import IndicatorInfo
+    from geo4mi.study import bundled_study_path, load_study
 
     areas = load_areas()
     known = {"09015": (40, 25), "09007": (30, 9)}  # area: (n, numerator)
@@ -657,7 +658,8 @@ def example_inputs() -> tuple[pd.DataFrame, gpd.GeoDataFrame, Labels]:
                                            "higher_worse")},
         group_vars={"all": {"es": "Todas", "en": "All"}},
         group_values={"all": {"all": {"es": "Todas", "en": "All"}}},
-        survey_title={"es": "Ejemplo", "en": "Example"})
+        survey_title={"es": "Ejemplo", "en": "Example"},
+        wording=load_study(bundled_study_path()).wording)  # the bundled study's words
     return estimates, areas, labels
 
 

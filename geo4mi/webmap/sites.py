@@ -47,7 +47,7 @@ from markupsafe import Markup
 from geo4mi.boundaries import WEB_CRS, metric_crs, to_crs_checked
 from geo4mi.classify import EDGE_COLOR, NO_DATA_COLOR, palette
 from geo4mi.errors import SiteMapError
-from geo4mi.i18n import check_language, t, template
+from geo4mi.i18n import Wording, attribution_line, check_language, t, template, use_wording
 from geo4mi.sites import SITE_TYPES, type_label
 from geo4mi.webmap.assets import (OfflineMap, Verbatim, data_block, inline_static,
                                   render_fragment, render_offline_html, write_html)
@@ -188,7 +188,7 @@ def _fmt_m(value: float) -> str:
 def sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
               achieved: pd.Series | None = None, plan: pd.DataFrame | None = None,
               lang: str = "es", catchment_m: float | None = 1000.0, synthetic: bool = False,
-              title: str = "") -> OfflineMap:
+              title: str = "", wording: Wording | None = None) -> OfflineMap:
     """Build the site-mapping map.
 
     Parameters
@@ -209,6 +209,9 @@ def sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
     synthetic : bool
         Show the synthetic-data banner.
     title : str
+    wording : Wording, optional
+        The study's words (unit, place, attribution; ``Study.wording``); default: the
+        current wording (:func:`geo4mi.i18n.use_wording`), neutral unless set.
 
     Returns
     -------
@@ -228,6 +231,14 @@ def sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
     >>> type(m).__name__
     'OfflineMap'
     """
+    with use_wording(wording):
+        return _sites_map(areas, sites, achieved=achieved, plan=plan, lang=lang,
+                          catchment_m=catchment_m, synthetic=synthetic, title=title)
+
+
+def _sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
+               achieved: pd.Series | None, plan: pd.DataFrame | None, lang: str,
+               catchment_m: float | None, synthetic: bool, title: str) -> OfflineMap:
     check_language(lang)
     if catchment_m is not None and (not isinstance(catchment_m, (int, float))
                                     or not math.isfinite(catchment_m) or catchment_m < 0):
@@ -258,7 +269,7 @@ def sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
                                             achieved is not None, target_by, planned)
     types_present = [code for code in SITE_TYPES if code in set(sites["type"])]
     data = {
-        "attribution": t("attribution_inegi", lang),
+        "attribution": attribution_line(lang),
         # fitted in sites.js without animation, so the view is final once the page has loaded
         "bounds": [[round(miny, 5), round(minx, 5)], [round(maxy, 5), round(maxx, 5)]],
         "download_name": t("sites.download_name", lang),
@@ -272,14 +283,14 @@ def sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
         "types": {code: {"label": type_label(code, lang), "svg": str(symbol_svg(code))}
                   for code in SITE_TYPES},
         "type_order": list(SITE_TYPES),
-        "layers": {"boroughs": t("sites.layer_boroughs", lang),
+        "layers": {"areas": t("sites.layer_boroughs", lang),
                    "catchment": (t("sites.layer_catchment", lang, radius=_fmt_m(catchment_m))
                                  if catchment_m else ""),
                    "sites": {code: t("sites.layer_sites", lang, type=type_label(code, lang))
                              for code in types_present}},
         "style": {"edge": EDGE_COLOR, "catchment": CATCHMENT_COLOR},
         "catchment_m": float(catchment_m or 0),
-        "boroughs": {"type": "FeatureCollection", "features": boroughs},
+        "areas": {"type": "FeatureCollection", "features": boroughs},
         "sites": _site_records(sites, areas, lang),
     }
     title_html = render_fragment("sites_title.html", title=title, synthetic=synthetic,
@@ -335,7 +346,7 @@ def _site_records(sites: gpd.GeoDataFrame, areas: gpd.GeoDataFrame,
         code = str(row["type"])
         where = (area_names.get(str(row["area_id"]), "") if bool(row["in_city"])
                  else t("sites.outside_city", lang))
-        rows = [(t("sites.type", lang), type_label(code, lang)), (t("borough", lang), where)]
+        rows = [(t("sites.type", lang), type_label(code, lang)), (t("unit", lang), where)]
         notes = row.get("notes")
         if isinstance(notes, str) and notes:
             rows.append((t("sites.notes", lang), notes))
@@ -406,4 +417,4 @@ def sites_map_for_results(results, *, lang: str | None = None, plan: pd.DataFram
     catchment = study.sites.catchment_m if study.sites is not None else 1000.0
     return sites_map(results.areas, sites, achieved=results.interviews_per_area(), plan=plan,
                      lang=lang, catchment_m=catchment, synthetic=study.synthetic,
-                     title=study.title_in(lang))
+                     title=study.title_in(lang), wording=study.wording)

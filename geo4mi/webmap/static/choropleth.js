@@ -1,4 +1,4 @@
-/* geo4mi interactive choropleth: restyles ONE borough layer from a compact values table.
+/* geo4mi interactive choropleth: restyles ONE area layer from a compact values table.
  *
  * Everything here is lookup and formatting: classes, the wide-interval flag and the
  * comparison with the city-wide value are computed in Python (geo4mi.classify) and arrive in
@@ -181,7 +181,7 @@ var geo4miChoropleth = (function () {
     legend.addTo(map);
     var legendDiv = legend.getContainer();
 
-    /* Each borough is reachable with Tab in every browser (Chromium focuses SVG paths on its
+    /* Each area is reachable with Tab in every browser (Chromium focuses SVG paths on its
      * own, others need the tabindex); focus outlines it, brings it into view when the map is
      * zoomed in, Leaflet opens its tooltip, and its aria-label (kept current by update) reads
      * the same numbers. */

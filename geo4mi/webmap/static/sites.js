@@ -3,7 +3,7 @@
  * Written for geo4mi (MIT licence); uses only the Leaflet API that the page inlines.
  *
  * geo4miSites.init(map, config) draws, from the page's JSON block (config):
- *  - the boroughs, shaded by interviews (or targets), with a tooltip (name) and a popup;
+ *  - the areas, shaded by interviews (or targets), with a tooltip (name) and a popup;
  *  - the sites, one layer per type, with SVG symbols, tooltips and popups, and their
  *    catchment circles; a layer control and the legend (rendered in the page, moved here);
  * and adds:
@@ -67,10 +67,10 @@
     });
   }
 
-  /* Boroughs, catchments and sites from the data; returns [name, layer] for the control. */
+  /* Areas, catchments and sites from the data; returns [name, layer] for the control. */
   function drawLayers(map, config) {
     var overlays = [];
-    var boroughs = L.geoJSON(config.boroughs, {
+    var areas = L.geoJSON(config.areas, {
       style: function (feature) {
         return { fillColor: feature.properties.fill, color: config.style.edge, weight: 1,
                  fillOpacity: 0.7 };
@@ -83,7 +83,7 @@
         layer.on("mouseout", function () { layer.setStyle({ weight: 1 }); });
       }
     }).addTo(map);
-    overlays.push([config.layers.boroughs, boroughs]);
+    overlays.push([config.layers.areas, areas]);
     if (config.catchment_m > 0) {
       var circles = L.featureGroup();
       config.sites.forEach(function (site) {
@@ -124,7 +124,7 @@
       };
       corner.addTo(map);
     }
-    return { boroughs: boroughs, groups: groups };
+    return { areas: areas, groups: groups };
   }
 
   function Workshop(map, config) {
@@ -140,7 +140,7 @@
     this.restore();
     var self = this;
     map.on("click", function (event) { if (self.active) { self.openForm(event.latlng, null); } });
-    // a click on a borough opens its popup and stops the map's click: in workshop mode,
+    // a click on an area opens its popup and stops the map's click: in workshop mode,
     // swap that popup for the new-site form at the same place
     map.on("popupopen", function (event) {
       var source = event.popup._source;
