@@ -35,6 +35,11 @@ def out_file_option(help_text: str) -> Callable[[Any], Any]:
                         type=click.Path(dir_okay=False, path_type=Path), help=help_text)
 
 
+def optional_out_option(help_text: str) -> Callable[[Any], Any]:
+    return click.option("-o", "--output", "output", default=None, help=help_text,
+                        type=click.Path(dir_okay=False, path_type=Path))
+
+
 overwrite_option = click.option("--overwrite", is_flag=True,
                                 help="Replace the output file when it exists.")
 lang_option = click.option("--lang", type=LANG_CHOICE, default=None,
@@ -123,9 +128,8 @@ def build(study: Path, out_dir: Path) -> None:
 
 @cli.command()
 @study_argument()
-@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="Where to write the report as CSV "
-                                 "[default: quality_<study>.csv in the current folder].")
+@optional_out_option("Where to write the report as CSV "
+                     "[default: quality_<study>.csv in the current folder].")
 @overwrite_option
 def check(study: Path, output: Path | None, overwrite: bool) -> None:
     """Validate STUDY; print and write the data-quality report.
@@ -150,9 +154,8 @@ def check(study: Path, output: Path | None, overwrite: bool) -> None:
 
 @cli.command()
 @study_argument()
-@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="Also write every finding as CSV (it names hidden figures: "
-                                 "keep it with the raw data).")
+@optional_out_option("Also write every finding as CSV (it names hidden figures: keep it "
+                     "with the raw data).")
 @overwrite_option
 def audit(study: Path, output: Path | None, overwrite: bool) -> None:
     """Attack the estimates STUDY would publish; exit 2 if a hidden figure can be worked out.

@@ -13,7 +13,7 @@ from geo4mi.indicators.audit import audit, format_finding, refuse_if_disclosive
 from geo4mi.indicators.catalogue import add_derived, bundled_catalogue_path, load_catalogue
 from geo4mi.indicators.estimate import estimate
 from geo4mi.indicators.protect import protect
-from geo4mi.study import REPO
+from geo4mi.study import bundled_study_path
 from geo4mi.survey.xlsform import read_form
 
 IDS = ["gender_men", "gender_women", "gender_other", "hh_with_child", "children_all_permit",
@@ -23,7 +23,7 @@ GROUPS = ["gender", "age_group"]
 
 @pytest.fixture(scope="module")
 def catalogue():
-    form = read_form(REPO / "data" / "questionnaire.xlsx")
+    form = read_form(bundled_study_path().parent / "questionnaire.xlsx")
     return load_catalogue(bundled_catalogue_path(), form=form).subset(IDS)
 
 

@@ -278,7 +278,11 @@ class Level:
 
     def __init__(self, cell: np.ndarray, n_cells: int, psu: np.ndarray, psu_stratum: np.ndarray,
                  n_psu: int) -> None:
-        key = cell * n_psu + psu
+        self._pairs(cell * n_psu + psu, n_cells, psu_stratum, n_psu)
+
+    def _pairs(self, key: np.ndarray, n_cells: int, psu_stratum: np.ndarray,
+               n_psu: int) -> None:
+        """Set the (cell, PSU) pairs from their keys ``cell * n_psu + psu``."""
         uniq, self.inverse = np.unique(key, return_inverse=True)
         self.n_pairs = uniq.size
         self.pair_cell = uniq // n_psu
@@ -291,13 +295,7 @@ class Level:
                    psu_stratum: np.ndarray, n_psu: int) -> Level:
         """A coarser margin of ``parent``: its pairs mapped to ``pair_cell`` cells."""
         self = cls.__new__(cls)
-        key = pair_cell * n_psu + parent.pair_psu
-        uniq, self.inverse = np.unique(key, return_inverse=True)
-        self.n_pairs = uniq.size
-        self.pair_cell = uniq // n_psu
-        self.pair_psu = uniq % n_psu
-        self.n_cells = n_cells
-        self._strata(psu_stratum)
+        self._pairs(pair_cell * n_psu + parent.pair_psu, n_cells, psu_stratum, n_psu)
         return self
 
     def _strata(self, psu_stratum: np.ndarray) -> None:
