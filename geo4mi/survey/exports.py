@@ -599,13 +599,19 @@ class _Converter:
         if pd.api.types.is_numeric_dtype(series.dtype) and series.dtype != bool:
             return (np.array(series.to_numpy(dtype="float64", na_value=np.nan)),
                     np.zeros(self.n, bool))
-        text = pd.Series(_clean_text(series), dtype=object)
+        # pandas parses the text (surrounding spaces allowed); only the cells it cannot read
+        # are looked at again, to tell an empty cell from one that is not a number
+        text = series.astype(object)
         if self.decimal_comma:
             text = text.str.replace(",", ".", regex=False)
         values = np.array(pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64",
                                                                          na_value=np.nan))
-        given = text.notna().to_numpy() & (text.fillna("").to_numpy(dtype=object) != "")
-        return values, given & np.isnan(values)
+        bad = np.zeros(self.n, dtype=bool)
+        missing = np.isnan(values)
+        if missing.any():
+            left = _clean_text(series[missing])
+            bad[missing] = np.array([v is not None for v in left], dtype=bool)
+        return values, bad
 
     # per type ---------------------------------------------------------------------------------
     def select_one(self, q: dict[str, Any]) -> None:
