@@ -125,13 +125,18 @@ def naive(frame: pd.DataFrame, catalogue, area_ids: list[str]) -> dict[tuple, tu
 
 
 def check(est: pd.DataFrame, peer: dict[tuple, tuple]) -> int:
-    """Number of cells where geo4mi and the peer disagree (0 expected)."""
+    """Number of published cells where geo4mi and the peer disagree (0 expected).
+
+    Only what geo4mi publishes is compared: a hidden ``n`` (suppressed cells, counts shared
+    with a hidden one) is NA and cannot be checked here.
+    """
     bad = 0
     keys = zip(est["indicator"], est["area_id"], est["group_var"], est["group_value"])
     numer = est["numerator"].to_numpy(dtype="float64", na_value=np.nan)
-    for key, n, k, status in zip(keys, est["n"].to_numpy(), numer, est["status"]):
+    sizes = est["n"].to_numpy(dtype="float64", na_value=np.nan)
+    for key, n, k, status in zip(keys, sizes, numer, est["status"]):
         pk, pn = peer.get(key, (0, 0))
-        if pn != n or (status == "ok" and pk != k):
+        if (not np.isnan(n) and pn != n) or (status == "ok" and pk != k):
             bad += 1
     return bad
 
