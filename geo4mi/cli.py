@@ -358,6 +358,25 @@ def _report_counts(results: Any) -> None:
     click.echo(f"  {len(results.respondents)} respondents analysed, {placed} placed in "
                f"{int((per_area > 0).sum())} of {len(per_area)} areas; "
                f"{len(results.estimates)} estimates")
+    _audit_warning(results)
+
+
+def _audit_warning(results: Any) -> None:
+    """Say how many hidden figures the built-in intruder can work out of these outputs.
+
+    build and demo still write them: suppression does not yet guarantee protection
+    (docs/indicators.md, "Attacker model"); ``geo4mi audit`` lists the cells.
+    """
+    from geo4mi.indicators.audit import audit as attack
+    from geo4mi.indicators.audit import true_estimates
+
+    found = attack(results.estimates, results.catalogue, min_n=results.study.min_n,
+                   truth=true_estimates(results))
+    if len(found):
+        log.warning("%s: %d hidden figures can be worked out from these outputs by an "
+                    "intruder holding every table and map; run geo4mi audit %s to list them "
+                    "before sharing", results.study.path.name, len(found),
+                    results.study.path.name)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

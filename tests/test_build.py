@@ -130,13 +130,15 @@ def test_check_writes_the_report_and_follows_overwrite(small, tmp_path, monkeypa
     assert default.read_bytes() == report.read_bytes()
 
 
-def test_demo(tmp_path, capsys):
+def test_demo(tmp_path, capsys, caplog):
     """``geo4mi demo --out`` into a folder that holds a README, as the repository's maps/."""
     out = tmp_path / "maps"
     mine = user_files(out)
     assert main(["demo", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "SYNTHETIC DEMONSTRATION DATA" in printed
+    # the built-in intruder's count is said before the outputs are shared
+    assert "hidden figures can be worked out from these outputs" in caplog.text
     assert check_output_set(out) == []
     listed = read_manifest(out / MANIFEST)
     assert len([n for n in listed if n.startswith("figures/")]) > 30
