@@ -63,6 +63,9 @@ def test_sixteen_boroughs_drawn_offline_without_errors(maps):
         assert page.locator(".g4c-legend li").count() >= 5 + 3
         assert "DATOS SINTÉTICOS" in page.inner_text(".g4c-banner")
         assert page.evaluate("document.documentElement.lang") == "es"
+        # one scale bar, in metres or kilometres only (no miles)
+        assert page.locator(".leaflet-control-scale-line").count() == 1
+        assert page.inner_text(".leaflet-control-scale-line").endswith(("m", "km"))
     report.assert_clean()
     assert report.requests == [maps["es"].resolve().as_uri()]
 

@@ -302,6 +302,7 @@ def test_city_fills_the_map_when_it_opens(open_map, map_files, areas, width, hei
     page.set_viewport_size({"width": width, "height": height})
     page.reload()
     page.wait_for_selector(".g4m-site")
+    assert page.locator(".leaflet-control-scale-line").count() == 1  # metric only
     minx, miny, maxx, maxy = areas.to_crs("EPSG:4326").total_bounds
     left, top = screen_point(page, maxy, minx)
     right, bottom = screen_point(page, miny, maxx)

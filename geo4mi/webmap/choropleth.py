@@ -529,7 +529,7 @@ def choropleth_map(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Lab
     minx, miny, maxx, maxy = web.total_bounds
     m = OfflineMap(location=[round((miny + maxy) / 2, 5), round((minx + maxx) / 2, 5)],
                    zoom_start=10, min_zoom=MIN_ZOOM, max_zoom=MAX_ZOOM, tiles=tiles,
-                   control_scale=True, width="100%", height="68vh", lang=lang, title=title)
+                   control_scale=False, width="100%", height="68vh", lang=lang, title=title)
 
     def text(key: str, **fmt: Any) -> str:
         return t(key, lang, **fmt)

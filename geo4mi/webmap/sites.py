@@ -263,7 +263,7 @@ def _sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
     shapes = _borough_shapes(areas)
     minx, miny, maxx, maxy = shapes.total_bounds
     m = OfflineMap(location=[round((miny + maxy) / 2, 5), round((minx + maxx) / 2, 5)],
-                   zoom_start=10, control_scale=True, lang=lang,
+                   zoom_start=10, control_scale=False, lang=lang,
                    title=title or t("sites.page_title", lang))
     boroughs, unplanned = _borough_features(areas, shapes, lang, mode, colours, achieved_by,
                                             achieved is not None, target_by, planned)

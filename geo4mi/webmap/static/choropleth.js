@@ -133,6 +133,8 @@ var geo4miChoropleth = (function () {
   }
 
   function init(map, data) {
+    // metric only: a scale bar in miles means nothing to the maps' readers
+    L.control.scale({ imperial: false }).addTo(map);
     var T = data.text;
     var style = data.style;
     var nAreas = data.areas.length;

@@ -339,6 +339,7 @@
 
   global.geo4miSites = {
     init: function (map, config) {
+      L.control.scale({ imperial: false }).addTo(map);  // metric only
       // no tiles to keep sharp, so the zoom may be fractional: the city fills the map
       map.options.zoomSnap = 0.25;
       if (config.bounds) { map.fitBounds(config.bounds, { animate: false }); }
