@@ -58,13 +58,16 @@ def write_indicator_file(results: Results, path: str | os.PathLike[str], *, lang
 
 
 def write_map(results: Results, path: str | os.PathLike[str], *, kind: str = "choropleth",
-              lang: str | None = None) -> Path:
-    """Write the ``kind`` map ("choropleth" or "sites") of a run as one offline HTML file."""
+              lang: str | None = None, alternates: dict[str, str] | None = None) -> Path:
+    """Write the ``kind`` map ("choropleth" or "sites") of a run as one offline HTML file.
+
+    ``alternates`` links the choropleth to its other languages (``{lang: link}``).
+    """
     lang = lang or results.study.language
     if kind == "choropleth":
         from geo4mi.webmap.choropleth import write_choropleth_for_results
 
-        return write_choropleth_for_results(results, path, lang=lang)
+        return write_choropleth_for_results(results, path, lang=lang, alternates=alternates)
     if kind == "sites":
         from geo4mi.webmap.sites import sites_map_for_results, write_sites_map
 
@@ -98,9 +101,9 @@ def build_outputs(results: Results, out_dir: str | os.PathLike[str]) -> list[Pat
 def _write_all(results: Results, out: Path) -> list[Path]:
     lang = results.study.language
     written: list[Path] = []
-    written.append(write_map(results, out / "choropleth.html", lang=lang))
-    for other in other_languages(lang):
-        written.append(write_map(results, out / f"choropleth.{other}.html", lang=other))
+    names = {lang: "choropleth.html", **{o: f"choropleth.{o}.html" for o in other_languages(lang)}}
+    for code, name in names.items():  # each page links to the others
+        written.append(write_map(results, out / name, lang=code, alternates=names))
     if results.study.sites is not None:
         written.append(write_map(results, out / "sites.html", kind="sites", lang=lang))
     from geo4mi.figures import write_figures_for_results

@@ -255,6 +255,8 @@ TEXT: dict[str, dict[str, str]] = {
         "es": "DATOS SINTÉTICOS DE DEMOSTRACIÓN: no son resultados reales de la encuesta 4Mi",
         "en": "SYNTHETIC DEMONSTRATION DATA: not real 4Mi survey results",
     },
+    "language_name": {"es": "Español", "en": "English"},
+    "map.languages": {"es": "Este mapa en otros idiomas", "en": "This map in other languages"},
     "caveat": {
         "es": ("Muestra no aleatoria: los resultados describen a las personas entrevistadas y no "
                "son representativos de toda {population} de {place}."),

@@ -339,3 +339,27 @@ def test_focusing_a_borough_brings_it_into_view(maps):
         _tab_to(page, IZTAPALAPA)
         assert centre_on_screen(IZTAPALAPA)
     report.assert_clean()
+
+
+def test_language_links_keep_the_view(tmp_path):
+    est, areas, labels = make_inputs()
+    names = {"es": "choropleth.html", "en": "choropleth.en.html"}
+    for code, name in names.items():
+        write_choropleth(est, areas, labels, tmp_path / name, lang=code, min_n=MIN_N,
+                         selected="feel_safe", alternates=names)
+    with offline_page(tmp_path / "choropleth.html") as (page, report):
+        page.wait_for_selector(PATHS)
+        link = page.locator(".g4c-langs a")
+        assert link.count() == 1 and link.inner_text() == "English"
+        assert link.get_attribute("hreflang") == "en"
+        choose_indicator(page, "Ha sufrido discriminación")
+        view = page.evaluate("location.hash")
+        with page.expect_navigation():
+            link.click()
+        assert page.url.split("#")[0].endswith("/choropleth.en.html")
+        page.wait_for_selector(PATHS)
+        assert page.evaluate("location.hash") == view
+        assert page.evaluate("document.documentElement.lang") == "en"
+        assert "Has been discriminated against" in page.inner_text(".g4c-legend")
+        assert page.locator(".g4c-langs a").inner_text() == "Español"
+    report.assert_clean()

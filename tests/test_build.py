@@ -139,6 +139,11 @@ def test_demo(tmp_path, capsys, caplog):
     assert "SYNTHETIC DEMONSTRATION DATA" in printed
     # the built-in intruder's count is said before the outputs are shared
     assert "hidden figures can be worked out from these outputs" in caplog.text
+    # the two languages of the choropleth link to each other
+    assert 'href="choropleth.en.html" hreflang="en"' in \
+        (out / "choropleth.html").read_text(encoding="utf-8")
+    assert 'href="choropleth.html" hreflang="es"' in \
+        (out / "choropleth.en.html").read_text(encoding="utf-8")
     assert check_output_set(out) == []
     listed = read_manifest(out / MANIFEST)
     assert len([n for n in listed if n.startswith("figures/")]) > 30

@@ -44,7 +44,7 @@ from __future__ import annotations
 import logging
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -468,7 +468,8 @@ def choropleth_map(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Lab
                    title: str | None = None, source: str | None = None,
                    indicators: Sequence[str] | None = None,
                    groups: Sequence[str] | None = None, selected: str | None = None,
-                   tiles: str | None = None) -> OfflineMap:
+                   tiles: str | None = None,
+                   alternates: Mapping[str, str] | None = None) -> OfflineMap:
     """Interactive choropleth of every indicator and group, as a folium map.
 
     Parameters
@@ -497,6 +498,10 @@ def choropleth_map(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Lab
     tiles : str, optional
         A folium tile layer (e.g. ``"OpenStreetMap"``) drawn under the boroughs. Off by
         default: the map needs no network, and stays usable when tiles fail to load.
+    alternates : mapping of str to str, optional
+        The same map in other languages, ``{lang: relative link}`` (e.g.
+        ``{"en": "choropleth.en.html"}``): each is linked at the top of the page, and the
+        link keeps the current view (indicator, group, classes) in its ``#`` part.
 
     Returns
     -------
@@ -534,8 +539,10 @@ def choropleth_map(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Lab
     def text(key: str, **fmt: Any) -> str:
         return t(key, lang, **fmt)
 
+    languages = [{"lang": code, "href": href, "name": t("language_name", code)}
+                 for code, href in sorted((alternates or {}).items()) if code != lang]
     top = render_fragment("choropleth_top.html", t=text, title=title, synthetic=synthetic,
-                          **_controls(data, labels, chosen, lang, selected))
+                          languages=languages, **_controls(data, labels, chosen, lang, selected))
     m.get_root().html.add_child(Verbatim(top), name="geo4mi_choropleth_top")
     rule = t("map.uncertainty_rule", lang, width=classify.WIDE_WIDTH_POINTS, min_n=min_n,
              interval=interval_note(design_of_estimates(estimates), lang))
@@ -565,7 +572,7 @@ def write_choropleth(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: L
     (True, False)
     """
     allowed = ("min_n", "synthetic", "title", "source", "indicators", "groups", "selected",
-               "tiles")
+               "tiles", "alternates")
     wrong = [k for k in options if k not in allowed]
     if wrong:
         raise ChoroplethError(f"write_choropleth: unknown option {wrong[0]!r}; use "
@@ -575,6 +582,7 @@ def write_choropleth(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: L
 
 
 def choropleth_map_for_results(results: Any, *, lang: str | None = None,
+                               alternates: Mapping[str, str] | None = None,
                                tiles: str | None = None) -> OfflineMap:
     """The choropleth of a pipeline run (:func:`geo4mi.pipeline.run`), in ``lang``.
 
@@ -591,12 +599,13 @@ def choropleth_map_for_results(results: Any, *, lang: str | None = None,
     return choropleth_map(results.estimates, results.areas, results.labels, lang=lang,
                           min_n=study.min_n, synthetic=study.synthetic,
                           title=study.title_in(lang), source=study.source_in(lang) or None,
-                          tiles=tiles, selected=selected)
+                          tiles=tiles, selected=selected, alternates=alternates)
 
 
 def write_choropleth_for_results(results: Any, path: str | os.PathLike[str], *,
                            lang: str | None = None, overwrite: bool = True,
-                           tiles: str | None = None) -> Path:
+                           tiles: str | None = None,
+                           alternates: Mapping[str, str] | None = None) -> Path:
     """Write the choropleth of a pipeline run: what ``geo4mi map --kind choropleth`` does.
 
     Examples
@@ -609,7 +618,7 @@ def write_choropleth_for_results(results: Any, path: str | os.PathLike[str], *,
     >>> out.stat().st_size < 500_000
     True
     """
-    m = choropleth_map_for_results(results, lang=lang, tiles=tiles)
+    m = choropleth_map_for_results(results, lang=lang, tiles=tiles, alternates=alternates)
     return write_html(render_offline_html(m), path, overwrite=overwrite)
 
 

@@ -135,6 +135,13 @@ var geo4miChoropleth = (function () {
   function init(map, data) {
     // metric only: a scale bar in miles means nothing to the maps' readers
     L.control.scale({ imperial: false }).addTo(map);
+    // the links to the other languages keep the current view (the "#" part)
+    var langs = document.querySelectorAll(".g4c-langs a");
+    for (var li = 0; li < langs.length; li++) {
+      langs[li].addEventListener("click", function () {
+        this.href = this.getAttribute("href").split("#")[0] + window.location.hash;
+      });
+    }
     var T = data.text;
     var style = data.style;
     var nAreas = data.areas.length;
