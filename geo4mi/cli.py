@@ -165,15 +165,13 @@ def audit(study: Path, output: Path | None, overwrite: bool) -> None:
     one question) and bounds each hidden numerator; see docs/indicators.md.
     """
     from geo4mi.errors import DisclosureError
-    from geo4mi.indicators.audit import audit as attack
-    from geo4mi.indicators.audit import format_finding, true_estimates
+    from geo4mi.indicators.audit import audit_results, format_finding
     from geo4mi.io import write_csv
 
     if output is not None:
         guard(output, overwrite)
     results = _run(study)
-    found = attack(results.estimates, results.catalogue, min_n=results.study.min_n,
-                   truth=true_estimates(results))
+    found = audit_results(results)
     for row in found.head(10).itertuples():
         click.echo(f"  {format_finding(row)}")
     counts = ", ".join(f"{k}: {v}" for k, v in found["what"].value_counts().sort_index().items())
@@ -367,11 +365,9 @@ def _audit_warning(results: Any) -> None:
     build and demo still write them: suppression does not yet guarantee protection
     (docs/indicators.md, "Attacker model"); ``geo4mi audit`` lists the cells.
     """
-    from geo4mi.indicators.audit import audit as attack
-    from geo4mi.indicators.audit import true_estimates
+    from geo4mi.indicators.audit import audit_results
 
-    found = attack(results.estimates, results.catalogue, min_n=results.study.min_n,
-                   truth=true_estimates(results))
+    found = audit_results(results)
     if len(found):
         log.warning("%s: %d hidden figures can be worked out from these outputs by an "
                     "intruder holding every table and map; run geo4mi audit %s to list them "

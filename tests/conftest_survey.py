@@ -181,17 +181,25 @@ def write_xlsx(table: pd.DataFrame, path: Path, *, sheet: str = "Sheet1",
     return path
 
 
-def copy_bundled_study(folder: Path, extra: str = "") -> Path:
-    """A copy of the bundled study in ``folder`` whose paths still point at the bundled
-    files, with ``extra`` TOML appended (new sections)."""
+def bundled_study_text(export: Path | None = None) -> str:
+    """The bundled study file's text with absolute paths to the bundled files (and to
+    ``export`` instead of the bundled sample, when given)."""
     from geo4mi.study import bundled_study_path
 
     data = bundled_study_path().parent
     text = bundled_study_path().read_text(encoding="utf-8")
     text = text.replace('path = "../boundaries/', f'path = "{data.parent}/boundaries/')
+    if export is not None:
+        text = text.replace('"sample_kobo.csv"', f'"{export}"')
     for name in ("sample_kobo.csv", "questionnaire.xlsx", "indicators.toml", "sites.csv",
                  "census2020_population.csv"):
         text = text.replace(f'"{name}"', f'"{data / name}"')
+    return text
+
+
+def copy_bundled_study(folder: Path, extra: str = "") -> Path:
+    """A copy of the bundled study in ``folder`` whose paths still point at the bundled
+    files, with ``extra`` TOML appended (new sections)."""
     path = Path(folder) / "study.toml"
-    path.write_text(text + extra, encoding="utf-8")
+    path.write_text(bundled_study_text() + extra, encoding="utf-8")
     return path

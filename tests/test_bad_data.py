@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest_survey import canonical_example, to_layout, write_csv, write_xlsx
+from conftest_survey import (bundled_study_text, canonical_example, to_layout, write_csv,
+                             write_xlsx)
 from hostile import PAYLOADS
 
 from geo4mi.cli import main
@@ -60,12 +61,7 @@ def write_study(folder: Path, export: Path, *, example: Path | None = None, surv
     """A study file for ``export``: the bundled study, or the example form's (``example``
     is its XLSForm) with the small catalogue above."""
     if example is None:
-        text = bundled_study_path().read_text(encoding="utf-8")
-        text = text.replace('path = "../boundaries/', f'path = "{REPO}/boundaries/')
-        for name in ("questionnaire.xlsx", "indicators.toml", "sites.csv",
-                     "census2020_population.csv"):
-            text = text.replace(f'"{name}"', f'"{DATA / name}"')
-        text = text.replace('"sample_kobo.csv"', f'"{export}"')
+        text = bundled_study_text(export)
     else:
         catalogue = folder / "example_indicators.toml"
         catalogue.write_text(EXAMPLE_CATALOGUE, encoding="utf-8")

@@ -478,6 +478,15 @@ def true_estimates(results: Any) -> pd.DataFrame:
                     complementary=False)
 
 
+def audit_results(results: Any) -> pd.DataFrame:
+    """:func:`audit` of what a pipeline run would publish, checked against its true counts.
+
+    What ``geo4mi audit`` lists and ``build`` counts.
+    """
+    return audit(results.estimates, results.catalogue, min_n=results.study.min_n,
+                 truth=true_estimates(results))
+
+
 def refuse_if_disclosive(published: pd.DataFrame, catalogue: Any, *, min_n: int,
                          truth: pd.DataFrame | None = None, source: str = "the outputs"
                          ) -> None:
@@ -494,5 +503,5 @@ def refuse_if_disclosive(published: pd.DataFrame, catalogue: Any, *, min_n: int,
                               "min_n or merge small groups")
 
 
-__all__ = ["FINDING_COLUMNS", "audit", "format_finding", "refuse_if_disclosive",
+__all__ = ["FINDING_COLUMNS", "audit", "audit_results", "format_finding", "refuse_if_disclosive",
            "relations", "propagate", "true_estimates"]
