@@ -100,13 +100,16 @@ class Grid:
 
 def to_grid(table: pd.DataFrame) -> Grid:
     """Arrange an estimates table as a :class:`Grid` (only its non-NA values are read)."""
-    ind = list(dict.fromkeys(table["indicator"].astype(str)))
-    areas = [CITY] + sorted(set(table["area_id"].astype(str)) - {CITY})
-    pairs = list(zip(table["group_var"].astype(str), table["group_value"].astype(str)))
-    cols = [("all", "all")] + [p for p in dict.fromkeys(pairs) if p[0] != "all"]
-    i = pd.Index(ind).get_indexer(table["indicator"].astype(str))
-    r = pd.Index(areas).get_indexer(table["area_id"].astype(str))
-    c = pd.Index(pd.MultiIndex.from_tuples(cols)).get_indexer(pd.MultiIndex.from_tuples(pairs))
+    indicator = table["indicator"].astype(str).to_numpy(dtype=object)
+    area = table["area_id"].astype(str).to_numpy(dtype=object)
+    pairs = pd.MultiIndex.from_arrays([table["group_var"].astype(str).to_numpy(dtype=object),
+                                       table["group_value"].astype(str).to_numpy(dtype=object)])
+    ind = list(pd.unique(indicator))
+    areas = [CITY] + sorted(set(pd.unique(area)) - {CITY})
+    cols = [("all", "all")] + [p for p in pairs.unique() if p[0] != "all"]
+    i = pd.Index(ind).get_indexer(indicator)
+    r = pd.Index(areas).get_indexer(area)
+    c = pd.MultiIndex.from_tuples(cols).get_indexer(pairs)
     shape = (len(ind), len(areas), len(cols))
     value = np.full((2, *shape), np.nan)
     exists = np.zeros(shape, bool)
@@ -130,6 +133,7 @@ class Family:
     lines: np.ndarray  # (L, k) variable indices
     coef: np.ndarray  # (k,) of +1 / -1
     equal: bool  # nominally an equality (a sum whose slack is unassigned/missing people)
+    checked: bool = False  # true of some tables only: used only with the true counts
 
 
 def _selector(ind: Any) -> tuple[str, str] | None:
@@ -183,6 +187,13 @@ def relations(grid: Grid, catalogue: Any) -> list[Family]:
             lines = cell[:, :, [0, *cols]].reshape(-1, 1 + len(cols))
             fams.append(Family(f"values of {g} sum to 'all'", lines,
                                np.r_[-1, np.ones(len(cols), int)], True))
+    ref = int(np.nanargmax(np.nan_to_num(grid.value[_N, :, 0, 0], nan=-1.0)))
+    others = np.delete(np.arange(I), ref)
+    if others.size:  # a question everyone answers counts every respondent of the cell
+        mine = grid.var(_N, ii[others], rr[others], cc[others]).ravel()
+        theirs = grid.var(_N, np.full_like(ii[others], ref), rr[others], cc[others]).ravel()
+        fams.append(Family(f"n at most the respondents (n of {grid.indicators[ref]})",
+                           np.stack([mine, theirs], 1), np.array([1, -1]), False, True))
     fixed, whole = definitional(grid, catalogue)
     for sel, coef, name in ((fixed & whole, [1, -1], "numerator = n"),
                             (fixed & ~whole, [1, 0], "numerator = 0")):
@@ -239,6 +250,8 @@ def _rows(fams: list[Family], truth: np.ndarray | None) -> tuple[np.ndarray, ...
     """All relations as one sparse system ``A x <= 0``: COO rows, cols, values, row family."""
     blocks, fam_of = [], []
     for f, fam in enumerate(fams):
+        if fam.checked and truth is None:
+            continue
         lines, coef = fam.lines, np.broadcast_to(fam.coef, fam.lines.shape)
         equal = np.full(len(lines), fam.equal)
         if truth is not None:  # keep what the data satisfy; exact sums become equalities
@@ -330,10 +343,61 @@ def _values_like(table: pd.DataFrame, grid: Grid) -> np.ndarray:
 
 
 @dataclass
+class System:
+    """The intruder's equations for one table, built once: what stays fixed when more
+    figures are hidden (:mod:`geo4mi.indicators.protect` re-solves it round by round)."""
+
+    grid: Grid  # the table as given (values: the published figures)
+    fams: list[Family]
+    rows: np.ndarray
+    cols: np.ndarray
+    vals: np.ndarray
+    fam_of: np.ndarray
+    true: np.ndarray | None  # the true counts, flat as the variables
+    counted: np.ndarray  # per cell: a count is published as numerator (a proportion)
+    sensitive: np.ndarray  # per cell: must not be worked out (see _sensitive)
+    fixed: np.ndarray  # per cell: the definitions give the numerator away
+    subset: np.ndarray  # per cell: n counts some of the cell's people (an attribute)
+
+    def start(self, known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Bounds before any reasoning: published figures exact, hidden ones 0..∞."""
+        return np.where(np.isnan(known), 0.0, known), np.where(np.isnan(known), BIG, known)
+
+
+def system(published: pd.DataFrame, catalogue: Any, *, min_n: int,
+           truth: pd.DataFrame | None = None) -> System:
+    """The relations of ``published`` as one sparse system (see :func:`audit`)."""
+    grid = to_grid(published)
+    fams = relations(grid, catalogue)
+    true = _values_like(truth, grid) if truth is not None else None
+    rows, cols, vals, fam_of = _rows(fams, true)
+    return System(grid, fams, rows, cols, vals, fam_of, true, _counted(published, grid),
+                  _sensitive(published, grid, true, min_n),
+                  definitional(grid, catalogue)[0].ravel(), _subset(grid, true))
+
+
+def _subset(grid: Grid, true: np.ndarray | None) -> np.ndarray:
+    """Per cell (flat): its ``n`` counts fewer people than the cell holds.
+
+    The cell's people are counted by the largest ``n`` of any indicator there (a question
+    everyone answers). Such an ``n`` is the size of a group (women of one area), which
+    the indicators about the group's make-up publish anyway; an ``n`` below it counts
+    people with an attribute (crime victims) and must not be worked out when small.
+    Without the true counts every ``n`` is treated as such.
+    """
+    size = grid.exists.size
+    if true is None:
+        return np.ones(size, bool)
+    n = true[size:].reshape(grid.shape)
+    people = np.nanmax(np.where(np.isnan(n), -1.0, n), axis=0, keepdims=True)
+    return (n < people).ravel()
+
+
+@dataclass
 class Attack:
     """What the intruder derived: bounds per variable (numerators, then ``n``)."""
 
-    grid: Grid
+    grid: Grid  # as attacked (values: what is published now)
     fams: list[Family]
     rows: np.ndarray
     cols: np.ndarray
@@ -344,43 +408,125 @@ class Attack:
     src_hi: np.ndarray
     what: np.ndarray  # per cell: "", "numerator", "all", "none"
     n_found: np.ndarray  # per cell: a hidden n below min_n recovered
+    implied: np.ndarray  # per cell: what a published "none"/"all" of a containing cell says
+    released: np.ndarray  # per cell: a figure of min_n or more, worked out (not sensitive)
 
 
 def attack(published: pd.DataFrame, catalogue: Any, *, min_n: int,
            truth: pd.DataFrame | None = None, exact: bool = False) -> Attack:
     """Run the intruder on ``published`` (arguments as :func:`audit`)."""
-    grid = to_grid(published)
-    fams = relations(grid, catalogue)
-    true = _values_like(truth, grid) if truth is not None else None
-    rows, cols, vals, fam_of = _rows(fams, true)
-    known = grid.value.ravel()
-    lo = np.where(np.isnan(known), 0.0, known)
-    hi = np.where(np.isnan(known), BIG, known)
-    lo, hi, src_lo, src_hi, rounds = propagate(rows, cols, vals, fam_of, lo, hi)
-    log.info("audit: %d relations over %d figures settled in %d rounds", len(fam_of),
+    sys_ = system(published, catalogue, min_n=min_n, truth=truth)
+    known = sys_.grid.value.ravel()
+    lo, hi, src_lo, src_hi, rounds = propagate(sys_.rows, sys_.cols, sys_.vals, sys_.fam_of,
+                                               *sys_.start(known))
+    log.info("audit: %d relations over %d figures settled in %d rounds", len(sys_.fam_of),
              known.size, rounds)
     if exact:  # integer programs for every hidden numerator and n still in a range
         from geo4mi.indicators.audit_exact import refine
-        open_ = np.flatnonzero(np.isnan(known) & (lo < hi) & np.tile(grid.exists.ravel(), 2))
-        lo, hi = refine(rows, cols, vals, lo, hi, open_)
+        open_ = np.flatnonzero(np.isnan(known) & (lo < hi)
+                               & np.tile(sys_.grid.exists.ravel(), 2))
+        lo, hi = refine(sys_.rows, sys_.cols, sys_.vals, lo, hi, open_)
+    true = sys_.true
     if true is not None:
         wrong = ~np.isnan(true) & ((true < lo - 0.5) | (true > hi + 0.5))
         if wrong.any():  # a relation that is not true of the data: a bug of this module
             raise RuntimeError(f"audit: internal error, {int(wrong.sum())} bounds exclude "
                                "the true value")
+    return classify(sys_, known, lo, hi, src_lo, src_hi, min_n=min_n)
+
+
+def classify(sys_: System, known: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+             src_lo: np.ndarray, src_hi: np.ndarray, *, min_n: int) -> Attack:
+    """Which hidden figures the bounds ``lo``..``hi`` give away, with ``known`` (flat,
+    NaN = hidden) the figures published."""
+    g = sys_.grid
+    grid = Grid(g.indicators, g.areas, g.columns, known.reshape(g.value.shape), g.exists)
     size = grid.exists.size
     num_lo, num_hi, n_lo, n_hi = lo[:size], hi[:size], lo[size:], hi[size:]
     exists = grid.exists.ravel()
-    hidden_num = (exists & np.isnan(known[:size]) & (n_hi > 0)
-                  & ~definitional(grid, catalogue)[0].ravel())
+    hidden_num = exists & np.isnan(known[:size]) & (n_hi > 0) & sys_.counted & ~sys_.fixed
+    if sys_.true is not None:  # a cell without respondents has no numerator to give away
+        hidden_num &= ~(sys_.true[size:] == 0)
     hidden_n = exists & np.isnan(known[size:])
     small = (n_hi < min_n) & (n_lo >= 1)
     what = np.full(size, "", dtype=object)
-    what[hidden_num & (num_lo == num_hi)] = "numerator"
+    what[hidden_num & sys_.sensitive & (num_lo == num_hi)] = "numerator"
     what[hidden_num & small & (num_lo >= n_hi)] = "all"
     what[hidden_num & small & (num_hi <= 0)] = "none"
-    return Attack(grid, fams, rows, cols, fam_of, lo, hi, src_lo, src_hi, what,
-                  hidden_n & small & (n_lo == n_hi))
+    n_big = (sys_.true[size:] >= min_n) if sys_.true is not None else (n_lo >= min_n)
+    none_above, all_above = _group_none_or_all(grid.shape, num_lo, num_hi, n_hi, n_big)
+    implied = (what != "") & ((none_above & (num_hi <= 0)) | (all_above & (num_lo >= n_hi)))
+    return Attack(grid, sys_.fams, sys_.rows, sys_.cols, sys_.fam_of, lo, hi, src_lo, src_hi,
+                  np.where(implied, "", what), hidden_n & small & (n_lo == n_hi) & sys_.subset,
+                  implied,
+                  hidden_num & ~sys_.sensitive & (num_lo == num_hi))
+
+
+def _counted(published: pd.DataFrame, grid: Grid) -> np.ndarray:
+    """Per cell (flat): the row publishes a count as its numerator (a proportion).
+
+    Means, medians and ratios (``stat`` other than ``"prop"``) publish only ``n``: their
+    ``n`` takes part in the relations, their numerator is no count to work out.
+    """
+    if "stat" not in published.columns:
+        return np.ones(grid.exists.size, bool)
+    prop = published["stat"].astype(str).eq("prop").to_numpy()
+    mark = published.assign(numerator=np.where(prop, 1, 0), n=0, status="ok")
+    return _values_like(mark, grid)[:grid.exists.size] == 1
+
+
+#: Reasons (the estimates' ``suppression`` column) that hide a figure for its own sake or
+#: because it equals a count hidden elsewhere; the other hidden figures ("complementary",
+#: "complementary_value") are hidden only to protect these.
+SENSITIVE_REASONS = ("small_n", "linked", "linked_value")
+#: Reasons that hide a figure only to protect another one; a hidden row without a reason
+#: counts as sensitive.
+PROTECTIVE_REASONS = ("complementary", "complementary_value")
+
+
+def _sensitive(published: pd.DataFrame, grid: Grid, true: np.ndarray | None,
+               min_n: int) -> np.ndarray:
+    """Per cell (flat): a hidden figure that must not be worked out.
+
+    A figure hidden for fewer than ``min_n`` respondents (or linked to one) is sensitive.
+    A figure of ``min_n`` or more respondents hidden only to protect another one
+    (complementary suppression) is not: it could have been published on its own, so
+    working it out reveals nothing about a small group (what it protects is audited as
+    itself). Without a ``suppression`` column (or without a reason in it) a hidden figure is
+    sensitive; with the true counts, every cell of fewer than ``min_n`` respondents is.
+    """
+    size = grid.exists.size
+    if "suppression" not in published.columns:
+        return np.ones(size, bool)
+    reason = published["suppression"].astype(str)
+    status = published["status"].astype(str) if "status" in published.columns else reason
+    flag = ~reason.isin(PROTECTIVE_REASONS) & (status == "suppressed")
+    mark = published.assign(numerator=np.where(flag, 1, 0), n=0, status="ok")
+    out = _values_like(mark, grid)[:size] == 1
+    if true is not None:
+        n_true = true[size:]
+        out |= (n_true > 0) & (n_true < min_n)
+    return out
+
+
+def _group_none_or_all(shape: tuple[int, int, int], num_lo: np.ndarray, num_hi: np.ndarray,
+                       n_hi: np.ndarray, n_big: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per cell (flat): a containing cell of at least ``min_n`` respondents (``n_big``) is
+    known to count none (numerator 0) or all (numerator = n) of them.
+
+    The containing cells are the cell's whole-area figure (``"all"`` column), its
+    city-wide figure (same column) and the city-wide total. "None of the 40 people
+    interviewed in this area" may be published (or worked out: a figure of ``min_n`` or
+    more may be known); a hidden cell inside it has numerator 0 (or ``n``) whatever else
+    is published, so what it would say of each of its respondents is already said.
+    """
+    none = (n_big & (num_hi <= 0)).reshape(shape)
+    full = (n_big & (num_lo >= n_hi) & (n_hi < BIG / 2)).reshape(shape)
+    out = []
+    for flag in (none, full):
+        inside = flag[:, :, :1] | flag[:, :1, :] | flag[:, :1, :1]
+        out.append(inside.ravel())
+    return out[0], out[1]
 
 
 def audit(published: pd.DataFrame, catalogue: Any, *, min_n: int,
@@ -456,8 +602,8 @@ def format_finding(row: Any) -> str:
     """One line naming the cell, what the intruder learns and the relations used."""
     cell = (f"{row.indicator}, area {row.area_id}" +
             ("" if row.group_var == "all" else f", {row.group_var}={row.group_value}"))
-    n = (f"n = {row.n_low}" if row.n_low == row.n_high else f"n >= {row.n_low}"
-         if pd.isna(row.n_high) else f"n in {row.n_low}..{row.n_high}")
+    n = (f"n >= {row.n_low}" if pd.isna(row.n_high) else f"n = {row.n_low}"
+         if row.n_low == row.n_high else f"n in {row.n_low}..{row.n_high}")
     if row.what == "n":
         told = f"hidden n = {row.low} (fewer than min_n)"
     elif row.low == row.high:

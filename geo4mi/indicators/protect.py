@@ -34,29 +34,85 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 
 from geo4mi.errors import DisclosureError
-from geo4mi.indicators.audit import attack
+from geo4mi.indicators.audit import classify, propagate, system
 
 log = logging.getLogger(__name__)
 
 _STATS = ("numerator", "p", "ci_low", "ci_high", "deff", "n_eff", "ci_method")
 
 
-def _choose(at: Any, found: np.ndarray) -> set[int]:
-    """One published variable to hide per variable in ``found``."""
+#: Cost multipliers: a city-wide figure, a whole-area figure (the ``"all"`` column) and the
+#: city-wide total are hidden only when nothing cheaper protects.
+CITY_COST, WHOLE_COST = 100.0, 100.0
+#: Hiding an ``n`` hides the whole cell (and ``n`` are shared by many indicators): it costs
+#: this many times hiding the cell's value.
+N_COST = 4.0
+#: A figure still found after this many rounds gets every published figure around it
+#: hidden (the cheapest-first choice is not getting anywhere with it).
+STUBBORN_ROUNDS = 1
+
+
+def _costs(grid: Any) -> np.ndarray:
+    """Cost of hiding each published variable (numerators, then ``n``): its ``n``, times
+    :data:`CITY_COST` / :data:`WHOLE_COST` for city-wide and whole-area figures; a
+    value before its ``n`` (:data:`N_COST`); an empty cell ("no data") last of all."""
+    size = grid.exists.size
+    I, R, C = grid.shape
+    n_pub = grid.value[1]
+    tier = np.ones((I, R, C))
+    tier[:, 0, :] *= CITY_COST
+    tier[:, :, 0] *= WHOLE_COST
+    base = np.where(n_pub > 0, n_pub, 1e6) * tier
+    base = np.where(np.isnan(n_pub), np.inf, base).ravel()
+    return np.r_[base, N_COST * base + 0.5][: 2 * size]
+
+
+def _useless(at: Any, targets: np.ndarray, cand: np.ndarray) -> np.ndarray:
+    """Pairs (target, candidate) where hiding the candidate cannot move the target's pin:
+    a "none" (0) is not blurred by hiding another 0, an "all" not by another "all"."""
+    size = at.grid.exists.size
+    num, n = at.grid.value[0].ravel(), at.grid.value[1].ravel()
+    cell = cand % size
+    at_zero = (targets < size) & (at.hi[targets] <= 0)
+    at_all = (targets < size) & (at.lo[targets] >= at.hi[(targets % size) + size])
+    return (at_zero & (num[cell] == 0)) | (at_all & (num[cell] == n[cell]))
+
+
+def _matrices(at: Any) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """The relations' incidence matrix (relation x variable) and its transpose, as CSR."""
+    A = sp.csr_matrix((np.ones(len(at.rows)), (at.rows, at.cols)),
+                      shape=(int(at.rows.max(initial=-1)) + 1, 2 * at.grid.exists.size))
+    A.sum_duplicates()
+    return A, A.T.tocsr()
+
+
+def _take(M: sp.csr_matrix, rows: np.ndarray) -> np.ndarray:
+    """The column indices of ``rows`` of ``M`` (concatenated, with repeats)."""
+    start, stop = M.indptr[rows], M.indptr[rows + 1]
+    length = stop - start
+    if not length.sum():
+        return np.zeros(0, dtype=M.indices.dtype)
+    offset = np.repeat(start - np.r_[0, np.cumsum(length)[:-1]], length)
+    return M.indices[np.arange(int(length.sum())) + offset]
+
+
+def _choose(at: Any, found: np.ndarray,
+            matrices: tuple[sp.csr_matrix, sp.csr_matrix] | None = None,
+            stubborn: np.ndarray | None = None) -> set[int]:
+    """One published variable to hide per variable in ``found``; for the ``stubborn`` ones
+    (found round after round), every published variable in a relation with them."""
     size = at.grid.exists.size
     known = ~np.isnan(at.grid.value.ravel())
-    n_pub = np.where(np.isnan(at.grid.value[1].ravel()), np.inf, at.grid.value[1].ravel())
     cell = np.arange(2 * size) % size
-    # a numerator before an n; an empty cell ("no data") last of all
-    cost = (np.where(n_pub[cell] > 0, n_pub[cell], 1e6)
-            + np.where(np.arange(2 * size) < size, 0.0, 0.5))
-    usable = known & at.grid.exists.ravel()[cell]
+    cost = _costs(at.grid)
+    # a cell without respondents: its 0 ("no interviews") blurs no sum
+    n_now = at.grid.value[1].ravel()[cell]
+    usable = known & at.grid.exists.ravel()[cell] & ~(n_now == 0)
     fam_name = np.array([f.name for f in at.fams], dtype=object)
-    A = sp.csr_matrix((np.ones(len(at.rows)), (at.rows, at.cols)),
-                      shape=(int(at.rows.max(initial=-1)) + 1, 2 * size))
-    AT = A.T.tocsr()
+    A, AT = matrices or _matrices(at)
     # first, all at once: the cheapest published figure in a relation that pinned each one
     sub = AT[found].tocoo()
     v_of = found[sub.row]
@@ -67,38 +123,69 @@ def _choose(at: Any, found: np.ndarray) -> set[int]:
                       shape=(len(found), A.shape[0]))
     C = (S @ A).tocoo()
     ok = usable[C.col] & (C.col != found[C.row])
+    ok[ok] &= ~_useless(at, found[C.row[ok]], C.col[ok])
     k, j = C.row[ok], C.col[ok]
     order = np.lexsort((j, cost[j], k))
     k, j = k[order], j[order]
     first = np.r_[True, k[1:] != k[:-1]][:len(k)]
     chosen = set(j[first].tolist())
+    if stubborn is not None and stubborn.size:
+        chosen.update(_pinning(at, stubborn, A, AT, usable).tolist())
     # the rest: search outwards through hidden figures
     for v in np.delete(found, k[first]).tolist():
         pick = _nearest(v, at, A, AT, fam_name, usable, cost)
+        if pick is None:  # nothing that blurs it now: widen the hidden set for later rounds
+            pick = _nearest(v, at, A, AT, fam_name, usable, cost, useful=False)
         if pick is not None:
             chosen.add(pick)
     return chosen
 
 
+def _pinning(at: Any, targets: np.ndarray, A: sp.csr_matrix, AT: sp.csr_matrix,
+             usable: np.ndarray, depth: int = 4) -> np.ndarray:
+    """Every published variable in the relations that pin ``targets``, following hidden
+    variables that are pinned themselves (what the intruder knows as if published)."""
+    frontier, seen = np.unique(targets), set(targets.tolist())
+    found: list[np.ndarray] = []
+    for _ in range(depth):
+        rows = _take(AT, frontier)
+        owner = np.repeat(frontier, AT.indptr[frontier + 1] - AT.indptr[frontier])
+        fam = at.fam_of[rows]
+        rows = np.unique(rows[(fam == at.src_lo[owner]) | (fam == at.src_hi[owner])])
+        members = np.unique(_take(A, rows))
+        found.append(members[usable[members]])
+        pinned = members[~usable[members] & (at.lo[members] == at.hi[members])]
+        frontier = np.array(sorted(set(pinned.tolist()) - seen), dtype=np.int64)
+        if not frontier.size:
+            break
+        seen.update(frontier.tolist())
+    return np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
+
+
 def _nearest(v: int, at: Any, A: sp.csr_matrix, AT: sp.csr_matrix, fam_name: np.ndarray,
-             usable: np.ndarray, cost: np.ndarray, depth: int = 4) -> int | None:
+             usable: np.ndarray, cost: np.ndarray, depth: int = 4, useful: bool = True
+             ) -> int | None:
     """The cheapest published variable in a relation with ``v``, searching outwards
-    through hidden ones (first the relations that pinned ``v``); None when there is none."""
+    through hidden ones (first the relations that pinned ``v``); None when there is none.
+
+    With ``useful``, only a variable whose hiding can move ``v``'s pin (see
+    :func:`_useless`)."""
     frontier, seen = np.array([v]), {v}
     for step in range(depth):
-        rows = np.unique(np.concatenate([AT.indices[AT.indptr[u]:AT.indptr[u + 1]]
-                                         for u in frontier.tolist()]))
+        rows = np.unique(_take(AT, frontier))
         fams = at.fam_of[rows]
         plain = fam_name[fams] != "numerator <= n"
         tries = [plain, np.ones(len(rows), bool)]
         if step == 0:
             tries.insert(0, plain & np.isin(fams, [at.src_lo[v], at.src_hi[v]]))
         for keep in tries:
-            cand = np.unique(A[rows[keep]].indices)
+            cand = np.unique(_take(A, rows[keep]))
             cand = cand[usable[cand] & (cand != v)]
+            if useful:
+                cand = cand[~_useless(at, np.full(cand.size, v), cand)]
             if cand.size:
                 return int(cand[np.lexsort((cand, cost[cand]))[0]])
-        nxt = np.setdiff1d(np.unique(A[rows].indices), np.fromiter(seen, int))
+        nxt = np.setdiff1d(np.unique(_take(A, rows)), np.fromiter(seen, int))
         if not nxt.size:
             return None
         seen.update(nxt.tolist())
@@ -130,35 +217,121 @@ def protect(estimates: pd.DataFrame, catalogue: Any, *, min_n: int,
     table = estimates.copy()
     key = ["indicator", "area_id", "group_var", "group_value"]
     lost: list[dict[str, Any]] = []
+    sys_ = system(table, catalogue, min_n=min_n, truth=truth)
+    grid, size = sys_.grid, sys_.grid.exists.size
+    known = grid.value.ravel().copy()
+    comp, comp_num = components(sys_), components(sys_, numerators_only=True)
+    n_rows = int(sys_.rows.max(initial=-1)) + 1
+    I, R, C = grid.shape
+    matrices = _matrices(sys_)
+    fresh = False  # bounds from one propagation of the table as it stands
+    seen_count = np.zeros(2 * size, np.int64)  # rounds in a row each figure was found
     for round_ in range(1, max_rounds + 1):
-        at = attack(table, catalogue, min_n=min_n, truth=truth)
-        size = at.grid.exists.size
+        if not fresh:
+            lo, hi, src_lo, src_hi, _ = propagate(sys_.rows, sys_.cols, sys_.vals,
+                                                  sys_.fam_of, *sys_.start(known))
+            fresh = True
+        at = classify(sys_, known, lo, hi, src_lo, src_hi, min_n=min_n)
         found = np.r_[np.flatnonzero(at.what != ""), size + np.flatnonzero(at.n_found)]
         if not found.size:
-            log.info("protect: %d more figures hidden in %d rounds", len(lost), round_ - 1)
-            return table, pd.DataFrame(lost, columns=[*key, "what", "n", "round"])
-        chosen = _choose(at, found)
+            if fresh:
+                log.info("protect: %d more figures hidden in %d rounds", len(lost),
+                         round_ - 1)
+                return _hide(table, pd.DataFrame(lost, columns=[*key, "what", "round"]))
+            fresh = False  # confirm on a fresh propagation
+            continue
+        seen_count[found] += 1
+        seen_count[np.setdiff1d(np.flatnonzero(seen_count), found)] = 0
+        stubborn = found[seen_count[found] > STUBBORN_ROUNDS]
+        chosen = np.array(sorted(_choose(at, found, matrices, stubborn)), dtype=np.int64)
         log.debug("protect round %d: %d figures disclosed, %d more hidden", round_,
-                  found.size, len(chosen))
-        if not chosen:
+                  found.size, chosen.size)
+        if not chosen.size:
             raise DisclosureError(f"protect: {found.size} figures stay disclosed and no "
                                   "published figure is left to hide in their relations")
-        I, R, C = at.grid.shape
-        index = pd.MultiIndex.from_frame(table[key].astype(str))
-        for v in sorted(chosen):
+        for v in chosen.tolist():
             i, r, c = np.unravel_index(v % size, (I, R, C))
-            cell = (at.grid.indicators[i], at.grid.areas[r], *at.grid.columns[c])
-            row = index.get_loc(cell)
+            cell = (grid.indicators[i], grid.areas[r], *grid.columns[c])
             what = "numerator" if v < size else "n"
-            cols = [c for c in (*_STATS, *(["n"] if what == "n" else [])) if c in table]
-            lost.append(dict(zip(key, cell), what=what, n=table["n"].iloc[row],
-                             round=round_))
-            for col in cols:
-                table.iloc[row, table.columns.get_loc(col)] = pd.NA
-            if "status" in table:
-                table.iloc[row, table.columns.get_loc("status")] = "suppressed"
+            known[v % size] = np.nan
+            if what == "n":
+                known[v] = np.nan
+            lost.append(dict(zip(key, cell), what=what, round=round_))
+        if (chosen >= size).any():
+            touched = np.isin(comp, comp[chosen])  # everything connected to a hidden n
+            fresh = touched.all()
+        else:  # numerators only: their own component; n keeps its (tighter) bounds
+            touched = np.isin(comp_num, comp_num[chosen]) & (np.arange(2 * size) < size)
+            fresh = False
+        if fresh:
+            fresh = False  # the next round propagates everything again
+            continue
+        row_hit = np.zeros(n_rows, bool)
+        row_hit[sys_.rows[touched[sys_.cols]]] = True
+        sel = row_hit[sys_.rows]
+        row_ids, rows = np.unique(sys_.rows[sel], return_inverse=True)
+        start_lo, start_hi = sys_.start(known)
+        lo[touched], hi[touched] = start_lo[touched], start_hi[touched]
+        lo, hi, s_lo, s_hi, _ = propagate(rows, sys_.cols[sel], sys_.vals[sel],
+                                          sys_.fam_of[row_ids], lo, hi)
+        moved = np.zeros(2 * size, bool)
+        moved[sys_.cols[sel]] = True
+        src_lo[moved], src_hi[moved] = s_lo[moved], s_hi[moved]
+        fresh = False
     raise DisclosureError(f"protect: still disclosive after {max_rounds} rounds; raise "
                           "min_n or merge small groups")
 
 
-__all__ = ["protect"]
+def _hide(table: pd.DataFrame, lost: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Apply the hiding listed in ``lost`` to ``table`` (in place); ``lost`` gains ``n``
+    (as it was published) and keeps the table's row order per round."""
+    key = ["indicator", "area_id", "group_var", "group_value"]
+    index = pd.MultiIndex.from_frame(table[key].astype(str))
+    row = index.get_indexer(pd.MultiIndex.from_frame(lost[key].astype(str)))
+    lost.insert(len(key) + 1, "n", table["n"].to_numpy()[row] if len(lost) else [])
+    whole = np.zeros(len(table), bool)
+    value = np.zeros(len(table), bool)
+    whole[row[(lost["what"] == "n").to_numpy()]] = True
+    value[row] = True
+    for col in (*_STATS, "n"):
+        if col in table:
+            table[col] = table[col].mask(pd.Series(whole if col == "n" else value,
+                                                   index=table.index))
+    if "status" in table:
+        table.loc[value, "status"] = "suppressed"
+    if "suppression" in table:
+        reason = table["suppression"].astype(str).to_numpy(dtype=object)
+        reason[value & (reason == "")] = "complementary_value"
+        reason[whole] = np.select([np.isin(reason[whole], ("small_n", "linked")),
+                                   reason[whole] == "linked_value"],
+                                  [reason[whole], "linked"], "complementary")
+        table["suppression"] = pd.array(reason, dtype=table["suppression"].dtype)
+    return table, lost
+
+
+def components(sys_: Any, *, numerators_only: bool = False) -> np.ndarray:
+    """Connected component of each variable: variables that share no chain of relations
+    cannot bound each other. With ``numerators_only``, chains through an ``n`` are cut
+    (each ``n`` is its own component).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> s = SimpleNamespace(rows=np.array([0, 0, 1, 1]), cols=np.array([0, 1, 3, 4]),
+    ...                     grid=SimpleNamespace(value=np.zeros(6), exists=np.zeros(3)))
+    >>> components(s).tolist()
+    [0, 0, 1, 2, 2, 3]
+    >>> components(s, numerators_only=True).tolist()
+    [0, 0, 1, 2, 3, 4]
+    """
+    nv = sys_.grid.value.size
+    keep = sys_.cols < sys_.grid.exists.size if numerators_only else np.ones(len(sys_.cols),
+                                                                            bool)
+    rows, cols = sys_.rows[keep], sys_.cols[keep]
+    first = np.full(int(sys_.rows.max(initial=-1)) + 1, -1)
+    first[rows[::-1]] = cols[::-1]
+    edges = sp.coo_matrix((np.ones(len(rows)), (first[rows], cols)), shape=(nv, nv))
+    return connected_components(edges, directed=False)[1]
+
+
+__all__ = ["components", "protect"]

@@ -129,6 +129,33 @@ def _protect(lines: np.ndarray, n: np.ndarray, hidden: np.ndarray) -> bool:
     return True
 
 
+def empty_in_small(n: np.ndarray, *, min_n: int) -> np.ndarray:
+    """Cells without respondents inside a small area or a small group.
+
+    "No interviews" in a group of a small area tells the small area's make-up ("none of
+    the 4 people interviewed there is Caribbean"); the same holds for an area's cell of a
+    small city-wide group. Such a 0 is hidden like the small figure it belongs to
+    (``small_n``). A 0 inside a figure of ``min_n`` or more, or in an area without any
+    interviews, is published ("no interviews").
+
+    Examples
+    --------
+    City and two areas by "all" and a two-value group: area 1 has 4 people, all in the
+    first group; the 0 beside them is hidden. Area 2 has none of the second group, and
+    that 0 stays (20 people).
+
+    >>> n = np.array([[[24, 24, 0], [4, 4, 0], [20, 20, 0]]])
+    >>> empty_in_small(n, min_n=10).astype(int)[0].tolist()
+    [[0, 0, 0], [0, 0, 1], [0, 0, 0]]
+    """
+    n = np.asarray(n, dtype=np.int64)
+    small = (n > 0) & (n < min_n)
+    inside = np.zeros(n.shape, bool)
+    inside[:, 1:, :] |= small[:, 1:, :1]  # the area's whole figure is small
+    inside[:, 1:, 1:] |= small[:, :1, 1:]  # the group's city-wide figure is small
+    return (n == 0) & inside
+
+
 #: Role of a count in its row: ``n`` (the denominator) or part of the value (numerator,
 #: complement).
 N_ROLE, VALUE_ROLE = 0, 1
@@ -242,7 +269,14 @@ def suppression_reasons(n: np.ndarray, *, min_n: int, blocks: list[tuple[int, in
     """
     n = np.asarray(n, dtype=np.int64)
     small = (n > 0) & (n < min_n)
-    n_hidden = suppression_mask(n, min_n=min_n, blocks=blocks, complementary=complementary)
+    small |= empty_in_small(n, min_n=min_n)
+    # the people in a cell are counted by every indicator: hide the same cells everywhere
+    people = n.max(axis=0, keepdims=True)
+    shared_hidden = suppression_mask(people, min_n=min_n, blocks=blocks,
+                                     complementary=complementary,
+                                     initial=empty_in_small(people, min_n=min_n))
+    n_hidden = suppression_mask(n, min_n=min_n, blocks=blocks, complementary=complementary,
+                                initial=small | np.broadcast_to(shared_hidden, n.shape))
     v_hidden = n_hidden.copy()
     forced_n = np.zeros_like(n_hidden)
     forced_v = np.zeros_like(n_hidden)
@@ -359,5 +393,5 @@ def published(estimates: pd.DataFrame, *, min_n: int = 10) -> pd.DataFrame:
 
 
 __all__ = ["EMPTY_COLUMNS", "HIDDEN_COLUMNS", "N_HIDDEN", "N_ROLE", "REASONS", "VALUE_ROLE",
-           "count_keys", "published", "shared_counts",
+           "count_keys", "empty_in_small", "published", "shared_counts",
            "suppression_mask", "suppression_reasons"]
