@@ -91,6 +91,9 @@ class Results:
     labels: Labels
     estimates: pd.DataFrame
     quality: pd.DataFrame
+    #: Figures hidden by disclosure control beyond small-cell suppression
+    #: (:func:`geo4mi.indicators.protect.protect`); None when ``[disclosure] protect`` is off.
+    protection: pd.DataFrame | None = None
 
     def interviews_per_area(self) -> pd.Series:
         """Respondents placed in each area (0 where none), indexed by ``area_id``."""
@@ -341,9 +344,20 @@ def run(study: Study | str | os.PathLike[str], *,
                          groups=list(study.indicators.groups), min_n=study.min_n,
                          complementary=study.complementary_suppression,
                          design=design_from_study(study), progress=progress)
+    protection = None
+    if study.disclosure.protect and study.complementary_suppression:
+        from geo4mi.indicators.protect import protect
+
+        truth = estimate(kept, catalogue, area_ids=areas["area_id"].tolist(),
+                         groups=list(study.indicators.groups), min_n=1, complementary=False)
+        estimates, protection = protect(estimates, catalogue, min_n=study.min_n, truth=truth)
+        log.info("%s: disclosure control hid %d more figures (%d whole cells) so that no "
+                 "hidden figure can be worked out", study.path.name, len(protection),
+                 int((protection["what"] == "n").sum()))
     labels = replace(build_labels(catalogue, form, list(study.indicators.groups)),
                      wording=study.wording)
     log.info("%s: %d respondents read, %d kept, %d estimates", study.path.name,
              len(checked.placed), len(kept), len(estimates))
     return Results(study=study, areas=areas, form=form, respondents=kept, catalogue=catalogue,
-                   labels=labels, estimates=estimates, quality=checked.quality)
+                   labels=labels, estimates=estimates, quality=checked.quality,
+                   protection=protection)

@@ -126,6 +126,9 @@ class DisclosureConfig:
     #: Global re-identification risk above which check says the microdata must not be
     #: shared (the OCHA Centre for Humanitarian Data's 3 %).
     max_global_risk: float = 0.03
+    #: Hide further figures until the built-in intruder works none out
+    #: (:func:`geo4mi.indicators.protect.protect`); off, ``build`` refuses disclosive outputs.
+    protect: bool = True
 
 
 @dataclass(frozen=True)
@@ -190,7 +193,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, bool]]] = {
              "population_field": ("str", False), "raster": ("path", False),
              "min_per_area": ("int", False)},
     "disclosure": {"quasi_identifiers": ("strlist", False),
-                   "max_global_risk": ("number", False)},
+                   "max_global_risk": ("number", False), "protect": ("bool", False)},
 }
 _REQUIRED_SECTIONS = ("boundaries", "survey", "indicators")
 
@@ -305,7 +308,7 @@ def load_study(path: str | os.PathLike[str]) -> Study:
         raise StudyError(f"{path}: [disclosure] quasi_identifiers is empty; name the attributes "
                          "an intruder could know (area_id, gender, ...) or leave the key out")
     disclosure = DisclosureConfig(quasi_identifiers=None if keys is None else tuple(keys),
-                                  max_global_risk=max_risk)
+                                  max_global_risk=max_risk, protect=d.get("protect", True))
     gender = b.get("unit_gender", "f")
     if gender not in ("f", "m"):
         raise StudyError(f"{path}: [boundaries] unit_gender = {gender!r} must be \"f\" or "
