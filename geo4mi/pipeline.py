@@ -37,8 +37,8 @@ import pandas as pd
 from geo4mi.boundaries import load_areas
 from geo4mi.disclosure import microdata_risk
 from geo4mi.errors import FormError, Geo4miError, StudyError, SurveyDataError
-from geo4mi.indicators.catalogue import (Catalogue, add_derived, build_labels, columns_needed,
-                                         load_catalogue)
+from geo4mi.indicators.catalogue import (Catalogue, add_derived, add_numeric, build_labels,
+                                         columns_needed, load_catalogue)
 from geo4mi.indicators.design import design_from_study
 from geo4mi.indicators.estimate import estimate
 from geo4mi.labels import Labels
@@ -190,6 +190,27 @@ def _disclosure_rows(study: Study, catalogue: Catalogue, kept: pd.DataFrame, *,
     return rows
 
 
+def _with_numeric(study: Study, catalogue: Catalogue, form: Form) -> Catalogue:
+    """The catalogue with the study's numeric statistics ([indicators] numeric, ratios)."""
+    ind = study.indicators
+    return add_numeric(catalogue, form, questions=ind.numeric, ratios=ind.ratios,
+                       missing_codes=ind.missing_codes, source=str(study.path))
+
+
+def _numeric_problems(study: Study, catalogue: Catalogue,
+                      kept: pd.DataFrame) -> list[dict[str, object]]:
+    """One report row per numeric statistic and reason of answers left out."""
+    from geo4mi.indicators.numeric import numeric_exclusions
+
+    why = {"missing": "not asked or not answered (or not a number: see bad_number)",
+           "code": f"a code, not a value ([indicators] missing_codes in {study.path.name})",
+           "out_of_range": "outside the range of the form's constraint"}
+    table = numeric_exclusions(kept, catalogue.indicators)
+    return [problem("numeric_excluded", column=str(q), value=str(count), reason=(
+        f"{count} answer(s) left out of {iid!r}: {why[reason]}"))
+        for iid, q, reason, count in table.itertuples(index=False)]
+
+
 def _placed_problem(study: Study, kept: pd.DataFrame) -> dict[str, object] | None:
     """Too few analysed respondents placed in an area (``min_placed_share``)."""
     s = study.survey
@@ -247,7 +268,8 @@ def check(study: Study | str | os.PathLike[str]) -> Checked:
     areas = load_areas(b.path, layer=b.layer, id_field=b.id_field, name_field=b.name_field,
                        crs=b.crs)
     form = read_form(s.form)
-    catalogue = load_catalogue(study.indicators.catalogue, form=form)
+    catalogue = _with_numeric(study, load_catalogue(study.indicators.catalogue, form=form),
+                              form)
     keep = [c for c in (s.area_column, *([s.id_column] if s.id_column else ID_COLUMNS))
             if c and not form.has_question(c)]
     raw, read_issues = read_export(s.export, form, encoding=s.encoding, sheet=s.sheet,
@@ -269,6 +291,8 @@ def check(study: Study | str | os.PathLike[str]) -> Checked:
     kept, excluded = apply_exclusions(placed, exclude=s.exclude, id_column=id_column)
     needed = columns_needed(catalogue, study.indicators.groups)
     problems += _column_problems(study, form, raw, read_issues, needed)
+    if not any(p["check"] == "catalogue_column_missing" for p in problems):
+        problems += _numeric_problems(study, catalogue, kept)
     few = _placed_problem(study, kept)
     if few is not None:
         problems.append(few)
