@@ -275,6 +275,8 @@ def test_demo_with_enumerator_clusters(tmp_path):
     # the design effects issue 13 measured independently
     assert float(city.loc["discriminated", "deff"]) == pytest.approx(3.9, abs=1.0)
     assert float(city.loc["feel_safe", "deff"]) == pytest.approx(9.2, abs=1.5)
+    # proportions (numeric rows: tests/test_numeric.py)
+    ok &= plain.stat == "prop"
     width = (clustered.ci_high - clustered.ci_low)[ok] / (plain.ci_high - plain.ci_low)[ok]
     assert (width >= 1 - 1e-12).all() and float(width.median()) > 1.1
     assert set(clustered.design) == {"cluster=enumerator"}

@@ -34,7 +34,8 @@ def follow_ups(res) -> list[tuple[str, str, str]]:
     or the rest of its universe ("rest"), on the respondents."""
     ctx = EvalContext(res.respondents)  # derived variables added by run
     universes: dict = {}
-    masks = {ind.id: _masks(ind, ctx, universes) for ind in res.catalogue.indicators}
+    masks = {ind.id: _masks(ind, ctx, universes) for ind in res.catalogue.indicators
+             if ind.stat == "prop"}
     out = []
     for i, (den_i, num_i) in masks.items():
         for j, (den_j, _) in masks.items():

@@ -474,6 +474,12 @@ def check_estimates(estimates: pd.DataFrame) -> None:
 
 def check_indicator(estimates: pd.DataFrame, labels: Labels, indicator: str) -> None:
     """Raise :class:`FigureError` when ``indicator`` is not in the estimates or labels."""
+    if "stat" in estimates.columns:
+        stat = estimates.loc[estimates["indicator"] == indicator, "stat"].astype(str)
+        if len(stat) and (stat != "prop").any():
+            raise FigureError(f"indicator {indicator!r} is a {stat.iloc[0]}, not a "
+                              "percentage; figures draw proportions (the tables hold the "
+                              "numeric statistics)")
     known = pd.unique(estimates["indicator"])
     if indicator not in set(known) or indicator not in labels.indicators:
         shown = ", ".join(map(str, known[:8])) + (", ..." if len(known) > 8 else "")

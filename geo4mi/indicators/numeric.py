@@ -374,7 +374,11 @@ def _median(y: np.ndarray, w: np.ndarray, valid: np.ndarray, m: Margin, n: np.nd
     value = np.full(n.shape, np.nan)
     if s.y.size:
         pos = np.minimum(s.start + np.clip(rank, 0, np.maximum(n - 1, 0)), s.y.size - 1)
-        value = np.where(has, s.y[pos], np.nan)
+        # a cumulative share of exactly 1/2: the mean of this answer and the next (with
+        # equal weights, the usual median of an even number of answers)
+        half = (np.abs(s.frac[pos] - 0.5) < 1e-12) & (rank < n - 1)
+        nxt = np.minimum(pos + 1, s.y.size - 1)
+        value = np.where(has, np.where(half, (s.y[pos] + s.y[nxt]) / 2.0, s.y[pos]), np.nan)
     below = valid & (y <= np.nan_to_num(value)[m.cell])
     a, b = m.level.sums(np.where(below, w, 0.0), np.where(valid, w, 0.0))
     fy, wsum, own_var, own_df = m.level.variance(a, b, psu_in_stratum)

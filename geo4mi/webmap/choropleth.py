@@ -60,6 +60,7 @@ from geo4mi.boundaries import WEB_CRS, metric_crs, to_crs_checked
 from geo4mi.errors import ChoroplethError
 from geo4mi.i18n import attribution_line, check_language, speaks_study, t, template
 from geo4mi.indicators.design import design_of_estimates, interval_note
+from geo4mi.indicators.estimate import proportions
 from geo4mi.indicators.suppression import published
 from geo4mi.labels import Labels
 from geo4mi.webmap.assets import (OfflineMap, Verbatim, data_block, inline_static,
@@ -521,6 +522,8 @@ def choropleth_map(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Lab
     ('OfflineMap', True)
     """
     lang = check_language(lang)
+    # a percent map: numeric statistics (means, medians, ratios) are not drawn
+    estimates = proportions(estimates)
     data, chosen, _ = _page_data(estimates, areas, labels, lang, min_n, synthetic,
                                  indicators, groups)
     if selected is not None and selected not in chosen:
