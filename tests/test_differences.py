@@ -196,6 +196,20 @@ def test_bad_input():
         differences(pd.concat([CITY_TABLE, CITY_TABLE.iloc[:1]]))
 
 
+def test_csv_is_deterministic_and_says_how(tmp_path):
+    from geo4mi.indicators.differences import write_differences_csv
+
+    t = CITY_TABLE.assign(n_eff=CITY_TABLE["n"].astype("Float64") / 2)
+    a = write_differences_csv(t, tmp_path / "a.csv", lang="en", synthetic=True)
+    b = write_differences_csv(t.copy(), tmp_path / "b.csv", lang="en", synthetic=True)
+    assert a.read_bytes() == b.read_bytes()
+    back = pd.read_csv(a, encoding="utf-8-sig", keep_default_na=False)
+    assert list(back.columns) == [*COLUMNS, "method", "data_note"]
+    assert set(back["method"]) == {"newcombe_wilson_neff; z_pooled; holm per indicator"}
+    assert back["data_note"].str.contains("ynthetic").all()
+    assert len(back) == len(differences(t))
+
+
 def test_input_not_modified():
     before = CITY_TABLE.copy()
     differences(CITY_TABLE)

@@ -57,6 +57,8 @@ Examples
 from __future__ import annotations
 
 import logging
+import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -342,5 +344,48 @@ def correction_name(method: str) -> str:
     return METHOD_NAMES[method]
 
 
+def differences_table(estimates: pd.DataFrame, *, lang: str, synthetic: bool,
+                      alpha: float = 0.05, method: str = "holm") -> pd.DataFrame:
+    """The published comparisons: :func:`differences` plus ``method`` (how each row was
+    computed) and ``data_note`` (the synthetic-data note, or empty).
+
+    ``method`` reads e.g. ``"newcombe_wilson; z_pooled; holm per indicator"``, with
+    ``newcombe_wilson_neff`` when the Wilson pieces use effective sample sizes.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> est = pd.DataFrame({"indicator": "x", "area_id": ["_city", "01"],
+    ...     "group_var": "all", "group_value": "all", "numerator": [50, 10],
+    ...     "n": [100, 40], "p": [0.5, 0.25], "status": "ok"})
+    >>> differences_table(est, lang="en", synthetic=False)["method"].iloc[0]
+    'newcombe_wilson; z_pooled; holm per indicator'
+    """
+    from geo4mi.i18n import t
+
+    table = differences(estimates, alpha=alpha, method=method)
+    effective = "n_eff" in estimates.columns and bool(
+        (_numbers(estimates, "n_eff") < _numbers(estimates, "n")).any())
+    table["method"] = (f"newcombe_wilson{'_neff' if effective else ''}; z_pooled; "
+                       f"{method} per indicator")
+    table["data_note"] = t("table.synthetic_note", lang) if synthetic else ""
+    return table
+
+
+def write_differences_csv(estimates: pd.DataFrame, path: str | os.PathLike[str], *,
+                          lang: str, synthetic: bool, alpha: float = 0.05,
+                          method: str = "holm") -> Path:
+    """Write :func:`differences_table` as UTF-8 CSV (with BOM), atomically; proportions
+    and p-values with 6 significant digits. The same inputs give identical bytes."""
+    from geo4mi.io import write_csv
+
+    table = differences_table(estimates, lang=lang, synthetic=synthetic, alpha=alpha,
+                              method=method)
+    write_csv(table, path, bom=True, float_format="%.6g")
+    log.info("wrote %s (%d comparisons)", path, len(table))
+    return Path(path)
+
+
 __all__ = ["COLUMNS", "METHODS", "adjust_p_values", "correction_name", "differences",
-           "newcombe_interval", "two_proportion_p_value"]
+           "differences_table", "newcombe_interval", "two_proportion_p_value",
+           "write_differences_csv"]
