@@ -579,7 +579,8 @@ def choropleth_map(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Lab
                           languages=languages, **_controls(data, labels, chosen, lang, selected))
     m.get_root().html.add_child(Verbatim(top), name="geo4mi_choropleth_top")
     rule = t("map.uncertainty_rule", lang, width=classify.WIDE_WIDTH_POINTS, min_n=min_n,
-             interval=interval_note(design_of_estimates(estimates), lang))
+             interval=interval_note(design_of_estimates(estimates), lang,
+                                    names=labels.columns))
     below = render_fragment("choropleth_below.html", t=text, rule=rule, source=source,
                             attribution=attribution_line(lang))
     _Choropleth(data, below).add_to(m)
