@@ -88,6 +88,8 @@ def build_outputs(results: Results, out_dir: str | os.PathLike[str]) -> list[Pat
         figures/                 static figures (PNG, SVG, PDF): the study's
                                  [indicators] figures (all when empty), figure_groups
         tables/estimates.csv, tables/estimates.gpkg, tables/estimates.analysistools.csv
+        tables/differences.csv   tested differences (each area against the rest of the
+                                 city, each group against the others; Holm-corrected)
         .geo4mi-manifest         SHA-256 and path of each file above: the set is complete
 
     The set is written into a hidden staging folder inside ``out_dir`` and swapped in at
@@ -116,4 +118,8 @@ def _write_all(results: Results, out: Path) -> list[Path]:
         group_vars=[g for g in chosen.figure_groups if g in chosen.groups]))
     for name in ("estimates.csv", "estimates.gpkg", "estimates.analysistools.csv"):
         written.append(write_indicator_file(results, out / "tables" / name, lang=lang))
+    from geo4mi.indicators.differences import write_differences_csv
+
+    written.append(write_differences_csv(results.estimates, out / "tables" / "differences.csv",
+                                         lang=lang, synthetic=results.study.synthetic))
     return written

@@ -293,13 +293,18 @@ TEXT: dict[str, dict[str, str]] = {
         "es": "Intervalo amplio (IC 95 % de {width} puntos o más de ancho): estimación imprecisa",
         "en": "Wide interval (95 % CI {width} points wide or more): imprecise estimate",
     },
+    # geo4mi.indicators.differences: versus the rest, significant after the correction
     "differs_above": {
-        "es": "El intervalo de {este} {unit} está por encima del valor de {whole}.",
-        "en": "This {unit}'s interval lies above the value for the {whole}.",
+        "es": ("Más alto en {este} {unit} que en el resto de {place} (diferencia probada, "
+               "con corrección de {correction})."),
+        "en": ("Higher in this {unit} than in the rest of {place} (tested difference, "
+               "{correction}-corrected)."),
     },
     "differs_below": {
-        "es": "El intervalo de {este} {unit} está por debajo del valor de {whole}.",
-        "en": "This {unit}'s interval lies below the value for the {whole}.",
+        "es": ("Más bajo en {este} {unit} que en el resto de {place} (diferencia probada, "
+               "con corrección de {correction})."),
+        "en": ("Lower in this {unit} than in the rest of {place} (tested difference, "
+               "{correction}-corrected)."),
     },
     "download_csv": {"es": "Descargar CSV", "en": "Download CSV"},
     "higher_worse": {"es": "Un valor más alto es peor", "en": "Higher is worse"},

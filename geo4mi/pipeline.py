@@ -39,7 +39,7 @@ from geo4mi.disclosure import microdata_risk
 from geo4mi.errors import FormError, Geo4miError, StudyError, SurveyDataError
 from geo4mi.indicators.catalogue import (Catalogue, add_derived, add_numeric, build_labels,
                                          columns_needed, load_catalogue)
-from geo4mi.indicators.design import design_from_study
+from geo4mi.indicators.design import design_from_study, design_labels
 from geo4mi.indicators.estimate import estimate
 from geo4mi.labels import Labels
 from geo4mi.study import Study, load_study
@@ -366,7 +366,8 @@ def run(study: Study | str | os.PathLike[str], *,
                          complementary=study.complementary_suppression,
                          design=design_from_study(study), progress=progress)
     labels = replace(build_labels(catalogue, form, list(study.indicators.groups)),
-                     wording=study.wording)
+                     wording=study.wording,
+                     columns=design_labels(form, design_from_study(study)))
     log.info("%s: %d respondents read, %d kept, %d estimates", study.path.name,
              len(checked.placed), len(kept), len(estimates))
     return Results(study=study, areas=areas, form=form, respondents=kept, catalogue=catalogue,

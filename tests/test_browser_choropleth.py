@@ -111,9 +111,10 @@ def test_tooltips_show_value_ci_n_and_city_comparison(maps):
         assert "Cuauhtémoc" in tip and "Value: 75 %" in tip and "95 % CI: 65–83 %" in tip
         assert "n (respondents answering): 80" in tip
         assert "Whole city: 55 % (95 % CI: 47–62 %)" in tip
-        assert "lies above the value for the whole city" in tip
-        assert "lies below the value for the whole city" in tooltip(page, IZTAPALAPA,
-                                                                     "Iztapalapa")
+        assert ("Higher in this borough than in the rest of the city (tested difference, "
+                "Holm-corrected)") in tip
+        assert "Lower in this borough than in the rest of the city" in tooltip(
+            page, IZTAPALAPA, "Iztapalapa")
         tip = tooltip(page, BENITO_JUAREZ, "Benito Juárez")
         assert "Fewer than 10 respondents (suppressed)" in tip and "n (respondents" not in tip
         assert "%" not in tip.split("Whole city")[0]  # no value for a suppressed borough

@@ -126,8 +126,9 @@ def test_the_bundled_study_keeps_the_demo_wording():
         assert t("map.page_title", "es") == "Mapa de indicadores por alcaldía"
         assert t("sites.layer_boroughs", "en") == "Boroughs"
         assert t("map.csv_header", "es").startswith("clave,alcaldia,")
-        assert t("differs_above", "es") == ("El intervalo de esta alcaldía está por encima "
-                                            "del valor de toda la ciudad.")
+        assert t("differs_above", "es", correction="Holm") == (
+            "Más alto en esta alcaldía que en el resto de la ciudad (diferencia probada, con "
+            "corrección de Holm).")
         assert t("figure.sample_caption_n", "es", n=3) == ("n = 3 entrevistas asignadas a "
                                                            "una alcaldía.")
 
@@ -147,7 +148,7 @@ def test_spanish_articles_follow_the_unit_gender(gender, plural, this):
     with use_wording(Wording(unit={"es": (word, word + "s")}, unit_gender=gender)):
         rule = t("map.uncertainty_rule", "es", width=30, min_n=10, interval="")
         assert plural + " cuyo intervalo" in rule
-        assert this in t("differs_below", "es")
+        assert this in t("differs_below", "es", correction="Holm")
 
 
 def test_study_words_are_never_read_as_placeholders():

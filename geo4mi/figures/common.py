@@ -214,7 +214,8 @@ def clean_labels(labels: Labels) -> Labels:
         group_vars={k: texts(v, MAX_NAME) for k, v in labels.group_vars.items()},
         group_values={g: {v: texts(x, MAX_NAME) for v, x in values.items()}
                       for g, values in labels.group_values.items()},
-        survey_title=texts(labels.survey_title), wording=labels.wording)
+        survey_title=texts(labels.survey_title), wording=labels.wording,
+        columns={k: texts(v, MAX_NAME) for k, v in labels.columns.items()})
 
 
 def fit_width(text: str, size: float, width_in: float, *, bold: bool = False) -> str:
@@ -454,7 +455,8 @@ def caption_text(lang: str, *, labels: Labels | None, source: str | None, min_n:
     if min_n is not None:
         design = design_of_estimates(estimates) if estimates is not None else Design()
         parts.append(t("figure.caption_method", lang, min_n=min_n,
-                       interval=interval_note(design, lang)))
+                       interval=interval_note(
+                           design, lang, names=labels.columns if labels is not None else None)))
     parts.append(t("caveat", lang))
     if synthetic:
         parts.append(t("synthetic_banner", lang) + ".")

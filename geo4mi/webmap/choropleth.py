@@ -22,8 +22,10 @@ The values table (``"v"`` in the page's JSON) holds, per indicator and group val
   respondents (``suppression == "small_n"``), ``-2`` suppressed so that a small figure
   cannot be worked out (any other reason);
 * ``code = flags * 1000 + fixed * 100 + quantile * 10 + natural``: the class (0-based) of
-  the value under each classification, and ``flags`` = 1 (wide interval) + 2 (interval
-  above the city-wide value) + 4 (below it);
+  the value under each classification, and ``flags`` = 1 (wide interval) + 2 (higher
+  than the rest of the city) + 4 (lower): a difference tested by
+  :func:`geo4mi.indicators.differences.differences` (``versus == "rest"``, significant
+  after its multiplicity correction, :data:`FLAG_METHOD`);
 * the breaks are per-mille upper bounds, or ``0`` when the row falls back to fixed steps
   (fewer than two distinct borough values);
 * cells cover the areas listed in ``"cols"``; areas never interviewed (``n == 0`` in every
@@ -60,6 +62,7 @@ from geo4mi.boundaries import WEB_CRS, metric_crs, to_crs_checked
 from geo4mi.errors import ChoroplethError
 from geo4mi.i18n import attribution_line, check_language, speaks_study, t, template
 from geo4mi.indicators.design import design_of_estimates, interval_note
+from geo4mi.indicators.differences import correction_name
 from geo4mi.indicators.estimate import proportions
 from geo4mi.indicators.suppression import published
 from geo4mi.labels import Labels
@@ -76,6 +79,8 @@ MIN_ZOOM, MAX_ZOOM = 9, 14
 _METRES_PER_DEGREE = 111_320.0
 _REQUIRED = ("indicator", "area_id", "group_var", "group_value", "n", "p", "ci_low",
              "ci_high", "status")
+#: Multiplicity correction of the "higher/lower than the rest of the city" flags.
+FLAG_METHOD = "holm"
 
 # -- geometry -------------------------------------------------------------------------------
 
@@ -308,8 +313,8 @@ def build_values(estimates: pd.DataFrame, area_ids: Sequence[str], indicators: S
     col_slots = [k + 1 for k in cols]
     pct = np.floor(np.stack([p, lo, hi]) * 100 + 0.5)
     wide = (hi - lo) / 2 >= classify.WIDE_HALF_WIDTH - 1e-12  # classify.is_wide, vectorised
-    city_p = p[:, :, :1]
-    flags = (wide.astype(int) + 2 * (lo > city_p) + 4 * (hi < city_p))
+    above, below = _tested_flags(estimates, indicators, pairs, places)
+    flags = wide.astype(int) + 2 * (above & ok) + 4 * (below & ok)
     fixed = classify.class_breaks([], "fixed")
     values: list[list[Any]] = []
     for i in range(n_i):
@@ -337,6 +342,32 @@ def build_values(estimates: pd.DataFrame, area_ids: Sequence[str], indicators: S
     return cols, values
 
 
+def _tested_flags(estimates: pd.DataFrame, indicators: Sequence[str],
+                  pairs: Sequence[tuple[str, str]], places: Sequence[str]
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """``(higher, lower)`` than the rest of the city, per indicator × group × place: the
+    significant ``"rest"`` comparisons of :func:`~geo4mi.indicators.differences.differences`
+    (none without a ``numerator`` column: nothing to test)."""
+    from geo4mi.indicators.differences import differences
+
+    shape = (len(indicators), len(pairs), len(places))
+    above, below = np.zeros(shape, bool), np.zeros(shape, bool)
+    if "numerator" not in estimates.columns:
+        log.info("estimates without numerator: no tested differences on the map")
+        return above, below
+    d = differences(estimates, method=FLAG_METHOD)
+    d = d[(d["versus"] == "rest") & d["significant"]]
+    ind_pos = {v: k for k, v in enumerate(indicators)}
+    pair_pos = {v: k for k, v in enumerate(pairs)}
+    place_pos = {v: k for k, v in enumerate(places)}
+    for ind, gv, val, area, direction in zip(d["indicator"], d["group_var"],
+                                             d["group_value"], d["area_id"], d["direction"]):
+        i, g, a = ind_pos.get(ind), pair_pos.get((gv, val)), place_pos.get(area)
+        if i is not None and g is not None and a is not None:
+            (above if direction == "higher" else below)[i, g, a] = True
+    return above, below
+
+
 # -- page -----------------------------------------------------------------------------------
 
 def _page_data(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labels, lang: str,
@@ -349,13 +380,16 @@ def _page_data(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labels,
     names = [str(n) for n in areas["area_name"]]
     order = sorted(range(len(names)), key=lambda i: (_fold(names[i]), names[i]))
     text = {k: t(k, lang) for k in ("no_interviews", "city_wide", "value", "ci95", "n",
-                                    "unit", "download_csv", "differs_above",
-                                    "differs_below", "higher_worse", "higher_better", "neutral")}
+                                    "unit", "download_csv", "higher_worse", "higher_better",
+                                    "neutral")}
     text.update({k: t(f"map.{k}", lang) for k in ("units", "status", "note", "ok", "csv_file",
                                                   "csv_header", "csv_note", "csv_suppressed",
                                                   "csv_no_data", "no_interviews_n",
                                                   "fallback_fixed")})
     text["suppressed"] = t("suppressed", lang, min_n=min_n)
+    correction = correction_name(FLAG_METHOD)
+    for key in ("differs_above", "differs_below"):
+        text[key] = t(key, lang, correction=correction)
     text["suppressed_complementary"] = t("suppressed_complementary", lang)
     text["wide_interval"] = t("wide_interval", lang, width=classify.WIDE_WIDTH_POINTS)
     text["legend_wide"] = text["wide_interval"]  # legend and tooltips say the same thing
@@ -548,7 +582,8 @@ def choropleth_map(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Lab
                           languages=languages, **_controls(data, labels, chosen, lang, selected))
     m.get_root().html.add_child(Verbatim(top), name="geo4mi_choropleth_top")
     rule = t("map.uncertainty_rule", lang, width=classify.WIDE_WIDTH_POINTS, min_n=min_n,
-             interval=interval_note(design_of_estimates(estimates), lang))
+             interval=interval_note(design_of_estimates(estimates), lang,
+                                    names=labels.columns))
     below = render_fragment("choropleth_below.html", t=text, rule=rule, source=source,
                             attribution=attribution_line(lang))
     _Choropleth(data, below).add_to(m)
