@@ -77,7 +77,8 @@ def write_map(results: Results, path: str | os.PathLike[str], *, kind: str = "ch
     raise OutputError(f"map kind {kind!r} is unknown; use choropleth or sites")
 
 
-def build_outputs(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
+def build_outputs(results: Results, out_dir: str | os.PathLike[str], *,
+                  report: bool = False) -> list[Path]:
     """Write the full set of outputs of a run into ``out_dir``; return the paths written.
 
     Layout::
@@ -88,6 +89,7 @@ def build_outputs(results: Results, out_dir: str | os.PathLike[str]) -> list[Pat
         figures/                 static figures (PNG, SVG, PDF): the study's
                                  [indicators] figures (all when empty), figure_groups
         tables/estimates.csv, tables/estimates.gpkg, tables/estimates.analysistools.csv
+        report.html              the findings report (only with ``report=True``)
         .geo4mi-manifest         SHA-256 and path of each file above: the set is complete
 
     The set is written into a hidden staging folder inside ``out_dir`` and swapped in at
@@ -95,10 +97,10 @@ def build_outputs(results: Results, out_dir: str | os.PathLike[str]) -> list[Pat
     previous complete set, never a mix of old and new files. Other files in ``out_dir``
     are left alone.
     """
-    return write_output_set(out_dir, lambda staging: _write_all(results, staging))
+    return write_output_set(out_dir, lambda staging: _write_all(results, staging, report))
 
 
-def _write_all(results: Results, out: Path) -> list[Path]:
+def _write_all(results: Results, out: Path, report: bool = False) -> list[Path]:
     lang = results.study.language
     written: list[Path] = []
     names = {lang: "choropleth.html", **{o: f"choropleth.{o}.html" for o in other_languages(lang)}}
@@ -116,4 +118,9 @@ def _write_all(results: Results, out: Path) -> list[Path]:
         group_vars=[g for g in chosen.figure_groups if g in chosen.groups]))
     for name in ("estimates.csv", "estimates.gpkg", "estimates.analysistools.csv"):
         written.append(write_indicator_file(results, out / "tables" / name, lang=lang))
+    if report:
+        from geo4mi.report import write_report
+
+        written.append(write_report(results, out / "report.html", lang=lang,
+                                    map_page=names[lang])[0])
     return written

@@ -180,6 +180,11 @@ class Writer:
         if self.diffs is None or not len(self.diffs):
             return pd.DataFrame(columns=list(DIFF_COLUMNS))
         d = self.diffs[self.diffs["significant"].fillna(False).astype(bool)]
+        area_rest = ((d["area_id"] != CITY) & (d["group_var"] == "all")
+                     & (d["versus"] == "rest"))
+        group_city = ((d["area_id"] == CITY) & (d["group_var"] != "all")
+                      & (d["versus"] == "others"))
+        d = d[area_rest | group_city]
         keep = [self.table.get(str(r["indicator"]), str(r["area_id"]),
                                (str(r["group_var"]), str(r["group_value"]))) is not None
                 for _, r in d.iterrows()]

@@ -15,7 +15,7 @@ braces is never read as a placeholder, and the HTML template escapes everything.
 Examples
 --------
 >>> say("n_areas_enough", "en", k=8)
-'8 areas with enough interviews'
+'8 areas with published figures'
 >>> estimate_text(0.4521, 0.35, 0.553, 96, "en")
 '45\\xa0% (95\\xa0% CI 35–55\\xa0%, n\\xa0=\\xa096)'
 >>> estimate_text(0.4521, 0.35, 0.553, 96, "es")
@@ -80,8 +80,8 @@ SENTENCES: dict[str, dict[str, str]] = {
                  "en": "{value} (95 % CI {low}–{high}, n = {n})"},
     "difference": {"es": "{diff} puntos (IC 95 %: {low} a {high})",
                    "en": "{diff} points (95 % CI {low} to {high})"},
-    "n_areas_enough": {"es": "{k} {units} con suficientes entrevistas",
-                       "en": "{k} {units} with enough interviews"},
+    "n_areas_enough": {"es": "{k} {units} con cifras publicadas",
+                       "en": "{k} {units} with published figures"},
     # -- the front page -------------------------------------------------------------------
     "synthetic_banner": {
         "es": "DATOS SINTÉTICOS DE DEMOSTRACIÓN: estas cifras no son resultados reales de una "
