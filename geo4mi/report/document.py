@@ -40,6 +40,9 @@ ENV = Environment(loader=PackageLoader("geo4mi.report", "templates"), autoescape
                   undefined=StrictUndefined, keep_trailing_newline=True)
 #: Significance level and correction of the tested differences.
 ALPHA, METHOD = 0.05, "holm"
+#: How many tested differences (smallest adjusted p-value first) the key findings state;
+#: the others are stated in their theme's section.
+KEY_DIFFERENCES = 8
 METHOD_NAMES = {"holm": {"es": "Holm", "en": "Holm"}}
 
 
@@ -204,6 +207,11 @@ def report_context(inputs: ReportInputs, *, lang: str, diffs: pd.DataFrame | Non
             for f in writer.extremes(ind):
                 if f.significant:
                     key_items.append(numbering.add(f, lang, figure_of(ind), f"ind-{ind}"))
+    for _, row in significant.head(KEY_DIFFERENCES).iterrows():  # the strongest differences
+        f = writer.difference(row)
+        if "|".join(f.cells[0]) not in {i["cells"] for i in key_items if i["significant"]}:
+            key_items.append(numbering.add(f, lang, figure_of(f.indicator),
+                                           f"ind-{f.indicator}"))
     stated = {i["cells"] for i in key_items if i["significant"]}
     for theme in themes:
         blocks = []
@@ -260,9 +268,13 @@ def report_context(inputs: ReportInputs, *, lang: str, diffs: pd.DataFrame | Non
         if counts and question and _root(catalogue, gv) == question:
             from geo4mi.figures.charts import nationality_chart
 
+            rest = total - sum(counts.values())  # published total minus published groups
+            if rest > 0:
+                counts = {**counts, "other": counts.get("other", 0) + rest}
+
             svg = svg_inline(nationality_chart(
                 pd.Series(counts), names={v: labels.group_value_label(gv, v, lang)
-                                         for v in counts},
+                                         for v in counts if v != "other"},
                 lang=lang, min_n=study.min_n, synthetic=study.synthetic,
                 source=study.source.get(lang) if study.source else None), f"fig-{gv}")
         group_tables.append({"title": say("profile_by", lang,

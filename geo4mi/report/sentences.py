@@ -78,8 +78,8 @@ SENTENCES: dict[str, dict[str, str]] = {
     # -- numbers --------------------------------------------------------------------------
     "estimate": {"es": "{value} (IC 95 %: {low}–{high}, n = {n})",
                  "en": "{value} (95 % CI {low}–{high}, n = {n})"},
-    "difference": {"es": "{diff} puntos (IC 95 %: {low} a {high})",
-                   "en": "{diff} points (95 % CI {low} to {high})"},
+    "difference": {"es": "{diff} puntos, IC 95 %: {low} a {high}",
+                   "en": "{diff} points, 95 % CI {low} to {high}"},
     "n_areas_enough": {"es": "{k} {units} con cifras publicadas",
                        "en": "{k} {units} with published figures"},
     # -- the front page -------------------------------------------------------------------
@@ -350,7 +350,7 @@ def estimate_text(p: float, low: float, high: float, n: int, lang: str) -> str:
 
 
 def difference_text(diff: float, low: float, high: float, lang: str) -> str:
-    """"+12 points (95 % CI +3 to +21)" in ``lang``."""
+    """"+12 points, 95 % CI +3 to +21" in ``lang``."""
     return say("difference", lang, diff=points(diff, lang), low=points(low, lang),
                high=points(high, lang))
 
