@@ -298,7 +298,7 @@ def say(key: str, lang: str, **fields: object) -> str:
     --------
     >>> from geo4mi.i18n import Wording, use_wording
     >>> with use_wording(Wording(unit={"en": ("commune", "communes")})):
-    ...     say("no_area_differences", "en")[:41]
+    ...     say("no_area_differences", "en")[:40]
     'No difference between communes on this t'
     >>> say("no_such", "en")
     Traceback (most recent call last):
