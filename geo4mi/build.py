@@ -77,7 +77,8 @@ def write_map(results: Results, path: str | os.PathLike[str], *, kind: str = "ch
     raise OutputError(f"map kind {kind!r} is unknown; use choropleth or sites")
 
 
-def build_outputs(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
+def build_outputs(results: Results, out_dir: str | os.PathLike[str], *,
+                  report: bool = False) -> list[Path]:
     """Write the full set of outputs of a run into ``out_dir``; return the paths written.
 
     Layout::
@@ -90,6 +91,7 @@ def build_outputs(results: Results, out_dir: str | os.PathLike[str]) -> list[Pat
         tables/estimates.csv, tables/estimates.gpkg, tables/estimates.analysistools.csv
         tables/differences.csv   tested differences (each area against the rest of the
                                  city, each group against the others; Holm-corrected)
+        report.html              the findings report (only with ``report=True``)
         .geo4mi-manifest         SHA-256 and path of each file above: the set is complete
 
     The set is written into a hidden staging folder inside ``out_dir`` and swapped in at
@@ -97,10 +99,10 @@ def build_outputs(results: Results, out_dir: str | os.PathLike[str]) -> list[Pat
     previous complete set, never a mix of old and new files. Other files in ``out_dir``
     are left alone.
     """
-    return write_output_set(out_dir, lambda staging: _write_all(results, staging))
+    return write_output_set(out_dir, lambda staging: _write_all(results, staging, report))
 
 
-def _write_all(results: Results, out: Path) -> list[Path]:
+def _write_all(results: Results, out: Path, report: bool = False) -> list[Path]:
     lang = results.study.language
     written: list[Path] = []
     names = {lang: "choropleth.html", **{o: f"choropleth.{o}.html" for o in other_languages(lang)}}
@@ -122,4 +124,9 @@ def _write_all(results: Results, out: Path) -> list[Path]:
 
     written.append(write_differences_csv(results.estimates, out / "tables" / "differences.csv",
                                          lang=lang, synthetic=results.study.synthetic))
+    if report:
+        from geo4mi.report import write_report
+
+        written.append(write_report(results, out / "report.html", lang=lang,
+                                    map_page=names[lang])[0])
     return written

@@ -106,7 +106,7 @@ def demo(out_dir: Path) -> None:
     click.echo("geo4mi demo: Mexico City study, SYNTHETIC DEMONSTRATION DATA "
                "(not real survey results)")
     _report_counts(results)
-    echo_written(build_outputs(results, out_dir))
+    echo_written(build_outputs(results, out_dir, report=True))
 
 
 @cli.command()
@@ -216,6 +216,33 @@ def map_cmd(study: Path, kind: str, output: Path, lang: str | None, overwrite: b
     results = _run(study)
     write_map(results, output, kind=kind, lang=lang or results.study.language)
     echo_written([output])
+
+
+# -- command: report --
+
+@cli.command()
+@study_argument()
+@click.option("--out", "out_dir", required=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder: report.html (report.<lang>.html for another language) and "
+                   "the choropleth page its findings link to.")
+@lang_option
+def report(study: Path, out_dir: Path, lang: str | None) -> None:
+    """Write the findings report of STUDY: one offline HTML file (print it for A4)."""
+    from geo4mi.build import write_map
+    from geo4mi.io import check_output_folder
+    from geo4mi.report import write_report
+    from geo4mi.report.document import map_page_name
+
+    check_output_folder(out_dir)
+    results = _run(study)
+    lang = lang or results.study.language
+    page = map_page_name(results.study.language, lang)
+    name = "report.html" if lang == results.study.language else f"report.{lang}.html"
+    path, counts = write_report(results, out_dir / name, lang=lang, map_page=page)
+    echo_written([write_map(results, out_dir / page, lang=lang), path])
+    click.echo(f"  {counts['findings']} findings stated; the tested-difference rule rejected "
+               f"{counts['rejected']} of {counts['tested']} candidate comparisons")
 
 
 # -- commands: sites / plan --
