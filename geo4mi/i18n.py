@@ -1,4 +1,4 @@
-Interface text of maps, figures and tables: one catalogue per language.
+"""Interface text of maps, figures and tables: one catalogue per language.
 
 Every user-facing string that is not a survey or catalogue label lives in the catalogue
 files ``geo4mi/locales/<code>.toml`` (``es.toml``, ``en.toml``...), one ``"key" = "text"``
