@@ -78,6 +78,11 @@ class Scaffold:
 
 # -- boundaries ---------------------------------------------------------------------------
 
+def _code_like(text: pd.Series) -> pd.Series:
+    """Values that read as codes: one word holding a digit ("CO05001", "a1")."""
+    return text.str.fullmatch(r"\S*\d\S*")
+
+
 def guess_fields(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
     """Candidate id and name columns of a boundary table, best first.
 
@@ -104,12 +109,14 @@ def guess_fields(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
             continue
         ids.append(col)
         is_text = values.map(lambda v: isinstance(v, str)).all()
-        if is_text and text.str.contains(r"[^\W\d_]", regex=True).all():
+        if (is_text and text.str.contains(r"[^\W\d_]", regex=True).all()
+                and _code_like(text).mean() < 0.5):  # names, not codes such as "CO05001"
             names.append(col)
 
-    def id_rank(col: str) -> tuple[int, int]:
+    def id_rank(col: str) -> tuple[int, int, int]:
+        is_text = frame[col].map(lambda v: isinstance(v, str)).all()
         codes = frame[col].astype(str).str.contains(r"\d").all()
-        return (0 if _ID_HINT.search(col) else 1, 0 if codes else 1)
+        return (0 if _ID_HINT.search(col) else 1, 0 if is_text else 1, 0 if codes else 1)
 
     def name_rank(col: str) -> tuple[int, float]:
         return (0 if _NAME_HINT.search(col) else 1, -frame[col].astype(str).str.len().mean())
@@ -170,9 +177,10 @@ def find_area_question(form: Form, areas: pd.DataFrame
 
     Examples
     --------
-    >>> from geo4mi.survey.xlsform import example_form_path
     >>> from geo4mi.boundaries import load_areas
-    >>> q, matched, unmatched = find_area_question(read_form(example_form_path()), load_areas())
+    >>> from geo4mi.resources import bundled_path
+    >>> form = read_form(bundled_path("data", "questionnaire.xlsx"))
+    >>> q, matched, unmatched = find_area_question(form, load_areas())
     >>> q, len(matched), unmatched
     ('borough', 16, [])
     """
@@ -234,6 +242,19 @@ def _labels(form: Form, getter) -> dict[str, str]:  # type: ignore[no-untyped-de
     return out
 
 
+def _universe_label(form: Form, relevant: str, universe: str) -> dict[str, str]:
+    """"<question label>: <choice label>" for ``${q} = 'x'``, else the expression."""
+    m = _SIMPLE.match(relevant)
+    if m and form.has_question(m.group(1)) and \
+            form.question(m.group(1))["type"] in ("select_one", "select_multiple"):
+        q, choice = m.groups()
+        lst = form.question(q)["list_name"]
+        if choice in form.choices_of(q):
+            return _labels(form, lambda lang: (f"{form.label(q, lang)}: "
+                                               f"{form.choice_label(lst, choice, lang)}"))
+    return _labels(form, lambda lang: universe)
+
+
 def starter_catalogue(form: Form, *, skip: tuple[str, ...] = ()) -> tuple[str, list[str]]:
     """A starter catalogue: one indicator per answer of every select question.
 
@@ -244,7 +265,7 @@ def starter_catalogue(form: Form, *, skip: tuple[str, ...] = ()) -> tuple[str, l
     --------
     >>> from geo4mi.survey.xlsform import example_form_path
     >>> text, review = starter_catalogue(read_form(example_form_path()), skip=("borough",))
-    >>> "question = \\"gender\\"" in text and "universe = \\"hh_children == 'yes'\\"" in text
+    >>> "question = \\"gender\\"" in text and "universe = \\"crime_victim == 'yes'\\"" in text
     True
     """
     from geo4mi.errors import ExpressionError
@@ -297,7 +318,7 @@ def starter_catalogue(form: Form, *, skip: tuple[str, ...] = ()) -> tuple[str, l
                       f"choices = [{_toml(choice)}]"]
             if universe:
                 lines += [f"universe = {_toml(universe)}",
-                          f"universe_label = {_texts({k: relevant for k in label})}"]
+                          f"universe_label = {_texts(_universe_label(form, relevant, universe))}"]
             lines.append('direction = "neutral"')
     return "\n".join(lines) + "\n", review
 
