@@ -488,8 +488,13 @@ def scaffold_study(boundaries: str | os.PathLike[str], form: str | os.PathLike[s
         f"{GROUP_CHOICES[0]} to {GROUP_CHOICES[1]} choices):",
         *[f"#   {line}" for line in textwrap.wrap(", ".join(_toml(g) for g in groups), 86)],
         "groups = []",
-        "",
     ]
+    if cat_text is not None:
+        first = re.findall(r'^id = "([^"]+)"$', cat_text, flags=re.M)[:3]
+        lines += ["# Figures drawn by build (all indicators when empty: slow for a starter "
+                  "catalogue).",
+                  f"figures = [{', '.join(_toml(i) for i in first)}]"]
+    lines.append("")
     return Scaffold(study_path=study_path, study_text="\n".join(lines),
                     catalogue_path=cat_path, catalogue_text=cat_text, id_field=id_field,
                     name_field=name_field, area_question=area_q, gps_question=gps,

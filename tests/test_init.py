@@ -68,6 +68,10 @@ def test_init_on_a_madeup_city_checks_and_places_as_the_written_study(madeup, tm
     assert complaint.universe_label["en"] == (f"{f['form.label.crime_victim.en']}: "
                                               f"{f['choice.label.yes_no.yes.en']}")
     assert len(results.estimates) > 0
+    from geo4mi.build import build_outputs  # init -> build with no hand edits
+
+    written = build_outputs(results, tmp_path / "out")
+    assert {p.name for p in written} >= {"choropleth.html", "choropleth.en.html"}
 
 
 def test_init_on_mexico_city_matches_the_bundled_study(tmp_path):
