@@ -17,10 +17,11 @@ from typing import Any
 import click
 
 from geo4mi.errors import Geo4miError, OutputError
+from geo4mi.i18n import LANGUAGES
 
 log = logging.getLogger("geo4mi")
 
-LANG_CHOICE = click.Choice(["es", "en"])
+LANG_CHOICE = click.Choice(list(LANGUAGES))
 
 
 # -- shared options -----------------------------------------------------------------------

@@ -162,9 +162,13 @@ class Wording:
         }
 
 
-NEUTRAL_UNIT = {"es": ("área", "áreas"), "en": ("area", "areas")}
-NEUTRAL_PLACE = {"es": "la zona de estudio", "en": "the study area"}
-NEUTRAL_POPULATION = {"es": "la población", "en": "population"}
+NEUTRAL_UNIT = {"es": ("área", "áreas"), "en": ("area", "areas"), "fr": ("zone", "zones"),
+                "pt": ("área", "áreas")}
+NEUTRAL_PLACE = {"es": "la zona de estudio", "en": "the study area",
+                 "fr": "la zone d'étude", "pt": "a área de estudo"}
+#: Spanish and French with their article ("la población"); English and Portuguese without.
+NEUTRAL_POPULATION = {"es": "la población", "en": "population", "fr": "la population",
+                      "pt": "população"}
 #: The library's own wording: areas, the study area, no attribution claim.
 NEUTRAL = Wording()
 
@@ -174,9 +178,16 @@ _CURRENT: contextvars.ContextVar[Wording] = contextvars.ContextVar("geo4mi_wordi
 
 def _whole(place: str, lang: str) -> str:
     """All areas together, from the place: "toda la ciudad", "whole city", "all of Kyiv"."""
+    first = place.split(" ", 1)[0].lower()
     if lang == "es":
-        first = place.split(" ", 1)[0].lower()
         return {"el": "todo ", "los": "todos ", "las": "todas "}.get(first, "toda ") + place
+    if lang == "fr":  # "toute la ville", "tout le quartier", "l'ensemble de Dakar"
+        rest = place.split(" ", 1)[-1]
+        return {"la": "toute " + place, "le": "tout " + place,
+                "les": "l'ensemble des " + rest}.get(first, "l'ensemble de " + place)
+    if lang == "pt":  # "toda a cidade", "todo o município", "todo o território de Luanda"
+        prefix = {"a": "toda ", "o": "todo ", "as": "todas ", "os": "todos "}.get(first)
+        return prefix + place if prefix else "todo o território de " + place
     if place.lower().startswith("the "):
         return "whole " + place[4:]
     return "all of " + place
@@ -290,7 +301,10 @@ def check_language(lang: str) -> str:
 def template(key: str, lang: str) -> str:
     """Interface text ``key`` in ``lang`` with its ``{placeholders}`` left unfilled.
 
-    The study placeholders (:meth:`Wording.words`) are filled from the current wording.
+    The study placeholders (:meth:`Wording.words`) are filled from the current wording,
+    with their braces doubled (``{{``, ``}}``, as in :meth:`str.format`): a study word such
+    as ``"{n}"`` stays text when the maps' scripts fill the rest, since their ``fill``
+    reads ``{{`` as ``{`` in the same single pass.
     Raises :class:`KeyError` for a key that is not in :data:`TEXT` (a bug in the caller,
     so the message suggests the nearest keys) and :class:`StudyError` for a language
     other than those in :data:`LANGUAGES`.
@@ -304,7 +318,8 @@ def template(key: str, lang: str) -> str:
     ...
     KeyError: "interface text 'city_valeu' is unknown; did you mean 'city_value' or ...
     """
-    words = current_wording().words(lang)
+    words = {k: v.replace("{", "{{").replace("}", "}}")
+             for k, v in current_wording().words(lang).items()}
     return re.sub(r"\{(\w+)\}", lambda m: words.get(m.group(1), m.group(0)), _raw(key, lang))
 
 
