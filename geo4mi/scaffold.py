@@ -160,12 +160,9 @@ def _read_boundaries(path: Path, layer: str | None) -> tuple[pd.DataFrame, str |
 # -- the form -------------------------------------------------------------------------------
 
 def _choice_texts(form: Form, list_name: str, choice: str) -> list[str]:
-    rec = form._choice.get((list_name, choice), {})
-    texts = [choice]
-    for key, value in rec.items():
-        if str(key).startswith("label::") and isinstance(value, str) and value.strip():
-            texts.append(value)
-    return texts
+    """The choice's name and its label in every language of the form."""
+    labels = (form.choice_label(list_name, choice, lang) for lang in form.languages)
+    return list(dict.fromkeys([choice, *labels]))
 
 
 def find_area_question(form: Form, areas: pd.DataFrame
