@@ -231,11 +231,11 @@ def _texts(texts: dict[str, str]) -> str:
 
 
 def _labels(form: Form, getter) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    """Labels in every language of the form, plus Spanish and English (the catalogue needs
-    both) taken from the default language when the form has none."""
-    out = {lang: getter(lang) for lang in form.languages}
-    for lang in ("es", "en"):
-        out.setdefault(lang, out[form.default_language])
+    """Labels in every language of the form that has a code, plus Spanish and English (the
+    catalogue needs both) taken from the default language when the form has none."""
+    out = {lang: getter(lang) for lang in form.languages if re.fullmatch(r"[a-z]{2,3}", lang)}
+    for lang in ("es", "en"):  # a plain "label" column is the "default" language
+        out.setdefault(lang, getter(form.default_language))
     return out
 
 

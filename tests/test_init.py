@@ -186,3 +186,26 @@ def test_xlsform_relevant_is_rewritten_for_the_catalogue():
     text = xlsform_expression("${a} = 'x' and ${b} != 'y' or ${c} >= 3")
     assert text == "a == 'x' and b != 'y' or c >= 3"
     parse(text)
+
+
+def test_init_on_a_form_with_one_plain_label_column(madeup, tmp_path):
+    """A form with a plain "label" column only: labels and the study language still work."""
+    import openpyxl
+
+    given = madeup.parent
+    book = openpyxl.load_workbook(given / "form.xlsx")
+    for name in ("survey", "choices"):
+        for cell in book[name][1]:
+            if cell.value == "label::Spanish (es)":
+                cell.value = "label"
+            elif cell.value == "label::English (en)":
+                cell.value = "hint"
+    del book["settings"]
+    book.save(tmp_path / "plain.xlsx")
+    scaffold = scaffold_study(given / "areas.gpkg", tmp_path / "plain.xlsx",
+                              export=given / "export.csv", study_path=tmp_path / "s.toml")
+    assert (scaffold.area_question, scaffold.language) == ("borough", "en")
+    write_scaffold(scaffold)
+    checked = check(tmp_path / "s.toml")
+    assert checked.errors == []
+    assert checked.placed["area_id"].tolist() == check(madeup).placed["area_id"].tolist()
