@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from geo4mi.errors import OutputError
@@ -22,15 +23,21 @@ log = logging.getLogger(__name__)
 TABLE_SUFFIXES = (".analysistools.csv", ".csv", ".gpkg")
 
 
-def other_languages(lang: str) -> list[str]:
-    """The languages other than ``lang``, in a fixed order.
+def other_languages(lang: str, form_languages: Sequence[str] = ()) -> list[str]:
+    """The languages other than ``lang`` to write maps in, in a fixed order.
+
+    Spanish and English always; another interface language (French, Portuguese...) when
+    the form has labels in it.
 
     Examples
     --------
     >>> other_languages("es")
     ['en']
+    >>> other_languages("fr", ["fr", "pt"])
+    ['es', 'en', 'pt']
     """
-    return [code for code in LANGUAGES if code != lang]
+    return [code for code in LANGUAGES if code != lang
+            and (code in ("es", "en") or code in form_languages)]
 
 
 def write_indicator_file(results: Results, path: str | os.PathLike[str], *, lang: str) -> Path:
@@ -105,7 +112,8 @@ def build_outputs(results: Results, out_dir: str | os.PathLike[str], *,
 def _write_all(results: Results, out: Path, report: bool = False) -> list[Path]:
     lang = results.study.language
     written: list[Path] = []
-    names = {lang: "choropleth.html", **{o: f"choropleth.{o}.html" for o in other_languages(lang)}}
+    names = {lang: "choropleth.html", **{o: f"choropleth.{o}.html"
+                                         for o in other_languages(lang, results.form.languages)}}
     for code, name in names.items():  # each page links to the others
         written.append(write_map(results, out / name, lang=code, alternates=names))
     if results.study.sites is not None:

@@ -17,10 +17,11 @@ from typing import Any
 import click
 
 from geo4mi.errors import Geo4miError, OutputError
+from geo4mi.i18n import LANGUAGES
 
 log = logging.getLogger("geo4mi")
 
-LANG_CHOICE = click.Choice(["es", "en"])
+LANG_CHOICE = click.Choice(list(LANGUAGES))
 
 
 # -- shared options -----------------------------------------------------------------------
@@ -375,6 +376,38 @@ def figures(study: Path, out_dir: Path, formats: str, indicators: tuple[str, ...
         kinds=("map", "bars", "groups") if group_vars else ("map", "bars"),
         group_vars=list(group_vars) or None, lang=lang, scheme=scheme, overwrite=overwrite)
     echo_written(written)
+
+
+@cli.command()
+@click.option("--boundaries", required=True, type=click.Path(exists=True, dir_okay=False,
+              path_type=Path), help="The areas: GeoPackage, GeoJSON or shapefile.")
+@click.option("--layer", default=None, help="Layer of a multi-layer boundary file.")
+@click.option("--form", "form", required=True, type=click.Path(exists=True, dir_okay=False,
+              path_type=Path), help="The XLSForm of the survey.")
+@click.option("--export", "export", default=None, type=click.Path(exists=True, dir_okay=False,
+              path_type=Path), help="The survey export (CSV or Excel), if you have one.")
+@click.option("--catalogue", default=None, type=click.Path(exists=True, dir_okay=False,
+              path_type=Path), help="Your indicator catalogue (default: write a starter "
+              "indicators.toml next to the study file).")
+@click.option("--language", default=None, help="Main language of the outputs (default: the "
+              "form's).")
+@click.option("-o", "--output", "output", default=Path("study.toml"), show_default=True,
+              type=click.Path(dir_okay=False, path_type=Path), help="The study file to write.")
+@overwrite_option
+def init(boundaries: Path, layer: str | None, form: Path, export: Path | None,
+         catalogue: Path | None, language: str | None, output: Path, overwrite: bool) -> None:
+    """Write a study file for a new city from its boundaries, XLSForm and export."""
+    from geo4mi.scaffold import scaffold_study, write_scaffold
+
+    scaffold = scaffold_study(boundaries, form, export=export, catalogue=catalogue, layer=layer,
+                              language=language, study_path=output)
+    written = write_scaffold(scaffold, overwrite=overwrite)
+    for line in scaffold.decisions:
+        click.echo(f"  {line}")
+    echo_written(written)
+    for line in scaffold.todo:
+        click.echo(f"  to do: {line}")
+    click.echo(f"next: geo4mi check {output}")
 
 
 def _report_counts(results: Any) -> None:

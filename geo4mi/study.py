@@ -371,7 +371,7 @@ def load_study(path: str | os.PathLike[str]) -> Study:
 
 
 def _text(value: str | Mapping[str, str]) -> dict[str, str]:
-    return {"es": value, "en": value} if isinstance(value, str) else dict(value)
+    return dict.fromkeys(LANGUAGES, value) if isinstance(value, str) else dict(value)
 
 
 def _unit(value: list[str] | Mapping[str, list[str]]) -> dict[str, tuple[str, str]]:

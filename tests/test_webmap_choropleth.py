@@ -314,6 +314,6 @@ def test_unknown_options_are_refused(inputs, tmp_path):
         choropleth_map(est, areas, labels, groups=["age"])
     with pytest.raises(ChoroplethError, match="selected: 'nope' is not one of the indicators"):
         choropleth_map(est, areas, labels, selected="nope")
-    with pytest.raises(StudyError, match="language 'fr' is not supported"):
-        choropleth_map(est, areas, labels, lang="fr")
+    with pytest.raises(StudyError, match="language 'xx' is not supported"):
+        choropleth_map(est, areas, labels, lang="xx")
     assert not (tmp_path / "x.html").exists()

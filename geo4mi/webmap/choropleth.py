@@ -395,7 +395,7 @@ def _page_data(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labels,
     text["legend_wide"] = text["wide_interval"]  # legend and tooltips say the same thing
     # templates: choropleth.js fills {value}, {n}, {indicator}, {group}, {universe}
     text["city_value"] = template("city_value", lang)
-    text["city_suppressed"] = template("map.city_suppressed", lang)
+    text["city_suppressed"] = t("map.city_suppressed", lang)  # shown as is
     text["showing"] = template("map.showing", lang)
     text["universe"] = template("map.universe", lang)
     text["caption"] = template("map.table_caption", lang)

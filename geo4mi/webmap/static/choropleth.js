@@ -62,8 +62,11 @@ var geo4miChoropleth = (function () {
     return box.innerHTML;
   }
 
+  /* One pass: "{{" and "}}" are literal braces (a study word such as "{n}" arrives
+   * as "{{n}}", geo4mi.i18n.template), "{name}" takes values[name]. */
   function fill(template, values) {
-    return template.replace(/\{(\w+)\}/g, function (m, k) {
+    return template.replace(/\{\{|\}\}|\{(\w+)\}/g, function (m, k) {
+      if (k === undefined) { return m.charAt(0); }
       return values[k] === undefined ? m : values[k];
     });
   }
