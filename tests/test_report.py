@@ -16,7 +16,7 @@ import pytest
 
 from geo4mi.indicators.catalogue import add_derived
 from geo4mi.indicators.differences import differences
-from geo4mi.indicators.estimate import CITY, estimate
+from geo4mi.indicators.estimate import CITY, estimate, proportions
 from geo4mi.indicators.suppression import published
 from geo4mi.pipeline import run
 from geo4mi.report import inputs_from_results, report_html
@@ -159,10 +159,12 @@ def test_no_hidden_value_appears(bundled, true_values):
     truth = true_values.set_index(["indicator", "area_id", "group_var", "group_value"])
     cells = est[hidden].set_index(["indicator", "area_id", "group_var", "group_value"]).index
     true_hidden = truth.loc[cells]
-    true_hidden = true_hidden[true_hidden["status"] == "ok"]
+    # percentages here; the numeric statistics (shown only city-wide, in the annex) are
+    # checked in test_numeric_statistics_in_the_annex_only_as_published
+    true_hidden = proportions(true_hidden[true_hidden["status"] == "ok"])
     assert len(true_hidden) > 10000
     names = dict(zip(results.areas["area_id"], results.areas["area_name"]))
-    ok = est[est["status"] == "ok"]
+    ok = proportions(est[est["status"] == "ok"])
     for lang, page in (("en", html_en), ("es", html_es)):
         text = _text(page)
         shown = {estimate_text(r.p, r.ci_low, r.ci_high, int(r.n), lang)
@@ -214,6 +216,34 @@ def test_annex_lists_every_indicator_and_the_banner_says_synthetic(bundled):
     assert "DATOS SINTÉTICOS DE DEMOSTRACIÓN" in html_es
     assert "Taylor" in _text(html_en)  # the interval note of the declared design
     assert "cluster=enumerator" in _text(html_en)
+
+
+def test_numeric_statistics_in_the_annex_only_as_published(bundled):
+    """Means and medians are numbers in the question's unit: the annex shows their
+    published city-wide value (no percent sign, no map link); no finding cites them."""
+    results, _, html_en, html_es, _ = bundled
+    est = published(results.estimates)
+    numeric = est[est["stat"] != "prop"]
+    ids = sorted(set(numeric["indicator"]))
+    assert ids == ["age_mean", "age_median", "hh_size_mean", "hh_size_median"]
+    for page in (html_en, html_es):
+        for ind in ids:
+            row = re.search(rf'<tr id="ind-{ind}" data-cells="([^"]*)">(.*?)</tr>', page).groups()
+            city = numeric[(numeric["indicator"] == ind) & (numeric["area_id"] == CITY)
+                           & (numeric["group_var"] == "all")].iloc[0]
+            assert city["status"] == "ok" and row[0] == f"{ind}|{CITY}|all|all"
+            cells = re.findall(r'<td class="num">([^<]*)</td>', row[1])
+            assert float(cells[0]) == pytest.approx(float(city["p"]), abs=0.005)
+            assert int(cells[2]) == int(city["n"]) and "%" not in row[1] and "href" not in row[1]
+        for _, key, cited, _ in _findings(page):
+            assert not set(ids) & {c.split("|")[0] for c in cited.split(" ") if c}
+
+
+def test_other_languages_are_refused_in_one_line(bundled):
+    from geo4mi.errors import StudyError
+
+    with pytest.raises(StudyError, match=r"written in es or en, not 'fr'; pass --lang es"):
+        report_html(inputs_from_results(bundled[0]), lang="fr")
 
 
 def test_links_go_to_map_views_and_figures(bundled):

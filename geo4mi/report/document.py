@@ -26,13 +26,13 @@ import matplotlib
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from geo4mi.i18n import check_language, use_wording
+from geo4mi.i18n import use_wording
 from geo4mi.indicators.design import design_of_estimates, interval_note
-from geo4mi.indicators.estimate import CITY
+from geo4mi.indicators.estimate import CITY, PROP, proportions
 from geo4mi.indicators.suppression import published
 from geo4mi.io import atomic_write
 from geo4mi.report.findings import ALL, Finding, Writer, headline_indicators, map_hash
-from geo4mi.report.sentences import estimate_text, pct, say
+from geo4mi.report.sentences import check_report_language, estimate_text, pct, say
 
 log = logging.getLogger(__name__)
 
@@ -319,6 +319,9 @@ def report_context(inputs: ReportInputs, *, lang: str, diffs: pd.DataFrame | Non
     annex = []
     for theme in themes:
         for ind in theme["ids"]:
+            if catalogue[ind].stat != PROP:  # a mean, median or ratio: a number, no map
+                annex.append(_numeric_annex_row(writer, ind, theme["title"], lang))
+                continue
             row = writer.table.get(ind)
             annex.append({"id": f"ind-{ind}", "theme": theme["title"],
                           "label": labels.indicator_label(ind, lang),
@@ -376,7 +379,8 @@ def report_context(inputs: ReportInputs, *, lang: str, diffs: pd.DataFrame | Non
             "col_count", "col_note", "col_group", "link_map", "link_figure", "link_table",
             "no_group_differences", "no_area_differences", "quality_intro",
             "generated_by")},
-        "key_findings": key_items, "themes": themes,
+        "key_findings": key_items,
+        "themes": [t for t in themes if any(catalogue[i].stat == PROP for i in t["ids"])],
         "profile_intro": say("profile_intro", lang, n=total, k=k_areas, m=len(names)),
         "area_rows": area_rows, "group_tables": group_tables,
         "hidden_note": say("profile_hidden_note", lang, hidden=hidden_word, min_n=study.min_n),
@@ -392,9 +396,36 @@ def report_context(inputs: ReportInputs, *, lang: str, diffs: pd.DataFrame | Non
     }
 
 
+def number(value: float) -> str:
+    """A mean, median or ratio as the annex shows it: at most two decimals, no trailing
+    zeros (the value is in the question's own unit, not a percentage).
+
+    Examples
+    --------
+    >>> number(36.0), number(2.4567), number(0.5)
+    ('36', '2.46', '0.5')
+    """
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def _numeric_annex_row(writer: Writer, ind: str, theme: str, lang: str) -> dict[str, str]:
+    """The annex row of a numeric statistic: its published city-wide value, interval
+    (when it has one) and n; it has no map view (the maps draw proportions)."""
+    labels = writer.labels
+    row = writer.table.numeric_value(ind)
+    ci = "" if row is None or row[1] is None or row[2] is None else \
+        f"{number(row[1])}–{number(row[2])}"
+    return {"id": f"ind-{ind}", "theme": theme, "label": labels.indicator_label(ind, lang),
+            "universe": labels.text(labels.indicators[ind].universe, lang),
+            "value": number(row[0]) if row else say("cell_hidden", lang), "ci": ci,
+            "n": str(row[3]) if row else "", "cells": f"{ind}|{CITY}|all|all" if row else "",
+            "map": ""}
+
+
 def _reference_indicator(est: pd.DataFrame) -> str | None:
-    """The indicator whose city-wide n is largest (first in table order): everyone
+    """The proportion whose city-wide n is largest (first in table order): everyone
     answered it, so its n per area and group counts respondents."""
+    est = proportions(est)
     city = est[(est["area_id"] == CITY) & (est["group_var"] == "all") & (est["status"] == "ok")]
     if not len(city):
         return None
@@ -432,14 +463,16 @@ def report_html(inputs: ReportInputs, *, lang: str | None = None,
     inputs : ReportInputs
         :func:`inputs_from_results` of a run.
     lang : {"es", "en"}, optional
-        Default: the study's language.
+        Default: the study's language. The report is written in
+        :data:`~geo4mi.report.sentences.REPORT_LANGUAGES` only: another language raises a
+        :class:`~geo4mi.errors.StudyError` that says to pass ``--lang``.
     diffs : DataFrame, optional
         The differences table; by default computed from the estimates.
     map_page : str, optional
         The choropleth page the findings link to (default ``choropleth.html`` for the
         study language, ``choropleth.<lang>.html`` otherwise, as ``build`` names them).
     """
-    lang = check_language(lang or inputs.study.language)
+    lang = check_report_language(lang or inputs.study.language)
     if diffs is None and compute_differences:
         diffs = tested_differences(published(inputs.estimates, min_n=inputs.study.min_n))
     if map_page is None:

@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from geo4mi.indicators.estimate import CITY
+from geo4mi.indicators.estimate import CITY, PROP, proportions
 from geo4mi.labels import Labels
 from geo4mi.report.sentences import difference_text, estimate_text, pct, say
 
@@ -69,16 +69,49 @@ def map_hash(indicator: str, group: tuple[str, str] = ALL, scheme: str = "fixed"
     return f"#{enc(indicator)}/{enc(group[0] + ':' + group[1])}/{enc(scheme)}"
 
 
+def _float(value: object) -> float | None:
+    return None if pd.isna(value) else float(value)  # type: ignore[arg-type]
+
+
 class Table:
-    """The published estimates, looked up by cell; only ``ok`` rows have values."""
+    """The published estimates, looked up by cell; only ``ok`` rows have values.
+
+    :attr:`ok` holds the proportions (every finding is about a share, in percent);
+    :attr:`numeric` the means, medians and ratios (``stat`` other than ``"prop"``), whose
+    interval bounds may be missing (a median of few answers has no order-statistic
+    interval).
+
+    Examples
+    --------
+    >>> est = pd.DataFrame({"indicator": ["a", "age_median"], "area_id": "_city",
+    ...                     "group_var": "all", "group_value": "all", "n": [40, 12],
+    ...                     "p": [0.25, 36.0], "ci_low": [0.14, None],
+    ...                     "ci_high": [0.4, None], "status": "ok", "stat": ["prop", "median"]})
+    >>> t = Table(est)
+    >>> t.get("a"), t.get("age_median"), t.numeric_value("age_median")
+    ((0.25, 0.14, 0.4, 40), None, (36.0, None, None, 12))
+    """
 
     def __init__(self, estimates: pd.DataFrame) -> None:
         self.frame = estimates
         ok = estimates[estimates["status"] == "ok"]
+        prop = proportions(ok)
         self.ok: dict[Cell, tuple[float, float, float, int]] = {
             (str(r.indicator), str(r.area_id), str(r.group_var), str(r.group_value)):
                 (float(r.p), float(r.ci_low), float(r.ci_high), int(r.n))
-            for r in ok.itertuples(index=False)}
+            for r in prop.itertuples(index=False)}
+        numeric = (ok[(ok["stat"].astype(str) != PROP).to_numpy()] if "stat" in ok.columns
+                   else ok[:0])
+        self.numeric: dict[Cell, tuple[float, float | None, float | None, int]] = {
+            (str(r.indicator), str(r.area_id), str(r.group_var), str(r.group_value)):
+                (float(r.p), _float(r.ci_low), _float(r.ci_high), int(r.n))
+            for r in numeric.itertuples(index=False) if pd.notna(r.p)}
+
+    def numeric_value(self, indicator: str, area_id: str = CITY,
+                      group: tuple[str, str] = ALL
+                      ) -> tuple[float, float | None, float | None, int] | None:
+        """A published mean, median or ratio: value, interval bounds (or None), n."""
+        return self.numeric.get((indicator, area_id, group[0], group[1]))
 
     def get(self, indicator: str, area_id: str = CITY, group: tuple[str, str] = ALL
             ) -> tuple[float, float, float, int] | None:

@@ -1,7 +1,9 @@
 """The report's sentence templates, per language: every word of the report comes from here.
 
 Each entry of :data:`SENTENCES` is one sentence (or heading) in every language of
-:data:`geo4mi.i18n.LANGUAGES`. Placeholders are of two kinds:
+:data:`REPORT_LANGUAGES` (Spanish and English; the interface's other languages,
+:data:`geo4mi.i18n.LANGUAGES`, have no report sentences yet, and
+:func:`check_report_language` refuses them in one line). Placeholders are of two kinds:
 
 * the study's words (``{unit}``, ``{units}``, ``{Units}``, ``{place}``, ``{whole}``,
   ``{Whole}``, ``{population}``, ``{los}``...), filled from the current
@@ -26,9 +28,12 @@ from __future__ import annotations
 
 import difflib
 
-from geo4mi.i18n import LANGUAGES, check_language, current_wording
+from geo4mi.errors import StudyError
+from geo4mi.i18n import check_language, current_wording
 
 NBSP = "\u00a0"
+#: Languages the report is written in: every entry of :data:`SENTENCES` has these.
+REPORT_LANGUAGES: tuple[str, ...] = ("es", "en")
 
 SENTENCES: dict[str, dict[str, str]] = {
     # -- headings --------------------------------------------------------------------------
@@ -311,7 +316,7 @@ def say(key: str, lang: str, **fields: object) -> str:
         hint = f"did you mean {' or '.join(map(repr, near))}? " if near else ""
         raise KeyError(f"report sentence {key!r} is unknown; {hint}(keys are in "
                        "geo4mi.report.sentences)")
-    words = current_wording().words(check_language(lang))
+    words = current_wording().words(check_report_language(lang))
     words["Este"] = words["este"].capitalize()
     try:
         text = entry[lang].format(**{**words, **fields})
@@ -355,6 +360,26 @@ def difference_text(diff: float, low: float, high: float, lang: str) -> str:
                high=points(high, lang))
 
 
+def check_report_language(lang: str) -> str:
+    """Return ``lang`` if the report is written in it, else raise a :class:`StudyError`.
+
+    Examples
+    --------
+    >>> check_report_language("es")
+    'es'
+    >>> check_report_language("fr")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    geo4mi.errors.StudyError: the findings report is written in es or en, not 'fr'; pass ...
+    """
+    check_language(lang)
+    if lang not in REPORT_LANGUAGES:
+        raise StudyError(f"the findings report is written in {' or '.join(REPORT_LANGUAGES)}, "
+                         f"not {lang!r}; pass "
+                         f"{' or '.join('--lang ' + code for code in REPORT_LANGUAGES)}")
+    return lang
+
+
 def check_complete() -> None:
     """Raise if a sentence lacks a language or the languages use different placeholders.
 
@@ -366,11 +391,11 @@ def check_complete() -> None:
 
     study = set(current_wording().words("en")) | {"Este"}
     for key, entry in SENTENCES.items():
-        missing = [lang for lang in LANGUAGES if not entry.get(lang)]
+        missing = [lang for lang in REPORT_LANGUAGES if not entry.get(lang)]
         if missing:
             raise KeyError(f"report sentence {key!r} has no {missing[0]!r} text")
         fields = {lang: {f for _, f, _, _ in string.Formatter().parse(entry[lang])
-                         if f and f not in study} for lang in LANGUAGES}
+                         if f and f not in study} for lang in REPORT_LANGUAGES}
         if len({frozenset(v) for v in fields.values()}) != 1:
             raise KeyError(f"report sentence {key!r}: languages use different placeholders "
                            f"{fields}")
