@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -108,6 +109,15 @@ def _readers(readers: list[str]) -> str:
     return shown + (f" and {len(readers) - 3} more" if len(readers) > 3 else "")
 
 
+def _study_reader(reader: str) -> str | None:
+    """The study key (``[indicators]`` groups, numeric, ratios) behind a reader of
+    :func:`~geo4mi.indicators.catalogue.columns_needed`; None for the catalogue's."""
+    if reader.startswith("group "):
+        return "groups"
+    found = re.search(r"\(\[indicators\] (numeric|ratios)\)$", reader)
+    return found.group(1) if found else None
+
+
 def _column_problems(study: Study, form: Form, raw: pd.DataFrame, issues: pd.DataFrame,
                      needed: Mapping[str, list[str]]) -> list[dict[str, object]]:
     """Missing, duplicated or doubled columns: errors where something reads them."""
@@ -121,11 +131,14 @@ def _column_problems(study: Study, form: Form, raw: pd.DataFrame, issues: pd.Dat
     absent = set(raw.attrs.get("absent_questions", ()))
     for question, readers in needed.items():
         if question in absent:
-            groups = any(r.startswith("group ") for r in readers)
+            # who reads it: the catalogue, the study's groups, its numeric statistics
+            study_keys = [key for key in ("groups", "numeric", "ratios")
+                          if any(_study_reader(r) == key for r in readers)]
             where = " and ".join(
-                w for w, hit in ((f"{study.indicators.catalogue}", any(
-                    not r.startswith("group ") for r in readers)),
-                    (f"[indicators] groups of {study.path}", groups)) if hit)
+                ([f"{study.indicators.catalogue}"] if any(_study_reader(r) is None
+                                                           for r in readers) else [])
+                + ([f"[indicators] {' / '.join(study_keys)} of {study.path}"]
+                   if study_keys else []))
             out.append(problem(
                 "catalogue_column_missing", column=question, reason=(
                     f"{export}: no column for question {question!r}, which "

@@ -838,9 +838,12 @@ def columns_needed(catalogue: Catalogue, groups: Sequence[str] = ()) -> dict[str
     Returns
     -------
     dict
-        Question name -> readers in catalogue order, such as ``"indicator 'feel_safe'"``,
-        ``"indicator 'complaint_filed' (universe)"``, ``"[derived.age_group]"`` or
-        ``"group 'gender'"``.
+        Question name -> readers: the catalogue's in its order (``"indicator
+        'feel_safe'"``, ``"indicator 'complaint_filed' (universe)"``,
+        ``"[derived.age_group]"``), then the groups (``"group 'gender'"``), then the
+        statistics of :func:`add_numeric`, which the study file declares (``"statistics
+        'age_mean' and 'age_median' ([indicators] numeric)"``, ``"ratio 'id' ([indicators]
+        ratios)"``).
 
     Examples
     --------
@@ -869,7 +872,10 @@ def columns_needed(catalogue: Catalogue, groups: Sequence[str] = ()) -> dict[str
         if who not in readers:
             readers.append(who)
 
+    numeric = [ind for ind in catalogue.indicators if ind.stat != "prop"]
     for ind in catalogue.indicators:
+        if ind.stat != "prop":
+            continue
         if ind.question:
             add(ind.question, f"indicator {ind.id!r}")
         if ind.denominator:
@@ -881,6 +887,15 @@ def columns_needed(catalogue: Catalogue, groups: Sequence[str] = ()) -> dict[str
     for g in groups:
         if g != "all":
             add(g, f"group {g!r}")
+    stats: dict[str, list[str]] = {}  # the study file's statistics (add_numeric), last
+    for ind in numeric:
+        if ind.stat == "ratio":
+            for part in (ind.question, ind.denominator):
+                add(str(part), f"ratio {ind.id!r} ([indicators] ratios)")
+        else:
+            stats.setdefault(str(ind.question), []).append(repr(ind.id))
+    for question, ids in stats.items():  # one reader for a question's mean and median
+        add(question, f"statistics {' and '.join(ids)} ([indicators] numeric)")
     return needed
 
 
