@@ -208,6 +208,7 @@ def test_map_stays_usable_when_tiles_fail(maps):
 
 
 def test_demo_study_map(tmp_path):
+    from geo4mi.indicators.estimate import proportions
     from geo4mi.pipeline import run
     from geo4mi.study import bundled_study_path
     from geo4mi.webmap.choropleth import write_choropleth_for_results
@@ -215,10 +216,13 @@ def test_demo_study_map(tmp_path):
     results = run(bundled_study_path())
     out = write_choropleth_for_results(results, tmp_path / "choropleth.html")
     assert out.stat().st_size <= 500_000
+    # the map draws percentages: one option per proportion, none for the means and medians
+    drawn = proportions(results.estimates)["indicator"].nunique()
+    assert drawn < results.estimates["indicator"].nunique()
     with offline_page(out) as (page, report):
         page.wait_for_selector(PATHS)
         assert page.locator(PATHS).count() == 16
-        assert page.locator("#g4c-indicator option").count() == results.estimates["indicator"].nunique()
+        assert page.locator("#g4c-indicator option").count() == drawn
         interviewed = int((results.interviews_per_area() > 0).sum())
         page.select_option("#g4c-indicator", index=0)
         shaded = page.locator(PATHS + ':not([data-status="no_data"])').count()
