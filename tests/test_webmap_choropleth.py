@@ -21,8 +21,8 @@ from geo4mi.boundaries import load_areas
 from geo4mi.errors import StudyError
 from geo4mi.indicators.estimate import wilson_interval
 from geo4mi.labels import IndicatorInfo, Labels
-from geo4mi.webmap.choropleth import (ChoroplethError, choropleth_map, web_geometry,
-                                      write_choropleth)
+from geo4mi.webmap.choropleth import (ChoroplethError, choropleth_map, unpack_cells,
+                                      web_geometry, write_choropleth)
 
 MIN_N = 10
 CUAUHTEMOC, IZTAPALAPA, GAM, COYOACAN, BENITO_JUAREZ = "09015", "09007", "09005", "09003", "09014"
@@ -123,7 +123,9 @@ def cell_of(data, indicator, group, area_id):
     if area_id == "_city":
         return row[0]
     pos = [a["id"] for a in data["areas"]].index(area_id)
-    return row[1][data["cols"].index(pos)] if pos in data["cols"] else 0
+    if pos not in data["cols"]:
+        return 0
+    return unpack_cells(row[1], len(data["cols"]))[data["cols"].index(pos)]
 
 
 # -- self-contained, deterministic ------------------------------------------------------------
@@ -181,7 +183,7 @@ def test_suppressed_values_never_reach_the_page(pages):
         # POISON would be 78 (percent) or 777 (per mille): no cell of a non-ok area has it.
         for per_ind in data["v"]:
             for row in per_ind:
-                for cell in [row[0], *row[1]]:
+                for cell in [row[0], *unpack_cells(row[1], len(data["cols"]))]:
                     if isinstance(cell, list):
                         assert 78 not in cell[:3]
                 for breaks in row[2:]:
