@@ -395,11 +395,19 @@ def _read_csv(path: Path, data: bytes, encoding: str, dtypes: Any,
                   and used in ("utf-8", "utf-8-sig", "cp1252", "latin-1", "iso8859-1",
                                "windows-1252")
                   else io.StringIO(text))
-        frame = pd.read_csv(source, sep=delim, dtype=dtype, usecols=usecols, header=0,
-                            names=keys, lineterminator="\n" if lone_cr else None,
-                            encoding=used if isinstance(source, io.BytesIO) else None,
-                            keep_default_na=False, na_values=[""], engine="c",
-                            skip_blank_lines=True, low_memory=False)
+        options = dict(sep=delim, usecols=usecols, header=0, names=keys,
+                       lineterminator="\n" if lone_cr else None,
+                       encoding=used if isinstance(source, io.BytesIO) else None,
+                       keep_default_na=False, na_values=[""], engine="c",
+                       skip_blank_lines=True)
+        try:
+            # fast path: every column typed (the number-like ones as float64), so the
+            # parser can work in chunks with nothing left to infer
+            frame = pd.read_csv(source, dtype={k: dtype.get(k, "float64") for k in usecols},
+                                low_memory=True, **options)
+        except ValueError:  # text in a number-like column, or a broken file: as before
+            source.seek(0)
+            frame = pd.read_csv(source, dtype=dtype, low_memory=False, **options)
     except pd.errors.ParserError as exc:
         msg = str(exc)
         m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", msg)
@@ -509,6 +517,13 @@ def _map_values(series: pd.Series, lookup: dict[str, Any], *, fallback: dict[str
                 ) -> tuple[np.ndarray, np.ndarray]:
     """Map each distinct value once: returns (mapped object array, bad mask)."""
     codes, uniques = factorized or pd.factorize(series, use_na_sentinel=True)
+    table, bad = _map_distinct(uniques, lookup, fallback=fallback)
+    return table[codes], bad[codes]
+
+
+def _map_distinct(uniques: Any, lookup: dict[str, Any], *, fallback: dict[str, Any],
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """The mapped value and bad flag of each distinct value, then of a missing one (last)."""
     mapped: list[Any] = []
     bad_unique: list[bool] = []
     for u in uniques:
@@ -522,9 +537,8 @@ def _map_values(series: pd.Series, lookup: dict[str, Any], *, fallback: dict[str
             hit = fallback.get(_norm(text))
         mapped.append(pd.NA if hit is None else hit)
         bad_unique.append(hit is None)
-    table = np.array([*mapped, pd.NA], dtype=object)
-    bad = np.array([*bad_unique, False], dtype=bool)
-    return table[codes], bad[codes]
+    return (np.array([*mapped, pd.NA], dtype=object),
+            np.array([*bad_unique, False], dtype=bool))
 
 
 class _Converter:
@@ -637,10 +651,12 @@ class _Converter:
             self.missing(q, pd.array([pd.NA] * self.n, dtype="string"))
             return
         exact, labels = self.choice_lookup(name)
-        values, bad = _map_values(raw, exact, fallback=labels, factorized=self.factorized(raw))
-        self.issue("unknown_choice", self.columns[_Target("question", name)], bad, raw,
+        codes, uniques = self.factorized(raw)
+        table, bad = _map_distinct(uniques, exact, fallback=labels)
+        self.issue("unknown_choice", self.columns[_Target("question", name)], bad[codes], raw,
                    f"not a choice of list {q['list_name']!r} of question {name!r}; set to missing")
-        self.out[name] = pd.arrays.StringArray(values)
+        # built from the distinct values (checked once each), then indexed: code -1 -> NA
+        self.out[name] = pd.arrays.StringArray(table)[codes]
 
     def select_multiple(self, q: dict[str, Any]) -> None:
         name = q["name"]
