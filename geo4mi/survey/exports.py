@@ -405,6 +405,9 @@ def _read_csv(path: Path, data: bytes, encoding: str, dtypes: Any,
             # parser can work in chunks with nothing left to infer
             frame = pd.read_csv(source, dtype={k: dtype.get(k, "float64") for k in usecols},
                                 low_memory=True, **options)
+            numbers = frame.select_dtypes("float64").to_numpy()
+            if (np.abs(numbers[~np.isnan(numbers)]) >= 2.0 ** 53).any():
+                raise ValueError("whole numbers beyond float64: keep their text")
         except ValueError:  # text in a number-like column, or a broken file: as before
             source.seek(0)
             frame = pd.read_csv(source, dtype=dtype, low_memory=False, **options)
