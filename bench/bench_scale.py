@@ -149,7 +149,7 @@ def breaks_row(n: int, peer_max: int) -> str:
             f"{t_s * 1000:7.1f} ms")
 
 
-def folium_peer(est: pd.DataFrame, areas: gpd.GeoDataFrame, indicator: str, path: Path):  # noqa: ARG001
+def folium_peer(est: pd.DataFrame, areas: gpd.GeoDataFrame, indicator: str):
     """One folium.Choropleth (one indicator, all respondents) on geo4mi's simplified outlines."""
     import folium
 
@@ -185,9 +185,9 @@ def choropleth_rows(est: pd.DataFrame, areas: gpd.GeoDataFrame, labels, args,
                        lang="es", min_n=args.min_n, synthetic=True, indicators=[ind],
                        groups=[])
     peer_path = folder / f"folium{n_units}.html"
-    _, t_peer = timed(lambda: folium_peer(est, areas, ind, folder).save(str(peer_path)))
+    _, t_peer = timed(lambda: folium_peer(est, areas, ind).save(str(peer_path)))
     peer_size = peer_path.stat().st_size
-    timing = write_html(plain_offline_for_timing(folium_peer(est, areas, ind, folder)),
+    timing = write_html(plain_offline_for_timing(folium_peer(est, areas, ind)),
                         folder / f"folium{n_units}_timing.html")
     import folium
 
