@@ -315,6 +315,12 @@ def build_values(estimates: pd.DataFrame, area_ids: Sequence[str], indicators: S
     head = np.where(ok, np.nan_to_num(pct[0]), np.where(status == "no_data", NO_DATA_BYTE,
                                                          np.where(small, SMALL_BYTE,
                                                                   HIDDEN_BYTE))).astype(np.uint8)
+    outside = ok & ((pct[1] > pct[0]) | (pct[2] < pct[0]) | (pct[0] < 0) | (pct[2] > 100))
+    if outside.any():  # the packed cells hold p - ci_low and ci_high - p as bytes
+        i, g, a = np.unravel_index(int(np.argmax(outside)), outside.shape)
+        raise ChoroplethError(f"estimates: indicator {indicators[i]!r}, area {places[a]!r}, "
+                              f"group {'='.join(pairs[g])}: the interval ci_low-ci_high does "
+                              "not contain p within 0-1; recompute the estimates")
     values: list[list[Any]] = []
     for i in range(n_i):
         per_group = []
