@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from geo4mi.errors import OutputError
@@ -109,32 +111,48 @@ def build_outputs(results: Results, out_dir: str | os.PathLike[str], *,
     return write_output_set(out_dir, lambda staging: _write_all(results, staging, report))
 
 
+@contextmanager
+def _stage(what: str) -> Iterator[None]:
+    """Log a build step as it starts and ends, with its seconds (shown with ``-v``)."""
+    log.info("%s ...", what)
+    start = time.perf_counter()
+    yield
+    log.info("%s: done in %.1f s", what, time.perf_counter() - start)
+
+
 def _write_all(results: Results, out: Path, report: bool = False) -> list[Path]:
     lang = results.study.language
     written: list[Path] = []
     names = {lang: "choropleth.html", **{o: f"choropleth.{o}.html"
                                          for o in other_languages(lang, results.form.languages)}}
     for code, name in names.items():  # each page links to the others
-        written.append(write_map(results, out / name, lang=code, alternates=names))
+        with _stage(f"map {name}"):
+            written.append(write_map(results, out / name, lang=code, alternates=names))
     if results.study.sites is not None:
-        written.append(write_map(results, out / "sites.html", kind="sites", lang=lang))
+        with _stage("map sites.html"):
+            written.append(write_map(results, out / "sites.html", kind="sites", lang=lang))
     from geo4mi.figures import write_figures_for_results
 
     chosen = results.study.indicators  # [indicators] figures, figure_groups: the study's
-    written.extend(write_figures_for_results(
-        results, out / "figures", indicators=[i for i in chosen.figures
-                                              if i in results.catalogue.ids] or None,
-        kinds=("map", "bars", "groups"),
-        group_vars=[g for g in chosen.figure_groups if g in chosen.groups]))
+    with _stage("figures"):
+        written.extend(write_figures_for_results(
+            results, out / "figures", indicators=[i for i in chosen.figures
+                                                  if i in results.catalogue.ids] or None,
+            kinds=("map", "bars", "groups"),
+            group_vars=[g for g in chosen.figure_groups if g in chosen.groups]))
     for name in ("estimates.csv", "estimates.gpkg", "estimates.analysistools.csv"):
-        written.append(write_indicator_file(results, out / "tables" / name, lang=lang))
+        with _stage(f"table {name}"):
+            written.append(write_indicator_file(results, out / "tables" / name, lang=lang))
     from geo4mi.indicators.differences import write_differences_csv
 
-    written.append(write_differences_csv(results.estimates, out / "tables" / "differences.csv",
-                                         lang=lang, synthetic=results.study.synthetic))
+    with _stage("table differences.csv"):
+        written.append(write_differences_csv(results.estimates,
+                                             out / "tables" / "differences.csv", lang=lang,
+                                             synthetic=results.study.synthetic))
     if report:
         from geo4mi.report import write_report
 
-        written.append(write_report(results, out / "report.html", lang=lang,
-                                    map_page=names[lang])[0])
+        with _stage("report.html"):
+            written.append(write_report(results, out / "report.html", lang=lang,
+                                        map_page=names[lang])[0])
     return written

@@ -368,3 +368,28 @@ def test_language_links_keep_the_view(tmp_path):
         assert "Has been discriminated against" in page.inner_text(".g4c-legend")
         assert page.locator(".g4c-langs a").inner_text() == "Español"
     report.assert_clean()
+
+
+def test_page_script_unpacks_cells_as_python_does(maps):
+    """The page's unpack() and unpack_cells() read the same bytes the same way (varint n of
+    one to three bytes, every status)."""
+    import numpy as np
+
+    from geo4mi.webmap.choropleth import (HIDDEN_BYTE, NO_DATA_BYTE, SMALL_BYTE, pack_cells,
+                                          unpack_cells)
+
+    rng = np.random.default_rng(8)
+    size = 200
+    status = rng.choice([-1, NO_DATA_BYTE, SMALL_BYTE, HIDDEN_BYTE], size=size)
+    ok = status == -1
+    p = rng.integers(0, 101, size)
+    pct = np.stack([p, np.maximum(p - 7, 0), np.minimum(p + 9, 100)])[:, ok]
+    n = rng.choice([10, 127, 128, 20_000, 3_000_000], size=size)[ok]
+    packed = pack_cells(np.where(ok, p, status), pct, rng.integers(0, 8, size)[ok],
+                        rng.integers(0, 125, size)[ok], n)
+    with offline_page(maps["es"]) as (page, report):
+        page.wait_for_selector(PATHS)
+        cells = page.evaluate("([s, k]) => geo4miChoropleth.unpack(s, k)", [packed, size])
+    assert cells == unpack_cells(packed, size)
+    assert any(isinstance(c, list) and c[3] == 3_000_000 for c in cells)
+    report.assert_clean()
