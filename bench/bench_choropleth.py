@@ -128,8 +128,10 @@ def measure(path: Path, switch_js: str, repeat: int, switches: int) -> dict[str,
         errors += report.page_errors + report.external
     if errors:
         print(f"  {path.name}: {errors[:3]}")
-    return {"first": statistics.median(first), "script": statistics.median(script),
-            "painted": statistics.median(painted), "paths": paths, "errors": len(errors)}
+    return {"first": statistics.median(first),
+            "script": statistics.median(script) if script else float("nan"),
+            "painted": statistics.median(painted) if painted else float("nan"),
+            "paths": paths, "errors": len(errors)}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,6 +11,7 @@ Run: ``.venv/bin/python bench/bench_read.py [--rows 100000] [--repeat 3]``
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -19,8 +20,10 @@ import numpy as np
 import openpyxl
 import pandas as pd
 
-from geo4mi.survey.exports import read_export
-from geo4mi.survey.xlsform import read_form
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's geo4mi
+
+from geo4mi.survey.exports import read_export  # noqa: E402
+from geo4mi.survey.xlsform import read_form  # noqa: E402
 
 
 def build_form(path: Path) -> None:

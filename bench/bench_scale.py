@@ -1,8 +1,9 @@
 """Benchmark: costs against the number of areas (issue 18), on INEGI's urban AGEBs.
 
-Areas are the first 100, 1,000 and all 2,431 urban AGEBs of Mexico City (INEGI Marco
-Geoestadístico 2022, ``../shared/data/inegi_mg2022_ageb``; sorted by CVEGEO, so a subset is
-a few whole boroughs), or ``--voronoi 10000`` Voronoi cells over the city for 10,000 areas.
+Areas are the 16 bundled alcaldías (``--boroughs``), the first 1,000 and all 2,431 urban
+AGEBs of Mexico City (INEGI Marco Geoestadístico 2022, ``../shared/data/inegi_mg2022_ageb``;
+sorted by CVEGEO, so a subset is a few whole boroughs), or ``--voronoi 5000`` Voronoi cells
+over the city for 5,000 areas.
 The estimates are synthetic, made directly (not from respondents): the demo study's 117
 indicators × 20 group values, each area with ``n`` ~ Poisson(``--per-area``) respondents
 split over the group values, ``p`` from a beta distribution, Wilson intervals; ``n <
@@ -18,15 +19,22 @@ Measured in this run, for each size:
 - the choropleth: build + write time (es, then en sharing the cached breaks), HTML size,
   and in headless Chromium (code of ``bench_choropleth.py``) first render and the time to
   switch indicator, painted;
+- its peer, the plain ``folium.Choropleth`` a notebook user writes for one indicator (all
+  respondents), given geo4mi's own simplified outlines (the same simplification, so only
+  the values' encoding differs): its size, build time and first render (Leaflet inlined,
+  d3 legend dropped, which can only make it faster), and its size extrapolated to every
+  indicator × group map that the geo4mi page holds; geo4mi's page for that one map too;
 - label placement (``cartography._solve``) alone, and one indicator's figures: the map and
   the bar chart, in es and en, as PNG (4 files), with their sizes and the peak RSS.
 
-Run: ``.venv/bin/python bench/bench_scale.py [--sizes 100 1000 2431] [--voronoi 10000]``
+Run: ``.venv/bin/python bench/bench_scale.py [--sizes 1000 2431] [--voronoi 5000]
+[--parts choropleth]``
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import statistics
 import sys
@@ -45,7 +53,8 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))  # this checkout's geo4mi, not an installed one
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from bench_choropleth import GEO4MI_SWITCH_JS, measure  # noqa: E402
+from bench_choropleth import (GEO4MI_SWITCH_JS, measure,  # noqa: E402
+                              plain_offline_for_timing)
 
 from geo4mi import classify  # noqa: E402
 from geo4mi.figures import cartography as carto  # noqa: E402
@@ -55,7 +64,8 @@ from geo4mi.figures.output import save_figure  # noqa: E402
 from geo4mi.indicators.estimate import wilson_interval  # noqa: E402
 from geo4mi.pipeline import run  # noqa: E402
 from geo4mi.study import bundled_study_path  # noqa: E402
-from geo4mi.webmap.choropleth import write_choropleth  # noqa: E402
+from geo4mi.webmap.assets import write_html  # noqa: E402
+from geo4mi.webmap.choropleth import web_geometry, write_choropleth  # noqa: E402
 
 AGEB = Path("shared/data/inegi_mg2022_ageb/ageb_urbanas_mg2022_cdmx.gpkg")
 
@@ -139,14 +149,26 @@ def breaks_row(n: int, peer_max: int) -> str:
             f"{t_s * 1000:7.1f} ms")
 
 
-def one_size(areas: gpd.GeoDataFrame, results, args, folder: Path) -> None:
+def folium_peer(est: pd.DataFrame, areas: gpd.GeoDataFrame, indicator: str):
+    """One folium.Choropleth (one indicator, all respondents) on geo4mi's simplified outlines."""
+    import folium
+
+    geojson = web_geometry(areas)
+    rows = est[(est["indicator"] == indicator) & (est["group_var"] == "all")
+               & (est["status"] == "ok") & (est["area_id"] != "_city")]
+    data = pd.DataFrame({"area_id": rows["area_id"].astype(object).to_numpy(),
+                         "pct": rows["p"].astype(float).to_numpy() * 100})
+    m = folium.Map(location=[19.4, -99.13], zoom_start=10, tiles=None)
+    folium.Choropleth(geo_data=geojson, data=data, columns=["area_id", "pct"],
+                      key_on="feature.properties.id", fill_color="YlOrRd",
+                      nan_fill_color="#b0b0b0", bins=[0, 20, 40, 60, 80, 100],
+                      legend_name=f"{indicator} %").add_to(m)
+    return m
+
+
+def choropleth_rows(est: pd.DataFrame, areas: gpd.GeoDataFrame, labels, args,
+                    folder: Path) -> None:
     n_units = len(areas)
-    labels = results.labels
-    est, t_est = timed(synthetic_estimates, results.estimates, list(areas["area_id"]),
-                       args.per_area, args.min_n)
-    n_ok = int((est["status"] == "ok").sum())
-    print(f"\n{n_units:,} areas: {len(est):,} estimate rows ({n_ok:,} ok), made in {t_est:.1f} s")
-    print(breaks_row(n_units, args.peer_max))
     classify._cache.clear()
     out = {}
     for lang in ("es", "en"):
@@ -154,12 +176,59 @@ def one_size(areas: gpd.GeoDataFrame, results, args, folder: Path) -> None:
                         lang=lang, min_n=args.min_n, synthetic=True)
         out[lang] = (path, t)
     size = out["es"][0].stat().st_size
-    print(f"  choropleth build+write: es {out['es'][1]:.1f} s, en {out['en'][1]:.1f} s (cached "
-          f"breaks); size {size / 2**20:.2f} MB")
+    n_maps = len(est[["indicator", "group_var", "group_value"]].drop_duplicates())
+    print(f"  geo4mi choropleth, {n_maps:,} indicator x group maps: build+write es "
+          f"{out['es'][1]:.1f} s, en {out['en'][1]:.1f} s (cached breaks); "
+          f"size {size / 2**20:.2f} MB")
+    ind = "discriminated" if "discriminated" in labels.indicators else next(iter(labels.indicators))
+    one, t_one = timed(write_choropleth, est, areas, labels, folder / f"c{n_units}_one.html",
+                       lang="es", min_n=args.min_n, synthetic=True, indicators=[ind],
+                       groups=[])
+    peer_path = folder / f"folium{n_units}.html"
+    _, t_peer = timed(lambda: folium_peer(est, areas, ind).save(str(peer_path)))
+    peer_size = peer_path.stat().st_size
+    timing = write_html(plain_offline_for_timing(folium_peer(est, areas, ind)),
+                        folder / f"folium{n_units}_timing.html")
+    import folium
+
+    empty = folder / "folium_empty.html"
+    folium.Map(location=[19.4, -99.13], zoom_start=10, tiles=None).save(str(empty))
+    per_map = peer_size - empty.stat().st_size  # one more folium.Choropleth layer
+    print(f"  one map ({ind}, all): geo4mi {one.stat().st_size / 2**20:.2f} MB in {t_one:.1f} s"
+          f" | folium.Choropleth {peer_size / 2**20:.2f} MB in {t_peer:.1f} s; folium for "
+          f"all {n_maps:,} maps (extrapolated, {per_map / 2**20:.2f} MB a layer) "
+          f"{(empty.stat().st_size + per_map * n_maps) / 2**30:.2f} GB")
     if not args.no_browser:
         r = measure(out["es"][0], GEO4MI_SWITCH_JS, args.repeat, args.switches)
-        print(f"  Chromium: first render {r['first']:.0f} ms, switch {r['painted']:.1f} ms painted "
-              f"({r['script']:.1f} ms script), svg paths {r['paths']}, errors {r['errors']}")
+        print(f"  Chromium, geo4mi all maps: first render {r['first']:.0f} ms, switch "
+              f"{r['painted']:.1f} ms painted ({r['script']:.1f} ms script), errors {r['errors']}")
+        r = measure(one, GEO4MI_SWITCH_JS, args.repeat, 1)
+        print(f"  Chromium, geo4mi one map: first render {r['first']:.0f} ms, errors "
+              f"{r['errors']}")
+        r = measure(timing, "() => ({script: 0, painted: 0})", args.repeat, 0)
+        print(f"  Chromium, folium.Choropleth one map (*): first render {r['first']:.0f} ms, "
+              f"errors {r['errors']}")
+
+
+def one_size(areas: gpd.GeoDataFrame, results, args, folder: Path) -> None:
+    n_units = len(areas)
+    labels = results.labels
+    est, t_est = timed(synthetic_estimates, results.estimates, list(areas["area_id"]),
+                       args.per_area, args.min_n)
+    n_ok = int((est["status"] == "ok").sum())
+    print(f"\n{n_units:,} areas: {len(est):,} estimate rows ({n_ok:,} ok), made in {t_est:.1f} s",
+          flush=True)
+    if "breaks" in args.parts:
+        print(breaks_row(n_units, args.peer_max), flush=True)
+    if "choropleth" in args.parts:
+        choropleth_rows(est, areas, labels, args, folder)
+    if "figures" in args.parts:
+        figures_rows(est, areas, labels, args, folder)
+
+
+def figures_rows(est: pd.DataFrame, areas: gpd.GeoDataFrame, labels, args,
+                 folder: Path) -> None:
+    n_units = len(areas)
     base, t_prep = timed(carto.prepare_areas, areas)
     ind = "discriminated" if "discriminated" in labels.indicators else next(iter(labels.indicators))
     import matplotlib.pyplot as plt
@@ -189,8 +258,10 @@ def one_size(areas: gpd.GeoDataFrame, results, args, folder: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 2431])
-    ap.add_argument("--voronoi", type=int, nargs="*", default=[10000],
+    ap.add_argument("--boroughs", action=argparse.BooleanOptionalAction, default=True,
+                    help="also the 16 bundled alcaldías (default: yes)")
+    ap.add_argument("--sizes", type=int, nargs="*", default=[1000, 2431])
+    ap.add_argument("--voronoi", type=int, nargs="*", default=[5000],
                     help="also this many Voronoi cells over the city (none: skip)")
     ap.add_argument("--ageb", type=Path, default=None)
     ap.add_argument("--per-area", type=float, default=40.0,
@@ -201,17 +272,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--switches", type=int, default=5)
     ap.add_argument("--no-browser", action="store_true")
+    ap.add_argument("--parts", nargs="+", choices=["breaks", "choropleth", "figures"],
+                    default=["breaks", "choropleth", "figures"])
     args = ap.parse_args(argv)
     path = args.ageb or ageb_path()
     results = run(bundled_study_path())
     folder = Path(tempfile.mkdtemp(prefix="bench_scale_"))
     print(f"files in {folder}; {len(results.labels.indicators)} indicators; "
           f"~{args.per_area:g} respondents per area")
+    if args.boroughs:
+        from geo4mi.boundaries import load_areas
+
+        one_size(load_areas(), results, args, folder)
     for n in args.sizes:
         one_size(load_units(path, n), results, args, folder)
     for n in args.voronoi or []:
         one_size(voronoi_units(path, n), results, args, folder)
-    print("\ngoals on 2,431 areas: choropleth <= 3 MB, first render <= 1 s, switch <= 100 ms, "
+    print(f"\nmachine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end")
+    print("goals on 2,431 areas: choropleth <= 3 MB, first render <= 1 s, switch <= 100 ms, "
           "one indicator's figures <= 30 s; 10,000 areas without a memory error")
     return 0
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import logging
 import os
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from geo4mi.errors import OutputError
@@ -22,15 +25,21 @@ log = logging.getLogger(__name__)
 TABLE_SUFFIXES = (".analysistools.csv", ".csv", ".gpkg")
 
 
-def other_languages(lang: str) -> list[str]:
-    """The languages other than ``lang``, in a fixed order.
+def other_languages(lang: str, form_languages: Sequence[str] = ()) -> list[str]:
+    """The languages other than ``lang`` to write maps in, in a fixed order.
+
+    Spanish and English always; another interface language (French, Portuguese...) when
+    the form has labels in it.
 
     Examples
     --------
     >>> other_languages("es")
     ['en']
+    >>> other_languages("fr", ["fr", "pt"])
+    ['es', 'en', 'pt']
     """
-    return [code for code in LANGUAGES if code != lang]
+    return [code for code in LANGUAGES if code != lang
+            and (code in ("es", "en") or code in form_languages)]
 
 
 def write_indicator_file(results: Results, path: str | os.PathLike[str], *, lang: str) -> Path:
@@ -77,7 +86,8 @@ def write_map(results: Results, path: str | os.PathLike[str], *, kind: str = "ch
     raise OutputError(f"map kind {kind!r} is unknown; use choropleth or sites")
 
 
-def build_outputs(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
+def build_outputs(results: Results, out_dir: str | os.PathLike[str], *,
+                  report: bool = False) -> list[Path]:
     """Write the full set of outputs of a run into ``out_dir``; return the paths written.
 
     Layout::
@@ -88,6 +98,9 @@ def build_outputs(results: Results, out_dir: str | os.PathLike[str]) -> list[Pat
         figures/                 static figures (PNG, SVG, PDF): the study's
                                  [indicators] figures (all when empty), figure_groups
         tables/estimates.csv, tables/estimates.gpkg, tables/estimates.analysistools.csv
+        tables/differences.csv   tested differences (each area against the rest of the
+                                 city, each group against the others; Holm-corrected)
+        report.html              the findings report (only with ``report=True``)
         .geo4mi-manifest         SHA-256 and path of each file above: the set is complete
 
     The set is written into a hidden staging folder inside ``out_dir`` and swapped in at
@@ -95,25 +108,51 @@ def build_outputs(results: Results, out_dir: str | os.PathLike[str]) -> list[Pat
     previous complete set, never a mix of old and new files. Other files in ``out_dir``
     are left alone.
     """
-    return write_output_set(out_dir, lambda staging: _write_all(results, staging))
+    return write_output_set(out_dir, lambda staging: _write_all(results, staging, report))
 
 
-def _write_all(results: Results, out: Path) -> list[Path]:
+@contextmanager
+def _stage(what: str) -> Iterator[None]:
+    """Log a build step as it starts and ends, with its seconds (shown with ``-v``)."""
+    log.info("%s ...", what)
+    start = time.perf_counter()
+    yield
+    log.info("%s: done in %.1f s", what, time.perf_counter() - start)
+
+
+def _write_all(results: Results, out: Path, report: bool = False) -> list[Path]:
     lang = results.study.language
     written: list[Path] = []
-    names = {lang: "choropleth.html", **{o: f"choropleth.{o}.html" for o in other_languages(lang)}}
+    names = {lang: "choropleth.html", **{o: f"choropleth.{o}.html"
+                                         for o in other_languages(lang, results.form.languages)}}
     for code, name in names.items():  # each page links to the others
-        written.append(write_map(results, out / name, lang=code, alternates=names))
+        with _stage(f"map {name}"):
+            written.append(write_map(results, out / name, lang=code, alternates=names))
     if results.study.sites is not None:
-        written.append(write_map(results, out / "sites.html", kind="sites", lang=lang))
+        with _stage("map sites.html"):
+            written.append(write_map(results, out / "sites.html", kind="sites", lang=lang))
     from geo4mi.figures import write_figures_for_results
 
     chosen = results.study.indicators  # [indicators] figures, figure_groups: the study's
-    written.extend(write_figures_for_results(
-        results, out / "figures", indicators=[i for i in chosen.figures
-                                              if i in results.catalogue.ids] or None,
-        kinds=("map", "bars", "groups"),
-        group_vars=[g for g in chosen.figure_groups if g in chosen.groups]))
+    with _stage("figures"):
+        written.extend(write_figures_for_results(
+            results, out / "figures", indicators=[i for i in chosen.figures
+                                                  if i in results.catalogue.ids] or None,
+            kinds=("map", "bars", "groups"),
+            group_vars=[g for g in chosen.figure_groups if g in chosen.groups]))
     for name in ("estimates.csv", "estimates.gpkg", "estimates.analysistools.csv"):
-        written.append(write_indicator_file(results, out / "tables" / name, lang=lang))
+        with _stage(f"table {name}"):
+            written.append(write_indicator_file(results, out / "tables" / name, lang=lang))
+    from geo4mi.indicators.differences import write_differences_csv
+
+    with _stage("table differences.csv"):
+        written.append(write_differences_csv(results.estimates,
+                                             out / "tables" / "differences.csv", lang=lang,
+                                             synthetic=results.study.synthetic))
+    if report:
+        from geo4mi.report import write_report
+
+        with _stage("report.html"):
+            written.append(write_report(results, out / "report.html", lang=lang,
+                                        map_page=names[lang])[0])
     return written

@@ -17,10 +17,11 @@ from typing import Any
 import click
 
 from geo4mi.errors import Geo4miError, OutputError
+from geo4mi.i18n import LANGUAGES
 
 log = logging.getLogger("geo4mi")
 
-LANG_CHOICE = click.Choice(["es", "en"])
+LANG_CHOICE = click.Choice(list(LANGUAGES))
 
 
 # -- shared options -----------------------------------------------------------------------
@@ -106,7 +107,7 @@ def demo(out_dir: Path) -> None:
     click.echo("geo4mi demo: Mexico City study, SYNTHETIC DEMONSTRATION DATA "
                "(not real survey results)")
     _report_counts(results)
-    echo_written(build_outputs(results, out_dir))
+    echo_written(build_outputs(results, out_dir, report=True))
 
 
 @cli.command()
@@ -216,6 +217,33 @@ def map_cmd(study: Path, kind: str, output: Path, lang: str | None, overwrite: b
     results = _run(study)
     write_map(results, output, kind=kind, lang=lang or results.study.language)
     echo_written([output])
+
+
+# -- command: report --
+
+@cli.command()
+@study_argument()
+@click.option("--out", "out_dir", required=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder: report.html (report.<lang>.html for another language) and "
+                   "the choropleth page its findings link to.")
+@lang_option
+def report(study: Path, out_dir: Path, lang: str | None) -> None:
+    """Write the findings report of STUDY: one offline HTML file (print it for A4)."""
+    from geo4mi.build import write_map
+    from geo4mi.io import check_output_folder
+    from geo4mi.report import write_report
+    from geo4mi.report.document import map_page_name
+
+    check_output_folder(out_dir)
+    results = _run(study)
+    lang = lang or results.study.language
+    page = map_page_name(results.study.language, lang)
+    name = "report.html" if lang == results.study.language else f"report.{lang}.html"
+    path, counts = write_report(results, out_dir / name, lang=lang, map_page=page)
+    echo_written([write_map(results, out_dir / page, lang=lang), path])
+    click.echo(f"  {counts['findings']} findings stated; the tested-difference rule rejected "
+               f"{counts['rejected']} of {counts['tested']} candidate comparisons")
 
 
 # -- commands: sites / plan --
@@ -348,6 +376,38 @@ def figures(study: Path, out_dir: Path, formats: str, indicators: tuple[str, ...
         kinds=("map", "bars", "groups") if group_vars else ("map", "bars"),
         group_vars=list(group_vars) or None, lang=lang, scheme=scheme, overwrite=overwrite)
     echo_written(written)
+
+
+@cli.command()
+@click.option("--boundaries", required=True, type=click.Path(exists=True, dir_okay=False,
+              path_type=Path), help="The areas: GeoPackage, GeoJSON or shapefile.")
+@click.option("--layer", default=None, help="Layer of a multi-layer boundary file.")
+@click.option("--form", "form", required=True, type=click.Path(exists=True, dir_okay=False,
+              path_type=Path), help="The XLSForm of the survey.")
+@click.option("--export", "export", default=None, type=click.Path(exists=True, dir_okay=False,
+              path_type=Path), help="The survey export (CSV or Excel), if you have one.")
+@click.option("--catalogue", default=None, type=click.Path(exists=True, dir_okay=False,
+              path_type=Path), help="Your indicator catalogue (default: write a starter "
+              "indicators.toml next to the study file).")
+@click.option("--language", default=None, help="Main language of the outputs (default: the "
+              "form's).")
+@click.option("-o", "--output", "output", default=Path("study.toml"), show_default=True,
+              type=click.Path(dir_okay=False, path_type=Path), help="The study file to write.")
+@overwrite_option
+def init(boundaries: Path, layer: str | None, form: Path, export: Path | None,
+         catalogue: Path | None, language: str | None, output: Path, overwrite: bool) -> None:
+    """Write a study file for a new city from its boundaries, XLSForm and export."""
+    from geo4mi.scaffold import scaffold_study, write_scaffold
+
+    scaffold = scaffold_study(boundaries, form, export=export, catalogue=catalogue, layer=layer,
+                              language=language, study_path=output)
+    written = write_scaffold(scaffold, overwrite=overwrite)
+    for line in scaffold.decisions:
+        click.echo(f"  {line}")
+    echo_written(written)
+    for line in scaffold.todo:
+        click.echo(f"  to do: {line}")
+    click.echo(f"next: geo4mi check {output}")
 
 
 def _report_counts(results: Any) -> None:

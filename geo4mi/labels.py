@@ -41,6 +41,9 @@ class Labels:
     #: The study's words in the interface text (unit, place, population, attribution);
     #: renderers make it current with :func:`geo4mi.i18n.use_wording`.
     wording: Wording = NEUTRAL
+    #: Labels of other columns the outputs name, such as the survey design's cluster
+    #: (:func:`geo4mi.indicators.design.design_labels`): ``{column: {lang: label}}``.
+    columns: dict[str, LangText] = field(default_factory=dict)
 
     def text(self, texts: LangText, lang: str) -> str:
         """Pick ``lang`` from a {lang: text} dict, falling back to any language."""

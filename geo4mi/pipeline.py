@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -37,9 +38,9 @@ import pandas as pd
 from geo4mi.boundaries import load_areas
 from geo4mi.disclosure import microdata_risk
 from geo4mi.errors import FormError, Geo4miError, StudyError, SurveyDataError
-from geo4mi.indicators.catalogue import (Catalogue, add_derived, build_labels, columns_needed,
-                                         load_catalogue)
-from geo4mi.indicators.design import design_from_study
+from geo4mi.indicators.catalogue import (Catalogue, add_derived, add_numeric, build_labels,
+                                         columns_needed, load_catalogue)
+from geo4mi.indicators.design import design_from_study, design_labels
 from geo4mi.indicators.estimate import estimate
 from geo4mi.labels import Labels
 from geo4mi.study import Study, load_study
@@ -111,6 +112,15 @@ def _readers(readers: list[str]) -> str:
     return shown + (f" and {len(readers) - 3} more" if len(readers) > 3 else "")
 
 
+def _study_reader(reader: str) -> str | None:
+    """The study key (``[indicators]`` groups, numeric, ratios) behind a reader of
+    :func:`~geo4mi.indicators.catalogue.columns_needed`; None for the catalogue's."""
+    if reader.startswith("group "):
+        return "groups"
+    found = re.search(r"\(\[indicators\] (numeric|ratios)\)$", reader)
+    return found.group(1) if found else None
+
+
 def _column_problems(study: Study, form: Form, raw: pd.DataFrame, issues: pd.DataFrame,
                      needed: Mapping[str, list[str]]) -> list[dict[str, object]]:
     """Missing, duplicated or doubled columns: errors where something reads them."""
@@ -124,11 +134,14 @@ def _column_problems(study: Study, form: Form, raw: pd.DataFrame, issues: pd.Dat
     absent = set(raw.attrs.get("absent_questions", ()))
     for question, readers in needed.items():
         if question in absent:
-            groups = any(r.startswith("group ") for r in readers)
+            # who reads it: the catalogue, the study's groups, its numeric statistics
+            study_keys = [key for key in ("groups", "numeric", "ratios")
+                          if any(_study_reader(r) == key for r in readers)]
             where = " and ".join(
-                w for w, hit in ((f"{study.indicators.catalogue}", any(
-                    not r.startswith("group ") for r in readers)),
-                    (f"[indicators] groups of {study.path}", groups)) if hit)
+                ([f"{study.indicators.catalogue}"] if any(_study_reader(r) is None
+                                                           for r in readers) else [])
+                + ([f"[indicators] {' / '.join(study_keys)} of {study.path}"]
+                   if study_keys else []))
             out.append(problem(
                 "catalogue_column_missing", column=question, reason=(
                     f"{export}: no column for question {question!r}, which "
@@ -193,6 +206,27 @@ def _disclosure_rows(study: Study, catalogue: Catalogue, kept: pd.DataFrame, *,
     return rows
 
 
+def _with_numeric(study: Study, catalogue: Catalogue, form: Form) -> Catalogue:
+    """The catalogue with the study's numeric statistics ([indicators] numeric, ratios)."""
+    ind = study.indicators
+    return add_numeric(catalogue, form, questions=ind.numeric, ratios=ind.ratios,
+                       missing_codes=ind.missing_codes, source=str(study.path))
+
+
+def _numeric_problems(study: Study, catalogue: Catalogue,
+                      kept: pd.DataFrame) -> list[dict[str, object]]:
+    """One report row per numeric statistic and reason of answers left out."""
+    from geo4mi.indicators.numeric import numeric_exclusions
+
+    why = {"missing": "not asked or not answered (or not a number: see bad_number)",
+           "code": f"a code, not a value ([indicators] missing_codes in {study.path.name})",
+           "out_of_range": "outside the range of the form's constraint"}
+    table = numeric_exclusions(kept, catalogue.indicators)
+    return [problem("numeric_excluded", column=str(q), value=str(count), reason=(
+        f"{count} answer(s) left out of {iid!r}: {why[reason]}"))
+        for iid, q, reason, count in table.itertuples(index=False)]
+
+
 def _placed_problem(study: Study, kept: pd.DataFrame) -> dict[str, object] | None:
     """Too few analysed respondents placed in an area (``min_placed_share``)."""
     s = study.survey
@@ -250,7 +284,8 @@ def check(study: Study | str | os.PathLike[str]) -> Checked:
     areas = load_areas(b.path, layer=b.layer, id_field=b.id_field, name_field=b.name_field,
                        crs=b.crs)
     form = read_form(s.form)
-    catalogue = load_catalogue(study.indicators.catalogue, form=form)
+    catalogue = _with_numeric(study, load_catalogue(study.indicators.catalogue, form=form),
+                              form)
     keep = [c for c in (s.area_column, *([s.id_column] if s.id_column else ID_COLUMNS))
             if c and not form.has_question(c)]
     raw, read_issues = read_export(s.export, form, encoding=s.encoding, sheet=s.sheet,
@@ -272,6 +307,8 @@ def check(study: Study | str | os.PathLike[str]) -> Checked:
     kept, excluded = apply_exclusions(placed, exclude=s.exclude, id_column=id_column)
     needed = columns_needed(catalogue, study.indicators.groups)
     problems += _column_problems(study, form, raw, read_issues, needed)
+    if not any(p["check"] == "catalogue_column_missing" for p in problems):
+        problems += _numeric_problems(study, catalogue, kept)
     few = _placed_problem(study, kept)
     if few is not None:
         problems.append(few)
@@ -355,7 +392,8 @@ def run(study: Study | str | os.PathLike[str], *,
                  "hidden figure can be worked out", study.path.name, len(protection),
                  int((protection["what"] == "n").sum()))
     labels = replace(build_labels(catalogue, form, list(study.indicators.groups)),
-                     wording=study.wording)
+                     wording=study.wording,
+                     columns=design_labels(form, design_from_study(study)))
     log.info("%s: %d respondents read, %d kept, %d estimates", study.path.name,
              len(checked.placed), len(kept), len(estimates))
     return Results(study=study, areas=areas, form=form, respondents=kept, catalogue=catalogue,

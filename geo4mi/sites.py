@@ -50,14 +50,19 @@ log = logging.getLogger(__name__)
 
 BUNDLED_SITES = bundled_path("data", "sites.csv")
 
-#: Site types in display order, with their Spanish and English labels.
+#: Site types in display order, with their labels in every interface language.
 SITE_TYPES: dict[str, dict[str, str]] = {
-    "public_office": {"es": "Oficina pública", "en": "Public office"},
-    "square_park": {"es": "Plaza o parque", "en": "Square or park"},
-    "market": {"es": "Mercado", "en": "Market"},
-    "metro_station": {"es": "Estación de Metro", "en": "Metro station"},
-    "community_centre": {"es": "Centro comunitario", "en": "Community centre"},
-    "ngo_office": {"es": "Oficina de ONG", "en": "NGO office"},
+    "public_office": {"es": "Oficina pública", "en": "Public office",
+                      "fr": "Bureau public", "pt": "Repartição pública"},
+    "square_park": {"es": "Plaza o parque", "en": "Square or park",
+                    "fr": "Place ou parc", "pt": "Praça ou parque"},
+    "market": {"es": "Mercado", "en": "Market", "fr": "Marché", "pt": "Mercado"},
+    "metro_station": {"es": "Estación de Metro", "en": "Metro station",
+                      "fr": "Station de métro", "pt": "Estação de metrô"},
+    "community_centre": {"es": "Centro comunitario", "en": "Community centre",
+                         "fr": "Centre communautaire", "pt": "Centro comunitário"},
+    "ngo_office": {"es": "Oficina de ONG", "en": "NGO office",
+                   "fr": "Bureau d'ONG", "pt": "Escritório de ONG"},
 }
 
 # Other spellings accepted in the type column (compared after normalize_name).

@@ -100,6 +100,13 @@ class IndicatorsConfig:
     figure_groups: tuple[str, ...] = ()
     #: Question whose answers the nationality chart counts (None: no chart).
     nationality_question: str | None = None
+    #: Number questions that get a mean and a median (None: every integer and decimal
+    #: question of the form; empty: none). See geo4mi.indicators.numeric.
+    numeric: tuple[str, ...] | None = None
+    #: Declared ratios: {id, numerator, denominator[, label, theme]} tables.
+    ratios: tuple[dict[str, Any], ...] = ()
+    #: Answer codes of number questions that are not values (-99 "don't know").
+    missing_codes: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -186,7 +193,9 @@ _SCHEMA: dict[str, dict[str, tuple[str, bool]]] = {
                "exclude": ("strlist", False)},
     "indicators": {"catalogue": ("path", True), "groups": ("strlist", False),
                    "opening": ("strlist", False), "figures": ("strlist", False),
-                   "figure_groups": ("strlist", False), "nationality_question": ("str", False)},
+                   "figure_groups": ("strlist", False), "nationality_question": ("str", False),
+                   "numeric": ("strlist", False), "ratios": ("tablelist", False),
+                   "missing_codes": ("numlist", False)},
     "sites": {"path": ("path", True), "catchment_m": ("number", False),
               "max_import": ("int", False)},
     "plan": {"population": ("path", False), "population_id_field": ("str", False),
@@ -351,7 +360,12 @@ def load_study(path: str | os.PathLike[str]) -> Study:
                                     figures=tuple(ind.get("figures", ())),
                                     figure_groups=tuple(ind.get("figure_groups", ())),
                                     nationality_question=(ind.get("nationality_question")
-                                                          or "").strip() or None),
+                                                          or "").strip() or None,
+                                    numeric=(tuple(ind["numeric"]) if "numeric" in ind
+                                             else None),
+                                    ratios=tuple(dict(r) for r in ind.get("ratios", ())),
+                                    missing_codes=tuple(float(v) for v in
+                                                        ind.get("missing_codes", ()))),
         sites=sites,
         plan=plan,
         disclosure=disclosure,
@@ -360,7 +374,7 @@ def load_study(path: str | os.PathLike[str]) -> Study:
 
 
 def _text(value: str | Mapping[str, str]) -> dict[str, str]:
-    return {"es": value, "en": value} if isinstance(value, str) else dict(value)
+    return dict.fromkeys(LANGUAGES, value) if isinstance(value, str) else dict(value)
 
 
 def _unit(value: list[str] | Mapping[str, list[str]]) -> dict[str, tuple[str, str]]:
@@ -396,6 +410,9 @@ def _check_section(path: Path, name: str, section: Any) -> dict[str, Any]:
             "int": isinstance(value, int) and not isinstance(value, bool),
             "number": isinstance(value, (int, float)) and not isinstance(value, bool),
             "strlist": isinstance(value, list) and all(isinstance(v, str) for v in value),
+            "numlist": isinstance(value, list) and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in value),
+            "tablelist": isinstance(value, list) and all(isinstance(v, dict) for v in value),
             "strmap": isinstance(value, dict) and all(
                 isinstance(v, str) and v.strip() for v in value.values()),
             "unit": _is_pair(value) or (isinstance(value, dict) and value and all(
@@ -408,6 +425,9 @@ def _check_section(path: Path, name: str, section: Any) -> dict[str, Any]:
             expected = {"path": "a path (text)", "str": "text", "bool": "true or false",
                         "int": "a whole number", "number": "a number",
                         "strlist": "a list of names",
+                        "numlist": "a list of numbers such as [-99, 999]",
+                        "tablelist": 'a list of tables such as [{ id = "r", numerator = '
+                                     '"q1", denominator = "q2" }]',
                         "strmap": 'a table of names such as { "GAM" = "Gustavo A. Madero" }',
                         "unit": 'a [singular, plural] pair such as ["comuna", "comunas"], or '
                                 '{ es = ["comuna", "comunas"], en = ["commune", "communes"] }',

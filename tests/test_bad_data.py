@@ -276,6 +276,10 @@ def test_missing_universe_and_derived_sources(tmp_path):
     reason = rows_of(checked.quality, "catalogue_column_missing").set_index("column")
     assert "[derived.age_group], group 'age_group' (derived from 'age')" in reason.loc["age",
                                                                                          "reason"]
+    # the form's number question also has a mean and a median, which the study file asks for
+    assert "statistics 'age_mean' and 'age_median' ([indicators] numeric) read" in \
+        reason.loc["age", "reason"]
+    assert "[indicators] groups / numeric of " in reason.loc["age", "reason"]
     assert "(universe)" in reason.loc["crime_victim", "reason"]
 
 

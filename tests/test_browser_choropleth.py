@@ -111,9 +111,10 @@ def test_tooltips_show_value_ci_n_and_city_comparison(maps):
         assert "Cuauhtémoc" in tip and "Value: 75 %" in tip and "95 % CI: 65–83 %" in tip
         assert "n (respondents answering): 80" in tip
         assert "Whole city: 55 % (95 % CI: 47–62 %)" in tip
-        assert "lies above the value for the whole city" in tip
-        assert "lies below the value for the whole city" in tooltip(page, IZTAPALAPA,
-                                                                     "Iztapalapa")
+        assert ("Higher in this borough than in the rest of the city (tested difference, "
+                "Holm-corrected)") in tip
+        assert "Lower in this borough than in the rest of the city" in tooltip(
+            page, IZTAPALAPA, "Iztapalapa")
         tip = tooltip(page, BENITO_JUAREZ, "Benito Juárez")
         assert "Fewer than 10 respondents (suppressed)" in tip and "n (respondents" not in tip
         assert "%" not in tip.split("Whole city")[0]  # no value for a suppressed borough
@@ -207,6 +208,7 @@ def test_map_stays_usable_when_tiles_fail(maps):
 
 
 def test_demo_study_map(tmp_path):
+    from geo4mi.indicators.estimate import proportions
     from geo4mi.pipeline import run
     from geo4mi.study import bundled_study_path
     from geo4mi.webmap.choropleth import write_choropleth_for_results
@@ -214,10 +216,13 @@ def test_demo_study_map(tmp_path):
     results = run(bundled_study_path())
     out = write_choropleth_for_results(results, tmp_path / "choropleth.html")
     assert out.stat().st_size <= 500_000
+    # the map draws percentages: one option per proportion, none for the means and medians
+    drawn = proportions(results.estimates)["indicator"].nunique()
+    assert drawn < results.estimates["indicator"].nunique()
     with offline_page(out) as (page, report):
         page.wait_for_selector(PATHS)
         assert page.locator(PATHS).count() == 16
-        assert page.locator("#g4c-indicator option").count() == results.estimates["indicator"].nunique()
+        assert page.locator("#g4c-indicator option").count() == drawn
         interviewed = int((results.interviews_per_area() > 0).sum())
         page.select_option("#g4c-indicator", index=0)
         shaded = page.locator(PATHS + ':not([data-status="no_data"])').count()
@@ -362,4 +367,29 @@ def test_language_links_keep_the_view(tmp_path):
         assert page.evaluate("document.documentElement.lang") == "en"
         assert "Has been discriminated against" in page.inner_text(".g4c-legend")
         assert page.locator(".g4c-langs a").inner_text() == "Español"
+    report.assert_clean()
+
+
+def test_page_script_unpacks_cells_as_python_does(maps):
+    """The page's unpack() and unpack_cells() read the same bytes the same way (varint n of
+    one to three bytes, every status)."""
+    import numpy as np
+
+    from geo4mi.webmap.choropleth import (HIDDEN_BYTE, NO_DATA_BYTE, SMALL_BYTE, pack_cells,
+                                          unpack_cells)
+
+    rng = np.random.default_rng(8)
+    size = 200
+    status = rng.choice([-1, NO_DATA_BYTE, SMALL_BYTE, HIDDEN_BYTE], size=size)
+    ok = status == -1
+    p = rng.integers(0, 101, size)
+    pct = np.stack([p, np.maximum(p - 7, 0), np.minimum(p + 9, 100)])[:, ok]
+    n = rng.choice([10, 127, 128, 20_000, 3_000_000], size=size)[ok]
+    packed = pack_cells(np.where(ok, p, status), pct, rng.integers(0, 8, size)[ok],
+                        rng.integers(0, 125, size)[ok], n)
+    with offline_page(maps["es"]) as (page, report):
+        page.wait_for_selector(PATHS)
+        cells = page.evaluate("([s, k]) => geo4miChoropleth.unpack(s, k)", [packed, size])
+    assert cells == unpack_cells(packed, size)
+    assert any(isinstance(c, list) and c[3] == 3_000_000 for c in cells)
     report.assert_clean()

@@ -105,6 +105,12 @@ def test_build_writes_a_complete_set(built):
     assert not list(out.glob(STAGING_PREFIX + "*"))
     assert assert_csv_numbers(out / "tables" / "estimates.csv",
                               {"numerator", "n", "pct", "ci_low_pct", "ci_high_pct"}) > 0
+    # the tested differences: one row per comparison of published cells
+    with open(out / "tables" / "differences.csv", encoding="utf-8-sig", newline="") as fh:
+        diffs = list(csv.DictReader(fh))
+    assert diffs and {r["versus"] for r in diffs} == {"rest", "others"}
+    assert {r["significant"] for r in diffs} <= {"True", "False"}
+    assert all(r["method"].endswith("holm per indicator") for r in diffs)
 
 
 def test_check_writes_the_report_and_follows_overwrite(small, tmp_path, monkeypatch, capsys):

@@ -264,6 +264,24 @@ def test_interval_note():
     assert "weights: w; clusters: enumerator" in note and "effective sample size" in note
 
 
+def test_interval_note_names_the_question_label_or_the_column():
+    from geo4mi.indicators.design import design_labels
+    from geo4mi.survey.xlsform import read_form
+
+    form = read_form(bundled_study_path().parent / "questionnaire.xlsx")
+    design = Design(cluster="enumerator", strata="no_such_question")
+    names = design_labels(form, design)
+    assert list(names) == ["enumerator"]  # not in the form: no label, the column stays
+    assert interval_note(design, "en", names=names).startswith(
+        "95 % confidence intervals that follow the survey design (strata: no_such_question; "
+        "clusters: Enumerator code)")
+    assert "conglomerados: Código de la persona encuestadora" in interval_note(
+        design, "es", names=names)
+    assert "clusters: Código" in interval_note(  # no English label: another language's
+        design, "en", names={"enumerator": {"es": "Código"}})
+    assert "clusters: enumerator" in interval_note(design, "en")
+
+
 def test_demo_with_enumerator_clusters(tmp_path):
     plain = run(_study(tmp_path, "")).estimates
     clustered = run(bundled_study_path()).estimates
@@ -275,6 +293,8 @@ def test_demo_with_enumerator_clusters(tmp_path):
     # the design effects issue 13 measured independently
     assert float(city.loc["discriminated", "deff"]) == pytest.approx(3.9, abs=1.0)
     assert float(city.loc["feel_safe", "deff"]) == pytest.approx(9.2, abs=1.5)
+    # proportions (numeric rows: tests/test_numeric.py)
+    ok &= plain.stat == "prop"
     width = (clustered.ci_high - clustered.ci_low)[ok] / (plain.ci_high - plain.ci_low)[ok]
     assert (width >= 1 - 1e-12).all() and float(width.median()) > 1.1
     assert set(clustered.design) == {"cluster=enumerator"}
@@ -285,7 +305,9 @@ def test_maps_and_figures_say_which_design_the_intervals_assume(tmp_path):
     from geo4mi.webmap.choropleth import choropleth_map_for_results
 
     clustered = run(bundled_study_path())
-    for results, expected in ((clustered, "conglomerados: enumerator"),
+    # the cluster is named by its question's label in the page language (issue 13 item 2)
+    label = "conglomerados: Código de la persona encuestadora"
+    for results, expected in ((clustered, label),
                               (run(_study(tmp_path, "")), "muestreo aleatorio simple")):
         m = choropleth_map_for_results(results, lang="es")
         html = m.get_root().render()
@@ -293,6 +315,8 @@ def test_maps_and_figures_say_which_design_the_intervals_assume(tmp_path):
         caption = caption_text("es", labels=results.labels, source=None, min_n=10,
                                synthetic=True, estimates=results.estimates)
         assert expected in caption
+    html_en = choropleth_map_for_results(clustered, lang="en").get_root().render()
+    assert "clusters: Enumerator code" in html_en and "clusters: enumerator" not in html_en
     assert "Wilson al 95 % que suponen" not in caption_text(
         "en", labels=None, source=None, min_n=10, synthetic=False,
         estimates=clustered.estimates)

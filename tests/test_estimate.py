@@ -176,7 +176,7 @@ def test_table_shape_dtypes_and_order(catalogue, frame):
         "indicator": "str", "area_id": "str", "group_var": "str", "group_value": "str",
         "numerator": "Int64", "n": "Int64", "p": "Float64", "ci_low": "Float64",
         "ci_high": "Float64", "status": "str", "deff": "Float64", "n_eff": "Float64",
-        "ci_method": "str", "design": "str", "suppression": "str"}
+        "ci_method": "str", "design": "str", "suppression": "str", "stat": "str"}
     # values of a plain group without a form: sorted observed values
     per_area = [("all", "all"), ("gender", "man"), ("gender", "other"), ("gender", "woman"),
                 ("age_group", "young"), ("age_group", "older")]

@@ -233,7 +233,7 @@ def test_group_and_scheme(tiny):
     ({"indicator": "nope"}, FigureError, "indicator 'nope' is not in the estimates"),
     ({"group": ("gender", "robot")}, FigureError, r"group gender='robot'.*use one of"),
     ({"scheme": "jenks"}, ClassificationError, "classification 'jenks' is unknown"),
-    ({"lang": "fr"}, StudyError, "language 'fr' is not supported"),
+    ({"lang": "xx"}, StudyError, "language 'xx' is not supported"),
 ])
 def test_bad_options_are_rejected(tiny, kwargs, error, match):
     est, areas, labels = tiny

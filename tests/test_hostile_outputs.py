@@ -75,6 +75,10 @@ def shown(expected: str, blob: str) -> bool:
 
 # -- the cases -----------------------------------------------------------------------------
 
+#: How the catalogue names the statistics of a number question (``Mean: <form label>``).
+STAT_WORDS = {"mean": {"es": "Media", "en": "Mean"}, "median": {"es": "Mediana", "en": "Median"}}
+
+
 @dataclass
 class Case:
     offset: int
@@ -92,6 +96,14 @@ class Case:
         if key.startswith(("form.", "choice.", "study.form_title")):
             text = re.sub("\r\n?", "\n", text)
         return text.strip()
+
+    def indicator_label(self, iid: str, lang: str) -> str:
+        """An indicator's label as the catalogue reads it; the mean and median of the
+        form's number question (``age``) are named after its form label."""
+        ind = self.results.catalogue[iid]
+        if ind.stat in STAT_WORDS:
+            return f"{STAT_WORDS[ind.stat][lang]}: {self.text(f'form.label.{ind.question}.{lang}')}"
+        return self.text(f"catalogue.indicator.{iid}.{lang}")
 
 
 @pytest.fixture(scope="module", params=OFFSETS, ids=[f"offset{o}" for o in OFFSETS])
@@ -172,7 +184,7 @@ def test_pipeline_keeps_texts(case):
         assert r.study.source[lang] == case.fields[f"study.source.{lang}"]
         assert lab.survey_title[lang] == case.text("study.form_title")
         for iid, info in lab.indicators.items():
-            assert info.label[lang] == case.text(f"catalogue.indicator.{iid}.{lang}")
+            assert info.label[lang] == case.indicator_label(iid, lang)
         assert lab.indicators["complaint_filed"].universe[lang] == \
             case.text(f"catalogue.universe.complaint_filed.{lang}")
         for theme, text in lab.themes.items():
@@ -201,8 +213,7 @@ def _expected_labels(case: Case) -> dict[str, set[str]]:
     lang = case.lang
     return {
         "area_name": {case.text(f"area.name.a{k}") for k in range(1, 7)},
-        "indicator_label": {case.text(f"catalogue.indicator.{i}.{lang}")
-                            for i in case.results.labels.indicators},
+        "indicator_label": {case.indicator_label(i, lang) for i in case.results.labels.indicators},
         "theme_label": {case.text(f"catalogue.theme.{t}.{lang}") for t in ("profile",
                                                                             "protection")},
         "group_var_label": {case.text(f"form.label.gender.{lang}"),

@@ -1,4 +1,5 @@
-"""The interface-text catalogue: complete in both languages, one place, and what the JS reads."""
+"""The interface-text catalogues: one file per language, each complete, one place, and what the
+JS reads."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ import pytest
 import geo4mi
 from geo4mi import classify
 from geo4mi.errors import StudyError
-from geo4mi.i18n import LANGUAGES, NEUTRAL, TEXT, Wording, t, template, use_wording
+from geo4mi.i18n import (CATALOGUES, LANGUAGES, NEUTRAL, TEXT, Wording, t, template,
+                         use_wording)
 from geo4mi.study import bundled_study_path, load_study
 
 STATIC = Path(geo4mi.__file__).parent / "webmap" / "static"
@@ -32,9 +34,19 @@ def placeholders(text: str) -> set[str]:
 
 # -- the catalogue -------------------------------------------------------------------------------
 
-def test_every_key_has_spanish_and_english():
-    assert LANGUAGES == ("es", "en")
+def test_every_catalogue_has_every_key():
+    assert LANGUAGES[:2] == ("es", "en") and {"fr", "pt"} <= set(LANGUAGES)
+    keys = set(CATALOGUES["es"])
+    assert {lang: sorted(set(entries) ^ keys) for lang, entries in CATALOGUES.items()
+            if set(entries) != keys} == {}
     assert [key for key, entry in TEXT.items() if set(entry) != set(LANGUAGES)] == []
+
+
+def test_a_catalogue_is_a_data_file_per_language():
+    folder = Path(geo4mi.__file__).parent / "locales"
+    assert sorted(p.stem for p in folder.glob("*.toml")) == sorted(LANGUAGES)
+    assert all(t("language_name", lang) != t("language_name", "en") for lang in LANGUAGES
+               if lang != "en")
 
 
 def test_no_empty_or_padded_text():
@@ -44,14 +56,22 @@ def test_no_empty_or_padded_text():
     assert bad == []
 
 
-def test_placeholders_are_the_same_in_both_languages():
-    assert [key for key, entry in TEXT.items()
-            if placeholders(entry["es"]) - STUDY_WORDS
-            != placeholders(entry["en"]) - STUDY_WORDS] == []
+def test_placeholders_are_the_same_in_every_language():
+    """The values a caller gives ({min_n}, {value}...) are the same in every catalogue; study
+    words ({unit}, {este}...) may differ, since each language has its own grammar."""
+    assert [(key, lang) for key, entry in TEXT.items() for lang in LANGUAGES
+            if placeholders(entry[lang]) - STUDY_WORDS
+            != placeholders(entry["es"]) - STUDY_WORDS] == []
     names = {name for entry in TEXT.values() for text in entry.values()
              for name in placeholders(text)}
     assert names and all(re.fullmatch(r"[a-z_]+", name) for name in names - STUDY_WORDS)
     assert all(re.fullmatch(r"[A-Za-z_]+", name) for name in names)  # never {} or {0}
+
+
+def test_french_and_portuguese_use_no_spanish_article():
+    spanish = {"este", "los", "Los", "la", "una"}
+    assert [(key, lang) for key, entry in TEXT.items() for lang in ("fr", "pt")
+            if placeholders(entry[lang]) & spanish] == []
 
 
 def test_keys_are_plain_or_namespaced_by_medium():
@@ -62,9 +82,9 @@ def test_keys_are_plain_or_namespaced_by_medium():
 
 
 def test_no_two_keys_say_the_same_thing():
-    seen: dict[tuple[str, str], str] = {}
+    seen: dict[tuple[str, ...], str] = {}
     for key, entry in TEXT.items():
-        pair = (entry["es"], entry["en"])
+        pair = tuple(entry[lang] for lang in LANGUAGES)
         assert pair not in seen, f"{key} repeats {seen.get(pair)}"
         seen[pair] = key
 
@@ -100,8 +120,8 @@ def test_unknown_key_without_a_near_match_points_to_the_catalogue():
 
 
 def test_unknown_language_is_rejected():
-    with pytest.raises(StudyError, match=r"language 'fr' is not supported; use one of es, en"):
-        t("no_interviews", "fr")
+    with pytest.raises(StudyError, match=r"language 'xx' is not supported; use one of es, en, fr"):
+        t("no_interviews", "xx")
 
 
 def test_missing_placeholder_value_is_named():
@@ -126,8 +146,9 @@ def test_the_bundled_study_keeps_the_demo_wording():
         assert t("map.page_title", "es") == "Mapa de indicadores por alcaldía"
         assert t("sites.layer_boroughs", "en") == "Boroughs"
         assert t("map.csv_header", "es").startswith("clave,alcaldia,")
-        assert t("differs_above", "es") == ("El intervalo de esta alcaldía está por encima "
-                                            "del valor de toda la ciudad.")
+        assert t("differs_above", "es", correction="Holm") == (
+            "Más alto en esta alcaldía que en el resto de la ciudad (diferencia probada, con "
+            "corrección de Holm).")
         assert t("figure.sample_caption_n", "es", n=3) == ("n = 3 entrevistas asignadas a "
                                                            "una alcaldía.")
 
@@ -147,7 +168,7 @@ def test_spanish_articles_follow_the_unit_gender(gender, plural, this):
     with use_wording(Wording(unit={"es": (word, word + "s")}, unit_gender=gender)):
         rule = t("map.uncertainty_rule", "es", width=30, min_n=10, interval="")
         assert plural + " cuyo intervalo" in rule
-        assert this in t("differs_below", "es")
+        assert this in t("differs_below", "es", correction="Holm")
 
 
 def test_study_words_are_never_read_as_placeholders():

@@ -70,9 +70,10 @@ def wheel(tmp_path_factory) -> Path:
 def test_wheel_holds_every_module_and_every_bundled_file(wheel):
     with zipfile.ZipFile(wheel) as zf:
         inside = {name: zf.read(name) for name in zf.namelist() if not name.endswith("/")}
-    modules = {k: v for k, v in _checkout_files(REPO / "geo4mi").items() if k.endswith(".py")}
-    assert modules, "no modules found in the checkout"
-    for name, data in modules.items():
+    package = _checkout_files(REPO / "geo4mi")  # modules, templates, catalogues, assets
+    assert any(k.endswith(".py") for k in package), "no modules found in the checkout"
+    assert {"geo4mi/report/templates/report.html", "geo4mi/locales/fr.toml"} <= set(package)
+    for name, data in package.items():
         assert inside.get(name) == data, f"{name}: missing from the wheel or different"
     for folder in BUNDLED_FOLDERS:
         files = _checkout_files(REPO / folder)

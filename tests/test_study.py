@@ -60,7 +60,7 @@ def test_missing_section_and_key(tmp_path):
 
 
 @pytest.mark.parametrize("extra, message", [
-    ("[study]\nlanguage = 'fr'", r"language = 'fr' is not supported; use one of es, en"),
+    ("[study]\nlanguage = 'xx'", r"language = 'xx' is not supported; use one of es, en, fr, pt"),
     ("[study]\nmin_n = 'ten'", r"min_n = 'ten' must be a whole number"),
     ("[study]\nmin_n = 0", r"min_n = 0 must be at least 1"),
     ("[study]\nsynthetic = 'yes'", r"synthetic = 'yes' must be true or false"),
@@ -150,7 +150,7 @@ def test_unit_in_one_or_every_language(tmp_path):
 @pytest.mark.parametrize("boundaries, survey, message", [
     ('unit = ["comuna"]\n', "", r"\[boundaries\] unit = \['comuna'\] must be a \[singular, "
      r"plural\] pair"),
-    ('unit = { fr = ["commune", "communes"] }\n', "", r"\[boundaries\] unit = .* must be"),
+    ('unit = { xx = ["commune", "communes"] }\n', "", r"\[boundaries\] unit = .* must be"),
     ('unit_gender = "n"\n', "", r"\[boundaries\] unit_gender = 'n' must be \"f\" or \"m\""),
     ('aliases = { GAM = 3 }\n', "", r"\[boundaries\] aliases = \{'GAM': 3\} must be a table"),
     ("", 'exclude = ["age <"]\n', r"\[survey\] exclude\[0\]"),

@@ -131,7 +131,8 @@ def test_estimates_table_labels_and_percentages(estimates, areas, labels):
 def test_estimates_table_keeps_status_and_reason_but_no_values_when_suppressed(estimates, areas,
                                                                               labels):
     table = estimates_table(estimates, areas, labels, lang="en", synthetic=False)
-    assert tuple(table.columns) == TABLE_COLUMNS and table.columns[-1] == "suppression"
+    assert tuple(table.columns) == TABLE_COLUMNS and table.columns[-5] == "suppression"
+    assert set(table.stat) == {"prop"} and table.value.isna().all()  # numeric only
     sup = pick(table, "feel_safe", "b")
     assert (sup.status, sup.suppression) == ("suppressed", "small_n")
     assert pd.isna(sup.n)  # 7 respondents: a count under min_n is hidden like the value

@@ -102,8 +102,8 @@ def test_lang_and_title_default_to_spanish_and_geo4mi():
 
 
 def test_unknown_language_is_refused():
-    with pytest.raises(StudyError, match="language 'fr' is not supported; use one of es, en"):
-        _map(lang="fr")
+    with pytest.raises(StudyError, match="language 'xx' is not supported; use one of es, en, fr"):
+        _map(lang="xx")
 
 
 def test_plugin_needing_the_network_is_refused_with_its_url():

@@ -21,8 +21,8 @@ from geo4mi.boundaries import load_areas
 from geo4mi.errors import StudyError
 from geo4mi.indicators.estimate import wilson_interval
 from geo4mi.labels import IndicatorInfo, Labels
-from geo4mi.webmap.choropleth import (ChoroplethError, choropleth_map, web_geometry,
-                                      write_choropleth)
+from geo4mi.webmap.choropleth import (ChoroplethError, choropleth_map, unpack_cells,
+                                      web_geometry, write_choropleth)
 
 MIN_N = 10
 CUAUHTEMOC, IZTAPALAPA, GAM, COYOACAN, BENITO_JUAREZ = "09015", "09007", "09005", "09003", "09014"
@@ -123,7 +123,9 @@ def cell_of(data, indicator, group, area_id):
     if area_id == "_city":
         return row[0]
     pos = [a["id"] for a in data["areas"]].index(area_id)
-    return row[1][data["cols"].index(pos)] if pos in data["cols"] else 0
+    if pos not in data["cols"]:
+        return 0
+    return unpack_cells(row[1], len(data["cols"]))[data["cols"].index(pos)]
 
 
 # -- self-contained, deterministic ------------------------------------------------------------
@@ -181,7 +183,7 @@ def test_suppressed_values_never_reach_the_page(pages):
         # POISON would be 78 (percent) or 777 (per mille): no cell of a non-ok area has it.
         for per_ind in data["v"]:
             for row in per_ind:
-                for cell in [row[0], *row[1]]:
+                for cell in [row[0], *unpack_cells(row[1], len(data["cols"]))]:
                     if isinstance(cell, list):
                         assert 78 not in cell[:3]
                 for breaks in row[2:]:
@@ -293,6 +295,41 @@ def test_duplicate_row_is_refused(inputs):
         choropleth_map(pd.concat([est, est.iloc[:1]]), areas, labels)
 
 
+def test_interval_outside_p_is_refused(inputs):
+    est, areas, labels = inputs
+    broken = est.copy()
+    row = broken.index[(broken.area_id == CUAUHTEMOC) & (broken.indicator == "feel_safe")
+                       & (broken.group_var == "all")][0]
+    broken.loc[row, "ci_low"] = float(broken.loc[row, "p"]) + 0.1
+    with pytest.raises(ChoroplethError, match=f"feel_safe', area '{CUAUHTEMOC}'.*does not "
+                                              "contain p"):
+        choropleth_map(broken, areas, labels)
+
+
+def test_packed_cells_round_trip():
+    """Random rows (n up to a million: varints of 1-3 bytes) unpack to what was packed."""
+    from geo4mi.webmap.choropleth import HIDDEN_BYTE, NO_DATA_BYTE, SMALL_BYTE, pack_cells
+
+    rng = np.random.default_rng(4)
+    for size in (0, 1, 7, 300):
+        status = rng.choice([-1, NO_DATA_BYTE, SMALL_BYTE, HIDDEN_BYTE], size=size,
+                            p=[0.6, 0.2, 0.1, 0.1])
+        ok = status == -1
+        p = rng.integers(0, 101, size)
+        lo = np.maximum(p - rng.integers(0, 40, size), 0)
+        hi = np.minimum(p + rng.integers(0, 40, size), 100)
+        n = rng.choice([0, 10, 127, 128, 16_383, 16_384, 1_000_000], size=size)
+        flags, classes = rng.integers(0, 8, size), rng.integers(0, 125, size)
+        head = np.where(ok, p, status)
+        packed = pack_cells(head, np.stack([p, lo, hi])[:, ok], flags[ok], classes[ok], n[ok])
+        codes = {NO_DATA_BYTE: 0, SMALL_BYTE: -1, HIDDEN_BYTE: -2}
+        expected = [[int(p[k]), int(lo[k]), int(hi[k]), int(n[k]),
+                     int(flags[k] * 1000 + classes[k] // 25 * 100 + classes[k] // 5 % 5 * 10
+                         + classes[k] % 5)] if ok[k] else codes[int(status[k])]
+                    for k in range(size)]
+        assert unpack_cells(packed, size) == expected
+
+
 def test_missing_column_is_refused(inputs):
     est, areas, labels = inputs
     with pytest.raises(ChoroplethError, match="column 'status' is missing"):
@@ -314,6 +351,6 @@ def test_unknown_options_are_refused(inputs, tmp_path):
         choropleth_map(est, areas, labels, groups=["age"])
     with pytest.raises(ChoroplethError, match="selected: 'nope' is not one of the indicators"):
         choropleth_map(est, areas, labels, selected="nope")
-    with pytest.raises(StudyError, match="language 'fr' is not supported"):
-        choropleth_map(est, areas, labels, lang="fr")
+    with pytest.raises(StudyError, match="language 'xx' is not supported"):
+        choropleth_map(est, areas, labels, lang="xx")
     assert not (tmp_path / "x.html").exists()

@@ -214,7 +214,8 @@ def clean_labels(labels: Labels) -> Labels:
         group_vars={k: texts(v, MAX_NAME) for k, v in labels.group_vars.items()},
         group_values={g: {v: texts(x, MAX_NAME) for v, x in values.items()}
                       for g, values in labels.group_values.items()},
-        survey_title=texts(labels.survey_title), wording=labels.wording)
+        survey_title=texts(labels.survey_title), wording=labels.wording,
+        columns={k: texts(v, MAX_NAME) for k, v in labels.columns.items()})
 
 
 def fit_width(text: str, size: float, width_in: float, *, bold: bool = False) -> str:
@@ -454,7 +455,8 @@ def caption_text(lang: str, *, labels: Labels | None, source: str | None, min_n:
     if min_n is not None:
         design = design_of_estimates(estimates) if estimates is not None else Design()
         parts.append(t("figure.caption_method", lang, min_n=min_n,
-                       interval=interval_note(design, lang)))
+                       interval=interval_note(
+                           design, lang, names=labels.columns if labels is not None else None)))
     parts.append(t("caveat", lang))
     if synthetic:
         parts.append(t("synthetic_banner", lang) + ".")
@@ -474,6 +476,12 @@ def check_estimates(estimates: pd.DataFrame) -> None:
 
 def check_indicator(estimates: pd.DataFrame, labels: Labels, indicator: str) -> None:
     """Raise :class:`FigureError` when ``indicator`` is not in the estimates or labels."""
+    if "stat" in estimates.columns:
+        stat = estimates.loc[estimates["indicator"] == indicator, "stat"].astype(str)
+        if len(stat) and (stat != "prop").any():
+            raise FigureError(f"indicator {indicator!r} is a {stat.iloc[0]}, not a "
+                              "percentage; figures draw proportions (the tables hold the "
+                              "numeric statistics)")
     known = pd.unique(estimates["indicator"])
     if indicator not in set(known) or indicator not in labels.indicators:
         shown = ", ".join(map(str, known[:8])) + (", ..." if len(known) > 8 else "")

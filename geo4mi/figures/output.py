@@ -18,6 +18,7 @@ from geo4mi.figures.charts import indicator_bar_chart, nationality_chart
 from geo4mi.figures.common import FigureError, check_estimates, style
 from geo4mi.figures.maps import _choropleth, _sample_distribution, _small_multiples
 from geo4mi.i18n import check_language, speaks_study
+from geo4mi.indicators.estimate import proportions
 from geo4mi.io import atomic_write
 from geo4mi.labels import Labels
 
@@ -159,6 +160,7 @@ def write_figures(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labe
     if bad:
         raise FigureError(f"figure kind {bad[0]!r} is unknown; use one or more of "
                           f"{', '.join(KINDS)}")
+    estimates = proportions(estimates)  # figures draw percentages only
     known = list(pd.unique(estimates["indicator"].astype(str)))
     wanted = list(indicators) if indicators is not None else [i for i in known
                                                              if i in labels.indicators]

@@ -99,8 +99,22 @@ class Indicator:
     universe_label: LangText = field(default_factory=lambda: dict(ALL_RESPONDENTS))
     exclude: tuple[str, ...] = ()
     not_asked: str = "exclude"
-    #: "select_one", "select_multiple" or "derived" when checked against a form, else None.
+    #: "select_one", "select_multiple" or "derived" when checked against a form, else None;
+    #: "integer" or "decimal" (the question's type) for a numeric statistic.
     kind: str | None = None
+    #: What the row estimates: "prop" (a proportion, the catalogue's indicators), or for a
+    #: number question "mean", "median", or "ratio" (of ``question`` to ``denominator``);
+    #: see :func:`add_numeric` and :mod:`geo4mi.indicators.numeric`.
+    stat: str = "prop"
+    #: The denominator question of a ratio.
+    denominator: str | None = None
+    #: Answer codes that are not values ("don't know" -99, "refused" 999): excluded.
+    missing_codes: tuple[float, ...] = ()
+    #: Valid values ``(low, high)`` read from the form's constraint (None: unbounded);
+    #: answers outside are excluded (and counted).
+    valid_range: tuple[float | None, float | None] = (None, None)
+    #: The same for the denominator question of a ratio.
+    denominator_range: tuple[float | None, float | None] = (None, None)
 
 
 @dataclass(frozen=True)
@@ -627,6 +641,187 @@ def load_catalogue(path: str | os.PathLike[str], form: Any = None) -> Catalogue:
                      derived=dict(loader.derived), form=form, group_labels=group_labels)
 
 
+# -- numeric questions -------------------------------------------------------------------
+
+#: Statistics of number questions (:func:`add_numeric`); "prop" is every other indicator.
+NUMERIC_STATS = ("mean", "median", "ratio")
+#: XLSForm types that get a mean and a median.
+NUMERIC_TYPES = ("integer", "decimal")
+RATIO_KEYS = ("id", "numerator", "denominator", "label", "theme")
+_BOUND = re.compile(r"^\s*\.\s*(>=|>|<=|<)\s*(-?\d+(?:\.\d+)?)\s*$")
+_STAT_WORDS = {"mean": {"es": "Media", "en": "Mean"},
+               "median": {"es": "Mediana", "en": "Median"}}
+
+
+def constraint_range(constraint: Any) -> tuple[float | None, float | None]:
+    """Valid values ``(low, high)`` of a simple XLSForm constraint, else ``(None, None)``.
+
+    Only conjunctions of bounds on ``.`` are read (``. >= 18 and . <= 100``); any other
+    constraint leaves the values unbounded. A strict bound (``. > 0``) becomes the next
+    float above (below) its number, so that ``low <= value <= high`` reads it exactly.
+
+    Examples
+    --------
+    >>> constraint_range(". >= 18 and . <= 100")
+    (18.0, 100.0)
+    >>> constraint_range(". > 0")[0] > 0
+    True
+    >>> constraint_range("regex(., '^[0-9]+$')")
+    (None, None)
+    """
+    if not isinstance(constraint, str) or not constraint.strip():
+        return None, None
+    low: float | None = None
+    high: float | None = None
+    for part in re.split(r"\band\b", constraint):
+        m = _BOUND.match(part)
+        if m is None:
+            return None, None
+        value = float(m.group(2))
+        if m.group(1) in (">", "<"):
+            value = float(np.nextafter(value, np.inf if m.group(1) == ">" else -np.inf))
+        if m.group(1).startswith(">"):
+            low = value if low is None else max(low, value)
+        else:
+            high = value if high is None else min(high, value)
+    return low, high
+
+
+def add_numeric(catalogue: Catalogue, form: Any = None, *,
+                questions: Sequence[str] | None = None,
+                ratios: Sequence[dict[str, Any]] = (),
+                missing_codes: Sequence[float] = (), source: str = "the study file"
+                ) -> Catalogue:
+    """The catalogue with a mean and a median per number question, and declared ratios.
+
+    Parameters
+    ----------
+    catalogue : Catalogue
+    form : Form, optional
+        The XLSForm: gives the number questions, their labels, their theme (the form's
+        group, when it is a theme of the catalogue; else the first theme) and their valid
+        range (a constraint such as ``. >= 18 and . <= 100``).
+    questions : sequence of str, optional
+        The number questions to summarise (study key ``[indicators] numeric``); None: every
+        ``integer`` and ``decimal`` question of the form; empty: none.
+    ratios : sequence of dict
+        ``{id, numerator, denominator}`` (and optional ``label = {es, en}``, ``theme``):
+        the ratio of the two questions' sums (study key ``[indicators] ratios``).
+    missing_codes : sequence of float
+        Answers that are codes, not values (``-99`` "don't know", ``999`` "refused"),
+        excluded from every numeric statistic and counted (``[indicators]
+        missing_codes``).
+    source : str
+        Named in error messages (the study file).
+
+    Returns
+    -------
+    Catalogue
+        The same catalogue, with indicators ``<q>_mean`` and ``<q>_median`` (``stat``
+        ``"mean"`` / ``"median"``) and each ratio (``stat = "ratio"``) appended, direction
+        ``"neutral"``.
+
+    Raises
+    ------
+    CatalogueError
+        A named question is not a number question of the form, an id is taken, or a ratio
+        table has unknown or missing keys.
+
+    Examples
+    --------
+    >>> from geo4mi.survey.xlsform import read_form
+    >>> from geo4mi.resources import bundled_path
+    >>> form = read_form(bundled_path("data", "questionnaire.xlsx"))
+    >>> cat = add_numeric(load_catalogue(bundled_catalogue_path(), form), form)
+    >>> [(i.id, i.stat, i.valid_range) for i in cat.indicators if i.stat != "prop"][:2]
+    [('age_mean', 'mean', (18.0, 100.0)), ('age_median', 'median', (18.0, 100.0))]
+    """
+    info = _FormInfo(form) if form is not None else None
+    codes = tuple(float(c) for c in missing_codes)
+    first_theme = next(iter(catalogue.themes))
+
+    def fail(what: str, hint: str) -> CatalogueError:
+        return CatalogueError(f"{source}: [indicators] {what}; {hint}")
+
+    def number_question(name: Any, key: str) -> tuple[str | None, LangText, str, tuple]:
+        if not isinstance(name, str) or not name:
+            raise fail(f"{key}: {name!r} is not a question name", 'write e.g. "hh_size"')
+        if info is None:
+            return None, {"es": name, "en": name}, first_theme, (None, None)
+        kind = info.type_of(name)
+        if kind not in NUMERIC_TYPES:
+            raise fail(f"{key}: {name!r} is {kind!r}, not a number question of {info.path}",
+                       f"use one of its integer or decimal questions ({', '.join(numbers)})"
+                       if numbers else "the form has no integer or decimal question")
+        row = form.questions[form.questions["name"] == name].iloc[0]
+        group = str(row.get("group", "") or "")
+        theme = group if group in catalogue.themes else first_theme
+        return kind, info.labels(name), theme, constraint_range(row.get("constraint"))
+
+    numbers = ([n for n, k in info.types.items() if k in NUMERIC_TYPES] if info is not None
+               else [])
+    if questions is None:
+        questions = numbers
+    taken = set(catalogue.ids)
+    added: list[Indicator] = []
+
+    def add(ind: Indicator) -> None:
+        if ind.id in taken:
+            raise fail(f"indicator id {ind.id!r} is taken (catalogue or another numeric "
+                       "statistic)", "rename the catalogue indicator or the ratio")
+        taken.add(ind.id)
+        added.append(ind)
+
+    for q in dict.fromkeys(questions):
+        kind, label, theme, bounds = number_question(q, "numeric")
+        for stat in ("mean", "median"):
+            word = _STAT_WORDS[stat]
+            add(Indicator(f"{q}_{stat}", theme, {lang: f"{word.get(lang, word['en'])}: {text}"
+                                                   for lang, text in label.items()},
+                          "neutral", question=q, kind=kind, stat=stat, missing_codes=codes,
+                          valid_range=bounds))
+    for i, raw in enumerate(ratios):
+        where = f"ratios[{i}]"
+        if not isinstance(raw, dict):
+            raise fail(f"{where}: expected a table, found {raw!r}",
+                       'write { id = "...", numerator = "q1", denominator = "q2" }')
+        unknown = [k for k in raw if k not in RATIO_KEYS]
+        if unknown:
+            raise fail(f"{where}: unknown key {unknown[0]!r}",
+                       f"allowed keys: {', '.join(RATIO_KEYS)}")
+        missing = [k for k in RATIO_KEYS[:3] if k not in raw]
+        if missing:
+            raise fail(f"{where}: missing key {missing[0]!r}",
+                       "a ratio needs id, numerator and denominator")
+        rid = raw["id"]
+        if not isinstance(rid, str) or not _ID.match(rid):
+            raise fail(f"{where}: bad id {rid!r}",
+                       "use lower case letters, digits and _, starting with a letter")
+        kind, num_label, theme, bounds = number_question(raw["numerator"], f"{where} numerator")
+        _, den_label, _, den_bounds = number_question(raw["denominator"],
+                                                      f"{where} denominator")
+        if raw["numerator"] == raw["denominator"]:
+            raise fail(f"{where}: numerator and denominator are both {rid!r}",
+                       "a ratio compares two questions")
+        theme = raw.get("theme", theme)
+        if theme not in catalogue.themes:
+            raise fail(f"{where}: unknown theme {theme!r}",
+                       f"themes: {', '.join(catalogue.themes)}")
+        if "label" in raw:
+            label = _Loader(catalogue.path, None).text(raw["label"], f"{source}: {where}",
+                                                       "label")
+        else:
+            label = {"es": f"Razón: {num_label['es']} / {den_label['es']}",
+                     "en": f"Ratio: {num_label['en']} / {den_label['en']}"}
+        add(Indicator(rid, theme, label, "neutral", question=raw["numerator"], kind=kind,
+                      stat="ratio", denominator=raw["denominator"], missing_codes=codes,
+                      valid_range=bounds, denominator_range=den_bounds))
+    if added:
+        log.info("%d numeric statistics added: %s", len(added),
+                 ", ".join(ind.id for ind in added))
+    return replace(catalogue, indicators=catalogue.indicators + tuple(added))
+
+
 # -- respondents and labels --------------------------------------------------------------
 
 def columns_needed(catalogue: Catalogue, groups: Sequence[str] = ()) -> dict[str, list[str]]:
@@ -643,9 +838,12 @@ def columns_needed(catalogue: Catalogue, groups: Sequence[str] = ()) -> dict[str
     Returns
     -------
     dict
-        Question name -> readers in catalogue order, such as ``"indicator 'feel_safe'"``,
-        ``"indicator 'complaint_filed' (universe)"``, ``"[derived.age_group]"`` or
-        ``"group 'gender'"``.
+        Question name -> readers: the catalogue's in its order (``"indicator
+        'feel_safe'"``, ``"indicator 'complaint_filed' (universe)"``,
+        ``"[derived.age_group]"``), then the groups (``"group 'gender'"``), then the
+        statistics of :func:`add_numeric`, which the study file declares (``"statistics
+        'age_mean' and 'age_median' ([indicators] numeric)"``, ``"ratio 'id' ([indicators]
+        ratios)"``).
 
     Examples
     --------
@@ -674,9 +872,14 @@ def columns_needed(catalogue: Catalogue, groups: Sequence[str] = ()) -> dict[str
         if who not in readers:
             readers.append(who)
 
+    numeric = [ind for ind in catalogue.indicators if ind.stat != "prop"]
     for ind in catalogue.indicators:
+        if ind.stat != "prop":
+            continue
         if ind.question:
             add(ind.question, f"indicator {ind.id!r}")
+        if ind.denominator:
+            add(ind.denominator, f"indicator {ind.id!r} (denominator)")
         for part, expr in (("numerator", ind.numerator), ("universe", ind.universe)):
             if expr is not None:
                 for name, _ in expr.references():
@@ -684,6 +887,15 @@ def columns_needed(catalogue: Catalogue, groups: Sequence[str] = ()) -> dict[str
     for g in groups:
         if g != "all":
             add(g, f"group {g!r}")
+    stats: dict[str, list[str]] = {}  # the study file's statistics (add_numeric), last
+    for ind in numeric:
+        if ind.stat == "ratio":
+            for part in (ind.question, ind.denominator):
+                add(str(part), f"ratio {ind.id!r} ([indicators] ratios)")
+        else:
+            stats.setdefault(str(ind.question), []).append(repr(ind.id))
+    for question, ids in stats.items():  # one reader for a question's mean and median
+        add(question, f"statistics {' and '.join(ids)} ([indicators] numeric)")
     return needed
 
 

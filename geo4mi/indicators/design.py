@@ -153,11 +153,39 @@ def design_from_study(study: Any) -> Design:
                   strata=getattr(s, "strata", None), source=str(s.export))
 
 
-def interval_note(design: Design | Any, lang: str) -> str:
+def design_labels(form: Any, design: Design) -> dict[str, dict[str, str]]:
+    """The form's labels of the design columns, ``{column: {lang: label}}``.
+
+    Columns that are not questions of the form (or have no label) are left out: notes
+    then name the column itself.
+
+    Examples
+    --------
+    >>> from geo4mi.study import bundled_study_path
+    >>> from geo4mi.survey.xlsform import read_form
+    >>> form = read_form(bundled_study_path().parent / "questionnaire.xlsx")
+    >>> design_labels(form, Design(cluster="enumerator", weight="not_in_form"))
+    {'enumerator': {'es': 'Código de la persona encuestadora', 'en': 'Enumerator code'}}
+    """
+    out: dict[str, dict[str, str]] = {}
+    for column in (design.weight, design.strata, design.cluster):
+        if not column or form is None or not form.has_question(column):
+            continue
+        texts = {lang: form.label(column, lang) for lang in form.languages}
+        texts = {lang: text for lang, text in texts.items() if text and text != column}
+        if texts:
+            out[column] = texts
+    return out
+
+
+def interval_note(design: Design | Any, lang: str, *,
+                  names: dict[str, dict[str, str]] | None = None) -> str:
     """One sentence saying which design the 95 % intervals assume, in ``lang``.
 
     For captions, footers and table notes. ``design`` is a :class:`Design` or a loaded
-    study (its ``[survey]`` design keys are used).
+    study (its ``[survey]`` design keys are used). ``names`` gives the design columns'
+    labels (:func:`design_labels`, ``Labels.columns``): the note names the question's
+    label in ``lang`` (or another language), and the column where there is none.
 
     Examples
     --------
@@ -168,12 +196,20 @@ def interval_note(design: Design | Any, lang: str) -> str:
     >>> interval_note(Design(weight="w"), "en")  # doctest: +NORMALIZE_WHITESPACE
     '95 % confidence intervals that follow the survey design (weights: w): Taylor-linearised
     variance and Wilson interval on the effective sample size.'
+    >>> interval_note(Design(cluster="enumerator"), "en",
+    ...               names={"enumerator": {"es": "Encuestador"}})  # doctest: +ELLIPSIS
+    '95 % confidence intervals that follow the survey design (clusters: Encuestador): ...'
     """
     if not isinstance(design, Design):
         design = design_from_study(design)
     if not design.active:
         return t("interval_srs", lang)
-    parts = [t(f"design_{key}", lang, column=value)
+
+    def name(column: str) -> str:
+        texts = (names or {}).get(column) or {}
+        return texts.get(lang) or next(iter(texts.values()), "") or column
+
+    parts = [t(f"design_{key}", lang, column=name(value))
              for key, value in (("weight", design.weight), ("strata", design.strata),
                                 ("cluster", design.cluster)) if value]
     return t("interval_design", lang, parts="; ".join(parts))
@@ -404,4 +440,4 @@ def _normal_cdf(z: float) -> float:
 
 
 __all__ = ["DESIGN_METHOD", "Design", "SRS_METHOD", "design_arrays", "design_from_study",
-           "design_interval", "interval_note"]
+           "design_interval", "design_labels", "interval_note"]

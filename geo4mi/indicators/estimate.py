@@ -58,6 +58,7 @@ from geo4mi.indicators.catalogue import Catalogue, Indicator, columns_needed
 from geo4mi.indicators.design import (DESIGN_METHOD, SRS_METHOD, Design, Level, design_arrays,
                                       design_interval)
 from geo4mi.indicators.expressions import EvalContext
+from geo4mi.indicators.numeric import Margin, NumericGrid, estimate_numeric
 from geo4mi.indicators.suppression import (REASONS, count_keys, published, shared_counts,
                                            suppression_reasons)
 
@@ -70,7 +71,28 @@ Z95 = 1.959963984540054
 STATUSES = ("ok", "suppressed", "no_data")
 COLUMNS = ("indicator", "area_id", "group_var", "group_value", "numerator", "n", "p",
            "ci_low", "ci_high", "status", "deff", "n_eff", "ci_method", "design",
-           "suppression")
+           "suppression", "stat")
+#: ``stat`` of a proportion row; numeric rows say ``mean``, ``median`` or ``ratio``
+#: (:mod:`geo4mi.indicators.numeric`) and hold their value in ``p``, ``ci_low``, ``ci_high``.
+PROP = "prop"
+
+
+def proportions(estimates: pd.DataFrame) -> pd.DataFrame:
+    """The proportion rows of an estimates table (all rows of a table without ``stat``).
+
+    Percent-only views (maps, figures) draw these and nothing else: a numeric row's ``p``
+    is a mean, median or ratio, not a share.
+
+    Examples
+    --------
+    >>> est = pd.DataFrame({"indicator": ["a", "age_mean"], "stat": ["prop", "mean"]})
+    >>> proportions(est)["indicator"].tolist()
+    ['a']
+    """
+    if "stat" not in estimates.columns:
+        return estimates
+    keep = (estimates["stat"].astype(str) == PROP).to_numpy()
+    return estimates if keep.all() else estimates[keep]
 #: Largest number of area × group cells counted by one bincount.
 MAX_CELLS = 1 << 20
 
@@ -371,7 +393,8 @@ def estimate(respondents: pd.DataFrame, catalogue: Catalogue, *, area_ids: Seque
     col_var = ["all"] + [g for g in group_list for _ in values[g]]
     col_val = ["all"] + [v for g in group_list for v in values[g]]
     n_cols, n_rows = len(col_var), A + 1
-    indicators = catalogue.indicators
+    indicators = tuple(ind for ind in catalogue.indicators if ind.stat == PROP)
+    numerics = tuple(ind for ind in catalogue.indicators if ind.stat != PROP)
     num_out = np.zeros((len(indicators), n_rows, n_cols), dtype=np.int64)
     den_out = np.zeros_like(num_out)
     grid = _DesignGrid(respondents, design, area_code, A, group_list, values, gcodes,
@@ -410,17 +433,27 @@ def estimate(respondents: pd.DataFrame, catalogue: Catalogue, *, area_ids: Seque
     if report is not None and not indicators:
         report(1.0)
     starts = np.cumsum([1] + [len(values[g]) for g in group_list])
+    numeric = None
+    if numerics:  # numeric statistics: their n are counts, suppressed with the others
+        numeric = estimate_numeric(
+            respondents, numerics, _margins(area_code, A, group_list, values, gcodes, n_cols,
+                                            grid), (n_rows, n_cols),
+            weights=grid.w if grid is not None else None,
+            psu_in_stratum=grid.psu_in_stratum if grid is not None else None)
+        keys += [numeric.keys[k] for k in range(len(numerics))]
+    every = indicators + numerics
     shared = shared_counts(keys)
     if shared:
         log.info("counts published by several indicators (one's universe is another's "
                  "numerator or the rest of it), hidden together: %s",
-                 "; ".join(" = ".join(f"{indicators[i].id}.{'n' if r == 0 else 'count'}"
+                 "; ".join(" = ".join(f"{every[i].id}.{'n' if r == 0 else 'count'}"
                                       for i, r in m) for m in shared))
-    reason = suppression_reasons(den_out, min_n=min_n, complementary=complementary,
+    den_all = den_out if numeric is None else np.concatenate([den_out, numeric.n])
+    reason = suppression_reasons(den_all, min_n=min_n, complementary=complementary,
                                  blocks=list(zip(starts[:-1].tolist(), starts[1:].tolist())),
                                  shared=shared)
     hidden = reason > 0
-    extra = hidden & (den_out >= min_n)
+    extra = hidden & (den_all >= min_n)
     if extra.any():
         city = extra[:, 0, 1:].sum(axis=0)  # city-wide figures lost, per group value
         lost = ", ".join(f"{col_var[c + 1]}={col_val[c + 1]} ({k} indicators)"
@@ -429,11 +462,19 @@ def estimate(respondents: pd.DataFrame, catalogue: Catalogue, *, area_ids: Seque
                  "cell can be worked out from the totals%s", int(extra.sum()),
                  f"; city-wide figures hidden: {lost} (merging the smallest value of a "
                  "grouping into another keeps them)" if lost else "")
-    table = _assemble(indicators, [CITY, *areas], col_var, col_val, num_out, den_out, reason,
-                      grid, design.describe() if design else "srs")
+    design_text = design.describe() if design else "srs"
+    table = _assemble(indicators, [CITY, *areas], col_var, col_val, num_out, den_out,
+                      reason[:len(indicators)], grid, design_text)
+    if numeric is not None:
+        table = pd.concat([table, _assemble_numeric(numerics, [CITY, *areas], col_var,
+                                                    col_val, numeric,
+                                                    reason[len(indicators):], design_text)],
+                          ignore_index=True)
+    table = published(table)
     unassigned = int((area_code == A).sum())
-    log.info("estimated %d indicators x %d areas x %d group values from %d respondents "
-             "(%d counted city-wide only)", len(indicators), A, n_cols, n_resp, unassigned)
+    log.info("estimated %d indicators and %d numeric statistics x %d areas x %d group values "
+             "from %d respondents (%d counted city-wide only)", len(indicators), len(numerics),
+             A, n_cols, n_resp, unassigned)
     return table
 
 
@@ -467,6 +508,7 @@ class _DesignGrid:
         log.info("survey design %s: %d respondents in %d clusters and %d strata",
                  design.describe(), len(respondents), n_psu, self.psu_in_stratum.size)
         self.weighted = design.weight is not None
+        self.psu, self.psu_stratum, self.n_psu = psu, psu_stratum, n_psu
         self.A = A
         self.levels: list[tuple[Level, Level, int, int]] = []  # fine, city, first col, ng
         col = 1
@@ -572,8 +614,77 @@ def _assemble(indicators: Sequence[Indicator], area_labels: list[str], col_var: 
         "ci_method": text(np.where(ok, method, None).astype(object)),
         "design": text(np.full(ok.shape, design_text, dtype=object)),
         "suppression": text(np.array(REASONS, dtype=object)[reason_f]),
+        "stat": text(np.full(ok.shape, PROP, dtype=object)),
     })
-    return published(frame)
+    return frame
 
 
-__all__ = ["CITY", "COLUMNS", "STATUSES", "Z95", "estimate", "wilson_interval"]
+def _margins(area_code: np.ndarray, A: int, group_list: list[str],
+             values: dict[str, list[str]], gcodes: dict[str, np.ndarray], n_cols: int,
+             grid: _DesignGrid | None) -> list[Margin]:
+    """The grid's margins for :func:`~geo4mi.indicators.numeric.estimate_numeric`:
+    city-wide "all" first, then areas × "all", then per group city-wide and per area."""
+    from geo4mi.indicators.design import Level
+
+    area_out = np.r_[(np.arange(A) + 1) * n_cols, -1]
+    specs = [(np.zeros(area_code.size, np.int64), 1, np.array([0])),
+             (area_code, A + 1, area_out)]
+    col = 1
+    for g in group_list:
+        ng = len(values[g])
+        group_out = np.r_[np.arange(ng) + col, -1]
+        specs.append((gcodes[g], ng + 1, group_out))
+        fine_out = np.where((area_out[:, None] >= 0) & (group_out[None, :] >= 0),
+                            area_out[:, None] + group_out[None, :], -1).reshape(-1)
+        specs.append((area_code * (ng + 1) + gcodes[g], (A + 1) * (ng + 1), fine_out))
+        col += ng
+    return [Margin(cell, n_cells, out, None if grid is None else
+                   Level(cell, n_cells, grid.psu, grid.psu_stratum, grid.n_psu))
+            for cell, n_cells, out in specs]
+
+
+def _assemble_numeric(indicators: Sequence[Indicator], area_labels: list[str],
+                      col_var: list[str], col_val: list[str], grid: NumericGrid,
+                      reason: np.ndarray, design_text: str) -> pd.DataFrame:
+    """Rows of the numeric statistics, in the shape of :func:`_assemble`'s (``numerator``
+    always NA; ``p``, ``ci_low``, ``ci_high`` hold the value and its interval)."""
+    n_ind, n_rows, n_cols = grid.n.shape
+    per_ind = n_rows * n_cols
+    den_f = grid.n.reshape(-1)
+    reason_f = reason.reshape(-1)
+    status = np.where(reason_f > 0, "suppressed", np.where(den_f == 0, "no_data", "ok"))
+    ok = status == "ok"
+
+    def floats(values: np.ndarray) -> pd.arrays.FloatingArray:
+        v = values.reshape(-1)
+        bad = ~ok | np.isnan(v)
+        return pd.arrays.FloatingArray(np.where(bad, 0.0, v), bad)
+
+    def text(values: np.ndarray) -> pd.arrays.StringArray:
+        return pd.array(values, dtype="str")
+
+    ids = np.array([ind.id for ind in indicators], dtype=object)
+    stats = np.array([ind.stat for ind in indicators], dtype=object)
+    return pd.DataFrame({
+        "indicator": text(np.repeat(ids, per_ind)),
+        "area_id": text(np.tile(np.repeat(np.array(area_labels, dtype=object), n_cols), n_ind)),
+        "group_var": text(np.tile(np.array(col_var, dtype=object), n_ind * n_rows)),
+        "group_value": text(np.tile(np.array(col_val, dtype=object), n_ind * n_rows)),
+        "numerator": pd.arrays.IntegerArray(np.zeros(den_f.shape, np.int64),
+                                            np.ones(den_f.shape, bool)),
+        "n": pd.arrays.IntegerArray(den_f.copy(), np.zeros(den_f.shape, bool)),
+        "p": floats(grid.value),
+        "ci_low": floats(grid.low),
+        "ci_high": floats(grid.high),
+        "status": text(status.astype(object)),
+        "deff": floats(grid.deff),
+        "n_eff": floats(grid.n_eff),
+        "ci_method": text(np.where(ok, grid.method.reshape(-1), None).astype(object)),
+        "design": text(np.full(ok.shape, design_text, dtype=object)),
+        "suppression": text(np.array(REASONS, dtype=object)[reason_f]),
+        "stat": text(np.repeat(stats, per_ind)),
+    })
+
+
+__all__ = ["CITY", "COLUMNS", "PROP", "STATUSES", "Z95", "estimate", "proportions",
+           "wilson_interval"]

@@ -40,7 +40,7 @@ from geo4mi.errors import BoundaryError, CatalogueError
 from geo4mi.i18n import check_language, speaks_study, t
 from geo4mi.indicators.catalogue import Catalogue
 from geo4mi.indicators.design import SRS_METHOD
-from geo4mi.indicators.estimate import CITY
+from geo4mi.indicators.estimate import CITY, PROP, proportions
 from geo4mi.indicators.suppression import published
 from geo4mi.io import atomic_write, write_csv
 from geo4mi.labels import Labels
@@ -51,7 +51,8 @@ log = logging.getLogger(__name__)
 TABLE_COLUMNS = ("indicator", "indicator_label", "theme", "theme_label", "universe",
                  "area_id", "area_name", "group_var", "group_var_label", "group_value",
                  "group_value_label", "numerator", "n", "pct", "ci_low_pct", "ci_high_pct",
-                 "status", "data_note", "deff", "n_eff", "ci_method", "design", "suppression")
+                 "status", "data_note", "deff", "n_eff", "ci_method", "design", "suppression",
+                 "stat", "value", "ci_low_value", "ci_high_value")
 #: Columns of :func:`to_analysistools`, in order (IMPACT analysistools results table).
 ANALYSISTOOLS_COLUMNS = ("analysis_type", "analysis_var", "analysis_var_value", "group_var",
                          "group_var_value", "stat", "stat_low", "stat_upp", "n", "n_total",
@@ -172,9 +173,14 @@ def estimates_table(estimates: pd.DataFrame, areas: pd.DataFrame, labels: Labels
             raise CatalogueError(f"group value {a}={b!r} of the estimates has no label; "
                                  "build the labels from the same groups") from None
 
-    def pct(column: str) -> pd.arrays.FloatingArray:
-        values = estimates[column].to_numpy(dtype="float64", na_value=np.nan) * 100.0
-        return pd.arrays.FloatingArray(np.where(ok, values, 0.0), ~ok)
+    stat = (estimates["stat"].astype(str).to_numpy(dtype=object) if "stat" in estimates
+            else np.full(len(estimates), PROP, dtype=object))
+    prop = stat == PROP
+
+    def pct(column: str, scale: float = 100.0, rows: Any = prop) -> pd.arrays.FloatingArray:
+        values = estimates[column].to_numpy(dtype="float64", na_value=np.nan) * scale
+        keep = ok & rows & ~np.isnan(values)
+        return pd.arrays.FloatingArray(np.where(keep, values, 0.0), ~keep)
 
     numer = estimates["numerator"].to_numpy(dtype="float64", na_value=np.nan)
     out = pd.DataFrame({
@@ -202,6 +208,11 @@ def estimates_table(estimates: pd.DataFrame, areas: pd.DataFrame, labels: Labels
         **_design_columns(estimates, ok),
         "suppression": pd.array(estimates["suppression"].astype(str).to_numpy(dtype=object),
                                 dtype="str"),
+        # numeric statistics (mean, median, ratio) in their own unit, never as percent
+        "stat": pd.array(stat, dtype="str"),
+        "value": pct("p", 1.0, ~prop),
+        "ci_low_value": pct("ci_low", 1.0, ~prop),
+        "ci_high_value": pct("ci_high", 1.0, ~prop),
     })
     return out
 
@@ -249,8 +260,8 @@ def write_estimates_csv(estimates: pd.DataFrame, areas: pd.DataFrame, labels: La
     >>> _ = write_estimates_csv(est, pd.DataFrame({"area_id": ["09015"], "area_name": ["X"]}),
     ...                         build_labels(cat, None, []), out, lang="es", synthetic=False)
     >>> row = out.read_text(encoding="utf-8-sig").splitlines()[1].split(",")
-    >>> row[11:17], row[-1]
-    (['', '', '', '', '', 'suppressed'], 'small_n')
+    >>> row[11:17], row[-5:]
+    (['', '', '', '', '', 'suppressed'], ['small_n', 'prop', '', '', ''])
     """
     table = estimates_table(estimates, areas, labels, lang=lang, synthetic=synthetic)
     return _write_csv(table, path, decimals=decimals)
@@ -269,8 +280,13 @@ def _write_csv(table: pd.DataFrame, path: str | os.PathLike[str], *, decimals: i
 def _analysis_vars(catalogue: Catalogue) -> dict[str, tuple[str, str, str]]:
     """indicator id -> (analysis_type, analysis_var, analysis_var_value), keys unique."""
     out: dict[str, tuple[str, str, str]] = {}
+    numeric: dict[str, tuple[str, str, str]] = {}
     for ind in catalogue:
-        if ind.question is not None and len(ind.choices) == 1:
+        if ind.stat == "ratio":  # analysistools: "ratio @/@ num %/% NA -/- den %/% NA"
+            numeric[ind.id] = ("ratio", f"{ind.question} %/% {ind.denominator}", "NA %/% NA")
+        elif ind.stat != PROP:
+            numeric[ind.id] = (ind.stat, str(ind.question), "NA")
+        elif ind.question is not None and len(ind.choices) == 1:
             kind = ("prop_select_multiple" if ind.kind == "select_multiple"
                     else "prop_select_one")
             out[ind.id] = (kind, ind.question, ind.choices[0])
@@ -282,7 +298,7 @@ def _analysis_vars(catalogue: Catalogue) -> dict[str, tuple[str, str, str]]:
             out[seen[key]] = ("prop_select_one", seen[key], "1")
             out[iid] = ("prop_select_one", iid, "1")
         seen[key] = iid
-    return out
+    return {**out, **numeric}
 
 
 def to_analysistools(estimates: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
@@ -331,13 +347,21 @@ def to_analysistools(estimates: pd.DataFrame, catalogue: Catalogue) -> pd.DataFr
         group_var.append(" %/% ".join(p[0] for p in pairs) if pairs else None)
         group_val.append(" %/% ".join(p[1] for p in pairs) if pairs else None)
         groups = " -/- ".join(f"{p[0]} %/% {p[1]}" for p in pairs) if pairs else "NA %/% NA"
-        keys.append(f"{kind} @/@ {var} %/% {value} @/@ {groups}")
+        if kind == "ratio":
+            num_q, den_q = var.split(" %/% ")
+            keys.append(f"ratio @/@ {num_q} %/% NA -/- {den_q} %/% NA @/@ {groups}")
+        else:
+            keys.append(f"{kind} @/@ {var} %/% {value} @/@ {groups}")
 
     def masked(column: str) -> pd.arrays.FloatingArray:
         values = estimates[column].to_numpy(dtype="float64", na_value=np.nan)
         return pd.arrays.FloatingArray(np.where(ok, values, 0.0), ~ok)
 
     numer = estimates["numerator"].to_numpy(dtype="float64", na_value=np.nan)
+    if "stat" in estimates.columns:  # a mean's n is its answers (analysistools: n = n_total)
+        numeric = (estimates["stat"].astype(str) != PROP).to_numpy()
+        numer = np.where(numeric, estimates["n"].to_numpy(dtype="float64", na_value=np.nan),
+                         numer)
     return pd.DataFrame({
         "analysis_type": pd.array(types, dtype="str"),
         "analysis_var": pd.array(avar, dtype="str"),
@@ -487,7 +511,7 @@ def write_geopackage(estimates: pd.DataFrame, areas: Any, path: str | os.PathLik
     base = areas[["area_id", "area_name", "geometry"]].copy()
     base["area_id"] = base["area_id"].astype(str)
     base = base.sort_values("area_id", kind="stable").reset_index(drop=True)
-    wide = wide_table(estimates, base)
+    wide = wide_table(proportions(estimates), base)  # percent columns: proportions only
     spatial = pd.concat([base[["area_id", "area_name"]].reset_index(drop=True),
                          wide.drop(columns="area_id")], axis=1)
     if synthetic:

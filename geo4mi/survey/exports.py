@@ -395,11 +395,22 @@ def _read_csv(path: Path, data: bytes, encoding: str, dtypes: Any,
                   and used in ("utf-8", "utf-8-sig", "cp1252", "latin-1", "iso8859-1",
                                "windows-1252")
                   else io.StringIO(text))
-        frame = pd.read_csv(source, sep=delim, dtype=dtype, usecols=usecols, header=0,
-                            names=keys, lineterminator="\n" if lone_cr else None,
-                            encoding=used if isinstance(source, io.BytesIO) else None,
-                            keep_default_na=False, na_values=[""], engine="c",
-                            skip_blank_lines=True, low_memory=False)
+        options = dict(sep=delim, usecols=usecols, header=0, names=keys,
+                       lineterminator="\n" if lone_cr else None,
+                       encoding=used if isinstance(source, io.BytesIO) else None,
+                       keep_default_na=False, na_values=[""], engine="c",
+                       skip_blank_lines=True)
+        try:
+            # fast path: every column typed (the number-like ones as float64), so the
+            # parser can work in chunks with nothing left to infer
+            frame = pd.read_csv(source, dtype={k: dtype.get(k, "float64") for k in usecols},
+                                low_memory=True, **options)
+            numbers = frame.select_dtypes("float64").to_numpy()
+            if (np.abs(numbers[~np.isnan(numbers)]) >= 2.0 ** 53).any():
+                raise ValueError("whole numbers beyond float64: keep their text")
+        except ValueError:  # text in a number-like column, or a broken file: as before
+            source.seek(0)
+            frame = pd.read_csv(source, dtype=dtype, low_memory=False, **options)
     except pd.errors.ParserError as exc:
         msg = str(exc)
         m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", msg)
@@ -494,19 +505,28 @@ def _as_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _clean_text(series: pd.Series) -> np.ndarray:
+def _clean_text(series: pd.Series, factorized: tuple[np.ndarray, Any] | None = None,
+                ) -> np.ndarray:
     """Stripped text per cell (integral floats without ".0"), None when empty; each distinct
-    value is converted once."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    value is converted once (``factorized``: ``pd.factorize(series)`` if already made)."""
+    codes, uniques = factorized or pd.factorize(series, use_na_sentinel=True)
     table = np.array([*(t if (t := _as_text(u)) else None for u in uniques), None],
                      dtype=object)
     return table[codes]
 
 
 def _map_values(series: pd.Series, lookup: dict[str, Any], *, fallback: dict[str, Any],
+                factorized: tuple[np.ndarray, Any] | None = None,
                 ) -> tuple[np.ndarray, np.ndarray]:
     """Map each distinct value once: returns (mapped object array, bad mask)."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    codes, uniques = factorized or pd.factorize(series, use_na_sentinel=True)
+    table, bad = _map_distinct(uniques, lookup, fallback=fallback)
+    return table[codes], bad[codes]
+
+
+def _map_distinct(uniques: Any, lookup: dict[str, Any], *, fallback: dict[str, Any],
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """The mapped value and bad flag of each distinct value, then of a missing one (last)."""
     mapped: list[Any] = []
     bad_unique: list[bool] = []
     for u in uniques:
@@ -520,9 +540,8 @@ def _map_values(series: pd.Series, lookup: dict[str, Any], *, fallback: dict[str
             hit = fallback.get(_norm(text))
         mapped.append(pd.NA if hit is None else hit)
         bad_unique.append(hit is None)
-    table = np.array([*mapped, pd.NA], dtype=object)
-    bad = np.array([*bad_unique, False], dtype=bool)
-    return table[codes], bad[codes]
+    return (np.array([*mapped, pd.NA], dtype=object),
+            np.array([*bad_unique, False], dtype=bool))
 
 
 class _Converter:
@@ -537,6 +556,15 @@ class _Converter:
         self.out: dict[str, Any] = {}
         self.issues: list[pd.DataFrame] = []
         self.absent: list[str] = []
+        self._last: tuple[pd.Series, np.ndarray, Any] | None = None
+
+    def factorized(self, series: pd.Series) -> tuple[np.ndarray, Any]:
+        """``pd.factorize(series)``, kept for the last column asked: reading a column
+        (:meth:`get`) and converting it then hash its 100k cells once, not two or three
+        times."""
+        if self._last is None or self._last[0] is not series:
+            self._last = (series, *pd.factorize(series, use_na_sentinel=True))
+        return self._last[1], self._last[2]
 
     def issue(self, kind: str, column: str, mask: np.ndarray | None, values: Any,
               reason: str) -> None:
@@ -565,7 +593,9 @@ class _Converter:
         if (target.kind == "meta" or pd.api.types.is_numeric_dtype(series.dtype)
                 or pd.api.types.is_bool_dtype(series.dtype)):
             return series
-        na = np.array(series.isin(NA_TEXT).to_numpy(dtype=bool))
+        codes, uniques = self.factorized(series)
+        distinct = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+        na = np.append(distinct.isin(NA_TEXT).to_numpy(dtype=bool), False)[codes]
         if not na.any():
             return series
         keep: set[str] = set()
@@ -576,7 +606,7 @@ class _Converter:
             keep = {t for t in NA_TEXT if t in exact or t.casefold() in exact
                     or _norm(t) in labels}
         if keep:
-            na &= ~series.isin(keep).to_numpy(dtype=bool)
+            na &= ~np.append(distinct.isin(keep).to_numpy(dtype=bool), False)[codes]
         series = series.copy()
         series[na] = None
         return series
@@ -601,15 +631,18 @@ class _Converter:
                     np.zeros(self.n, bool))
         # pandas parses the text (surrounding spaces allowed); only the cells it cannot read
         # are looked at again, to tell an empty cell from one that is not a number
-        text = series.astype(object)
+        # each distinct text is parsed once (ages, counts: a few dozen values in 100k rows)
+        codes, uniques = (self.factorized(series) if series.dtype == object
+                          else pd.factorize(series.astype(object), use_na_sentinel=True))
+        text = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
         if self.decimal_comma:
             text = text.str.replace(",", ".", regex=False)
-        values = np.array(pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64",
-                                                                         na_value=np.nan))
+        parsed = pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        values = np.append(parsed, np.nan)[codes]  # code -1 (missing) -> the last: NaN
         bad = np.zeros(self.n, dtype=bool)
         missing = np.isnan(values)
         if missing.any():
-            left = _clean_text(series[missing])
+            left = _clean_text(series[missing])  # few cells: no shared factorization
             bad[missing] = np.array([v is not None for v in left], dtype=bool)
         return values, bad
 
@@ -621,10 +654,12 @@ class _Converter:
             self.missing(q, pd.array([pd.NA] * self.n, dtype="string"))
             return
         exact, labels = self.choice_lookup(name)
-        values, bad = _map_values(raw, exact, fallback=labels)
-        self.issue("unknown_choice", self.columns[_Target("question", name)], bad, raw,
+        codes, uniques = self.factorized(raw)
+        table, bad = _map_distinct(uniques, exact, fallback=labels)
+        self.issue("unknown_choice", self.columns[_Target("question", name)], bad[codes], raw,
                    f"not a choice of list {q['list_name']!r} of question {name!r}; set to missing")
-        self.out[name] = pd.arrays.StringArray(values)
+        # built from the distinct values (checked once each), then indexed: code -1 -> NA
+        self.out[name] = pd.arrays.StringArray(table)[codes]
 
     def select_multiple(self, q: dict[str, Any]) -> None:
         name = q["name"]
@@ -689,7 +724,7 @@ class _Converter:
         name = q["name"]
         choices = self.form.choices_of(name)
         exact, labels = self.choice_lookup(name)
-        codes, uniques = pd.factorize(summary, use_na_sentinel=True)
+        codes, uniques = self.factorized(summary)
         table = np.zeros((len(uniques) + 1, len(choices)), dtype=np.int8)
         unknown_only = np.zeros(len(uniques) + 1, dtype=bool)
         given = np.zeros(len(uniques) + 1, dtype=bool)
@@ -741,7 +776,8 @@ class _Converter:
             list_name = self.form.question(question)["list_name"]
             for lang in self.form.languages:
                 labels[_norm(self.form.choice_label(list_name, choice, lang))] = 1
-        values, bad = _map_values(series, {**yes, **no}, fallback=labels)
+        values, bad = _map_values(series, {**yes, **no}, fallback=labels,
+                                  factorized=self.factorized(series))
         out = np.where(pd.isna(values), -1, values).astype(np.int8)
         return out, bad
 
@@ -839,7 +875,7 @@ class _Converter:
         if raw is None:
             self.missing(q, pd.array([pd.NA] * self.n, dtype="string"))
             return
-        values = _clean_text(raw)
+        values = _clean_text(raw, self.factorized(raw))
         values[values == None] = pd.NA  # noqa: E711
         self.out[name] = pd.arrays.StringArray(values)
 
@@ -860,7 +896,7 @@ class _Converter:
                 if not bad.any():
                     self.out[column] = pd.array(values, dtype="Float64").astype("Int64")
                     continue
-            values = _clean_text(raw)
+            values = _clean_text(raw, self.factorized(raw))
             values[values == None] = pd.NA  # noqa: E711
             self.out[column] = pd.arrays.StringArray(values)
 

@@ -16,18 +16,24 @@ values or ``n``.
 The values table (``"v"`` in the page's JSON) holds, per indicator and group value, a row
 ``[city, cells, quantile_breaks, natural_breaks]``:
 
-* ``city`` and each cell are ``[p, ci_low, ci_high, n, code]`` for an ``ok`` estimate
-  (whole percents; the city cell has no ``code``), or a bare integer otherwise: ``0``
-  means no respondents (no interviews), ``-1`` suppressed for fewer than ``min_n``
-  respondents (``suppression == "small_n"``), ``-2`` suppressed so that a small figure
-  cannot be worked out (any other reason);
-* ``code = flags * 1000 + fixed * 100 + quantile * 10 + natural``: the class (0-based) of
-  the value under each classification, and ``flags`` = 1 (wide interval) + 2 (interval
-  above the city-wide value) + 4 (below it);
+* ``city`` is ``[p, ci_low, ci_high, n]`` for an ``ok`` estimate (whole percents), or a
+  bare integer otherwise: ``0`` means no respondents (no interviews), ``-1`` suppressed for
+  fewer than ``min_n`` respondents (``suppression == "small_n"``), ``-2`` suppressed so
+  that a small figure cannot be worked out (any other reason);
+* ``cells`` is one base64 string of bytes (:func:`pack_cells`), column by column over the
+  areas listed in ``"cols"`` (areas never interviewed, ``n == 0`` in every row, are left
+  out of the rows and drawn as "no interviews"): first one byte per area, the ``p`` of an
+  ``ok`` cell (0-100) or ``255`` no interviews, ``254`` suppressed for small ``n``, ``253``
+  suppressed for another reason; then, for the k ``ok`` cells in order, k bytes each of
+  ``p - ci_low``, ``ci_high - p``, ``flags`` (1 wide interval + 2 higher than the rest
+  of the city + 4 lower: a difference tested by
+  :func:`geo4mi.indicators.differences.differences`, ``versus == "rest"``, significant
+  after its multiplicity correction, :data:`FLAG_METHOD`) and the classes (``fixed * 25 + quantile * 5 + natural``,
+  0-based), and the k values of ``n`` as LEB128 varints. A 1,000-area page thus carries
+  about 7 bytes of text per ``ok`` cell and 1.3 per other cell, where one JSON array a cell
+  took about 9 (``docs/scale.md``); :func:`unpack_cells` reads it back;
 * the breaks are per-mille upper bounds, or ``0`` when the row falls back to fixed steps
-  (fewer than two distinct borough values);
-* cells cover the areas listed in ``"cols"``; areas never interviewed (``n == 0`` in every
-  row) are left out of the rows and drawn as "no interviews".
+  (fewer than two distinct borough values).
 
 Examples
 --------
@@ -41,6 +47,7 @@ Examples
 
 from __future__ import annotations
 
+import base64
 import logging
 import math
 import os
@@ -60,6 +67,8 @@ from geo4mi.boundaries import WEB_CRS, metric_crs, to_crs_checked
 from geo4mi.errors import ChoroplethError
 from geo4mi.i18n import attribution_line, check_language, speaks_study, t, template
 from geo4mi.indicators.design import design_of_estimates, interval_note
+from geo4mi.indicators.differences import correction_name
+from geo4mi.indicators.estimate import proportions
 from geo4mi.indicators.suppression import published
 from geo4mi.labels import Labels
 from geo4mi.webmap.assets import (OfflineMap, Verbatim, data_block, inline_static,
@@ -75,6 +84,8 @@ MIN_ZOOM, MAX_ZOOM = 9, 14
 _METRES_PER_DEGREE = 111_320.0
 _REQUIRED = ("indicator", "area_id", "group_var", "group_value", "n", "p", "ci_low",
              "ci_high", "status")
+#: Multiplicity correction of the "higher/lower than the rest of the city" flags.
+FLAG_METHOD = "holm"
 
 # -- geometry -------------------------------------------------------------------------------
 
@@ -208,7 +219,7 @@ def _check_inputs(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labe
     if bad:
         raise ChoroplethError(f"estimates: column 'status': unknown status {bad[0]!r}; use "
                               "ok, suppressed or no_data")
-    present = list(dict.fromkeys(estimates["indicator"]))
+    present = list(pd.unique(estimates["indicator"].astype(object)))
     unknown = [i for i in present if i not in labels.indicators]
     if unknown:
         raise ChoroplethError(f"estimates: column 'indicator': {unknown[0]!r} has no label in "
@@ -223,7 +234,8 @@ def _check_inputs(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labe
                                   f"some of {', '.join(present[:8])}...")
     if not chosen:
         raise ChoroplethError("estimates: no indicator to draw; the table is empty")
-    pairs = list(dict.fromkeys(zip(estimates["group_var"], estimates["group_value"])))
+    keys = estimates[["group_var", "group_value"]].astype(object).drop_duplicates()
+    pairs = list(zip(keys["group_var"], keys["group_value"]))
     if ("all", "all") not in pairs:
         raise ChoroplethError("estimates: no rows with group_var 'all'; the map needs the "
                               "estimates for all respondents")
@@ -256,16 +268,12 @@ def build_values(estimates: pd.DataFrame, area_ids: Sequence[str], indicators: S
     """
     places = [CITY, *area_ids]
     n_i, n_g, n_a = len(indicators), len(pairs), len(places)
-    ind_pos = {ind: k for k, ind in enumerate(indicators)}
-    ii = np.fromiter((ind_pos.get(i, -1) for i in estimates["indicator"]), dtype=np.int64,
-                     count=len(estimates))
-    pair_pos = {p: k for k, p in enumerate(pairs)}
-    gg = np.fromiter((pair_pos.get(p, -1) for p in zip(estimates["group_var"],
-                                                        estimates["group_value"])),
-                     dtype=np.int64, count=len(estimates))
-    place_pos = {a: k for k, a in enumerate(places)}
-    aa = np.fromiter((place_pos.get(a, -1) for a in estimates["area_id"]), dtype=np.int64,
-                     count=len(estimates))
+    # positions by hashing whole columns (a Python loop per row took most of a 1,000-area build)
+    ii = pd.Index(list(indicators), dtype=object).get_indexer(
+        estimates["indicator"].astype(object))
+    gg = pd.MultiIndex.from_tuples(list(pairs)).get_indexer(pd.MultiIndex.from_arrays(
+        [estimates["group_var"].astype(object), estimates["group_value"].astype(object)]))
+    aa = pd.Index(places, dtype=object).get_indexer(estimates["area_id"].astype(object))
     unknown = sorted(set(estimates["area_id"][(aa < 0) & (ii >= 0)]))
     if unknown:
         log.warning("estimates for areas %s are not drawn: they are not in the boundaries",
@@ -307,33 +315,151 @@ def build_values(estimates: pd.DataFrame, area_ids: Sequence[str], indicators: S
     col_slots = [k + 1 for k in cols]
     pct = np.floor(np.stack([p, lo, hi]) * 100 + 0.5)
     wide = (hi - lo) / 2 >= classify.WIDE_HALF_WIDTH - 1e-12  # classify.is_wide, vectorised
-    city_p = p[:, :, :1]
-    flags = (wide.astype(int) + 2 * (lo > city_p) + 4 * (hi < city_p))
+    above, below = _tested_flags(estimates, indicators, pairs, places)
+    flags = wide.astype(int) + 2 * (above & ok) + 4 * (below & ok)
     fixed = classify.class_breaks([], "fixed")
+    head = np.where(ok, np.nan_to_num(pct[0]), np.where(status == "no_data", NO_DATA_BYTE,
+                                                         np.where(small, SMALL_BYTE,
+                                                                  HIDDEN_BYTE))).astype(np.uint8)
+    outside = ok & ((pct[1] > pct[0]) | (pct[2] < pct[0]) | (pct[0] < 0) | (pct[2] > 100))
+    if outside.any():  # the packed cells hold p - ci_low and ci_high - p as bytes
+        i, g, a = np.unravel_index(int(np.argmax(outside)), outside.shape)
+        raise ChoroplethError(f"estimates: indicator {indicators[i]!r}, area {places[a]!r}, "
+                              f"group {'='.join(pairs[g])}: the interval ci_low-ci_high does "
+                              "not contain p within 0-1; recompute the estimates")
     values: list[list[Any]] = []
     for i in range(n_i):
         per_group = []
         for g in range(n_g):
-            def cell(a: int, code: int | None = None) -> Any:
-                if not ok[i, g, a]:
-                    return 0 if status[i, g, a] == "no_data" else -1 if small[i, g, a] else -2
-                out = [int(x) for x in pct[:, i, g, a]] + [int(n[i, g, a])]
-                return out if code is None else out + [code]
+            def city_cell() -> Any:
+                if not ok[i, g, 0]:
+                    return 0 if status[i, g, 0] == "no_data" else -1 if small[i, g, 0] else -2
+                return [int(x) for x in pct[:, i, g, 0]] + [int(n[i, g, 0])]
 
             vals = p[i, g, col_slots]
             has = ok[i, g, col_slots]
             # cached by value in classify: the es and en builds compute each set once
             br = {s: row_breaks(vals[has], s) for s in classify.SCHEMES}
-            code = flags[i, g, col_slots] * 1000
-            for s, scale in (("fixed", 100), ("quantiles", 10), ("natural_breaks", 1)):
-                code = code + scale * np.where(has, classify.assign_classes(vals, br[s]), 0)
-            cells = [cell(a, int(c)) for a, c in zip(col_slots, code)]
-            row = [cell(0), cells]
+            classes = np.zeros(len(col_slots), dtype=np.int64)
+            for s in classify.SCHEMES:
+                classes = classes * classify.K + np.where(
+                    has, classify.assign_classes(vals, br[s]), 0)
+            row = [city_cell(), pack_cells(head[i, g, col_slots],
+                                           pct[:, i, g, col_slots][:, has],
+                                           flags[i, g, col_slots][has], classes[has],
+                                           n[i, g, col_slots][has])]
             for s in ("quantiles", "natural_breaks"):
                 row.append(0 if br[s] == fixed else [_permille(b) for b in br[s]])
             per_group.append(row)
         values.append(per_group)
     return cols, values
+
+
+def _tested_flags(estimates: pd.DataFrame, indicators: Sequence[str],
+                  pairs: Sequence[tuple[str, str]], places: Sequence[str]
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """``(higher, lower)`` than the rest of the city, per indicator × group × place: the
+    significant ``"rest"`` comparisons of :func:`~geo4mi.indicators.differences.differences`
+    (none without a ``numerator`` column: nothing to test)."""
+    from geo4mi.indicators.differences import differences
+
+    shape = (len(indicators), len(pairs), len(places))
+    above, below = np.zeros(shape, bool), np.zeros(shape, bool)
+    if "numerator" not in estimates.columns:
+        log.info("estimates without numerator: no tested differences on the map")
+        return above, below
+    d = differences(estimates, method=FLAG_METHOD)
+    d = d[(d["versus"] == "rest") & d["significant"]]
+    ind_pos = {v: k for k, v in enumerate(indicators)}
+    pair_pos = {v: k for k, v in enumerate(pairs)}
+    place_pos = {v: k for k, v in enumerate(places)}
+    for ind, gv, val, area, direction in zip(d["indicator"], d["group_var"],
+                                             d["group_value"], d["area_id"], d["direction"]):
+        i, g, a = ind_pos.get(ind), pair_pos.get((gv, val)), place_pos.get(area)
+        if i is not None and g is not None and a is not None:
+            (above if direction == "higher" else below)[i, g, a] = True
+    return above, below
+
+
+#: First byte of a packed cell that is not ``ok`` (an ``ok`` cell's first byte is its %).
+NO_DATA_BYTE, SMALL_BYTE, HIDDEN_BYTE = 255, 254, 253
+
+
+def pack_cells(head: np.ndarray, pct: np.ndarray, flags: np.ndarray, classes: np.ndarray,
+               n: np.ndarray) -> str:
+    """One row's cells as base64 bytes, column by column (layout in the module docstring).
+
+    ``head`` has one byte per area column (the % of an ok cell, else a status byte);
+    ``pct`` (3 × k: p, ci_low, ci_high in whole percents), ``flags``, ``classes`` (the three
+    schemes' classes as base-``K`` digits) and ``n`` cover the k ok cells in order.
+
+    Examples
+    --------
+    >>> packed = pack_cells(np.array([40, NO_DATA_BYTE]), np.array([[40], [30], [52]]),
+    ...                     np.array([1]), np.array([7]), np.array([300]))
+    >>> packed, unpack_cells(packed, 2)
+    ('KP8KDAEHrAI=', [[40, 30, 52, 300, 1012], 0])
+    """
+    pct = np.asarray(pct, dtype=np.int64).reshape(3, -1)
+    n = np.asarray(n, dtype=np.int64)
+    parts = [np.asarray(head, dtype=np.uint8), (pct[0] - pct[1]).astype(np.uint8),
+             (pct[2] - pct[0]).astype(np.uint8), np.asarray(flags, dtype=np.uint8),
+             np.asarray(classes, dtype=np.uint8), _varints(n)]
+    return base64.b64encode(b"".join(a.tobytes() for a in parts)).decode("ascii")
+
+
+def _varints(n: np.ndarray) -> np.ndarray:
+    """Non-negative integers as LEB128 (7 bits a byte, low first; high bit = more follows)."""
+    n = np.asarray(n, dtype=np.uint64)
+    size = np.ones(n.size, dtype=np.int64)
+    while (n >> (7 * size.astype(np.uint64)) > 0).any():
+        size += n >> (7 * size.astype(np.uint64)) > 0
+    out = np.zeros(int(size.sum()), dtype=np.uint8)
+    start = np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.int64)
+    for b in range(int(size.max(initial=0))):
+        has = size > b
+        more = (size > b + 1).astype(np.uint64) << np.uint64(7)
+        out[start[has] + b] = ((n[has] >> np.uint64(7 * b)) & np.uint64(0x7F)) | more[has]
+    return out
+
+
+def unpack_cells(packed: str, n_cols: int) -> list[Any]:
+    """The cells of a packed row: ``[p, ci_low, ci_high, n, code]`` or a status integer.
+
+    ``code = flags * 1000 + fixed * 100 + quantile * 10 + natural`` and the statuses are
+    ``0`` (no interviews), ``-1`` (suppressed, small n), ``-2`` (suppressed, other reason),
+    as the page's script decodes them (``static/choropleth.js``, ``unpack``).
+
+    Examples
+    --------
+    >>> unpack_cells(pack_cells(np.array([HIDDEN_BYTE, SMALL_BYTE]), np.zeros((3, 0)),
+    ...                         [], [], []), 2)
+    [-2, -1]
+    """
+    raw = base64.b64decode(packed)
+    head = raw[:n_cols]
+    k = sum(1 for b in head if b <= 100)
+    fields = [raw[n_cols + j * k:n_cols + (j + 1) * k] for j in range(4)]
+    at, cells, ok_index = n_cols + 4 * k, [], 0
+    status = {NO_DATA_BYTE: 0, SMALL_BYTE: -1, HIDDEN_BYTE: -2}
+    for b in head:
+        if b > 100:
+            cells.append(status[b])
+            continue
+        count, shift = 0, 0
+        while True:
+            byte = raw[at]
+            at += 1
+            count |= (byte & 0x7F) << shift
+            shift += 7
+            if byte < 0x80:
+                break
+        lo, hi, fl, cl = (f[ok_index] for f in fields)
+        digits = [cl // classify.K ** 2, cl // classify.K % classify.K, cl % classify.K]
+        cells.append([b, b - lo, b + hi, count,
+                      fl * 1000 + digits[0] * 100 + digits[1] * 10 + digits[2]])
+        ok_index += 1
+    return cells
 
 
 # -- page -----------------------------------------------------------------------------------
@@ -348,19 +474,22 @@ def _page_data(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labels,
     names = [str(n) for n in areas["area_name"]]
     order = sorted(range(len(names)), key=lambda i: (_fold(names[i]), names[i]))
     text = {k: t(k, lang) for k in ("no_interviews", "city_wide", "value", "ci95", "n",
-                                    "unit", "download_csv", "differs_above",
-                                    "differs_below", "higher_worse", "higher_better", "neutral")}
+                                    "unit", "download_csv", "higher_worse", "higher_better",
+                                    "neutral")}
     text.update({k: t(f"map.{k}", lang) for k in ("units", "status", "note", "ok", "csv_file",
                                                   "csv_header", "csv_note", "csv_suppressed",
                                                   "csv_no_data", "no_interviews_n",
                                                   "fallback_fixed")})
     text["suppressed"] = t("suppressed", lang, min_n=min_n)
+    correction = correction_name(FLAG_METHOD)
+    for key in ("differs_above", "differs_below"):
+        text[key] = t(key, lang, correction=correction)
     text["suppressed_complementary"] = t("suppressed_complementary", lang)
     text["wide_interval"] = t("wide_interval", lang, width=classify.WIDE_WIDTH_POINTS)
     text["legend_wide"] = text["wide_interval"]  # legend and tooltips say the same thing
     # templates: choropleth.js fills {value}, {n}, {indicator}, {group}, {universe}
     text["city_value"] = template("city_value", lang)
-    text["city_suppressed"] = template("map.city_suppressed", lang)
+    text["city_suppressed"] = t("map.city_suppressed", lang)  # shown as is
     text["showing"] = template("map.showing", lang)
     text["universe"] = template("map.universe", lang)
     text["caption"] = template("map.table_caption", lang)
@@ -521,6 +650,8 @@ def choropleth_map(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Lab
     ('OfflineMap', True)
     """
     lang = check_language(lang)
+    # a percent map: numeric statistics (means, medians, ratios) are not drawn
+    estimates = proportions(estimates)
     data, chosen, _ = _page_data(estimates, areas, labels, lang, min_n, synthetic,
                                  indicators, groups)
     if selected is not None and selected not in chosen:
@@ -545,7 +676,8 @@ def choropleth_map(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Lab
                           languages=languages, **_controls(data, labels, chosen, lang, selected))
     m.get_root().html.add_child(Verbatim(top), name="geo4mi_choropleth_top")
     rule = t("map.uncertainty_rule", lang, width=classify.WIDE_WIDTH_POINTS, min_n=min_n,
-             interval=interval_note(design_of_estimates(estimates), lang))
+             interval=interval_note(design_of_estimates(estimates), lang,
+                                    names=labels.columns))
     below = render_fragment("choropleth_below.html", t=text, rule=rule, source=source,
                             attribution=attribution_line(lang))
     _Choropleth(data, below).add_to(m)

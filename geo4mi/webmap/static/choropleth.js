@@ -62,8 +62,11 @@ var geo4miChoropleth = (function () {
     return box.innerHTML;
   }
 
+  /* One pass: "{{" and "}}" are literal braces (a study word such as "{n}" arrives
+   * as "{{n}}", geo4mi.i18n.template), "{name}" takes values[name]. */
   function fill(template, values) {
-    return template.replace(/\{(\w+)\}/g, function (m, k) {
+    return template.replace(/\{\{|\}\}|\{(\w+)\}/g, function (m, k) {
+      if (k === undefined) { return m.charAt(0); }
       return values[k] === undefined ? m : values[k];
     });
   }
@@ -79,6 +82,35 @@ var geo4miChoropleth = (function () {
     var s = String(v);
     if (FORMULA_START.test(s)) { s = "'" + s; }
     return /[",;\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+  }
+
+  /* A row's cells from its packed form (base64 bytes, column by column; the layout is in
+   * geo4mi/webmap/choropleth.py, pack_cells): each cell as [p, lo, hi, n, code] or a status
+   * integer (0 no interviews, -1 / -2 suppressed), the form decode() reads. */
+  var STATUS_BYTE = { 255: 0, 254: -1, 253: -2 };
+  var K = 5;  // classes per scheme: the class digits are base K (geo4mi.classify.K)
+
+  function unpack(packed, nCols) {
+    var raw = atob(packed);
+    var k = 0, i, cells = [];
+    for (i = 0; i < nCols; i++) { if (raw.charCodeAt(i) <= 100) { k++; } }
+    var at = nCols + 4 * k, j = 0;
+    for (i = 0; i < nCols; i++) {
+      var p = raw.charCodeAt(i);
+      if (p > 100) { cells.push(STATUS_BYTE[p]); continue; }
+      var n = 0, shift = 1, b;
+      do {
+        b = raw.charCodeAt(at++);
+        n += (b & 127) * shift;
+        shift *= 128;
+      } while (b >= 128);
+      var lo = raw.charCodeAt(nCols + j), hi = raw.charCodeAt(nCols + k + j);
+      var flags = raw.charCodeAt(nCols + 2 * k + j), cl = raw.charCodeAt(nCols + 3 * k + j);
+      cells.push([p, p - lo, p + hi, n, flags * 1000 + Math.floor(cl / (K * K)) * 100 +
+                  (Math.floor(cl / K) % K) * 10 + cl % K]);
+      j++;
+    }
+    return cells;
   }
 
   /* A cell as an object: status ok / suppressed / no_data, and its numbers. A suppressed
@@ -218,7 +250,7 @@ var geo4miChoropleth = (function () {
 
     function cellFor(areaIndex) {
       var col = colOf[areaIndex];
-      return decode(col < 0 ? 0 : state.row[1][col], state.scheme);
+      return decode(col < 0 ? 0 : state.cells[col], state.scheme);
     }
 
     function breaksOf(row, scheme) {
@@ -367,6 +399,7 @@ var geo4miChoropleth = (function () {
       var ind = data.indicators[ii], group = data.groups[gi];
       state.scheme = sel.scheme.value;
       state.row = data.v[ii][gi];
+      state.cells = unpack(state.row[1], data.cols.length);
       var breaks = breaksOf(state.row, state.scheme);
       var fellBack = state.scheme !== "fixed" && state.row[SCHEME_BREAKS[state.scheme]] === 0;
       state.palette = data.palettes[ind.direction][breaks.length - 1];
@@ -425,5 +458,5 @@ var geo4miChoropleth = (function () {
     return api;
   }
 
-  return { init: init, decode: decode };
+  return { init: init, decode: decode, unpack: unpack };
 }());

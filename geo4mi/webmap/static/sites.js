@@ -31,8 +31,11 @@
     return node;
   }
 
+  /* One pass: "{{" and "}}" are literal braces (geo4mi.i18n.template escapes study
+   * words so), "{name}" takes values[name]. */
   function format(template, values) {
-    return template.replace(/\{(\w+)\}/g, function (_, key) {
+    return template.replace(/\{\{|\}\}|\{(\w+)\}/g, function (m, key) {
+      if (key === undefined) { return m.charAt(0); }
       return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : "";
     });
   }

@@ -1,0 +1,513 @@
+"""The findings report: one self-contained, offline HTML file written from the estimates.
+
+:func:`report_html` builds the document of a run: front page (and the synthetic-data
+banner), numbered key findings, the profile of respondents, one section per theme of the
+catalogue, methodology, limitations, the data-quality annex, the annex of every indicator
+and a one-page handout per area. It reads the *published* estimates
+(:func:`geo4mi.indicators.suppression.published`), the areas' names, the labels, the
+study's declared settings and the aggregate rows of the data-quality report — never a
+respondent row. Every sentence comes from :mod:`geo4mi.report.sentences`; the page is a
+Jinja2 template with autoescape; figures are the project's own (:mod:`geo4mi.figures`)
+inlined as SVG; maps are links to the choropleth page's views (URL hash).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+import pandas as pd
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from geo4mi.i18n import use_wording
+from geo4mi.indicators.design import design_of_estimates, interval_note
+from geo4mi.indicators.estimate import CITY, PROP, proportions
+from geo4mi.indicators.suppression import published
+from geo4mi.io import atomic_write
+from geo4mi.report.findings import ALL, Finding, Writer, headline_indicators, map_hash
+from geo4mi.report.sentences import check_report_language, estimate_text, pct, say
+
+log = logging.getLogger(__name__)
+
+ENV = Environment(loader=PackageLoader("geo4mi.report", "templates"), autoescape=True,
+                  undefined=StrictUndefined, keep_trailing_newline=True)
+#: Significance level and correction of the tested differences.
+ALPHA, METHOD = 0.05, "holm"
+#: How many tested differences (smallest adjusted p-value first) the key findings state;
+#: the others are stated in their theme's section.
+KEY_DIFFERENCES = 8
+METHOD_NAMES = {"holm": {"es": "Holm", "en": "Holm"}}
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    """What the report reads: aggregates only (build it with :func:`inputs_from_results`)."""
+
+    estimates: pd.DataFrame
+    areas: pd.DataFrame          # area_id, area_name
+    labels: Any                  # geo4mi.labels.Labels
+    catalogue: Any               # geo4mi.indicators.catalogue.Catalogue
+    study: Any                   # geo4mi.study.Study (title, settings)
+    quality: pd.DataFrame        # the data-quality report (only its aggregate rows are read)
+
+
+def inputs_from_results(results: Any) -> ReportInputs:
+    """The aggregates of a :class:`geo4mi.pipeline.Results` that the report reads."""
+    return ReportInputs(estimates=results.estimates,
+                        areas=pd.DataFrame(results.areas[["area_id", "area_name"]]),
+                        labels=results.labels, catalogue=results.catalogue,
+                        study=results.study, quality=results.quality)
+
+
+def tested_differences(estimates: pd.DataFrame) -> pd.DataFrame | None:
+    """The differences table of ``estimates`` (None when the module is not installed)."""
+    try:
+        from geo4mi.indicators.differences import differences
+    except ImportError:  # pragma: no cover - until the differences module is merged
+        log.warning("report: geo4mi.indicators.differences is missing; no difference is "
+                    "stated")
+        return None
+    return differences(estimates, alpha=ALPHA, method=METHOD)
+
+
+# -- figures ------------------------------------------------------------------------------
+
+_ID = re.compile(r'(id="|url\(#|xlink:href="#|href="#)([^")]+)')
+
+
+def svg_inline(fig: Any, key: str) -> str:
+    """``fig`` as an ``<svg>`` element to inline: no XML prolog, ids prefixed with ``key``.
+
+    Text stays text, no dates are stored and ids are salted and prefixed per figure, so
+    several figures live in one page and the same figure gives the same bytes.
+    """
+    from geo4mi.figures.common import style
+
+    buffer = io.StringIO()
+    with style(), matplotlib.rc_context({"svg.hashsalt": key}):
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None},
+                    facecolor="white")
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    text = buffer.getvalue()
+    text = text[text.index("<svg"):]
+    text = _ID.sub(lambda m: f"{m.group(1)}{key}-{m.group(2)}", text)
+    # scale to the column: keep the viewBox, drop the fixed size
+    return re.sub(r'<svg([^>]*?) width="[^"]+" height="[^"]+"', r'<svg\1 class="figure-svg"',
+                  text, count=1)
+
+
+def _bar_svg(inputs: ReportInputs, est: pd.DataFrame, indicator: str, lang: str) -> str:
+    from geo4mi.figures.charts import indicator_bar_chart
+
+    s = inputs.study
+    fig = indicator_bar_chart(est, inputs.areas, inputs.labels, indicator, lang=lang,
+                              min_n=s.min_n, synthetic=s.synthetic,
+                              source=s.source.get(lang) if s.source else None)
+    return svg_inline(fig, f"fig-{_slug(indicator)}")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", text)
+
+
+# -- the document --------------------------------------------------------------------------
+
+def _root(catalogue: Any, name: str) -> str:
+    seen = set()
+    while name in catalogue.derived and name not in seen:
+        seen.add(name)
+        name = catalogue.derived[name].source
+    return name
+
+
+def definitional(catalogue: Any, indicator: str, group_var: str) -> bool:
+    """True when ``indicator`` is read from the question the groups are made of
+    (gender by gender, region by nationality group): its differences say nothing.
+
+    Examples
+    --------
+    >>> from geo4mi.indicators.catalogue import bundled_catalogue_path, load_catalogue
+    >>> cat = load_catalogue(bundled_catalogue_path())
+    >>> definitional(cat, "region_south_america", "nationality_group")
+    True
+    >>> definitional(cat, "discriminated", "nationality_group")
+    False
+    """
+    if group_var == "all":
+        return False
+    ind = catalogue[indicator]
+    names = set()
+    if ind.question:
+        names.add(ind.question)
+    if ind.numerator is not None:
+        names |= set(ind.numerator.names)
+    return _root(catalogue, group_var) in {_root(catalogue, n) for n in names}
+
+
+class _Numbering:
+    def __init__(self) -> None:
+        self.items: list[dict[str, Any]] = []
+
+    def add(self, finding: Finding, lang: str, figure: str | None, table: str) -> dict[str, Any]:
+        item = {"number": len(self.items) + 1, "text": finding.text(lang),
+                "map": finding.map_hash, "figure": figure, "table": table,
+                "significant": finding.significant, "key": finding.key,
+                "cells": " ".join("|".join(c) for c in finding.cells)}
+        self.items.append(item)
+        return item
+
+
+def report_context(inputs: ReportInputs, *, lang: str, diffs: pd.DataFrame | None,
+                   map_page: str) -> dict[str, Any]:
+    """Everything the template shows, as text and numbers already formatted."""
+    study, labels, catalogue = inputs.study, inputs.labels, inputs.catalogue
+    est = published(inputs.estimates, min_n=study.min_n)
+    names = dict(zip(inputs.areas["area_id"].astype(str), inputs.areas["area_name"].astype(str)))
+    writer = Writer(est, diffs, labels, names, lang)
+    if diffs is not None and len(diffs):
+        keep = [not definitional(catalogue, str(i), str(g))
+                for i, g in zip(diffs["indicator"], diffs["group_var"])]
+        writer.diffs = diffs[keep]
+    numbering = _Numbering()
+    figures: dict[str, str] = {}
+    chosen = [i for i in study.indicators.figures if i in catalogue.ids]
+    by_theme: dict[str, list[str]] = {}
+    for ind in catalogue:
+        by_theme.setdefault(ind.theme, []).append(ind.id)
+    significant = writer.significant()
+
+    def figure_of(indicator: str) -> str | None:
+        return f"fig-{_slug(indicator)}" if indicator in figures else None
+
+    # themes first (they decide the headline indicators and their figures)
+    themes = []
+    headlines: list[str] = []
+    for theme, ids in by_theme.items():
+        heads = headline_indicators(writer, ids, chosen)
+        for ind in heads:
+            figures[ind] = _bar_svg(inputs, est, ind, lang)
+        headlines += heads
+        themes.append({"id": theme, "title": labels.theme_label(theme, lang), "heads": heads,
+                       "ids": ids})
+    key_items = []
+    for theme in themes:  # key findings: each headline's city value and tested extremes
+        for ind in theme["heads"]:
+            city = writer.city(ind)
+            if city is not None:
+                key_items.append(numbering.add(city, lang, figure_of(ind), f"ind-{ind}"))
+            for f in writer.extremes(ind):
+                if f.significant:
+                    key_items.append(numbering.add(f, lang, figure_of(ind), f"ind-{ind}"))
+    for _, row in significant.head(KEY_DIFFERENCES).iterrows():  # the strongest differences
+        f = writer.difference(row)
+        if "|".join(f.cells[0]) not in {i["cells"] for i in key_items if i["significant"]}:
+            key_items.append(numbering.add(f, lang, figure_of(f.indicator),
+                                           f"ind-{f.indicator}"))
+    stated = {i["cells"] for i in key_items if i["significant"]}
+    for theme in themes:
+        blocks = []
+        for ind in theme["heads"]:
+            sentences = [numbering.add(f, lang, figure_of(ind), f"ind-{ind}")
+                         for f in writer.extremes(ind) if not f.significant]
+            blocks.append({"indicator": ind, "label": labels.indicator_label(ind, lang),
+                           "universe": labels.text(labels.indicators[ind].universe, lang),
+                           "city": writer.table.text(ind, lang) or say("cell_hidden", lang),
+                           "svg": figures[ind], "figure": figure_of(ind),
+                           "map": map_page + map_hash(ind), "sentences": sentences})
+        rows = significant[significant["indicator"].isin(theme["ids"])]
+        area_items, group_items = [], []
+        for _, row in rows.iterrows():
+            f = writer.difference(row)
+            if "|".join(f.cells[0]) in stated:
+                continue
+            item = numbering.add(f, lang, figure_of(f.indicator), f"ind-{f.indicator}")
+            (area_items if f.group == ALL else group_items).append(item)
+        theme.update(blocks=blocks, area_items=area_items, group_items=group_items)
+
+    # profile: respondents by area and by each grouping variable, from published n
+    reference = _reference_indicator(est)
+    total = writer.table.get(reference)[3] if reference else 0
+    hidden_word = say("cell_hidden_n", lang, min_n=study.min_n)
+    area_rows, k_areas = [], 0
+    for area_id, name in names.items():
+        row = _cell(est, reference, area_id, ALL)
+        text = hidden_word
+        if row is not None and row["status"] == "ok":
+            text, k_areas = str(int(row["n"])), k_areas + 1
+        elif row is not None and row["status"] == "no_data":
+            text = say("cell_no_data", lang)
+        area_rows.append({"name": name, "n": text})
+    group_tables = []
+    for gv in study.indicators.groups:
+        values = labels.group_values.get(gv, {})
+        rows_ = []
+        counts: dict[str, int] = {}
+        for value in values:
+            row = _cell(est, reference, CITY, (gv, value))
+            if row is None or (row["status"] == "no_data"):
+                continue
+            if row["status"] == "ok":
+                counts[value] = int(row["n"])
+                rows_.append({"name": labels.group_value_label(gv, value, lang),
+                              "n": str(int(row["n"])),
+                              "share": pct(int(row["n"]) / total, lang) if total else ""})
+            else:
+                rows_.append({"name": labels.group_value_label(gv, value, lang),
+                              "n": hidden_word, "share": ""})
+        svg = None
+        question = study.indicators.nationality_question
+        if counts and question and _root(catalogue, gv) == question:
+            from geo4mi.figures.charts import nationality_chart
+
+            rest = total - sum(counts.values())  # published total minus published groups
+            if rest > 0:
+                counts = {**counts, "other": counts.get("other", 0) + rest}
+
+            svg = svg_inline(nationality_chart(
+                pd.Series(counts), names={v: labels.group_value_label(gv, v, lang)
+                                         for v in counts if v != "other"},
+                lang=lang, min_n=study.min_n, synthetic=study.synthetic,
+                source=study.source.get(lang) if study.source else None), f"fig-{gv}")
+        group_tables.append({"title": say("profile_by", lang,
+                                          what=labels.group_var_label(gv, lang).lower()),
+                             "rows": rows_, "svg": svg})
+
+    # methodology
+    design = design_of_estimates(est)
+    keys = design.describe()
+    s = study.survey
+    placement = []
+    if s.area_column:
+        placement.append(say("method_placement_declared", lang, column=s.area_column))
+    if s.gps_question:
+        placement.append(say("method_placement_gps", lang, column=s.gps_question))
+    tested = 0 if writer.diffs is None else len(writer.diffs)
+    n_sig = 0 if writer.diffs is None else int(
+        writer.diffs["significant"].fillna(False).astype(bool).sum())
+    status = est["status"].astype(str)
+    methodology = [
+        say("method_sample", lang, n=total,
+            design=say("method_design_srs", lang) if keys == "srs"
+            else say("method_design_keys", lang, keys=keys)),
+        *([say("method_universe", lang, rules="; ".join(s.exclude))] if s.exclude else []),
+        *([say("method_placement", lang, placement=say("method_and", lang).join(placement),
+               policy=s.placement)] if placement else []),
+        say("method_intervals", lang) + " " + interval_note(design, lang),
+        (say("method_differences", lang, method=METHOD_NAMES[METHOD][lang], alpha=ALPHA,
+             tested=tested, significant=n_sig) if writer.diffs is not None
+         else say("no_differences_available", lang)),
+        say("method_suppression", lang, min_n=study.min_n,
+            hidden=int((status == "suppressed").sum()), cells=int((status != "no_data").sum())),
+        say("method_no_data", lang),
+    ]
+    limitations = [say("limit_sample", lang), say("limit_self_report", lang),
+                   say("limit_wide", lang)]
+    if study.synthetic:
+        limitations.append(say("limit_synthetic", lang))
+
+    # annexes
+    quality = _quality_rows(inputs.quality)
+    annex = []
+    for theme in themes:
+        for ind in theme["ids"]:
+            if catalogue[ind].stat != PROP:  # a mean, median or ratio: a number, no map
+                annex.append(_numeric_annex_row(writer, ind, theme["title"], lang))
+                continue
+            row = writer.table.get(ind)
+            annex.append({"id": f"ind-{ind}", "theme": theme["title"],
+                          "label": labels.indicator_label(ind, lang),
+                          "universe": labels.text(labels.indicators[ind].universe, lang),
+                          "value": pct(row[0], lang) if row else say("cell_hidden", lang),
+                          "ci": f"{100 * row[1]:.0f}–{pct(row[2], lang)}" if row else "",
+                          "n": str(row[3]) if row else "",
+                          "cells": f"{ind}|{CITY}|all|all" if row else "",
+                          "map": map_page + map_hash(ind)})
+
+    # handouts: areas with published figures
+    handouts = []
+    for area_id, name in names.items():
+        rows_ = []
+        for ind in headlines:
+            here = writer.table.get(ind, area_id)
+            if here is None:
+                continue
+            d = writer.lookup.get((ind, area_id, *ALL))
+            if d is not None and bool(d["significant"]) and str(d["direction"]) in (
+                    "higher", "lower"):
+                verdict = say(f"cell_{d['direction']}", lang)
+            else:
+                verdict = say("cell_not_shown", lang)
+            rows_.append({"label": labels.indicator_label(ind, lang),
+                          "area": estimate_text(*here, lang),
+                          "city": writer.table.text(ind, lang) or say("cell_hidden", lang),
+                          "verdict": verdict,
+                          "cells": f"{ind}|{area_id}|all|all {ind}|{CITY}|all|all",
+                          "map": map_page + map_hash(ind)})
+        if not rows_:
+            continue
+        n_row = _cell(est, reference, area_id, ALL)
+        intro = (say("handout_intro", lang, n=int(n_row["n"]), area=name)
+                 if n_row is not None and n_row["status"] == "ok"
+                 else say("handout_intro_hidden", lang, area=name))
+        handouts.append({"id": f"area-{_slug(area_id)}", "name": name,
+                         "title": say("handout_title", lang, area=name), "intro": intro,
+                         "rows": rows_})
+
+    title = study.title.get(lang) if getattr(study, "title", None) else ""
+    wording = labels.wording.words(lang) if labels.wording else {}
+    return {
+        "lang": lang, "title": title or say("title_suffix", lang),
+        "subtitle": say("title_suffix", lang), "synthetic": bool(study.synthetic),
+        "banner": say("synthetic_banner", lang), "about": say("about", lang, n=total),
+        "source": say("source", lang, source=study.source.get(lang)) if study.source else "",
+        "attribution": (say("attribution", lang) if wording.get("attribution") else ""),
+        "caveat": say("caveat", lang), "h": {k: say(k, lang) for k in (
+            "contents", "key_findings", "profile", "methodology", "limitations",
+            "annex_quality", "annex_indicators", "handouts", "closing", "groups_differ",
+            "areas_differ", "headline", "col_unit", "col_respondents", "col_share",
+            "col_indicator", "col_theme", "col_value", "col_ci", "col_n", "col_universe",
+            "col_area_value", "col_city_value", "col_difference", "col_check",
+            "col_count", "col_note", "col_group", "link_map", "link_figure", "link_table",
+            "no_group_differences", "no_area_differences", "quality_intro",
+            "generated_by")},
+        "key_findings": key_items,
+        "themes": [t for t in themes if any(catalogue[i].stat == PROP for i in t["ids"])],
+        "profile_intro": say("profile_intro", lang, n=total, k=k_areas, m=len(names)),
+        "area_rows": area_rows, "group_tables": group_tables,
+        "hidden_note": say("profile_hidden_note", lang, hidden=hidden_word, min_n=study.min_n),
+        "methodology": methodology, "limitations": limitations, "quality": quality,
+        "annex_intro": say("annex_intro", lang, interval_note=interval_note(design, lang)),
+        "annex": annex, "handouts": handouts, "map_page": map_page,
+        "closing": say("closing_counts", lang, findings=len(numbering.items),
+                       rejected=tested - n_sig, tested=tested),
+        "counts": {"findings": len(numbering.items), "tested": tested,
+                   "rejected": tested - n_sig,
+                   "cannot_tell": sum(1 for i in numbering.items if "untested" in i["key"])},
+        "css": ENV.loader.get_source(ENV, "report.css")[0],  # type: ignore[union-attr]
+    }
+
+
+def number(value: float) -> str:
+    """A mean, median or ratio as the annex shows it: at most two decimals, no trailing
+    zeros (the value is in the question's own unit, not a percentage).
+
+    Examples
+    --------
+    >>> number(36.0), number(2.4567), number(0.5)
+    ('36', '2.46', '0.5')
+    """
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def _numeric_annex_row(writer: Writer, ind: str, theme: str, lang: str) -> dict[str, str]:
+    """The annex row of a numeric statistic: its published city-wide value, interval
+    (when it has one) and n; it has no map view (the maps draw proportions)."""
+    labels = writer.labels
+    row = writer.table.numeric_value(ind)
+    ci = "" if row is None or row[1] is None or row[2] is None else \
+        f"{number(row[1])}–{number(row[2])}"
+    return {"id": f"ind-{ind}", "theme": theme, "label": labels.indicator_label(ind, lang),
+            "universe": labels.text(labels.indicators[ind].universe, lang),
+            "value": number(row[0]) if row else say("cell_hidden", lang), "ci": ci,
+            "n": str(row[3]) if row else "", "cells": f"{ind}|{CITY}|all|all" if row else "",
+            "map": ""}
+
+
+def _reference_indicator(est: pd.DataFrame) -> str | None:
+    """The proportion whose city-wide n is largest (first in table order): everyone
+    answered it, so its n per area and group counts respondents."""
+    est = proportions(est)
+    city = est[(est["area_id"] == CITY) & (est["group_var"] == "all") & (est["status"] == "ok")]
+    if not len(city):
+        return None
+    n = pd.to_numeric(city["n"]).to_numpy()
+    return str(city["indicator"].iloc[int(n.argmax())])
+
+
+def _cell(est: pd.DataFrame, indicator: str | None, area_id: str,
+          group: tuple[str, str]) -> pd.Series | None:
+    if indicator is None:
+        return None
+    rows = est[(est["indicator"] == indicator) & (est["area_id"] == area_id)
+               & (est["group_var"] == group[0]) & (est["group_value"] == group[1])]
+    return None if rows.empty else rows.iloc[0]
+
+
+def _quality_rows(quality: pd.DataFrame) -> list[dict[str, str]]:
+    """The aggregate rows of the data-quality report: no row number, no area."""
+    if quality is None or not len(quality):
+        return []
+    q = quality[quality["area_id"].isna() & quality["row"].isna()]
+    return [{"check": str(r["check"]), "value": "" if pd.isna(r["value"]) else str(r["value"]),
+             "reason": "" if pd.isna(r["reason"]) else str(r["reason"])}
+            for _, r in q.iterrows()]
+
+
+def report_html(inputs: ReportInputs, *, lang: str | None = None,
+                diffs: pd.DataFrame | None = None, map_page: str | None = None,
+                compute_differences: bool = True) -> tuple[str, dict[str, int]]:
+    """The report of a run as one HTML document, and its counts (findings, tested,
+    rejected, cannot_tell).
+
+    Parameters
+    ----------
+    inputs : ReportInputs
+        :func:`inputs_from_results` of a run.
+    lang : {"es", "en"}, optional
+        Default: the study's language. The report is written in
+        :data:`~geo4mi.report.sentences.REPORT_LANGUAGES` only: another language raises a
+        :class:`~geo4mi.errors.StudyError` that says to pass ``--lang``.
+    diffs : DataFrame, optional
+        The differences table; by default computed from the estimates.
+    map_page : str, optional
+        The choropleth page the findings link to (default ``choropleth.html`` for the
+        study language, ``choropleth.<lang>.html`` otherwise, as ``build`` names them).
+    """
+    lang = check_report_language(lang or inputs.study.language)
+    if diffs is None and compute_differences:
+        diffs = tested_differences(published(inputs.estimates, min_n=inputs.study.min_n))
+    if map_page is None:
+        map_page = map_page_name(inputs.study.language, lang)
+    with use_wording(inputs.labels.wording):
+        context = report_context(inputs, lang=lang, diffs=diffs, map_page=map_page)
+        html = ENV.get_template("report.html").render(**context)
+    return html, context["counts"]
+
+
+def map_page_name(study_lang: str, lang: str) -> str:
+    """The choropleth file ``build`` writes for ``lang``.
+
+    Examples
+    --------
+    >>> map_page_name("es", "es"), map_page_name("es", "en")
+    ('choropleth.html', 'choropleth.en.html')
+    """
+    return "choropleth.html" if lang == study_lang else f"choropleth.{lang}.html"
+
+
+def write_report(results: Any, path: str | os.PathLike[str], *, lang: str | None = None,
+                 diffs: pd.DataFrame | None = None,
+                 map_page: str | None = None) -> tuple[Path, dict[str, int]]:
+    """Write the report of a :class:`geo4mi.pipeline.Results` to ``path`` (atomically)."""
+    html, counts = report_html(inputs_from_results(results), lang=lang, diffs=diffs,
+                               map_page=map_page)
+    path = Path(path)
+    with atomic_write(path) as tmp:
+        tmp.write_text(html, encoding="utf-8")
+    log.info("report: %s: %d findings, %d of %d comparisons rejected", path.name,
+             counts["findings"], counts["rejected"], counts["tested"])
+    return path, counts
+
+
+__all__ = ["ReportInputs", "definitional", "inputs_from_results", "map_page_name",
+           "report_context", "report_html", "svg_inline", "tested_differences",
+           "write_report"]

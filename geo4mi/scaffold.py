@@ -1,0 +1,519 @@
+"""Scaffold a study for a new city from its own files (``geo4mi init``).
+
+:func:`scaffold_study` reads the user's boundaries, XLSForm and (optionally) survey export
+and writes what it can infer as a commented study file — and, unless the user has one, a
+starter indicator catalogue — so that ``geo4mi check`` runs on the result:
+
+* the boundaries' id and name columns (:func:`guess_fields`: a column whose values are all
+  present and distinct; "id"/"code"-like names for the id, text with letters for the
+  name), with the other candidates listed in comments;
+* the area question: the ``select_one`` question whose choices (names or labels in any
+  language) match most boundary names through :class:`geo4mi.names.AreaNameMatcher`
+  (:func:`find_area_question`);
+* the GPS question (the first ``geopoint``), the form's languages, grouping candidates
+  (``select_one`` questions with 2 to 8 choices) and a title placeholder;
+* a starter catalogue (:func:`starter_catalogue`): one indicator per answer of every
+  ``select_one`` and ``select_multiple`` question, labels in every language of the form,
+  universes from the form's ``relevant`` column (XLSForm's ``${q} = 'x'`` rewritten as
+  ``q == 'x'``; what cannot be rewritten is listed for review).
+
+Each decision is one line of :attr:`Scaffold.decisions`, and what the user must still fill
+in is in :attr:`Scaffold.todo`. Nothing is written by :func:`scaffold_study`;
+:func:`write_scaffold` writes the files atomically and never replaces one unless asked.
+
+Examples
+--------
+>>> from geo4mi.resources import bundled_path
+>>> s = scaffold_study(bundled_path("boundaries", "cdmx_alcaldias_mg2022.gpkg"),
+...                    bundled_path("data", "questionnaire.xlsx"),
+...                    study_path=bundled_path("data", "new.toml"))
+>>> s.id_field, s.name_field, s.area_question, s.gps_question, s.language
+('CVEGEO', 'NOMGEO', 'borough', 'gps', 'es')
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from geo4mi.errors import BoundaryError, InputFileError, OutputError, StudyError
+from geo4mi.i18n import LANGUAGES, slug
+from geo4mi.names import AreaNameMatcher
+from geo4mi.survey.xlsform import Form, read_form
+
+log = logging.getLogger(__name__)
+
+_ID_HINT = re.compile(r"(?i)(^|_)(id|code|cod|codigo|cve\w*|pcode|geocode|clave|key|fid|gid)"
+                      r"($|_)|(code|pcode|id)$")
+_NAME_HINT = re.compile(r"(?i)name|nom|nombre|nome|label|libelle")
+#: Grouping candidates: select_one questions with this many choices.
+GROUP_CHOICES = (2, 8)
+#: Questions with more choices than this get no starter indicators (listed for review).
+MAX_STARTER_CHOICES = 20
+
+
+@dataclass(frozen=True)
+class Scaffold:
+    """What :func:`scaffold_study` inferred, and the files it would write."""
+
+    study_path: Path
+    study_text: str
+    catalogue_path: Path | None  # None: the user's own catalogue is referenced
+    catalogue_text: str | None
+    id_field: str
+    name_field: str
+    area_question: str | None
+    gps_question: str | None
+    language: str
+    decisions: list[str] = field(default_factory=list)
+    todo: list[str] = field(default_factory=list)
+
+
+# -- boundaries ---------------------------------------------------------------------------
+
+def _code_like(text: pd.Series) -> pd.Series:
+    """Values that read as codes: one word holding a digit ("CO05001", "a1")."""
+    return text.str.fullmatch(r"\S*\d\S*")
+
+
+def guess_fields(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Candidate id and name columns of a boundary table, best first.
+
+    A candidate has a value in every row and no value twice. Id candidates with an
+    "id"/"code"-like name come first; name candidates are text columns whose values hold
+    letters, "name"-like column names first.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"OBJECTID": [1, 2], "ADM2_PCODE": ["CO05001", "CO05002"],
+    ...                       "ADM2_ES": ["Medellín", "Abejorral"], "ADM1_ES": ["A", "A"]})
+    >>> guess_fields(frame)
+    (['ADM2_PCODE', 'OBJECTID', 'ADM2_ES'], ['ADM2_ES'])
+    """
+    ids, names = [], []
+    for col in frame.columns:
+        if col == "geometry" or not isinstance(col, str):
+            continue
+        values = frame[col]
+        if values.isna().any() or values.astype(str).str.strip().eq("").any():
+            continue
+        text = values.astype(str).str.strip()
+        if text.duplicated().any():
+            continue
+        ids.append(col)
+        is_text = values.map(lambda v: isinstance(v, str)).all()
+        if (is_text and text.str.contains(r"[^\W\d_]", regex=True).all()
+                and _code_like(text).mean() < 0.5):  # names, not codes such as "CO05001"
+            names.append(col)
+
+    def id_rank(col: str) -> tuple[int, int, int]:
+        is_text = frame[col].map(lambda v: isinstance(v, str)).all()
+        codes = frame[col].astype(str).str.contains(r"\d").all()
+        return (0 if _ID_HINT.search(col) else 1, 0 if is_text else 1, 0 if codes else 1)
+
+    def name_rank(col: str) -> tuple[int, float]:
+        return (0 if _NAME_HINT.search(col) else 1, -frame[col].astype(str).str.len().mean())
+
+    ids.sort(key=id_rank)
+    names.sort(key=name_rank)
+    ids = [c for c in ids if c not in names[:1]] + [c for c in ids if c in names[:1]]
+    return ids, names
+
+
+def _read_boundaries(path: Path, layer: str | None) -> tuple[pd.DataFrame, str | None, bool]:
+    """The attribute table of the boundaries, the layer read and whether a CRS is declared."""
+    import pyogrio
+
+    try:
+        layers = [str(name) for name, _ in pyogrio.list_layers(path)]
+    except Exception as exc:  # GDAL's errors are not OSErrors
+        raise InputFileError(f"{path}: cannot read boundaries ({exc}); give a GeoPackage, "
+                             "GeoJSON or shapefile (.shp with its .shx and .dbf)") from None
+    if layer is None and len(layers) > 1:
+        raise InputFileError(f"{path}: {len(layers)} layers ({', '.join(layers)}); pass "
+                             "--layer NAME to pick the boundaries")
+    if layer is not None and layer not in layers:
+        raise InputFileError(f"{path}: no layer {layer!r}; layers: {', '.join(layers)}")
+    chosen = layer if len(layers) > 1 else None
+    try:
+        info = pyogrio.read_info(path, layer=chosen)
+        frame = pyogrio.read_dataframe(path, layer=chosen, read_geometry=False)
+    except Exception as exc:
+        raise InputFileError(f"{path}: cannot read boundaries ({exc}); give a GeoPackage, "
+                             "GeoJSON or shapefile") from None
+    if "polygon" not in str(info.get("geometry_type") or "").lower():
+        raise BoundaryError(f"{path}: holds {info.get('geometry_type') or 'no geometry'}, not "
+                            "polygons; give the areas' boundaries as polygons")
+    if len(frame) == 0:
+        raise BoundaryError(f"{path}: the boundaries have no features; give the file with "
+                            "one polygon per area")
+    return frame, chosen, bool(info.get("crs"))
+
+
+# -- the form -------------------------------------------------------------------------------
+
+def _choice_texts(form: Form, list_name: str, choice: str) -> list[str]:
+    """The choice's name and its label in every language of the form."""
+    labels = (form.choice_label(list_name, choice, lang) for lang in form.languages)
+    return list(dict.fromkeys([choice, *labels]))
+
+
+def find_area_question(form: Form, areas: pd.DataFrame
+                       ) -> tuple[str | None, dict[str, str], list[str]]:
+    """The select_one question whose choices name the areas.
+
+    Returns the question (None when no question's choices match at least two areas and half
+    of them), ``{choice: area_id}`` of its matched choices, and its unmatched choices.
+
+    Examples
+    --------
+    >>> from geo4mi.boundaries import load_areas
+    >>> from geo4mi.resources import bundled_path
+    >>> form = read_form(bundled_path("data", "questionnaire.xlsx"))
+    >>> q, matched, unmatched = find_area_question(form, load_areas())
+    >>> q, len(matched), unmatched
+    ('borough', 16, [])
+    """
+    matcher = AreaNameMatcher(areas)
+    best: tuple[float, str, dict[str, str], list[str]] | None = None
+    questions = form.data_questions()
+    for rec in questions[questions["type"] == "select_one"].to_dict("records"):
+        choices = [c for c in form.choices_of(rec["name"]) if c != "other" or not rec["or_other"]]
+        matched: dict[str, str] = {}
+        for choice in choices:
+            for text in _choice_texts(form, rec["list_name"], choice):
+                hit = matcher.lookup(text)
+                if hit.area_id is not None:
+                    matched[choice] = hit.area_id
+                    break
+        covered = len(set(matched.values()))
+        score = covered / max(len(areas), len(choices), 1)
+        if covered >= 2 and score >= 0.5 and (best is None or score > best[0]):
+            best = (score, rec["name"], matched,
+                    [c for c in choices if c not in matched])
+    if best is None:
+        return None, {}, []
+    return best[1], best[2], best[3]
+
+
+_SIMPLE = re.compile(r"^\s*\$\{(\w+)\}\s*=\s*'([^']*)'\s*$")
+
+
+def xlsform_expression(relevant: str) -> str:
+    """An XLSForm ``relevant`` expression in the catalogue's expression language.
+
+    ``${q}`` becomes ``q`` and a single ``=`` becomes ``==``; the result is checked by the
+    caller (:func:`geo4mi.indicators.expressions.parse`).
+
+    Examples
+    --------
+    >>> xlsform_expression("${school} = 'some' or selected(${occ}, 'employed')")
+    "school == 'some' or selected(occ, 'employed')"
+    """
+    text = re.sub(r"\$\{(\w+)\}", r"\1", relevant)
+    return re.sub(r"(?<![=!<>])=(?!=)", "==", text).strip()
+
+
+def _toml(value: str) -> str:
+    """A TOML basic string (JSON's escapes are TOML's; DEL escaped too)."""
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007F")
+
+
+def _texts(texts: dict[str, str]) -> str:
+    return "{ " + ", ".join(f"{lang} = {_toml(text)}" for lang, text in texts.items()) + " }"
+
+
+def _labels(form: Form, getter) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Labels in every language of the form that has a code, plus Spanish and English (the
+    catalogue needs both) taken from the default language when the form has none."""
+    out = {lang: getter(lang) for lang in form.languages if re.fullmatch(r"[a-z]{2,3}", lang)}
+    for lang in ("es", "en"):  # a plain "label" column is the "default" language
+        out.setdefault(lang, getter(form.default_language))
+    return out
+
+
+def _universe_label(form: Form, relevant: str, universe: str) -> dict[str, str]:
+    """"<question label>: <choice label>" for ``${q} = 'x'``, else the expression."""
+    m = _SIMPLE.match(relevant)
+    if m and form.has_question(m.group(1)) and \
+            form.question(m.group(1))["type"] in ("select_one", "select_multiple"):
+        q, choice = m.groups()
+        lst = form.question(q)["list_name"]
+        if choice in form.choices_of(q):
+            return _labels(form, lambda lang: (f"{form.label(q, lang)}: "
+                                               f"{form.choice_label(lst, choice, lang)}"))
+    return _labels(form, lambda lang: universe)
+
+
+def starter_catalogue(form: Form, *, skip: tuple[str, ...] = ()) -> tuple[str, list[str]]:
+    """A starter catalogue: one indicator per answer of every select question.
+
+    Returns the TOML text and the lines to review (questions left out, universes that
+    could not be rewritten).
+
+    Examples
+    --------
+    >>> from geo4mi.survey.xlsform import example_form_path
+    >>> text, review = starter_catalogue(read_form(example_form_path()), skip=("borough",))
+    >>> "question = \\"gender\\"" in text and "universe = \\"crime_victim == 'yes'\\"" in text
+    True
+    """
+    from geo4mi.errors import ExpressionError
+    from geo4mi.indicators.expressions import parse
+
+    title = form.title or "Survey"
+    lines = ["# Starter indicator catalogue written by geo4mi init from "
+             f"{form.path.name}: one indicator per answer",
+             "# of every select question. Review it: drop what you do not need, set each "
+             "direction",
+             "# (higher_worse, higher_better, neutral) and group indicators into themes. "
+             "Format: docs/indicators.md.", "",
+             "[themes.survey]", f"label = {_texts(_labels(form, lambda lang: title))}"]
+    review: list[str] = []
+    used: set[str] = set()
+    questions = form.data_questions()
+    for rec in questions[questions["type"].isin(["select_one", "select_multiple"])
+                         ].to_dict("records"):
+        name = rec["name"]
+        if name in skip:
+            continue
+        choices = form.choices_of(name)
+        if len(choices) > MAX_STARTER_CHOICES:
+            review.append(f"{name}: {len(choices)} choices, no starter indicators (add the "
+                          "ones you need, or a [derived] grouping)")
+            continue
+        universe = None
+        relevant = str(rec.get("relevant") or "").strip()
+        if relevant:
+            candidate = xlsform_expression(relevant)
+            try:
+                parse(candidate)
+                universe = candidate
+            except ExpressionError:
+                review.append(f"{name}: relevant {relevant!r} could not be rewritten; its "
+                              "indicators count everyone: add a universe by hand")
+        for choice in choices:
+            iid = slug(f"{name}_{choice}")
+            if not iid[:1].isalpha():
+                iid = "q_" + iid
+            base, k = iid, 2
+            while iid in used:
+                iid, k = f"{base}_{k}", k + 1
+            used.add(iid)
+            label = _labels(form, lambda lang: (
+                f"{form.label(name, lang)}: "
+                f"{form.choice_label(rec['list_name'], choice, lang)}"))
+            lines += ["", "[[indicator]]", f"id = {_toml(iid)}", 'theme = "survey"',
+                      f"label = {_texts(label)}", f"question = {_toml(name)}",
+                      f"choices = [{_toml(choice)}]"]
+            if universe:
+                lines += [f"universe = {_toml(universe)}",
+                          f"universe_label = {_texts(_universe_label(form, relevant, universe))}"]
+            lines.append('direction = "neutral"')
+    return "\n".join(lines) + "\n", review
+
+
+# -- the study --------------------------------------------------------------------------------
+
+def _rel(path: Path, folder: Path) -> str:
+    return Path(os.path.relpath(path.resolve(), folder.resolve())).as_posix()
+
+
+def scaffold_study(boundaries: str | os.PathLike[str], form: str | os.PathLike[str], *,
+                   export: str | os.PathLike[str] | None = None,
+                   catalogue: str | os.PathLike[str] | None = None,
+                   layer: str | None = None, language: str | None = None,
+                   study_path: str | os.PathLike[str] = "study.toml") -> Scaffold:
+    """Infer a study file (and a starter catalogue) from a city's own files.
+
+    Parameters
+    ----------
+    boundaries : path-like
+        Any vector file GDAL reads: GeoPackage, GeoJSON, shapefile.
+    form : path-like
+        The XLSForm.
+    export : path-like, optional
+        The survey export; without it the study names ``export.csv`` to be filled in.
+    catalogue : path-like, optional
+        An existing indicator catalogue; without it a starter catalogue
+        (``indicators.toml`` next to the study) is written.
+    layer : str, optional
+        Layer of a multi-layer boundary file.
+    language : str, optional
+        Main language of the outputs; default: the form's default language if geo4mi speaks
+        it, else the first such language of the form, else English.
+    study_path : path-like, default "study.toml"
+        Where the study file will be; paths inside it are relative to its folder.
+
+    Raises
+    ------
+    InputFileError, BoundaryError, FormError, StudyError
+        An input cannot be read, the boundaries have no usable id or name column, or
+        neither an area question nor a GPS question can place respondents.
+    """
+    study_path = Path(study_path).resolve()
+    folder = study_path.parent
+    boundaries, form_path = Path(boundaries), Path(form)
+    if language is not None and language not in LANGUAGES:
+        raise StudyError(f"--language {language!r} is not supported; use one of "
+                         f"{', '.join(LANGUAGES)}")
+    frame, layer, has_crs = _read_boundaries(boundaries, layer)
+    ids, names = guess_fields(frame)
+    if not ids:
+        raise BoundaryError(f"{boundaries}: no column has a distinct value for every area; "
+                            "add an id column to the boundaries")
+    if not names:
+        raise BoundaryError(f"{boundaries}: no text column has a distinct name for every area; "
+                            f"add a name column (columns: {', '.join(map(str, frame.columns))})")
+    id_field, name_field = ids[0], names[0]
+    if id_field == name_field and len(ids) > 1:
+        id_field = ids[1]
+    areas = pd.DataFrame({"area_id": frame[id_field].astype(str).str.strip(),
+                          "area_name": frame[name_field].astype(str).str.strip()})
+    the_form = read_form(form_path)
+    area_q, matched, unmatched = find_area_question(the_form, areas)
+    questions = the_form.data_questions()
+    gps = next(iter(questions.loc[questions["type"] == "geopoint", "name"]), None)
+    if area_q is None and gps is None:
+        raise StudyError(f"{form_path}: no select_one question has choices that match the "
+                         f"names in {boundaries.name} ({name_field}), and no geopoint "
+                         "question; add the area question or a GPS question to the form")
+    spoken = [lang for lang in the_form.languages if lang in LANGUAGES]
+    if language is None:
+        language = (the_form.default_language if the_form.default_language in LANGUAGES
+                    else (spoken or ["en"])[0])
+    groups = [r["name"] for r in questions.to_dict("records")
+              if r["type"] == "select_one" and r["name"] != area_q and not r["relevant"]
+              and GROUP_CHOICES[0] <= len(the_form.choices_of(r["name"])) <= GROUP_CHOICES[1]]
+    decisions = [
+        f"boundaries: {boundaries.name}" + (f", layer {layer!r}" if layer else "")
+        + f", {len(frame)} areas",
+        f"id_field = {id_field!r} (candidates: {', '.join(ids)})",
+        f"name_field = {name_field!r} (candidates: {', '.join(names)})",
+        (f"area_column = {area_q!r}: {len(matched)} of {len(matched) + len(unmatched)} "
+         f"choices match {len(set(matched.values()))} of {len(areas)} areas"
+         if area_q else "area_column = \"\": no question names the areas; placed by GPS only"),
+        f"gps_question = {gps!r}" if gps else "gps_question = \"\": the form has no geopoint",
+        f"language = {language!r} (form languages: {', '.join(the_form.languages)})",
+        f"grouping candidates: {', '.join(groups[:8]) or 'none'}"
+        + (f" and {len(groups) - 8} more" if len(groups) > 8 else "") + " (listed in comments)",
+    ]
+    todo = ["[study] title, place, population; [boundaries] unit and attribution"]
+    if unmatched:
+        todo.append(f"[boundaries.aliases]: choices of {area_q!r} that match no area: "
+                    f"{', '.join(unmatched)}")
+    if not has_crs:
+        todo.append(f"[boundaries] crs: {boundaries.name} declares no CRS; give it "
+                    '(e.g. crs = "EPSG:4326")')
+    if export is None:
+        todo.append("[survey] export: give the path of the survey export")
+    cat_path: Path | None = None
+    cat_text: str | None = None
+    if catalogue is None:
+        cat_path = folder / "indicators.toml"
+        cat_text, review = starter_catalogue(the_form, skip=tuple(q for q in (area_q,) if q))
+        decisions.append(f"catalogue: starter {cat_path.name}, "
+                         f"{cat_text.count('[[indicator]]')} indicators")
+        todo += [f"{cat_path.name}: {line}" for line in review]
+        todo.append(f"{cat_path.name}: review the starter indicators and their directions")
+        cat_ref = cat_path.name
+    else:
+        cat_ref = _rel(Path(catalogue), folder)
+    title = the_form.title or "TODO: title of the study"
+    lines = [
+        f"# Study file written by geo4mi init from {boundaries.name} and {form_path.name}.",
+        "# Paths are relative to this file. Every key: README, \"The study file\". Check it "
+        "with",
+        f"#   geo4mi check {study_path.name}",
+        "",
+        "[study]",
+        f"# TODO: the title shown on every map and figure (from the form's settings: "
+        f"{'yes' if the_form.title else 'no'}).",
+        f"title = {_toml(title)}",
+        f"# Main language of the outputs; the form has labels in: "
+        f"{', '.join(the_form.languages)}.",
+        f"language = {_toml(language)}",
+        "synthetic = false",
+        "min_n = 10",
+        "# TODO: the place and the population the caveat speaks of, e.g.",
+        '# place = { es = "la ciudad", en = "the city" }',
+        '# population = { es = "la población refugiada y migrante", '
+        'en = "refugee and migrant population" }',
+        "",
+        "[boundaries]",
+        f"path = {_toml(_rel(boundaries, folder))}",
+    ]
+    if layer:
+        lines.append(f"layer = {_toml(layer)}")
+    lines += [
+        f"# Columns with a distinct value for every area: {', '.join(ids)}",
+        f"id_field = {_toml(id_field)}",
+        f"# Text columns with a distinct name for every area: {', '.join(names)}",
+        f"name_field = {_toml(name_field)}",
+    ]
+    if not has_crs:
+        lines.append('# TODO: the file declares no CRS: crs = "EPSG:4326"')
+    lines += [
+        "# TODO: the source of the boundaries and the name of one area, e.g.",
+        '# attribution = "National Statistics Office, 2022"',
+        '# unit = { es = ["comuna", "comunas"], en = ["commune", "communes"] }',
+        "",
+        "[survey]",
+        f"export = {_toml(_rel(Path(export), folder) if export else 'export.csv')}",
+        f"form = {_toml(_rel(form_path, folder))}",
+    ]
+    if area_q:
+        lines.append(f"# The area question: {len(matched)} of {len(matched) + len(unmatched)} "
+                     f"choices match {len(set(matched.values()))} of {len(areas)} areas.")
+    if unmatched:
+        lines.append(f"# Unmatched choices (add [boundaries.aliases]): {', '.join(unmatched)}")
+    lines += [
+        f"area_column = {_toml(area_q or '')}",
+        f"gps_question = {_toml(gps or '')}",
+        f"placement = {_toml('prefer_declared' if area_q else 'prefer_gps')}",
+        "",
+        "[indicators]",
+        f"catalogue = {_toml(cat_ref)}",
+        f"# Grouping candidates (select_one questions asked of everyone, with "
+        f"{GROUP_CHOICES[0]} to {GROUP_CHOICES[1]} choices):",
+        *[f"#   {line}" for line in textwrap.wrap(", ".join(_toml(g) for g in groups), 86)],
+        "groups = []",
+    ]
+    if cat_text is not None:
+        first = re.findall(r'^id = "([^"]+)"$', cat_text, flags=re.M)[:3]
+        lines += ["# Figures drawn by build (all indicators when empty: slow for a starter "
+                  "catalogue).",
+                  f"figures = [{', '.join(_toml(i) for i in first)}]"]
+    lines.append("")
+    return Scaffold(study_path=study_path, study_text="\n".join(lines),
+                    catalogue_path=cat_path, catalogue_text=cat_text, id_field=id_field,
+                    name_field=name_field, area_question=area_q, gps_question=gps,
+                    language=language, decisions=decisions, todo=todo)
+
+
+def write_scaffold(scaffold: Scaffold, *, overwrite: bool = False) -> list[Path]:
+    """Write the study file (and starter catalogue) atomically; return the paths written.
+
+    Raises :class:`OutputError` before writing anything when a file exists and
+    ``overwrite`` is False.
+    """
+    from geo4mi.io import atomic_write
+
+    files = [(scaffold.study_path, scaffold.study_text)]
+    if scaffold.catalogue_path is not None and scaffold.catalogue_text is not None:
+        files.insert(0, (scaffold.catalogue_path, scaffold.catalogue_text))
+    if not overwrite:
+        for path, _ in files:
+            if path.exists():
+                raise OutputError(f"{path}: file exists; pass --overwrite to replace it")
+    for path, text in files:
+        with atomic_write(path, overwrite=True) as tmp:
+            tmp.write_bytes(text.encode("utf-8"))
+    return [path for path, _ in files]
