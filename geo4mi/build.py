@@ -108,6 +108,9 @@ def build_outputs(results: Results, out_dir: str | os.PathLike[str], *,
     previous complete set, never a mix of old and new files. Other files in ``out_dir``
     are left alone.
     """
+    from geo4mi.indicators.audit import refuse_results
+
+    refuse_results(results)  # before anything is written
     return write_output_set(out_dir, lambda staging: _write_all(results, staging, report))
 
 

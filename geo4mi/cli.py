@@ -92,6 +92,16 @@ def _run(study: Path | None) -> Any:
     return pipeline.run(study or bundled_study_path())
 
 
+def _publishable(study: Path | None) -> Any:
+    """:func:`_run`, refusing (before anything is written) outputs that would disclose a
+    hidden figure (:func:`geo4mi.indicators.audit.refuse_results`)."""
+    from geo4mi.indicators.audit import refuse_results
+
+    results = _run(study)
+    refuse_results(results)
+    return results
+
+
 @cli.command()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("maps"), show_default=True,
@@ -197,7 +207,7 @@ def indicators(study: Path, output: Path, lang: str | None, overwrite: bool) -> 
     from geo4mi.build import write_indicator_file
 
     guard(output, overwrite)
-    results = _run(study)
+    results = _publishable(study)
     write_indicator_file(results, output, lang=lang or results.study.language)
     echo_written([output])
 
@@ -214,7 +224,7 @@ def map_cmd(study: Path, kind: str, output: Path, lang: str | None, overwrite: b
     from geo4mi.build import write_map
 
     guard(output, overwrite)
-    results = _run(study)
+    results = _publishable(study)
     write_map(results, output, kind=kind, lang=lang or results.study.language)
     echo_written([output])
 
@@ -236,7 +246,7 @@ def report(study: Path, out_dir: Path, lang: str | None) -> None:
     from geo4mi.report.document import map_page_name
 
     check_output_folder(out_dir)
-    results = _run(study)
+    results = _publishable(study)
     lang = lang or results.study.language
     page = map_page_name(results.study.language, lang)
     name = "report.html" if lang == results.study.language else f"report.{lang}.html"
@@ -372,7 +382,7 @@ def figures(study: Path, out_dir: Path, formats: str, indicators: tuple[str, ...
 
     ids = [i for item in indicators for i in item.split(",") if i] or None
     written = write_figures_for_results(
-        _run(study), out_dir, formats=formats, indicators=ids,
+        _publishable(study), out_dir, formats=formats, indicators=ids,
         kinds=("map", "bars", "groups") if group_vars else ("map", "bars"),
         group_vars=list(group_vars) or None, lang=lang, scheme=scheme, overwrite=overwrite)
     echo_written(written)
@@ -416,23 +426,11 @@ def _report_counts(results: Any) -> None:
     click.echo(f"  {len(results.respondents)} respondents analysed, {placed} placed in "
                f"{int((per_area > 0).sum())} of {len(per_area)} areas; "
                f"{len(results.estimates)} estimates")
-    _audit_warning(results)
-
-
-def _audit_warning(results: Any) -> None:
-    """Say how many hidden figures the built-in intruder can work out of these outputs.
-
-    build and demo still write them: suppression does not yet guarantee protection
-    (docs/indicators.md, "Attacker model"); ``geo4mi audit`` lists the cells.
-    """
-    from geo4mi.indicators.audit import audit_results
-
-    found = audit_results(results)
-    if len(found):
-        log.warning("%s: %d hidden figures can be worked out from these outputs by an "
-                    "intruder holding every table and map; run geo4mi audit %s to list them "
-                    "before sharing", results.study.path.name, len(found),
-                    results.study.path.name)
+    protection = getattr(results, "protection", None)
+    if protection is not None:
+        click.echo(f"  disclosure control: {len(protection)} more figures hidden "
+                   f"({int((protection['what'] == 'n').sum())} whole cells) so that none "
+                   "hidden can be worked out from what is published (geo4mi audit)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

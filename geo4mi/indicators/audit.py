@@ -633,6 +633,13 @@ def audit_results(results: Any) -> pd.DataFrame:
                  truth=true_estimates(results))
 
 
+def refuse_results(results: Any) -> None:
+    """:func:`refuse_if_disclosive` for what a pipeline run would publish (its true counts
+    at hand): what ``build`` runs before writing anything."""
+    refuse_if_disclosive(results.estimates, results.catalogue, min_n=results.study.min_n,
+                         truth=true_estimates(results), source=results.study.path.name)
+
+
 def refuse_if_disclosive(published: pd.DataFrame, catalogue: Any, *, min_n: int,
                          truth: pd.DataFrame | None = None, source: str = "the outputs"
                          ) -> None:
@@ -650,4 +657,5 @@ def refuse_if_disclosive(published: pd.DataFrame, catalogue: Any, *, min_n: int,
 
 
 __all__ = ["FINDING_COLUMNS", "audit", "audit_results", "format_finding", "refuse_if_disclosive",
+           "refuse_results",
            "relations", "propagate", "true_estimates"]
