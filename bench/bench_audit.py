@@ -1,48 +1,67 @@
-"""Benchmark: the built-in intruder (``geo4mi.indicators.audit``) on the bundled study.
+"""Benchmark: disclosure control on the bundled study (``geo4mi.indicators.audit``, ``protect``).
 
-Times building the relations and the integer bound propagation over every published cell
-of the Mexico City study (117 indicators x city + 17 areas x 20 columns), with and without
-the true counts, and prints the findings by kind. With ``--protect`` also times
-``geo4mi.indicators.protect.protect`` and counts the cells it hides.
+Runs the Mexico City study with ``[disclosure] protect`` off, then times
 
-Run: ``.venv/bin/python bench/bench_audit.py [--protect]``
+- the simple peer: estimation's own suppression alone (small cells, complementary cells
+  in every line, linked counts: the classic rule of statistical offices),
+- the true counts (estimation with nothing hidden, kept in memory),
+- the built-in intruder on the peer's table, with and without the true counts,
+- ``protect`` (the audited iterative protection) and the final audit of its table,
+
+and prints the findings and the cells published before and after.
+
+Run: ``.venv/bin/python bench/bench_audit.py``
 """
 
 from __future__ import annotations
 
-import argparse
+import dataclasses
+import sys
 import time
+from pathlib import Path
 
-from geo4mi import pipeline
-from geo4mi.indicators.audit import audit, true_estimates
-from geo4mi.study import bundled_study_path
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's geo4mi
+
+from geo4mi import pipeline  # noqa: E402
+from geo4mi.indicators.audit import audit, true_estimates  # noqa: E402
+from geo4mi.indicators.estimate import estimate  # noqa: E402
+from geo4mi.indicators.protect import protect  # noqa: E402
+from geo4mi.study import bundled_study_path, load_study  # noqa: E402
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--protect", action="store_true")
-    args = parser.parse_args()
-    results = pipeline.run(bundled_study_path())
+    study = load_study(bundled_study_path())
+    study = dataclasses.replace(study, disclosure=dataclasses.replace(study.disclosure,
+                                                                      protect=False))
+    results = pipeline.run(study)
+    kept, cat, min_n = results.respondents, results.catalogue, study.min_n
+    areas = results.areas["area_id"].tolist()
+    groups = list(study.indicators.groups)
     t0 = time.perf_counter()
-    truth = true_estimates(results)
+    peer = estimate(kept, cat, area_ids=areas, groups=groups, min_n=min_n)
     t1 = time.perf_counter()
-    found = audit(results.estimates, results.catalogue, min_n=results.study.min_n, truth=truth)
+    truth = true_estimates(results)
     t2 = time.perf_counter()
-    blind = audit(results.estimates, results.catalogue, min_n=results.study.min_n)
+    found = audit(peer, cat, min_n=min_n, truth=truth)
     t3 = time.perf_counter()
-    print(f"{len(results.estimates):,} published cells")
-    print(f"true counts (estimate, nothing hidden): {t1 - t0:.2f} s")
-    print(f"audit with the truth:    {t2 - t1:.2f} s, {len(found):,} findings "
+    blind = audit(peer, cat, min_n=min_n)
+    t4 = time.perf_counter()
+    safe, lost = protect(peer, cat, min_n=min_n, truth=truth)
+    t5 = time.perf_counter()
+    after = audit(safe, cat, min_n=min_n, truth=truth)
+    t6 = time.perf_counter()
+    ok = {name: int((t["status"] == "ok").sum()) for name, t in (("peer", peer), ("safe", safe))}
+    print(f"{len(peer):,} estimates ({len(cat.ids)} indicators)")
+    print(f"peer, suppression when estimating: {t1 - t0:.2f} s, "
+          f"{ok['peer']:,} published, {len(found):,} figures worked out "
           f"{found['what'].value_counts().to_dict()}")
-    print(f"audit without the truth: {t3 - t2:.2f} s, {len(blind):,} findings")
-    if args.protect:
-        from geo4mi.indicators.protect import protect
-        t4 = time.perf_counter()
-        safe, lost = protect(results.estimates, results.catalogue,
-                             min_n=results.study.min_n, truth=truth)
-        print(f"protect: {time.perf_counter() - t4:.1f} s, {len(lost):,} more figures hidden "
-              f"in {int(lost['round'].max()) if len(lost) else 0} rounds "
-              f"{lost['what'].value_counts().to_dict()}")
+    print(f"true counts: {t2 - t1:.2f} s")
+    print(f"audit with the truth: {t3 - t2:.2f} s; without: {t4 - t3:.2f} s "
+          f"({len(blind):,} findings)")
+    rounds = int(lost["round"].max()) if len(lost) else 0
+    print(f"protect: {t5 - t4:.2f} s, {rounds} rounds, {len(lost):,} more figures hidden "
+          f"{lost['what'].value_counts().to_dict()}; {ok['safe']:,} published")
+    print(f"final audit: {t6 - t5:.2f} s, {len(after):,} figures worked out")
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from geo4mi.boundaries import load_areas
@@ -101,6 +102,40 @@ class Results:
         counts = self.respondents["area_id"].value_counts()
         return (counts.reindex(self.areas["area_id"], fill_value=0)
                 .rename("interviews").astype("int64"))
+
+    def published_interviews(self) -> tuple[pd.Series, int | None]:
+        """Interviews per area as every map and figure may show them, and the total.
+
+        An area's count is shown only where the protected estimates already publish it
+        as the ``n`` of some indicator's whole-area cell (everyone answered that question
+        there), or where nobody was interviewed; otherwise it is NA (``Int64``): a small
+        area, or one hidden so that a small one cannot be worked out from the total. The
+        total likewise (None when hidden). :meth:`interviews_per_area` has the raw counts,
+        for the analyst only.
+
+        Examples
+        --------
+        >>> from geo4mi.study import bundled_study_path
+        >>> counts, total = run(bundled_study_path()).published_interviews()
+        >>> total, int(counts.isna().sum()), int((counts == 0).sum()), int(counts["09015"])
+        (301, 2, 6, 96)
+        """
+        from geo4mi.indicators.suppression import published
+
+        est = published(self.estimates, min_n=self.study.min_n)
+        whole = est[est["group_var"].astype(str) == "all"]
+        if "stat" in whole.columns:
+            whole = whole[whole["stat"].astype(str) == "prop"]
+        shown = (whole.assign(n=pd.to_numeric(whole["n"], errors="coerce"))
+                 .dropna(subset=["n"]).groupby(whole["area_id"].astype(str))["n"]
+                 .agg(lambda v: set(v.astype(int))))
+        raw = self.interviews_per_area()
+        raw.index = raw.index.astype(str)
+        keep = [n == 0 or n in shown.get(a, set()) for a, n in raw.items()]
+        counts = pd.Series(pd.array(raw.where(keep), dtype="Int64"), index=raw.index,
+                           name="interviews")
+        total = int(raw.sum())
+        return counts, total if total in shown.get("_city", set()) else None
 
     def nationality_counts(self, question: str) -> pd.Series:
         """Respondents per answer to ``question`` (an aggregate, safe to publish)."""

@@ -194,7 +194,7 @@ def test_refuse_if_disclosive_names_the_cell_and_relation():
 
 
 def test_protect_then_audit_finds_nothing(catalogue):
-    for seed in range(4):
+    for seed in range(10):
         published, truth = run(catalogue, seed)
         safe, lost = protect(published, catalogue, min_n=5, truth=truth)
         assert audit(safe, catalogue, min_n=5, truth=truth).empty
@@ -238,7 +238,7 @@ def test_cli_audit_writes_the_findings_and_exits_2_when_disclosive(tmp_path, cap
 
     from geo4mi.cli import main
 
-    study = copy_bundled_study(tmp_path)
+    study = copy_bundled_study(tmp_path, "\n[disclosure]\nprotect = false\n")
     out = tmp_path / "findings.csv"
     assert main(["audit", str(study), "-o", str(out)]) == 2
     captured = capsys.readouterr()
@@ -250,6 +250,22 @@ def test_cli_audit_writes_the_findings_and_exits_2_when_disclosive(tmp_path, cap
     assert len(findings) > 0 and set(findings["what"]) <= {"numerator", "all", "none", "n"}
     assert main(["audit", str(study), "-o", str(out)]) == 2  # no overwrite without the flag
     assert "file exists; pass --overwrite" in capsys.readouterr().err
+
+
+def test_without_protection_build_refuses_and_writes_nothing(tmp_path, capsys):
+    from conftest_survey import copy_bundled_study
+
+    from geo4mi.cli import main
+
+    study = copy_bundled_study(tmp_path, "\n[disclosure]\nprotect = false\n")
+    out = tmp_path / "out"
+    assert main(["build", str(study), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "would disclose a hidden figure" in err
+    assert " via " in err and "nothing was written" in err  # the cell and the relation
+    assert not out.exists() or not any(out.iterdir())
+    assert main(["indicators", str(study), "-o", str(tmp_path / "e.csv")]) == 2
+    assert not (tmp_path / "e.csv").exists()
 
 
 @pytest.mark.parametrize("seed", [1, 4])

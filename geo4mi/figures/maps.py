@@ -404,7 +404,8 @@ def _base_aspect(base: carto.MapBase) -> float:
 @speaks_study
 def sample_distribution_figure(counts: pd.Series, areas: gpd.GeoDataFrame,
                                labels: Labels | None = None, *, lang: str = "es",
-                               synthetic: bool = False, source: str | None = None) -> Figure:
+                               synthetic: bool = False, source: str | None = None,
+                               total: int | None = None) -> Figure:
     """Map of interviews per borough (the report's Figure 3).
 
     Boroughs without interviews are plain grey and labelled "no interviews" in the legend,
@@ -414,10 +415,13 @@ def sample_distribution_figure(counts: pd.Series, areas: gpd.GeoDataFrame,
     Parameters
     ----------
     counts : Series
-        Interviews per ``area_id`` (an aggregate; missing areas count as 0).
+        Interviews per ``area_id`` (an aggregate; missing areas count as 0; NA: hidden by
+        the estimates, drawn like a suppressed cell without a number).
     areas : GeoDataFrame
     labels : Labels, optional
         Only for the survey title in the caption.
+    total : int, optional
+        All interviews; required when a count is hidden (NA).
 
     Examples
     --------
@@ -430,26 +434,36 @@ def sample_distribution_figure(counts: pd.Series, areas: gpd.GeoDataFrame,
     """
     check_language(lang)
     return _sample_distribution(counts, carto.prepare_areas(areas), labels, lang=lang,
-                                synthetic=synthetic, source=source)
+                                synthetic=synthetic, source=source, total=total)
 
 
 def _sample_distribution(counts: pd.Series, base: carto.MapBase, labels: Labels | None, *,
-                         lang: str, synthetic: bool, source: str | None) -> Figure:
+                         lang: str, synthetic: bool, source: str | None,
+                         total: int | None = None) -> Figure:
     from geo4mi.webmap.sites import COUNT_BREAKS
 
     raw = pd.Series(counts)
     values = pd.to_numeric(raw, errors="coerce").astype("Float64")
     values.index = values.index.astype(str)
-    bad = np.flatnonzero((values.isna() | (values.fillna(0) < 0)).to_numpy(dtype=bool))
+    hidden = (raw.isna() & values.isna()).to_numpy(dtype=bool)
+    bad = np.flatnonzero(((values.isna() & ~hidden) | (values.fillna(0) < 0))
+                         .to_numpy(dtype=bool))
     if bad.size:
         raise FigureError(f"interview counts: area {values.index[bad[0]]!r} has "
                           f"{plain(raw.iloc[bad[0]])!r}; counts must be whole numbers of 0 "
                           "or more")
-    per_area = [int(values.get(a, 0)) for a in base.ids]
+    if hidden.any() and total is None:
+        raise FigureError("interview counts: some are hidden (NA); pass total= (all "
+                          "interviews) for the subtitle")
+    per_area = [None if a in values.index and pd.isna(values[a]) else int(values.get(a, 0))
+                for a in base.ids]
     colours = palette("neutral", len(COUNT_BREAKS))
     styles, texts = [], []
     for name, n in zip(base.names, per_area):
-        if n <= 0:
+        if n is None:
+            styles.append(carto.suppressed_style())
+            texts.append(map_label(name))
+        elif n <= 0:
             styles.append(carto.no_data_style())
             texts.append(map_label(name))
         else:
@@ -460,7 +474,12 @@ def _sample_distribution(counts: pd.Series, base: carto.MapBase, labels: Labels 
                    for i, lo in enumerate(COUNT_BREAKS)]
     handles, legend_texts = _legend(class_texts, colours, lang=lang, min_n=None,
                                     width_in=LEGEND_WIDTH)
-    total, k = sum(per_area), sum(1 for n in per_area if n > 0)
+    if any(n is None for n in per_area):
+        handles.append(carto.legend_patch(carto.suppressed_style()))
+        legend_texts.append("\n".join(wrap(t("hidden_count", lang), SIZE_LEGEND,
+                                            LEGEND_WIDTH - 0.45)))
+    k = sum(1 for n in per_area if n is None or n > 0)
+    total = sum(n for n in per_area if n is not None) if total is None else total
     caption = caption_text(lang, labels=labels, source=source, min_n=None, synthetic=synthetic,
                            n_sentence=t("figure.sample_caption_n", lang, n=total))
     with style():

@@ -102,6 +102,7 @@ def save_figure(fig: Figure, path_stem: str | os.PathLike[str],
 @speaks_study
 def write_figures(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labels,
                   out_dir: str | os.PathLike[str], *, interviews: pd.Series | None = None,
+                  interviews_total: int | None = None,
                   nationalities: pd.Series | None = None,
                   nationality_names: Mapping[str, str] | None = None,
                   formats: str | Sequence[str] = FORMATS, indicators: Sequence[str] | None = None,
@@ -126,7 +127,10 @@ def write_figures(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labe
         The estimates table, the boundaries and the labels (design.md contracts).
     out_dir : path-like
     interviews : Series, optional
-        Interviews per ``area_id`` (aggregate) for the sample-distribution map.
+        Interviews per ``area_id`` (aggregate) for the sample-distribution map; NA where
+        the estimates hide it (:meth:`geo4mi.pipeline.Results.published_interviews`).
+    interviews_total : int, optional
+        All interviews (needed when ``interviews`` has NA).
     nationalities : Series, optional
         Respondents per nationality answer (aggregate); ``nationality_names`` gives their
         display names.
@@ -180,7 +184,7 @@ def write_figures(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labe
     jobs: list[tuple[str, Callable[[], Figure]]] = []
     if interviews is not None:
         jobs.append(("sample_distribution", lambda: _sample_distribution(
-            interviews, base, labels, **common)))
+            interviews, base, labels, total=interviews_total, **common)))
     if nationalities is not None:
         jobs.append(("nationalities", lambda: nationality_chart(
             nationalities, labels, names=nationality_names, min_n=min_n, **common)))
@@ -224,7 +228,7 @@ def write_figures_for_results(results: Any, out_dir: str | os.PathLike[str], *,
     """Write the figures of a :class:`geo4mi.pipeline.Results` (what the CLI calls).
 
     Only aggregates leave ``results``: the estimates, the areas, the labels, interviews per
-    area and respondents per answer to the study's ``[indicators] nationality_question``
+    area as the estimates publish them and respondents per answer to the study's ``[indicators] nationality_question``
     (no nationality chart without one). ``group_vars`` defaults to the study's grouping
     variables (used when ``"groups"`` is in ``kinds``); ``lang`` to the study's language.
     """
@@ -238,8 +242,11 @@ def write_figures_for_results(results: Any, out_dir: str | os.PathLike[str], *,
         nationalities = results.nationality_counts(question)
         list_name = form.question(question).get("list_name")
         names = {c: form.choice_label(list_name, c, lang) for c in nationalities.index}
+    interviews, total = results.published_interviews()
     return write_figures(results.estimates, results.areas, results.labels, out_dir,
-                         interviews=results.interviews_per_area(), nationalities=nationalities,
+                         interviews=interviews if total is not None else None,
+                         interviews_total=total,
+                         nationalities=nationalities,
                          nationality_names=names, formats=formats, indicators=indicators,
                          kinds=kinds,
                          group_vars=list(study.indicators.groups if group_vars is None

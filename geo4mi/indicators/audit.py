@@ -358,10 +358,14 @@ class System:
     sensitive: np.ndarray  # per cell: must not be worked out (see _sensitive)
     fixed: np.ndarray  # per cell: the definitions give the numerator away
     subset: np.ndarray  # per cell: n counts some of the cell's people (an attribute)
+    floor: np.ndarray  # per variable: what a hidden figure is at least (its stated reason)
+    ceil: np.ndarray  # per variable: what a hidden figure is at most
 
     def start(self, known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Bounds before any reasoning: published figures exact, hidden ones 0..∞."""
-        return np.where(np.isnan(known), 0.0, known), np.where(np.isnan(known), BIG, known)
+        """Bounds before any reasoning: published figures exact, hidden ones within what
+        their reason says (``small_n``: fewer than ``min_n`` respondents), else 0..∞."""
+        hidden = np.isnan(known)
+        return np.where(hidden, self.floor, known), np.where(hidden, self.ceil, known)
 
 
 def system(published: pd.DataFrame, catalogue: Any, *, min_n: int,
@@ -371,9 +375,29 @@ def system(published: pd.DataFrame, catalogue: Any, *, min_n: int,
     fams = relations(grid, catalogue)
     true = _values_like(truth, grid) if truth is not None else None
     rows, cols, vals, fam_of = _rows(fams, true)
+    floor, ceil = _stated_bounds(published, grid, min_n)
     return System(grid, fams, rows, cols, vals, fam_of, true, _counted(published, grid),
                   _sensitive(published, grid, true, min_n),
-                  definitional(grid, catalogue)[0].ravel(), _subset(grid, true))
+                  definitional(grid, catalogue)[0].ravel(), _subset(grid, true), floor, ceil)
+
+
+def _stated_bounds(published: pd.DataFrame, grid: Grid, min_n: int
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Per variable: the bounds the published reason of a hidden ``n`` states.
+
+    The maps' legends and the ``suppression`` column say why a cell is hidden:
+    ``small_n`` tells its ``n`` is below ``min_n``; the intruder reads it like any
+    published figure. (``complementary`` states nothing: such a cell can hold anything
+    from no respondents up, when another indicator's people are what it protects.)
+    """
+    size = grid.exists.size
+    floor, ceil = np.zeros(2 * size), np.full(2 * size, BIG)
+    if "suppression" not in published.columns:
+        return floor, ceil
+    reason = published["suppression"].astype(str).to_numpy(dtype=object)
+    mark = published.assign(numerator=np.where(reason == "small_n", 1, 0), n=0, status="ok")
+    ceil[size + np.flatnonzero(_values_like(mark, grid)[:size] == 1)] = min_n - 1
+    return floor, ceil
 
 
 def _subset(grid: Grid, true: np.ndarray | None) -> np.ndarray:

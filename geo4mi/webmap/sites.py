@@ -45,7 +45,7 @@ from jinja2 import Template
 from markupsafe import Markup
 
 from geo4mi.boundaries import WEB_CRS, metric_crs, to_crs_checked
-from geo4mi.classify import EDGE_COLOR, NO_DATA_COLOR, palette
+from geo4mi.classify import EDGE_COLOR, NO_DATA_COLOR, SUPPRESSED_COLOR, palette
 from geo4mi.errors import SiteMapError
 from geo4mi.i18n import Wording, attribution_line, check_language, t, template, use_wording
 from geo4mi.sites import SITE_TYPES, type_label
@@ -132,12 +132,12 @@ def _borough_shapes(areas: gpd.GeoDataFrame) -> gpd.GeoSeries:
 
 
 def _series(values: pd.Series | None, name: str) -> dict[str, float]:
+    """Counts by area id; a count the estimates hide (NA) is NaN."""
     if values is None:
         return {}
     out = {}
     for key, value in pd.Series(values).items():
-        if pd.notna(value):
-            out[str(key)] = float(value)
+        out[str(key)] = float(value) if pd.notna(value) else math.nan
     if any(v < 0 for v in out.values()):
         raise SiteMapError(f"{name}: counts must be 0 or more")
     return out
@@ -165,10 +165,12 @@ class _Sites(MacroElement):
 
 
 def _legend_html(lang: str, mode: str, types: list[str], catchment_m: float | None,
-                 colours: list[str], has_unplanned: bool) -> str:
+                 colours: list[str], has_unplanned: bool, has_hidden: bool = False) -> str:
     classes = [{"colour": col, "label": label} for col, label in zip(colours, _class_labels())]
     if mode == "achieved":
         classes.insert(0, {"colour": NO_DATA_COLOR, "label": t("no_interviews", lang)})
+        if has_hidden:
+            classes.insert(1, {"colour": SUPPRESSED_COLOR, "label": t("hidden_count", lang)})
     if has_unplanned:
         classes.append({"colour": NOT_IN_PLAN_COLOR, "label": t("sites.not_in_plan", lang)})
     return render_fragment(
@@ -295,7 +297,8 @@ def _sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
     }
     title_html = render_fragment("sites_title.html", title=title, synthetic=synthetic,
                                  banner=t("synthetic_banner", lang))
-    legend_html = _legend_html(lang, mode, types_present, catchment_m, colours, unplanned)
+    legend_html = _legend_html(lang, mode, types_present, catchment_m, colours, unplanned,
+                               any(math.isnan(v) for v in achieved_by.values()))
     _Sites(data, title_html, legend_html).add_to(m)
     return m
 
@@ -318,10 +321,14 @@ def _borough_features(areas: gpd.GeoDataFrame, shapes: gpd.GeoSeries, lang: str,
             else:
                 colour, unplanned = NOT_IN_PLAN_COLOR, True
                 rows.append((t("sites.target", lang), t("sites.not_in_plan", lang)))
+        elif got is not None and math.isnan(got):
+            colour = SUPPRESSED_COLOR
         else:
             cls = _count_class(got)
             colour = NO_DATA_COLOR if cls < 0 else colours[cls]
-        if has_achieved:
+        if has_achieved and got is not None and math.isnan(got):  # hidden by the estimates
+            rows.append((t("sites.achieved", lang), t("hidden_count", lang)))
+        elif has_achieved:
             done = got or 0.0
             rows.append((t("sites.achieved", lang),
                          f"{done:.0f}" if done else f"0 ({t('no_interviews', lang)})"))
@@ -415,6 +422,6 @@ def sites_map_for_results(results, *, lang: str | None = None, plan: pd.DataFram
     if plan_total is not None:
         plan = plan_for_study(study, results.areas, sites, total=plan_total)
     catchment = study.sites.catchment_m if study.sites is not None else 1000.0
-    return sites_map(results.areas, sites, achieved=results.interviews_per_area(), plan=plan,
+    return sites_map(results.areas, sites, achieved=results.published_interviews()[0], plan=plan,
                      lang=lang, catchment_m=catchment, synthetic=study.synthetic,
                      title=study.title_in(lang), wording=study.wording)

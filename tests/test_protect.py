@@ -1,0 +1,126 @@
+"""Disclosure control end to end: what the demo publishes withstands the built-in intruder,
+and the rules of what counts as a disclosure (docs/disclosure.md) hold on small tables."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from geo4mi import pipeline
+from geo4mi.indicators.audit import audit, audit_results, true_estimates
+from geo4mi.indicators.suppression import published, suppression_mask
+from geo4mi.study import bundled_study_path
+
+KEY = ["indicator", "area_id", "group_var", "group_value"]
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return pipeline.run(bundled_study_path())
+
+
+def test_the_demo_publishes_nothing_the_intruder_can_work_out(demo):
+    assert demo.protection is not None and len(demo.protection) > 0
+    assert audit_results(demo).empty
+
+
+def test_protection_only_hides_and_says_why(demo):
+    lost = demo.protection.merge(demo.estimates, on=KEY, suffixes=("_lost", ""))
+    assert (lost["status"] == "suppressed").all()
+    assert lost["p"].isna().all() and lost["numerator"].isna().all()
+    whole = lost["what"] == "n"
+    assert lost.loc[whole, "n"].isna().all()
+    assert set(lost["suppression"]) <= {"complementary", "complementary_value", "linked",
+                                        "linked_value", "small_n"}
+
+
+def test_the_seed_report_borough_figures_stay_published(demo):
+    e = demo.estimates.set_index(KEY)
+    for indicator, area in (("discriminated", "09015"), ("housing_no_barriers", "09005"),
+                            ("feel_safe", "09007")):
+        row = e.loc[(indicator, area, "all", "all")]
+        assert row["status"] == "ok" and row["n"] >= 50
+    city = demo.estimates[(demo.estimates["area_id"] == "_city")
+                          & (demo.estimates["group_var"] == "all")]
+    assert (city["status"] == "ok").mean() > 0.9  # city-wide totals stay, with few exceptions
+
+
+def test_one_pattern_of_hidden_people_counts_for_every_indicator(demo):
+    """A cell's people (the largest n of any indicator there) hidden in one indicator is
+    hidden in all: otherwise one indicator's n gives away another's hidden n."""
+    truth = true_estimates(demo)
+    pub = published(demo.estimates)
+    props = truth[truth["stat"] == "prop"] if "stat" in truth else truth
+    people = props.groupby(KEY[1:])["n"].max()
+    areas = ["_city"] + sorted(set(people.index.get_level_values(0)) - {"_city"})
+    cols = [("all", "all")] + sorted({c for c in zip(people.index.get_level_values(1),
+                                                     people.index.get_level_values(2))
+                                      if c[0] != "all"})
+    grid = np.zeros((1, len(areas), len(cols)), np.int64)
+    for (a, g, v), n in people.items():
+        grid[0, areas.index(a), cols.index((g, v))] = n
+    blocks, start = [], 1
+    for g in dict.fromkeys(c[0] for c in cols[1:]):
+        stop = start + sum(1 for c in cols[1:] if c[0] == g)
+        blocks.append((start, stop))
+        start = stop
+    hidden = suppression_mask(grid, min_n=demo.study.min_n, blocks=blocks)[0]
+    assert hidden.any()
+    n_pub = pub.set_index(KEY)["n"]
+    for r, c in zip(*np.nonzero(hidden)):
+        cells = n_pub.xs((areas[r], *cols[c]), level=(1, 2, 3))
+        assert cells.isna().all(), (areas[r], cols[c])
+
+
+def test_empty_group_of_a_small_area_is_hidden_not_no_interviews(demo):
+    e = published(demo.estimates)
+    area_n = e[(e["group_var"] == "all")].set_index(["indicator", "area_id"])["n"]
+    small_areas = e[(e["group_var"] == "all") & (e["suppression"] == "small_n")]
+    assert len(small_areas)  # the demo has boroughs with fewer than 10 interviews
+    inside = e.merge(small_areas[["indicator", "area_id"]], on=["indicator", "area_id"])
+    inside = inside[inside["group_var"] != "all"]
+    assert not (inside["status"] == "no_data").any()
+    assert area_n.notna().any()
+
+
+# -- the rules on small tables -------------------------------------------------------------
+
+def table(num, n, status, reason=None):
+    out = pd.DataFrame({
+        "indicator": "x", "area_id": "a1",
+        "group_var": ["all", "g", "g", "g"], "group_value": ["all", "u", "v", "w"],
+        "numerator": pd.array(num, dtype="Int64"), "n": pd.array(n, dtype="Int64"),
+        "status": status})
+    if reason is not None:
+        out["suppression"] = reason
+    return out
+
+
+def test_a_zero_a_large_group_publishes_is_no_finding():
+    """'None of the 40' is published: the hidden 4 have none too, and that is no news."""
+    pub = table([0, 0, None, None], [40, 30, None, None], ["ok", "ok", "suppressed"] * 1
+                + ["suppressed"], ["", "", "small_n", "small_n"])
+    assert audit(pub, None, min_n=10).empty
+    # the same zero worked out of a published 3 whose 3 are all in a published group
+    pub = table([3, 3, None, None], [40, 30, None, None], ["ok", "ok", "suppressed",
+                                                           "suppressed"],
+                ["", "", "small_n", "small_n"])
+    found = audit(pub, None, min_n=10)
+    assert set(found["group_value"]) == {"v", "w"} and (found["high"] == 0).all()
+
+
+def test_a_large_complementary_cell_worked_out_is_no_finding_a_small_one_is():
+    def line(reason, n_hidden):
+        return pd.DataFrame({
+            "indicator": "x", "area_id": ["_city", "a1", "a2"], "group_var": "all",
+            "group_value": "all", "numerator": pd.array([10, 5, None], dtype="Int64"),
+            "n": pd.array([35 if n_hidden >= 10 else 25, 20, n_hidden], dtype="Int64"),
+            "status": ["ok", "ok", "suppressed"], "suppression": ["", "", reason]})
+
+    # a2 = 10 - 5: hidden only to protect a figure elsewhere, 15 people: no finding
+    assert audit(line("complementary_value", 15), None, min_n=10).empty
+    # the same cell hidden for being small is a finding; so is one without a reason
+    for reason, n, what in (("small_n", 5, "all"), ("", 15, "numerator")):
+        found = audit(line(reason, n), None, min_n=10)
+        assert found[["area_id", "what", "low"]].values.tolist() == [["a2", what, 5]]
