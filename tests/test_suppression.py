@@ -107,16 +107,26 @@ def test_estimates_hide_the_complement_and_say_so(caplog):
 
 
 def test_bundled_study_keeps_every_whole_borough_figure_it_can():
-    """On the Mexico City study, complementary cells come from group breakdowns only."""
-    from geo4mi.pipeline import run
-    from geo4mi.study import bundled_study_path
+    """On the Mexico City study, complementary cells come mostly from group breakdowns,
+    and the boroughs with many interviews keep most of their whole-borough figures, with
+    disclosure control (protect) and without it."""
+    import dataclasses
 
-    est = run(bundled_study_path()).estimates
-    alls = est[est["group_var"] == "all"]
-    assert not alls["suppression"].isin(["complementary", "complementary_value"]).any()
-    extra = est[est["suppression"] == "complementary"]
-    assert len(extra) > 0 and set(extra["group_var"]) <= {"gender", "age_group",
-                                                         "nationality_group", "time_in_city"}
+    from geo4mi.pipeline import run
+    from geo4mi.study import bundled_study_path, load_study
+
+    study = load_study(bundled_study_path())
+    plain = dataclasses.replace(study, disclosure=dataclasses.replace(study.disclosure,
+                                                                      protect=False))
+    for results in (run(plain), run(study)):
+        est = results.estimates
+        extra = est[est["suppression"].isin(["complementary", "complementary_value"])]
+        assert len(extra) > 0 and (extra["group_var"] != "all").mean() > 0.8
+        props = est[(est["group_var"] == "all") & (est["stat"] == "prop")]
+        interviews = results.interviews_per_area()
+        for area, rows in props.groupby("area_id"):
+            if area != "_city" and interviews[area] >= 50:
+                assert (rows["status"] == "ok").mean() >= 0.75, area
 
 
 def test_study_file_can_turn_complementary_suppression_off(caplog):

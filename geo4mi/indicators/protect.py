@@ -53,6 +53,8 @@ N_COST = 4.0
 #: A figure still found after this many rounds gets every published figure around it
 #: hidden (the cheapest-first choice is not getting anywhere with it).
 STUBBORN_ROUNDS = 1
+#: Give up when every figure found has been found this many rounds in a row.
+STUCK_ROUNDS = 60
 
 
 def _costs(grid: Any) -> np.ndarray:
@@ -194,7 +196,7 @@ def _nearest(v: int, at: Any, A: sp.csr_matrix, AT: sp.csr_matrix, fam_name: np.
 
 
 def protect(estimates: pd.DataFrame, catalogue: Any, *, min_n: int,
-            truth: pd.DataFrame | None = None, max_rounds: int = 100
+            truth: pd.DataFrame | None = None, max_rounds: int = 200
             ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Suppress further cells until :func:`~geo4mi.indicators.audit.audit` finds nothing.
 
@@ -204,7 +206,7 @@ def protect(estimates: pd.DataFrame, catalogue: Any, *, min_n: int,
         The estimates table as it would be published (hidden values NA).
     catalogue, min_n, truth
         As for :func:`~geo4mi.indicators.audit.audit`.
-    max_rounds : int, default 100
+    max_rounds : int, default 200
         Give up (:class:`~geo4mi.errors.DisclosureError`) after this many rounds.
 
     Returns
@@ -242,6 +244,14 @@ def protect(estimates: pd.DataFrame, catalogue: Any, *, min_n: int,
             continue
         seen_count[found] += 1
         seen_count[np.setdiff1d(np.flatnonzero(seen_count), found)] = 0
+        if seen_count[found].min() > STUCK_ROUNDS:  # hiding more around them does not help
+            i, r, c = np.unravel_index(found[0] % size, (I, R, C))
+            g, v = grid.columns[c]
+            raise DisclosureError(
+                f"disclosure control cannot protect {grid.indicators[i]}, area {grid.areas[r]}"
+                + ("" if g == "all" else f", {g}={v}") + f" (and {found.size - 1} more): "
+                "hiding more figures does not stop them being worked out; raise min_n or "
+                "merge small groups (or place more respondents in areas)")
         stubborn = found[seen_count[found] > STUBBORN_ROUNDS]
         chosen = np.array(sorted(_choose(at, found, matrices, stubborn)), dtype=np.int64)
         log.debug("protect round %d: %d figures disclosed, %d more hidden", round_,

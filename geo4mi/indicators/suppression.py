@@ -153,7 +153,7 @@ def empty_in_small(n: np.ndarray, *, min_n: int) -> np.ndarray:
     inside = np.zeros(n.shape, bool)
     inside[:, 1:, :] |= small[:, 1:, :1]  # the area's whole figure is small
     inside[:, 1:, 1:] |= small[:, :1, 1:]  # the group's city-wide figure is small
-    return (n == 0) & inside
+    return (n == 0) & inside & (n[:, :, :1] > 0)  # an area nobody was interviewed in: public
 
 
 #: Role of a count in its row: ``n`` (the denominator) or part of the value (numerator,
@@ -276,7 +276,8 @@ def suppression_reasons(n: np.ndarray, *, min_n: int, blocks: list[tuple[int, in
                                      complementary=complementary,
                                      initial=empty_in_small(people, min_n=min_n))
     n_hidden = suppression_mask(n, min_n=min_n, blocks=blocks, complementary=complementary,
-                                initial=small | np.broadcast_to(shared_hidden, n.shape))
+                                initial=small | (np.broadcast_to(shared_hidden, n.shape)
+                                                 if complementary else False))
     v_hidden = n_hidden.copy()
     forced_n = np.zeros_like(n_hidden)
     forced_v = np.zeros_like(n_hidden)
