@@ -44,7 +44,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from geo4mi.errors import StudyError
 from geo4mi.i18n import use_wording
 from geo4mi.indicators.design import interval_note
-from geo4mi.indicators.differences import (adjust_p_values, newcombe_interval,
+from geo4mi.indicators.differences import (_z, adjust_p_values, newcombe_interval,
                                            two_proportion_p_value)
 from geo4mi.indicators.estimate import CITY, PROP
 from geo4mi.indicators.suppression import published
@@ -313,7 +313,6 @@ def compare(sides: Sequence[Side], *, lang: str = "en", alpha: float = ALPHA) ->
     tested = ((table["status_a"] == "ok") & (table["status_b"] == "ok")
               & table["p_a"].notna() & table["p_b"].notna()
               & (table["_neff_a"] > 0) & (table["_neff_b"] > 0)).to_numpy()
-    from geo4mi.indicators.differences import _z
     pa, pb = table["p_a"].to_numpy(), table["p_b"].to_numpy()
     na, nb = table["_neff_a"].to_numpy(), table["_neff_b"].to_numpy()
     low, high, pval, padj = (np.full(len(table), np.nan) for _ in range(4))
