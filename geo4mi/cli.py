@@ -256,6 +256,26 @@ def report(study: Path, out_dir: Path, lang: str | None) -> None:
                f"{counts['rejected']} of {counts['tested']} candidate comparisons")
 
 
+# -- command: compare --
+
+@cli.command()
+@click.argument("studies", nargs=-1,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", "out_dir", required=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder: comparison.csv and comparison.html.")
+@click.option("--lang", type=click.Choice(["es", "en"]), default=None,
+              help="Language of the page and notes (default: the first study's).")
+def compare(studies: tuple[Path, ...], out_dir: Path, lang: str | None) -> None:
+    """Compare STUDY files side by side on the indicators they share by id."""
+    from geo4mi.io import check_output_folder
+    from geo4mi.report.compare import require_studies, write_comparison
+
+    require_studies(studies)
+    check_output_folder(out_dir)
+    echo_written(write_comparison([_run(s) for s in studies], out_dir, lang=lang))
+
+
 # -- commands: sites / plan --
 
 def _study_areas_sites(study_path: Path | None) -> tuple[Any, Any, Any]:
