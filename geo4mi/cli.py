@@ -212,6 +212,26 @@ def indicators(study: Path, output: Path, lang: str | None, overwrite: bool) -> 
     echo_written([output])
 
 
+@cli.command()
+@study_argument()
+@click.option("--loa", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="IMPACT list of analyses (CSV: analysis_type, analysis_var, "
+                                 "group_var, level); default: every catalogued question.")
+@out_file_option("Output CSV in IMPACT analysistools' results format.")
+@overwrite_option
+def analyse(study: Path, loa: Path | None, output: Path, overwrite: bool) -> None:
+    """Estimate STUDY as IMPACT analysistools would, every answer option, to -o FILE."""
+    from geo4mi.indicators.analysistools import analyse as run_analysis
+    from geo4mi.indicators.analysistools import write_table
+    from geo4mi.study import load_study
+
+    guard(output, overwrite)
+    loaded = load_study(study)
+    table = run_analysis(loaded, loa=loa)
+    write_table(table, output, synthetic=loaded.synthetic, lang=loaded.language)
+    echo_written([output])
+
+
 @cli.command(name="map")
 @study_argument()
 @click.option("--kind", type=click.Choice(["choropleth", "sites"]), default="choropleth",

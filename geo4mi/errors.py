@@ -94,3 +94,7 @@ class WebMapError(Geo4miError, ValueError):
 class ChoroplethError(Geo4miError, ValueError):
     """Raised by :mod:`geo4mi.webmap.choropleth` when the estimates, areas or labels cannot be
     drawn as a choropleth (missing column, unknown indicator or group, duplicate rows...)."""
+
+
+class AnalysisListError(Geo4miError, ValueError):
+    """An IMPACT list of analyses (``geo4mi analyse --loa``) has a bad column or line."""

@@ -378,7 +378,8 @@ def raise_errors(checked: Checked) -> None:
 
 
 def run(study: Study | str | os.PathLike[str], *,
-        progress: bool | Callable[[float], None] = False) -> Results:
+        progress: bool | Callable[[float], None] = False,
+        extend: Callable[[Catalogue], Catalogue] | None = None) -> Results:
     """Run the study: load, read, place, exclude, estimate.
 
     Parameters
@@ -387,6 +388,10 @@ def run(study: Study | str | os.PathLike[str], *,
         A loaded study or the path of a study file.
     progress : bool or callable, default False
         Passed to :func:`geo4mi.indicators.estimate.estimate`.
+    extend : callable, optional
+        Returns the catalogue to estimate from the study's (e.g. with every answer option
+        of its questions, :func:`geo4mi.indicators.analysistools.with_options`); the
+        added indicators are estimated and protected with the others.
 
     Raises
     ------
@@ -406,6 +411,8 @@ def run(study: Study | str | os.PathLike[str], *,
     checked = check(study)
     raise_errors(checked)
     study, areas, form, catalogue = checked.study, checked.areas, checked.form, checked.catalogue
+    if extend is not None:
+        catalogue = extend(catalogue)
     kept = add_derived(checked.kept, catalogue)
     missing = [g for g in study.indicators.groups if g not in kept.columns]
     if missing:

@@ -205,7 +205,9 @@ def test_csv_decimals(estimates, areas, labels, tmp_path):
 def test_analysistools_columns_and_keys(estimates, catalogue):
     at = to_analysistools(estimates, catalogue)
     assert tuple(at.columns) == ANALYSISTOOLS_COLUMNS
-    assert len(at) == len(estimates)
+    # analysistools never emits an empty group (n_total = 0): no_data rows are left out
+    assert len(at) == int((estimates.status != "no_data").sum()) < len(estimates)
+    assert set(at.status) <= {"ok", "suppressed"}
     keys = at.analysis_key.tolist()
     assert "prop_select_one @/@ feel_safe %/% yes @/@ NA %/% NA" in keys
     assert "prop_select_one @/@ feel_safe %/% yes @/@ area_id %/% a" in keys
@@ -228,7 +230,9 @@ def test_analysistools_columns_and_keys(estimates, catalogue):
 def test_analysistools_hides_suppressed_values(estimates, catalogue):
     at = to_analysistools(estimates, catalogue)
     sup = at[at.analysis_key == "prop_select_one @/@ feel_safe %/% yes @/@ area_id %/% b"]
-    assert sup[["stat", "stat_low", "stat_upp", "n", "n_total"]].isna().all().all()
+    assert sup[["stat", "stat_low", "stat_upp", "n", "n_total", "n_w", "n_w_total"]
+               ].isna().all().all()
+    assert sup.status.tolist() == ["suppressed"]
 
 
 def test_analysistools_select_multiple_type_with_form(make_catalogue, make_form,
@@ -267,10 +271,10 @@ def test_analysistools_select_multiple_type_with_form(make_catalogue, make_form,
                            "risk_places/home": [False] * 10})
     at = to_analysistools(estimate(df, cat, area_ids=["a"], groups=[]), cat)
     city = at[at.group_var.isna()]
-    # same question and choice twice: both fall back to their ids to keep keys unique
+    # not asked counted as "no" is not analysistools' quantity: its own analysis variable
     assert city.analysis_key.tolist() == [
-        "prop_select_one @/@ street %/% 1 @/@ NA %/% NA",
-        "prop_select_one @/@ street_all %/% 1 @/@ NA %/% NA",
+        "prop_select_multiple @/@ risk_places %/% street @/@ NA %/% NA",
+        "prop_select_multiple @/@ risk_places__street_all %/% street @/@ NA %/% NA",
         "prop_select_multiple @/@ risk_places %/% home @/@ NA %/% NA"]
 
 

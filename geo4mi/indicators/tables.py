@@ -53,10 +53,12 @@ TABLE_COLUMNS = ("indicator", "indicator_label", "theme", "theme_label", "univer
                  "group_value_label", "numerator", "n", "pct", "ci_low_pct", "ci_high_pct",
                  "status", "data_note", "deff", "n_eff", "ci_method", "design", "suppression",
                  "stat", "value", "ci_low_value", "ci_high_value")
-#: Columns of :func:`to_analysistools`, in order (IMPACT analysistools results table).
+#: Columns of :func:`to_analysistools`, in order (IMPACT analysistools results table, then
+#: ``status`` and the design columns); :data:`geo4mi.indicators.analysistools.COLUMNS`.
 ANALYSISTOOLS_COLUMNS = ("analysis_type", "analysis_var", "analysis_var_value", "group_var",
                          "group_var_value", "stat", "stat_low", "stat_upp", "n", "n_total",
-                         "analysis_key", "deff", "n_eff", "ci_method", "design")
+                         "n_w", "n_w_total", "analysis_key", "status", "deff", "n_eff",
+                         "ci_method", "design")
 #: GeoPackage layers written by :func:`write_geopackage`.
 GPKG_LAYERS = ("indicators", "estimates", "indicator_labels")
 #: Creation date stamped into GeoPackages, fixed so that files are byte-identical.
@@ -277,136 +279,28 @@ def _write_csv(table: pd.DataFrame, path: str | os.PathLike[str], *, decimals: i
 
 # -- IMPACT analysistools ---------------------------------------------------------------
 
-def _analysis_vars(catalogue: Catalogue) -> dict[str, tuple[str, str, str]]:
-    """indicator id -> (analysis_type, analysis_var, analysis_var_value), keys unique."""
-    out: dict[str, tuple[str, str, str]] = {}
-    numeric: dict[str, tuple[str, str, str]] = {}
-    for ind in catalogue:
-        if ind.stat == "ratio":  # analysistools: "ratio @/@ num %/% NA -/- den %/% NA"
-            numeric[ind.id] = ("ratio", f"{ind.question} %/% {ind.denominator}", "NA %/% NA")
-        elif ind.stat != PROP:
-            numeric[ind.id] = (ind.stat, str(ind.question), "NA")
-        elif ind.question is not None and len(ind.choices) == 1:
-            kind = ("prop_select_multiple" if ind.kind == "select_multiple"
-                    else "prop_select_one")
-            out[ind.id] = (kind, ind.question, ind.choices[0])
-        else:  # composites and several choices: a 0/1 variable named after the indicator
-            out[ind.id] = ("prop_select_one", ind.id, "1")
-    seen: dict[tuple[str, str, str], str] = {}
-    for iid, key in list(out.items()):
-        if key in seen:  # same question and choice, other universe: use the ids instead
-            out[seen[key]] = ("prop_select_one", seen[key], "1")
-            out[iid] = ("prop_select_one", iid, "1")
-        seen[key] = iid
-    return {**out, **numeric}
-
-
 def to_analysistools(estimates: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
-    """The estimates in the long results format of IMPACT's ``analysistools``.
+    """The estimates in IMPACT's ``analysistools`` results format.
 
-    One row per estimate. An indicator counting one choice of a question is
-    ``prop_select_one`` / ``prop_select_multiple`` of that question and choice; composites
-    (and indicators counting several choices) are ``prop_select_one`` of a 0/1 variable
-    named after the indicator, value ``"1"``. Areas are the grouping variable ``area_id``,
-    combined with a group as ``"area_id %/% gender"``; city-wide "all" rows have NA groups.
-    ``n`` is the numerator count, ``n_total`` the denominator; ``stat``, ``stat_low``,
-    ``stat_upp`` and ``n`` are NA unless the estimate is ``ok``, and ``n_total`` where
-    it is a protected count (:func:`~geo4mi.indicators.suppression.published`).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from geo4mi.indicators.catalogue import bundled_catalogue_path, load_catalogue
-    >>> from geo4mi.indicators.estimate import estimate
-    >>> cat = load_catalogue(bundled_catalogue_path()).subset(["feel_safe"])
-    >>> est = estimate(pd.DataFrame({"area_id": ["09015"] * 10, "feel_safe": ["yes"] * 10}),
-    ...                cat, area_ids=["09015"], groups=[])
-    >>> for key in to_analysistools(est, cat)["analysis_key"]:
-    ...     print(key)
-    prop_select_one @/@ feel_safe %/% yes @/@ NA %/% NA
-    prop_select_one @/@ feel_safe %/% yes @/@ area_id %/% 09015
+    See :func:`geo4mi.indicators.analysistools.to_analysistools` (the same function).
     """
-    avars = _analysis_vars(catalogue)
-    unknown = sorted(set(estimates["indicator"]) - set(avars))
-    if unknown:
-        raise CatalogueError(f"{catalogue.path}: indicator {unknown[0]!r} of the estimates is "
-                             "not in the catalogue; use the catalogue they were computed with")
-    estimates = published(estimates)
-    ok = _ok(estimates)
-    ind = estimates["indicator"].astype(str).to_numpy(dtype=object)
-    area = estimates["area_id"].astype(str).to_numpy(dtype=object)
-    gvar = estimates["group_var"].astype(str).to_numpy(dtype=object)
-    gval = estimates["group_value"].astype(str).to_numpy(dtype=object)
-    types, avar, aval, group_var, group_val, keys = [], [], [], [], [], []
-    for i, a, g, v in zip(ind, area, gvar, gval):
-        kind, var, value = avars[i]
-        pairs = ([] if a == CITY else [(AREA_VAR, a)]) + ([] if g == "all" else [(g, v)])
-        types.append(kind)
-        avar.append(var)
-        aval.append(value)
-        group_var.append(" %/% ".join(p[0] for p in pairs) if pairs else None)
-        group_val.append(" %/% ".join(p[1] for p in pairs) if pairs else None)
-        groups = " -/- ".join(f"{p[0]} %/% {p[1]}" for p in pairs) if pairs else "NA %/% NA"
-        if kind == "ratio":
-            num_q, den_q = var.split(" %/% ")
-            keys.append(f"ratio @/@ {num_q} %/% NA -/- {den_q} %/% NA @/@ {groups}")
-        else:
-            keys.append(f"{kind} @/@ {var} %/% {value} @/@ {groups}")
+    from geo4mi.indicators import analysistools
 
-    def masked(column: str) -> pd.arrays.FloatingArray:
-        values = estimates[column].to_numpy(dtype="float64", na_value=np.nan)
-        return pd.arrays.FloatingArray(np.where(ok, values, 0.0), ~ok)
-
-    numer = estimates["numerator"].to_numpy(dtype="float64", na_value=np.nan)
-    if "stat" in estimates.columns:  # a mean's n is its answers (analysistools: n = n_total)
-        numeric = (estimates["stat"].astype(str) != PROP).to_numpy()
-        numer = np.where(numeric, estimates["n"].to_numpy(dtype="float64", na_value=np.nan),
-                         numer)
-    return pd.DataFrame({
-        "analysis_type": pd.array(types, dtype="str"),
-        "analysis_var": pd.array(avar, dtype="str"),
-        "analysis_var_value": pd.array(aval, dtype="str"),
-        "group_var": pd.array(group_var, dtype="str"),
-        "group_var_value": pd.array(group_val, dtype="str"),
-        "stat": masked("p"),
-        "stat_low": masked("ci_low"),
-        "stat_upp": masked("ci_high"),
-        "n": pd.arrays.IntegerArray(np.where(ok, np.nan_to_num(numer), 0).astype(np.int64),
-                                    ~ok),
-        "n_total": _counts(estimates["n"]),
-        "analysis_key": pd.array(keys, dtype="str"),
-        **_design_columns(estimates, ok),
-    })
+    return analysistools.to_analysistools(estimates, catalogue)
 
 
 def write_analysistools_csv(estimates: pd.DataFrame, catalogue: Catalogue,
                             path: str | os.PathLike[str], *, synthetic: bool,
                             lang: str = "es", decimals: int = 6) -> Path:
-    """Write :func:`to_analysistools` as CSV (UTF-8, proportions with ``decimals``).
+    """Write :func:`to_analysistools` as CSV.
 
-    When ``synthetic`` is True a last column ``data_note`` says so on every row.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib, pandas as pd
-    >>> from geo4mi.indicators.catalogue import bundled_catalogue_path, load_catalogue
-    >>> from geo4mi.indicators.estimate import estimate
-    >>> cat = load_catalogue(bundled_catalogue_path()).subset(["feel_safe"])
-    >>> est = estimate(pd.DataFrame({"area_id": ["09015"] * 10, "feel_safe": ["yes"] * 10}),
-    ...                cat, area_ids=["09015"], groups=[])
-    >>> out = pathlib.Path(tempfile.mkdtemp()) / "at.csv"
-    >>> _ = write_analysistools_csv(est, cat, out, synthetic=True, lang="en")
-    >>> out.read_text(encoding="utf-8-sig").splitlines()[1].split(",")
-    ... # doctest: +NORMALIZE_WHITESPACE
-    ['prop_select_one', 'feel_safe', 'yes', '', '', '1.000000', '0.722467', '1.000000', '10',
-     '10', 'prop_select_one @/@ feel_safe %/% yes @/@ NA %/% NA', '1.000000', '10.000000',
-     'wilson', 'srs', 'synthetic demonstration data']
+    See :func:`geo4mi.indicators.analysistools.write_analysistools_csv` (the same function).
     """
-    table = to_analysistools(estimates, catalogue)
-    if synthetic:
-        table["data_note"] = pd.array([_note(check_language(lang), True)] * len(table),
-                                      dtype="str")
-    return _write_csv(table, path, decimals=decimals)
+    from geo4mi.indicators import analysistools
+
+    return analysistools.write_analysistools_csv(estimates, catalogue, path,
+                                                 synthetic=synthetic, lang=lang,
+                                                 decimals=decimals)
 
 
 # -- GeoPackage ---------------------------------------------------------------------------

@@ -1,0 +1,214 @@
+"""analysistools parity: each key holds the quantity analysistools computes for it; LOA runs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from geo4mi import pipeline
+from geo4mi.cli import main
+from geo4mi.errors import AnalysisListError
+from geo4mi.indicators.analysistools import (COLUMNS, analyse, read_loa, to_analysistools,
+                                             with_options)
+from geo4mi.study import bundled_study_path
+
+LOA = Path(__file__).parent / "data" / "loa" / "demo_loa.csv"
+NUMBERS = ["stat", "stat_low", "stat_upp", "n", "n_total", "n_w", "n_w_total"]
+PAIR = r"[^ @%/]+ %/% [^ @%/]+"
+KEY = re.compile(rf"^(prop_select_one|prop_select_multiple|mean|median) @/@ {PAIR} @/@ "
+                 rf"(NA %/% NA|{PAIR}( -/- {PAIR})*)$")
+
+
+@pytest.fixture(scope="module")
+def run():
+    """The demo run with every answer option, and its analysistools table."""
+    results = pipeline.run(bundled_study_path(), extend=with_options)
+    return results, to_analysistools(results.estimates, results.catalogue)
+
+
+_CELLS: dict[tuple[int, str, str], pd.DataFrame] = {}
+
+
+def _cell(respondents: pd.DataFrame, row: pd.Series) -> pd.DataFrame:
+    """The respondents of the row's groups (independent of geo4mi's cell codes)."""
+    key = (id(respondents), str(row.group_var), str(row.group_var_value))
+    if key in _CELLS:
+        return _CELLS[key]
+    sub = respondents
+    if pd.notna(row.group_var):
+        for var, value in zip(row.group_var.split(" %/% "), row.group_var_value.split(" %/% ")):
+            sub = sub[(sub[var].astype("string") == value).fillna(False).to_numpy(bool)]
+    _CELLS[key] = sub
+    return sub
+
+
+def _recompute(results, row: pd.Series) -> tuple[float, int, int]:
+    """``(stat, n, n_total)`` of a plain key, as analysistools defines it, with pandas."""
+    sub = _cell(results.respondents, row)
+    q, value = row.analysis_var, row.analysis_var_value
+    if row.analysis_type == "prop_select_one":
+        answered = sub[q].dropna().astype(str)
+        n, total = int((answered == value).sum()), len(answered)
+        return n / total, n, total
+    if row.analysis_type == "prop_select_multiple":
+        ticked = sub[f"{q}/{value}"].dropna().astype(bool)
+        return float(ticked.mean()), int(ticked.sum()), len(ticked)
+    ind = next(i for i in results.catalogue if i.stat == row.analysis_type
+               and row.analysis_var in (i.question, f"{i.question}__valid"))
+    values = pd.to_numeric(sub[ind.question], errors="coerce").dropna().astype(float)
+    low, high = ind.valid_range
+    values = values[~values.isin(ind.missing_codes)]
+    values = values[(values >= (-np.inf if low is None else low))
+                    & (values <= (np.inf if high is None else high))]
+    stat = values.mean() if row.analysis_type == "mean" else values.median()
+    return float(stat), len(values), len(values)
+
+
+def _plain(results, table: pd.DataFrame) -> pd.DataFrame:
+    """Published rows whose analysis variable is a column of the respondents (or numeric)."""
+    cols = set(results.respondents.columns)
+    plain = table.analysis_var.isin(cols) | table.analysis_type.isin(["mean", "median"])
+    return table[(table.status == "ok") & plain]
+
+
+def test_every_published_key_equals_a_pandas_recomputation(run):
+    results, table = run
+    rows = _plain(results, table)
+    assert len(rows) > 3000
+    assert set(rows.analysis_type) == {"prop_select_one", "prop_select_multiple", "mean",
+                                       "median"}
+    for row in rows.itertuples(index=False):
+        row = pd.Series(row._asdict())
+        stat, n, total = _recompute(results, row)
+        assert (row.n, row.n_total) == (n, total), row.analysis_key
+        assert row.stat == pytest.approx(stat, abs=1e-12), row.analysis_key
+        assert (row.n_w, row.n_w_total) == (n, total)  # unweighted study
+
+
+def test_restricted_universe_gets_its_own_variable(run):
+    results, table = run
+    city = table[table.group_var.isna()].set_index("analysis_key")
+    plain = city.loc["prop_select_multiple @/@ assistance_types %/% food @/@ NA %/% NA"]
+    own = city.loc["prop_select_multiple @/@ assistance_types__assist_food %/% food "
+                   "@/@ NA %/% NA"]
+    asked = results.respondents["assistance_types/food"].dropna().astype(bool)
+    assert plain.stat == pytest.approx(asked.mean())  # analysistools: among those asked
+    assert own.n_total > plain.n_total and own.stat < plain.stat  # not asked counted as no
+    # a restricted universe has its own variable; the plain key is analysistools' share
+    assert "prop_select_one @/@ children_permit__children_all_permit %/% all @/@ NA %/% NA" \
+        in city.index
+
+
+def test_key_format_and_columns(run):
+    _, table = run
+    assert tuple(table.columns) == COLUMNS
+    assert table.analysis_key.is_unique
+    for row in table.itertuples(index=False):
+        assert KEY.match(row.analysis_key), row.analysis_key
+        head = f"{row.analysis_type} @/@ {row.analysis_var} %/% {row.analysis_var_value} @/@ "
+        assert row.analysis_key.startswith(head)
+        if pd.isna(row.group_var):
+            assert row.analysis_key.endswith("@/@ NA %/% NA") and pd.isna(row.group_var_value)
+        else:
+            pairs = zip(row.group_var.split(" %/% "), row.group_var_value.split(" %/% "))
+            assert row.analysis_key.endswith(" -/- ".join(f"{a} %/% {b}" for a, b in pairs))
+    props = table[table.analysis_type.str.startswith("prop_") & (table.status == "ok")]
+    assert props.stat.between(0, 1).all() and (props.stat_low <= props.stat).all()
+    assert (props.stat <= props.stat_upp).all() and (props.n <= props.n_total).all()
+
+
+def test_every_answer_option_is_exported(run):
+    results, table = run
+    city = set(table.loc[table.group_var.isna(), "analysis_key"])
+    for q in ("gender", "education", "feel_safe"):
+        for option in results.form.choices_of(q):
+            assert f"prop_select_one @/@ {q} %/% {option} @/@ NA %/% NA" in city
+    for option in results.form.choices_of("assistance_types"):
+        assert f"prop_select_multiple @/@ assistance_types %/% {option} @/@ NA %/% NA" in city
+    # the options of one select_one question share n_total and sum to 1 where published
+    gender = table[(table.analysis_var == "gender") & table.group_var.isna()]
+    assert gender.n_total.nunique() == 1 and gender.stat.sum() == pytest.approx(1)
+
+
+def test_empty_groups_absent_suppressed_rows_numberless(run):
+    results, table = run
+    assert (table.n_total.dropna() > 0).all()
+    assert len(table) == int((results.estimates.status != "no_data").sum())
+    hidden = table[table.status != "ok"]
+    assert set(hidden.status) == {"suppressed"} and len(hidden) > 100
+    assert hidden[NUMBERS].isna().all().all()
+    assert hidden.analysis_key.notna().all()
+    # published numbers are read from the estimates, never recomputed for hidden cells
+    est = results.estimates
+    assert int((est.status == "suppressed").sum()) == len(hidden)
+
+
+def test_loa_drives_the_run(run):
+    results, _ = run
+    table = analyse(bundled_study_path(), loa=LOA)
+    got = set(zip(table.analysis_type, table.analysis_var, table.group_var.fillna("")))
+    assert got == {("prop_select_one", "feel_safe", ""),
+                   ("prop_select_one", "gender", "area_id"),
+                   ("prop_select_multiple", "assistance_types", "area_id %/% gender"),
+                   ("prop_select_one", "age_group", ""),
+                   ("mean", "age__valid", "area_id"),
+                   ("median", "hh_size__valid", "gender")}
+    assert set(table.loc[table.analysis_var == "feel_safe", "analysis_var_value"]) == {
+        "yes", "no"}
+    ok = table[table.status == "ok"]
+    assert len(ok) > 20
+    for row in ok.itertuples(index=False):
+        row = pd.Series(row._asdict())
+        stat, n, total = _recompute(results, row)
+        assert (row.n, row.n_total, row.stat) == (n, total, pytest.approx(stat))
+
+
+def _loa(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "loa.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("prop_select_one,nope,,0.95", r"line 3, column analysis_var: 'nope' is not a select_one"),
+    ("prop_select_multiple,gender,,0.95",
+     r"line 3, column analysis_var: 'gender' is not a select_multiple question"),
+    ("mean,gender,,0.95", r"line 3, column analysis_var: 'gender' is not an integer"),
+    ("ratio,age,,0.95", r"line 3, column analysis_type: 'ratio' is not supported"),
+    ("prop_select_one,gender,colour,0.95", r"line 3, column group_var: 'colour' is not a"),
+    ("prop_select_one,gender,\"age_group, gender\",0.95",
+     r"line 3, column group_var: 'age_group, gender': geo4mi groups by the areas and at most"),
+    ("prop_select_one,gender,,0.9", r"line 3, column level: '0.9': geo4mi computes 95 %"),
+])
+def test_bad_loa_line_is_named(run, tmp_path, line, message):
+    results, _ = run
+    path = _loa(tmp_path, f"analysis_type,analysis_var,group_var,level\n"
+                          f"prop_select_one,feel_safe,,0.95\n{line}\n")
+    with pytest.raises(AnalysisListError, match=re.escape(str(path)) + ": " + message):
+        read_loa(path, results.catalogue, area_names=("area_id", "borough"))
+
+
+def test_loa_without_columns_or_lines(run, tmp_path):
+    results, _ = run
+    with pytest.raises(AnalysisListError, match=r"line 1: no column 'group_var'"):
+        read_loa(_loa(tmp_path, "analysis_type,analysis_var\nmean,age\n"), results.catalogue)
+    with pytest.raises(AnalysisListError, match=r"has no line"):
+        read_loa(_loa(tmp_path, "analysis_type,analysis_var,group_var\n"), results.catalogue)
+
+
+def test_cli_analyse(tmp_path, capsys):
+    out = tmp_path / "at.csv"
+    assert main(["analyse", str(bundled_study_path()), "--loa", str(LOA), "-o", str(out)]) == 0
+    header = out.read_text(encoding="utf-8-sig").splitlines()[0].split(",")
+    assert header == [*COLUMNS, "data_note"]
+    bad = _loa(tmp_path, "analysis_type,analysis_var,group_var\nmean,nope,\n")
+    code = main(["analyse", str(bundled_study_path()), "--loa", str(bad), "-o",
+                 str(tmp_path / "b.csv")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+    assert "line 2, column analysis_var: 'nope'" in err
+    assert not (tmp_path / "b.csv").exists()
