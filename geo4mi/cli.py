@@ -293,7 +293,7 @@ def compare(studies: tuple[Path, ...], out_dir: Path, lang: str | None) -> None:
 
     require_studies(studies)
     check_output_folder(out_dir)
-    echo_written(write_comparison([_run(s) for s in studies], out_dir, lang=lang))
+    echo_written(write_comparison([_publishable(s) for s in studies], out_dir, lang=lang))
 
 
 # -- commands: sites / plan --

@@ -493,6 +493,9 @@ def analyse(study: Any, *, loa: str | os.PathLike[str] | None = None) -> pd.Data
                            numeric=tuple(dict.fromkeys(numeric)))
         study = replace(study, indicators=settings)
     results = pipeline.run(study, extend=lambda cat: with_options(cat, questions))
+    from geo4mi.indicators.audit import refuse_results
+
+    refuse_results(results)  # nothing written that discloses a hidden figure
     estimates = results.estimates
     if rows is not None:
         estimates = estimates[_loa_mask(estimates, results.catalogue, rows)]
