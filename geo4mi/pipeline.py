@@ -433,6 +433,11 @@ def run(study: Study | str | os.PathLike[str], *,
         log.info("%s: disclosure control hid %d more figures (%d whole cells) so that no "
                  "hidden figure can be worked out", study.path.name, len(protection),
                  int((protection["what"] == "n").sum()))
+        for row in protection.itertuples():
+            log.debug("disclosure control hid the %s of %s, area %s%s (n = %s, round %d)",
+                      "value and n" if row.what == "n" else "value", row.indicator,
+                      row.area_id, "" if row.group_var == "all" else
+                      f", {row.group_var}={row.group_value}", row.n, row.round)
     labels = replace(build_labels(catalogue, form, list(study.indicators.groups)),
                      wording=study.wording,
                      columns=design_labels(form, design_from_study(study)))
