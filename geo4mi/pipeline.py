@@ -137,6 +137,55 @@ class Results:
         total = int(raw.sum())
         return counts, total if total in shown.get("_city", set()) else None
 
+    def published_answer_counts(self, question: str) -> pd.Series:
+        """Respondents per answer to ``question`` as a figure may show them.
+
+        An answer's count is kept when it is ``min_n`` or more and cannot be used against
+        the estimates: when ``question`` feeds a grouping variable of the study (a
+        derived ``nationality_group``), the group's city-wide count must be published by
+        the estimates and what the kept answers leave of it must be 0 or ``min_n`` or
+        more; otherwise the smallest kept answer of the group is dropped, and so on. The
+        dropped answers are left out (a chart lumps them into "other"). Without such a
+        grouping variable, answers of ``min_n`` or more are kept.
+
+        Examples
+        --------
+        >>> from geo4mi.study import bundled_study_path
+        >>> counts = run(bundled_study_path()).published_answer_counts("nationality")
+        >>> counts.to_dict()  # Central America's 96 less 51 + 24 would leave 21; 15 goes
+        {'venezuela': 121, 'honduras': 51, 'colombia': 48, 'el_salvador': 24}
+        """
+        from geo4mi.indicators.suppression import published
+
+        min_n = self.study.min_n
+        counts = self.nationality_counts(question)
+        kept = counts[counts >= min_n]
+        groups = [d for d in self.catalogue.derived.values() if d.source == question
+                  and d.mapping and d.name in self.study.indicators.groups]
+        if not groups:
+            return kept
+        est = published(self.estimates, min_n=min_n)
+        city = est[(est["area_id"].astype(str) == "_city")]
+        out = kept
+        for derived in groups:
+            rows = city[city["group_var"].astype(str) == derived.name]
+            shown = (rows.assign(n=pd.to_numeric(rows["n"], errors="coerce")).dropna(subset=["n"])
+                     .groupby(rows["group_value"].astype(str))["n"].agg(lambda v: set(v.astype(int))))
+            group_of = {str(k): str(v) for k, v in derived.mapping.items()}
+            sizes = self.respondents[derived.name].astype("string").value_counts()
+            keep = []
+            for value in dict.fromkeys(group_of.values()):
+                size = int(sizes.get(value, 0))
+                members = out[[str(a) in group_of and group_of[str(a)] == value
+                               for a in out.index]].sort_values(ascending=False)
+                if size not in shown.get(value, set()):
+                    continue  # the group's count is hidden: none of its answers is shown
+                while len(members) and 0 < size - int(members.sum()) < min_n:
+                    members = members.iloc[:-1]
+                keep.extend(members.index)
+            out = out[out.index.isin(keep)]
+        return out
+
     def nationality_counts(self, question: str) -> pd.Series:
         """Respondents per answer to ``question`` (an aggregate, safe to publish)."""
         return self.respondents[question].value_counts(dropna=True).rename("respondents")

@@ -239,7 +239,10 @@ def write_figures_for_results(results: Any, out_dir: str | os.PathLike[str], *,
     form = results.form
     question = study.indicators.nationality_question
     if form is not None and question and form.has_question(question):
-        nationalities = results.nationality_counts(question)
+        every = results.nationality_counts(question)
+        kept = results.published_answer_counts(question)  # the rest goes into "other"
+        rest = int(every.sum() - kept.sum())
+        nationalities = pd.concat([kept, pd.Series({"other": rest})]) if rest else kept
         list_name = form.question(question).get("list_name")
         names = {c: form.choice_label(list_name, c, lang) for c in nationalities.index}
     interviews, total = results.published_interviews()

@@ -201,7 +201,7 @@ def sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
         From :func:`geo4mi.sites.read_sites`.
     achieved : Series, optional
         Interviews achieved per ``area_id`` (counts only; e.g.
-        ``Results.interviews_per_area()``).
+        ``Results.published_interviews()``).
     plan : DataFrame, optional
         From :func:`geo4mi.plan.allocate`; boroughs are then shaded by target, and popups
         show target against achieved.
@@ -394,7 +394,7 @@ def sites_map_for_results(results, *, lang: str | None = None, plan: pd.DataFram
     """The site map of a pipeline run: what ``geo4mi map --kind sites`` and the demo draw.
 
     Sites come from the study's ``[sites]`` section (``sites`` overrides it). Boroughs are
-    shaded by the interviews achieved (``Results.interviews_per_area()``), or by the targets
+    shaded by the interviews achieved (``Results.published_interviews()``), or by the targets
     of ``plan`` (e.g. :func:`geo4mi.plan.read_plan_csv`) when given, with target against
     achieved in the popups. ``plan_total`` instead allocates that many interviews with
     :func:`geo4mi.plan.plan_for_study` (the study's ``[plan]`` settings) and shows that plan.
