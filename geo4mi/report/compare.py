@@ -15,7 +15,7 @@ universe differ, or the form's label of the question does.
 :func:`comparison_html` renders the same table as one offline page (Jinja2 with
 autoescape; an inline SVG dot-plot with intervals per indicator and study; the synthetic
 banner when any study is synthetic; each study's non-representative caveat and the design
-its intervals assume). Every word of the page and of the notes comes from :data:`TEXT`.
+its intervals assume). Every word of the page and of the notes comes from :data:`geo4mi.report.sentences.SENTENCES` (``compare.*``).
 
 The two studies are treated as independent samples, which two rounds of one city with
 returning respondents are not exactly.
@@ -48,7 +48,7 @@ from geo4mi.indicators.differences import (_z, adjust_p_values, newcombe_interva
                                            two_proportion_p_value)
 from geo4mi.indicators.estimate import CITY, PROP
 from geo4mi.indicators.suppression import published
-from geo4mi.report.sentences import check_report_language
+from geo4mi.report.sentences import SENTENCES, check_report_language
 
 log = logging.getLogger(__name__)
 
@@ -63,71 +63,12 @@ COLUMNS = ("indicator", "label", "study_a", "study_b",
            "direction", "method", "note", "data_note")
 ALPHA = 0.05
 
-#: Every word of the comparison page and of the notes, per language.
-TEXT: dict[str, dict[str, str]] = {
-    "title": {"es": "Comparación de estudios", "en": "Studies compared"},
-    "intro": {"es": "{k} indicadores comunes a {m} estudios, comparados en el conjunto de "
-                    "cada estudio (todas las personas encuestadas).",
-              "en": "{k} indicators shared by {m} studies, compared study-wide (all "
-                    "respondents)."},
-    "banner": {"es": "DATOS SINTÉTICOS DE DEMOSTRACIÓN: al menos un estudio comparado no "
-                     "contiene resultados reales de una encuesta.",
-               "en": "SYNTHETIC DEMONSTRATION DATA: at least one study compared holds no real "
-                     "survey results."},
-    "synthetic": {"es": "datos sintéticos", "en": "synthetic data"},
-    "caveat": {"es": "Muestra no aleatoria: los resultados describen a las personas "
-                     "entrevistadas y no son representativos de toda {population} de {place}.",
-               "en": "Non-random sample: results describe the people interviewed and are "
-                     "not representative of the whole {population} of {place}."},
-    "studies": {"es": "Estudios", "en": "Studies"},
-    "indicators": {"es": "Indicadores", "en": "Indicators"},
-    "method_head": {"es": "Método", "en": "Method"},
-    "method": {"es": "Diferencia p(A) − p(B) con el intervalo híbrido de Newcombe (puntuación "
-                     "de Wilson) y la prueba z de dos proporciones; valores p ajustados por "
-                     "Holm en las {m} comparaciones de la tabla; una diferencia se afirma solo "
-                     "cuando el valor p ajustado es menor que {alpha} y el intervalo excluye "
-                     "0. Los estudios se tratan como muestras independientes.",
-               "en": "Difference p(A) − p(B) with Newcombe's hybrid (Wilson score) interval "
-                     "and the two-proportion z test; p-values adjusted by Holm across the "
-                     "{m} comparisons of the table; a difference is stated only when the "
-                     "adjusted p-value is below {alpha} and the interval excludes 0. The "
-                     "studies are treated as independent samples."},
-    "col_indicator": {"es": "Indicador", "en": "Indicator"},
-    "col_study": {"es": "Estudio", "en": "Study"},
-    "col_value": {"es": "Valor (IC 95 %, n)", "en": "Value (95 % CI, n)"},
-    "col_difference": {"es": "Diferencia probada", "en": "Tested difference"},
-    "col_note": {"es": "Nota", "en": "Note"},
-    "value": {"es": "{p} (IC 95 %: {low}–{high}, n = {n})",
-              "en": "{p} (95 % CI {low}–{high}, n = {n})"},
-    "hidden": {"es": "suprimido", "en": "suppressed"},
-    "no_data": {"es": "sin entrevistas", "en": "no interviews"},
-    "diff": {"es": "{a} − {b}: {d} puntos (IC 95 % {low} a {high}; p ajustado {padj})",
-             "en": "{a} − {b}: {d} points (95 % CI {low} to {high}; adjusted p {padj})"},
-    "higher": {"es": "{a} más alto que {b}", "en": "{a} higher than {b}"},
-    "lower": {"es": "{a} más bajo que {b}", "en": "{a} lower than {b}"},
-    "cannot_tell": {"es": "los datos no permiten afirmar una diferencia",
-                    "en": "the data cannot tell a difference"},
-    "untested": {"es": "{a} − {b}: sin prueba (una cifra suprimida o sin entrevistas)",
-                 "en": "{a} − {b}: not tested (a figure is suppressed or has no interviews)"},
-    "note_question": {"es": "la pregunta difiere", "en": "the question differs"},
-    "note_choices": {"es": "las opciones contadas difieren",
-                     "en": "the choices counted differ"},
-    "note_numerator": {"es": "la definición difiere", "en": "the definition differs"},
-    "note_universe": {"es": "el universo difiere", "en": "the universe differs"},
-    "note_label": {"es": "el texto de la pregunta en el formulario difiere",
-                   "en": "the form's wording of the question differs"},
-    "all_respondents": {"es": "todas las personas", "en": "all respondents"},
-    "legend": {"es": "Punto: valor; línea: intervalo de confianza del 95 %. Una cifra "
-                     "suprimida no se dibuja.",
-               "en": "Dot: value; line: 95 % confidence interval. A suppressed figure is not "
-                     "drawn."},
-    "generated_by": {"es": "Generado por geo4mi compare.", "en": "Made by geo4mi compare."},
-}
 
 
 def text(key: str, lang: str, **fields: object) -> str:
-    """Text ``key`` of :data:`TEXT` in ``lang`` with ``fields`` filled in (once)."""
-    return TEXT[key][lang].format(**fields)
+    """Text ``compare.<key>`` of the report's sentences
+    (:data:`geo4mi.report.sentences.SENTENCES`) in ``lang``, ``fields`` filled in once."""
+    return SENTENCES[f"compare.{key}"][lang].format(**fields)
 
 
 @dataclass(frozen=True)
@@ -254,7 +195,7 @@ def definition_notes(a: Side, b: Side, indicator: str, lang: str) -> list[str]:
     """Where studies ``a`` and ``b`` do not ask the same thing for ``indicator``.
 
     Compares the catalogue entries' question, choices, numerator and universe, and the
-    forms' labels of the question in ``lang``; one text of :data:`TEXT` per difference,
+    forms' labels of the question in ``lang``; one text of :data:`geo4mi.report.sentences.SENTENCES` (``compare.*``) per difference,
     with both sides' values (``"the universe differs (a: x == 'y'; b: all respondents)"``).
     """
     ia, ib = _proportions(a)[indicator], _proportions(b)[indicator]
@@ -465,6 +406,6 @@ def write_comparison(results: Sequence[Any], out_dir: str | os.PathLike[str], *,
     return [csv_path, html_path]
 
 
-__all__ = ["COLUMNS", "Side", "TEXT", "city_cells", "compare", "comparison_context",
+__all__ = ["COLUMNS", "Side", "city_cells", "compare", "comparison_context",
            "comparison_html", "definition_notes", "require_studies", "shared_indicators",
            "side_from_results", "text", "write_comparison"]
