@@ -164,6 +164,25 @@ var geo4miChoropleth = (function () {
     return li;
   }
 
+  /* On a phone-sized window (the CSS uses the same width) the legend would cover a third of
+   * the map: it moves to a box right under the map, and back when the window widens. */
+  function placeLegend(map, legendDiv) {
+    if (!window.matchMedia) { return; }
+    var query = window.matchMedia("(max-width: 600px)");
+    var corner = legendDiv.parentNode;
+    var below = el("div", "g4c-legend-below");
+    var mapBox = map.getContainer();
+    mapBox.parentNode.insertBefore(below, mapBox.nextSibling);
+    function place() {
+      var target = query.matches ? below : corner;
+      if (legendDiv.parentNode !== target) { target.appendChild(legendDiv); }
+      below.hidden = !query.matches;
+    }
+    place();
+    if (query.addEventListener) { query.addEventListener("change", place); }
+    else if (query.addListener) { query.addListener(place); }
+  }
+
   function init(map, data) {
     // metric only: a scale bar in miles means nothing to the maps' readers
     L.control.scale({ imperial: false }).addTo(map);
@@ -221,6 +240,7 @@ var geo4miChoropleth = (function () {
     };
     legend.addTo(map);
     var legendDiv = legend.getContainer();
+    placeLegend(map, legendDiv);
 
     /* Each area is reachable with Tab in every browser (Chromium focuses SVG paths on its
      * own, others need the tabindex); focus outlines it, brings it into view when the map is
