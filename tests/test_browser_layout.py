@@ -8,6 +8,8 @@ most interviews (Cuauhtémoc) opens its tooltip or popup, the table scrolls insi
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from browser import offline_page
 from test_browser_sites import inside, map_files, sites  # noqa: F401  (module fixtures)
@@ -175,4 +177,64 @@ def test_site_map_on_a_phone(map_files, areas):  # noqa: F811
         popup = page.locator(".leaflet-popup")
         popup.wait_for()
         assert "Cuauhtémoc" in popup.inner_text()
+    report.assert_clean()
+
+
+# -- print -------------------------------------------------------------------------------------
+
+A4_LANDSCAPE_PX = (277 * 96 / 25.4, 190 * 96 / 25.4)  # inside 10 mm margins, CSS px
+
+PRINT_GEOMETRY = """() => {
+  const box = (e) => { const r = e.getBoundingClientRect();
+                       return [r.left, r.top + scrollY, r.right, r.bottom + scrollY]; };
+  const one = (s) => box(document.querySelector(s));
+  return {
+    paths: [...document.querySelectorAll('path.leaflet-interactive')].map(box),
+    map: one('.folium-map'), legend: one('.g4c-legend'), title: one('.g4c-title'),
+    banner: one('.g4c-banner'), caveat: one('.g4c-caveat'), notes: one('.g4c-notes'),
+    table: one('.g4c-table-wrap'),
+    legendInMap: document.querySelector('.folium-map .g4c-legend') !== null,
+    controls: getComputedStyle(document.querySelector('.g4c-controls')).display,
+  };
+}"""
+
+
+def inside_box(inner, outer, slack=0.5):
+    return (inner[0] >= outer[0] - slack and inner[1] >= outer[1] - slack
+            and inner[2] <= outer[2] + slack and inner[3] <= outer[3] + slack)
+
+
+@pytest.mark.parametrize("width", [1280, 1920, 800])
+def test_printed_page_one_holds_the_city_legend_title_caveat_and_source(choropleth, width):
+    with offline_page(choropleth, width=width, height=900) as (page, report):
+        page.wait_for_selector("path.leaflet-interactive")
+        page.emulate_media(media="print")
+        # media-query listeners run at the next frame (a real print fires beforeprint first)
+        page.wait_for_function("document.querySelector('.folium-map').style.width !== ''")
+        g = page.evaluate(PRINT_GEOMETRY)
+        page_one = [0, 0, *A4_LANDSCAPE_PX]
+        assert len(g["paths"]) == 16
+        for key in ("map", "legend", "title", "banner", "caveat", "notes"):
+            assert inside_box(g[key], page_one), (key, g[key])
+        for p in g["paths"]:  # every unit inside the map frame, so on the page
+            assert inside_box(p, g["map"]), p
+        # the legend beside the map, not over it; the controls are not printed
+        assert not g["legendInMap"] and g["legend"][0] >= g["map"][2]
+        assert g["controls"] == "none"
+        # the city fills the frame on its limiting side
+        xs = [min(p[0] for p in g["paths"]), max(p[2] for p in g["paths"])]
+        ys = [min(p[1] for p in g["paths"]), max(p[3] for p in g["paths"])]
+        fill = max((xs[1] - xs[0]) / (g["map"][2] - g["map"][0]),
+                   (ys[1] - ys[0]) / (g["map"][3] - g["map"][1]))
+        assert fill >= 0.8
+        pdf = page.pdf(prefer_css_page_size=True, print_background=True)
+        # A4 landscape pages (points); the map page, then the table from page 2
+        boxes = re.findall(rb"/MediaBox\s*\[0 0 ([\d.]+) ([\d.]+)\]", pdf)
+        assert boxes and all(abs(float(w) - 841.9) < 1 and abs(float(h) - 595.3) < 1
+                             for w, h in boxes)
+        assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) >= 2
+        # back on screen: the legend returns to the map's corner and the map to its size
+        page.emulate_media(media="screen")
+        page.locator(".folium-map .g4c-legend").wait_for()
+        page.wait_for_function("document.querySelector('.folium-map').style.width === ''")
     report.assert_clean()

@@ -168,7 +168,8 @@ var geo4miChoropleth = (function () {
    * the map: it moves to a box right under the map, and back when the window widens. */
   function placeLegend(map, legendDiv) {
     if (!window.matchMedia) { return; }
-    var query = window.matchMedia("(max-width: 600px)");
+    // printed, the legend stands beside the map (choropleth.css) rather than over it
+    var query = window.matchMedia("(max-width: 600px), print");
     var corner = legendDiv.parentNode;
     var below = el("div", "g4c-legend-below");
     var mapBox = map.getContainer();
@@ -181,6 +182,40 @@ var geo4miChoropleth = (function () {
     place();
     if (query.addEventListener) { query.addEventListener("change", place); }
     else if (query.addListener) { query.addListener(place); }
+  }
+
+  /* Printing: the map takes a fixed size in millimetres (choropleth.css, @media print) and
+   * the whole city is fitted into it, whatever the window's size; the view on screen comes
+   * back afterwards. Chromium may lay out for print without resizing the window, so the
+   * size is set in pixels too before the fit. */
+  var PRINT_MAP_MM = [160, 124];
+  function printFit(map, bounds) {
+    var saved = null;
+    var box = map.getContainer();
+    var px = 96 / 25.4;
+    function enter() {
+      if (saved) { return; }
+      saved = { center: map.getCenter(), zoom: map.getZoom() };
+      box.style.width = Math.round(PRINT_MAP_MM[0] * px) + "px";
+      box.style.height = Math.round(PRINT_MAP_MM[1] * px) + "px";
+      map.invalidateSize({ animate: false, pan: false });
+      map.fitBounds(bounds, { padding: [6, 6], animate: false });
+    }
+    function leave() {
+      if (!saved) { return; }
+      box.style.width = ""; box.style.height = "";
+      map.invalidateSize({ animate: false, pan: false });
+      map.setView(saved.center, saved.zoom, { animate: false });
+      saved = null;
+    }
+    window.addEventListener("beforeprint", enter);
+    window.addEventListener("afterprint", leave);
+    if (window.matchMedia) {
+      var query = window.matchMedia("print");
+      var change = function () { if (query.matches) { enter(); } else { leave(); } };
+      if (query.addEventListener) { query.addEventListener("change", change); }
+      else if (query.addListener) { query.addListener(change); }
+    }
   }
 
   function init(map, data) {
@@ -241,6 +276,7 @@ var geo4miChoropleth = (function () {
     legend.addTo(map);
     var legendDiv = legend.getContainer();
     placeLegend(map, legendDiv);
+    printFit(map, geo.getBounds());
 
     /* Each area is reachable with Tab in every browser (Chromium focuses SVG paths on its
      * own, others need the tabindex); focus outlines it, brings it into view when the map is
