@@ -27,6 +27,7 @@ from pyproj import CRS, Transformer
 
 from geo4mi.boundaries import metric_crs, to_crs_checked
 from geo4mi.classify import EDGE_COLOR, NO_DATA_COLOR, SUPPRESSED_COLOR, SUPPRESSED_HATCH_COLOR
+from geo4mi.classify import WIDE_OUTLINE as WIDE_OUTLINE_WEB
 from geo4mi.errors import CRSError
 from geo4mi.figures.common import (MAX_NAME, SIZE_SMALL, TEXT_COLOR, FigureError,
                                    clean_text, fmt_number)
@@ -188,8 +189,12 @@ def draw_areas(ax: Axes, base: MapBase, styles: Sequence[dict], *, linewidth: fl
     """One :class:`PathPatch` per area (``gid="area-<id>"``) plus the city outline."""
     patches = []
     for area_id, path, st in zip(base.ids, base.paths, styles):
-        patch = PathPatch(path, facecolor=st["facecolor"], edgecolor=EDGE_COLOR,
-                          linewidth=linewidth, hatch=st.get("hatch"), zorder=1,
+        outline = st.get("outline")  # a wide interval: dashed, drawn above its neighbours
+        patch = PathPatch(path, facecolor=st["facecolor"],
+                          edgecolor=outline[0] if outline else EDGE_COLOR,
+                          linewidth=outline[1] if outline else linewidth,
+                          linestyle=(0, outline[2]) if outline else "solid",
+                          hatch=st.get("hatch"), zorder=1.5 if outline else 1,
                           gid=f"area-{area_id}", **HATCH_COLOR)
         ax.add_patch(patch)
         patches.append(patch)
@@ -198,8 +203,18 @@ def draw_areas(ax: Axes, base: MapBase, styles: Sequence[dict], *, linewidth: fl
     return patches
 
 
+#: A wide interval's outline in figures (colour, width in points, dashes), as on the web map.
+WIDE_OUTLINE = (WIDE_OUTLINE_WEB[0], 1.2, (3, 2))
+NO_DATA_HATCH = ".."  # "no interviews": dots, as on the web map
+
+
 def no_data_style() -> dict:
-    return {"facecolor": to_rgba(NO_DATA_COLOR, 1.0)}
+    return {"facecolor": to_rgba(NO_DATA_COLOR, 1.0), "hatch": NO_DATA_HATCH}
+
+
+def wide_style(colour: str) -> dict:
+    """A wide interval: the class colour, unchanged, and a dashed outline."""
+    return {"facecolor": to_rgba(colour, 1.0), "outline": WIDE_OUTLINE, "wide": True}
 
 
 def suppressed_style() -> dict:
@@ -208,7 +223,10 @@ def suppressed_style() -> dict:
 
 def legend_patch(style: dict) -> Patch:
     """A legend swatch drawn like the map patches it stands for."""
-    return Patch(facecolor=style["facecolor"], edgecolor=EDGE_COLOR, linewidth=0.5,
+    outline = style.get("outline")
+    return Patch(facecolor=style["facecolor"], edgecolor=outline[0] if outline else EDGE_COLOR,
+                 linewidth=outline[1] if outline else 0.5,
+                 linestyle=(0, outline[2]) if outline else "solid",
                  hatch=style.get("hatch"), **HATCH_COLOR)
 
 
