@@ -50,8 +50,8 @@ SUPPRESSED_HATCH_COLOR = "#555555"
 #: "Suppressed": diagonal lines this many px wide every this many px (44 % of the area).
 SUPPRESSED_HATCH = (4, 9)
 #: A wide interval on the web map: the class fill, outlined by a dashed line (colour, width in
-#: px, SVG dash array).
-WIDE_OUTLINE = ("#000000", 2.5, "5 4")
+#: px, SVG dash array); the dashes have a black halo, so they show on every class colour.
+WIDE_OUTLINE = ("#ffffff", 2.5, "5 3")
 EDGE_COLOR = "#404040"
 OPACITY = 1.0
 WIDE_OPACITY = 0.45

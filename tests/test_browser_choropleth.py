@@ -146,10 +146,12 @@ def test_no_data_and_suppressed_look_as_the_legend_says(maps):
         coy, cua = area(page, COYOACAN), area(page, CUAUHTEMOC)
         assert coy.get_attribute("fill") in classify.palette("higher_better")
         assert float(coy.get_attribute("fill-opacity")) == classify.OPACITY == 1
-        dashes = page.get_attribute(".g4c-legend-wide rect", "stroke-dasharray")
+        dashes = page.get_attribute(".g4c-legend-wide rect[stroke-dasharray]", "stroke-dasharray")
         assert coy.get_attribute("stroke-dasharray") == dashes == classify.WIDE_OUTLINE[2]
         assert float(cua.get_attribute("fill-opacity")) == classify.OPACITY
         assert cua.get_attribute("stroke-dasharray") is None
+        assert "g4c-wide" in coy.get_attribute("class") and "g4c-wide" not in cua.get_attribute("class")
+        assert "drop-shadow" in coy.evaluate("e => getComputedStyle(e).filter")  # the halo
         assert page.locator(PATHS + '[data-status="ok"]').count() == 4
         assert page.locator(PATHS + '[data-status="no_data"]').count() == 11
     report.assert_clean()

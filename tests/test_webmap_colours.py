@@ -99,6 +99,7 @@ def test_drawn_swatches_are_apart_for_every_reader(tmp_path, indicator):
             drawn[kind] = swatch_colour(item.locator("svg").screenshot())
         # the wide-interval swatch is the dashed outline only (no fill of its own)
         assert page.get_attribute(".g4c-legend-wide rect", "fill") == "#ffffff"
+        assert page.get_attribute(".g4c-legend-wide rect[stroke-dasharray]", "fill") == "none"
     report.assert_clean()
     assert {"g4c-legend-nodata", "g4c-legend-suppressed"} <= set(drawn) and len(drawn) == 7
     pairs = closest_pairs(drawn)

@@ -124,7 +124,8 @@ def _add_legend(fig: Figure, handles: list, texts: list[str], title: str, *,
                bbox_transform=fig.transFigure, frameon=False, fontsize=SIZE_LEGEND,
                title=title, title_fontproperties={"size": SIZE_LEGEND, "weight": "bold"},
                alignment="left", handlelength=1.6, handleheight=1.1, labelspacing=0.55,
-               borderaxespad=0.0, borderpad=0.0, ncols=ncols, columnspacing=1.2)
+               borderaxespad=0.0, borderpad=0.0, ncols=ncols, columnspacing=1.2,
+               handler_map={carto.WidePatch: carto.WideHandler()})
 
 
 def _map_page(base: carto.MapBase, *, title: str, subtitle: str, caption: str,
@@ -154,7 +155,7 @@ def choropleth_figure(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: 
                       synthetic: bool = False, source: str | None = None) -> Figure:
     """Map one indicator by borough, styled like the web map.
 
-    Classes, palette, "no interviews" (plain grey) and "suppressed" (white, grey hatch)
+    Classes, palette, "no interviews" (white, grey dots) and "suppressed" (white, grey hatch)
     come from :mod:`geo4mi.classify`; estimates with a wide interval are paler, as on the
     web map. The page has the borough names (placed without collisions), a legend, a
     scale bar, a north arrow, and a caption with the sources, n and the caveat; a banner

@@ -178,8 +178,11 @@ var geo4miChoropleth = (function () {
     var svg = svgEl("svg", { "class": "g4c-swatch", width: 22, height: 14, "aria-hidden": "true" });
     var attrs = { x: 1, y: 1, width: 20, height: 12, fill: fillColour, "fill-opacity": opacity,
                   stroke: "#404040" };
-    if (outline) {
-      attrs.stroke = outline[0]; attrs["stroke-width"] = 2; attrs["stroke-dasharray"] = outline[2];
+    if (outline) {  // the same dashes with their halo, around a white box
+      svg.appendChild(svgEl("rect", { x: 1, y: 1, width: 20, height: 12, fill: "#ffffff",
+                                      stroke: "#000000", "stroke-width": 4 }));
+      attrs.fill = "none"; attrs.stroke = outline[0]; attrs["stroke-width"] = 2;
+      attrs["stroke-dasharray"] = outline[2];
     }
     svg.appendChild(svgEl("rect", attrs));
     return svg;
@@ -428,7 +431,7 @@ var geo4miChoropleth = (function () {
         lower = upper;
       }
       var hatch = "url(#" + HATCH_ID + ")";
-      list.appendChild(legendItem("g4c-legend-wide", null, swatch("#ffffff", 1, style.wide),
+      list.appendChild(legendItem("g4c-legend-wide", null, swatch("none", 1, style.wide),
                                   T.legend_wide));
       list.appendChild(legendItem("g4c-legend-nodata", null, swatch("url(#" + DOTS_ID + ")", 1),
                                   T.no_interviews));
@@ -513,6 +516,7 @@ var geo4miChoropleth = (function () {
           el.setAttribute("data-status", c.status);
           el.setAttribute("data-area", data.areas[k].id);
           if (c.status === "ok") { el.setAttribute("data-class", c.cls); } else { el.removeAttribute("data-class"); }
+          el.classList.toggle("g4c-wide", c.status === "ok" && !!c.wide);
           el.setAttribute("aria-label", summary(k));
         }
         if (layers[k].isTooltipOpen()) { layers[k].setTooltipContent(tooltip(k)); }
