@@ -365,7 +365,11 @@ var geo4miChoropleth = (function () {
       else {
         out.fillColor = colourFor(c);
         out.fillOpacity = style.opacity;
-        if (c.wide) { out.color = style.wide[0]; out.weight = style.wide[1]; out.dashArray = style.wide[2]; }
+        if (c.wide) {
+          // canvas has no CSS halo for the white dashes: black dashes there
+          out.color = canvas ? "#000000" : style.wide[0];
+          out.weight = style.wide[1]; out.dashArray = style.wide[2];
+        }
       }
       return out;
     }
