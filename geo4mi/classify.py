@@ -16,12 +16,16 @@ Rules
   counterpart of mapclassify ``FisherJenksSampled``.
 * Breaks are cached by value (:func:`class_breaks`), so the Spanish and English builds of a
   map, and its figures, compute each set once.
-* "No interviews" (status ``no_data``) is plain grey; "suppressed" (``0 < n < min_n``) is
-  white with grey hatching. Neither is ever a colour of the scale.
+* "No interviews" (status ``no_data``) is white with sparse grey dots; "suppressed"
+  (``0 < n < min_n``) is white with grey hatching. Neither is ever a colour of the scale:
+  every pair of the five class colours and the two patterns (seen as their mean colour) is
+  at least 10 apart in CIEDE2000 in colour, grayscale and simulated deuteranopia and
+  protanopia (:mod:`geo4mi.webmap.legibility`; tests/test_webmap_colours.py).
 * Uncertainty: an estimate whose 95 % interval half-width is at least
   :data:`WIDE_HALF_WIDTH` (15 points), i.e. an interval :data:`WIDE_WIDTH_POINTS` (30)
-  points wide or more, is drawn with reduced fill opacity
-  (:data:`WIDE_OPACITY` instead of :data:`OPACITY`), and its tooltip says so.
+  points wide or more, keeps its class colour and is outlined with a dashed line on the web
+  map (:data:`WIDE_OUTLINE`); its tooltip says so. The static figures still draw it with
+  reduced opacity (:data:`WIDE_OPACITY`).
 """
 
 from __future__ import annotations
@@ -37,11 +41,19 @@ from geo4mi.errors import ClassificationError
 
 SCHEMES = ("fixed", "quantiles", "natural_breaks")
 K = 5
-NO_DATA_COLOR = "#b0b0b0"
-SUPPRESSED_COLOR = "#ffffff"
-SUPPRESSED_HATCH_COLOR = "#7a7a7a"
+NO_DATA_COLOR = "#ffffff"        # ground of the "no interviews" dots
+NO_DATA_DOT_COLOR = "#555555"
+#: "No interviews": a square dot of this many px in a tile of this many px (4 % of the area).
+NO_DATA_DOTS = (2, 10)
+SUPPRESSED_COLOR = "#ffffff"     # ground of the "suppressed" hatching
+SUPPRESSED_HATCH_COLOR = "#555555"
+#: "Suppressed": diagonal lines this many px wide every this many px (44 % of the area).
+SUPPRESSED_HATCH = (4, 9)
+#: A wide interval on the web map: the class fill, outlined by a dashed line (colour, width in
+#: px, SVG dash array); the dashes have a black halo, so they show on every class colour.
+WIDE_OUTLINE = ("#ffffff", 2.5, "5 3")
 EDGE_COLOR = "#404040"
-OPACITY = 0.85
+OPACITY = 1.0
 WIDE_OPACITY = 0.45
 WIDE_HALF_WIDTH = 0.15
 #: The same rule in the words of the legends: a 95 % interval this many points wide or more.
@@ -52,29 +64,35 @@ NATURAL_BREAKS_EXACT = 300
 _CACHE_SIZE = 20_000
 _cache: OrderedDict[tuple[bytes, str, int], list[float]] = OrderedDict()
 
-# Sequential ColorBrewer schemes flagged colour-blind safe, as shipped by matplotlib.
-_CMAPS = {"higher_worse": "YlOrRd", "higher_better": "YlGnBu", "neutral": "Purples"}
+# Five steps of the ColorBrewer Reds, YlGnBu and Purples scales (the darkest extended toward
+# black), spaced so that each pair, and each against the no-data and suppressed patterns,
+# differs by a CIEDE2000 of 10 or more in colour, grayscale, deuteranopia and protanopia.
+# Fewer classes take an evenly spread subset, which keeps the distances.
+_PALETTES = {
+    "higher_worse": ["#fb7353", "#e83429", "#b21218", "#71020e", "#310003"],
+    "higher_better": ["#2fa4c2", "#1f7ab5", "#2356a4", "#1a2b7e", "#030f36"],
+    "neutral": ["#9793c5", "#7669af", "#61409b", "#470f84", "#1b003d"],
+}
 
 
 def palette(direction: str = "neutral", k: int = K) -> list[str]:
     """Return ``k`` hex colours, light to dark, for an indicator's direction.
 
     Darker always means a higher percentage; the hue says whether higher is worse
-    (yellow-red), better (yellow-blue) or neither (purples).
+    (reds), better (blues) or neither (purples).
 
     Examples
     --------
     >>> palette("higher_worse", 3)
-    ['#fee187', '#fc6631', '#970026']
+    ['#fb7353', '#b21218', '#310003']
     """
-    import matplotlib
-    from matplotlib.colors import to_hex
-
-    if direction not in _CMAPS:
+    if direction not in _PALETTES:
         raise ClassificationError(
-            f"direction {direction!r} is unknown; use one of {', '.join(_CMAPS)}")
-    cmap = matplotlib.colormaps[_CMAPS[direction]]
-    return [to_hex(cmap(x)) for x in np.linspace(0.2, 0.95, k)]
+            f"direction {direction!r} is unknown; use one of {', '.join(_PALETTES)}")
+    full = _PALETTES[direction]
+    if not 1 <= k <= len(full):
+        raise ClassificationError(f"{k} classes asked for; use 1 to {len(full)}")
+    return [full[int(i)] for i in np.round(np.linspace(0, len(full) - 1, k))]
 
 
 def class_breaks(values: Sequence[float] | np.ndarray, scheme: str = "fixed",

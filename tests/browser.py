@@ -105,15 +105,16 @@ def block_network(page, report: Report) -> None:
 
 @contextlib.contextmanager
 def offline_page(path: str | Path | None = None, *, width: int = 1200, height: int = 800,
-                 wait: str = "load") -> Iterator[tuple[object, Report]]:
+                 wait: str = "load", touch: bool = False) -> Iterator[tuple[object, Report]]:
     """Open ``path`` (an HTML file) in a fresh offline page; yield ``(page, report)``.
 
     With ``path=None`` the page is blank, so the caller can register handlers (e.g. timing
-    scripts) and navigate itself.
+    scripts) and navigate itself. ``touch=True`` emulates a phone's touch screen
+    (``page.touchscreen.tap``).
     """
     report = Report()
     context = browser().new_context(viewport={"width": width, "height": height},
-                                    accept_downloads=True)
+                                    accept_downloads=True, has_touch=touch, is_mobile=touch)
     page = context.new_page()
     page.on("pageerror", lambda exc: report.page_errors.append(f"pageerror: {exc}"))
     page.on("console", lambda msg: report.console_errors.append(f"console.error: {msg.text}")

@@ -130,19 +130,28 @@ def test_no_data_and_suppressed_look_as_the_legend_says(maps):
         nod = area(page, NO_INTERVIEWS)
         assert nod.get_attribute("data-status") == "no_data"
         assert [nod.get_attribute("fill"), nod.get_attribute("fill-opacity")] == legend_fill
-        assert legend_fill[0] == classify.NO_DATA_COLOR
+        assert legend_fill[0] == "url(#g4c-dots)"  # dots, never a colour of the scale
         sup = area(page, BENITO_JUAREZ)
         assert sup.get_attribute("data-status") == "suppressed"
         assert sup.get_attribute("fill") == hatch_fill == "url(#g4c-hatch)"
-        assert page.locator("pattern#g4c-hatch line").count() == 1
-        # the hatch pattern really paints: the path's computed fill resolves to it
+        assert page.locator("pattern#g4c-hatch rect").count() == 2
+        assert page.locator("pattern#g4c-dots rect").count() == 2
+        # the patterns really paint: the paths' computed fills resolve to them
         assert "g4c-hatch" in page.eval_on_selector(
             f'{PATHS}[data-area="{BENITO_JUAREZ}"]', "e => getComputedStyle(e).fill")
-        # an estimated borough takes a scale colour; a wide interval is drawn faded
-        coy = area(page, COYOACAN)
+        assert "g4c-dots" in page.eval_on_selector(
+            f'{PATHS}[data-area="{NO_INTERVIEWS}"]', "e => getComputedStyle(e).fill")
+        # an estimated borough takes a scale colour; a wide interval keeps it, fully opaque,
+        # and is outlined with the dashes of the legend's wide-interval entry
+        coy, cua = area(page, COYOACAN), area(page, CUAUHTEMOC)
         assert coy.get_attribute("fill") in classify.palette("higher_better")
-        assert float(coy.get_attribute("fill-opacity")) == classify.WIDE_OPACITY
-        assert float(area(page, CUAUHTEMOC).get_attribute("fill-opacity")) == classify.OPACITY
+        assert float(coy.get_attribute("fill-opacity")) == classify.OPACITY == 1
+        dashes = page.get_attribute(".g4c-legend-wide rect[stroke-dasharray]", "stroke-dasharray")
+        assert coy.get_attribute("stroke-dasharray") == dashes == classify.WIDE_OUTLINE[2]
+        assert float(cua.get_attribute("fill-opacity")) == classify.OPACITY
+        assert cua.get_attribute("stroke-dasharray") is None
+        assert "g4c-wide" in coy.get_attribute("class") and "g4c-wide" not in cua.get_attribute("class")
+        assert "drop-shadow" in coy.evaluate("e => getComputedStyle(e).filter")  # the halo
         assert page.locator(PATHS + '[data-status="ok"]').count() == 4
         assert page.locator(PATHS + '[data-status="no_data"]').count() == 11
     report.assert_clean()

@@ -14,12 +14,13 @@ import shapely
 from matplotlib.colors import to_rgba
 
 from geo4mi.boundaries import load_areas
-from geo4mi.classify import (NO_DATA_COLOR, OPACITY, SUPPRESSED_COLOR, WIDE_OPACITY,
+from geo4mi.classify import (NO_DATA_COLOR, OPACITY, SUPPRESSED_COLOR,
                              ClassificationError, palette)
 from geo4mi.errors import CRSError, OutputError, StudyError
 from geo4mi.figures import (FigureError, choropleth_figure, indicator_bar_chart,
                             nationality_chart, sample_distribution_figure, save_figure,
                             small_multiples_figure, write_figures, write_figures_for_results)
+from geo4mi.figures import cartography as carto
 from geo4mi.figures.common import split_name
 from geo4mi.figures.examples import estimate_row, estimates_frame, tiny_inputs
 from geo4mi.i18n import use_wording
@@ -116,22 +117,25 @@ def test_one_patch_per_borough(cdmx_map, cdmx):
     assert len(patches) == 16
 
 
-def test_no_data_is_plain_grey_and_suppressed_is_white_hatched(cdmx_map, cdmx):
+def test_no_data_is_dotted_and_suppressed_is_white_hatched(cdmx_map, cdmx):
     _, areas, _, statuses = cdmx
     patches = area_patches(cdmx_map)
     for area_id in areas["area_id"]:
         face = patches[area_id].get_facecolor()
         if area_id not in statuses:  # no interviews
             assert face == pytest.approx(to_rgba(NO_DATA_COLOR))
-            assert not patches[area_id].get_hatch()
+            assert patches[area_id].get_hatch() == carto.NO_DATA_HATCH  # dots
         elif statuses[area_id][1] < 10:
             assert face == pytest.approx(to_rgba(SUPPRESSED_COLOR))
             assert patches[area_id].get_hatch()
-    # 9 of 18 (50 %, 95 % CI about 29-71 %) is wide: class 40-60 % drawn faded
+    # 9 of 18 (50 %, 95 % CI about 29-71 %) is wide: class 40-60 %, same colour, dashed edge
     colours = palette("higher_worse", 5)
-    assert patches["09017"].get_facecolor() == pytest.approx(to_rgba(colours[2], WIDE_OPACITY))
+    assert patches["09017"].get_facecolor() == pytest.approx(to_rgba(colours[2], OPACITY))
+    wide = [q for q in cdmx_map.axes[0].patches if q.get_gid() == "wide-09017"]
+    assert len(wide) == 1 and wide[0].get_linestyle() == (0, carto.WIDE_OUTLINE[2])
     # 40 of 96 (42 %, CI 32-52 %) is not wide
     assert patches["09015"].get_facecolor() == pytest.approx(to_rgba(colours[2], OPACITY))
+    assert not [q for q in cdmx_map.axes[0].patches if q.get_gid() == "wide-09015"]
     # 0 of 12 is an estimate of 0 %, the first class, not "no interviews"
     assert patches["09003"].get_facecolor()[:3] == pytest.approx(to_rgba(colours[0])[:3])
 
@@ -258,7 +262,8 @@ def test_ok_rows_below_min_n_are_suppressed_too(tiny):
 
 
 def test_rendered_colours(tiny):
-    """Text-free pixel check: grey for no interviews, white and grey hatch for suppressed."""
+    """Text-free pixel check: white with sparse grey dots for no interviews, white and grey
+    hatch for suppressed (the web map's patterns)."""
     est, areas, labels = tiny
     fig = choropleth_figure(est, areas, labels, "discriminated")
     for t in by_gid(fig, "label-"):
@@ -274,12 +279,11 @@ def test_rendered_colours(tiny):
         h = img.shape[0]
         return img[int(h - py1):int(h - py0), int(px0):int(px1)].reshape(-1, 3)
 
-    grey = np.array([int(NO_DATA_COLOR[i:i + 2], 16) for i in (1, 3, 5)])
-    nodata = pixels("04")
-    assert (np.abs(nodata.astype(int) - grey).max(axis=1) <= 2).all()
-    hatched = pixels("03")
-    white = (hatched >= 250).all(axis=1).mean()
-    assert 0.4 < white < 0.98  # mostly white, with grey hatch lines
+    assert NO_DATA_COLOR == "#ffffff"
+    dotted = (pixels("04") >= 250).all(axis=1).mean()
+    assert 0.8 < dotted < 0.99  # nearly all white, with grey dots
+    hatched = (pixels("03") >= 250).all(axis=1).mean()
+    assert 0.4 < hatched < dotted  # mostly white, with denser grey hatch lines
 
 
 # -- small multiples ----------------------------------------------------------------------

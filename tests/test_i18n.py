@@ -188,7 +188,7 @@ def test_wide_interval_wording_states_classify_rule():
     assert "±" not in es + en
     rule = t("map.uncertainty_rule", "en", width=classify.WIDE_WIDTH_POINTS, min_n=10,
              interval=t("interval_srs", "en"))
-    assert "whose interval is 30 points wide or more are drawn in faded colour" in rule
+    assert "whose interval is 30 points wide or more keep their colour and are outlined" in rule
     assert "assume a simple random sample" in rule
 
 

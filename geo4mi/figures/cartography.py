@@ -27,6 +27,7 @@ from pyproj import CRS, Transformer
 
 from geo4mi.boundaries import metric_crs, to_crs_checked
 from geo4mi.classify import EDGE_COLOR, NO_DATA_COLOR, SUPPRESSED_COLOR, SUPPRESSED_HATCH_COLOR
+from geo4mi.classify import WIDE_OUTLINE as WIDE_OUTLINE_WEB
 from geo4mi.errors import CRSError
 from geo4mi.figures.common import (MAX_NAME, SIZE_SMALL, TEXT_COLOR, FigureError,
                                    clean_text, fmt_number)
@@ -188,18 +189,35 @@ def draw_areas(ax: Axes, base: MapBase, styles: Sequence[dict], *, linewidth: fl
     """One :class:`PathPatch` per area (``gid="area-<id>"``) plus the city outline."""
     patches = []
     for area_id, path, st in zip(base.ids, base.paths, styles):
-        patch = PathPatch(path, facecolor=st["facecolor"], edgecolor=EDGE_COLOR,
-                          linewidth=linewidth, hatch=st.get("hatch"), zorder=1,
+        outline = st.get("outline")
+        patch = PathPatch(path, facecolor=st["facecolor"],
+                          edgecolor="#000000" if outline else EDGE_COLOR,
+                          linewidth=2 * outline[1] if outline else linewidth,
+                          hatch=st.get("hatch"), zorder=1.5 if outline else 1,
                           gid=f"area-{area_id}", **HATCH_COLOR)
         ax.add_patch(patch)
         patches.append(patch)
+        if outline:  # a wide interval: white dashes on a black edge, above the neighbours
+            ax.add_patch(PathPatch(path, facecolor="none", edgecolor=outline[0],
+                                   linewidth=outline[1], linestyle=(0, outline[2]),
+                                   zorder=1.6, gid=f"wide-{area_id}"))
     ax.add_patch(PathPatch(geometry_path(base.union), facecolor="none", edgecolor=EDGE_COLOR,
                            linewidth=linewidth * 2, zorder=2, gid="outline"))
     return patches
 
 
+#: A wide interval's outline in figures (colour, width in points, dashes), as on the web map.
+WIDE_OUTLINE = (WIDE_OUTLINE_WEB[0], 1.2, (3, 2))
+NO_DATA_HATCH = ".."  # "no interviews": dots, as on the web map
+
+
 def no_data_style() -> dict:
-    return {"facecolor": to_rgba(NO_DATA_COLOR, 1.0)}
+    return {"facecolor": to_rgba(NO_DATA_COLOR, 1.0), "hatch": NO_DATA_HATCH}
+
+
+def wide_style(colour: str) -> dict:
+    """A wide interval: the class colour, unchanged, and a dashed outline."""
+    return {"facecolor": to_rgba(colour, 1.0), "outline": WIDE_OUTLINE, "wide": True}
 
 
 def suppressed_style() -> dict:
@@ -208,8 +226,35 @@ def suppressed_style() -> dict:
 
 def legend_patch(style: dict) -> Patch:
     """A legend swatch drawn like the map patches it stands for."""
+    outline = style.get("outline")
+    if outline:  # white dashes on black, as on the map (handled by WideHandler)
+        return WidePatch(facecolor=style["facecolor"], edgecolor="#000000",
+                         linewidth=2 * outline[1])
     return Patch(facecolor=style["facecolor"], edgecolor=EDGE_COLOR, linewidth=0.5,
                  hatch=style.get("hatch"), **HATCH_COLOR)
+
+
+class WidePatch(Patch):
+    """The legend's wide-interval swatch; :class:`WideHandler` adds the white dashes."""
+
+
+class WideHandler:
+    """Legend handler drawing a black-edged box with white dashes over the edge."""
+
+    def legend_artist(self, legend, orig_handle, fontsize, handlebox):
+        from matplotlib.patches import Rectangle
+
+        x0, y0 = handlebox.xdescent, handlebox.ydescent
+        w, h = handlebox.width, handlebox.height
+        box = Rectangle((x0, y0), w, h, facecolor=orig_handle.get_facecolor(),
+                        edgecolor="#000000", linewidth=2 * WIDE_OUTLINE[1],
+                        transform=handlebox.get_transform())
+        dashes = Rectangle((x0, y0), w, h, facecolor="none", edgecolor=WIDE_OUTLINE[0],
+                           linewidth=WIDE_OUTLINE[1], linestyle=(0, WIDE_OUTLINE[2]),
+                           transform=handlebox.get_transform())
+        handlebox.add_artist(box)
+        handlebox.add_artist(dashes)
+        return box
 
 
 # -- scale bar and north arrow ------------------------------------------------------------

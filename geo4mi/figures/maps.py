@@ -12,7 +12,7 @@ import pandas as pd
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
-from geo4mi.classify import (OPACITY, WIDE_OPACITY, WIDE_WIDTH_POINTS, assign_classes,
+from geo4mi.classify import (OPACITY, WIDE_WIDTH_POINTS, assign_classes,
                              class_breaks, is_wide, palette)
 from geo4mi.figures import cartography as carto
 from geo4mi.figures.common import (CITY, GROUP_ALL, MARGIN, PAGE_WIDTH, SIZE_LABEL,
@@ -66,8 +66,8 @@ def indicator_styles(rows: pd.DataFrame, ids: Sequence[str], breaks: Sequence[fl
         cls = int(assign_classes([row["p"]], breaks)[0])
         wide = is_wide(row["ci_low"], row["ci_high"])
         any_wide |= wide
-        styles.append({"facecolor": to_rgba(colours[cls], WIDE_OPACITY if wide else OPACITY),
-                       "wide": wide})
+        styles.append(carto.wide_style(colours[cls]) if wide
+                      else {"facecolor": to_rgba(colours[cls], OPACITY), "wide": False})
     return styles, any_wide
 
 
@@ -99,7 +99,8 @@ def _legend(labels: Sequence[str], colours: Sequence[str] | None, *, lang: str,
     texts = list(labels)
     if min_n is not None:
         wide = colours[min(2, len(colours) - 1)]
-        handles.append(carto.legend_patch({"facecolor": to_rgba(wide, WIDE_OPACITY)}))
+        handles.append(carto.legend_patch({**carto.wide_style(wide),
+                                           "facecolor": to_rgba("#ffffff", 1.0)}))
         texts.append(t("wide_interval", lang, width=WIDE_WIDTH_POINTS))
     handles.append(carto.legend_patch(carto.no_data_style()))
     texts.append(t("no_interviews", lang))
@@ -123,7 +124,8 @@ def _add_legend(fig: Figure, handles: list, texts: list[str], title: str, *,
                bbox_transform=fig.transFigure, frameon=False, fontsize=SIZE_LEGEND,
                title=title, title_fontproperties={"size": SIZE_LEGEND, "weight": "bold"},
                alignment="left", handlelength=1.6, handleheight=1.1, labelspacing=0.55,
-               borderaxespad=0.0, borderpad=0.0, ncols=ncols, columnspacing=1.2)
+               borderaxespad=0.0, borderpad=0.0, ncols=ncols, columnspacing=1.2,
+               handler_map={carto.WidePatch: carto.WideHandler()})
 
 
 def _map_page(base: carto.MapBase, *, title: str, subtitle: str, caption: str,
@@ -153,7 +155,7 @@ def choropleth_figure(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: 
                       synthetic: bool = False, source: str | None = None) -> Figure:
     """Map one indicator by borough, styled like the web map.
 
-    Classes, palette, "no interviews" (plain grey) and "suppressed" (white, grey hatch)
+    Classes, palette, "no interviews" (white, grey dots) and "suppressed" (white, grey hatch)
     come from :mod:`geo4mi.classify`; estimates with a wide interval are paler, as on the
     web map. The page has the borough names (placed without collisions), a legend, a
     scale bar, a north arrow, and a caption with the sources, n and the caveat; a banner

@@ -275,6 +275,7 @@ def _sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
         # fitted in sites.js without animation, so the view is final once the page has loaded
         "bounds": [[round(miny, 5), round(minx, 5)], [round(maxy, 5), round(maxx, 5)]],
         "download_name": t("sites.download_name", lang),
+        "legend": t("map.legend", lang),  # the legend's toggle on narrow screens
         "storage_key": title or "sites",
         "text": {key: template(f"sites.{key}", lang) for key in (  # sites.js fills {n}, {file}
             "workshop_mode", "workshop_stop", "workshop_help", "add_title", "edit_title",

@@ -12,6 +12,7 @@ var geo4miChoropleth = (function () {
   "use strict";
 
   var HATCH_ID = "g4c-hatch";
+  var DOTS_ID = "g4c-dots";
   var SCHEME_DIGIT = { fixed: 2, quantiles: 1, natural_breaks: 0 };  // 10^digit in code
   var SCHEME_BREAKS = { quantiles: 2, natural_breaks: 3 };              // index in a row
 
@@ -21,20 +22,33 @@ var geo4miChoropleth = (function () {
    * focusable one by one, and the table below the map carries the same values. */
   var CANVAS_ABOVE = 500;
 
-  /* The suppressed hatching as a canvas pattern (canvas cannot use the SVG pattern). */
-  function canvasHatch(style) {
-    var c = document.createElement("canvas");
-    c.width = 8; c.height = 8;
-    var ctx = c.getContext("2d");
+  /* The suppressed hatching and the no-data dots as canvas patterns (canvas cannot use the
+   * SVG patterns); same geometry as hatchDefs. */
+  function canvasPatterns(style) {
+    var hatch = document.createElement("canvas");
+    var size = style.hatch_lines[1], width = style.hatch_lines[0];
+    hatch.width = size; hatch.height = size;
+    var ctx = hatch.getContext("2d");
     ctx.fillStyle = style.suppressed;
-    ctx.fillRect(0, 0, 8, 8);
+    ctx.fillRect(0, 0, size, size);
     ctx.strokeStyle = style.hatch;
-    ctx.lineWidth = 2;
+    ctx.lineWidth = width / Math.SQRT2;  // the tile's diagonal lines lie size/√2 apart
     ctx.beginPath();
-    ctx.moveTo(0, 8); ctx.lineTo(8, 0); ctx.moveTo(-2, 2); ctx.lineTo(2, -2);
-    ctx.moveTo(6, 10); ctx.lineTo(10, 6);
+    ctx.moveTo(0, size); ctx.lineTo(size, 0);
+    ctx.moveTo(-size / 2, size / 2); ctx.lineTo(size / 2, -size / 2);
+    ctx.moveTo(size / 2, size * 1.5); ctx.lineTo(size * 1.5, size / 2);
     ctx.stroke();
-    return ctx.createPattern(c, "repeat");
+    var dots = document.createElement("canvas");
+    var tile = style.dots[1], dot = style.dots[0];
+    dots.width = tile; dots.height = tile;
+    ctx = dots.getContext("2d");
+    ctx.fillStyle = style.no_data;
+    ctx.fillRect(0, 0, tile, tile);
+    ctx.fillStyle = style.dot;
+    ctx.fillRect(0, 0, dot, dot);
+    var target = document.createElement("canvas").getContext("2d");
+    return { hatch: target.createPattern(hatch, "repeat"),
+             dots: target.createPattern(dots, "repeat") };
   }
 
   /* Every text from the data (names, labels) reaches the page as text: DOM nodes with
@@ -136,23 +150,41 @@ var geo4miChoropleth = (function () {
   function pct(v) { return v + " %"; }
   function range(lo, hi) { return lo + "–" + hi + " %"; }
 
-  function hatchDefs(style) {
+  /* The patterns of "suppressed" (diagonal hatching) and "no interviews" (square dots): one
+   * SVG, referenced by the areas' and the legend's fills. */
+  function patternDefs(style) {
     var svg = svgEl("svg", { width: 0, height: 0, "aria-hidden": "true", "class": "g4c-defs" });
-    var pattern = svgEl("pattern", { id: HATCH_ID, patternUnits: "userSpaceOnUse", width: 8,
-                                     height: 8, patternTransform: "rotate(45)" });
-    pattern.appendChild(svgEl("rect", { width: 8, height: 8, fill: style.suppressed }));
-    pattern.appendChild(svgEl("line", { x1: 0, y1: 0, x2: 0, y2: 8, stroke: style.hatch,
-                                        "stroke-width": 3 }));
+    var size = style.hatch_lines[1];
+    var hatch = svgEl("pattern", { id: HATCH_ID, patternUnits: "userSpaceOnUse", width: size,
+                                   height: size, patternTransform: "rotate(45)" });
+    hatch.appendChild(svgEl("rect", { width: size, height: size, fill: style.suppressed }));
+    hatch.appendChild(svgEl("rect", { width: style.hatch_lines[0], height: size,
+                                      fill: style.hatch }));
+    var tile = style.dots[1];
+    var dots = svgEl("pattern", { id: DOTS_ID, patternUnits: "userSpaceOnUse", width: tile,
+                                  height: tile });
+    dots.appendChild(svgEl("rect", { width: tile, height: tile, fill: style.no_data }));
+    dots.appendChild(svgEl("rect", { width: style.dots[0], height: style.dots[0],
+                                     fill: style.dot }));
     var defs = svgEl("defs", {});
-    defs.appendChild(pattern);
+    defs.appendChild(hatch);
+    defs.appendChild(dots);
     svg.appendChild(defs);
     document.body.appendChild(svg);
   }
 
-  function swatch(fillColour, opacity) {
+  /* A legend swatch; `outline` is [colour, width, dash array] for the wide-interval entry. */
+  function swatch(fillColour, opacity, outline) {
     var svg = svgEl("svg", { "class": "g4c-swatch", width: 22, height: 14, "aria-hidden": "true" });
-    svg.appendChild(svgEl("rect", { x: 0.5, y: 0.5, width: 21, height: 13, fill: fillColour,
-                                    "fill-opacity": opacity, stroke: "#404040" }));
+    var attrs = { x: 1, y: 1, width: 20, height: 12, fill: fillColour, "fill-opacity": opacity,
+                  stroke: "#404040" };
+    if (outline) {  // the same dashes with their halo, around a white box
+      svg.appendChild(svgEl("rect", { x: 1, y: 1, width: 20, height: 12, fill: "#ffffff",
+                                      stroke: "#000000", "stroke-width": 4 }));
+      attrs.fill = "none"; attrs.stroke = outline[0]; attrs["stroke-width"] = 2;
+      attrs["stroke-dasharray"] = outline[2];
+    }
+    svg.appendChild(svgEl("rect", attrs));
     return svg;
   }
 
@@ -162,6 +194,60 @@ var geo4miChoropleth = (function () {
     li.appendChild(swatchNode);
     li.appendChild(el("span", "", text));
     return li;
+  }
+
+  /* On a phone-sized window (the CSS uses the same width) the legend would cover a third of
+   * the map: it moves to a box right under the map, and back when the window widens. */
+  function placeLegend(map, legendDiv) {
+    if (!window.matchMedia) { return; }
+    // printed, the legend stands beside the map (choropleth.css) rather than over it
+    var query = window.matchMedia("(max-width: 600px), print");
+    var corner = legendDiv.parentNode;
+    var below = el("div", "g4c-legend-below");
+    var mapBox = map.getContainer();
+    mapBox.parentNode.insertBefore(below, mapBox.nextSibling);
+    function place() {
+      var target = query.matches ? below : corner;
+      if (legendDiv.parentNode !== target) { target.appendChild(legendDiv); }
+      below.hidden = !query.matches;
+    }
+    place();
+    if (query.addEventListener) { query.addEventListener("change", place); }
+    else if (query.addListener) { query.addListener(place); }
+  }
+
+  /* Printing: the map takes a fixed size in millimetres (choropleth.css, @media print) and
+   * the whole city is fitted into it, whatever the window's size; the view on screen comes
+   * back afterwards. Chromium may lay out for print without resizing the window, so the
+   * size is set in pixels too before the fit. */
+  var PRINT_MAP_MM = [160, 124];
+  function printFit(map, bounds) {
+    var saved = null;
+    var box = map.getContainer();
+    var px = 96 / 25.4;
+    function enter() {
+      if (saved) { return; }
+      saved = { center: map.getCenter(), zoom: map.getZoom() };
+      box.style.width = Math.round(PRINT_MAP_MM[0] * px) + "px";
+      box.style.height = Math.round(PRINT_MAP_MM[1] * px) + "px";
+      map.invalidateSize({ animate: false, pan: false });
+      map.fitBounds(bounds, { padding: [6, 6], animate: false });
+    }
+    function leave() {
+      if (!saved) { return; }
+      box.style.width = ""; box.style.height = "";
+      map.invalidateSize({ animate: false, pan: false });
+      map.setView(saved.center, saved.zoom, { animate: false });
+      saved = null;
+    }
+    window.addEventListener("beforeprint", enter);
+    window.addEventListener("afterprint", leave);
+    if (window.matchMedia) {
+      var query = window.matchMedia("print");
+      var change = function () { if (query.matches) { enter(); } else { leave(); } };
+      if (query.addEventListener) { query.addEventListener("change", change); }
+      else if (query.addListener) { query.addListener(change); }
+    }
   }
 
   function init(map, data) {
@@ -188,11 +274,13 @@ var geo4miChoropleth = (function () {
       scheme: document.getElementById("g4c-scheme")
     };
     var state = {};
-    hatchDefs(style);
+    patternDefs(style);
 
     var layers = [];
     var canvas = data.areas.length > CANVAS_ABOVE;
-    var hatchFill = canvas ? canvasHatch(style) : "url(#" + HATCH_ID + ")";
+    var patterns = canvas ? canvasPatterns(style) : null;
+    var hatchFill = canvas ? patterns.hatch : "url(#" + HATCH_ID + ")";
+    var dotsFill = canvas ? patterns.dots : "url(#" + DOTS_ID + ")";
     var geo = L.geoJSON(data.geometry, {
       renderer: canvas ? L.canvas({ padding: 0.1 }) : undefined,
       style: function () { return { color: style.edge, weight: 1, fillOpacity: style.opacity }; },
@@ -201,8 +289,10 @@ var geo4miChoropleth = (function () {
         layers.push(layer);
         layer.bindTooltip(function (l) { return tooltip(l.g4cIndex); },
                           { sticky: true, className: "g4c-tooltip" });
-        layer.on("mouseover", function () { layer.setStyle({ weight: 3 }); layer.bringToFront(); });
-        layer.on("mouseout", function () { layer.setStyle({ weight: 1 }); });
+        layer.on("mouseover", function () {
+          layer.setStyle({ weight: layer.g4cWeight + 2 }); layer.bringToFront();
+        });
+        layer.on("mouseout", function () { layer.setStyle({ weight: layer.g4cWeight }); });
         layer.on("click", function (e) { layer.openTooltip(e.latlng); });
       }
     }).addTo(map);
@@ -221,6 +311,8 @@ var geo4miChoropleth = (function () {
     };
     legend.addTo(map);
     var legendDiv = legend.getContainer();
+    placeLegend(map, legendDiv);
+    printFit(map, geo.getBounds());
 
     /* Each area is reachable with Tab in every browser (Chromium focuses SVG paths on its
      * own, others need the tabindex); focus outlines it, brings it into view when the map is
@@ -235,7 +327,9 @@ var geo4miChoropleth = (function () {
         layer.setStyle({ weight: 3, color: "#000000" });
         map.panInside(layer.getCenter(), { padding: [60, 60], animate: false });  // zoomed in
       });
-      el.addEventListener("blur", function () { layer.setStyle({ weight: 1, color: style.edge }); });
+      el.addEventListener("blur", function () {
+        layer.setStyle({ weight: layer.g4cWeight, color: layer.g4cColour });
+      });
     }
 
     function summary(areaIndex) {
@@ -262,14 +356,22 @@ var geo4miChoropleth = (function () {
       return state.palette[Math.min(c.cls, state.palette.length - 1)];
     }
 
+    /* A wide interval keeps its class colour and gets a dashed outline (never a paler fill,
+     * which would read as the class below). */
     function styleFor(c) {
-      if (c.status === "no_data") {
-        return { fillColor: style.no_data, fillOpacity: style.opacity };
+      var out = { color: style.edge, weight: 1, dashArray: null, fillOpacity: 1 };
+      if (c.status === "no_data") { out.fillColor = dotsFill; }
+      else if (c.status === "suppressed") { out.fillColor = hatchFill; }
+      else {
+        out.fillColor = colourFor(c);
+        out.fillOpacity = style.opacity;
+        if (c.wide) {
+          // canvas has no CSS halo for the white dashes: black dashes there
+          out.color = canvas ? "#000000" : style.wide[0];
+          out.weight = style.wide[1]; out.dashArray = style.wide[2];
+        }
       }
-      if (c.status === "suppressed") {
-        return { fillColor: hatchFill, fillOpacity: 1 };
-      }
-      return { fillColor: colourFor(c), fillOpacity: c.wide ? style.wide_opacity : style.opacity };
+      return out;
     }
 
     function cityText() {
@@ -333,9 +435,9 @@ var geo4miChoropleth = (function () {
         lower = upper;
       }
       var hatch = "url(#" + HATCH_ID + ")";
-      list.appendChild(legendItem("g4c-legend-wide", null,
-        swatch(state.palette[Math.min(2, state.palette.length - 1)], style.wide_opacity), T.legend_wide));
-      list.appendChild(legendItem("g4c-legend-nodata", null, swatch(style.no_data, style.opacity),
+      list.appendChild(legendItem("g4c-legend-wide", null, swatch("none", 1, style.wide),
+                                  T.legend_wide));
+      list.appendChild(legendItem("g4c-legend-nodata", null, swatch("url(#" + DOTS_ID + ")", 1),
                                   T.no_interviews));
       list.appendChild(legendItem("g4c-legend-suppressed", null, swatch(hatch, 1), T.suppressed));
       if (complementary) {
@@ -404,19 +506,26 @@ var geo4miChoropleth = (function () {
       var fellBack = state.scheme !== "fixed" && state.row[SCHEME_BREAKS[state.scheme]] === 0;
       state.palette = data.palettes[ind.direction][breaks.length - 1];
       var complementary = false;
+      var wide = [];  // drawn last, so that no neighbour's edge covers their dashed outline
       for (var k = 0; k < layers.length; k++) {
         var c = cellFor(k);
         if (c.status === "suppressed" && !c.small) { complementary = true; }
-        layers[k].setStyle(styleFor(c));
+        var look = styleFor(c);
+        layers[k].setStyle(look);
+        layers[k].g4cWeight = look.weight;
+        layers[k].g4cColour = look.color;
+        if (c.status === "ok" && c.wide) { wide.push(layers[k]); }
         var el = layers[k].getElement && layers[k].getElement();
         if (el) {
           el.setAttribute("data-status", c.status);
           el.setAttribute("data-area", data.areas[k].id);
           if (c.status === "ok") { el.setAttribute("data-class", c.cls); } else { el.removeAttribute("data-class"); }
+          el.classList.toggle("g4c-wide", c.status === "ok" && !!c.wide);
           el.setAttribute("aria-label", summary(k));
         }
         if (layers[k].isTooltipOpen()) { layers[k].setTooltipContent(tooltip(k)); }
       }
+      for (k = 0; k < wide.length; k++) { wide[k].bringToFront(); }
       renderLegend(ind, group, breaks, fellBack, complementary);
       var rows = tableRows();
       renderTable(rows, ind, group);

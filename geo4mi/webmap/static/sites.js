@@ -70,6 +70,11 @@
     });
   }
 
+  /* A phone-sized window (the CSS uses the same width): controls collapse into buttons. */
+  function narrow() {
+    return !!(global.matchMedia && global.matchMedia("(max-width: 600px)").matches);
+  }
+
   /* Areas, catchments and sites from the data; returns [name, layer] for the control. */
   function drawLayers(map, config) {
     var overlays = [];
@@ -112,15 +117,28 @@
     config.type_order.forEach(function (type) {
       if (groups[type]) { overlays.push([config.layers.sites[type], groups[type].addTo(map)]); }
     });
-    var control = L.control.layers(null, null, { collapsed: false, position: "topright" });
+    var control = L.control.layers(null, null, { collapsed: narrow(), position: "topright" });
     overlays.forEach(function (pair) { control.addOverlay(pair[1], textHtml(pair[0])); });
     control.addTo(map);
     var legend = document.getElementById("g4m-legend");
     if (legend) {
       var corner = L.control({ position: "bottomright" });
       corner.onAdd = function () {
-        var div = L.DomUtil.create("div", "");
+        var div = L.DomUtil.create("div", "g4m-legend-box");
         legend.hidden = false;
+        if (narrow()) {
+          // a phone: the legend would hide a third of the map, so it opens from a button
+          var toggle = el("button", { type: "button", "class": "g4m-legend-toggle",
+            "aria-expanded": "false", "aria-controls": "g4m-legend",
+            text: config.legend || "Legend" });
+          legend.hidden = true;
+          toggle.addEventListener("click", function () {
+            legend.hidden = !legend.hidden;
+            toggle.setAttribute("aria-expanded", legend.hidden ? "false" : "true");
+          });
+          div.appendChild(toggle);
+          L.DomEvent.disableClickPropagation(div);
+        }
         div.appendChild(legend);
         L.DomEvent.disableScrollPropagation(div);
         return div;
@@ -161,7 +179,8 @@
   Workshop.prototype.buildControl = function () {
     var self = this;
     var Control = L.Control.extend({
-      options: { position: "topleft" },
+      // on a phone the title spans the top: the workshop sits bottom left, above the scale
+      options: { position: narrow() ? "bottomleft" : "topleft" },
       onAdd: function () {
         var box = el("div", { "class": "g4m-workshop leaflet-bar", "data-role": "workshop" });
         self.toggle = el("button", { type: "button", "class": "g4m-workshop-toggle",
