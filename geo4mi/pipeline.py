@@ -24,6 +24,7 @@ global risk against ``[disclosure] max_global_risk``.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -348,6 +349,32 @@ def _placed_problem(study: Study, kept: pd.DataFrame) -> dict[str, object] | Non
     return problem("few_placed", reason=reason, value=str(placed))
 
 
+_PROTECTED: dict[bytes, tuple[pd.DataFrame, pd.DataFrame]] = {}
+
+
+def _protect_cached(estimates: pd.DataFrame, catalogue: Catalogue, min_n: int,
+                    truth: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`~geo4mi.indicators.protect.protect`, remembered for the same tables within
+    one process (a notebook or a test session running a study again gets copies)."""
+    from geo4mi.indicators.protect import protect
+
+    digest = hashlib.blake2b(digest_size=20)
+    for table in (estimates, truth):
+        digest.update(pd.util.hash_pandas_object(table, index=True).to_numpy().tobytes())
+        digest.update("\x1f".join(map(str, table.columns)).encode())
+    digest.update(str(min_n).encode())
+    for ind in catalogue:  # what the intruder's relations are made of
+        digest.update(repr((ind.id, ind.question, ind.kind, ind.choices, str(ind.universe),
+                            ind.exclude, ind.not_asked, ind.numerator)).encode())
+    key = digest.digest()
+    if key not in _PROTECTED:
+        if len(_PROTECTED) >= 8:
+            _PROTECTED.pop(next(iter(_PROTECTED)))
+        _PROTECTED[key] = protect(estimates, catalogue, min_n=min_n, truth=truth)
+    safe, lost = _PROTECTED[key]
+    return safe.copy(), lost.copy()
+
+
 def check(study: Study | str | os.PathLike[str]) -> Checked:
     """Read, place and exclude; build the data-quality report with every problem in it.
 
@@ -474,11 +501,9 @@ def run(study: Study | str | os.PathLike[str], *,
                          design=design_from_study(study), progress=progress)
     protection = None
     if study.disclosure.protect and study.complementary_suppression:
-        from geo4mi.indicators.protect import protect
-
         truth = estimate(kept, catalogue, area_ids=areas["area_id"].tolist(),
                          groups=list(study.indicators.groups), min_n=1, complementary=False)
-        estimates, protection = protect(estimates, catalogue, min_n=study.min_n, truth=truth)
+        estimates, protection = _protect_cached(estimates, catalogue, study.min_n, truth)
         log.info("%s: disclosure control hid %d more figures (%d whole cells) so that no "
                  "hidden figure can be worked out", study.path.name, len(protection),
                  int((protection["what"] == "n").sum()))
