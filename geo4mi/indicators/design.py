@@ -36,7 +36,9 @@ With ``[survey] weight``, ``cluster`` and/or ``strata`` in the study file:
   Wilson interval (the truncation the NCHS applies to Korn–Graubard intervals). Where the
   design effect cannot be estimated (``p`` is 0 or 1, or all the
   cell's respondents are in one PSU, so the estimated variance is 0) the indicator's
-  city-wide design effect (or 1) is used and the ``deff`` column is empty.
+  city-wide design effect (or 1) is used and the ``deff`` column is empty; the degrees of
+  freedom stay the cell's own (they depend on its PSUs, not on ``p``), the city-wide ones
+  only where the cell has fewer than two PSUs.
 
 The linearisation is geo4mi's own (a few array operations over the estimate grid, vectorised
 like the counts) rather than a survey library's, so that it runs over every indicator ×
@@ -426,7 +428,8 @@ def design_interval(p: np.ndarray, n: np.ndarray, var: np.ndarray, df: np.ndarra
         own = (srs > 0) & (var > 0) & (df >= 1)
         deff = np.where(own, var / srs, np.nan)
     used = np.where(own, deff, np.nan_to_num(fallback_deff, nan=1.0))
-    df_used = np.maximum(np.where(own, df, np.nan_to_num(fallback_df, nan=1.0)), 1.0)
+    # the cell's degrees of freedom come from its PSUs alone, known even where p is 0 or 1
+    df_used = np.maximum(np.where(df >= 1, df, np.nan_to_num(fallback_df, nan=1.0)), 1.0)
     tq = student.ppf(_normal_cdf(z), df_used)
     n_eff = np.minimum(n / used * (z / tq) ** 2, n)  # never narrower than SRS Wilson
     k = np.clip(p, 0.0, 1.0) * n_eff
