@@ -36,13 +36,7 @@ Examples
 The Iztapalapa example of issue 11: 44 of 57 with symptoms; three groups published (12,
 13, 14); Caribbean (n = 4) and other (n = 1) hidden. 44 - 39 = 5 = 4 + 1: all five did.
 
->>> pub = pd.DataFrame({
-...     "indicator": "mental_symptoms", "area_id": "09007",
-...     "group_var": ["all", "region", "region", "region", "region", "region"],
-...     "group_value": ["all", "a", "b", "c", "caribbean", "other"],
-...     "numerator": pd.array([44, 12, 13, 14, None, None], dtype="Int64"),
-...     "n": pd.array([57, 15, 20, 17, 4, 1], dtype="Int64"),
-...     "status": ["ok", "ok", "ok", "ok", "suppressed", "suppressed"]})
+>>> pub = example_table()
 >>> found = audit(pub, None, min_n=10)
 >>> found[["group_value", "what", "low", "high"]]  # doctest: +NORMALIZE_WHITESPACE
   group_value what  low  high
@@ -620,6 +614,17 @@ def audit(published: pd.DataFrame, catalogue: Any, *, min_n: int,
     out["n_high"] = out["n_high"].astype("Int64").mask(out["n_high"] >= BIG / 2)  # unbounded
     return out.astype({c: "str" for c in ("indicator", "area_id", "group_var",
                                           "group_value", "what", "relation")})
+
+
+def example_table() -> pd.DataFrame:
+    """The issue's Iztapalapa line as a published table (the modules' examples use it)."""
+    return pd.DataFrame({
+        "indicator": "mental_symptoms", "area_id": "09007",
+        "group_var": ["all", "region", "region", "region", "region", "region"],
+        "group_value": ["all", "a", "b", "c", "caribbean", "other"],
+        "numerator": pd.array([44, 12, 13, 14, None, None], dtype="Int64"),
+        "n": pd.array([57, 15, 20, 17, 4, 1], dtype="Int64"),
+        "status": ["ok", "ok", "ok", "ok", "suppressed", "suppressed"]})
 
 
 def format_finding(row: Any) -> str:

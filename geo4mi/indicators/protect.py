@@ -13,15 +13,8 @@ Examples
 --------
 The issue's example: with one more group hidden, the five cannot be told apart.
 
->>> import pandas as pd
->>> pub = pd.DataFrame({
-...     "indicator": "mental_symptoms", "area_id": "09007",
-...     "group_var": ["all", "region", "region", "region", "region", "region"],
-...     "group_value": ["all", "a", "b", "c", "caribbean", "other"],
-...     "numerator": pd.array([44, 12, 13, 14, None, None], dtype="Int64"),
-...     "n": pd.array([57, 15, 20, 17, 4, 1], dtype="Int64"),
-...     "status": ["ok", "ok", "ok", "ok", "suppressed", "suppressed"]})
->>> safe, lost = protect(pub, None, min_n=10)
+>>> from geo4mi.indicators.audit import example_table
+>>> safe, lost = protect(example_table(), None, min_n=10)
 >>> lost[["group_value", "what"]].values.tolist()
 [['a', 'numerator']]
 """
