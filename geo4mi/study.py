@@ -78,6 +78,9 @@ class SurveyConfig:
     weight: str | None = None
     cluster: str | None = None
     strata: str | None = None
+    #: Population margins the weights are raked to (``[[survey.rake]]``, read by
+    #: :func:`geo4mi.indicators.rake.read_margin`); empty: no raking.
+    rake: tuple[Any, ...] = ()
     #: Eligibility rules: a respondent for whom one of these expressions is true is
     #: excluded (check ``exclude``), e.g. "age < 18".
     exclude: tuple[str, ...] = ()
@@ -190,7 +193,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, bool]]] = {
                "area_column": ("str", False), "id_column": ("str", False),
                "min_placed_share": ("number", False), "weight": ("str", False),
                "cluster": ("str", False), "strata": ("str", False),
-               "exclude": ("strlist", False)},
+               "exclude": ("strlist", False), "rake": ("tablelist", False)},
     "indicators": {"catalogue": ("path", True), "groups": ("strlist", False),
                    "opening": ("strlist", False), "figures": ("strlist", False),
                    "figure_groups": ("strlist", False), "nationality_question": ("str", False),
@@ -289,6 +292,10 @@ def load_study(path: str | os.PathLike[str]) -> Study:
     if len(set(named)) != len(named):
         raise StudyError(f"{path}: [survey] weight, cluster and strata must name different "
                          f"columns, got {design!r}")
+    if sv.get("rake"):
+        from geo4mi.indicators.rake import read_margin
+
+        design["rake"] = tuple(read_margin(m, folder, where=str(path)) for m in sv["rake"])
     sites = None
     if "sites" in raw:
         st = sec["sites"]

@@ -22,8 +22,10 @@ quantity ``analysistools`` computes for it:
 Rows come only from the *estimates* (after :func:`~geo4mi.indicators.suppression.published`):
 ``status`` is ``ok`` or ``suppressed``; a suppressed row keeps its key and has no number;
 an empty cell (``n_total = 0``), which ``analysistools`` never emits, is left out.
-``n_w`` and ``n_w_total`` equal ``n`` and ``n_total`` without weights (they are empty when the
-study is weighted: the estimates hold no weighted totals). Groups with an NA value, which
+``n_w`` and ``n_w_total`` equal ``n`` and ``n_total`` without weights; with weights (a
+``weight`` column, raked weights or both) they are the weights summed over the counted
+respondents and the cell (the estimates' ``numerator_w`` and ``n_w``; for a mean or median
+both are the answers' weights). Groups with an NA value, which
 ``analysistools`` reports as a group ``NA``, are not rows: geo4mi counts them in ``"all"``
 only; nor is the select_multiple ``%/% NA`` row (the count of respondents not asked).
 
@@ -222,7 +224,7 @@ def to_analysistools(estimates: pd.DataFrame, catalogue: Catalogue) -> pd.DataFr
     if unknown:
         raise CatalogueError(f"{catalogue.path}: indicator {unknown[0]!r} of the estimates is "
                              "not in the catalogue; use the catalogue they were computed with")
-    weighted = len(estimates) > 0 and design_of_estimates(estimates).weight is not None
+    weighted = len(estimates) > 0 and design_of_estimates(estimates).weighted
     estimates = published(estimates)
     estimates = estimates[(estimates["status"] != "no_data").to_numpy(dtype=bool)]
     estimates = estimates.reset_index(drop=True)
@@ -251,10 +253,18 @@ def to_analysistools(estimates: pd.DataFrame, catalogue: Catalogue) -> pd.DataFr
 
     n_total = num("n")
     counted = num("numerator")
+    numeric = np.zeros(len(estimates), bool)
     if "stat" in estimates.columns:  # a mean's n is its answers (analysistools: n = n_total)
         numeric = (estimates["stat"].astype(str) != PROP).to_numpy()
         counted = np.where(numeric, n_total, counted)
-    w_ok = ok & (not weighted)
+    if weighted and "n_w" in estimates.columns:
+        w_total = num("n_w")
+        w_counted = num("numerator_w") if "numerator_w" in estimates.columns else w_total
+        if "stat" in estimates.columns:
+            w_counted = np.where(numeric, w_total, w_counted)
+        w_ok = ok
+    else:  # unweighted: the counts; a weighted table without weighted totals: empty
+        w_total, w_counted, w_ok = n_total, counted, ok & (not weighted)
     design = _design_columns(estimates, ok)
     return pd.DataFrame({
         "analysis_type": pd.array(cols[0], dtype="str"),
@@ -267,8 +277,8 @@ def to_analysistools(estimates: pd.DataFrame, catalogue: Catalogue) -> pd.DataFr
         "stat_upp": _masked_float(num("ci_high"), ok),
         "n": _masked_int(counted, ok),
         "n_total": _masked_int(n_total, ok),
-        "n_w": _masked_float(counted, w_ok),
-        "n_w_total": _masked_float(n_total, w_ok),
+        "n_w": _masked_float(w_counted, w_ok),
+        "n_w_total": _masked_float(w_total, w_ok),
         "analysis_key": pd.array(cols[5], dtype="str"),
         "status": pd.array(estimates["status"].astype(str).to_numpy(dtype=object), dtype="str"),
         **design,

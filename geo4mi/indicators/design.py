@@ -57,7 +57,7 @@ Examples
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -89,17 +89,33 @@ class Design:
         strata is two clusters).
     source : str or None
         The export file, named in error messages.
+    rake : tuple of Margin
+        Population margins the weights are raked to (:mod:`geo4mi.indicators.rake`).
+    raked : str or None
+        What the weights were raked on (``"area_id*gender"``); set from ``rake`` when not
+        given (a table's ``design`` column gives it without the margins).
     """
 
     weight: str | None = None
     cluster: str | None = None
     strata: str | None = None
     source: str | None = None
+    rake: tuple[Any, ...] = field(default=(), compare=False, repr=False)
+    raked: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.rake and self.raked is None:
+            object.__setattr__(self, "raked", ",".join(m.describe() for m in self.rake))
 
     @property
     def active(self) -> bool:
         """True when any design key is set (otherwise: simple random sample)."""
-        return any((self.weight, self.cluster, self.strata))
+        return any((self.weight, self.cluster, self.strata, self.raked))
+
+    @property
+    def weighted(self) -> bool:
+        """True when respondents have unequal weights (a weight column or raking)."""
+        return bool(self.weight or self.raked)
 
     def describe(self) -> str:
         """Compact text for the ``design`` column: ``"srs"`` or ``"weight=w; cluster=c"``.
@@ -110,8 +126,11 @@ class Design:
         'weight=w; strata=region; cluster=site'
         >>> Design().describe()
         'srs'
+        >>> Design(raked="area_id*gender").describe()
+        'raked=area_id*gender'
         """
-        parts = [f"{k}={v}" for k, v in (("weight", self.weight), ("strata", self.strata),
+        parts = [f"{k}={v}" for k, v in (("weight", self.weight), ("raked", self.raked),
+                                           ("strata", self.strata),
                                            ("cluster", self.cluster)) if v]
         return "; ".join(parts) if parts else "srs"
 
@@ -140,19 +159,21 @@ def design_of_estimates(estimates: pd.DataFrame) -> Design:
     if values[0] == "srs":
         return Design()
     keys = dict(part.strip().split("=", 1) for part in values[0].split(";"))
-    unknown = sorted(set(keys) - {"weight", "strata", "cluster"})
+    unknown = sorted(set(keys) - {"weight", "raked", "strata", "cluster"})
     if unknown:
         raise SurveyDataError(f"estimates: unknown design key {unknown[0]!r} in the design "
-                             "column; use weight, strata and cluster")
+                             "column; use weight, raked, strata and cluster")
     return Design(weight=keys.get("weight"), strata=keys.get("strata"),
-                  cluster=keys.get("cluster"))
+                  cluster=keys.get("cluster"), raked=keys.get("raked"))
 
 
 def design_from_study(study: Any) -> Design:
-    """The :class:`Design` of a loaded study (its ``[survey]`` weight, cluster, strata)."""
+    """The :class:`Design` of a loaded study (its ``[survey]`` weight, cluster, strata and
+    raking margins)."""
     s = study.survey
     return Design(weight=getattr(s, "weight", None), cluster=getattr(s, "cluster", None),
-                  strata=getattr(s, "strata", None), source=str(s.export))
+                  strata=getattr(s, "strata", None), source=str(s.export),
+                  rake=tuple(getattr(s, "rake", ()) or ()))
 
 
 def design_labels(form: Any, design: Design) -> dict[str, dict[str, str]]:
@@ -212,7 +233,8 @@ def interval_note(design: Design | Any, lang: str, *,
         return texts.get(lang) or next(iter(texts.values()), "") or column
 
     parts = [t(f"design_{key}", lang, column=name(value))
-             for key, value in (("weight", design.weight), ("strata", design.strata),
+             for key, value in (("weight", design.weight), ("raked", design.raked),
+                                ("strata", design.strata),
                                 ("cluster", design.cluster)) if value]
     return t("interval_design", lang, parts="; ".join(parts))
 
@@ -237,7 +259,8 @@ def design_arrays(respondents: pd.DataFrame,
     Returns
     -------
     (weights, psu, stratum)
-        float64 weights (1 without a weight column); int64 PSU codes ``0..P-1``, unique
+        float64 weights (1 without a weight column; raked to the design's margins when it
+        has some); int64 PSU codes ``0..P-1``, unique
         across strata (each respondent its own PSU without a cluster column); int64 stratum
         codes ``0..H-1`` (all 0 without strata), the stratum of each PSU being
         ``stratum[psu == j]``.
@@ -283,6 +306,10 @@ def design_arrays(respondents: pd.DataFrame,
                                   "a weight > 0 (fix the export, or drop the weight key)")
     else:
         w = np.ones(n)
+    if design.rake:
+        from geo4mi.indicators.rake import rake_weights
+
+        w = rake_weights(respondents, design.rake, w, source=design.source)
 
     def codes(column: str | None, key: str) -> np.ndarray:
         if not column:

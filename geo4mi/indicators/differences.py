@@ -246,7 +246,7 @@ def differences(estimates: pd.DataFrame, *, alpha: float = 0.05,
                               "from geo4mi.indicators.estimate.estimate (columns "
                               f"{', '.join(_REQUIRED)})")
     table = published(estimates).reset_index(drop=True)
-    weighted = design_of_estimates(table).weight is not None
+    weighted = design_of_estimates(table).weighted
     keys = table[_KEY].astype(str)
     k, n, p = (_numbers(table, c) for c in ("numerator", "n", "p"))
     n_eff = _numbers(table, "n_eff") if "n_eff" in table.columns else n.copy()

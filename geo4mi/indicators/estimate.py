@@ -309,7 +309,9 @@ def estimate(respondents: pd.DataFrame, catalogue: Catalogue, *, area_ids: Seque
         (1 without a design; NA where it cannot be estimated), ``n_eff`` the sample size
         the Wilson interval uses,
         ``ci_method`` ``"wilson"`` or ``"wilson_neff"``, ``design`` ``"srs"`` or the design
-        keys (``"cluster=enumerator"``).
+        keys (``"cluster=enumerator"``). A weighted design (``weight`` or ``rake``) adds
+        ``numerator_w`` and ``n_w`` (Float64): the weights summed over the numerator and
+        the cell, hidden with ``numerator``.
 
     Raises
     ------
@@ -468,7 +470,8 @@ def estimate(respondents: pd.DataFrame, catalogue: Catalogue, *, area_ids: Seque
     if numeric is not None:
         table = pd.concat([table, _assemble_numeric(numerics, [CITY, *areas], col_var,
                                                     col_val, numeric,
-                                                    reason[len(indicators):], design_text)],
+                                                    reason[len(indicators):], design_text,
+                                                    weighted=grid is not None and grid.weighted)],
                           ignore_index=True)
     table = published(table)
     unassigned = int((area_code == A).sum())
@@ -507,7 +510,7 @@ class _DesignGrid:
                         self.psu_in_stratum.size)
         log.info("survey design %s: %d respondents in %d clusters and %d strata",
                  design.describe(), len(respondents), n_psu, self.psu_in_stratum.size)
-        self.weighted = design.weight is not None
+        self.weighted = design.weighted
         self.psu, self.psu_stratum, self.n_psu = psu, psu_stratum, n_psu
         self.A = A
         self.levels: list[tuple[Level, Level, int, int]] = []  # fine, city, first col, ng
@@ -616,6 +619,11 @@ def _assemble(indicators: Sequence[Indicator], area_labels: list[str], col_var: 
         "suppression": text(np.array(REASONS, dtype=object)[reason_f]),
         "stat": text(np.full(ok.shape, PROP, dtype=object)),
     })
+    if grid is not None and grid.weighted:  # weighted counts, as analysistools' n_w
+        frame["numerator_w"] = pd.arrays.FloatingArray(np.where(ok, grid.wy.reshape(-1), 0.0),
+                                                       ~ok)
+        frame["n_w"] = pd.arrays.FloatingArray(grid.wd.reshape(-1).copy(),
+                                               np.zeros(den_f.shape, bool))
     return frame
 
 
@@ -645,7 +653,8 @@ def _margins(area_code: np.ndarray, A: int, group_list: list[str],
 
 def _assemble_numeric(indicators: Sequence[Indicator], area_labels: list[str],
                       col_var: list[str], col_val: list[str], grid: NumericGrid,
-                      reason: np.ndarray, design_text: str) -> pd.DataFrame:
+                      reason: np.ndarray, design_text: str, *,
+                      weighted: bool = False) -> pd.DataFrame:
     """Rows of the numeric statistics, in the shape of :func:`_assemble`'s (``numerator``
     always NA; ``p``, ``ci_low``, ``ci_high`` hold the value and its interval)."""
     n_ind, n_rows, n_cols = grid.n.shape
@@ -665,7 +674,7 @@ def _assemble_numeric(indicators: Sequence[Indicator], area_labels: list[str],
 
     ids = np.array([ind.id for ind in indicators], dtype=object)
     stats = np.array([ind.stat for ind in indicators], dtype=object)
-    return pd.DataFrame({
+    frame = pd.DataFrame({
         "indicator": text(np.repeat(ids, per_ind)),
         "area_id": text(np.tile(np.repeat(np.array(area_labels, dtype=object), n_cols), n_ind)),
         "group_var": text(np.tile(np.array(col_var, dtype=object), n_ind * n_rows)),
@@ -684,6 +693,13 @@ def _assemble_numeric(indicators: Sequence[Indicator], area_labels: list[str],
         "suppression": text(np.array(REASONS, dtype=object)[reason_f]),
         "stat": text(np.repeat(stats, per_ind)),
     })
+    if weighted:
+        frame["numerator_w"] = pd.arrays.FloatingArray(np.zeros(den_f.shape),
+                                                       np.ones(den_f.shape, bool))
+        w_n = grid.w_n if grid.w_n is not None else np.full(grid.n.shape, np.nan)
+        frame["n_w"] = pd.arrays.FloatingArray(np.nan_to_num(w_n.reshape(-1)),
+                                               np.isnan(w_n.reshape(-1)))
+    return frame
 
 
 __all__ = ["CITY", "COLUMNS", "PROP", "STATUSES", "Z95", "estimate", "proportions",

@@ -189,6 +189,9 @@ class NumericGrid:
     #: Per statistic, the fingerprints of the counts it publishes (only ``n``; see
     #: :func:`~geo4mi.indicators.suppression.count_keys`).
     keys: list[tuple[bytes | None, None, None]] | None = None
+    #: Sum of the weights of the answers counted in ``n`` (float64 (I, R, C)); the
+    #: weights are 1 without a design.
+    w_n: np.ndarray | None = None
 
 
 def _tq(df: np.ndarray) -> np.ndarray:
@@ -274,6 +277,7 @@ def estimate_numeric(respondents: pd.DataFrame, indicators: Sequence[Any],
     design = weights is not None
     w = weights if design else np.ones(len(respondents))
     keys: list[tuple[bytes | None, None, None]] = []
+    w_n = np.zeros((I, size))
     for i, ind in enumerate(indicators):
         y, x, reason = numeric_values(respondents, ind)
         valid = reason == 0
@@ -298,6 +302,7 @@ def estimate_numeric(respondents: pd.DataFrame, indicators: Sequence[Any],
             keep = m.out >= 0
             pos = m.out[keep]
             out.n[i, pos] = n[keep]
+            w_n[i, pos] = np.bincount(m.cell[valid], w[valid], minlength=m.n_cells)[keep]
             for target, src in ((out.value, value), (out.low, low), (out.high, high),
                                 (out.deff, deff)):
                 target[i, pos] = src[keep]
@@ -306,7 +311,7 @@ def estimate_numeric(respondents: pd.DataFrame, indicators: Sequence[Any],
             out.method[i, pos] = np.where(n[keep] > 0, method, None)
     return NumericGrid(*(a.reshape(I, R, C) for a in (out.n, out.value, out.low, out.high,
                                                       out.deff, out.n_eff, out.method)),
-                       keys=keys)
+                       keys=keys, w_n=w_n.reshape(I, R, C))
 
 
 def _borrow(own_var: np.ndarray, own_df: np.ndarray, srs_var: np.ndarray,

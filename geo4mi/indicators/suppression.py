@@ -48,9 +48,11 @@ REASONS = ("", "small_n", "complementary", "linked", "linked_value", "complement
 N_HIDDEN = ("small_n", "complementary", "linked")
 #: Columns that are NA for every hidden estimate (``n`` only for :data:`N_HIDDEN`): see
 #: :func:`published`.
-HIDDEN_COLUMNS = ("numerator", "n", "p", "ci_low", "ci_high", "deff", "n_eff", "ci_method")
+HIDDEN_COLUMNS = ("numerator", "n", "p", "ci_low", "ci_high", "deff", "n_eff", "ci_method",
+                  "numerator_w", "n_w")
 #: Columns that are NA for an estimate without respondents (``n`` stays 0).
-EMPTY_COLUMNS = ("numerator", "p", "ci_low", "ci_high", "deff", "n_eff", "ci_method")
+EMPTY_COLUMNS = ("numerator", "p", "ci_low", "ci_high", "deff", "n_eff", "ci_method",
+                 "numerator_w")
 
 
 def suppression_mask(n: np.ndarray, *, min_n: int, blocks: list[tuple[int, int]],
