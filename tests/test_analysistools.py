@@ -88,18 +88,132 @@ def _plain(results, table: pd.DataFrame) -> pd.DataFrame:
     return table[(table.status == "ok") & plain]
 
 
-def test_every_published_key_equals_a_pandas_recomputation(run):
+# -- every key, including restricted universes and composites, recomputed with pandas ----
+
+def _truth(text: str, df: pd.DataFrame) -> pd.Series:
+    """A catalogue expression evaluated with pandas' Kleene booleans (NA = unknown).
+
+    Written for the forms the bundled catalogue uses (``==``, ``in``, ``selected``,
+    ``answered``, ``and``, ``or``, ``not``), independently of geo4mi's expression engine.
+    """
+    def text_col(q):
+        return df[q].astype("string")
+
+    def eq(q, v):
+        return (text_col(q) == v).astype("boolean")
+
+    def isin(q, values):
+        s = text_col(q)
+        return s.isin(list(values)).astype("boolean").mask(s.isna())
+
+    def sel(q, c):
+        return df[f"{q}/{c}"].astype("boolean")
+
+    def answered(q):
+        if q in df.columns:
+            return df[q].notna().astype("boolean")
+        cols = [c for c in df.columns if c.startswith(f"{q}/")]
+        return df[cols].notna().any(axis=1).astype("boolean")
+
+    py = re.sub(r"answered\((\w+)\)", r'ANS("\1")', text)
+    py = re.sub(r"selected\((\w+),\s*'([^']*)'\)", r'SEL("\1", "\2")', py)
+    py = re.sub(r"(\w+)\s+in\s+\(([^)]*)\)", r'IN("\1", (\2,))', py)
+    py = re.sub(r"(\w+)\s*==\s*'([^']*)'", r'EQ("\1", "\2")', py)
+    py = re.sub(r"\band\b", "&", re.sub(r"\bor\b", "|", re.sub(r"\bnot\s+", "~", py)))
+    assert not re.search(r"[<>!]=?|\bis_na\b", py), f"translate {text!r}"
+    return eval(py, {"__builtins__": {}},  # noqa: S307 - the bundled catalogue, in a test
+                {"EQ": eq, "IN": isin, "SEL": sel, "ANS": answered})
+
+
+def _derived_masks(ind, df: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """``(denominator, numerator)`` of a catalogue indicator, from its definition."""
+    universe = (pd.Series(True, index=df.index) if ind.universe is None
+                else _truth(ind.universe.text, df).fillna(False).astype(bool))
+    if ind.numerator is not None:
+        truth = _truth(ind.numerator.text, df)
+        den = universe if ind.not_asked == "no" else universe & truth.notna()
+        return den, den & truth.fillna(False).astype(bool)
+    q = ind.question
+    if ind.kind == "select_multiple":
+        cols = [df[f"{q}/{c}"].astype("boolean") for c in ind.choices]
+        yes = pd.concat(cols, axis=1).fillna(False).any(axis=1)
+        answered = cols[0].notna()
+        excluded = (pd.concat([df[f"{q}/{c}"].astype("boolean") for c in ind.exclude], axis=1)
+                    .fillna(False).any(axis=1) if ind.exclude else ~universe & False)
+    else:
+        values = df[q].astype("string")
+        yes = values.isin(list(ind.choices)).fillna(False).astype(bool)
+        answered = values.notna()
+        excluded = values.isin(list(ind.exclude)).fillna(False).astype(bool)
+    den = universe & ~excluded
+    if ind.not_asked != "no":
+        den &= answered
+    return den.astype(bool), (den & yes).astype(bool)
+
+
+def _recompute_derived(results, row: pd.Series) -> tuple[float, int, int]:
+    """``(stat, n, n_total)`` of a ``<question>__<indicator>`` or composite key."""
+    by_id = {i.id: i for i in results.catalogue}
+    iid = row.analysis_var.split("__", 1)[1] if "__" in row.analysis_var else row.analysis_var
+    ind = by_id[iid]
+    assert ind.question is None or row.analysis_var == f"{ind.question}__{iid}"
+    sub = _cell(results.respondents, row)
+    den, num = _derived_masks(ind, sub)
+    n, total = int(num.sum()), int(den.sum())
+    return n / total, n, total
+
+
+def test_every_exported_key_equals_a_pandas_recomputation(run):
+    """All published rows: plain keys, restricted universes (``q__id``), exclusions,
+    not-asked-as-no, composites (``id %/% 1``), derived variables and numeric keys."""
     results, table = run
-    rows = _plain(results, table)
-    assert len(rows) > 3000
-    assert set(rows.analysis_type) == {"prop_select_one", "prop_select_multiple", "mean",
-                                       "median"}
-    for row in rows.itertuples(index=False):
+    ok = table[table.status == "ok"]
+    cols = set(results.respondents.columns)
+    seen = {"plain": 0, "derived": 0}
+    for row in ok.itertuples(index=False):
         row = pd.Series(row._asdict())
-        stat, n, total = _recompute(results, row)
+        plain = row.analysis_var in cols or row.analysis_type in ("mean", "median")
+        stat, n, total = (_recompute(results, row) if plain
+                          else _recompute_derived(results, row))
+        seen["plain" if plain else "derived"] += 1
         assert (row.n, row.n_total) == (n, total), row.analysis_key
         assert row.stat == pytest.approx(stat, abs=1e-12), row.analysis_key
-        assert (row.n_w, row.n_w_total) == (n, total)  # unweighted study
+        assert (row.n_w, row.n_w_total) == (n, total), row.analysis_key  # unweighted
+    assert seen["derived"] > 500 and seen["plain"] > 3000
+    # every kind of key of the export is covered, composites and universes included
+    assert {"internet_regular_any", "assistance_types__assist_food",
+            "children_permit__children_all_permit"} <= set(ok.analysis_var)
+    assert set(table.status) == {"ok", "suppressed"}
+
+
+def test_weighted_counts_n_w(tmp_path):
+    """With a weight, ``n_w``/``n_w_total`` are the summed weights (pandas recomputation)."""
+    from geo4mi.indicators.catalogue import bundled_catalogue_path, load_catalogue
+    from geo4mi.indicators.design import Design
+    from geo4mi.indicators.estimate import estimate
+
+    rng = np.random.default_rng(3)
+    n = 120
+    df = pd.DataFrame({"area_id": rng.choice(["A", "B"], n),
+                       "feel_safe": rng.choice(["yes", "no", None], n, p=[.5, .4, .1]),
+                       "w": rng.uniform(0.5, 3.0, n)})
+    cat = load_catalogue(bundled_catalogue_path()).subset(["feel_safe"])
+    est = estimate(df, cat, area_ids=["A", "B"], groups=[], min_n=5,
+                   design=Design(weight="w"))
+    table = to_analysistools(est, cat)
+    assert len(table) == 3 and (table.status == "ok").all()
+    for row in table.itertuples(index=False):
+        sub = df if pd.isna(row.group_var) else df[df.area_id == row.group_var_value]
+        asked = sub[sub.feel_safe.notna()]
+        w_yes, w_all = asked.w[asked.feel_safe == "yes"].sum(), asked.w.sum()
+        assert row.n_w == pytest.approx(w_yes, rel=1e-12)
+        assert row.n_w_total == pytest.approx(w_all, rel=1e-12)
+        assert row.stat == pytest.approx(w_yes / w_all, rel=1e-12)
+        assert (row.n, row.n_total) == ((asked.feel_safe == "yes").sum(), len(asked))
+        assert row.n_w != row.n  # weighted, not the count
+    # unweighted: n_w is n
+    plain = to_analysistools(estimate(df, cat, area_ids=["A", "B"], groups=[], min_n=5), cat)
+    assert (plain.n_w == plain.n).all() and (plain.n_w_total == plain.n_total).all()
 
 
 def test_restricted_universe_gets_its_own_variable(run):
