@@ -339,3 +339,22 @@ def test_cli_analyse(tmp_path, capsys):
     assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
     assert "line 2, column analysis_var: 'nope'" in err
     assert not (tmp_path / "b.csv").exists()
+
+
+def test_analyse_without_loa_refusal_says_what_to_do(monkeypatch):
+    """Every option of every question may be unprotectable: the refusal names the fix."""
+    from geo4mi.errors import DisclosureError
+
+    def refuse(*args, **kwargs):
+        raise DisclosureError("disclosure control cannot protect opt__age_group__60+, area "
+                              "09012, gender=man (and 3 more): raise min_n")
+
+    monkeypatch.setattr(pipeline, "run", refuse)
+    with pytest.raises(DisclosureError, match=r"mexico_city\.toml: analyse without --loa "
+                       r"exports every answer option .* and disclosure control cannot protect "
+                       r"opt__age_group__60\+.*Run 'geo4mi analyse mexico_city\.toml --loa "
+                       r"loa\.csv'") as info:
+        analyse(bundled_study_path())
+    assert "\n" not in str(info.value)
+    with pytest.raises(DisclosureError, match=r"^disclosure control cannot protect"):
+        analyse(bundled_study_path(), loa=LOA)  # with an LOA: the error as it is

@@ -60,7 +60,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geo4mi.errors import AnalysisListError, CatalogueError, InputFileError
+from geo4mi.errors import AnalysisListError, CatalogueError, DisclosureError, InputFileError
 from geo4mi.indicators.catalogue import Catalogue, Indicator
 from geo4mi.indicators.design import design_of_estimates
 from geo4mi.indicators.estimate import CITY, PROP
@@ -502,10 +502,22 @@ def analyse(study: Any, *, loa: str | os.PathLike[str] | None = None) -> pd.Data
         settings = replace(study.indicators, groups=tuple(dict.fromkeys(groups)),
                            numeric=tuple(dict.fromkeys(numeric)))
         study = replace(study, indicators=settings)
-    results = pipeline.run(study, extend=lambda cat: with_options(cat, questions))
     from geo4mi.indicators.audit import refuse_results
 
-    refuse_results(results)  # nothing written that discloses a hidden figure
+    try:
+        results = pipeline.run(study, extend=lambda cat: with_options(cat, questions))
+        refuse_results(results)  # nothing written that discloses a hidden figure
+    except DisclosureError as exc:
+        if loa is not None:
+            raise
+        # every option of every question and group: far more small cells than build's
+        raise DisclosureError(
+            f"{study.path}: analyse without --loa exports every answer option of every "
+            f"catalogued question by every group, and {exc}. Run 'geo4mi analyse "
+            f"{study.path.name} --loa loa.csv' with a list of analyses naming only the "
+            "questions and groups you need (CSV columns analysis_type, analysis_var, "
+            "group_var; see docs/indicators.md), or drop the group named above from "
+            "[indicators] groups") from None
     estimates = results.estimates
     if rows is not None:
         estimates = estimates[_loa_mask(estimates, results.catalogue, rows)]
