@@ -341,6 +341,9 @@ def starter_catalogue(form: Form, *, skip: tuple[str, ...] = (),
                 lines += [f"universe = {_toml(universe)}",
                           f"universe_label = {_texts(_universe_label(form, relevant, universe, languages))}"]
             lines.append('direction = "neutral"')
+    notes = ["# TODO: review the starter indicators and their directions.",
+             *[f"# REVIEW: {line}" for line in review]]
+    lines[3:3] = notes
     return "\n".join(lines) + "\n", review
 
 
@@ -707,10 +710,9 @@ def scaffold_study(boundaries: str | os.PathLike[str], form: str | os.PathLike[s
     if export is None:
         todo.append("[survey] export: give the path of the survey export")
     if guess is not None:
-        decisions[3:5] = [decisions[3] + f"; export: {guess.area_note}",
-                          decisions[4] + (f"; export: {guess.gps_note}" if gps else "")]
-        decisions.append(f"id_column = {guess.id_column!r}: {guess.id_note}"
-                         if guess.id_column else f"id_column: {guess.id_note}")
+        decisions += [f"export: {Path(export).name}, {guess.rows} rows",
+                      f"  area: {guess.area_note}", f"  GPS: {guess.gps_note}",
+                      f"  id: {guess.id_note}"]
         todo += [f"review: {line}" for line in guess.review]
     cat_path: Path | None = None
     cat_text: str | None = None
@@ -733,15 +735,15 @@ def scaffold_study(boundaries: str | os.PathLike[str], form: str | os.PathLike[s
         f"#   geo4mi check {study_path.name}",
         "",
         "[study]",
-        f"# TODO: the title shown on every map and figure (from the form's settings: "
-        f"{'yes' if the_form.title else 'no'}).",
+        ("# TODO: check the title shown on every map and figure (the form's title)."
+         if the_form.title else "# TODO: write the title shown on every map and figure."),
         f"title = {_toml(title)}",
         f"# Main language of the outputs; the form has labels in: "
         f"{', '.join(the_form.languages)}.",
         f"language = {_toml(language)}",
         "synthetic = false",
         "min_n = 10",
-        "# TODO: the place and the population the caveat speaks of, e.g.",
+        "# TODO: name the place and the population the caveat speaks of (example below).",
         '# place = { es = "la ciudad", en = "the city" }',
         '# population = { es = "la población refugiada y migrante", '
         'en = "refugee and migrant population" }',
@@ -760,7 +762,7 @@ def scaffold_study(boundaries: str | os.PathLike[str], form: str | os.PathLike[s
     if not has_crs:
         lines.append('# TODO: the file declares no CRS: crs = "EPSG:4326"')
     lines += [
-        "# TODO: the source of the boundaries and the name of one area, e.g.",
+        "# TODO: give the source of the boundaries and the name of one area (example below).",
         '# attribution = "National Statistics Office, 2022"',
         '# unit = { es = ["comuna", "comunas"], en = ["commune", "communes"] }',
         "",
