@@ -458,7 +458,8 @@ def init(boundaries: Path, layer: str | None, form: Path, export: Path | None,
     written = write_scaffold(scaffold, overwrite=overwrite)
     for line in scaffold.decisions:
         click.echo(f"  {line}")
-    echo_written(written)
+    here = Path.cwd().resolve()
+    echo_written([p.relative_to(here) if p.is_relative_to(here) else p for p in written])
     for line in scaffold.todo:
         click.echo(f"  to do: {line}")
     click.echo(f"next: geo4mi check {output}")
