@@ -250,7 +250,8 @@ def form_label_languages(form: Form, language: str | None = None) -> list[str]:
     return coded or [language or "en"]
 
 
-def _labels(form: Form, getter, languages: list[str]) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _labels(form: Form, getter,  # type: ignore[no-untyped-def]
+            languages: list[str]) -> dict[str, str]:
     """``{lang: getter(lang)}`` for the catalogue's languages (a plain "label" column is the
     form's "default" language, read under the study language)."""
     coded = set(form.languages)
@@ -339,7 +340,8 @@ def starter_catalogue(form: Form, *, skip: tuple[str, ...] = (),
                       f"choices = [{_toml(choice)}]"]
             if universe:
                 lines += [f"universe = {_toml(universe)}",
-                          f"universe_label = {_texts(_universe_label(form, relevant, universe, languages))}"]
+                          "universe_label = "
+                          f"{_texts(_universe_label(form, relevant, universe, languages))}"]
             lines.append('direction = "neutral"')
     notes = ["# TODO: review the starter indicators and their directions.",
              *[f"# REVIEW: {line}" for line in review]]

@@ -998,6 +998,7 @@ def build_labels(catalogue: Catalogue, form: Any, groups: Sequence[str]) -> Labe
     title = getattr(form, "title", "") if form is not None else ""
     return Labels(themes={k: dict(v) for k, v in catalogue.themes.items()},
                   indicators=indicators, group_vars=group_vars, group_values=group_values,
-                  survey_title={lang: title for lang in (*LANGUAGES, *getattr(form, "languages", ()))
+                  survey_title={lang: title
+                                for lang in (*LANGUAGES, *getattr(form, "languages", ()))
                                 if _LANG.match(lang)} if title else {})
 
