@@ -156,8 +156,12 @@ def check(study: Path, output: Path | None, overwrite: bool) -> None:
     if output is None:
         output = Path(f"quality_{study.stem}.csv")
     guard(output, overwrite)
+    from geo4mi.scaffold import review_notes
+
     results = pipeline.check(study)  # lists problems that stop build instead of raising
     click.echo(format_report(results.quality))
+    for line in review_notes(study):  # what geo4mi init asked to review, still in the files
+        click.echo(f"  review: {line}")
     write_report(results.quality, output)
     echo_written([output])
     pipeline.raise_errors(results)  # exit status 2, as build would, once the report is out
@@ -454,7 +458,8 @@ def init(boundaries: Path, layer: str | None, form: Path, export: Path | None,
     written = write_scaffold(scaffold, overwrite=overwrite)
     for line in scaffold.decisions:
         click.echo(f"  {line}")
-    echo_written(written)
+    here = Path.cwd().resolve()
+    echo_written([p.relative_to(here) if p.is_relative_to(here) else p for p in written])
     for line in scaffold.todo:
         click.echo(f"  to do: {line}")
     click.echo(f"next: geo4mi check {output}")

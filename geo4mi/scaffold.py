@@ -37,11 +37,16 @@ import json
 import logging
 import os
 import re
+import sys
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 from geo4mi.errors import BoundaryError, InputFileError, OutputError, StudyError
 from geo4mi.i18n import LANGUAGES, slug
@@ -230,16 +235,31 @@ def _texts(texts: dict[str, str]) -> str:
     return "{ " + ", ".join(f"{lang} = {_toml(text)}" for lang, text in texts.items()) + " }"
 
 
-def _labels(form: Form, getter) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    """Labels in every language of the form that has a code, plus Spanish and English (the
-    catalogue needs both) taken from the default language when the form has none."""
-    out = {lang: getter(lang) for lang in form.languages if re.fullmatch(r"[a-z]{2,3}", lang)}
-    for lang in ("es", "en"):  # a plain "label" column is the "default" language
-        out.setdefault(lang, getter(form.default_language))
-    return out
+def form_label_languages(form: Form, language: str | None = None) -> list[str]:
+    """The languages the starter catalogue labels: every language of the form with a code
+    (``label::Français (fr)``), and only those; for a form with a plain ``label`` column
+    only, ``language`` (the study's), else English.
+
+    Examples
+    --------
+    >>> from geo4mi.survey.xlsform import example_form_path
+    >>> form_label_languages(read_form(example_form_path()))
+    ['es', 'en']
+    """
+    coded = [lang for lang in form.languages if re.fullmatch(r"[a-z]{2,3}", lang)]
+    return coded or [language or "en"]
 
 
-def _universe_label(form: Form, relevant: str, universe: str) -> dict[str, str]:
+def _labels(form: Form, getter,  # type: ignore[no-untyped-def]
+            languages: list[str]) -> dict[str, str]:
+    """``{lang: getter(lang)}`` for the catalogue's languages (a plain "label" column is the
+    form's "default" language, read under the study language)."""
+    coded = set(form.languages)
+    return {lang: getter(lang if lang in coded else form.default_language) for lang in languages}
+
+
+def _universe_label(form: Form, relevant: str, universe: str,
+                    languages: list[str]) -> dict[str, str]:
     """"<question label>: <choice label>" for ``${q} = 'x'``, else the expression."""
     m = _SIMPLE.match(relevant)
     if m and form.has_question(m.group(1)) and \
@@ -248,13 +268,17 @@ def _universe_label(form: Form, relevant: str, universe: str) -> dict[str, str]:
         lst = form.question(q)["list_name"]
         if choice in form.choices_of(q):
             return _labels(form, lambda lang: (f"{form.label(q, lang)}: "
-                                               f"{form.choice_label(lst, choice, lang)}"))
-    return _labels(form, lambda lang: universe)
+                                               f"{form.choice_label(lst, choice, lang)}"),
+                           languages)
+    return _labels(form, lambda lang: universe, languages)
 
 
-def starter_catalogue(form: Form, *, skip: tuple[str, ...] = ()) -> tuple[str, list[str]]:
+def starter_catalogue(form: Form, *, skip: tuple[str, ...] = (),
+                      language: str | None = None) -> tuple[str, list[str]]:
     """A starter catalogue: one indicator per answer of every select question.
 
+    Labels are in every language of the form, and only those
+    (:func:`form_label_languages`; ``language`` names a plain ``label`` column's language).
     Returns the TOML text and the lines to review (questions left out, universes that
     could not be rewritten).
 
@@ -269,13 +293,14 @@ def starter_catalogue(form: Form, *, skip: tuple[str, ...] = ()) -> tuple[str, l
     from geo4mi.indicators.expressions import parse
 
     title = form.title or "Survey"
+    languages = form_label_languages(form, language)
     lines = ["# Starter indicator catalogue written by geo4mi init from "
              f"{form.path.name}: one indicator per answer",
              "# of every select question. Review it: drop what you do not need, set each "
              "direction",
              "# (higher_worse, higher_better, neutral) and group indicators into themes. "
              "Format: docs/indicators.md.", "",
-             "[themes.survey]", f"label = {_texts(_labels(form, lambda lang: title))}"]
+             "[themes.survey]", f"label = {_texts(_labels(form, lambda lang: title, languages))}"]
     review: list[str] = []
     used: set[str] = set()
     questions = form.data_questions()
@@ -309,15 +334,271 @@ def starter_catalogue(form: Form, *, skip: tuple[str, ...] = ()) -> tuple[str, l
             used.add(iid)
             label = _labels(form, lambda lang: (
                 f"{form.label(name, lang)}: "
-                f"{form.choice_label(rec['list_name'], choice, lang)}"))
+                f"{form.choice_label(rec['list_name'], choice, lang)}"), languages)
             lines += ["", "[[indicator]]", f"id = {_toml(iid)}", 'theme = "survey"',
                       f"label = {_texts(label)}", f"question = {_toml(name)}",
                       f"choices = [{_toml(choice)}]"]
             if universe:
                 lines += [f"universe = {_toml(universe)}",
-                          f"universe_label = {_texts(_universe_label(form, relevant, universe))}"]
+                          "universe_label = "
+                          f"{_texts(_universe_label(form, relevant, universe, languages))}"]
             lines.append('direction = "neutral"')
+    notes = ["# TODO: review the starter indicators and their directions.",
+             *[f"# REVIEW: {line}" for line in review]]
+    lines[3:3] = notes
     return "\n".join(lines) + "\n", review
+
+
+# -- the export ---------------------------------------------------------------------------------
+
+#: How sure init is of a guess read from the export: the share of rows that bear it out.
+SURE, LIKELY = 0.95, 0.8
+
+
+def _sureness(share: float) -> str:
+    return "sure" if share >= SURE else "likely" if share >= LIKELY else "unsure"
+
+
+def _pct(k: int, n: int, what: str = "") -> str:
+    what = f" {what}" if what else ""
+    return f"{k} of {n}{what} ({100 * k / n:.0f} %)" if n else f"{k} of {n}{what}"
+
+
+@dataclass(frozen=True)
+class ExportGuess:
+    """What :func:`read_export_guesses` found in the export.
+
+    Each ``*_note`` says what was guessed and how sure it is; :attr:`review` lists what the
+    user should check (written as ``# REVIEW:`` comments into the study file).
+    """
+
+    rows: int
+    id_column: str | None
+    id_note: str
+    area_column: str | None
+    area_note: str
+    gps_question: str | None
+    gps_note: str
+    review: list[str] = field(default_factory=list)
+
+
+def _area_share(values: pd.Series, matcher: AreaNameMatcher, matched: dict[str, str],
+                max_distinct: int) -> tuple[int, int, set[str], list[str], list[str]] | None:
+    """``(answered, matched rows, areas covered, fuzzy values, unmatched values)`` of a
+    column read as area names or ids; None when it has too many distinct values to be one."""
+    text = values.dropna().astype(str).str.strip()
+    text = text[text != ""]
+    counts = text.value_counts(sort=True)
+    if len(counts) == 0 or len(counts) > max_distinct:
+        return None
+    hits, covered, fuzzy, missed = 0, set(), [], []
+    for value, count in counts.items():
+        area = matched.get(value)
+        if area is None:
+            hit = matcher.lookup(value)
+            area = hit.area_id
+            if hit.method == "fuzzy":
+                fuzzy.append(value)
+        if area is None:
+            missed.append(value)
+        else:
+            hits += int(count)
+            covered.add(area)
+    return int(counts.sum()), hits, covered, fuzzy, missed
+
+
+def read_export_guesses(export: str | os.PathLike[str], form: Form, areas: pd.DataFrame, *,
+                        area_question: str | None = None,
+                        matched: dict[str, str] | None = None,
+                        boundaries: gpd.GeoDataFrame | None = None) -> ExportGuess:
+    """Read the export with :func:`geo4mi.survey.exports.read_export` and check the guesses.
+
+    * the id column: the first of :data:`geo4mi.survey.quality.ID_COLUMNS` (then any column
+      not in the form) with a value in every row and no value twice;
+    * the area column: the share of answers to the form's area question (``area_question``,
+      whose choices ``matched`` name areas) that name a boundary area (by name or id, with
+      the matcher placement uses); when that question has no column or matches less than
+      half the answers, any other select_one question or export column whose values match
+      better;
+    * the GPS question: the ``geopoint`` questions of the form that have coordinates in the
+      export (the most filled one), and how many of them fall inside ``boundaries``.
+
+    Parameters
+    ----------
+    export : path-like
+        The survey export (any format :func:`~geo4mi.survey.exports.read_export` reads).
+    form : Form
+    areas : DataFrame
+        ``area_id, area_name`` of the boundaries.
+    area_question : str, optional
+        The area question guessed from the form (:func:`find_area_question`).
+    matched : dict, optional
+        ``{choice: area_id}`` of its choices.
+    boundaries : GeoDataFrame, optional
+        The areas with geometry and a CRS, to count GPS points inside them.
+
+    Raises
+    ------
+    InputFileError, SurveyDataError
+        The export cannot be read (one line naming the file).
+
+    Examples
+    --------
+    >>> from geo4mi.boundaries import load_areas
+    >>> from geo4mi.resources import bundled_path
+    >>> form = read_form(bundled_path("data", "questionnaire.xlsx"))
+    >>> areas = load_areas()
+    >>> q, matched, _ = find_area_question(form, areas)
+    >>> g = read_export_guesses(bundled_path("data", "sample_kobo.csv"), form, areas,
+    ...                         area_question=q, matched=matched, boundaries=areas)
+    >>> g.rows, g.id_column, g.area_column, g.gps_question
+    (301, '_uuid', 'borough', 'gps')
+    >>> g.area_note
+    "'borough': 301 of 301 answers (100 %) name one of the 16 areas, 10 covered (sure)"
+    >>> print(g.gps_note, g.id_note, sep="\\n")
+    'gps': coordinates in 181 of 301 rows (60 %), 181 of 181 (100 %) inside the areas (sure)
+    '_uuid': a distinct value in every one of 301 rows (sure)
+    """
+    from geo4mi.survey.exports import read_export
+    from geo4mi.survey.quality import ID_COLUMNS
+
+    export = Path(export)
+    respondents, issues = read_export(export, form)
+    unknown = issues.loc[issues["kind"] == "unknown_column", "column"].dropna().astype(str)
+    extra = list(dict.fromkeys(unknown))[:200]
+    if extra:  # the columns that are not in the form, kept as text
+        respondents, issues = read_export(export, form, keep=extra)
+    n = len(respondents)
+    absent = set(respondents.attrs.get("absent_questions", ()))
+    review: list[str] = []
+    name = export.name
+
+    # -- the id column
+    aliases = {"meta/instanceID": "instanceID", "meta-instanceID": "instanceID"}
+    ids = [aliases.get(c, c) for c in ID_COLUMNS]
+    ids = [c for c in dict.fromkeys(ids) if c in respondents.columns]
+    ids += [c for c in extra if c in respondents.columns and c not in ids
+            and re.search(r"(?i)(^|_)(uuid|id|key)$", c)]
+    id_column, id_note = None, f"no id column (one of {', '.join(ID_COLUMNS)}): duplicate " \
+                                "submissions cannot be found"
+    best: tuple[int, str] | None = None
+    for col in ids:
+        values = respondents[col].dropna().astype(str).str.strip()
+        values = values[values != ""]
+        bad = (n - len(values)) + int(values.duplicated().sum())
+        if best is None or bad < best[0]:
+            best = (bad, col)
+    if best is not None:
+        bad, id_column = best
+        if bad == 0:
+            id_note = f"{id_column!r}: a distinct value in every one of {n} rows (sure)"
+        else:
+            id_note = (f"{id_column!r}: {bad} of {n} rows empty or repeated (check lists the "
+                       "duplicates; set id_column if another column identifies submissions)")
+            review.append(f"id_column {id_column!r}: {bad} of {n} rows empty or repeated")
+    else:
+        review.append("id_column: the export has no submission id; duplicates cannot be found")
+
+    # -- the area column
+    matcher = AreaNameMatcher(areas)
+    max_distinct = max(3 * len(areas), 50)
+    scored: list[tuple[float, int, str, tuple[int, int, set[str], list[str], list[str]]]] = []
+    questions = form.data_questions()
+    candidates = [area_question] if area_question else []
+    candidates += [q for q in questions.loc[questions["type"] == "select_one", "name"]
+                   if q not in candidates]
+    candidates += [c for c in respondents.columns if c in extra or c in ids]
+    for rank, col in enumerate(candidates):
+        if col not in respondents.columns or col in absent:
+            continue
+        found = _area_share(respondents[col], matcher,
+                            (matched or {}) if col == area_question else {}, max_distinct)
+        if found is None or found[1] == 0:
+            continue
+        scored.append((found[1] / found[0], len(found[2]), col, found))
+    scored.sort(key=lambda item: (-item[0], -item[1], candidates.index(item[2])))
+    form_guess = next((item for item in scored if item[2] == area_question), None)
+    if form_guess is not None and form_guess[0] >= 0.5:
+        chosen = form_guess
+    else:
+        chosen = next((item for item in scored if item[0] >= 0.5 and
+                       (item[1] >= 2 or len(areas) == 1)), None)
+    area_column, area_note = None, ""
+    if chosen is not None:
+        share, _, area_column, (answered, hits, covered, fuzzy, missed) = chosen
+        sure = _sureness(share)
+        if fuzzy and sure == "sure":
+            sure = "likely"
+        area_note = (f"{area_column!r}: {_pct(hits, answered, 'answers')} name one of the "
+                     f"{len(areas)} areas, {len(covered)} covered ({sure})")
+        if area_question and area_column != area_question:
+            reason = ("has no column in the export" if area_question in absent
+                      or area_question not in respondents.columns else
+                      f"matches only {form_guess[0]:.0%} of its answers" if form_guess else
+                      "has answers that name no area")
+            area_note += f"; the form's guess {area_question!r} {reason}"
+            review.append(f"area_column {area_column!r}: read from the export's values, not "
+                          f"the form ({area_question!r} {reason})")
+        elif not area_question:
+            review.append(f"area_column {area_column!r}: no question of the form names the "
+                          "areas; this column of the export does")
+        if fuzzy:
+            review.append(f"area_column {area_column!r}: spellings matched by similarity: "
+                          f"{', '.join(map(repr, fuzzy[:5]))}; check them (check lists each)")
+        if missed:
+            review.append(f"area_column {area_column!r}: values that name no area: "
+                          f"{', '.join(map(repr, missed[:5]))}"
+                          + (f" and {len(missed) - 5} more" if len(missed) > 5 else "")
+                          + "; add [boundaries.aliases] or fix the export")
+        if sure != "sure" and not missed and not fuzzy:
+            review.append(f"area_column {area_column!r}: {area_note}")
+    elif area_question:
+        area_note = (f"{area_question!r} has no column in {name}" if area_question in absent
+                     or area_question not in respondents.columns
+                     else f"{area_question!r}: its answers in {name} name no area")
+        review.append(f"area_column: {area_note}; respondents are placed by GPS only")
+    else:
+        area_note = f"no question or column of {name} names the areas"
+
+    # -- the GPS question
+    gps_question, gps_note = None, ""
+    filled: list[tuple[int, str]] = []
+    for q in questions.loc[questions["type"] == "geopoint", "name"]:
+        lat, lon = f"{q}_lat", f"{q}_lon"
+        if q in absent or lat not in respondents.columns or lon not in respondents.columns:
+            continue
+        filled.append((int((respondents[lat].notna() & respondents[lon].notna()).sum()), q))
+    filled.sort(key=lambda item: -item[0])
+    geopoints = list(questions.loc[questions["type"] == "geopoint", "name"])
+    if filled and filled[0][0] > 0:
+        count, gps_question = filled[0]
+        inside = None
+        if boundaries is not None and boundaries.crs is not None:
+            import geopandas as gpd
+
+            has = respondents[f"{gps_question}_lat"].notna() & \
+                respondents[f"{gps_question}_lon"].notna()
+            points = gpd.GeoSeries(gpd.points_from_xy(
+                respondents.loc[has, f"{gps_question}_lon"].astype(float),
+                respondents.loc[has, f"{gps_question}_lat"].astype(float)),
+                crs="EPSG:4326").to_crs(boundaries.crs)
+            inside = int(points.within(boundaries.geometry.union_all()).sum())
+        share = (inside if inside is not None else count) / count
+        sure = _sureness(share) if inside is not None else "likely"
+        gps_note = (f"{gps_question!r}: coordinates in {_pct(count, n, 'rows')}"
+                    + (f", {_pct(inside, count)} inside the areas" if inside is not None
+                       else "") + f" ({sure})")
+        if sure != "sure":
+            review.append(f"gps_question {gps_question!r}: {gps_note}")
+    elif geopoints:
+        gps_note = (f"the form's geopoint {geopoints[0]!r} has no coordinates in {name}; "
+                    "placed by the area question only")
+        review.append(f"gps_question: {gps_note}")
+    else:
+        gps_note = "the form has no geopoint"
+    return ExportGuess(rows=n, id_column=id_column, id_note=id_note, area_column=area_column,
+                       area_note=area_note, gps_question=gps_question, gps_note=gps_note,
+                       review=review)
 
 
 # -- the study --------------------------------------------------------------------------------
@@ -381,6 +662,19 @@ def scaffold_study(boundaries: str | os.PathLike[str], form: str | os.PathLike[s
     area_q, matched, unmatched = find_area_question(the_form, areas)
     questions = the_form.data_questions()
     gps = next(iter(questions.loc[questions["type"] == "geopoint", "name"]), None)
+    guess: ExportGuess | None = None
+    if export is not None:
+        guess = read_export_guesses(export, the_form, areas, area_question=area_q,
+                                    matched=matched,
+                                    boundaries=_geometries(boundaries, layer, id_field,
+                                                           name_field))
+        if guess.area_column != area_q:
+            matched, unmatched = {}, []
+        area_q, gps = guess.area_column, guess.gps_question
+        if area_q is None and gps is None:
+            raise StudyError(f"{export}: no column names the areas of {boundaries.name} "
+                             f"({name_field}) and no GPS question has coordinates; give the "
+                             "export with the area question or the GPS question of the form")
     if area_q is None and gps is None:
         raise StudyError(f"{form_path}: no select_one question has choices that match the "
                          f"names in {boundaries.name} ({name_field}), and no geopoint "
@@ -392,15 +686,18 @@ def scaffold_study(boundaries: str | os.PathLike[str], form: str | os.PathLike[s
     groups = [r["name"] for r in questions.to_dict("records")
               if r["type"] == "select_one" and r["name"] != area_q and not r["relevant"]
               and GROUP_CHOICES[0] <= len(the_form.choices_of(r["name"])) <= GROUP_CHOICES[1]]
+    in_form = area_q is not None and the_form.has_question(area_q) and bool(matched)
     decisions = [
         f"boundaries: {boundaries.name}" + (f", layer {layer!r}" if layer else "")
         + f", {len(frame)} areas",
         f"id_field = {id_field!r} (candidates: {', '.join(ids)})",
         f"name_field = {name_field!r} (candidates: {', '.join(names)})",
         (f"area_column = {area_q!r}: {len(matched)} of {len(matched) + len(unmatched)} "
-         f"choices match {len(set(matched.values()))} of {len(areas)} areas"
-         if area_q else "area_column = \"\": no question names the areas; placed by GPS only"),
-        f"gps_question = {gps!r}" if gps else "gps_question = \"\": the form has no geopoint",
+         f"choices match {len(set(matched.values()))} of {len(areas)} areas" if in_form else
+         f"area_column = {area_q!r}: a column of the export" if area_q else
+         "area_column = \"\": no question names the areas; placed by GPS only"),
+        f"gps_question = {gps!r}" if gps else "gps_question = \"\": the form has no geopoint"
+        + (" with coordinates in the export" if export is not None else ""),
         f"language = {language!r} (form languages: {', '.join(the_form.languages)})",
         f"grouping candidates: {', '.join(groups[:8]) or 'none'}"
         + (f" and {len(groups) - 8} more" if len(groups) > 8 else "") + " (listed in comments)",
@@ -414,11 +711,17 @@ def scaffold_study(boundaries: str | os.PathLike[str], form: str | os.PathLike[s
                     '(e.g. crs = "EPSG:4326")')
     if export is None:
         todo.append("[survey] export: give the path of the survey export")
+    if guess is not None:
+        decisions += [f"export: {Path(export).name}, {guess.rows} rows",
+                      f"  area: {guess.area_note}", f"  GPS: {guess.gps_note}",
+                      f"  id: {guess.id_note}"]
+        todo += [f"review: {line}" for line in guess.review]
     cat_path: Path | None = None
     cat_text: str | None = None
     if catalogue is None:
         cat_path = folder / "indicators.toml"
-        cat_text, review = starter_catalogue(the_form, skip=tuple(q for q in (area_q,) if q))
+        cat_text, review = starter_catalogue(the_form, skip=tuple(q for q in (area_q,) if q),
+                                             language=language)
         decisions.append(f"catalogue: starter {cat_path.name}, "
                          f"{cat_text.count('[[indicator]]')} indicators")
         todo += [f"{cat_path.name}: {line}" for line in review]
@@ -434,15 +737,15 @@ def scaffold_study(boundaries: str | os.PathLike[str], form: str | os.PathLike[s
         f"#   geo4mi check {study_path.name}",
         "",
         "[study]",
-        f"# TODO: the title shown on every map and figure (from the form's settings: "
-        f"{'yes' if the_form.title else 'no'}).",
+        ("# TODO: check the title shown on every map and figure (the form's title)."
+         if the_form.title else "# TODO: write the title shown on every map and figure."),
         f"title = {_toml(title)}",
         f"# Main language of the outputs; the form has labels in: "
         f"{', '.join(the_form.languages)}.",
         f"language = {_toml(language)}",
         "synthetic = false",
         "min_n = 10",
-        "# TODO: the place and the population the caveat speaks of, e.g.",
+        "# TODO: name the place and the population the caveat speaks of (example below).",
         '# place = { es = "la ciudad", en = "the city" }',
         '# population = { es = "la población refugiada y migrante", '
         'en = "refugee and migrant population" }',
@@ -461,7 +764,7 @@ def scaffold_study(boundaries: str | os.PathLike[str], form: str | os.PathLike[s
     if not has_crs:
         lines.append('# TODO: the file declares no CRS: crs = "EPSG:4326"')
     lines += [
-        "# TODO: the source of the boundaries and the name of one area, e.g.",
+        "# TODO: give the source of the boundaries and the name of one area (example below).",
         '# attribution = "National Statistics Office, 2022"',
         '# unit = { es = ["comuna", "comunas"], en = ["commune", "communes"] }',
         "",
@@ -469,15 +772,25 @@ def scaffold_study(boundaries: str | os.PathLike[str], form: str | os.PathLike[s
         f"export = {_toml(_rel(Path(export), folder) if export else 'export.csv')}",
         f"form = {_toml(_rel(form_path, folder))}",
     ]
-    if area_q:
+    if area_q and in_form:
         lines.append(f"# The area question: {len(matched)} of {len(matched) + len(unmatched)} "
                      f"choices match {len(set(matched.values()))} of {len(areas)} areas.")
     if unmatched:
         lines.append(f"# Unmatched choices (add [boundaries.aliases]): {', '.join(unmatched)}")
+    if guess is not None:
+        lines += [f"# Read from {Path(export).name} ({guess.rows} rows); how sure each guess is:",
+                  f"#   area: {guess.area_note}",
+                  f"#   GPS: {guess.gps_note}",
+                  f"#   id: {guess.id_note}",
+                  *[f"# REVIEW: {line}" for line in guess.review]]
     lines += [
         f"area_column = {_toml(area_q or '')}",
         f"gps_question = {_toml(gps or '')}",
         f"placement = {_toml('prefer_declared' if area_q else 'prefer_gps')}",
+    ]
+    if guess is not None and guess.id_column:
+        lines.append(f"id_column = {_toml(guess.id_column)}")
+    lines += [
         "",
         "[indicators]",
         f"catalogue = {_toml(cat_ref)}",
@@ -496,6 +809,65 @@ def scaffold_study(boundaries: str | os.PathLike[str], form: str | os.PathLike[s
                     catalogue_path=cat_path, catalogue_text=cat_text, id_field=id_field,
                     name_field=name_field, area_question=area_q, gps_question=gps,
                     language=language, decisions=decisions, todo=todo)
+
+
+def _geometries(path: Path, layer: str | None, id_field: str,
+                name_field: str) -> gpd.GeoDataFrame | None:
+    """The boundaries with geometry, to count GPS points inside; None without a CRS."""
+    from geo4mi.boundaries import load_areas
+    from geo4mi.errors import Geo4miError
+
+    try:
+        return load_areas(path, layer=layer, id_field=id_field, name_field=name_field)
+    except Geo4miError as exc:
+        log.info("%s: GPS points not checked against the areas (%s)", path.name, exc)
+        return None
+
+
+#: Comment lines of a study file or starter catalogue that ``check`` lists.
+_REVIEW = re.compile(r"^#\s*(REVIEW|TODO):\s*(.*\S)\s*$")
+
+
+def review_notes(study_path: str | os.PathLike[str]) -> list[str]:
+    """What ``geo4mi init`` asked the user to review, still in the files.
+
+    The ``# REVIEW:`` and ``# TODO:`` comments of the study file and of its catalogue, as
+    ``"<file>: <text>"``; deleting a comment takes it off the list.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> study = pathlib.Path(tempfile.mkdtemp()) / "s.toml"
+    >>> _ = study.write_text("# REVIEW: area_column 'x': 80 %\\n[study]\\n", encoding="utf-8")
+    >>> review_notes(study)
+    ["s.toml: area_column 'x': 80 %"]
+    """
+    study_path = Path(study_path)
+    files = [study_path]
+    try:
+        text = study_path.read_text(encoding="utf-8")
+        raw = _tomllib().loads(text)
+        catalogue = raw.get("indicators", {}).get("catalogue")
+        if isinstance(catalogue, str) and catalogue:
+            files.append(study_path.parent / catalogue)
+    except (OSError, UnicodeDecodeError, ValueError):
+        return []  # load_study says what is wrong with the file
+    notes = []
+    for path in files:
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            continue
+        notes += [f"{path.name}: {m.group(2)}" for m in map(_REVIEW.match, lines) if m]
+    return notes
+
+
+def _tomllib():  # type: ignore[no-untyped-def]
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    return tomllib
 
 
 def write_scaffold(scaffold: Scaffold, *, overwrite: bool = False) -> list[Path]:

@@ -170,8 +170,9 @@ def test_bundled_labels_for_the_study_groups(bundled_form):
     groups = ["nationality_group", "gender", "age_group", "time_in_city"]
     labels = build_labels(cat, bundled_form, groups)
     assert list(labels.group_vars) == ["all", *groups]
-    assert labels.group_values["all"] == {"all": {"es": "Todas las personas encuestadas",
-                                                  "en": "All respondents"}}
+    everyone = labels.group_values["all"]["all"]  # the interface's text, every language
+    assert (everyone["es"], everyone["en"]) == ("Todas las personas encuestadas",
+                                                "All respondents")
     assert list(labels.group_values["time_in_city"])[:2] == ["lt_3m", "3_6m"]
     assert labels.group_value_label("gender", "woman", "en") == "Woman"
     assert labels.indicators["feel_safe"].direction == "higher_better"
@@ -206,7 +207,7 @@ def test_catalogue_without_form_skips_name_checks(tmp_path):
     (indicator(direction='"up"'),
      r"bad direction 'up'; use one of higher_worse, higher_better, neutral"),
     (indicator(not_asked='"maybe"'), r"bad not_asked 'maybe'; use one of exclude, no"),
-    (indicator(label='{ es = "Solo"}'), r"label has no 'en' text"),
+    (indicator(label='{}'), r"label has no text; give it in the languages of the form"),
     (indicator(label='"Feel safe"'), r"label must be a table of languages"),
     (indicator(label='{ es = "", en = "X" }'), r"label: bad entry 'es' = ''"),
     (indicator(numerator='"feel_safe == \'yes\'"'),
@@ -385,8 +386,8 @@ def test_build_labels(tmp_path, form):
     assert labels.group_value_label("age_group", "older", "es") == "25 y más"
     assert labels.themes == {"life_in_city": {"es": "Vida en la ciudad",
                                               "en": "Life in the city"}}
-    assert labels.indicators["feel_safe"].universe == {"es": "Todas las personas encuestadas",
-                                                       "en": "All respondents"}
+    assert {k: labels.indicators["feel_safe"].universe[k] for k in ("es", "en")} == {
+        "es": "Todas las personas encuestadas", "en": "All respondents"}
     assert labels.survey_title == {"es": "Mini", "en": "Mini"}
 
 

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from geo4mi.errors import CatalogueError, InputFileError
+from geo4mi import i18n
 from geo4mi.indicators.expressions import Expression, parse
 from geo4mi.labels import IndicatorInfo, Labels
 from geo4mi.resources import bundled_path
@@ -49,7 +50,9 @@ log = logging.getLogger(__name__)
 
 LangText = dict[str, str]
 
-#: Languages every label must have.
+#: Languages of the bundled catalogue. A catalogue's labels need not have them: a label
+#: needs at least one language (a one-language form gives one-language labels), and outputs
+#: in a language a label lacks show its first language (:meth:`geo4mi.labels.Labels.text`).
 LANGUAGES = ("es", "en")
 DIRECTIONS = ("higher_worse", "higher_better", "neutral")
 NOT_ASKED = ("exclude", "no")
@@ -60,8 +63,11 @@ DERIVED_KEYS = ("from", "label", "map", "bins", "labels", "values")
 SELECT_TYPES = ("select_one", "select_multiple")
 NUMBER_TYPES = ("integer", "decimal", "range", "calculate")
 
-#: Universe label used when an indicator has no universe.
-ALL_RESPONDENTS: LangText = {"es": "Todas las personas encuestadas", "en": "All respondents"}
+#: Universe label used when an indicator has no universe: the interface's own text, in every
+#: language geo4mi speaks (``all_respondents`` of ``geo4mi/locales/``).
+ALL_RESPONDENTS: LangText = dict(i18n.TEXT["all_respondents"])
+#: "Other" (the ``or_other`` choice) in the interface's languages.
+_OTHER: LangText = {"es": "Otro", "en": "Other", "fr": "Autre", "pt": "Outro"}
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _LANG = re.compile(r"^[a-z]{2,3}$")
 
@@ -268,7 +274,7 @@ class _FormInfo:
         row = table[(table["list_name"] == self.lists.get(question, "")) &
                     (table["name"] == choice)]
         if row.empty and choice == "other":
-            return {"es": "Otro", "en": "Other"}
+            return dict(_OTHER)
         return _label_columns(row, choice)
 
 
@@ -281,8 +287,11 @@ def _label_columns(row: pd.DataFrame, fallback: str) -> LangText:
                 text = rec[col]
                 if isinstance(text, str) and text.strip():
                     out[col.split("::", 1)[1]] = text.strip()
-    first = next(iter(out.values()), fallback)
-    return {lang: out.get(lang, first) for lang in (*LANGUAGES, *out)}
+    coded = {lang: text for lang, text in out.items() if _LANG.match(lang)}
+    if coded:  # the form's languages, and only those
+        return coded
+    first = next(iter(out.values()), fallback)  # a plain "label" column: any language
+    return {lang: first for lang in LANGUAGES}
 
 
 # -- loading ------------------------------------------------------------------------------
@@ -313,10 +322,9 @@ class _Loader:
             if not _LANG.match(str(lang)) or not isinstance(text, str) or not text.strip():
                 raise self.fail(where, f"{key}: bad entry {lang!r} = {text!r}",
                                 "use language codes (es, en) with non-empty text")
-        missing = [lang for lang in LANGUAGES if lang not in value]
-        if missing:
-            raise self.fail(where, f"{key} has no {missing[0]!r} text ({value!r})",
-                            f"give every label in {' and '.join(LANGUAGES)}")
+        if not value:
+            raise self.fail(where, f"{key} has no text",
+                            f'give it in the languages of the form, e.g. {key} = {{ en = "..." }}')
         return {str(k): v.strip() for k, v in value.items()}
 
     def names(self, value: Any, where: str, key: str, *, required: bool) -> tuple[str, ...]:
@@ -649,8 +657,9 @@ NUMERIC_STATS = ("mean", "median", "ratio")
 NUMERIC_TYPES = ("integer", "decimal")
 RATIO_KEYS = ("id", "numerator", "denominator", "label", "theme")
 _BOUND = re.compile(r"^\s*\.\s*(>=|>|<=|<)\s*(-?\d+(?:\.\d+)?)\s*$")
-_STAT_WORDS = {"mean": {"es": "Media", "en": "Mean"},
-               "median": {"es": "Mediana", "en": "Median"}}
+_STAT_WORDS = {"mean": {"es": "Media", "en": "Mean", "fr": "Moyenne", "pt": "Média"},
+               "median": {"es": "Mediana", "en": "Median", "fr": "Médiane", "pt": "Mediana"},
+               "ratio": {"es": "Razón", "en": "Ratio", "fr": "Rapport", "pt": "Razão"}}
 
 
 def constraint_range(constraint: Any) -> tuple[float | None, float | None]:
@@ -811,8 +820,10 @@ def add_numeric(catalogue: Catalogue, form: Any = None, *,
             label = _Loader(catalogue.path, None).text(raw["label"], f"{source}: {where}",
                                                        "label")
         else:
-            label = {"es": f"Razón: {num_label['es']} / {den_label['es']}",
-                     "en": f"Ratio: {num_label['en']} / {den_label['en']}"}
+            word = _STAT_WORDS["ratio"]
+            label = {lang: (f"{word.get(lang, word['en'])}: {text} / "
+                            f"{den_label.get(lang) or next(iter(den_label.values()))}")
+                     for lang, text in num_label.items()}
         add(Indicator(rid, theme, label, "neutral", question=raw["numerator"], kind=kind,
                       stat="ratio", denominator=raw["denominator"], missing_codes=codes,
                       valid_range=bounds, denominator_range=den_bounds))
@@ -987,5 +998,7 @@ def build_labels(catalogue: Catalogue, form: Any, groups: Sequence[str]) -> Labe
     title = getattr(form, "title", "") if form is not None else ""
     return Labels(themes={k: dict(v) for k, v in catalogue.themes.items()},
                   indicators=indicators, group_vars=group_vars, group_values=group_values,
-                  survey_title={lang: title for lang in LANGUAGES} if title else {})
+                  survey_title={lang: title
+                                for lang in (*LANGUAGES, *getattr(form, "languages", ()))
+                                if _LANG.match(lang)} if title else {})
 
