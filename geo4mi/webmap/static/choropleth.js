@@ -331,8 +331,8 @@ var geo4miChoropleth = (function () {
   var PAGES = {
     "a4-landscape": { size: "A4 landscape", page: 277, map: [160, 124] },
     "letter-landscape": { size: "letter landscape", page: 259, map: [160, 124] },
-    "a4-portrait": { size: "A4 portrait", page: 190, map: [190, 140], portrait: true },
-    "letter-portrait": { size: "letter portrait", page: 195, map: [190, 135], portrait: true }
+    "a4-portrait": { size: "A4 portrait", page: 190, map: [186, 140], portrait: true },
+    "letter-portrait": { size: "letter portrait", page: 195, map: [186, 135], portrait: true }
   };
   var pageSetup = PAGES["a4-landscape"];
 
@@ -927,7 +927,7 @@ var geo4miChoropleth = (function () {
                         document.getElementById("g4c-find-count"), data, T, update);
     update();
     var api = { update: update, layer: geo, data: data, state: state, filter: filter,
-                setPage: setPage, downloadPng: downloadPng };
+                setPage: setPage, downloadPng: downloadPng, num: num };
     geo4miChoropleth.current = api;
     return api;
   }
