@@ -432,7 +432,12 @@ var geo4miChoropleth = (function () {
     var sub = [];
     if (ls) { sub = sub.concat(wrap(ls.textContent, 12, 280)); }
     if (lu) { sub = sub.concat(wrap(lu.textContent, 12, 280)); }
-    var legendH = legendLines.length * 19 + sub.length * 16 + items.length * 24 + 10;
+    var itemLines = [], itemsH = 0;
+    for (k = 0; k < items.length; k++) {
+      itemLines.push(wrap(items[k].textContent, 13, 250));
+      itemsH += Math.max(24, itemLines[k].length * 17 + 7);
+    }
+    var legendH = legendLines.length * 19 + sub.length * 16 + itemsH + 10;
     var headH = blockHeight(head), tailH = blockHeight(tail);
     var height = Math.ceil(pad + headH + Math.max(drawnH, legendH) + 10 + tailH + pad);
     var canvas = document.createElement("canvas");
@@ -485,8 +490,10 @@ var geo4miChoropleth = (function () {
       }
       ctx.fillStyle = "#1d1d1d";
       ctx.font = "13px " + font;
-      ctx.fillText(li.textContent, lx + 30, ly);
-      ly += 24;
+      for (var m = 0; m < itemLines[k].length; m++) {
+        ctx.fillText(itemLines[k][m], lx + 30, ly + m * 17);
+      }
+      ly += Math.max(24, itemLines[k].length * 17 + 7);
     }
     function finish() {
       ctx.strokeStyle = "#999999"; ctx.lineWidth = 1;
