@@ -291,3 +291,31 @@ def test_axe_finds_no_serious_or_critical_violation(study, lang, viewport):
                if v["impact"] in ("serious", "critical") or v["id"] == "target-size"]
         assert bad == []
     report.assert_clean()
+
+
+def test_dark_classes_keep_visible_edges(study):
+    """A fill too dark for the grey edge (contrast under 3:1) gets the light edge."""
+    _, pages = study
+    with offline_page(pages["en"]) as (page, report):
+        page.wait_for_selector(PATHS)
+        found = page.evaluate("""() => {
+          const c = geo4miChoropleth.current, sel = document.getElementById('g4c-indicator');
+          for (let i = 0; i < c.data.indicators.length; i++) {
+            sel.value = String(i); c.update();
+            const out = [...document.querySelectorAll('path.leaflet-interactive[data-class]')]
+              .filter(p => !p.classList.contains('g4c-wide'))  // those keep their dashes
+              .map(p => [p.getAttribute('fill'), p.getAttribute('stroke')]);
+            if (out.some(([f]) => f === c.state.palette[c.state.palette.length - 1])) {
+              return {cells: out, palette: c.state.palette, edge: c.data.style.edge,
+                      light: c.data.style.edge_light};
+            }
+          }
+          return null;
+        }""")
+        assert found is not None  # some indicator reaches the darkest class
+        darkest, lightest = found["palette"][-1], found["palette"][0]
+        strokes = dict(found["cells"])
+        assert strokes[darkest] == found["light"]
+        if lightest in strokes:
+            assert strokes[lightest] == found["edge"]
+    report.assert_clean()
