@@ -24,6 +24,10 @@ class IndicatorInfo:
     label: LangText
     direction: str  # "higher_worse", "higher_better" or "neutral"
     universe: LangText = field(default_factory=dict)  # who was asked, in words
+    #: The wording of the question(s) it counts, from the form ({} without a form).
+    question: LangText = field(default_factory=dict)
+    #: The form questions its answer is read from (its question, or its numerator's names).
+    reads: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,9 @@ class Labels:
     #: Labels of other columns the outputs name, such as the survey design's cluster
     #: (:func:`geo4mi.indicators.design.design_labels`): ``{column: {lang: label}}``.
     columns: dict[str, LangText] = field(default_factory=dict)
+    #: The form questions that define each grouping variable (itself, or a derived
+    #: variable's source): an indicator that reads one of them is not split by that group.
+    group_sources: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def text(self, texts: LangText, lang: str) -> str:
         """Pick ``lang`` from a {lang: text} dict, falling back to any language."""
@@ -60,3 +67,20 @@ class Labels:
 
     def group_value_label(self, group_var: str, value: str, lang: str) -> str:
         return self.text(self.group_values[group_var][value], lang)
+
+    def same_question(self, indicator: str) -> list[str]:
+        """Grouping variables defined by a question the indicator itself reads.
+
+        Splitting such an indicator by such a group says nothing ("women" among women is
+        100 %), so outputs do not offer the pair.
+
+        Examples
+        --------
+        >>> labels = Labels({}, {"w": IndicatorInfo("w", "t", {}, "neutral", reads=("gender",))},
+        ...                 {"gender": {}, "age_group": {}}, {},
+        ...                 group_sources={"gender": ("gender",), "age_group": ("age",)})
+        >>> labels.same_question("w")
+        ['gender']
+        """
+        reads = set(self.indicators[indicator].reads)
+        return [g for g, sources in self.group_sources.items() if reads & set(sources)]

@@ -94,6 +94,17 @@ def test_group_and_classification_restyle_too(maps):
         page.wait_for_selector(PATHS)
         fixed = page.inner_text(".g4c-legend ul")
         assert "0–20 %" in fixed and "80–100 %" in fixed
+        # 4 boroughs published: quantiles and natural breaks are not offered (fewer than
+        # MIN_UNITS_FOR_SCHEMES), and the note under the select says why
+        assert page.eval_on_selector_all("#g4c-scheme option:disabled",
+                                         "os => os.map(o => o.value)") == ["quantiles",
+                                                                            "natural_breaks"]
+        assert "at least 10 boroughs" in page.inner_text("#g4c-scheme-note")
+        assert "this view has 4" in page.inner_text("#g4c-scheme-note")
+        # with a lower threshold the same view offers them, and they restyle
+        page.evaluate("() => { const c = geo4miChoropleth.current;"
+                      " c.data.min_units = 2; c.update(); }")
+        assert page.inner_text("#g4c-scheme-note") == ""
         page.select_option("#g4c-scheme", "quantiles")
         assert page.inner_text(".g4c-legend ul") != fixed
         page.select_option("#g4c-group", label="Man")
@@ -313,6 +324,9 @@ def test_complementary_suppression_is_explained_not_called_small(tmp_path):
     results = run(bundled_study_path())
     est = results.estimates
     extra = est[(est["suppression"] == "complementary") & (est["area_id"] != "_city")]
+    offered = [g not in results.labels.same_question(i)  # pairs the page offers
+               for i, g in zip(extra["indicator"], extra["group_var"])]
+    extra = extra[offered]
     row = extra.sort_values(["indicator", "group_var", "group_value", "area_id"]).iloc[0]
     out = write_choropleth_for_results(results, tmp_path / "c.html", lang="en")
     with offline_page(out) as (page, report):

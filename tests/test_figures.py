@@ -399,6 +399,19 @@ def test_bar_chart_marks_suppressed_and_no_data_in_words(tiny):
     assert "Intervalo amplio" in fig_text(fig, "caption")  # Beta's interval is wide
 
 
+def test_bar_chart_shows_a_wide_interval_without_changing_the_class_hue(tiny):
+    est, areas, labels = tiny
+    ax = indicator_bar_chart(est, areas, labels, "discriminated").axes[0]
+    patches = {p.get_gid(): p for p in ax.patches}
+    # Beta (n = 12) has a wide interval, Alpha (n = 60) not: both bars fully opaque
+    assert patches["bar-02"].get_facecolor()[3] == 1 == patches["bar-01"].get_facecolor()[3]
+    assert patches["bar-02"].get_edgecolor()[:3] == (0, 0, 0)  # the maps' black edge ...
+    dashes = patches["wide-02"]  # ... with white dashes over it, no fill
+    assert not dashes.get_fill() and dashes.get_edgecolor()[:3] == (1, 1, 1)
+    assert dashes.get_linestyle() != "solid"
+    assert "wide-01" not in patches
+
+
 # -- files --------------------------------------------------------------------------------
 
 

@@ -13,7 +13,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
-from geo4mi.classify import (OPACITY, WIDE_OPACITY, WIDE_WIDTH_POINTS,
+from geo4mi.classify import (OPACITY, WIDE_OUTLINE, WIDE_WIDTH_POINTS,
                              assign_classes, is_wide, palette)
 from geo4mi.figures.common import (CITY, GROUP_ALL, MAX_NAME, MUTED_COLOR, SIZE_LEGEND,
                                    SIZE_SMALL, TEXT_COLOR, FigureError, caption_text,
@@ -31,6 +31,8 @@ ROW_HEIGHT = 0.25  # inches per bar
 #: estimate, and of those the MAX_BARS // 2 highest and lowest, with a note in the caption
 #: (a page of thousands of bars is unreadable and weighs megabytes).
 MAX_BARS = 40
+#: The maps' wide-interval dashes (classify.WIDE_OUTLINE, "on off" in px) in points.
+WIDE_DASHES = tuple(float(x) * 0.6 for x in WIDE_OUTLINE[2].split())
 MAX_LABEL_WIDTH = 2.4  # inches: the widest bar label; longer names end with "…"
 BAR_COLOUR = palette("neutral", 5)[3]
 OTHER_COLOUR = palette("neutral", 5)[1]
@@ -159,7 +161,8 @@ def indicator_bar_chart(estimates: pd.DataFrame, areas: pd.DataFrame, labels: La
                         synthetic: bool = False, source: str | None = None) -> Figure:
     """Bar chart of one indicator by borough with 95 % CI error bars.
 
-    Bars take the map's class colours (paler when the interval is wide), the city-wide
+    Bars take the map's class colours; a wide interval keeps its class colour and gets the
+    maps' outline (white dashes on a black edge, never a paler fill), the city-wide
     value is a dashed reference line, and suppressed boroughs and boroughs without
     interviews are marked in words, never drawn as 0 % bars.
 
@@ -239,9 +242,14 @@ def indicator_bar_chart(estimates: pd.DataFrame, areas: pd.DataFrame, labels: La
                 continue
             if r.status == "ok":
                 cls = int(assign_classes([r.p], breaks)[0])
-                alpha = WIDE_OPACITY if is_wide(r.ci_low, r.ci_high) else OPACITY
-                ax.barh(i, r.p, height=0.66, color=to_rgba(colours[cls], alpha),
-                        edgecolor="none", gid=f"bar-{r.area_id}")
+                wide = is_wide(r.ci_low, r.ci_high)
+                ax.barh(i, r.p, height=0.66, color=to_rgba(colours[cls], OPACITY),
+                        edgecolor="#000000" if wide else "none", linewidth=1.6 if wide else 0,
+                        gid=f"bar-{r.area_id}")
+                if wide:  # as on the maps: white dashes over the black edge, same hue
+                    ax.barh(i, r.p, height=0.66, fill=False, edgecolor=WIDE_OUTLINE[0],
+                            linewidth=0.8, linestyle=(0, WIDE_DASHES),
+                            gid=f"wide-{r.area_id}")
                 ax.errorbar(r.p, i, xerr=[[r.p - r.ci_low], [r.ci_high - r.p]], fmt="none",
                             ecolor="#333333", elinewidth=0.8, capsize=2.2, capthick=0.8,
                             gid=f"ci-{r.area_id}")

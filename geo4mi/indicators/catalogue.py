@@ -988,9 +988,12 @@ def build_labels(catalogue: Catalogue, form: Any, groups: Sequence[str]) -> Labe
             raise CatalogueError(f"{catalogue.path}: grouping variable {g!r} is neither a "
                                  "derived variable of the catalogue nor a select_one question"
                                  " of the form; define it under [derived] or fix the name")
+    group_sources = {g: _sources(catalogue, g) for g in group_vars if g != "all"}
     indicators = {ind.id: IndicatorInfo(id=ind.id, theme=ind.theme, label=dict(ind.label),
                                         direction=ind.direction,
-                                        universe=dict(ind.universe_label))
+                                        universe=dict(ind.universe_label),
+                                        question=_wording(catalogue, ind, info),
+                                        reads=_reads(catalogue, ind))
                   for ind in catalogue.indicators}
     for g, text in catalogue.group_labels.items():
         if g in group_vars:
@@ -1000,5 +1003,35 @@ def build_labels(catalogue: Catalogue, form: Any, groups: Sequence[str]) -> Labe
                   indicators=indicators, group_vars=group_vars, group_values=group_values,
                   survey_title={lang: title
                                 for lang in (*LANGUAGES, *getattr(form, "languages", ()))
-                                if _LANG.match(lang)} if title else {})
+                                if _LANG.match(lang)} if title else {},
+                  group_sources=group_sources)
+
+
+def _sources(catalogue: Catalogue, name: str) -> tuple[str, ...]:
+    """The form questions behind a name: a derived variable's source, else the name."""
+    seen: list[str] = []
+    while name in catalogue.derived and name not in seen:
+        seen.append(name)
+        name = catalogue.derived[name].source
+    return (name,)
+
+
+def _reads(catalogue: Catalogue, ind: Indicator) -> tuple[str, ...]:
+    """The form questions an indicator's answer is read from (not its universe)."""
+    names = [ind.question] if ind.question else []
+    if ind.numerator is not None:
+        names += sorted(ind.numerator.names)
+    return tuple(dict.fromkeys(q for n in names for q in _sources(catalogue, n)))
+
+
+def _wording(catalogue: Catalogue, ind: Indicator, info: _FormInfo | None) -> LangText:
+    """The form's wording of the question(s) an indicator counts, per language."""
+    if info is None:
+        return {}
+    names = _reads(catalogue, ind)
+    texts = [info.labels(n) for n in names if info.type_of(n) is not None]
+    if not texts:
+        return {}
+    return {lang: " / ".join(dict.fromkeys(t[lang] for t in texts if t.get(lang)))
+            for lang in texts[0]}
 

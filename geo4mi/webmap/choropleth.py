@@ -86,6 +86,14 @@ _REQUIRED = ("indicator", "area_id", "group_var", "group_value", "n", "p", "ci_l
              "ci_high", "status")
 #: Multiplicity correction of the "higher/lower than the rest of the city" flags.
 FLAG_METHOD = "holm"
+#: Quantile and natural-breaks classes are offered only when a view publishes at least this
+#: many unit values: two per class (``2 * classify.K``). Below it a class's bounds rest on
+#: a single unit, and with intervals of ±25 points (n ≈ 15) breaks such as 30–33–36 % say
+#: nothing; the page offers fixed steps only and says why (``docs/design.md``).
+MIN_UNITS_FOR_SCHEMES = 2 * classify.K
+#: Edge drawn around a class fill too dark for ``classify.EDGE_COLOR`` (contrast under 3:1,
+#: the darkest classes): light, so borough edges stay visible (``static/choropleth.js``).
+EDGE_ON_DARK = "#d9d9d9"
 
 # -- geometry -------------------------------------------------------------------------------
 
@@ -479,7 +487,11 @@ def _page_data(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labels,
     text.update({k: t(f"map.{k}", lang) for k in ("units", "status", "note", "ok", "csv_file",
                                                   "csv_header", "csv_note", "csv_suppressed",
                                                   "csv_no_data", "no_interviews_n",
-                                                  "fallback_fixed")})
+                                                  "fallback_fixed", "find_none",
+                                                  "group_same_question", "png_file",
+                                                  "png_failed")})
+    for key in ("question", "find_count", "schemes_too_few"):  # choropleth.js fills them
+        text[key] = template(f"map.{key}", lang)
     text["suppressed"] = t("suppressed", lang, min_n=min_n)
     correction = correction_name(FLAG_METHOD)
     for key in ("differs_above", "differs_below"):
@@ -498,6 +510,7 @@ def _page_data(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labels,
     if synthetic:
         text["synthetic"] = t("synthetic_banner", lang)
     universes: dict[str, int] = {}  # who was asked, shared by many indicators: stored once
+    questions: dict[str, int] = {}  # the same for the questions' wording
     group_entries = []
     for gv, val in pairs:
         label = (t("all_respondents", lang) if gv == "all"
@@ -511,10 +524,8 @@ def _page_data(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labels,
         "table_order": order,
         "cols": cols,
         "geometry": web_geometry(areas),
-        "indicators": [{"id": i, "label": labels.indicator_label(i, lang),
-                        "direction": labels.indicators[i].direction,
-                        "universe": universes.setdefault(_universe(labels, i, lang),
-                                                         len(universes))} for i in chosen],
+        "indicators": [_indicator_entry(labels, i, lang, universes, questions)
+                       for i in chosen],
         "groups": group_entries,
         "schemes": list(classify.SCHEMES),
         "fixed": [_permille(b) for b in classify.class_breaks([], "fixed")],
@@ -525,13 +536,34 @@ def _page_data(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labels,
                   "suppressed": classify.SUPPRESSED_COLOR,
                   "hatch": classify.SUPPRESSED_HATCH_COLOR,
                   "hatch_lines": list(classify.SUPPRESSED_HATCH), "edge": classify.EDGE_COLOR,
+                  "edge_light": EDGE_ON_DARK,
                   "opacity": classify.OPACITY, "wide": list(classify.WIDE_OUTLINE)},
         "text": text,
         "synthetic": bool(synthetic),
         "v": values,
     }
     data["universes"] = list(universes)  # index order (dicts keep insertion order)
+    data["questions"] = list(questions)
+    data["min_units"] = MIN_UNITS_FOR_SCHEMES
     return data, chosen, pairs
+
+
+def _indicator_entry(labels: Labels, indicator: str, lang: str, universes: dict[str, int],
+                     questions: dict[str, int]) -> dict[str, Any]:
+    """An indicator in the page: label, direction, who was asked and the question's words
+    (indices into ``universes`` / ``questions``), and the grouping variables not offered
+    with it (``skip``: defined by a question it reads, :meth:`Labels.same_question`)."""
+    info = labels.indicators[indicator]
+    entry: dict[str, Any] = {
+        "id": indicator, "label": labels.indicator_label(indicator, lang),
+        "direction": info.direction,
+        "universe": universes.setdefault(_universe(labels, indicator, lang), len(universes))}
+    if info.question:
+        entry["q"] = questions.setdefault(labels.text(info.question, lang), len(questions))
+    skip = labels.same_question(indicator)
+    if skip:
+        entry["skip"] = skip
+    return entry
 
 
 def _universe(labels: Labels, indicator: str, lang: str) -> str:
@@ -568,7 +600,8 @@ def _controls(data: dict[str, Any], labels: Labels, chosen: Sequence[str], lang:
             group_sets.append({"var": g["var"], "label": label, "options": []})
         group_sets[-1]["options"].append({"value": gi, "label": g["label"], "selected": False})
     return {"themes": themes, "orphans": orphans, "group_sets": group_sets,
-            "schemes": list(classify.SCHEMES)}
+            "schemes": list(classify.SCHEMES),
+            "pages": ["a4-landscape", "a4-portrait", "letter-landscape", "letter-portrait"]}
 
 
 class _Choropleth(MacroElement):

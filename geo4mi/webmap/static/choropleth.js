@@ -147,8 +147,113 @@ var geo4miChoropleth = (function () {
     return out;
   }
 
-  function pct(v) { return v + " %"; }
-  function range(lo, hi) { return lo + "–" + hi + " %"; }
+  /* Numbers in the page's language (its decimal separator and digit grouping): set by
+   * init from the data's "lang"; the CSV keeps plain numbers for spreadsheets. */
+  var LANG = "en";
+  var formats = {};
+  function num(v, decimals) {
+    var d = decimals || 0;
+    if (!formats[d]) {
+      try {
+        formats[d] = new Intl.NumberFormat(LANG, { minimumFractionDigits: d,
+                                                   maximumFractionDigits: d });
+      } catch (e) {
+        formats[d] = { format: function (x) { return Number(x).toFixed(d); } };
+      }
+    }
+    return formats[d].format(v);
+  }
+  function pct(v) { return num(v) + " %"; }
+  function range(lo, hi) { return num(lo) + "–" + num(hi) + " %"; }
+
+  /* Text folded for search: no accents, no case ("Educación" finds "educacion"). */
+  function fold(s) {
+    s = String(s);
+    if (s.normalize) { s = s.normalize("NFD").replace(/[\u0300-\u036f]/g, ""); }
+    return s.toLowerCase();
+  }
+
+  /* Relative luminance of "#rrggbb" (WCAG): an edge on a darker fill is drawn light. */
+  function luminance(hex) {
+    var out = 0, weights = [0.2126, 0.7152, 0.0722];
+    for (var k = 0; k < 3; k++) {
+      var c = parseInt(hex.substr(1 + 2 * k, 2), 16) / 255;
+      out += weights[k] * (c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4));
+    }
+    return out;
+  }
+  /* The edge colour that stands out from a class fill: the dark edge unless the fill is so
+   * dark that the contrast falls under 3:1, then the light edge. */
+  function edgeOn(fillColour, style) {
+    if (!fillColour || fillColour.charAt(0) !== "#") { return style.edge; }
+    var lf = luminance(fillColour), le = luminance(style.edge);
+    var ratio = (Math.max(lf, le) + 0.05) / (Math.min(lf, le) + 0.05);
+    return ratio < 3 ? style.edge_light : style.edge;
+  }
+
+  /* The indicator finder: words typed in the box (accents and case ignored) narrow the
+   * indicator list to those whose label, question or theme holds every word; the options
+   * are the page's own, re-attached in their order. When nothing matches, the current
+   * indicator stays the only option and the count says so. */
+  function finder(select, input, countEl, data, T, changed) {
+    var groups = [];
+    function entry(option, theme) {
+      var ind = data.indicators[+option.value];
+      var q = ind.q === undefined ? "" : data.questions[ind.q];
+      return { node: option, text: fold(option.textContent + " " + q + " " + theme) };
+    }
+    var children = Array.prototype.slice.call(select.children);
+    for (var k = 0; k < children.length; k++) {
+      var child = children[k];
+      if (child.tagName === "OPTGROUP") {
+        var g = { node: child, options: [] };
+        var opts = Array.prototype.slice.call(child.children);
+        for (var j = 0; j < opts.length; j++) { g.options.push(entry(opts[j], child.label)); }
+        groups.push(g);
+      } else {
+        groups.push({ node: null, options: [entry(child, "")] });
+      }
+    }
+    function apply() {
+      var words = fold(input.value).split(/\s+/).filter(function (w) { return w !== ""; });
+      var current = select.value, shown = 0, first = null, keep = null;
+      select.textContent = "";
+      for (var a = 0; a < groups.length; a++) {
+        var hits = groups[a].options.filter(function (e) {
+          return words.every(function (w) { return e.text.indexOf(w) >= 0; });
+        });
+        if (!hits.length) { continue; }
+        var parent = select;
+        if (groups[a].node) {
+          groups[a].node.textContent = "";
+          select.appendChild(groups[a].node);
+          parent = groups[a].node;
+        }
+        for (var b = 0; b < hits.length; b++) {
+          parent.appendChild(hits[b].node);
+          shown++;
+          if (first === null) { first = hits[b].node.value; }
+          if (hits[b].node.value === current) { keep = current; }
+        }
+      }
+      if (!shown) {  // keep the indicator on show selectable
+        for (a = 0; a < groups.length; a++) {
+          for (b = 0; b < groups[a].options.length; b++) {
+            if (groups[a].options[b].node.value === current) {
+              select.appendChild(groups[a].options[b].node);
+            }
+          }
+        }
+      }
+      select.value = keep !== null || !shown ? current : first;
+      countEl.textContent = !words.length ? "" : shown
+        ? fill(T.find_count, { shown: num(shown), total: num(data.indicators.length) })
+        : T.find_none;
+      if (select.value !== current) { changed(); }
+    }
+    input.addEventListener("input", apply);
+    return apply;
+  }
 
   /* The patterns of "suppressed" (diagonal hatching) and "no interviews" (square dots): one
    * SVG, referenced by the areas' and the legend's fills. */
@@ -174,10 +279,10 @@ var geo4miChoropleth = (function () {
   }
 
   /* A legend swatch; `outline` is [colour, width, dash array] for the wide-interval entry. */
-  function swatch(fillColour, opacity, outline) {
+  function swatch(fillColour, opacity, outline, edge) {
     var svg = svgEl("svg", { "class": "g4c-swatch", width: 22, height: 14, "aria-hidden": "true" });
     var attrs = { x: 1, y: 1, width: 20, height: 12, fill: fillColour, "fill-opacity": opacity,
-                  stroke: "#404040" };
+                  stroke: edge || "#404040" };
     if (outline) {  // the same dashes with their halo, around a white box
       svg.appendChild(svgEl("rect", { x: 1, y: 1, width: 20, height: 12, fill: "#ffffff",
                                       stroke: "#000000", "stroke-width": 4 }));
@@ -216,11 +321,39 @@ var geo4miChoropleth = (function () {
     else if (query.addListener) { query.addListener(place); }
   }
 
-  /* Printing: the map takes a fixed size in millimetres (choropleth.css, @media print) and
-   * the whole city is fitted into it, whatever the window's size; the view on screen comes
-   * back afterwards. Chromium may lay out for print without resizing the window, so the
-   * size is set in pixels too before the fit. */
-  var PRINT_MAP_MM = [160, 124];
+  /* Printing: the map takes a fixed size in millimetres and the whole city is fitted into
+   * it, whatever the window's size; the view on screen comes back afterwards. Chromium may
+   * lay out for print without resizing the window, so the size is set in pixels too before
+   * the fit. The page setups: paper and orientation (10 mm margins), and the map's size in
+   * mm on it (page: the width inside the margins). Landscape puts the legend beside the map, portrait under it
+   * (choropleth.css, .g4c-portrait). Without a choice the stylesheet prints A4 landscape,
+   * whose map also fits a Letter page. */
+  var PAGES = {
+    "a4-landscape": { size: "A4 landscape", page: 277, map: [160, 124] },
+    "letter-landscape": { size: "letter landscape", page: 259, map: [160, 124] },
+    "a4-portrait": { size: "A4 portrait", page: 190, map: [186, 140], portrait: true },
+    "letter-portrait": { size: "letter portrait", page: 195, map: [186, 135], portrait: true }
+  };
+  var pageSetup = PAGES["a4-landscape"];
+
+  /* Use one of PAGES when printing: an @page rule, the map's printed size, the layout. */
+  function setPage(name) {
+    if (!Object.prototype.hasOwnProperty.call(PAGES, name)) { return; }
+    pageSetup = PAGES[name];
+    var rule = document.getElementById("g4c-page-rule");
+    if (!rule) {
+      rule = el("style");
+      rule.id = "g4c-page-rule";
+      document.head.appendChild(rule);
+    }
+    rule.textContent = "@page { size: " + pageSetup.size + "; margin: 10mm; }\n" +
+      "@media print { html, body { width: " + pageSetup.page + "mm !important; }\n" +
+      ".folium-map { width: " + pageSetup.map[0] + "mm !important; height: " +
+      pageSetup.map[1] + "mm !important; } }";
+    document.documentElement.classList.toggle("g4c-portrait", !!pageSetup.portrait);
+    document.documentElement.setAttribute("data-g4c-page", name);
+  }
+
   function printFit(map, bounds) {
     var saved = null;
     var box = map.getContainer();
@@ -228,8 +361,8 @@ var geo4miChoropleth = (function () {
     function enter() {
       if (saved) { return; }
       saved = { center: map.getCenter(), zoom: map.getZoom() };
-      box.style.width = Math.round(PRINT_MAP_MM[0] * px) + "px";
-      box.style.height = Math.round(PRINT_MAP_MM[1] * px) + "px";
+      box.style.width = Math.round(pageSetup.map[0] * px) + "px";
+      box.style.height = Math.round(pageSetup.map[1] * px) + "px";
       map.invalidateSize({ animate: false, pan: false });
       map.fitBounds(bounds, { padding: [6, 6], animate: false });
     }
@@ -250,7 +383,169 @@ var geo4miChoropleth = (function () {
     }
   }
 
+  /* The current view as a PNG, drawn in the page (no network, no library): the title, the
+   * map (its SVG serialised with the patterns it uses, or the canvas layer as it is), the
+   * legend drawn from the same colours and words, then the caveat and the source. Calls
+   * done(blob) or done(null) when the browser cannot make it. */
+  function drawPng(map, legendDiv, style, patterns, done) {
+    var scale = 2, width = 1200, pad = 16;
+    var box = map.getContainer(), mapRect = box.getBoundingClientRect();
+    var mapW = Math.round(mapRect.width), mapH = Math.round(mapRect.height);
+    var fit = Math.min(1, (width - 2 * pad - 300) / mapW);
+    var drawnW = Math.round(mapW * fit), drawnH = Math.round(mapH * fit);
+    var font = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif";
+    function textOf(sel) { var n = document.querySelector(sel); return n ? n.textContent : ""; }
+    var title = textOf(".g4c-title"), banner = textOf(".g4c-banner");
+    var caveat = textOf(".g4c-caveat"), universe = textOf("#g4c-universe");
+    var notes = [];
+    var ps = document.querySelectorAll(".g4c-notes p");
+    for (var k = 0; k < ps.length; k++) { notes.push(ps[k].textContent); }
+    var measure = document.createElement("canvas").getContext("2d");
+    function wrap(text, size, maxWidth, weight) {
+      measure.font = (weight || "") + " " + size + "px " + font;
+      var words = String(text).split(/\s+/), lines = [], line = "";
+      for (var w = 0; w < words.length; w++) {
+        var next = line ? line + " " + words[w] : words[w];
+        if (line && measure.measureText(next).width > maxWidth) { lines.push(line); line = words[w]; }
+        else { line = next; }
+      }
+      if (line) { lines.push(line); }
+      return lines;
+    }
+    var head = [], tail = [];
+    head.push({ lines: wrap(title, 22, width - 2 * pad, "bold"), size: 22, weight: "bold" });
+    if (banner) { head.push({ lines: wrap(banner, 14, width - 2 * pad, "bold"), size: 14, weight: "bold", colour: "#7c2d12" }); }
+    head.push({ lines: wrap(caveat, 13, width - 2 * pad), size: 13 });
+    if (universe) { head.push({ lines: wrap(universe, 13, width - 2 * pad), size: 13 }); }
+    for (k = 0; k < notes.length; k++) { tail.push({ lines: wrap(notes[k], 12, width - 2 * pad), size: 12 }); }
+    function blockHeight(blocks) {
+      var h = 0;
+      for (var b = 0; b < blocks.length; b++) { h += blocks[b].lines.length * blocks[b].size * 1.35 + 4; }
+      return h;
+    }
+    var items = legendDiv.querySelectorAll("li");
+    var legendLines = [];
+    var lt = legendDiv.querySelector(".g4c-legend-title");
+    var ls = legendDiv.querySelector(".g4c-legend-sub");
+    var lu = legendDiv.querySelector(".g4c-legend-units");
+    if (lt) { legendLines = legendLines.concat(wrap(lt.textContent, 14, 280, "bold")); }
+    var sub = [];
+    if (ls) { sub = sub.concat(wrap(ls.textContent, 12, 280)); }
+    if (lu) { sub = sub.concat(wrap(lu.textContent, 12, 280)); }
+    var itemLines = [], itemsH = 0;
+    for (k = 0; k < items.length; k++) {
+      itemLines.push(wrap(items[k].textContent, 13, 250));
+      itemsH += Math.max(24, itemLines[k].length * 17 + 7);
+    }
+    var legendH = legendLines.length * 19 + sub.length * 16 + itemsH + 10;
+    var headH = blockHeight(head), tailH = blockHeight(tail);
+    var height = Math.ceil(pad + headH + Math.max(drawnH, legendH) + 10 + tailH + pad);
+    var canvas = document.createElement("canvas");
+    canvas.width = width * scale; canvas.height = height * scale;
+    var ctx = canvas.getContext("2d");
+    ctx.scale(scale, scale);
+    ctx.fillStyle = "#ffffff";
+    ctx.fillRect(0, 0, width, height);
+    ctx.textBaseline = "top";
+    function writeBlocks(blocks, y) {
+      for (var b = 0; b < blocks.length; b++) {
+        ctx.font = (blocks[b].weight || "") + " " + blocks[b].size + "px " + font;
+        ctx.fillStyle = blocks[b].colour || "#1d1d1d";
+        for (var l = 0; l < blocks[b].lines.length; l++) {
+          ctx.fillText(blocks[b].lines[l], pad, y);
+          y += blocks[b].size * 1.35;
+        }
+        y += 4;
+      }
+      return y;
+    }
+    var y = writeBlocks(head, pad);
+    var mapTop = y;
+    // the legend, right of the map
+    var lx = pad + drawnW + 20, ly = mapTop;
+    ctx.fillStyle = "#1d1d1d";
+    ctx.font = "bold 14px " + font;
+    for (k = 0; k < legendLines.length; k++) { ctx.fillText(legendLines[k], lx, ly); ly += 19; }
+    ctx.font = "12px " + font;
+    ctx.fillStyle = "#3b3b3b";
+    for (k = 0; k < sub.length; k++) { ctx.fillText(sub[k], lx, ly); ly += 16; }
+    ly += 6;
+    for (k = 0; k < items.length; k++) {
+      var li = items[k], rect = li.querySelector("rect:last-child");
+      var fillAttr = rect ? rect.getAttribute("fill") : "none";
+      var fillStyle = fillAttr.indexOf("g4c-hatch") >= 0 ? patterns.hatch
+        : fillAttr.indexOf("g4c-dots") >= 0 ? patterns.dots : fillAttr;
+      if (li.classList.contains("g4c-legend-wide")) {
+        ctx.fillStyle = "#ffffff"; ctx.fillRect(lx, ly, 22, 14);
+        ctx.strokeStyle = "#000000"; ctx.lineWidth = 4; ctx.setLineDash([]);
+        ctx.strokeRect(lx, ly, 22, 14);
+        ctx.strokeStyle = style.wide[0]; ctx.lineWidth = 2;
+        ctx.setLineDash(String(style.wide[2]).split(" ").map(Number));
+        ctx.strokeRect(lx, ly, 22, 14);
+        ctx.setLineDash([]);
+      } else {
+        ctx.fillStyle = fillStyle; ctx.fillRect(lx, ly, 22, 14);
+        ctx.strokeStyle = rect ? rect.getAttribute("stroke") : "#404040"; ctx.lineWidth = 1;
+        ctx.strokeRect(lx + 0.5, ly + 0.5, 21, 13);
+      }
+      ctx.fillStyle = "#1d1d1d";
+      ctx.font = "13px " + font;
+      for (var m = 0; m < itemLines[k].length; m++) {
+        ctx.fillText(itemLines[k][m], lx + 30, ly + m * 17);
+      }
+      ly += Math.max(24, itemLines[k].length * 17 + 7);
+    }
+    function finish() {
+      ctx.strokeStyle = "#999999"; ctx.lineWidth = 1;
+      ctx.strokeRect(pad + 0.5, mapTop + 0.5, drawnW - 1, drawnH - 1);
+      writeBlocks(tail, mapTop + Math.max(drawnH, legendH) + 10);
+      try {
+        if (canvas.toBlob) { canvas.toBlob(function (blob) { done(blob); }, "image/png"); }
+        else { done(null); }
+      } catch (e) { done(null); }
+    }
+    ctx.fillStyle = "#f4f4f2";
+    ctx.fillRect(pad, mapTop, drawnW, drawnH);
+    var layerCanvas = box.querySelector(".leaflet-overlay-pane canvas");
+    var svg = box.querySelector(".leaflet-overlay-pane svg");
+    if (layerCanvas) {
+      var r = layerCanvas.getBoundingClientRect();
+      ctx.drawImage(layerCanvas, pad + (r.left - mapRect.left) * fit, mapTop + (r.top - mapRect.top) * fit,
+                    r.width * fit, r.height * fit);
+      finish();
+      return;
+    }
+    if (!svg) { finish(); return; }
+    var sr = svg.getBoundingClientRect();
+    var copy = svg.cloneNode(true);
+    copy.setAttribute("xmlns", SVG_NS);
+    copy.setAttribute("width", String(sr.width));
+    copy.setAttribute("height", String(sr.height));
+    copy.removeAttribute("style");
+    var defs = document.querySelector(".g4c-defs defs");
+    if (defs) { copy.insertBefore(defs.cloneNode(true), copy.firstChild); }
+    // the white dashes of a wide interval have their halo from CSS, which a picture lacks
+    var wide = copy.querySelectorAll("path.g4c-wide");
+    for (k = 0; k < wide.length; k++) { wide[k].setAttribute("stroke", "#000000"); }
+    var image = new Image();
+    image.onload = function () {
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(pad, mapTop, drawnW, drawnH);
+      ctx.clip();
+      ctx.drawImage(image, pad + (sr.left - mapRect.left) * fit, mapTop + (sr.top - mapRect.top) * fit,
+                    sr.width * fit, sr.height * fit);
+      ctx.restore();
+      finish();
+    };
+    image.onerror = function () { done(null); };
+    image.src = "data:image/svg+xml;charset=utf-8," +
+      encodeURIComponent(new XMLSerializer().serializeToString(copy));
+  }
+
   function init(map, data) {
+    LANG = data.lang || "en";
+    formats = {};
     // metric only: a scale bar in miles means nothing to the maps' readers
     L.control.scale({ imperial: false }).addTo(map);
     // the links to the other languages keep the current view (the "#" part)
@@ -273,7 +568,8 @@ var geo4miChoropleth = (function () {
       group: document.getElementById("g4c-group"),
       scheme: document.getElementById("g4c-scheme")
     };
-    var state = {};
+    // the scheme the reader asked for; shown when the view publishes enough units
+    var state = { wanted: sel.scheme.value };
     patternDefs(style);
 
     var layers = [];
@@ -313,6 +609,35 @@ var geo4miChoropleth = (function () {
     var legendDiv = legend.getContainer();
     placeLegend(map, legendDiv);
     printFit(map, geo.getBounds());
+    var pageSel = document.getElementById("g4c-page");
+    if (pageSel) {
+      pageSel.addEventListener("change", function () { setPage(pageSel.value); });
+      document.getElementById("g4c-print").addEventListener("click", function () {
+        setPage(pageSel.value);
+        window.print();
+      });
+      document.getElementById("g4c-png").addEventListener("click", function () { downloadPng(); });
+    }
+
+    /* Save the current view as a PNG (drawPng); the file is named like the CSV. */
+    function downloadPng(callback) {
+      drawPng(map, legendDiv, style, patterns || canvasPatterns(style), function (blob) {
+        if (!blob) {
+          document.getElementById("g4c-live").textContent = T.png_failed;
+          if (callback) { callback(null); }
+          return;
+        }
+        var link = el("a");
+        link.href = URL.createObjectURL(blob);
+        link.download = document.getElementById("g4c-csv").getAttribute("download")
+          .replace(/\.csv$/, "") + "_" + T.png_file + ".png";
+        document.body.appendChild(link);
+        link.click();
+        document.body.removeChild(link);
+        setTimeout(function () { URL.revokeObjectURL(link.href); }, 10000);
+        if (callback) { callback(blob); }
+      });
+    }
 
     /* Each area is reachable with Tab in every browser (Chromium focuses SVG paths on its
      * own, others need the tabindex); focus outlines it, brings it into view when the map is
@@ -338,7 +663,7 @@ var geo4miChoropleth = (function () {
       if (c.status === "no_data") { return name + ": " + T.no_interviews; }
       var parts = c.status === "ok"
         ? [T.value + ": " + pct(c.p), T.ci95 + ": " + range(c.lo, c.hi)] : [suppressedText(c)];
-      if (c.n !== undefined) { parts.push(T.n + ": " + c.n); }
+      if (c.n !== undefined) { parts.push(T.n + ": " + num(c.n)); }
       return name + ": " + parts.join("; ");
     }
 
@@ -365,6 +690,7 @@ var geo4miChoropleth = (function () {
       else {
         out.fillColor = colourFor(c);
         out.fillOpacity = style.opacity;
+        out.color = edgeOn(out.fillColor, style);  // a dark class keeps visible edges
         if (c.wide) {
           // canvas has no CSS halo for the white dashes: black dashes there
           out.color = canvas ? "#000000" : style.wide[0];
@@ -410,7 +736,7 @@ var geo4miChoropleth = (function () {
         tip.appendChild(value);
         tip.appendChild(el("div", "", T.ci95 + ": " + range(c.lo, c.hi)));
       }
-      if (c.status === "ok") { tip.appendChild(el("div", "g4c-tip-n", T.n + ": " + c.n)); }
+      if (c.status === "ok") { tip.appendChild(el("div", "g4c-tip-n", T.n + ": " + num(c.n))); }
       tip.appendChild(el("div", "g4c-tip-city", cityText()));
       var ns = notes(c);
       for (var k = 0; k < ns.length; k++) { tip.appendChild(el("div", "g4c-tip-note", ns[k])); }
@@ -430,8 +756,9 @@ var geo4miChoropleth = (function () {
       var lower = 0;
       for (k = 0; k < breaks.length; k++) {
         var upper = breaks[k] / 10;
-        list.appendChild(legendItem("", k, swatch(state.palette[k], style.opacity),
-          lower.toFixed(lower === 0 ? 0 : decimals) + "–" + upper.toFixed(decimals) + " %"));
+        list.appendChild(legendItem("", k, swatch(state.palette[k], style.opacity, null,
+                                                  edgeOn(state.palette[k], style)),
+          num(lower, lower === 0 ? 0 : decimals) + "–" + num(upper, decimals) + " %"));
         lower = upper;
       }
       var hatch = "url(#" + HATCH_ID + ")";
@@ -474,7 +801,7 @@ var geo4miChoropleth = (function () {
         tr.appendChild(th);
         tr.appendChild(el("td", "", ok ? pct(c.p) : "—"));
         tr.appendChild(el("td", "", ok ? range(c.lo, c.hi) : "—"));
-        tr.appendChild(el("td", "", c.n === undefined ? "—" : c.n));
+        tr.appendChild(el("td", "", c.n === undefined ? "—" : num(c.n)));
         tr.appendChild(el("td", "", notes(c).join(" ")));
         body.appendChild(tr);
       }
@@ -496,12 +823,48 @@ var geo4miChoropleth = (function () {
                         "_" + T.csv_file + (data.synthetic ? "_synthetic" : "") + ".csv");
     }
 
+    /* Groups defined by the indicator's own question are greyed out (and "all" shown
+     * instead when one was selected); the note under the select says why. */
+    function offerGroups(ind) {
+      var skip = ind.skip || [], any = false;
+      for (var k = 0; k < sel.group.options.length; k++) {
+        var option = sel.group.options[k];
+        var off = skip.indexOf(data.groups[+option.value].var) >= 0;
+        option.disabled = off;
+        any = any || off;
+      }
+      if (sel.group.selectedIndex < 0 || sel.group.options[sel.group.selectedIndex].disabled) {
+        sel.group.value = "0";  // all respondents
+      }
+      document.getElementById("g4c-group-note").textContent = any ? T.group_same_question : "";
+    }
+
+    /* Quantiles and natural breaks only when the view publishes data.min_units values
+     * (geo4mi.webmap.choropleth.MIN_UNITS_FOR_SCHEMES); else fixed steps and a note. */
+    function offerSchemes(cells) {
+      var published = 0;
+      for (var k = 0; k < cells.length; k++) { if (typeof cells[k] !== "number") { published++; } }
+      var enough = published >= data.min_units;
+      for (k = 0; k < sel.scheme.options.length; k++) {
+        var option = sel.scheme.options[k];
+        option.disabled = !enough && option.value !== "fixed";
+      }
+      sel.scheme.value = enough ? state.wanted : "fixed";
+      document.getElementById("g4c-scheme-note").textContent = enough ? "" :
+        fill(T.schemes_too_few, { min: num(data.min_units), count: num(published) });
+    }
+
     function update() {
-      var ii = +sel.indicator.value, gi = +sel.group.value;
-      var ind = data.indicators[ii], group = data.groups[gi];
-      state.scheme = sel.scheme.value;
+      var ii = +sel.indicator.value;
+      var ind = data.indicators[ii];
+      offerGroups(ind);
+      var gi = +sel.group.value, group = data.groups[gi];
       state.row = data.v[ii][gi];
       state.cells = unpack(state.row[1], data.cols.length);
+      offerSchemes(state.cells);
+      state.scheme = sel.scheme.value;
+      document.getElementById("g4c-question").textContent =
+        ind.q === undefined ? "" : fill(T.question, { question: data.questions[ind.q] });
       var breaks = breaksOf(state.row, state.scheme);
       var fellBack = state.scheme !== "fixed" && state.row[SCHEME_BREAKS[state.scheme]] === 0;
       state.palette = data.palettes[ind.direction][breaks.length - 1];
@@ -554,15 +917,24 @@ var geo4miChoropleth = (function () {
       for (k = 0; k < data.groups.length; k++) {
         if (data.groups[k].var + ":" + data.groups[k].value === parts[1]) { sel.group.value = String(k); }
       }
-      if (Object.prototype.hasOwnProperty.call(SCHEME_DIGIT, parts[2])) { sel.scheme.value = parts[2]; }
+      if (Object.prototype.hasOwnProperty.call(SCHEME_DIGIT, parts[2])) {
+        sel.scheme.value = parts[2];
+        state.wanted = parts[2];
+      }
     }
 
     fromHash();
     sel.indicator.addEventListener("change", update);
     sel.group.addEventListener("change", update);
-    sel.scheme.addEventListener("change", update);
+    sel.scheme.addEventListener("change", function () {
+      state.wanted = sel.scheme.value;
+      update();
+    });
+    var filter = finder(sel.indicator, document.getElementById("g4c-find"),
+                        document.getElementById("g4c-find-count"), data, T, update);
     update();
-    var api = { update: update, layer: geo, data: data, state: state };
+    var api = { update: update, layer: geo, data: data, state: state, filter: filter,
+                setPage: setPage, downloadPng: downloadPng, num: num };
     geo4miChoropleth.current = api;
     return api;
   }
