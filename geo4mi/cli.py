@@ -284,7 +284,7 @@ def report(study: Path, out_dir: Path, lang: str | None) -> None:
 @click.option("--out", "out_dir", required=True,
               type=click.Path(file_okay=False, path_type=Path),
               help="Output folder: comparison.csv and comparison.html.")
-@click.option("--lang", type=click.Choice(["es", "en"]), default=None,
+@click.option("--lang", type=LANG_CHOICE, default=None,
               help="Language of the page and notes (default: the first study's).")
 def compare(studies: tuple[Path, ...], out_dir: Path, lang: str | None) -> None:
     """Compare STUDY files side by side on the indicators they share by id."""

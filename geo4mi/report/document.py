@@ -43,7 +43,7 @@ ALPHA, METHOD = 0.05, "holm"
 #: How many tested differences (smallest adjusted p-value first) the key findings state;
 #: the others are stated in their theme's section.
 KEY_DIFFERENCES = 8
-METHOD_NAMES = {"holm": {"es": "Holm", "en": "Holm"}}
+METHOD_NAMES = {"holm": {"es": "Holm", "en": "Holm", "fr": "Holm", "pt": "Holm"}}
 
 
 @dataclass(frozen=True)
@@ -462,7 +462,7 @@ def report_html(inputs: ReportInputs, *, lang: str | None = None,
     ----------
     inputs : ReportInputs
         :func:`inputs_from_results` of a run.
-    lang : {"es", "en"}, optional
+    lang : {"es", "en", "fr", "pt"}, optional
         Default: the study's language. The report is written in
         :data:`~geo4mi.report.sentences.REPORT_LANGUAGES` only: another language raises a
         :class:`~geo4mi.errors.StudyError` that says to pass ``--lang``.
