@@ -191,3 +191,10 @@ def test_report_pdf_without_the_engine_is_one_line_and_writes_nothing(tmp_path, 
     assert len(lines) == 1 and "pip install 'geo4mi[pdf]'" in lines[0], result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
+
+
+def test_the_stylesheet_is_inlined_unescaped(bundled):
+    """An escaped quote (&#34;) inside <style> voids the font declaration in every engine."""
+    _, pages = bundled
+    style = pages["es"][pages["es"].index("<style"):pages["es"].index("</style>")]
+    assert '"DejaVu Sans"' in style and "&#34;" not in style and "&quot;" not in style
