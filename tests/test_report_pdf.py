@@ -14,7 +14,7 @@ import string
 import pytest
 from click.testing import CliRunner
 
-from geo4mi.cli import cli
+from geo4mi.cli import cli, main
 from geo4mi.indicators.differences import differences
 from geo4mi.indicators.suppression import published
 from geo4mi.pipeline import run
@@ -173,7 +173,8 @@ def test_the_pdf_is_byte_identical_across_runs(pdf):
     assert data.startswith(b"%PDF-") and pdf_bytes(page_html) == data
 
 
-def test_report_pdf_without_the_engine_is_one_line_and_writes_nothing(tmp_path, monkeypatch):
+def test_report_pdf_without_the_engine_is_one_line_and_writes_nothing(tmp_path, monkeypatch,
+                                                                      capsys):
     import builtins
 
     real = builtins.__import__
@@ -184,13 +185,13 @@ def test_report_pdf_without_the_engine_is_one_line_and_writes_nothing(tmp_path, 
         return real(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_weasyprint)
-    result = CliRunner().invoke(cli, ["report", str(bundled_study_path()), "--out",
-                                      str(tmp_path / "out"), "--pdf"])
-    assert result.exit_code != 0
-    lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 1 and "pip install 'geo4mi[pdf]'" in lines[0], result.output
-    assert "Traceback" not in result.output
-    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
+    out = tmp_path / "out"
+    assert main(["report", str(bundled_study_path()), "--out", str(out), "--pdf"]) == 2
+    captured = capsys.readouterr()
+    lines = [line for line in captured.err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "pip install 'geo4mi[pdf]'" in lines[0], captured.err
+    assert "Traceback" not in captured.err and captured.out == ""
+    assert not out.exists() or list(out.iterdir()) == []
 
 
 def test_the_stylesheet_is_inlined_unescaped(bundled):
