@@ -87,7 +87,7 @@ def write_map(results: Results, path: str | os.PathLike[str], *, kind: str = "ch
 
 
 def build_outputs(results: Results, out_dir: str | os.PathLike[str], *,
-                  report: bool = False) -> list[Path]:
+                  report: bool = False, pdf: bool = False) -> list[Path]:
     """Write the full set of outputs of a run into ``out_dir``; return the paths written.
 
     Layout::
@@ -101,6 +101,8 @@ def build_outputs(results: Results, out_dir: str | os.PathLike[str], *,
         tables/differences.csv   tested differences (each area against the rest of the
                                  city, each group against the others; Holm-corrected)
         report.html              the findings report (only with ``report=True``)
+        report.pdf               the same report printed to A4 (only with ``pdf=True`` too;
+                                 needs WeasyPrint, :mod:`geo4mi.report.pdf`)
         .geo4mi-manifest         SHA-256 and path of each file above: the set is complete
 
     The set is written into a hidden staging folder inside ``out_dir`` and swapped in at
@@ -111,7 +113,7 @@ def build_outputs(results: Results, out_dir: str | os.PathLike[str], *,
     from geo4mi.indicators.audit import refuse_results
 
     refuse_results(results)  # before anything is written
-    return write_output_set(out_dir, lambda staging: _write_all(results, staging, report))
+    return write_output_set(out_dir, lambda staging: _write_all(results, staging, report, pdf))
 
 
 @contextmanager
@@ -123,7 +125,8 @@ def _stage(what: str) -> Iterator[None]:
     log.info("%s: done in %.1f s", what, time.perf_counter() - start)
 
 
-def _write_all(results: Results, out: Path, report: bool = False) -> list[Path]:
+def _write_all(results: Results, out: Path, report: bool = False,
+               pdf: bool = False) -> list[Path]:
     lang = results.study.language
     written: list[Path] = []
     names = {lang: "choropleth.html", **{o: f"choropleth.{o}.html"
@@ -155,7 +158,10 @@ def _write_all(results: Results, out: Path, report: bool = False) -> list[Path]:
     if report:
         from geo4mi.report import write_report
 
-        with _stage("report.html"):
+        with _stage("report.html" + (" and report.pdf" if pdf else "")):
             written.append(write_report(results, out / "report.html", lang=lang,
-                                        map_page=names[lang])[0])
+                                        map_page=names[lang],
+                                        pdf=out / "report.pdf" if pdf else None)[0])
+        if pdf:
+            written.append(out / "report.pdf")
     return written

@@ -117,7 +117,12 @@ def demo(out_dir: Path) -> None:
     click.echo("geo4mi demo: Mexico City study, SYNTHETIC DEMONSTRATION DATA "
                "(not real survey results)")
     _report_counts(results)
-    echo_written(build_outputs(results, out_dir, report=True))
+    from geo4mi.report.pdf import INSTALL_HINT, pdf_available
+
+    pdf = pdf_available()
+    echo_written(build_outputs(results, out_dir, report=True, pdf=pdf))
+    if not pdf:
+        click.echo(f"  report.pdf not written: {INSTALL_HINT}")
 
 
 @cli.command()
@@ -262,20 +267,29 @@ def map_cmd(study: Path, kind: str, output: Path, lang: str | None, overwrite: b
               help="Output folder: report.html (report.<lang>.html for another language) and "
                    "the choropleth page its findings link to.")
 @lang_option
-def report(study: Path, out_dir: Path, lang: str | None) -> None:
+@click.option("--pdf", is_flag=True,
+              help="Also print the report to A4 as report.pdf (report.<lang>.pdf); needs "
+                   "WeasyPrint: pip install 'geo4mi[pdf]'.")
+def report(study: Path, out_dir: Path, lang: str | None, pdf: bool) -> None:
     """Write the findings report of STUDY: one offline HTML file (print it for A4)."""
     from geo4mi.build import write_map
     from geo4mi.io import check_output_folder
     from geo4mi.report import write_report
     from geo4mi.report.document import map_page_name
+    from geo4mi.report.pdf import pdf_engine
 
     check_output_folder(out_dir)
+    if pdf:
+        pdf_engine()  # a missing engine: one line, before the run and before any file
     results = _publishable(study)
     lang = lang or results.study.language
     page = map_page_name(results.study.language, lang)
-    name = "report.html" if lang == results.study.language else f"report.{lang}.html"
-    path, counts = write_report(results, out_dir / name, lang=lang, map_page=page)
-    echo_written([write_map(results, out_dir / page, lang=lang), path])
+    stem = "report" if lang == results.study.language else f"report.{lang}"
+    pdf_path = out_dir / f"{stem}.pdf" if pdf else None
+    path, counts = write_report(results, out_dir / f"{stem}.html", lang=lang, map_page=page,
+                                pdf=pdf_path)
+    echo_written([write_map(results, out_dir / page, lang=lang), path,
+                  *([pdf_path] if pdf_path else [])])
     click.echo(f"  {counts['findings']} findings stated; the tested-difference rule rejected "
                f"{counts['rejected']} of {counts['tested']} candidate comparisons")
 
@@ -288,7 +302,7 @@ def report(study: Path, out_dir: Path, lang: str | None) -> None:
 @click.option("--out", "out_dir", required=True,
               type=click.Path(file_okay=False, path_type=Path),
               help="Output folder: comparison.csv and comparison.html.")
-@click.option("--lang", type=click.Choice(["es", "en"]), default=None,
+@click.option("--lang", type=LANG_CHOICE, default=None,
               help="Language of the page and notes (default: the first study's).")
 def compare(studies: tuple[Path, ...], out_dir: Path, lang: str | None) -> None:
     """Compare STUDY files side by side on the indicators they share by id."""

@@ -160,6 +160,10 @@ def test_demo(tmp_path, capsys, caplog):
                               {"numerator", "n", "pct", "ci_low_pct", "ci_high_pct"})
     assert rows > 10_000
     assert printed.count("  wrote ") == len(listed)
+    from geo4mi.report.pdf import pdf_available  # the PDF when WeasyPrint is installed
+
+    pdf = pdf_available()
+    assert ("report.pdf" in listed) == pdf == ("report.pdf not written" not in printed)
 
 
 # -- output errors: one line, exit status 2 ----------------------------------------------

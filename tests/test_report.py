@@ -242,8 +242,9 @@ def test_numeric_statistics_in_the_annex_only_as_published(bundled):
 def test_other_languages_are_refused_in_one_line(bundled):
     from geo4mi.errors import StudyError
 
-    with pytest.raises(StudyError, match=r"written in es or en, not 'fr'; pass --lang es"):
-        report_html(inputs_from_results(bundled[0]), lang="fr")
+    with pytest.raises(StudyError, match=r"language 'de' is not supported; use one of es, en, "
+                                         r"fr, pt"):
+        report_html(inputs_from_results(bundled[0]), lang="de")
 
 
 def test_links_go_to_map_views_and_figures(bundled):

@@ -219,7 +219,7 @@ def compare(sides: Sequence[Side], *, lang: str = "en", alpha: float = ALPHA) ->
     sides : sequence of Side
         Two or more studies (:func:`side_from_results`); pairs are taken in this order
         (``study_a`` before ``study_b``).
-    lang : {"es", "en"}, default "en"
+    lang : {"es", "en", "fr", "pt"}, default "en"
         Language of ``label`` and ``note``.
     alpha : float, default 0.05
         Level of the tests (and of the intervals of the differences).

@@ -31,6 +31,7 @@ from geo4mi.indicators.design import design_of_estimates, interval_note
 from geo4mi.indicators.estimate import CITY, PROP, proportions
 from geo4mi.indicators.suppression import published
 from geo4mi.io import atomic_write
+from geo4mi.report.annex import quality_rows
 from geo4mi.report.findings import ALL, Finding, Writer, headline_indicators, map_hash
 from geo4mi.report.sentences import check_report_language, estimate_text, pct, say
 
@@ -43,7 +44,7 @@ ALPHA, METHOD = 0.05, "holm"
 #: How many tested differences (smallest adjusted p-value first) the key findings state;
 #: the others are stated in their theme's section.
 KEY_DIFFERENCES = 8
-METHOD_NAMES = {"holm": {"es": "Holm", "en": "Holm"}}
+METHOD_NAMES = {"holm": {"es": "Holm", "en": "Holm", "fr": "Holm", "pt": "Holm"}}
 
 
 @dataclass(frozen=True)
@@ -315,7 +316,7 @@ def report_context(inputs: ReportInputs, *, lang: str, diffs: pd.DataFrame | Non
         limitations.append(say("limit_synthetic", lang))
 
     # annexes
-    quality = _quality_rows(inputs.quality)
+    quality = quality_rows(inputs.quality, lang)
     annex = []
     for theme in themes:
         for ind in theme["ids"]:
@@ -442,16 +443,6 @@ def _cell(est: pd.DataFrame, indicator: str | None, area_id: str,
     return None if rows.empty else rows.iloc[0]
 
 
-def _quality_rows(quality: pd.DataFrame) -> list[dict[str, str]]:
-    """The aggregate rows of the data-quality report: no row number, no area."""
-    if quality is None or not len(quality):
-        return []
-    q = quality[quality["area_id"].isna() & quality["row"].isna()]
-    return [{"check": str(r["check"]), "value": "" if pd.isna(r["value"]) else str(r["value"]),
-             "reason": "" if pd.isna(r["reason"]) else str(r["reason"])}
-            for _, r in q.iterrows()]
-
-
 def report_html(inputs: ReportInputs, *, lang: str | None = None,
                 diffs: pd.DataFrame | None = None, map_page: str | None = None,
                 compute_differences: bool = True) -> tuple[str, dict[str, int]]:
@@ -462,7 +453,7 @@ def report_html(inputs: ReportInputs, *, lang: str | None = None,
     ----------
     inputs : ReportInputs
         :func:`inputs_from_results` of a run.
-    lang : {"es", "en"}, optional
+    lang : {"es", "en", "fr", "pt"}, optional
         Default: the study's language. The report is written in
         :data:`~geo4mi.report.sentences.REPORT_LANGUAGES` only: another language raises a
         :class:`~geo4mi.errors.StudyError` that says to pass ``--lang``.
@@ -495,12 +486,25 @@ def map_page_name(study_lang: str, lang: str) -> str:
 
 
 def write_report(results: Any, path: str | os.PathLike[str], *, lang: str | None = None,
-                 diffs: pd.DataFrame | None = None,
-                 map_page: str | None = None) -> tuple[Path, dict[str, int]]:
-    """Write the report of a :class:`geo4mi.pipeline.Results` to ``path`` (atomically)."""
+                 diffs: pd.DataFrame | None = None, map_page: str | None = None,
+                 pdf: str | os.PathLike[str] | None = None) -> tuple[Path, dict[str, int]]:
+    """Write the report of a :class:`geo4mi.pipeline.Results` to ``path`` (atomically).
+
+    With ``pdf``, also print the same document to that PDF file
+    (:func:`geo4mi.report.pdf.write_pdf`); the PDF engine is checked before anything is
+    written, so a missing engine leaves neither file.
+    """
+    if pdf is not None:
+        from geo4mi.report.pdf import pdf_engine
+
+        pdf_engine()
     html, counts = report_html(inputs_from_results(results), lang=lang, diffs=diffs,
                                map_page=map_page)
     path = Path(path)
+    if pdf is not None:
+        from geo4mi.report.pdf import write_pdf
+
+        write_pdf(html, pdf)
     with atomic_write(path) as tmp:
         tmp.write_text(html, encoding="utf-8")
     log.info("report: %s: %d findings, %d of %d comparisons rejected", path.name,

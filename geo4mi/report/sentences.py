@@ -1,9 +1,9 @@
 """The report's sentence templates, per language: every word of the report comes from here.
 
 Each entry of :data:`SENTENCES` is one sentence (or heading) in every language of
-:data:`REPORT_LANGUAGES` (Spanish and English; the interface's other languages,
-:data:`geo4mi.i18n.LANGUAGES`, have no report sentences yet, and
-:func:`check_report_language` refuses them in one line). Placeholders are of two kinds:
+:data:`REPORT_LANGUAGES` (Spanish and English here; French and Portuguese in
+:mod:`geo4mi.report.sentences_fr_pt`, merged below; :func:`check_complete` checks that none
+is missing). Placeholders are of two kinds:
 
 * the study's words (``{unit}``, ``{units}``, ``{Units}``, ``{place}``, ``{whole}``,
   ``{Whole}``, ``{population}``, ``{los}``...), filled from the current
@@ -30,10 +30,11 @@ import difflib
 
 from geo4mi.errors import StudyError
 from geo4mi.i18n import check_language, current_wording
+from geo4mi.report.sentences_fr_pt import FRENCH, PORTUGUESE
 
 NBSP = "\u00a0"
 #: Languages the report is written in: every entry of :data:`SENTENCES` has these.
-REPORT_LANGUAGES: tuple[str, ...] = ("es", "en")
+REPORT_LANGUAGES: tuple[str, ...] = ("es", "en", "fr", "pt")
 
 SENTENCES: dict[str, dict[str, str]] = {
     # -- headings --------------------------------------------------------------------------
@@ -349,6 +350,9 @@ SENTENCES: dict[str, dict[str, str]] = {
                      "drawn."},
     "compare.generated_by": {"es": "Generado por geo4mi compare.", "en": "Made by geo4mi compare."},
 }
+for _lang, _texts in (("fr", FRENCH), ("pt", PORTUGUESE)):
+    for _key, _text in _texts.items():
+        SENTENCES[_key][_lang] = _text  # an unknown key is a KeyError at import
 
 
 def say(key: str, lang: str, **fields: object) -> str:
@@ -425,10 +429,12 @@ def check_report_language(lang: str) -> str:
     --------
     >>> check_report_language("es")
     'es'
-    >>> check_report_language("fr")  # doctest: +ELLIPSIS
+    >>> check_report_language("pt")
+    'pt'
+    >>> check_report_language("de")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    geo4mi.errors.StudyError: the findings report is written in es or en, not 'fr'; pass ...
+    geo4mi.errors.StudyError: language 'de' is not supported; ...
     """
     check_language(lang)
     if lang not in REPORT_LANGUAGES:
