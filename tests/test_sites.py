@@ -59,11 +59,13 @@ def write_geojson(tmp_path: Path, features, name="candidates.geojson") -> Path:
 # -- the bundled example sites ------------------------------------------------------------
 
 def test_bundled_sites_are_public_metro_stations_spread_over_boroughs(bundled):
-    assert len(bundled) == 32
+    assert len(bundled) == 33
     assert set(bundled["type"]) == {"metro_station"}
     assert bundled["in_city"].all()
     assert bundled["name"].is_unique
-    assert not bundled["name"].str.contains(r"_\d", regex=True).any()  # GTFS suffixes stripped
+    assert not bundled["name"].str.contains(r"_\d", regex=True).any()
+    # official station points (no internal ids in what the popups show)
+    assert not bundled["notes"].str.contains("stop_id|GTFS", regex=True).any()
     per_area = bundled["area_id"].value_counts()
     assert len(per_area) == 11 and per_area.max() == 3
     assert bundled.crs.to_epsg() == 4326

@@ -57,6 +57,10 @@ var geo4miOrientation = (function () {
     return box;
   }
 
+  /* Points grow as the map zooms in: small dots over the whole city, clear marks in a
+   * neighbourhood. */
+  function pointRadius(zoom) { return zoom < 11 ? 2.5 : (zoom < 13 ? 3.5 : 5); }
+
   function drawLayer(map, layer, entries) {
     var group = L.featureGroup();
     layer.features.forEach(function (f) {
@@ -66,7 +70,7 @@ var geo4miOrientation = (function () {
                                    className: "g4o-line" });
       } else {
         shape = L.circleMarker([f[2], f[3]], {
-          radius: 4.5, color: "#ffffff", weight: 1.5, fillColor: layer.colour,
+          radius: pointRadius(map.getZoom()), color: "#ffffff", weight: 1.5, fillColor: layer.colour,
           fillOpacity: 1, pane: "g4o-points", className: "g4o-point",
           bubblingMouseEvents: false });
       }
@@ -233,6 +237,7 @@ var geo4miOrientation = (function () {
       if (t.right + gap <= ctl.left || t.bottom + gap <= ctl.top || ctl.width === 0) { return; }
       var centre = box.left + box.width / 2;
       var half = ctl.left - gap - centre;
+      title.style.boxSizing = "border-box";
       if (half >= 140) {  // still centred, narrower
         title.style.maxWidth = Math.floor(2 * half) + "px";
       } else {  // from the left edge (right of the zoom buttons) to the control
@@ -258,7 +263,8 @@ var geo4miOrientation = (function () {
     });
     var control = map.g4mLayerControl;
     if (!control) {
-      control = L.control.layers(null, null, { collapsed: narrow(), position: "topright" });
+      // the map has no layer control (the choropleth, whose legend is on the right)
+      control = L.control.layers(null, null, { collapsed: narrow(), position: "bottomleft" });
       control.addTo(map);
       map.g4mLayerControl = control;
     }
@@ -267,6 +273,12 @@ var geo4miOrientation = (function () {
     control.addOverlay(labels, textHtml(data.text.labels));
     data.layers.forEach(function (layer) {
       var group = drawLayer(map, layer, entries);
+      if (layer.kind === "point") {
+        map.on("zoomend", function () {
+          var r = pointRadius(map.getZoom());
+          group.eachLayer(function (m) { m.setRadius(r); });
+        });
+      }
       if (layer.shown) { group.addTo(map); }
       control.addOverlay(group, textHtml(layer.label));
     });
