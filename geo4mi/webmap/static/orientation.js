@@ -38,7 +38,7 @@ var geo4miOrientation = (function () {
     });
   }
 
-  /* Case- and accent-insensitive form of a name: "Cuauhtémoc" -> "cuauhtemoc". */
+  /* Case- and accent-insensitive form of a name: "São Tomé" -> "sao tome". */
   function fold(s) {
     return String(s).normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
       .replace(/\s+/g, " ").trim();
