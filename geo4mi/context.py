@@ -95,7 +95,8 @@ def parse_context_layers(path: Path, tables: Any) -> tuple[ContextLayer, ...]:
 
     Examples
     --------
-    >>> parse_context_layers(Path("s.toml"), [{"path": "x.geojson", "kind": "area"}])
+    >>> parse_context_layers(Path("s.toml"), [{"path": "x.geojson", "kind": "area",
+    ...                                        "label": "X", "name_field": "name"}])
     Traceback (most recent call last):
     ...
     geo4mi.errors.StudyError: s.toml: [[context]] 1: kind = 'area' must be one of line, point

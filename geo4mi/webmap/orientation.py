@@ -90,9 +90,11 @@ def orientation_data(areas: gpd.GeoDataFrame, context: Sequence[ContextLayer] = 
     (16, [], 'No match')
     """
     lang = check_language(lang)
-    text = {key: t(f"orient.{key}", lang) for key in (
-        "labels", "search", "search_hint", "no_match", "unit_kind")}
-    text["matches"] = template("orient.matches", lang)  # orientation.js fills {n}
+    text = {key: t(f"map.{name}", lang) for key, name in (
+        ("labels", "unit_labels"), ("search", "place_search"),
+        ("search_hint", "place_search_hint"), ("no_match", "place_no_match"))}
+    text["unit_kind"] = t("unit", lang)
+    text["matches"] = template("map.place_matches", lang)  # orientation.js fills {n}
     return {"text": text, "label_zoom": LABEL_ZOOM, "units": unit_places(areas),
             "layers": context_layers_data(context, lang)}
 
