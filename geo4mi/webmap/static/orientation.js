@@ -88,10 +88,12 @@ var geo4miOrientation = (function () {
   function drawLabels(map, data, entries) {
     var group = L.layerGroup();
     data.units.forEach(function (u) {
-      var tip = L.tooltip({ permanent: true, direction: "center", interactive: false,
-                            className: "g4o-label", pane: "g4o-labels" })
-        .setLatLng([u.lat, u.lon]).setContent(el("span", null, u.name));
-      group.addLayer(tip);
+      // a marker without events or keyboard focus: a label, not a control
+      var label = L.marker([u.lat, u.lon], {
+        icon: L.divIcon({ html: el("span", null, u.name), className: "g4o-label",
+                          iconSize: null }),
+        interactive: false, keyboard: false, pane: "g4o-labels" });
+      group.addLayer(label);
       entries.push({ name: u.name, folded: fold(u.name), kind: data.text.unit_kind,
                      bounds: u.bounds });
     });
