@@ -161,6 +161,8 @@ class Study:
     #: The study's words in the interface text ([study] place, population; [boundaries]
     #: unit, unit_gender, whole, attribution).
     wording: Wording = field(default_factory=Wording)
+    #: Context layers drawn on the maps ([[context]] tables; geo4mi.context).
+    context: tuple[Any, ...] = ()
 
     @property
     def folder(self) -> Path:
@@ -236,10 +238,13 @@ def load_study(path: str | os.PathLike[str]) -> Study:
         raise InputFileError(f"{path}: not valid TOML ({exc}); fix the syntax") from exc
     except UnicodeDecodeError as exc:
         raise InputFileError(f"{path}: not UTF-8 text; save the study file as UTF-8") from exc
+    from geo4mi.context import parse_context_layers
+
+    context = parse_context_layers(path, raw.pop("context", None))
     unknown = sorted(set(raw) - set(_SCHEMA))
     if unknown:
         raise StudyError(f"{path}: unknown section [{unknown[0]}]; allowed sections: "
-                         f"{', '.join('[' + s + ']' for s in _SCHEMA)}")
+                         f"{', '.join('[' + s + ']' for s in _SCHEMA)}, [[context]]")
     for name in _REQUIRED_SECTIONS:
         if name not in raw:
             raise StudyError(f"{path}: missing section [{name}]; see the README's study file "
@@ -377,6 +382,7 @@ def load_study(path: str | os.PathLike[str]) -> Study:
         plan=plan,
         disclosure=disclosure,
         wording=wording,
+        context=context,
     )
 
 

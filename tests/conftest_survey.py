@@ -192,6 +192,8 @@ def bundled_study_text(export: Path | None = None) -> str:
     if export is not None:
         text = text.replace('"sample_kobo.csv"', f'"{export}"')
     for name in ("sample_kobo.csv", "questionnaire.xlsx", "indicators.toml", "sites.csv",
+                 "context_metro_lines.geojson", "context_metro_stations.geojson",
+                 "context_metrobus_lines.geojson", "context_landmarks.geojson",
                  "census2020_population.csv"):
         text = text.replace(f'"{name}"', f'"{data / name}"')
     return text

@@ -19,7 +19,7 @@ from geo4mi import classify
 from geo4mi.webmap.choropleth import write_choropleth
 
 pytestmark = pytest.mark.browser
-PATHS = "path.leaflet-interactive"
+PATHS = "path.leaflet-interactive:not(.g4o-line):not(.g4o-point)"  # units, not context
 NO_INTERVIEWS = "09010"  # Álvaro Obregón: nobody interviewed
 
 

@@ -169,7 +169,7 @@ def test_sites_are_drawn_per_type_with_svg_symbols(open_map, map_files, sites):
     # the type layers can be switched off
     page.get_by_label("Sitios: Mercado").uncheck()
     assert page.locator(".leaflet-marker-pane .g4m-site-market").count() == 0
-    assert page.locator(".leaflet-marker-pane .g4m-site-metro_station").count() == 32
+    assert page.locator(".leaflet-marker-pane .g4m-site-metro_station").count() == 33
 
 
 @pytest.mark.browser

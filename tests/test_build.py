@@ -44,6 +44,8 @@ def small_study(folder: Path, *, keep: tuple[str, ...] = ("feel_safe",)) -> Path
     text = bundled_study_path().read_text(encoding="utf-8")
     text = text.replace('path = "../boundaries/', f'path = "{data.parent}/boundaries/')
     for name in ("sample_kobo.csv", "questionnaire.xlsx", "sites.csv",
+                 "context_metro_lines.geojson", "context_metro_stations.geojson",
+                 "context_metrobus_lines.geojson", "context_landmarks.geojson",
                  "census2020_population.csv"):
         text = text.replace(f'"{name}"', f'"{data / name}"')
     text = text.replace('"indicators.toml"', '"catalogue.toml"')

@@ -240,6 +240,8 @@ def _study(tmp_path, extra: str):
                         extra)
     text = text.replace('path = "../', f'path = "{bundled_study_path().parent.parent}/')
     for name in ("sample_kobo.csv", "questionnaire.xlsx", "indicators.toml", "sites.csv",
+                 "context_metro_lines.geojson", "context_metro_stations.geojson",
+                 "context_metrobus_lines.geojson", "context_landmarks.geojson",
                  "census2020_population.csv"):
         text = text.replace(f'"{name}"', f'"{bundled_study_path().parent / name}"')
     path = tmp_path / "study.toml"

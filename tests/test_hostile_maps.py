@@ -215,12 +215,13 @@ def check_page(page: str, reference: str, used: list[tuple[str, str]], data_id: 
     assert parsed.tags == Page(reference).tags
     blocks = [(a, body) for a, body in parsed.scripts if a.get("type") == "application/json"]
     code = [body for a, body in parsed.scripts if a.get("type") != "application/json"]
-    assert [a.get("id") for a, _ in blocks] == [data_id]
-    raw = blocks[0][1]
-    for char in "<>&\u2028\u2029":
-        assert char not in raw, f"raw {char!r} in the data block"
-    data = json.loads(raw)
-    found = strings_in(data)
+    # the map's data, then the orientation's (unit labels, context layers, search)
+    assert [a.get("id") for a, _ in blocks] == [data_id, "g4o-data"]
+    for _, raw in blocks:
+        for char in "<>&\u2028\u2029":
+            assert char not in raw, f"raw {char!r} in the data block"
+    data = json.loads(blocks[0][1])
+    found = strings_in(data) | strings_in(json.loads(blocks[1][1]))
     for field, text in used:
         for body in code + parsed.texts.get("style", []):
             assert text not in body, f"{field} {text[:40]!r} is inside inline code"

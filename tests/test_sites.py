@@ -59,11 +59,13 @@ def write_geojson(tmp_path: Path, features, name="candidates.geojson") -> Path:
 # -- the bundled example sites ------------------------------------------------------------
 
 def test_bundled_sites_are_public_metro_stations_spread_over_boroughs(bundled):
-    assert len(bundled) == 32
+    assert len(bundled) == 33
     assert set(bundled["type"]) == {"metro_station"}
     assert bundled["in_city"].all()
     assert bundled["name"].is_unique
-    assert not bundled["name"].str.contains(r"_\d", regex=True).any()  # GTFS suffixes stripped
+    assert not bundled["name"].str.contains(r"_\d", regex=True).any()
+    # official station points (no internal ids in what the popups show)
+    assert not bundled["notes"].str.contains("stop_id|GTFS", regex=True).any()
     per_area = bundled["area_id"].value_counts()
     assert len(per_area) == 11 and per_area.max() == 3
     assert bundled.crs.to_epsg() == 4326
@@ -78,7 +80,7 @@ def test_bundled_sites_never_name_living_places():
 def test_known_station_is_in_its_borough(bundled):
     row = bundled.loc[bundled["name"] == "Metro Pantitlán"].iloc[0]
     assert row["area_id"] == "09017"  # Venustiano Carranza
-    assert row["lat"] == pytest.approx(19.415288)
+    assert row["lat"] == pytest.approx(19.416334)  # the official point (Line 1)
 
 
 # -- reading ---------------------------------------------------------------------------
@@ -293,7 +295,7 @@ def test_sites_import_command_reports_and_writes_merged_csv(tmp_path, bundled, c
     assert ("  feature 2: 'Balderas' (metro_station), duplicate: 0 m from 'Metro Balderas', "
             "within 50 m\n") in out
     assert ("candidates.geojson: 2 feature(s) read: 1 added, 1 duplicate, 0 refused, "
-            "0 invalid; 33 sites in all") in out
+            "0 invalid; 34 sites in all") in out
     assert "nothing written" in out
     merged = tmp_path / "merged.csv"
     assert main(["sites", "import", str(path), "--study", str(bundled_study_path()),

@@ -7,10 +7,10 @@ the checkout::
 
 What it does (see docs/sites.md for the provenance):
 
-* reads the 195 Metro (STC) stops of the city's 2019 GTFS export; transfer stations appear
-  once per line with ``_1``-style suffixes, so stops are grouped by their name with the
-  suffix stripped and each station keeps the coordinates of its stop with the lowest
-  ``stop_id`` (real coordinates, never an average);
+* reads the 195 official Metro (STC) station points of the city's open-data portal
+  ("Líneas y estaciones del Metro"; the 2019 GTFS stops used before were 61 m, median, to
+  190 m off); transfer stations appear once per line, so points are grouped by name and
+  each station keeps the point of its first line (real coordinates, never an average);
 * places each station in its alcaldía (INEGI 2022) and drops those outside Mexico City
   (several Line A/B stations are in the State of Mexico);
 * keeps up to ``--per-borough`` stations per alcaldía: transfer stations first (more lines),
@@ -26,7 +26,6 @@ Only public places are written. Shelters and homes are never example sites.
 from __future__ import annotations
 
 import argparse
-import re
 import shutil
 import sys
 from pathlib import Path
@@ -40,27 +39,23 @@ sys.path.insert(0, str(REPO))
 from geo4mi.boundaries import load_areas  # noqa: E402
 from geo4mi.io import atomic_write  # noqa: E402
 
-SUFFIX = re.compile(r"(_\d+)+$")
-LINE = re.compile(r"\b(1[0-2]|[1-9]|A|B)\b")
+ORDER = [str(i) for i in range(1, 13)] + ["A", "B"]
 
 
-def station_lines(descriptions: pd.Series) -> list[str]:
-    """Metro lines named in the stops' ``stop_desc`` texts, in STC order."""
-    found = {m for d in descriptions for m in LINE.findall(str(d).replace("Metro", ""))}
-    order = [str(i) for i in range(1, 13)] + ["A", "B"]
-    return [x for x in order if x in found]
+def _line(code: object) -> str:
+    """``"01"`` -> ``"1"``; ``"A"`` stays."""
+    return str(code).lstrip("0") or str(code)
 
 
 def select_stations(metro_path: Path, per_borough: int) -> pd.DataFrame:
-    stops = gpd.read_file(metro_path)
-    stops["station"] = stops["stop_name"].str.replace(SUFFIX, "", regex=True).str.strip()
-    stops = stops.sort_values("stop_id", kind="stable")
+    stops = gpd.read_file(metro_path).to_crs("EPSG:4326")
+    stops = stops.sort_values(["NOMBRE", "CVE_EST"], kind="stable")
     rows = []
-    for station, group in stops.groupby("station", sort=True):
-        first = group.iloc[0]
-        rows.append({"name": f"Metro {station}", "lat": float(first["stop_lat"]),
-                     "lon": float(first["stop_lon"]), "lines": station_lines(group["stop_desc"]),
-                     "stop_id": int(first["stop_id"])})
+    for station, group in stops.groupby("NOMBRE", sort=True):
+        first = group.iloc[0]  # transfer stations: the point of their first line
+        lines = sorted({_line(c) for c in group["LINEA"]}, key=ORDER.index)
+        rows.append({"name": f"Metro {station}", "lat": round(float(first.geometry.y), 6),
+                     "lon": round(float(first.geometry.x), 6), "lines": lines})
     stations = gpd.GeoDataFrame(rows, geometry=gpd.points_from_xy(
         [r["lon"] for r in rows], [r["lat"] for r in rows]), crs="EPSG:4326")
     areas = load_areas()
@@ -76,10 +71,8 @@ def select_stations(metro_path: Path, per_borough: int) -> pd.DataFrame:
         "type": "metro_station",
         "lat": chosen["lat"].map(lambda v: f"{v:.6f}"),
         "lon": chosen["lon"].map(lambda v: f"{v:.6f}"),
-        "notes": [f"{'Líneas' if len(lines) > 1 else 'Línea'} {', '.join(lines)}; {area}; "
-                  f"GTFS STC 2019 stop_id {sid}"
-                  for lines, area, sid in zip(chosen["lines"], chosen["area_name"],
-                                              chosen["stop_id"])],
+        "notes": [f"{'Líneas' if len(lines) > 1 else 'Línea'} {', '.join(lines)}; {area}"
+                  for lines, area in zip(chosen["lines"], chosen["area_name"])],
     })
     return out.sort_values("name", kind="stable").reset_index(drop=True)
 
@@ -87,11 +80,11 @@ def select_stations(metro_path: Path, per_borough: int) -> pd.DataFrame:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=REPO.parent / "shared" / "data",
-                        help="folder with metro/ and census2020/ (default: ../shared/data)")
+                        help="folder with metro_lines/ and census2020/ (default: ../shared/data)")
     parser.add_argument("--per-borough", type=int, default=3,
                         help="Metro stations kept per alcaldía (default 3)")
     args = parser.parse_args(argv)
-    sites = select_stations(args.shared / "metro" / "cdmx_metro_stations_2019.geojson",
+    sites = select_stations(args.shared / "metro_lines" / "stc_metro_estaciones.gpkg",
                             args.per_borough)
     with atomic_write(REPO / "data" / "sites.csv") as tmp:
         sites.to_csv(tmp, index=False, lineterminator="\n")

@@ -64,6 +64,7 @@ from jinja2 import Template
 
 from geo4mi import classify
 from geo4mi.boundaries import WEB_CRS, metric_crs, to_crs_checked
+from geo4mi.context import ContextLayer
 from geo4mi.errors import ChoroplethError
 from geo4mi.i18n import attribution_line, check_language, speaks_study, t, template
 from geo4mi.indicators.design import design_of_estimates, interval_note
@@ -73,6 +74,7 @@ from geo4mi.indicators.suppression import published
 from geo4mi.labels import Labels
 from geo4mi.webmap.assets import (OfflineMap, Verbatim, data_block, inline_static,
                                   render_fragment, render_offline_html, write_html)
+from geo4mi.webmap.orientation import add_orientation
 
 log = logging.getLogger(__name__)
 
@@ -634,7 +636,8 @@ def choropleth_map(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Lab
                    indicators: Sequence[str] | None = None,
                    groups: Sequence[str] | None = None, selected: str | None = None,
                    tiles: str | None = None,
-                   alternates: Mapping[str, str] | None = None) -> OfflineMap:
+                   alternates: Mapping[str, str] | None = None,
+                   context: Sequence[ContextLayer] = ()) -> OfflineMap:
     """Interactive choropleth of every indicator and group, as a folium map.
 
     Parameters
@@ -667,6 +670,9 @@ def choropleth_map(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Lab
         The same map in other languages, ``{lang: relative link}`` (e.g.
         ``{"en": "choropleth.en.html"}``): each is linked at the top of the page, and the
         link keeps the current view (indicator, group, classes) in its ``#`` part.
+    context : sequence of ContextLayer
+        Context layers (``Study.context``), drawn with unit labels and a place search by
+        :func:`geo4mi.webmap.orientation.add_orientation`.
 
     Returns
     -------
@@ -717,7 +723,7 @@ def choropleth_map(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Lab
     below = render_fragment("choropleth_below.html", t=text, rule=rule, source=source,
                             attribution=attribution_line(lang))
     _Choropleth(data, below).add_to(m)
-    return m
+    return add_orientation(m, areas, context, lang=lang)
 
 
 @speaks_study
@@ -740,7 +746,7 @@ def write_choropleth(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: L
     (True, False)
     """
     allowed = ("min_n", "synthetic", "title", "source", "indicators", "groups", "selected",
-               "tiles", "alternates")
+               "tiles", "alternates", "context")
     wrong = [k for k in options if k not in allowed]
     if wrong:
         raise ChoroplethError(f"write_choropleth: unknown option {wrong[0]!r}; use "
@@ -767,7 +773,8 @@ def choropleth_map_for_results(results: Any, *, lang: str | None = None,
     return choropleth_map(results.estimates, results.areas, results.labels, lang=lang,
                           min_n=study.min_n, synthetic=study.synthetic,
                           title=study.title_in(lang), source=study.source_in(lang) or None,
-                          tiles=tiles, selected=selected, alternates=alternates)
+                          tiles=tiles, selected=selected, alternates=alternates,
+                          context=study.context)
 
 
 def write_choropleth_for_results(results: Any, path: str | os.PathLike[str], *,

@@ -34,6 +34,7 @@ import logging
 import math
 import os
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -46,11 +47,13 @@ from markupsafe import Markup
 
 from geo4mi.boundaries import WEB_CRS, metric_crs, to_crs_checked
 from geo4mi.classify import EDGE_COLOR, NO_DATA_COLOR, SUPPRESSED_COLOR, palette
+from geo4mi.context import ContextLayer
 from geo4mi.errors import SiteMapError
 from geo4mi.i18n import Wording, attribution_line, check_language, t, template, use_wording
 from geo4mi.sites import SITE_TYPES, type_label
 from geo4mi.webmap.assets import (OfflineMap, Verbatim, data_block, inline_static,
                                   render_fragment, render_offline_html, write_html)
+from geo4mi.webmap.orientation import add_orientation
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +193,8 @@ def _fmt_m(value: float) -> str:
 def sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
               achieved: pd.Series | None = None, plan: pd.DataFrame | None = None,
               lang: str = "es", catchment_m: float | None = 1000.0, synthetic: bool = False,
-              title: str = "", wording: Wording | None = None) -> OfflineMap:
+              title: str = "", wording: Wording | None = None,
+              context: Sequence[ContextLayer] = ()) -> OfflineMap:
     """Build the site-mapping map.
 
     Parameters
@@ -214,6 +218,9 @@ def sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
     wording : Wording, optional
         The study's words (unit, place, attribution; ``Study.wording``); default: the
         current wording (:func:`geo4mi.i18n.use_wording`), neutral unless set.
+    context : sequence of ContextLayer
+        Context layers (``Study.context``), drawn with unit labels and a place search by
+        :func:`geo4mi.webmap.orientation.add_orientation`.
 
     Returns
     -------
@@ -234,8 +241,9 @@ def sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
     'OfflineMap'
     """
     with use_wording(wording):
-        return _sites_map(areas, sites, achieved=achieved, plan=plan, lang=lang,
-                          catchment_m=catchment_m, synthetic=synthetic, title=title)
+        m = _sites_map(areas, sites, achieved=achieved, plan=plan, lang=lang,
+                       catchment_m=catchment_m, synthetic=synthetic, title=title)
+        return add_orientation(m, areas, context, lang=lang)
 
 
 def _sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
@@ -425,4 +433,4 @@ def sites_map_for_results(results, *, lang: str | None = None, plan: pd.DataFram
     catchment = study.sites.catchment_m if study.sites is not None else 1000.0
     return sites_map(results.areas, sites, achieved=results.published_interviews()[0], plan=plan,
                      lang=lang, catchment_m=catchment, synthetic=study.synthetic,
-                     title=study.title_in(lang), wording=study.wording)
+                     title=study.title_in(lang), wording=study.wording, context=study.context)

@@ -120,6 +120,7 @@
     var control = L.control.layers(null, null, { collapsed: narrow(), position: "topright" });
     overlays.forEach(function (pair) { control.addOverlay(pair[1], textHtml(pair[0])); });
     control.addTo(map);
+    map.g4mLayerControl = control;  // orientation.js adds its layers to it
     var legend = document.getElementById("g4m-legend");
     if (legend) {
       var corner = L.control({ position: "bottomright" });

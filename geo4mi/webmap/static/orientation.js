@@ -1,0 +1,294 @@
+/*
+ * geo4mi orientation, shared by the choropleth and the site map.
+ * Written for geo4mi (MIT licence); uses only the Leaflet API that the page inlines.
+ *
+ * geo4miOrientation.init(map, data) draws, from the page's JSON block (data):
+ *  - a label per unit (data.units: name, label point, bounds), shown from data.label_zoom;
+ *  - the study's context layers (data.layers: lines with their colours, points), each a
+ *    layer of the map's layer control (map.g4mLayerControl, or one made here), with the
+ *    name and detail in a tooltip and a popup;
+ *  - a search box over the units and every named context feature, ignoring case and
+ *    accents, with a keyboard-usable list of matches (arrows, Enter, Escape) that zooms to
+ *    the one chosen;
+ *  - keeps an absolutely placed title box (.g4m-title) clear of the layer control.
+ * Names come from outside the project: they are shown as text (textContent), never parsed
+ * as HTML. The layer control takes HTML names: they are escaped first (textHtml).
+ */
+var geo4miOrientation = (function () {
+  "use strict";
+  var searches = 0;  // numbers the search boxes (ids), one per map
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    return node;
+  }
+
+  function textHtml(s) {
+    var box = document.createElement("div");
+    box.textContent = String(s);
+    return box.innerHTML;
+  }
+
+  function fill(template, values) {
+    return template.replace(/\{\{|\}\}|\{(\w+)\}/g, function (m, k) {
+      if (k === undefined) { return m.charAt(0); }
+      return Object.prototype.hasOwnProperty.call(values, k) ? String(values[k]) : "";
+    });
+  }
+
+  /* Case- and accent-insensitive form of a name: "São Tomé" -> "sao tome". */
+  function fold(s) {
+    return String(s).normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+      .replace(/\s+/g, " ").trim();
+  }
+
+  function narrow() {
+    return !!(window.matchMedia && window.matchMedia("(max-width: 600px)").matches);
+  }
+
+  /* Tooltip/popup content: the name in bold, then the layer and the detail, as text. */
+  function card(name, kind, detail) {
+    var box = el("div", "g4o-card");
+    if (name) { box.appendChild(el("strong", null, name)); }
+    var line = kind + (detail ? " · " + detail : "");
+    if (line) { box.appendChild(el("div", "g4o-kind", line)); }
+    return box;
+  }
+
+  /* Points grow as the map zooms in: small dots over the whole city, clear marks in a
+   * neighbourhood. */
+  function pointRadius(zoom) { return zoom < 11 ? 2.5 : (zoom < 13 ? 3.5 : 5); }
+
+  function drawLayer(map, layer, entries) {
+    var group = L.featureGroup();
+    layer.features.forEach(function (f) {
+      var name = f[0], detail = f[1], shape;
+      if (layer.kind === "line") {
+        shape = L.polyline(f[3], { color: f[2], weight: 3.5, opacity: 0.9, pane: "g4o-lines",
+                                   className: "g4o-line" });
+      } else {
+        shape = L.circleMarker([f[2], f[3]], {
+          radius: pointRadius(map.getZoom()), color: "#ffffff", weight: 1.5, fillColor: layer.colour,
+          fillOpacity: 1, pane: "g4o-points", className: "g4o-point",
+          bubblingMouseEvents: false });
+      }
+      shape.bindTooltip(card(name, layer.label, detail), { sticky: layer.kind === "line" });
+      shape.bindPopup(card(name, layer.label, detail), { maxWidth: 260 });
+      shape.addTo(group);
+      if (name) {
+        entries.push({ name: name, folded: fold(name), kind: layer.label, layer: shape,
+                       group: group });
+      }
+    });
+    return group;
+  }
+
+  function drawLabels(map, data, entries) {
+    var group = L.layerGroup();
+    data.units.forEach(function (u) {
+      // a marker without events or keyboard focus: a label, not a control
+      var label = L.marker([u.lat, u.lon], {
+        icon: L.divIcon({ html: el("span", null, u.name), className: "g4o-label",
+                          iconSize: null }),
+        interactive: false, keyboard: false, pane: "g4o-labels" });
+      group.addLayer(label);
+      entries.push({ name: u.name, folded: fold(u.name), kind: data.text.unit_kind,
+                     bounds: u.bounds });
+    });
+    function byZoom() {
+      map.getContainer().classList.toggle("g4o-labels-hidden",
+                                           map.getZoom() < data.label_zoom);
+    }
+    map.on("zoomend", byZoom);
+    byZoom();
+    return group;
+  }
+
+  /* The search box: an input with a list of matches (ARIA combobox pattern). */
+  function searchControl(map, data, entries) {
+    var control = L.control({ position: "topleft" });
+    control.onAdd = function () {
+      var box = el("div", "g4o-search leaflet-bar");
+      var id = "g4o-search-" + (++searches);
+      var label = el("label", "g4o-sr", data.text.search);
+      label.setAttribute("for", id + "-input");
+      var input = el("input", "g4o-search-input");
+      input.type = "search";
+      input.id = id + "-input";
+      input.placeholder = data.text.search;
+      input.title = data.text.search_hint;
+      input.setAttribute("autocomplete", "off");
+      input.setAttribute("role", "combobox");
+      input.setAttribute("aria-autocomplete", "list");
+      input.setAttribute("aria-expanded", "false");
+      input.setAttribute("aria-controls", id + "-list");
+      var list = el("ul", "g4o-results");
+      list.id = id + "-list";
+      list.setAttribute("role", "listbox");
+      list.hidden = true;
+      var status = el("div", "g4o-sr");
+      status.setAttribute("aria-live", "polite");
+      box.appendChild(label);
+      box.appendChild(input);
+      box.appendChild(list);
+      box.appendChild(status);
+      var matches = [], active = -1;
+
+      function setActive(i) {
+        active = i;
+        Array.prototype.forEach.call(list.children, function (li, k) {
+          li.setAttribute("aria-selected", k === i ? "true" : "false");
+          if (k === i) { input.setAttribute("aria-activedescendant", li.id); }
+        });
+        if (i < 0) { input.removeAttribute("aria-activedescendant"); }
+      }
+
+      function close() {
+        list.hidden = true;
+        input.setAttribute("aria-expanded", "false");
+        setActive(-1);
+      }
+
+      function update() {
+        var q = fold(input.value);
+        while (list.firstChild) { list.removeChild(list.firstChild); }
+        matches = [];
+        if (!q) { close(); status.textContent = ""; return; }
+        var starts = [], within = [];
+        entries.forEach(function (e) {
+          var at = e.folded.indexOf(q);
+          if (at === 0) { starts.push(e); } else if (at > 0) { within.push(e); }
+        });
+        matches = starts.concat(within).slice(0, 8);
+        matches.forEach(function (e, k) {
+          var li = el("li", "g4o-result");
+          li.id = id + "-" + k;
+          li.setAttribute("role", "option");
+          li.appendChild(el("span", "g4o-result-name", e.name));
+          li.appendChild(el("span", "g4o-kind", e.kind));
+          li.addEventListener("mousedown", function (ev) { ev.preventDefault(); choose(e); });
+          list.appendChild(li);
+        });
+        if (!matches.length) {
+          list.appendChild(el("li", "g4o-none", data.text.no_match));
+        }
+        list.hidden = false;
+        input.setAttribute("aria-expanded", "true");
+        status.textContent = matches.length ? fill(data.text.matches, { n: matches.length })
+                                             : data.text.no_match;
+        setActive(matches.length ? 0 : -1);
+      }
+
+      function choose(e) {
+        input.value = e.name;
+        close();
+        if (e.bounds) {
+          map.fitBounds(e.bounds, { animate: false, maxZoom: 13 });
+        } else {
+          if (!map.hasLayer(e.group)) { map.addLayer(e.group); }
+          if (e.layer.getLatLng) {
+            map.setView(e.layer.getLatLng(), Math.max(map.getZoom(), 15), { animate: false });
+          } else {
+            map.fitBounds(e.layer.getBounds(), { animate: false, maxZoom: 14 });
+          }
+          e.layer.openPopup(e.layer.getLatLng ? undefined : e.layer.getCenter());
+        }
+        map.getContainer().setAttribute("data-g4o-found", e.name);
+      }
+
+      input.addEventListener("input", update);
+      input.addEventListener("keydown", function (ev) {
+        if (ev.key === "ArrowDown" && matches.length) {
+          ev.preventDefault();
+          if (list.hidden) { update(); }
+          setActive((active + 1) % matches.length);
+        } else if (ev.key === "ArrowUp" && matches.length) {
+          ev.preventDefault();
+          setActive((active - 1 + matches.length) % matches.length);
+        } else if (ev.key === "Enter") {
+          ev.preventDefault();
+          if (active >= 0 && matches[active]) { choose(matches[active]); }
+        } else if (ev.key === "Escape") {
+          if (!list.hidden) { ev.preventDefault(); close(); } else { input.value = ""; }
+        }
+      });
+      input.addEventListener("blur", close);
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
+      return box;
+    };
+    return control.addTo(map);
+  }
+
+  /* Keep a centred title box (the site map's) clear of the layer control. */
+  function keepTitleClear(map, control) {
+    var title = map.getContainer().querySelector(".g4m-title") ||
+                (map.getContainer().parentNode &&
+                 map.getContainer().parentNode.querySelector(".g4m-title"));
+    if (!title || !control.getContainer) { return; }
+    function place() {
+      title.style.maxWidth = "";
+      title.style.left = "";
+      title.style.transform = "";
+      var box = map.getContainer().getBoundingClientRect();
+      var ctl = control.getContainer().getBoundingClientRect();
+      var t = title.getBoundingClientRect();
+      var gap = 12;
+      if (t.right + gap <= ctl.left || t.bottom + gap <= ctl.top || ctl.width === 0) { return; }
+      var centre = box.left + box.width / 2;
+      var half = ctl.left - gap - centre;
+      title.style.boxSizing = "border-box";
+      if (half >= 140) {  // still centred, narrower
+        title.style.maxWidth = Math.floor(2 * half) + "px";
+      } else {  // from the left edge (right of the zoom buttons) to the control
+        var left = 56;
+        title.style.left = left + "px";
+        title.style.transform = "none";
+        title.style.maxWidth = Math.max(120, Math.floor(ctl.left - box.left - left - gap)) + "px";
+      }
+    }
+    place();
+    map.on("resize", place);
+    control.getContainer().addEventListener("mouseleave", function () {
+      setTimeout(place, 0);
+    });
+  }
+
+  function init(map, data) {
+    var panes = [["g4o-lines", 420], ["g4o-points", 430], ["g4o-labels", 440]];
+    panes.forEach(function (p) {
+      var pane = map.createPane(p[0]);
+      pane.style.zIndex = p[1];
+      if (p[0] === "g4o-labels") { pane.style.pointerEvents = "none"; }
+    });
+    var control = map.g4mLayerControl;
+    if (!control) {
+      // the map has no layer control (the choropleth, whose legend is on the right)
+      control = L.control.layers(null, null, { collapsed: narrow(), position: "bottomleft" });
+      control.addTo(map);
+      map.g4mLayerControl = control;
+    }
+    var entries = [];
+    var labels = drawLabels(map, data, entries).addTo(map);
+    control.addOverlay(labels, textHtml(data.text.labels));
+    data.layers.forEach(function (layer) {
+      var group = drawLayer(map, layer, entries);
+      if (layer.kind === "point") {
+        map.on("zoomend", function () {
+          var r = pointRadius(map.getZoom());
+          group.eachLayer(function (m) { m.setRadius(r); });
+        });
+      }
+      if (layer.shown) { group.addTo(map); }
+      control.addOverlay(group, textHtml(layer.label));
+    });
+    searchControl(map, data, entries);
+    keepTitleClear(map, control);
+    map.getContainer().setAttribute("data-g4o", "ready");
+    return { labels: labels, entries: entries, control: control };
+  }
+
+  return { init: init, fold: fold };
+})();

@@ -1,0 +1,176 @@
+"""Orientation in a real browser, on both maps: context layers, unit labels, place search.
+
+Both maps are opened offline (tests/browser.py): no request may leave the file, and hostile
+names in units and context layers must stay text.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from browser import offline_page
+from playwright.sync_api import expect
+from hostile import assert_inert, payload
+
+from geo4mi.boundaries import load_areas
+from geo4mi.context import parse_context_layers
+from geo4mi.sites import BUNDLED_SITES, read_sites
+from geo4mi.study import bundled_study_path, load_study
+from geo4mi.webmap.assets import render_offline_html
+from geo4mi.webmap.choropleth import choropleth_map, example_inputs
+from geo4mi.webmap.sites import sites_map, write_sites_map
+
+pytestmark = pytest.mark.browser
+STUDY = load_study(bundled_study_path())
+RECORD_DIALOGS = """
+window.__g4mCalls = [];
+["alert", "confirm", "prompt"].forEach(function (name) {
+  window[name] = function (message) { window.__g4mCalls.push([name, String(message)]); };
+});
+"""
+
+
+@pytest.fixture(scope="module")
+def maps(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("orientation")
+    estimates, areas, labels = example_inputs()
+    choropleth = folder / "choropleth.html"
+    choropleth.write_text(render_offline_html(choropleth_map(
+        estimates, areas, labels, context=STUDY.context)),
+        encoding="utf-8")
+    areas = load_areas()
+    sites = write_sites_map(sites_map(areas, read_sites(BUNDLED_SITES, areas), title="Prueba",
+                                      context=STUDY.context, wording=STUDY.wording),
+                            folder / "sites.html")
+    return {"choropleth": choropleth, "sites": sites}
+
+
+def overlay(page, label: str):
+    """The layer control's checkbox of the layer called ``label``."""
+    return page.locator(".leaflet-control-layers-overlays label", has_text=label).locator(
+        "input")
+
+
+@pytest.mark.parametrize("kind", ["choropleth", "sites"])
+def test_context_layers_draw_and_toggle(maps, kind):
+    with offline_page(maps[kind], width=1280, height=800) as (page, report):
+        page.wait_for_selector("[data-g4o=ready]")
+        assert page.locator("path.g4o-line").count() == 12  # Metro on, Metrobús off
+        stations = page.locator("path.g4o-point").count()
+        assert stations == 163 + 17  # stations and borough offices; markets, plazas off
+        overlay(page, "Líneas del Metro").uncheck()
+        assert page.locator("path.g4o-line").count() == 0
+        overlay(page, "Metrobús").check()
+        assert page.locator("path.g4o-line").count() == 7
+        overlay(page, "Mercados públicos").check()
+        assert page.locator("path.g4o-point").count() == stations + 425
+        # a line's colour is the official one from the data (Line 1: #f94f8e)
+        overlay(page, "Líneas del Metro").check()
+        colours = page.eval_on_selector_all("path.g4o-line", "ps => ps.map(p => "
+                                            "p.getAttribute('stroke'))")
+        assert "#f94f8e" in colours and "#b0001e" in colours
+    report.assert_clean()
+
+
+@pytest.mark.parametrize("kind", ["choropleth", "sites"])
+def test_unit_labels_show_and_toggle(maps, kind):
+    with offline_page(maps[kind], width=1280, height=800) as (page, report):
+        page.wait_for_selector("[data-g4o=ready]")
+        labels = page.locator(".g4o-label")
+        assert labels.count() == 16
+        assert "Cuauhtémoc" in labels.all_text_contents()
+        assert labels.first.is_visible()
+        overlay(page, "Nombres de ").uncheck()
+        expect(page.locator(".g4o-label")).to_have_count(0)  # after Leaflet's fade-out
+        overlay(page, "Nombres de ").check()
+        assert page.locator(".g4o-label").count() == 16
+    report.assert_clean()
+
+
+@pytest.mark.parametrize("kind", ["choropleth", "sites"])
+def test_search_ignores_accents_and_case_and_zooms(maps, kind):
+    with offline_page(maps[kind], width=1280, height=800) as (page, report):
+        page.wait_for_selector("[data-g4o=ready]")
+        box = page.locator("input.g4o-search-input")
+        box.focus()
+        page.keyboard.type("CUAUHTEMOC")
+        options = page.locator(".g4o-result")
+        assert options.first.inner_text().startswith("Cuauhtémoc")
+        assert options.first.get_attribute("aria-selected") == "true"
+        before = page.locator(".g4o-label", has_text="Cuauhtémoc").bounding_box()
+        page.keyboard.press("Enter")
+        container = page.locator("[data-g4o]")
+        assert container.get_attribute("data-g4o-found") == "Cuauhtémoc"
+        after = page.locator(".g4o-label", has_text="Cuauhtémoc").bounding_box()
+        assert abs(after["x"] - before["x"]) > 20 or abs(after["y"] - before["y"]) > 20
+        # a station, with the keyboard only: arrows choose, Enter goes, its popup opens
+        box.fill("")
+        page.keyboard.type("pantitlan")
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("ArrowUp")
+        page.keyboard.press("Enter")
+        popup = page.locator(".leaflet-popup-content")
+        popup.wait_for()
+        assert "Pantitlán" in popup.inner_text() and "1, 5, 9, A" in popup.inner_text()
+        box.fill("")
+        page.keyboard.type("zzzz nowhere")
+        assert page.locator(".g4o-none").inner_text() == "Sin resultados"
+        page.keyboard.press("Escape")
+        assert page.locator(".g4o-results").is_hidden()
+    report.assert_clean()
+
+
+def test_site_map_layers_box_does_not_touch_the_title(maps):
+    with offline_page(maps["sites"], width=1000, height=800) as (page, report):
+        page.wait_for_selector("[data-g4o=ready]")
+        title = page.locator(".g4m-title").bounding_box()
+        layers = page.locator(".leaflet-control-layers").bounding_box()
+        apart_x = title["x"] + title["width"] + 8 <= layers["x"]
+        apart_y = title["y"] + title["height"] + 8 <= layers["y"]
+        assert apart_x or apart_y, (title, layers)
+    report.assert_clean()
+
+
+def test_hostile_names_stay_text(tmp_path):
+    estimates, areas, labels = example_inputs()
+    areas = areas.copy()
+    names = [payload(i) for i in range(len(areas))]
+    areas["area_name"] = names
+    places = tmp_path / "places.geojson"
+    place_names = [payload(20 + i) for i in range(6)]
+    places.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": n, "d": payload(40 + i)},
+         "geometry": {"type": "Point", "coordinates": [-99.15 + i / 100, 19.42]}}
+        for i, n in enumerate(place_names)]}), encoding="utf-8")
+    context = parse_context_layers(tmp_path / "s.toml", [
+        {"path": "places.geojson", "kind": "point", "label": payload(60), "name_field": "name",
+         "detail_field": "d"}])
+    html = render_offline_html(choropleth_map(estimates, areas, labels, context=context))
+    assert_inert(html)
+    path = tmp_path / "hostile.html"
+    path.write_text(html, encoding="utf-8")
+    dialogs: list[str] = []
+    with offline_page(None, width=1280, height=800) as (page, report):
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.add_init_script(RECORD_DIALOGS)
+        page.goto(Path(path).resolve().as_uri(), wait_until="load")
+        page.wait_for_selector("[data-g4o=ready]")
+        shown = page.locator(".g4o-label").all_text_contents()
+        assert sorted(shown) == sorted(names)
+        assert payload(60) in page.locator(".leaflet-control-layers").inner_text()
+        box = page.locator("input.g4o-search-input")
+        box.fill(place_names[0][:6])
+        assert page.locator(".g4o-result").first.inner_text().startswith(place_names[0])
+        page.keyboard.press("Enter")
+        popup = page.locator(".leaflet-popup-content")
+        popup.wait_for()
+        assert place_names[0] in popup.inner_text() and payload(40) in popup.inner_text()
+        assert dialogs == []
+        assert page.evaluate("window.__g4mCalls") == []
+        assert page.locator("img").count() == 0
+        assert page.locator("script:not([type])").count() == page.evaluate(
+            "document.scripts.length - document.querySelectorAll("
+            "'script[type=\"application/json\"]').length")
+    report.assert_clean()
