@@ -350,9 +350,14 @@
 
   Workshop.prototype.setActive = function (on) {
     this.active = on;
-    // in workshop mode no popup pans the map under the pointer
+    // in workshop mode a click on an area adds a site: its popup waits until the end
+    this.layers.areas.eachLayer(function (layer) {
+      if (on && layer.getPopup()) { layer._g4mPopup = layer.getPopup(); layer.unbindPopup(); }
+      else if (!on && layer._g4mPopup) { layer.bindPopup(layer._g4mPopup); }
+    });
+    // and no popup pans the map under the pointer
     var layers = this.layers;
-    [layers.areas].concat(Object.keys(layers.groups).map(function (k) {
+    [].concat(Object.keys(layers.groups).map(function (k) {
       return layers.groups[k];
     })).forEach(function (group) {
       group.eachLayer(function (layer) {
