@@ -366,6 +366,8 @@
     });
     this.toggle.setAttribute("aria-pressed", on ? "true" : "false");
     this.toggle.textContent = on ? this.text.workshop_stop : this.text.workshop_mode;
+    // two quick clicks add two sites: they must not zoom the map
+    if (this.map.doubleClickZoom) { this.map.doubleClickZoom[on ? "disable" : "enable"](); }
     var container = this.map.getContainer();
     if (on) { L.DomUtil.addClass(container, "g4m-workshop-on"); }
     else {
