@@ -50,7 +50,7 @@ from geo4mi.classify import EDGE_COLOR, NO_DATA_COLOR, SUPPRESSED_COLOR, palette
 from geo4mi.context import ContextLayer
 from geo4mi.errors import SiteMapError
 from geo4mi.i18n import Wording, attribution_line, check_language, t, template, use_wording
-from geo4mi.sites import SITE_TYPES, type_label
+from geo4mi.sites import NAME_MAX_CHARS, NOTES_MAX_CHARS, SITE_TYPES, type_label
 from geo4mi.webmap.assets import (OfflineMap, Verbatim, data_block, inline_static,
                                   render_fragment, render_offline_html, write_html)
 from geo4mi.webmap.orientation import add_orientation
@@ -62,7 +62,20 @@ log = logging.getLogger(__name__)
 COUNT_BREAKS = (1, 10, 25, 50, 100)
 NOT_IN_PLAN_COLOR = "#e6e6e6"
 CATCHMENT_COLOR = "#1f4e79"
+CANDIDATE_COLOR = "#b45309"  # workshop candidates and their catchments (dashed)
 SIMPLIFY_M = 10.0  # borough outlines are simplified to 10 m for the web map
+
+#: Workshop texts that ``static/sites.js`` fills itself ({n}, {file}, {name}...).
+WORKSHOP_TEXT = (
+    "workshop_mode", "workshop_stop", "workshop_help", "add_title", "edit_title", "name",
+    "type", "notes", "save", "cancel", "edit", "delete", "candidate", "candidates", "download",
+    "downloaded", "name_required", "drag_hint", "restored", "public_only", "skip_link",
+    "add_centre", "undo", "undone", "clear_all", "cleared", "deleted", "keys_hint",
+    "act_add", "act_move", "act_keymove", "act_delete", "act_edit", "act_clear", "act_load",
+    "candidate_label", "list_title", "print_list", "print_coords", "lat", "lon", "unit",
+    "outside", "load", "loaded", "load_refused", "bad_json", "bad_collection", "bad_point",
+    "bad_name", "bad_type", "bad_notes", "too_many", "group", "group_none", "new_group",
+    "new_group_name", "new_group_warn", "new_group_confirm", "new_group_done")
 
 #: Symbol per site type: shape and colour (Okabe-Ito, colour-blind safe); shapes differ too.
 SYMBOLS: dict[str, tuple[str, str]] = {
@@ -168,7 +181,8 @@ class _Sites(MacroElement):
 
 
 def _legend_html(lang: str, mode: str, types: list[str], catchment_m: float | None,
-                 colours: list[str], has_unplanned: bool, has_hidden: bool = False) -> str:
+                 colours: list[str], has_unplanned: bool, has_hidden: bool = False, *,
+                 badges: bool = False) -> str:
     classes = [{"colour": col, "label": label} for col, label in zip(colours, _class_labels())]
     if mode == "achieved":
         classes.insert(0, {"colour": NO_DATA_COLOR, "label": t("no_interviews", lang)})
@@ -183,6 +197,12 @@ def _legend_html(lang: str, mode: str, types: list[str], catchment_m: float | No
         types=[{"svg": symbol_svg(code, 16), "label": type_label(code, lang)} for code in types],
         catchment=(t("sites.catchment_legend", lang, radius=_fmt_m(catchment_m))
                    if catchment_m else ""),
+        badge=(({"target": t("sites.badge_example_target", lang),
+                 "achieved": t("sites.badge_example_achieved", lang)}[mode],
+                t(f"sites.badge_legend_{mode}", lang)) if badges else None),
+        candidate_svg=symbol_svg("market", 16), candidate=t("sites.candidate_legend", lang),
+        candidate_catchment=(t("sites.candidate_catchment_legend", lang,
+                               radius=_fmt_m(catchment_m)) if catchment_m else ""),
         notes=[t("sites.counts_note", lang), t("sites.public_only", lang)])
 
 
@@ -285,11 +305,8 @@ def _sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
         "download_name": t("sites.download_name", lang),
         "legend": t("map.legend", lang),  # the legend's toggle on narrow screens
         "storage_key": title or "sites",
-        "text": {key: template(f"sites.{key}", lang) for key in (  # sites.js fills {n}, {file}
-            "workshop_mode", "workshop_stop", "workshop_help", "add_title", "edit_title",
-            "name", "type", "notes", "save", "cancel", "edit", "delete", "candidate",
-            "candidates", "download", "downloaded", "name_required", "drag_hint", "restored",
-            "public_only")},
+        "text": {key: template(f"sites.{key}", lang) for key in WORKSHOP_TEXT},
+        "name_max": NAME_MAX_CHARS, "notes_max": NOTES_MAX_CHARS,  # as `sites import` checks
         # svg: geo4mi's own markup (symbol_svg), the only markup in the data
         "types": {code: {"label": type_label(code, lang), "svg": str(symbol_svg(code))}
                   for code in SITE_TYPES},
@@ -297,17 +314,23 @@ def _sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
         "layers": {"areas": t("sites.layer_boroughs", lang),
                    "catchment": (t("sites.layer_catchment", lang, radius=_fmt_m(catchment_m))
                                  if catchment_m else ""),
+                   "badges": t("sites.layer_badges" if mode == "target"
+                               else "sites.layer_badges_achieved", lang),
                    "sites": {code: t("sites.layer_sites", lang, type=type_label(code, lang))
                              for code in types_present}},
-        "style": {"edge": EDGE_COLOR, "catchment": CATCHMENT_COLOR},
+        "style": {"edge": EDGE_COLOR, "catchment": CATCHMENT_COLOR,
+                  "candidate": CANDIDATE_COLOR},
         "catchment_m": float(catchment_m or 0),
         "areas": {"type": "FeatureCollection", "features": boroughs},
         "sites": _site_records(sites, areas, lang),
+        "badges": _badges(areas, shapes, lang, mode, achieved_by, achieved is not None,
+                          target_by, planned),
     }
     title_html = render_fragment("sites_title.html", title=title, synthetic=synthetic,
                                  banner=t("synthetic_banner", lang))
     legend_html = _legend_html(lang, mode, types_present, catchment_m, colours, unplanned,
-                               any(math.isnan(v) for v in achieved_by.values()))
+                               any(math.isnan(v) for v in achieved_by.values()),
+                               badges=bool(data["badges"]))
     _Sites(data, title_html, legend_html).add_to(m)
     return m
 
@@ -350,6 +373,35 @@ def _borough_features(areas: gpd.GeoDataFrame, shapes: gpd.GeoSeries, lang: str,
                                         "rows": rows},
                          "geometry": shapely.geometry.mapping(geom)})
     return features, unplanned
+
+
+def _badges(areas: gpd.GeoDataFrame, shapes: gpd.GeoSeries, lang: str, mode: str,
+            achieved_by: dict[str, float], has_achieved: bool, target_by: dict[str, float],
+            planned: set[str]) -> list[dict[str, Any]]:
+    """One label per area for the map itself: "achieved / target" (a plan) or "achieved".
+
+    Placed at the area's representative point (always inside it); none for an area whose
+    count the estimates hide, or that a plan leaves out.
+    """
+    if not has_achieved:
+        return []
+    out = []
+    for area_id, geom in zip(areas["area_id"].astype(str), shapes):
+        done = achieved_by.get(area_id, 0.0)
+        if math.isnan(done) or (mode == "target" and area_id not in planned):
+            continue
+        point = geom.representative_point()
+        badge = {"lat": round(point.y, 5), "lon": round(point.x, 5), "done": False}
+        if mode == "target":
+            goal = target_by.get(area_id, 0.0)
+            badge.update(text=f"{done:.0f} / {goal:.0f}", done=bool(goal and done >= goal),
+                         title=t("sites.badge_title_target", lang, achieved=f"{done:.0f}",
+                                 target=f"{goal:.0f}"))
+        else:
+            badge.update(text=f"{done:.0f}",
+                         title=t("sites.badge_title_achieved", lang, achieved=f"{done:.0f}"))
+        out.append(badge)
+    return out
 
 
 def _site_records(sites: gpd.GeoDataFrame, areas: gpd.GeoDataFrame,

@@ -92,6 +92,22 @@
       }
     }).addTo(map);
     overlays.push([config.layers.areas, areas]);
+    if (config.badges && config.badges.length) {
+      // target against achieved on the map itself: a small label under each area's centre
+      // their own pane above the symbols, so no number hides under a site; never clickable
+      map.createPane("g4m-badges").style.zIndex = 620;
+      map.getPane("g4m-badges").style.pointerEvents = "none";
+      var badges = L.featureGroup();
+      config.badges.forEach(function (b) {
+        var label = el("span", { "class": "g4m-badge" + (b.done ? " g4m-badge-done" : ""),
+                                 title: b.title, "aria-label": b.title, text: b.text });
+        L.marker([b.lat, b.lon], {
+          icon: L.divIcon({ html: label, className: "g4m-badge-icon", iconSize: [0, 0] }),
+          interactive: false, keyboard: false, pane: "g4m-badges"
+        }).addTo(badges);
+      });
+      overlays.push([config.layers.badges, badges.addTo(map)]);
+    }
     if (config.catchment_m > 0) {
       var circles = L.featureGroup();
       config.sites.forEach(function (site) {
@@ -146,85 +162,307 @@
       };
       corner.addTo(map);
     }
-    return { areas: areas, groups: groups };
+    return { areas: areas, groups: groups, badges: badges || null };
   }
 
-  function Workshop(map, config) {
+  /* -- the workshop ---------------------------------------------------------------------- */
+
+  var MAX_UNDO = 50;        // actions kept for "undo" (the brief asks for at least 20)
+  var KEY_STEP = 10;        // px an arrow key moves the selected candidate (Shift: 5 times)
+  var MAX_LOAD = 10000;     // features in a loaded GeoJSON (geo4mi.sites.DEFAULT_MAX_IMPORT)
+  var CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+  // Python's str.split() whitespace: `geo4mi sites import` makes each run one space
+  var SPACES = /[\t-\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/g;
+
+  /* Text as `geo4mi sites import` keeps it: one line, single spaces. */
+  function oneLine(s) { return s.replace(SPACES, " ").trim(); }
+
+  function has(obj, key) { return Object.prototype.hasOwnProperty.call(obj, key); }
+
+  /* Is [lng, lat] inside a GeoJSON (Multi)Polygon? Even-odd rule over every ring. */
+  function inGeometry(geometry, lng, lat) {
+    var polygons = geometry.type === "Polygon" ? [geometry.coordinates]
+      : geometry.type === "MultiPolygon" ? geometry.coordinates : [];
+    var inside = false;
+    polygons.forEach(function (rings) {
+      rings.forEach(function (ring) {
+        for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+          var xi = ring[i][0], yi = ring[i][1], xj = ring[j][0], yj = ring[j][1];
+          if ((yi > lat) !== (yj > lat) && lng < (xj - xi) * (lat - yi) / (yj - yi) + xi) {
+            inside = !inside;
+          }
+        }
+      });
+    });
+    return inside;
+  }
+
+  function button(cls, label) {
+    return el("button", { type: "button", "class": cls, text: label });
+  }
+
+  function Workshop(map, config, layers) {
     this.map = map;
     this.config = config;
     this.text = config.text;
+    this.layers = layers;
     this.candidates = [];
+    this.undoStack = [];
     this.nextId = 1;
     this.active = false;
+    this.selected = null;
+    this.lastKeyMove = null;    // id of the candidate the arrow keys moved last (one undo step)
     this.layer = L.featureGroup().addTo(map);
-    this.storageKey = "geo4mi-sites:" + config.storage_key;
+    this.circles = L.featureGroup().addTo(map);
+    this.baseKey = "geo4mi-sites:" + config.storage_key;
+    this.group = this.readStorage(this.baseKey + "#group") || "";
     this.buildControl();
+    this.buildPrintList();
+    this.addSkipLink();
     this.restore();
     var self = this;
-    map.on("click", function (event) { if (self.active) { self.openForm(event.latlng, null); } });
-    // a click on an area opens its popup and stops the map's click: in workshop mode,
-    // swap that popup for the new-site form at the same place
-    map.on("popupopen", function (event) {
-      var source = event.popup._source;
-      if (self.active && source instanceof L.Path) {
-        var latlng = event.popup.getLatLng();
-        setTimeout(function () { self.openForm(latlng, null); }, 0);
+    // in workshop mode a click on the map or an area adds a site there (once per click;
+    // the area's popup is not opened)
+    function clickAt(event) {
+      if (!self.active || (event.originalEvent && event.originalEvent === self.lastClick)) {
+        return;
       }
+      self.lastClick = event.originalEvent;
+      map.closePopup();
+      self.openForm(event.latlng, null);
+    }
+    map.on("click", clickAt);
+    layers.areas.on("click", clickAt);
+    map.on("popupopen", function (event) {
+      if (self.active && event.popup._source instanceof L.Path) { map.closePopup(); }
     });
   }
 
-  Workshop.prototype.symbol = function (type, candidate) {
-    return siteIcon(this.config, type, candidate ? " g4m-candidate" : "");
+  /* The key this group's sites are kept under; the unnamed group keeps the old key. */
+  Workshop.prototype.storageKey = function () {
+    return this.group ? this.baseKey + "@" + this.group : this.baseKey;
+  };
+
+  Workshop.prototype.readStorage = function (key) {
+    try { return global.localStorage.getItem(key); } catch (e) { return null; }
+  };
+
+  Workshop.prototype.writeStorage = function (key, value) {
+    try {
+      if (value === null) { global.localStorage.removeItem(key); }
+      else { global.localStorage.setItem(key, value); }
+    } catch (e) { /* storage unavailable (private mode, file:// policy): nothing kept */ }
+  };
+
+  Workshop.prototype.symbol = function (type) {
+    return siteIcon(this.config, type, " g4m-candidate");
+  };
+
+  /* The name of the area a point lies in ("" outside every area). */
+  Workshop.prototype.unitOf = function (lat, lng) {
+    var features = this.config.areas.features;
+    for (var i = 0; i < features.length; i++) {
+      if (inGeometry(features[i].geometry, lng, lat)) { return features[i].properties.name; }
+    }
+    return this.text.outside || "";
   };
 
   Workshop.prototype.buildControl = function () {
     var self = this;
+    var text = this.text;
     var Control = L.Control.extend({
       // on a phone the title spans the top: the workshop sits bottom left, above the scale
       options: { position: narrow() ? "bottomleft" : "topleft" },
       onAdd: function () {
         var box = el("div", { "class": "g4m-workshop leaflet-bar", "data-role": "workshop" });
         self.toggle = el("button", { type: "button", "class": "g4m-workshop-toggle",
-          "aria-pressed": "false", text: self.text.workshop_mode });
-        self.help = el("p", { "class": "g4m-workshop-help", text: self.text.workshop_help });
+          id: "g4m-workshop-toggle", "aria-pressed": "false", "aria-controls": "g4m-workshop-body",
+          text: text.workshop_mode });
+        self.groupName = el("b", { "class": "g4m-group-name" });
+        self.newGroup = button("g4m-new-group", text.new_group);
+        self.addCentre = button("g4m-add-centre", text.add_centre);
+        self.undoButton = button("g4m-undo", text.undo);
+        self.clearButton = button("g4m-clear", text.clear_all);
+        self.formBox = el("div", { "class": "g4m-form-box" });
+        self.groupBox = el("div", { "class": "g4m-group-box" });
         self.count = el("p", { "class": "g4m-workshop-count" });
-        self.download = el("button", { type: "button", "class": "g4m-workshop-download",
-          text: self.text.download });
+        self.list = el("ol", { "class": "g4m-candidate-list", "data-role": "candidate-list" });
+        self.download = button("g4m-workshop-download", text.download);
+        self.fileInput = el("input", { type: "file", "class": "g4m-load-input",
+          accept: ".geojson,.json,application/geo+json,application/json" });
+        self.loadButton = button("g4m-load", text.load);
+        self.printButton = button("g4m-print", text.print_list);
         self.status = el("p", { "class": "g4m-workshop-status", role: "status" });
-        self.body = el("div", { "class": "g4m-workshop-body" },
-          [self.help, el("p", { "class": "g4m-workshop-public", text: self.text.public_only }),
-           self.count, self.download, self.status]);
+        self.body = el("div", { "class": "g4m-workshop-body", id: "g4m-workshop-body" }, [
+          el("p", { "class": "g4m-group" }, [document.createTextNode(text.group + ": "),
+                                             self.groupName, self.newGroup]),
+          self.groupBox,
+          el("p", { "class": "g4m-workshop-help", text: text.workshop_help }),
+          el("p", { "class": "g4m-workshop-public", text: text.public_only }),
+          el("div", { "class": "g4m-form-buttons" },
+             [self.addCentre, self.undoButton, self.clearButton]),
+          el("p", { "class": "g4m-workshop-help g4m-keys", text: text.keys_hint }),
+          self.formBox, self.count, self.list,
+          el("div", { "class": "g4m-form-buttons" },
+             [self.download, self.loadButton, self.printButton, self.fileInput]),
+          self.status]);
         box.appendChild(self.toggle);
         box.appendChild(self.body);
         L.DomEvent.disableClickPropagation(box);
         L.DomEvent.disableScrollPropagation(box);
         self.toggle.addEventListener("click", function () { self.setActive(!self.active); });
+        self.addCentre.addEventListener("click", function () {
+          self.openForm(self.map.getCenter(), null);
+        });
+        self.undoButton.addEventListener("click", function () { self.undo(); });
+        self.clearButton.addEventListener("click", function () { self.clearAll(); });
         self.download.addEventListener("click", function () { self.downloadGeoJSON(); });
+        self.loadButton.addEventListener("click", function () { self.fileInput.click(); });
+        self.fileInput.addEventListener("change", function () {
+          var file = self.fileInput.files && self.fileInput.files[0];
+          if (file) { self.loadFile(file); }
+          self.fileInput.value = "";
+        });
+        self.printButton.addEventListener("click", function () { self.printList(); });
+        self.newGroup.addEventListener("click", function () { self.openNewGroup(); });
         return box;
       }
     });
     new Control().addTo(this.map);
-    this.updateCount();
+    // the controls come before the panes in the page, so Tab reaches them before the
+    // dozens of site symbols (Leaflet z-indexes keep the drawing order)
+    var container = this.map.getContainer();
+    var controls = container.querySelector(".leaflet-control-container");
+    if (controls) { container.insertBefore(controls, container.firstChild); }
+    this.refresh();
+  };
+
+  /* A link at the very start of the page that jumps to the workshop button. */
+  Workshop.prototype.addSkipLink = function () {
+    var self = this;
+    var link = el("a", { href: "#g4m-workshop-toggle", "class": "g4m-skip",
+                         text: this.text.skip_link });
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      self.toggle.focus();
+    });
+    document.body.insertBefore(link, document.body.firstChild);
   };
 
   Workshop.prototype.setActive = function (on) {
     this.active = on;
+    // in workshop mode a click on an area adds a site: its popup waits until the end
+    this.layers.areas.eachLayer(function (layer) {
+      if (on && layer.getPopup()) { layer._g4mPopup = layer.getPopup(); layer.unbindPopup(); }
+      else if (!on && layer._g4mPopup) { layer.bindPopup(layer._g4mPopup); }
+    });
+    // and no popup pans the map under the pointer
+    var layers = this.layers;
+    [].concat(Object.keys(layers.groups).map(function (k) {
+      return layers.groups[k];
+    })).forEach(function (group) {
+      group.eachLayer(function (layer) {
+        if (layer.getPopup()) { layer.getPopup().options.autoPan = !on; }
+      });
+    });
     this.toggle.setAttribute("aria-pressed", on ? "true" : "false");
     this.toggle.textContent = on ? this.text.workshop_stop : this.text.workshop_mode;
+    // two quick clicks add two sites: they must not zoom the map
+    if (this.map.doubleClickZoom) { this.map.doubleClickZoom[on ? "disable" : "enable"](); }
     var container = this.map.getContainer();
     if (on) { L.DomUtil.addClass(container, "g4m-workshop-on"); }
-    else { L.DomUtil.removeClass(container, "g4m-workshop-on"); this.map.closePopup(); }
+    else {
+      L.DomUtil.removeClass(container, "g4m-workshop-on");
+      this.closeForm();
+      this.map.closePopup();
+    }
   };
 
-  Workshop.prototype.updateCount = function () {
-    this.count.textContent = format(this.text.candidates, { n: this.candidates.length });
-    this.download.disabled = this.candidates.length === 0;
+  /* Everything drawn from the candidate list: count, list panel, legend, buttons, print. */
+  Workshop.prototype.refresh = function () {
+    var self = this;
+    var n = this.candidates.length;
+    this.count.textContent = format(this.text.candidates, { n: n });
+    this.download.disabled = n === 0;
+    this.clearButton.disabled = n === 0;
+    this.printButton.disabled = n === 0;
+    this.undoButton.disabled = this.undoStack.length === 0;
+    this.undoButton.title = this.undoStack.length
+      ? this.text.undo + ": " + this.undoStack[this.undoStack.length - 1].label : "";
+    this.groupName.textContent = this.group || this.text.group_none;
+    while (this.list.firstChild) { this.list.removeChild(this.list.firstChild); }
+    this.candidates.forEach(function (c) {
+      var p = c.marker.getLatLng();
+      var pick = el("button", { type: "button", "class": "g4m-list-item" }, [
+        el("b", { text: c.name }),
+        el("span", { text: " · " + self.config.types[c.type].label + " · " +
+                           self.unitOf(p.lat, p.lng) })]);
+      pick.addEventListener("click", function () { self.select(c, true); });
+      L.DomEvent.disableClickPropagation(pick);
+      self.list.appendChild(el("li", {}, [pick]));
+    });
+    var legend = document.querySelector('[data-role="legend-candidates"]');
+    if (legend) {
+      legend.hidden = n === 0;
+      var count = legend.querySelector('[data-role="candidate-count"]');
+      if (count) { count.textContent = " (" + n + ")"; }
+    }
+    this.fillPrintList();
+  };
+
+  /* -- undo: each action keeps the list as it was before it -- */
+
+  Workshop.prototype.snapshot = function () {
+    return this.candidates.map(function (c) {
+      var p = c.marker.getLatLng();
+      return { id: c.id, name: c.name, type: c.type, notes: c.notes, lat: p.lat, lng: p.lng };
+    });
+  };
+
+  Workshop.prototype.record = function (action) {
+    this.undoStack.push({ label: this.text["act_" + action] || action, sites: this.snapshot() });
+    if (this.undoStack.length > MAX_UNDO) { this.undoStack.shift(); }
+    if (action !== "keymove") { this.lastKeyMove = null; }
+  };
+
+  Workshop.prototype.undo = function () {
+    var step = this.undoStack.pop();
+    if (!step) { return; }
+    this.closeForm();
+    this.map.closePopup();
+    this.lastKeyMove = null;
+    this.replaceAll(step.sites);
+    this.save();
+    this.status.textContent = format(this.text.undone, { action: step.label });
+  };
+
+  Workshop.prototype.replaceAll = function (sites) {
+    var self = this;
+    this.layer.clearLayers();
+    this.circles.clearLayers();
+    this.candidates = [];
+    this.selected = null;
+    sites.forEach(function (s) { self.add(s); });
+  };
+
+  /* -- the form (in the panel: opening it never moves the map) -- */
+
+  Workshop.prototype.closeForm = function () {
+    while (this.formBox.firstChild) { this.formBox.removeChild(this.formBox.firstChild); }
+    if (this.pending) { this.map.removeLayer(this.pending); this.pending = null; }
   };
 
   Workshop.prototype.openForm = function (latlng, candidate) {
     var self = this;
     var text = this.text;
-    var name = el("input", { type: "text", name: "name", maxlength: "120",
+    if (!this.active) { this.setActive(true); }
+    this.closeForm();
+    this.map.closePopup();
+    if (!candidate) {  // where the site will go: a ring, not a popup, so nothing pans
+      this.pending = L.circleMarker(latlng, { radius: 9, color: "#b45309", weight: 3,
+        fill: false, interactive: false, className: "g4m-pending" }).addTo(this.map);
+    }
+    var name = el("input", { type: "text", name: "name", maxlength: String(this.config.name_max),
       value: candidate ? candidate.name : "" });
     var type = el("select", { name: "type" });
     this.config.type_order.forEach(function (code) {
@@ -232,11 +470,12 @@
       if (candidate && candidate.type === code) { option.selected = true; }
       type.appendChild(option);
     });
-    var notes = el("textarea", { name: "notes", rows: "2", maxlength: "500" });
+    var notes = el("textarea", { name: "notes", rows: "2",
+                                 maxlength: String(this.config.notes_max) });
     notes.value = candidate ? candidate.notes : "";
     var error = el("p", { "class": "g4m-form-error", role: "alert" });
     var save = el("button", { type: "submit", "class": "g4m-save", text: text.save });
-    var cancel = el("button", { type: "button", "class": "g4m-cancel", text: text.cancel });
+    var cancel = button("g4m-cancel", text.cancel);
     var form = el("form", { "class": "g4m-site-form" }, [
       el("h4", { text: candidate ? text.edit_title : text.add_title }),
       el("label", {}, [document.createTextNode(text.name), name]),
@@ -247,47 +486,84 @@
     ]);
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      var value = name.value.trim();
-      if (!value) { error.textContent = text.name_required; name.focus(); return; }
-      if (candidate) {
-        candidate.name = value; candidate.type = type.value; candidate.notes = notes.value.trim();
-        candidate.marker.setIcon(self.symbol(candidate.type, true));
-        self.bindPopup(candidate);
-      } else {
-        self.add({ name: value, type: type.value, notes: notes.value.trim(),
-                   lat: latlng.lat, lng: latlng.lng });
+      var value = oneLine(name.value);
+      var note = oneLine(notes.value);
+      if (!value || CONTROL.test(value)) {
+        error.textContent = text.name_required; name.focus(); return;
       }
-      self.map.closePopup();
+      var made;
+      if (candidate) {
+        self.record("edit");
+        candidate.name = value; candidate.type = type.value; candidate.notes = note;
+        self.decorate(candidate);
+        made = candidate;
+      } else {
+        self.record("add");
+        made = self.add({ name: value, type: type.value, notes: note,
+                          lat: latlng.lat, lng: latlng.lng });
+      }
+      self.closeForm();
       self.save();
+      self.select(made, true);  // the arrow keys move it from here
     });
-    cancel.addEventListener("click", function () { self.map.closePopup(); });
+    form.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") { self.closeForm(); self.toggle.focus(); }
+    });
+    cancel.addEventListener("click", function () { self.closeForm(); self.toggle.focus(); });
+    // a button that removes its own form leaves the page before the click reaches the
+    // map, which then cannot see that the click began in the panel: flag the form itself
     L.DomEvent.disableClickPropagation(form);
-    L.popup({ minWidth: 240, className: "g4m-form-popup" }).setLatLng(latlng)
-      .setContent(form).openOn(this.map);
-    name.focus();
+    this.formBox.appendChild(form);
+    name.focus({ preventScroll: true });
   };
+
+  /* -- candidates -- */
 
   Workshop.prototype.add = function (site) {
     var self = this;
-    if (!Object.prototype.hasOwnProperty.call(this.config.types, site.type)) { return null; }
-    var candidate = { id: this.nextId++, name: site.name, type: site.type,
+    if (!has(this.config.types, site.type)) { return null; }
+    var candidate = { id: site.id || this.nextId, name: site.name, type: site.type,
                       notes: site.notes || "" };
+    this.nextId = Math.max(this.nextId, candidate.id) + 1;
     candidate.marker = L.marker([site.lat, site.lng], {
-      icon: this.symbol(site.type, true), draggable: true, title: site.name,
-      keyboard: true
+      icon: this.symbol(site.type), draggable: true, keyboard: true, autoPanOnFocus: false
     }).addTo(this.layer);
+    if (this.config.catchment_m > 0) {  // the same radius as every other site
+      candidate.circle = L.circle([site.lat, site.lng], {
+        radius: this.config.catchment_m, color: this.config.style.candidate, weight: 2,
+        dashArray: "6 4", fill: true, fillOpacity: 0.06, opacity: 0.9,
+        className: "g4m-candidate-catchment", interactive: false
+      }).addTo(this.circles);
+    }
+    candidate.marker.on("dragstart", function () { self.record("move"); });
+    candidate.marker.on("drag", function () {
+      if (candidate.circle) { candidate.circle.setLatLng(candidate.marker.getLatLng()); }
+    });
     candidate.marker.on("dragend", function () { self.save(); });
-    this.bindPopup(candidate);
+    candidate.marker.on("click", function () { self.select(candidate, false); });
+    this.decorate(candidate);
     this.candidates.push(candidate);
-    this.updateCount();
     return candidate;
   };
 
-  Workshop.prototype.bindPopup = function (candidate) {
+  /* Icon, text, popup and keys of a candidate (again after an edit). */
+  Workshop.prototype.decorate = function (candidate) {
     var self = this;
     var text = this.text;
-    var edit = el("button", { type: "button", "class": "g4m-edit", text: text.edit });
-    var remove = el("button", { type: "button", "class": "g4m-delete", text: text.delete });
+    candidate.marker.setIcon(this.symbol(candidate.type));
+    var icon = candidate.marker.getElement();
+    if (icon) {
+      icon.setAttribute("aria-label", format(text.candidate_label, { name: candidate.name }));
+      icon.setAttribute("title", candidate.name);
+      icon.setAttribute("data-candidate", "");
+      if (!icon._g4mKeys) {
+        icon._g4mKeys = true;
+        icon.addEventListener("keydown", function (event) { self.onKey(candidate, event); });
+        icon.addEventListener("focus", function () { self.select(candidate, false); });
+      }
+    }
+    var edit = button("g4m-edit", text.edit);
+    var remove = button("g4m-delete", text.delete);
     var body = el("div", { "class": "g4m-candidate-popup" }, [
       el("strong", { text: candidate.name }),
       el("div", { text: this.config.types[candidate.type].label + " · " + text.candidate }),
@@ -299,17 +575,67 @@
       self.openForm(candidate.marker.getLatLng(), candidate);
     });
     remove.addEventListener("click", function () { self.remove(candidate); });
-    candidate.marker.bindPopup(body);
-    candidate.marker.options.title = candidate.name;
+    candidate.marker.bindPopup(body, { autoPan: false, maxWidth: 280 });
+  };
+
+  Workshop.prototype.select = function (candidate, focus) {
+    if (this.selected && this.selected.marker.getElement()) {
+      L.DomUtil.removeClass(this.selected.marker.getElement(), "g4m-selected");
+    }
+    this.selected = candidate;
+    if (!candidate) { return; }
+    var icon = candidate.marker.getElement();
+    if (icon) {
+      L.DomUtil.addClass(icon, "g4m-selected");
+      if (focus) { icon.focus({ preventScroll: true }); }
+    }
+  };
+
+  /* Arrows move the focused candidate (Shift: further); Delete removes it. */
+  Workshop.prototype.onKey = function (candidate, event) {
+    var moves = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+    if (has(moves, event.key)) {
+      event.preventDefault();
+      event.stopPropagation();
+      if (this.lastKeyMove !== candidate.id) { this.record("keymove"); }
+      this.lastKeyMove = candidate.id;
+      var step = KEY_STEP * (event.shiftKey ? 5 : 1);
+      var point = this.map.latLngToContainerPoint(candidate.marker.getLatLng());
+      var to = this.map.containerPointToLatLng(
+        point.add([moves[event.key][0] * step, moves[event.key][1] * step]));
+      candidate.marker.setLatLng(to);
+      if (candidate.circle) { candidate.circle.setLatLng(to); }
+      this.save();
+    } else if (event.key === "Delete" || event.key === "Backspace") {
+      event.preventDefault();
+      this.remove(candidate);
+      this.toggle.focus();
+    }
   };
 
   Workshop.prototype.remove = function (candidate) {
+    this.record("delete");
     this.map.closePopup();
     this.layer.removeLayer(candidate.marker);
+    if (candidate.circle) { this.circles.removeLayer(candidate.circle); }
     this.candidates = this.candidates.filter(function (c) { return c !== candidate; });
-    this.updateCount();
+    if (this.selected === candidate) { this.selected = null; }
     this.save();
+    this.status.textContent = format(this.text.deleted, { name: candidate.name });
   };
+
+  Workshop.prototype.clearAll = function () {
+    var n = this.candidates.length;
+    if (!n) { return; }
+    this.record("clear");
+    this.closeForm();
+    this.map.closePopup();
+    this.replaceAll([]);
+    this.save();
+    this.status.textContent = format(this.text.cleared, { n: n });
+  };
+
+  /* -- GeoJSON out and back in -- */
 
   Workshop.prototype.toGeoJSON = function () {
     return {
@@ -325,39 +651,218 @@
     };
   };
 
+  Workshop.prototype.fileName = function () {
+    var name = this.config.download_name;
+    var slug = this.group.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "")
+      .replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 40);
+    return slug ? name.replace(/(\.geojson)?$/, "_" + slug + "$1") : name;
+  };
+
   Workshop.prototype.downloadGeoJSON = function () {
     var blob = new Blob([JSON.stringify(this.toGeoJSON(), null, 1)],
                         { type: "application/geo+json" });
     var url = URL.createObjectURL(blob);
-    var link = el("a", { href: url, download: this.config.download_name });
+    var file = this.fileName();
+    var link = el("a", { href: url, download: file });
     document.body.appendChild(link);
     link.click();
     document.body.removeChild(link);
     setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
-    this.status.textContent = format(this.text.downloaded, { file: this.config.download_name });
+    this.status.textContent = format(this.text.downloaded, { file: file });
   };
 
+  /* The sites of a GeoJSON text, or a message saying why not (all or nothing). */
+  Workshop.prototype.parseSites = function (raw) {
+    var text = this.text;
+    var config = this.config;
+    var doc;
+    try { doc = JSON.parse(raw.replace(/^\ufeff/, "")); } catch (e) { return text.bad_json; }
+    if (!doc || doc.type !== "FeatureCollection" || !Array.isArray(doc.features)) {
+      return text.bad_collection;
+    }
+    if (doc.features.length > MAX_LOAD) { return format(text.too_many, { max: MAX_LOAD }); }
+    var sites = [];
+    for (var i = 0; i < doc.features.length; i++) {
+      var f = doc.features[i];
+      var g = f && f.geometry;
+      var c = g && g.coordinates;
+      var p = (f && f.properties) || {};
+      if (!g || g.type !== "Point" || !Array.isArray(c) || c.length < 2
+          || typeof c[0] !== "number" || typeof c[1] !== "number" || !isFinite(c[0])
+          || !isFinite(c[1]) || Math.abs(c[0]) > 180 || Math.abs(c[1]) > 90) {
+        return format(text.bad_point, { i: i + 1 });
+      }
+      var name = typeof p.name === "string" ? oneLine(p.name) : "";
+      if (!name || name.length > config.name_max || CONTROL.test(name)) {
+        return format(text.bad_name, { i: i + 1, max: config.name_max });
+      }
+      if (typeof p.type !== "string" || !has(config.types, p.type)) {
+        return format(text.bad_type, { i: i + 1, types: config.type_order.join(", ") });
+      }
+      var notes = p.notes === undefined || p.notes === null ? "" : p.notes;
+      notes = typeof notes === "string" ? oneLine(notes) : null;
+      if (notes === null || notes.length > config.notes_max || CONTROL.test(notes)) {
+        return format(text.bad_notes, { i: i + 1, max: config.notes_max });
+      }
+      sites.push({ name: name, type: p.type, notes: notes, lat: c[1], lng: c[0] });
+    }
+    return sites;
+  };
+
+  Workshop.prototype.loadText = function (raw, file) {
+    var self = this;
+    var sites = this.parseSites(raw);
+    if (typeof sites === "string") {
+      this.status.textContent = format(this.text.load_refused, { file: file, problem: sites });
+      L.DomUtil.addClass(this.status, "g4m-status-error");
+      return false;
+    }
+    L.DomUtil.removeClass(this.status, "g4m-status-error");
+    this.record("load");
+    sites.forEach(function (s) { self.add(s); });
+    this.save();
+    this.status.textContent = format(this.text.loaded, { n: sites.length, file: file });
+    return true;
+  };
+
+  Workshop.prototype.loadFile = function (file) {
+    var self = this;
+    if (file.size > 20 * 1024 * 1024) {
+      this.status.textContent = format(this.text.load_refused,
+        { file: file.name, problem: format(this.text.too_many, { max: MAX_LOAD }) });
+      return;
+    }
+    var reader = new FileReader();
+    reader.onload = function () { self.loadText(String(reader.result), file.name); };
+    reader.onerror = function () {
+      self.status.textContent = format(self.text.load_refused,
+        { file: file.name, problem: self.text.bad_json });
+    };
+    reader.readAsText(file);
+  };
+
+  /* -- groups: one laptop, one group at a time -- */
+
+  Workshop.prototype.openNewGroup = function () {
+    var self = this;
+    var text = this.text;
+    this.closeGroup();
+    var name = el("input", { type: "text", name: "group", maxlength: "60" });
+    var start = el("button", { type: "submit", "class": "g4m-group-start",
+                               text: text.new_group_confirm });
+    var cancel = button("g4m-cancel", text.cancel);
+    var parts = [el("label", {}, [document.createTextNode(text.new_group_name), name])];
+    if (this.candidates.length) {
+      var keep = button("g4m-group-download", text.download);
+      keep.addEventListener("click", function () { self.downloadGeoJSON(); });
+      parts.push(el("p", { "class": "g4m-group-warn", role: "alert",
+        text: format(text.new_group_warn, { n: this.candidates.length,
+                                            group: this.group || text.group_none }) }));
+      parts.push(el("div", { "class": "g4m-form-buttons" }, [keep]));
+    }
+    parts.push(el("div", { "class": "g4m-form-buttons" }, [start, cancel]));
+    var form = el("form", { "class": "g4m-group-form" }, parts);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      self.startGroup(oneLine(name.value));
+    });
+    cancel.addEventListener("click", function () { self.closeGroup(); self.newGroup.focus(); });
+    L.DomEvent.disableClickPropagation(form);
+    this.groupBox.appendChild(form);
+    name.focus({ preventScroll: true });
+  };
+
+  Workshop.prototype.closeGroup = function () {
+    while (this.groupBox.firstChild) { this.groupBox.removeChild(this.groupBox.firstChild); }
+  };
+
+  /* The previous group's sites leave this laptop (storage and undo); the new group starts
+   * empty, or with what this laptop kept for a group of that name. */
+  Workshop.prototype.startGroup = function (group) {
+    this.writeStorage(this.storageKey(), null);
+    this.closeGroup();
+    this.closeForm();
+    this.map.closePopup();
+    this.undoStack = [];
+    this.replaceAll([]);
+    this.group = group;
+    this.writeStorage(this.baseKey + "#group", group || null);
+    this.restore();
+    this.save();
+    this.status.textContent = format(this.text.new_group_done,
+                                     { group: group || this.text.group_none });
+  };
+
+  /* -- storage -- */
+
   Workshop.prototype.save = function () {
-    try {
-      global.localStorage.setItem(this.storageKey, JSON.stringify(this.toGeoJSON()));
-    } catch (e) { /* storage unavailable (private mode, file:// policy): nothing kept */ }
-    this.updateCount();
+    this.writeStorage(this.storageKey(),
+                      this.candidates.length ? JSON.stringify(this.toGeoJSON()) : null);
+    this.refresh();
   };
 
   Workshop.prototype.restore = function () {
-    var raw = null;
-    try { raw = global.localStorage.getItem(this.storageKey); } catch (e) { return; }
-    if (!raw) { return; }
+    var raw = this.readStorage(this.storageKey());
     var self = this;
     var restored = 0;
-    try {
-      JSON.parse(raw).features.forEach(function (f) {
-        var c = f.geometry.coordinates;
-        if (self.add({ name: f.properties.name, type: f.properties.type,
-                       notes: f.properties.notes, lat: c[1], lng: c[0] })) { restored++; }
-      });
-    } catch (e) { return; }
+    if (raw) {
+      try {
+        JSON.parse(raw).features.forEach(function (f) {
+          var c = f.geometry.coordinates;
+          if (self.add({ name: String(f.properties.name), type: f.properties.type,
+                         notes: String(f.properties.notes || ""), lat: c[1], lng: c[0] })) {
+            restored++;
+          }
+        });
+      } catch (e) { /* a damaged entry: start empty */ }
+    }
+    this.refresh();
     if (restored) { this.status.textContent = format(this.text.restored, { n: restored }); }
+  };
+
+  /* -- the printed list -- */
+
+  Workshop.prototype.buildPrintList = function () {
+    this.printBox = el("section", { id: "g4m-print-list", "class": "g4m-print-list",
+                                    "data-role": "print-list" });
+    document.body.appendChild(this.printBox);
+  };
+
+  Workshop.prototype.fillPrintList = function () {
+    var self = this;
+    var text = this.text;
+    var box = this.printBox;
+    if (!box) { return; }
+    while (box.firstChild) { box.removeChild(box.firstChild); }
+    var heading = document.querySelector(".g4m-title h1");
+    box.appendChild(el("h1", { text: heading ? heading.textContent : document.title }));
+    box.appendChild(el("h2", { text: text.list_title + " · " + text.group + ": " +
+                                     (this.group || text.group_none) }));
+    var head = el("tr", {}, ["#", text.name, text.type, text.unit, text.lat, text.lon,
+                             text.notes].map(function (h) { return el("th", { text: h }); }));
+    var rows = this.candidates.map(function (c, i) {
+      var p = c.marker.getLatLng();
+      return el("tr", {}, [String(i + 1), c.name, self.config.types[c.type].label,
+                           self.unitOf(p.lat, p.lng), p.lat.toFixed(5) + "°",
+                           p.lng.toFixed(5) + "°", c.notes].map(function (v) {
+        return el("td", { text: v });
+      }));
+    });
+    box.appendChild(el("table", {}, [el("thead", {}, [head]), el("tbody", {}, rows)]));
+    box.appendChild(el("p", { "class": "g4m-note", text: text.print_coords }));
+    box.appendChild(el("p", { "class": "g4m-note", text: text.public_only }));
+  };
+
+  /* Print the list alone; the class is dropped once the print dialog closes. */
+  Workshop.prototype.printList = function () {
+    var body = document.body;
+    this.fillPrintList();
+    L.DomUtil.addClass(body, "g4m-printing-list");
+    global.addEventListener("afterprint", function done() {
+      L.DomUtil.removeClass(body, "g4m-printing-list");
+      global.removeEventListener("afterprint", done);
+    });
+    if (global.print) { global.print(); }
   };
 
   global.geo4miSites = {
@@ -367,8 +872,7 @@
       map.options.zoomSnap = 0.25;
       if (config.bounds) { map.fitBounds(config.bounds, { animate: false }); }
       var layers = drawLayers(map, config);
-      var workshop = new Workshop(map, config);
-      workshop.layers = layers;
+      var workshop = new Workshop(map, config, layers);
       if (config.attribution && map.attributionControl) {
         map.attributionControl.setPrefix(false);
         map.attributionControl.addAttribution(textHtml(config.attribution));
