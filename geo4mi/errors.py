@@ -62,12 +62,12 @@ class ClassificationError(Geo4miError, ValueError):
 
 
 class SitesError(Geo4miError, ValueError):
-    """Raised by :mod:`geo4mi.sites` when a sites file has a bad row, column or coordinate, an
+    """Raised by :mod:`geo4mi.sites.reading` when a sites file has a bad row, column or coordinate, an
     unknown site type, or names a place where people live (a site must be public)."""
 
 
 class RasterError(Geo4miError, ValueError):
-    """Raised by :mod:`geo4mi.raster` when a raster or a raster option cannot be used (missing
+    """Raised by :mod:`geo4mi.sites.raster` when a raster or a raster option cannot be used (missing
     band, unknown statistic, bad resolution or radius, no sites or population given)."""
 
 
@@ -77,7 +77,7 @@ class FigureError(Geo4miError, ValueError):
 
 
 class PlanError(Geo4miError, ValueError):
-    """Raised by :mod:`geo4mi.plan` when an allocation cannot be made (total too small, missing
+    """Raised by :mod:`geo4mi.sites.plan` when an allocation cannot be made (total too small, missing
     or unusable measure, unknown area, bad option) or a plan table is malformed."""
 
 

@@ -66,9 +66,11 @@ def test_every_error_class_has_a_builtin_base_and_a_docstring():
 @pytest.mark.parametrize("module_name, class_name", [
     ("geo4mi.classify", "ClassificationError"),
     ("geo4mi.sites", "SitesError"),
+    ("geo4mi.sites.raster", "RasterError"),
     ("geo4mi.raster", "RasterError"),
     ("geo4mi.figures.common", "FigureError"),
     ("geo4mi.figures", "FigureError"),
+    ("geo4mi.sites.plan", "PlanError"),
     ("geo4mi.plan", "PlanError"),
     ("geo4mi.webmap.sites", "SiteMapError"),
     ("geo4mi.webmap.assets", "WebMapError"),
