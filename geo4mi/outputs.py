@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import html
 import os
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -224,10 +225,18 @@ class HtmlMap:
         return f"<HtmlMap lang={self.lang!r}>"
 
 
+_AUDITED: set[int] = set()  # ids of the live Results already audited (results are frozen)
+
+
 def _publishable(results: Results) -> None:
+    """Refuse a run whose outputs would disclose a hidden figure; audit each run once."""
     from geo4mi.indicators.audit import refuse_results
 
+    if id(results) in _AUDITED:
+        return
     refuse_results(results)
+    _AUDITED.add(id(results))
+    weakref.finalize(results, _AUDITED.discard, id(results))
 
 
 def choropleth(results: Results, options: MapOptions | None = None) -> HtmlMap:
