@@ -99,8 +99,6 @@ def test_figures(tmp_path, capsys):
     assert all(name.endswith(".png") for name in written)
     refuses_to_overwrite(capsys, argv, out / "map_gender_women.png",
                          named=out / "sample_distribution.png")
-    assert main([*argv, "--overwrite"]) == 0
-    capsys.readouterr()
     assert main(["figures", STUDY, "--out", str(tmp_path / "f2"), "--indicators", "nope"]) == 2
     one_line_error(capsys, "'nope'")
     assert not (tmp_path / "f2").exists() or not any((tmp_path / "f2").iterdir())
