@@ -15,11 +15,14 @@ from pathlib import Path
 
 import pytest
 
+from conftest_survey import copy_bundled_study
+
 from geo4mi.cli import cli, main
 from geo4mi.resources import bundled_path
 from geo4mi.study import bundled_study_path
 
 STUDY = str(bundled_study_path())
+LOA = Path(__file__).parent / "data" / "loa" / "demo_loa.csv"  # as in test_analysistools
 ELSEWHERE = {"demo": "test_build.py::test_demo", "build": "test_build.py",
              "check": "test_build.py::test_check_writes_the_report_and_follows_overwrite"}
 TESTED_HERE = {"analyse", "audit", "compare", "figures", "indicators", "init", "map", "plan",
@@ -106,7 +109,7 @@ def test_figures(tmp_path, capsys):
 
 def test_analyse(tmp_path, capsys):
     out = tmp_path / "analysis.csv"
-    argv = ["analyse", STUDY, "-o", str(out)]
+    argv = ["analyse", STUDY, "--loa", str(LOA), "-o", str(out)]
     assert main(argv) == 0
     assert out.read_text(encoding="utf-8-sig").startswith("analysis_type,")
     refuses_to_overwrite(capsys, argv, out)
@@ -148,7 +151,8 @@ def test_report(tmp_path, capsys):
 
 def test_compare(tmp_path, capsys):
     out = tmp_path / "cmp"
-    assert main(["compare", STUDY, STUDY, "--out", str(out)]) == 0
+    other = copy_bundled_study(tmp_path)  # another file, the same study
+    assert main(["compare", STUDY, str(other), "--out", str(out)]) == 0
     capsys.readouterr()
     assert {p.name for p in out.iterdir()} >= {"comparison.csv", "comparison.html"}
     assert main(["compare", STUDY, "--out", str(tmp_path / "c2")]) == 2
