@@ -2,7 +2,7 @@
 
 Compares, in the same run and on the same file:
 
-* geo4mi.raster.zonal_stats — pixel-centre rule: a pixel counts, with its whole value, when
+* geo4mi.sites.raster.zonal_stats — pixel-centre rule: a pixel counts, with its whole value, when
   its centre lies inside the borough (runs of pixels per row from a scanline pass with
   GDAL's rasterize rule, read in strips trimmed to the runs and summed with
   numpy.add.reduceat on up to four threads);
@@ -38,7 +38,7 @@ sys.path.insert(0, str(REPO))
 
 from geo4mi.boundaries import load_areas  # noqa: E402
 from geo4mi import raster  # noqa: E402
-from geo4mi.raster import zonal_stats  # noqa: E402
+from geo4mi.sites.raster import zonal_stats  # noqa: E402
 
 NODATA = -9999.0
 

@@ -58,6 +58,9 @@ WIDE_OPACITY = 0.45
 WIDE_HALF_WIDTH = 0.15
 #: The same rule in the words of the legends: a 95 % interval this many points wide or more.
 WIDE_WIDTH_POINTS = round(200 * WIDE_HALF_WIDTH)
+#: Class starts for interview counts (achieved or target), shared by the site map and the
+#: sample-distribution figure: 1-9, 10-24, 25-49, 50-99, 100+.
+COUNT_BREAKS = (1, 10, 25, 50, 100)
 #: Natural breaks are exact up to this many values; above, they are computed on this many
 #: evenly spaced order statistics (the cost of the exact programme grows as n²).
 NATURAL_BREAKS_EXACT = 300

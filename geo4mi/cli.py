@@ -403,7 +403,7 @@ def sites_import(geojson: Path, study_path: Path | None, output: Path | None,
 def plan(study: Path, total: int, output: Path, measure: str | None,
          min_per_area: int | None, overwrite: bool) -> None:
     """Allocate --total interviews to the boroughs of STUDY that have a site."""
-    from geo4mi.plan import plan_for_study, write_plan_csv
+    from geo4mi.sites.plan import plan_for_study, write_plan_csv
 
     guard(output, overwrite)
     loaded, areas, site_table = _study_areas_sites(study)

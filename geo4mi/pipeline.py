@@ -32,6 +32,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -51,6 +52,9 @@ from geo4mi.survey.placement import place_respondents
 from geo4mi.survey.quality import (ERROR_CHECKS, ID_COLUMNS, apply_exclusions, find_id_column,
                                    problem, quality_report)
 from geo4mi.survey.xlsform import Form, read_form
+
+if TYPE_CHECKING:  # pragma: no cover
+    from geo4mi.outputs import FigureOptions, HtmlMap, MapOptions, SiteMapOptions
 
 log = logging.getLogger(__name__)
 
@@ -190,6 +194,43 @@ class Results:
     def nationality_counts(self, question: str) -> pd.Series:
         """Respondents per answer to ``question`` (an aggregate, safe to publish)."""
         return self.respondents[question].value_counts(dropna=True).rename("respondents")
+
+    # -- outputs (geo4mi.outputs holds the code; each refuses a disclosive run first) --
+
+    def choropleth(self, options: MapOptions | None = None) -> HtmlMap:
+        """The interactive choropleth (:func:`geo4mi.outputs.choropleth`)."""
+        from geo4mi import outputs
+
+        return outputs.choropleth(self, options)
+
+    def sites_map(self, options: SiteMapOptions | None = None, *, plan: pd.DataFrame | None = None,
+                  sites: gpd.GeoDataFrame | None = None) -> HtmlMap:
+        """The site map (:func:`geo4mi.outputs.sites_map`)."""
+        from geo4mi import outputs
+
+        return outputs.sites_map(self, options, plan=plan, sites=sites)
+
+    def figures(self, out_dir: str | os.PathLike[str], options: FigureOptions | None = None, *,
+                overwrite: bool = True,
+                progress: bool | Callable[[float], None] = False) -> list[Path]:
+        """Write the static figures into ``out_dir`` (:func:`geo4mi.outputs.figures`)."""
+        from geo4mi import outputs
+
+        return outputs.figures(self, out_dir, options, overwrite=overwrite, progress=progress)
+
+    def write_tables(self, out_dir: str | os.PathLike[str], *, lang: str | None = None,
+                     overwrite: bool = False) -> list[Path]:
+        """Write the estimates tables into ``out_dir`` (:func:`geo4mi.outputs.write_tables`)."""
+        from geo4mi import outputs
+
+        return outputs.write_tables(self, out_dir, lang=lang, overwrite=overwrite)
+
+    def report(self, path: str | os.PathLike[str], *, lang: str | None = None,
+               map_page: str | None = None, overwrite: bool = False) -> Path:
+        """Write the findings report (:func:`geo4mi.outputs.report`)."""
+        from geo4mi import outputs
+
+        return outputs.report(self, path, lang=lang, map_page=map_page, overwrite=overwrite)
 
 
 def _readers(readers: list[str]) -> str:

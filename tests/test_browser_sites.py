@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from geo4mi.boundaries import load_areas
-from geo4mi.plan import allocate, census_measure
+from geo4mi.sites.plan import allocate, census_measure
 from geo4mi.sites import BUNDLED_SITES, areas_with_sites, import_sites, read_sites
 from geo4mi.study import bundled_study_path, load_study
 from geo4mi.webmap.sites import sites_map, write_sites_map

@@ -77,3 +77,12 @@ def test_breaks_are_cached_and_callers_cannot_change_the_cache() -> None:
     first.append(99.0)
     assert classify.class_breaks(y, "natural_breaks", k=3) == [0.2, 0.5, 0.9]
     assert classify.class_breaks(y, "quantiles", k=3) != [0.2, 0.5, 0.9]
+
+
+def test_count_breaks_live_in_classify_and_the_site_map_agrees():
+    # one neutral home for the interview-count classes; the site map (webmap.sites) still
+    # holds a copy until it imports this one: the two must stay equal
+    from geo4mi.classify import COUNT_BREAKS
+    from geo4mi.webmap import sites
+
+    assert sites.COUNT_BREAKS == COUNT_BREAKS == (1, 10, 25, 50, 100)

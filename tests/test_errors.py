@@ -58,17 +58,59 @@ def test_every_error_class_has_a_builtin_base_and_a_docstring():
                if issubclass(obj, Geo4miError) and obj is not Geo4miError]
     assert len(classes) >= 18
     for cls in classes:
-        assert cls.__bases__[0] is Geo4miError, cls
+        assert cls.__bases__[0] is Geo4miError or cls.__bases__[0] in KINDS, cls
         assert any(issubclass(cls, b) for b in (ValueError, OSError, LookupError)), cls
         assert cls.__doc__ and cls.__doc__.strip(), cls
+
+
+KINDS = (errors.InputFileError, errors.StudyFileError, errors.DataError, errors.GeometryError,
+          errors.OutputError)
+
+
+def test_every_error_class_is_one_kind_of_failure():
+    classes = [obj for _, obj in inspect.getmembers(errors, inspect.isclass)
+               if issubclass(obj, Geo4miError) and obj is not Geo4miError]
+    for cls in classes:
+        kinds = [kind for kind in KINDS if issubclass(cls, kind)]
+        assert len(kinds) == 1, (cls, kinds)
+    assert set(errors.__all__) == {c.__name__ for c in classes} | {"Geo4miError"}
+
+
+@pytest.mark.parametrize("kind, builtin, members", [
+    (errors.InputFileError, OSError, ()),
+    (errors.StudyFileError, ValueError, ("StudyError", "CatalogueError", "ExpressionError",
+                                         "AnalysisListError")),
+    (errors.DataError, ValueError, ("FormError", "SurveyDataError", "AreaNameError",
+                                    "SitesError", "PlanError", "RasterError", "FigureError",
+                                    "ClassificationError", "ChoroplethError", "SiteMapError")),
+    (errors.GeometryError, ValueError, ("BoundaryError", "CRSError")),
+    (errors.OutputError, OSError, ("DisclosureError", "WebMapError")),
+])
+def test_kinds_subclass_their_builtin_and_hold_the_old_names(kind, builtin, members):
+    assert kind.__bases__ == (Geo4miError, builtin)
+    for name in members:
+        old = getattr(errors, name)
+        assert issubclass(old, kind) and issubclass(old, builtin), name
+    # catching the kind catches an old-named error raised deep inside geo4mi
+    if members:
+        with pytest.raises(kind, match="boom"):
+            raise getattr(errors, members[0])("boom")
+
+
+def test_old_names_keep_their_old_builtins():
+    assert issubclass(errors.AreaNameError, LookupError)
+    assert issubclass(errors.DisclosureError, ValueError)
+    assert issubclass(errors.WebMapError, ValueError)
 
 
 @pytest.mark.parametrize("module_name, class_name", [
     ("geo4mi.classify", "ClassificationError"),
     ("geo4mi.sites", "SitesError"),
+    ("geo4mi.sites.raster", "RasterError"),
     ("geo4mi.raster", "RasterError"),
     ("geo4mi.figures.common", "FigureError"),
     ("geo4mi.figures", "FigureError"),
+    ("geo4mi.sites.plan", "PlanError"),
     ("geo4mi.plan", "PlanError"),
     ("geo4mi.webmap.sites", "SiteMapError"),
     ("geo4mi.webmap.assets", "WebMapError"),

@@ -34,7 +34,7 @@ import pytest
 
 from geo4mi.boundaries import load_areas
 from geo4mi.labels import IndicatorInfo, Labels
-from geo4mi.plan import allocate, census_measure
+from geo4mi.sites.plan import allocate, census_measure
 from geo4mi.sites import (NAME_MAX_CHARS, NOTES_MAX_CHARS, areas_with_sites, import_sites,
                           place_sites, read_workshop_geojson)
 from geo4mi.webmap.assets import render_offline_html

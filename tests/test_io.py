@@ -29,7 +29,7 @@ from geo4mi.indicators.tables import write_analysistools_csv, write_estimates_cs
 from geo4mi.io import (MANIFEST, STAGING_PREFIX, atomic_write, check_output_set,
                        read_manifest, recover_output_folder, spreadsheet_safe, write_csv,
                        write_output_set)
-from geo4mi.plan import allocate, write_plan_csv
+from geo4mi.sites.plan import allocate, write_plan_csv
 from geo4mi.sites import write_sites_csv
 from geo4mi.survey.quality import REPORT_COLUMNS, write_report
 

@@ -12,7 +12,7 @@ from shapely.geometry import box
 import geopandas as gpd
 from geo4mi.boundaries import load_areas
 from geo4mi.errors import InputFileError, OutputError
-from geo4mi.plan import (BUNDLED_CENSUS, PlanError, allocate, census_measure, csv_measure,
+from geo4mi.sites.plan import (BUNDLED_CENSUS, PlanError, allocate, census_measure, csv_measure,
                          load_measure, plan_for_study, raster_measure, read_plan_csv,
                          write_plan_csv)
 from geo4mi.sites import BUNDLED_SITES, read_sites

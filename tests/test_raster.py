@@ -15,10 +15,10 @@ from shapely.geometry import Point, box
 
 from geo4mi.errors import CRSError, InputFileError, OutputError
 from geo4mi.boundaries import load_areas
-from geo4mi.pixel_runs import pixel_runs
-from geo4mi.plan import census_measure
+from geo4mi.sites.pixel_runs import pixel_runs
+from geo4mi.sites.plan import census_measure
 from geo4mi.sites import BUNDLED_SITES, read_sites
-from geo4mi.raster import (DISTANCE_NODATA, RasterError, catchment_coverage, distance_to_sites,
+from geo4mi.sites.raster import (DISTANCE_NODATA, RasterError, catchment_coverage, distance_to_sites,
                            zonal_stats)
 
 CRS = "EPSG:6372"
@@ -267,7 +267,7 @@ def test_catchment_of_bundled_sites_with_census():
 
 
 def test_strips_give_the_same_sums_as_one_pass(tmp_path, monkeypatch):
-    import geo4mi.raster as raster
+    import geo4mi.sites.raster as raster
 
     data = np.random.default_rng(1).random((37, 23)).astype("float32")
     data[5, 5] = np.nan

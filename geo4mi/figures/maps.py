@@ -197,7 +197,7 @@ def choropleth_figure(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: 
     check_language(lang)
     check_estimates(estimates)
     check_indicator(estimates, labels, indicator)
-    return _choropleth(estimates, carto.prepare_areas(areas), labels, indicator, group=group,
+    return choropleth_on(estimates, carto.prepare_areas(areas), labels, indicator, group=group,
                        scheme=scheme, lang=lang, min_n=min_n, synthetic=synthetic,
                        source=source)
 
@@ -207,9 +207,11 @@ def _has_complementary(rows: pd.DataFrame) -> bool:
     return bool(complementary(rows["status"], rows["suppression"]).any())
 
 
-def _choropleth(estimates: pd.DataFrame, base: carto.MapBase, labels: Labels, indicator: str,
-                *, group: tuple[str, str], scheme: str, lang: str, min_n: int,
-                synthetic: bool, source: str | None) -> Figure:
+def choropleth_on(estimates: pd.DataFrame, base: carto.MapBase, labels: Labels, indicator: str,
+                  *, group: tuple[str, str], scheme: str, lang: str, min_n: int,
+                  synthetic: bool, source: str | None) -> Figure:
+    """:func:`choropleth_figure` on areas prepared once (``cartography.prepare_areas``), for
+    drawing many figures of one set of boroughs."""
     labels = clean_labels(labels)
     info = labels.indicators[indicator]
     rows = select_rows(estimates, indicator, tuple(group), min_n=min_n)
@@ -265,7 +267,7 @@ def small_multiples_figure(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, lab
     check_language(lang)
     check_estimates(estimates)
     check_indicator(estimates, labels, indicator)
-    return _small_multiples(estimates, carto.prepare_areas(areas), labels, indicator,
+    return small_multiples_on(estimates, carto.prepare_areas(areas), labels, indicator,
                             group_var, scheme=scheme, lang=lang, min_n=min_n,
                             synthetic=synthetic, source=source)
 
@@ -283,9 +285,10 @@ def _group_values(estimates: pd.DataFrame, labels: Labels, indicator: str,
     return [v for v in order if v in present] + [v for v in present if v not in order]
 
 
-def _small_multiples(estimates: pd.DataFrame, base: carto.MapBase, labels: Labels,
-                     indicator: str, group_var: str, *, scheme: str, lang: str, min_n: int,
-                     synthetic: bool, source: str | None) -> Figure:
+def small_multiples_on(estimates: pd.DataFrame, base: carto.MapBase, labels: Labels,
+                       indicator: str, group_var: str, *, scheme: str, lang: str, min_n: int,
+                       synthetic: bool, source: str | None) -> Figure:
+    """:func:`small_multiples_figure` on areas prepared once (see :func:`choropleth_on`)."""
     labels = clean_labels(labels)
     info = labels.indicators[indicator]
     values = _group_values(estimates, labels, indicator, group_var)
@@ -412,7 +415,7 @@ def sample_distribution_figure(counts: pd.Series, areas: gpd.GeoDataFrame,
 
     Boroughs without interviews are plain grey and labelled "no interviews" in the legend,
     never a colour of the scale. Classes are the web site map's
-    (:data:`geo4mi.webmap.sites.COUNT_BREAKS`), so both maps agree.
+    (:data:`geo4mi.classify.COUNT_BREAKS`), so both maps agree.
 
     Parameters
     ----------
@@ -435,14 +438,15 @@ def sample_distribution_figure(counts: pd.Series, areas: gpd.GeoDataFrame,
     ['Alpha\\n40', 'Beta\\n12', 'Gamma\\n3', 'Delta']
     """
     check_language(lang)
-    return _sample_distribution(counts, carto.prepare_areas(areas), labels, lang=lang,
+    return sample_distribution_on(counts, carto.prepare_areas(areas), labels, lang=lang,
                                 synthetic=synthetic, source=source, total=total)
 
 
-def _sample_distribution(counts: pd.Series, base: carto.MapBase, labels: Labels | None, *,
-                         lang: str, synthetic: bool, source: str | None,
-                         total: int | None = None) -> Figure:
-    from geo4mi.webmap.sites import COUNT_BREAKS
+def sample_distribution_on(counts: pd.Series, base: carto.MapBase, labels: Labels | None, *,
+                           lang: str, synthetic: bool, source: str | None,
+                           total: int | None = None) -> Figure:
+    """:func:`sample_distribution_figure` on areas prepared once (see :func:`choropleth_on`)."""
+    from geo4mi.classify import COUNT_BREAKS
 
     raw = pd.Series(counts)
     values = pd.to_numeric(raw, errors="coerce").astype("Float64")

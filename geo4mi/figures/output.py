@@ -16,7 +16,8 @@ from matplotlib.figure import Figure
 from geo4mi.figures import cartography as carto
 from geo4mi.figures.charts import indicator_bar_chart, nationality_chart
 from geo4mi.figures.common import FigureError, check_estimates, style
-from geo4mi.figures.maps import _choropleth, _sample_distribution, _small_multiples
+from geo4mi.figures.maps import (choropleth_on, sample_distribution_on,
+                                 small_multiples_on)
 from geo4mi.i18n import check_language, speaks_study
 from geo4mi.indicators.estimate import proportions
 from geo4mi.io import atomic_write
@@ -183,7 +184,7 @@ def write_figures(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labe
     common = {"lang": lang, "synthetic": synthetic, "source": source}
     jobs: list[tuple[str, Callable[[], Figure]]] = []
     if interviews is not None:
-        jobs.append(("sample_distribution", lambda: _sample_distribution(
+        jobs.append(("sample_distribution", lambda: sample_distribution_on(
             interviews, base, labels, total=interviews_total, **common)))
     if nationalities is not None:
         jobs.append(("nationalities", lambda: nationality_chart(
@@ -191,14 +192,14 @@ def write_figures(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labe
     opts = {"scheme": scheme, "min_n": min_n, **common}
     for ind in wanted:
         if "map" in kinds:
-            jobs.append((f"map_{ind}", lambda ind=ind: _choropleth(
+            jobs.append((f"map_{ind}", lambda ind=ind: choropleth_on(
                 estimates, base, labels, ind, group=("all", "all"), **opts)))
         if "bars" in kinds:
             jobs.append((f"bars_{ind}", lambda ind=ind: indicator_bar_chart(
                 estimates, areas, labels, ind, **opts)))
         if "groups" in kinds:
             for var in group_vars:
-                jobs.append((f"groups_{ind}_{var}", lambda ind=ind, var=var: _small_multiples(
+                jobs.append((f"groups_{ind}_{var}", lambda ind=ind, var=var: small_multiples_on(
                     estimates, base, labels, ind, var, **opts)))
     report = _progress(progress)
     written: list[Path] = []

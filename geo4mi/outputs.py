@@ -1,0 +1,329 @@
+"""What a run's results become: maps, figures, tables and the report, with grouped options.
+
+These are the functions behind the methods of :class:`geo4mi.pipeline.Results`
+(``results.choropleth()``, ``results.sites_map()``, ``results.figures(...)``,
+``results.write_tables(...)``, ``results.report(...)``). Presentation options travel in
+small frozen dataclasses (:class:`MapOptions`, :class:`SiteMapOptions`,
+:class:`FigureOptions`) instead of long keyword lists; each checks its values when made, so
+a typo fails where it is written, not deep inside a renderer.
+
+Every output here is what the CLI would publish: before anything is drawn, the estimates
+are audited (:func:`geo4mi.indicators.audit.refuse_results`) and a run whose outputs would
+let a hidden figure be worked out is refused with a :class:`~geo4mi.errors.DisclosureError`.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> import geo4mi
+>>> results = geo4mi.run(geo4mi.bundled_study_path())
+>>> page = results.choropleth(geo4mi.MapOptions(lang="en"))
+>>> "<script src=" in page._repr_html_(), page.lang
+(False, 'en')
+>>> out = pathlib.Path(tempfile.mkdtemp())
+>>> page.save(out / "map.html").name
+'map.html'
+>>> [p.name for p in results.write_tables(out / "tables")]  # doctest: +NORMALIZE_WHITESPACE
+['estimates.csv', 'estimates.gpkg', 'estimates.analysistools.csv', 'differences.csv']
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from geo4mi.errors import OutputError
+from geo4mi.i18n import check_language
+
+if TYPE_CHECKING:  # pragma: no cover
+    from geo4mi.pipeline import Results
+    from geo4mi.webmap.assets import OfflineMap
+
+__all__ = ["FigureOptions", "HtmlMap", "MapOptions", "SiteMapOptions", "TABLES", "choropleth",
+           "figures", "report", "sites_map", "write_tables"]
+
+#: The tables :func:`write_tables` writes, in order (the ``tables/`` of ``geo4mi build``).
+TABLES = ("estimates.csv", "estimates.gpkg", "estimates.analysistools.csv", "differences.csv")
+
+
+def _opt_lang(lang: str | None) -> str | None:
+    return None if lang is None else check_language(lang)
+
+
+def _names(value: Sequence[str] | None, what: str) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return (value,)
+    items = tuple(value)
+    bad = [v for v in items if not isinstance(v, str)]
+    if bad:
+        raise TypeError(f"{what}: {bad[0]!r} is not a name; give a list of names")
+    return items
+
+
+@dataclass(frozen=True)
+class MapOptions:
+    """How the choropleth is drawn (all optional; the defaults follow the study).
+
+    Parameters
+    ----------
+    lang : str, optional
+        Page language (default: the study's).
+    indicators, groups : sequence of str, optional
+        Indicators and grouping variables offered, in this order (default: all).
+    selected : str, optional
+        Indicator shown first (default: the study's ``[indicators] opening``).
+    tiles : str, optional
+        A folium tile layer under the boroughs (off by default: a tile layer needs the
+        network).
+    alternates : mapping of str to str, optional
+        The same map in other languages, ``{lang: relative link}``.
+
+    Examples
+    --------
+    >>> MapOptions(lang="en", indicators=["a", "b"]).indicators
+    ('a', 'b')
+    >>> MapOptions(lang="xx")
+    Traceback (most recent call last):
+    ...
+    geo4mi.errors.StudyError: language 'xx' is not supported; ...
+    """
+
+    lang: str | None = None
+    indicators: tuple[str, ...] | None = None
+    groups: tuple[str, ...] | None = None
+    selected: str | None = None
+    tiles: str | None = None
+    alternates: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lang", _opt_lang(self.lang))
+        object.__setattr__(self, "indicators", _names(self.indicators, "indicators"))
+        object.__setattr__(self, "groups", _names(self.groups, "groups"))
+        object.__setattr__(self, "alternates", dict(self.alternates))
+
+
+@dataclass(frozen=True)
+class SiteMapOptions:
+    """How the site map is drawn.
+
+    Parameters
+    ----------
+    lang : str, optional
+        Page language (default: the study's).
+    plan_total : int, optional
+        Allocate this many interviews with the study's ``[plan]`` settings and shade the
+        boroughs by target (default: by interviews achieved).
+
+    Examples
+    --------
+    >>> SiteMapOptions(plan_total=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: plan_total: 0 is not a positive number of interviews; give 1 or more, or None
+    """
+
+    lang: str | None = None
+    plan_total: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lang", _opt_lang(self.lang))
+        total = self.plan_total
+        if total is not None and (isinstance(total, bool) or not isinstance(total, int)
+                                  or total < 1):
+            raise ValueError(f"plan_total: {total!r} is not a positive number of interviews; "
+                             "give 1 or more, or None")
+
+
+@dataclass(frozen=True)
+class FigureOptions:
+    """Which figures are written, and how.
+
+    Parameters
+    ----------
+    formats : sequence of {"png", "svg", "pdf"}, default all three
+    kinds : sequence of {"map", "bars", "groups"}, default ("map", "bars")
+    indicators : sequence of str, optional
+        Default: every indicator.
+    group_vars : sequence of str, optional
+        Grouping variables of the "groups" figures (default: the study's).
+    lang : str, optional
+        Default: the study's language.
+    scheme : {"fixed", "quantiles", "natural_breaks"}, default "fixed"
+
+    Examples
+    --------
+    >>> FigureOptions(formats="png,svg").formats
+    ('png', 'svg')
+    >>> FigureOptions(kinds=["pie"])
+    Traceback (most recent call last):
+    ...
+    geo4mi.errors.FigureError: kinds: 'pie' is unknown; use map, bars, groups
+    """
+
+    formats: tuple[str, ...] = ("png", "svg", "pdf")
+    kinds: tuple[str, ...] = ("map", "bars")
+    indicators: tuple[str, ...] | None = None
+    group_vars: tuple[str, ...] | None = None
+    lang: str | None = None
+    scheme: str = "fixed"
+
+    def __post_init__(self) -> None:
+        from geo4mi.classify import SCHEMES
+        from geo4mi.errors import FigureError
+        from geo4mi.figures.output import KINDS, parse_formats
+
+        object.__setattr__(self, "formats", parse_formats(self.formats))
+        kinds = _names(self.kinds, "kinds") or ()
+        wrong = [k for k in kinds if k not in KINDS]
+        if wrong:
+            raise FigureError(f"kinds: {wrong[0]!r} is unknown; use {', '.join(KINDS)}")
+        object.__setattr__(self, "kinds", kinds)
+        object.__setattr__(self, "indicators", _names(self.indicators, "indicators"))
+        object.__setattr__(self, "group_vars", _names(self.group_vars, "group_vars"))
+        object.__setattr__(self, "lang", _opt_lang(self.lang))
+        if self.scheme not in SCHEMES:
+            raise FigureError(f"scheme: {self.scheme!r} is unknown; use {', '.join(SCHEMES)}")
+
+
+class HtmlMap:
+    """An offline map page: shown inline in a notebook, saved as one self-contained file.
+
+    ``_repr_html_`` gives an ``<iframe srcdoc>`` holding the whole page (Leaflet, the data
+    and the project's JS inlined), so showing it loads nothing from the network. The folium
+    map is ``.folium`` (add layers before saving, as with any folium map).
+    """
+
+    def __init__(self, m: OfflineMap, *, lang: str, height: str = "600px") -> None:
+        self.folium = m
+        self.lang = lang
+        self.height = height
+
+    def html(self) -> str:
+        """The page as one offline HTML document (the same bytes :meth:`save` writes)."""
+        from geo4mi.webmap.assets import render_offline_html
+
+        return render_offline_html(self.folium)
+
+    def _repr_html_(self) -> str:
+        return (f'<iframe srcdoc="{html.escape(self.html(), quote=True)}" '
+                f'style="width:100%;height:{html.escape(self.height)};border:none" '
+                f'sandbox="allow-scripts allow-downloads allow-popups"></iframe>')
+
+    def save(self, path: str | os.PathLike[str], *, overwrite: bool = True) -> Path:
+        """Write the page to ``path`` atomically; refuse an existing file unless ``overwrite``."""
+        from geo4mi.webmap.assets import write_html
+
+        return write_html(self.html(), path, overwrite=overwrite)
+
+    def __repr__(self) -> str:
+        return f"<HtmlMap lang={self.lang!r}>"
+
+
+_AUDITED: set[int] = set()  # ids of the live Results already audited (results are frozen)
+
+
+def _publishable(results: Results) -> None:
+    """Refuse a run whose outputs would disclose a hidden figure; audit each run once."""
+    from geo4mi.indicators.audit import refuse_results
+
+    if id(results) in _AUDITED:
+        return
+    refuse_results(results)
+    _AUDITED.add(id(results))
+    weakref.finalize(results, _AUDITED.discard, id(results))
+
+
+def choropleth(results: Results, options: MapOptions | None = None) -> HtmlMap:
+    """The interactive choropleth of a run (what ``geo4mi map`` writes)."""
+    from geo4mi.webmap.choropleth import choropleth_map, choropleth_map_for_results
+
+    options = options or MapOptions()
+    _publishable(results)
+    study = results.study
+    lang = options.lang or study.language
+    if options.indicators is None and options.groups is None and options.selected is None:
+        m = choropleth_map_for_results(results, lang=lang, tiles=options.tiles,
+                                       alternates=options.alternates or None)
+    else:
+        m = choropleth_map(results.estimates, results.areas, results.labels, lang=lang,
+                           min_n=study.min_n, synthetic=study.synthetic,
+                           title=study.title_in(lang), source=study.source_in(lang) or None,
+                           indicators=options.indicators, groups=options.groups,
+                           selected=options.selected, tiles=options.tiles,
+                           alternates=options.alternates or None)
+    return HtmlMap(m, lang=lang)
+
+
+def sites_map(results: Results, options: SiteMapOptions | None = None, *,
+              plan: Any = None, sites: Any = None) -> HtmlMap:
+    """The site map of a run (the study's ``[sites]``, or ``sites``; ``plan`` a plan table)."""
+    from geo4mi.webmap.sites import sites_map_for_results
+
+    options = options or SiteMapOptions()
+    _publishable(results)
+    lang = options.lang or results.study.language
+    m = sites_map_for_results(results, lang=lang, plan=plan, plan_total=options.plan_total,
+                              sites=sites)
+    return HtmlMap(m, lang=lang)
+
+
+def figures(results: Results, out_dir: str | os.PathLike[str],
+            options: FigureOptions | None = None, *, overwrite: bool = True,
+            progress: bool | Callable[[float], None] = False) -> list[Path]:
+    """Write the static figures of a run into ``out_dir``; return the paths written."""
+    from geo4mi.figures.output import write_figures_for_results
+
+    options = options or FigureOptions()
+    _publishable(results)
+    return write_figures_for_results(results, out_dir, formats=options.formats,
+                                     indicators=options.indicators, kinds=options.kinds,
+                                     group_vars=options.group_vars, lang=options.lang,
+                                     scheme=options.scheme, overwrite=overwrite,
+                                     progress=progress)
+
+
+def write_tables(results: Results, out_dir: str | os.PathLike[str], *,
+                 lang: str | None = None, overwrite: bool = False) -> list[Path]:
+    """Write the :data:`TABLES` of a run into ``out_dir``; return their paths.
+
+    An existing table is refused (:class:`~geo4mi.errors.OutputError`, nothing written)
+    unless ``overwrite``.
+    """
+    from geo4mi.build import write_indicator_file
+    from geo4mi.indicators.differences import write_differences_csv
+    from geo4mi.io import check_output_folder
+
+    lang = check_language(lang or results.study.language)
+    out = check_output_folder(out_dir)
+    paths = [out / name for name in TABLES]
+    existing = [p for p in paths if p.exists()]
+    if existing and not overwrite:
+        raise OutputError(f"{existing[0]}: file exists; pass overwrite=True to replace it")
+    _publishable(results)
+    written = [write_indicator_file(results, p, lang=lang) for p in paths[:-1]]
+    written.append(write_differences_csv(results.estimates, paths[-1], lang=lang,
+                                         synthetic=results.study.synthetic))
+    return written
+
+
+def report(results: Results, path: str | os.PathLike[str], *, lang: str | None = None,
+           map_page: str | None = None, overwrite: bool = False) -> Path:
+    """Write the findings report of a run to ``path`` (one offline HTML file).
+
+    ``map_page`` is the relative link of the choropleth its findings point to.
+    """
+    from geo4mi.report import write_report
+
+    target = Path(path)
+    if target.exists() and not overwrite:
+        raise OutputError(f"{target}: file exists; pass overwrite=True to replace it")
+    lang = check_language(lang or results.study.language)
+    _publishable(results)
+    return write_report(results, target, lang=lang, map_page=map_page)[0]
+
