@@ -43,9 +43,17 @@ from geo4mi.webmap.assets import leaflet_css, leaflet_js, write_html  # noqa: E4
 from geo4mi.webmap.choropleth import (choropleth_map, choropleth_map_for_results,  # noqa: E402
                                       render_offline_html)
 
-FIRST_RENDER_JS = """() => new Promise(done => requestAnimationFrame(() =>
-    requestAnimationFrame(() => done({t: performance.now(),
-        paths: document.querySelectorAll('path.leaflet-interactive').length}))))"""
+FIRST_RENDER_JS = """() => new Promise(done => {
+    // a geo4mi page fills its caption when drawn (after inflating packed data, big pages);
+    // other pages (folium) draw on load
+    const drawn = () => !document.getElementById('g4c-caption')
+        || document.getElementById('g4c-caption').textContent !== '';
+    const wait = () => drawn() ? requestAnimationFrame(() => requestAnimationFrame(() =>
+        done({t: performance.now(),
+              paths: document.querySelectorAll('path.leaflet-interactive').length})))
+        : requestAnimationFrame(wait);
+    wait();
+})"""
 
 GEO4MI_SWITCH_JS = """(index) => new Promise(done => {
     const sel = document.getElementById('g4c-indicator');

@@ -103,16 +103,35 @@ def synthetic_estimates(template: pd.DataFrame, area_ids: list[str], per_area: f
                         min_n: int, seed: int = 11) -> pd.DataFrame:
     """One row per indicator × (city + area) × group value of ``template``'s structure."""
     rng = np.random.default_rng(seed)
-    keys = template[["indicator", "group_var", "group_value"]].drop_duplicates()
-    share = keys.groupby("group_var")["group_value"].transform("nunique").to_numpy()
+    keys = (template[["indicator", "group_var", "group_value"]].drop_duplicates()
+            .reset_index(drop=True))
     places = ["_city", *area_ids]
     n_k, n_a = len(keys), len(places)
-    lam = np.repeat(per_area / share, n_a).reshape(n_k, n_a)
-    n = rng.poisson(lam)
+    n = np.zeros((n_k, n_a), dtype=np.int64)
+    k = np.zeros_like(n)
+    # each area's "all" cell, split over the values of each grouping variable (so that a
+    # group's counts never exceed its area's, as in one estimate run); the city sums areas
+    for _, idx in keys.groupby("indicator", sort=False).indices.items():
+        sub = keys.iloc[idx]
+        n_all = rng.poisson(per_area, n_a - 1)
+        p_true = np.clip(rng.beta(2, 3) + rng.normal(0, 0.12, n_a - 1), 0.01, 0.99)
+        k_all = rng.binomial(n_all, p_true)
+        for row in idx[(sub["group_var"] == "all").to_numpy()]:
+            n[row, 1:], k[row, 1:] = n_all, k_all
+        for _, vidx in sub[sub["group_var"] != "all"].groupby("group_var").indices.items():
+            rows = idx[(sub["group_var"] != "all").to_numpy()][vidx]
+            rest_n, rest_k = n_all.copy(), k_all.copy()
+            for j, row in enumerate(rows):
+                if j == len(rows) - 1:
+                    cell_n, cell_k = rest_n.copy(), rest_k.copy()
+                else:
+                    cell_n = rng.binomial(rest_n, 1 / (len(rows) - j))
+                    cell_k = rng.hypergeometric(rest_k, rest_n - rest_k, cell_n)
+                n[row, 1:], k[row, 1:] = cell_n, cell_k
+                rest_n -= cell_n
+                rest_k -= cell_k
     n[:, 0] = n[:, 1:].sum(axis=1)
-    level = rng.beta(2, 3, size=(n_k, 1))
-    p_true = np.clip(level + rng.normal(0, 0.12, size=(n_k, n_a)), 0.01, 0.99)
-    k = rng.binomial(n, p_true)
+    k[:, 0] = k[:, 1:].sum(axis=1)
     ok = n >= min_n
     status = np.where(ok, "ok", np.where(n > 0, "suppressed", "no_data"))
     low, high = wilson_interval(k.ravel(), np.maximum(n.ravel(), 1))

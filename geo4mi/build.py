@@ -18,6 +18,7 @@ from pathlib import Path
 from geo4mi.errors import OutputError
 from geo4mi.i18n import LANGUAGES
 from geo4mi.io import write_output_set
+from geo4mi import progress
 from geo4mi.pipeline import Results
 
 log = logging.getLogger(__name__)
@@ -117,8 +118,11 @@ def build_outputs(results: Results, out_dir: str | os.PathLike[str], *,
 
 
 @contextmanager
-def _stage(what: str) -> Iterator[None]:
-    """Log a build step as it starts and ends, with its seconds (shown with ``-v``)."""
+def _stage(what: str, *, show: bool = True) -> Iterator[None]:
+    """Log a build step as it starts and ends, with its seconds (shown with ``-v``); name
+    it on the terminal too (:func:`geo4mi.progress.stage`) unless ``show`` is False."""
+    if show:
+        progress.stage(what)
     log.info("%s ...", what)
     start = time.perf_counter()
     yield
@@ -131,34 +135,40 @@ def _write_all(results: Results, out: Path, report: bool = False,
     written: list[Path] = []
     names = {lang: "choropleth.html", **{o: f"choropleth.{o}.html"
                                          for o in other_languages(lang, results.form.languages)}}
-    for code, name in names.items():  # each page links to the others
-        with _stage(f"map {name}"):
-            written.append(write_map(results, out / name, lang=code, alternates=names))
+    pages = [(name, "choropleth", code) for code, name in names.items()]
     if results.study.sites is not None:
-        with _stage("map sites.html"):
-            written.append(write_map(results, out / "sites.html", kind="sites", lang=lang))
+        pages.append(("sites.html", "sites", lang))
+    progress.stage(f"writing {len(pages)} maps")
+    tick = progress.bar("maps", unit="map")
+    for k, (name, kind, code) in enumerate(pages):  # each choropleth links to the others
+        with _stage(f"map {name}", show=False):
+            written.append(write_map(results, out / name, kind=kind, lang=code,
+                                     alternates=names if kind == "choropleth" else None))
+        if tick:
+            tick((k + 1) / len(pages))
     from geo4mi.figures import write_figures_for_results
 
     chosen = results.study.indicators  # [indicators] figures, figure_groups: the study's
-    with _stage("figures"):
+    with _stage("drawing figures"):
         written.extend(write_figures_for_results(
             results, out / "figures", indicators=[i for i in chosen.figures
                                                   if i in results.catalogue.ids] or None,
             kinds=("map", "bars", "groups"),
-            group_vars=[g for g in chosen.figure_groups if g in chosen.groups]))
+            group_vars=[g for g in chosen.figure_groups if g in chosen.groups],
+            progress=progress.bar("figures", unit="figure")))
     for name in ("estimates.csv", "estimates.gpkg", "estimates.analysistools.csv"):
-        with _stage(f"table {name}"):
+        with _stage(f"writing table {name}"):
             written.append(write_indicator_file(results, out / "tables" / name, lang=lang))
     from geo4mi.indicators.differences import write_differences_csv
 
-    with _stage("table differences.csv"):
+    with _stage("writing table differences.csv"):
         written.append(write_differences_csv(results.estimates,
                                              out / "tables" / "differences.csv", lang=lang,
                                              synthetic=results.study.synthetic))
     if report:
         from geo4mi.report import write_report
 
-        with _stage("report.html" + (" and report.pdf" if pdf else "")):
+        with _stage("writing report.html" + (" and report.pdf" if pdf else "")):
             written.append(write_report(results, out / "report.html", lang=lang,
                                         map_page=names[lang],
                                         pdf=out / "report.pdf" if pdf else None)[0])

@@ -83,13 +83,25 @@ def cli(ctx: click.Context, debug: bool, verbose: int, quiet: bool) -> None:
     level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     logging.basicConfig(level=level, format="geo4mi: %(levelname)s: %(message)s")
     ctx.obj = {"debug": debug}
+    # Stage names and progress bars on a terminal only: logs, pipes and tests stay clean.
+    from geo4mi import progress
+
+    ctx.with_resource(progress.showing(not quiet and _stderr_is_terminal()))
+
+
+def _stderr_is_terminal() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):  # replaced or closed stream
+        return False
 
 
 def _run(study: Path | None) -> Any:
-    from geo4mi import pipeline
+    from geo4mi import pipeline, progress
     from geo4mi.study import bundled_study_path
 
-    return pipeline.run(study or bundled_study_path())
+    return pipeline.run(study or bundled_study_path(),
+                        progress=progress.bar("estimation", unit="indicator"))
 
 
 def _publishable(study: Path | None) -> Any:
@@ -436,13 +448,17 @@ def figures(study: Path, out_dir: Path, formats: str, indicators: tuple[str, ...
             group_vars: tuple[str, ...], scheme: str, lang: str | None,
             overwrite: bool) -> None:
     """Draw print-quality maps and charts of STUDY into --out."""
+    from geo4mi import progress
     from geo4mi.figures import write_figures_for_results
 
     ids = [i for item in indicators for i in item.split(",") if i] or None
+    results = _publishable(study)
+    progress.stage("drawing figures")
     written = write_figures_for_results(
-        _publishable(study), out_dir, formats=formats, indicators=ids,
+        results, out_dir, formats=formats, indicators=ids,
         kinds=("map", "bars", "groups") if group_vars else ("map", "bars"),
-        group_vars=list(group_vars) or None, lang=lang, scheme=scheme, overwrite=overwrite)
+        group_vars=list(group_vars) or None, lang=lang, scheme=scheme, overwrite=overwrite,
+        progress=progress.bar("figures", unit="figure"))
     echo_written(written)
 
 

@@ -46,6 +46,7 @@ from geo4mi.indicators.catalogue import (Catalogue, add_derived, add_numeric, bu
 from geo4mi.indicators.design import design_from_study, design_labels
 from geo4mi.indicators.estimate import estimate
 from geo4mi.labels import Labels
+from geo4mi.progress import stage
 from geo4mi.study import Study, load_study
 from geo4mi.survey.exports import read_export
 from geo4mi.survey.placement import place_respondents
@@ -433,6 +434,7 @@ def check(study: Study | str | os.PathLike[str]) -> Checked:
     if not isinstance(study, Study):
         study = load_study(study)
     b, s = study.boundaries, study.survey
+    stage(f"reading the boundaries {Path(b.path).name}")
     areas = load_areas(b.path, layer=b.layer, id_field=b.id_field, name_field=b.name_field,
                        crs=b.crs)
     form = read_form(s.form)
@@ -440,6 +442,7 @@ def check(study: Study | str | os.PathLike[str]) -> Checked:
                               form)
     keep = [c for c in (s.area_column, *([s.id_column] if s.id_column else ID_COLUMNS))
             if c and not form.has_question(c)]
+    stage(f"reading the export {Path(s.export).name}")
     raw, read_issues = read_export(s.export, form, encoding=s.encoding, sheet=s.sheet,
                                    layout=s.layout, keep=keep)
     problems = []
@@ -451,6 +454,7 @@ def check(study: Study | str | os.PathLike[str]) -> Checked:
         problems.append(problem("missing_column", column=s.area_column, reason=(
             f"area column {s.area_column!r} ([survey] area_column) is neither a question of "
             f"the form nor a column of the export; respondents are placed by GPS only")))
+    stage(f"placing {len(raw):,} respondents in {len(areas):,} areas")
     placed = place_respondents(raw, areas, area_column=s.area_column,
                                gps_question=s.gps_question, policy=s.placement,
                                border_tolerance_m=s.border_tolerance_m, form=form,
@@ -536,12 +540,14 @@ def run(study: Study | str | os.PathLike[str], *,
         raise StudyError(f"{study.path}: [indicators] groups: {missing[0]!r} is neither a "
                          "question of the form nor a derived variable of the catalogue; "
                          "fix the name or define it under [derived] in the catalogue")
+    stage(f"estimating {len(catalogue.indicators)} indicators")
     estimates = estimate(kept, catalogue, area_ids=areas["area_id"].tolist(),
                          groups=list(study.indicators.groups), min_n=study.min_n,
                          complementary=study.complementary_suppression,
                          design=design_from_study(study), progress=progress)
     protection = None
     if study.disclosure.protect and study.complementary_suppression:
+        stage("disclosure control")
         truth = estimate(kept, catalogue, area_ids=areas["area_id"].tolist(),
                          groups=list(study.indicators.groups), min_n=1, complementary=False)
         estimates, protection = _protect_cached(estimates, catalogue, study.min_n, truth)

@@ -35,6 +35,13 @@ The values table (``"v"`` in the page's JSON) holds, per indicator and group val
 * the breaks are per-mille upper bounds, or ``0`` when the row falls back to fixed steps
   (fewer than two distinct borough values).
 
+A page whose values and outlines (``"v"`` and ``"geometry"``) would take more than
+:data:`COMPRESS_ABOVE` characters carries them instead as ``"z"``: their JSON, gzipped
+(level 9, no timestamp, so the same inputs give the same bytes) and base64-encoded
+(:func:`pack_page_data`); the browser inflates it with its own ``DecompressionStream``
+before the first draw. At 2,431 areas this takes the page from about 12 MB to under 3 MB
+(``docs/scale.md``). Smaller pages, such as the bundled study's, stay plain JSON.
+
 Examples
 --------
 >>> from geo4mi.webmap.choropleth import example_inputs
@@ -48,6 +55,8 @@ Examples
 from __future__ import annotations
 
 import base64
+import gzip
+import json
 import logging
 import math
 import os
@@ -474,6 +483,48 @@ def unpack_cells(packed: str, n_cols: int) -> list[Any]:
 
 # -- page -----------------------------------------------------------------------------------
 
+#: Characters of JSON (values and outlines) above which a page carries them gzipped.
+COMPRESS_ABOVE = 1_000_000
+_PACKED_KEYS = ("v", "geometry")
+
+
+def pack_page_data(data: dict[str, Any], *, above: int | None = None) -> dict[str, Any]:
+    """The page's data with its values and outlines gzipped as ``"z"`` when they are big.
+
+    ``above`` defaults to :data:`COMPRESS_ABOVE` characters of their JSON; at or below it,
+    ``data`` is returned as is. The bytes depend only on ``data`` (no gzip timestamp).
+    :func:`unpack_page_data` undoes it.
+
+    Examples
+    --------
+    >>> data = {"lang": "en", "v": [[0, "AAA="]], "geometry": {"type": "FeatureCollection"}}
+    >>> pack_page_data(data) is data
+    True
+    >>> packed = pack_page_data(data, above=0)
+    >>> sorted(packed), packed == pack_page_data(data, above=0)
+    (['lang', 'z'], True)
+    >>> unpack_page_data(packed) == data
+    True
+    """
+    bulk = {k: data[k] for k in _PACKED_KEYS if k in data}
+    text = json.dumps(bulk, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    if len(text) <= (COMPRESS_ABOVE if above is None else above):
+        return data
+    raw = gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0)
+    out = {k: v for k, v in data.items() if k not in bulk}
+    out["z"] = base64.b64encode(raw).decode("ascii")
+    return out
+
+
+def unpack_page_data(data: dict[str, Any]) -> dict[str, Any]:
+    """The page's data with ``"z"`` (:func:`pack_page_data`) inflated back in place."""
+    if "z" not in data:
+        return data
+    out = {k: v for k, v in data.items() if k != "z"}
+    out.update(json.loads(gzip.decompress(base64.b64decode(data["z"])).decode("utf-8")))
+    return out
+
+
 def _page_data(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labels, lang: str,
                min_n: int, synthetic: bool, indicators: Sequence[str] | None,
                groups: Sequence[str] | None) -> tuple[dict[str, Any], list[str],
@@ -625,7 +676,8 @@ class _Choropleth(MacroElement):
         self._name = "Geo4miChoropleth"
         for child in (Verbatim.style(inline_static("choropleth.css"), part="header"),
                       Verbatim.script(inline_static("choropleth.js"), part="header"),
-                      Verbatim(below, part="html"), data_block("g4c-data", data)):
+                      Verbatim(below, part="html"),
+                      data_block("g4c-data", pack_page_data(data))):
             self.add_child(child)
 
 

@@ -543,7 +543,29 @@ var geo4miChoropleth = (function () {
       encodeURIComponent(new XMLSerializer().serializeToString(copy));
   }
 
+  /* The page's values and outlines when geo4mi packed them (base64 of gzipped JSON, big
+   * pages only; geo4mi/webmap/choropleth.py, pack_page_data), inflated by the browser's own
+   * DecompressionStream: a promise of the object they came from. */
+  function inflate(packed) {
+    if (typeof DecompressionStream === "undefined") {
+      return Promise.reject(new Error("geo4mi: this browser cannot read the compressed " +
+                                      "map data (no DecompressionStream); open the page in " +
+                                      "a current Chrome, Edge, Firefox or Safari"));
+    }
+    var raw = atob(packed), bytes = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) { bytes[i] = raw.charCodeAt(i); }
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Response(stream).text().then(JSON.parse);
+  }
+
   function init(map, data) {
+    if (data.z !== undefined) {  // draw once the packed part is inflated back into data
+      return inflate(data.z).then(function (bulk) {
+        delete data.z;
+        for (var key in bulk) { data[key] = bulk[key]; }
+        return init(map, data);
+      });
+    }
     LANG = data.lang || "en";
     formats = {};
     // metric only: a scale bar in miles means nothing to the maps' readers

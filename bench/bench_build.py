@@ -1,0 +1,113 @@
+"""Benchmark: ``geo4mi build`` as a user runs it, on Mexico City's 2,431 urban AGEBs (issue 18).
+
+The bundled study with its boundaries swapped for INEGI's urban AGEBs (Marco Geoestadístico
+2022, ``../shared/data/inegi_mg2022_ageb``) and its export for ``--respondents`` synthetic
+respondents (``geo4mi.synthetic``, default 100,000) placed by GPS only (the declared
+borough cannot name an AGEB; points outside the urban AGEBs stay unplaced). Sites and the
+plan are left out. The command runs in a child process (``python -m geo4mi -v build``):
+wall time, and peak RSS of that process (``getrusage`` of children, no memory tracing),
+then the per-stage seconds it logged.
+
+Goal (issue 18): ``build`` ≤ 300 s and ≤ 4 GB peak.
+
+Run: ``.venv/bin/python bench/bench_build.py [--respondents 100000] [--keep DIR]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))  # this checkout's geo4mi, not an installed one
+
+AGEB = ROOT.parent.parent / "shared" / "data" / "inegi_mg2022_ageb" / "ageb_urbanas_mg2022_cdmx.gpkg"
+if not AGEB.exists():
+    AGEB = Path("/work/shared/data/inegi_mg2022_ageb/ageb_urbanas_mg2022_cdmx.gpkg")
+
+
+def make_study(folder: Path, respondents: int, seed: int) -> Path:
+    """The bundled study on the AGEBs, with ``respondents`` synthetic rows; its path."""
+    from geo4mi.study import bundled_study_path
+    from geo4mi.synthetic.export import to_kobo_export
+    from geo4mi.synthetic.respondents import generate_respondents
+
+    data = bundled_study_path().parent
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("questionnaire.xlsx", "indicators.toml"):
+        (folder / name).write_bytes((data / name).read_bytes())
+    export = folder / "export.csv"
+    if not export.exists():
+        t = time.perf_counter()
+        frame = to_kobo_export(generate_respondents(respondents, seed=seed))
+        frame.to_csv(export, sep=";", index=False, quoting=csv.QUOTE_ALL, na_rep="",
+                     lineterminator="\n", encoding="utf-8")
+        print(f"export: {respondents:,} synthetic respondents written in "
+              f"{time.perf_counter() - t:.0f} s ({export.stat().st_size / 2**20:.0f} MB)")
+    text = (data / "mexico_city.toml").read_text(encoding="utf-8")
+    text = text.split("\n[sites]")[0]  # no sites, no plan
+    text = re.sub(r"\[boundaries\.aliases\][^\[]*", "", text)
+    text = re.sub(r'path = "\.\./boundaries/[^"]*"', f'path = "{AGEB.as_posix()}"', text)
+    text = re.sub(r'layer = "alcaldias"', 'layer = "ageb_urbanas_mg2022_cdmx"', text)
+    text = re.sub(r'name_field = "NOMGEO"', 'name_field = "CVEGEO"', text)
+    text = text.replace('export = "sample_kobo.csv"', 'export = "export.csv"')
+    text = text.replace('area_column = "borough"\n', "")
+    text = text.replace('placement = "prefer_declared"', 'placement = "prefer_gps"')
+    text = re.sub(r'unit = \{ es = \["alcaldía", "alcaldías"\], en = \["borough", "boroughs"\] \}',
+                  'unit = { es = ["AGEB", "AGEB"], en = ["AGEB", "AGEBs"] }', text)
+    text = text.replace('unit_gender = "f"', 'unit_gender = "f"\n')
+    text = text.replace("[survey]\n", "[survey]\nmin_placed_share = 0.3\n", 1)
+    study = folder / "ageb.toml"
+    study.write_text(text, encoding="utf-8")
+    return study
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--respondents", type=int, default=100_000)
+    ap.add_argument("--seed", type=int, default=18)
+    ap.add_argument("--keep", type=Path, default=None,
+                    help="folder for the study (reused: the export is written once)")
+    args = ap.parse_args(argv)
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="bench_build_"))
+    study = make_study(folder, args.respondents, args.seed)
+    out = folder / "out"
+    load = os.getloadavg()[0]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    t = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "geo4mi", "-v", "build", str(study), "--out",
+                           str(out)], capture_output=True, text=True, env=env)
+    wall = time.perf_counter() - t
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20  # KiB -> GiB
+    for line in done.stdout.splitlines()[:3]:
+        print(f"  {line}")
+    stages = [m.groups() for m in re.finditer(r"INFO: (.+): done in ([0-9.]+) s", done.stderr)]
+    if done.returncode:
+        print(done.stderr[-2000:])
+        print(f"build FAILED (status {done.returncode}) after {wall:.0f} s")
+        return 1
+    size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
+    print(f"geo4mi build, {args.respondents:,} respondents on 2,431 AGEBs: {wall:.0f} s wall, "
+          f"peak RSS {rss:.2f} GB, outputs {size / 2**20:.0f} MB; load average {load:.1f} at "
+          f"the start, {os.getloadavg()[0]:.1f} at the end, {os.cpu_count()} cores")
+    for what, secs in stages:
+        print(f"  {what:40s} {float(secs):7.1f} s")
+    print(f"  {'before them (read, place, estimate)':40s} "
+          f"{wall - sum(float(s) for _, s in stages):7.1f} s")
+    for page in sorted(out.glob("choropleth*.html")):
+        print(f"  {page.name}: {page.stat().st_size / 2**20:.2f} MB")
+    print("goal: <= 300 s and <= 4 GB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
