@@ -37,7 +37,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from geo4mi.boundaries import load_areas  # noqa: E402
-from geo4mi import raster  # noqa: E402
+from geo4mi.sites import raster  # noqa: E402
 from geo4mi.sites.raster import zonal_stats  # noqa: E402
 
 NODATA = -9999.0

@@ -15,7 +15,7 @@ from browser import offline_page
 from geo4mi.webmap.choropleth import MIN_UNITS_FOR_SCHEMES, write_choropleth_for_results
 
 pytestmark = pytest.mark.browser
-PATHS = "path.leaflet-interactive"
+PATHS = "path.leaflet-interactive:not(.g4o-line):not(.g4o-point)"  # units, not context
 MM = 96 / 25.4  # CSS px per mm
 # paper inside the 10 mm margins, in mm (width, height)
 PAGES = {"a4-landscape": (277, 190), "a4-portrait": (190, 277),
@@ -199,7 +199,7 @@ PRINT_GEOMETRY = """() => {
                        return [r.left, r.top, r.right, r.bottom]; };
   const one = (s) => box(document.querySelector(s));
   return {
-    paths: [...document.querySelectorAll('path.leaflet-interactive')].map(box),
+    paths: [...document.querySelectorAll('path.leaflet-interactive:not(.g4o-line):not(.g4o-point)')].map(box),
     map: one('.folium-map'), legend: one('.g4c-legend'), title: one('.g4c-title'),
     caveat: one('.g4c-caveat'), notes: one('.g4c-notes'), banner: one('.g4c-banner'),
     legendItems: [...document.querySelectorAll('.g4c-legend li')].map(box),

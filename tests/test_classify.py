@@ -80,8 +80,7 @@ def test_breaks_are_cached_and_callers_cannot_change_the_cache() -> None:
 
 
 def test_count_breaks_live_in_classify_and_the_site_map_agrees():
-    # one neutral home for the interview-count classes; the site map (webmap.sites) still
-    # holds a copy until it imports this one: the two must stay equal
+    # one neutral home for the interview-count classes, which the site map uses
     from geo4mi.classify import COUNT_BREAKS
     from geo4mi.webmap import sites
 

@@ -21,7 +21,7 @@ from geo4mi.i18n import (CATALOGUES, LANGUAGES, NEUTRAL, TEXT, Wording, t, templ
 from geo4mi.study import bundled_study_path, load_study
 
 STATIC = Path(geo4mi.__file__).parent / "webmap" / "static"
-PREFIXES = ("map.", "sites.", "figure.", "table.")
+PREFIXES = ("map.", "sites.", "figure.", "table.", "check.", "check.flag.")
 #: Placeholders filled from the study's wording (Spanish articles have no English twin).
 STUDY_WORDS = set(NEUTRAL.words("es"))
 #: The bundled Mexico City study's wording: the demo's texts.

@@ -19,7 +19,7 @@ import pytest
 from geo4mi.indicators.estimate import CITY, _masks
 from geo4mi.indicators.expressions import EvalContext
 from geo4mi.indicators.suppression import N_HIDDEN, REASONS
-from geo4mi.webmap.choropleth import unpack_cells
+from geo4mi.webmap.choropleth import unpack_cells, unpack_page_data
 
 
 @pytest.fixture(scope="module")
@@ -115,8 +115,9 @@ def test_no_published_n_under_min_n_in_any_output(results, tmp_path):
     assert not any(small(wide[c]) for c in wide.columns if c.endswith("_n"))
     page = write_choropleth_for_results(results, tmp_path / "m.html", lang="en").read_text(
         encoding="utf-8")
-    data = json.loads(re.search(r'<script type="application/json" id="g4c-data">(.*?)</script>',
-                                page, re.DOTALL).group(1))
+    data = unpack_page_data(json.loads(re.search(
+        r'<script type="application/json" id="g4c-data">(.*?)</script>', page,
+        re.DOTALL).group(1)))
     ids = [i["id"] for i in data["indicators"]]
     groups = [(g["var"], g["value"]) for g in data["groups"]]
     areas_ids = [a["id"] for a in data["areas"]]

@@ -22,7 +22,7 @@ from geo4mi.errors import StudyError
 from geo4mi.indicators.estimate import wilson_interval
 from geo4mi.labels import IndicatorInfo, Labels
 from geo4mi.webmap.choropleth import (ChoroplethError, choropleth_map, unpack_cells,
-                                      web_geometry, write_choropleth)
+                                      unpack_page_data, web_geometry, write_choropleth)
 
 MIN_N = 10
 CUAUHTEMOC, IZTAPALAPA, GAM, COYOACAN, BENITO_JUAREZ = "09015", "09007", "09005", "09003", "09014"
@@ -113,7 +113,7 @@ def page_data(page: str) -> dict:
     block = re.search(r'<script type="application/json" id="g4c-data">(.*?)</script>', page,
                       re.DOTALL)
     assert block, "the values table is missing"
-    return json.loads(block.group(1))
+    return unpack_page_data(json.loads(block.group(1)))
 
 
 def cell_of(data, indicator, group, area_id):

@@ -484,7 +484,7 @@ def unpack_cells(packed: str, n_cols: int) -> list[Any]:
 # -- page -----------------------------------------------------------------------------------
 
 #: Characters of JSON (values and outlines) above which a page carries them gzipped.
-COMPRESS_ABOVE = 1_000_000
+COMPRESS_ABOVE = 100_000
 _PACKED_KEYS = ("v", "geometry")
 
 

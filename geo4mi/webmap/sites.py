@@ -54,12 +54,11 @@ from geo4mi.sites import NAME_MAX_CHARS, NOTES_MAX_CHARS, SITE_TYPES, type_label
 from geo4mi.webmap.assets import (OfflineMap, Verbatim, data_block, inline_static,
                                   render_fragment, render_offline_html, write_html)
 from geo4mi.webmap.orientation import add_orientation
+from geo4mi.classify import COUNT_BREAKS
 
 log = logging.getLogger(__name__)
 
 
-#: Upper-exclusive class starts for interview counts (achieved or target).
-COUNT_BREAKS = (1, 10, 25, 50, 100)
 NOT_IN_PLAN_COLOR = "#e6e6e6"
 CATCHMENT_COLOR = "#1f4e79"
 CANDIDATE_COLOR = "#b45309"  # workshop candidates and their catchments (dashed)
@@ -227,7 +226,7 @@ def sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
         Interviews achieved per ``area_id`` (counts only; e.g.
         ``Results.published_interviews()``).
     plan : DataFrame, optional
-        From :func:`geo4mi.plan.allocate`; boroughs are then shaded by target, and popups
+        From :func:`geo4mi.sites.plan.allocate`; boroughs are then shaded by target, and popups
         show target against achieved.
     lang : {"es", "en"}
     catchment_m : float or None, default 1000
@@ -281,7 +280,7 @@ def _sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
         missing = [c for c in ("area_id", "target") if c not in plan.columns]
         if missing:
             raise SiteMapError(f"plan lacks column {missing[0]!r}; build it with "
-                               "geo4mi.plan.allocate")
+                               "geo4mi.sites.plan.allocate")
         eligible = plan["eligible"] if "eligible" in plan.columns else plan["target"] > 0
         for area_id, target, ok in zip(plan["area_id"].astype(str), plan["target"], eligible):
             target_by[area_id] = float(target)
@@ -456,9 +455,9 @@ def sites_map_for_results(results, *, lang: str | None = None, plan: pd.DataFram
 
     Sites come from the study's ``[sites]`` section (``sites`` overrides it). Boroughs are
     shaded by the interviews achieved (``Results.published_interviews()``), or by the targets
-    of ``plan`` (e.g. :func:`geo4mi.plan.read_plan_csv`) when given, with target against
+    of ``plan`` (e.g. :func:`geo4mi.sites.plan.read_plan_csv`) when given, with target against
     achieved in the popups. ``plan_total`` instead allocates that many interviews with
-    :func:`geo4mi.plan.plan_for_study` (the study's ``[plan]`` settings) and shows that plan.
+    :func:`geo4mi.sites.plan.plan_for_study` (the study's ``[plan]`` settings) and shows that plan.
 
     Examples
     --------
@@ -468,7 +467,7 @@ def sites_map_for_results(results, *, lang: str | None = None, plan: pd.DataFram
     >>> "Meta de entrevistas" in m.get_root().render()
     True
     """
-    from geo4mi.plan import plan_for_study
+    from geo4mi.sites.plan import plan_for_study
     from geo4mi.sites import read_sites
 
     study = results.study

@@ -265,8 +265,9 @@ var geo4miOrientation = (function () {
     });
     var control = map.g4mLayerControl;
     if (!control) {
-      // the map has no layer control (the choropleth, whose legend is on the right)
-      control = L.control.layers(null, null, { collapsed: narrow(), position: "bottomleft" });
+      // the map has no layer control (the choropleth): top left, under the zoom and the search,
+      // clear of the attribution, which wraps to two lines on a phone
+      control = L.control.layers(null, null, { collapsed: narrow(), position: "topleft" });
       control.addTo(map);
       map.g4mLayerControl = control;
     }
