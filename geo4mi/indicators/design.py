@@ -375,6 +375,13 @@ class Level:
         return (np.bincount(self.inverse, a, minlength=self.n_pairs),
                 np.bincount(self.inverse, b, minlength=self.n_pairs))
 
+    def concentration(self, b: np.ndarray) -> np.ndarray:
+        """Per cell, ``sum_j B_j**2 / (sum_j B_j)**2`` of its per-PSU weights ``b``
+        (``1 / number of PSUs`` when they weigh the same; NaN for an empty cell)."""
+        total = np.bincount(self.pair_cell, b, minlength=self.n_cells)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.bincount(self.pair_cell, b * b, minlength=self.n_cells) / (total * total)
+
     def variance(self, a: np.ndarray, b: np.ndarray, psu_in_stratum: np.ndarray
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Weighted numerator, denominator, variance of the ratio and df, per cell.
@@ -412,38 +419,91 @@ class Level:
         return y, w, var, df
 
 
+def cluster_icc(deff: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """Intra-class correlation implied by a design effect and an effective cluster size.
+
+    Kish's design effect of a cluster sample, ``deff = 1 + (m - 1) rho``, solved for
+    ``rho`` and truncated at 0 (an enumerator or site does not make answers *less* alike
+    than chance; a negative estimate is noise). 0 where ``deff`` is NaN or ``m <= 1``.
+
+    Examples
+    --------
+    >>> cluster_icc(np.array([5.0, 0.4, np.nan]), np.array([41.0, 30.0, 10.0])).tolist()
+    [0.1, 0.0, 0.0]
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rho = np.where(size > 1, (deff - 1.0) / (size - 1.0), 0.0)
+    return np.maximum(np.nan_to_num(rho, nan=0.0), 0.0)
+
+
 def design_interval(p: np.ndarray, n: np.ndarray, var: np.ndarray, df: np.ndarray,
-                    fallback_deff: np.ndarray, fallback_df: np.ndarray, *, z: float
+                    size: np.ndarray, city_deff: np.ndarray, city_df: np.ndarray,
+                    city_size: np.ndarray, *, z: float, clustered: bool = True
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Design effect, effective sample size and Wilson interval on it (vectorised).
+
+    Each cell uses the better determined of two variances:
+
+    * its own linearised variance ``var``, with ``df`` degrees of freedom (the effective
+      number of its PSUs minus one per stratum);
+    * the modelled one, Kish's ``deff = 1 + (m - 1) rho`` with the cell's own effective
+      cluster size ``m`` (``size``) and the intra-class correlation ``rho`` implied by the
+      indicator's whole-sample design effect (:func:`cluster_icc`), whose Satterthwaite
+      degrees of freedom are ``city_df * ((1/(m-1) + rho) / (1/(M-1) + rho))**2``
+      (``M`` = ``city_size``): ``rho`` carries the whole sample's ``city_df``, and the
+      smaller the cell's clusters, the less its variance depends on ``rho``.
+
+    The own variance is used where it can be estimated (``p`` not 0 or 1, ``var > 0``,
+    ``df >= 1``) and has at least the modelled one's degrees of freedom; otherwise the
+    modelled one (a borough whose interviews are mostly one enumerator's: one PSU, yet
+    the enumerator's effect is fully there). For the whole sample both are the same.
 
     Parameters
     ----------
     p, n, var, df : ndarray
         Weighted proportion, respondents, linearised variance and degrees of freedom per
         cell (``n > 0``).
-    fallback_deff, fallback_df : ndarray
-        Design effect and df to use where the cell's own cannot be estimated (``p`` is 0
-        or 1, the variance is 0, or the cell's respondents are in fewer than two effective
-        PSUs, ``df < 1``); NaN: a design effect of 1 and 1 df.
+    size : ndarray
+        The cell's effective cluster size ``m = n * sum_j B_j**2 / (sum_j B_j)**2``
+        (``B_j`` the cell's weight in PSU ``j``; without weights ``sum_j n_j**2 / n``).
+    city_deff, city_df, city_size : ndarray
+        The indicator's whole-sample design effect (NaN where it cannot be estimated),
+        degrees of freedom and effective cluster size, per cell.
     z : float
         Normal quantile of the interval.
+    clustered : bool
+        False for a design without a cluster key: there is no cluster effect to model,
+        the own variance is used wherever it can be estimated.
 
     Returns
     -------
     (deff, n_eff, low, high)
-        ``deff`` is NaN where it cannot be estimated; ``n_eff`` is the sample size the
-        Wilson interval uses, ``min(n, n / deff * (z / t_df)**2)``.
+        ``deff`` is the cell's own design effect, NaN where it cannot be estimated;
+        ``n_eff = n / d * (z / t_df)**2`` is the sample size the Wilson interval uses,
+        ``d`` and ``df`` the own or the modelled ones. ``n_eff`` may exceed ``n`` (an
+        estimated design effect below 1 is not truncated).
 
     Examples
     --------
     A design effect of 4 and many PSUs: the interval is Wilson's on a quarter of ``n``.
 
+    >>> m = np.array([101.0])  # the whole sample: the modelled deff is its own
     >>> deff, n_eff, low, high = design_interval(np.array([0.3]), np.array([400]),
-    ...     np.array([4 * 0.3 * 0.7 / 400]), np.array([10**6]), np.array([np.nan]),
-    ...     np.array([np.nan]), z=1.96)
+    ...     np.array([4 * 0.3 * 0.7 / 400]), np.array([10**6]), m,
+    ...     np.array([4.0]), np.array([10**6]), m, z=1.96)
     >>> round(float(deff[0]), 6), round(float(n_eff[0]), 1)
     (4.0, 100.0)
+
+    A cell of 50 interviews by a single enumerator, where the whole sample (clusters of
+    41 on average, 9 df) has a design effect of 5 (``rho = 0.1``): its own variance cannot
+    be estimated, the modelled design effect is ``1 + 49 * 0.1 = 5.9``, on
+    ``9 * ((1/49 + 0.1) / (1/40 + 0.1))**2 = 8.4`` df: ``n_eff = 50 / 5.9 * (1.96 / 2.29)**2``.
+
+    >>> deff, n_eff, low, high = design_interval(np.array([0.3]), np.array([50]),
+    ...     np.array([0.0]), np.array([0.0]), np.array([50.0]), np.array([5.0]),
+    ...     np.array([9.0]), np.array([41.0]), z=1.96)
+    >>> bool(np.isnan(deff[0])), round(float(50 / n_eff[0]), 2)
+    (True, 8.05)
     """
     from scipy.stats import t as student
 
@@ -454,11 +514,22 @@ def design_interval(p: np.ndarray, n: np.ndarray, var: np.ndarray, df: np.ndarra
         srs = p * (1.0 - p) / n
         own = (srs > 0) & (var > 0) & (df >= 1)
         deff = np.where(own, var / srs, np.nan)
-    used = np.where(own, deff, np.nan_to_num(fallback_deff, nan=1.0))
-    # the cell's degrees of freedom come from its PSUs alone, known even where p is 0 or 1
-    df_used = np.maximum(np.where(df >= 1, df, np.nan_to_num(fallback_df, nan=1.0)), 1.0)
+    rho = cluster_icc(city_deff, city_size)
+    size = np.maximum(np.nan_to_num(size, nan=1.0), 1.0)
+    model = 1.0 + (size - 1.0) * rho
+    base_df = np.maximum(np.nan_to_num(city_df, nan=1.0), 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = ((1.0 / (size - 1.0) + rho)
+                 / (1.0 / (np.maximum(city_size, 1.0) - 1.0) + rho))
+    # a cell without clustering (m = 1) or a whole sample without any (M = 1): the
+    # modelled variance is p (1 - p) / n, known; otherwise Satterthwaite
+    model_df = np.where(size <= 1.0, np.inf,
+                        np.where(np.isfinite(ratio), base_df * ratio * ratio, base_df))
+    use_own = own & (df >= model_df) if clustered else own
+    used = np.where(use_own, deff, model)
+    df_used = np.minimum(np.where(use_own, df, model_df), 1e9)
     tq = student.ppf(_normal_cdf(z), df_used)
-    n_eff = np.minimum(n / used * (z / tq) ** 2, n)  # never narrower than SRS Wilson
+    n_eff = n / used * (z / tq) ** 2
     k = np.clip(p, 0.0, 1.0) * n_eff
     low, high = wilson_interval(np.minimum(k, n_eff), n_eff, z=z)
     return deff, n_eff, low, high
@@ -469,5 +540,5 @@ def _normal_cdf(z: float) -> float:
     return 0.5 * (1.0 + erf(z / sqrt(2.0)))
 
 
-__all__ = ["DESIGN_METHOD", "Design", "SRS_METHOD", "design_arrays", "design_from_study",
-           "design_interval", "design_labels", "interval_note"]
+__all__ = ["DESIGN_METHOD", "Design", "SRS_METHOD", "cluster_icc", "design_arrays",
+           "design_from_study", "design_interval", "design_labels", "interval_note"]

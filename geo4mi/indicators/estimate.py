@@ -511,6 +511,7 @@ class _DesignGrid:
         log.info("survey design %s: %d respondents in %d clusters and %d strata",
                  design.describe(), len(respondents), n_psu, self.psu_in_stratum.size)
         self.weighted = design.weighted
+        self.clustered = bool(design.cluster)
         self.psu, self.psu_stratum, self.n_psu = psu, psu_stratum, n_psu
         self.A = A
         self.levels: list[tuple[Level, Level, int, int]] = []  # fine, city, first col, ng
@@ -533,29 +534,32 @@ class _DesignGrid:
                                                                  np.int64), 1, psu_stratum,
                                          n_psu)
         self.wy, self.wd, self.var, self.df = (np.zeros(shape) for _ in range(4))
+        self.conc = np.full(shape, np.nan)  # sum_j B_j^2 / (sum_j B_j)^2 per cell
 
     def add(self, i: int, num: np.ndarray, den: np.ndarray) -> None:
         """Fill indicator ``i`` from its numerator and denominator masks."""
         a_rows = np.where(num, self.w, 0.0)
         b_rows = np.where(den, self.w, 0.0)
         A = self.A
-        out = (self.wy[i], self.wd[i], self.var[i], self.df[i])
+        out = (self.wy[i], self.wd[i], self.var[i], self.df[i], self.conc[i])
+
+        def results(level: Level, a: np.ndarray, b: np.ndarray) -> list[np.ndarray]:
+            return [*level.variance(a, b, self.psu_in_stratum), level.concentration(b)]
+
         fine_sums = None
         for fine, city, col, ng in self.levels:
             a, b = fine.sums(a_rows, b_rows)
             if fine_sums is None:
                 fine_sums = (a, b)
-            for target, value in zip(out, fine.variance(a, b, self.psu_in_stratum)):
+            for target, value in zip(out, results(fine, a, b)):
                 target[1:, col:col + ng] = value.reshape(A + 1, ng + 1)[:A, :ng]
-            for target, value in zip(out, city.variance(*city.sums(a, b),
-                                                        self.psu_in_stratum)):
+            for target, value in zip(out, results(city, *city.sums(a, b))):
                 target[0, col:col + ng] = value[:ng]
         a, b = (self.all_area.sums(*fine_sums) if fine_sums is not None
                 else self.all_area.sums(a_rows, b_rows))
-        for target, value in zip(out, self.all_area.variance(a, b, self.psu_in_stratum)):
+        for target, value in zip(out, results(self.all_area, a, b)):
             target[1:, 0] = value[:A]
-        for target, value in zip(out, self.all_city.variance(*self.all_city.sums(a, b),
-                                                             self.psu_in_stratum)):
+        for target, value in zip(out, results(self.all_city, *self.all_city.sums(a, b))):
             target[0, 0] = value[0]
 
 
@@ -589,11 +593,16 @@ def _assemble(indicators: Sequence[Indicator], area_labels: list[str], col_var: 
             good = (srs0 > 0) & (grid.var[:, 0, 0] > 0) & (grid.df[:, 0, 0] >= 1)
             city_deff = np.where(good, grid.var[:, 0, 0] / srs0, np.nan)
         per_cell = np.ones((1, n_rows, n_cols))
+
+        def city(values: np.ndarray) -> np.ndarray:
+            return (values[:, None, None] * per_cell).reshape(-1)
+
+        size = den * grid.conc  # effective cluster sizes n * sum B^2 / (sum B)^2
         deff, n_eff, low, high = design_interval(
             pp, np.where(ok, den_f, 1), np.where(ok, grid.var.reshape(-1), 0.0),
-            grid.df.reshape(-1), (city_deff[:, None, None] * per_cell).reshape(-1),
-            (np.where(good, grid.df[:, 0, 0], np.nan)[:, None, None] * per_cell).reshape(-1),
-            z=Z95)
+            grid.df.reshape(-1), size.reshape(-1), city(city_deff),
+            city(np.where(good, grid.df[:, 0, 0], np.nan)), city(size[:, 0, 0]), z=Z95,
+            clustered=grid.clustered)
         method = DESIGN_METHOD
     ids = np.array([ind.id for ind in indicators], dtype=object)
 
