@@ -157,7 +157,7 @@ def parse_context_layers(path: Path, tables: Any) -> tuple[ContextLayer, ...]:
 def _read(path: Path, mtime: float) -> gpd.GeoDataFrame:
     try:
         gdf = gpd.read_file(path)
-    except Exception as exc:  # noqa: BLE001 - any reader failure is the file's problem
+    except Exception as exc:
         raise InputFileError(f"{path}: cannot read this context layer ({exc}); give a "
                              "GeoJSON or GeoPackage file") from exc
     if gdf.crs is None:

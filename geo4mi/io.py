@@ -19,8 +19,8 @@ from __future__ import annotations
 import contextlib
 import csv
 import errno
-import io
 import hashlib
+import io
 import logging
 import os
 import shutil
@@ -192,7 +192,7 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     [-0.5, 1.0, 2.0]
     """
     out = frame.copy()
-    for i, name in enumerate(frame.columns):
+    for i, _name in enumerate(frame.columns):
         series = frame.iloc[:, i]
         if not _is_text_column(series):
             continue
@@ -574,7 +574,18 @@ def _write_set_locked(out: Path,
     return [out / n for n in names]
 
 
-__all__ = ["atomic_write", "check_output_folder", "output_error", "spreadsheet_safe",
-           "unquote_cell", "write_csv", "write_output_set", "check_output_set",
-           "recover_output_folder", "read_manifest", "FORMULA_STARTS", "MANIFEST",
-           "STAGING_PREFIX"]
+__all__ = [
+    "FORMULA_STARTS",
+    "MANIFEST",
+    "STAGING_PREFIX",
+    "atomic_write",
+    "check_output_folder",
+    "check_output_set",
+    "output_error",
+    "read_manifest",
+    "recover_output_folder",
+    "spreadsheet_safe",
+    "unquote_cell",
+    "write_csv",
+    "write_output_set",
+]

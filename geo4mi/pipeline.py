@@ -35,14 +35,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from geo4mi.boundaries import load_areas
 from geo4mi.disclosure import microdata_risk
 from geo4mi.errors import FormError, Geo4miError, StudyError, SurveyDataError
-from geo4mi.indicators.catalogue import (Catalogue, add_derived, add_numeric, build_labels,
-                                         columns_needed, load_catalogue)
+from geo4mi.indicators.catalogue import (
+    Catalogue,
+    add_derived,
+    add_numeric,
+    build_labels,
+    columns_needed,
+    load_catalogue,
+)
 from geo4mi.indicators.design import design_from_study, design_labels
 from geo4mi.indicators.estimate import estimate
 from geo4mi.labels import Labels
@@ -50,8 +55,14 @@ from geo4mi.progress import stage
 from geo4mi.study import Study, load_study
 from geo4mi.survey.exports import read_export
 from geo4mi.survey.placement import place_respondents
-from geo4mi.survey.quality import (ERROR_CHECKS, ID_COLUMNS, apply_exclusions, find_id_column,
-                                   problem, quality_report)
+from geo4mi.survey.quality import (
+    ERROR_CHECKS,
+    ID_COLUMNS,
+    apply_exclusions,
+    find_id_column,
+    problem,
+    quality_report,
+)
 from geo4mi.survey.xlsform import Form, read_form
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -393,7 +393,7 @@ def _text(value: str | Mapping[str, str]) -> dict[str, str]:
 def _unit(value: list[str] | Mapping[str, list[str]]) -> dict[str, tuple[str, str]]:
     """``["comuna", "comunas"]`` (every language) or ``{es = [...], en = [...]}``."""
     if isinstance(value, list):
-        return {lang: (value[0], value[1]) for lang in LANGUAGES}
+        return dict.fromkeys(LANGUAGES, (value[0], value[1]))
     return {lang: (words[0], words[1]) for lang, words in value.items()}
 
 

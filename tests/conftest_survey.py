@@ -16,7 +16,6 @@ import pandas as pd
 from geo4mi.survey.xlsform import Form
 
 
-
 def canonical_example(form: Form, n: int = 40, seed: int = 7) -> pd.DataFrame:
     """Canonical respondents for the example form (what read_export must return)."""
     rng = np.random.default_rng(seed)
@@ -113,7 +112,7 @@ def to_layout(canon: pd.DataFrame, form: Form, *, groups: str | None = "/",
         elif kind == "select_one":
             values = canon[name]
             if labels:
-                values = values.map(lambda v: form.choice_label(q["list_name"], v, labels),
+                values = values.map(lambda v, q=q: form.choice_label(q["list_name"], v, labels),
                                     na_action="ignore")
             out[header] = values.fillna("").tolist()
         elif kind == "select_multiple":
@@ -121,7 +120,7 @@ def to_layout(canon: pd.DataFrame, form: Form, *, groups: str | None = "/",
             if multi in ("both", "summary"):
                 values = canon[name]
                 if labels:
-                    values = values.map(lambda v: " ".join(
+                    values = values.map(lambda v, q=q: " ".join(
                         form.choice_label(q["list_name"], c, labels) for c in v.split()),
                         na_action="ignore")
                 out[header] = values.fillna("").tolist()

@@ -32,10 +32,10 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import shapely
+from hostile import PAYLOADS, payload
 from pyproj import Transformer
 
 from geo4mi.sites import NAME_MAX_CHARS, NOTES_MAX_CHARS
-from hostile import PAYLOADS, payload
 
 #: Areas: (id, respondents, ...). Area "a6" has no interviews, "a5" fewer than min_n.
 AREAS = (("a1", 64), ("a2", 52), ("a3", 44), ("a4", 34), ("a5", 6), ("a6", 0))

@@ -12,8 +12,14 @@ import urllib.parse
 
 import pytest
 from browser import offline_page
-from test_webmap_choropleth import (BENITO_JUAREZ, COYOACAN, CUAUHTEMOC, IZTAPALAPA, MIN_N,
-                                    make_inputs)
+from test_webmap_choropleth import (
+    BENITO_JUAREZ,
+    COYOACAN,
+    CUAUHTEMOC,
+    IZTAPALAPA,
+    MIN_N,
+    make_inputs,
+)
 
 from geo4mi import classify
 from geo4mi.webmap.choropleth import write_choropleth
@@ -402,8 +408,13 @@ def test_page_script_unpacks_cells_as_python_does(maps):
     one to three bytes, every status)."""
     import numpy as np
 
-    from geo4mi.webmap.choropleth import (HIDDEN_BYTE, NO_DATA_BYTE, SMALL_BYTE, pack_cells,
-                                          unpack_cells)
+    from geo4mi.webmap.choropleth import (
+        HIDDEN_BYTE,
+        NO_DATA_BYTE,
+        SMALL_BYTE,
+        pack_cells,
+        unpack_cells,
+    )
 
     rng = np.random.default_rng(8)
     size = 200

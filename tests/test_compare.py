@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from browser import offline_page
 from hostile import assert_inert, payload
 from hostile_study import hostile_fields, write_hostile_study
@@ -26,8 +25,13 @@ from geo4mi.cli import main
 from geo4mi.errors import StudyError
 from geo4mi.indicators.suppression import published
 from geo4mi.pipeline import run
-from geo4mi.report.compare import (COLUMNS, compare, require_studies, side_from_results,
-                                   write_comparison)
+from geo4mi.report.compare import (
+    COLUMNS,
+    compare,
+    require_studies,
+    side_from_results,
+    write_comparison,
+)
 from geo4mi.study import bundled_study_path
 
 UNIVERSE = "crime_victim == 'yes'"
@@ -82,8 +86,7 @@ def bundled_vs_madeup(tmp_path_factory):
 
 def test_table_matches_statsmodels_newcombe_and_holm(bundled_vs_madeup):
     from statsmodels.stats.multitest import multipletests
-    from statsmodels.stats.proportion import (confint_proportions_2indep,
-                                              proportions_ztest)
+    from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
 
     a, b, (csv_path, _) = bundled_vs_madeup
     table = pd.read_csv(csv_path, encoding="utf-8-sig", keep_default_na=False,

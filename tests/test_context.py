@@ -128,7 +128,7 @@ def write_geojson(path: Path, features: list[tuple[str, str]]) -> Path:
 
 
 def test_where_filters_and_name_falls_back(tmp_path):
-    path = write_geojson(tmp_path / "p.geojson", [("A", "x"), ("B", "y"), ("C", "x")])
+    write_geojson(tmp_path / "p.geojson", [("A", "x"), ("B", "y"), ("C", "x")])
     (layer,) = parse_context_layers(tmp_path / "s.toml", [
         {"path": "p.geojson", "kind": "point", "label": {"es": "Equis", "en": "Ex"},
          "name_field": "name", "where": {"kind": "x"}}])
@@ -166,7 +166,7 @@ def test_study_file_with_context_as_a_plain_table_is_refused(tmp_path):
 def test_missing_file_and_field_are_named(tmp_path):
     (layer,) = parse_context_layers(tmp_path / "s.toml", [
         {"path": "nope.geojson", "kind": "point", "label": "L", "name_field": "name"}])
-    with pytest.raises(InputFileError, match="nope.geojson: context layer file not found"):
+    with pytest.raises(InputFileError, match=r"nope\.geojson: context layer file not found"):
         context_layers_data([layer], "es")
     write_geojson(tmp_path / "p.geojson", [("A", "x")])
     (layer,) = parse_context_layers(tmp_path / "s.toml", [

@@ -17,8 +17,12 @@ import pandas as pd
 import pytest
 from scipy.stats import nbinom
 
-from geo4mi.disclosure import (GLOBAL_RISK_THRESHOLD, individual_risk, key_frequencies,
-                               microdata_risk)
+from geo4mi.disclosure import (
+    GLOBAL_RISK_THRESHOLD,
+    individual_risk,
+    key_frequencies,
+    microdata_risk,
+)
 from geo4mi.errors import StudyError
 
 

@@ -31,19 +31,24 @@ from html.parser import HTMLParser
 
 import pandas as pd
 import pytest
-
-from geo4mi.boundaries import load_areas
-from geo4mi.labels import IndicatorInfo, Labels
-from geo4mi.sites.plan import allocate, census_measure
-from geo4mi.sites import (NAME_MAX_CHARS, NOTES_MAX_CHARS, areas_with_sites, import_sites,
-                          place_sites, read_workshop_geojson)
-from geo4mi.webmap.assets import render_offline_html
-from geo4mi.webmap.choropleth import choropleth_map
-from geo4mi.webmap.sites import sites_map
-
 from browser import offline_page
 from hostile import FORMULA_STARTS, PAYLOADS, assert_inert, payload
 from test_webmap_choropleth import MIN_N, make_inputs
+
+from geo4mi.boundaries import load_areas
+from geo4mi.labels import IndicatorInfo, Labels
+from geo4mi.sites import (
+    NAME_MAX_CHARS,
+    NOTES_MAX_CHARS,
+    areas_with_sites,
+    import_sites,
+    place_sites,
+    read_workshop_geojson,
+)
+from geo4mi.sites.plan import allocate, census_measure
+from geo4mi.webmap.assets import render_offline_html
+from geo4mi.webmap.choropleth import choropleth_map
+from geo4mi.webmap.sites import sites_map
 
 N = len(PAYLOADS)
 CASES = list(range(N))

@@ -23,7 +23,6 @@ import openpyxl
 import pandas as pd
 import pytest
 import shapely
-
 from hostile_study import write_hostile_study
 from test_madeup_city import MEXICO_WORDS, _fold, _texts
 from test_real_exports import REAL, build_form

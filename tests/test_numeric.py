@@ -81,7 +81,7 @@ def test_median_and_order_statistic_interval_match_a_direct_computation(catalogu
     y = np.sort(df["income"].to_numpy(float)[domain(df, *where)])
     n = len(y)
     # the largest j with P(B <= j - 1) <= 2.5 %, by a plain loop over scipy's binomial
-    j = max(k for k in range(0, n // 2 + 1) if k == 0 or binom.cdf(k - 1, n, 0.5) <= 0.025)
+    j = max(k for k in range(n // 2 + 1) if k == 0 or binom.cdf(k - 1, n, 0.5) <= 0.025)
     assert 1 - 2 * binom.cdf(j - 1, n, 0.5) >= 0.95
     assert float(row.p) == pytest.approx(np.median(y))
     assert (float(row.ci_low), float(row.ci_high)) == (y[j - 1], y[n - j])
@@ -221,8 +221,8 @@ def test_a_lone_smallest_or_largest_answer_is_never_published(catalogue):
 
 
 def test_add_numeric_refuses_bad_declarations(catalogue):
-    from geo4mi.survey.xlsform import read_form
     from geo4mi.resources import bundled_path
+    from geo4mi.survey.xlsform import read_form
     form = read_form(bundled_path("data", "questionnaire.xlsx"))
     base = load_catalogue(bundled_catalogue_path(), form)
     with pytest.raises(CatalogueError, match=r"numeric: 'gender' is 'select_one', not a number"):

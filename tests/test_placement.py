@@ -10,10 +10,16 @@ import shapely
 from pyproj import Transformer
 
 from geo4mi.errors import SurveyDataError
-from geo4mi.survey.placement import (INSIDE, NEAREST, NO_POINT, OUTSIDE, AreaLocator,
-                                     place_respondents)
-from geo4mi.survey.xlsform import example_form_path, read_form
 from geo4mi.study import bundled_study_path, load_study
+from geo4mi.survey.placement import (
+    INSIDE,
+    NEAREST,
+    NO_POINT,
+    OUTSIDE,
+    AreaLocator,
+    place_respondents,
+)
+from geo4mi.survey.xlsform import example_form_path, read_form
 
 #: Mexico City's name variants: study data ([boundaries] aliases of the bundled study).
 MEXICO_ALIASES = load_study(bundled_study_path()).boundaries.aliases
@@ -88,7 +94,7 @@ def test_border_vertex_goes_to_lowest_area_id(areas, locator):
 
 
 def test_outside_points_and_missing(areas, locator):
-    minx, miny, maxx, maxy = areas.total_bounds
+    minx, miny, _maxx, _maxy = areas.total_bounds
     index, how = locator.locate([minx - 5000, np.nan], [miny - 5000, np.nan])
     assert index.tolist() == [-1, -1]
     assert how.tolist() == [OUTSIDE, NO_POINT]

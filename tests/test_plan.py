@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,14 +10,21 @@ import rasterio
 from affine import Affine
 from shapely.geometry import box
 
-import geopandas as gpd
 from geo4mi.boundaries import load_areas
 from geo4mi.errors import InputFileError, OutputError
-from geo4mi.sites.plan import (BUNDLED_CENSUS, PlanError, allocate, census_measure, csv_measure,
-                         load_measure, plan_for_study, raster_measure, read_plan_csv,
-                         write_plan_csv)
 from geo4mi.sites import BUNDLED_SITES, read_sites
-from geo4mi.study import bundled_study_path, load_study
+from geo4mi.sites.plan import (
+    BUNDLED_CENSUS,
+    PlanError,
+    allocate,
+    census_measure,
+    csv_measure,
+    load_measure,
+    plan_for_study,
+    raster_measure,
+    read_plan_csv,
+    write_plan_csv,
+)
 from geo4mi.study import bundled_study_path, load_study
 
 #: Mexico City's name variants: study data ([boundaries] aliases of the bundled study).

@@ -92,8 +92,11 @@ def small(values) -> bool:
 
 
 def test_no_published_n_under_min_n_in_any_output(results, tmp_path):
-    from geo4mi.indicators.tables import (write_analysistools_csv, write_estimates_csv,
-                                          write_geopackage)
+    from geo4mi.indicators.tables import (
+        write_analysistools_csv,
+        write_estimates_csv,
+        write_geopackage,
+    )
     from geo4mi.webmap.choropleth import write_choropleth_for_results
 
     est, areas, labels = results.estimates, results.areas, results.labels

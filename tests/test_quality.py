@@ -8,10 +8,14 @@ from conftest_survey import canonical_example, to_layout, write_csv
 
 from geo4mi.survey.exports import read_export
 from geo4mi.survey.placement import place_respondents
-from geo4mi.survey.quality import (REPORT_COLUMNS, apply_exclusions, format_report,
-                                   quality_report, write_report)
+from geo4mi.survey.quality import (
+    REPORT_COLUMNS,
+    apply_exclusions,
+    format_report,
+    quality_report,
+    write_report,
+)
 from geo4mi.survey.xlsform import read_form, write_example_form
-
 
 #: The bundled study's eligibility rules ([survey] exclude).
 RULES = ("age < 18", "time_in_city in ('lt_3m', 'gt_5y')")
@@ -85,7 +89,7 @@ def test_every_excluded_row_is_listed_with_its_reason(checked):
 
 
 def test_flags_unknown_choices_and_disagreements(checked):
-    _, kept, _, report = checked
+    _, _kept, _, report = checked
     flagged = report[report["row"].notna()]
     assert ((flagged["check"] == "unknown_choice") & (flagged["row"] == 9)
             & (flagged["value"] == "Narnia")).any()

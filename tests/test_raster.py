@@ -13,13 +13,18 @@ import shapely
 from affine import Affine
 from shapely.geometry import Point, box
 
-from geo4mi.errors import CRSError, InputFileError, OutputError
 from geo4mi.boundaries import load_areas
+from geo4mi.errors import CRSError, InputFileError, OutputError
+from geo4mi.sites import BUNDLED_SITES, read_sites
 from geo4mi.sites.pixel_runs import pixel_runs
 from geo4mi.sites.plan import census_measure
-from geo4mi.sites import BUNDLED_SITES, read_sites
-from geo4mi.sites.raster import (DISTANCE_NODATA, RasterError, catchment_coverage, distance_to_sites,
-                           zonal_stats)
+from geo4mi.sites.raster import (
+    DISTANCE_NODATA,
+    RasterError,
+    catchment_coverage,
+    distance_to_sites,
+    zonal_stats,
+)
 
 CRS = "EPSG:6372"
 X0, Y0 = 2_800_000.0, 830_000.0  # somewhere in Mexico City, EPSG:6372 metres
@@ -340,7 +345,7 @@ def test_runs_match_gdal_rasterize_on_random_polygons(seed):
 
 def test_runs_match_gdal_rasterize_on_the_boroughs():
     areas = load_areas()
-    minx, miny, maxx, maxy = areas.total_bounds
+    minx, _miny, _maxx, maxy = areas.total_bounds
     transform = Affine(97.0, 0, minx - 500, 0, -103.0, maxy + 500)  # the window cuts the south
     geoms = list(areas.geometry)
     assert (_paint(geoms, transform, (400, 560)) == _gdal(geoms, transform, (400, 560))).all()

@@ -18,10 +18,21 @@ from shapely.geometry import LineString, Point
 
 from geo4mi.boundaries import load_areas
 from geo4mi.errors import InputFileError
-from geo4mi.sites import (BUNDLED_SITES, SITE_TYPES, SitesError, areas_with_sites,
-                          import_lines, import_sites, import_summary, parse_type, place_sites,
-                          read_sites,
-                          read_workshop_geojson, type_label, write_sites_csv)
+from geo4mi.sites import (
+    BUNDLED_SITES,
+    SITE_TYPES,
+    SitesError,
+    areas_with_sites,
+    import_lines,
+    import_sites,
+    import_summary,
+    parse_type,
+    place_sites,
+    read_sites,
+    read_workshop_geojson,
+    type_label,
+    write_sites_csv,
+)
 
 ZOCALO = (19.4326, -99.1332)        # Plaza de la Constitución, Cuauhtémoc (09015)
 COYOACAN = (19.3500, -99.1620)      # Jardín Centenario area, Coyoacán (09003)

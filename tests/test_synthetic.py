@@ -12,8 +12,13 @@ import pandas as pd
 import pytest
 
 from geo4mi.errors import BoundaryError, FormError, InputFileError
-from geo4mi.synthetic import (BOROUGH_NAMES, SAMPLE_PATH, generate_respondents, to_kobo_export,
-                              write_sample)
+from geo4mi.synthetic import (
+    BOROUGH_NAMES,
+    SAMPLE_PATH,
+    generate_respondents,
+    to_kobo_export,
+    write_sample,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 GPKG = REPO / "boundaries" / "cdmx_alcaldias_mg2022.gpkg"

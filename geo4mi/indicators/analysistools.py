@@ -65,8 +65,7 @@ from geo4mi.indicators.catalogue import Catalogue, Indicator
 from geo4mi.indicators.design import design_of_estimates
 from geo4mi.indicators.estimate import CITY, PROP
 from geo4mi.indicators.suppression import published
-from geo4mi.indicators.tables import (ANALYSISTOOLS_COLUMNS, _design_columns, _note,
-                                      _write_csv)
+from geo4mi.indicators.tables import ANALYSISTOOLS_COLUMNS, _design_columns, _note, _write_csv
 
 log = logging.getLogger(__name__)
 
@@ -405,10 +404,12 @@ def read_loa(path: str | os.PathLike[str], catalogue: Catalogue, *,
         values = values + [""] * (len(header) - len(values))
 
         def get(name: str) -> str:
-            return values[col[name]].strip() if name in col else ""
+            # called only within this iteration, so the late binding is harmless
+            return values[col[name]].strip() if name in col else ""  # noqa: B023
 
         def fail(column: str, what: str) -> AnalysisListError:
-            return AnalysisListError(f"{path}: line {line}, column {column}: {what}")
+            # called only within this iteration, so the late binding is harmless
+            return AnalysisListError(f"{path}: line {line}, column {column}: {what}")  # noqa: B023
 
         kind = get("analysis_type")
         if kind not in LOA_TYPES:

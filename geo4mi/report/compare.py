@@ -44,8 +44,12 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from geo4mi.errors import StudyError
 from geo4mi.i18n import use_wording
 from geo4mi.indicators.design import interval_note
-from geo4mi.indicators.differences import (_z, adjust_p_values, newcombe_interval,
-                                           two_proportion_p_value)
+from geo4mi.indicators.differences import (
+    _z,
+    adjust_p_values,
+    newcombe_interval,
+    two_proportion_p_value,
+)
 from geo4mi.indicators.estimate import CITY, PROP
 from geo4mi.indicators.suppression import published
 from geo4mi.report.sentences import SENTENCES, check_report_language

@@ -296,7 +296,7 @@ def allocate(areas: pd.DataFrame, measure: pd.Series, *, total: int, min_per_are
         if not below:
             break
         fixed |= below
-    target = {a: min_per_area for a in fixed}
+    target = dict.fromkeys(fixed, min_per_area)
     floors = {a: math.floor(q) for a, q in quota.items()}
     left = budget - sum(floors.values())
     order = sorted(free, key=lambda a: (-(quota[a] - floors[a]), -m[a], a))

@@ -44,11 +44,11 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import zipfile
 import logging
 import os
 import re
 import unicodedata
+import zipfile
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -769,8 +769,8 @@ class _Converter:
             out[arr == 1] = 1
             out[arr == 0] = 0
             return out, ~np.isnan(arr) & (arr != 0) & (arr != 1)
-        yes = {t: 1 for t in _TRUE_TEXT} | {choice: 1, choice.casefold(): 1}
-        no = {t: 0 for t in _FALSE_TEXT}
+        yes = dict.fromkeys(_TRUE_TEXT, 1) | {choice: 1, choice.casefold(): 1}
+        no = dict.fromkeys(_FALSE_TEXT, 0)
         labels: dict[str, int] = {}
         if self.labels:
             list_name = self.form.question(question)["list_name"]
@@ -1125,8 +1125,6 @@ def read_export(path: str | os.PathLike[str], form: Form, *, encoding: str = "au
         extra.update({k: str(h).strip() for h, k in zip(header, keys)
                       if str(h).strip() in set(keep) and k in unknown})
         unknown = [u for u in unknown if u not in extra]
-        kinds = {t.question: form.question(t.question)["type"]
-                 for t in mapping if t.kind != "meta"}
         dtype: dict[str, Any] = {}
         for target, h in mapping.items():
             # answers to number questions are read as text, so that a report quotes them
@@ -1134,7 +1132,7 @@ def read_export(path: str | os.PathLike[str], form: Form, *, encoding: str = "au
             numeric = target.kind in ("split", "geo")
             if not numeric or delim == ";":
                 dtype[h] = object
-        dtype.update({h: object for h in extra})
+        dtype.update(dict.fromkeys(extra, object))
         return [*mapping.values(), *extra], dtype
 
     member = _zip_member(path, data) if data.startswith(b"PK\x03\x04") else None

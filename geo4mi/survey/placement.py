@@ -119,7 +119,7 @@ class AreaLocator:
         offset = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
         border[lo[seg, 1] + offset // wx[seg], lo[seg, 0] + offset % wx[seg]] = True
         # Label the border-free cells by connected component.
-        components, n = ndimage.label(~border)
+        components, _n = ndimage.label(~border)
         labels, first = np.unique(components.ravel(), return_index=True)
         first = first[labels > 0]  # one cell of each component 1..n, in label order
         iy, ix = np.divmod(first, self.nx)

@@ -332,7 +332,7 @@ def quality_report(respondents: pd.DataFrame, kept: pd.DataFrame, excluded: pd.D
                 from geo4mi.indicators.expressions import parse
 
                 column = min(parse(rule).names, default=None)
-            value = rows[column] if column in rows else None
+            value = rows.get(column, None)
             detail.append(_rows(check, rows, column, value, rows["exclusion_reason"]))
 
     # Flags on analysed respondents.
@@ -342,7 +342,7 @@ def quality_report(respondents: pd.DataFrame, kept: pd.DataFrame, excluded: pd.D
         notes = kept["placement_note"].astype("string") if "placement_note" in kept \
             else pd.Series(pd.NA, index=kept.index, dtype="string")
         declared = (kept["_area_value"] if "_area_value" in kept
-                    else kept[area_column] if area_column in kept else None)
+                    else kept.get(area_column, None))
         placed = (kept["placement"] != "unassigned").fillna(False)
         flags = {
             "unassigned": kept["placement"] == "unassigned",
