@@ -68,7 +68,7 @@ def output_error(path: str | os.PathLike[str], exc: OSError) -> OutputError:
     >>> import errno
     >>> print(output_error("maps/a.csv", OSError(errno.ENOSPC, "No space left on device")))
     maps/a.csv: cannot write (No space left on device); the disk is full; free some space or choose another output folder
-    """
+    """  # noqa: E501  (a doctest shows the one-line error message whole)
     reason = exc.strerror or type(exc).__name__
     advice = _ADVICE.get(exc.errno or 0, "check the path and try again")
     return OutputError(f"{path}: cannot write ({reason}); {advice}")

@@ -91,7 +91,7 @@ class Checked:
     def errors(self) -> list[tuple[str, str]]:
         """``(check, reason)`` of each problem that stops :func:`run`, in report order."""
         rows = self.quality[self.quality["check"].isin(ERROR_CHECKS)]
-        return [(str(c), str(r)) for c, r in zip(rows["check"], rows["reason"])]
+        return [(str(c), str(r)) for c, r in zip(rows["check"], rows["reason"], strict=True)]
 
 
 @dataclass(frozen=True)
@@ -187,7 +187,8 @@ class Results:
         for derived in groups:
             rows = city[city["group_var"].astype(str) == derived.name]
             shown = (rows.assign(n=pd.to_numeric(rows["n"], errors="coerce")).dropna(subset=["n"])
-                     .groupby(rows["group_value"].astype(str))["n"].agg(lambda v: set(v.astype(int))))
+                     .groupby(rows["group_value"].astype(str))["n"]
+                     .agg(lambda v: set(v.astype(int))))
             group_of = {str(k): str(v) for k, v in derived.mapping.items()}
             sizes = self.respondents[derived.name].astype("string").value_counts()
             keep = []
@@ -299,7 +300,7 @@ def _column_problems(study: Study, form: Form, raw: pd.DataFrame, issues: pd.Dat
                 "ignored (nothing in the catalogue reads them)")))
     doubled = issues[issues["kind"] == "duplicate_column"] if len(issues) else issues
     columns = raw.attrs.get("columns", {})
-    for header, question in zip(doubled.get("column", []), doubled.get("value", [])):
+    for header, question in zip(doubled.get("column", []), doubled.get("value", []), strict=True):
         specify_other = str(header).casefold().endswith("_other")
         if question in reads and not specify_other:
             out.append(problem("duplicate_column_used", column=str(header), value=question,

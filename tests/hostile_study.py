@@ -256,7 +256,7 @@ def write_hostile_study(folder: str | Path, offset: int = 0, *, n_seed: int = 10
               "_index"]
     rows = []
     squares = _squares()
-    for (area_id, count), square in zip(AREAS, squares):
+    for (area_id, count), square in zip(AREAS, squares, strict=True):
         x0, y0, x1, y1 = square.bounds
         for _ in range(count):
             x = x0 + (0.1 + 0.8 * rng.random()) * (x1 - x0)

@@ -331,7 +331,7 @@ def test_complementary_suppression_is_explained_not_called_small(tmp_path):
     est = results.estimates
     extra = est[(est["suppression"] == "complementary") & (est["area_id"] != "_city")]
     offered = [g not in results.labels.same_question(i)  # pairs the page offers
-               for i, g in zip(extra["indicator"], extra["group_var"])]
+               for i, g in zip(extra["indicator"], extra["group_var"], strict=True)]
     extra = extra[offered]
     row = extra.sort_values(["indicator", "group_var", "group_value", "area_id"]).iloc[0]
     out = write_choropleth_for_results(results, tmp_path / "c.html", lang="en")

@@ -178,7 +178,7 @@ def test_three_studies_every_pair_and_one_holm_family(tmp_path):
     results = [run(made_up(tmp_path / f"s{k}", seed=20 + k, discriminated_yes=0.2 + 0.3 * k))
                for k in range(3)]
     table = compare([side_from_results(r, f"s{k}") for k, r in enumerate(results)])
-    pairs = list(dict.fromkeys(zip(table["study_a"], table["study_b"])))
+    pairs = list(dict.fromkeys(zip(table["study_a"], table["study_b"], strict=True)))
     assert pairs == [("s0", "s1"), ("s0", "s2"), ("s1", "s2")]
     assert len(table) == 3 * 6
     m = int(table["p_value"].notna().sum())
@@ -190,7 +190,7 @@ def test_three_studies_every_pair_and_one_holm_family(tmp_path):
 def test_output_is_byte_identical(tmp_path, bundled_vs_madeup):
     a, b, paths = bundled_vs_madeup
     again = write_comparison([a, b], tmp_path, lang="en")
-    for first, second in zip(paths, again):
+    for first, second in zip(paths, again, strict=True):
         assert first.read_bytes() == second.read_bytes()
 
 
@@ -237,7 +237,7 @@ def test_hostile_labels_stay_inert(tmp_path):
         assert page.evaluate("document.querySelectorAll('script, img, iframe').length") == 0
         assert page.evaluate("window.G4M_XSS === undefined")
         titles = page.locator("dt").all_inner_texts()
-        for offset, title in zip((3, 40), titles):  # the payloads shown as text
+        for offset, title in zip((3, 40), titles, strict=False):  # the payloads shown as text
             assert hostile_fields(offset)["study.title.en"] in title
         report.assert_clean()
 

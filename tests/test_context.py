@@ -113,7 +113,7 @@ def test_orientation_data_labels_every_unit_inside_it():
     data = orientation_data(areas, STUDY.context, lang="es")
     assert [u["name"] for u in data["units"]] == list(areas["area_name"])
     web = areas.to_crs("EPSG:4326")
-    for unit, geom in zip(data["units"], web.geometry):
+    for unit, geom in zip(data["units"], web.geometry, strict=True):
         assert geom.contains(shapely.Point(unit["lon"], unit["lat"])), unit["name"]
     assert data["text"]["matches"] == "{n} resultados"
     assert data["text"]["labels"].startswith("Nombres de ")

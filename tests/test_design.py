@@ -72,7 +72,8 @@ def brl_variance(df: pd.DataFrame, domain: np.ndarray, *, weight: str | None,
             continue
         mean = z.mean()
         lev = share / share.sum() if share.sum() > 0 else np.zeros_like(share)
-        var += sum((zj - mean) ** 2 / (1 - hj) if hj < 1 else 0.0 for zj, hj in zip(z, lev))
+        var += sum((zj - mean) ** 2 / (1 - hj) if hj < 1 else 0.0 for zj, hj in zip(z, lev,
+                                                                                    strict=True))
         if share.sum() > 0:
             dof += share.sum() ** 2 / (share ** 2).sum() - 1
     return var, dof

@@ -194,7 +194,7 @@ def test_borough_labels_do_not_overlap(cdmx_map, cdmx):
     names = {flat(t.get_text()) for t in labels}
     assert names == set(cdmx[1]["area_name"])
     boxes = [t.get_bbox_patch().get_window_extent(renderer) for t in labels]
-    for (a, ta), (b, tb) in itertools.combinations(zip(boxes, labels), 2):
+    for (a, ta), (b, tb) in itertools.combinations(zip(boxes, labels, strict=True), 2):
         assert not overlaps(a, b), (ta.get_text(), tb.get_text())
     frame = fig.axes[0].get_window_extent(renderer)
     for box in boxes:
@@ -446,7 +446,7 @@ def test_saving_is_deterministic(tiny, tmp_path):
                         tmp_path / "a")
     second = save_figure(choropleth_figure(est, areas, labels, "discriminated", synthetic=True),
                          tmp_path / "b")
-    for p, q in zip(first, second):
+    for p, q in zip(first, second, strict=True):
         assert p.read_bytes() == q.read_bytes(), p.name
 
 

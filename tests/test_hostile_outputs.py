@@ -181,7 +181,7 @@ def test_every_payload_reaches_every_field_kind(record_property):
 
 def test_pipeline_keeps_texts(case):
     r, lab = case.results, case.results.labels
-    assert dict(zip(r.areas["area_id"], r.areas["area_name"])) == {
+    assert dict(zip(r.areas["area_id"], r.areas["area_name"], strict=True)) == {
         n.split(".")[2]: case.text(n) for n in case.fields if n.startswith("area.name.")}
     assert r.interviews_per_area().to_dict() == {"a1": 64, "a2": 52, "a3": 44, "a4": 34,
                                                  "a5": 6, "a6": 0}

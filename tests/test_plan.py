@@ -180,8 +180,8 @@ def test_user_measure_drives_allocation(tmp_path, areas):
     path.write_text("borough,migrants\nCuauhtémoc,300\nTlalpan,100\n", encoding="utf-8")
     plan = allocate(areas, csv_measure(path, areas), total=40,
                     eligible_area_ids=["09015", "09012"])
-    assert dict(zip(plan["area_id"], plan["target"]))["09015"] == 30
-    assert dict(zip(plan["area_id"], plan["target"]))["09012"] == 10
+    assert dict(zip(plan["area_id"], plan["target"], strict=True))["09015"] == 30
+    assert dict(zip(plan["area_id"], plan["target"], strict=True))["09012"] == 10
 
 
 def test_raster_measure_sums_pixels(tmp_path):

@@ -75,13 +75,13 @@ def test_every_excluded_row_is_listed_with_its_reason(checked):
     _, _, excluded, report = checked
     listed = report[report["check"].isin(["duplicate", "exclude"]) & report["row"].notna()]
     assert sorted(listed["row"].tolist()) == sorted(excluded["_row"].tolist()) == [4, 6, 7, 8]
-    by_row = dict(zip(listed["row"], listed["check"]))
+    by_row = dict(zip(listed["row"], listed["check"], strict=True))
     assert by_row == {4: "duplicate", 6: "exclude", 7: "exclude", 8: "exclude"}
-    rules = dict(zip(listed["row"], listed["reason"]))
+    rules = dict(zip(listed["row"], listed["reason"], strict=True))
     assert rules[6] == ("excluded by the rule 'age < 18' ([survey] exclude): outside the "
                         "survey universe")
     assert RULES[1] in rules[7] and RULES[1] in rules[8]
-    assert dict(zip(listed["row"], listed["column"]))[6] == "age"
+    assert dict(zip(listed["row"], listed["column"], strict=True))[6] == "age"
     dup = listed[listed["check"] == "duplicate"].iloc[0]
     assert dup["reason"].startswith("same _uuid 'uuid-0002' as row 3, which is kept; answers "
                                     "differ in ")

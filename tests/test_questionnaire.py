@@ -73,7 +73,8 @@ def _sheet(name: str) -> list[dict[str, str]]:
     finally:
         book.close()
     head = [str(h) for h in rows[0]]
-    return [{h: ("" if v is None else str(v)) for h, v in zip(head, row)} for row in rows[1:]]
+    return [{h: ("" if v is None else str(v)) for h, v in zip(head, row,
+                                                              strict=False)} for row in rows[1:]]
 
 
 @pytest.fixture(scope="module")

@@ -129,7 +129,7 @@ def test_every_comparison_is_a_significant_tested_difference(bundled):
     from geo4mi.report.document import definitional
 
     tested = diffs[[not definitional(results.catalogue, str(i), str(g))
-                    for i, g in zip(diffs["indicator"], diffs["group_var"])]]
+                    for i, g in zip(diffs["indicator"], diffs["group_var"], strict=True)]]
     assert counts["tested"] == len(tested) > counts["rejected"]
     assert counts["rejected"] == len(tested) - int(tested["significant"].sum())
     closing = re.search(r'<p class="closing">(.*?)</p>', html_en).group(1)
@@ -163,7 +163,7 @@ def test_no_hidden_value_appears(bundled, true_values):
     # checked in test_numeric_statistics_in_the_annex_only_as_published
     true_hidden = proportions(true_hidden[true_hidden["status"] == "ok"])
     assert len(true_hidden) > 10000
-    names = dict(zip(results.areas["area_id"], results.areas["area_name"]))
+    names = dict(zip(results.areas["area_id"], results.areas["area_name"], strict=True))
     ok = proportions(est[est["status"] == "ok"])
     for lang, page in (("en", html_en), ("es", html_es)):
         text = _text(page)

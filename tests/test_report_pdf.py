@@ -100,7 +100,7 @@ def test_the_spanish_annex_is_spanish_and_keeps_the_data_values(bundled):
     english = quality_rows(results.quality, "en")
     assert len(rows) == len(english) > 10
     raw = results.quality[results.quality["area_id"].isna() & results.quality["row"].isna()]
-    for row, _en, original in zip(rows, english, raw["reason"].astype(str)):
+    for row, _en, original in zip(rows, english, raw["reason"].astype(str), strict=True):
         assert row["reason"] != original, f"untranslated: {original}"
         assert not re.search(r"\b(rows|respondents|flagged|excluded by|threshold)\b",
                              row["reason"]), row["reason"]

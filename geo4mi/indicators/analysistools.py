@@ -232,7 +232,7 @@ def to_analysistools(estimates: pd.DataFrame, catalogue: Catalogue) -> pd.DataFr
     for iid, a, g, v in zip(estimates["indicator"].astype(str),
                             estimates["area_id"].astype(str),
                             estimates["group_var"].astype(str),
-                            estimates["group_value"].astype(str)):
+                            estimates["group_value"].astype(str), strict=True):
         av = avars[iid]
         pairs = ([] if a == CITY else [(AREA_VAR, a)]) + ([] if g == "all" else [(g, v)])
         groups = " -/- ".join(f"{p} %/% {x}" for p, x in pairs) if pairs else "NA %/% NA"
@@ -245,7 +245,7 @@ def to_analysistools(estimates: pd.DataFrame, catalogue: Catalogue) -> pd.DataFr
                      " %/% ".join(p for p, _ in pairs) if pairs else None,
                      " %/% ".join(x for _, x in pairs) if pairs else None,
                      f"{head} @/@ {groups}"))
-    cols = list(zip(*rows)) if rows else [()] * 6
+    cols = list(zip(*rows, strict=True)) if rows else [()] * 6
 
     def num(column: str) -> np.ndarray:
         return estimates[column].to_numpy(dtype="float64", na_value=np.nan)

@@ -42,8 +42,9 @@ The Iztapalapa example of issue 11: 44 of 57 with symptoms; three groups publish
   group_value what  low  high
 0   caribbean  all    4     4
 1       other  all    1     1
->>> print(format_finding(found.iloc[0]))
-mental_symptoms, area 09007, region=caribbean: numerator = 4 of n = 4 (all) via values of region sum to 'all'; numerator <= n
+>>> print(format_finding(found.iloc[0]))  # doctest: +NORMALIZE_WHITESPACE
+mental_symptoms, area 09007, region=caribbean: numerator = 4 of n = 4 (all) via values of
+region sum to 'all'; numerator <= n
 """
 
 from __future__ import annotations
@@ -590,7 +591,7 @@ def audit(published: pd.DataFrame, catalogue: Any, *, min_n: int,
 
     def via(src_a: np.ndarray, src_b: np.ndarray) -> list[str]:
         out = []
-        for a, b in zip(src_a.tolist(), src_b.tolist()):
+        for a, b in zip(src_a.tolist(), src_b.tolist(), strict=True):
             parts = dict.fromkeys(names[s] for s in (a, b) if s >= 0)
             out.append("; ".join(parts) or "published figures")
         return out
@@ -614,7 +615,8 @@ def audit(published: pd.DataFrame, catalogue: Any, *, min_n: int,
             "relation": via(src_lo[src], src_hi[src])}))
     out = pd.concat(frames, ignore_index=True)
     out["n_high"] = out["n_high"].astype("Int64").mask(out["n_high"] >= BIG / 2)  # unbounded
-    return out.astype(dict.fromkeys(("indicator", "area_id", "group_var", "group_value", "what", "relation"), "str"))
+    text = ("indicator", "area_id", "group_var", "group_value", "what", "relation")
+    return out.astype(dict.fromkeys(text, "str"))
 
 
 def example_table() -> pd.DataFrame:

@@ -247,13 +247,14 @@ class _FormInfo:
     def __init__(self, form: Any) -> None:
         self.form = form
         q = form.questions
-        self.types = dict(zip(q["name"].astype(str), q["type"].astype(str)))
-        self.lists = dict(zip(q["name"].astype(str), q["list_name"].fillna("").astype(str)))
-        self.or_other = (dict(zip(q["name"].astype(str), q["or_other"].astype(bool)))
+        self.types = dict(zip(q["name"].astype(str), q["type"].astype(str), strict=True))
+        self.lists = dict(zip(q["name"].astype(str), q["list_name"].fillna("").astype(str),
+                              strict=True))
+        self.or_other = (dict(zip(q["name"].astype(str), q["or_other"].astype(bool), strict=True))
                          if "or_other" in q.columns else {})
         self.choices: dict[str, list[str]] = {}
         for ln, name in zip(form.choices["list_name"].astype(str),
-                            form.choices["name"].astype(str)):
+                            form.choices["name"].astype(str), strict=True):
             self.choices.setdefault(ln, []).append(name)
         self.path = getattr(form, "path", "the form")
 

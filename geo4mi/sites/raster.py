@@ -151,7 +151,7 @@ def _zonal_sums(src, geoms: Sequence[shapely.Geometry], *, band: int = 1,
     try:
         with ThreadPoolExecutor(max_workers=WORKERS) as pool:
             futures = [pool.submit(work, *strip) for strip in strips]
-            for strip, future in zip(strips, futures):
+            for strip, future in zip(strips, futures, strict=True):
                 part = future.result()
                 sums += part[0]
                 valid_counts += part[1].astype("int64")

@@ -356,7 +356,7 @@ def _table(path: Path, sheet: str, rows: list[tuple[Any, ...]], required: tuple[
                         f"(found: {', '.join(original.values())}); add it")
     records = []
     for number, row in enumerate(rows[1:], start=2):
-        rec = {h: _cell(v) for h, v in zip(headers, row) if h}
+        rec = {h: _cell(v) for h, v in zip(headers, row, strict=False) if h}
         if any(rec.values()):
             rec["_sheet_row"] = str(number)
             records.append(rec)

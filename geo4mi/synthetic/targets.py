@@ -28,8 +28,10 @@ from geo4mi.synthetic.allocation import Answers, quota
 #: Nationality → nationality group, as the derived variable ``nationality_group``.
 NATIONALITY_GROUP: dict[str, str] = {
     "venezuela": "venezuela",
-    **dict.fromkeys(("colombia", "ecuador", "peru", "argentina", "brazil", "bolivia"), "other_south_america"),
-    **dict.fromkeys(("honduras", "el_salvador", "guatemala", "nicaragua", "panama", "costa_rica"), "central_america"),
+    **dict.fromkeys(("colombia", "ecuador", "peru", "argentina", "brazil", "bolivia"),
+                    "other_south_america"),
+    **dict.fromkeys(("honduras", "el_salvador", "guatemala", "nicaragua", "panama", "costa_rica"),
+                    "central_america"),
     "haiti": "caribbean", "cuba": "caribbean", "other": "other",
 }
 GROUPS = ("venezuela", "other_south_america", "central_america", "caribbean", "other")
