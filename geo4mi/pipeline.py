@@ -189,7 +189,7 @@ class Results:
             shown = (rows.assign(n=pd.to_numeric(rows["n"], errors="coerce")).dropna(subset=["n"])
                      .groupby(rows["group_value"].astype(str))["n"]
                      .agg(lambda v: set(v.astype(int))))
-            group_of = {str(k): str(v) for k, v in derived.mapping.items()}
+            group_of = {str(k): str(v) for k, v in (derived.mapping or {}).items()}
             sizes = self.respondents[derived.name].astype("string").value_counts()
             keep = []
             for value in dict.fromkeys(group_of.values()):

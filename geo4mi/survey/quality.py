@@ -258,7 +258,7 @@ def quality_report(respondents: pd.DataFrame, kept: pd.DataFrame, excluded: pd.D
                    read_issues: pd.DataFrame | None = None, *,
                    areas: gpd.GeoDataFrame | pd.DataFrame | None = None,
                    source: str | os.PathLike[str] | None = None,
-                   area_column: str = "borough", id_column: str | None = None,
+                   area_column: str | None = "borough", id_column: str | None = None,
                    problems: Sequence[Mapping[str, object]] = (),
                    exclude: Sequence[str] = ()) -> pd.DataFrame:
     """Build the data-quality report (see the module docstring for its rows).
@@ -275,7 +275,7 @@ def quality_report(respondents: pd.DataFrame, kept: pd.DataFrame, excluded: pd.D
         ``area_id``/``area_name``: placement counts then list every area, 0 included.
     source : path-like, optional
         The export, named in the ``rows_read`` row.
-    area_column : str
+    area_column : str or None
         Column holding the declared area (named in name-matching rows).
     id_column : str, optional
         As given to :func:`apply_exclusions`.
