@@ -1,6 +1,6 @@
 # Two commands for a fresh machine with Python 3 and make:
 #   make demo   set up .venv, install geo4mi, run the Mexico City demo into maps/
-#   make test   set up .venv with the test extra (and Chromium if missing), run the suite
+#   make test   set up .venv with the test extra (and Chromium if missing); ruff, mypy, the suite
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -29,6 +29,8 @@ demo: $(STAMP)
 	$(BIN)/geo4mi demo
 
 test: $(STAMP) chromium
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -19,8 +19,15 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from geo4mi.errors import (CRSError, DataError, Geo4miError, GeometryError, InputFileError,
-                           OutputError, StudyFileError)
+from geo4mi.errors import (
+    CRSError,
+    DataError,
+    Geo4miError,
+    GeometryError,
+    InputFileError,
+    OutputError,
+    StudyFileError,
+)
 
 __version__ = "0.1.0"
 
@@ -42,10 +49,32 @@ _LAZY = {
     "read_sites": "geo4mi.sites",
 }
 
-__all__ = sorted([
-    "__version__", "CRSError", "Geo4miError", "InputFileError", "StudyFileError", "DataError",
-    "GeometryError", "OutputError", *_LAZY,
-])
+# written out (not built from _LAZY) so that linters and type checkers see the exports;
+# tests/test_api.py checks that every lazy name is listed
+__all__ = [
+    "CRSError",
+    "Checked",
+    "DataError",
+    "FigureOptions",
+    "Geo4miError",
+    "GeometryError",
+    "HtmlMap",
+    "InputFileError",
+    "MapOptions",
+    "OutputError",
+    "Results",
+    "SiteMapOptions",
+    "Study",
+    "StudyFileError",
+    "__version__",
+    "build_outputs",
+    "bundled_study_path",
+    "check",
+    "load_areas",
+    "load_study",
+    "read_sites",
+    "run",
+]
 
 if TYPE_CHECKING:  # pragma: no cover
     from geo4mi.boundaries import load_areas

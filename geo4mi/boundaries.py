@@ -88,7 +88,7 @@ def load_areas(path: str | os.PathLike[str] | None = None, *, layer: str | None 
     geo4mi.errors.CRSError: ...areas.csv: has no CRS; declare it in the study file under [boundaries], e.g. crs = "EPSG:4326" (or the projected CRS the coordinates are in)
     >>> load_areas(path, id_field="id", name_field="name", crs="EPSG:4326").crs.to_epsg()
     4326
-    """
+    """  # noqa: E501  (a doctest shows the one-line error message whole)
     if path is None:
         path, layer = BUNDLED_PATH, layer or BUNDLED_LAYER
     path = Path(path)
@@ -105,7 +105,8 @@ def load_areas(path: str | os.PathLike[str] | None = None, *, layer: str | None 
     for role, field in (("id", id_field), ("name", name_field)):
         if field not in gdf.columns:
             raise BoundaryError(f"{where}: {role} field {field!r} not found; available fields: "
-                                f"{', '.join(columns)}; set boundaries.{role}_field in the study file")
+                                f"{', '.join(columns)}; set boundaries.{role}_field in the "
+                                "study file")
     if len(gdf) == 0:
         raise BoundaryError(f"{where}: no features; give a file with one polygon per area")
     gdf = _declare_crs(gdf, crs, where=where, shapefile=path.suffix.lower() == ".shp")
@@ -125,7 +126,8 @@ def load_areas(path: str | os.PathLike[str] | None = None, *, layer: str | None 
             raise BoundaryError(f"{where}: field {field!r}: duplicated {role} "
                                 f"{sorted(set(dup))[0]!r} (features "
                                 f"{', '.join(str(i + 1) for i in dup.index[:5])}); "
-                                f"each area needs a unique {role}: dissolve or choose another field")
+                                f"each area needs a unique {role}: dissolve or choose another "
+                                "field")
     geoms = gdf.geometry
     missing = geoms.isna() | geoms.is_empty
     if missing.any():

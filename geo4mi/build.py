@@ -15,10 +15,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from geo4mi import progress
 from geo4mi.errors import OutputError
 from geo4mi.i18n import LANGUAGES
 from geo4mi.io import write_output_set
-from geo4mi import progress
 from geo4mi.pipeline import Results
 
 log = logging.getLogger(__name__)

@@ -80,7 +80,8 @@ class _Group(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, debug: bool, verbose: int, quiet: bool) -> None:
     """geo4mi: borough indicators, offline maps and figures from 4Mi-style surveys."""
-    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    levels = (logging.WARNING, logging.INFO, logging.DEBUG)
+    level = logging.ERROR if quiet else levels[min(verbose, 2)]
     logging.basicConfig(level=level, format="geo4mi: %(levelname)s: %(message)s")
     ctx.obj = {"debug": debug}
     # Stage names and progress bars on a terminal only: logs, pipes and tests stay clean.
@@ -383,7 +384,7 @@ def sites_import(geojson: Path, study_path: Path | None, output: Path | None,
     merged, report = import_sites(geojson, existing, areas=areas,
                                   duplicate_radius_m=duplicate_radius_m,
                                   max_features=study.sites.max_import)
-    names = dict(zip(areas["area_id"], areas["area_name"]))
+    names = dict(zip(areas["area_id"], areas["area_name"], strict=True))
     more = f" (all in {report_path})" if report_path else " (--report FILE lists them all)"
     lines = import_summary(report, area_names=names, more=more)
     lines[-1] = f"{geojson.name}: {lines[-1]}; {len(merged):,} sites in all"

@@ -157,7 +157,7 @@ def parse_context_layers(path: Path, tables: Any) -> tuple[ContextLayer, ...]:
 def _read(path: Path, mtime: float) -> gpd.GeoDataFrame:
     try:
         gdf = gpd.read_file(path)
-    except Exception as exc:  # noqa: BLE001 - any reader failure is the file's problem
+    except Exception as exc:
         raise InputFileError(f"{path}: cannot read this context layer ({exc}); give a "
                              "GeoJSON or GeoPackage file") from exc
     if gdf.crs is None:
@@ -234,13 +234,14 @@ def context_layers_data(layers: Sequence[ContextLayer], lang: str) -> list[dict[
         features: list[list[Any]] = []
         if layer.kind == "point":
             points = gdf.geometry.representative_point()
-            for name, detail, p in zip(names, details, points):
+            for name, detail, p in zip(names, details, points, strict=True):
                 features.append([name, detail, round(p.y, 5), round(p.x, 5)])
         else:
             colours = ([_text(v).lower() if _COLOUR.fullmatch(_text(v)) else layer.colour
                         for v in gdf[layer.colour_field]] if layer.colour_field
                        else [layer.colour] * len(gdf))
-            for name, detail, colour, geom in zip(names, details, colours, gdf.geometry):
+            for name, detail, colour, geom in zip(names, details, colours, gdf.geometry,
+                                                  strict=True):
                 parts = _line_parts(geom, layer.simplify_m)
                 if parts:
                     features.append([name, detail, colour, parts])

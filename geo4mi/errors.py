@@ -48,12 +48,30 @@ True
 from __future__ import annotations
 
 __all__ = [
-    "Geo4miError", "InputFileError", "StudyFileError", "DataError", "GeometryError",
+    "AnalysisListError",
+    "AreaNameError",
+    "BoundaryError",
+    "CRSError",
+    "CatalogueError",
+    "ChoroplethError",
+    "ClassificationError",
+    "DataError",
+    "DisclosureError",
+    "ExpressionError",
+    "FigureError",
+    "FormError",
+    "Geo4miError",
+    "GeometryError",
+    "InputFileError",
     "OutputError",
-    "StudyError", "CatalogueError", "ExpressionError", "AnalysisListError", "FormError",
-    "SurveyDataError", "AreaNameError", "SitesError", "PlanError", "RasterError",
-    "ClassificationError", "FigureError", "ChoroplethError", "SiteMapError", "BoundaryError",
-    "CRSError", "DisclosureError", "WebMapError",
+    "PlanError",
+    "RasterError",
+    "SiteMapError",
+    "SitesError",
+    "StudyError",
+    "StudyFileError",
+    "SurveyDataError",
+    "WebMapError",
 ]
 
 

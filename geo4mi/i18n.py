@@ -54,10 +54,10 @@ import inspect
 import re
 import sys
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib.resources import files
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from geo4mi.errors import StudyError
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 import contextlib
 import csv
 import errno
-import io
 import hashlib
+import io
 import logging
 import os
 import shutil
@@ -68,7 +68,7 @@ def output_error(path: str | os.PathLike[str], exc: OSError) -> OutputError:
     >>> import errno
     >>> print(output_error("maps/a.csv", OSError(errno.ENOSPC, "No space left on device")))
     maps/a.csv: cannot write (No space left on device); the disk is full; free some space or choose another output folder
-    """
+    """  # noqa: E501  (a doctest shows the one-line error message whole)
     reason = exc.strerror or type(exc).__name__
     advice = _ADVICE.get(exc.errno or 0, "check the path and try again")
     return OutputError(f"{path}: cannot write ({reason}); {advice}")
@@ -192,7 +192,7 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     [-0.5, 1.0, 2.0]
     """
     out = frame.copy()
-    for i, name in enumerate(frame.columns):
+    for i, _name in enumerate(frame.columns):
         series = frame.iloc[:, i]
         if not _is_text_column(series):
             continue
@@ -574,7 +574,18 @@ def _write_set_locked(out: Path,
     return [out / n for n in names]
 
 
-__all__ = ["atomic_write", "check_output_folder", "output_error", "spreadsheet_safe",
-           "unquote_cell", "write_csv", "write_output_set", "check_output_set",
-           "recover_output_folder", "read_manifest", "FORMULA_STARTS", "MANIFEST",
-           "STAGING_PREFIX"]
+__all__ = [
+    "FORMULA_STARTS",
+    "MANIFEST",
+    "STAGING_PREFIX",
+    "atomic_write",
+    "check_output_folder",
+    "check_output_set",
+    "output_error",
+    "read_manifest",
+    "recover_output_folder",
+    "spreadsheet_safe",
+    "unquote_cell",
+    "write_csv",
+    "write_output_set",
+]

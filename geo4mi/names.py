@@ -108,7 +108,8 @@ class AreaNameMatcher:
                  cutoff: float = 0.8, margin: float = 0.08) -> None:
         self.cutoff = cutoff
         self.margin = margin
-        self._names = dict(zip(areas["area_id"].astype(str), areas["area_name"].astype(str)))
+        self._names = dict(zip(areas["area_id"].astype(str), areas["area_name"].astype(str),
+                               strict=True))
         self._lookup: dict[str, tuple[str, str]] = {}
         for area_id, name in self._names.items():
             self._lookup[normalize_name(name)] = (area_id, "exact")

@@ -43,8 +43,18 @@ if TYPE_CHECKING:  # pragma: no cover
     from geo4mi.pipeline import Results
     from geo4mi.webmap.assets import OfflineMap
 
-__all__ = ["FigureOptions", "HtmlMap", "MapOptions", "SiteMapOptions", "TABLES", "choropleth",
-           "figures", "report", "sites_map", "write_tables"]
+__all__ = [
+    "TABLES",
+    "FigureOptions",
+    "HtmlMap",
+    "MapOptions",
+    "SiteMapOptions",
+    "choropleth",
+    "figures",
+    "report",
+    "sites_map",
+    "write_tables",
+]
 
 #: The tables :func:`write_tables` writes, in order (the ``tables/`` of ``geo4mi build``).
 TABLES = ("estimates.csv", "estimates.gpkg", "estimates.analysistools.csv", "differences.csv")

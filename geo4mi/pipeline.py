@@ -35,14 +35,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from geo4mi.boundaries import load_areas
 from geo4mi.disclosure import microdata_risk
 from geo4mi.errors import FormError, Geo4miError, StudyError, SurveyDataError
-from geo4mi.indicators.catalogue import (Catalogue, add_derived, add_numeric, build_labels,
-                                         columns_needed, load_catalogue)
+from geo4mi.indicators.catalogue import (
+    Catalogue,
+    add_derived,
+    add_numeric,
+    build_labels,
+    columns_needed,
+    load_catalogue,
+)
 from geo4mi.indicators.design import design_from_study, design_labels
 from geo4mi.indicators.estimate import estimate
 from geo4mi.labels import Labels
@@ -50,8 +55,14 @@ from geo4mi.progress import stage
 from geo4mi.study import Study, load_study
 from geo4mi.survey.exports import read_export
 from geo4mi.survey.placement import place_respondents
-from geo4mi.survey.quality import (ERROR_CHECKS, ID_COLUMNS, apply_exclusions, find_id_column,
-                                   problem, quality_report)
+from geo4mi.survey.quality import (
+    ERROR_CHECKS,
+    ID_COLUMNS,
+    apply_exclusions,
+    find_id_column,
+    problem,
+    quality_report,
+)
 from geo4mi.survey.xlsform import Form, read_form
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -80,7 +91,7 @@ class Checked:
     def errors(self) -> list[tuple[str, str]]:
         """``(check, reason)`` of each problem that stops :func:`run`, in report order."""
         rows = self.quality[self.quality["check"].isin(ERROR_CHECKS)]
-        return [(str(c), str(r)) for c, r in zip(rows["check"], rows["reason"])]
+        return [(str(c), str(r)) for c, r in zip(rows["check"], rows["reason"], strict=True)]
 
 
 @dataclass(frozen=True)
@@ -176,8 +187,9 @@ class Results:
         for derived in groups:
             rows = city[city["group_var"].astype(str) == derived.name]
             shown = (rows.assign(n=pd.to_numeric(rows["n"], errors="coerce")).dropna(subset=["n"])
-                     .groupby(rows["group_value"].astype(str))["n"].agg(lambda v: set(v.astype(int))))
-            group_of = {str(k): str(v) for k, v in derived.mapping.items()}
+                     .groupby(rows["group_value"].astype(str))["n"]
+                     .agg(lambda v: set(v.astype(int))))
+            group_of = {str(k): str(v) for k, v in (derived.mapping or {}).items()}
             sizes = self.respondents[derived.name].astype("string").value_counts()
             keep = []
             for value in dict.fromkeys(group_of.values()):
@@ -288,7 +300,7 @@ def _column_problems(study: Study, form: Form, raw: pd.DataFrame, issues: pd.Dat
                 "ignored (nothing in the catalogue reads them)")))
     doubled = issues[issues["kind"] == "duplicate_column"] if len(issues) else issues
     columns = raw.attrs.get("columns", {})
-    for header, question in zip(doubled.get("column", []), doubled.get("value", [])):
+    for header, question in zip(doubled.get("column", []), doubled.get("value", []), strict=True):
         specify_other = str(header).casefold().endswith("_other")
         if question in reads and not specify_other:
             out.append(problem("duplicate_column_used", column=str(header), value=question,

@@ -332,7 +332,7 @@ def starter_catalogue(form: Form, *, skip: tuple[str, ...] = (),
             while iid in used:
                 iid, k = f"{base}_{k}", k + 1
             used.add(iid)
-            label = _labels(form, lambda lang: (
+            label = _labels(form, lambda lang, name=name, rec=rec, choice=choice: (
                 f"{form.label(name, lang)}: "
                 f"{form.choice_label(rec['list_name'], choice, lang)}"), languages)
             lines += ["", "[[indicator]]", f"id = {_toml(iid)}", 'theme = "survey"',
@@ -508,7 +508,7 @@ def read_export_guesses(export: str | os.PathLike[str], form: Form, areas: pd.Da
     candidates += [q for q in questions.loc[questions["type"] == "select_one", "name"]
                    if q not in candidates]
     candidates += [c for c in respondents.columns if c in extra or c in ids]
-    for rank, col in enumerate(candidates):
+    for _rank, col in enumerate(candidates):
         if col not in respondents.columns or col in absent:
             continue
         found = _area_share(respondents[col], matcher,

@@ -255,6 +255,13 @@ def load_study(path: str | os.PathLike[str]) -> Study:
     def rel(value: str | None) -> Path | None:
         return None if value in (None, "") else (folder / value).resolve()
 
+    def need(value: str, key: str) -> Path:
+        # a required path (_SCHEMA checks the key is there): an empty one is refused here
+        if not value:
+            raise StudyError(f"{path}: {key} is empty; give the file's path, relative to the "
+                             "study file")
+        return (folder / value).resolve()
+
     s = sec["study"]
     language = s.get("language", "es")
     if language not in LANGUAGES:
@@ -292,7 +299,7 @@ def load_study(path: str | os.PathLike[str]) -> Study:
         except ProjCRSError:
             raise StudyError(f"{path}: [boundaries] crs = {b['crs']!r} is not a known CRS; "
                              'write it as "EPSG:<code>", e.g. crs = "EPSG:4326"') from None
-    design = {key: sv.get(key) or None for key in ("weight", "cluster", "strata")}
+    design: dict[str, Any] = {key: sv.get(key) or None for key in ("weight", "cluster", "strata")}
     named = [v for v in design.values() if v]
     if len(set(named)) != len(named):
         raise StudyError(f"{path}: [survey] weight, cluster and strata must name different "
@@ -304,7 +311,8 @@ def load_study(path: str | os.PathLike[str]) -> Study:
     sites = None
     if "sites" in raw:
         st = sec["sites"]
-        sites = SitesConfig(path=rel(st["path"]), catchment_m=float(st.get("catchment_m", 1000)),
+        sites = SitesConfig(path=need(st["path"], "[sites] path"),
+                            catchment_m=float(st.get("catchment_m", 1000)),
                             max_import=st.get("max_import", 10_000))
         if sites.catchment_m <= 0:
             raise StudyError(f"{path}: [sites] catchment_m must be positive")
@@ -353,12 +361,14 @@ def load_study(path: str | os.PathLike[str]) -> Study:
         min_n=int(min_n),
         complementary_suppression=bool(s.get("complementary_suppression", True)),
         source=_text(s.get("source", {})),
-        boundaries=BoundariesConfig(path=rel(b["path"]), layer=b.get("layer") or None,
+        boundaries=BoundariesConfig(path=need(b["path"], "[boundaries] path"),
+                                    layer=b.get("layer") or None,
                                     id_field=b.get("id_field", "CVEGEO"),
                                     name_field=b.get("name_field", "NOMGEO"),
                                     crs=b.get("crs") or None,
                                     aliases=dict(b.get("aliases", {}))),
-        survey=SurveyConfig(export=rel(sv["export"]), form=rel(sv["form"]),
+        survey=SurveyConfig(export=need(sv["export"], "[survey] export"),
+                            form=need(sv["form"], "[survey] form"),
                             area_column=area_column.strip() or None,
                             gps_question=sv.get("gps_question", "gps") or None,
                             placement=placement, encoding=sv.get("encoding", "auto"),
@@ -366,7 +376,8 @@ def load_study(path: str | os.PathLike[str]) -> Study:
                             border_tolerance_m=tolerance,
                             id_column=(sv.get("id_column") or "").strip() or None,
                             min_placed_share=share, exclude=exclude, **design),
-        indicators=IndicatorsConfig(catalogue=rel(ind["catalogue"]),
+        indicators=IndicatorsConfig(catalogue=need(ind["catalogue"],
+                                                    "[indicators] catalogue"),
                                     groups=tuple(ind.get("groups", ())),
                                     opening=tuple(ind.get("opening", ())),
                                     figures=tuple(ind.get("figures", ())),
@@ -393,7 +404,7 @@ def _text(value: str | Mapping[str, str]) -> dict[str, str]:
 def _unit(value: list[str] | Mapping[str, list[str]]) -> dict[str, tuple[str, str]]:
     """``["comuna", "comunas"]`` (every language) or ``{es = [...], en = [...]}``."""
     if isinstance(value, list):
-        return {lang: (value[0], value[1]) for lang in LANGUAGES}
+        return dict.fromkeys(LANGUAGES, (value[0], value[1]))
     return {lang: (words[0], words[1]) for lang, words in value.items()}
 
 

@@ -16,7 +16,6 @@ import pandas as pd
 from geo4mi.survey.xlsform import Form
 
 
-
 def canonical_example(form: Form, n: int = 40, seed: int = 7) -> pd.DataFrame:
     """Canonical respondents for the example form (what read_export must return)."""
     rng = np.random.default_rng(seed)
@@ -36,7 +35,8 @@ def canonical_example(form: Form, n: int = 40, seed: int = 7) -> pd.DataFrame:
     picks = rng.random((n, len(reasons))) < 0.4
     picks[np.arange(n), rng.integers(0, len(reasons), n)] = True
     asked = rng.random(n) > 0.2
-    summary = np.array([" ".join(c for c, p in zip(reasons, row) if p) for row in picks],
+    summary = np.array([" ".join(c for c, p in zip(reasons, row,
+                                                   strict=True) if p) for row in picks],
                        dtype=object)
     summary[~asked] = pd.NA
     cols["leave_reasons"] = pd.arrays.StringArray(summary)
@@ -97,23 +97,25 @@ def to_layout(canon: pd.DataFrame, form: Form, *, groups: str | None = "/",
             lat, lon = canon[f"{name}_lat"], canon[f"{name}_lon"]
             if geo == "raw":
                 out[header] = ["" if pd.isna(a) else f"{_fmt_number(a, False)} "
-                               f"{_fmt_number(b, False)} 2240.5 4.9" for a, b in zip(lat, lon)]
+                               f"{_fmt_number(b, False)} 2240.5 4.9" for a, b in zip(lat, lon,
+                                                                                     strict=True)]
             elif geo == "odk":
                 for part, values in (("Latitude", lat), ("Longitude", lon),
                                      ("Altitude", [2240.5] * n), ("Accuracy", [4.9] * n)):
                     out[f"{path}-{part}"] = [_fmt_number(v, decimal_comma) if not pd.isna(a)
-                                             else "" for v, a in zip(values, lat)]
+                                             else "" for v, a in zip(values, lat, strict=True)]
             else:
                 out[header] = ["" if pd.isna(a) else f"{_fmt_number(a, False)} "
-                               f"{_fmt_number(b, False)} 2240.5 4.9" for a, b in zip(lat, lon)]
+                               f"{_fmt_number(b, False)} 2240.5 4.9" for a, b in zip(lat, lon,
+                                                                                     strict=True)]
                 for part, values in (("latitude", lat), ("longitude", lon),
                                      ("altitude", [2240.5] * n), ("precision", [4.9] * n)):
                     out[f"_{header}_{part}"] = [_fmt_number(v, decimal_comma) if not pd.isna(a)
-                                                else "" for v, a in zip(values, lat)]
+                                                else "" for v, a in zip(values, lat, strict=True)]
         elif kind == "select_one":
             values = canon[name]
             if labels:
-                values = values.map(lambda v: form.choice_label(q["list_name"], v, labels),
+                values = values.map(lambda v, q=q: form.choice_label(q["list_name"], v, labels),
                                     na_action="ignore")
             out[header] = values.fillna("").tolist()
         elif kind == "select_multiple":
@@ -121,7 +123,7 @@ def to_layout(canon: pd.DataFrame, form: Form, *, groups: str | None = "/",
             if multi in ("both", "summary"):
                 values = canon[name]
                 if labels:
-                    values = values.map(lambda v: " ".join(
+                    values = values.map(lambda v, q=q: " ".join(
                         form.choice_label(q["list_name"], c, labels) for c in v.split()),
                         na_action="ignore")
                 out[header] = values.fillna("").tolist()

@@ -32,10 +32,10 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import shapely
+from hostile import PAYLOADS, payload
 from pyproj import Transformer
 
 from geo4mi.sites import NAME_MAX_CHARS, NOTES_MAX_CHARS
-from hostile import PAYLOADS, payload
 
 #: Areas: (id, respondents, ...). Area "a6" has no interviews, "a5" fewer than min_n.
 AREAS = (("a1", 64), ("a2", 52), ("a3", 44), ("a4", 34), ("a5", 6), ("a6", 0))
@@ -256,7 +256,7 @@ def write_hostile_study(folder: str | Path, offset: int = 0, *, n_seed: int = 10
               "_index"]
     rows = []
     squares = _squares()
-    for (area_id, count), square in zip(AREAS, squares):
+    for (area_id, count), square in zip(AREAS, squares, strict=True):
         x0, y0, x1, y1 = square.bounds
         for _ in range(count):
             x = x0 + (0.1 + 0.8 * rng.random()) * (x1 - x0)

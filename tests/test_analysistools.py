@@ -12,8 +12,13 @@ import pytest
 from geo4mi import pipeline
 from geo4mi.cli import main
 from geo4mi.errors import AnalysisListError
-from geo4mi.indicators.analysistools import (COLUMNS, analyse, read_loa, to_analysistools,
-                                             with_options)
+from geo4mi.indicators.analysistools import (
+    COLUMNS,
+    analyse,
+    read_loa,
+    to_analysistools,
+    with_options,
+)
 from geo4mi.study import bundled_study_path
 
 LOA = Path(__file__).parent / "data" / "loa" / "demo_loa.csv"
@@ -53,7 +58,8 @@ def _cell(respondents: pd.DataFrame, row: pd.Series) -> pd.DataFrame:
         return _CELLS[key]
     sub = respondents
     if pd.notna(row.group_var):
-        for var, value in zip(row.group_var.split(" %/% "), row.group_var_value.split(" %/% ")):
+        for var, value in zip(row.group_var.split(" %/% "), row.group_var_value.split(" %/% "),
+                              strict=True):
             sub = sub[(sub[var].astype("string") == value).fillna(False).to_numpy(bool)]
     _CELLS[key] = sub
     return sub
@@ -121,7 +127,7 @@ def _truth(text: str, df: pd.DataFrame) -> pd.Series:
     py = re.sub(r"(\w+)\s*==\s*'([^']*)'", r'EQ("\1", "\2")', py)
     py = re.sub(r"\band\b", "&", re.sub(r"\bor\b", "|", re.sub(r"\bnot\s+", "~", py)))
     assert not re.search(r"[<>!]=?|\bis_na\b", py), f"translate {text!r}"
-    return eval(py, {"__builtins__": {}},  # noqa: S307 - the bundled catalogue, in a test
+    return eval(py, {"__builtins__": {}},
                 {"EQ": eq, "IN": isin, "SEL": sel, "ANS": answered})
 
 
@@ -241,7 +247,8 @@ def test_key_format_and_columns(run):
         if pd.isna(row.group_var):
             assert row.analysis_key.endswith("@/@ NA %/% NA") and pd.isna(row.group_var_value)
         else:
-            pairs = zip(row.group_var.split(" %/% "), row.group_var_value.split(" %/% "))
+            pairs = zip(row.group_var.split(" %/% "), row.group_var_value.split(" %/% "),
+                        strict=True)
             assert row.analysis_key.endswith(" -/- ".join(f"{a} %/% {b}" for a, b in pairs))
     props = table[table.analysis_type.str.startswith("prop_") & (table.status == "ok")]
     assert props.stat.between(0, 1).all() and (props.stat_low <= props.stat).all()
@@ -277,7 +284,7 @@ def test_empty_groups_absent_suppressed_rows_numberless(run):
 def test_loa_drives_the_run(run):
     results, _ = run
     table = analyse(bundled_study_path(), loa=LOA)
-    got = set(zip(table.analysis_type, table.analysis_var, table.group_var.fillna("")))
+    got = set(zip(table.analysis_type, table.analysis_var, table.group_var.fillna(""), strict=True))
     assert got == {("prop_select_one", "feel_safe", ""),
                    ("prop_select_one", "gender", "area_id"),
                    ("prop_select_multiple", "assistance_types", "area_id %/% gender"),

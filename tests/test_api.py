@@ -26,6 +26,8 @@ def test_import_is_light_and_exports_resolve():
     assert out == ["True", "geo4mi.pipeline", "False"]
     for name in geo4mi.__all__:
         assert getattr(geo4mi, name) is not None, name
+    assert set(geo4mi._LAZY) <= set(geo4mi.__all__)
+    assert geo4mi.__all__ == sorted(geo4mi.__all__)
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         geo4mi.nope  # noqa: B018
 
@@ -90,10 +92,10 @@ def test_figures_tables_report(results, tmp_path):
     tables = results.write_tables(tmp_path / "tables")
     assert [p.name for p in tables] == list(geo4mi.outputs.TABLES)
     before = tables[0].read_bytes()
-    with pytest.raises(OutputError, match="estimates.csv: file exists; pass overwrite=True"):
+    with pytest.raises(OutputError, match=r"estimates\.csv: file exists; pass overwrite=True"):
         results.write_tables(tmp_path / "tables")
     assert results.write_tables(tmp_path / "tables", overwrite=True)[0].read_bytes() == before
     report = results.report(tmp_path / "report.html", lang="en")
     assert report.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
-    with pytest.raises(OutputError, match="report.html: file exists"):
+    with pytest.raises(OutputError, match=r"report\.html: file exists"):
         results.report(tmp_path / "report.html")

@@ -15,8 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest_survey import (bundled_study_text, canonical_example, to_layout, write_csv,
-                             write_xlsx)
+from conftest_survey import bundled_study_text, canonical_example, to_layout, write_csv, write_xlsx
 from hostile import PAYLOADS
 
 from geo4mi.cli import main
@@ -397,7 +396,7 @@ def _base(seed: int, rng: np.random.Generator, example: tuple[Path, object]) -> 
     if seed % 3:
         return bundled_sample().iloc[:40], None
     path, form = example
-    variant = [dict(), dict(odk=True, geo="odk", groups="-"), dict(labels="es"),
+    variant = [{}, dict(odk=True, geo="odk", groups="-"), dict(labels="es"),
                dict(groups=None, multi="split", split_sep=".")][seed // 3 % 4]
     return to_layout(canonical_example(form, n=40, seed=seed), form, **variant), path
 

@@ -12,8 +12,14 @@ import urllib.parse
 
 import pytest
 from browser import offline_page
-from test_webmap_choropleth import (BENITO_JUAREZ, COYOACAN, CUAUHTEMOC, IZTAPALAPA, MIN_N,
-                                    make_inputs)
+from test_webmap_choropleth import (
+    BENITO_JUAREZ,
+    COYOACAN,
+    CUAUHTEMOC,
+    IZTAPALAPA,
+    MIN_N,
+    make_inputs,
+)
 
 from geo4mi import classify
 from geo4mi.webmap.choropleth import write_choropleth
@@ -325,7 +331,7 @@ def test_complementary_suppression_is_explained_not_called_small(tmp_path):
     est = results.estimates
     extra = est[(est["suppression"] == "complementary") & (est["area_id"] != "_city")]
     offered = [g not in results.labels.same_question(i)  # pairs the page offers
-               for i, g in zip(extra["indicator"], extra["group_var"])]
+               for i, g in zip(extra["indicator"], extra["group_var"], strict=True)]
     extra = extra[offered]
     row = extra.sort_values(["indicator", "group_var", "group_value", "area_id"]).iloc[0]
     out = write_choropleth_for_results(results, tmp_path / "c.html", lang="en")
@@ -402,8 +408,13 @@ def test_page_script_unpacks_cells_as_python_does(maps):
     one to three bytes, every status)."""
     import numpy as np
 
-    from geo4mi.webmap.choropleth import (HIDDEN_BYTE, NO_DATA_BYTE, SMALL_BYTE, pack_cells,
-                                          unpack_cells)
+    from geo4mi.webmap.choropleth import (
+        HIDDEN_BYTE,
+        NO_DATA_BYTE,
+        SMALL_BYTE,
+        pack_cells,
+        unpack_cells,
+    )
 
     rng = np.random.default_rng(8)
     size = 200

@@ -270,7 +270,7 @@ def test_png_download_is_a_picture_of_the_current_view(study, tmp_path):
     assert 30_000 < len(blob) < 3_000_000
     from PIL import Image
 
-    colours = {"#%02x%02x%02x" % px[:3]
+    colours = {"#{:02x}{:02x}{:02x}".format(*px[:3])
                for _, px in Image.open(path).convert("RGB").getcolors(1 << 24)}
     # the map's class colours are in the picture (map and legend), not just text
     assert len(set(palette) & colours) >= 2

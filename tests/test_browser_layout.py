@@ -144,7 +144,7 @@ def test_choropleth_on_a_phone(choropleth):
     report.assert_clean()
 
 
-def test_site_map_on_a_phone(map_files, areas):  # noqa: F811
+def test_site_map_on_a_phone(map_files, areas):
     with offline_page(map_files["es"], touch=True, **PHONE) as (page, report):
         page.wait_for_selector(".g4m-site")
         # the layers box is a button, the legend opens from a button

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 from browser import offline_page
-from playwright.sync_api import expect
 from hostile import assert_inert, payload
+from playwright.sync_api import expect
 
 from geo4mi.boundaries import load_areas
 from geo4mi.context import parse_context_layers

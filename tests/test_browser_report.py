@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from browser import offline_page
 
 from geo4mi.build import write_map
@@ -33,7 +32,7 @@ def report_page(tmp_path_factory):
 def test_report_opens_offline_without_errors_and_prints_to_a4(report_page):
     from pypdf import PdfReader
 
-    path, counts, results = report_page
+    path, counts, _results = report_page
     shots = path.parent / "screenshots"
     shots.mkdir()
     with offline_page(path, **A4) as (page, report):

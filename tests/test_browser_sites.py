@@ -12,14 +12,13 @@ import re
 
 import pandas as pd
 import pytest
+from browser import offline_page
 
 from geo4mi.boundaries import load_areas
-from geo4mi.sites.plan import allocate, census_measure
 from geo4mi.sites import BUNDLED_SITES, areas_with_sites, import_sites, read_sites
+from geo4mi.sites.plan import allocate, census_measure
 from geo4mi.study import bundled_study_path, load_study
 from geo4mi.webmap.sites import sites_map, write_sites_map
-
-from browser import offline_page
 
 EXTRA = ("name,type,lat,lon,notes\n"
          "Mercado de prueba,market,19.4450,-99.0950,flores\n"

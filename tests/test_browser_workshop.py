@@ -68,7 +68,7 @@ def count(page):
 
 def test_workshop_button_is_reached_in_five_tab_presses(open_map, map_files):
     page = open_map(map_files["es"])
-    for presses in range(1, 6):
+    for presses in range(1, 6):  # noqa: B007  (quoted by the assert after the loop)
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.id") == "g4m-workshop-toggle":
             break

@@ -9,10 +9,9 @@ complete set — never a mix — and that the command says so in one line.
 
 from __future__ import annotations
 
-import re
-
 import csv
 import os
+import re
 import signal
 import subprocess
 import sys

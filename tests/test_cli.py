@@ -3,7 +3,6 @@
 import shutil
 
 import pytest
-
 from conftest_survey import copy_bundled_study
 
 from geo4mi.cli import main

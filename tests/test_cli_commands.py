@@ -13,8 +13,6 @@ import json
 import re
 from pathlib import Path
 
-import pytest
-
 from conftest_survey import copy_bundled_study
 
 from geo4mi.cli import cli, main

@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from browser import offline_page
 from hostile import assert_inert, payload
 from hostile_study import hostile_fields, write_hostile_study
@@ -26,8 +25,13 @@ from geo4mi.cli import main
 from geo4mi.errors import StudyError
 from geo4mi.indicators.suppression import published
 from geo4mi.pipeline import run
-from geo4mi.report.compare import (COLUMNS, compare, require_studies, side_from_results,
-                                   write_comparison)
+from geo4mi.report.compare import (
+    COLUMNS,
+    compare,
+    require_studies,
+    side_from_results,
+    write_comparison,
+)
 from geo4mi.study import bundled_study_path
 
 UNIVERSE = "crime_victim == 'yes'"
@@ -82,8 +86,7 @@ def bundled_vs_madeup(tmp_path_factory):
 
 def test_table_matches_statsmodels_newcombe_and_holm(bundled_vs_madeup):
     from statsmodels.stats.multitest import multipletests
-    from statsmodels.stats.proportion import (confint_proportions_2indep,
-                                              proportions_ztest)
+    from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
 
     a, b, (csv_path, _) = bundled_vs_madeup
     table = pd.read_csv(csv_path, encoding="utf-8-sig", keep_default_na=False,
@@ -175,7 +178,7 @@ def test_three_studies_every_pair_and_one_holm_family(tmp_path):
     results = [run(made_up(tmp_path / f"s{k}", seed=20 + k, discriminated_yes=0.2 + 0.3 * k))
                for k in range(3)]
     table = compare([side_from_results(r, f"s{k}") for k, r in enumerate(results)])
-    pairs = list(dict.fromkeys(zip(table["study_a"], table["study_b"])))
+    pairs = list(dict.fromkeys(zip(table["study_a"], table["study_b"], strict=True)))
     assert pairs == [("s0", "s1"), ("s0", "s2"), ("s1", "s2")]
     assert len(table) == 3 * 6
     m = int(table["p_value"].notna().sum())
@@ -187,7 +190,7 @@ def test_three_studies_every_pair_and_one_holm_family(tmp_path):
 def test_output_is_byte_identical(tmp_path, bundled_vs_madeup):
     a, b, paths = bundled_vs_madeup
     again = write_comparison([a, b], tmp_path, lang="en")
-    for first, second in zip(paths, again):
+    for first, second in zip(paths, again, strict=True):
         assert first.read_bytes() == second.read_bytes()
 
 
@@ -234,7 +237,7 @@ def test_hostile_labels_stay_inert(tmp_path):
         assert page.evaluate("document.querySelectorAll('script, img, iframe').length") == 0
         assert page.evaluate("window.G4M_XSS === undefined")
         titles = page.locator("dt").all_inner_texts()
-        for offset, title in zip((3, 40), titles):  # the payloads shown as text
+        for offset, title in zip((3, 40), titles, strict=False):  # the payloads shown as text
             assert hostile_fields(offset)["study.title.en"] in title
         report.assert_clean()
 

@@ -113,7 +113,7 @@ def test_orientation_data_labels_every_unit_inside_it():
     data = orientation_data(areas, STUDY.context, lang="es")
     assert [u["name"] for u in data["units"]] == list(areas["area_name"])
     web = areas.to_crs("EPSG:4326")
-    for unit, geom in zip(data["units"], web.geometry):
+    for unit, geom in zip(data["units"], web.geometry, strict=True):
         assert geom.contains(shapely.Point(unit["lon"], unit["lat"])), unit["name"]
     assert data["text"]["matches"] == "{n} resultados"
     assert data["text"]["labels"].startswith("Nombres de ")
@@ -128,7 +128,7 @@ def write_geojson(path: Path, features: list[tuple[str, str]]) -> Path:
 
 
 def test_where_filters_and_name_falls_back(tmp_path):
-    path = write_geojson(tmp_path / "p.geojson", [("A", "x"), ("B", "y"), ("C", "x")])
+    write_geojson(tmp_path / "p.geojson", [("A", "x"), ("B", "y"), ("C", "x")])
     (layer,) = parse_context_layers(tmp_path / "s.toml", [
         {"path": "p.geojson", "kind": "point", "label": {"es": "Equis", "en": "Ex"},
          "name_field": "name", "where": {"kind": "x"}}])
@@ -166,7 +166,7 @@ def test_study_file_with_context_as_a_plain_table_is_refused(tmp_path):
 def test_missing_file_and_field_are_named(tmp_path):
     (layer,) = parse_context_layers(tmp_path / "s.toml", [
         {"path": "nope.geojson", "kind": "point", "label": "L", "name_field": "name"}])
-    with pytest.raises(InputFileError, match="nope.geojson: context layer file not found"):
+    with pytest.raises(InputFileError, match=r"nope\.geojson: context layer file not found"):
         context_layers_data([layer], "es")
     write_geojson(tmp_path / "p.geojson", [("A", "x")])
     (layer,) = parse_context_layers(tmp_path / "s.toml", [

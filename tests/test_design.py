@@ -72,7 +72,8 @@ def brl_variance(df: pd.DataFrame, domain: np.ndarray, *, weight: str | None,
             continue
         mean = z.mean()
         lev = share / share.sum() if share.sum() > 0 else np.zeros_like(share)
-        var += sum((zj - mean) ** 2 / (1 - hj) if hj < 1 else 0.0 for zj, hj in zip(z, lev))
+        var += sum((zj - mean) ** 2 / (1 - hj) if hj < 1 else 0.0 for zj, hj in zip(z, lev,
+                                                                                    strict=True))
         if share.sum() > 0:
             dof += share.sum() ** 2 / (share ** 2).sum() - 1
     return var, dof
@@ -201,7 +202,7 @@ def test_intervals_stay_in_unit_interval_and_contain_p(catalogue):
                    design=Design(weight="w", cluster="site"))
     ok = est[est.status == "ok"]
     low, high, p = (ok[c].to_numpy(float) for c in ("ci_low", "ci_high", "p"))
-    assert ((0 <= low) & (low <= p) & (p <= high) & (high <= 1)).all()
+    assert ((low >= 0) & (low <= p) & (p <= high) & (high <= 1)).all()
     one = cell(est, "a")
     assert float(one.p) == 1.0 and float(one.ci_high) == 1.0 and pd.isna(one.deff)
     assert float(one.ci_low) < 1.0

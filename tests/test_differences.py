@@ -14,21 +14,21 @@ from geo4mi.indicators.estimate import CITY, wilson_interval
 
 statsmodels = pytest.importorskip("statsmodels")
 from statsmodels.stats.multitest import multipletests  # noqa: E402
-from statsmodels.stats.proportion import (confint_proportions_2indep,  # noqa: E402
-                                          proportions_ztest)
+from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest  # noqa: E402
 
 
 def table(rows: list[tuple], **extra: list) -> pd.DataFrame:
     """An SRS estimates table from ``(indicator, area, group_var, group_value, k, n)``;
     ``k = None`` marks a hidden (suppressed) cell."""
-    ind, area, gv, val, k, n = zip(*rows)
+    ind, area, gv, val, k, n = zip(*rows, strict=True)
     k_arr = pd.array(list(k), dtype="Int64")
     n_arr = pd.array(list(n), dtype="Int64")
-    ok = [x is not None and m > 0 for x, m in zip(k, n)]
-    p = [x / m if o else None for x, m, o in zip(k, n, ok)]
+    ok = [x is not None and m > 0 for x, m in zip(k, n, strict=True)]
+    p = [x / m if o else None for x, m, o in zip(k, n, ok, strict=True)]
     low, high = zip(*[wilson_interval(x, m) if o else (None, None)
-                      for x, m, o in zip(k, n, ok)])
-    status = ["ok" if o else ("no_data" if m == 0 else "suppressed") for o, m in zip(ok, n)]
+                      for x, m, o in zip(k, n, ok, strict=True)], strict=True)
+    status = ["ok" if o else ("no_data" if m == 0 else "suppressed") for o, m in zip(ok, n,
+                                                                                     strict=True)]
     return pd.DataFrame({"indicator": ind, "area_id": area, "group_var": gv,
                          "group_value": val, "numerator": k_arr,
                          "n": n_arr, "p": pd.array(p, dtype="Float64"),
@@ -93,7 +93,7 @@ def test_against_statsmodels():
             assert fam.significant.tolist() == (reject & excludes).tolist()
             assert fam.direction.tolist() == [
                 ("higher" if x > 0 else "lower") if s else ""
-                for x, s in zip(fam["diff"], fam.significant)]
+                for x, s in zip(fam["diff"], fam.significant, strict=True)]
     # the table has real differences, found both ways
     d = differences(CITY_TABLE)
     assert set(d.direction) == {"higher", "lower", ""}
@@ -282,7 +282,7 @@ def test_demo_permuted_areas(demo):
     from geo4mi.indicators.estimate import estimate
 
     study = demo.study
-    ids = [i for i in demo.catalogue.ids][::4]  # a quarter of the indicators: < 15 s
+    ids = list(demo.catalogue.ids)[::4]  # a quarter of the indicators: < 15 s
     catalogue = demo.catalogue.subset(ids)
     rng = np.random.default_rng(13)
     reps, alpha = 40, 0.05

@@ -17,8 +17,12 @@ import pandas as pd
 import pytest
 from scipy.stats import nbinom
 
-from geo4mi.disclosure import (GLOBAL_RISK_THRESHOLD, individual_risk, key_frequencies,
-                               microdata_risk)
+from geo4mi.disclosure import (
+    GLOBAL_RISK_THRESHOLD,
+    individual_risk,
+    key_frequencies,
+    microdata_risk,
+)
 from geo4mi.errors import StudyError
 
 
@@ -57,7 +61,8 @@ def test_missing_values_match_any_value(seed):
     rows = people[keys].to_numpy(dtype=object)
     expected = []
     for a in rows:
-        expected.append(sum(all(x is pd.NA or y is pd.NA or x == y for x, y in zip(a, b))
+        expected.append(sum(all(x is pd.NA or y is pd.NA or x == y for x, y in zip(a, b,
+                                                                                   strict=True))
                             for b in rows))
     fk, _ = key_frequencies(people, keys)
     assert fk.tolist() == expected
@@ -104,7 +109,7 @@ def _study_copy(tmp_path, extra: str):
 
 def _rows(report):
     rows = report[report["check"].str.startswith("disclosure_")]
-    return dict(zip(rows["check"], rows["value"])), dict(zip(rows["check"], rows["reason"]))
+    return dict(zip(rows["check"], rows["value"], strict=True)), dict(zip(rows["check"], rows["reason"], strict=True))
 
 
 def test_check_reports_k_anonymity_and_global_risk(tmp_path):

@@ -183,7 +183,7 @@ def test_table_shape_dtypes_and_order(catalogue, frame):
     assert len(est) == len(catalogue) * 4 * len(per_area)
     first = est[est.indicator == "feel_safe"]
     assert first.area_id.tolist() == [a for a in [CITY, "a", "b", "c"] for _ in per_area]
-    assert list(zip(first.group_var, first.group_value))[:6] == per_area
+    assert list(zip(first.group_var, first.group_value, strict=True))[:6] == per_area
     assert est.indicator.unique().tolist() == catalogue.ids
     assert est.index.tolist() == list(range(len(est)))
 
@@ -277,7 +277,7 @@ def test_group_order_follows_derived_values_and_categoricals(catalogue, frame):
     df["colour"] = pd.Categorical(["red"] * 3, categories=["red", "blue"])
     est = estimate(df, catalogue, area_ids=["a"], groups=["age_group", "colour", "all"])
     part = est[(est.indicator == "feel_safe") & (est.area_id == CITY)]
-    assert list(zip(part.group_var, part.group_value)) == [
+    assert list(zip(part.group_var, part.group_value, strict=True)) == [
         ("all", "all"), ("age_group", "young"), ("age_group", "older"), ("colour", "red"),
         ("colour", "blue")]
 

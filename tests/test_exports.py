@@ -74,7 +74,7 @@ def test_xlsx_first_or_named_sheet(tmp_path, form, canon, sheet):
     table = to_layout(canon, form)
     path = write_xlsx(table, tmp_path / "export.xlsx", sheet="datos",
                       first_sheet="notas" if sheet else None)
-    respondents, issues = read_export(path, form, sheet=sheet)
+    respondents, _issues = read_export(path, form, sheet=sheet)
     pd.testing.assert_frame_equal(form_columns(respondents), form_columns(canon))
     assert respondents["_uuid"].tolist() == canon["_uuid"].tolist()
 
@@ -231,7 +231,7 @@ def test_carriage_return_inside_a_cell_is_text_not_a_row_end(tmp_path, form, new
     path.write_bytes(newline.join(["profile/borough,profile/age,comments",
                                    "coyoacan,30,line one\rline two", "coyoacan,31,ok",
                                    ""]).encode())
-    raw, issues = read_export(path, form)
+    raw, _issues = read_export(path, form)
     assert raw["comments"].tolist() == ["line one\rline two", "ok"]
     assert raw["age"].tolist() == [30, 31] and raw["_row"].tolist() == [1, 2]
     path.write_bytes(b"profile/borough,profile/age\rcoyoacan,30\rcoyoacan,31\r")  # \r ends rows
@@ -329,7 +329,7 @@ def sample():
 
 @needs_sample
 def test_sample_reads_without_problems(sample):
-    form, respondents, issues = sample
+    _form, respondents, issues = sample
     assert len(respondents) == 301
     assert issues[issues["kind"].isin(["unknown_choice", "bad_number", "bad_value",
                                        "bad_geopoint"])].empty, issues.head().to_string()
@@ -345,7 +345,7 @@ def test_sample_in_every_layout(tmp_path, sample, layout):
     form, canon, _ = sample
     table_kw, file_kw = LAYOUTS[layout]
     path = write_csv(to_layout(canon, form, **table_kw), tmp_path / f"{layout}.csv", **file_kw)
-    respondents, issues = read_export(path, form)
+    respondents, _issues = read_export(path, form)
     pd.testing.assert_frame_equal(form_columns(respondents), form_columns(canon))
 
 
@@ -394,7 +394,7 @@ def test_labels_with_group_label_paths(tmp_path, form, canon):
             renamed[h] = f"{group_label[q.loc[base, 'group']]}/{h}"
     table = table.rename(columns=renamed)
     assert "Perfil/Motivos para salir/Económicos" in table.columns
-    respondents, issues = read_export(write_csv(table, tmp_path / "grp.csv"), form)
+    respondents, _issues = read_export(write_csv(table, tmp_path / "grp.csv"), form)
     pd.testing.assert_frame_equal(form_columns(respondents), form_columns(canon))
 
 

@@ -14,12 +14,19 @@ import shapely
 from matplotlib.colors import to_rgba
 
 from geo4mi.boundaries import load_areas
-from geo4mi.classify import (NO_DATA_COLOR, OPACITY, SUPPRESSED_COLOR,
-                             ClassificationError, palette)
+from geo4mi.classify import NO_DATA_COLOR, OPACITY, SUPPRESSED_COLOR, ClassificationError, palette
 from geo4mi.errors import CRSError, OutputError, StudyError
-from geo4mi.figures import (FigureError, choropleth_figure, indicator_bar_chart,
-                            nationality_chart, sample_distribution_figure, save_figure,
-                            small_multiples_figure, write_figures, write_figures_for_results)
+from geo4mi.figures import (
+    FigureError,
+    choropleth_figure,
+    indicator_bar_chart,
+    nationality_chart,
+    sample_distribution_figure,
+    save_figure,
+    small_multiples_figure,
+    write_figures,
+    write_figures_for_results,
+)
 from geo4mi.figures import cartography as carto
 from geo4mi.figures.common import split_name
 from geo4mi.figures.examples import estimate_row, estimates_frame, tiny_inputs
@@ -187,7 +194,7 @@ def test_borough_labels_do_not_overlap(cdmx_map, cdmx):
     names = {flat(t.get_text()) for t in labels}
     assert names == set(cdmx[1]["area_name"])
     boxes = [t.get_bbox_patch().get_window_extent(renderer) for t in labels]
-    for (a, ta), (b, tb) in itertools.combinations(zip(boxes, labels), 2):
+    for (a, ta), (b, tb) in itertools.combinations(zip(boxes, labels, strict=True), 2):
         assert not overlaps(a, b), (ta.get_text(), tb.get_text())
     frame = fig.axes[0].get_window_extent(renderer)
     for box in boxes:
@@ -216,7 +223,7 @@ def test_scale_bar_is_true_to_the_map(cdmx_map):
     last = [t for t in bars if t.get_gid() == "scale-bar-label"][-1].get_text()
     km = float(last.split()[0].replace(",", "."))
     assert length_m == pytest.approx(km * 1000)
-    arrow = [p for p in by_gid(cdmx_map, "north-arrow") if p.get_gid() == "north-arrow"][0]
+    arrow = next(p for p in by_gid(cdmx_map, "north-arrow") if p.get_gid() == "north-arrow")
     tip, _, notch = arrow.get_xy()[:3]
     dx, dy = tip - notch
     # pointing up, within 3 degrees of grid north (true north in EPSG:6372 at Mexico City)
@@ -315,7 +322,7 @@ def test_small_multiples_skip_empty_groups_and_say_so(tiny):
     fig = small_multiples_figure(est2, areas, labels, "discriminated", "gender", lang="en")
     assert len(fig.axes) == 2
     assert "No respondents in: other." in fig_text(fig, "caption")
-    with pytest.raises(FigureError, match="group variable 'age' has no estimates.*gender"):
+    with pytest.raises(FigureError, match=r"group variable 'age' has no estimates.*gender"):
         small_multiples_figure(est, areas, labels, "discriminated", "age")
 
 
@@ -393,7 +400,7 @@ def test_bar_chart_marks_suppressed_and_no_data_in_words(tiny):
                                for seg in c.get_segments()])
     ends = {round(float(x), 6) for x in segments[:, 0]}
     assert {round(float(row.ci_low), 6), round(float(row.ci_high), 6)} <= ends
-    city = [line for line in ax.lines if line.get_gid() == "city-line"][0]
+    city = next(line for line in ax.lines if line.get_gid() == "city-line")
     assert city.get_xdata()[0] == pytest.approx(38 / 78)
     assert "Toda la zona de estudio: 49 %" in flat(words["city-label"])
     assert "Intervalo amplio" in fig_text(fig, "caption")  # Beta's interval is wide
@@ -439,7 +446,7 @@ def test_saving_is_deterministic(tiny, tmp_path):
                         tmp_path / "a")
     second = save_figure(choropleth_figure(est, areas, labels, "discriminated", synthetic=True),
                          tmp_path / "b")
-    for p, q in zip(first, second):
+    for p, q in zip(first, second, strict=True):
         assert p.read_bytes() == q.read_bytes(), p.name
 
 
@@ -521,7 +528,7 @@ def test_every_text_is_inside_the_page(tiny, cdmx_map):
         page = fig.bbox
         texts = [t for t in fig.findobj(lambda a: hasattr(a, "get_text")
                                         and hasattr(a, "get_window_extent"))
-                 if t.get_visible() and getattr(t, "get_text")() and t.figure is fig]
+                 if t.get_visible() and t.get_text() and t.figure is fig]
         assert len(texts) > 10
         for text in texts:
             box = text.get_window_extent(renderer)

@@ -31,19 +31,24 @@ from html.parser import HTMLParser
 
 import pandas as pd
 import pytest
-
-from geo4mi.boundaries import load_areas
-from geo4mi.labels import IndicatorInfo, Labels
-from geo4mi.sites.plan import allocate, census_measure
-from geo4mi.sites import (NAME_MAX_CHARS, NOTES_MAX_CHARS, areas_with_sites, import_sites,
-                          place_sites, read_workshop_geojson)
-from geo4mi.webmap.assets import render_offline_html
-from geo4mi.webmap.choropleth import choropleth_map
-from geo4mi.webmap.sites import sites_map
-
 from browser import offline_page
 from hostile import FORMULA_STARTS, PAYLOADS, assert_inert, payload
 from test_webmap_choropleth import MIN_N, make_inputs
+
+from geo4mi.boundaries import load_areas
+from geo4mi.labels import IndicatorInfo, Labels
+from geo4mi.sites import (
+    NAME_MAX_CHARS,
+    NOTES_MAX_CHARS,
+    areas_with_sites,
+    import_sites,
+    place_sites,
+    read_workshop_geojson,
+)
+from geo4mi.sites.plan import allocate, census_measure
+from geo4mi.webmap.assets import render_offline_html
+from geo4mi.webmap.choropleth import choropleth_map
+from geo4mi.webmap.sites import sites_map
 
 N = len(PAYLOADS)
 CASES = list(range(N))
@@ -141,7 +146,7 @@ def hostile_sites(pick: Callable[[str], str], lang: str, folder, *, with_plan: b
               "notes": pick("imported site notes")} for k in range(len(IMPORT_POINTS))]
     workshop = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
-         "properties": prop} for prop, (lat, lon) in zip(props, IMPORT_POINTS)]}
+         "properties": prop} for prop, (lat, lon) in zip(props, IMPORT_POINTS, strict=True)]}
     path = folder / "workshop.geojson"
     path.write_text(json.dumps(workshop, ensure_ascii=False), encoding="utf-8")
     sites, report = import_sites(path, sites, areas=areas)
@@ -450,7 +455,7 @@ def test_hostile_site_map_in_the_browser(lang, tmp_path):
                           [...el.querySelectorAll('td')].map(td => td.textContent)]);
                 m.closePopup(); }));
             return out; }""")
-        expected = {(n, notes) for n, notes in zip(sites["name"], sites["notes"])}
+        expected = {(n, notes) for n, notes in zip(sites["name"], sites["notes"], strict=True)}
         assert {(name, cells[-1]) for name, cells in popups} == expected
         tips = page.evaluate("""() => {
             const groups = geo4miSites.workshop.layers.groups;

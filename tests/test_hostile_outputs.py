@@ -32,13 +32,19 @@ from pathlib import Path
 
 import pyogrio
 import pytest
+from hostile import FORMULA_STARTS, PAYLOADS, assert_inert, payload
+from hostile_study import (
+    FREE_TEXT_BASE,
+    GROUPS,
+    field_names,
+    hostile_fields,
+    leading,
+    write_hostile_study,
+)
 
 from geo4mi.build import write_indicator_file, write_map
 from geo4mi.figures import choropleth_figure, save_figure, write_figures_for_results
 from geo4mi.pipeline import Results, run
-from hostile import FORMULA_STARTS, PAYLOADS, assert_inert, payload
-from hostile_study import (FREE_TEXT_BASE, GROUPS, field_names, hostile_fields, leading,
-                           write_hostile_study)
 
 #: Offsets of the cases. Every field kind has at least STRIDE consecutive fields, so
 #: offsets STRIDE apart put every payload in every kind (checked below).
@@ -175,7 +181,7 @@ def test_every_payload_reaches_every_field_kind(record_property):
 
 def test_pipeline_keeps_texts(case):
     r, lab = case.results, case.results.labels
-    assert dict(zip(r.areas["area_id"], r.areas["area_name"])) == {
+    assert dict(zip(r.areas["area_id"], r.areas["area_name"], strict=True)) == {
         n.split(".")[2]: case.text(n) for n in case.fields if n.startswith("area.name.")}
     assert r.interviews_per_area().to_dict() == {"a1": 64, "a2": 52, "a3": 44, "a4": 34,
                                                  "a5": 6, "a6": 0}
@@ -385,10 +391,8 @@ def test_no_csv_cell_starts_a_formula(leading_outputs):
 def test_workshop_geojson_properties_round_trip(tmp_path):
     import json
 
-    from geo4mi.sites import read_workshop_geojson, write_sites_csv
-
     from geo4mi.errors import SitesError
-    from geo4mi.sites import NAME_MAX_CHARS, NOTES_MAX_CHARS
+    from geo4mi.sites import NAME_MAX_CHARS, NOTES_MAX_CHARS, read_workshop_geojson, write_sites_csv
 
     def collection(indices):
         return json.dumps({"type": "FeatureCollection", "features": [

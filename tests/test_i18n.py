@@ -16,8 +16,7 @@ import pytest
 import geo4mi
 from geo4mi import classify
 from geo4mi.errors import StudyError
-from geo4mi.i18n import (CATALOGUES, LANGUAGES, NEUTRAL, TEXT, Wording, t, template,
-                         use_wording)
+from geo4mi.i18n import CATALOGUES, LANGUAGES, NEUTRAL, TEXT, Wording, t, template, use_wording
 from geo4mi.study import bundled_study_path, load_study
 
 STATIC = Path(geo4mi.__file__).parent / "webmap" / "static"

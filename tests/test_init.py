@@ -12,7 +12,6 @@ import sys
 import geopandas as gpd
 import pytest
 import shapely
-
 from hostile_study import hostile_fields, write_hostile_study
 
 from geo4mi.cli import main

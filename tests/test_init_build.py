@@ -23,7 +23,6 @@ import openpyxl
 import pandas as pd
 import pytest
 import shapely
-
 from hostile_study import write_hostile_study
 from test_madeup_city import MEXICO_WORDS, _fold, _texts
 from test_real_exports import REAL, build_form
@@ -174,7 +173,7 @@ def test_real_ona_export_init_and_build(ona_files, tmp_path, capsys, monkeypatch
     raw = pd.read_csv(f / "export.csv", dtype=str, keep_default_na=False)
     prefix = "transport/available_transportation_types_to_referral_facility/"
     ticks = raw[[c for c in raw.columns if c.startswith(prefix)]].eq("True")
-    answered = dict(zip(raw["_uuid"], ticks.any(axis=1)))
+    answered = dict(zip(raw["_uuid"], ticks.any(axis=1), strict=True))
     est = estimates(out)
     rows = est[(est["indicator"] ==
                 "available_transportation_types_to_referral_facility_ambulance")

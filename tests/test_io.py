@@ -26,11 +26,19 @@ from geo4mi.errors import OutputError
 from geo4mi.indicators.catalogue import add_derived, build_labels
 from geo4mi.indicators.estimate import estimate
 from geo4mi.indicators.tables import write_analysistools_csv, write_estimates_csv
-from geo4mi.io import (MANIFEST, STAGING_PREFIX, atomic_write, check_output_set,
-                       read_manifest, recover_output_folder, spreadsheet_safe, write_csv,
-                       write_output_set)
-from geo4mi.sites.plan import allocate, write_plan_csv
+from geo4mi.io import (
+    MANIFEST,
+    STAGING_PREFIX,
+    atomic_write,
+    check_output_set,
+    read_manifest,
+    recover_output_folder,
+    spreadsheet_safe,
+    write_csv,
+    write_output_set,
+)
 from geo4mi.sites import write_sites_csv
+from geo4mi.sites.plan import allocate, write_plan_csv
 from geo4mi.survey.quality import REPORT_COLUMNS, write_report
 
 FORMULAS = [p for p in PAYLOADS if p.startswith(FORMULA_STARTS)]
@@ -72,8 +80,8 @@ def assert_kept(texts: list[str], payloads) -> None:
 
 def test_spreadsheet_safe_prefixes_text_and_keeps_numbers():
     frame = pd.DataFrame({
-        "text": pd.array(FORMULAS + ["plain", "a=b", " -1"], dtype="str"),
-        "obj": pd.Series(FORMULAS + [None, 5, "x"], dtype=object),
+        "text": pd.array([*FORMULAS, "plain", "a=b", " -1"], dtype="str"),
+        "obj": pd.Series([*FORMULAS, None, 5, "x"], dtype=object),
         "num": np.linspace(-1, 1, len(FORMULAS) + 3),
         "int": pd.array(range(-4, len(FORMULAS) - 1), dtype="Int64"),
         "cat": pd.Categorical(FORMULAS + ["plain"] * 3),
@@ -155,7 +163,7 @@ def hostile_run(make_catalogue, make_respondents):
 
 
 def test_estimates_csv_is_spreadsheet_safe(hostile_run, tmp_path):
-    cat, est, areas, labels = hostile_run
+    _cat, est, areas, labels = hostile_run
     out = write_estimates_csv(est, areas, labels, tmp_path / "e.csv", lang="es", synthetic=True)
     texts = assert_spreadsheet_safe(out, numeric={"numerator", "n", "pct", "ci_low_pct",
                                                   "ci_high_pct"})

@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from hostile_study import write_hostile_study
 
 from geo4mi.build import build_outputs

@@ -13,7 +13,6 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-
 from hostile_study import write_hostile_study
 
 from geo4mi.build import build_outputs

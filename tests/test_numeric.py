@@ -81,7 +81,7 @@ def test_median_and_order_statistic_interval_match_a_direct_computation(catalogu
     y = np.sort(df["income"].to_numpy(float)[domain(df, *where)])
     n = len(y)
     # the largest j with P(B <= j - 1) <= 2.5 %, by a plain loop over scipy's binomial
-    j = max(k for k in range(0, n // 2 + 1) if k == 0 or binom.cdf(k - 1, n, 0.5) <= 0.025)
+    j = max(k for k in range(n // 2 + 1) if k == 0 or binom.cdf(k - 1, n, 0.5) <= 0.025)
     assert 1 - 2 * binom.cdf(j - 1, n, 0.5) >= 0.95
     assert float(row.p) == pytest.approx(np.median(y))
     assert (float(row.ci_low), float(row.ci_high)) == (y[j - 1], y[n - j])
@@ -91,7 +91,7 @@ def test_median_and_order_statistic_interval_match_a_direct_computation(catalogu
 def test_order_statistic_rank_has_at_least_95_percent_coverage():
     n = np.arange(1, 300)
     j = order_statistic_rank(n)
-    for size, rank in zip(n.tolist(), j.tolist()):
+    for size, rank in zip(n.tolist(), j.tolist(), strict=True):
         if rank:
             assert 1 - 2 * binom.cdf(rank - 1, size, 0.5) >= 0.95
             assert 1 - 2 * binom.cdf(rank, size, 0.5) < 0.95 or rank == size // 2
@@ -108,7 +108,7 @@ def loop_ratio_variance(y, x, w, c, dom):
     z = np.array([(w * (y - R * x))[dom & (c == j)].sum() / X for j in psus])
     B = np.array([(w * x)[dom & (c == j)].sum() for j in psus])
     h = B / B.sum()
-    var = sum((zj - z.mean()) ** 2 / (1 - hj) for zj, hj in zip(z, h) if hj < 1)
+    var = sum((zj - z.mean()) ** 2 / (1 - hj) for zj, hj in zip(z, h, strict=True) if hj < 1)
     return R, var, B.sum() ** 2 / (B ** 2).sum() - 1
 
 
@@ -121,7 +121,7 @@ def test_ratio_srs_variance_matches_a_direct_loop(catalogue, where):
     y, x = df["income"].to_numpy(float)[m], df["size"].to_numpy(float)[m]
     n = len(y)
     R = y.sum() / x.sum()
-    var = n / (n - 1) * sum((yi - R * xi) ** 2 for yi, xi in zip(y, x)) / x.sum() ** 2
+    var = n / (n - 1) * sum((yi - R * xi) ** 2 for yi, xi in zip(y, x, strict=True)) / x.sum() ** 2
     half = student.ppf(0.975, n - 1) * np.sqrt(var)
     assert float(row.p) == pytest.approx(R, rel=1e-12)
     assert (float(row.ci_low), float(row.ci_high)) == pytest.approx((R - half, R + half))
@@ -221,8 +221,8 @@ def test_a_lone_smallest_or_largest_answer_is_never_published(catalogue):
 
 
 def test_add_numeric_refuses_bad_declarations(catalogue):
-    from geo4mi.survey.xlsform import read_form
     from geo4mi.resources import bundled_path
+    from geo4mi.survey.xlsform import read_form
     form = read_form(bundled_path("data", "questionnaire.xlsx"))
     base = load_catalogue(bundled_catalogue_path(), form)
     with pytest.raises(CatalogueError, match=r"numeric: 'gender' is 'select_one', not a number"):

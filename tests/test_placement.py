@@ -10,10 +10,16 @@ import shapely
 from pyproj import Transformer
 
 from geo4mi.errors import SurveyDataError
-from geo4mi.survey.placement import (INSIDE, NEAREST, NO_POINT, OUTSIDE, AreaLocator,
-                                     place_respondents)
-from geo4mi.survey.xlsform import example_form_path, read_form
 from geo4mi.study import bundled_study_path, load_study
+from geo4mi.survey.placement import (
+    INSIDE,
+    NEAREST,
+    NO_POINT,
+    OUTSIDE,
+    AreaLocator,
+    place_respondents,
+)
+from geo4mi.survey.xlsform import example_form_path, read_form
 
 #: Mexico City's name variants: study data ([boundaries] aliases of the bundled study).
 MEXICO_ALIASES = load_study(bundled_study_path()).boundaries.aliases
@@ -60,7 +66,7 @@ def test_locator_agrees_with_contains_on_random_points(areas, locator):
     # points in no polygon: nearest within 25 m, else outside
     outside = ~inside
     dist = np.array([min(g.distance(shapely.Point(a, b)) for g in areas.geometry)
-                     for a, b in zip(x[outside][:300], y[outside][:300])])
+                     for a, b in zip(x[outside][:300], y[outside][:300], strict=True)])
     assert ((how[outside][:300] == NEAREST) == (dist <= 25)).all()
 
 
@@ -70,7 +76,7 @@ def test_gap_points_go_to_the_nearest_borough(areas, locator, gaps):
     cy = np.array([g.point_on_surface().y for g in gaps])
     index, how = locator.locate(cx, cy)
     assert (how == NEAREST).all()
-    for i, g in zip(index, gaps):
+    for i, g in zip(index, gaps, strict=True):
         dists = areas.geometry.distance(g.point_on_surface()).to_numpy()
         assert dists[i] == pytest.approx(dists.min(), abs=1e-9)
 
@@ -88,7 +94,7 @@ def test_border_vertex_goes_to_lowest_area_id(areas, locator):
 
 
 def test_outside_points_and_missing(areas, locator):
-    minx, miny, maxx, maxy = areas.total_bounds
+    minx, miny, _maxx, _maxy = areas.total_bounds
     index, how = locator.locate([minx - 5000, np.nan], [miny - 5000, np.nan])
     assert index.tolist() == [-1, -1]
     assert how.tolist() == [OUTSIDE, NO_POINT]
@@ -112,7 +118,7 @@ def test_locator_on_tiny_boxes_and_tolerance():
 def points(areas):
     """Lat/lon of a point well inside each area, by area_id."""
     out = {}
-    for area_id, geom in zip(areas["area_id"], areas.geometry):
+    for area_id, geom in zip(areas["area_id"], areas.geometry, strict=True):
         p = geom.buffer(-200).representative_point()
         lat, lon = lonlat(p.x, p.y)
         out[area_id] = (float(lat[0]), float(lon[0]))

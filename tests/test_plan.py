@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,14 +10,21 @@ import rasterio
 from affine import Affine
 from shapely.geometry import box
 
-import geopandas as gpd
 from geo4mi.boundaries import load_areas
 from geo4mi.errors import InputFileError, OutputError
-from geo4mi.sites.plan import (BUNDLED_CENSUS, PlanError, allocate, census_measure, csv_measure,
-                         load_measure, plan_for_study, raster_measure, read_plan_csv,
-                         write_plan_csv)
 from geo4mi.sites import BUNDLED_SITES, read_sites
-from geo4mi.study import bundled_study_path, load_study
+from geo4mi.sites.plan import (
+    BUNDLED_CENSUS,
+    PlanError,
+    allocate,
+    census_measure,
+    csv_measure,
+    load_measure,
+    plan_for_study,
+    raster_measure,
+    read_plan_csv,
+    write_plan_csv,
+)
 from geo4mi.study import bundled_study_path, load_study
 
 #: Mexico City's name variants: study data ([boundaries] aliases of the bundled study).
@@ -172,8 +180,8 @@ def test_user_measure_drives_allocation(tmp_path, areas):
     path.write_text("borough,migrants\nCuauhtémoc,300\nTlalpan,100\n", encoding="utf-8")
     plan = allocate(areas, csv_measure(path, areas), total=40,
                     eligible_area_ids=["09015", "09012"])
-    assert dict(zip(plan["area_id"], plan["target"]))["09015"] == 30
-    assert dict(zip(plan["area_id"], plan["target"]))["09012"] == 10
+    assert dict(zip(plan["area_id"], plan["target"], strict=True))["09015"] == 30
+    assert dict(zip(plan["area_id"], plan["target"], strict=True))["09012"] == 10
 
 
 def test_raster_measure_sums_pixels(tmp_path):

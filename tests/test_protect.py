@@ -53,10 +53,8 @@ def test_one_pattern_of_hidden_people_counts_for_every_indicator(demo):
     pub = published(demo.estimates)
     props = truth[truth["stat"] == "prop"] if "stat" in truth else truth
     people = props.groupby(KEY[1:])["n"].max()
-    areas = ["_city"] + sorted(set(people.index.get_level_values(0)) - {"_city"})
-    cols = [("all", "all")] + sorted({c for c in zip(people.index.get_level_values(1),
-                                                     people.index.get_level_values(2))
-                                      if c[0] != "all"})
+    areas = ["_city", *sorted(set(people.index.get_level_values(0)) - {"_city"})]
+    cols = [("all", "all"), *sorted({c for c in zip(people.index.get_level_values(1), people.index.get_level_values(2), strict=True) if c[0] != "all"})]
     grid = np.zeros((1, len(areas), len(cols)), np.int64)
     for (a, g, v), n in people.items():
         grid[0, areas.index(a), cols.index((g, v))] = n
@@ -68,7 +66,7 @@ def test_one_pattern_of_hidden_people_counts_for_every_indicator(demo):
     hidden = suppression_mask(grid, min_n=demo.study.min_n, blocks=blocks)[0]
     assert hidden.any()
     n_pub = pub.set_index(KEY)["n"]
-    for r, c in zip(*np.nonzero(hidden)):
+    for r, c in zip(*np.nonzero(hidden), strict=True):
         cells = n_pub.xs((areas[r], *cols[c]), level=(1, 2, 3))
         assert cells.isna().all(), (areas[r], cols[c])
 

@@ -92,8 +92,11 @@ def small(values) -> bool:
 
 
 def test_no_published_n_under_min_n_in_any_output(results, tmp_path):
-    from geo4mi.indicators.tables import (write_analysistools_csv, write_estimates_csv,
-                                          write_geopackage)
+    from geo4mi.indicators.tables import (
+        write_analysistools_csv,
+        write_estimates_csv,
+        write_geopackage,
+    )
     from geo4mi.webmap.choropleth import write_choropleth_for_results
 
     est, areas, labels = results.estimates, results.areas, results.labels
@@ -127,7 +130,7 @@ def test_no_published_n_under_min_n_in_any_output(results, tmp_path):
         for gi, row in enumerate(per_ind):
             places = [CITY] + [areas_ids[c] for c in data["cols"]]
             cells = unpack_cells(row[1], len(data["cols"]))
-            for place, cell in zip(places, [row[0], *cells]):
+            for place, cell in zip(places, [row[0], *cells], strict=True):
                 truth = est_by.loc[(ids[ii], *groups[gi], place)]
                 if truth["status"] == "suppressed":
                     # the map's data carry why, never n (nor a value)

@@ -8,10 +8,14 @@ from conftest_survey import canonical_example, to_layout, write_csv
 
 from geo4mi.survey.exports import read_export
 from geo4mi.survey.placement import place_respondents
-from geo4mi.survey.quality import (REPORT_COLUMNS, apply_exclusions, format_report,
-                                   quality_report, write_report)
+from geo4mi.survey.quality import (
+    REPORT_COLUMNS,
+    apply_exclusions,
+    format_report,
+    quality_report,
+    write_report,
+)
 from geo4mi.survey.xlsform import read_form, write_example_form
-
 
 #: The bundled study's eligibility rules ([survey] exclude).
 RULES = ("age < 18", "time_in_city in ('lt_3m', 'gt_5y')")
@@ -71,13 +75,13 @@ def test_every_excluded_row_is_listed_with_its_reason(checked):
     _, _, excluded, report = checked
     listed = report[report["check"].isin(["duplicate", "exclude"]) & report["row"].notna()]
     assert sorted(listed["row"].tolist()) == sorted(excluded["_row"].tolist()) == [4, 6, 7, 8]
-    by_row = dict(zip(listed["row"], listed["check"]))
+    by_row = dict(zip(listed["row"], listed["check"], strict=True))
     assert by_row == {4: "duplicate", 6: "exclude", 7: "exclude", 8: "exclude"}
-    rules = dict(zip(listed["row"], listed["reason"]))
+    rules = dict(zip(listed["row"], listed["reason"], strict=True))
     assert rules[6] == ("excluded by the rule 'age < 18' ([survey] exclude): outside the "
                         "survey universe")
     assert RULES[1] in rules[7] and RULES[1] in rules[8]
-    assert dict(zip(listed["row"], listed["column"]))[6] == "age"
+    assert dict(zip(listed["row"], listed["column"], strict=True))[6] == "age"
     dup = listed[listed["check"] == "duplicate"].iloc[0]
     assert dup["reason"].startswith("same _uuid 'uuid-0002' as row 3, which is kept; answers "
                                     "differ in ")
@@ -85,7 +89,7 @@ def test_every_excluded_row_is_listed_with_its_reason(checked):
 
 
 def test_flags_unknown_choices_and_disagreements(checked):
-    _, kept, _, report = checked
+    _, _kept, _, report = checked
     flagged = report[report["row"].notna()]
     assert ((flagged["check"] == "unknown_choice") & (flagged["row"] == 9)
             & (flagged["value"] == "Narnia")).any()

@@ -27,9 +27,7 @@ INEGI_NAMES = {
 #: Questions and choices the report figures (shared/reference/report_figures.csv) are
 #: computed from, including the universes (who was asked) and the grouping variables.
 REPORT_NEEDS = {
-    "gender": ["man", "woman", "other"], "age": [], "nationality": list(
-        "venezuela colombia ecuador peru argentina brazil bolivia honduras el_salvador guatemala "
-        "nicaragua panama costa_rica haiti cuba other".split()),
+    "gender": ["man", "woman", "other"], "age": [], "nationality": ["venezuela", "colombia", "ecuador", "peru", "argentina", "brazil", "bolivia", "honduras", "el_salvador", "guatemala", "nicaragua", "panama", "costa_rica", "haiti", "cuba", "other"],
     "education": ["primary", "secondary", "tertiary"], "migration_status": ["regular",
                                                                            "irregular"],
     "marital": ["single", "married"], "time_in_city": ["3_6m", "6_12m", "1_2y", "2_3y", "3_5y"],
@@ -75,7 +73,8 @@ def _sheet(name: str) -> list[dict[str, str]]:
     finally:
         book.close()
     head = [str(h) for h in rows[0]]
-    return [{h: ("" if v is None else str(v)) for h, v in zip(head, row)} for row in rows[1:]]
+    return [{h: ("" if v is None else str(v)) for h, v in zip(head, row,
+                                                              strict=False)} for row in rows[1:]]
 
 
 @pytest.fixture(scope="module")

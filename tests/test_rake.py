@@ -53,7 +53,7 @@ def test_raked_weights_reproduce_every_margin(frame):
     w = rake_weights(frame, [joint])
     count = frame.groupby(["area_id", "gender"]).size()
     expect = [joint.cells[(a, g)][0] / count[(a, g)] for a, g in zip(frame.area_id,
-                                                                     frame.gender)]
+                                                                     frame.gender, strict=True)]
     np.testing.assert_allclose(w, expect, rtol=1e-12)
 
 

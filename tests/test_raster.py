@@ -13,13 +13,18 @@ import shapely
 from affine import Affine
 from shapely.geometry import Point, box
 
-from geo4mi.errors import CRSError, InputFileError, OutputError
 from geo4mi.boundaries import load_areas
+from geo4mi.errors import CRSError, InputFileError, OutputError
+from geo4mi.sites import BUNDLED_SITES, read_sites
 from geo4mi.sites.pixel_runs import pixel_runs
 from geo4mi.sites.plan import census_measure
-from geo4mi.sites import BUNDLED_SITES, read_sites
-from geo4mi.sites.raster import (DISTANCE_NODATA, RasterError, catchment_coverage, distance_to_sites,
-                           zonal_stats)
+from geo4mi.sites.raster import (
+    DISTANCE_NODATA,
+    RasterError,
+    catchment_coverage,
+    distance_to_sites,
+    zonal_stats,
+)
 
 CRS = "EPSG:6372"
 X0, Y0 = 2_800_000.0, 830_000.0  # somewhere in Mexico City, EPSG:6372 metres
@@ -260,7 +265,7 @@ def test_catchment_of_bundled_sites_with_census():
     areas = load_areas()
     cov = catchment_coverage(areas, read_sites(BUNDLED_SITES, areas), radius_m=1000,
                              population=census_measure())
-    by_name = dict(zip(cov["area_name"], cov["share"]))
+    by_name = dict(zip(cov["area_name"], cov["share"], strict=True))
     assert by_name["Milpa Alta"] == 0.0          # no Metro station nearby
     assert 0.2 < by_name["Cuauhtémoc"] < 0.35     # three 3.1 km² circles in 32 km²
     assert cov["population"].sum() == 9_209_944
@@ -283,7 +288,7 @@ def test_strips_give_the_same_sums_as_one_pass(tmp_path, monkeypatch):
     # and both equal a brute-force pixel-centre computation
     cols, rows = np.meshgrid(np.arange(23), np.arange(37))
     cx, cy = X0 + (cols + 0.5) * 20, Y0 + 400 - (rows + 0.5) * 20
-    for geom, total in zip(areas.geometry, whole["sum"]):
+    for geom, total in zip(areas.geometry, whole["sum"], strict=True):
         inside = shapely.contains_xy(geom, cx, cy) & ~np.isnan(data)
         assert total == pytest.approx(float(data[inside].astype("float64").sum()))
 
@@ -305,7 +310,7 @@ def _paint(geoms, transform, shape):
     """The owner index (+1) of every pixel according to geo4mi's runs; 0 = no area."""
     rows, starts, ends, codes = pixel_runs(geoms, transform, shape)
     image = np.zeros(shape, dtype="int32")
-    for row, start, end, code in zip(rows, starts, ends, codes):
+    for row, start, end, code in zip(rows, starts, ends, codes, strict=True):
         assert not image[row, start:end].any(), "runs must be disjoint"
         image[row, start:end] = code + 1
     return image
@@ -340,7 +345,7 @@ def test_runs_match_gdal_rasterize_on_random_polygons(seed):
 
 def test_runs_match_gdal_rasterize_on_the_boroughs():
     areas = load_areas()
-    minx, miny, maxx, maxy = areas.total_bounds
+    minx, _miny, _maxx, maxy = areas.total_bounds
     transform = Affine(97.0, 0, minx - 500, 0, -103.0, maxy + 500)  # the window cuts the south
     geoms = list(areas.geometry)
     assert (_paint(geoms, transform, (400, 560)) == _gdal(geoms, transform, (400, 560))).all()

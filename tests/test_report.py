@@ -129,7 +129,7 @@ def test_every_comparison_is_a_significant_tested_difference(bundled):
     from geo4mi.report.document import definitional
 
     tested = diffs[[not definitional(results.catalogue, str(i), str(g))
-                    for i, g in zip(diffs["indicator"], diffs["group_var"])]]
+                    for i, g in zip(diffs["indicator"], diffs["group_var"], strict=True)]]
     assert counts["tested"] == len(tested) > counts["rejected"]
     assert counts["rejected"] == len(tested) - int(tested["significant"].sum())
     closing = re.search(r'<p class="closing">(.*?)</p>', html_en).group(1)
@@ -163,7 +163,7 @@ def test_no_hidden_value_appears(bundled, true_values):
     # checked in test_numeric_statistics_in_the_annex_only_as_published
     true_hidden = proportions(true_hidden[true_hidden["status"] == "ok"])
     assert len(true_hidden) > 10000
-    names = dict(zip(results.areas["area_id"], results.areas["area_name"]))
+    names = dict(zip(results.areas["area_id"], results.areas["area_name"], strict=True))
     ok = proportions(est[est["status"] == "ok"])
     for lang, page in (("en", html_en), ("es", html_es)):
         text = _text(page)
@@ -178,7 +178,7 @@ def test_no_hidden_value_appears(bundled, true_values):
             assert value.replace("\u00a0", " ") not in text, (key, value)
         assert clashes < len(true_hidden) / 10
         # in context: each finding's figures are those of the cells it cites
-        for _, key, cited, body in _findings(page):
+        for _, _key, cited, body in _findings(page):
             for cell in filter(None, cited.split(" ")):
                 i, a, gv, gval = cell.split("|")
                 r = ok[(ok["indicator"] == i) & (ok["area_id"] == a) & (ok["group_var"] == gv)
@@ -202,7 +202,7 @@ def test_no_hidden_value_appears(bundled, true_values):
 
 
 def test_quality_annex_holds_no_row_or_area_detail(bundled):
-    results, _, html_en, _, _ = bundled
+    _results, _, html_en, _, _ = bundled
     annex = html_en[html_en.index('id="annex-quality"'):html_en.index('id="annex-indicators"')]
     assert "rows_read" in annex and "disclosure_risk" in annex
     assert "placement_declared" not in annex  # per-area counts would show small areas
@@ -235,7 +235,7 @@ def test_numeric_statistics_in_the_annex_only_as_published(bundled):
             cells = re.findall(r'<td class="num">([^<]*)</td>', row[1])
             assert float(cells[0]) == pytest.approx(float(city["p"]), abs=0.005)
             assert int(cells[2]) == int(city["n"]) and "%" not in row[1] and "href" not in row[1]
-        for _, key, cited, _ in _findings(page):
+        for _, _key, cited, _ in _findings(page):
             assert not set(ids) & {c.split("|")[0] for c in cited.split(" ") if c}
 
 
@@ -256,7 +256,7 @@ def test_links_go_to_map_views_and_figures(bundled):
     for target in re.findall(r'href="#([^"]+)"', html_en):
         assert target in ids, target
     assert 'href="choropleth.html#discriminated/all%3Aall/fixed"' in html_es
-    for n, key, cells, text in _findings(html_en):
+    for _n, _key, _cells, text in _findings(html_en):
         assert "map" in text and "table" in text
 
 

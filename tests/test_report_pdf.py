@@ -100,7 +100,7 @@ def test_the_spanish_annex_is_spanish_and_keeps_the_data_values(bundled):
     english = quality_rows(results.quality, "en")
     assert len(rows) == len(english) > 10
     raw = results.quality[results.quality["area_id"].isna() & results.quality["row"].isna()]
-    for row, en, original in zip(rows, english, raw["reason"].astype(str)):
+    for row, _en, original in zip(rows, english, raw["reason"].astype(str), strict=True):
         assert row["reason"] != original, f"untranslated: {original}"
         assert not re.search(r"\b(rows|respondents|flagged|excluded by|threshold)\b",
                              row["reason"]), row["reason"]
@@ -146,7 +146,7 @@ def test_the_pdf_holds_every_finding_each_on_one_page(pdf):
 def test_the_pdf_is_a4_and_its_figures_fit_the_page(pdf):
     import weasyprint
 
-    page_html, data, reader = pdf
+    page_html, _data, reader = pdf
     a4 = (595.28, 841.89)  # points
     for page in reader.pages:
         box = page.mediabox

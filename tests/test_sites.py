@@ -18,10 +18,21 @@ from shapely.geometry import LineString, Point
 
 from geo4mi.boundaries import load_areas
 from geo4mi.errors import InputFileError
-from geo4mi.sites import (BUNDLED_SITES, SITE_TYPES, SitesError, areas_with_sites,
-                          import_lines, import_sites, import_summary, parse_type, place_sites,
-                          read_sites,
-                          read_workshop_geojson, type_label, write_sites_csv)
+from geo4mi.sites import (
+    BUNDLED_SITES,
+    SITE_TYPES,
+    SitesError,
+    areas_with_sites,
+    import_lines,
+    import_sites,
+    import_summary,
+    parse_type,
+    place_sites,
+    read_sites,
+    read_workshop_geojson,
+    type_label,
+    write_sites_csv,
+)
 
 ZOCALO = (19.4326, -99.1332)        # Plaza de la Constitución, Cuauhtémoc (09015)
 COYOACAN = (19.3500, -99.1620)      # Jardín Centenario area, Coyoacán (09003)
@@ -327,7 +338,7 @@ def reference_duplicates(known_xy, known_names, new_xy, new_names, radius):
     every site present (existing, then candidates added so far), nearest first."""
     xy, names = [tuple(p) for p in known_xy], list(known_names)
     out = []
-    for point, name in zip(new_xy, new_names):
+    for point, name in zip(new_xy, new_names, strict=True):
         if xy:
             d = np.hypot(*(np.asarray(xy) - point).T)
             j = int(np.argmin(d))  # the first of equal minima
@@ -365,7 +376,8 @@ def test_import_duplicates_match_the_plain_rule(tmp_path, areas, bundled, radius
     lon, lat = np.round(lon[order], 6), np.round(lat[order], 6)
     lon[500] = lon[499]; lat[500] = lat[499]  # noqa: E702  a repeat inside the grid
     names = [f"c{i}" for i in range(len(lon))]
-    path = write_geojson(tmp_path, [feature(n, "market", x, y) for n, x, y in zip(names, lon, lat)])
+    path = write_geojson(tmp_path, [feature(n, "market", x, y) for n, x, y in zip(names, lon, lat,
+                                                                                  strict=True)])
     merged, report = import_sites(path, bundled, areas=areas, duplicate_radius_m=radius)
     expected = reference_duplicates(metric_xy(lon0, lat0, areas), bundled["name"],
                                     metric_xy(lon, lat, areas), names, radius)
@@ -388,7 +400,7 @@ def test_nearest_earlier_site_found_far_beyond_the_first_neighbours(tmp_path, ar
     _, report = import_sites(path, existing, areas=areas, max_features=None)
     assert (report["status"] == "added").all()
     expected = reference_duplicates(metric_xy([ZOCALO[1]], [ZOCALO[0] + 0.03], areas), ["Far"],
-                                    metric_xy(*zip(*grid), areas), range(1500), 50)
+                                    metric_xy(*zip(*grid, strict=True), areas), range(1500), 50)
     assert report["distance_m"].tolist() == pytest.approx([e[2] for e in expected], abs=0.051)
     assert report["distance_m"].iloc[0] > 3000
 

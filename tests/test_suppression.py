@@ -94,7 +94,7 @@ def test_estimates_hide_the_complement_and_say_so(caplog):
     df["discriminated"] = np.where(np.arange(len(df)) % 3 == 0, "yes", "no")
     with caplog.at_level(logging.INFO, logger="geo4mi.indicators.estimate"):
         est = estimate(df, cat, area_ids=list(sizes), groups=[], min_n=10)
-    status = dict(zip(est["area_id"], est["status"]))
+    status = dict(zip(est["area_id"], est["status"], strict=True))
     assert status == {CITY: "ok", "09002": "suppressed", "09005": "ok", "09007": "suppressed",
                       "09015": "ok"}
     hidden = est[est["status"] == "suppressed"]
@@ -103,7 +103,7 @@ def test_estimates_hide_the_complement_and_say_so(caplog):
     assert hidden["suppression"].tolist() == ["small_n", "complementary"]
     assert "complementary suppression: 1 more estimates suppressed" in caplog.text
     plain = estimate(df, cat, area_ids=list(sizes), groups=[], min_n=10, complementary=False)
-    assert dict(zip(plain["area_id"], plain["status"]))["09007"] == "ok"
+    assert dict(zip(plain["area_id"], plain["status"], strict=True))["09007"] == "ok"
 
 
 def test_bundled_study_keeps_every_whole_borough_figure_it_can():

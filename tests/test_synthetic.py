@@ -12,8 +12,13 @@ import pandas as pd
 import pytest
 
 from geo4mi.errors import BoundaryError, FormError, InputFileError
-from geo4mi.synthetic import (BOROUGH_NAMES, SAMPLE_PATH, generate_respondents, to_kobo_export,
-                              write_sample)
+from geo4mi.synthetic import (
+    BOROUGH_NAMES,
+    SAMPLE_PATH,
+    generate_respondents,
+    to_kobo_export,
+    write_sample,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 GPKG = REPO / "boundaries" / "cdmx_alcaldias_mg2022.gpkg"
@@ -393,7 +398,7 @@ def test_gps_points(sample, areas):
     declared = joined["borough"].map(BOROUGH_NAMES)
     assert 2 <= int((declared != joined["area_name"]).sum()) <= 4
     to_other = [areas.loc[areas.area_name != inside, "geometry"].distance(point).min()
-                for point, inside in zip(joined.geometry, joined["area_name"])]
+                for point, inside in zip(joined.geometry, joined["area_name"], strict=True)]
     assert 1 <= sum(0.5 < d < 10 for d in to_other) <= 2, "one point a few metres from a border"
 
 

@@ -14,9 +14,15 @@ from shapely.geometry import box
 from geo4mi.errors import BoundaryError, CatalogueError
 from geo4mi.indicators.catalogue import build_labels
 from geo4mi.indicators.estimate import CITY, estimate
-from geo4mi.indicators.tables import (ANALYSISTOOLS_COLUMNS, TABLE_COLUMNS, estimates_table,
-                                      to_analysistools, write_analysistools_csv,
-                                      write_estimates_csv, write_geopackage)
+from geo4mi.indicators.tables import (
+    ANALYSISTOOLS_COLUMNS,
+    TABLE_COLUMNS,
+    estimates_table,
+    to_analysistools,
+    write_analysistools_csv,
+    write_estimates_csv,
+    write_geopackage,
+)
 
 CATALOGUE = """
 [themes.life]

@@ -11,9 +11,19 @@ import pytest
 from folium.plugins import MarkerCluster
 
 from geo4mi.errors import StudyError
-from geo4mi.webmap.assets import (OfflineMap, Verbatim, WebMapError, data_block, inline_static,
-                                  leaflet_css, leaflet_js, leaflet_version, render_offline_html,
-                                  script_json, write_html)
+from geo4mi.webmap.assets import (
+    OfflineMap,
+    Verbatim,
+    WebMapError,
+    data_block,
+    inline_static,
+    leaflet_css,
+    leaflet_js,
+    leaflet_version,
+    render_offline_html,
+    script_json,
+    write_html,
+)
 
 
 def _map(**options) -> OfflineMap:
@@ -72,7 +82,7 @@ def test_verbatim_text_is_never_a_template():
 
 
 def test_plain_folium_maps_are_refused():
-    with pytest.raises(WebMapError, match="needs a geo4mi.webmap.assets.OfflineMap"):
+    with pytest.raises(WebMapError, match=r"needs a geo4mi\.webmap\.assets\.OfflineMap"):
         render_offline_html(folium.Map(tiles=None))
 
 
@@ -116,7 +126,7 @@ def test_plugin_needing_the_network_is_refused_with_its_url():
 def test_awesome_marker_icons_are_refused():
     m = _map()
     folium.Marker([19.4, -99.1], icon=folium.Icon(icon="info-sign")).add_to(m)
-    with pytest.raises(WebMapError, match="folium.Icon .awesome-markers."):
+    with pytest.raises(WebMapError, match=r"folium\.Icon .awesome-markers."):
         render_offline_html(m)
 
 

@@ -16,13 +16,19 @@ import pytest
 import shapely
 
 from geo4mi import classify
-from geo4mi.study import bundled_study_path, load_study
 from geo4mi.boundaries import load_areas
 from geo4mi.errors import StudyError
 from geo4mi.indicators.estimate import wilson_interval
 from geo4mi.labels import IndicatorInfo, Labels
-from geo4mi.webmap.choropleth import (ChoroplethError, choropleth_map, unpack_cells,
-                                      unpack_page_data, web_geometry, write_choropleth)
+from geo4mi.study import bundled_study_path, load_study
+from geo4mi.webmap.choropleth import (
+    ChoroplethError,
+    choropleth_map,
+    unpack_cells,
+    unpack_page_data,
+    web_geometry,
+    write_choropleth,
+)
 
 MIN_N = 10
 CUAUHTEMOC, IZTAPALAPA, GAM, COYOACAN, BENITO_JUAREZ = "09015", "09007", "09005", "09003", "09014"

@@ -92,7 +92,7 @@ def metro_lines(shared: Path) -> list[str]:
                                                                    if str(c).isdigit() else c))
     lines = lines.sort_values("order").reset_index(drop=True)
     out = []
-    for (_, row), geom in zip(lines.iterrows(), _simplified(lines)):
+    for (_, row), geom in zip(lines.iterrows(), _simplified(lines), strict=True):
         code = _line_code(str(row["LINEA"]))
         out.append(_feature({"name_es": f"Línea {code}", "name_en": f"Line {code}",
                              "route": str(row["RUTA"]), "colour": str(row["COLOR"]).lower()},

@@ -72,7 +72,7 @@ def select_stations(metro_path: Path, per_borough: int) -> pd.DataFrame:
         "lat": chosen["lat"].map(lambda v: f"{v:.6f}"),
         "lon": chosen["lon"].map(lambda v: f"{v:.6f}"),
         "notes": [f"{'Líneas' if len(lines) > 1 else 'Línea'} {', '.join(lines)}; {area}"
-                  for lines, area in zip(chosen["lines"], chosen["area_name"])],
+                  for lines, area in zip(chosen["lines"], chosen["area_name"], strict=True)],
     })
     return out.sort_values("name", kind="stable").reset_index(drop=True)
 

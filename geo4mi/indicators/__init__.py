@@ -9,8 +9,14 @@
 The format of the catalogue and of every output is in ``docs/indicators.md``.
 """
 
-from geo4mi.indicators.catalogue import (Catalogue, Indicator, add_derived, build_labels,
-                                         bundled_catalogue_path, load_catalogue)
+from geo4mi.indicators.catalogue import (
+    Catalogue,
+    Indicator,
+    add_derived,
+    build_labels,
+    bundled_catalogue_path,
+    load_catalogue,
+)
 from geo4mi.indicators.estimate import CITY, estimate, wilson_interval
 from geo4mi.indicators.expressions import Expression, parse
 

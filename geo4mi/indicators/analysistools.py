@@ -65,8 +65,7 @@ from geo4mi.indicators.catalogue import Catalogue, Indicator
 from geo4mi.indicators.design import design_of_estimates
 from geo4mi.indicators.estimate import CITY, PROP
 from geo4mi.indicators.suppression import published
-from geo4mi.indicators.tables import (ANALYSISTOOLS_COLUMNS, _design_columns, _note,
-                                      _write_csv)
+from geo4mi.indicators.tables import ANALYSISTOOLS_COLUMNS, _design_columns, _note, _write_csv
 
 log = logging.getLogger(__name__)
 
@@ -233,7 +232,7 @@ def to_analysistools(estimates: pd.DataFrame, catalogue: Catalogue) -> pd.DataFr
     for iid, a, g, v in zip(estimates["indicator"].astype(str),
                             estimates["area_id"].astype(str),
                             estimates["group_var"].astype(str),
-                            estimates["group_value"].astype(str)):
+                            estimates["group_value"].astype(str), strict=True):
         av = avars[iid]
         pairs = ([] if a == CITY else [(AREA_VAR, a)]) + ([] if g == "all" else [(g, v)])
         groups = " -/- ".join(f"{p} %/% {x}" for p, x in pairs) if pairs else "NA %/% NA"
@@ -246,7 +245,7 @@ def to_analysistools(estimates: pd.DataFrame, catalogue: Catalogue) -> pd.DataFr
                      " %/% ".join(p for p, _ in pairs) if pairs else None,
                      " %/% ".join(x for _, x in pairs) if pairs else None,
                      f"{head} @/@ {groups}"))
-    cols = list(zip(*rows)) if rows else [()] * 6
+    cols = list(zip(*rows, strict=True)) if rows else [()] * 6
 
     def num(column: str) -> np.ndarray:
         return estimates[column].to_numpy(dtype="float64", na_value=np.nan)
@@ -405,10 +404,12 @@ def read_loa(path: str | os.PathLike[str], catalogue: Catalogue, *,
         values = values + [""] * (len(header) - len(values))
 
         def get(name: str) -> str:
-            return values[col[name]].strip() if name in col else ""
+            # called only within this iteration, so the late binding is harmless
+            return values[col[name]].strip() if name in col else ""  # noqa: B023
 
         def fail(column: str, what: str) -> AnalysisListError:
-            return AnalysisListError(f"{path}: line {line}, column {column}: {what}")
+            # called only within this iteration, so the late binding is harmless
+            return AnalysisListError(f"{path}: line {line}, column {column}: {what}")  # noqa: B023
 
         kind = get("analysis_type")
         if kind not in LOA_TYPES:

@@ -42,12 +42,14 @@ The Iztapalapa example of issue 11: 44 of 57 with symptoms; three groups publish
   group_value what  low  high
 0   caribbean  all    4     4
 1       other  all    1     1
->>> print(format_finding(found.iloc[0]))
-mental_symptoms, area 09007, region=caribbean: numerator = 4 of n = 4 (all) via values of region sum to 'all'; numerator <= n
+>>> print(format_finding(found.iloc[0]))  # doctest: +NORMALIZE_WHITESPACE
+mental_symptoms, area 09007, region=caribbean: numerator = 4 of n = 4 (all) via values of
+region sum to 'all'; numerator <= n
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -99,7 +101,7 @@ def to_grid(table: pd.DataFrame) -> Grid:
     pairs = pd.MultiIndex.from_arrays([table["group_var"].astype(str).to_numpy(dtype=object),
                                        table["group_value"].astype(str).to_numpy(dtype=object)])
     ind = list(pd.unique(indicator))
-    areas = [CITY] + sorted(set(pd.unique(area)) - {CITY})
+    areas = [CITY, *sorted(set(pd.unique(area)) - {CITY})]
     cols = [("all", "all")] + [p for p in pairs.unique() if p[0] != "all"]
     i = pd.Index(ind).get_indexer(indicator)
     r = pd.Index(areas).get_indexer(area)
@@ -260,9 +262,10 @@ def _rows(fams: list[Family], truth: np.ndarray | None) -> tuple[np.ndarray, ...
             blocks.append((lines[keep], sign * coef[keep]))
             fam_of.append(np.full(len(lines[keep]), f))
     n_rows = np.cumsum([0] + [len(b[0]) for b in blocks])
-    rows = np.concatenate([np.repeat(np.arange(a, b), l.shape[1])
-                           for (a, b), (l, _) in zip(zip(n_rows[:-1], n_rows[1:]), blocks)])
-    cols = np.concatenate([l.ravel() for l, _ in blocks])
+    rows = np.concatenate([np.repeat(np.arange(a, b), lin.shape[1])
+                           for (a, b), (lin, _) in zip(itertools.pairwise(n_rows), blocks,
+                                                       strict=True)])
+    cols = np.concatenate([lin.ravel() for lin, _ in blocks])
     vals = np.concatenate([c.ravel() for _, c in blocks]).astype(float)
     nz = vals != 0
     return rows[nz], cols[nz], vals[nz], np.concatenate(fam_of)
@@ -588,7 +591,7 @@ def audit(published: pd.DataFrame, catalogue: Any, *, min_n: int,
 
     def via(src_a: np.ndarray, src_b: np.ndarray) -> list[str]:
         out = []
-        for a, b in zip(src_a.tolist(), src_b.tolist()):
+        for a, b in zip(src_a.tolist(), src_b.tolist(), strict=True):
             parts = dict.fromkeys(names[s] for s in (a, b) if s >= 0)
             out.append("; ".join(parts) or "published figures")
         return out
@@ -612,8 +615,8 @@ def audit(published: pd.DataFrame, catalogue: Any, *, min_n: int,
             "relation": via(src_lo[src], src_hi[src])}))
     out = pd.concat(frames, ignore_index=True)
     out["n_high"] = out["n_high"].astype("Int64").mask(out["n_high"] >= BIG / 2)  # unbounded
-    return out.astype({c: "str" for c in ("indicator", "area_id", "group_var",
-                                          "group_value", "what", "relation")})
+    text = ("indicator", "area_id", "group_var", "group_value", "what", "relation")
+    return out.astype(dict.fromkeys(text, "str"))
 
 
 def example_table() -> pd.DataFrame:
@@ -685,6 +688,14 @@ def refuse_if_disclosive(published: pd.DataFrame, catalogue: Any, *, min_n: int,
                               "min_n or merge small groups")
 
 
-__all__ = ["FINDING_COLUMNS", "audit", "audit_results", "format_finding", "refuse_if_disclosive",
-           "refuse_results",
-           "relations", "propagate", "true_estimates"]
+__all__ = [
+    "FINDING_COLUMNS",
+    "audit",
+    "audit_results",
+    "format_finding",
+    "propagate",
+    "refuse_if_disclosive",
+    "refuse_results",
+    "relations",
+    "true_estimates",
+]

@@ -23,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import re
@@ -35,8 +36,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geo4mi.errors import CatalogueError, InputFileError
 from geo4mi import i18n
+from geo4mi.errors import CatalogueError, InputFileError
 from geo4mi.indicators.expressions import Expression, parse
 from geo4mi.labels import IndicatorInfo, Labels
 from geo4mi.resources import bundled_path
@@ -246,13 +247,14 @@ class _FormInfo:
     def __init__(self, form: Any) -> None:
         self.form = form
         q = form.questions
-        self.types = dict(zip(q["name"].astype(str), q["type"].astype(str)))
-        self.lists = dict(zip(q["name"].astype(str), q["list_name"].fillna("").astype(str)))
-        self.or_other = (dict(zip(q["name"].astype(str), q["or_other"].astype(bool)))
+        self.types = dict(zip(q["name"].astype(str), q["type"].astype(str), strict=True))
+        self.lists = dict(zip(q["name"].astype(str), q["list_name"].fillna("").astype(str),
+                              strict=True))
+        self.or_other = (dict(zip(q["name"].astype(str), q["or_other"].astype(bool), strict=True))
                          if "or_other" in q.columns else {})
         self.choices: dict[str, list[str]] = {}
         for ln, name in zip(form.choices["list_name"].astype(str),
-                            form.choices["name"].astype(str)):
+                            form.choices["name"].astype(str), strict=True):
             self.choices.setdefault(ln, []).append(name)
         self.path = getattr(form, "path", "the form")
 
@@ -291,7 +293,7 @@ def _label_columns(row: pd.DataFrame, fallback: str) -> LangText:
     if coded:  # the form's languages, and only those
         return coded
     first = next(iter(out.values()), fallback)  # a plain "label" column: any language
-    return {lang: first for lang in LANGUAGES}
+    return dict.fromkeys(LANGUAGES, first)
 
 
 # -- loading ------------------------------------------------------------------------------
@@ -402,7 +404,7 @@ class _Loader:
         if (not isinstance(bins, list) or len(bins) < 2
                 or not all(isinstance(b, (int, float)) and not isinstance(b, bool)
                            for b in bins)
-                or any(b >= c for b, c in zip(bins, bins[1:]))):
+                or any(b >= c for b, c in itertools.pairwise(bins))):
             raise self.fail(where, f"bins must be increasing numbers, found {bins!r}",
                             "write bins = [18, 25, 45, 60, inf] (each bin is [low, high))")
         if labels != list(values):

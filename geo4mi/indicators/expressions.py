@@ -43,14 +43,14 @@ import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from geo4mi.errors import ExpressionError
 
-__all__ = ["Expression", "EvalContext", "parse", "FUNCTIONS", "KEYWORDS"]
+__all__ = ["FUNCTIONS", "KEYWORDS", "EvalContext", "Expression", "parse"]
 
 KEYWORDS = frozenset({"and", "or", "not", "in", "true", "false"})
 FUNCTIONS = {"selected": 2, "is_na": 1, "answered": 1}
@@ -118,7 +118,7 @@ class Call:
     pos: int
 
 
-Node = Union[Name, Literal, Compare, InList, BoolOp, Not, Call]
+Node = Name | Literal | Compare | InList | BoolOp | Not | Call
 
 
 @dataclass(frozen=True)
@@ -418,7 +418,7 @@ class EvalContext:
 
 
 Truth = tuple[np.ndarray, np.ndarray]  # (known True, unknown)
-Value = Union[_Column, Literal]
+Value = _Column | Literal
 
 
 @dataclass(frozen=True)
@@ -501,9 +501,7 @@ class Expression:
             yield n
             if isinstance(n, (Compare, BoolOp)):
                 stack.extend((n.right, n.left))
-            elif isinstance(n, InList):
-                stack.append(n.operand)
-            elif isinstance(n, Not):
+            elif isinstance(n, (InList, Not)):
                 stack.append(n.operand)
             elif isinstance(n, Call):
                 stack.extend(reversed(n.args))

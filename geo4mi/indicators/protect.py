@@ -259,7 +259,7 @@ def protect(estimates: pd.DataFrame, catalogue: Any, *, min_n: int,
             known[v % size] = np.nan
             if what == "n":
                 known[v] = np.nan
-            lost.append(dict(zip(key, cell), what=what, round=round_))
+            lost.append(dict(zip(key, cell, strict=True), what=what, round=round_))
         if (chosen >= size).any():
             touched = np.isin(comp, comp[chosen])  # everything connected to a hidden n
             fresh = touched.all()

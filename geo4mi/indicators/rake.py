@@ -213,7 +213,7 @@ def rake_weights(respondents: pd.DataFrame, margins: Sequence[Margin],
                                   "margin")
         keys = list(m.cells)
         index = {k: j for j, k in enumerate(keys)}
-        tuples = list(zip(*(values[v].to_numpy(dtype=object) for v in m.variables)))
+        tuples = list(zip(*(values[v].to_numpy(dtype=object) for v in m.variables), strict=True))
         cell = np.array([index.get(t, -1) for t in tuples], dtype=np.int64)
         if (cell < 0).any():
             row = int(np.argmax(cell < 0))
@@ -244,7 +244,7 @@ def rake_weights(respondents: pd.DataFrame, margins: Sequence[Margin],
             log.info("raked weights to %s in %d rounds (largest gap %.3g)",
                      ", ".join(m.describe() for m in margins), rounds, gap)
             return w
-    totals = {m.file: float(p.sum()) for m, (_, p) in zip(margins, codes)}
+    totals = {m.file: float(p.sum()) for m, (_, p) in zip(margins, codes, strict=True)}
     raise SurveyDataError(f"{where}raking did not converge in {MAX_ROUNDS} rounds (largest "
                           f"gap {gap:.3g}); the margins' totals disagree ({totals!r}) or their "
                           "cells cannot all be met; make the totals equal or drop a margin")

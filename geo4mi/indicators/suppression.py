@@ -217,7 +217,7 @@ def shared_counts(keys: Iterable[Sequence[bytes | None]]) -> list[list[tuple[int
     """
     members: dict[bytes, list[tuple[int, int]]] = {}
     for i, triple in enumerate(keys):
-        for k, role in zip(triple, (N_ROLE, VALUE_ROLE, VALUE_ROLE)):
+        for k, role in zip(triple, (N_ROLE, VALUE_ROLE, VALUE_ROLE), strict=True):
             if k is not None:
                 members.setdefault(k, []).append((i, role))
     return [m for m in members.values()

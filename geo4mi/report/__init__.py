@@ -5,7 +5,6 @@ said, and when a comparison may be stated) and :mod:`geo4mi.report.sentences` (e
 sentence, per language).
 """
 
-from geo4mi.report.document import (ReportInputs, inputs_from_results, report_html,
-                                    write_report)
+from geo4mi.report.document import ReportInputs, inputs_from_results, report_html, write_report
 
 __all__ = ["ReportInputs", "inputs_from_results", "report_html", "write_report"]

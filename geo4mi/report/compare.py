@@ -15,7 +15,8 @@ universe differ, or the form's label of the question does.
 :func:`comparison_html` renders the same table as one offline page (Jinja2 with
 autoescape; an inline SVG dot-plot with intervals per indicator and study; the synthetic
 banner when any study is synthetic; each study's non-representative caveat and the design
-its intervals assume). Every word of the page and of the notes comes from :data:`geo4mi.report.sentences.SENTENCES` (``compare.*``).
+its intervals assume). Every word of the page and of the notes comes from
+:data:`geo4mi.report.sentences.SENTENCES` (``compare.*``).
 
 The two studies are treated as independent samples, which two rounds of one city with
 returning respondents are not exactly.
@@ -44,8 +45,12 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from geo4mi.errors import StudyError
 from geo4mi.i18n import use_wording
 from geo4mi.indicators.design import interval_note
-from geo4mi.indicators.differences import (_z, adjust_p_values, newcombe_interval,
-                                           two_proportion_p_value)
+from geo4mi.indicators.differences import (
+    _z,
+    adjust_p_values,
+    newcombe_interval,
+    two_proportion_p_value,
+)
 from geo4mi.indicators.estimate import CITY, PROP
 from geo4mi.indicators.suppression import published
 from geo4mi.report.sentences import SENTENCES, check_report_language
@@ -195,7 +200,8 @@ def definition_notes(a: Side, b: Side, indicator: str, lang: str) -> list[str]:
     """Where studies ``a`` and ``b`` do not ask the same thing for ``indicator``.
 
     Compares the catalogue entries' question, choices, numerator and universe, and the
-    forms' labels of the question in ``lang``; one text of :data:`geo4mi.report.sentences.SENTENCES` (``compare.*``) per difference,
+    forms' labels of the question in ``lang``; one text of
+    :data:`geo4mi.report.sentences.SENTENCES` (``compare.*``) per difference,
     with both sides' values (``"the universe differs (a: x == 'y'; b: all respondents)"``).
     """
     ia, ib = _proportions(a)[indicator], _proportions(b)[indicator]
@@ -271,7 +277,7 @@ def compare(sides: Sequence[Side], *, lang: str = "en", alpha: float = ALPHA) ->
     m = int(tested.sum())
     table["method"] = [
         (f"newcombe_wilson{'_neff' if d else ''}; z_pooled; holm across {m} comparisons"
-         if t else "") for t, d in zip(tested, table["_design"])]
+         if t else "") for t, d in zip(tested, table["_design"], strict=True)]
     labels = sides[0].labels
     table["label"] = [labels.indicator_label(ind, lang) for ind in table["indicator"]]
     synthetic = [s.key for s in sides if s.study.synthetic]
@@ -303,9 +309,9 @@ def comparison_context(sides: Sequence[Side], table: pd.DataFrame, *, lang: str,
                        alpha: float = ALPHA) -> dict[str, Any]:
     """What ``compare.html`` shows (plain strings and numbers; the template escapes)."""
     letters = [chr(ord("A") + k) if k < 26 else f"S{k + 1}" for k in range(len(sides))]
-    key_of = {s.key: letter for s, letter in zip(sides, letters)}
+    key_of = {s.key: letter for s, letter in zip(sides, letters, strict=True)}
     studies = []
-    for s, letter in zip(sides, letters):
+    for s, letter in zip(sides, letters, strict=True):
         with use_wording(s.labels.wording):
             words = s.labels.wording.words(lang) if s.labels.wording else {}
             caveat = text("caveat", lang, population=words.get("population", ""),
@@ -395,7 +401,7 @@ def write_comparison(results: Sequence[Any], out_dir: str | os.PathLike[str], *,
     require_studies([r.study.path for r in results])
     lang = check_report_language(lang or results[0].study.language)
     keys = _unique_keys([Path(r.study.path).stem for r in results])
-    sides = [side_from_results(r, k) for r, k in zip(results, keys)]
+    sides = [side_from_results(r, k) for r, k in zip(results, keys, strict=True)]
     table = compare(sides, lang=lang, alpha=alpha)
     html = comparison_html(sides, table, lang=lang, alpha=alpha)
     out = Path(out_dir)

@@ -17,7 +17,6 @@ import io
 import logging
 import os
 import re
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -172,11 +171,12 @@ def report_context(inputs: ReportInputs, *, lang: str, diffs: pd.DataFrame | Non
     """Everything the template shows, as text and numbers already formatted."""
     study, labels, catalogue = inputs.study, inputs.labels, inputs.catalogue
     est = published(inputs.estimates, min_n=study.min_n)
-    names = dict(zip(inputs.areas["area_id"].astype(str), inputs.areas["area_name"].astype(str)))
+    names = dict(zip(inputs.areas["area_id"].astype(str), inputs.areas["area_name"].astype(str),
+                     strict=True))
     writer = Writer(est, diffs, labels, names, lang)
     if diffs is not None and len(diffs):
         keep = [not definitional(catalogue, str(i), str(g))
-                for i, g in zip(diffs["indicator"], diffs["group_var"])]
+                for i, g in zip(diffs["indicator"], diffs["group_var"], strict=True)]
         writer.diffs = diffs[keep]
     numbering = _Numbering()
     figures: dict[str, str] = {}

@@ -309,7 +309,8 @@ SENTENCES: dict[str, dict[str, str]] = {
     "compare.studies": {"es": "Estudios", "en": "Studies"},
     "compare.indicators": {"es": "Indicadores", "en": "Indicators"},
     "compare.method_head": {"es": "Método", "en": "Method"},
-    "compare.method": {"es": "Diferencia p(A) − p(B) con el intervalo híbrido de Newcombe (puntuación "
+    "compare.method": {"es": "Diferencia p(A) − p(B) con el intervalo híbrido de Newcombe "
+                     "(puntuación "
                      "de Wilson) y la prueba z de dos proporciones; valores p ajustados por "
                      "Holm en las {m} comparaciones de la tabla; una diferencia se afirma solo "
                      "cuando el valor p ajustado es menor que {alpha} y el intervalo excluye "

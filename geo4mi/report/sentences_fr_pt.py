@@ -118,7 +118,8 @@ FRENCH: dict[str, str] = {
     "method_universe": "Les personnes qui remplissent l'une de ces règles ont été exclues de "
                        "l'analyse : {rules}.",
     "method_placement": "Chaque personne est rattachée à l'une des {units} selon {placement} ; "
-                        "quand le nom déclaré et le GPS ne concordent pas, la règle est « {policy} ».",
+                        "quand le nom déclaré et le GPS ne concordent pas, la règle est "
+                        "« {policy} ».",
     "method_placement_declared": "le nom déclaré (colonne « {column} »)",
     "method_placement_gps": "son point GPS (question « {column} »)",
     "method_and": " et ",

@@ -25,11 +25,26 @@ Examples
 from __future__ import annotations
 
 from geo4mi.errors import SitesError
-from geo4mi.sites.reading import (BUNDLED_SITES, COLUMNS, DEFAULT_MAX_IMPORT, IMPORT_STATUSES,
-                                  NAME_MAX_CHARS, NOTES_MAX_CHARS, OUTPUT_COLUMNS, SITE_TYPES,
-                                  areas_with_sites, import_lines, import_sites, import_summary,
-                                  parse_type, place_sites, read_sites, read_workshop_geojson,
-                                  type_label, write_sites_csv)
+from geo4mi.sites.reading import (
+    BUNDLED_SITES,
+    COLUMNS,
+    DEFAULT_MAX_IMPORT,
+    IMPORT_STATUSES,
+    NAME_MAX_CHARS,
+    NOTES_MAX_CHARS,
+    OUTPUT_COLUMNS,
+    SITE_TYPES,
+    areas_with_sites,
+    import_lines,
+    import_sites,
+    import_summary,
+    parse_type,
+    place_sites,
+    read_sites,
+    read_workshop_geojson,
+    type_label,
+    write_sites_csv,
+)
 
 __all__ = [
     "BUNDLED_SITES", "COLUMNS", "DEFAULT_MAX_IMPORT", "IMPORT_STATUSES", "NAME_MAX_CHARS",

@@ -130,6 +130,6 @@ def _last_listed_wins(rows: np.ndarray, starts: np.ndarray, ends: np.ndarray,
         inside = owner[run_start] >= 0
         parts.append((np.full(int(inside.sum()), row, dtype="int64"), run_start[inside] + left,
                       run_end[inside] + left, owner[run_start[inside]]))
-    rows, starts, ends, codes = (np.concatenate(p) for p in zip(*parts))
+    rows, starts, ends, codes = (np.concatenate(p) for p in zip(*parts, strict=True))
     order = np.lexsort((starts, rows))
     return rows[order], starts[order], ends[order], codes[order]

@@ -247,7 +247,7 @@ def allocate(areas: pd.DataFrame, measure: pd.Series, *, total: int, min_per_are
     Traceback (most recent call last):
     ...
     geo4mi.errors.PlanError: total = 20 interviews cannot give min_per_area = 10 to each of the 3 selected boroughs (needs 30); raise the total or lower the minimum
-    """
+    """  # noqa: E501  (a doctest shows the one-line error message whole)
     for name, value, low in (("total", total, 1), ("min_per_area", min_per_area, 0)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
             raise PlanError(f"{name} = {value!r} must be a whole number of at least {low}")
@@ -296,7 +296,7 @@ def allocate(areas: pd.DataFrame, measure: pd.Series, *, total: int, min_per_are
         if not below:
             break
         fixed |= below
-    target = {a: min_per_area for a in fixed}
+    target = dict.fromkeys(fixed, min_per_area)
     floors = {a: math.floor(q) for a, q in quota.items()}
     left = budget - sum(floors.values())
     order = sorted(free, key=lambda a: (-(quota[a] - floors[a]), -m[a], a))

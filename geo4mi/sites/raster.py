@@ -42,8 +42,8 @@ import logging
 import math
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import geopandas as gpd
@@ -151,7 +151,7 @@ def _zonal_sums(src, geoms: Sequence[shapely.Geometry], *, band: int = 1,
     try:
         with ThreadPoolExecutor(max_workers=WORKERS) as pool:
             futures = [pool.submit(work, *strip) for strip in strips]
-            for strip, future in zip(strips, futures):
+            for strip, future in zip(strips, futures, strict=True):
                 part = future.result()
                 sums += part[0]
                 valid_counts += part[1].astype("int64")
@@ -338,8 +338,8 @@ def distance_to_sites(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame,
     minx, miny, maxx, maxy = local.total_bounds
     res = float(resolution_m)
     x0, y1 = math.floor(minx / res) * res, math.ceil(maxy / res) * res
-    width = int(math.ceil((maxx - x0) / res))
-    height = int(math.ceil((y1 - miny) / res))
+    width = math.ceil((maxx - x0) / res)
+    height = math.ceil((y1 - miny) / res)
     if width * height > 200_000_000:
         raise RasterError(f"resolution_m = {resolution_m!r} gives a {width} x {height} grid; "
                           "choose a coarser resolution")
@@ -364,11 +364,11 @@ def distance_to_sites(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame,
     profile = {"driver": "GTiff", "width": width, "height": height, "count": 1,
                "dtype": "float32", "crs": crs, "transform": transform,
                "nodata": DISTANCE_NODATA, "compress": "deflate"}
-    with atomic_write(path, overwrite=overwrite) as tmp:
-        with rasterio.open(tmp, "w", **profile) as dst:
-            dst.write(out, 1)
-            dst.set_band_description(1, "distance to nearest site (m)")
-            dst.update_tags(units="m", sites=str(len(xy)))
+    with atomic_write(path, overwrite=overwrite) as tmp, \
+            rasterio.open(tmp, "w", **profile) as dst:
+        dst.write(out, 1)
+        dst.set_band_description(1, "distance to nearest site (m)")
+        dst.update_tags(units="m", sites=str(len(xy)))
     return path
 
 

@@ -207,7 +207,7 @@ def parse_type(value: object, where: str = "site") -> str:
     Traceback (most recent call last):
     ...
     geo4mi.errors.SitesError: site, column 'type': 'albergue' looks like a place where people live ...
-    """
+    """  # noqa: E501  (a doctest shows the one-line error message whole)
     try:
         return _type_code(_text(value))
     except _Rejected as rejected:
@@ -395,7 +395,7 @@ def _read_vector_records(path: Path) -> list[tuple[str, dict[str, object]]]:
                              "need attributes name, type (notes optional)")
     lonlat = gdf.geometry.to_crs("EPSG:4326")
     records = []
-    for i, (geom, (_, row)) in enumerate(zip(lonlat, gdf.iterrows())):
+    for i, (geom, (_, row)) in enumerate(zip(lonlat, gdf.iterrows(), strict=True)):
         where = f"{path}: feature {i + 1}"
         if geom is not None and geom.geom_type == "MultiPoint" and len(geom.geoms) == 1:
             geom = geom.geoms[0]
@@ -511,7 +511,7 @@ def _read_candidates(path: Path, max_features: int | None
             excluded.append((number, *texts, rejected))
             continue
         columns["feature"].append(number)
-        for column, value in zip(COLUMNS, values):
+        for column, value in zip(COLUMNS, values, strict=True):
             columns[column].append(value)
     table = pd.DataFrame(columns)
     table["feature"] = table["feature"].astype("int64")
@@ -902,7 +902,7 @@ def import_sites(geojson_path: str | os.PathLike[str], existing_sites: gpd.GeoDa
                             new["name"].to_numpy(dtype=object)])
     duplicate_of = np.where(duplicate, names[np.maximum(nearest, 0)], "")
     reasons = [f"{d:.0f} m from {_show(other)}, within {duplicate_radius_m:g} m"
-               for d, other in zip(distance[duplicate], duplicate_of[duplicate])]
+               for d, other in zip(distance[duplicate], duplicate_of[duplicate], strict=True)]
     reason = np.full(len(new), "", dtype=object)
     reason[duplicate] = reasons
     kept = pd.DataFrame({

@@ -44,11 +44,11 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import zipfile
 import logging
 import os
 import re
 import unicodedata
+import zipfile
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -331,7 +331,7 @@ def _sniff_delimiter(path: Path, text: str) -> str:
     for rank, delim in enumerate((",", ";", "\t")):
         try:
             counts = [len(r) for _, r in zip(range(50), csv.reader(
-                io.StringIO(sample, newline=""), delimiter=delim))]
+                io.StringIO(sample, newline=""), delimiter=delim), strict=False)]
         except csv.Error:
             continue
         if not counts:
@@ -707,7 +707,8 @@ class _Converter:
         else:
             packed, codes = np.unique(np.packbits(bits, axis=1), axis=0, return_inverse=True)
             patterns = np.unpackbits(packed, axis=1, count=len(choices)).astype(bool)
-        words = np.array([" ".join(c for c, b in zip(choices, row) if b) for row in patterns],
+        words = np.array([" ".join(c for c, b in zip(choices, row,
+                                                     strict=True) if b) for row in patterns],
                          dtype=object)
         text = words[codes.ravel()]
         text[~answered] = pd.NA
@@ -743,7 +744,7 @@ class _Converter:
                         rest = rest.replace(lab, " ")
                 if not rest.strip(" ,;"):
                     tokens, picked = found, found
-            bad = [t for t, p in zip(tokens, picked) if p is None]
+            bad = [t for t, p in zip(tokens, picked, strict=True) if p is None]
             for p in picked:
                 if p is not None:
                     table[i, choices.index(p)] = 1
@@ -769,8 +770,8 @@ class _Converter:
             out[arr == 1] = 1
             out[arr == 0] = 0
             return out, ~np.isnan(arr) & (arr != 0) & (arr != 1)
-        yes = {t: 1 for t in _TRUE_TEXT} | {choice: 1, choice.casefold(): 1}
-        no = {t: 0 for t in _FALSE_TEXT}
+        yes = dict.fromkeys(_TRUE_TEXT, 1) | {choice: 1, choice.casefold(): 1}
+        no = dict.fromkeys(_FALSE_TEXT, 0)
         labels: dict[str, int] = {}
         if self.labels:
             list_name = self.form.question(question)["list_name"]
@@ -856,7 +857,7 @@ class _Converter:
         out_of_range = (np.abs(lat) > 90) | (np.abs(lon) > 180)
         if out_of_range.any():
             self.issue("bad_geopoint", name, out_of_range,
-                       pd.Series([f"{a} {b}" for a, b in zip(lat, lon)]),
+                       pd.Series([f"{a} {b}" for a, b in zip(lat, lon, strict=True)]),
                        "latitude or longitude out of range; point set to missing")
         half = np.isnan(lat) != np.isnan(lon)
         if out_of_range.any():  # kept apart so placement can tell swapped lat/lon
@@ -984,7 +985,7 @@ def _map_headers(form: Form, header: Sequence[str], keys: Sequence[str], *, layo
     used: dict[_Target, str] = {}
     unknown: list[str] = []
     ignored: list[tuple[str, str, _Target]] = []
-    for original, key in zip(header, keys):
+    for original, key in zip(header, keys, strict=True):
         original = str(original)
         if not key:
             continue
@@ -1122,11 +1123,9 @@ def read_export(path: str | os.PathLike[str], form: Form, *, encoding: str = "au
         mapping, unknown, ignored = _map_headers(form, header, keys, layout=layout, source=path,
                                                  keep=set(keep))
         extra.clear()
-        extra.update({k: str(h).strip() for h, k in zip(header, keys)
+        extra.update({k: str(h).strip() for h, k in zip(header, keys, strict=True)
                       if str(h).strip() in set(keep) and k in unknown})
         unknown = [u for u in unknown if u not in extra]
-        kinds = {t.question: form.question(t.question)["type"]
-                 for t in mapping if t.kind != "meta"}
         dtype: dict[str, Any] = {}
         for target, h in mapping.items():
             # answers to number questions are read as text, so that a report quotes them
@@ -1134,7 +1133,7 @@ def read_export(path: str | os.PathLike[str], form: Form, *, encoding: str = "au
             numeric = target.kind in ("split", "geo")
             if not numeric or delim == ";":
                 dtype[h] = object
-        dtype.update({h: object for h in extra})
+        dtype.update(dict.fromkeys(extra, object))
         return [*mapping.values(), *extra], dtype
 
     member = _zip_member(path, data) if data.startswith(b"PK\x03\x04") else None

@@ -119,7 +119,7 @@ class AreaLocator:
         offset = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
         border[lo[seg, 1] + offset // wx[seg], lo[seg, 0] + offset % wx[seg]] = True
         # Label the border-free cells by connected component.
-        components, n = ndimage.label(~border)
+        components, _n = ndimage.label(~border)
         labels, first = np.unique(components.ravel(), return_index=True)
         first = first[labels > 0]  # one cell of each component 1..n, in label order
         iy, ix = np.divmod(first, self.nx)
@@ -409,7 +409,7 @@ def place_respondents(respondents: pd.DataFrame, areas: gpd.GeoDataFrame, *,
     "declared 'Cuauhtémoc' but the GPS point is in 'Iztapalapa'; kept the declared borough"
     >>> placed.loc[3, "placement_note"]
     "borough name 'Narnia' matches no area; closest: 'Iztapalapa', 'Cuauhtémoc'; correct it in the export or add an alias; no GPS point"
-    """
+    """  # noqa: E501  (a doctest shows the one-line error message whole)
     if policy not in POLICIES:
         raise SurveyDataError(f"placement policy {policy!r} is unknown; use one of "
                               f"{', '.join(POLICIES)}")
@@ -427,7 +427,7 @@ def place_respondents(respondents: pd.DataFrame, areas: gpd.GeoDataFrame, *,
                               "add the area column to the export, or set "
                               "[survey] area_column / gps_question in the study file")
     ids = areas["area_id"].astype(str).to_numpy()
-    names = dict(zip(ids, areas["area_name"].astype(str)))
+    names = dict(zip(ids, areas["area_name"].astype(str), strict=True))
 
     # declared names
     d_value = np.full(n, None, dtype=object)
@@ -458,7 +458,8 @@ def place_respondents(respondents: pd.DataFrame, areas: gpd.GeoDataFrame, *,
         if (~np.isnan(lat)).any():
             crs = metric_crs(areas)
             areas_m = to_crs_checked(areas, crs, step="placing respondents by GPS")
-            x, y = Transformer.from_crs(CRS.from_epsg(4326), crs, always_xy=True).transform(lon, lat)
+            wgs84_to_m = Transformer.from_crs(CRS.from_epsg(4326), crs, always_xy=True)
+            x, y = wgs84_to_m.transform(lon, lat)
             locator = AreaLocator(areas_m, tolerance_m=border_tolerance_m)
             index, g_how = locator.locate(x, y)
             g_id = np.where(index >= 0, ids[np.maximum(index, 0)], None).astype(object)

@@ -112,7 +112,7 @@ def _differences(frame: pd.DataFrame, first: np.ndarray, later: np.ndarray,
     b = frame.iloc[later][columns].astype("string").fillna("\x00").to_numpy(dtype=object)
     out = []
     for differ in (a != b):
-        names = [c for c, d in zip(columns, differ) if d]
+        names = [c for c, d in zip(columns, differ, strict=True) if d]
         out.append("identical answers" if not names else
                    f"answers differ in {len(names)} column(s): {', '.join(names[:5])}"
                    + (", ..." if len(names) > 5 else ""))
@@ -190,7 +190,7 @@ def apply_exclusions(respondents: pd.DataFrame, *, exclude: Sequence[str] = (),
             first = first_pos.loc[values[later]].to_numpy(dtype=np.intp)
             diffs = _differences(respondents, first, later, ignore=[key])
             text = np.full(n, None, dtype=object)
-            for i, j, d in zip(later, first, diffs):
+            for i, j, d in zip(later, first, diffs, strict=True):
                 text[i] = f"same {key} {values[i]!r} as row {rows[j]}, which is kept; {d}"
             mark(dup, "duplicate", text)
     context = EvalContext(respondents)
@@ -258,7 +258,7 @@ def quality_report(respondents: pd.DataFrame, kept: pd.DataFrame, excluded: pd.D
                    read_issues: pd.DataFrame | None = None, *,
                    areas: gpd.GeoDataFrame | pd.DataFrame | None = None,
                    source: str | os.PathLike[str] | None = None,
-                   area_column: str = "borough", id_column: str | None = None,
+                   area_column: str | None = "borough", id_column: str | None = None,
                    problems: Sequence[Mapping[str, object]] = (),
                    exclude: Sequence[str] = ()) -> pd.DataFrame:
     """Build the data-quality report (see the module docstring for its rows).
@@ -275,7 +275,7 @@ def quality_report(respondents: pd.DataFrame, kept: pd.DataFrame, excluded: pd.D
         ``area_id``/``area_name``: placement counts then list every area, 0 included.
     source : path-like, optional
         The export, named in the ``rows_read`` row.
-    area_column : str
+    area_column : str or None
         Column holding the declared area (named in name-matching rows).
     id_column : str, optional
         As given to :func:`apply_exclusions`.
@@ -332,7 +332,7 @@ def quality_report(respondents: pd.DataFrame, kept: pd.DataFrame, excluded: pd.D
                 from geo4mi.indicators.expressions import parse
 
                 column = min(parse(rule).names, default=None)
-            value = rows[column] if column in rows else None
+            value = rows.get(column, None)
             detail.append(_rows(check, rows, column, value, rows["exclusion_reason"]))
 
     # Flags on analysed respondents.
@@ -342,7 +342,7 @@ def quality_report(respondents: pd.DataFrame, kept: pd.DataFrame, excluded: pd.D
         notes = kept["placement_note"].astype("string") if "placement_note" in kept \
             else pd.Series(pd.NA, index=kept.index, dtype="string")
         declared = (kept["_area_value"] if "_area_value" in kept
-                    else kept[area_column] if area_column in kept else None)
+                    else kept.get(area_column, None))
         placed = (kept["placement"] != "unassigned").fillna(False)
         flags = {
             "unassigned": kept["placement"] == "unassigned",
@@ -382,12 +382,13 @@ def quality_report(respondents: pd.DataFrame, kept: pd.DataFrame, excluded: pd.D
             part = issues[issues["kind"] == kind]
             summary.append(_summary(kind, len(part), "problems found while reading"))
         with_row = issues["row"].notna()
-        area_by_row = (dict(zip(respondents["_row"], _text(respondents["area_id"])))
+        area_by_row = (dict(zip(respondents["_row"], _text(respondents["area_id"]), strict=True))
                        if "_row" in respondents and "area_id" in respondents else {})
         detail.append(pd.DataFrame({
             "check": _text(issues["kind"]),
             "area_id": [area_by_row.get(r) if w else None
-                        for r, w in zip(issues["row"].fillna(-1).astype(int), with_row)],
+                        for r, w in zip(issues["row"].fillna(-1).astype(int), with_row,
+                                        strict=True)],
             "row": issues["row"].to_numpy(dtype=object, na_value=None),
             "column": _text(issues["column"]),
             "value": _text(issues["value"]),
@@ -398,7 +399,8 @@ def quality_report(respondents: pd.DataFrame, kept: pd.DataFrame, excluded: pd.D
     if "placement" in kept:
         area_ids = (list(areas["area_id"].astype(str)) if areas is not None
                     else sorted(kept["area_id"].dropna().astype(str).unique()))
-        area_names = (dict(zip(areas["area_id"].astype(str), areas["area_name"].astype(str)))
+        area_names = (dict(zip(areas["area_id"].astype(str), areas["area_name"].astype(str),
+                               strict=True))
                       if areas is not None and "area_name" in areas else {})
         counts = kept.groupby([kept["area_id"].astype("string").fillna("_none"),
                                kept["placement"].astype("string")]).size()
@@ -470,7 +472,7 @@ def format_report(report: pd.DataFrame, *, max_rows: int = 20) -> str:
     summary = rest[rest["row"].isna() & rest["column"].isna()]
     counts: dict[str, str] = {}
     for check, value, area_id, reason in zip(summary["check"], summary["value"],
-                                             summary["area_id"], summary["reason"]):
+                                             summary["area_id"], summary["reason"], strict=True):
         if pd.isna(area_id) and not str(check).startswith("placement_"):
             value = f"not checked ({reason})" if pd.isna(value) else str(value)
             if check == "exclude":  # one count per rule, which the reason names
@@ -482,7 +484,7 @@ def format_report(report: pd.DataFrame, *, max_rows: int = 20) -> str:
     lines.append(f"  rows read / filas leídas: {counts.get('rows_read', '?')}; "
                  f"kept / analizadas: {counts.get('rows_kept', '?')}; "
                  f"excluded / excluidas: {counts.get('rows_excluded', '?')}")
-    reasons = dict(zip(summary["check"], summary["reason"]))
+    reasons = dict(zip(summary["check"], summary["reason"], strict=True))
     for check, value in counts.items():
         if check not in ("rows_read", "rows_kept", "rows_excluded") and value != "0":
             lines.append(f"  {check.split(' ')[0]}: {value}" + (

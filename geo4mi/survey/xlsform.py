@@ -356,7 +356,7 @@ def _table(path: Path, sheet: str, rows: list[tuple[Any, ...]], required: tuple[
                         f"(found: {', '.join(original.values())}); add it")
     records = []
     for number, row in enumerate(rows[1:], start=2):
-        rec = {h: _cell(v) for h, v in zip(headers, row) if h}
+        rec = {h: _cell(v) for h, v in zip(headers, row, strict=False) if h}
         if any(rec.values()):
             rec["_sheet_row"] = str(number)
             records.append(rec)
@@ -454,7 +454,7 @@ def read_form(path: str | os.PathLike[str]) -> Form:
         raise FormError(f"{path}: no 'survey' sheet (sheets: {', '.join(sheets)}); "
                         "an XLSForm needs sheets named survey and choices")
     settings: dict[str, str] = {}
-    if "settings" in sheets and sheets["settings"]:
+    if sheets.get("settings"):
         recs, _ = _table(path, "settings", sheets["settings"], ())
         if recs:
             settings = {k: v for k, v in recs[0].items() if not k.startswith("_")}
@@ -541,10 +541,9 @@ def read_form(path: str | os.PathLike[str]) -> Form:
             else:
                 continue
         names.add(name)
-        if list_name or base == "rank":
-            if list_name not in lists:
-                raise FormError(f"{where}, column 'type': choice list {list_name!r} of question "
-                                f"{name!r} is not defined in the choices sheet; add it")
+        if (list_name or base == "rank") and list_name not in lists:
+            raise FormError(f"{where}, column 'type': choice list {list_name!r} of question "
+                            f"{name!r} is not defined in the choices sheet; add it")
         group = "/".join(g for _, g in groups if g)
         rows.append({
             "name": name, "type": base, "list_name": list_name, "group": group,

@@ -91,7 +91,7 @@ class Answers:
         for d, idx in strata:
             counts = quota(np.array(list(d.values())), len(idx))
             left = idx
-            for choice, k in zip(d, counts):
+            for choice, k in zip(d, counts, strict=True):
                 took = self._take(left, int(k), weights.get(choice))
                 codes[took] = choices.index(choice)
                 left = left[codes[left] < 0]

@@ -74,7 +74,8 @@ def form_layout(path: str | os.PathLike[str]) -> tuple[list[Question], dict[str,
 
     def records(rows: list[list[Any]]) -> list[dict[str, str]]:
         head = [str(h).strip() if h is not None else "" for h in rows[0]]
-        return [{h: ("" if v is None else str(v).strip()) for h, v in zip(head, row) if h}
+        return [{h: ("" if v is None else str(v).strip()) for h, v in zip(head, row,
+                                                                          strict=False) if h}
                 for row in rows[1:]]
 
     lists: dict[str, list[str]] = {}

@@ -50,7 +50,7 @@ def _borough_geometries(areas: gpd.GeoDataFrame) -> tuple[list[shapely.Geometry]
             raise BoundaryError(f"areas: column {column!r} is missing; pass the areas table "
                                 "of geo4mi.boundaries.load_areas")
     metric = to_crs_checked(areas, metric_crs(areas), step="synthetic GPS points")
-    by_name = dict(zip(metric["area_name"], metric.geometry))
+    by_name = dict(zip(metric["area_name"], metric.geometry, strict=True))
     missing = [label for label in BOROUGH_NAMES.values() if label not in by_name]
     if missing:
         raise BoundaryError(f"areas: no area named {', '.join(map(repr, missing))}; the "

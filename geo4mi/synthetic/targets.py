@@ -28,10 +28,10 @@ from geo4mi.synthetic.allocation import Answers, quota
 #: Nationality → nationality group, as the derived variable ``nationality_group``.
 NATIONALITY_GROUP: dict[str, str] = {
     "venezuela": "venezuela",
-    **{c: "other_south_america" for c in ("colombia", "ecuador", "peru", "argentina", "brazil",
-                                          "bolivia")},
-    **{c: "central_america" for c in ("honduras", "el_salvador", "guatemala", "nicaragua",
-                                      "panama", "costa_rica")},
+    **dict.fromkeys(("colombia", "ecuador", "peru", "argentina", "brazil", "bolivia"),
+                    "other_south_america"),
+    **dict.fromkeys(("honduras", "el_salvador", "guatemala", "nicaragua", "panama", "costa_rica"),
+                    "central_america"),
     "haiti": "caribbean", "cuba": "caribbean", "other": "other",
 }
 GROUPS = ("venezuela", "other_south_america", "central_america", "caribbean", "other")
@@ -81,14 +81,13 @@ def draw_answers(n: int, rng: np.random.Generator) -> Answers:
         Codes and choices of each select_one, flags of each select_multiple.
     """
     s = Answers(n, rng)
-    everyone = s.all
 
     # Who: nationality group, country, borough; exact counts.
     group = np.repeat(np.arange(len(GROUPS)), quota(np.array(_GROUP_SHARE), n))
     group = rng.permutation(group)
     s.codes["_group"], s.choices["_group"] = group.astype(np.int8), GROUPS
     g = {name: i for i, name in enumerate(GROUPS)}
-    ve, osa, ca = group == g["venezuela"], group == g["other_south_america"], \
+    _, osa, ca = group == g["venezuela"], group == g["other_south_america"], \
         group == g["central_america"]
     s.one("nationality", {g[k]: v for k, v in _COUNTRY_SHARE.items()}, by=group)
     boroughs = rng.permutation(np.repeat(np.arange(len(BOROUGH_COUNTS)),
