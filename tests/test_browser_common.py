@@ -9,7 +9,12 @@ import pytest
 from browser import offline_page
 from hostile import FORMULA_STARTS, PAYLOADS, assert_inert
 
-from geo4mi.webmap.assets import OfflineMap, common_script, render_offline_html, write_html
+from geo4mi.webmap.assets import (
+    OfflineMap,
+    common_script,
+    render_offline_html,
+    write_html,
+)
 
 pytestmark = pytest.mark.browser
 

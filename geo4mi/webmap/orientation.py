@@ -38,8 +38,13 @@ from jinja2 import Template
 from geo4mi.boundaries import WEB_CRS, metric_crs, to_crs_checked
 from geo4mi.context import ContextLayer, context_layers_data
 from geo4mi.i18n import check_language, t, template
-from geo4mi.webmap.assets import (OfflineMap, Verbatim, common_script, data_block,
-                                  inline_static)
+from geo4mi.webmap.assets import (
+    OfflineMap,
+    Verbatim,
+    common_script,
+    data_block,
+    inline_static,
+)
 
 log = logging.getLogger(__name__)
 
