@@ -128,6 +128,9 @@ class Verbatim(Element):
         When the element is a child of a map, where its text goes in the page when the map
         is rendered (the way folium's ``MacroElement`` works, without the second template
         pass). Without ``part``, the element renders where it is placed.
+    key : str, optional
+        With ``part``: the name of the text in that part, so that several elements adding
+        the same shared code (:func:`common_script`) put it in the page once.
 
     Examples
     --------
@@ -135,25 +138,28 @@ class Verbatim(Element):
     '{{ 7 * 7 }} {% if %}'
     """
 
-    def __init__(self, text: str, *, part: str | None = None) -> None:
+    def __init__(self, text: str, *, part: str | None = None, key: str | None = None) -> None:
         super().__init__()
         if part not in (None, "header", "html", "script"):
             raise WebMapError(f"Verbatim: part {part!r} is not header, html or script")
         self._name = "Verbatim"
         self.text = str(text)
         self.part = part
+        self.key = key
 
     def render(self, **kwargs: Any) -> str:
         if self.part is None:
             return self.text
         figure = self.get_root()
-        getattr(figure, self.part).add_child(Verbatim(self.text), name=self.get_name())
+        # a shared part (key) goes in once, where the first element that needs it put it
+        getattr(figure, self.part).add_child(Verbatim(self.text),
+                                             name=self.key or self.get_name())
         return ""
 
     @classmethod
-    def script(cls, js: str, *, part: str | None = None) -> Verbatim:
+    def script(cls, js: str, *, part: str | None = None, key: str | None = None) -> Verbatim:
         """Inline code (geo4mi's or Leaflet's, never data) as a ``<script>`` element."""
-        return cls(f"<script>{_script_safe(js)}</script>\n", part=part)
+        return cls(f"<script>{_script_safe(js)}</script>\n", part=part, key=key)
 
     @classmethod
     def style(cls, css: str, *, part: str | None = None) -> Verbatim:
@@ -273,6 +279,22 @@ def inline_static(name: str) -> str:
         raise WebMapError(f"{name}: no such file in geo4mi/webmap/static; use one of {known}")
     text = path.read_text(encoding="utf-8")
     return _style_safe(text) if name.endswith(".css") else _script_safe(text)
+
+
+def common_script() -> Verbatim:
+    """``static/common.js`` (the helpers the maps' scripts share, ``window.geo4miCommon``) for
+    the page's header: once per page, before the first script that needs it.
+
+    Every element that inlines one of the maps' scripts adds it as its first child.
+
+    Examples
+    --------
+    >>> m = OfflineMap(title="x")
+    >>> _ = m.add_child(common_script()); _ = m.add_child(common_script())
+    >>> render_offline_html(m).count("var geo4miCommon =")
+    1
+    """
+    return Verbatim.script(inline_static("common.js"), part="header", key="geo4mi_common_js")
 
 
 def _script_safe(js: str) -> str:

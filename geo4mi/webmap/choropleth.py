@@ -81,8 +81,9 @@ from geo4mi.indicators.differences import correction_name
 from geo4mi.indicators.estimate import proportions
 from geo4mi.indicators.suppression import published
 from geo4mi.labels import Labels
-from geo4mi.webmap.assets import (OfflineMap, Verbatim, data_block, inline_static,
-                                  render_fragment, render_offline_html, write_html)
+from geo4mi.webmap.assets import (OfflineMap, Verbatim, common_script, data_block,
+                                  inline_static, render_fragment, render_offline_html,
+                                  write_html)
 from geo4mi.webmap.orientation import add_orientation
 
 log = logging.getLogger(__name__)
@@ -674,7 +675,8 @@ class _Choropleth(MacroElement):
     def __init__(self, data: dict[str, Any], below: str) -> None:
         super().__init__()
         self._name = "Geo4miChoropleth"
-        for child in (Verbatim.style(inline_static("choropleth.css"), part="header"),
+        for child in (common_script(),
+                      Verbatim.style(inline_static("choropleth.css"), part="header"),
                       Verbatim.script(inline_static("choropleth.js"), part="header"),
                       Verbatim(below, part="html"),
                       data_block("g4c-data", pack_page_data(data))):

@@ -38,7 +38,13 @@ from jinja2 import Template
 from geo4mi.boundaries import WEB_CRS, metric_crs, to_crs_checked
 from geo4mi.context import ContextLayer, context_layers_data
 from geo4mi.i18n import check_language, t, template
-from geo4mi.webmap.assets import OfflineMap, Verbatim, data_block, inline_static
+from geo4mi.webmap.assets import (
+    OfflineMap,
+    Verbatim,
+    common_script,
+    data_block,
+    inline_static,
+)
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +118,8 @@ class _Orientation(MacroElement):
     def __init__(self, data: dict[str, Any]) -> None:
         super().__init__()
         self._name = "Geo4miOrientation"
-        for child in (Verbatim.style(inline_static("orientation.css"), part="header"),
+        for child in (common_script(),
+                      Verbatim.style(inline_static("orientation.css"), part="header"),
                       Verbatim.script(inline_static("orientation.js"), part="header"),
                       data_block("g4o-data", data)):
             self.add_child(child)

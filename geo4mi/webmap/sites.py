@@ -51,8 +51,9 @@ from geo4mi.context import ContextLayer
 from geo4mi.errors import SiteMapError
 from geo4mi.i18n import Wording, attribution_line, check_language, t, template, use_wording
 from geo4mi.sites import NAME_MAX_CHARS, NOTES_MAX_CHARS, SITE_TYPES, type_label
-from geo4mi.webmap.assets import (OfflineMap, Verbatim, data_block, inline_static,
-                                  render_fragment, render_offline_html, write_html)
+from geo4mi.webmap.assets import (OfflineMap, Verbatim, common_script, data_block,
+                                  inline_static, render_fragment, render_offline_html,
+                                  write_html)
 from geo4mi.webmap.orientation import add_orientation
 from geo4mi.classify import COUNT_BREAKS
 
@@ -172,7 +173,8 @@ class _Sites(MacroElement):
     def __init__(self, data: dict[str, Any], title_html: str, legend_html: str) -> None:
         super().__init__()
         self._name = "Geo4miSites"
-        for child in (Verbatim.style(inline_static("sites.css"), part="header"),
+        for child in (common_script(),
+                      Verbatim.style(inline_static("sites.css"), part="header"),
                       Verbatim.script(inline_static("sites.js"), part="header"),
                       Verbatim(title_html, part="html"), Verbatim(legend_html, part="html"),
                       data_block("g4m-data", data)):

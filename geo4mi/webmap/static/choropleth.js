@@ -16,6 +16,8 @@ var geo4miChoropleth = (function () {
   var SCHEME_DIGIT = { fixed: 2, quantiles: 1, natural_breaks: 0 };  // 10^digit in code
   var SCHEME_BREAKS = { quantiles: 2, natural_breaks: 3 };              // index in a row
 
+  var C = geo4miCommon;  // common.js, inlined before this file
+  var el = C.textEl, svgEl = C.svgEl, fill = C.fill, fold = C.fold;
   var SVG_NS = "http://www.w3.org/2000/svg";
   /* Above this many areas the layer is drawn on one canvas instead of one SVG path per
    * area (first render and switches stay fast at thousands of areas); areas are then not
@@ -49,53 +51,6 @@ var geo4miChoropleth = (function () {
     var target = document.createElement("canvas").getContext("2d");
     return { hatch: target.createPattern(hatch, "repeat"),
              dots: target.createPattern(dots, "repeat") };
-  }
-
-  /* Every text from the data (names, labels) reaches the page as text: DOM nodes with
-   * textContent / setAttribute, never parsed as HTML. */
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) { node.className = className; }
-    if (text !== undefined && text !== null) { node.textContent = String(text); }
-    return node;
-  }
-
-  function svgEl(tag, attrs) {
-    var node = document.createElementNS(SVG_NS, tag);
-    for (var key in attrs) {
-      if (Object.prototype.hasOwnProperty.call(attrs, key)) { node.setAttribute(key, String(attrs[key])); }
-    }
-    return node;
-  }
-
-  /* Text as HTML, for the one Leaflet API that only takes HTML (the attribution control):
-   * the browser escapes it. */
-  function textHtml(s) {
-    var box = document.createElement("div");
-    box.textContent = String(s);
-    return box.innerHTML;
-  }
-
-  /* One pass: "{{" and "}}" are literal braces (a study word such as "{n}" arrives
-   * as "{{n}}", geo4mi.i18n.template), "{name}" takes values[name]. */
-  function fill(template, values) {
-    return template.replace(/\{\{|\}\}|\{(\w+)\}/g, function (m, k) {
-      if (k === undefined) { return m.charAt(0); }
-      return values[k] === undefined ? m : values[k];
-    });
-  }
-
-  /* Spreadsheet formula guard, the same rule as geo4mi's Python CSV writers (geo4mi.io):
-   * a text cell that starts with "=", "+", "-", "@", a tab or a carriage return gets a
-   * leading apostrophe, so a spreadsheet shows it as text instead of running it. Numbers
-   * are written as numbers. */
-  var FORMULA_START = /^[=+\-@\t\r]/;
-
-  function csvCell(v) {
-    if (typeof v === "number") { return String(v); }
-    var s = String(v);
-    if (FORMULA_START.test(s)) { s = "'" + s; }
-    return /[",;\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
   }
 
   /* A row's cells from its packed form (base64 bytes, column by column; the layout is in
@@ -147,32 +102,6 @@ var geo4miChoropleth = (function () {
     return out;
   }
 
-  /* Numbers in the page's language (its decimal separator and digit grouping): set by
-   * init from the data's "lang"; the CSV keeps plain numbers for spreadsheets. */
-  var LANG = "en";
-  var formats = {};
-  function num(v, decimals) {
-    var d = decimals || 0;
-    if (!formats[d]) {
-      try {
-        formats[d] = new Intl.NumberFormat(LANG, { minimumFractionDigits: d,
-                                                   maximumFractionDigits: d });
-      } catch (e) {
-        formats[d] = { format: function (x) { return Number(x).toFixed(d); } };
-      }
-    }
-    return formats[d].format(v);
-  }
-  function pct(v) { return num(v) + " %"; }
-  function range(lo, hi) { return num(lo) + "–" + num(hi) + " %"; }
-
-  /* Text folded for search: no accents, no case ("Educación" finds "educacion"). */
-  function fold(s) {
-    s = String(s);
-    if (s.normalize) { s = s.normalize("NFD").replace(/[\u0300-\u036f]/g, ""); }
-    return s.toLowerCase();
-  }
-
   /* Relative luminance of "#rrggbb" (WCAG): an edge on a darker fill is drawn light. */
   function luminance(hex) {
     var out = 0, weights = [0.2126, 0.7152, 0.0722];
@@ -195,13 +124,32 @@ var geo4miChoropleth = (function () {
    * indicator list to those whose label, question or theme holds every word; the options
    * are the page's own, re-attached in their order. When nothing matches, the current
    * indicator stays the only option and the count says so. */
-  function finder(select, input, countEl, data, T, changed) {
-    var groups = [];
+  function finder(select, input, countEl, data, T, fmt, changed) {
+    var groups = finderGroups(select, data);
+    function apply() {
+      var words = fold(input.value).split(/\s+/).filter(function (w) { return w !== ""; });
+      var current = select.value;
+      var found = showMatches(select, groups, words, current);
+      if (!found.shown) { keepOption(select, groups, current); }  // keep it selectable
+      select.value = found.keep !== null || !found.shown ? current : found.first;
+      countEl.textContent = !words.length ? "" : found.shown
+        ? fill(T.find_count, { shown: fmt.integer(found.shown),
+                               total: fmt.integer(data.indicators.length) })
+        : T.find_none;
+      if (select.value !== current) { changed(); }
+    }
+    input.addEventListener("input", apply);
+    return apply;
+  }
+
+  /* The select's options by group (optgroup, or none), each with its folded search text. */
+  function finderGroups(select, data) {
     function entry(option, theme) {
       var ind = data.indicators[+option.value];
       var q = ind.q === undefined ? "" : data.questions[ind.q];
       return { node: option, text: fold(option.textContent + " " + q + " " + theme) };
     }
+    var groups = [];
     var children = Array.prototype.slice.call(select.children);
     for (var k = 0; k < children.length; k++) {
       var child = children[k];
@@ -214,45 +162,43 @@ var geo4miChoropleth = (function () {
         groups.push({ node: null, options: [entry(child, "")] });
       }
     }
-    function apply() {
-      var words = fold(input.value).split(/\s+/).filter(function (w) { return w !== ""; });
-      var current = select.value, shown = 0, first = null, keep = null;
-      select.textContent = "";
-      for (var a = 0; a < groups.length; a++) {
-        var hits = groups[a].options.filter(function (e) {
-          return words.every(function (w) { return e.text.indexOf(w) >= 0; });
-        });
-        if (!hits.length) { continue; }
-        var parent = select;
-        if (groups[a].node) {
-          groups[a].node.textContent = "";
-          select.appendChild(groups[a].node);
-          parent = groups[a].node;
-        }
-        for (var b = 0; b < hits.length; b++) {
-          parent.appendChild(hits[b].node);
-          shown++;
-          if (first === null) { first = hits[b].node.value; }
-          if (hits[b].node.value === current) { keep = current; }
-        }
+    return groups;
+  }
+
+  /* Re-attach the options holding every word; how many, the first, and the current one
+   * if it is among them (else null). */
+  function showMatches(select, groups, words, current) {
+    var out = { shown: 0, first: null, keep: null };
+    select.textContent = "";
+    for (var a = 0; a < groups.length; a++) {
+      var hits = groups[a].options.filter(function (e) {
+        return words.every(function (w) { return e.text.indexOf(w) >= 0; });
+      });
+      if (!hits.length) { continue; }
+      var parent = select;
+      if (groups[a].node) {
+        groups[a].node.textContent = "";
+        select.appendChild(groups[a].node);
+        parent = groups[a].node;
       }
-      if (!shown) {  // keep the indicator on show selectable
-        for (a = 0; a < groups.length; a++) {
-          for (b = 0; b < groups[a].options.length; b++) {
-            if (groups[a].options[b].node.value === current) {
-              select.appendChild(groups[a].options[b].node);
-            }
-          }
-        }
+      for (var b = 0; b < hits.length; b++) {
+        parent.appendChild(hits[b].node);
+        out.shown++;
+        if (out.first === null) { out.first = hits[b].node.value; }
+        if (hits[b].node.value === current) { out.keep = current; }
       }
-      select.value = keep !== null || !shown ? current : first;
-      countEl.textContent = !words.length ? "" : shown
-        ? fill(T.find_count, { shown: num(shown), total: num(data.indicators.length) })
-        : T.find_none;
-      if (select.value !== current) { changed(); }
     }
-    input.addEventListener("input", apply);
-    return apply;
+    return out;
+  }
+
+  function keepOption(select, groups, value) {
+    for (var a = 0; a < groups.length; a++) {
+      for (var b = 0; b < groups[a].options.length; b++) {
+        if (groups[a].options[b].node.value === value) {
+          select.appendChild(groups[a].options[b].node);
+        }
+      }
+    }
   }
 
   /* The patterns of "suppressed" (diagonal hatching) and "no interviews" (square dots): one
@@ -317,8 +263,7 @@ var geo4miChoropleth = (function () {
       below.hidden = !query.matches;
     }
     place();
-    if (query.addEventListener) { query.addEventListener("change", place); }
-    else if (query.addListener) { query.addListener(place); }
+    C.onMediaChange(query, place);
   }
 
   /* Printing: the map takes a fixed size in millimetres and the whole city is fitted into
@@ -377,32 +322,25 @@ var geo4miChoropleth = (function () {
     window.addEventListener("afterprint", leave);
     if (window.matchMedia) {
       var query = window.matchMedia("print");
-      var change = function () { if (query.matches) { enter(); } else { leave(); } };
-      if (query.addEventListener) { query.addEventListener("change", change); }
-      else if (query.addListener) { query.addListener(change); }
+      C.onMediaChange(query, function () { if (query.matches) { enter(); } else { leave(); } });
     }
   }
 
-  /* The current view as a PNG, drawn in the page (no network, no library): the title, the
-   * map (its SVG serialised with the patterns it uses, or the canvas layer as it is), the
-   * legend drawn from the same colours and words, then the caveat and the source. Calls
-   * done(blob) or done(null) when the browser cannot make it. */
-  function drawPng(map, legendDiv, style, patterns, done) {
-    var scale = 2, width = 1200, pad = 16;
-    var box = map.getContainer(), mapRect = box.getBoundingClientRect();
-    var mapW = Math.round(mapRect.width), mapH = Math.round(mapRect.height);
-    var fit = Math.min(1, (width - 2 * pad - 300) / mapW);
-    var drawnW = Math.round(mapW * fit), drawnH = Math.round(mapH * fit);
-    var font = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif";
-    function textOf(sel) { var n = document.querySelector(sel); return n ? n.textContent : ""; }
-    var title = textOf(".g4c-title"), banner = textOf(".g4c-banner");
-    var caveat = textOf(".g4c-caveat"), universe = textOf("#g4c-universe");
-    var notes = [];
-    var ps = document.querySelectorAll(".g4c-notes p");
-    for (var k = 0; k < ps.length; k++) { notes.push(ps[k].textContent); }
+  /* -- the PNG download ------------------------------------------------------------------- */
+
+  var PNG = { scale: 2, width: 1200, pad: 16,
+              font: "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif" };
+
+  function textOf(selector) {
+    var node = document.querySelector(selector);
+    return node ? node.textContent : "";
+  }
+
+  /* wrap(text, size, maxWidth, weight): the text broken into lines no wider than maxWidth. */
+  function wrapper() {
     var measure = document.createElement("canvas").getContext("2d");
-    function wrap(text, size, maxWidth, weight) {
-      measure.font = (weight || "") + " " + size + "px " + font;
+    return function (text, size, maxWidth, weight) {
+      measure.font = (weight || "") + " " + size + "px " + PNG.font;
       var words = String(text).split(/\s+/), lines = [], line = "";
       for (var w = 0; w < words.length; w++) {
         var next = line ? line + " " + words[w] : words[w];
@@ -411,112 +349,136 @@ var geo4miChoropleth = (function () {
       }
       if (line) { lines.push(line); }
       return lines;
-    }
+    };
+  }
+
+  /* The page's words above the map (title, banner, caveat, universe) and under it (notes). */
+  function pngBlocks(wrap) {
+    var inner = PNG.width - 2 * PNG.pad;
+    var banner = textOf(".g4c-banner"), universe = textOf("#g4c-universe");
     var head = [], tail = [];
-    head.push({ lines: wrap(title, 22, width - 2 * pad, "bold"), size: 22, weight: "bold" });
-    if (banner) { head.push({ lines: wrap(banner, 14, width - 2 * pad, "bold"), size: 14, weight: "bold", colour: "#7c2d12" }); }
-    head.push({ lines: wrap(caveat, 13, width - 2 * pad), size: 13 });
-    if (universe) { head.push({ lines: wrap(universe, 13, width - 2 * pad), size: 13 }); }
-    for (k = 0; k < notes.length; k++) { tail.push({ lines: wrap(notes[k], 12, width - 2 * pad), size: 12 }); }
-    function blockHeight(blocks) {
-      var h = 0;
-      for (var b = 0; b < blocks.length; b++) { h += blocks[b].lines.length * blocks[b].size * 1.35 + 4; }
-      return h;
+    head.push({ lines: wrap(textOf(".g4c-title"), 22, inner, "bold"), size: 22, weight: "bold" });
+    if (banner) { head.push({ lines: wrap(banner, 14, inner, "bold"), size: 14, weight: "bold", colour: "#7c2d12" }); }
+    head.push({ lines: wrap(textOf(".g4c-caveat"), 13, inner), size: 13 });
+    if (universe) { head.push({ lines: wrap(universe, 13, inner), size: 13 }); }
+    var ps = document.querySelectorAll(".g4c-notes p");
+    for (var k = 0; k < ps.length; k++) { tail.push({ lines: wrap(ps[k].textContent, 12, inner), size: 12 }); }
+    return { head: head, tail: tail };
+  }
+
+  function blockHeight(blocks) {
+    var h = 0;
+    for (var b = 0; b < blocks.length; b++) { h += blocks[b].lines.length * blocks[b].size * 1.35 + 4; }
+    return h;
+  }
+
+  /* Blocks of text from y down, left-aligned; returns the y under them. */
+  function writeBlocks(ctx, blocks, y) {
+    for (var b = 0; b < blocks.length; b++) {
+      ctx.font = (blocks[b].weight || "") + " " + blocks[b].size + "px " + PNG.font;
+      ctx.fillStyle = blocks[b].colour || "#1d1d1d";
+      for (var l = 0; l < blocks[b].lines.length; l++) {
+        ctx.fillText(blocks[b].lines[l], PNG.pad, y);
+        y += blocks[b].size * 1.35;
+      }
+      y += 4;
     }
-    var items = legendDiv.querySelectorAll("li");
-    var legendLines = [];
+    return y;
+  }
+
+  /* The legend's words as wrapped lines, and the height they take. */
+  function pngLegend(legendDiv, wrap) {
+    var out = { items: legendDiv.querySelectorAll("li"), title: [], sub: [], itemLines: [] };
     var lt = legendDiv.querySelector(".g4c-legend-title");
     var ls = legendDiv.querySelector(".g4c-legend-sub");
     var lu = legendDiv.querySelector(".g4c-legend-units");
-    if (lt) { legendLines = legendLines.concat(wrap(lt.textContent, 14, 280, "bold")); }
-    var sub = [];
-    if (ls) { sub = sub.concat(wrap(ls.textContent, 12, 280)); }
-    if (lu) { sub = sub.concat(wrap(lu.textContent, 12, 280)); }
-    var itemLines = [], itemsH = 0;
-    for (k = 0; k < items.length; k++) {
-      itemLines.push(wrap(items[k].textContent, 13, 250));
-      itemsH += Math.max(24, itemLines[k].length * 17 + 7);
+    if (lt) { out.title = wrap(lt.textContent, 14, 280, "bold"); }
+    if (ls) { out.sub = out.sub.concat(wrap(ls.textContent, 12, 280)); }
+    if (lu) { out.sub = out.sub.concat(wrap(lu.textContent, 12, 280)); }
+    var itemsH = 0;
+    for (var k = 0; k < out.items.length; k++) {
+      out.itemLines.push(wrap(out.items[k].textContent, 13, 250));
+      itemsH += Math.max(24, out.itemLines[k].length * 17 + 7);
     }
-    var legendH = legendLines.length * 19 + sub.length * 16 + itemsH + 10;
-    var headH = blockHeight(head), tailH = blockHeight(tail);
-    var height = Math.ceil(pad + headH + Math.max(drawnH, legendH) + 10 + tailH + pad);
-    var canvas = document.createElement("canvas");
-    canvas.width = width * scale; canvas.height = height * scale;
-    var ctx = canvas.getContext("2d");
-    ctx.scale(scale, scale);
-    ctx.fillStyle = "#ffffff";
-    ctx.fillRect(0, 0, width, height);
-    ctx.textBaseline = "top";
-    function writeBlocks(blocks, y) {
-      for (var b = 0; b < blocks.length; b++) {
-        ctx.font = (blocks[b].weight || "") + " " + blocks[b].size + "px " + font;
-        ctx.fillStyle = blocks[b].colour || "#1d1d1d";
-        for (var l = 0; l < blocks[b].lines.length; l++) {
-          ctx.fillText(blocks[b].lines[l], pad, y);
-          y += blocks[b].size * 1.35;
-        }
-        y += 4;
-      }
-      return y;
-    }
-    var y = writeBlocks(head, pad);
-    var mapTop = y;
-    // the legend, right of the map
-    var lx = pad + drawnW + 20, ly = mapTop;
+    out.height = out.title.length * 19 + out.sub.length * 16 + itemsH + 10;
+    return out;
+  }
+
+  function drawPngLegend(ctx, legend, x, y, style, patterns) {
     ctx.fillStyle = "#1d1d1d";
-    ctx.font = "bold 14px " + font;
-    for (k = 0; k < legendLines.length; k++) { ctx.fillText(legendLines[k], lx, ly); ly += 19; }
-    ctx.font = "12px " + font;
+    ctx.font = "bold 14px " + PNG.font;
+    for (var k = 0; k < legend.title.length; k++) { ctx.fillText(legend.title[k], x, y); y += 19; }
+    ctx.font = "12px " + PNG.font;
     ctx.fillStyle = "#3b3b3b";
-    for (k = 0; k < sub.length; k++) { ctx.fillText(sub[k], lx, ly); ly += 16; }
-    ly += 6;
-    for (k = 0; k < items.length; k++) {
-      var li = items[k], rect = li.querySelector("rect:last-child");
-      var fillAttr = rect ? rect.getAttribute("fill") : "none";
-      var fillStyle = fillAttr.indexOf("g4c-hatch") >= 0 ? patterns.hatch
-        : fillAttr.indexOf("g4c-dots") >= 0 ? patterns.dots : fillAttr;
-      if (li.classList.contains("g4c-legend-wide")) {
-        ctx.fillStyle = "#ffffff"; ctx.fillRect(lx, ly, 22, 14);
-        ctx.strokeStyle = "#000000"; ctx.lineWidth = 4; ctx.setLineDash([]);
-        ctx.strokeRect(lx, ly, 22, 14);
-        ctx.strokeStyle = style.wide[0]; ctx.lineWidth = 2;
-        ctx.setLineDash(String(style.wide[2]).split(" ").map(Number));
-        ctx.strokeRect(lx, ly, 22, 14);
-        ctx.setLineDash([]);
-      } else {
-        ctx.fillStyle = fillStyle; ctx.fillRect(lx, ly, 22, 14);
-        ctx.strokeStyle = rect ? rect.getAttribute("stroke") : "#404040"; ctx.lineWidth = 1;
-        ctx.strokeRect(lx + 0.5, ly + 0.5, 21, 13);
-      }
+    for (k = 0; k < legend.sub.length; k++) { ctx.fillText(legend.sub[k], x, y); y += 16; }
+    y += 6;
+    for (k = 0; k < legend.items.length; k++) {
+      drawPngSwatch(ctx, legend.items[k], x, y, style, patterns);
       ctx.fillStyle = "#1d1d1d";
-      ctx.font = "13px " + font;
-      for (var m = 0; m < itemLines[k].length; m++) {
-        ctx.fillText(itemLines[k][m], lx + 30, ly + m * 17);
+      ctx.font = "13px " + PNG.font;
+      for (var m = 0; m < legend.itemLines[k].length; m++) {
+        ctx.fillText(legend.itemLines[k][m], x + 30, y + m * 17);
       }
-      ly += Math.max(24, itemLines[k].length * 17 + 7);
+      y += Math.max(24, legend.itemLines[k].length * 17 + 7);
     }
-    function finish() {
-      ctx.strokeStyle = "#999999"; ctx.lineWidth = 1;
-      ctx.strokeRect(pad + 0.5, mapTop + 0.5, drawnW - 1, drawnH - 1);
-      writeBlocks(tail, mapTop + Math.max(drawnH, legendH) + 10);
-      try {
-        if (canvas.toBlob) { canvas.toBlob(function (blob) { done(blob); }, "image/png"); }
-        else { done(null); }
-      } catch (e) { done(null); }
-    }
-    ctx.fillStyle = "#f4f4f2";
-    ctx.fillRect(pad, mapTop, drawnW, drawnH);
-    var layerCanvas = box.querySelector(".leaflet-overlay-pane canvas");
-    var svg = box.querySelector(".leaflet-overlay-pane svg");
-    if (layerCanvas) {
-      var r = layerCanvas.getBoundingClientRect();
-      ctx.drawImage(layerCanvas, pad + (r.left - mapRect.left) * fit, mapTop + (r.top - mapRect.top) * fit,
-                    r.width * fit, r.height * fit);
-      finish();
+  }
+
+  /* A legend entry's swatch, drawn from its SVG's fill and stroke. */
+  function drawPngSwatch(ctx, li, x, y, style, patterns) {
+    var rect = li.querySelector("rect:last-child");
+    var fillAttr = rect ? rect.getAttribute("fill") : "none";
+    if (li.classList.contains("g4c-legend-wide")) {
+      ctx.fillStyle = "#ffffff"; ctx.fillRect(x, y, 22, 14);
+      ctx.strokeStyle = "#000000"; ctx.lineWidth = 4; ctx.setLineDash([]);
+      ctx.strokeRect(x, y, 22, 14);
+      ctx.strokeStyle = style.wide[0]; ctx.lineWidth = 2;
+      ctx.setLineDash(String(style.wide[2]).split(" ").map(Number));
+      ctx.strokeRect(x, y, 22, 14);
+      ctx.setLineDash([]);
       return;
     }
-    if (!svg) { finish(); return; }
+    ctx.fillStyle = fillAttr.indexOf("g4c-hatch") >= 0 ? patterns.hatch
+      : fillAttr.indexOf("g4c-dots") >= 0 ? patterns.dots : fillAttr;
+    ctx.fillRect(x, y, 22, 14);
+    ctx.strokeStyle = rect ? rect.getAttribute("stroke") : "#404040"; ctx.lineWidth = 1;
+    ctx.strokeRect(x + 0.5, y + 0.5, 21, 13);
+  }
+
+  /* The map's layer into frame (left, top, width, height, fit, rect: the map's box): the
+   * canvas layer at once, or the SVG once loaded as an image; then(ok) afterwards. */
+  function drawPngMap(ctx, box, frame, then) {
+    var layerCanvas = box.querySelector(".leaflet-overlay-pane canvas");
+    var svg = box.querySelector(".leaflet-overlay-pane svg");
+    var at = function (r) {
+      return [frame.left + (r.left - frame.rect.left) * frame.fit,
+              frame.top + (r.top - frame.rect.top) * frame.fit,
+              r.width * frame.fit, r.height * frame.fit];
+    };
+    if (layerCanvas) {
+      var c = at(layerCanvas.getBoundingClientRect());
+      ctx.drawImage(layerCanvas, c[0], c[1], c[2], c[3]);
+      then(true);
+      return;
+    }
+    if (!svg) { then(true); return; }
     var sr = svg.getBoundingClientRect();
+    var image = new Image();
+    image.onload = function () {
+      var s = at(sr);
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(frame.left, frame.top, frame.width, frame.height);
+      ctx.clip();
+      ctx.drawImage(image, s[0], s[1], s[2], s[3]);
+      ctx.restore();
+      then(true);
+    };
+    image.onerror = function () { then(false); };
+    image.src = svgImageSrc(svg, sr);
+  }
+
+  /* The layer's SVG as a data: URI, with the patterns it uses. */
+  function svgImageSrc(svg, sr) {
     var copy = svg.cloneNode(true);
     copy.setAttribute("xmlns", SVG_NS);
     copy.setAttribute("width", String(sr.width));
@@ -526,21 +488,62 @@ var geo4miChoropleth = (function () {
     if (defs) { copy.insertBefore(defs.cloneNode(true), copy.firstChild); }
     // the white dashes of a wide interval have their halo from CSS, which a picture lacks
     var wide = copy.querySelectorAll("path.g4c-wide");
-    for (k = 0; k < wide.length; k++) { wide[k].setAttribute("stroke", "#000000"); }
-    var image = new Image();
-    image.onload = function () {
-      ctx.save();
-      ctx.beginPath();
-      ctx.rect(pad, mapTop, drawnW, drawnH);
-      ctx.clip();
-      ctx.drawImage(image, pad + (sr.left - mapRect.left) * fit, mapTop + (sr.top - mapRect.top) * fit,
-                    sr.width * fit, sr.height * fit);
-      ctx.restore();
-      finish();
-    };
-    image.onerror = function () { done(null); };
-    image.src = "data:image/svg+xml;charset=utf-8," +
+    for (var k = 0; k < wide.length; k++) { wide[k].setAttribute("stroke", "#000000"); }
+    return "data:image/svg+xml;charset=utf-8," +
       encodeURIComponent(new XMLSerializer().serializeToString(copy));
+  }
+
+  /* The current view as a PNG, drawn in the page (no network, no library): the title, the
+   * map (its SVG serialised with the patterns it uses, or the canvas layer as it is), the
+   * legend drawn from the same colours and words, then the caveat and the source. Calls
+   * done(blob) or done(null) when the browser cannot make it. */
+  function drawPng(map, legendDiv, style, patterns, done) {
+    var box = map.getContainer(), mapRect = box.getBoundingClientRect();
+    var mapW = Math.round(mapRect.width), mapH = Math.round(mapRect.height);
+    var fit = Math.min(1, (PNG.width - 2 * PNG.pad - 300) / mapW);
+    var frame = { left: PNG.pad, width: Math.round(mapW * fit), height: Math.round(mapH * fit),
+                  fit: fit, rect: mapRect };
+    var wrap = wrapper();
+    var blocks = pngBlocks(wrap), legend = pngLegend(legendDiv, wrap);
+    var below = Math.max(frame.height, legend.height) + 10;
+    var height = Math.ceil(PNG.pad + blockHeight(blocks.head) + below +
+                           blockHeight(blocks.tail) + PNG.pad);
+    var canvas = document.createElement("canvas");
+    canvas.width = PNG.width * PNG.scale; canvas.height = height * PNG.scale;
+    var ctx = canvas.getContext("2d");
+    ctx.scale(PNG.scale, PNG.scale);
+    ctx.fillStyle = "#ffffff";
+    ctx.fillRect(0, 0, PNG.width, height);
+    ctx.textBaseline = "top";
+    frame.top = writeBlocks(ctx, blocks.head, PNG.pad);
+    drawPngLegend(ctx, legend, PNG.pad + frame.width + 20, frame.top, style, patterns);
+    ctx.fillStyle = "#f4f4f2";
+    ctx.fillRect(frame.left, frame.top, frame.width, frame.height);
+    drawPngMap(ctx, box, frame, function (ok) {
+      if (!ok) { done(null); return; }
+      ctx.strokeStyle = "#999999"; ctx.lineWidth = 1;
+      ctx.strokeRect(frame.left + 0.5, frame.top + 0.5, frame.width - 1, frame.height - 1);
+      writeBlocks(ctx, blocks.tail, frame.top + below);
+      try {
+        if (canvas.toBlob) { canvas.toBlob(function (blob) { done(blob); }, "image/png"); }
+        else { done(null); }
+      } catch (e) { done(null); }
+    });
+  }
+
+  /* Save the current view as a PNG (drawPng); the file is named like the CSV. */
+  function downloadPng(view, callback) {
+    var patterns = view.patterns || canvasPatterns(view.style);
+    drawPng(view.map, view.legendDiv, view.style, patterns, function (blob) {
+      if (!blob) {
+        document.getElementById("g4c-live").textContent = view.T.png_failed;
+        if (callback) { callback(null); }
+        return;
+      }
+      C.downloadBlob(blob, document.getElementById("g4c-csv").getAttribute("download")
+        .replace(/\.csv$/, "") + "_" + view.T.png_file + ".png");
+      if (callback) { callback(blob); }
+    });
   }
 
   /* The page's values and outlines when geo4mi packed them (base64 of gzipped JSON, big
@@ -558,68 +561,375 @@ var geo4miChoropleth = (function () {
     return new Response(stream).text().then(JSON.parse);
   }
 
-  function init(map, data) {
-    if (data.z !== undefined) {  // draw once the packed part is inflated back into data
-      return inflate(data.z).then(function (bulk) {
-        delete data.z;
-        for (var key in bulk) { data[key] = bulk[key]; }
-        return init(map, data);
-      });
+  /* -- one area's cell, style and words ---------------------------------------------------- */
+
+  /* `view` (made by makeView) holds the map, its data and the current choice:
+   * view.state.row / cells / scheme / palette / wanted. */
+
+  function cellFor(view, areaIndex) {
+    var col = view.colOf[areaIndex];
+    return decode(col < 0 ? 0 : view.state.cells[col], view.state.scheme);
+  }
+
+  function breaksOf(data, row, scheme) {
+    var b = scheme === "fixed" ? 0 : row[SCHEME_BREAKS[scheme]];
+    return b === 0 ? data.fixed : b;
+  }
+
+  /* A wide interval keeps its class colour and gets a dashed outline (never a paler fill,
+   * which would read as the class below). */
+  function styleFor(view, c) {
+    var style = view.style;
+    var out = { color: style.edge, weight: 1, dashArray: null, fillOpacity: 1 };
+    if (c.status === "no_data") { out.fillColor = view.dotsFill; }
+    else if (c.status === "suppressed") { out.fillColor = view.hatchFill; }
+    else {
+      var palette = view.state.palette;
+      out.fillColor = palette[Math.min(c.cls, palette.length - 1)];
+      out.fillOpacity = style.opacity;
+      out.color = edgeOn(out.fillColor, style);  // a dark class keeps visible edges
+      if (c.wide) {
+        // canvas has no CSS halo for the white dashes: black dashes there
+        out.color = view.canvas ? "#000000" : style.wide[0];
+        out.weight = style.wide[1]; out.dashArray = style.wide[2];
+      }
     }
-    LANG = data.lang || "en";
-    formats = {};
-    // metric only: a scale bar in miles means nothing to the maps' readers
-    L.control.scale({ imperial: false }).addTo(map);
-    // the links to the other languages keep the current view (the "#" part)
-    var langs = document.querySelectorAll(".g4c-langs a");
-    for (var li = 0; li < langs.length; li++) {
-      langs[li].addEventListener("click", function () {
-        this.href = this.getAttribute("href").split("#")[0] + window.location.hash;
-      });
+    return out;
+  }
+
+  /* Suppressed because small, or only so that a small one elsewhere cannot be worked out
+   * (geo4mi.indicators.suppression; the reason travels in the cell, never n). */
+  function suppressedText(T, c) {
+    return c.small ? T.suppressed : T.suppressed_complementary;
+  }
+
+  function notes(T, c) {
+    var out = [];
+    if (c.status === "no_data") { out.push(T.no_interviews_n); }
+    if (c.status === "suppressed") { out.push(suppressedText(T, c)); }
+    if (c.above) { out.push(T.differs_above); }
+    if (c.below) { out.push(T.differs_below); }
+    if (c.wide) { out.push(T.wide_interval); }
+    return out;
+  }
+
+  function summary(view, areaIndex) {
+    var T = view.T, fmt = view.fmt;
+    var c = cellFor(view, areaIndex);
+    var name = view.data.areas[areaIndex].name;
+    if (c.status === "no_data") { return name + ": " + T.no_interviews; }
+    var parts = c.status === "ok"
+      ? [T.value + ": " + fmt.percent(c.p), T.ci95 + ": " + fmt.range(c.lo, c.hi)]
+      : [suppressedText(T, c)];
+    if (c.n !== undefined) { parts.push(T.n + ": " + fmt.integer(c.n)); }
+    return name + ": " + parts.join("; ");
+  }
+
+  function cityText(view) {
+    var T = view.T, fmt = view.fmt;
+    var c = decode(view.state.row[0], view.state.scheme);
+    if (c.status === "ok") {
+      return fill(T.city_value, { value: fmt.percent(c.p) + " (" + T.ci95 + ": " +
+                                         fmt.range(c.lo, c.hi) + ")" });
     }
-    var T = data.text;
+    if (c.status === "suppressed") { return T.city_suppressed; }
+    return T.city_wide + ": " + T.no_interviews_n;
+  }
+
+  /* The tooltip as DOM nodes (Leaflet's bindTooltip takes an HTMLElement). */
+  function tooltip(view, areaIndex) {
+    var T = view.T, fmt = view.fmt;
+    var c = cellFor(view, areaIndex);
+    var tip = el("div", "g4c-tip");
+    tip.appendChild(el("strong", "", view.data.areas[areaIndex].name));
+    if (c.status === "ok") {
+      var value = el("div", "g4c-tip-value", T.value + ": ");
+      value.appendChild(el("b", "", fmt.percent(c.p)));
+      tip.appendChild(value);
+      tip.appendChild(el("div", "", T.ci95 + ": " + fmt.range(c.lo, c.hi)));
+      tip.appendChild(el("div", "g4c-tip-n", T.n + ": " + fmt.integer(c.n)));
+    }
+    tip.appendChild(el("div", "g4c-tip-city", cityText(view)));
+    var ns = notes(T, c);
+    for (var k = 0; k < ns.length; k++) { tip.appendChild(el("div", "g4c-tip-note", ns[k])); }
+    return tip;
+  }
+
+  /* -- the legend, the table and the CSV --------------------------------------------------- */
+
+  function renderLegend(view, ind, group, breaks, fellBack, complementary) {
+    var T = view.T, legendDiv = view.legendDiv;
+    legendDiv.textContent = "";
+    legendDiv.appendChild(el("div", "g4c-legend-title", ind.label));
+    legendDiv.appendChild(el("div", "g4c-legend-sub", group.label));
+    legendDiv.appendChild(el("div", "g4c-legend-units", T.units + " · " + T[ind.direction]));
+    var list = el("ul");
+    classItems(view, breaks, list);
+    var hatch = "url(#" + HATCH_ID + ")";
+    list.appendChild(legendItem("g4c-legend-wide", null, swatch("none", 1, view.style.wide),
+                                T.legend_wide));
+    list.appendChild(legendItem("g4c-legend-nodata", null, swatch("url(#" + DOTS_ID + ")", 1),
+                                T.no_interviews));
+    list.appendChild(legendItem("g4c-legend-suppressed", null, swatch(hatch, 1), T.suppressed));
+    if (complementary) {
+      list.appendChild(legendItem("g4c-legend-complementary", null, swatch(hatch, 1),
+                                  T.suppressed_complementary));
+    }
+    legendDiv.appendChild(list);
+    if (fellBack) { legendDiv.appendChild(el("p", "g4c-legend-note", T.fallback_fixed)); }
+  }
+
+  /* One entry per class, "lower–upper %" (breaks in tenths of a percent); one decimal when
+   * two bounds would round to the same whole number. */
+  function classItems(view, breaks, list) {
+    var fmt = view.fmt, palette = view.state.palette, style = view.style;
+    var decimals = 0;
+    for (var k = 1; k < breaks.length; k++) {
+      if (Math.round(breaks[k] / 10) === Math.round(breaks[k - 1] / 10)) { decimals = 1; }
+    }
+    var lower = 0;
+    for (k = 0; k < breaks.length; k++) {
+      var upper = breaks[k] / 10;
+      list.appendChild(legendItem("", k, swatch(palette[k], style.opacity, null,
+                                                edgeOn(palette[k], style)),
+        fmt.decimal(lower, lower === 0 ? 0 : decimals) + "–" + fmt.decimal(upper, decimals) + " %"));
+      lower = upper;
+    }
+  }
+
+  function tableRows(view) {
+    var data = view.data;
+    var rows = [{ id: "", name: view.T.city_wide, c: decode(view.state.row[0], view.state.scheme),
+                  city: true }];
+    for (var k = 0; k < data.table_order.length; k++) {
+      var a = data.table_order[k];
+      rows.push({ id: data.areas[a].id, name: data.areas[a].name, c: cellFor(view, a) });
+    }
+    return rows;
+  }
+
+  function renderTable(view, rows, ind, group) {
+    var fmt = view.fmt;
+    document.getElementById("g4c-caption").textContent =
+      fill(view.T.caption, { indicator: ind.label, group: group.label });
+    var body = document.querySelector("#g4c-table tbody");
+    body.textContent = "";
+    for (var k = 0; k < rows.length; k++) {
+      var r = rows[k], c = r.c;
+      var ok = c.status === "ok";
+      var tr = el("tr", r.city ? "g4c-city" : "");
+      tr.setAttribute("data-status", c.status);
+      var th = el("th", "", r.name);
+      th.setAttribute("scope", "row");
+      tr.appendChild(th);
+      tr.appendChild(el("td", "", ok ? fmt.percent(c.p) : "—"));
+      tr.appendChild(el("td", "", ok ? fmt.range(c.lo, c.hi) : "—"));
+      tr.appendChild(el("td", "", c.n === undefined ? "—" : fmt.integer(c.n)));
+      tr.appendChild(el("td", "", notes(view.T, c).join(" ")));
+      body.appendChild(tr);
+    }
+  }
+
+  /* The CSV link: plain machine numbers (".", no grouping), whatever the page's language. */
+  function updateCsv(view, rows, ind, group) {
+    var T = view.T, data = view.data;
+    var lines = [T.csv_header + (data.synthetic ? "," + T.csv_note : "")];
+    for (var k = 0; k < rows.length; k++) {
+      var r = rows[k], c = r.c, ok = c.status === "ok";
+      var status = ok ? "ok" : c.status === "suppressed" ? T.csv_suppressed : T.csv_no_data;
+      var cells = [r.city ? "_city" : r.id, r.name, ok ? c.p : "", ok ? c.lo : "",
+                   ok ? c.hi : "", c.n === undefined ? "" : c.n, status];
+      if (data.synthetic) { cells.push(T.synthetic); }
+      lines.push(cells.map(C.csvCell).join(","));
+    }
+    var link = document.getElementById("g4c-csv");
+    link.href = C.csvHref(lines);
+    link.setAttribute("download", ind.id + "_" + (group.var === "all" ? "all" : group.var + "-" + group.value) +
+                      "_" + T.csv_file + (data.synthetic ? "_synthetic" : "") + ".csv");
+  }
+
+  /* -- the choice: indicator, group, scheme ------------------------------------------------ */
+
+  /* Groups defined by the indicator's own question are greyed out (and "all" shown
+   * instead when one was selected); the note under the select says why. */
+  function offerGroups(view, ind) {
+    var select = view.sel.group, skip = ind.skip || [], any = false;
+    for (var k = 0; k < select.options.length; k++) {
+      var option = select.options[k];
+      var off = skip.indexOf(view.data.groups[+option.value].var) >= 0;
+      option.disabled = off;
+      any = any || off;
+    }
+    if (select.selectedIndex < 0 || select.options[select.selectedIndex].disabled) {
+      select.value = "0";  // all respondents
+    }
+    document.getElementById("g4c-group-note").textContent = any ? view.T.group_same_question : "";
+  }
+
+  /* Quantiles and natural breaks only when the view publishes data.min_units values
+   * (geo4mi.webmap.choropleth.MIN_UNITS_FOR_SCHEMES); else fixed steps and a note. */
+  function offerSchemes(view, cells) {
+    var select = view.sel.scheme, data = view.data, published = 0;
+    for (var k = 0; k < cells.length; k++) { if (typeof cells[k] !== "number") { published++; } }
+    var enough = published >= data.min_units;
+    for (k = 0; k < select.options.length; k++) {
+      var option = select.options[k];
+      option.disabled = !enough && option.value !== "fixed";
+    }
+    select.value = enough ? view.state.wanted : "fixed";
+    document.getElementById("g4c-scheme-note").textContent = enough ? "" :
+      fill(view.T.schemes_too_few, { min: view.fmt.integer(data.min_units),
+                                     count: view.fmt.integer(published) });
+  }
+
+  /* Every area's style, data attributes and open tooltip for the current choice; returns
+   * whether some area is suppressed only to protect another (complementary). */
+  function restyleAreas(view) {
+    var layers = view.layers, data = view.data;
+    var complementary = false;
+    var wide = [];  // drawn last, so that no neighbour's edge covers their dashed outline
+    for (var k = 0; k < layers.length; k++) {
+      var c = cellFor(view, k);
+      if (c.status === "suppressed" && !c.small) { complementary = true; }
+      var look = styleFor(view, c);
+      layers[k].setStyle(look);
+      view.looks[k] = look;
+      if (c.status === "ok" && c.wide) { wide.push(layers[k]); }
+      var node = layers[k].getElement && layers[k].getElement();
+      if (node) {
+        node.setAttribute("data-status", c.status);
+        node.setAttribute("data-area", data.areas[k].id);
+        if (c.status === "ok") { node.setAttribute("data-class", c.cls); } else { node.removeAttribute("data-class"); }
+        node.classList.toggle("g4c-wide", c.status === "ok" && !!c.wide);
+        node.setAttribute("aria-label", summary(view, k));
+      }
+      if (layers[k].isTooltipOpen()) { layers[k].setTooltipContent(tooltip(view, k)); }
+    }
+    for (k = 0; k < wide.length; k++) { wide[k].bringToFront(); }
+    return complementary;
+  }
+
+  /* Show the indicator, group and scheme the selects hold. */
+  function update(view) {
+    var data = view.data, state = view.state, T = view.T;
+    var ii = +view.sel.indicator.value;
+    var ind = data.indicators[ii];
+    offerGroups(view, ind);
+    var group = data.groups[+view.sel.group.value];
+    state.row = data.v[ii][+view.sel.group.value];
+    state.cells = unpack(state.row[1], data.cols.length);
+    offerSchemes(view, state.cells);
+    state.scheme = view.sel.scheme.value;
+    document.getElementById("g4c-question").textContent =
+      ind.q === undefined ? "" : fill(T.question, { question: data.questions[ind.q] });
+    var breaks = breaksOf(data, state.row, state.scheme);
+    var fellBack = state.scheme !== "fixed" && state.row[SCHEME_BREAKS[state.scheme]] === 0;
+    state.palette = data.palettes[ind.direction][breaks.length - 1];
+    var complementary = restyleAreas(view);
+    renderLegend(view, ind, group, breaks, fellBack, complementary);
+    var rows = tableRows(view);
+    renderTable(view, rows, ind, group);
+    updateCsv(view, rows, ind, group);
+    var universe = data.universes[ind.universe];
+    document.getElementById("g4c-universe").textContent =
+      universe ? fill(T.universe, { universe: universe }) : "";
+    document.getElementById("g4c-live").textContent =
+      fill(T.showing, { indicator: ind.label, group: group.label });
+    try {
+      history.replaceState(null, "", "#" + encodeURIComponent(ind.id) + "/" +
+        encodeURIComponent(group.var + ":" + group.value) + "/" + state.scheme);
+    } catch (e) { /* some browsers refuse history on file:// */ }
+  }
+
+  /* #indicator/group_var:value/scheme, each part URI-encoded (codes may hold "/"). */
+  function fromHash(view) {
+    var data = view.data, sel = view.sel;
+    var parts = location.hash.slice(1).split("/");
+    if (parts.length !== 3) { return; }
+    try {
+      parts = parts.map(decodeURIComponent);
+    } catch (e) { return; }  // a malformed link: keep the default view
+    for (var k = 0; k < data.indicators.length; k++) {
+      if (data.indicators[k].id === parts[0]) { sel.indicator.value = String(k); }
+    }
+    for (k = 0; k < data.groups.length; k++) {
+      if (data.groups[k].var + ":" + data.groups[k].value === parts[1]) { sel.group.value = String(k); }
+    }
+    if (Object.prototype.hasOwnProperty.call(SCHEME_DIGIT, parts[2])) {
+      sel.scheme.value = parts[2];
+      view.state.wanted = parts[2];
+    }
+  }
+
+  /* -- drawing the map --------------------------------------------------------------------- */
+
+  /* Each area is reachable with Tab in every browser (Chromium focuses SVG paths on its
+   * own, others need the tabindex); focus outlines it, brings it into view when the map is
+   * zoomed in, Leaflet opens its tooltip, and its aria-label (kept current by update) reads
+   * the same numbers. */
+  function focusable(view, layer, index) {
+    var node = layer.getElement && layer.getElement();
+    if (!node) { return; }
+    node.setAttribute("tabindex", "0");
+    node.setAttribute("role", "img");
+    node.addEventListener("focus", function () {
+      layer.setStyle({ weight: 3, color: "#000000" });
+      view.map.panInside(layer.getCenter(), { padding: [60, 60], animate: false });  // zoomed in
+    });
+    node.addEventListener("blur", function () {
+      layer.setStyle({ weight: view.looks[index].weight, color: view.looks[index].color });
+    });
+  }
+
+  /* The view: the map, its data, the selects and the current choice. */
+  function makeView(map, data) {
     var style = data.style;
-    var nAreas = data.areas.length;
     var colOf = [];  // area index -> position in a row's cells, or -1 (never interviewed)
     var i;
-    for (i = 0; i < nAreas; i++) { colOf.push(-1); }
+    for (i = 0; i < data.areas.length; i++) { colOf.push(-1); }
     for (i = 0; i < data.cols.length; i++) { colOf[data.cols[i]] = i; }
-
     var sel = {
       indicator: document.getElementById("g4c-indicator"),
       group: document.getElementById("g4c-group"),
       scheme: document.getElementById("g4c-scheme")
     };
-    // the scheme the reader asked for; shown when the view publishes enough units
-    var state = { wanted: sel.scheme.value };
-    patternDefs(style);
-
-    var layers = [];
     var canvas = data.areas.length > CANVAS_ABOVE;
     var patterns = canvas ? canvasPatterns(style) : null;
-    var hatchFill = canvas ? patterns.hatch : "url(#" + HATCH_ID + ")";
-    var dotsFill = canvas ? patterns.dots : "url(#" + DOTS_ID + ")";
-    var geo = L.geoJSON(data.geometry, {
-      renderer: canvas ? L.canvas({ padding: 0.1 }) : undefined,
+    return {
+      map: map, data: data, T: data.text, style: style, fmt: C.numbers(data.lang || "en"),
+      colOf: colOf, sel: sel,
+      // wanted: the scheme the reader asked for; shown when the view publishes enough units
+      state: { wanted: sel.scheme.value },
+      layers: [], looks: [],  // per area: its Leaflet layer, its current style
+      canvas: canvas, patterns: patterns,
+      hatchFill: canvas ? patterns.hatch : "url(#" + HATCH_ID + ")",
+      dotsFill: canvas ? patterns.dots : "url(#" + DOTS_ID + ")"
+    };
+  }
+
+  /* One layer of every area (SVG paths, or one canvas above CANVAS_ABOVE areas). */
+  function drawAreas(view) {
+    var style = view.style;
+    return L.geoJSON(view.data.geometry, {
+      renderer: view.canvas ? L.canvas({ padding: 0.1 }) : undefined,
       style: function () { return { color: style.edge, weight: 1, fillOpacity: style.opacity }; },
       onEachFeature: function (feature, layer) {
-        layer.g4cIndex = layers.length;
-        layers.push(layer);
-        layer.bindTooltip(function (l) { return tooltip(l.g4cIndex); },
+        var index = view.layers.length;
+        view.layers.push(layer);
+        view.looks.push({ weight: 1, color: style.edge });
+        layer.bindTooltip(function () { return tooltip(view, index); },
                           { sticky: true, className: "g4c-tooltip" });
         layer.on("mouseover", function () {
-          layer.setStyle({ weight: layer.g4cWeight + 2 }); layer.bringToFront();
+          layer.setStyle({ weight: view.looks[index].weight + 2 }); layer.bringToFront();
         });
-        layer.on("mouseout", function () { layer.setStyle({ weight: layer.g4cWeight }); });
+        layer.on("mouseout", function () { layer.setStyle({ weight: view.looks[index].weight }); });
         layer.on("click", function (e) { layer.openTooltip(e.latlng); });
       }
-    }).addTo(map);
-    // no tiles to keep sharp, so the zoom may be fractional: the city fills the map
-    map.options.zoomSnap = 0.25;
-    map.fitBounds(geo.getBounds(), { padding: [8, 8], animate: false });
-    for (i = 0; i < layers.length; i++) { focusable(layers[i]); }
-    map.attributionControl.addAttribution(textHtml(T.attribution || ""));
+    }).addTo(view.map);
+  }
 
+  /* The legend's box, bottom right (or under the map on a phone). */
+  function addLegend(map) {
     var legend = L.control({ position: "bottomright" });
     legend.onAdd = function () {
       var div = L.DomUtil.create("div", "g4c-legend");
@@ -628,9 +938,29 @@ var geo4miChoropleth = (function () {
       return div;
     };
     legend.addTo(map);
-    var legendDiv = legend.getContainer();
-    placeLegend(map, legendDiv);
-    printFit(map, geo.getBounds());
+    placeLegend(map, legend.getContainer());
+    return legend.getContainer();
+  }
+
+  /* The links to the other languages keep the current view (the "#" part). */
+  function keepHashInLanguageLinks() {
+    var langs = document.querySelectorAll(".g4c-langs a");
+    for (var k = 0; k < langs.length; k++) {
+      langs[k].addEventListener("click", function () {
+        this.href = this.getAttribute("href").split("#")[0] + window.location.hash;
+      });
+    }
+  }
+
+  /* The selects, the finder, the print and PNG buttons; returns the finder's filter. */
+  function wireControls(view) {
+    var sel = view.sel, changed = function () { update(view); };
+    sel.indicator.addEventListener("change", changed);
+    sel.group.addEventListener("change", changed);
+    sel.scheme.addEventListener("change", function () {
+      view.state.wanted = sel.scheme.value;
+      update(view);
+    });
     var pageSel = document.getElementById("g4c-page");
     if (pageSel) {
       pageSel.addEventListener("change", function () { setPage(pageSel.value); });
@@ -638,327 +968,47 @@ var geo4miChoropleth = (function () {
         setPage(pageSel.value);
         window.print();
       });
-      document.getElementById("g4c-png").addEventListener("click", function () { downloadPng(); });
+      document.getElementById("g4c-png").addEventListener("click", function () { downloadPng(view); });
     }
+    return finder(sel.indicator, document.getElementById("g4c-find"),
+                  document.getElementById("g4c-find-count"), view.data, view.T, view.fmt,
+                  changed);
+  }
 
-    /* Save the current view as a PNG (drawPng); the file is named like the CSV. */
-    function downloadPng(callback) {
-      drawPng(map, legendDiv, style, patterns || canvasPatterns(style), function (blob) {
-        if (!blob) {
-          document.getElementById("g4c-live").textContent = T.png_failed;
-          if (callback) { callback(null); }
-          return;
-        }
-        var link = el("a");
-        link.href = URL.createObjectURL(blob);
-        link.download = document.getElementById("g4c-csv").getAttribute("download")
-          .replace(/\.csv$/, "") + "_" + T.png_file + ".png";
-        document.body.appendChild(link);
-        link.click();
-        document.body.removeChild(link);
-        setTimeout(function () { URL.revokeObjectURL(link.href); }, 10000);
-        if (callback) { callback(blob); }
-      });
-    }
-
-    /* Each area is reachable with Tab in every browser (Chromium focuses SVG paths on its
-     * own, others need the tabindex); focus outlines it, brings it into view when the map is
-     * zoomed in, Leaflet opens its tooltip, and its aria-label (kept current by update) reads
-     * the same numbers. */
-    function focusable(layer) {
-      var el = layer.getElement && layer.getElement();
-      if (!el) { return; }
-      el.setAttribute("tabindex", "0");
-      el.setAttribute("role", "img");
-      el.addEventListener("focus", function () {
-        layer.setStyle({ weight: 3, color: "#000000" });
-        map.panInside(layer.getCenter(), { padding: [60, 60], animate: false });  // zoomed in
-      });
-      el.addEventListener("blur", function () {
-        layer.setStyle({ weight: layer.g4cWeight, color: layer.g4cColour });
-      });
-    }
-
-    function summary(areaIndex) {
-      var c = cellFor(areaIndex);
-      var name = data.areas[areaIndex].name;
-      if (c.status === "no_data") { return name + ": " + T.no_interviews; }
-      var parts = c.status === "ok"
-        ? [T.value + ": " + pct(c.p), T.ci95 + ": " + range(c.lo, c.hi)] : [suppressedText(c)];
-      if (c.n !== undefined) { parts.push(T.n + ": " + num(c.n)); }
-      return name + ": " + parts.join("; ");
-    }
-
-    function cellFor(areaIndex) {
-      var col = colOf[areaIndex];
-      return decode(col < 0 ? 0 : state.cells[col], state.scheme);
-    }
-
-    function breaksOf(row, scheme) {
-      var b = scheme === "fixed" ? 0 : row[SCHEME_BREAKS[scheme]];
-      return b === 0 ? data.fixed : b;
-    }
-
-    function colourFor(c) {
-      return state.palette[Math.min(c.cls, state.palette.length - 1)];
-    }
-
-    /* A wide interval keeps its class colour and gets a dashed outline (never a paler fill,
-     * which would read as the class below). */
-    function styleFor(c) {
-      var out = { color: style.edge, weight: 1, dashArray: null, fillOpacity: 1 };
-      if (c.status === "no_data") { out.fillColor = dotsFill; }
-      else if (c.status === "suppressed") { out.fillColor = hatchFill; }
-      else {
-        out.fillColor = colourFor(c);
-        out.fillOpacity = style.opacity;
-        out.color = edgeOn(out.fillColor, style);  // a dark class keeps visible edges
-        if (c.wide) {
-          // canvas has no CSS halo for the white dashes: black dashes there
-          out.color = canvas ? "#000000" : style.wide[0];
-          out.weight = style.wide[1]; out.dashArray = style.wide[2];
-        }
-      }
-      return out;
-    }
-
-    function cityText() {
-      var c = decode(state.row[0], state.scheme);
-      if (c.status === "ok") {
-        return fill(T.city_value, { value: pct(c.p) + " (" + T.ci95 + ": " + range(c.lo, c.hi) + ")" });
-      }
-      if (c.status === "suppressed") { return T.city_suppressed; }
-      return T.city_wide + ": " + T.no_interviews_n;
-    }
-
-    /* Suppressed because small, or only so that a small one elsewhere cannot be worked out
-     * (geo4mi.indicators.suppression; the reason travels in the cell, never n). */
-    function suppressedText(c) {
-      return c.small ? T.suppressed : T.suppressed_complementary;
-    }
-
-    function notes(c) {
-      var out = [];
-      if (c.status === "no_data") { out.push(T.no_interviews_n); }
-      if (c.status === "suppressed") { out.push(suppressedText(c)); }
-      if (c.above) { out.push(T.differs_above); }
-      if (c.below) { out.push(T.differs_below); }
-      if (c.wide) { out.push(T.wide_interval); }
-      return out;
-    }
-
-    /* The tooltip as DOM nodes (Leaflet's bindTooltip takes an HTMLElement). */
-    function tooltip(areaIndex) {
-      var c = cellFor(areaIndex);
-      var tip = el("div", "g4c-tip");
-      tip.appendChild(el("strong", "", data.areas[areaIndex].name));
-      if (c.status === "ok") {
-        var value = el("div", "g4c-tip-value", T.value + ": ");
-        value.appendChild(el("b", "", pct(c.p)));
-        tip.appendChild(value);
-        tip.appendChild(el("div", "", T.ci95 + ": " + range(c.lo, c.hi)));
-      }
-      if (c.status === "ok") { tip.appendChild(el("div", "g4c-tip-n", T.n + ": " + num(c.n))); }
-      tip.appendChild(el("div", "g4c-tip-city", cityText()));
-      var ns = notes(c);
-      for (var k = 0; k < ns.length; k++) { tip.appendChild(el("div", "g4c-tip-note", ns[k])); }
-      return tip;
-    }
-
-    function renderLegend(ind, group, breaks, fellBack, complementary) {
-      legendDiv.textContent = "";
-      legendDiv.appendChild(el("div", "g4c-legend-title", ind.label));
-      legendDiv.appendChild(el("div", "g4c-legend-sub", group.label));
-      legendDiv.appendChild(el("div", "g4c-legend-units", T.units + " · " + T[ind.direction]));
-      var list = el("ul");
-      var decimals = 0;
-      for (var k = 1; k < breaks.length; k++) {
-        if (Math.round(breaks[k] / 10) === Math.round(breaks[k - 1] / 10)) { decimals = 1; }
-      }
-      var lower = 0;
-      for (k = 0; k < breaks.length; k++) {
-        var upper = breaks[k] / 10;
-        list.appendChild(legendItem("", k, swatch(state.palette[k], style.opacity, null,
-                                                  edgeOn(state.palette[k], style)),
-          num(lower, lower === 0 ? 0 : decimals) + "–" + num(upper, decimals) + " %"));
-        lower = upper;
-      }
-      var hatch = "url(#" + HATCH_ID + ")";
-      list.appendChild(legendItem("g4c-legend-wide", null, swatch("none", 1, style.wide),
-                                  T.legend_wide));
-      list.appendChild(legendItem("g4c-legend-nodata", null, swatch("url(#" + DOTS_ID + ")", 1),
-                                  T.no_interviews));
-      list.appendChild(legendItem("g4c-legend-suppressed", null, swatch(hatch, 1), T.suppressed));
-      if (complementary) {
-        list.appendChild(legendItem("g4c-legend-complementary", null, swatch(hatch, 1),
-                                    T.suppressed_complementary));
-      }
-      legendDiv.appendChild(list);
-      if (fellBack) { legendDiv.appendChild(el("p", "g4c-legend-note", T.fallback_fixed)); }
-    }
-
-    function tableRows() {
-      var rows = [];
-      var city = decode(state.row[0], state.scheme);
-      rows.push({ id: "", name: T.city_wide, c: city, city: true });
-      for (var k = 0; k < data.table_order.length; k++) {
-        var a = data.table_order[k];
-        rows.push({ id: data.areas[a].id, name: data.areas[a].name, c: cellFor(a) });
-      }
-      return rows;
-    }
-
-    function renderTable(rows, ind, group) {
-      document.getElementById("g4c-caption").textContent =
-        fill(T.caption, { indicator: ind.label, group: group.label });
-      var body = document.querySelector("#g4c-table tbody");
-      body.textContent = "";
-      for (var k = 0; k < rows.length; k++) {
-        var r = rows[k], c = r.c;
-        var ok = c.status === "ok";
-        var tr = el("tr", r.city ? "g4c-city" : "");
-        tr.setAttribute("data-status", c.status);
-        var th = el("th", "", r.name);
-        th.setAttribute("scope", "row");
-        tr.appendChild(th);
-        tr.appendChild(el("td", "", ok ? pct(c.p) : "—"));
-        tr.appendChild(el("td", "", ok ? range(c.lo, c.hi) : "—"));
-        tr.appendChild(el("td", "", c.n === undefined ? "—" : num(c.n)));
-        tr.appendChild(el("td", "", notes(c).join(" ")));
-        body.appendChild(tr);
-      }
-    }
-
-    function updateCsv(rows, ind, group) {
-      var lines = [T.csv_header + (data.synthetic ? "," + T.csv_note : "")];
-      for (var k = 0; k < rows.length; k++) {
-        var r = rows[k], c = r.c, ok = c.status === "ok";
-        var status = ok ? "ok" : c.status === "suppressed" ? T.csv_suppressed : T.csv_no_data;
-        var cells = [r.city ? "_city" : r.id, r.name, ok ? c.p : "", ok ? c.lo : "",
-                     ok ? c.hi : "", c.n === undefined ? "" : c.n, status];
-        if (data.synthetic) { cells.push(T.synthetic); }
-        lines.push(cells.map(csvCell).join(","));
-      }
-      var link = document.getElementById("g4c-csv");
-      link.href = "data:text/csv;charset=utf-8," + encodeURIComponent("\ufeff" + lines.join("\r\n") + "\r\n");
-      link.setAttribute("download", ind.id + "_" + (group.var === "all" ? "all" : group.var + "-" + group.value) +
-                        "_" + T.csv_file + (data.synthetic ? "_synthetic" : "") + ".csv");
-    }
-
-    /* Groups defined by the indicator's own question are greyed out (and "all" shown
-     * instead when one was selected); the note under the select says why. */
-    function offerGroups(ind) {
-      var skip = ind.skip || [], any = false;
-      for (var k = 0; k < sel.group.options.length; k++) {
-        var option = sel.group.options[k];
-        var off = skip.indexOf(data.groups[+option.value].var) >= 0;
-        option.disabled = off;
-        any = any || off;
-      }
-      if (sel.group.selectedIndex < 0 || sel.group.options[sel.group.selectedIndex].disabled) {
-        sel.group.value = "0";  // all respondents
-      }
-      document.getElementById("g4c-group-note").textContent = any ? T.group_same_question : "";
-    }
-
-    /* Quantiles and natural breaks only when the view publishes data.min_units values
-     * (geo4mi.webmap.choropleth.MIN_UNITS_FOR_SCHEMES); else fixed steps and a note. */
-    function offerSchemes(cells) {
-      var published = 0;
-      for (var k = 0; k < cells.length; k++) { if (typeof cells[k] !== "number") { published++; } }
-      var enough = published >= data.min_units;
-      for (k = 0; k < sel.scheme.options.length; k++) {
-        var option = sel.scheme.options[k];
-        option.disabled = !enough && option.value !== "fixed";
-      }
-      sel.scheme.value = enough ? state.wanted : "fixed";
-      document.getElementById("g4c-scheme-note").textContent = enough ? "" :
-        fill(T.schemes_too_few, { min: num(data.min_units), count: num(published) });
-    }
-
-    function update() {
-      var ii = +sel.indicator.value;
-      var ind = data.indicators[ii];
-      offerGroups(ind);
-      var gi = +sel.group.value, group = data.groups[gi];
-      state.row = data.v[ii][gi];
-      state.cells = unpack(state.row[1], data.cols.length);
-      offerSchemes(state.cells);
-      state.scheme = sel.scheme.value;
-      document.getElementById("g4c-question").textContent =
-        ind.q === undefined ? "" : fill(T.question, { question: data.questions[ind.q] });
-      var breaks = breaksOf(state.row, state.scheme);
-      var fellBack = state.scheme !== "fixed" && state.row[SCHEME_BREAKS[state.scheme]] === 0;
-      state.palette = data.palettes[ind.direction][breaks.length - 1];
-      var complementary = false;
-      var wide = [];  // drawn last, so that no neighbour's edge covers their dashed outline
-      for (var k = 0; k < layers.length; k++) {
-        var c = cellFor(k);
-        if (c.status === "suppressed" && !c.small) { complementary = true; }
-        var look = styleFor(c);
-        layers[k].setStyle(look);
-        layers[k].g4cWeight = look.weight;
-        layers[k].g4cColour = look.color;
-        if (c.status === "ok" && c.wide) { wide.push(layers[k]); }
-        var el = layers[k].getElement && layers[k].getElement();
-        if (el) {
-          el.setAttribute("data-status", c.status);
-          el.setAttribute("data-area", data.areas[k].id);
-          if (c.status === "ok") { el.setAttribute("data-class", c.cls); } else { el.removeAttribute("data-class"); }
-          el.classList.toggle("g4c-wide", c.status === "ok" && !!c.wide);
-          el.setAttribute("aria-label", summary(k));
-        }
-        if (layers[k].isTooltipOpen()) { layers[k].setTooltipContent(tooltip(k)); }
-      }
-      for (k = 0; k < wide.length; k++) { wide[k].bringToFront(); }
-      renderLegend(ind, group, breaks, fellBack, complementary);
-      var rows = tableRows();
-      renderTable(rows, ind, group);
-      updateCsv(rows, ind, group);
-      var universe = data.universes[ind.universe];
-      document.getElementById("g4c-universe").textContent =
-        universe ? fill(T.universe, { universe: universe }) : "";
-      document.getElementById("g4c-live").textContent =
-        fill(T.showing, { indicator: ind.label, group: group.label });
-      try {
-        history.replaceState(null, "", "#" + encodeURIComponent(ind.id) + "/" +
-          encodeURIComponent(group.var + ":" + group.value) + "/" + state.scheme);
-      } catch (e) { /* some browsers refuse history on file:// */ }
-    }
-
-    /* #indicator/group_var:value/scheme, each part URI-encoded (codes may hold "/"). */
-    function fromHash() {
-      var parts = location.hash.slice(1).split("/");
-      if (parts.length !== 3) { return; }
-      try {
-        parts = parts.map(decodeURIComponent);
-      } catch (e) { return; }  // a malformed link: keep the default view
-      for (var k = 0; k < data.indicators.length; k++) {
-        if (data.indicators[k].id === parts[0]) { sel.indicator.value = String(k); }
-      }
-      for (k = 0; k < data.groups.length; k++) {
-        if (data.groups[k].var + ":" + data.groups[k].value === parts[1]) { sel.group.value = String(k); }
-      }
-      if (Object.prototype.hasOwnProperty.call(SCHEME_DIGIT, parts[2])) {
-        sel.scheme.value = parts[2];
-        state.wanted = parts[2];
-      }
-    }
-
-    fromHash();
-    sel.indicator.addEventListener("change", update);
-    sel.group.addEventListener("change", update);
-    sel.scheme.addEventListener("change", function () {
-      state.wanted = sel.scheme.value;
-      update();
-    });
-    var filter = finder(sel.indicator, document.getElementById("g4c-find"),
-                        document.getElementById("g4c-find-count"), data, T, update);
-    update();
-    var api = { update: update, layer: geo, data: data, state: state, filter: filter,
-                setPage: setPage, downloadPng: downloadPng, num: num };
+  function start(map, data) {
+    // metric only: a scale bar in miles means nothing to the maps' readers
+    L.control.scale({ imperial: false }).addTo(map);
+    keepHashInLanguageLinks();
+    var view = makeView(map, data);
+    patternDefs(view.style);
+    var geo = drawAreas(view);
+    // no tiles to keep sharp, so the zoom may be fractional: the city fills the map
+    map.options.zoomSnap = 0.25;
+    map.fitBounds(geo.getBounds(), { padding: [8, 8], animate: false });
+    for (var i = 0; i < view.layers.length; i++) { focusable(view, view.layers[i], i); }
+    map.attributionControl.addAttribution(C.textHtml(view.T.attribution || ""));
+    view.legendDiv = addLegend(map);
+    printFit(map, geo.getBounds());
+    fromHash(view);
+    var filter = wireControls(view);
+    update(view);
+    var api = { update: function () { update(view); }, layer: geo, data: data,
+                state: view.state, filter: filter, setPage: setPage,
+                downloadPng: function (callback) { downloadPng(view, callback); },
+                num: view.fmt.decimal };
     geo4miChoropleth.current = api;
     return api;
+  }
+
+  function init(map, data) {
+    if (data.z !== undefined) {  // draw once the packed part is inflated back into data
+      return inflate(data.z).then(function (bulk) {
+        delete data.z;
+        for (var key in bulk) { data[key] = bulk[key]; }
+        return start(map, data);
+      });
+    }
+    return start(map, data);
   }
 
   return { init: init, decode: decode, unpack: unpack };

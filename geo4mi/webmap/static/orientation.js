@@ -12,41 +12,14 @@
  *    the one chosen;
  *  - keeps an absolutely placed title box (.g4m-title) clear of the layer control.
  * Names come from outside the project: they are shown as text (textContent), never parsed
- * as HTML. The layer control takes HTML names: they are escaped first (textHtml).
+ * as HTML. The layer control takes HTML names: they are escaped first (geo4miCommon.textHtml).
  */
 var geo4miOrientation = (function () {
   "use strict";
   var searches = 0;  // numbers the search boxes (ids), one per map
 
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) { node.className = className; }
-    if (text !== undefined && text !== null) { node.textContent = String(text); }
-    return node;
-  }
-
-  function textHtml(s) {
-    var box = document.createElement("div");
-    box.textContent = String(s);
-    return box.innerHTML;
-  }
-
-  function fill(template, values) {
-    return template.replace(/\{\{|\}\}|\{(\w+)\}/g, function (m, k) {
-      if (k === undefined) { return m.charAt(0); }
-      return Object.prototype.hasOwnProperty.call(values, k) ? String(values[k]) : "";
-    });
-  }
-
-  /* Case- and accent-insensitive form of a name: "São Tomé" -> "sao tome". */
-  function fold(s) {
-    return String(s).normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
-      .replace(/\s+/g, " ").trim();
-  }
-
-  function narrow() {
-    return !!(window.matchMedia && window.matchMedia("(max-width: 600px)").matches);
-  }
+  var C = geo4miCommon;  // common.js, inlined before this file
+  var el = C.textEl, fold = C.fold;
 
   /* Tooltip/popup content: the name in bold, then the layer and the detail, as text. */
   function card(name, kind, detail) {
@@ -110,116 +83,113 @@ var geo4miOrientation = (function () {
   function searchControl(map, data, entries) {
     var control = L.control({ position: "topleft" });
     control.onAdd = function () {
-      var box = el("div", "g4o-search leaflet-bar");
-      var id = "g4o-search-" + (++searches);
-      var label = el("label", "g4o-sr", data.text.search);
-      label.setAttribute("for", id + "-input");
-      var input = el("input", "g4o-search-input");
-      input.type = "search";
-      input.id = id + "-input";
-      input.placeholder = data.text.search;
-      input.title = data.text.search_hint;
-      input.setAttribute("autocomplete", "off");
-      input.setAttribute("role", "combobox");
-      input.setAttribute("aria-autocomplete", "list");
-      input.setAttribute("aria-expanded", "false");
-      input.setAttribute("aria-controls", id + "-list");
-      var list = el("ul", "g4o-results");
-      list.id = id + "-list";
-      list.setAttribute("role", "listbox");
-      list.hidden = true;
-      var status = el("div", "g4o-sr");
-      status.setAttribute("aria-live", "polite");
-      box.appendChild(label);
-      box.appendChild(input);
-      box.appendChild(list);
-      box.appendChild(status);
-      var matches = [], active = -1;
-
-      function setActive(i) {
-        active = i;
-        Array.prototype.forEach.call(list.children, function (li, k) {
-          li.setAttribute("aria-selected", k === i ? "true" : "false");
-          if (k === i) { input.setAttribute("aria-activedescendant", li.id); }
-        });
-        if (i < 0) { input.removeAttribute("aria-activedescendant"); }
-      }
-
-      function close() {
-        list.hidden = true;
-        input.setAttribute("aria-expanded", "false");
-        setActive(-1);
-      }
-
-      function update() {
-        var q = fold(input.value);
-        while (list.firstChild) { list.removeChild(list.firstChild); }
-        matches = [];
-        if (!q) { close(); status.textContent = ""; return; }
-        var starts = [], within = [];
-        entries.forEach(function (e) {
-          var at = e.folded.indexOf(q);
-          if (at === 0) { starts.push(e); } else if (at > 0) { within.push(e); }
-        });
-        matches = starts.concat(within).slice(0, 8);
-        matches.forEach(function (e, k) {
-          var li = el("li", "g4o-result");
-          li.id = id + "-" + k;
-          li.setAttribute("role", "option");
-          li.appendChild(el("span", "g4o-result-name", e.name));
-          li.appendChild(el("span", "g4o-kind", e.kind));
-          li.addEventListener("mousedown", function (ev) { ev.preventDefault(); choose(e); });
-          list.appendChild(li);
-        });
-        if (!matches.length) {
-          list.appendChild(el("li", "g4o-none", data.text.no_match));
-        }
-        list.hidden = false;
-        input.setAttribute("aria-expanded", "true");
-        status.textContent = matches.length ? fill(data.text.matches, { n: matches.length })
-                                             : data.text.no_match;
-        setActive(matches.length ? 0 : -1);
-      }
-
-      function choose(e) {
-        input.value = e.name;
-        close();
-        if (e.bounds) {
-          map.fitBounds(e.bounds, { animate: false, maxZoom: 13 });
-        } else {
-          if (!map.hasLayer(e.group)) { map.addLayer(e.group); }
-          if (e.layer.getLatLng) {
-            map.setView(e.layer.getLatLng(), Math.max(map.getZoom(), 15), { animate: false });
-          } else {
-            map.fitBounds(e.layer.getBounds(), { animate: false, maxZoom: 14 });
-          }
-          e.layer.openPopup(e.layer.getLatLng ? undefined : e.layer.getCenter());
-        }
-        map.getContainer().setAttribute("data-g4o-found", e.name);
-      }
-
-      input.addEventListener("input", update);
-      input.addEventListener("keydown", function (ev) {
-        if (ev.key === "ArrowDown" && matches.length) {
-          ev.preventDefault();
-          if (list.hidden) { update(); }
-          setActive((active + 1) % matches.length);
-        } else if (ev.key === "ArrowUp" && matches.length) {
-          ev.preventDefault();
-          setActive((active - 1 + matches.length) % matches.length);
-        } else if (ev.key === "Enter") {
-          ev.preventDefault();
-          if (active >= 0 && matches[active]) { choose(matches[active]); }
-        } else if (ev.key === "Escape") {
-          if (!list.hidden) { ev.preventDefault(); close(); } else { input.value = ""; }
-        }
-      });
-      input.addEventListener("blur", close);
-      L.DomEvent.disableClickPropagation(box);
-      L.DomEvent.disableScrollPropagation(box);
-      return box;
+      var s = searchBox(data, "g4o-search-" + (++searches));
+      s.map = map; s.data = data; s.entries = entries; s.matches = []; s.active = -1;
+      s.input.addEventListener("input", function () { updateMatches(s); });
+      s.input.addEventListener("keydown", function (ev) { onSearchKey(s, ev); });
+      s.input.addEventListener("blur", function () { closeMatches(s); });
+      L.DomEvent.disableClickPropagation(s.box);
+      L.DomEvent.disableScrollPropagation(s.box);
+      return s.box;
     };
     return control.addTo(map);
+  }
+
+  /* The box's elements: label, input, list of matches, spoken status. */
+  function searchBox(data, id) {
+    var label = C.el("label", { "class": "g4o-sr", "for": id + "-input", text: data.text.search });
+    var input = C.el("input", { "class": "g4o-search-input", type: "search", id: id + "-input",
+      placeholder: data.text.search, title: data.text.search_hint, autocomplete: "off",
+      role: "combobox", "aria-autocomplete": "list", "aria-expanded": "false",
+      "aria-controls": id + "-list" });
+    var list = C.el("ul", { "class": "g4o-results", id: id + "-list", role: "listbox" });
+    list.hidden = true;
+    var status = C.el("div", { "class": "g4o-sr", "aria-live": "polite" });
+    var box = C.el("div", { "class": "g4o-search leaflet-bar" }, [label, input, list, status]);
+    return { id: id, box: box, input: input, list: list, status: status };
+  }
+
+  /* Up to 8 entries holding the folded query: those starting with it first. */
+  function findMatches(entries, q) {
+    var starts = [], within = [];
+    entries.forEach(function (e) {
+      var at = e.folded.indexOf(q);
+      if (at === 0) { starts.push(e); } else if (at > 0) { within.push(e); }
+    });
+    return starts.concat(within).slice(0, 8);
+  }
+
+  function setActiveMatch(s, i) {
+    s.active = i;
+    Array.prototype.forEach.call(s.list.children, function (li, k) {
+      li.setAttribute("aria-selected", k === i ? "true" : "false");
+      if (k === i) { s.input.setAttribute("aria-activedescendant", li.id); }
+    });
+    if (i < 0) { s.input.removeAttribute("aria-activedescendant"); }
+  }
+
+  function closeMatches(s) {
+    s.list.hidden = true;
+    s.input.setAttribute("aria-expanded", "false");
+    setActiveMatch(s, -1);
+  }
+
+  function updateMatches(s) {
+    var text = s.data.text;
+    var q = fold(s.input.value);
+    C.empty(s.list);
+    s.matches = [];
+    if (!q) { closeMatches(s); s.status.textContent = ""; return; }
+    s.matches = findMatches(s.entries, q);
+    s.matches.forEach(function (e, k) {
+      var li = C.el("li", { "class": "g4o-result", id: s.id + "-" + k, role: "option" },
+                    [el("span", "g4o-result-name", e.name), el("span", "g4o-kind", e.kind)]);
+      li.addEventListener("mousedown", function (ev) { ev.preventDefault(); choosePlace(s, e); });
+      s.list.appendChild(li);
+    });
+    if (!s.matches.length) { s.list.appendChild(el("li", "g4o-none", text.no_match)); }
+    s.list.hidden = false;
+    s.input.setAttribute("aria-expanded", "true");
+    s.status.textContent = s.matches.length
+      ? C.fill(text.matches, { n: C.numbers().integer(s.matches.length) }) : text.no_match;
+    setActiveMatch(s, s.matches.length ? 0 : -1);
+  }
+
+  /* Zoom to a match: a unit's bounds, or a context feature (its layer shown, its popup open). */
+  function choosePlace(s, e) {
+    var map = s.map;
+    s.input.value = e.name;
+    closeMatches(s);
+    if (e.bounds) {
+      map.fitBounds(e.bounds, { animate: false, maxZoom: 13 });
+    } else {
+      if (!map.hasLayer(e.group)) { map.addLayer(e.group); }
+      if (e.layer.getLatLng) {
+        map.setView(e.layer.getLatLng(), Math.max(map.getZoom(), 15), { animate: false });
+      } else {
+        map.fitBounds(e.layer.getBounds(), { animate: false, maxZoom: 14 });
+      }
+      e.layer.openPopup(e.layer.getLatLng ? undefined : e.layer.getCenter());
+    }
+    map.getContainer().setAttribute("data-g4o-found", e.name);
+  }
+
+  /* Arrows move through the matches, Enter chooses, Escape closes the list (or clears). */
+  function onSearchKey(s, ev) {
+    var n = s.matches.length;
+    if (ev.key === "ArrowDown" && n) {
+      ev.preventDefault();
+      if (s.list.hidden) { updateMatches(s); }
+      setActiveMatch(s, (s.active + 1) % n);
+    } else if (ev.key === "ArrowUp" && n) {
+      ev.preventDefault();
+      setActiveMatch(s, (s.active - 1 + n) % n);
+    } else if (ev.key === "Enter") {
+      ev.preventDefault();
+      if (s.active >= 0 && s.matches[s.active]) { choosePlace(s, s.matches[s.active]); }
+    } else if (ev.key === "Escape") {
+      if (!s.list.hidden) { ev.preventDefault(); closeMatches(s); } else { s.input.value = ""; }
+    }
   }
 
   /* Keep a centred title box (the site map's) clear of the layer control. */
@@ -267,13 +237,13 @@ var geo4miOrientation = (function () {
     if (!control) {
       // the map has no layer control (the choropleth): top left, under the zoom and the search,
       // clear of the attribution, which wraps to two lines on a phone
-      control = L.control.layers(null, null, { collapsed: narrow(), position: "topleft" });
+      control = L.control.layers(null, null, { collapsed: C.isNarrow(), position: "topleft" });
       control.addTo(map);
       map.g4mLayerControl = control;
     }
     var entries = [];
     var labels = drawLabels(map, data, entries).addTo(map);
-    control.addOverlay(labels, textHtml(data.text.labels));
+    control.addOverlay(labels, C.textHtml(data.text.labels));
     data.layers.forEach(function (layer) {
       var group = drawLayer(map, layer, entries);
       if (layer.kind === "point") {
@@ -283,7 +253,7 @@ var geo4miOrientation = (function () {
         });
       }
       if (layer.shown) { group.addTo(map); }
-      control.addOverlay(group, textHtml(layer.label));
+      control.addOverlay(group, C.textHtml(layer.label));
     });
     searchControl(map, data, entries);
     keepTitleClear(map, control);

@@ -21,34 +21,10 @@
 (function (global) {
   "use strict";
 
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (key) {
-      if (key === "text") { node.textContent = attrs[key]; }
-      else { node.setAttribute(key, attrs[key]); }
-    });
-    (children || []).forEach(function (child) { node.appendChild(child); });
-    return node;
-  }
-
-  /* One pass: "{{" and "}}" are literal braces (geo4mi.i18n.template escapes study
-   * words so), "{name}" takes values[name]. */
-  function format(template, values) {
-    return template.replace(/\{\{|\}\}|\{(\w+)\}/g, function (m, key) {
-      if (key === undefined) { return m.charAt(0); }
-      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : "";
-    });
-  }
+  var C = global.geo4miCommon;  // common.js, inlined before this file
+  var el = C.el, format = C.fill, has = C.has;
 
   function round6(x) { return Math.round(x * 1e6) / 1e6; }
-
-  /* Text as HTML, for the Leaflet APIs that only take HTML (layer names in the layer
-   * control, the attribution): the browser escapes it. */
-  function textHtml(s) {
-    var box = document.createElement("div");
-    box.textContent = String(s);
-    return box.innerHTML;
-  }
 
   /* A popup's content: a title and a table of [label, value] rows, as text. */
   function popupTable(title, rows) {
@@ -70,15 +46,9 @@
     });
   }
 
-  /* A phone-sized window (the CSS uses the same width): controls collapse into buttons. */
-  function narrow() {
-    return !!(global.matchMedia && global.matchMedia("(max-width: 600px)").matches);
-  }
-
-  /* Areas, catchments and sites from the data; returns [name, layer] for the control. */
-  function drawLayers(map, config) {
-    var overlays = [];
-    var areas = L.geoJSON(config.areas, {
+  /* The areas, shaded by interviews (or targets), with their name and popup. */
+  function drawAreas(map, config) {
+    return L.geoJSON(config.areas, {
       style: function (feature) {
         return { fillColor: feature.properties.fill, color: config.style.edge, weight: 1,
                  fillOpacity: 0.7 };
@@ -91,38 +61,41 @@
         layer.on("mouseout", function () { layer.setStyle({ weight: 1 }); });
       }
     }).addTo(map);
-    overlays.push([config.layers.areas, areas]);
-    if (config.badges && config.badges.length) {
-      // target against achieved on the map itself: a small label under each area's centre
-      // their own pane above the symbols, so no number hides under a site; never clickable
-      map.createPane("g4m-badges").style.zIndex = 620;
-      map.getPane("g4m-badges").style.pointerEvents = "none";
-      var badges = L.featureGroup();
-      config.badges.forEach(function (b) {
-        var label = el("span", { "class": "g4m-badge" + (b.done ? " g4m-badge-done" : ""),
-                                 title: b.title, "aria-label": b.title, text: b.text });
-        L.marker([b.lat, b.lon], {
-          icon: L.divIcon({ html: label, className: "g4m-badge-icon", iconSize: [0, 0] }),
-          interactive: false, keyboard: false, pane: "g4m-badges"
-        }).addTo(badges);
-      });
-      overlays.push([config.layers.badges, badges.addTo(map)]);
-    }
-    if (config.catchment_m > 0) {
-      var circles = L.featureGroup();
-      config.sites.forEach(function (site) {
-        L.circle([site.lat, site.lon], {
-          radius: config.catchment_m, color: config.style.catchment, weight: 1, fill: true,
-          fillOpacity: 0.08, opacity: 0.6, className: "g4m-catchment", interactive: false
-        }).addTo(circles);
-      });
-      overlays.push([config.layers.catchment, circles.addTo(map)]);
-    }
+  }
+
+  /* Target against achieved on the map itself: a small label under each area's centre, in
+   * their own pane above the symbols, so no number hides under a site; never clickable. */
+  function drawBadges(map, config) {
+    map.createPane("g4m-badges").style.zIndex = 620;
+    map.getPane("g4m-badges").style.pointerEvents = "none";
+    var badges = L.featureGroup();
+    config.badges.forEach(function (b) {
+      var label = el("span", { "class": "g4m-badge" + (b.done ? " g4m-badge-done" : ""),
+                               title: b.title, "aria-label": b.title, text: b.text });
+      L.marker([b.lat, b.lon], {
+        icon: L.divIcon({ html: label, className: "g4m-badge-icon", iconSize: [0, 0] }),
+        interactive: false, keyboard: false, pane: "g4m-badges"
+      }).addTo(badges);
+    });
+    return badges.addTo(map);
+  }
+
+  function drawCatchments(map, config) {
+    var circles = L.featureGroup();
+    config.sites.forEach(function (site) {
+      L.circle([site.lat, site.lon], {
+        radius: config.catchment_m, color: config.style.catchment, weight: 1, fill: true,
+        fillOpacity: 0.08, opacity: 0.6, className: "g4m-catchment", interactive: false
+      }).addTo(circles);
+    });
+    return circles.addTo(map);
+  }
+
+  /* The sites, one layer per type (in config.type_order): {type: featureGroup}. */
+  function drawSites(config) {
     var groups = {};
     config.type_order.forEach(function (type) {
-      if (Object.prototype.hasOwnProperty.call(config.layers.sites, type)) {
-        groups[type] = L.featureGroup();
-      }
+      if (has(config.layers.sites, type)) { groups[type] = L.featureGroup(); }
     });
     config.sites.forEach(function (site) {
       var marker = L.marker([site.lat, site.lon], { icon: siteIcon(config, site.type) });
@@ -130,39 +103,58 @@
       marker.bindPopup(popupTable(site.name, site.rows), { maxWidth: 300 });
       marker.addTo(groups[site.type]);
     });
+    return groups;
+  }
+
+  /* The legend (rendered in the page) moved into the map's corner; on a phone it would
+   * hide a third of the map, so it opens from a button there. */
+  function addLegend(map, config, legend) {
+    var corner = L.control({ position: "bottomright" });
+    corner.onAdd = function () {
+      var div = L.DomUtil.create("div", "g4m-legend-box");
+      legend.hidden = false;
+      if (C.isNarrow()) {
+        var toggle = el("button", { type: "button", "class": "g4m-legend-toggle",
+          "aria-expanded": "false", "aria-controls": "g4m-legend",
+          text: config.legend || "Legend" });
+        legend.hidden = true;
+        toggle.addEventListener("click", function () {
+          legend.hidden = !legend.hidden;
+          toggle.setAttribute("aria-expanded", legend.hidden ? "false" : "true");
+        });
+        div.appendChild(toggle);
+        L.DomEvent.disableClickPropagation(div);
+      }
+      div.appendChild(legend);
+      L.DomEvent.disableScrollPropagation(div);
+      return div;
+    };
+    corner.addTo(map);
+  }
+
+  /* Areas, catchments and sites from the data, the layer control and the legend. */
+  function drawLayers(map, config) {
+    var areas = drawAreas(map, config);
+    var overlays = [[config.layers.areas, areas]];
+    var badges = null;
+    if (config.badges && config.badges.length) {
+      badges = drawBadges(map, config);
+      overlays.push([config.layers.badges, badges]);
+    }
+    if (config.catchment_m > 0) {
+      overlays.push([config.layers.catchment, drawCatchments(map, config)]);
+    }
+    var groups = drawSites(config);
     config.type_order.forEach(function (type) {
       if (groups[type]) { overlays.push([config.layers.sites[type], groups[type].addTo(map)]); }
     });
-    var control = L.control.layers(null, null, { collapsed: narrow(), position: "topright" });
-    overlays.forEach(function (pair) { control.addOverlay(pair[1], textHtml(pair[0])); });
+    var control = L.control.layers(null, null, { collapsed: C.isNarrow(), position: "topright" });
+    overlays.forEach(function (pair) { control.addOverlay(pair[1], C.textHtml(pair[0])); });
     control.addTo(map);
     map.g4mLayerControl = control;  // orientation.js adds its layers to it
     var legend = document.getElementById("g4m-legend");
-    if (legend) {
-      var corner = L.control({ position: "bottomright" });
-      corner.onAdd = function () {
-        var div = L.DomUtil.create("div", "g4m-legend-box");
-        legend.hidden = false;
-        if (narrow()) {
-          // a phone: the legend would hide a third of the map, so it opens from a button
-          var toggle = el("button", { type: "button", "class": "g4m-legend-toggle",
-            "aria-expanded": "false", "aria-controls": "g4m-legend",
-            text: config.legend || "Legend" });
-          legend.hidden = true;
-          toggle.addEventListener("click", function () {
-            legend.hidden = !legend.hidden;
-            toggle.setAttribute("aria-expanded", legend.hidden ? "false" : "true");
-          });
-          div.appendChild(toggle);
-          L.DomEvent.disableClickPropagation(div);
-        }
-        div.appendChild(legend);
-        L.DomEvent.disableScrollPropagation(div);
-        return div;
-      };
-      corner.addTo(map);
-    }
-    return { areas: areas, groups: groups, badges: badges || null };
+    if (legend) { addLegend(map, config, legend); }
+    return { areas: areas, groups: groups, badges: badges };
   }
 
   /* -- the workshop ---------------------------------------------------------------------- */
@@ -214,8 +206,10 @@
     this.lastKeyMove = null;    // id of the candidate the arrow keys moved last (one undo step)
     this.layer = L.featureGroup().addTo(map);
     this.circles = L.featureGroup().addTo(map);
+    this.fmt = C.numbers();     // numbers in the page's language
+    this.areaPopups = {};       // an area's popup (by L.stamp) while workshop mode is on
     this.baseKey = "geo4mi-sites:" + config.storage_key;
-    this.group = this.readStorage(this.baseKey + "#group") || "";
+    this.group = C.readStorage(this.baseKey + "#group") || "";
     this.buildControl();
     this.buildPrintList();
     this.addSkipLink();
@@ -234,24 +228,22 @@
     map.on("click", clickAt);
     layers.areas.on("click", clickAt);
     map.on("popupopen", function (event) {
-      if (self.active && event.popup._source instanceof L.Path) { map.closePopup(); }
+      if (self.active && openedOnShape(map, event.popup)) { map.closePopup(); }
     });
+  }
+
+  /* Was this popup opened on a shape (an area, a context line or point), not a marker? */
+  function openedOnShape(map, popup) {
+    var found = false;
+    map.eachLayer(function (layer) {
+      if (layer instanceof L.Path && layer.getPopup && layer.getPopup() === popup) { found = true; }
+    });
+    return found;
   }
 
   /* The key this group's sites are kept under; the unnamed group keeps the old key. */
   Workshop.prototype.storageKey = function () {
     return this.group ? this.baseKey + "@" + this.group : this.baseKey;
-  };
-
-  Workshop.prototype.readStorage = function (key) {
-    try { return global.localStorage.getItem(key); } catch (e) { return null; }
-  };
-
-  Workshop.prototype.writeStorage = function (key, value) {
-    try {
-      if (value === null) { global.localStorage.removeItem(key); }
-      else { global.localStorage.setItem(key, value); }
-    } catch (e) { /* storage unavailable (private mode, file:// policy): nothing kept */ }
   };
 
   Workshop.prototype.symbol = function (type) {
@@ -269,62 +261,17 @@
 
   Workshop.prototype.buildControl = function () {
     var self = this;
-    var text = this.text;
     var Control = L.Control.extend({
       // on a phone the title spans the top: the workshop sits bottom left, above the scale
-      options: { position: narrow() ? "bottomleft" : "topleft" },
+      options: { position: C.isNarrow() ? "bottomleft" : "topleft" },
       onAdd: function () {
         var box = el("div", { "class": "g4m-workshop leaflet-bar", "data-role": "workshop" });
-        self.toggle = el("button", { type: "button", "class": "g4m-workshop-toggle",
-          id: "g4m-workshop-toggle", "aria-pressed": "false", "aria-controls": "g4m-workshop-body",
-          text: text.workshop_mode });
-        self.groupName = el("b", { "class": "g4m-group-name" });
-        self.newGroup = button("g4m-new-group", text.new_group);
-        self.addCentre = button("g4m-add-centre", text.add_centre);
-        self.undoButton = button("g4m-undo", text.undo);
-        self.clearButton = button("g4m-clear", text.clear_all);
-        self.formBox = el("div", { "class": "g4m-form-box" });
-        self.groupBox = el("div", { "class": "g4m-group-box" });
-        self.count = el("p", { "class": "g4m-workshop-count" });
-        self.list = el("ol", { "class": "g4m-candidate-list", "data-role": "candidate-list" });
-        self.download = button("g4m-workshop-download", text.download);
-        self.fileInput = el("input", { type: "file", "class": "g4m-load-input",
-          accept: ".geojson,.json,application/geo+json,application/json" });
-        self.loadButton = button("g4m-load", text.load);
-        self.printButton = button("g4m-print", text.print_list);
-        self.status = el("p", { "class": "g4m-workshop-status", role: "status" });
-        self.body = el("div", { "class": "g4m-workshop-body", id: "g4m-workshop-body" }, [
-          el("p", { "class": "g4m-group" }, [document.createTextNode(text.group + ": "),
-                                             self.groupName, self.newGroup]),
-          self.groupBox,
-          el("p", { "class": "g4m-workshop-help", text: text.workshop_help }),
-          el("p", { "class": "g4m-workshop-public", text: text.public_only }),
-          el("div", { "class": "g4m-form-buttons" },
-             [self.addCentre, self.undoButton, self.clearButton]),
-          el("p", { "class": "g4m-workshop-help g4m-keys", text: text.keys_hint }),
-          self.formBox, self.count, self.list,
-          el("div", { "class": "g4m-form-buttons" },
-             [self.download, self.loadButton, self.printButton, self.fileInput]),
-          self.status]);
+        self.buildPanel();
         box.appendChild(self.toggle);
         box.appendChild(self.body);
         L.DomEvent.disableClickPropagation(box);
         L.DomEvent.disableScrollPropagation(box);
-        self.toggle.addEventListener("click", function () { self.setActive(!self.active); });
-        self.addCentre.addEventListener("click", function () {
-          self.openForm(self.map.getCenter(), null);
-        });
-        self.undoButton.addEventListener("click", function () { self.undo(); });
-        self.clearButton.addEventListener("click", function () { self.clearAll(); });
-        self.download.addEventListener("click", function () { self.downloadGeoJSON(); });
-        self.loadButton.addEventListener("click", function () { self.fileInput.click(); });
-        self.fileInput.addEventListener("change", function () {
-          var file = self.fileInput.files && self.fileInput.files[0];
-          if (file) { self.loadFile(file); }
-          self.fileInput.value = "";
-        });
-        self.printButton.addEventListener("click", function () { self.printList(); });
-        self.newGroup.addEventListener("click", function () { self.openNewGroup(); });
+        self.wirePanel();
         return box;
       }
     });
@@ -335,6 +282,60 @@
     var controls = container.querySelector(".leaflet-control-container");
     if (controls) { container.insertBefore(controls, container.firstChild); }
     this.refresh();
+  };
+
+  /* The panel's parts: the toggle, and the body with its buttons, form boxes and list. */
+  Workshop.prototype.buildPanel = function () {
+    var text = this.text;
+    this.toggle = el("button", { type: "button", "class": "g4m-workshop-toggle",
+      id: "g4m-workshop-toggle", "aria-pressed": "false", "aria-controls": "g4m-workshop-body",
+      text: text.workshop_mode });
+    this.groupName = el("b", { "class": "g4m-group-name" });
+    this.newGroup = button("g4m-new-group", text.new_group);
+    this.addCentre = button("g4m-add-centre", text.add_centre);
+    this.undoButton = button("g4m-undo", text.undo);
+    this.clearButton = button("g4m-clear", text.clear_all);
+    this.formBox = el("div", { "class": "g4m-form-box" });
+    this.groupBox = el("div", { "class": "g4m-group-box" });
+    this.count = el("p", { "class": "g4m-workshop-count" });
+    this.list = el("ol", { "class": "g4m-candidate-list", "data-role": "candidate-list" });
+    this.download = button("g4m-workshop-download", text.download);
+    this.fileInput = el("input", { type: "file", "class": "g4m-load-input",
+      accept: ".geojson,.json,application/geo+json,application/json" });
+    this.loadButton = button("g4m-load", text.load);
+    this.printButton = button("g4m-print", text.print_list);
+    this.status = el("p", { "class": "g4m-workshop-status", role: "status" });
+    this.body = el("div", { "class": "g4m-workshop-body", id: "g4m-workshop-body" }, [
+      el("p", { "class": "g4m-group" }, [text.group + ": ", this.groupName, this.newGroup]),
+      this.groupBox,
+      el("p", { "class": "g4m-workshop-help", text: text.workshop_help }),
+      el("p", { "class": "g4m-workshop-public", text: text.public_only }),
+      el("div", { "class": "g4m-form-buttons" },
+         [this.addCentre, this.undoButton, this.clearButton]),
+      el("p", { "class": "g4m-workshop-help g4m-keys", text: text.keys_hint }),
+      this.formBox, this.count, this.list,
+      el("div", { "class": "g4m-form-buttons" },
+         [this.download, this.loadButton, this.printButton, this.fileInput]),
+      this.status]);
+  };
+
+  Workshop.prototype.wirePanel = function () {
+    var self = this;
+    this.toggle.addEventListener("click", function () { self.setActive(!self.active); });
+    this.addCentre.addEventListener("click", function () {
+      self.openForm(self.map.getCenter(), null);
+    });
+    this.undoButton.addEventListener("click", function () { self.undo(); });
+    this.clearButton.addEventListener("click", function () { self.clearAll(); });
+    this.download.addEventListener("click", function () { self.downloadGeoJSON(); });
+    this.loadButton.addEventListener("click", function () { self.fileInput.click(); });
+    this.fileInput.addEventListener("change", function () {
+      var file = self.fileInput.files && self.fileInput.files[0];
+      if (file) { self.loadFile(file); }
+      self.fileInput.value = "";
+    });
+    this.printButton.addEventListener("click", function () { self.printList(); });
+    this.newGroup.addEventListener("click", function () { self.openNewGroup(); });
   };
 
   /* A link at the very start of the page that jumps to the workshop button. */
@@ -352,9 +353,11 @@
   Workshop.prototype.setActive = function (on) {
     this.active = on;
     // in workshop mode a click on an area adds a site: its popup waits until the end
+    var popups = this.areaPopups;
     this.layers.areas.eachLayer(function (layer) {
-      if (on && layer.getPopup()) { layer._g4mPopup = layer.getPopup(); layer.unbindPopup(); }
-      else if (!on && layer._g4mPopup) { layer.bindPopup(layer._g4mPopup); }
+      var id = L.stamp(layer);
+      if (on && layer.getPopup()) { popups[id] = layer.getPopup(); layer.unbindPopup(); }
+      else if (!on && popups[id]) { layer.bindPopup(popups[id]); delete popups[id]; }
     });
     // and no popup pans the map under the pointer
     var layers = this.layers;
@@ -382,7 +385,7 @@
   Workshop.prototype.refresh = function () {
     var self = this;
     var n = this.candidates.length;
-    this.count.textContent = format(this.text.candidates, { n: n });
+    this.count.textContent = format(this.text.candidates, { n: this.fmt.integer(n) });
     this.download.disabled = n === 0;
     this.clearButton.disabled = n === 0;
     this.printButton.disabled = n === 0;
@@ -390,7 +393,7 @@
     this.undoButton.title = this.undoStack.length
       ? this.text.undo + ": " + this.undoStack[this.undoStack.length - 1].label : "";
     this.groupName.textContent = this.group || this.text.group_none;
-    while (this.list.firstChild) { this.list.removeChild(this.list.firstChild); }
+    C.empty(this.list);
     this.candidates.forEach(function (c) {
       var p = c.marker.getLatLng();
       var pick = el("button", { type: "button", "class": "g4m-list-item" }, [
@@ -405,7 +408,7 @@
     if (legend) {
       legend.hidden = n === 0;
       var count = legend.querySelector('[data-role="candidate-count"]');
-      if (count) { count.textContent = " (" + n + ")"; }
+      if (count) { count.textContent = " (" + this.fmt.integer(n) + ")"; }
     }
     this.fillPrintList();
   };
@@ -448,13 +451,12 @@
   /* -- the form (in the panel: opening it never moves the map) -- */
 
   Workshop.prototype.closeForm = function () {
-    while (this.formBox.firstChild) { this.formBox.removeChild(this.formBox.firstChild); }
+    C.empty(this.formBox);
     if (this.pending) { this.map.removeLayer(this.pending); this.pending = null; }
   };
 
   Workshop.prototype.openForm = function (latlng, candidate) {
     var self = this;
-    var text = this.text;
     if (!this.active) { this.setActive(true); }
     this.closeForm();
     this.map.closePopup();
@@ -462,59 +464,71 @@
       this.pending = L.circleMarker(latlng, { radius: 9, color: "#b45309", weight: 3,
         fill: false, interactive: false, className: "g4m-pending" }).addTo(this.map);
     }
-    var name = el("input", { type: "text", name: "name", maxlength: String(this.config.name_max),
-      value: candidate ? candidate.name : "" });
-    var type = el("select", { name: "type" });
-    this.config.type_order.forEach(function (code) {
-      var option = el("option", { value: code, text: self.config.types[code].label });
-      if (candidate && candidate.type === code) { option.selected = true; }
-      type.appendChild(option);
-    });
-    var notes = el("textarea", { name: "notes", rows: "2",
-                                 maxlength: String(this.config.notes_max) });
-    notes.value = candidate ? candidate.notes : "";
-    var error = el("p", { "class": "g4m-form-error", role: "alert" });
-    var save = el("button", { type: "submit", "class": "g4m-save", text: text.save });
-    var cancel = button("g4m-cancel", text.cancel);
-    var form = el("form", { "class": "g4m-site-form" }, [
-      el("h4", { text: candidate ? text.edit_title : text.add_title }),
-      el("label", {}, [document.createTextNode(text.name), name]),
-      el("label", {}, [document.createTextNode(text.type), type]),
-      el("label", {}, [document.createTextNode(text.notes), notes]),
-      el("p", { "class": "g4m-workshop-public", text: text.public_only }),
-      error, el("div", { "class": "g4m-form-buttons" }, [save, cancel])
-    ]);
-    form.addEventListener("submit", function (event) {
+    var form = this.siteForm(candidate);
+    form.node.addEventListener("submit", function (event) {
       event.preventDefault();
-      var value = oneLine(name.value);
-      var note = oneLine(notes.value);
-      if (!value || CONTROL.test(value)) {
-        error.textContent = text.name_required; name.focus(); return;
-      }
-      var made;
-      if (candidate) {
-        self.record("edit");
-        candidate.name = value; candidate.type = type.value; candidate.notes = note;
-        self.decorate(candidate);
-        made = candidate;
-      } else {
-        self.record("add");
-        made = self.add({ name: value, type: type.value, notes: note,
-                          lat: latlng.lat, lng: latlng.lng });
-      }
-      self.closeForm();
-      self.save();
-      self.select(made, true);  // the arrow keys move it from here
+      self.submitForm(form, latlng, candidate);
     });
-    form.addEventListener("keydown", function (event) {
+    form.node.addEventListener("keydown", function (event) {
       if (event.key === "Escape") { self.closeForm(); self.toggle.focus(); }
     });
-    cancel.addEventListener("click", function () { self.closeForm(); self.toggle.focus(); });
+    form.cancel.addEventListener("click", function () { self.closeForm(); self.toggle.focus(); });
     // a button that removes its own form leaves the page before the click reaches the
     // map, which then cannot see that the click began in the panel: flag the form itself
-    L.DomEvent.disableClickPropagation(form);
-    this.formBox.appendChild(form);
-    name.focus({ preventScroll: true });
+    L.DomEvent.disableClickPropagation(form.node);
+    this.formBox.appendChild(form.node);
+    form.name.focus({ preventScroll: true });
+  };
+
+  /* The form's elements (name, type, notes, error line, cancel) and the form itself. */
+  Workshop.prototype.siteForm = function (candidate) {
+    var config = this.config, text = this.text;
+    var f = {};
+    f.name = el("input", { type: "text", name: "name", maxlength: String(config.name_max),
+      value: candidate ? candidate.name : "" });
+    f.type = el("select", { name: "type" });
+    config.type_order.forEach(function (code) {
+      var option = el("option", { value: code, text: config.types[code].label });
+      if (candidate && candidate.type === code) { option.selected = true; }
+      f.type.appendChild(option);
+    });
+    f.notes = el("textarea", { name: "notes", rows: "2", maxlength: String(config.notes_max) });
+    f.notes.value = candidate ? candidate.notes : "";
+    f.error = el("p", { "class": "g4m-form-error", role: "alert" });
+    f.cancel = button("g4m-cancel", text.cancel);
+    var save = el("button", { type: "submit", "class": "g4m-save", text: text.save });
+    f.node = el("form", { "class": "g4m-site-form" }, [
+      el("h4", { text: candidate ? text.edit_title : text.add_title }),
+      el("label", {}, [text.name, f.name]),
+      el("label", {}, [text.type, f.type]),
+      el("label", {}, [text.notes, f.notes]),
+      el("p", { "class": "g4m-workshop-public", text: text.public_only }),
+      f.error, el("div", { "class": "g4m-form-buttons" }, [save, f.cancel])
+    ]);
+    return f;
+  };
+
+  /* Add the site (or change the candidate) the form describes, unless its name is empty. */
+  Workshop.prototype.submitForm = function (form, latlng, candidate) {
+    var value = oneLine(form.name.value);
+    var note = oneLine(form.notes.value);
+    if (!value || CONTROL.test(value)) {
+      form.error.textContent = this.text.name_required; form.name.focus(); return;
+    }
+    var made;
+    if (candidate) {
+      this.record("edit");
+      candidate.name = value; candidate.type = form.type.value; candidate.notes = note;
+      this.decorate(candidate);
+      made = candidate;
+    } else {
+      this.record("add");
+      made = this.add({ name: value, type: form.type.value, notes: note,
+                        lat: latlng.lat, lng: latlng.lng });
+    }
+    this.closeForm();
+    this.save();
+    this.select(made, true);  // the arrow keys move it from here
   };
 
   /* -- candidates -- */
@@ -556,8 +570,8 @@
       icon.setAttribute("aria-label", format(text.candidate_label, { name: candidate.name }));
       icon.setAttribute("title", candidate.name);
       icon.setAttribute("data-candidate", "");
-      if (!icon._g4mKeys) {
-        icon._g4mKeys = true;
+      if (candidate.keyedIcon !== icon) {  // Leaflet keeps the element when the icon changes
+        candidate.keyedIcon = icon;
         icon.addEventListener("keydown", function (event) { self.onKey(candidate, event); });
         icon.addEventListener("focus", function () { self.select(candidate, false); });
       }
@@ -632,7 +646,7 @@
     this.map.closePopup();
     this.replaceAll([]);
     this.save();
-    this.status.textContent = format(this.text.cleared, { n: n });
+    this.status.textContent = format(this.text.cleared, { n: this.fmt.integer(n) });
   };
 
   /* -- GeoJSON out and back in -- */
@@ -653,21 +667,15 @@
 
   Workshop.prototype.fileName = function () {
     var name = this.config.download_name;
-    var slug = this.group.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "")
-      .replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 40);
+    var slug = C.fold(this.group).replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 40);
     return slug ? name.replace(/(\.geojson)?$/, "_" + slug + "$1") : name;
   };
 
   Workshop.prototype.downloadGeoJSON = function () {
     var blob = new Blob([JSON.stringify(this.toGeoJSON(), null, 1)],
                         { type: "application/geo+json" });
-    var url = URL.createObjectURL(blob);
     var file = this.fileName();
-    var link = el("a", { href: url, download: file });
-    document.body.appendChild(link);
-    link.click();
-    document.body.removeChild(link);
-    setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+    C.downloadBlob(blob, file);
     this.status.textContent = format(this.text.downloaded, { file: file });
   };
 
@@ -680,7 +688,7 @@
     if (!doc || doc.type !== "FeatureCollection" || !Array.isArray(doc.features)) {
       return text.bad_collection;
     }
-    if (doc.features.length > MAX_LOAD) { return format(text.too_many, { max: MAX_LOAD }); }
+    if (doc.features.length > MAX_LOAD) { return format(text.too_many, { max: this.fmt.integer(MAX_LOAD) }); }
     var sites = [];
     for (var i = 0; i < doc.features.length; i++) {
       var f = doc.features[i];
@@ -721,7 +729,7 @@
     this.record("load");
     sites.forEach(function (s) { self.add(s); });
     this.save();
-    this.status.textContent = format(this.text.loaded, { n: sites.length, file: file });
+    this.status.textContent = format(this.text.loaded, { n: this.fmt.integer(sites.length), file: file });
     return true;
   };
 
@@ -729,7 +737,7 @@
     var self = this;
     if (file.size > 20 * 1024 * 1024) {
       this.status.textContent = format(this.text.load_refused,
-        { file: file.name, problem: format(this.text.too_many, { max: MAX_LOAD }) });
+        { file: file.name, problem: format(this.text.too_many, { max: this.fmt.integer(MAX_LOAD) }) });
       return;
     }
     var reader = new FileReader();
@@ -751,12 +759,12 @@
     var start = el("button", { type: "submit", "class": "g4m-group-start",
                                text: text.new_group_confirm });
     var cancel = button("g4m-cancel", text.cancel);
-    var parts = [el("label", {}, [document.createTextNode(text.new_group_name), name])];
+    var parts = [el("label", {}, [text.new_group_name, name])];
     if (this.candidates.length) {
       var keep = button("g4m-group-download", text.download);
       keep.addEventListener("click", function () { self.downloadGeoJSON(); });
       parts.push(el("p", { "class": "g4m-group-warn", role: "alert",
-        text: format(text.new_group_warn, { n: this.candidates.length,
+        text: format(text.new_group_warn, { n: this.fmt.integer(this.candidates.length),
                                             group: this.group || text.group_none }) }));
       parts.push(el("div", { "class": "g4m-form-buttons" }, [keep]));
     }
@@ -773,20 +781,20 @@
   };
 
   Workshop.prototype.closeGroup = function () {
-    while (this.groupBox.firstChild) { this.groupBox.removeChild(this.groupBox.firstChild); }
+    C.empty(this.groupBox);
   };
 
   /* The previous group's sites leave this laptop (storage and undo); the new group starts
    * empty, or with what this laptop kept for a group of that name. */
   Workshop.prototype.startGroup = function (group) {
-    this.writeStorage(this.storageKey(), null);
+    C.writeStorage(this.storageKey(), null);
     this.closeGroup();
     this.closeForm();
     this.map.closePopup();
     this.undoStack = [];
     this.replaceAll([]);
     this.group = group;
-    this.writeStorage(this.baseKey + "#group", group || null);
+    C.writeStorage(this.baseKey + "#group", group || null);
     this.restore();
     this.save();
     this.status.textContent = format(this.text.new_group_done,
@@ -796,13 +804,13 @@
   /* -- storage -- */
 
   Workshop.prototype.save = function () {
-    this.writeStorage(this.storageKey(),
+    C.writeStorage(this.storageKey(),
                       this.candidates.length ? JSON.stringify(this.toGeoJSON()) : null);
     this.refresh();
   };
 
   Workshop.prototype.restore = function () {
-    var raw = this.readStorage(this.storageKey());
+    var raw = C.readStorage(this.storageKey());
     var self = this;
     var restored = 0;
     if (raw) {
@@ -817,7 +825,7 @@
       } catch (e) { /* a damaged entry: start empty */ }
     }
     this.refresh();
-    if (restored) { this.status.textContent = format(this.text.restored, { n: restored }); }
+    if (restored) { this.status.textContent = format(this.text.restored, { n: this.fmt.integer(restored) }); }
   };
 
   /* -- the printed list -- */
@@ -833,7 +841,7 @@
     var text = this.text;
     var box = this.printBox;
     if (!box) { return; }
-    while (box.firstChild) { box.removeChild(box.firstChild); }
+    C.empty(box);
     var heading = document.querySelector(".g4m-title h1");
     box.appendChild(el("h1", { text: heading ? heading.textContent : document.title }));
     box.appendChild(el("h2", { text: text.list_title + " · " + text.group + ": " +
@@ -843,8 +851,8 @@
     var rows = this.candidates.map(function (c, i) {
       var p = c.marker.getLatLng();
       return el("tr", {}, [String(i + 1), c.name, self.config.types[c.type].label,
-                           self.unitOf(p.lat, p.lng), p.lat.toFixed(5) + "°",
-                           p.lng.toFixed(5) + "°", c.notes].map(function (v) {
+                           self.unitOf(p.lat, p.lng), C.coordinate(p.lat, 5) + "°",
+                           C.coordinate(p.lng, 5) + "°", c.notes].map(function (v) {
         return el("td", { text: v });
       }));
     });
@@ -875,7 +883,7 @@
       var workshop = new Workshop(map, config, layers);
       if (config.attribution && map.attributionControl) {
         map.attributionControl.setPrefix(false);
-        map.attributionControl.addAttribution(textHtml(config.attribution));
+        map.attributionControl.addAttribution(C.textHtml(config.attribution));
       }
       map.getContainer().setAttribute("data-geo4mi-map", "sites");
       global.geo4miSites.workshop = workshop;
