@@ -22,11 +22,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's geo4mi
 
-from geo4mi import pipeline  # noqa: E402
-from geo4mi.indicators.audit import audit, true_estimates  # noqa: E402
-from geo4mi.indicators.estimate import estimate  # noqa: E402
-from geo4mi.indicators.protect import protect  # noqa: E402
-from geo4mi.study import bundled_study_path, load_study  # noqa: E402
+from geo4mi import pipeline
+from geo4mi.indicators.audit import audit, true_estimates
+from geo4mi.indicators.estimate import estimate
+from geo4mi.indicators.protect import protect
+from geo4mi.study import bundled_study_path, load_study
 
 
 def main() -> None:

@@ -35,13 +35,12 @@ import folium
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from browser import offline_page  # noqa: E402
+from browser import offline_page
 
-from geo4mi.pipeline import run  # noqa: E402
-from geo4mi.study import bundled_study_path  # noqa: E402
-from geo4mi.webmap.assets import leaflet_css, leaflet_js, write_html  # noqa: E402
-from geo4mi.webmap.choropleth import (choropleth_map, choropleth_map_for_results,  # noqa: E402
-                                      render_offline_html)
+from geo4mi.pipeline import run
+from geo4mi.study import bundled_study_path
+from geo4mi.webmap.assets import leaflet_css, leaflet_js, write_html
+from geo4mi.webmap.choropleth import choropleth_map, choropleth_map_for_results, render_offline_html
 
 FIRST_RENDER_JS = """() => new Promise(done => {
     // a geo4mi page fills its caption when drawn (after inflating packed data, big pages);

@@ -36,10 +36,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's geo4mi
 
-from geo4mi.indicators.catalogue import (add_derived, bundled_catalogue_path,  # noqa: E402
-                                        load_catalogue)
-from geo4mi.indicators.estimate import CITY, estimate  # noqa: E402
-from geo4mi.survey.xlsform import read_form  # noqa: E402
+from geo4mi.indicators.catalogue import add_derived, bundled_catalogue_path, load_catalogue
+from geo4mi.indicators.estimate import CITY, estimate
+from geo4mi.survey.xlsform import read_form
 
 REPO_FORM = bundled_catalogue_path().parent / "questionnaire.xlsx"
 GROUPS = ["nationality_group", "gender", "age_group", "time_in_city"]

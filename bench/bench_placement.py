@@ -19,8 +19,14 @@ import shapely
 from pyproj import Transformer
 
 from geo4mi.boundaries import load_areas
-from geo4mi.survey.placement import (DEFAULT_BORDER_TOLERANCE_M, INSIDE, NEAREST, OUTSIDE,
-                                     AreaLocator, place_respondents)
+from geo4mi.survey.placement import (
+    DEFAULT_BORDER_TOLERANCE_M,
+    INSIDE,
+    NEAREST,
+    OUTSIDE,
+    AreaLocator,
+    place_respondents,
+)
 
 
 def best_of(repeat: int, func):

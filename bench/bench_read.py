@@ -22,8 +22,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's geo4mi
 
-from geo4mi.survey.exports import read_export  # noqa: E402
-from geo4mi.survey.xlsform import read_form  # noqa: E402
+from geo4mi.survey.exports import read_export
+from geo4mi.survey.xlsform import read_form
 
 
 def build_form(path: Path) -> None:

@@ -36,7 +36,6 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import statistics
 import sys
 import tempfile
 import time
@@ -53,8 +52,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))  # this checkout's geo4mi, not an installed one
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from bench_choropleth import (GEO4MI_SWITCH_JS, measure,  # noqa: E402
-                              plain_offline_for_timing)
+from bench_choropleth import GEO4MI_SWITCH_JS, measure, plain_offline_for_timing  # noqa: E402
 
 from geo4mi import classify  # noqa: E402
 from geo4mi.figures import cartography as carto  # noqa: E402

@@ -16,10 +16,12 @@ Modules: :mod:`~geo4mi.figures.common` (page, captions, text),
 
 from geo4mi.figures.charts import indicator_bar_chart, nationality_chart
 from geo4mi.figures.common import FigureError
-from geo4mi.figures.maps import (choropleth_figure, sample_distribution_figure,
-                                 small_multiples_figure)
-from geo4mi.figures.output import (FORMATS, save_figure, write_figures,
-                                   write_figures_for_results)
+from geo4mi.figures.maps import (
+                                 choropleth_figure,
+                                 sample_distribution_figure,
+                                 small_multiples_figure,
+)
+from geo4mi.figures.output import FORMATS, save_figure, write_figures, write_figures_for_results
 
 __all__ = [
     "FORMATS",

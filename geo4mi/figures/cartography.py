@@ -29,8 +29,14 @@ from geo4mi.boundaries import metric_crs, to_crs_checked
 from geo4mi.classify import EDGE_COLOR, NO_DATA_COLOR, SUPPRESSED_COLOR, SUPPRESSED_HATCH_COLOR
 from geo4mi.classify import WIDE_OUTLINE as WIDE_OUTLINE_WEB
 from geo4mi.errors import CRSError
-from geo4mi.figures.common import (MAX_NAME, SIZE_SMALL, TEXT_COLOR, FigureError,
-                                   clean_text, fmt_number)
+from geo4mi.figures.common import (
+    MAX_NAME,
+    SIZE_SMALL,
+    TEXT_COLOR,
+    FigureError,
+    clean_text,
+    fmt_number,
+)
 
 log = logging.getLogger(__name__)
 

@@ -13,13 +13,39 @@ from matplotlib.axes import Axes
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
-from geo4mi.classify import (OPACITY, WIDE_OUTLINE, WIDE_WIDTH_POINTS,
-                             assign_classes, is_wide, palette)
-from geo4mi.figures.common import (CITY, GROUP_ALL, MAX_NAME, MUTED_COLOR, SIZE_LEGEND,
-                                   SIZE_SMALL, TEXT_COLOR, FigureError, caption_text,
-                                   check_estimates, check_indicator, city_line, clean_labels,
-                                   clean_text, complementary, fit_width, fmt_pct, group_text,
-                                   new_page, plain, select_rows, style, text_width)
+from geo4mi.classify import (
+    OPACITY,
+    WIDE_OUTLINE,
+    WIDE_WIDTH_POINTS,
+    assign_classes,
+    is_wide,
+    palette,
+)
+from geo4mi.figures.common import (
+    CITY,
+    GROUP_ALL,
+    MAX_NAME,
+    MUTED_COLOR,
+    SIZE_LEGEND,
+    SIZE_SMALL,
+    TEXT_COLOR,
+    FigureError,
+    caption_text,
+    check_estimates,
+    check_indicator,
+    city_line,
+    clean_labels,
+    clean_text,
+    complementary,
+    fit_width,
+    fmt_pct,
+    group_text,
+    new_page,
+    plain,
+    select_rows,
+    style,
+    text_width,
+)
 from geo4mi.figures.maps import breaks_for
 from geo4mi.i18n import check_language, speaks_study, t
 from geo4mi.labels import Labels

@@ -12,15 +12,41 @@ import pandas as pd
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
-from geo4mi.classify import (OPACITY, WIDE_WIDTH_POINTS, assign_classes,
-                             class_breaks, is_wide, palette)
+from geo4mi.classify import (
+    OPACITY,
+    WIDE_WIDTH_POINTS,
+    assign_classes,
+    class_breaks,
+    is_wide,
+    palette,
+)
 from geo4mi.figures import cartography as carto
-from geo4mi.figures.common import (CITY, GROUP_ALL, MARGIN, PAGE_WIDTH, SIZE_LABEL,
-                                   SIZE_LEGEND, SIZE_SMALL, FigureError, caption_text,
-                                   check_estimates, check_indicator, city_line, clean_labels,
-                                   complementary, fmt_number, fmt_pct, group_text,
-                                   line_height, map_label, new_page, plain, select_rows,
-                                   style, wrap)
+from geo4mi.figures.common import (
+    CITY,
+    GROUP_ALL,
+    MARGIN,
+    PAGE_WIDTH,
+    SIZE_LABEL,
+    SIZE_LEGEND,
+    SIZE_SMALL,
+    FigureError,
+    caption_text,
+    check_estimates,
+    check_indicator,
+    city_line,
+    clean_labels,
+    complementary,
+    fmt_number,
+    fmt_pct,
+    group_text,
+    line_height,
+    map_label,
+    new_page,
+    plain,
+    select_rows,
+    style,
+    wrap,
+)
 from geo4mi.i18n import check_language, speaks_study, t
 from geo4mi.labels import Labels
 

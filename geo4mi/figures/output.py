@@ -16,8 +16,7 @@ from matplotlib.figure import Figure
 from geo4mi.figures import cartography as carto
 from geo4mi.figures.charts import indicator_bar_chart, nationality_chart
 from geo4mi.figures.common import FigureError, check_estimates, style
-from geo4mi.figures.maps import (choropleth_on, sample_distribution_on,
-                                 small_multiples_on)
+from geo4mi.figures.maps import choropleth_on, sample_distribution_on, small_multiples_on
 from geo4mi.i18n import check_language, speaks_study
 from geo4mi.indicators.estimate import proportions
 from geo4mi.io import atomic_write

@@ -548,5 +548,14 @@ def _normal_cdf(z: float) -> float:
     return 0.5 * (1.0 + erf(z / sqrt(2.0)))
 
 
-__all__ = ["DESIGN_METHOD", "Design", "SRS_METHOD", "cluster_icc", "design_arrays",
-           "design_from_study", "design_interval", "design_labels", "interval_note"]
+__all__ = [
+    "DESIGN_METHOD",
+    "SRS_METHOD",
+    "Design",
+    "cluster_icc",
+    "design_arrays",
+    "design_from_study",
+    "design_interval",
+    "design_labels",
+    "interval_note",
+]

@@ -55,12 +55,23 @@ import pandas as pd
 
 from geo4mi.errors import CatalogueError, SurveyDataError
 from geo4mi.indicators.catalogue import Catalogue, Indicator, columns_needed
-from geo4mi.indicators.design import (DESIGN_METHOD, SRS_METHOD, Design, Level, design_arrays,
-                                      design_interval)
+from geo4mi.indicators.design import (
+    DESIGN_METHOD,
+    SRS_METHOD,
+    Design,
+    Level,
+    design_arrays,
+    design_interval,
+)
 from geo4mi.indicators.expressions import EvalContext
 from geo4mi.indicators.numeric import Margin, NumericGrid, estimate_numeric
-from geo4mi.indicators.suppression import (REASONS, count_keys, published, shared_counts,
-                                           suppression_reasons)
+from geo4mi.indicators.suppression import (
+    REASONS,
+    count_keys,
+    published,
+    shared_counts,
+    suppression_reasons,
+)
 
 log = logging.getLogger(__name__)
 

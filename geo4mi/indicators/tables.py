@@ -430,6 +430,14 @@ def write_geopackage(estimates: pd.DataFrame, areas: Any, path: str | os.PathLik
     return Path(path)
 
 
-__all__ = ["estimates_table", "write_estimates_csv", "to_analysistools",
-           "write_analysistools_csv", "wide_table", "write_geopackage", "TABLE_COLUMNS",
-           "ANALYSISTOOLS_COLUMNS", "GPKG_LAYERS"]
+__all__ = [
+    "ANALYSISTOOLS_COLUMNS",
+    "GPKG_LAYERS",
+    "TABLE_COLUMNS",
+    "estimates_table",
+    "to_analysistools",
+    "wide_table",
+    "write_analysistools_csv",
+    "write_estimates_csv",
+    "write_geopackage",
+]

@@ -81,9 +81,16 @@ from geo4mi.indicators.differences import correction_name
 from geo4mi.indicators.estimate import proportions
 from geo4mi.indicators.suppression import published
 from geo4mi.labels import Labels
-from geo4mi.webmap.assets import (OfflineMap, Verbatim, common_script, data_block,
-                                  inline_static, render_fragment, render_offline_html,
-                                  write_html)
+from geo4mi.webmap.assets import (
+    OfflineMap,
+    Verbatim,
+    common_script,
+    data_block,
+    inline_static,
+    render_fragment,
+    render_offline_html,
+    write_html,
+)
 from geo4mi.webmap.orientation import add_orientation
 
 log = logging.getLogger(__name__)

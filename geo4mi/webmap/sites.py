@@ -33,8 +33,8 @@ from __future__ import annotations
 import logging
 import math
 import os
-from pathlib import Path
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -46,16 +46,22 @@ from jinja2 import Template
 from markupsafe import Markup
 
 from geo4mi.boundaries import WEB_CRS, metric_crs, to_crs_checked
-from geo4mi.classify import EDGE_COLOR, NO_DATA_COLOR, SUPPRESSED_COLOR, palette
+from geo4mi.classify import COUNT_BREAKS, EDGE_COLOR, NO_DATA_COLOR, SUPPRESSED_COLOR, palette
 from geo4mi.context import ContextLayer
 from geo4mi.errors import SiteMapError
 from geo4mi.i18n import Wording, attribution_line, check_language, t, template, use_wording
 from geo4mi.sites import NAME_MAX_CHARS, NOTES_MAX_CHARS, SITE_TYPES, type_label
-from geo4mi.webmap.assets import (OfflineMap, Verbatim, common_script, data_block,
-                                  inline_static, render_fragment, render_offline_html,
-                                  write_html)
+from geo4mi.webmap.assets import (
+    OfflineMap,
+    Verbatim,
+    common_script,
+    data_block,
+    inline_static,
+    render_fragment,
+    render_offline_html,
+    write_html,
+)
 from geo4mi.webmap.orientation import add_orientation
-from geo4mi.classify import COUNT_BREAKS
 
 log = logging.getLogger(__name__)
 
@@ -469,8 +475,8 @@ def sites_map_for_results(results, *, lang: str | None = None, plan: pd.DataFram
     >>> "Meta de entrevistas" in m.get_root().render()
     True
     """
-    from geo4mi.sites.plan import plan_for_study
     from geo4mi.sites import read_sites
+    from geo4mi.sites.plan import plan_for_study
 
     study = results.study
     lang = lang or study.language
