@@ -257,22 +257,41 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str], *, overwrite: b
     '@SUM(A1:A2),-1.2
     ok,2.0
     """
-    safe = spreadsheet_safe(frame)
-    options = {"index": False, "lineterminator": "\n", "na_rep": "",
-               "float_format": float_format}
-    if not _has_carriage_return(safe):
-        text = safe.to_csv(**options)
-    else:
-        # pandas and the csv module leave a carriage return unquoted when lines end with
-        # "\n"; a bare CR splits the row in spreadsheets and readers (and the next "row"
-        # could start with a formula). So: let pandas format every cell, quoted, read the
-        # cells back, and quote them as pandas would, counting CR as a line break.
-        quoted = safe.to_csv(**options, quoting=csv.QUOTE_ALL)
-        text = "".join(",".join(map(_csv_cell, row)) + "\n" if row != [""] else '""\n'
-                       for row in csv.reader(io.StringIO(quoted, newline="")))
+    text = csv_text(frame, float_format=float_format)
     with atomic_write(path, overwrite=overwrite) as tmp:
         tmp.write_bytes(text.encode("utf-8-sig" if bom else "utf-8"))
     return Path(path)
+
+
+def csv_text(frame: pd.DataFrame, *, float_format: str | None = None,
+             header: bool = True) -> str:
+    """The text :func:`write_csv` writes for ``frame`` (without the BOM).
+
+    Rows are formatted independently, so the text of a frame is the header and the
+    texts (``header=False``) of consecutive slices of it: large tables can be written
+    in chunks.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"a": ["x\\ry", "=1"], "b": [1.5, None]})
+    >>> whole = csv_text(t, float_format="%.1f")
+    >>> whole == csv_text(t[:1], float_format="%.1f") + csv_text(t[1:], float_format="%.1f",
+    ...                                                         header=False)
+    True
+    """
+    safe = spreadsheet_safe(frame)
+    options = {"index": False, "lineterminator": "\n", "na_rep": "",
+               "float_format": float_format, "header": header}
+    if not _has_carriage_return(safe):
+        return safe.to_csv(**options)
+    # pandas and the csv module leave a carriage return unquoted when lines end with
+    # "\n"; a bare CR splits the row in spreadsheets and readers (and the next "row"
+    # could start with a formula). So: let pandas format every cell, quoted, read the
+    # cells back, and quote them as pandas would, counting CR as a line break.
+    quoted = safe.to_csv(**options, quoting=csv.QUOTE_ALL)
+    return "".join(",".join(map(_csv_cell, row)) + "\n" if row != [""] else '""\n'
+                   for row in csv.reader(io.StringIO(quoted, newline="")))
 
 
 # -- atomic output sets ---------------------------------------------------------------------

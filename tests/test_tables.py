@@ -363,3 +363,22 @@ def test_geopackage_needs_every_area(estimates, areas, labels, tmp_path):
     with pytest.raises(BoundaryError, match=r"indicator 'feel_safe' has no row for area 'd'"):
         write_geopackage(estimates, extra, tmp_path / "x.gpkg", labels, lang="en")
     assert not (tmp_path / "x.gpkg").exists()
+
+
+def test_large_tables_are_written_in_chunks_with_the_same_content(estimates, areas, labels,
+                                                                   tmp_path, monkeypatch):
+    from geo4mi.indicators import tables
+
+    whole = write_estimates_csv(estimates, areas, labels, tmp_path / "whole.csv", lang="es",
+                                synthetic=True).read_bytes()
+    gpkg = write_geopackage(estimates, areas, tmp_path / "whole.gpkg", labels, lang="en")
+    monkeypatch.setattr(tables, "CHUNK_ROWS", 7)  # slices that split areas and indicators
+    assert len(estimates) > 3 * 7 and len(estimates) % 7
+    parts = write_estimates_csv(estimates, areas, labels, tmp_path / "parts.csv", lang="es",
+                                synthetic=True).read_bytes()
+    assert parts == whole
+    chunked = write_geopackage(estimates, areas, tmp_path / "parts.gpkg", labels, lang="en")
+    for layer in ("indicators", "estimates", "indicator_labels"):
+        pd.testing.assert_frame_equal(pyogrio.read_dataframe(chunked, layer=layer),
+                                      pyogrio.read_dataframe(gpkg, layer=layer))
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]

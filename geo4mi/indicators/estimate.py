@@ -66,6 +66,7 @@ from geo4mi.indicators.design import (
 from geo4mi.indicators.expressions import EvalContext
 from geo4mi.indicators.numeric import Margin, NumericGrid, estimate_numeric
 from geo4mi.indicators.suppression import (
+    N_HIDDEN,
     REASONS,
     count_keys,
     published,
@@ -583,19 +584,20 @@ def _assemble(indicators: Sequence[Indicator], area_labels: list[str], col_var: 
     num_f, den_f = num.reshape(-1), den.reshape(-1)
     reason_f = reason.reshape(-1)
     # a linked cell may have no respondents: its 0 would give another's count away
-    status = np.where(reason_f > 0, "suppressed", np.where(den_f == 0, "no_data", "ok"))
-    ok = status == "ok"
-    p = np.full(num_f.shape, np.nan)
+    status_code = np.where(reason_f > 0, 1, np.where(den_f == 0, 2, 0)).astype(np.int8)
+    ok = status_code == 0
+    # values only for the published cells (often a small share of the grid: most
+    # area x group cells have nobody), then spread over the grid with NA elsewhere
+    at = np.flatnonzero(ok)
+    k_ok, n_ok = num_f[at], den_f[at]
     if grid is None:
-        p[ok] = num_f[ok] / den_f[ok]
-        low, high = wilson_interval(np.where(ok, num_f, 0), np.where(ok, den_f, 0))
-        deff = np.ones(num_f.shape)
-        n_eff = den_f.astype("float64")
+        p_ok = k_ok / n_ok
+        low, high = wilson_interval(k_ok, n_ok)
+        deff = np.ones(at.size)
+        n_eff = n_ok.astype("float64")
         method = SRS_METHOD
     else:
-        wd = grid.wd.reshape(-1)
-        p[ok] = grid.wy.reshape(-1)[ok] / wd[ok]
-        pp = np.where(ok, p, 0.0)
+        p_ok = grid.wy.reshape(-1)[at] / grid.wd.reshape(-1)[at]
         # the indicator's whole-sample design effect and df, for cells without their own
         wd0 = grid.wd[:, 0, 0]
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -603,48 +605,65 @@ def _assemble(indicators: Sequence[Indicator], area_labels: list[str], col_var: 
             srs0 = p0 * (1 - p0) / den[:, 0, 0]
             good = (srs0 > 0) & (grid.var[:, 0, 0] > 0) & (grid.df[:, 0, 0] >= 1)
             city_deff = np.where(good, grid.var[:, 0, 0] / srs0, np.nan)
-        per_cell = np.ones((1, n_rows, n_cols))
-
-        def city(values: np.ndarray) -> np.ndarray:
-            return (values[:, None, None] * per_cell).reshape(-1)
-
+        which = at // per_ind
         size = den * grid.conc  # effective cluster sizes n * sum B^2 / (sum B)^2
         deff, n_eff, low, high = design_interval(
-            pp, np.where(ok, den_f, 1), np.where(ok, grid.var.reshape(-1), 0.0),
-            grid.df.reshape(-1), size.reshape(-1), city(city_deff),
-            city(np.where(good, grid.df[:, 0, 0], np.nan)), city(size[:, 0, 0]), z=Z95,
+            p_ok, n_ok, grid.var.reshape(-1)[at], grid.df.reshape(-1)[at],
+            size.reshape(-1)[at], city_deff[which],
+            np.where(good, grid.df[:, 0, 0], np.nan)[which], size[:, 0, 0][which], z=Z95,
             clustered=grid.clustered)
         method = DESIGN_METHOD
-    ids = np.array([ind.id for ind in indicators], dtype=object)
 
-    def text(values: np.ndarray) -> pd.arrays.StringArray:
-        return pd.array(values, dtype="str")
+    def spread(values: np.ndarray, na: np.ndarray | None = None) -> pd.arrays.FloatingArray:
+        out = np.zeros(num_f.shape)
+        mask = ~ok
+        if na is None:
+            out[at] = values
+        else:
+            out[at] = np.where(na, 0.0, values)
+            mask = mask.copy()
+            mask[at[na]] = True
+        return pd.arrays.FloatingArray(out, mask)
 
+    cell = np.arange(num_f.size)
+    area_code = (cell // n_cols) % n_rows
+    col_code = cell % n_cols
+    n_hidden = np.isin(reason_f, [REASONS.index(r) for r in N_HIDDEN])
     frame = pd.DataFrame({
-        "indicator": text(np.repeat(ids, per_ind)),
-        "area_id": text(np.tile(np.repeat(np.array(area_labels, dtype=object), n_cols), n_ind)),
-        "group_var": text(np.tile(np.array(col_var, dtype=object), n_ind * n_rows)),
-        "group_value": text(np.tile(np.array(col_val, dtype=object), n_ind * n_rows)),
-        "numerator": pd.arrays.IntegerArray(num_f, ~ok),
-        "n": pd.arrays.IntegerArray(den_f.copy(), np.zeros(den_f.shape, bool)),
-        "p": pd.arrays.FloatingArray(np.where(ok, p, 0.0), ~ok),
-        "ci_low": pd.arrays.FloatingArray(np.where(ok, low, 0.0), ~ok),
-        "ci_high": pd.arrays.FloatingArray(np.where(ok, high, 0.0), ~ok),
-        "status": text(status.astype(object)),
-        "deff": pd.arrays.FloatingArray(np.where(ok, np.nan_to_num(deff), 0.0),
-                                        ~ok | np.isnan(deff)),
-        "n_eff": pd.arrays.FloatingArray(np.where(ok, n_eff, 0.0), ~ok),
-        "ci_method": text(np.where(ok, method, None).astype(object)),
-        "design": text(np.full(ok.shape, design_text, dtype=object)),
-        "suppression": text(np.array(REASONS, dtype=object)[reason_f]),
-        "stat": text(np.full(ok.shape, PROP, dtype=object)),
+        "indicator": _text([ind.id for ind in indicators], cell // per_ind),
+        "area_id": _text(area_labels, area_code),
+        "group_var": _text(col_var, col_code),
+        "group_value": _text(col_val, col_code),
+        "numerator": pd.arrays.IntegerArray(np.where(ok, num_f, 0), ~ok),
+        "n": pd.arrays.IntegerArray(np.where(n_hidden, 0, den_f), n_hidden),
+        "p": spread(p_ok),
+        "ci_low": spread(low),
+        "ci_high": spread(high),
+        "status": _text(list(STATUSES), status_code),
+        "deff": spread(np.nan_to_num(deff), np.isnan(deff)),
+        "n_eff": spread(n_eff),
+        "ci_method": _text([method, None], (~ok).astype(np.int8)),
+        "design": _text([design_text], np.zeros(num_f.size, np.int8)),
+        "suppression": _text(list(REASONS), reason_f),
+        "stat": _text([PROP], np.zeros(num_f.size, np.int8)),
     })
+    del cell, area_code, col_code
     if grid is not None and grid.weighted:  # weighted counts, as analysistools' n_w
         frame["numerator_w"] = pd.arrays.FloatingArray(np.where(ok, grid.wy.reshape(-1), 0.0),
                                                        ~ok)
-        frame["n_w"] = pd.arrays.FloatingArray(grid.wd.reshape(-1).copy(),
-                                               np.zeros(den_f.shape, bool))
+        hidden = status_code == 1
+        frame["n_w"] = pd.arrays.FloatingArray(np.where(hidden, 0.0, grid.wd.reshape(-1)),
+                                               hidden)
     return frame
+
+
+def _text(values: Sequence[str | None], codes: np.ndarray) -> pd.arrays.StringArray:
+    """``values[codes]`` as a ``str`` array (``None``: NA), one object per distinct text."""
+    distinct = list(dict.fromkeys(v for v in values if v is not None))
+    where = {v: i for i, v in enumerate(distinct)}
+    recode = np.array([-1 if v is None else where[v] for v in values], dtype=np.int64)
+    return pd.Categorical.from_codes(recode[codes], categories=pd.Index(distinct, dtype=object)
+                                     ).astype("str")
 
 
 def _margins(area_code: np.ndarray, A: int, group_list: list[str],

@@ -26,6 +26,7 @@ Cuauhtémoc | 80.0 | 10 | synthetic demonstration data
 
 from __future__ import annotations
 
+import codecs
 import logging
 import os
 from collections.abc import Iterator
@@ -42,7 +43,7 @@ from geo4mi.indicators.catalogue import Catalogue
 from geo4mi.indicators.design import SRS_METHOD
 from geo4mi.indicators.estimate import CITY, PROP, proportions
 from geo4mi.indicators.suppression import published
-from geo4mi.io import atomic_write, write_csv
+from geo4mi.io import atomic_write, csv_text, write_csv
 from geo4mi.labels import Labels
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,9 @@ GPKG_LAYERS = ("indicators", "estimates", "indicator_labels")
 #: Creation date stamped into GeoPackages, fixed so that files are byte-identical.
 FIXED_DATE = "2000-01-01T00:00:00Z"
 AREA_VAR = "area_id"
+#: Estimates above this many rows are labelled and written in slices of it (CSV and the
+#: GeoPackage's long layer), so that memory stays bounded; the bytes are the same.
+CHUNK_ROWS = 500_000
 
 
 def _note(lang: str, synthetic: bool) -> str:
@@ -153,27 +157,27 @@ def estimates_table(estimates: pd.DataFrame, areas: pd.DataFrame, labels: Labels
                             "boundaries the estimates were computed for")
     estimates = published(estimates)
     ok = _ok(estimates)
-
-    def mapped(column: str, func: Any) -> pd.arrays.StringArray:
-        values = estimates[column].astype(str)
-        table = {v: func(v) for v in values.unique()}
-        return pd.array(values.map(table).to_numpy(dtype=object), dtype="str")
-
-    themes = {i: labels.indicators[i].theme for i in estimates["indicator"].unique()
-              if i in labels.indicators}
-    indicator = estimates["indicator"].astype(str)
-    theme = pd.array(indicator.map(lambda i: themes.get(i, "")).to_numpy(dtype=object),
-                     dtype="str")
-    gv = estimates["group_var"].astype(str).to_numpy(dtype=object)
-    gval = estimates["group_value"].astype(str).to_numpy(dtype=object)
-    pairs = dict.fromkeys(zip(gv, gval))  # first-seen order: deterministic errors
-    value_labels: dict[tuple[str, str], str] = {}
-    for a, b in pairs:
+    # every text column is labelled once per distinct value (first-seen order, so the
+    # first missing label named is the same as row by row), then spread by integer codes
+    var_codes, var_ids = _factorize(estimates["group_var"])
+    val_codes, val_ids = _factorize(estimates["group_value"])
+    pair_codes, pair_ids = pd.factorize(var_codes * max(len(val_ids), 1) + val_codes)
+    value_labels: list[str] = []
+    for pair in pair_ids.tolist():
+        a, b = var_ids[pair // max(len(val_ids), 1)], val_ids[pair % max(len(val_ids), 1)]
         try:
-            value_labels[(a, b)] = labels.group_value_label(a, b, lang)
+            value_labels.append(labels.group_value_label(a, b, lang))
         except KeyError:
             raise CatalogueError(f"group value {a}={b!r} of the estimates has no label; "
                                  "build the labels from the same groups") from None
+    ind_codes, ind_ids = _factorize(estimates["indicator"])
+    ind_labels = [_lookup(labels, "indicator", i, lang) for i in ind_ids]
+    themes = {i: labels.indicators[i].theme for i in ind_ids if i in labels.indicators}
+    ind_themes = [themes.get(i, "") for i in ind_ids]
+    theme_labels = [_lookup(labels, "theme", x, lang) for x in ind_themes]
+    universes = [_lookup(labels, "universe", i, lang) for i in ind_ids]
+    area_codes, area_ids = _factorize(estimates["area_id"])
+    var_labels = [_lookup(labels, "group", g, lang) for g in var_ids]
 
     stat = (estimates["stat"].astype(str).to_numpy(dtype=object) if "stat" in estimates
             else np.full(len(estimates), PROP, dtype=object))
@@ -186,19 +190,17 @@ def estimates_table(estimates: pd.DataFrame, areas: pd.DataFrame, labels: Labels
 
     numer = estimates["numerator"].to_numpy(dtype="float64", na_value=np.nan)
     out = pd.DataFrame({
-        "indicator": pd.array(indicator.to_numpy(dtype=object), dtype="str"),
-        "indicator_label": mapped("indicator", lambda i: _lookup(labels, "indicator", i, lang)),
-        "theme": theme,
-        "theme_label": pd.array([_lookup(labels, "theme", x, lang) for x in theme],
-                                dtype="str"),
-        "universe": mapped("indicator", lambda i: _lookup(labels, "universe", i, lang)),
-        "area_id": mapped("area_id", lambda a: a),
-        "area_name": mapped("area_id", lambda a: names[a]),
-        "group_var": pd.array(gv, dtype="str"),
-        "group_var_label": mapped("group_var", lambda g: _lookup(labels, "group", g, lang)),
-        "group_value": pd.array(gval, dtype="str"),
-        "group_value_label": pd.array([value_labels[(a, b)] for a, b in zip(gv, gval)],
-                                      dtype="str"),
+        "indicator": _spread(ind_ids, ind_codes),
+        "indicator_label": _spread(ind_labels, ind_codes),
+        "theme": _spread(ind_themes, ind_codes),
+        "theme_label": _spread(theme_labels, ind_codes),
+        "universe": _spread(universes, ind_codes),
+        "area_id": _spread(area_ids, area_codes),
+        "area_name": _spread([names[a] for a in area_ids], area_codes),
+        "group_var": _spread(var_ids, var_codes),
+        "group_var_label": _spread(var_labels, var_codes),
+        "group_value": _spread(val_ids, val_codes),
+        "group_value_label": _spread(value_labels, pair_codes),
         "numerator": pd.arrays.IntegerArray(np.where(ok, np.nan_to_num(numer), 0)
                                             .astype(np.int64), ~ok),
         "n": _counts(estimates["n"]),
@@ -206,7 +208,7 @@ def estimates_table(estimates: pd.DataFrame, areas: pd.DataFrame, labels: Labels
         "ci_low_pct": pct("ci_low"),
         "ci_high_pct": pct("ci_high"),
         "status": pd.array(estimates["status"].astype(str).to_numpy(dtype=object), dtype="str"),
-        "data_note": pd.array([_note(lang, synthetic)] * len(estimates), dtype="str"),
+        "data_note": _spread([_note(lang, synthetic)], np.zeros(len(estimates), np.intp)),
         **_design_columns(estimates, ok),
         "suppression": pd.array(estimates["suppression"].astype(str).to_numpy(dtype=object),
                                 dtype="str"),
@@ -217,6 +219,17 @@ def estimates_table(estimates: pd.DataFrame, areas: pd.DataFrame, labels: Labels
         "ci_high_value": pct("ci_high", 1.0, ~prop),
     })
     return out
+
+
+def _factorize(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Codes and distinct values (as ``str``, first-seen order) of a text column."""
+    codes, uniques = pd.factorize(values.astype(str), use_na_sentinel=False)
+    return codes, [str(u) for u in uniques]
+
+
+def _spread(texts: list[str], codes: np.ndarray) -> pd.arrays.StringArray:
+    """``texts[codes]`` as a ``str`` array (one Python object per distinct text)."""
+    return pd.array(np.array(texts, dtype=object)[codes], dtype="str")
 
 
 def _counts(values: pd.Series) -> pd.arrays.IntegerArray:
@@ -265,13 +278,36 @@ def write_estimates_csv(estimates: pd.DataFrame, areas: pd.DataFrame, labels: La
     >>> row[11:17], row[-5:]
     (['', '', '', '', '', 'suppressed'], ['small_n', 'prop', '', '', ''])
     """
-    table = estimates_table(estimates, areas, labels, lang=lang, synthetic=synthetic)
-    return _write_csv(table, path, decimals=decimals)
+    if len(estimates) <= CHUNK_ROWS:
+        table = estimates_table(estimates, areas, labels, lang=lang, synthetic=synthetic)
+        return _write_csv(table, path, decimals=decimals)
+    _check_decimals(decimals)
+    with atomic_write(path) as tmp, open(tmp, "wb") as fh:
+        fh.write(codecs.BOM_UTF8)
+        for k, part in enumerate(_chunks(estimates)):
+            table = estimates_table(part, areas, labels, lang=lang, synthetic=synthetic)
+            fh.write(csv_text(table, float_format=f"%.{decimals}f", header=k == 0)
+                     .encode("utf-8"))
+    log.info("wrote %s (%d rows, in chunks of %d)", path, len(estimates), CHUNK_ROWS)
+    return Path(path)
+
+
+def _chunks(estimates: pd.DataFrame) -> Iterator[pd.DataFrame]:
+    """Consecutive slices of at most :data:`CHUNK_ROWS` rows (a small table whole)."""
+    if len(estimates) <= CHUNK_ROWS:
+        yield estimates
+        return
+    for start in range(0, len(estimates), CHUNK_ROWS):
+        yield estimates.iloc[start:start + CHUNK_ROWS]
+
+
+def _check_decimals(decimals: int) -> None:
+    if not isinstance(decimals, int) or not 0 <= decimals <= 12:
+        raise ValueError(f"decimals must be an integer 0..12, got {decimals!r}")
 
 
 def _write_csv(table: pd.DataFrame, path: str | os.PathLike[str], *, decimals: int) -> Path:
-    if not isinstance(decimals, int) or not 0 <= decimals <= 12:
-        raise ValueError(f"decimals must be an integer 0..12, got {decimals!r}")
+    _check_decimals(decimals)
     write_csv(table, path, bom=True, float_format=f"%.{decimals}f")
     log.info("wrote %s (%d rows)", path, len(table))
     return Path(path)
@@ -411,9 +447,12 @@ def write_geopackage(estimates: pd.DataFrame, areas: Any, path: str | os.PathLik
     if synthetic:
         spatial["data_note"] = _note(lang, True)
     layer = gpd.GeoDataFrame(spatial, geometry=base.geometry.to_numpy(), crs=areas.crs)
-    long = estimates_table(estimates, base, labels, lang=lang, synthetic=synthetic)
-    if not synthetic:
-        long = long.drop(columns="data_note")
+
+    def long_parts() -> Iterator[pd.DataFrame]:  # the labelled long table, in slices
+        for part in _chunks(estimates):
+            long = estimates_table(part, base, labels, lang=lang, synthetic=synthetic)
+            yield long if synthetic else long.drop(columns="data_note")
+
     info = pd.DataFrame({
         "indicator": list(labels.indicators),
         "theme": [i.theme for i in labels.indicators.values()],
@@ -424,9 +463,11 @@ def write_geopackage(estimates: pd.DataFrame, areas: Any, path: str | os.PathLik
     })
     with atomic_write(path) as tmp, _gdal_config(OGR_CURRENT_DATE=FIXED_DATE):
         pyogrio.write_dataframe(layer, tmp, layer="indicators", driver="GPKG")
-        pyogrio.write_dataframe(long, tmp, layer="estimates", driver="GPKG")
+        for k, long in enumerate(long_parts()):
+            pyogrio.write_dataframe(long, tmp, layer="estimates", driver="GPKG",
+                                    append=k > 0)
         pyogrio.write_dataframe(info, tmp, layer="indicator_labels", driver="GPKG")
-    log.info("wrote %s (%d areas, %d estimates)", path, len(layer), len(long))
+    log.info("wrote %s (%d areas, %d estimates)", path, len(layer), len(estimates))
     return Path(path)
 
 
