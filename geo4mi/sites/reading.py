@@ -14,7 +14,7 @@ Examples
 >>> from geo4mi.boundaries import load_areas
 >>> sites = read_sites(BUNDLED_SITES, load_areas())
 >>> len(sites), sorted(sites["type"].unique())
-(32, ['metro_station'])
+(33, ['metro_station'])
 >>> sites.loc[sites["name"] == "Metro Balderas", "area_id"].item()
 '09015'
 >>> type_label("square_park", "en")
@@ -863,7 +863,7 @@ def import_sites(geojson_path: str | os.PathLike[str], existing_sites: gpd.GeoDa
     ...     t}, "geometry": {"type": "Point", "coordinates": [lon, lat]}}
     >>> _ = f.write_text(json.dumps({"type": "FeatureCollection", "features": [
     ...     pt("Mercado de la Merced", "market", -99.1245, 19.4258),
-    ...     pt("Balderas again", "metro", -99.14881, 19.42692),
+    ...     pt("Balderas again", "metro", -99.14942, 19.42705),
     ...     pt("Albergue", "community_centre", -99.13, 19.43),
     ...     pt("Plaza", "square_park", 19.43, -99.13)]}))
     >>> merged, report = import_sites(f, sites, areas=areas)
