@@ -581,7 +581,7 @@ class Expression:
         if col.kind != "bool":
             raise self.error(node.pos, f"{node.name!r} holds {col.kind}, not yes/no values",
                              f"compare it, e.g. {node.name} == 'yes'")
-        return col.values & ~col.na, col.na  # type: ignore[operator]
+        return col.values & ~col.na, col.na
 
     def _column(self, node: Name, ctx: EvalContext) -> _Column:
         if not ctx.has(node.name):
