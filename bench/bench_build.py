@@ -30,7 +30,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))  # this checkout's geo4mi, not an installed one
 
-AGEB = ROOT.parent.parent / "shared" / "data" / "inegi_mg2022_ageb" / "ageb_urbanas_mg2022_cdmx.gpkg"
+AGEB = (ROOT.parent.parent / "shared" / "data" / "inegi_mg2022_ageb"
+        / "ageb_urbanas_mg2022_cdmx.gpkg")
 if not AGEB.exists():
     AGEB = Path("/work/shared/data/inegi_mg2022_ageb/ageb_urbanas_mg2022_cdmx.gpkg")
 

@@ -136,10 +136,11 @@ def check(est: pd.DataFrame, peer: dict[tuple, tuple]) -> int:
     with a hidden one) is NA and cannot be checked here.
     """
     bad = 0
-    keys = zip(est["indicator"], est["area_id"], est["group_var"], est["group_value"])
+    keys = zip(est["indicator"], est["area_id"], est["group_var"], est["group_value"],
+               strict=True)
     numer = est["numerator"].to_numpy(dtype="float64", na_value=np.nan)
     sizes = est["n"].to_numpy(dtype="float64", na_value=np.nan)
-    for key, n, k, status in zip(keys, sizes, numer, est["status"]):
+    for key, n, k, status in zip(keys, sizes, numer, est["status"], strict=True):
         pk, pn = peer.get(key, (0, 0))
         if (not np.isnan(n) and pn != n) or (status == "ok" and pk != k):
             bad += 1
@@ -159,7 +160,8 @@ def main() -> None:
     from geo4mi.boundaries import BUNDLED_LAYER, BUNDLED_PATH
     areas = gpd.read_file(BUNDLED_PATH, layer=BUNDLED_LAYER)
     area_ids = sorted(areas["CVEGEO"].astype(str))
-    by_name = {_plain(n): i for n, i in zip(areas["NOMGEO"], areas["CVEGEO"].astype(str))}
+    by_name = {_plain(n): i for n, i in zip(areas["NOMGEO"], areas["CVEGEO"].astype(str),
+                                                  strict=True)}
     form = read_form(REPO_FORM)
     catalogue = load_catalogue(bundled_catalogue_path(), form=form)
     print(f"{len(catalogue)} indicators x ({len(area_ids)} boroughs + city) x "

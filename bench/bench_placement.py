@@ -106,7 +106,7 @@ def main() -> None:
     lon, lat = Transformer.from_crs(areas.crs, "EPSG:4326", always_xy=True).transform(x, y)
     import pandas as pd
     respondents = pd.DataFrame({"gps_lat": lat, "gps_lon": lon})
-    t_place, placed = best_of(1, lambda: place_respondents(respondents, areas,
+    t_place, _placed = best_of(1, lambda: place_respondents(respondents, areas,
                                                            area_column=None))
     print(f"place_respondents (lon/lat -> EPSG:6372, locate, notes) for {n:,} rows: "
           f"{t_place:.2f} s -> {n / t_place:,.0f} rows/s")

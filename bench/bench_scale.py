@@ -246,7 +246,7 @@ def one_size(areas: gpd.GeoDataFrame, results, args, folder: Path) -> None:
 def figures_rows(est: pd.DataFrame, areas: gpd.GeoDataFrame, labels, args,
                  folder: Path) -> None:
     n_units = len(areas)
-    base, t_prep = timed(carto.prepare_areas, areas)
+    _base, t_prep = timed(carto.prepare_areas, areas)
     ind = "discriminated" if "discriminated" in labels.indicators else next(iter(labels.indicators))
     import matplotlib.pyplot as plt
 

@@ -63,7 +63,7 @@ def write_candidates(path: Path, n: int, *, seed: int = 11) -> None:
     earlier = (rng.random(n) * np.arange(n)).astype(int)
     lon = np.where(repeat, lon[earlier] + rng.normal(0, 0.0002, n), lon)
     lat = np.where(repeat, lat[earlier] + rng.normal(0, 0.0002, n), lat)
-    types = list(SITE_TYPES) + ["Mercado", "Metro", "ONG", "Plaza"]
+    types = [*SITE_TYPES, "Mercado", "Metro", "ONG", "Plaza"]
     type_of = rng.integers(0, len(types), n)
     bad = kind >= 0.99
     with open(path, "w", encoding="utf-8") as out:
@@ -96,7 +96,7 @@ def run_geo4mi(path: Path) -> dict[str, object]:
     sites = read_sites(BUNDLED_SITES, areas)
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start = time.perf_counter()
-    merged, report = import_sites(path, sites, areas=areas, duplicate_radius_m=RADIUS_M,
+    _merged, report = import_sites(path, sites, areas=areas, duplicate_radius_m=RADIUS_M,
                                   max_features=None)
     seconds = time.perf_counter() - start
     counts = report["status"].value_counts()

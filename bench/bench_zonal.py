@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     ee_sum = ee.set_index("area_id").loc[areas["area_id"], "sum"].to_numpy(dtype="float64")
 
     print("\nper borough: geo4mi sum, relative difference to rasterstats and to exactextract")
-    for name, s, r, e in zip(areas["area_name"], ours_sum, rs_sum, ee_sum):
+    for name, s, r, e in zip(areas["area_name"], ours_sum, rs_sum, ee_sum, strict=True):
         print(f"  {name:<24} {s:>16,.1f}  {(s - r) / r:+.2e}  {(s - e) / e:+.2e}")
     print("\npixel counts equal to rasterstats' in "
           f"{int((ours['count'].to_numpy() == rs_count).sum())} of {len(areas)} boroughs")

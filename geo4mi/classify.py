@@ -252,7 +252,8 @@ def pd_to_float(values: Sequence[object] | np.ndarray) -> list[float]:
     out = []
     for v in values:
         try:
-            out.append(float("nan") if v is None or v != v else float(v))
+            out.append(float("nan") if v is None or v != v
+                       else float(v))  # type: ignore[arg-type]  # what float() refuses is caught
         except TypeError:  # pd.NA != pd.NA raises in boolean context
             out.append(float("nan"))
     return out

@@ -122,10 +122,10 @@ def parse_context_layers(path: Path, tables: Any) -> tuple[ContextLayer, ...]:
             raise StudyError(f"{where}: kind = {table['kind']!r} must be one of "
                              f"{', '.join(KINDS)}")
         label, names = _per_language(table["label"]), _per_language(table["name_field"])
-        for key, value in (("label", label), ("name_field", names)):
-            if value is None:
-                raise StudyError(f"{where}: {key} = {table[key]!r} must be text or a table "
-                                 'such as { es = "...", en = "..." }')
+        if label is None or names is None:
+            key = "label" if label is None else "name_field"
+            raise StudyError(f"{where}: {key} = {table[key]!r} must be text or a table "
+                             'such as { es = "...", en = "..." }')
         colour = table.get("colour", DEFAULT_COLOUR)
         if not isinstance(colour, str) or not _COLOUR.fullmatch(colour):
             raise StudyError(f"{where}: colour = {colour!r} must be a colour such as "

@@ -134,7 +134,7 @@ def key_frequencies(frame: pd.DataFrame, keys: Sequence[str],
     if n == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
     codes = _codes(frame, keys)
-    complete = (codes >= 0).all(axis=1)
+    complete = np.asarray((codes >= 0).all(axis=1))
     # Complete rows: plain group counts.
     fk = np.zeros(n, dtype=np.int64)
     Fk = np.zeros(n)

@@ -67,6 +67,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 F = TypeVar("F", bound=Callable[..., Any])
+_T = TypeVar("_T")
 
 
 def _upper_first(text: str) -> str:
@@ -127,9 +128,8 @@ class Wording:
         "es": "la población", "en": "population"})
     attribution: Mapping[str, str] = field(default_factory=dict)
 
-    def _pick(self, texts: Mapping[str, object], lang: str, default: Mapping[str, object]
-              ) -> object:
-        return texts.get(lang) or default.get(lang)
+    def _pick(self, texts: Mapping[str, _T], lang: str, default: Mapping[str, _T]) -> _T:
+        return texts.get(lang) or default[lang]  # the defaults cover every language
 
     def words(self, lang: str) -> dict[str, str]:
         """Every study placeholder of the interface text, filled for ``lang``.
@@ -142,7 +142,7 @@ class Wording:
         >>> NEUTRAL.words("en")["a_unit"]
         'an area'
         """
-        unit, units = self._pick(self.unit, lang, NEUTRAL_UNIT)  # type: ignore[misc]
+        unit, units = self._pick(self.unit, lang, NEUTRAL_UNIT)
         place = str(self._pick(self.place, lang, NEUTRAL_PLACE))
         whole = self.whole.get(lang) or _whole(place, lang)
         fem = self.unit_gender == "f"

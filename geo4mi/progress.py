@@ -31,7 +31,7 @@ import contextvars
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 
 
 @dataclass
@@ -93,7 +93,7 @@ def _size(stream: TextIO) -> tuple[int, int]:
     return min(columns, 120) or 80, rows or 24
 
 
-def bar(name: str, *, unit: str = "it") -> Callable[[float], None] | bool:
+def bar(name: str, *, unit: str = "it") -> Callable[[float], None] | Literal[False]:
     """A ``progress`` callable drawing a bar named ``name`` with counts; False when not showing.
 
     The callable receives the fraction done after each item, ``(k + 1) / total``, as geo4mi's

@@ -39,8 +39,10 @@ import os
 import re
 import sys
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -250,7 +252,7 @@ def form_label_languages(form: Form, language: str | None = None) -> list[str]:
     return coded or [language or "en"]
 
 
-def _labels(form: Form, getter,  # type: ignore[no-untyped-def]
+def _labels(form: Form, getter: Callable[..., str],
             languages: list[str]) -> dict[str, str]:
     """``{lang: getter(lang)}`` for the catalogue's languages (a plain "label" column is the
     form's "default" language, read under the study language)."""
@@ -518,11 +520,9 @@ def read_export_guesses(export: str | os.PathLike[str], form: Form, areas: pd.Da
         scored.append((found[1] / found[0], len(found[2]), col, found))
     scored.sort(key=lambda item: (-item[0], -item[1], candidates.index(item[2])))
     form_guess = next((item for item in scored if item[2] == area_question), None)
-    if form_guess is not None and form_guess[0] >= 0.5:
-        chosen = form_guess
-    else:
-        chosen = next((item for item in scored if item[0] >= 0.5 and
-                       (item[1] >= 2 or len(areas) == 1)), None)
+    chosen = (form_guess if form_guess is not None and form_guess[0] >= 0.5
+              else next((item for item in scored if item[0] >= 0.5 and
+                         (item[1] >= 2 or len(areas) == 1)), None))
     area_column, area_note = None, ""
     if chosen is not None:
         share, _, area_column, (answered, hits, covered, fuzzy, missed) = chosen
@@ -711,7 +711,7 @@ def scaffold_study(boundaries: str | os.PathLike[str], form: str | os.PathLike[s
                     '(e.g. crs = "EPSG:4326")')
     if export is None:
         todo.append("[survey] export: give the path of the survey export")
-    if guess is not None:
+    if guess is not None and export is not None:  # a guess is read from the export
         decisions += [f"export: {Path(export).name}, {guess.rows} rows",
                       f"  area: {guess.area_note}", f"  GPS: {guess.gps_note}",
                       f"  id: {guess.id_note}"]
@@ -777,7 +777,7 @@ def scaffold_study(boundaries: str | os.PathLike[str], form: str | os.PathLike[s
                      f"choices match {len(set(matched.values()))} of {len(areas)} areas.")
     if unmatched:
         lines.append(f"# Unmatched choices (add [boundaries.aliases]): {', '.join(unmatched)}")
-    if guess is not None:
+    if guess is not None and export is not None:  # a guess is read from the export
         lines += [f"# Read from {Path(export).name} ({guess.rows} rows); how sure each guess is:",
                   f"#   area: {guess.area_note}",
                   f"#   GPS: {guess.gps_note}",
@@ -862,7 +862,7 @@ def review_notes(study_path: str | os.PathLike[str]) -> list[str]:
     return notes
 
 
-def _tomllib():  # type: ignore[no-untyped-def]
+def _tomllib() -> ModuleType:
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover

@@ -84,7 +84,8 @@ def test_switching_indicator_changes_fills_and_legend(maps):
         choose_indicator(page, "Has been discriminated against")
         after, legend_after = fills(page), page.inner_text(".g4c-legend")
         assert after != before
-        assert "Has been discriminated against" in legend_after and "Higher is worse" in legend_after
+        assert "Has been discriminated against" in legend_after
+        assert "Higher is worse" in legend_after
         # higher-worse uses the yellow-red palette, higher-better the yellow-blue one
         assert set(classify.palette("higher_worse")) & set(after)
         assert set(classify.palette("higher_better")) & set(before)
@@ -142,7 +143,8 @@ def test_no_data_and_suppressed_look_as_the_legend_says(maps):
     with offline_page(maps["es"]) as (page, report):
         page.wait_for_selector(PATHS)
         legend_fill = page.eval_on_selector(
-            ".g4c-legend-nodata rect", "r => [r.getAttribute('fill'), r.getAttribute('fill-opacity')]")
+            ".g4c-legend-nodata rect",
+            "r => [r.getAttribute('fill'), r.getAttribute('fill-opacity')]")
         hatch_fill = page.get_attribute(".g4c-legend-suppressed rect", "fill")
         nod = area(page, NO_INTERVIEWS)
         assert nod.get_attribute("data-status") == "no_data"
@@ -167,7 +169,8 @@ def test_no_data_and_suppressed_look_as_the_legend_says(maps):
         assert coy.get_attribute("stroke-dasharray") == dashes == classify.WIDE_OUTLINE[2]
         assert float(cua.get_attribute("fill-opacity")) == classify.OPACITY
         assert cua.get_attribute("stroke-dasharray") is None
-        assert "g4c-wide" in coy.get_attribute("class") and "g4c-wide" not in cua.get_attribute("class")
+        assert "g4c-wide" in coy.get_attribute("class")
+        assert "g4c-wide" not in cua.get_attribute("class")
         assert "drop-shadow" in coy.evaluate("e => getComputedStyle(e).filter")  # the halo
         assert page.locator(PATHS + '[data-status="ok"]').count() == 4
         assert page.locator(PATHS + '[data-status="no_data"]').count() == 11
@@ -311,10 +314,12 @@ def test_boroughs_are_reachable_and_read_out_from_the_keyboard(maps):
                 break  # past the last borough
         assert len(order) == len(set(order)) == 16
         # explicit, for browsers that do not focus SVG shapes by themselves (Firefox)
-        assert page.eval_on_selector_all(PATHS, "els => els.map(e => e.getAttribute('tabindex'))") == ["0"] * 16
+        assert page.eval_on_selector_all(
+            PATHS, "els => els.map(e => e.getAttribute('tabindex'))") == ["0"] * 16
         page.wait_for_timeout(400)  # Leaflet fades a closed tooltip out for 200 ms
         assert page.locator(".leaflet-tooltip").count() <= 1  # each closes on blur
-        labels = page.eval_on_selector_all(PATHS, "els => els.map(e => e.getAttribute('aria-label'))")
+        labels = page.eval_on_selector_all(
+            PATHS, "els => els.map(e => e.getAttribute('aria-label'))")
         assert any(lab.endswith(": No interviews") for lab in labels)
         assert any(lab.endswith("Benito Juárez: Fewer than 10 respondents (suppressed)")
                    for lab in labels)
@@ -362,14 +367,16 @@ def test_focusing_a_borough_brings_it_into_view(maps):
         page.wait_for_selector(PATHS)
         # zoom in far on the north, so the southern boroughs are off screen
         page.evaluate("""() => { const api = geo4miChoropleth.current;
-            api.layer._map.setView(api.layer.getLayers()[0].getCenter(), 14, {animate: false}); }""")
+            api.layer._map.setView(api.layer.getLayers()[0].getCenter(), 14,
+                                   {animate: false}); }""")
 
         def centre_on_screen(area_id):
             return page.evaluate("""(id) => { const api = geo4miChoropleth.current;
                 const i = api.data.areas.findIndex(a => a.id === id);
                 const l = api.layer.getLayers()[i];
                 const p = l._map.latLngToContainerPoint(l.getCenter());
-                const s = l._map.getSize(); return p.x >= 0 && p.y >= 0 && p.x <= s.x && p.y <= s.y; }""",
+                const s = l._map.getSize();
+                return p.x >= 0 && p.y >= 0 && p.x <= s.x && p.y <= s.y; }""",
                                  area_id)
 
         assert not centre_on_screen(IZTAPALAPA)

@@ -199,7 +199,8 @@ PRINT_GEOMETRY = """() => {
                        return [r.left, r.top, r.right, r.bottom]; };
   const one = (s) => box(document.querySelector(s));
   return {
-    paths: [...document.querySelectorAll('path.leaflet-interactive:not(.g4o-line):not(.g4o-point)')].map(box),
+    paths: [...document.querySelectorAll(
+      'path.leaflet-interactive:not(.g4o-line):not(.g4o-point)')].map(box),
     map: one('.folium-map'), legend: one('.g4c-legend'), title: one('.g4c-title'),
     caveat: one('.g4c-caveat'), notes: one('.g4c-notes'), banner: one('.g4c-banner'),
     legendItems: [...document.querySelectorAll('.g4c-legend li')].map(box),

@@ -24,7 +24,33 @@ THEMES = ["profile", "housing", "services", "livelihoods", "protection", "life_i
 
 # Report figures given for all respondents (reference report_figures.csv, group "all"),
 # except n_respondents, a count.
-REPORT_IDS = ["gender_men", "gender_women", "gender_other", "age_25_44", "edu_secondary", "edu_tertiary", "status_regular", "single", "married", "region_south_america", "region_central_america", "region_caribbean", "hh_with_child", "hh_specific_needs", "no_prior_stop", "leave_economic", "leave_violence", "leave_rights", "leave_environment", "city_offered_nothing", "intend_stay", "intend_move_mexico", "intend_move_abroad", "residence_permit", "children_all_permit", "children_some_permit", "no_permit_applied", "no_permit_no_info", "asylum_applied", "asylum_not_applying", "unemployed_now", "unemployed_origin", "employed_now", "employed_origin", "self_employed_now", "self_employed_origin", "emp_barrier_documents", "emp_barrier_opportunities", "emp_barrier_discrimination", "one_earner", "income_never_enough", "income_sometimes_enough", "cope_reduce_expenses", "cope_borrow", "cope_prioritize_food", "cope_reduce_portions", "cannot_save", "bank_account", "childcare_private", "childcare_public", "childcare_family", "childcare_friends", "childcare_none", "school_all_attend", "school_some_attend", "school_not_enrolled_new", "school_reason_documents", "school_reason_places", "health_public", "health_private", "disability_services", "mental_symptoms", "mental_professional", "mental_no_support", "public_spaces", "internet_home_regular", "internet_home_sometimes", "rent_monthly", "lease_informal", "housing_no_barriers", "housing_barrier_resources", "housing_barrier_guarantor", "housing_barrier_documents", "housing_barrier_xenophobia", "knew_protection_risks", "crime_victim", "risk_place_street", "risk_place_transport", "risk_place_work", "perp_strangers", "perp_criminal_groups", "perp_coworkers", "complaint_filed", "no_complaint_mistrust", "no_complaint_fear", "discriminated", "relations_neighbourhood", "relations_work", "belong_community", "feel_safe", "no_participation", "assistance_any", "assist_food", "assist_legal", "assist_housing", "assist_medical", "assist_information", "assist_employment", "assist_rights", "assist_school", "provider_government", "provider_un", "provider_ngo", "aware_gov_programmes", "aware_un_ngo_programmes", "aware_city_programmes"]
+REPORT_IDS = [
+    "gender_men", "gender_women", "gender_other", "age_25_44", "edu_secondary", "edu_tertiary",
+    "status_regular", "single", "married", "region_south_america", "region_central_america",
+    "region_caribbean", "hh_with_child", "hh_specific_needs", "no_prior_stop", "leave_economic",
+    "leave_violence", "leave_rights", "leave_environment", "city_offered_nothing", "intend_stay",
+    "intend_move_mexico", "intend_move_abroad", "residence_permit", "children_all_permit",
+    "children_some_permit", "no_permit_applied", "no_permit_no_info", "asylum_applied",
+    "asylum_not_applying", "unemployed_now", "unemployed_origin", "employed_now", "employed_origin",
+    "self_employed_now", "self_employed_origin", "emp_barrier_documents",
+    "emp_barrier_opportunities", "emp_barrier_discrimination", "one_earner", "income_never_enough",
+    "income_sometimes_enough", "cope_reduce_expenses", "cope_borrow", "cope_prioritize_food",
+    "cope_reduce_portions", "cannot_save", "bank_account", "childcare_private", "childcare_public",
+    "childcare_family", "childcare_friends", "childcare_none", "school_all_attend",
+    "school_some_attend", "school_not_enrolled_new", "school_reason_documents",
+    "school_reason_places", "health_public", "health_private", "disability_services",
+    "mental_symptoms", "mental_professional", "mental_no_support", "public_spaces",
+    "internet_home_regular", "internet_home_sometimes", "rent_monthly", "lease_informal",
+    "housing_no_barriers", "housing_barrier_resources", "housing_barrier_guarantor",
+    "housing_barrier_documents", "housing_barrier_xenophobia", "knew_protection_risks",
+    "crime_victim", "risk_place_street", "risk_place_transport", "risk_place_work",
+    "perp_strangers", "perp_criminal_groups", "perp_coworkers", "complaint_filed",
+    "no_complaint_mistrust", "no_complaint_fear", "discriminated", "relations_neighbourhood",
+    "relations_work", "belong_community", "feel_safe", "no_participation", "assistance_any",
+    "assist_food", "assist_legal", "assist_housing", "assist_medical", "assist_information",
+    "assist_employment", "assist_rights", "assist_school", "provider_government", "provider_un",
+    "provider_ngo", "aware_gov_programmes", "aware_un_ngo_programmes", "aware_city_programmes",
+]
 
 
 @dataclass

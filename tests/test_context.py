@@ -156,7 +156,8 @@ def test_bad_context_tables_are_refused_with_the_key(tmp_path, table, message):
 
 def test_study_file_with_context_as_a_plain_table_is_refused(tmp_path):
     text = bundled_study_path().read_text(encoding="utf-8")
-    text = text.split("[[context]]")[0].replace('"sample_kobo.csv"', f'"{DATA / "sample_kobo.csv"}"')
+    text = text.split("[[context]]")[0].replace('"sample_kobo.csv"',
+                                                f'"{DATA / "sample_kobo.csv"}"')
     bad = tmp_path / "s.toml"
     bad.write_text(text + '\n[context]\npath = "x"\n', encoding="utf-8")
     with pytest.raises(StudyError, match=r"\[\[context\]\] tables"):

@@ -109,7 +109,8 @@ def _study_copy(tmp_path, extra: str):
 
 def _rows(report):
     rows = report[report["check"].str.startswith("disclosure_")]
-    return dict(zip(rows["check"], rows["value"], strict=True)), dict(zip(rows["check"], rows["reason"], strict=True))
+    return (dict(zip(rows["check"], rows["value"], strict=True)),
+            dict(zip(rows["check"], rows["reason"], strict=True)))
 
 
 def test_check_reports_k_anonymity_and_global_risk(tmp_path):

@@ -320,7 +320,8 @@ def test_every_payload_reached_every_field():
 RECORD_DIALOGS = """
 window.__g4mCalls = [];
 ["alert", "confirm", "prompt"].forEach(function (name) {
-  window[name] = function (message) { window.__g4mCalls.push([name, String(message)]); return null; };
+  window[name] = function (message) {
+    window.__g4mCalls.push([name, String(message)]); return null; };
 });
 """
 
@@ -391,7 +392,8 @@ def test_hostile_choropleth_in_the_browser(lang, tmp_path):
         page.select_option("#g4c-group", index=2)
         woman = list(list(labels.group_values.values())[1].values())[1]
         assert page.text_content(".g4c-legend-sub") == woman[lang]
-        rows = page.eval_on_selector_all("#g4c-table tbody th", "ths => ths.map(t => t.textContent)")
+        rows = page.eval_on_selector_all("#g4c-table tbody th",
+                                         "ths => ths.map(t => t.textContent)")
         assert sorted(rows[1:]) == sorted(names)
         # the CSV keeps names as text: formulas are neutralised with a leading apostrophe
         href = page.get_attribute("#g4c-csv", "href")

@@ -64,7 +64,8 @@ def assert_spreadsheet_safe(path: Path, numeric: set[str]) -> list[str]:
                 if cell:
                     float(cell)  # a number, which may be negative
                 continue
-            assert not cell.startswith(FORMULA_STARTS), f"{path.name} row {i + 2} {column}: {cell!r}"
+            assert not cell.startswith(FORMULA_STARTS), \
+                f"{path.name} row {i + 2} {column}: {cell!r}"
             texts.append(cell)
     return texts
 

@@ -162,7 +162,8 @@ def test_disagreement_policies(areas, points, policy, area, placement, note):
     got = out.loc[0, "area_id"]
     assert (pd.isna(got) and area is None) or got == area
     assert out.loc[0, "placement"] == placement
-    assert "declared 'Cuauhtémoc' but the GPS point is in 'Iztapalapa'" in out.loc[0, "placement_note"]
+    note = out.loc[0, "placement_note"]
+    assert "declared 'Cuauhtémoc' but the GPS point is in 'Iztapalapa'" in note
     assert note in out.loc[0, "placement_note"]
 
 

@@ -54,7 +54,8 @@ def test_one_pattern_of_hidden_people_counts_for_every_indicator(demo):
     props = truth[truth["stat"] == "prop"] if "stat" in truth else truth
     people = props.groupby(KEY[1:])["n"].max()
     areas = ["_city", *sorted(set(people.index.get_level_values(0)) - {"_city"})]
-    cols = [("all", "all"), *sorted({c for c in zip(people.index.get_level_values(1), people.index.get_level_values(2), strict=True) if c[0] != "all"})]
+    pairs = zip(people.index.get_level_values(1), people.index.get_level_values(2), strict=True)
+    cols = [("all", "all"), *sorted({c for c in pairs if c[0] != "all"})]
     grid = np.zeros((1, len(areas), len(cols)), np.int64)
     for (a, g, v), n in people.items():
         grid[0, areas.index(a), cols.index((g, v))] = n

@@ -1,4 +1,5 @@
-"""The data-quality report accounts for every row read, and lists every exclusion with its reason."""
+"""The data-quality report accounts for every row read, and lists every exclusion with its
+reason."""
 
 from __future__ import annotations
 

@@ -27,7 +27,10 @@ INEGI_NAMES = {
 #: Questions and choices the report figures (shared/reference/report_figures.csv) are
 #: computed from, including the universes (who was asked) and the grouping variables.
 REPORT_NEEDS = {
-    "gender": ["man", "woman", "other"], "age": [], "nationality": ["venezuela", "colombia", "ecuador", "peru", "argentina", "brazil", "bolivia", "honduras", "el_salvador", "guatemala", "nicaragua", "panama", "costa_rica", "haiti", "cuba", "other"],
+    "gender": ["man", "woman", "other"], "age": [],
+    "nationality": ["venezuela", "colombia", "ecuador", "peru", "argentina", "brazil", "bolivia",
+                    "honduras", "el_salvador", "guatemala", "nicaragua", "panama", "costa_rica",
+                    "haiti", "cuba", "other"],
     "education": ["primary", "secondary", "tertiary"], "migration_status": ["regular",
                                                                            "irregular"],
     "marital": ["single", "married"], "time_in_city": ["3_6m", "6_12m", "1_2y", "2_3y", "3_5y"],

@@ -134,7 +134,8 @@ def test_vector_file_with_lines_is_refused(tmp_path, areas):
                              crs="EPSG:4326")
     path = tmp_path / "lines.geojson"
     lines.to_file(path)
-    with pytest.raises(SitesError, match=r"feature 1, column 'geometry': 'LineString' is not a point"):
+    with pytest.raises(SitesError,
+                       match=r"feature 1, column 'geometry': 'LineString' is not a point"):
         read_sites(path, areas)
 
 

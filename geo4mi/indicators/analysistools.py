@@ -228,7 +228,7 @@ def to_analysistools(estimates: pd.DataFrame, catalogue: Catalogue) -> pd.DataFr
     estimates = estimates[(estimates["status"] != "no_data").to_numpy(dtype=bool)]
     estimates = estimates.reset_index(drop=True)
     ok = (estimates["status"] == "ok").to_numpy(dtype=bool, na_value=False)
-    rows: list[tuple[str, ...]] = []
+    rows: list[tuple[str | None, ...]] = []
     for iid, a, g, v in zip(estimates["indicator"].astype(str),
                             estimates["area_id"].astype(str),
                             estimates["group_var"].astype(str),

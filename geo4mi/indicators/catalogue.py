@@ -155,8 +155,8 @@ class Derived:
         assert self.mapping is not None
         codes, uniques = pd.factorize(source, use_na_sentinel=True)
         position = {v: i for i, v in enumerate(values)}
-        lookup = np.array([position.get(self.mapping.get(str(u)), -1) for u in uniques] + [-1],
-                          dtype=np.int64)
+        lookup = np.array([-1 if (code := self.mapping.get(str(u))) is None
+                           else position.get(code, -1) for u in uniques] + [-1], dtype=np.int64)
         unmapped = sorted({str(u) for u in uniques if str(u) not in self.mapping})
         if unmapped:
             log.warning("derived %r: %s value(s) of %r have no group and are left empty: %s",
@@ -903,8 +903,8 @@ def columns_needed(catalogue: Catalogue, groups: Sequence[str] = ()) -> dict[str
     stats: dict[str, list[str]] = {}  # the study file's statistics (add_numeric), last
     for ind in numeric:
         if ind.stat == "ratio":
-            for part in (ind.question, ind.denominator):
-                add(str(part), f"ratio {ind.id!r} ([indicators] ratios)")
+            for ref in (ind.question, ind.denominator):
+                add(str(ref), f"ratio {ind.id!r} ([indicators] ratios)")
         else:
             stats.setdefault(str(ind.question), []).append(repr(ind.id))
     for question, ids in stats.items():  # one reader for a question's mean and median

@@ -353,6 +353,18 @@ class _Column:
     index: dict[str, int] = field(default_factory=dict)  # text: category -> code
     values: np.ndarray | None = None  # number: float64; bool: bool (False where NA)
 
+    def text_codes(self) -> np.ndarray:
+        """The codes of a text column (its kind was checked by the caller)."""
+        if self.codes is None:
+            raise TypeError(f"a {self.kind} column has no text codes")
+        return self.codes
+
+    def numbers(self) -> np.ndarray:
+        """The values of a number or yes/no column (its kind was checked by the caller)."""
+        if self.values is None:
+            raise TypeError(f"a {self.kind} column has no values")
+        return self.values
+
 
 def _to_column(series: pd.Series) -> _Column:
     dtype = series.dtype
@@ -581,7 +593,7 @@ class Expression:
         if col.kind != "bool":
             raise self.error(node.pos, f"{node.name!r} holds {col.kind}, not yes/no values",
                              f"compare it, e.g. {node.name} == 'yes'")
-        return col.values & ~col.na, col.na  # type: ignore[operator]
+        return col.values & ~col.na, col.na
 
     def _column(self, node: Name, ctx: EvalContext) -> _Column:
         if not ctx.has(node.name):
@@ -630,7 +642,8 @@ class Expression:
                 raise self.error(node.pos, f"{op!r} needs numbers, not text",
                                  "use ==, != or in (...) with text answers")
             code = col.index.get(value)
-            eq = (col.codes == code) if code is not None else np.zeros(len(col.na), bool)
+            eq = (col.text_codes() == code if code is not None
+                  else np.zeros(len(col.na), bool))
             return (eq if op == "==" else ~eq & ~col.na), col.na
         if col.kind == "number":
             if isinstance(value, bool) or not isinstance(value, float):
@@ -675,9 +688,9 @@ class Expression:
                 raise self._kind_error(col, lit, node)
         if col.kind == "text":
             codes = [col.index[v.value] for v in node.values if v.value in col.index]
-            hit = np.isin(col.codes, np.array(codes, dtype=np.int32))
+            hit = np.isin(col.text_codes(), np.array(codes, dtype=np.int32))
         elif col.kind == "number":
-            hit = np.isin(col.values, np.array([v.value for v in node.values], dtype=float))
+            hit = np.isin(col.numbers(), np.array([v.value for v in node.values], dtype=float))
         else:
             raise self.error(node.pos, "'in' cannot test yes/no values",
                              "use the column alone as a test")

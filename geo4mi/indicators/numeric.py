@@ -271,11 +271,12 @@ def estimate_numeric(respondents: pd.DataFrame, indicators: Sequence[Any],
     R, C = shape
     I = len(indicators)
     size = R * C
-    out = NumericGrid(np.zeros((I, size), np.int64), *(np.full((I, size), np.nan)
-                                                        for _ in range(5)),
-                      np.full((I, size), None, dtype=object))
+    out = NumericGrid(n=np.zeros((I, size), np.int64), value=np.full((I, size), np.nan),
+                      low=np.full((I, size), np.nan), high=np.full((I, size), np.nan),
+                      deff=np.full((I, size), np.nan), n_eff=np.full((I, size), np.nan),
+                      method=np.full((I, size), None, dtype=object))
     design = weights is not None
-    w = weights if design else np.ones(len(respondents))
+    w = weights if weights is not None else np.ones(len(respondents))
     keys: list[tuple[bytes | None, None, None]] = []
     w_n = np.zeros((I, size))
     for i, ind in enumerate(indicators):
@@ -308,10 +309,11 @@ def estimate_numeric(respondents: pd.DataFrame, indicators: Sequence[Any],
                 target[i, pos] = src[keep]
             out.n_eff[i, pos] = np.where(n[keep] > 0, n[keep] / np.maximum(
                 np.nan_to_num(deff[keep], nan=1.0), 1.0), np.nan)
-            out.method[i, pos] = np.where(n[keep] > 0, method, None)
-    return NumericGrid(*(a.reshape(I, R, C) for a in (out.n, out.value, out.low, out.high,
-                                                      out.deff, out.n_eff, out.method)),
-                       keys=keys, w_n=w_n.reshape(I, R, C))
+            out.method[i, pos] = np.where(n[keep] > 0, method, np.array(None, dtype=object))
+    return NumericGrid(n=out.n.reshape(I, R, C), value=out.value.reshape(I, R, C),
+                       low=out.low.reshape(I, R, C), high=out.high.reshape(I, R, C),
+                       deff=out.deff.reshape(I, R, C), n_eff=out.n_eff.reshape(I, R, C),
+                       method=out.method.reshape(I, R, C), keys=keys, w_n=w_n.reshape(I, R, C))
 
 
 def _borrow(own_var: np.ndarray, own_df: np.ndarray, srs_var: np.ndarray,

@@ -262,7 +262,7 @@ def protect(estimates: pd.DataFrame, catalogue: Any, *, min_n: int,
             lost.append(dict(zip(key, cell, strict=True), what=what, round=round_))
         if (chosen >= size).any():
             touched = np.isin(comp, comp[chosen])  # everything connected to a hidden n
-            fresh = touched.all()
+            fresh = bool(touched.all())
         else:  # numerators only: their own component; n keeps its (tighter) bounds
             touched = np.isin(comp_num, comp_num[chosen]) & (np.arange(2 * size) < size)
             fresh = False

@@ -178,7 +178,7 @@ def city_cells(side: Side, ids: Sequence[str]) -> pd.DataFrame:
     out = pd.DataFrame(index=pd.Index(list(ids), name="indicator"))
     for col in ("p", "ci_low", "ci_high", "n", "n_eff"):
         out[col] = (pd.to_numeric(rows[col], errors="coerce").reindex(out.index)
-                    if col in rows.columns else np.nan).astype("float64")
+                    .astype("float64") if col in rows.columns else np.nan)
     out["status"] = rows["status"].astype(str).reindex(out.index).fillna("no_data")
     hidden = out["status"] != "ok"
     out.loc[hidden, ["p", "ci_low", "ci_high", "n_eff"]] = np.nan
@@ -344,7 +344,7 @@ def comparison_context(sides: Sequence[Side], table: pd.DataFrame, *, lang: str,
                 "x0": round(left + lo * (width - left - 8), 1) if shown else 0,
                 "x1": round(left + hi * (width - left - 8), 1) if shown else 0,
                 "hidden_text": "" if shown else _value(p, lo, hi, 0, status, lang)})
-        diffs = []
+        diffs: list[dict[str, Any]] = []
         for _, r in rows.iterrows():
             a, b = key_of[str(r["study_a"])], key_of[str(r["study_b"])]
             if pd.isna(r["significant"]):

@@ -190,14 +190,15 @@ def report_context(inputs: ReportInputs, *, lang: str, diffs: pd.DataFrame | Non
         return f"fig-{_slug(indicator)}" if indicator in figures else None
 
     # themes first (they decide the headline indicators and their figures)
-    themes = []
+    themes: list[dict[str, Any]] = []
     headlines: list[str] = []
-    for theme, ids in by_theme.items():
+    for theme_id, ids in by_theme.items():
         heads = headline_indicators(writer, ids, chosen)
         for ind in heads:
             figures[ind] = _bar_svg(inputs, est, ind, lang)
         headlines += heads
-        themes.append({"id": theme, "title": labels.theme_label(theme, lang), "heads": heads,
+        themes.append({"id": theme_id, "title": labels.theme_label(theme_id, lang),
+                       "heads": heads,
                        "ids": ids})
     key_items = []
     for theme in themes:  # key findings: each headline's city value and tested extremes
@@ -225,7 +226,8 @@ def report_context(inputs: ReportInputs, *, lang: str, diffs: pd.DataFrame | Non
                            "svg": figures[ind], "figure": figure_of(ind),
                            "map": map_page + map_hash(ind), "sentences": sentences})
         rows = significant[significant["indicator"].isin(theme["ids"])]
-        area_items, group_items = [], []
+        area_items: list[dict[str, Any]] = []
+        group_items: list[dict[str, Any]] = []
         for _, row in rows.iterrows():
             f = writer.difference(row)
             if "|".join(f.cells[0]) in stated:
@@ -236,7 +238,8 @@ def report_context(inputs: ReportInputs, *, lang: str, diffs: pd.DataFrame | Non
 
     # profile: respondents by area and by each grouping variable, from published n
     reference = _reference_indicator(est)
-    total = writer.table.get(reference)[3] if reference else 0
+    city_row = writer.table.get(reference) if reference else None  # published when chosen
+    total = city_row[3] if city_row is not None else 0
     hidden_word = say("cell_hidden_n", lang, min_n=study.min_n)
     area_rows, k_areas = [], 0
     for area_id, name in names.items():

@@ -183,7 +183,7 @@ class Writer:
             if k == 0:
                 return []
             return [Finding("find_too_few_areas", {"label": label, "k": k}, indicator)]
-        values = {a: self.table.get(indicator, a) for a in areas}
+        values = {a: self.table.ok[(indicator, a, ALL[0], ALL[1])] for a in areas}  # all there
         out = []
         for side, pick in (("max", max), ("min", min)):
             best = pick(values[a][0] for a in areas)

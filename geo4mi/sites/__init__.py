@@ -19,7 +19,7 @@ Examples
 --------
 >>> from geo4mi.boundaries import load_areas
 >>> len(read_sites(BUNDLED_SITES, load_areas()))
-32
+33
 """
 
 from __future__ import annotations

@@ -271,12 +271,12 @@ def allocate(areas: pd.DataFrame, measure: pd.Series, *, total: int, min_per_are
                         "twice; give one value per area")
     m: dict[str, Fraction] = {}
     for area_id in eligible:
-        value = values.get(area_id, np.nan)
-        value = np.nan if value is None or value is pd.NA else float(value)
-        if not math.isfinite(value) or value < 0:
-            raise PlanError(f"measure: area {area_id!r} has no usable value ({value!r}); every "
-                            "selected borough needs a measure of 0 or more")
-        m[area_id] = Fraction(value)
+        raw = values.get(area_id, np.nan)
+        number = np.nan if raw is None or raw is pd.NA else float(raw)
+        if not math.isfinite(number) or number < 0:
+            raise PlanError(f"measure: area {area_id!r} has no usable value ({number!r}); "
+                            "every selected borough needs a measure of 0 or more")
+        m[area_id] = Fraction(number)
     if sum(m.values()) == 0:
         raise PlanError("measure: every selected borough has measure 0; give a measure with "
                         "some positive values")
@@ -384,8 +384,8 @@ def plan_for_study(study, areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame | Non
 def _format_number(value: object) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return ""
-    value = float(value)
-    return str(int(value)) if value.is_integer() else f"{value:.3f}"
+    number = float(value)  # type: ignore[arg-type]  # a plan cell: a number once missing is out
+    return str(int(number)) if number.is_integer() else f"{number:.3f}"
 
 
 def write_plan_csv(plan: pd.DataFrame, path: str | os.PathLike[str], *,

@@ -14,7 +14,7 @@ Examples
 >>> from geo4mi.boundaries import load_areas
 >>> sites = read_sites(BUNDLED_SITES, load_areas())
 >>> len(sites), sorted(sites["type"].unique())
-(32, ['metro_station'])
+(33, ['metro_station'])
 >>> sites.loc[sites["name"] == "Metro Balderas", "area_id"].item()
 '09015'
 >>> type_label("square_park", "en")
@@ -98,6 +98,12 @@ DEFAULT_MAX_IMPORT = 10_000
 IMPORT_STATUSES = ("added", "duplicate", "refused", "invalid")
 _WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
+
+
+def _blank_end(text: str, at: int) -> int:
+    """Index of the first non-blank character at or after ``at`` (JSON blanks)."""
+    match = _WS.match(text, at)
+    return at if match is None else match.end()  # never None: _WS matches ""
 
 
 def type_label(site_type: str, lang: str = "es") -> str:
@@ -217,7 +223,8 @@ def parse_type(value: object, where: str = "site") -> str:
 def _parse_coordinate(value: object, where: str, column: str, low: float, high: float) -> float:
     text = "" if value is None else str(value).strip()
     try:
-        number = float(text.replace(",", ".")) if isinstance(value, str) else float(value)
+        number = (float(text.replace(",", ".")) if isinstance(value, str)
+                  else float(value))  # type: ignore[arg-type]  # any cell; TypeError caught
     except (TypeError, ValueError):
         number = math.nan
     if not math.isfinite(number):
@@ -494,7 +501,7 @@ def _read_candidates(path: Path, max_features: int | None
         raise InputFileError(f"{path}: not valid GeoJSON ({exc}); download the file again "
                              "from the site map") from exc
     columns: dict[str, list[object]] = {c: [] for c in ("feature", *COLUMNS)}
-    excluded = []
+    excluded: list[tuple[int, str, str, _Rejected]] = []
     for number, feature in enumerate(_iter_features(text, path), start=1):
         if max_features is not None and number > max_features:
             quick = text.count('"Feature"')  # one per feature in files the site map writes
@@ -508,7 +515,7 @@ def _read_candidates(path: Path, max_features: int | None
             props = feature.get("properties") if isinstance(feature, dict) else None
             props = props if isinstance(props, dict) else {}
             texts = [v if isinstance(v := props.get(c), str) else "" for c in ("name", "type")]
-            excluded.append((number, *texts, rejected))
+            excluded.append((number, texts[0], texts[1], rejected))
             continue
         columns["feature"].append(number)
         for column, value in zip(COLUMNS, values, strict=True):
@@ -537,13 +544,13 @@ def _iter_features(text: str, path: Path) -> Iterator[object]:
 
     def skip(at: int, chars: str) -> int:
         """Index of the next non-blank character, which must be one of ``chars``."""
-        at = _WS.match(text, at).end()
+        at = _blank_end(text, at)
         if not text.startswith(tuple(chars), at):
             raise fail(f"Expecting {' or '.join(map(repr, chars))}", at)
         return at
 
     def decode(at: int) -> tuple[object, int]:
-        at = _WS.match(text, at).end()
+        at = _blank_end(text, at)
         try:
             return _DECODER.raw_decode(text, at)
         except json.JSONDecodeError as exc:
@@ -551,7 +558,7 @@ def _iter_features(text: str, path: Path) -> Iterator[object]:
         except RecursionError:
             raise fail("Nested too deeply", at) from None
 
-    at = _WS.match(text, 0).end()
+    at = _blank_end(text, 0)
     if not text.startswith("{", at):
         first = text[at:at + 1]
         kinds = {"[": "a list", '"': "text", "t": "true", "f": "false", "n": "null"}
@@ -559,19 +566,19 @@ def _iter_features(text: str, path: Path) -> Iterator[object]:
             raise not_collection(None, kinds.get(first, "a number"))
         raise fail("Expecting value", at)
     members: dict[str, object] = {}
-    at = _WS.match(text, at + 1).end()
+    at = _blank_end(text, at + 1)
     if text.startswith("}", at):
         at += 1
     while at < len(text) and text[at - 1] != "}":
         key, at = decode(skip(at, '"'))
-        at = _WS.match(text, skip(at, ":") + 1).end()
+        at = _blank_end(text, skip(at, ":") + 1)
         if key == "features" and text.startswith("[", at):
             if "features" in members:
                 raise SitesError(f"{path}: two 'features' members; keep one")
             if members.get("type", "FeatureCollection") != "FeatureCollection":
                 raise not_collection(members["type"])
             members["features"] = []
-            at = _WS.match(text, at + 1).end()
+            at = _blank_end(text, at + 1)
             if text.startswith("]", at):
                 at += 1
             else:
@@ -586,7 +593,7 @@ def _iter_features(text: str, path: Path) -> Iterator[object]:
         at = skip(at, ",}") + 1
     if at > len(text) or text[at - 1] != "}":
         raise fail("Expecting '}'", at)
-    end = _WS.match(text, at).end()
+    end = _blank_end(text, at)
     if end != len(text):
         raise fail("Extra data", end)
     if members.get("type") != "FeatureCollection" or not isinstance(members.get("features"),
@@ -863,7 +870,7 @@ def import_sites(geojson_path: str | os.PathLike[str], existing_sites: gpd.GeoDa
     ...     t}, "geometry": {"type": "Point", "coordinates": [lon, lat]}}
     >>> _ = f.write_text(json.dumps({"type": "FeatureCollection", "features": [
     ...     pt("Mercado de la Merced", "market", -99.1245, 19.4258),
-    ...     pt("Balderas again", "metro", -99.14881, 19.42692),
+    ...     pt("Balderas again", "metro", -99.14942, 19.42705),
     ...     pt("Albergue", "community_centre", -99.13, 19.43),
     ...     pt("Plaza", "square_park", 19.43, -99.13)]}))
     >>> merged, report = import_sites(f, sites, areas=areas)
@@ -992,7 +999,7 @@ def import_summary(report: pd.DataFrame, *, area_names: Mapping[str, str] | None
         for key in pd.unique(rows["field"]):
             group = rows[rows["field"] == key]
             label = status if status == "added" else f"{status}{', ' + key if key else ''}"
-            advice = _GROUP_ADVICE.get(status, _GROUP_ADVICE).get(key, "")
+            advice = _GROUP_ADVICE.get(status, {}).get(key, "")
             if status == "added" and not group["in_city"].fillna(False).all():
                 advice = f"{int((~group['in_city'].fillna(False)).sum()):,} outside the study area"
             lines.append(f"{label}{'' if status == 'added' else ' (not added)'}: "

@@ -743,7 +743,7 @@ class _Converter:
                         found.append(choice)
                         rest = rest.replace(lab, " ")
                 if not rest.strip(" ,;"):
-                    tokens, picked = found, found
+                    tokens, picked = found, [*found]
             bad = [t for t, p in zip(tokens, picked, strict=True) if p is None]
             for p in picked:
                 if p is not None:

@@ -293,7 +293,7 @@ def _declared(values: pd.Series, matcher: AreaNameMatcher, question: str,
                 note = (f"{base} nor an area name or id (closest: "
                         f"{', '.join(map(repr, m.closest))}); correct it in the export or "
                         "add it to the choices")
-            elif m.method in ("exact", "alias"):
+            elif m.method in ("exact", "alias") and m.area_id is not None:  # always set then
                 note = (f"{base}; read as area {matcher.name_of(m.area_id)!r}"
                         + (" (known variant)" if m.method == "alias" else ""))
             else:
@@ -462,7 +462,8 @@ def place_respondents(respondents: pd.DataFrame, areas: gpd.GeoDataFrame, *,
             x, y = wgs84_to_m.transform(lon, lat)
             locator = AreaLocator(areas_m, tolerance_m=border_tolerance_m)
             index, g_how = locator.locate(x, y)
-            g_id = np.where(index >= 0, ids[np.maximum(index, 0)], None).astype(object)
+            g_id = np.where(index >= 0, ids[np.maximum(index, 0)],
+                            np.array(None, dtype=object)).astype(object)
             outside = np.flatnonzero(g_how == OUTSIDE)
             if outside.size:
                 g_dist[outside] = locator.distance(x[outside], y[outside])

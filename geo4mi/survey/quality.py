@@ -194,18 +194,18 @@ def apply_exclusions(respondents: pd.DataFrame, *, exclude: Sequence[str] = (),
                 text[i] = f"same {key} {values[i]!r} as row {rows[j]}, which is kept; {d}"
             mark(dup, "duplicate", text)
     context = EvalContext(respondents)
-    for i, text in enumerate(exclude):
-        expr = parse(text, context=f"[survey] exclude[{i}]")
+    for k, rule in enumerate(exclude):
+        expr = parse(rule, context=f"[survey] exclude[{k}]")
         absent = sorted(q for q in expr.names if not context.has(q)
                         and not context.choice_columns(q))
         if absent:
             log.warning("exclusion rule %r skipped: %s is not a column of the export",
-                        text, absent[0])
+                        rule, absent[0])
             continue
         hit = np.asarray(expr.evaluate(context).fillna(False), dtype=bool)
-        mark(hit, "exclude", np.array([f"excluded by the rule {text!r} ([survey] exclude): "
+        mark(hit, "exclude", np.array([f"excluded by the rule {rule!r} ([survey] exclude): "
                                        "outside the survey universe"] * n, dtype=object),
-             rule=text)
+             rule=rule)
     excluded_mask = pd.notna(check)
     kept = respondents.loc[~excluded_mask].reset_index(drop=True)
     excluded = respondents.loc[excluded_mask].assign(

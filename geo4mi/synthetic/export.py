@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 #: The bundled sample, as :func:`write_sample` writes it by default.
 SAMPLE_PATH = REPO / "data" / "sample_kobo.csv"
+_NONE = np.array(None, dtype=object)  # a missing cell for np.where (typed as an array)
 
 
 def to_kobo_export(respondents: pd.DataFrame,
@@ -89,9 +90,9 @@ def to_kobo_export(respondents: pd.DataFrame,
             for key in ("longitude", "altitude", "precision"):
                 raw = raw + " " + fields[key].astype(object)
             prefix = f"{q.group}/_" if q.group else "_"
-            out[path] = text(np.where(missing, None, raw))
+            out[path] = text(np.where(missing, _NONE, raw))
             for key, values in fields.items():
-                out[f"{prefix}{q.name}_{key}"] = text(np.where(missing, None,
+                out[f"{prefix}{q.name}_{key}"] = text(np.where(missing, _NONE,
                                                                values.astype(object)))
         elif q.type == "select_multiple":
             out[path] = text(need(q.name).to_numpy(dtype=object, na_value=None))

@@ -48,7 +48,7 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import folium
 from branca.element import CssLink, Element, Figure, JavascriptLink
@@ -343,10 +343,10 @@ class OfflineFigure(Figure):
             old = element._id
             self._numbered += 1
             element._id = str(self._numbered)
-            element._geo4mi_numbered = True
+            element._geo4mi_numbered = True  # type: ignore[attr-defined]  # our own mark on folium's elements
             layer_name = getattr(element, "layer_name", None)  # an unnamed layer's: its id
             if isinstance(layer_name, str) and layer_name.endswith("_" + old):
-                element.layer_name = element.get_name()
+                element.layer_name = element.get_name()  # type: ignore[attr-defined]  # checked just above
 
     def render(self, **kwargs: Any) -> str:
         # Rendering adds the elements' parts to header/html/script; drop those of a previous
@@ -419,17 +419,19 @@ class OfflineMap(folium.Map):
     (True, 'es')
     """
 
-    default_js: list[tuple[str, str]] = []
-    default_css: list[tuple[str, str]] = []
+    # No CDN links. Not ClassVar: folium's Map declares both as instance attributes.
+    default_js: list[tuple[str, str]] = []  # noqa: RUF012
+    default_css: list[tuple[str, str]] = []  # noqa: RUF012
 
     def __init__(self, location: Any = None, *, lang: str = "es", title: str = "geo4mi",
                  tiles: Any = None, **options: Any) -> None:
         super().__init__(location, tiles=tiles, **options)
         OfflineFigure(lang=lang, title=title).add_child(self)
 
-    def render(self, **kwargs: Any) -> None:
+    # folium's Map.render returns None; branca annotates Element.render as returning str
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # see the line above
         super().render(**kwargs)
-        figure = self.get_root()
+        figure = cast(Figure, self.get_root())  # __init__ put the map in an OfflineFigure
         # replaces folium's header part (same name, same place): sizes, no viewport lock
         figure.header.add_child(Verbatim(render_fragment("map_head.html", map=self)),
                                 name=self.get_name())
@@ -484,8 +486,8 @@ def write_html(html: str, path: str | os.PathLike[str], *, overwrite: bool = Tru
     '<p>hola</p>'
     """
     path = Path(path)
-    with atomic_write(path, overwrite=overwrite) as tmp:
-        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(html)
+    with atomic_write(path, overwrite=overwrite) as tmp, \
+            open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(html)
     log.info("wrote %s (%d KB)", path, len(html.encode("utf-8")) // 1024)
     return path

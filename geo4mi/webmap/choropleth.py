@@ -28,10 +28,11 @@ The values table (``"v"`` in the page's JSON) holds, per indicator and group val
   ``p - ci_low``, ``ci_high - p``, ``flags`` (1 wide interval + 2 higher than the rest
   of the city + 4 lower: a difference tested by
   :func:`geo4mi.indicators.differences.differences`, ``versus == "rest"``, significant
-  after its multiplicity correction, :data:`FLAG_METHOD`) and the classes (``fixed * 25 + quantile * 5 + natural``,
-  0-based), and the k values of ``n`` as LEB128 varints. A 1,000-area page thus carries
-  about 7 bytes of text per ``ok`` cell and 1.3 per other cell, where one JSON array a cell
-  took about 9 (``docs/scale.md``); :func:`unpack_cells` reads it back;
+  after its multiplicity correction, :data:`FLAG_METHOD`) and the classes
+  (``fixed * 25 + quantile * 5 + natural``, 0-based), and the k values of ``n`` as LEB128
+  varints. A 1,000-area page thus carries about 7 bytes of text per ``ok`` cell and 1.3 per
+  other cell, where one JSON array a cell took about 9 (``docs/scale.md``);
+  :func:`unpack_cells` reads it back;
 * the breaks are per-mille upper bounds, or ``0`` when the row falls back to fixed steps
   (fewer than two distinct borough values).
 
@@ -62,13 +63,13 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import MacroElement
+from branca.element import Figure, MacroElement
 from jinja2 import Template
 
 from geo4mi import classify
@@ -165,7 +166,7 @@ def web_geometry(areas: gpd.GeoDataFrame, *, tolerance_m: float = SIMPLIFY_M) ->
                 for x, y in np.asarray(ring.coords)]
 
     features = []
-    for area_id, geom in zip(areas["area_id"], rounded):
+    for area_id, geom in zip(areas["area_id"], rounded, strict=True):
         polys = list(geom.geoms) if geom.geom_type == "MultiPolygon" else [geom]
         parts = [[coords(p.exterior)] + [coords(r) for r in p.interiors]
                  for p in polys if not p.is_empty]
@@ -196,7 +197,8 @@ def _clean_coverage(geoms: np.ndarray, area_ids: Sequence[object]) -> np.ndarray
     if bool(shapely.coverage_is_valid(geoms)):
         return geoms
     cleaned = shapely.coverage_clean(geoms)
-    lost = [area for area, geom in zip(area_ids, cleaned) if geom is None or geom.is_empty]
+    lost = [area for area, geom in zip(area_ids, cleaned, strict=True)
+            if geom is None or geom.is_empty]
     if lost:
         raise ChoroplethError(f"areas: {str(lost[0])!r} lies wholly under other areas, so the "
                               "map cannot draw it; fix the boundaries so that areas do not "
@@ -207,7 +209,7 @@ def _clean_coverage(geoms: np.ndarray, area_ids: Sequence[object]) -> np.ndarray
 # -- values ---------------------------------------------------------------------------------
 
 def _permille(x: float) -> int:
-    return int(math.floor(float(x) * 1000 + 0.5))
+    return math.floor(float(x) * 1000 + 0.5)
 
 
 def row_breaks(values: Sequence[float], scheme: str) -> list[float]:
@@ -242,7 +244,7 @@ def _check_inputs(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labe
         if col not in areas.columns:
             raise ChoroplethError(f"areas: column {col!r} is missing; load them with "
                                   "geo4mi.boundaries.load_areas")
-    bad = sorted(set(estimates["status"].dropna()) - set(("ok", "suppressed", "no_data")))
+    bad = sorted(set(estimates["status"].dropna()) - {"ok", "suppressed", "no_data"})
     if bad:
         raise ChoroplethError(f"estimates: column 'status': unknown status {bad[0]!r}; use "
                               "ok, suppressed or no_data")
@@ -262,7 +264,7 @@ def _check_inputs(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labe
     if not chosen:
         raise ChoroplethError("estimates: no indicator to draw; the table is empty")
     keys = estimates[["group_var", "group_value"]].astype(object).drop_duplicates()
-    pairs = list(zip(keys["group_var"], keys["group_value"]))
+    pairs = list(zip(keys["group_var"], keys["group_value"], strict=True))
     if ("all", "all") not in pairs:
         raise ChoroplethError("estimates: no rows with group_var 'all'; the map needs the "
                               "estimates for all respondents")
@@ -309,12 +311,12 @@ def build_values(estimates: pd.DataFrame, area_ids: Sequence[str], indicators: S
     flat = (ii[keep].astype(np.int64) * n_g + gg[keep]) * n_a + aa[keep]
     seen = np.bincount(flat, minlength=n_i * n_g * n_a)
     if (seen > 1).any():
-        i, g, a = np.unravel_index(int(np.argmax(seen > 1)), (n_i, n_g, n_a))
+        i, g, a = map(int, np.unravel_index(int(np.argmax(seen > 1)), (n_i, n_g, n_a)))
         raise ChoroplethError(f"estimates: duplicate row for indicator {indicators[i]!r}, "
                               f"area {places[a]!r}, group {'='.join(pairs[g])}; each "
                               "indicator × area × group must appear once")
     if (seen == 0).any():
-        i, g, a = np.unravel_index(int(np.argmin(seen)), (n_i, n_g, n_a))
+        i, g, a = map(int, np.unravel_index(int(np.argmin(seen)), (n_i, n_g, n_a)))
         raise ChoroplethError(
             f"estimates: no row for indicator {indicators[i]!r}, area {places[a]!r}, group "
             f"{'='.join(pairs[g])}; every area needs a row (status 'no_data' when nobody "
@@ -333,7 +335,7 @@ def build_values(estimates: pd.DataFrame, area_ids: Sequence[str], indicators: S
                  for c in ("p", "ci_low", "ci_high"))
     broken = ok & (np.isnan(p) | np.isnan(lo) | np.isnan(hi))
     if broken.any():
-        i, g, a = np.unravel_index(int(np.argmax(broken)), broken.shape)
+        i, g, a = map(int, np.unravel_index(int(np.argmax(broken)), broken.shape))
         raise ChoroplethError(f"estimates: indicator {indicators[i]!r}, area {places[a]!r}, "
                               f"group {'='.join(pairs[g])}: status 'ok' without p, ci_low and "
                               "ci_high; recompute the estimates")
@@ -350,7 +352,7 @@ def build_values(estimates: pd.DataFrame, area_ids: Sequence[str], indicators: S
                                                                   HIDDEN_BYTE))).astype(np.uint8)
     outside = ok & ((pct[1] > pct[0]) | (pct[2] < pct[0]) | (pct[0] < 0) | (pct[2] > 100))
     if outside.any():  # the packed cells hold p - ci_low and ci_high - p as bytes
-        i, g, a = np.unravel_index(int(np.argmax(outside)), outside.shape)
+        i, g, a = map(int, np.unravel_index(int(np.argmax(outside)), outside.shape))
         raise ChoroplethError(f"estimates: indicator {indicators[i]!r}, area {places[a]!r}, "
                               f"group {'='.join(pairs[g])}: the interval ci_low-ci_high does "
                               "not contain p within 0-1; recompute the estimates")
@@ -358,10 +360,9 @@ def build_values(estimates: pd.DataFrame, area_ids: Sequence[str], indicators: S
     for i in range(n_i):
         per_group = []
         for g in range(n_g):
-            def city_cell() -> Any:
-                if not ok[i, g, 0]:
-                    return 0 if status[i, g, 0] == "no_data" else -1 if small[i, g, 0] else -2
-                return [int(x) for x in pct[:, i, g, 0]] + [int(n[i, g, 0])]
+            city_cell: Any = (
+                [int(x) for x in pct[:, i, g, 0]] + [int(n[i, g, 0])] if ok[i, g, 0]
+                else 0 if status[i, g, 0] == "no_data" else -1 if small[i, g, 0] else -2)
 
             vals = p[i, g, col_slots]
             has = ok[i, g, col_slots]
@@ -371,7 +372,7 @@ def build_values(estimates: pd.DataFrame, area_ids: Sequence[str], indicators: S
             for s in classify.SCHEMES:
                 classes = classes * classify.K + np.where(
                     has, classify.assign_classes(vals, br[s]), 0)
-            row = [city_cell(), pack_cells(head[i, g, col_slots],
+            row = [city_cell, pack_cells(head[i, g, col_slots],
                                            pct[:, i, g, col_slots][:, has],
                                            flags[i, g, col_slots][has], classes[has],
                                            n[i, g, col_slots][has])]
@@ -401,7 +402,8 @@ def _tested_flags(estimates: pd.DataFrame, indicators: Sequence[str],
     pair_pos = {v: k for k, v in enumerate(pairs)}
     place_pos = {v: k for k, v in enumerate(places)}
     for ind, gv, val, area, direction in zip(d["indicator"], d["group_var"],
-                                             d["group_value"], d["area_id"], d["direction"]):
+                                             d["group_value"], d["area_id"], d["direction"],
+                                             strict=True):
         i, g, a = ind_pos.get(ind), pair_pos.get((gv, val)), place_pos.get(area)
         if i is not None and g is not None and a is not None:
             (above if direction == "higher" else below)[i, g, a] = True
@@ -467,7 +469,8 @@ def unpack_cells(packed: str, n_cols: int) -> list[Any]:
     head = raw[:n_cols]
     k = sum(1 for b in head if b <= 100)
     fields = [raw[n_cols + j * k:n_cols + (j + 1) * k] for j in range(4)]
-    at, cells, ok_index = n_cols + 4 * k, [], 0
+    at, ok_index = n_cols + 4 * k, 0
+    cells: list[int | list[int]] = []
     status = {NO_DATA_BYTE: 0, SMALL_BYTE: -1, HIDDEN_BYTE: -2}
     for b in head:
         if b > 100:
@@ -581,7 +584,7 @@ def _page_data(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labels,
     data = {
         "lang": lang,
         "min_n": int(min_n),
-        "areas": [{"id": a, "name": n} for a, n in zip(area_ids, names)],
+        "areas": [{"id": a, "name": n} for a, n in zip(area_ids, names, strict=True)],
         "table_order": order,
         "cols": cols,
         "geometry": web_geometry(areas),
@@ -777,7 +780,7 @@ def choropleth_map(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Lab
                  for code, href in sorted((alternates or {}).items()) if code != lang]
     top = render_fragment("choropleth_top.html", t=text, title=title, synthetic=synthetic,
                           languages=languages, **_controls(data, labels, chosen, lang, selected))
-    m.get_root().html.add_child(Verbatim(top), name="geo4mi_choropleth_top")
+    cast(Figure, m.get_root()).html.add_child(Verbatim(top), name="geo4mi_choropleth_top")
     rule = t("map.uncertainty_rule", lang, width=classify.WIDE_WIDTH_POINTS, min_n=min_n,
              interval=interval_note(design_of_estimates(estimates), lang,
                                     names=labels.columns))
@@ -911,10 +914,10 @@ def example_inputs() -> tuple[pd.DataFrame, gpd.GeoDataFrame, Labels]:
 def _example_row(indicator: str, area_id: str, n: int, k: int | None) -> dict[str, Any]:
     from geo4mi.indicators.estimate import wilson_interval
 
-    status = "no_data" if n == 0 else "suppressed" if k is None else "ok"
-    low, high = wilson_interval(k, n) if status == "ok" else (None, None)
+    if n == 0 or k is None:
+        return {"indicator": indicator, "area_id": area_id, "group_var": "all",
+                "group_value": "all", "numerator": pd.NA, "n": n, "p": pd.NA, "ci_low": pd.NA,
+                "ci_high": pd.NA, "status": "no_data" if n == 0 else "suppressed"}
+    low, high = wilson_interval(k, n)
     return {"indicator": indicator, "area_id": area_id, "group_var": "all", "group_value": "all",
-            "numerator": k if status == "ok" else pd.NA, "n": n,
-            "p": k / n if status == "ok" else pd.NA,
-            "ci_low": low if status == "ok" else pd.NA,
-            "ci_high": high if status == "ok" else pd.NA, "status": status}
+            "numerator": k, "n": n, "p": k / n, "ci_low": low, "ci_high": high, "status": "ok"}

@@ -60,7 +60,7 @@ def linear_to_hex(rgb: Sequence[float]) -> str:
     """
     c = np.clip(np.asarray(rgb, dtype=float), 0, 1)
     s = np.where(c <= 0.0031308, 12.92 * c, 1.055 * c ** (1 / 2.4) - 0.055)
-    return "#" + "".join(f"{int(round(v * 255)):02x}" for v in s)
+    return "#" + "".join(f"{round(v * 255):02x}" for v in s.tolist())
 
 
 def mix(parts: Sequence[tuple[str, float]]) -> np.ndarray:
@@ -74,7 +74,7 @@ def mix(parts: Sequence[tuple[str, float]]) -> np.ndarray:
     '#bcbcbc'
     """
     total = sum(w for _, w in parts)
-    return sum(hex_to_linear(c) * w for c, w in parts) / total
+    return np.asarray(sum(hex_to_linear(c) * w for c, w in parts) / total)
 
 
 def seen_by(rgb: np.ndarray, vision: str) -> np.ndarray:
@@ -102,7 +102,7 @@ def lab(rgb: np.ndarray) -> np.ndarray:
     return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
 
 
-def ciede2000(lab1: Sequence[float], lab2: Sequence[float]) -> float:
+def ciede2000(lab1: Sequence[float] | np.ndarray, lab2: Sequence[float] | np.ndarray) -> float:
     """CIEDE2000 colour difference (kL = kC = kH = 1).
 
     Examples

@@ -75,7 +75,7 @@ def unit_places(areas: gpd.GeoDataFrame) -> list[dict[str, Any]]:
     where = gpd.GeoSeries(points, crs=metric.crs).to_crs(WEB_CRS)
     web = to_crs_checked(areas, WEB_CRS, step="unit labels")
     out = []
-    for name, point, geom in zip(areas["area_name"], where, web.geometry):
+    for name, point, geom in zip(areas["area_name"], where, web.geometry, strict=True):
         if point.is_empty or geom is None or geom.is_empty:
             continue
         minx, miny, maxx, maxy = geom.bounds

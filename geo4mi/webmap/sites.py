@@ -190,7 +190,8 @@ class _Sites(MacroElement):
 def _legend_html(lang: str, mode: str, types: list[str], catchment_m: float | None,
                  colours: list[str], has_unplanned: bool, has_hidden: bool = False, *,
                  badges: bool = False) -> str:
-    classes = [{"colour": col, "label": label} for col, label in zip(colours, _class_labels())]
+    classes = [{"colour": col, "label": label}
+               for col, label in zip(colours, _class_labels(), strict=True)]
     if mode == "achieved":
         classes.insert(0, {"colour": NO_DATA_COLOR, "label": t("no_interviews", lang)})
         if has_hidden:
@@ -290,7 +291,8 @@ def _sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
             raise SiteMapError(f"plan lacks column {missing[0]!r}; build it with "
                                "geo4mi.sites.plan.allocate")
         eligible = plan["eligible"] if "eligible" in plan.columns else plan["target"] > 0
-        for area_id, target, ok in zip(plan["area_id"].astype(str), plan["target"], eligible):
+        for area_id, target, ok in zip(plan["area_id"].astype(str), plan["target"], eligible,
+                                       strict=True):
             target_by[area_id] = float(target)
             if bool(ok):
                 planned.add(area_id)
@@ -349,7 +351,8 @@ def _borough_features(areas: gpd.GeoDataFrame, shapes: gpd.GeoSeries, lang: str,
     """Boroughs as GeoJSON features: id, name, fill colour and popup rows (label, value)."""
     features = []
     unplanned = False
-    for area_id, name, geom in zip(areas["area_id"].astype(str), areas["area_name"], shapes):
+    for area_id, name, geom in zip(areas["area_id"].astype(str), areas["area_name"], shapes,
+                                   strict=True):
         got = achieved_by.get(area_id)
         rows: list[tuple[str, str]] = []
         if mode == "target":
@@ -393,7 +396,7 @@ def _badges(areas: gpd.GeoDataFrame, shapes: gpd.GeoSeries, lang: str, mode: str
     if not has_achieved:
         return []
     out = []
-    for area_id, geom in zip(areas["area_id"].astype(str), shapes):
+    for area_id, geom in zip(areas["area_id"].astype(str), shapes, strict=True):
         done = achieved_by.get(area_id, 0.0)
         if math.isnan(done) or (mode == "target" and area_id not in planned):
             continue
@@ -415,9 +418,10 @@ def _site_records(sites: gpd.GeoDataFrame, areas: gpd.GeoDataFrame,
                   lang: str) -> list[dict[str, Any]]:
     """Sites in file order: name, type, lat, lon and popup rows (label, value)."""
     lonlat = to_crs_checked(sites, WEB_CRS, step="site map")
-    area_names = dict(zip(areas["area_id"].astype(str), areas["area_name"].astype(str)))
+    area_names = dict(zip(areas["area_id"].astype(str), areas["area_name"].astype(str),
+                          strict=True))
     records = []
-    for (_, row), point in zip(sites.iterrows(), lonlat.geometry):
+    for (_, row), point in zip(sites.iterrows(), lonlat.geometry, strict=True):
         code = str(row["type"])
         where = (area_names.get(str(row["area_id"]), "") if bool(row["in_city"])
                  else t("sites.outside_city", lang))
