@@ -181,7 +181,7 @@ def test_sites_import(tmp_path, capsys):
     argv = ["sites", "import", str(geojson), "--study", STUDY, "-o", str(out)]
     assert main(argv) == 0
     assert "1 added" in capsys.readouterr().out
-    assert out.read_text(encoding="utf-8-sig").count("\n") == 34  # header + 32 + 1
+    assert out.read_text(encoding="utf-8-sig").count("\n") == 35  # header + 33 + 1
     refuses_to_overwrite(capsys, argv, out)
     broken = tmp_path / "broken.geojson"
     broken.write_text("{not json", encoding="utf-8")

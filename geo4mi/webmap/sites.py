@@ -82,6 +82,8 @@ WORKSHOP_TEXT = (
     "outside", "load", "loaded", "load_refused", "bad_json", "bad_collection", "bad_point",
     "bad_name", "bad_type", "bad_notes", "too_many", "group", "group_none", "new_group",
     "new_group_name", "new_group_warn", "new_group_confirm", "new_group_done")
+#: Workshop texts that are the interface's plain keys, not ``sites.`` ones.
+PLAIN_TEXT = ("unit", "group")
 
 #: Symbol per site type: shape and colour (Okabe-Ito, colour-blind safe); shapes differ too.
 SYMBOLS: dict[str, tuple[str, str]] = {
@@ -314,7 +316,8 @@ def _sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
         "download_name": t("sites.download_name", lang),
         "legend": t("map.legend", lang),  # the legend's toggle on narrow screens
         "storage_key": title or "sites",
-        "text": {key: template(f"sites.{key}", lang) for key in WORKSHOP_TEXT},
+        "text": {key: template(key if key in PLAIN_TEXT else f"sites.{key}", lang)
+                 for key in WORKSHOP_TEXT},
         "name_max": NAME_MAX_CHARS, "notes_max": NOTES_MAX_CHARS,  # as `sites import` checks
         # svg: geo4mi's own markup (symbol_svg), the only markup in the data
         "types": {code: {"label": type_label(code, lang), "svg": str(symbol_svg(code))}
