@@ -186,7 +186,7 @@ def _question_masks(ind: Indicator, ctx: EvalContext) -> tuple[np.ndarray, np.nd
                     raise SurveyDataError(f"indicator {ind.id!r}: column {name!r} holds "
                                           f"{col.kind}, not yes/no values; read the export "
                                           "with geo4mi.survey.exports.read_export")
-                target |= col.values & ~col.na  # type: ignore[operator]
+                target |= col.values & ~col.na
                 if answered is None:
                     answered = ~col.na
         assert answered is not None
@@ -215,9 +215,10 @@ def _masks(ind: Indicator, ctx: EvalContext,
     if ind.universe is None:
         universe = np.ones(n, bool)
     else:
-        universe = universes.get(ind.universe.text)
-        if universe is None:
-            universe = universes[ind.universe.text] = ind.universe.mask(ctx)
+        cached = universes.get(ind.universe.text)
+        if cached is None:
+            cached = universes[ind.universe.text] = ind.universe.mask(ctx)
+        universe = cached
     if ind.numerator is not None:
         true, unknown = ind.numerator.truth(ctx)
         den = universe if ind.not_asked == "no" else universe & ~unknown
@@ -424,19 +425,19 @@ def estimate(respondents: pd.DataFrame, catalogue: Catalogue, *, area_ids: Seque
         state = den.astype(np.int64)
         state += num
         col = 1
-        for (cell3, dims), block in zip(cells, blocks):
+        for (cell3, dims), block in zip(cells, blocks, strict=True):
             counts = np.bincount(cell3 + state, minlength=math.prod(dims) * 3)
             counts = counts.reshape(*dims, 3)
             d = counts[..., 1] + counts[..., 2]
-            k = counts[..., 2]
+            yes = counts[..., 2]
             if col == 1:  # "all": sum over every group axis
                 axes = tuple(range(1, len(dims)))
-                _put(num_out[i, :, 0], k.sum(axis=axes))
+                _put(num_out[i, :, 0], yes.sum(axis=axes))
                 _put(den_out[i, :, 0], d.sum(axis=axes))
             for j, g in enumerate(block):
                 axes = tuple(a for a in range(1, len(dims)) if a != j + 1)
                 ng = len(values[g])
-                kk, dd = k.sum(axis=axes)[:, :ng], d.sum(axis=axes)[:, :ng]
+                kk, dd = yes.sum(axis=axes)[:, :ng], d.sum(axis=axes)[:, :ng]
                 num_out[i, 1:, col:col + ng] = kk[:A]
                 den_out[i, 1:, col:col + ng] = dd[:A]
                 num_out[i, 0, col:col + ng] = kk.sum(axis=0)
@@ -454,7 +455,8 @@ def estimate(respondents: pd.DataFrame, catalogue: Catalogue, *, area_ids: Seque
                                             grid), (n_rows, n_cols),
             weights=grid.w if grid is not None else None,
             psu_in_stratum=grid.psu_in_stratum if grid is not None else None)
-        keys += [numeric.keys[k] for k in range(len(numerics))]
+        assert numeric.keys is not None  # estimate_numeric always fills them
+        keys += numeric.keys[:len(numerics)]
     every = indicators + numerics
     shared = shared_counts(keys)
     if shared:
@@ -464,7 +466,8 @@ def estimate(respondents: pd.DataFrame, catalogue: Catalogue, *, area_ids: Seque
                                       for i, r in m) for m in shared))
     den_all = den_out if numeric is None else np.concatenate([den_out, numeric.n])
     reason = suppression_reasons(den_all, min_n=min_n, complementary=complementary,
-                                 blocks=list(zip(starts[:-1].tolist(), starts[1:].tolist())),
+                                 blocks=list(zip(starts[:-1].tolist(), starts[1:].tolist(),
+                                                 strict=True)),
                                  shared=shared)
     hidden = reason > 0
     extra = hidden & (den_all >= min_n)
@@ -563,15 +566,16 @@ class _DesignGrid:
             a, b = fine.sums(a_rows, b_rows)
             if fine_sums is None:
                 fine_sums = (a, b)
-            for target, value in zip(out, results(fine, a, b)):
+            for target, value in zip(out, results(fine, a, b), strict=True):
                 target[1:, col:col + ng] = value.reshape(A + 1, ng + 1)[:A, :ng]
-            for target, value in zip(out, results(city, *city.sums(a, b))):
+            for target, value in zip(out, results(city, *city.sums(a, b)), strict=True):
                 target[0, col:col + ng] = value[:ng]
         a, b = (self.all_area.sums(*fine_sums) if fine_sums is not None
                 else self.all_area.sums(a_rows, b_rows))
-        for target, value in zip(out, results(self.all_area, a, b)):
+        for target, value in zip(out, results(self.all_area, a, b), strict=True):
             target[1:, 0] = value[:A]
-        for target, value in zip(out, results(self.all_city, *self.all_city.sums(a, b))):
+        whole = results(self.all_city, *self.all_city.sums(a, b))
+        for target, value in zip(out, whole, strict=True):
             target[0, 0] = value[0]
 
 
@@ -579,7 +583,7 @@ def _assemble(indicators: Sequence[Indicator], area_labels: list[str], col_var: 
               col_val: list[str], num: np.ndarray, den: np.ndarray,
               reason: np.ndarray, grid: _DesignGrid | None = None,
               design_text: str = "srs") -> pd.DataFrame:
-    n_ind, n_rows, n_cols = num.shape
+    _, n_rows, n_cols = num.shape
     per_ind = n_rows * n_cols
     num_f, den_f = num.reshape(-1), den.reshape(-1)
     reason_f = reason.reshape(-1)
@@ -727,7 +731,8 @@ def _assemble_numeric(indicators: Sequence[Indicator], area_labels: list[str],
         "status": text(status.astype(object)),
         "deff": floats(grid.deff),
         "n_eff": floats(grid.n_eff),
-        "ci_method": text(np.where(ok, grid.method.reshape(-1), None).astype(object)),
+        "ci_method": text(np.where(ok, grid.method.reshape(-1),
+                                   np.array(None, dtype=object)).astype(object)),
         "design": text(np.full(ok.shape, design_text, dtype=object)),
         "suppression": text(np.array(REASONS, dtype=object)[reason_f]),
         "stat": text(np.repeat(stats, per_ind)),

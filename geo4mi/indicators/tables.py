@@ -93,7 +93,8 @@ def _design_columns(estimates: pd.DataFrame, ok: np.ndarray) -> dict[str, Any]:
         "deff": pd.arrays.FloatingArray(np.where(ok, np.nan_to_num(deff), 0.0),
                                         ~ok | np.isnan(deff)),
         "n_eff": pd.arrays.FloatingArray(np.where(ok, np.nan_to_num(n_eff), 0.0), ~ok),
-        "ci_method": pd.array(np.where(ok, method, None).astype(object), dtype="str"),
+        "ci_method": pd.array(np.where(ok, method, np.array(None, dtype=object)).astype(object),
+                              dtype="str"),
         "design": pd.array(design, dtype="str"),
     }
 
@@ -149,7 +150,7 @@ def estimates_table(estimates: pd.DataFrame, areas: pd.DataFrame, labels: Labels
         An indicator or group has no label.
     """
     lang = check_language(lang)
-    names = dict(zip(areas["area_id"].astype(str), areas["area_name"].astype(str)))
+    names = dict(zip(areas["area_id"].astype(str), areas["area_name"].astype(str), strict=True))
     names[CITY] = t("city_wide", lang)
     missing = sorted(set(estimates["area_id"]) - set(names))
     if missing:
