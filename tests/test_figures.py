@@ -642,3 +642,31 @@ def test_thinned_map_is_deterministic(tiny, tmp_path):
                          tmp_path / name, ("png", "svg", "pdf")) for name in ("a", "b")]
     for p, q in zip(*paths):
         assert p.read_bytes() == q.read_bytes(), p.name
+
+
+def test_pdf_embeds_the_latin_cut_and_keeps_the_text(tiny, tmp_path):
+    import pypdf
+
+    from geo4mi.figures.output import PDF_FONT
+
+    est, areas, labels = tiny
+    areas = areas.assign(area_name=["Álvaro Obregón", "Beta", "Москва", "Delta"])
+    fig = choropleth_figure(est, areas, labels, "discriminated", lang="es")
+    png, svg, pdf = save_figure(fig, tmp_path / "a", ("png", "svg", "pdf"))
+    fonts = set()
+    reader = pypdf.PdfReader(pdf)
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            fonts.add(str(font["/BaseFont"]).split("+")[-1])
+            assert "/FontFile2" in font["/DescendantFonts"][0].get_object()["/FontDescriptor"] \
+                or "/FontDescriptor" in font  # embedded TrueType
+    assert PDF_FONT.replace(" ", "") in {f.lstrip("/") for f in fonts}
+    assert "DejaVuSans" in {f.lstrip("/") for f in fonts}  # Cyrillic: the full font
+    text = flat(reader.pages[0].extract_text())
+    assert "Álvaro" in text and "Москва" in text
+    # the PDF's font is set only while the PDF is written: PNG and SVG are as before
+    again = save_figure(fig, tmp_path / "b", ("png", "svg"))
+    assert again[0].read_bytes() == png.read_bytes()
+    assert again[1].read_bytes() == svg.read_bytes()
+    assert f"'{PDF_FONT}'" not in svg.read_text(encoding="utf-8")
