@@ -151,7 +151,6 @@ def save_figure(fig: Figure, path_stem: str | os.PathLike[str],
     --------
     >>> import tempfile, pathlib
     >>> from matplotlib.figure import Figure
-from matplotlib.text import Text
     >>> fig = Figure(figsize=(2, 1))
     >>> _ = fig.text(0.5, 0.5, "Coyoacán")
     >>> out = pathlib.Path(tempfile.mkdtemp()) / "demo"
