@@ -500,15 +500,16 @@ def _solve(base: MapBase, size_of: Callable[[int], tuple[float, float]],
         if thin:  # only free spots inside the own area count: score just those
             sel = np.flatnonzero(in_frame & shapely.contains_xy(own, xs, ys)
                                  & ~placed.hits(x0, y0, x1, y1))
-            xs, ys, x0, y0, x1, y1, in_frame = (a[sel] for a in (xs, ys, x0, y0, x1, y1,
-                                                                 in_frame))
+            xs, ys, x0, y0, x1, y1 = (a[sel] for a in (xs, ys, x0, y0, x1, y1))
+            in_frame = in_frame[sel]
         boxes = shapely.box(x0, y0, x1, y1)
         box_area = shapely.area(boxes)
         f_own = shapely.area(shapely.intersection(boxes, own)) / box_area
         if thin:
             keep = np.flatnonzero(f_own >= 0.5)
-            xs, ys, x0, y0, x1, y1, in_frame, boxes, box_area, f_own = (
-                a[keep] for a in (xs, ys, x0, y0, x1, y1, in_frame, boxes, box_area, f_own))
+            xs, ys, x0, y0, x1, y1, box_area, f_own = (
+                a[keep] for a in (xs, ys, x0, y0, x1, y1, box_area, f_own))
+            in_frame, boxes = in_frame[keep], boxes[keep]
         pairs = tree.query(boxes, predicate="intersects")
         pairs = pairs[:, pairs[1] != i]
         covered = np.bincount(pairs[0], minlength=len(xs),

@@ -22,8 +22,11 @@ from matplotlib.text import Text
 from geo4mi.figures import cartography as carto
 from geo4mi.figures.charts import indicator_bar_chart, nationality_chart
 from geo4mi.figures.common import FONT, FigureError, check_estimates, style
-from geo4mi.figures.maps import (choropleth_on, sample_distribution_on,
-                                 small_multiples_on)
+from geo4mi.figures.maps import (
+    choropleth_on,
+    sample_distribution_on,
+    small_multiples_on,
+)
 from geo4mi.i18n import check_language, speaks_study
 from geo4mi.indicators.estimate import proportions
 from geo4mi.io import atomic_write
@@ -88,7 +91,7 @@ def _pdf_font() -> str | None:
             font.save(target)
             font_manager.fontManager.addfont(str(target))
         return PDF_FONT
-    except Exception as exc:  # pragma: no cover - unusual fontTools/matplotlib
+    except Exception as exc:  # noqa: BLE001  # pragma: no cover - unusual fontTools
         log.debug("figures: no Latin cut of %s (%s); PDFs embed the full font", FONT, exc)
         return None
 
