@@ -251,6 +251,8 @@ def figures_rows(est: pd.DataFrame, areas: gpd.GeoDataFrame, labels, args,
     import matplotlib.pyplot as plt
 
     t_fig, sizes = 0.0, []
+    cpu = time.process_time()
+    load = os.getloadavg()[0]
     for lang in ("es", "en"):
         for kind, fn in (("map", choropleth_figure), ("bars", indicator_bar_chart)):
             t = time.perf_counter()
@@ -260,6 +262,9 @@ def figures_rows(est: pd.DataFrame, areas: gpd.GeoDataFrame, labels, args,
             plt.close(fig)
             t_fig += time.perf_counter() - t
             sizes.append(paths[0].stat().st_size)
+            print(f"    {kind} {lang}: {time.perf_counter() - t:.1f} s, "
+                  f"{sizes[-1] / 2**20:.2f} MB", flush=True)
+    cpu = time.process_time() - cpu
     # label placement alone, on a fresh base (the figures above cached theirs)
     fresh = carto.prepare_areas(areas)
     fig = plt.figure(figsize=(7, 7))
@@ -269,7 +274,8 @@ def figures_rows(est: pd.DataFrame, areas: gpd.GeoDataFrame, labels, args,
     plt.close(fig)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  figures: prepare areas {t_prep:.1f} s; one indicator's 4 PNGs (map + bars, es + en) "
-          f"{t_fig:.1f} s, {max(sizes) / 2**20:.2f} MB largest; label placement {t_lab:.1f} s "
+          f"{t_fig:.1f} s ({cpu:.1f} s CPU, load {load:.1f} before), "
+          f"{max(sizes) / 2**20:.2f} MB largest; label placement {t_lab:.1f} s "
           f"({placed} of {n_units} labels drawn); peak RSS so far {rss:.0f} MiB")
 
 

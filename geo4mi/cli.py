@@ -435,8 +435,9 @@ def plan(study: Path, total: int, output: Path, measure: str | None,
 @study_argument()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               required=True, help="Output folder.")
-@click.option("--format", "formats", default="png,svg,pdf", show_default=True,
-              help="Comma-separated file formats: png (300 dpi), svg, pdf.")
+@click.option("--format", "formats", default="png", show_default=True,
+              help="Comma-separated file formats: png (300 dpi), svg, pdf "
+                   "(e.g. png,svg,pdf for print; build and demo write all three).")
 @click.option("--indicators", "indicators", multiple=True,
               help="Indicator ids (comma-separated or repeated); default: all.")
 @click.option("--groups", "group_vars", multiple=True,

@@ -576,3 +576,104 @@ def test_complementary_suppression_is_named_as_such(tiny):
                                                    "figure cannot be worked out")
     assert city_line(city.replace({"complementary": "small_n"}), "en", min_n=10) == \
         "Whole study area: suppressed (fewer than 10 respondents)"
+
+
+# -- many areas: labels thinned, bars cut to the top and bottom (issue 18) ------------------
+
+def many_areas(n_side: int = 12, big: int = 3):
+    """``n_side``² squares of 1 km (EPSG:6372) and ``big`` 12 km squares beside them."""
+    from geo4mi.figures.examples import estimates_frame
+
+    x0, y0 = 2_790_000.0, 810_000.0
+    geoms = [shapely.box(x0 + c * 1000, y0 + r * 1000, x0 + (c + 1) * 1000,
+                         y0 + (r + 1) * 1000) for r in range(n_side) for c in range(n_side)]
+    geoms += [shapely.box(x0 + (n_side + 12 * k) * 1000, y0, x0 + (n_side + 12 * k + 12) * 1000,
+                          y0 + 12_000) for k in range(big)]
+    ids = [f"a{k:03d}" for k in range(len(geoms))]
+    import geopandas as gpd
+
+    areas = gpd.GeoDataFrame({"area_id": ids, "area_name": [f"Area {k}" for k in ids]},
+                             geometry=geoms, crs="EPSG:6372")
+    rows = [estimate_row("discriminated", CITY, "all", "all", (30 * len(ids), 100 * len(ids)))]
+    rows += [estimate_row("discriminated", a, "all", "all", (k % 97, 100))
+             for k, a in enumerate(ids)]
+    return estimates_frame(rows), areas
+
+
+def test_labels_above_max_labels_are_thinned_largest_first(tiny, monkeypatch):
+    est, areas = many_areas()
+    _, _, labels = tiny
+    fig = choropleth_figure(est, areas, labels, "discriminated")
+    drawn = {t.get_gid()[6:]: t for t in by_gid(fig, "label-")}
+    assert len(areas) > carto.MAX_LABELS
+    # the 1 km squares are far smaller than a label: only the three 12 km squares get one,
+    # inside their own square (no leader lines)
+    assert sorted(drawn) == ["a144", "a145", "a146"]
+    assert not by_gid(fig, "leader-")
+    geom = dict(zip(areas["area_id"], areas.geometry))
+    for area_id, text in drawn.items():
+        assert geom[area_id].contains(shapely.Point(text.get_position()))
+    # and never more than MAX_LABELS of them, largest area first
+    monkeypatch.setattr(carto, "MAX_LABELS", 2)
+    fig = choropleth_figure(est, areas, labels, "discriminated")
+    assert len(by_gid(fig, "label-")) == 2
+
+
+def test_labels_up_to_max_labels_are_all_placed(tiny):
+    est, areas = many_areas(n_side=3, big=0)  # 9 areas: every label, with leaders if needed
+    _, _, labels = tiny
+    fig = choropleth_figure(est, areas, labels, "discriminated")
+    assert len(by_gid(fig, "label-")) == 9
+
+
+def test_bar_chart_above_max_bars_shows_top_and_bottom(tiny):
+    from geo4mi.figures.charts import MAX_BARS
+
+    est, areas = many_areas()
+    _, _, labels = tiny
+    fig = indicator_bar_chart(est, areas, labels, "discriminated", lang="en")
+    bars = [b for b in by_gid(fig, "bar-") if not b.get_gid().startswith("bar-value")]
+    assert len({b.get_gid() for b in bars}) == MAX_BARS
+    assert len(by_gid(fig, "bars-gap")) == 1
+    assert f"{MAX_BARS} of {len(areas)} areas shown" in fig_text(fig, "caption")
+    # highest first: the top bars are the largest values, the bottom ones the smallest
+    values = [float(v.get_text().rstrip("% \u00a0")) for v in by_gid(fig, "value-")]
+    assert values[:MAX_BARS // 2] == sorted(values[:MAX_BARS // 2], reverse=True)
+    assert min(values[:MAX_BARS // 2]) >= max(values[MAX_BARS // 2:])
+
+
+def test_thinned_map_is_deterministic(tiny, tmp_path):
+    est, areas = many_areas()
+    _, _, labels = tiny
+    paths = [save_figure(choropleth_figure(est, areas, labels, "discriminated"),
+                         tmp_path / name, ("png", "svg", "pdf")) for name in ("a", "b")]
+    for p, q in zip(*paths):
+        assert p.read_bytes() == q.read_bytes(), p.name
+
+
+def test_pdf_embeds_the_latin_cut_and_keeps_the_text(tiny, tmp_path):
+    import pypdf
+
+    from geo4mi.figures.output import PDF_FONT
+
+    est, areas, labels = tiny
+    areas = areas.assign(area_name=["Álvaro Obregón", "Beta", "Москва", "Delta"])
+    fig = choropleth_figure(est, areas, labels, "discriminated", lang="es")
+    png, svg, pdf = save_figure(fig, tmp_path / "a", ("png", "svg", "pdf"))
+    fonts = set()
+    reader = pypdf.PdfReader(pdf)
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            fonts.add(str(font["/BaseFont"]).split("+")[-1])
+            assert "/FontFile2" in font["/DescendantFonts"][0].get_object()["/FontDescriptor"] \
+                or "/FontDescriptor" in font  # embedded TrueType
+    assert PDF_FONT.replace(" ", "") in {f.lstrip("/") for f in fonts}
+    assert "DejaVuSans" in {f.lstrip("/") for f in fonts}  # Cyrillic: the full font
+    text = flat(reader.pages[0].extract_text())
+    assert "Álvaro" in text and "Москва" in text
+    # the PDF's font is set only while the PDF is written: PNG and SVG are as before
+    again = save_figure(fig, tmp_path / "b", ("png", "svg"))
+    assert again[0].read_bytes() == png.read_bytes()
+    assert again[1].read_bytes() == svg.read_bytes()
+    assert f"'{PDF_FONT}'" not in svg.read_text(encoding="utf-8")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -201,10 +201,10 @@ def draw_areas(ax: Axes, base: MapBase, styles: Sequence[dict], *, linewidth: fl
                           linewidth=2 * outline[1] if outline else linewidth,
                           hatch=st.get("hatch"), zorder=1.5 if outline else 1,
                           gid=f"area-{area_id}", **HATCH_COLOR)
-        ax.add_patch(patch)
-        patches.append(patch)
+        ax.add_artist(patch)  # not add_patch: the limits are set, and its per-vertex
+        patches.append(patch)  # data-limit update is most of the drawing time at 1,000s
         if outline:  # a wide interval: white dashes on a black edge, above the neighbours
-            ax.add_patch(PathPatch(path, facecolor="none", edgecolor=outline[0],
+            ax.add_artist(PathPatch(path, facecolor="none", edgecolor=outline[0],
                                    linewidth=outline[1], linestyle=(0, outline[2]),
                                    zorder=1.6, gid=f"wide-{area_id}"))
     ax.add_patch(PathPatch(geometry_path(base.union), facecolor="none", edgecolor=EDGE_COLOR,
@@ -360,40 +360,59 @@ def place_labels(ax: Axes, base: MapBase, texts: Sequence[str | None], *, fontsi
 
     With more than :data:`MAX_LABELS` labels a page cannot show them all, so they are
     thinned: largest area first, a label is drawn only where it fits free inside its own
-    area (no leader lines), and the others are left out (the tables name every area).
+    area (no leader lines), at most :data:`MAX_LABELS` of them, and the others are left out
+    (the tables name every area). A label whose box is more than twice its area's is left
+    out without being tried, so the cost stays linear in the number of areas.
     """
     renderer = ax.figure.canvas.get_renderer()
     upi = _units_per_inch(ax)
-    artists: list = []
-    sizes: list[tuple[float, float]] = []
-    for area_id, text, anchor in zip(base.ids, texts, base.anchors):
-        if text is None or not all(map(math.isfinite, anchor)):
-            artists.append(None)
-            sizes.append((0.0, 0.0))
-            continue
-        art = ax.text(*anchor, text, ha="center", va="center", fontsize=fontsize,
-                      color=TEXT_COLOR, linespacing=1.05, zorder=5, bbox=LABEL_BOX,
-                      gid=f"label-{area_id}", parse_math=False)
+    dpi = ax.figure.dpi
+    pad_in = 2 * LABEL_PAD * fontsize / 72 + 1.5 / 72  # box padding + 1.5 pt clearance
+    active = [text is not None and all(map(math.isfinite, anchor))
+              for text, anchor in zip(texts, base.anchors)]
+    thin = sum(active) > MAX_LABELS
+
+    def label(i: int):
+        return ax.text(*base.anchors[i], texts[i], ha="center", va="center",
+                       fontsize=fontsize, color=TEXT_COLOR, linespacing=1.05, zorder=5,
+                       bbox=LABEL_BOX, gid=f"label-{base.ids[i]}", parse_math=False)
+
+    def measure(art) -> tuple[float, float]:
         bb = art.get_window_extent(renderer)
-        pad_in = 2 * LABEL_PAD * fontsize / 72 + 1.5 / 72  # box padding + 1.5 pt clearance
-        dpi = ax.figure.dpi
-        sizes.append(((bb.width / dpi + pad_in) * upi, (bb.height / dpi + pad_in) * upi))
-        artists.append(art)
+        return ((bb.width / dpi + pad_in) * upi, (bb.height / dpi + pad_in) * upi)
+
+    artists: list = [label(i) if active[i] and not thin else None for i in range(len(base))]
+    sizes: list[tuple[float, float]] = [measure(a) if a is not None else (0.0, 0.0)
+                                        for a in artists]
+
+    def size_of(i: int) -> tuple[float, float]:
+        if not thin:
+            return sizes[i]
+        art = label(i)  # measured, then drawn again below only if it is kept
+        size = measure(art)
+        art.remove()
+        return size
+
     key = (tuple(texts), fontsize, ax.get_xlim(), ax.get_ylim(), round(upi, 6),
            tuple(o.wkb for o in obstacles))
     if key not in base._placements:
-        base._placements[key] = _solve(base, sizes, [a is not None for a in artists],
-                                       ax.get_xlim(), ax.get_ylim(), obstacles)
+        # a label box is at least one line of text (0.9 em) and the padding tall, and as wide
+        min_side = (0.9 * fontsize / 72 + pad_in) * upi
+        base._placements[key] = _solve(base, size_of, active, ax.get_xlim(), ax.get_ylim(),
+                                       obstacles, min_area=min_side ** 2)
     kept = []
-    for i, (art, (x, y, leader)) in enumerate(zip(artists, base._placements[key])):
-        if art is None:
+    for i, (x, y, leader) in enumerate(base._placements[key]):
+        if not active[i]:
             continue
         if not math.isfinite(x):  # thinned out
-            art.remove()
+            if artists[i] is not None:
+                artists[i].remove()
             continue
+        art = artists[i] if artists[i] is not None else label(i)
         art.set_position((x, y))
         if leader:
-            _leader(ax, base.anchors[i], (x, y), sizes[i], base.ids[i])
+            _leader(ax, base.anchors[i], (x, y), size_of(i) if thin else sizes[i],
+                    base.ids[i])
         kept.append(art)
     return kept
 
@@ -435,9 +454,10 @@ class _PlacedBoxes:
                 & (y0[:, None] <= b[:, 3]) & (y1[:, None] >= b[:, 1])).any(axis=1)
 
 
-def _solve(base: MapBase, sizes: Sequence[tuple[float, float]], active: Sequence[bool],
-           xlim: tuple[float, float], ylim: tuple[float, float],
-           obstacles: Sequence[shapely.Geometry]) -> list[tuple[float, float, bool]]:
+def _solve(base: MapBase, size_of: Callable[[int], tuple[float, float]],
+           active: Sequence[bool], xlim: tuple[float, float], ylim: tuple[float, float],
+           obstacles: Sequence[shapely.Geometry], *, min_area: float = 0.0
+           ) -> list[tuple[float, float, bool]]:
     """Greedy placement: per label, every candidate scored at once (shapely, numpy).
 
     The areas covered by other boroughs come from one spatial index of the areas (their
@@ -457,20 +477,45 @@ def _solve(base: MapBase, sizes: Sequence[tuple[float, float]], active: Sequence
     tree = shapely.STRtree(geoms)
     shapely.prepare(geoms)
     obstacles = list(obstacles)
-    placed = _PlacedBoxes(max(max(sizes[i]) for i in order))
+    sizes: dict[int, tuple[float, float]] = {}
+    if thin:  # labels measured one by one, only when they may still be drawn
+        sizes[order[0]] = size_of(order[0])
+        cell = max(sizes[order[0]])
+    else:
+        sizes = {i: size_of(i) for i in order}
+        cell = max(max(sizes[i]) for i in order)
+    placed = _PlacedBoxes(cell)
     dropped = 0
     for i in order:
-        w, h = sizes[i]
-        ax_, ay_ = base.anchors[i]
         own = base.geoms[i]
+        if thin and (len(placed.bounds) >= MAX_LABELS or min_area > 2 * own.area):
+            dropped += 1  # enough labels drawn, or the area is too small for any label
+            continue
+        if i not in sizes:
+            sizes[i] = size_of(i)
+        w, h = sizes[i]
+        if thin and w * h > 2 * own.area:
+            dropped += 1  # the label cannot lie half in its own area
+            continue
+        ax_, ay_ = base.anchors[i]
         step = max(h, 0.35 * w)
         xy = np.array(_candidates(ax_, ay_, step))
         xs, ys = xy[:, 0], xy[:, 1]
         x0, y0, x1, y1 = xs - w / 2, ys - h / 2, xs + w / 2, ys + h / 2
         in_frame = (x0 >= xlim[0]) & (x1 <= xlim[1]) & (y0 >= ylim[0]) & (y1 <= ylim[1])
+        if thin:  # only free spots inside the own area count: score just those
+            sel = np.flatnonzero(in_frame & shapely.contains_xy(own, xs, ys)
+                                 & ~placed.hits(x0, y0, x1, y1))
+            xs, ys, x0, y0, x1, y1 = (a[sel] for a in (xs, ys, x0, y0, x1, y1))
+            in_frame = in_frame[sel]
         boxes = shapely.box(x0, y0, x1, y1)
         box_area = shapely.area(boxes)
         f_own = shapely.area(shapely.intersection(boxes, own)) / box_area
+        if thin:
+            keep = np.flatnonzero(f_own >= 0.5)
+            xs, ys, x0, y0, x1, y1, box_area, f_own = (
+                a[keep] for a in (xs, ys, x0, y0, x1, y1, box_area, f_own))
+            in_frame, boxes = in_frame[keep], boxes[keep]
         pairs = tree.query(boxes, predicate="intersects")
         pairs = pairs[:, pairs[1] != i]
         covered = np.bincount(pairs[0], minlength=len(xs),
@@ -507,8 +552,9 @@ def _solve(base: MapBase, sizes: Sequence[tuple[float, float]], active: Sequence
         placed.add(x - w / 2, y - h / 2, x + w / 2, y + h / 2)
         out[i] = (x, y, leader)
     if dropped:
-        log.info("figures: %d of %d labels left out (more than %d labels: only those that "
-                 "fit inside their area are drawn)", dropped, n_active, MAX_LABELS)
+        log.info("figures: %d of %d labels left out (above %d labels, at most %d are drawn, "
+                 "largest area first, each only where it fits inside its area)", dropped,
+                 n_active, MAX_LABELS, MAX_LABELS)
     return out
 
 

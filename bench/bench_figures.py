@@ -1,0 +1,77 @@
+"""Benchmark: the demo study's figures in bulk (issue 18, item 4).
+
+The bundled study is run once (not timed), then
+:func:`geo4mi.figures.write_figures_for_results` draws what ``geo4mi figures STUDY`` draws
+(``--what figures``, the default: every indicator's map and bar chart, the sample
+distribution and the nationalities, 236 figures) or what ``build`` / ``demo`` draw (``--what
+build``: the study's ``[indicators] figures``, kinds map, bars and groups over its
+``figure_groups``), in the formats asked for (default png, svg and pdf, as both commands
+write them: 708 files for ``figures``). Prints the number
+of files, the wall and CPU time, the machine's load, and one SHA-256 over every file (name
+and bytes) so that two runs, or two checkouts, can be compared byte for byte.
+
+Goal (issue 18): all 708 demo figure files in ≤ 60 s.
+
+Run: ``.venv/bin/python bench/bench_figures.py [--what figures|build] [--formats png,svg,pdf]
+[--out DIR]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # this checkout's geo4mi, not an installed one
+
+
+def digest(folder: Path) -> str:
+    """SHA-256 over the sorted file names and their bytes."""
+    h = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            h.update(path.relative_to(folder).as_posix().encode() + b"\0")
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--what", choices=["figures", "build"], default="figures")
+    ap.add_argument("--formats", default="png,svg,pdf")
+    ap.add_argument("--out", type=Path, default=None)
+    args = ap.parse_args(argv)
+    from geo4mi.figures import write_figures_for_results
+    from geo4mi.pipeline import run
+    from geo4mi.study import bundled_study_path
+
+    results = run(bundled_study_path())
+    chosen = results.study.indicators
+    out = args.out or Path(tempfile.mkdtemp(prefix="bench_figures_"))
+    load = os.getloadavg()[0]
+    wall, cpu = time.perf_counter(), time.process_time()
+    if args.what == "build":
+        written = write_figures_for_results(
+            results, out, formats=args.formats,
+            indicators=[i for i in chosen.figures if i in results.catalogue.ids] or None,
+            kinds=("map", "bars", "groups"),
+            group_vars=[g for g in chosen.figure_groups if g in chosen.groups])
+    else:
+        written = write_figures_for_results(results, out, formats=args.formats,
+                                            kinds=("map", "bars"))
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    size = sum(p.stat().st_size for p in written)
+    print(f"{len(written)} files ({args.formats}), {size / 2**20:.1f} MB, in {wall:.1f} s wall, "
+          f"{cpu:.1f} s CPU; load average {load:.1f} before, {os.getloadavg()[0]:.1f} after; "
+          f"{os.cpu_count()} cores")
+    print(f"sha256 of the set: {digest(out)}  ({out})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
