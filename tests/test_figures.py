@@ -610,7 +610,7 @@ def test_labels_above_max_labels_are_thinned_largest_first(tiny, monkeypatch):
     # inside their own square (no leader lines)
     assert sorted(drawn) == ["a144", "a145", "a146"]
     assert not by_gid(fig, "leader-")
-    geom = dict(zip(areas["area_id"], areas.geometry))
+    geom = dict(zip(areas["area_id"], areas.geometry, strict=True))
     for area_id, text in drawn.items():
         assert geom[area_id].contains(shapely.Point(text.get_position()))
     # and never more than MAX_LABELS of them, largest area first
@@ -647,7 +647,7 @@ def test_thinned_map_is_deterministic(tiny, tmp_path):
     _, _, labels = tiny
     paths = [save_figure(choropleth_figure(est, areas, labels, "discriminated"),
                          tmp_path / name, ("png", "svg", "pdf")) for name in ("a", "b")]
-    for p, q in zip(*paths):
+    for p, q in zip(*paths, strict=True):
         assert p.read_bytes() == q.read_bytes(), p.name
 
 

@@ -14,12 +14,14 @@ import logging
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
 import shapely
 from matplotlib.axes import Axes
 from matplotlib.colors import to_rgba
+from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch, Polygon, Rectangle
 from matplotlib.path import Path
@@ -46,7 +48,7 @@ LABEL_BOX = {"boxstyle": f"round,pad={LABEL_PAD}", "facecolor": "white", "edgeco
              "alpha": 0.78}
 LEADER_COLOR = "#333333"
 # matplotlib >= 3.10 colours hatches separately from edges; older versions use the edge colour
-HATCH_COLOR = ({"hatchcolor": SUPPRESSED_HATCH_COLOR}
+HATCH_COLOR: dict[str, Any] = ({"hatchcolor": SUPPRESSED_HATCH_COLOR}
                if hasattr(Patch, "set_hatchcolor") else {})
 
 
@@ -194,7 +196,7 @@ def draw_areas(ax: Axes, base: MapBase, styles: Sequence[dict], *, linewidth: fl
                ) -> list[PathPatch]:
     """One :class:`PathPatch` per area (``gid="area-<id>"``) plus the city outline."""
     patches = []
-    for area_id, path, st in zip(base.ids, base.paths, styles):
+    for area_id, path, st in zip(base.ids, base.paths, styles, strict=True):
         outline = st.get("outline")
         patch = PathPatch(path, facecolor=st["facecolor"],
                           edgecolor="#000000" if outline else EDGE_COLOR,
@@ -343,7 +345,7 @@ def north_arrow(ax: Axes, base: MapBase, *, fontsize: float = 8.0) -> shapely.Ge
 def _units_per_inch(ax: Axes) -> float:
     """Map units (metres) per inch of the axes (equal aspect)."""
     x0, x1 = ax.get_xlim()
-    return (x1 - x0) / (ax.get_position().width * ax.figure.get_size_inches()[0])
+    return (x1 - x0) / (ax.get_position().width * cast(Figure, ax.figure).get_size_inches()[0])
 
 
 # -- labels -------------------------------------------------------------------------------
@@ -364,16 +366,18 @@ def place_labels(ax: Axes, base: MapBase, texts: Sequence[str | None], *, fontsi
     (the tables name every area). A label whose box is more than twice its area's is left
     out without being tried, so the cost stays linear in the number of areas.
     """
-    renderer = ax.figure.canvas.get_renderer()
+    # the figures are drawn on matplotlib's Agg canvas, which has get_renderer (the base
+    # canvas class that the stubs name does not)
+    renderer = cast(Any, ax.figure).canvas.get_renderer()
     upi = _units_per_inch(ax)
     dpi = ax.figure.dpi
     pad_in = 2 * LABEL_PAD * fontsize / 72 + 1.5 / 72  # box padding + 1.5 pt clearance
     active = [text is not None and all(map(math.isfinite, anchor))
-              for text, anchor in zip(texts, base.anchors)]
+              for text, anchor in zip(texts, base.anchors, strict=True)]
     thin = sum(active) > MAX_LABELS
 
     def label(i: int):
-        return ax.text(*base.anchors[i], texts[i], ha="center", va="center",
+        return ax.text(*base.anchors[i], texts[i] or "", ha="center", va="center",
                        fontsize=fontsize, color=TEXT_COLOR, linespacing=1.05, zorder=5,
                        bbox=LABEL_BOX, gid=f"label-{base.ids[i]}", parse_math=False)
 
@@ -450,8 +454,8 @@ class _PlacedBoxes:
         if not near:
             return np.zeros(len(x0), dtype=bool)
         b = np.array([self.bounds[k] for k in sorted(near)])
-        return ((x0[:, None] <= b[:, 2]) & (x1[:, None] >= b[:, 0])
-                & (y0[:, None] <= b[:, 3]) & (y1[:, None] >= b[:, 1])).any(axis=1)
+        return np.asarray(((x0[:, None] <= b[:, 2]) & (x1[:, None] >= b[:, 0])
+                           & (y0[:, None] <= b[:, 3]) & (y1[:, None] >= b[:, 1])).any(axis=1))
 
 
 def _solve(base: MapBase, size_of: Callable[[int], tuple[float, float]],

@@ -159,7 +159,7 @@ def nationality_chart(counts: pd.Series, labels: Labels | None = None, *,
         ax = _bar_axes(page, label_w, len(rows))
         shares = [n / total for _, n, _ in rows]
         top = max(shares)
-        for i, ((label, n, is_other), share) in enumerate(zip(rows, shares)):
+        for i, ((_label, n, is_other), share) in enumerate(zip(rows, shares, strict=True)):
             if is_other and n < min_n:
                 ax.text(0.005, i, t("suppressed", lang, min_n=min_n), va="center",
                         fontsize=SIZE_SMALL, style="italic", color=MUTED_COLOR,

@@ -17,7 +17,7 @@ import unicodedata
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 import matplotlib
 import numpy as np
@@ -48,7 +48,7 @@ BANNER_FACE, BANNER_TEXT = "#fbe3e1", "#8c1c13"
 LINE_SPACING = 1.28
 
 #: Matplotlib settings every figure is built and saved with (deterministic, text as text).
-RC = {
+RC: dict[str, Any] = {
     "font.family": FONT,
     "font.size": SIZE_LEGEND,
     "text.color": TEXT_COLOR,
@@ -78,7 +78,7 @@ def style() -> Iterator[None]:
     Characters the figure font lacks are reported once by :func:`clean_text` (in the log),
     so matplotlib's per-glyph warning is silenced here.
     """
-    with matplotlib.rc_context(RC), quiet_glyphs():
+    with matplotlib.rc_context(cast(Any, RC)), quiet_glyphs():  # stubs want literal keys
         yield
 
 
@@ -500,7 +500,7 @@ def to_float(values: pd.Series) -> np.ndarray:
         dtype=float, na_value=np.nan)
 
 
-def select_rows(estimates: pd.DataFrame, indicator: str, group: tuple[str, str], *,
+def select_rows(estimates: pd.DataFrame, indicator: str, group: Sequence[str], *,
                 min_n: int) -> pd.DataFrame:
     """Rows of one indicator and group, indexed by ``area_id`` (``"_city"`` included).
 

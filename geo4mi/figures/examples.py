@@ -14,12 +14,19 @@ from geo4mi.indicators.estimate import CITY, wilson_interval
 from geo4mi.labels import IndicatorInfo, Labels
 
 #: (area_id, name, (numerator, n) for all, for man, for woman); None = no interviews.
-TINY_AREAS = (
+TINY_AREAS: tuple[tuple[str, str, tuple[int, int] | None, tuple[int, int] | None,
+                        tuple[int, int] | None], ...] = (
     ("01", "Alpha", (30, 60), (12, 30), (18, 30)),
     ("02", "Beta", (6, 12), (2, 5), (4, 7)),
     ("03", "Gamma", (2, 6), (1, 3), (1, 3)),
     ("04", "Delta", None, None, None),
 )
+
+
+def _counts(area: tuple, g: int) -> tuple[int, int] | None:
+    """``(numerator, n)`` of :data:`TINY_AREAS` row ``area`` for group ``g`` (0 = all)."""
+    counts: tuple[int, int] | None = area[2 + g]
+    return counts
 
 
 def estimate_row(indicator: str, area_id: str, group_var: str, group_value: str,
@@ -67,11 +74,11 @@ def tiny_inputs() -> tuple[pd.DataFrame, gpd.GeoDataFrame, Labels]:
     groups = (("all", "all"), ("gender", "man"), ("gender", "woman"))
     rows = []
     for g, (var, value) in enumerate(groups):  # city-wide rows first
-        city = [a[2 + g] for a in TINY_AREAS if a[2 + g] is not None]
+        city = [c for a in TINY_AREAS if (c := _counts(a, g)) is not None]
         rows.append(estimate_row("discriminated", CITY, var, value,
                                  (sum(c[0] for c in city), sum(c[1] for c in city))))
     for a in TINY_AREAS:
-        rows.extend(estimate_row("discriminated", a[0], var, value, a[2 + g])
+        rows.extend(estimate_row("discriminated", a[0], var, value, _counts(a, g))
                     for g, (var, value) in enumerate(groups))
     est = estimates_frame(rows)
     labels = Labels(

@@ -151,11 +151,12 @@ def _add_legend(fig: Figure, handles: list, texts: list[str], title: str, *,
                title=title, title_fontproperties={"size": SIZE_LEGEND, "weight": "bold"},
                alignment="left", handlelength=1.6, handleheight=1.1, labelspacing=0.55,
                borderaxespad=0.0, borderpad=0.0, ncols=ncols, columnspacing=1.2,
-               handler_map={carto.WidePatch: carto.WideHandler()})
+               handler_map={carto.WidePatch: carto.WideHandler()}
+               )  # type: ignore[call-overload]  # matplotlib's stubs want loc as a Literal
 
 
 def _map_page(base: carto.MapBase, *, title: str, subtitle: str, caption: str,
-              styles: list[dict], texts: list[str | None], handles: list,
+              styles: list[dict], texts: Sequence[str | None], handles: list,
               legend_texts: list[str], legend_title: str, lang: str, synthetic: bool,
               label_size: float = SIZE_LABEL) -> Figure:
     """A page with one labelled map on the left and the legend on the right."""
@@ -491,7 +492,7 @@ def sample_distribution_on(counts: pd.Series, base: carto.MapBase, labels: Label
                 for a in base.ids]
     colours = palette("neutral", len(COUNT_BREAKS))
     styles, texts = [], []
-    for name, n in zip(base.names, per_area):
+    for name, n in zip(base.names, per_area, strict=True):
         if n is None:
             styles.append(carto.suppressed_style())
             texts.append(map_label(name))

@@ -256,7 +256,7 @@ def write_figures(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labe
                               f"{', '.join(sorted(have_vars)) or '(none)'}")
     out = Path(out_dir)
     base = carto.prepare_areas(areas)
-    common = {"lang": lang, "synthetic": synthetic, "source": source}
+    common: dict[str, Any] = {"lang": lang, "synthetic": synthetic, "source": source}
     jobs: list[tuple[str, Callable[[], Figure]]] = []
     if interviews is not None:
         jobs.append(("sample_distribution", lambda: sample_distribution_on(
@@ -264,18 +264,18 @@ def write_figures(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labe
     if nationalities is not None:
         jobs.append(("nationalities", lambda: nationality_chart(
             nationalities, labels, names=nationality_names, min_n=min_n, **common)))
-    opts = {"scheme": scheme, "min_n": min_n, **common}
+    opts: dict[str, Any] = {"scheme": scheme, "min_n": min_n, **common}
     for ind in wanted:
         if "map" in kinds:
-            jobs.append((f"map_{ind}", lambda ind=ind: choropleth_on(
-                estimates, base, labels, ind, group=("all", "all"), **opts)))
+            jobs.append((f"map_{ind}", functools.partial(
+                choropleth_on, estimates, base, labels, ind, group=("all", "all"), **opts)))
         if "bars" in kinds:
-            jobs.append((f"bars_{ind}", lambda ind=ind: indicator_bar_chart(
-                estimates, areas, labels, ind, **opts)))
+            jobs.append((f"bars_{ind}", functools.partial(
+                indicator_bar_chart, estimates, areas, labels, ind, **opts)))
         if "groups" in kinds:
             for var in group_vars:
-                jobs.append((f"groups_{ind}_{var}", lambda ind=ind, var=var: small_multiples_on(
-                    estimates, base, labels, ind, var, **opts)))
+                jobs.append((f"groups_{ind}_{var}", functools.partial(
+                    small_multiples_on, estimates, base, labels, ind, var, **opts)))
     report = _progress(progress)
     written: list[Path] = []
     for k, (stem, build) in enumerate(jobs):
@@ -304,7 +304,8 @@ def write_figures_for_results(results: Any, out_dir: str | os.PathLike[str], *,
     """Write the figures of a :class:`geo4mi.pipeline.Results` (what the CLI calls).
 
     Only aggregates leave ``results``: the estimates, the areas, the labels, interviews per
-    area as the estimates publish them and respondents per answer to the study's ``[indicators] nationality_question``
+    area as the estimates publish them and respondents per answer to the study's
+    ``[indicators] nationality_question``
     (no nationality chart without one). ``group_vars`` defaults to the study's grouping
     variables (used when ``"groups"`` is in ``kinds``); ``lang`` to the study's language.
     """
