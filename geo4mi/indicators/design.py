@@ -42,7 +42,10 @@ With ``[survey] weight``, ``cluster`` and/or ``strata`` in the study file:
   Satterthwaite's, ``df_all ((1/(m-1) + rho) / (1/(M-1) + rho))^2`` (``rho`` is known to
   ``df_all``; a cell of small clusters depends little on it). A cell uses this modelled
   variance where its own cannot be estimated (``p`` is 0 or 1, a variance of 0, fewer
-  than two effective PSUs) or has fewer degrees of freedom; the ``deff`` column keeps
+  than two effective PSUs) or where its own df are under half the whole sample's (its
+  effective PSUs far fewer than the sample's); a domain cutting across the clusters (a
+  gender, a nationality) keeps its own variance, which covered 95-96 % in the benchmark
+  where the model, on the whole sample's noisy ``rho``, covered 93-97.5 %. The ``deff`` column keeps
   the cell's own estimate (empty where there is none) and ``n_eff`` says what the interval
   used. Assumptions: one intra-class correlation per indicator across the city, and
   weights roughly constant within a cluster for such cells. Designs without a cluster key
@@ -450,7 +453,7 @@ def design_interval(p: np.ndarray, n: np.ndarray, var: np.ndarray, df: np.ndarra
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Design effect, effective sample size and Wilson interval on it (vectorised).
 
-    Each cell uses the better determined of two variances:
+    Each cell uses one of two variances:
 
     * its own linearised variance ``var``, with ``df`` degrees of freedom (the effective
       number of its PSUs minus one per stratum);
@@ -462,9 +465,10 @@ def design_interval(p: np.ndarray, n: np.ndarray, var: np.ndarray, df: np.ndarra
       smaller the cell's clusters, the less its variance depends on ``rho``.
 
     The own variance is used where it can be estimated (``p`` not 0 or 1, ``var > 0``,
-    ``df >= 1``) and has at least the modelled one's degrees of freedom; otherwise the
-    modelled one (a borough whose interviews are mostly one enumerator's: one PSU, yet
-    the enumerator's effect is fully there). For the whole sample both are the same.
+    ``df >= 1``) and the cell spans PSUs like the whole sample (``df >= city_df / 2``: a
+    domain cutting across the clusters); otherwise the modelled one (a borough whose
+    interviews are mostly one enumerator's: one PSU, yet the enumerator's effect is fully
+    there). For the whole sample both are the same.
 
     Parameters
     ----------
@@ -533,7 +537,11 @@ def design_interval(p: np.ndarray, n: np.ndarray, var: np.ndarray, df: np.ndarra
     # modelled variance is p (1 - p) / n, known; otherwise Satterthwaite
     model_df = np.where(size <= 1.0, np.inf,
                         np.where(np.isfinite(ratio), base_df * ratio * ratio, base_df))
-    use_own = own & (df >= model_df) if clustered else own
+    # the own variance wherever the cell spans enough PSUs: a domain that cuts across the
+    # clusters (a gender, a nationality) keeps it; the model only for cells whose own
+    # effective PSUs are far fewer than the whole sample's (under half its df)
+    spans = df >= base_df / 2.0
+    use_own = own & spans if clustered else own
     used = np.where(use_own, deff, model)
     df_used = np.minimum(np.where(use_own, df, model_df), 1e9)
     tq = student.ppf(_normal_cdf(z), df_used)
