@@ -47,8 +47,9 @@ With ``[survey] weight``, ``cluster`` and/or ``strata`` in the study file:
   gender, a nationality) keeps its own variance, which covered 94.3-96.8 % in the
   benchmark where the model, on the whole sample's noisy ``rho``, covered 92.8-97.5 %.
   The ``deff`` column keeps the cell's own estimate (empty where there is none) and
-  ``n_eff`` says what the interval used. Assumptions: one intra-class correlation per indicator across the city, and
-  weights roughly constant within a cluster for such cells. Designs without a cluster key
+  ``n_eff`` says what the interval used. Assumptions: one intra-class correlation per
+  indicator across the city, and weights roughly constant within a cluster for such
+  cells. Designs without a cluster key
   always use their own variance where it exists.
 
 The linearisation is geo4mi's own (a few array operations over the estimate grid, vectorised
