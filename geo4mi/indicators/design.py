@@ -49,8 +49,7 @@ With ``[survey] weight``, ``cluster`` and/or ``strata`` in the study file:
   The ``deff`` column keeps the cell's own estimate (empty where there is none) and
   ``n_eff`` says what the interval used. Assumptions: one intra-class correlation per
   indicator across the city, and weights roughly constant within a cluster for such
-  cells. Designs without a cluster key
-  always use their own variance where it exists.
+  cells. Designs without a cluster key always use their own variance where it exists.
 
 The linearisation is geo4mi's own (a few array operations over the estimate grid, vectorised
 like the counts) rather than a survey library's, so that it runs over every indicator ×
