@@ -91,16 +91,15 @@ def cluster_size(df: pd.DataFrame, domain: np.ndarray, *, weight: str | None,
 def expected_n_eff(n: int, deff: float, dof: float, m: float, city: tuple[float, float, float],
                    *, clustered: bool) -> float:
     """The documented choice: the own design effect where the cell has at least half the
-    whole sample's df, else the modelled one ``1 + (m - 1) rho`` (Satterthwaite df)."""
+    whole sample's df, else the modelled one ``1 + (m - 1) rho``, its cluster part
+    widened by the whole sample's ``(t / z)**2``."""
     city_deff, city_df, city_m = city
     rho = max((city_deff - 1) / (city_m - 1), 0.0) if city_m > 1 else 0.0
-    model = 1 + (m - 1) * rho
-    model_df = (np.inf if m <= 1 else
-                city_df * ((1 / (m - 1) + rho) / (1 / (city_m - 1) + rho)) ** 2)
     own = not np.isnan(deff) and dof >= 1
     if own and (dof >= max(city_df, 1.0) / 2 or not clustered):
         return n / deff * (Z95 / student.ppf(0.975, dof)) ** 2
-    return n / model * (Z95 / student.ppf(0.975, min(model_df, 1e9))) ** 2
+    widen = (student.ppf(0.975, max(city_df, 1.0)) / Z95) ** 2
+    return n / (1 + (max(m, 1.0) - 1) * rho * widen)
 
 
 # -- without design keys nothing changes --------------------------------------------------
@@ -359,8 +358,8 @@ def test_maps_and_figures_say_which_design_the_intervals_assume(tmp_path):
 
 def test_a_domain_across_the_clusters_keeps_its_own_variance():
     """A domain with as many effective PSUs as the whole sample uses its own variance even
-    where the model's Satterthwaite df are higher (half-size clusters); a cell with under
-    half the sample's df is modelled."""
+    where the model's (Satterthwaite) df would be higher (half-size clusters); a cell with
+    under half the sample's df is modelled, only its cluster part widened by t/z."""
     from geo4mi.indicators.design import design_interval
 
     p, n = np.array([0.3, 0.3]), np.array([150, 150])
@@ -374,6 +373,6 @@ def test_a_domain_across_the_clusters_keeps_its_own_variance():
     model_df = 4.5 * ((1 / 26 + rho) / (1 / 54 + rho)) ** 2
     assert model_df > 4.4  # the model would claim more df than the domain's own
     assert n_eff[0] == pytest.approx(150 / 2.0 * (Z95 / student.ppf(0.975, 4.4)) ** 2)
-    assert n_eff[1] == pytest.approx(150 / (1 + 26 * rho)
-                                     * (Z95 / student.ppf(0.975, model_df)) ** 2)
+    widen = (student.ppf(0.975, 4.5) / Z95) ** 2
+    assert n_eff[1] == pytest.approx(150 / (1 + 26 * rho * widen))
     assert deff.tolist() == pytest.approx([2.0, 2.0])

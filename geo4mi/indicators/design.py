@@ -38,9 +38,12 @@ With ``[survey] weight``, ``cluster`` and/or ``strata`` in the study file:
   see it. Its design effect is modelled, Kish's ``1 + (m - 1) rho`` with the cell's
   effective cluster size ``m = n sum_j B_j^2 / (sum_j B_j)^2`` and the intra-class
   correlation ``rho = (deff_all - 1) / (M - 1)`` (at least 0) implied by the indicator's
-  whole-sample design effect and cluster size ``M``; its degrees of freedom are
-  Satterthwaite's, ``df_all ((1/(m-1) + rho) / (1/(M-1) + rho))^2`` (``rho`` is known to
-  ``df_all``; a cell of small clusters depends little on it). A cell uses this modelled
+  whole-sample design effect and cluster size ``M``. Of the modelled variance
+  ``p (1 - p) / n (1 + (m - 1) rho)`` the binomial part is known and only the cluster
+  part rests on ``rho``, estimated on the whole sample's ``df_all``: only that part is
+  widened, ``n_eff = n / (1 + (m - 1) rho (t_df_all / z)^2)`` (Satterthwaite's df for
+  the sum, with ``rho`` truncated at 0 so that the variance never falls below the
+  binomial one, made one-enumerator boroughs cover 99-100 %). A cell uses this modelled
   variance where its own cannot be estimated (``p`` is 0 or 1, a variance of 0, fewer
   than two effective PSUs) or where its own df are under half the whole sample's (its
   effective PSUs far fewer than the sample's); a domain cutting across the clusters (a
@@ -459,10 +462,10 @@ def design_interval(p: np.ndarray, n: np.ndarray, var: np.ndarray, df: np.ndarra
       number of its PSUs minus one per stratum);
     * the modelled one, Kish's ``deff = 1 + (m - 1) rho`` with the cell's own effective
       cluster size ``m`` (``size``) and the intra-class correlation ``rho`` implied by the
-      indicator's whole-sample design effect (:func:`cluster_icc`), whose Satterthwaite
-      degrees of freedom are ``city_df * ((1/(m-1) + rho) / (1/(M-1) + rho))**2``
-      (``M`` = ``city_size``): ``rho`` carries the whole sample's ``city_df``, and the
-      smaller the cell's clusters, the less its variance depends on ``rho``.
+      indicator's whole-sample design effect (:func:`cluster_icc`); its binomial part
+      ``p (1 - p) / n`` is known, its cluster part ``(m - 1) rho p (1 - p) / n`` rests
+      on ``rho``, estimated on the whole sample's ``city_df``, and only that part is
+      widened by ``(t_city_df / z)**2``.
 
     The own variance is used where it can be estimated (``p`` not 0 or 1, ``var > 0``,
     ``df >= 1``) and the cell spans PSUs like the whole sample (``df >= city_df / 2``: a
@@ -508,14 +511,14 @@ def design_interval(p: np.ndarray, n: np.ndarray, var: np.ndarray, df: np.ndarra
 
     A cell of 50 interviews by a single enumerator, where the whole sample (clusters of
     41 on average, 9 df) has a design effect of 5 (``rho = 0.1``): its own variance cannot
-    be estimated, the modelled design effect is ``1 + 49 * 0.1 = 5.9``, on
-    ``9 * ((1/49 + 0.1) / (1/40 + 0.1))**2 = 8.4`` df: ``n_eff = 50 / 5.9 * (1.96 / 2.29)**2``.
+    be estimated, the modelled design effect is ``1 + 49 * 0.1 = 5.9``, its cluster part
+    widened by ``(t_9 / z)**2 = (2.262 / 1.96)**2``: ``n_eff = 50 / (1 + 4.9 * 1.332)``.
 
     >>> deff, n_eff, low, high = design_interval(np.array([0.3]), np.array([50]),
     ...     np.array([0.0]), np.array([0.0]), np.array([50.0]), np.array([5.0]),
     ...     np.array([9.0]), np.array([41.0]), z=1.96)
     >>> bool(np.isnan(deff[0])), round(float(50 / n_eff[0]), 2)
-    (True, 8.05)
+    (True, 7.53)
     """
     from scipy.stats import t as student
 
@@ -528,24 +531,20 @@ def design_interval(p: np.ndarray, n: np.ndarray, var: np.ndarray, df: np.ndarra
         deff = np.where(own, var / srs, np.nan)
     rho = cluster_icc(city_deff, city_size)
     size = np.maximum(np.nan_to_num(size, nan=1.0), 1.0)
-    model = 1.0 + (size - 1.0) * rho
     base_df = np.maximum(np.nan_to_num(city_df, nan=1.0), 1.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = ((1.0 / (size - 1.0) + rho)
-                 / (1.0 / (np.maximum(city_size, 1.0) - 1.0) + rho))
-    # a cell without clustering (m = 1) or a whole sample without any (M = 1): the
-    # modelled variance is p (1 - p) / n, known; otherwise Satterthwaite
-    model_df = np.where(size <= 1.0, np.inf,
-                        np.where(np.isfinite(ratio), base_df * ratio * ratio, base_df))
     # the own variance wherever the cell spans enough PSUs: a domain that cuts across the
     # clusters (a gender, a nationality) keeps it; the model only for cells whose own
     # effective PSUs are far fewer than the whole sample's (under half its df)
     spans = df >= base_df / 2.0
     use_own = own & spans if clustered else own
-    used = np.where(use_own, deff, model)
-    df_used = np.minimum(np.where(use_own, df, model_df), 1e9)
-    tq = student.ppf(_normal_cdf(z), df_used)
-    n_eff = n / used * (z / tq) ** 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        own_n_eff = n / deff * (z / student.ppf(_normal_cdf(z), np.minimum(df, 1e9))) ** 2
+    # the modelled variance p (1 - p) / n * (1 + (m - 1) rho): its binomial part is
+    # known, its cluster part rests on rho, estimated on the whole sample's df; only that
+    # part is widened by (t / z)^2
+    widen = (student.ppf(_normal_cdf(z), base_df) / z) ** 2
+    model_n_eff = n / (1.0 + (size - 1.0) * rho * widen)
+    n_eff = np.where(use_own, own_n_eff, model_n_eff)
     k = np.clip(p, 0.0, 1.0) * n_eff
     low, high = wilson_interval(np.minimum(k, n_eff), n_eff, z=z)
     return deff, n_eff, low, high
