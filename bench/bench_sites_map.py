@@ -1,8 +1,9 @@
 """Benchmark: the geo4mi site map vs a plain folium map of the same sites and boroughs.
 
 The plain map is what a notebook user writes: the boroughs as one ``folium.GeoJson``, one
-``folium.CircleMarker`` per site with its name as a tooltip (folium popups need jQuery), one ``folium.Circle`` per site
-for its catchment, and a layer control. Both come from the bundled demo study.
+``folium.CircleMarker`` per site with its name as a tooltip (folium's popups need jQuery from
+a CDN) and one ``folium.Circle`` per site for its catchment. Both come from the bundled demo
+study.
 
 Measured in this run, in Debian's headless Chromium with the network blocked:
 
