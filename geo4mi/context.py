@@ -82,7 +82,7 @@ class ContextLayer:
         ...     "path": "x.geojson", "kind": "point", "label": "X", "name_field": "name",
         ...     "shown": {"choropleth": False, "sites": True}}])
         >>> layer.shown_in("choropleth"), layer.shown_in("sites"), layer.shown_in(None)
-        (False, True, False)
+        (False, True, True)
         """
         return self.shown_on.get(map_kind, self.shown) if map_kind else self.shown
 
@@ -160,7 +160,7 @@ def parse_context_layers(path: Path, tables: Any) -> tuple[ContextLayer, ...]:
             if not shown or not all(k in MAPS and isinstance(v, bool) for k, v in shown.items()):
                 raise StudyError(f"{where}: shown = {shown!r} must be true, false or a table "
                                  "such as { choropleth = false, sites = true }")
-            per_map, shown = dict(shown), all(shown.values())
+            per_map, shown = dict(shown), any(shown.values())
         elif not isinstance(shown, bool):
             raise StudyError(f"{where}: shown = {table['shown']!r} must be true or false")
         tolerance = table.get("simplify_m", 15.0)
@@ -270,7 +270,8 @@ def context_layers_data(layers: Sequence[ContextLayer], lang: str,
                 parts = _line_parts(geom, layer.simplify_m)
                 if parts:
                     features.append([name, detail, colour, parts])
-        out.append({"label": layer.label_in(lang), "kind": layer.kind, "shown": layer.shown_in(map_kind),
-                    "colour": layer.colour, "features": features})
+        out.append({"label": layer.label_in(lang), "kind": layer.kind,
+                    "shown": layer.shown_in(map_kind), "colour": layer.colour,
+                    "features": features})
     return out
 
