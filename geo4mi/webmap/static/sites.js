@@ -375,12 +375,13 @@
     return m.width && m.height ? (w * h) / (m.width * m.height) : 0;
   };
 
-  /* When workshop mode starts: the panel opens unless it would hide more than 15 % of the
-   * map (a phone) and the user has not asked for it open. */
+  /* When workshop mode starts: the panel opens unless, on a narrow screen (a phone), it would
+   * hide more than 15 % of the map and the user has not asked for it open. (A wide screen
+   * keeps it open: the fold button is there too.) */
   Workshop.prototype.defaultFold = function () {
     if (this.foldChosen !== null) { this.setFolded(this.foldChosen); return; }
     this.setFolded(false);
-    this.setFolded(this.panelShare() > MAX_PANEL_SHARE);
+    this.setFolded(C.isNarrow() && this.panelShare() > MAX_PANEL_SHARE);
   };
 
   /* A form (add, edit, new group) needs the panel open: open it, and fold it back after. */
