@@ -10,7 +10,8 @@ A study declares them in ``[[context]]`` tables (paths relative to the study fil
     colour_field = "colour"            # or colour = "#555555"
     detail_field = "route"             # optional: shown under the name
     where = { category = "market" }    # optional: keep the features whose fields match
-    shown = true                       # on when the map opens (default true)
+    shown = true                       # on when the map opens (default true), or per map:
+                                       # shown = { choropleth = false, sites = true }
 
 The maps get each layer as compact arrays (:func:`context_layers_data`): lines are
 simplified (``simplify_m``) and coordinates rounded, so the page stays small; names and
@@ -49,6 +50,7 @@ from geo4mi.i18n import LANGUAGES
 log = logging.getLogger(__name__)
 
 KINDS = ("line", "point")
+MAPS = ("choropleth", "sites")  # the map kinds a per-map ``shown`` table may name
 _KEYS = ("path", "kind", "label", "name_field", "detail_field", "colour", "colour_field",
          "where", "shown", "simplify_m")
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
@@ -69,6 +71,20 @@ class ContextLayer:
     where: dict[str, str] = field(default_factory=dict)
     shown: bool = True
     simplify_m: float = 15.0
+    shown_on: dict[str, bool] = field(default_factory=dict)
+
+    def shown_in(self, map_kind: str | None) -> bool:
+        """Whether the layer is on when a map of ``map_kind`` opens (``shown`` otherwise).
+
+        Examples
+        --------
+        >>> [layer] = parse_context_layers(Path("s.toml"), [{
+        ...     "path": "x.geojson", "kind": "point", "label": "X", "name_field": "name",
+        ...     "shown": {"choropleth": False, "sites": True}}])
+        >>> layer.shown_in("choropleth"), layer.shown_in("sites"), layer.shown_in(None)
+        (False, True, True)
+        """
+        return self.shown_on.get(map_kind, self.shown) if map_kind else self.shown
 
     def label_in(self, lang: str) -> str:
         """The layer's label in ``lang`` (falls back to any language given)."""
@@ -138,7 +154,14 @@ def parse_context_layers(path: Path, tables: Any) -> tuple[ContextLayer, ...]:
                                                     for v in filters.values()):
             raise StudyError(f"{where}: where = {filters!r} must be a table of field = "
                              'value, such as { category = "market" }')
-        if not isinstance(table.get("shown", True), bool):
+        shown = table.get("shown", True)
+        per_map: dict[str, bool] = {}
+        if isinstance(shown, dict):
+            if not shown or not all(k in MAPS and isinstance(v, bool) for k, v in shown.items()):
+                raise StudyError(f"{where}: shown = {shown!r} must be true, false or a table "
+                                 "such as { choropleth = false, sites = true }")
+            per_map, shown = dict(shown), any(shown.values())
+        elif not isinstance(shown, bool):
             raise StudyError(f"{where}: shown = {table['shown']!r} must be true or false")
         tolerance = table.get("simplify_m", 15.0)
         if (not isinstance(tolerance, (int, float)) or isinstance(tolerance, bool)
@@ -148,7 +171,7 @@ def parse_context_layers(path: Path, tables: Any) -> tuple[ContextLayer, ...]:
             path=(path.parent / table["path"]).resolve(), kind=table["kind"], label=label,
             name_field=names, detail_field=table.get("detail_field"),
             colour=colour.lower(), colour_field=table.get("colour_field"),
-            where=dict(filters), shown=table.get("shown", True),
+            where=dict(filters), shown=shown, shown_on=per_map,
             simplify_m=float(tolerance)))
     return tuple(layers)
 
@@ -208,10 +231,12 @@ def _line_parts(geom: Any, tolerance_m: float) -> list[list[list[float]]]:
     return parts
 
 
-def context_layers_data(layers: Sequence[ContextLayer], lang: str) -> list[dict[str, Any]]:
+def context_layers_data(layers: Sequence[ContextLayer], lang: str,
+                        map_kind: str | None = None) -> list[dict[str, Any]]:
     """The layers as the maps' script draws them, in study order.
 
-    Each layer is ``{"label", "kind", "shown", "colour", "features"}``; a line feature is
+    Each layer is ``{"label", "kind", "shown", "colour", "features"}`` (``shown`` for a map
+    of ``map_kind``, one of :data:`MAPS`, when the study sets it per map); a line feature is
     ``[name, detail, colour, parts]`` (parts: lists of ``[lat, lon]``, 4 decimals), a point
     ``[name, detail, lat, lon]`` (5 decimals, about a metre). Features keep the file's
     order; the same files give the same data.
@@ -245,7 +270,8 @@ def context_layers_data(layers: Sequence[ContextLayer], lang: str) -> list[dict[
                 parts = _line_parts(geom, layer.simplify_m)
                 if parts:
                     features.append([name, detail, colour, parts])
-        out.append({"label": layer.label_in(lang), "kind": layer.kind, "shown": layer.shown,
-                    "colour": layer.colour, "features": features})
+        out.append({"label": layer.label_in(lang), "kind": layer.kind,
+                    "shown": layer.shown_in(map_kind), "colour": layer.colour,
+                    "features": features})
     return out
 

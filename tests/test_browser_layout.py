@@ -238,3 +238,63 @@ def test_printed_page_one_holds_the_city_legend_title_caveat_and_source(chorople
         page.locator(".folium-map .g4c-legend").wait_for()
         page.wait_for_function("document.querySelector('.folium-map').style.width === ''")
     report.assert_clean()
+
+
+def free_point(page, x, y):
+    """The nearest point to (x, y) where a tap reaches a borough (not a site or a control)."""
+    return page.evaluate("""([x, y]) => {
+        for (let d = 0; d < 80; d += 4) {
+          for (const [dx, dy] of [[d, 0], [-d, 0], [0, d], [0, -d]]) {
+            const e = document.elementFromPoint(x + dx, y + dy);
+            if (e && e.matches('path.leaflet-interactive') && !e.closest('.g4o-point')
+                && !e.classList.contains('g4o-point') && !e.classList.contains('g4o-line')) {
+              return [x + dx, y + dy]; }
+          }
+        }
+        return [x, y]; }""", [x, y])
+
+
+def workshop_share(page):
+    box = map_box(page)
+    r = page.locator(".g4m-workshop").bounding_box()
+    return overlap_share(box, ["workshop", r["x"], r["y"], r["width"], r["height"]])
+
+
+def test_workshop_panel_folds_on_a_phone_and_still_adds_a_site(map_files, areas):
+    with offline_page(map_files["es"], touch=True, **PHONE) as (page, report):
+        page.wait_for_selector(".g4m-site")
+        page.get_by_role("button", name="Modo taller").tap()
+        fold = page.locator(".g4m-workshop-fold")
+        # folded from the start: one line, a small share of the map
+        assert fold.get_attribute("aria-expanded") == "false"
+        assert fold.get_attribute("aria-label") == "Mostrar el panel"
+        assert page.locator(".g4m-add-centre").is_hidden()
+        assert workshop_share(page) <= MAX_SHARE
+        assert_controls_small(page)
+        assert_targets_big_enough(page)
+        # opened on demand from the keyboard, its state announced; folded again
+        fold.focus()
+        page.keyboard.press("Enter")
+        assert fold.get_attribute("aria-expanded") == "true"
+        assert fold.get_attribute("aria-label") == "Ocultar el panel"
+        assert page.locator(".g4m-add-centre").is_visible()
+        assert workshop_share(page) > MAX_SHARE  # why it starts folded
+        page.keyboard.press("Space")
+        assert fold.get_attribute("aria-expanded") == "false"
+        assert workshop_share(page) <= MAX_SHARE
+        # a tap on the map adds a site there: the form opens the panel, saving folds it back
+        x, y = free_point(page, *latlon_point(page, *inside(areas, CUAUHTEMOC)))
+        page.touchscreen.tap(x, y)
+        form = page.locator(".g4m-site-form")
+        form.wait_for()
+        assert fold.get_attribute("aria-expanded") == "true"
+        form.locator('input[name="name"]').fill("Mercado en el teléfono")
+        form.get_by_role("button", name="Guardar").tap()
+        form.wait_for(state="detached")
+        assert page.locator(".leaflet-marker-pane .g4m-candidate").count() == 1
+        assert fold.get_attribute("aria-expanded") == "false"
+        assert workshop_share(page) <= MAX_SHARE
+        stored = page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('geo4mi-"
+                               "sites')).map(k => localStorage.getItem(k))")
+        assert any("Mercado en el teléfono" in s for s in stored)
+    report.assert_clean()

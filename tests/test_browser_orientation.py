@@ -59,7 +59,9 @@ def test_context_layers_draw_and_toggle(maps, kind):
         page.wait_for_selector("[data-g4o=ready]")
         assert page.locator("path.g4o-line").count() == 12  # Metro on, Metrobús off
         stations = page.locator("path.g4o-point").count()
-        assert stations == 163 + 17  # stations and borough offices; markets, plazas off
+        # stations (on the site map only: the study's per-map default) and borough offices;
+        # markets and plazas off
+        assert stations == (163 if kind == "sites" else 0) + 17
         overlay(page, "Líneas del Metro").uncheck()
         assert page.locator("path.g4o-line").count() == 0
         overlay(page, "Metrobús").check()
@@ -174,3 +176,63 @@ def test_hostile_names_stay_text(tmp_path):
             "document.scripts.length - document.querySelectorAll("
             "'script[type=\"application/json\"]').length")
     report.assert_clean()
+
+
+# every label drawn on the map (unit names, achieved / target badges) that is shown, as boxes
+SHOWN_LABELS = """() => [...document.querySelectorAll('[data-g4o-rank]')].filter(e => {
+    const r = e.getBoundingClientRect();
+    return r.width && r.height && getComputedStyle(e).visibility !== 'hidden'; })
+  .map(e => { const r = e.getBoundingClientRect();
+              return [e.textContent, r.left, r.top, r.right, r.bottom]; })"""
+
+
+def clashes(boxes):
+    return [(a[0], b[0]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+            if a[1] < b[3] and b[1] < a[3] and a[2] < b[4] and b[2] < a[4]]
+
+
+@pytest.fixture(scope="module")
+def badge_map(tmp_path_factory):
+    import pandas as pd
+    areas = load_areas()
+    achieved = pd.Series({a: 10 + i for i, a in enumerate(areas["area_id"].astype(str))})
+    return write_sites_map(sites_map(areas, read_sites(BUNDLED_SITES, areas), title="Prueba",
+                                     achieved=achieved, context=STUDY.context,
+                                     wording=STUDY.wording),
+                           tmp_path_factory.mktemp("badges") / "sites.html")
+
+
+@pytest.mark.parametrize("kind", ["choropleth", "sites", "badges"])
+@pytest.mark.parametrize("size", [(1280, 800), (390, 844)], ids=["desktop", "phone"])
+def test_no_two_shown_labels_overlap_at_the_initial_view(maps, badge_map, kind, size):
+    path = badge_map if kind == "badges" else maps[kind]
+    with offline_page(path, width=size[0], height=size[1]) as (page, report):
+        page.wait_for_selector("[data-g4o=ready]")
+        boxes = page.evaluate(SHOWN_LABELS)
+        assert clashes(boxes) == []
+        names = [b[0] for b in boxes]
+        assert len(names) >= (8 if size[0] > 600 else 4), names  # most still there
+        if kind == "badges":
+            assert any("/" not in n and n.isdigit() for n in names)  # some badges shown
+        # the pass runs again after a zoom: still no overlap, and more labels fit
+        page.evaluate("() => { const b = document.querySelector('.folium-map');"
+                      " window[b.id].setZoom(window[b.id].getZoom() + 1, {animate: false}); }")
+        page.wait_for_timeout(300)
+        closer = page.evaluate(SHOWN_LABELS)
+        assert clashes(closer) == [] and len(closer) >= len(boxes) - 2
+    report.assert_clean()
+
+
+def test_choropleth_opens_without_stations_and_the_site_map_with(maps):
+    counts = {}
+    for kind in ("choropleth", "sites"):
+        with offline_page(maps[kind], width=1280, height=800) as (page, report):
+            page.wait_for_selector("[data-g4o=ready]")
+            counts[kind] = page.locator("path.g4o-point").count()
+            if kind == "choropleth":
+                line = page.locator("path.g4o-line").first
+                assert float(line.get_attribute("stroke-width")) < 3
+                overlay(page, "Estaciones del Metro").check()
+                assert page.locator("path.g4o-point").count() == counts[kind] + 163
+        report.assert_clean()
+    assert counts == {"choropleth": 17, "sites": 163 + 17}

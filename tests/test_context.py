@@ -104,6 +104,11 @@ def test_layer_data_is_compact_deterministic_and_in_the_study_language():
     size = len(script_json(es).encode("utf-8"))
     assert size < 80_000, size
     assert [layer["shown"] for layer in es] == [True, True, False, True, False, False]
+    # the study shows the stations on the site map only (a per-map ``shown`` table)
+    for kind, stations_on in (("choropleth", False), ("sites", True)):
+        per_map = context_layers_data(STUDY.context, "es", kind)
+        assert [layer["shown"] for layer in per_map] == [True, stations_on, False, True, False,
+                                                         False]
 
 
 def test_orientation_data_labels_every_unit_inside_it():
@@ -147,6 +152,8 @@ def test_where_filters_and_name_falls_back(tmp_path):
     ({"path": "p.geojson", "kind": "point", "name_field": "n"}, "missing key 'label'"),
     ({"path": "p.geojson", "kind": "point", "label": {"xx": "L"}, "name_field": "n"},
      "label = {'xx': 'L'} must be text or a table"),
+    ({"path": "p.geojson", "kind": "point", "label": "L", "name_field": "n",
+      "shown": {"report": True}}, "shown = {'report': True} must be true, false or a table"),
 ])
 def test_bad_context_tables_are_refused_with_the_key(tmp_path, table, message):
     with pytest.raises(StudyError, match=re.escape(message)) as info:

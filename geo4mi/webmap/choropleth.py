@@ -787,7 +787,7 @@ def choropleth_map(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Lab
     below = render_fragment("choropleth_below.html", t=text, rule=rule, source=source,
                             attribution=attribution_line(lang))
     _Choropleth(data, below).add_to(m)
-    return add_orientation(m, areas, context, lang=lang)
+    return add_orientation(m, areas, context, lang=lang, map_kind="choropleth")
 
 
 @speaks_study

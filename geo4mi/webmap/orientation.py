@@ -85,8 +85,11 @@ def unit_places(areas: gpd.GeoDataFrame) -> list[dict[str, Any]]:
 
 
 def orientation_data(areas: gpd.GeoDataFrame, context: Sequence[ContextLayer] = (), *,
-                     lang: str = "es") -> dict[str, Any]:
+                     lang: str = "es", map_kind: str | None = None) -> dict[str, Any]:
     """What ``static/orientation.js`` draws: texts, units and context layers.
+
+    ``map_kind`` ("choropleth" or "sites") picks each layer's per-map ``shown`` default; on
+    the choropleth the lines are drawn thinner and lighter (``quiet``) so the classes read.
 
     Examples
     --------
@@ -102,7 +105,8 @@ def orientation_data(areas: gpd.GeoDataFrame, context: Sequence[ContextLayer] = 
     text["unit_kind"] = t("unit", lang)
     text["matches"] = template("map.place_matches", lang)  # orientation.js fills {n}
     return {"text": text, "label_zoom": LABEL_ZOOM, "units": unit_places(areas),
-            "layers": context_layers_data(context, lang)}
+            "quiet": map_kind == "choropleth",
+            "layers": context_layers_data(context, lang, map_kind)}
 
 
 class _Orientation(MacroElement):
@@ -126,7 +130,8 @@ class _Orientation(MacroElement):
 
 
 def add_orientation(m: OfflineMap, areas: gpd.GeoDataFrame,
-                    context: Sequence[ContextLayer] = (), *, lang: str = "es") -> OfflineMap:
+                    context: Sequence[ContextLayer] = (), *, lang: str = "es",
+                    map_kind: str | None = None) -> OfflineMap:
     """Add unit labels, the context layers and the search box to ``m`` (returned).
 
     Call it after the map's own layers are added (its script then finds the map's layer
@@ -140,7 +145,9 @@ def add_orientation(m: OfflineMap, areas: gpd.GeoDataFrame,
     context : sequence of ContextLayer
         From the study's ``[[context]]`` tables (``Study.context``).
     lang : {"es", "en", ...}
+    map_kind : {"choropleth", "sites"}, optional
+        Which map this is: picks the layers' per-map ``shown`` defaults.
     """
-    _Orientation(orientation_data(areas, context, lang=lang)).add_to(m)
+    _Orientation(orientation_data(areas, context, lang=lang, map_kind=map_kind)).add_to(m)
     return m
 

@@ -61,7 +61,7 @@ from geo4mi.webmap.assets import (
     render_offline_html,
     write_html,
 )
-from geo4mi.webmap.orientation import add_orientation
+from geo4mi.webmap.orientation import add_orientation, unit_places
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,7 @@ WORKSHOP_TEXT = (
     "type", "notes", "save", "cancel", "edit", "delete", "candidate", "candidates", "download",
     "downloaded", "name_required", "drag_hint", "restored", "public_only", "skip_link",
     "add_centre", "undo", "undone", "clear_all", "cleared", "deleted", "keys_hint",
+    "panel_show", "panel_hide",
     "act_add", "act_move", "act_keymove", "act_delete", "act_edit", "act_clear", "act_load",
     "candidate_label", "list_title", "print_list", "print_coords", "lat", "lon", "unit",
     "outside", "load", "loaded", "load_refused", "bad_json", "bad_collection", "bad_point",
@@ -273,7 +274,7 @@ def sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
     with use_wording(wording):
         m = _sites_map(areas, sites, achieved=achieved, plan=plan, lang=lang,
                        catchment_m=catchment_m, synthetic=synthetic, title=title)
-        return add_orientation(m, areas, context, lang=lang)
+        return add_orientation(m, areas, context, lang=lang, map_kind="sites")
 
 
 def _sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
@@ -393,18 +394,23 @@ def _badges(areas: gpd.GeoDataFrame, shapes: gpd.GeoSeries, lang: str, mode: str
             planned: set[str]) -> list[dict[str, Any]]:
     """One label per area for the map itself: "achieved / target" (a plan) or "achieved".
 
-    Placed at the area's representative point (always inside it); none for an area whose
-    count the estimates hide, or that a plan leaves out.
+    Placed at the point of the area's name label (the page draws it just under the name;
+    the representative point, always inside the area, when there is no label); none for an
+    area whose count the estimates hide, or that a plan leaves out. ``name`` ties it to its
+    unit's name label for the page's label collision pass.
     """
     if not has_achieved:
         return []
+    at_label = {p["name"]: (p["lat"], p["lon"]) for p in unit_places(areas)}
     out = []
-    for area_id, geom in zip(areas["area_id"].astype(str), shapes, strict=True):
+    for area_id, name, geom in zip(areas["area_id"].astype(str), areas["area_name"].astype(str),
+                                   shapes, strict=True):
         done = achieved_by.get(area_id, 0.0)
         if math.isnan(done) or (mode == "target" and area_id not in planned):
             continue
         point = geom.representative_point()
-        badge = {"lat": round(point.y, 5), "lon": round(point.x, 5), "done": False}
+        lat, lon = at_label.get(name, (round(point.y, 5), round(point.x, 5)))
+        badge = {"lat": lat, "lon": lon, "name": name, "done": False}
         if mode == "target":
             goal = target_by.get(area_id, 0.0)
             badge.update(text=f"{done:.0f} / {goal:.0f}", done=bool(goal and done >= goal),

@@ -10,7 +10,8 @@
  *  - a search box over the units and every named context feature, ignoring case and
  *    accents, with a keyboard-usable list of matches (arrows, Enter, Escape) that zooms to
  *    the one chosen;
- *  - keeps an absolutely placed title box (.g4m-title) clear of the layer control.
+ *  - keeps an absolutely placed title box (.g4m-title) clear of the layer control;
+ *  - a collision pass that hides a label meeting one of higher rank (declutter).
  * Names come from outside the project: they are shown as text (textContent), never parsed
  * as HTML. The layer control takes HTML names: they are escaped first (geo4miCommon.textHtml).
  */
@@ -19,7 +20,7 @@ var geo4miOrientation = (function () {
   var searches = 0;  // numbers the search boxes (ids), one per map
 
   var C = geo4miCommon;  // common.js, inlined before this file
-  var el = C.textEl, fold = C.fold;
+  var el = C.textEl, fold = C.fold, has = C.has;
 
   /* Tooltip/popup content: the name in bold, then the layer and the detail, as text. */
   function card(name, kind, detail) {
@@ -34,12 +35,14 @@ var geo4miOrientation = (function () {
    * neighbourhood. */
   function pointRadius(zoom) { return zoom < 11 ? 2.5 : (zoom < 13 ? 3.5 : 5); }
 
-  function drawLayer(map, layer, entries) {
+  function drawLayer(map, layer, entries, quiet) {
     var group = L.featureGroup();
     layer.features.forEach(function (f) {
       var name = f[0], detail = f[1], shape;
       if (layer.kind === "line") {
-        shape = L.polyline(f[3], { color: f[2], weight: 3.5, opacity: 0.9, pane: "g4o-lines",
+        // on the choropleth (quiet) the lines guide the eye without hiding the classes
+        shape = L.polyline(f[3], { color: f[2], weight: quiet ? 2 : 3.5,
+                                   opacity: quiet ? 0.6 : 0.9, pane: "g4o-lines",
                                    className: "g4o-line" });
       } else {
         shape = L.circleMarker([f[2], f[3]], {
@@ -58,12 +61,54 @@ var geo4miOrientation = (function () {
     return group;
   }
 
+  /* Rank of each unit's labels in the collision pass: larger units (by their bounds) first,
+   * then by name, so the same map always shows the same labels. */
+  function unitRanks(units) {
+    var size = function (u) {
+      return (u.bounds[1][0] - u.bounds[0][0]) * (u.bounds[1][1] - u.bounds[0][1]);
+    };
+    var order = units.slice().sort(function (a, b) {
+      return size(b) - size(a) || (a.name < b.name ? -1 : (a.name > b.name ? 1 : 0));
+    });
+    var rank = {};
+    order.forEach(function (u, k) { if (!has(rank, u.name)) { rank[u.name] = k; } });
+    return rank;
+  }
+
+  /* The collision pass: every label on the map ([data-g4o-rank]: unit names here, and the
+   * site map's achieved / target badges) is shown in rank order (lower first; a unit's name
+   * before its badge) unless its box meets one already shown, which hides it. Run after
+   * each zoom, move or layer change. */
+  function declutter(map) {
+    var container = map.getContainer();
+    var items = Array.prototype.slice.call(container.querySelectorAll("[data-g4o-rank]"));
+    items.forEach(function (e) { e.classList.remove("g4o-clash"); });
+    var placed = [];
+    items.map(function (e, k) {
+      return { e: e, k: k, rank: parseFloat(e.getAttribute("data-g4o-rank")) };
+    }).sort(function (a, b) { return a.rank - b.rank || a.k - b.k; }).forEach(function (it) {
+      var r = it.e.getBoundingClientRect();
+      if (!r.width || !r.height) { return; }  // not shown (layer off, zoomed out)
+      var pad = 2;
+      var clash = placed.some(function (q) {
+        return r.left - pad < q.right && q.left < r.right + pad &&
+               r.top - pad < q.bottom && q.top < r.bottom + pad;
+      });
+      if (clash) { it.e.classList.add("g4o-clash"); } else { placed.push(r); }
+    });
+    container.setAttribute("data-g4o-shown-labels", String(placed.length));
+  }
+
   function drawLabels(map, data, entries) {
     var group = L.layerGroup();
+    var ranks = unitRanks(data.units);
+    map.g4oRanks = ranks;  // the site map's badges take their unit's rank (sites.js)
     data.units.forEach(function (u) {
       // a marker without events or keyboard focus: a label, not a control
+      var span = el("span", null, u.name);
+      span.setAttribute("data-g4o-rank", String(2 * ranks[u.name]));
       var label = L.marker([u.lat, u.lon], {
-        icon: L.divIcon({ html: el("span", null, u.name), className: "g4o-label",
+        icon: L.divIcon({ html: span, className: "g4o-label",
                           iconSize: null }),
         interactive: false, keyboard: false, pane: "g4o-labels" });
       group.addLayer(label);
@@ -245,7 +290,7 @@ var geo4miOrientation = (function () {
     var labels = drawLabels(map, data, entries).addTo(map);
     control.addOverlay(labels, C.textHtml(data.text.labels));
     data.layers.forEach(function (layer) {
-      var group = drawLayer(map, layer, entries);
+      var group = drawLayer(map, layer, entries, data.quiet);
       if (layer.kind === "point") {
         map.on("zoomend", function () {
           var r = pointRadius(map.getZoom());
@@ -257,9 +302,19 @@ var geo4miOrientation = (function () {
     });
     searchControl(map, data, entries);
     keepTitleClear(map, control);
+    // badges drawn before this script know no rank yet: theirs follows their unit's name
+    Array.prototype.forEach.call(map.getContainer().querySelectorAll("[data-g4o-unit]"),
+      function (b) {
+        var name = b.getAttribute("data-g4o-unit");
+        b.setAttribute("data-g4o-rank", String(has(map.g4oRanks, name)
+          ? 2 * map.g4oRanks[name] + 1 : 2 * data.units.length));
+      });
+    var again = function () { declutter(map); };
+    map.on("zoomend moveend overlayadd overlayremove resize", again);
+    declutter(map);
     map.getContainer().setAttribute("data-g4o", "ready");
     return { labels: labels, entries: entries, control: control };
   }
 
-  return { init: init, fold: fold };
+  return { init: init, fold: fold, declutter: declutter };
 })();

@@ -24,6 +24,9 @@
   var C = global.geo4miCommon;  // common.js, inlined before this file
   var el = C.el, format = C.fill, has = C.has;
 
+  // the most of the map a control may hide; a workshop panel that would hide more starts folded
+  var MAX_PANEL_SHARE = 0.15;
+
   function round6(x) { return Math.round(x * 1e6) / 1e6; }
 
   /* A popup's content: a title and a table of [label, value] rows, as text. */
@@ -71,7 +74,8 @@
     var badges = L.featureGroup();
     config.badges.forEach(function (b) {
       var label = el("span", { "class": "g4m-badge" + (b.done ? " g4m-badge-done" : ""),
-                               title: b.title, "aria-label": b.title, text: b.text });
+                               title: b.title, "aria-label": b.title, text: b.text,
+                               "data-g4o-unit": b.name || "" });
       L.marker([b.lat, b.lon], {
         icon: L.divIcon({ html: label, className: "g4m-badge-icon", iconSize: [0, 0] }),
         interactive: false, keyboard: false, pane: "g4m-badges"
@@ -267,7 +271,10 @@
       onAdd: function () {
         var box = el("div", { "class": "g4m-workshop leaflet-bar", "data-role": "workshop" });
         self.buildPanel();
-        box.appendChild(self.toggle);
+        self.box = box;
+        // the header: the mode button and, in workshop mode, a button that folds the
+        // panel to this one line (folded from the start where it would hide much of the map)
+        box.appendChild(el("div", { "class": "g4m-workshop-head" }, [self.toggle, self.fold]));
         box.appendChild(self.body);
         L.DomEvent.disableClickPropagation(box);
         L.DomEvent.disableScrollPropagation(box);
@@ -290,6 +297,11 @@
     this.toggle = el("button", { type: "button", "class": "g4m-workshop-toggle",
       id: "g4m-workshop-toggle", "aria-pressed": "false", "aria-controls": "g4m-workshop-body",
       text: text.workshop_mode });
+    this.fold = el("button", { type: "button", "class": "g4m-workshop-fold",
+      "aria-expanded": "true", "aria-controls": "g4m-workshop-body", title: text.panel_hide,
+      "aria-label": text.panel_hide, text: "\u25BE" });
+    this.folded = false;       // the panel shows only its header
+    this.foldChosen = null;    // the user's own choice (true: folded), kept across sessions
     this.groupName = el("b", { "class": "g4m-group-name" });
     this.newGroup = button("g4m-new-group", text.new_group);
     this.addCentre = button("g4m-add-centre", text.add_centre);
@@ -322,6 +334,10 @@
   Workshop.prototype.wirePanel = function () {
     var self = this;
     this.toggle.addEventListener("click", function () { self.setActive(!self.active); });
+    this.fold.addEventListener("click", function () {
+      self.foldChosen = !self.folded;
+      self.setFolded(self.foldChosen);
+    });
     this.addCentre.addEventListener("click", function () {
       self.openForm(self.map.getCenter(), null);
     });
@@ -336,6 +352,45 @@
     });
     this.printButton.addEventListener("click", function () { self.printList(); });
     this.newGroup.addEventListener("click", function () { self.openNewGroup(); });
+  };
+
+  /* Fold the panel to its header (true) or open it; the fold button says which (its state,
+   * aria-expanded, is what a screen reader announces). */
+  Workshop.prototype.setFolded = function (folded) {
+    this.folded = folded;
+    var label = folded ? this.text.panel_show : this.text.panel_hide;
+    this.fold.setAttribute("aria-expanded", folded ? "false" : "true");
+    this.fold.setAttribute("aria-label", label);
+    this.fold.title = label;
+    this.fold.textContent = folded ? "\u25B8" : "\u25BE";
+    if (this.box) { this.box.classList.toggle("g4m-workshop-folded", folded); }
+  };
+
+  /* Share of the map's area the open panel covers (0 to 1). */
+  Workshop.prototype.panelShare = function () {
+    var m = this.map.getContainer().getBoundingClientRect();
+    var p = this.box.getBoundingClientRect();
+    var w = Math.max(0, Math.min(m.right, p.right) - Math.max(m.left, p.left));
+    var h = Math.max(0, Math.min(m.bottom, p.bottom) - Math.max(m.top, p.top));
+    return m.width && m.height ? (w * h) / (m.width * m.height) : 0;
+  };
+
+  /* When workshop mode starts: the panel opens unless, on a narrow screen (a phone), it would
+   * hide more than 15 % of the map and the user has not asked for it open. (A wide screen
+   * keeps it open: the fold button is there too.) */
+  Workshop.prototype.defaultFold = function () {
+    if (this.foldChosen !== null) { this.setFolded(this.foldChosen); return; }
+    this.setFolded(false);
+    this.setFolded(C.isNarrow() && this.panelShare() > MAX_PANEL_SHARE);
+  };
+
+  /* A form (add, edit, new group) needs the panel open: open it, and fold it back after. */
+  Workshop.prototype.openForForm = function () {
+    if (this.folded) { this.refold = true; this.setFolded(false); }
+  };
+
+  Workshop.prototype.afterForm = function () {
+    if (this.refold) { this.refold = false; this.setFolded(true); }
   };
 
   /* A link at the very start of the page that jumps to the workshop button. */
@@ -373,7 +428,7 @@
     // two quick clicks add two sites: they must not zoom the map
     if (this.map.doubleClickZoom) { this.map.doubleClickZoom[on ? "disable" : "enable"](); }
     var container = this.map.getContainer();
-    if (on) { L.DomUtil.addClass(container, "g4m-workshop-on"); }
+    if (on) { L.DomUtil.addClass(container, "g4m-workshop-on"); this.defaultFold(); }
     else {
       L.DomUtil.removeClass(container, "g4m-workshop-on");
       this.closeForm();
@@ -451,7 +506,9 @@
   /* -- the form (in the panel: opening it never moves the map) -- */
 
   Workshop.prototype.closeForm = function () {
+    var open = this.formBox.firstChild;
     C.empty(this.formBox);
+    if (open) { this.afterForm(); }
     if (this.pending) { this.map.removeLayer(this.pending); this.pending = null; }
   };
 
@@ -476,6 +533,7 @@
     // a button that removes its own form leaves the page before the click reaches the
     // map, which then cannot see that the click began in the panel: flag the form itself
     L.DomEvent.disableClickPropagation(form.node);
+    this.openForForm();
     this.formBox.appendChild(form.node);
     form.name.focus({ preventScroll: true });
   };
