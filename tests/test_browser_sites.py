@@ -121,8 +121,8 @@ def open_map():
     stack = contextlib.ExitStack()
     reports = []
 
-    def _open(path):
-        page, report = stack.enter_context(offline_page(path, height=900))
+    def _open(path, **size):
+        page, report = stack.enter_context(offline_page(path, **({"height": 900} | size)))
         page.wait_for_selector(".g4m-site")
         reports.append(report)
         return page

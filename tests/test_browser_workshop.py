@@ -8,13 +8,17 @@ achieved on the map; and no map movement when the add-site form opens.
 
 from __future__ import annotations
 
-import contextlib
 import json
 
 import pytest
-from browser import offline_page
 from hostile import payload
-from test_browser_sites import inside, map_files, screen_point, sites  # noqa: F401  (fixtures)
+from test_browser_sites import (  # noqa: F401  (fixtures)
+    inside,
+    map_files,
+    open_map,
+    screen_point,
+    sites,
+)
 
 from geo4mi.boundaries import load_areas
 
@@ -29,23 +33,6 @@ CANDIDATES = """() => geo4miSites.workshop.candidates.map(c => {
 @pytest.fixture(scope="module")
 def areas():
     return load_areas()
-
-
-@pytest.fixture
-def open_map():
-    stack = contextlib.ExitStack()
-    reports = []
-
-    def _open(path, **size):
-        page, report = stack.enter_context(offline_page(path, **({"height": 900} | size)))
-        page.wait_for_selector(".g4m-site")
-        reports.append(report)
-        return page
-
-    with stack:
-        yield _open
-    for report in reports:
-        report.assert_clean()
 
 
 def start(page):
