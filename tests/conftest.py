@@ -8,6 +8,7 @@ Plain helpers that tests import by name (writers for every export layout) live i
 
 from __future__ import annotations
 
+import copy
 import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -82,3 +83,22 @@ def make_respondents() -> Callable[..., pd.DataFrame]:
                                            integers) for c in order})
 
     return make
+
+
+@pytest.fixture(scope="session")
+def _bundled_run():
+    """The bundled study run once per test session (``pipeline.run`` takes seconds)."""
+    from geo4mi.pipeline import run
+    from geo4mi.study import bundled_study_path
+
+    return run(bundled_study_path())
+
+
+@pytest.fixture(scope="module")
+def bundled_results(_bundled_run):
+    """``pipeline.run`` of the bundled study: each test module gets its own deep copy.
+
+    The copy keeps a test that edits a frame from changing what another module sees, at a
+    fraction of a second instead of a fresh run.
+    """
+    return copy.deepcopy(_bundled_run)

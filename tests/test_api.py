@@ -14,8 +14,8 @@ from geo4mi.outputs import HtmlMap
 
 
 @pytest.fixture(scope="module")
-def results():
-    return geo4mi.run(geo4mi.bundled_study_path())
+def results(bundled_results):
+    return bundled_results
 
 
 def test_import_is_light_and_exports_resolve():

@@ -236,13 +236,11 @@ def test_map_stays_usable_when_tiles_fail(maps):
     assert report.external and all("tile.openstreetmap.org" in u for u in report.external)
 
 
-def test_demo_study_map(tmp_path):
+def test_demo_study_map(bundled_results, tmp_path):
     from geo4mi.indicators.estimate import proportions
-    from geo4mi.pipeline import run
-    from geo4mi.study import bundled_study_path
     from geo4mi.webmap.choropleth import write_choropleth_for_results
 
-    results = run(bundled_study_path())
+    results = bundled_results
     out = write_choropleth_for_results(results, tmp_path / "choropleth.html")
     assert out.stat().st_size <= 500_000
     # the map draws percentages: one option per proportion, none for the means and medians
@@ -326,13 +324,11 @@ def test_boroughs_are_reachable_and_read_out_from_the_keyboard(maps):
     report.assert_clean()
 
 
-def test_complementary_suppression_is_explained_not_called_small(tmp_path):
+def test_complementary_suppression_is_explained_not_called_small(bundled_results, tmp_path):
     """A borough hidden only to protect a small one says so, in tooltip, label and legend."""
-    from geo4mi.pipeline import run
-    from geo4mi.study import bundled_study_path
     from geo4mi.webmap.choropleth import write_choropleth_for_results
 
-    results = run(bundled_study_path())
+    results = bundled_results
     est = results.estimates
     extra = est[(est["suppression"] == "complementary") & (est["area_id"] != "_city")]
     offered = [g not in results.labels.same_question(i)  # pairs the page offers

@@ -30,11 +30,9 @@ def fold(s: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def study(tmp_path_factory):
-    from geo4mi.pipeline import run
-    from geo4mi.study import bundled_study_path
+def study(bundled_results, tmp_path_factory):
 
-    results = run(bundled_study_path())
+    results = bundled_results
     folder = tmp_path_factory.mktemp("finder")
     names = {"es": "choropleth.html", "en": "choropleth.en.html"}
     pages = {lang: write_choropleth_for_results(results, folder / name, lang=lang,

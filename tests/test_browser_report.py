@@ -12,17 +12,15 @@ import pytest
 from browser import offline_page
 
 from geo4mi.build import write_map
-from geo4mi.pipeline import run
 from geo4mi.report import write_report
-from geo4mi.study import bundled_study_path
 
 A4 = {"width": 794, "height": 1123}  # CSS pixels of an A4 page at 96 dpi
 
 
 @pytest.fixture(scope="module")
-def report_page(tmp_path_factory):
+def report_page(bundled_results, tmp_path_factory):
     out = tmp_path_factory.mktemp("report")
-    results = run(bundled_study_path())
+    results = bundled_results
     write_map(results, out / "choropleth.html", lang="es")
     path, counts = write_report(results, out / "report.html", lang="es")
     return path, counts, results

@@ -84,12 +84,10 @@ def test_site_names_are_escaped(map_files):
     assert "<b>Coyoacán</b>" not in text
 
 
-def test_study_map_shows_counts_never_respondent_coordinates(tmp_path):
-    from geo4mi.pipeline import run
-    from geo4mi.study import bundled_study_path
+def test_study_map_shows_counts_never_respondent_coordinates(bundled_results, tmp_path):
     from geo4mi.webmap.sites import sites_map_for_results
 
-    results = run(bundled_study_path())
+    results = bundled_results
     out = write_sites_map(sites_map_for_results(results, lang="es"), tmp_path / "sites.html")
     text = out.read_text(encoding="utf-8")
     assert "DATOS SINTÉTICOS DE DEMOSTRACIÓN" in text  # the bundled sample is synthetic

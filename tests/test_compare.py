@@ -76,9 +76,9 @@ def city(results, indicator: str) -> pd.Series:
 
 
 @pytest.fixture(scope="module")
-def bundled_vs_madeup(tmp_path_factory):
+def bundled_vs_madeup(bundled_results, tmp_path_factory):
     folder = tmp_path_factory.mktemp("compare")
-    a = run(bundled_study_path())
+    a = bundled_results
     b = run(made_up(folder / "b", seed=11, discriminated_yes=0.8, universe=NARROWER))
     paths = write_comparison([a, b], folder / "out", lang="en")
     return a, b, paths

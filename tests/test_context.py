@@ -186,13 +186,12 @@ def test_missing_file_and_field_are_named(tmp_path):
 # -- the demo maps: size budget and content ----------------------------------------------
 
 @pytest.fixture(scope="module")
-def demo_maps(tmp_path_factory):
-    from geo4mi.pipeline import run
+def demo_maps(bundled_results, tmp_path_factory):
     from geo4mi.webmap.choropleth import write_choropleth_for_results
     from geo4mi.webmap.sites import sites_map_for_results, write_sites_map
 
     folder = tmp_path_factory.mktemp("demo")
-    results = run(bundled_study_path())
+    results = bundled_results
     return {
         "choropleth": write_choropleth_for_results(results, folder / "choropleth.html"),
         "sites": write_sites_map(sites_map_for_results(results, plan_total=301),

@@ -311,9 +311,9 @@ def test_interval_note_names_the_question_label_or_the_column():
     assert "clusters: enumerator" in interval_note(design, "en")
 
 
-def test_demo_with_enumerator_clusters(tmp_path):
+def test_demo_with_enumerator_clusters(bundled_results, tmp_path):
     plain = run(_study(tmp_path, "")).estimates
-    clustered = run(bundled_study_path()).estimates
+    clustered = bundled_results.estimates
     assert (plain.status == clustered.status).all()  # suppression works on n, unchanged
     ok = plain.status == "ok"
     pd.testing.assert_series_equal(plain.p[ok], clustered.p[ok])  # unweighted: same p
@@ -334,11 +334,11 @@ def test_demo_with_enumerator_clusters(tmp_path):
     assert set(clustered.design) == {"cluster=enumerator"}
 
 
-def test_maps_and_figures_say_which_design_the_intervals_assume(tmp_path):
+def test_maps_and_figures_say_which_design_the_intervals_assume(bundled_results, tmp_path):
     from geo4mi.figures.common import caption_text
     from geo4mi.webmap.choropleth import choropleth_map_for_results
 
-    clustered = run(bundled_study_path())
+    clustered = bundled_results
     # the cluster is named by its question's label in the page language (issue 13 item 2)
     label = "conglomerados: Código de la persona encuestadora"
     for results, expected in ((clustered, label),

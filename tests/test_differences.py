@@ -267,11 +267,9 @@ def test_simulated_null_flags_nominal_share(method):
 
 
 @pytest.fixture(scope="module")
-def demo():
-    from geo4mi.pipeline import run
-    from geo4mi.study import bundled_study_path
+def demo(bundled_results):
 
-    return run(bundled_study_path())
+    return bundled_results
 
 
 def test_demo_permuted_areas(demo):

@@ -484,11 +484,9 @@ def test_write_figures_set(tiny, tmp_path):
 # -- the bundled study --------------------------------------------------------------------
 
 
-def test_bundled_study(tmp_path):
-    from geo4mi.pipeline import run
-    from geo4mi.study import bundled_study_path
+def test_bundled_study(bundled_results, tmp_path):
 
-    results = run(bundled_study_path())
+    results = bundled_results
     paths = write_figures_for_results(results, tmp_path, formats="svg",
                                       indicators=["discriminated"],
                                       kinds=("map", "groups"), group_vars=["nationality_group"])

@@ -257,11 +257,9 @@ def test_study_keys(tmp_path):
         load_study(path)
 
 
-def test_demo_gets_a_mean_and_a_median_of_age_and_household_size():
-    from geo4mi.pipeline import run
-    from geo4mi.study import bundled_study_path
+def test_demo_gets_a_mean_and_a_median_of_age_and_household_size(bundled_results):
     from geo4mi.webmap.choropleth import choropleth_map_for_results
-    res = run(bundled_study_path())
+    res = bundled_results
     est = res.estimates
     numeric = sorted(set(est.indicator[est.stat != "prop"]))
     assert numeric == ["age_mean", "age_median", "hh_size_mean", "hh_size_median"]

@@ -7,17 +7,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo4mi import pipeline
 from geo4mi.indicators.audit import audit, audit_results, true_estimates
 from geo4mi.indicators.suppression import published, suppression_mask
-from geo4mi.study import bundled_study_path
 
 KEY = ["indicator", "area_id", "group_var", "group_value"]
 
 
 @pytest.fixture(scope="module")
-def demo():
-    return pipeline.run(bundled_study_path())
+def demo(bundled_results):
+    return bundled_results
 
 
 def test_the_demo_publishes_nothing_the_intruder_can_work_out(demo):

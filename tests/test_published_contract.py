@@ -23,11 +23,9 @@ from geo4mi.webmap.choropleth import unpack_cells, unpack_page_data
 
 
 @pytest.fixture(scope="module")
-def results():
-    from geo4mi.pipeline import run
-    from geo4mi.study import bundled_study_path
+def results(bundled_results):
 
-    return run(bundled_study_path())
+    return bundled_results
 
 
 def follow_ups(res) -> list[tuple[str, str, str]]:

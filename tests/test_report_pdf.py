@@ -17,7 +17,6 @@ from click.testing import CliRunner
 from geo4mi.cli import cli, main
 from geo4mi.indicators.differences import differences
 from geo4mi.indicators.suppression import published
-from geo4mi.pipeline import run
 from geo4mi.report import inputs_from_results, report_html
 from geo4mi.report.annex import quality_rows
 from geo4mi.report.sentences import REPORT_LANGUAGES, SENTENCES, check_complete
@@ -33,8 +32,8 @@ def _plain(fragment: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def bundled():
-    results = run(bundled_study_path())
+def bundled(bundled_results):
+    results = bundled_results
     diffs = differences(published(results.estimates))
     inputs = inputs_from_results(results)
     pages = {lang: report_html(inputs, lang=lang, diffs=diffs)[0]

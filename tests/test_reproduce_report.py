@@ -14,8 +14,6 @@ import pytest
 
 from geo4mi.indicators.catalogue import add_derived
 from geo4mi.indicators.estimate import CITY, estimate
-from geo4mi.pipeline import run
-from geo4mi.study import bundled_study_path
 
 FIGURES = pd.read_csv(Path(__file__).parent / "data" / "report_figures.csv", dtype=str)
 GROUP_SUFFIX = {"_ca": ("nationality_group", "central_america"),
@@ -27,8 +25,8 @@ RENAMED = {"edu_university": "edu_tertiary", "multi_earner": "multi_earner",
 
 
 @pytest.fixture(scope="module")
-def results():
-    return run(bundled_study_path())
+def results(bundled_results):
+    return bundled_results
 
 
 @pytest.fixture(scope="module")
