@@ -303,10 +303,34 @@ def test_cli_report_writes_the_report_and_its_map(tmp_path):
     from hostile_study import write_hostile_study
 
     from geo4mi.cli import main
+    from geo4mi.study import load_study
 
     study = write_hostile_study(tmp_path / "study", text=lambda i: f"Texto {i}")
-    assert main(["-q", "report", str(study), "--out", str(tmp_path / "out"), "--lang",
-                 "en"]) == 0
-    names = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert "report.en.html" in names or "report.html" in names
+    out = tmp_path / "out"
+    out.mkdir()
+    name = "report.html" if load_study(study).language == "en" else "report.en.html"
+    (out / name).write_text("earlier", encoding="utf-8")  # --overwrite replaces it
+    assert main(["-q", "report", str(study), "--out", str(out), "--lang", "en",
+                 "--overwrite"]) == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert name in names and (out / name).read_text(encoding="utf-8").startswith("<!")
     assert any(n.startswith("choropleth") for n in names)
+
+
+def test_cli_report_and_compare_refuse_to_replace_without_overwrite(tmp_path, capsys):
+    from geo4mi.cli import main
+
+    study = str(bundled_study_path())  # refused before the run: nothing is computed
+    other = tmp_path / "other.toml"
+    other.write_text(Path(study).read_text(encoding="utf-8"), encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    for command, name in ((["report", study], "choropleth.html"),
+                          (["compare", study, str(other)], "comparison.csv")):
+        (out / name).write_text("earlier", encoding="utf-8")
+        assert main([*command, "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and f"{name}: file exists; pass --overwrite" in err
+        assert (out / name).read_text(encoding="utf-8") == "earlier"
+        assert sorted(p.name for p in out.iterdir()) == sorted(
+            [*(["choropleth.html"] if command[0] == "compare" else []), name])
