@@ -291,7 +291,6 @@ def report(study: Path, out_dir: Path, lang: str | None, pdf: bool, overwrite: b
     from geo4mi.report import write_report
     from geo4mi.report.document import map_page_name
     from geo4mi.report.pdf import pdf_engine
-
     from geo4mi.study import load_study
 
     check_output_folder(out_dir)
