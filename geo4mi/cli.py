@@ -283,22 +283,27 @@ def map_cmd(study: Path, kind: str, output: Path, lang: str | None, overwrite: b
 @click.option("--pdf", is_flag=True,
               help="Also print the report to A4 as report.pdf (report.<lang>.pdf); needs "
                    "WeasyPrint: pip install 'geo4mi[pdf]'.")
-def report(study: Path, out_dir: Path, lang: str | None, pdf: bool) -> None:
+@click.option("--overwrite", is_flag=True, help="Replace the report's files when they exist.")
+def report(study: Path, out_dir: Path, lang: str | None, pdf: bool, overwrite: bool) -> None:
     """Write the findings report of STUDY: one offline HTML file (print it for A4)."""
     from geo4mi.build import write_map
     from geo4mi.io import check_output_folder
     from geo4mi.report import write_report
     from geo4mi.report.document import map_page_name
     from geo4mi.report.pdf import pdf_engine
+    from geo4mi.study import load_study
 
     check_output_folder(out_dir)
     if pdf:
         pdf_engine()  # a missing engine: one line, before the run and before any file
-    results = _publishable(study)
-    lang = lang or results.study.language
-    page = map_page_name(results.study.language, lang)
-    stem = "report" if lang == results.study.language else f"report.{lang}"
+    study_lang = load_study(study).language
+    lang = lang or study_lang
+    page = map_page_name(study_lang, lang)
+    stem = "report" if lang == study_lang else f"report.{lang}"
     pdf_path = out_dir / f"{stem}.pdf" if pdf else None
+    for name in (f"{stem}.html", page, *([f"{stem}.pdf"] if pdf else [])):
+        guard(out_dir / name, overwrite)  # before the run: a refusal touches nothing
+    results = _publishable(study)
     path, counts = write_report(results, out_dir / f"{stem}.html", lang=lang, map_page=page,
                                 pdf=pdf_path)
     echo_written([write_map(results, out_dir / page, lang=lang), path,
@@ -317,13 +322,18 @@ def report(study: Path, out_dir: Path, lang: str | None, pdf: bool) -> None:
               help="Output folder: comparison.csv and comparison.html.")
 @click.option("--lang", type=LANG_CHOICE, default=None,
               help="Language of the page and notes (default: the first study's).")
-def compare(studies: tuple[Path, ...], out_dir: Path, lang: str | None) -> None:
+@click.option("--overwrite", is_flag=True, help="Replace comparison.csv and comparison.html "
+              "when they exist.")
+def compare(studies: tuple[Path, ...], out_dir: Path, lang: str | None,
+            overwrite: bool) -> None:
     """Compare STUDY files side by side on the indicators they share by id."""
     from geo4mi.io import check_output_folder
     from geo4mi.report.compare import require_studies, write_comparison
 
     require_studies(studies)
     check_output_folder(out_dir)
+    for name in ("comparison.csv", "comparison.html"):
+        guard(out_dir / name, overwrite)  # before the runs: a refusal touches nothing
     echo_written(write_comparison([_publishable(s) for s in studies], out_dir, lang=lang))
 
 

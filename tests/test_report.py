@@ -214,7 +214,7 @@ def test_annex_lists_every_indicator_and_the_banner_says_synthetic(bundled):
     assert html_en.count("SYNTHETIC DEMONSTRATION DATA") >= 2  # front page and handouts
     assert "DATOS SINTÉTICOS DE DEMOSTRACIÓN" in html_es
     assert "Taylor" in _text(html_en)  # the interval note of the declared design
-    assert "cluster=enumerator" in _text(html_en)
+    assert "clusters: Enumerator code, column “enumerator”" in _text(html_en)  # declared design
 
 
 def test_numeric_statistics_in_the_annex_only_as_published(bundled):
@@ -302,10 +302,97 @@ def test_cli_report_writes_the_report_and_its_map(tmp_path):
     from hostile_study import write_hostile_study
 
     from geo4mi.cli import main
+    from geo4mi.study import load_study
 
     study = write_hostile_study(tmp_path / "study", text=lambda i: f"Texto {i}")
-    assert main(["-q", "report", str(study), "--out", str(tmp_path / "out"), "--lang",
-                 "en"]) == 0
-    names = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert "report.en.html" in names or "report.html" in names
+    out = tmp_path / "out"
+    out.mkdir()
+    name = "report.html" if load_study(study).language == "en" else "report.en.html"
+    (out / name).write_text("earlier", encoding="utf-8")  # --overwrite replaces it
+    assert main(["-q", "report", str(study), "--out", str(out), "--lang", "en",
+                 "--overwrite"]) == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert name in names and (out / name).read_text(encoding="utf-8").startswith("<!")
     assert any(n.startswith("choropleth") for n in names)
+
+
+def test_cli_report_and_compare_refuse_to_replace_without_overwrite(tmp_path, capsys):
+    from geo4mi.cli import main
+
+    study = str(bundled_study_path())  # refused before the run: nothing is computed
+    other = tmp_path / "other.toml"
+    other.write_text(Path(study).read_text(encoding="utf-8"), encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    for command, name in ((["report", study], "choropleth.html"),
+                          (["compare", study, str(other)], "comparison.csv")):
+        (out / name).write_text("earlier", encoding="utf-8")
+        assert main([*command, "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and f"{name}: file exists; pass --overwrite" in err
+        assert (out / name).read_text(encoding="utf-8") == "earlier"
+        assert sorted(p.name for p in out.iterdir()) == sorted(
+            [*(["choropleth.html"] if command[0] == "compare" else []), name])
+
+
+def _section(page: str, section: str) -> str:
+    start = page.index(f'<section id="{section}"')
+    return page[start:page.index("</section>", start)]
+
+
+def test_profile_counts_are_published_ones_and_say_why_a_count_is_hidden(bundled):
+    results, _, html_en, _, _ = bundled
+    est = published(results.estimates)
+    props = proportions(est)
+    areas = props[(props["group_var"] == "all") & props["n"].notna()]
+    published_n = {a: set(g["n"].astype(int)) - {0} for a, g in areas.groupby("area_id")}
+    names = dict(zip(results.areas["area_name"], results.areas["area_id"], strict=True))
+    profile = _section(html_en, "profile")
+    rows = dict(re.findall(r'<tr><td>([^<]*)</td><td class="num">([^<]*)</td></tr>',
+                           profile[:profile.index("</table>")]))
+    assert len(rows) == len(names)
+    shown = 0
+    for name, text in rows.items():
+        counts = published_n.get(names[htmllib.unescape(name)], set())
+        if text.isdigit():  # a count is one the table publishes for that area
+            shown += 1
+            assert int(text) in counts
+        else:  # and an area whose count is published somewhere shows it
+            assert not counts and text in {"fewer than 10", "no interviews",
+                                           "hidden to protect a small figure"}, (name, text)
+    assert f"{shown} of {len(names)} boroughs have enough interviews" in profile
+    gender = profile[profile.index("Respondents by gender"):]
+    gender = gender[:gender.index("</table>")]
+    # a large group hidden only to protect a small one is not called small
+    assert re.search(r"<td>Man</td><td class=\"num\">hidden to protect a small figure", gender)
+    assert re.search(r"<td>Another gender</td><td class=\"num\">fewer than 10", gender)
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("en", ["(clusters: Enumerator code, column “enumerator”)", "clusters: Enumerator code",
+            "do not correct the bias of a non-random sample", "non-response",
+            "modelled from the intra-class correlation"]),
+    ("es", ["(conglomerados: Código de la persona encuestadora, columna «enumerator»)",
+            "no corrigen el sesgo de una muestra no aleatoria", "falta de respuesta",
+            "se modela con la correlación intraclase"])])
+def test_methodology_says_which_design_the_intervals_assume_and_what_they_ignore(
+        bundled, lang, words):
+    page = bundled[2] if lang == "en" else bundled[3]
+    method = _text(_section(page, "methodology"))
+    for w in words:
+        assert w in method, w
+    assert "cluster=enumerator" not in method
+
+
+def test_a_tie_is_never_the_highest_or_the_lowest(bundled):
+    """All boroughs at 0 %: no borough is "the highest" (nor "the lowest") of them."""
+    results, _, html_en, _, _ = bundled
+    est = published(results.estimates)
+    ok = proportions(est[(est["status"] == "ok") & (est["group_var"] == "all")
+                         & (est["area_id"] != CITY)])
+    tied = [i for i, g in ok.groupby("indicator") if len(g) >= 3
+            and (g["p"] == g["p"].max()).sum() > 1 and (g["p"] == g["p"].min()).sum() > 1]
+    assert tied  # the bundled data have such indicators (day care at 0 % everywhere)
+    for _, key, cells, _body in _findings(html_en):
+        if key in ("find_highest", "find_lowest", "find_max_untested", "find_min_untested"):
+            assert cells.split("|")[0] not in tied, (key, cells)

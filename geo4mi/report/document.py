@@ -240,14 +240,17 @@ def report_context(inputs: ReportInputs, *, lang: str, diffs: pd.DataFrame | Non
     reference = _reference_indicator(est)
     city_row = writer.table.get(reference) if reference else None  # published when chosen
     total = city_row[3] if city_row is not None else 0
-    hidden_word = say("cell_hidden_n", lang, min_n=study.min_n)
+    hidden = {"small_n": say("cell_small_n", lang, min_n=study.min_n),
+              "protected": say("cell_protected", lang)}
+    respondents = _respondents(est, reference)
     area_rows, k_areas = [], 0
     for area_id, name in names.items():
-        row = _cell(est, reference, area_id, ALL)
-        text = hidden_word
-        if row is not None and row["status"] == "ok":
-            text, k_areas = str(int(row["n"])), k_areas + 1
-        elif row is not None and row["status"] == "no_data":
+        got = respondents.get((area_id, *ALL), 0)
+        if isinstance(got, str):
+            text = hidden[got]
+        elif got > 0:
+            text, k_areas = str(got), k_areas + 1
+        else:
             text = say("cell_no_data", lang)
         area_rows.append({"name": name, "n": text})
     group_tables = []
@@ -256,29 +259,31 @@ def report_context(inputs: ReportInputs, *, lang: str, diffs: pd.DataFrame | Non
         rows_ = []
         counts: dict[str, int] = {}
         for value in values:
-            row = _cell(est, reference, CITY, (gv, value))
-            if row is None or (row["status"] == "no_data"):
+            count = respondents.get((CITY, gv, value))
+            if count is None or count == 0:
                 continue
-            if row["status"] == "ok":
-                counts[value] = int(row["n"])
+            if isinstance(count, int):
+                counts[value] = count
                 rows_.append({"name": labels.group_value_label(gv, value, lang),
-                              "n": str(int(row["n"])),
-                              "share": pct(int(row["n"]) / total, lang) if total else ""})
+                              "n": str(count), "share": pct(count / total, lang) if total else ""})
             else:
                 rows_.append({"name": labels.group_value_label(gv, value, lang),
-                              "n": hidden_word, "share": ""})
+                              "n": hidden[count], "share": ""})
         svg = None
         question = study.indicators.nationality_question
         if counts and question and _root(catalogue, gv) == question:
             from geo4mi.figures.charts import nationality_chart
 
             rest = total - sum(counts.values())  # published total minus published groups
+            folded = [labels.group_value_label(gv, v, lang) for v in values
+                      if v == "other" or (v not in counts and respondents.get((CITY, gv, v)))]
             if rest > 0:
                 counts = {**counts, "other": counts.get("other", 0) + rest}
-
+            shown = {v: labels.group_value_label(gv, v, lang) for v in counts if v != "other"}
+            # the caption names what the "other" bar holds: the groups whose count is hidden
+            shown["other"] = ", ".join(folded) or say("cell_hidden", lang)
             svg = svg_inline(nationality_chart(
-                pd.Series(counts), names={v: labels.group_value_label(gv, v, lang)
-                                         for v in counts if v != "other"},
+                pd.Series(counts), names=shown,
                 lang=lang, min_n=study.min_n, synthetic=study.synthetic,
                 source=study.source.get(lang) if study.source else None), f"fig-{gv}")
         group_tables.append({"title": say("profile_by", lang,
@@ -288,6 +293,7 @@ def report_context(inputs: ReportInputs, *, lang: str, diffs: pd.DataFrame | Non
     # methodology
     design = design_of_estimates(est)
     keys = design.describe()
+    names_of = {c: dict(v) for c, v in (getattr(labels, "columns", None) or {}).items()}
     s = study.survey
     placement = []
     if s.area_column:
@@ -301,11 +307,13 @@ def report_context(inputs: ReportInputs, *, lang: str, diffs: pd.DataFrame | Non
     methodology = [
         say("method_sample", lang, n=total,
             design=say("method_design_srs", lang) if keys == "srs"
-            else say("method_design_keys", lang, keys=keys)),
+            else say("method_design_keys", lang, keys=_design_words(design, lang, names_of))),
         *([say("method_universe", lang, rules="; ".join(s.exclude))] if s.exclude else []),
         *([say("method_placement", lang, placement=say("method_and", lang).join(placement),
                policy=s.placement)] if placement else []),
-        say("method_intervals", lang) + " " + interval_note(design, lang),
+        " ".join([say("method_intervals", lang), interval_note(design, lang, names=names_of),
+                  say("method_ignore_design" if design.cluster else "method_ignore_srs", lang)
+                  if design.active else say("method_ignore_srs", lang)]),
         (say("method_differences", lang, method=METHOD_NAMES[METHOD][lang], alpha=ALPHA,
              tested=tested, significant=n_sig) if writer.diffs is not None
          else say("no_differences_available", lang)),
@@ -358,9 +366,9 @@ def report_context(inputs: ReportInputs, *, lang: str, diffs: pd.DataFrame | Non
                           "map": map_page + map_hash(ind)})
         if not rows_:
             continue
-        n_row = _cell(est, reference, area_id, ALL)
-        intro = (say("handout_intro", lang, n=int(n_row["n"]), area=name)
-                 if n_row is not None and n_row["status"] == "ok"
+        n_here = respondents.get((area_id, *ALL))
+        intro = (say("handout_intro", lang, n=n_here, area=name)
+                 if isinstance(n_here, int) and n_here > 0
                  else say("handout_intro_hidden", lang, area=name))
         handouts.append({"id": f"area-{_slug(area_id)}", "name": name,
                          "title": say("handout_title", lang, area=name), "intro": intro,
@@ -387,7 +395,8 @@ def report_context(inputs: ReportInputs, *, lang: str, diffs: pd.DataFrame | Non
         "themes": [t for t in themes if any(catalogue[i].stat == PROP for i in t["ids"])],
         "profile_intro": say("profile_intro", lang, n=total, k=k_areas, m=len(names)),
         "area_rows": area_rows, "group_tables": group_tables,
-        "hidden_note": say("profile_hidden_note", lang, hidden=hidden_word, min_n=study.min_n),
+        "hidden_note": say("profile_hidden_note", lang, small=hidden["small_n"],
+                           protected=hidden["protected"], min_n=study.min_n),
         "methodology": methodology, "limitations": limitations, "quality": quality,
         "annex_intro": say("annex_intro", lang, interval_note=interval_note(design, lang)),
         "annex": annex, "handouts": handouts, "map_page": map_page,
@@ -437,13 +446,57 @@ def _reference_indicator(est: pd.DataFrame) -> str | None:
     return str(city["indicator"].iloc[int(n.argmax())])
 
 
-def _cell(est: pd.DataFrame, indicator: str | None, area_id: str,
-          group: tuple[str, str]) -> pd.Series | None:
-    if indicator is None:
-        return None
-    rows = est[(est["indicator"] == indicator) & (est["area_id"] == area_id)
-               & (est["group_var"] == group[0]) & (est["group_value"] == group[1])]
-    return None if rows.empty else rows.iloc[0]
+def _respondents(est: pd.DataFrame, reference: str | None) -> dict[tuple[str, str, str],
+                                                                  int | str]:
+    """Respondents per (area, group var, group value), as the published table states them.
+
+    Every proportion whose city-wide n is the reference's (everyone answered it) counts the
+    same respondents in each cell; a cell's count is the first such published ``n`` (an
+    ``n`` published anywhere is public). Where none publishes it, the value says why:
+    ``"small_n"`` (fewer than the threshold) or ``"protected"`` (hidden so that a small
+    count cannot be worked out). Cells without interviews count 0.
+    """
+    if reference is None:
+        return {}
+    props = proportions(est)
+    ref = props[(props["indicator"] == reference) & (props["area_id"] == CITY)
+                & (props["group_var"] == "all")]
+    full_n = ref["n"].iloc[0]
+    city = props[(props["area_id"] == CITY) & (props["group_var"] == "all")
+                 & (props["n"] == full_n) & (props["status"] == "ok")]
+    full = [reference, *sorted(set(city["indicator"].astype(str)) - {reference})]
+    rows = props[props["indicator"].isin(full)].copy()
+    rows["order"] = rows["indicator"].map({ind: i for i, ind in enumerate(full)})
+    rows = rows.sort_values("order", kind="stable")
+    out: dict[tuple[str, str, str], int | str] = {}
+    for key, cell in rows.groupby(["area_id", "group_var", "group_value"], sort=False):
+        n = pd.to_numeric(cell["n"], errors="coerce").dropna()
+        status = cell["status"].astype(str)
+        if (status == "no_data").all():
+            out[tuple(map(str, key))] = 0  # type: ignore[index]
+        elif len(n):
+            out[tuple(map(str, key))] = int(n.iloc[0])  # type: ignore[index]
+        else:
+            small = (cell["suppression"].astype(str) == "small_n").any()
+            out[tuple(map(str, key))] = "small_n" if small else "protected"  # type: ignore[index]
+    return out
+
+
+def _design_words(design: Any, lang: str, names: dict[str, dict[str, str]]) -> str:
+    """The declared design in words ("clusters: Enumerator code, column “enumerator”"), from
+    the same interface texts as the interval notes."""
+    from geo4mi.i18n import t
+
+    def name(column: str) -> str:
+        texts = names.get(column) or {}
+        label = texts.get(lang) or next(iter(texts.values()), "")
+        return (say("method_column", lang, label=label, column=column)
+                if label and label != column else column)
+
+    return "; ".join(t(f"design_{key}", lang, column=name(value))
+                     for key, value in (("weight", design.weight), ("raked", design.raked),
+                                        ("strata", design.strata), ("cluster", design.cluster))
+                     if value)
 
 
 def report_html(inputs: ReportInputs, *, lang: str | None = None,

@@ -174,7 +174,7 @@ class Writer:
         """Highest and lowest area of ``indicator``: stated as such only when tested.
 
         With fewer than 3 areas published, one sentence says so. A tie at the top (or
-        bottom) is never "the highest".
+        bottom) is never "the highest": that side gets no sentence.
         """
         areas = self.table.areas_ok(indicator)
         k = len(areas)
@@ -188,6 +188,8 @@ class Writer:
         for side, pick in (("max", max), ("min", min)):
             best = pick(values[a][0] for a in areas)
             winners = sorted(a for a in areas if values[a][0] == best)
+            if len(winners) > 1:  # a tie (all at 0 %, say): no area is "the highest"
+                continue
             area = winners[0]
             d = self.lookup.get((indicator, area, *ALL))
             tested = (d is not None and len(winners) == 1 and bool(d["significant"])

@@ -41,7 +41,7 @@ SENTENCES: dict[str, dict[str, str]] = {
     "title_suffix": {"es": "Informe de resultados", "en": "Findings report"},
     "contents": {"es": "Contenido", "en": "Contents"},
     "key_findings": {"es": "Resumen y hallazgos principales", "en": "Summary and key findings"},
-    "profile": {"es": "Perfil de las personas encuestadas", "en": "Profile of respondents"},
+    "profile": {"es": "Las personas encuestadas", "en": "The respondents"},
     "methodology": {"es": "Metodología", "en": "Methodology"},
     "limitations": {"es": "Limitaciones", "en": "Limitations"},
     "annex_quality": {"es": "Anexo A. Calidad de los datos",
@@ -74,6 +74,9 @@ SENTENCES: dict[str, dict[str, str]] = {
     "cell_hidden": {"es": "suprimido", "en": "suppressed"},
     "cell_hidden_n": {"es": "menos de {min_n} o suprimido",
                       "en": "fewer than {min_n} or suppressed"},
+    "cell_small_n": {"es": "menos de {min_n}", "en": "fewer than {min_n}"},
+    "cell_protected": {"es": "oculto para proteger una cifra pequeña",
+                       "en": "hidden to protect a small figure"},
     "cell_no_data": {"es": "sin entrevistas", "en": "no interviews"},
     "cell_higher": {"es": "más alto que en el resto", "en": "higher than the rest"},
     "cell_lower": {"es": "más bajo que en el resto", "en": "lower than the rest"},
@@ -182,19 +185,41 @@ SENTENCES: dict[str, dict[str, str]] = {
     "profile_by": {"es": "Personas encuestadas por {what}", "en": "Respondents by {what}"},
     "profile_unit": {"es": "{unit}", "en": "{unit}"},
     "profile_hidden_note": {
-        "es": "«{hidden}»: menos de {min_n} personas, o una cifra que permitiría deducir "
-              "otra pequeña; no se publica.",
-        "en": "“{hidden}”: fewer than {min_n} respondents, or a figure from which a small one "
-              "could be worked out; not published."},
+        "es": "«{small}»: una cifra de menos de {min_n} personas no se publica; «{protected}»: "
+              "una cifra mayor que, con los totales, permitiría deducir otra pequeña.",
+        "en": "“{small}”: a figure of fewer than {min_n} respondents is not published; "
+              "“{protected}”: a larger figure from which, with the totals, a small one could "
+              "be worked out."},
     # -- methodology ----------------------------------------------------------------------
     "method_sample": {
         "es": "Se analizaron {n} personas encuestadas. El archivo de estudio declara el "
-              "diseño de la muestra: {design}.",
-        "en": "{n} respondents were analysed. The study file declares the sample design: "
-              "{design}."},
-    "method_design_srs": {"es": "ninguno (se supone muestreo aleatorio simple)",
-                          "en": "none (simple random sampling assumed)"},
+              "diseño de la muestra ({design}).",
+        "en": "{n} respondents were analysed. The study file declares the sample design "
+              "({design})."},
+    "method_design_srs": {"es": "ninguno: se supone muestreo aleatorio simple",
+                          "en": "none: simple random sampling assumed"},
     "method_design_keys": {"es": "{keys}", "en": "{keys}"},
+    "method_ignore_design": {
+        "es": "Estos intervalos miden solo el error de muestreo bajo ese diseño: tienen en "
+              "cuenta que las entrevistas se agrupan en conglomerados, pero no corrigen el sesgo "
+              "de una muestra no aleatoria (quién fue entrevistado, dónde y por quién), la falta "
+              "de respuesta ni los errores de declaración o de ubicación. Donde {una} {unit} "
+              "tiene pocos conglomerados propios, su efecto de diseño se modela con la "
+              "correlación intraclase de {whole}.",
+        "en": "These intervals measure sampling error under that design only: they allow for "
+              "interviews being grouped in clusters, but they do not correct the bias of a "
+              "non-random sample (who was interviewed, where and by whom), non-response or "
+              "errors of self-report or placement. Where {a_unit} has few clusters of its own, "
+              "its design effect is modelled from the intra-class correlation of the {whole}."},
+    "method_ignore_srs": {
+        "es": "Estos intervalos suponen un muestreo aleatorio simple: ignoran que las "
+              "entrevistas se agrupan (por persona encuestadora o por sitio), por lo que pueden "
+              "ser demasiado estrechos, y no corrigen el sesgo de una muestra no aleatoria, la "
+              "falta de respuesta ni los errores de declaración o de ubicación.",
+        "en": "These intervals assume a simple random sample: they ignore that interviews are "
+              "grouped (by enumerator or by site), so they may be too narrow, and they do not "
+              "correct the bias of a non-random sample, non-response or errors of self-report "
+              "or placement."},
     "method_universe": {
         "es": "Se excluyeron del análisis las personas que cumplen alguna de estas reglas: "
               "{rules}.",
@@ -210,6 +235,7 @@ SENTENCES: dict[str, dict[str, str]] = {
     "method_placement_gps": {"es": "su punto GPS (pregunta «{column}»)",
                              "en": "its GPS point (question “{column}”)"},
     "method_and": {"es": " y ", "en": " and "},
+    "method_column": {"es": "{label}, columna «{column}»", "en": "{label}, column “{column}”"},
     "method_intervals": {
         "es": "Cada porcentaje es la proporción de las personas del universo del indicador "
               "con una respuesta válida (n).",

@@ -20,7 +20,7 @@ FRENCH: dict[str, str] = {
     "title_suffix": "Rapport de résultats",
     "contents": "Sommaire",
     "key_findings": "Résumé et principaux constats",
-    "profile": "Profil des personnes interrogées",
+    "profile": "Les personnes interrogées",
     "methodology": "Méthodologie",
     "limitations": "Limites",
     "annex_quality": "Annexe A. Qualité des données",
@@ -50,6 +50,8 @@ FRENCH: dict[str, str] = {
     # -- cells
     "cell_hidden": "masqué",
     "cell_hidden_n": "moins de {min_n} ou masqué",
+    "cell_small_n": "moins de {min_n}",
+    "cell_protected": "masqué pour protéger un petit effectif",
     "cell_no_data": "aucun entretien",
     "cell_higher": "plus élevé que le reste",
     "cell_lower": "plus bas que le reste",
@@ -108,12 +110,25 @@ FRENCH: dict[str, str] = {
                      "d'entretiens pour que des chiffres soient publiés.",
     "profile_by": "Personnes interrogées par {what}",
     "profile_unit": "{unit}",
-    "profile_hidden_note": "« {hidden} » : moins de {min_n} personnes, ou un chiffre dont on "
-                           "pourrait déduire un petit effectif ; non publié.",
+    "profile_hidden_note": "« {small} » : un chiffre de moins de {min_n} personnes n'est pas "
+                           "publié ; « {protected} » : un chiffre plus grand dont on pourrait "
+                           "déduire, avec les totaux, un petit effectif.",
     # -- methodology
     "method_sample": "{n} personnes interrogées ont été analysées. Le fichier d'étude déclare "
-                     "le plan d'échantillonnage : {design}.",
-    "method_design_srs": "aucun (échantillonnage aléatoire simple supposé)",
+                     "le plan d'échantillonnage ({design}).",
+    "method_design_srs": "aucun : échantillonnage aléatoire simple supposé",
+    "method_ignore_design": "Ces intervalles ne mesurent que l'erreur d'échantillonnage selon ce "
+                            "plan : ils tiennent compte du regroupement des entretiens en grappes, "
+                            "mais ne corrigent ni le biais d'un échantillon non aléatoire (qui a "
+                            "été interrogé, où et par qui), ni la non-réponse, ni les erreurs de "
+                            "déclaration ou de rattachement. Là où l'une des {units} a peu de "
+                            "grappes propres, son effet de plan est modélisé à partir de la "
+                            "corrélation intraclasse de {whole}.",
+    "method_ignore_srs": "Ces intervalles supposent un échantillonnage aléatoire simple : ils "
+                         "ignorent le regroupement des entretiens (par enquêteur ou par site), "
+                         "et peuvent donc être trop étroits ; ils ne corrigent ni le biais d'un "
+                         "échantillon non aléatoire, ni la non-réponse, ni les erreurs de "
+                         "déclaration ou de rattachement.",
     "method_design_keys": "{keys}",
     "method_universe": "Les personnes qui remplissent l'une de ces règles ont été exclues de "
                        "l'analyse : {rules}.",
@@ -123,6 +138,7 @@ FRENCH: dict[str, str] = {
     "method_placement_declared": "le nom déclaré (colonne « {column} »)",
     "method_placement_gps": "son point GPS (question « {column} »)",
     "method_and": " et ",
+    "method_column": "{label}, colonne « {column} »",
     "method_intervals": "Chaque pourcentage est la part des personnes de l'univers de "
                         "l'indicateur ayant donné une réponse valide (n).",
     "method_differences": "Une différence entre chaque {unit} et le reste, ou entre un groupe et "
@@ -211,7 +227,7 @@ PORTUGUESE: dict[str, str] = {
     "title_suffix": "Relatório de resultados",
     "contents": "Sumário",
     "key_findings": "Resumo e principais constatações",
-    "profile": "Perfil das pessoas entrevistadas",
+    "profile": "As pessoas entrevistadas",
     "methodology": "Metodologia",
     "limitations": "Limitações",
     "annex_quality": "Anexo A. Qualidade dos dados",
@@ -241,6 +257,8 @@ PORTUGUESE: dict[str, str] = {
     # -- cells
     "cell_hidden": "ocultado",
     "cell_hidden_n": "menos de {min_n} ou ocultado",
+    "cell_small_n": "menos de {min_n}",
+    "cell_protected": "ocultado para proteger um número pequeno",
     "cell_no_data": "sem entrevistas",
     "cell_higher": "mais alto que o restante",
     "cell_lower": "mais baixo que o restante",
@@ -299,12 +317,25 @@ PORTUGUESE: dict[str, str] = {
                      "entrevistas suficientes para publicar números.",
     "profile_by": "Pessoas entrevistadas por {what}",
     "profile_unit": "{unit}",
-    "profile_hidden_note": "“{hidden}”: menos de {min_n} pessoas, ou um número a partir do "
-                           "qual se poderia deduzir outro pequeno; não publicado.",
+    "profile_hidden_note": "“{small}”: um número de menos de {min_n} pessoas não é publicado; "
+                           "“{protected}”: um número maior a partir do qual, com os totais, se "
+                           "poderia deduzir outro pequeno.",
     # -- methodology
     "method_sample": "Foram analisadas {n} pessoas entrevistadas. O arquivo do estudo declara "
-                     "o desenho da amostra: {design}.",
-    "method_design_srs": "nenhum (supõe-se amostragem aleatória simples)",
+                     "o desenho da amostra ({design}).",
+    "method_design_srs": "nenhum: supõe-se amostragem aleatória simples",
+    "method_ignore_design": "Estes intervalos medem apenas o erro amostral sob esse desenho: "
+                            "consideram que as entrevistas se agrupam em conglomerados, mas não "
+                            "corrigem o viés de uma amostra não aleatória (quem foi entrevistado, "
+                            "onde e por quem), a não resposta nem os erros de declaração ou de "
+                            "localização. Onde uma das {units} tem poucos conglomerados próprios, "
+                            "o seu efeito de desenho é modelado a partir da correlação "
+                            "intraclasse de {whole}.",
+    "method_ignore_srs": "Estes intervalos supõem amostragem aleatória simples: ignoram que as "
+                         "entrevistas se agrupam (por entrevistador ou por local), por isso "
+                         "podem ser estreitos demais, e não corrigem o viés de uma amostra não "
+                         "aleatória, a não resposta nem os erros de declaração ou de "
+                         "localização.",
     "method_design_keys": "{keys}",
     "method_universe": "Foram excluídas da análise as pessoas que cumprem alguma destas "
                        "regras: {rules}.",
@@ -313,6 +344,7 @@ PORTUGUESE: dict[str, str] = {
     "method_placement_declared": "o nome declarado (coluna “{column}”)",
     "method_placement_gps": "o seu ponto GPS (pergunta “{column}”)",
     "method_and": " e ",
+    "method_column": "{label}, coluna “{column}”",
     "method_intervals": "Cada porcentagem é a proporção das pessoas do universo do indicador "
                         "com uma resposta válida (n).",
     "method_differences": "Uma diferença entre cada {unit} e o restante, ou entre um grupo e os "
