@@ -58,17 +58,17 @@ def _cell(table, area, value):
 
 
 def test_without_protection_n_w_gives_away_two_men(study):
-    resp, est, _, known = study
+    _, est, _, known = study
     cell = _cell(est, "A", "X")
     assert cell.status == "ok" and cell.n == 12  # published, nothing suppressed
     assert round(_men(cell, known), 6) == 2.0  # 2 men of origin X in area A: 1..min_n-1
     # the attack is exact on every published area cell
-    for (area, origin), (women, men) in LAYOUT.items():
+    for (area, origin), (_, men) in LAYOUT.items():
         assert round(_men(_cell(est, area, origin), known), 6) == men
 
 
 def test_n_w_is_withheld_where_a_class_or_the_rest_of_the_parent_is_small(study):
-    resp, est, safe, known = study
+    _, est, safe, known = study
     withheld = safe[safe["weighted"] == WITHHELD]
     got = sorted(zip(withheld.area_id, withheld.group_value, strict=True))
     # A/X holds 2 men; A/Y is the rest of A/X in A; the city's X holds those 2, its Y

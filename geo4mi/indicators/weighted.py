@@ -49,7 +49,9 @@ minus B's is A's: B's is withheld too, and so is the city's (two respondents wei
 >>> safe = withhold_weighted(est, resp, resp["w"].to_numpy(), cat, area_ids=["A", "B"],
 ...                          min_n=10)
 >>> safe[safe.group_var == "all"][["area_id", "n", "n_w", "weighted"]].values.tolist()
-[['_city', 32, <NA>, 'withheld_small_class'], ['A', 12, <NA>, 'withheld_small_class'], ['B', 20, <NA>, 'withheld_small_class']]
+... # doctest: +NORMALIZE_WHITESPACE
+[['_city', 32, <NA>, 'withheld_small_class'], ['A', 12, <NA>, 'withheld_small_class'],
+ ['B', 20, <NA>, 'withheld_small_class']]
 """
 
 from __future__ import annotations
