@@ -543,6 +543,9 @@ def design_interval(p: np.ndarray, n: np.ndarray, var: np.ndarray, df: np.ndarra
     # known, its cluster part rests on rho, estimated on the whole sample's df; only that
     # part is widened by (t / z)^2
     widen = (student.ppf(_normal_cdf(z), base_df) / z) ** 2
+    V = globals().get("VARIANT", "cur")
+    if V == "nowiden":
+        widen = 1.0
     model_n_eff = n / (1.0 + (size - 1.0) * rho * widen)
     n_eff = np.where(use_own, own_n_eff, model_n_eff)
     k = np.clip(p, 0.0, 1.0) * n_eff
