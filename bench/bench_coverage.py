@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import logging
 import time
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -123,7 +124,7 @@ def main() -> None:
         for icc in ICCS:
             frames = samples(enumerator, borough, n_samples=args.samples, p=p, icc=icc,
                              rng=rng)
-            kw = dict(area_ids=areas, groups=["half"], min_n=1, complementary=False)
+            kw: dict[str, Any] = dict(area_ids=areas, groups=["half"], min_n=1, complementary=False)
             t = time.perf_counter()
             srs = None if args.design_only else pd.concat([estimate(f, catalogue, **kw)
                                                             for f in frames])
