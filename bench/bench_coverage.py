@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import logging
 import time
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -98,6 +99,9 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=2000)
     parser.add_argument("--p", type=float, nargs="+", default=[0.3, 0.1])
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--design-only", action="store_true",
+                        help="skip the runs without the design (their columns print as -; "
+                             "the samples are the same either way)")
     args = parser.parse_args()
     logging.disable(logging.WARNING)
     enumerator, borough = demo_layout()
@@ -120,20 +124,23 @@ def main() -> None:
         for icc in ICCS:
             frames = samples(enumerator, borough, n_samples=args.samples, p=p, icc=icc,
                              rng=rng)
-            kw = dict(area_ids=areas, groups=["half"], min_n=1, complementary=False)
+            kw: dict[str, Any] = dict(area_ids=areas, groups=["half"], min_n=1, complementary=False)
             t = time.perf_counter()
-            srs = pd.concat([estimate(f, catalogue, **kw) for f in frames])
+            srs = None if args.design_only else pd.concat([estimate(f, catalogue, **kw)
+                                                            for f in frames])
             t_srs = time.perf_counter() - t
             t = time.perf_counter()
             des = pd.concat([estimate(f, catalogue, design=design, **kw) for f in frames])
             t_des = time.perf_counter() - t
-            srs, des = coverage(srs, p), coverage(des, p)
+            res = coverage(des, p)
+            base = coverage(srs, p) if srs is not None else None
             print(f"{p:5.2f} {icc:5.2f} | "
-                  + " ".join(f"{srs[k]:7.1%}" for k in kinds) + " | "
-                  + " ".join(f"{des[k]:7.1%}" for k in kinds) + " | "
-                  + " ".join(f"{des[k + '_deff']:4.1f}" for k in kinds) + "  | "
-                  + " ".join(f"{des[k + '_width'] / srs[k + '_width']:5.2f}" for k in kinds)
-                  + f"  | {t_srs:.1f}/{t_des:.1f}")
+                  + " ".join(f"{base[k]:7.1%}" if base else f"{'-':>7}" for k in kinds)
+                  + " | " + " ".join(f"{res[k]:7.1%}" for k in kinds) + " | "
+                  + " ".join(f"{res[k + '_deff']:4.1f}" for k in kinds) + "  | "
+                  + " ".join(f"{res[k + '_width'] / base[k + '_width']:5.2f}" if base
+                             else f"{'-':>5}" for k in kinds)
+                  + f"  | {t_srs:.1f}/{t_des:.1f}", flush=True)
     print("\ncoverage: share of the samples' 95 % intervals that cover the truth (borough: "
           "cells of boroughs with n >= 10, pooled); mean deff: of the cells where it can be "
           "estimated; width ratio: mean design interval width / mean Wilson width; s: "

@@ -238,7 +238,8 @@ def indicators(study: Path, output: Path, lang: str | None, overwrite: bool) -> 
 @study_argument()
 @click.option("--loa", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="IMPACT list of analyses (CSV: analysis_type, analysis_var, "
-                                 "group_var, level); default: every catalogued question.")
+                                 "group_var, level); default: every answer option of every "
+                                 "catalogued question, city-wide and by area (no groups).")
 @out_file_option("Output CSV in IMPACT analysistools' results format.")
 @overwrite_option
 def analyse(study: Path, loa: Path | None, output: Path, overwrite: bool) -> None:

@@ -571,6 +571,9 @@ def run(study: Study | str | os.PathLike[str], *,
                       "value and n" if row.what == "n" else "value", row.indicator,
                       row.area_id, "" if row.group_var == "all" else
                       f", {row.group_var}={row.group_value}", row.n, row.round)
+    if design_from_study(study).weighted:  # n_w only where it splits into no small class
+        from geo4mi.indicators.weighted import withhold_design_weighted
+        estimates = withhold_design_weighted(estimates, kept, catalogue, study, areas)
     labels = replace(build_labels(catalogue, form, list(study.indicators.groups)),
                      wording=study.wording,
                      columns=design_labels(form, design_from_study(study)))

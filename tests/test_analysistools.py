@@ -19,7 +19,7 @@ from geo4mi.indicators.analysistools import (
     to_analysistools,
     with_options,
 )
-from geo4mi.study import bundled_study_path
+from geo4mi.study import bundled_study_path, load_study
 
 LOA = Path(__file__).parent / "data" / "loa" / "demo_loa.csv"
 NUMBERS = ["stat", "stat_low", "stat_upp", "n", "n_total", "n_w", "n_w_total"]
@@ -352,9 +352,12 @@ def test_analyse_without_loa_refusal_says_what_to_do(monkeypatch):
     """Every option of every question may be unprotectable: the refusal names the fix."""
     from geo4mi.errors import DisclosureError
 
-    def refuse(*args, **kwargs):
+    ran = []
+
+    def refuse(study, *args, **kwargs):
+        ran.append(study.indicators.groups)
         raise DisclosureError("disclosure control cannot protect opt__age_group__60+, area "
-                              "09012, gender=man (and 3 more): raise min_n")
+                              "09012 (and 3 more): raise min_n")
 
     monkeypatch.setattr(pipeline, "run", refuse)
     with pytest.raises(DisclosureError, match=r"mexico_city\.toml: analyse without --loa "
@@ -365,3 +368,24 @@ def test_analyse_without_loa_refusal_says_what_to_do(monkeypatch):
     assert "\n" not in str(info.value)
     with pytest.raises(DisclosureError, match=r"^disclosure control cannot protect"):
         analyse(bundled_study_path(), loa=LOA)  # with an LOA: the error as it is
+    assert ran[0] == ()  # without an LOA the study's groups are not crossed with options
+    assert ran[1] and set(ran[1]) <= set(load_study(bundled_study_path()).indicators.groups)
+
+
+def test_cli_analyse_without_loa_runs_by_area_only(tmp_path, capsys, monkeypatch):
+    """Without --loa the run has no groups (it once tried for >10 minutes to protect every
+    option by every group, then refused); a refusal is one line and writes nothing."""
+    from geo4mi.errors import DisclosureError
+
+    seen = []
+
+    def refuse(study, *args, **kwargs):
+        seen.append(study.indicators.groups)
+        raise DisclosureError("disclosure control cannot protect x, area 1: raise min_n")
+
+    monkeypatch.setattr(pipeline, "run", refuse)
+    out = tmp_path / "at.csv"
+    assert main(["analyse", str(bundled_study_path()), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err and "--loa loa.csv" in err
+    assert seen == [()] and not out.exists()

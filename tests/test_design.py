@@ -91,15 +91,18 @@ def cluster_size(df: pd.DataFrame, domain: np.ndarray, *, weight: str | None,
 def expected_n_eff(n: int, deff: float, dof: float, m: float, city: tuple[float, float, float],
                    *, clustered: bool) -> float:
     """The documented choice: the own design effect where the cell has at least half the
-    whole sample's df, else the modelled one ``1 + (m - 1) rho``, its cluster part
-    widened by the whole sample's ``(t / z)**2``."""
+    whole sample's df, else the modelled one ``1 + c``, ``c = (m - 1) rho``, with
+    Welch-Satterthwaite's df ``df_all (1 + c)**2 / c**2`` (binomial part known)."""
     city_deff, city_df, city_m = city
     rho = max((city_deff - 1) / (city_m - 1), 0.0) if city_m > 1 else 0.0
     own = not np.isnan(deff) and dof >= 1
     if own and (dof >= max(city_df, 1.0) / 2 or not clustered):
         return n / deff * (Z95 / student.ppf(0.975, dof)) ** 2
-    widen = (student.ppf(0.975, max(city_df, 1.0)) / Z95) ** 2
-    return n / (1 + (max(m, 1.0) - 1) * rho * widen)
+    c = (max(m, 1.0) - 1) * rho
+    if c == 0:
+        return float(n)
+    t = student.ppf(0.975, max(city_df, 1.0) * ((1 + c) / c) ** 2)
+    return n / (1 + c) * (Z95 / t) ** 2
 
 
 # -- without design keys nothing changes --------------------------------------------------
@@ -359,7 +362,7 @@ def test_maps_and_figures_say_which_design_the_intervals_assume(bundled_results,
 def test_a_domain_across_the_clusters_keeps_its_own_variance():
     """A domain with as many effective PSUs as the whole sample uses its own variance even
     where the model's (Satterthwaite) df would be higher (half-size clusters); a cell with
-    under half the sample's df is modelled, only its cluster part widened by t/z."""
+    under half the sample's df is modelled (Welch-Satterthwaite df: binomial part known)."""
     from geo4mi.indicators.design import design_interval
 
     p, n = np.array([0.3, 0.3]), np.array([150, 150])
@@ -373,6 +376,13 @@ def test_a_domain_across_the_clusters_keeps_its_own_variance():
     model_df = 4.5 * ((1 / 26 + rho) / (1 / 54 + rho)) ** 2
     assert model_df > 4.4  # the model would claim more df than the domain's own
     assert n_eff[0] == pytest.approx(150 / 2.0 * (Z95 / student.ppf(0.975, 4.4)) ** 2)
-    widen = (student.ppf(0.975, 4.5) / Z95) ** 2
-    assert n_eff[1] == pytest.approx(150 / (1 + 26 * rho * widen))
+    c = 26 * rho
+    t = student.ppf(0.975, 4.5 * ((1 + c) / c) ** 2)
+    assert n_eff[1] == pytest.approx(150 / (1 + c) * (Z95 / t) ** 2)
+    # the cluster part gone (rho = 0): nothing estimated, Wilson on n
+    _, n_eff0, _, _ = design_interval(p, n, var, np.array([2.1, 2.1]), size, z=Z95,
+                                      city_deff=np.array([0.8, 0.8]),
+                                      city_df=np.array([4.5, 4.5]),
+                                      city_size=np.array([55.0, 55.0]))
+    assert n_eff0.tolist() == pytest.approx([150.0, 150.0])
     assert deff.tolist() == pytest.approx([2.0, 2.0])

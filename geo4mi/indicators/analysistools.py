@@ -471,8 +471,12 @@ def _loa_mask(estimates: pd.DataFrame, catalogue: Catalogue,
 def analyse(study: Any, *, loa: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """Run ``study`` and return its analysistools table, every answer option included.
 
-    Without ``loa``: every estimate of the study's catalogue, groups and numeric
-    statistics, and every other answer option of its select questions. With ``loa``
+    Without ``loa``: every estimate of the study's catalogue and numeric statistics, and
+    every other answer option of its select questions, city-wide and by area, *without*
+    the study's ``[indicators] groups`` (analysistools' own default, ``group_var =
+    NULL``, groups nothing): every option by every group is thousands of small cells that
+    disclosure control cannot protect (on the demo it tried for over ten minutes before
+    refusing); an LOA names the groups an analysis needs. With ``loa``
     (:func:`read_loa`): the rows its lines ask for, grouped as they say. The options are
     estimated inside :func:`geo4mi.pipeline.run` (``extend``), so they are suppressed and
     protected with the rest; every number comes from the run's published estimates.
@@ -503,6 +507,11 @@ def analyse(study: Any, *, loa: str | os.PathLike[str] | None = None) -> pd.Data
         settings = replace(study.indicators, groups=tuple(dict.fromkeys(groups)),
                            numeric=tuple(dict.fromkeys(numeric)))
         study = replace(study, indicators=settings)
+    elif study.indicators.groups:
+        log.info("%s: analyse without --loa: every answer option city-wide and by area; "
+                 "the groups %s need a list of analyses (--loa)", study.path.name,
+                 ", ".join(study.indicators.groups))
+        study = replace(study, indicators=replace(study.indicators, groups=()))
     from geo4mi.indicators.audit import refuse_results
 
     try:
@@ -511,14 +520,13 @@ def analyse(study: Any, *, loa: str | os.PathLike[str] | None = None) -> pd.Data
     except DisclosureError as exc:
         if loa is not None:
             raise
-        # every option of every question and group: far more small cells than build's
+        # every option of every question by area: more small cells than build's
         raise DisclosureError(
             f"{study.path}: analyse without --loa exports every answer option of every "
-            f"catalogued question by every group, and {exc}. Run 'geo4mi analyse "
+            f"catalogued question by area, and {exc}. Run 'geo4mi analyse "
             f"{study.path.name} --loa loa.csv' with a list of analyses naming only the "
-            "questions and groups you need (CSV columns analysis_type, analysis_var, "
-            "group_var; see docs/indicators.md), or drop the group named above from "
-            "[indicators] groups") from None
+            "questions you need (CSV columns analysis_type, analysis_var, group_var; see "
+            "docs/indicators.md)") from None
     estimates = results.estimates
     if rows is not None:
         estimates = estimates[_loa_mask(estimates, results.catalogue, rows)]

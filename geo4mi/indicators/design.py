@@ -39,11 +39,17 @@ With ``[survey] weight``, ``cluster`` and/or ``strata`` in the study file:
   effective cluster size ``m = n sum_j B_j^2 / (sum_j B_j)^2`` and the intra-class
   correlation ``rho = (deff_all - 1) / (M - 1)`` (at least 0) implied by the indicator's
   whole-sample design effect and cluster size ``M``. Of the modelled variance
-  ``p (1 - p) / n (1 + (m - 1) rho)`` the binomial part is known and only the cluster
-  part rests on ``rho``, estimated on the whole sample's ``df_all``: only that part is
-  widened, ``n_eff = n / (1 + (m - 1) rho (t_df_all / z)^2)`` (Satterthwaite's df for
-  the sum, with ``rho`` truncated at 0 so that the variance never falls below the
-  binomial one, made one-enumerator boroughs cover 99-100 %). A cell uses this modelled
+  ``p (1 - p) / n (1 + c)``, ``c = (m - 1) rho``, the binomial part is known (infinite
+  df) and only the cluster part ``c`` rests on ``rho``, estimated on the whole sample's
+  ``df_all``. The interval is Wilson's on ``n_eff = n / (1 + c) * (z / t_df)^2`` with
+  Welch-Satterthwaite's df for that sum, ``df = df_all (1 + c)^2 / c^2``: ``df_all``
+  where the cluster part dominates, unbounded as ``c`` goes to 0, where nothing estimated
+  is left to widen. (Widening the cluster part by ``(t_df_all / z)^2`` whatever its
+  share, as before, over-widened where ``rho`` is near 0: ``rho`` is truncated at 0, so
+  at a true 0 its noise only ever widens, and at ``p = 0.1`` the binomial's few possible
+  counts turn a little widening into a covered count more: the one-enumerator boroughs
+  covered 98 %, all boroughs 97.5 %. An earlier Satterthwaite df that counted the
+  binomial part as estimated on ``df_all`` too covered 99-100 %.) A cell uses this modelled
   variance where its own cannot be estimated (``p`` is 0 or 1, a variance of 0, fewer
   than two effective PSUs) or where its own df are under half the whole sample's (its
   effective PSUs far fewer than the sample's); a domain cutting across the clusters (a
@@ -463,9 +469,9 @@ def design_interval(p: np.ndarray, n: np.ndarray, var: np.ndarray, df: np.ndarra
     * the modelled one, Kish's ``deff = 1 + (m - 1) rho`` with the cell's own effective
       cluster size ``m`` (``size``) and the intra-class correlation ``rho`` implied by the
       indicator's whole-sample design effect (:func:`cluster_icc`); its binomial part
-      ``p (1 - p) / n`` is known, its cluster part ``(m - 1) rho p (1 - p) / n`` rests
-      on ``rho``, estimated on the whole sample's ``city_df``, and only that part is
-      widened by ``(t_city_df / z)**2``.
+      ``p (1 - p) / n`` is known, its cluster part ``c p (1 - p) / n``, ``c = (m - 1)
+      rho``, rests on ``rho``, estimated on the whole sample's ``city_df``; the t quantile
+      uses Welch-Satterthwaite's df of the sum, ``city_df * (1 + c)**2 / c**2``.
 
     The own variance is used where it can be estimated (``p`` not 0 or 1, ``var > 0``,
     ``df >= 1``) and the cell spans PSUs like the whole sample (``df >= city_df / 2``: a
@@ -511,14 +517,14 @@ def design_interval(p: np.ndarray, n: np.ndarray, var: np.ndarray, df: np.ndarra
 
     A cell of 50 interviews by a single enumerator, where the whole sample (clusters of
     41 on average, 9 df) has a design effect of 5 (``rho = 0.1``): its own variance cannot
-    be estimated, the modelled design effect is ``1 + 49 * 0.1 = 5.9``, its cluster part
-    widened by ``(t_9 / z)**2 = (2.262 / 1.96)**2``: ``n_eff = 50 / (1 + 4.9 * 1.332)``.
+    be estimated, the modelled design effect is ``1 + 49 * 0.1 = 5.9`` on
+    ``9 * (5.9 / 4.9)**2 = 13.05`` df: ``n_eff = 50 / 5.9 * (1.96 / 2.160)**2``.
 
     >>> deff, n_eff, low, high = design_interval(np.array([0.3]), np.array([50]),
     ...     np.array([0.0]), np.array([0.0]), np.array([50.0]), np.array([5.0]),
     ...     np.array([9.0]), np.array([41.0]), z=1.96)
     >>> bool(np.isnan(deff[0])), round(float(50 / n_eff[0]), 2)
-    (True, 7.53)
+    (True, 7.16)
     """
     from scipy.stats import t as student
 
@@ -539,11 +545,15 @@ def design_interval(p: np.ndarray, n: np.ndarray, var: np.ndarray, df: np.ndarra
     use_own = own & spans if clustered else own
     with np.errstate(divide="ignore", invalid="ignore"):
         own_n_eff = n / deff * (z / student.ppf(_normal_cdf(z), np.minimum(df, 1e9))) ** 2
-    # the modelled variance p (1 - p) / n * (1 + (m - 1) rho): its binomial part is
-    # known, its cluster part rests on rho, estimated on the whole sample's df; only that
-    # part is widened by (t / z)^2
-    widen = (student.ppf(_normal_cdf(z), base_df) / z) ** 2
-    model_n_eff = n / (1.0 + (size - 1.0) * rho * widen)
+    # the modelled variance p (1 - p) / n * (1 + c), c = (m - 1) rho: its binomial part
+    # is known (infinite df), its cluster part c rests on rho, estimated on the whole
+    # sample's df. Welch-Satterthwaite df of the sum: df_all (1 + c)^2 / c^2 (infinite
+    # when c = 0: nothing estimated, nothing to widen; df_all when c dominates)
+    clu = (size - 1.0) * rho
+    with np.errstate(divide="ignore", invalid="ignore"):
+        model_df = np.where(clu > 0, base_df * ((1.0 + clu) / clu) ** 2, np.inf)
+    model_t = student.ppf(_normal_cdf(z), np.minimum(model_df, 1e9))
+    model_n_eff = n / (1.0 + clu) * (z / model_t) ** 2
     n_eff = np.where(use_own, own_n_eff, model_n_eff)
     k = np.clip(p, 0.0, 1.0) * n_eff
     low, high = wilson_interval(np.minimum(k, n_eff), n_eff, z=z)
