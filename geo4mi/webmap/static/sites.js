@@ -43,9 +43,9 @@
     return L.divIcon({
       html: config.types[type].svg,  // geo4mi's own markup, not user text
       className: "g4m-site g4m-site-" + type + (extraClass || ""),
-      iconSize: [22, 22],
-      iconAnchor: [11, 11],
-      popupAnchor: [0, -11]
+      iconSize: [24, 24],  // a touch target of 24 px (WCAG 2.5.8)
+      iconAnchor: [12, 12],
+      popupAnchor: [0, -12]
     });
   }
 
