@@ -12,7 +12,7 @@ import re
 
 import pytest
 from browser import offline_page
-from test_browser_sites import inside, map_files, sites  # noqa: F401  (module fixtures)
+from test_browser_sites import axe_findings, inside, map_files, sites  # noqa: F401  (fixtures)
 from test_webmap_choropleth import CUAUHTEMOC, MIN_N, make_inputs
 
 from geo4mi.boundaries import load_areas
@@ -175,6 +175,7 @@ def test_site_map_on_a_phone(map_files, areas):
         assert page.locator("#g4m-legend").is_hidden()
         assert_controls_small(page)
         assert_targets_big_enough(page)
+        assert axe_findings(page) == []
         # the title does not cover the zoom, layers or workshop buttons
         title = page.locator(".g4m-title").bounding_box()
         for selector in (".leaflet-control-zoom", ".leaflet-control-layers",

@@ -103,8 +103,8 @@ var geo4miOrientation = (function () {
    * by unit name: the choropleth gives the published n, so the units with most interviews
    * win), then rank (lower first; a unit's name before its badge). A label takes the first
    * place (on its point, above, below, right, left; then the same with its name shortened)
-   * where its box stays inside the map and meets no label already placed, no control and
-   * no site symbol; with none it is hidden. Run after each zoom, move or layer change. */
+   * where its box stays inside the map and meets no label already placed and no control,
+   * nor, for a unit's name (drawn under them), a site symbol; with none it is hidden. Run after each zoom, move or layer change. */
   function declutter(map) {
     var container = map.getContainer();
     var items = Array.prototype.slice.call(container.querySelectorAll("[data-g4o-rank]"));
@@ -118,25 +118,33 @@ var geo4miOrientation = (function () {
     });
     var frame = container.getBoundingClientRect();
     var pad = 2;
-    var placed = [];
-    // controls (the title, the search box, the legend) and site symbols are in the way too
-    Array.prototype.forEach.call(container.querySelectorAll(
-      ".leaflet-control, .g4m-title, .leaflet-marker-pane .leaflet-marker-icon"), function (e) {
-      var r = e.getBoundingClientRect();
-      if (r.width && r.height) { placed.push(r); }
-    });
-    var free = function (r) {
-      if (r.left < frame.left || r.right > frame.right || r.top < frame.top ||
-          r.bottom > frame.bottom) { return false; }
-      return !placed.some(function (q) {
+    var boxes = function (selector) {
+      var out = [];
+      Array.prototype.forEach.call(container.querySelectorAll(selector), function (e) {
+        var r = e.getBoundingClientRect();
+        if (r.width && r.height) { out.push(r); }
+      });
+      return out;
+    };
+    // controls (the title, the search box, the legend) are in the way of every label; site
+    // symbols of the names, drawn under them (badges are drawn above the symbols)
+    var placed = boxes(".leaflet-control, .g4m-title");
+    var symbols = boxes(".leaflet-marker-pane .leaflet-marker-icon");
+    var meets = function (r) {
+      return function (q) {
         return r.left - pad < q.right && q.left < r.right + pad &&
                r.top - pad < q.bottom && q.top < r.bottom + pad;
-      });
+      };
     };
-    var fit = function (r) {
+    var free = function (r, isName) {
+      if (r.left < frame.left || r.right > frame.right || r.top < frame.top ||
+          r.bottom > frame.bottom) { return false; }
+      return !placed.some(meets(r)) && !(isName && symbols.some(meets(r)));
+    };
+    var fit = function (r, isName) {
       var options = offsets(r.right - r.left, r.bottom - r.top);
       for (var k = 0; k < options.length; k++) {
-        if (free(shifted(r, options[k]))) { return options[k]; }
+        if (free(shifted(r, options[k]), isName)) { return options[k]; }
       }
       return null;
     };
@@ -152,13 +160,13 @@ var geo4miOrientation = (function () {
     }).forEach(function (it) {
       var e = it.e, r = e.getBoundingClientRect();
       if (!r.width || !r.height) { return; }  // not shown (layer off, zoomed out)
-      var at = fit(r);
       var name = e.getAttribute("data-g4o-name");
+      var at = fit(r, name !== null);
       if (at === null && name !== null && abbreviation(name) !== name) {
         e.textContent = abbreviation(name);
         e.setAttribute("data-g4o-abbr", "true");
         r = e.getBoundingClientRect();
-        at = fit(r);
+        at = fit(r, true);
       }
       if (at === null) {
         if (name !== null) { e.textContent = name; e.removeAttribute("data-g4o-abbr"); }

@@ -865,6 +865,8 @@
     C.writeStorage(this.storageKey(),
                       this.candidates.length ? JSON.stringify(this.toGeoJSON()) : null);
     this.refresh();
+    // a candidate's symbol came, went or moved: the unit labels make way again
+    if (typeof geo4miOrientation !== "undefined") { geo4miOrientation.declutter(this.map); }
   };
 
   Workshop.prototype.restore = function () {
