@@ -12,7 +12,7 @@ import re
 
 import pytest
 from browser import offline_page
-from test_browser_sites import inside, map_files, sites  # noqa: F401  (module fixtures)
+from test_browser_sites import axe_findings, inside, map_files, sites  # noqa: F401  (fixtures)
 from test_webmap_choropleth import CUAUHTEMOC, MIN_N, make_inputs
 
 from geo4mi.boundaries import load_areas
@@ -22,6 +22,7 @@ pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
 MAX_SHARE = 0.15   # of the map's area, for any one control
 MIN_TARGET = 24    # px, WCAG 2.5.8 target size (minimum)
+MIN_FIRST_SCREEN = 0.55  # of a phone's first screen, filled by the map
 
 # every box drawn over the map, as [selector, left, top, width, height]
 CONTROL_BOXES = """() => {
@@ -80,6 +81,14 @@ def assert_controls_small(page):
     assert max(shares.values()) <= MAX_SHARE, shares
 
 
+def visible_map_share(page):
+    """Share of the first screen (the viewport, unscrolled) that the map fills."""
+    box, view = map_box(page), page.viewport_size
+    height = max(0.0, min(box["y"] + box["height"], view["height"]) - max(box["y"], 0))
+    width = max(0.0, min(box["x"] + box["width"], view["width"]) - max(box["x"], 0))
+    return width * height / (view["width"] * view["height"])
+
+
 def assert_targets_big_enough(page):
     small = [t for t in page.evaluate(TARGETS) if min(t[1], t[2]) < MIN_TARGET]
     assert small == []
@@ -120,6 +129,20 @@ def test_choropleth_on_a_phone(choropleth):
         legend = page.locator(".g4c-legend-below .g4c-legend")
         assert legend.is_visible() and legend.locator("li").count() >= 8
         assert legend.bounding_box()["y"] >= map_box(page)["y"] + map_box(page)["height"] - 1
+        # the controls fold under one button naming the view: the map keeps most of the
+        # first screen; the button opens them in place
+        assert visible_map_share(page) >= MIN_FIRST_SCREEN
+        more = page.locator("button.g4c-more")
+        assert more.get_attribute("aria-expanded") == "false"
+        assert more.inner_text().split("\n") == [
+            "Qué mostrar", "Se siente seguro/a — Todas las personas encuestadas"]
+        assert page.locator("#g4c-indicator").is_hidden()
+        more.tap()
+        assert more.get_attribute("aria-expanded") == "true"
+        assert page.locator("#g4c-indicator").is_visible()
+        assert page.locator("#g4c-png").is_visible()
+        more.tap()
+        assert page.locator("#g4c-indicator").is_hidden()
         assert_controls_small(page)
         assert_targets_big_enough(page)
         # the page never scrolls sideways; the table scrolls inside its own box
@@ -152,10 +175,11 @@ def test_site_map_on_a_phone(map_files, areas):
         assert page.locator("#g4m-legend").is_hidden()
         assert_controls_small(page)
         assert_targets_big_enough(page)
+        assert axe_findings(page) == []
         # the title does not cover the zoom, layers or workshop buttons
         title = page.locator(".g4m-title").bounding_box()
         for selector in (".leaflet-control-zoom", ".leaflet-control-layers",
-                         ".g4m-workshop", ".g4m-legend-toggle"):
+                         ".g4m-workshop", ".g4m-legend-toggle", ".g4o-search"):
             other = page.locator(selector).bounding_box()
             apart = (other["x"] >= title["x"] + title["width"]
                      or other["x"] + other["width"] <= title["x"]

@@ -131,6 +131,24 @@ def open_map():
         report.assert_clean()
 
 
+def axe_findings(page):
+    """axe-core's findings of impact moderate or above (and every target-size one), except
+    site symbols that overlap where stations stand closer than a symbol's width."""
+    axe = pytest.importorskip("axe_playwright_python.sync_playwright")
+    results = axe.Axe().run(page, options={
+        "resultTypes": ["violations"], "rules": {"target-size": {"enabled": True}}})
+    out = []
+    for v in results.response["violations"]:
+        if v["impact"] not in ("moderate", "serious", "critical") and v["id"] != "target-size":
+            continue
+        nodes = [n for n in v["nodes"] if not (
+            v["id"] == "target-size" and "g4m-site" in n["html"]
+            and "obscured" in n["failureSummary"] and "neighbors" in n["failureSummary"])]
+        if nodes:
+            out.append((v["id"], v["impact"], [n["target"] for n in nodes][:5]))
+    return out
+
+
 def screen_point(page, lat, lon):
     """Container pixel of a lat/lon on the page's Leaflet map."""
     return page.evaluate(
@@ -172,6 +190,7 @@ def test_sites_are_drawn_per_type_with_svg_symbols(open_map, map_files, sites):
 @pytest.mark.browser
 def test_catchments_are_drawn_and_toggle(open_map, map_files, sites):
     page = open_map(map_files["es"])
+    assert axe_findings(page) == []
     circles = page.locator("path.g4m-catchment")
     assert circles.count() == len(sites)
     page.get_by_label("Área de influencia (800 m)").uncheck()

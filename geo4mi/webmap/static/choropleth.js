@@ -809,6 +809,18 @@ var geo4miChoropleth = (function () {
     return complementary;
   }
 
+  /* The unit labels' importance (orientation.js): a published unit by its n, so the
+   * units with most interviews keep their names in a crowded centre. */
+  function labelPriority(view) {
+    if (typeof geo4miOrientation === "undefined") { return; }
+    var weights = {};
+    for (var k = 0; k < view.layers.length; k++) {
+      var c = cellFor(view, k);
+      if (c.status === "ok") { weights[view.data.areas[k].name] = 1 + c.n; }
+    }
+    geo4miOrientation.prioritise(view.map, weights);
+  }
+
   /* Show the indicator, group and scheme the selects hold. */
   function update(view) {
     var data = view.data, state = view.state, T = view.T;
@@ -826,6 +838,7 @@ var geo4miChoropleth = (function () {
     var fellBack = state.scheme !== "fixed" && state.row[SCHEME_BREAKS[state.scheme]] === 0;
     state.palette = data.palettes[ind.direction][breaks.length - 1];
     var complementary = restyleAreas(view);
+    labelPriority(view);
     renderLegend(view, ind, group, breaks, fellBack, complementary);
     var rows = tableRows(view);
     renderTable(view, rows, ind, group);
@@ -835,6 +848,8 @@ var geo4miChoropleth = (function () {
       universe ? fill(T.universe, { universe: universe }) : "";
     document.getElementById("g4c-live").textContent =
       fill(T.showing, { indicator: ind.label, group: group.label });
+    var current = document.getElementById("g4c-more-current");
+    if (current) { current.textContent = ind.label + " — " + group.label; }
     try {
       history.replaceState(null, "", "#" + encodeURIComponent(ind.id) + "/" +
         encodeURIComponent(group.var + ":" + group.value) + "/" + state.scheme);
@@ -952,6 +967,26 @@ var geo4miChoropleth = (function () {
     }
   }
 
+  /* On a phone-sized window the controls would push the map off the first screen: they fold
+   * under one button (the form's name and the indicator shown), which opens them in place. */
+  function foldControls() {
+    var form = document.querySelector(".g4c-controls");
+    if (!form) { return; }
+    form.id = form.id || "g4c-controls";
+    var current = el("span", "g4c-more-current");
+    current.id = "g4c-more-current";
+    var button = C.el("button", { type: "button", "class": "g4c-more", "aria-expanded": "false",
+                                  "aria-controls": form.id },
+                      [el("span", "g4c-more-label", form.getAttribute("aria-label") || ""),
+                       current]);
+    form.parentNode.insertBefore(button, form);
+    form.classList.add("g4c-folded");
+    button.addEventListener("click", function () {
+      var open = form.classList.toggle("g4c-folded") === false;
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
+
   /* The selects, the finder, the print and PNG buttons; returns the finder's filter. */
   function wireControls(view) {
     var sel = view.sel, changed = function () { update(view); };
@@ -991,6 +1026,7 @@ var geo4miChoropleth = (function () {
     printFit(map, geo.getBounds());
     fromHash(view);
     var filter = wireControls(view);
+    foldControls();
     update(view);
     var api = { update: function () { update(view); }, layer: geo, data: data,
                 state: view.state, filter: filter, setPage: setPage,

@@ -11,7 +11,8 @@
  *    accents, with a keyboard-usable list of matches (arrows, Enter, Escape) that zooms to
  *    the one chosen;
  *  - keeps an absolutely placed title box (.g4m-title) clear of the layer control;
- *  - a collision pass that hides a label meeting one of higher rank (declutter).
+ *  - a collision pass that places labels by importance, moving or shortening a label to
+ *    keep it clear of others, controls and site symbols, hiding it otherwise (declutter).
  * Names come from outside the project: they are shown as text (textContent), never parsed
  * as HTML. The layer control takes HTML names: they are escaped first (geo4miCommon.textHtml).
  */
@@ -75,28 +76,115 @@ var geo4miOrientation = (function () {
     return rank;
   }
 
+  /* A shorter form of a unit's name, tried when the whole name finds no room: the initials
+   * of all words but the last ("Benito Juárez" -> "B. Juárez"), or the first five letters of
+   * a single long word ("Cuauhtémoc" -> "Cuauh."). */
+  function abbreviation(name) {
+    var words = name.split(/\s+/).filter(function (w) { return w !== ""; });
+    if (words.length > 1) {
+      return words.slice(0, -1).map(function (w) { return w.charAt(0) + "."; }).join(" ") +
+        " " + words[words.length - 1];
+    }
+    return name.length > 6 ? name.slice(0, 5) + "." : name;
+  }
+
+  /* Where a label may go, tried in order: on its point, then just above, below, right, left. */
+  function offsets(w, h) {
+    return [[0, 0], [0, -h - 1], [0, h + 1], [w / 2 + 6, 0], [-w / 2 - 6, 0]];
+  }
+
+  function shifted(r, d) {
+    return { left: r.left + d[0], right: r.right + d[0], top: r.top + d[1],
+             bottom: r.bottom + d[1] };
+  }
+
   /* The collision pass: every label on the map ([data-g4o-rank]: unit names here, and the
-   * site map's achieved / target badges) is shown in rank order (lower first; a unit's name
-   * before its badge) unless its box meets one already shown, which hides it. Run after
-   * each zoom, move or layer change. */
+   * site map's achieved / target badges) is placed in order of importance (map.g4oWeights,
+   * by unit name: the choropleth gives the published n, so the units with most interviews
+   * win), then rank (lower first; a unit's name before its badge). A label takes the first
+   * place (on its point, above, below, right, left; then the same with its name shortened)
+   * where its box stays inside the map and meets no label already placed and no control,
+   * nor, for a unit's name (drawn under them), a site symbol; with none it is hidden. Run after each zoom, move or layer change. */
   function declutter(map) {
     var container = map.getContainer();
     var items = Array.prototype.slice.call(container.querySelectorAll("[data-g4o-rank]"));
-    items.forEach(function (e) { e.classList.remove("g4o-clash"); });
-    var placed = [];
-    items.map(function (e, k) {
-      return { e: e, k: k, rank: parseFloat(e.getAttribute("data-g4o-rank")) };
-    }).sort(function (a, b) { return a.rank - b.rank || a.k - b.k; }).forEach(function (it) {
-      var r = it.e.getBoundingClientRect();
-      if (!r.width || !r.height) { return; }  // not shown (layer off, zoomed out)
-      var pad = 2;
-      var clash = placed.some(function (q) {
+    var weights = map.g4oWeights || {};
+    items.forEach(function (e) {
+      e.classList.remove("g4o-clash");
+      e.style.translate = "";
+      var name = e.getAttribute("data-g4o-name");
+      if (name !== null && e.textContent !== name) { e.textContent = name; }
+      e.removeAttribute("data-g4o-abbr");
+    });
+    var frame = container.getBoundingClientRect();
+    var pad = 2;
+    var boxes = function (selector) {
+      var out = [];
+      Array.prototype.forEach.call(container.querySelectorAll(selector), function (e) {
+        var r = e.getBoundingClientRect();
+        if (r.width && r.height) { out.push(r); }
+      });
+      return out;
+    };
+    // controls (the title, the search box, the legend) are in the way of every label; site
+    // symbols of the names, drawn under them (badges are drawn above the symbols)
+    var placed = boxes(".leaflet-control, .g4m-title");
+    var symbols = boxes(".leaflet-marker-pane .leaflet-marker-icon");
+    var meets = function (r) {
+      return function (q) {
         return r.left - pad < q.right && q.left < r.right + pad &&
                r.top - pad < q.bottom && q.top < r.bottom + pad;
-      });
-      if (clash) { it.e.classList.add("g4o-clash"); } else { placed.push(r); }
+      };
+    };
+    var free = function (r, isName) {
+      if (r.left < frame.left || r.right > frame.right || r.top < frame.top ||
+          r.bottom > frame.bottom) { return false; }
+      return !placed.some(meets(r)) && !(isName && symbols.some(meets(r)));
+    };
+    var fit = function (r, isName) {
+      var options = offsets(r.right - r.left, r.bottom - r.top);
+      for (var k = 0; k < options.length; k++) {
+        if (free(shifted(r, options[k]), isName)) { return options[k]; }
+      }
+      return null;
+    };
+    var weightOf = function (e) {
+      var name = e.getAttribute("data-g4o-name") || e.getAttribute("data-g4o-unit");
+      return has(weights, name) ? weights[name] : 0;
+    };
+    var shown = 0;
+    items.map(function (e, k) {
+      return { e: e, k: k, w: weightOf(e), rank: parseFloat(e.getAttribute("data-g4o-rank")) };
+    }).sort(function (a, b) {
+      return b.w - a.w || a.rank - b.rank || a.k - b.k;
+    }).forEach(function (it) {
+      var e = it.e, r = e.getBoundingClientRect();
+      if (!r.width || !r.height) { return; }  // not shown (layer off, zoomed out)
+      var name = e.getAttribute("data-g4o-name");
+      var at = fit(r, name !== null);
+      if (at === null && name !== null && abbreviation(name) !== name) {
+        e.textContent = abbreviation(name);
+        e.setAttribute("data-g4o-abbr", "true");
+        r = e.getBoundingClientRect();
+        at = fit(r, true);
+      }
+      if (at === null) {
+        if (name !== null) { e.textContent = name; e.removeAttribute("data-g4o-abbr"); }
+        e.classList.add("g4o-clash");
+        return;
+      }
+      if (at[0] || at[1]) { e.style.translate = at[0] + "px " + at[1] + "px"; }
+      placed.push(shifted(r, at));
+      shown += 1;
     });
-    container.setAttribute("data-g4o-shown-labels", String(placed.length));
+    container.setAttribute("data-g4o-shown-labels", String(shown));
+  }
+
+  /* Importance of each unit's label in the collision pass ({name: weight}, higher first;
+   * 0 for a unit not listed), then a new pass. */
+  function prioritise(map, weights) {
+    map.g4oWeights = weights;
+    if (map.getContainer().getAttribute("data-g4o") === "ready") { declutter(map); }
   }
 
   function drawLabels(map, data, entries) {
@@ -107,6 +195,7 @@ var geo4miOrientation = (function () {
       // a marker without events or keyboard focus: a label, not a control
       var span = el("span", null, u.name);
       span.setAttribute("data-g4o-rank", String(2 * ranks[u.name]));
+      span.setAttribute("data-g4o-name", u.name);
       var label = L.marker([u.lat, u.lon], {
         icon: L.divIcon({ html: span, className: "g4o-label",
                           iconSize: null }),
@@ -251,7 +340,10 @@ var geo4miOrientation = (function () {
       var ctl = control.getContainer().getBoundingClientRect();
       var t = title.getBoundingClientRect();
       var gap = 12;
-      if (t.right + gap <= ctl.left || t.bottom + gap <= ctl.top || ctl.width === 0) { return; }
+      if (t.right + gap <= ctl.left || t.bottom + gap <= ctl.top || ctl.width === 0) {
+        clearBelow();
+        return;
+      }
       var centre = box.left + box.width / 2;
       var half = ctl.left - gap - centre;
       title.style.boxSizing = "border-box";
@@ -263,6 +355,23 @@ var geo4miOrientation = (function () {
         title.style.transform = "none";
         title.style.maxWidth = Math.max(120, Math.floor(ctl.left - box.left - left - gap)) + "px";
       }
+      clearBelow();
+    }
+    /* A control of the top-left corner (the place search on a phone) that the title would
+     * cover moves down, under the title; the ones after it follow. */
+    function clearBelow() {
+      var corner = map.getContainer().querySelector(".leaflet-top.leaflet-left");
+      if (!corner) { return; }
+      var controls = Array.prototype.slice.call(corner.children);
+      controls.forEach(function (c) { c.style.marginTop = ""; });
+      var t = title.getBoundingClientRect();
+      controls.forEach(function (c) {
+        var r = c.getBoundingClientRect();
+        if (r.width && r.right > t.left && r.left < t.right && r.bottom > t.top &&
+            r.top < t.bottom + 6) {
+          c.style.marginTop = Math.ceil(t.bottom + 8 - r.top + 10) + "px";
+        }
+      });
     }
     place();
     map.on("resize", place);
@@ -316,5 +425,6 @@ var geo4miOrientation = (function () {
     return { labels: labels, entries: entries, control: control };
   }
 
-  return { init: init, fold: fold, declutter: declutter };
+  return { init: init, fold: fold, declutter: declutter, prioritise: prioritise,
+           abbreviation: abbreviation };
 })();

@@ -43,9 +43,9 @@
     return L.divIcon({
       html: config.types[type].svg,  // geo4mi's own markup, not user text
       className: "g4m-site g4m-site-" + type + (extraClass || ""),
-      iconSize: [22, 22],
-      iconAnchor: [11, 11],
-      popupAnchor: [0, -11]
+      iconSize: [24, 24],  // a touch target of 24 px (WCAG 2.5.8)
+      iconAnchor: [12, 12],
+      popupAnchor: [0, -12]
     });
   }
 
@@ -865,6 +865,8 @@
     C.writeStorage(this.storageKey(),
                       this.candidates.length ? JSON.stringify(this.toGeoJSON()) : null);
     this.refresh();
+    // a candidate's symbol came, went or moved: the unit labels make way again
+    if (typeof geo4miOrientation !== "undefined") { geo4miOrientation.declutter(this.map); }
   };
 
   Workshop.prototype.restore = function () {
