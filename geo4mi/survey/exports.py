@@ -276,7 +276,11 @@ def _carried_issues(path: Path, decoded: _Decoded, frame: pd.DataFrame,
     frame = frame.copy()
     for column in frame.columns:
         values = frame[column]
-        if values.dtype != object:
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            if not values.cat.categories.astype("string").str.contains(_CARRIED).any():
+                continue
+            values = values.astype(object)
+        elif values.dtype != object:
             continue
         hit = values.astype("string").str.contains(_CARRIED, na=False).to_numpy(dtype=bool)
         if not hit.any():
@@ -411,6 +415,16 @@ def _read_csv(path: Path, data: bytes, encoding: str, dtypes: Any,
         except ValueError:  # text in a number-like column, or a broken file: as before
             source.seek(0)
             frame = pd.read_csv(source, dtype=dtype, low_memory=False, **options)
+        # pandas turns categories that all look like numbers or booleans ("01", "TRUE") into
+        # numbers: such columns are read again as text, so that every cell stays as written
+        retyped = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)
+                   and not pd.api.types.is_string_dtype(frame[c].cat.categories)]
+        if retyped:
+            source.seek(0)
+            again = pd.read_csv(source, dtype=dict.fromkeys(retyped, object), low_memory=False,
+                                **{**options, "usecols": retyped})
+            for c in retyped:
+                frame[c] = again[c]
     except pd.errors.ParserError as exc:
         msg = str(exc)
         m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", msg)
@@ -509,19 +523,31 @@ def _clean_text(series: pd.Series, factorized: tuple[np.ndarray, Any] | None = N
                 ) -> np.ndarray:
     """Stripped text per cell (integral floats without ".0"), None when empty; each distinct
     value is converted once (``factorized``: ``pd.factorize(series)`` if already made)."""
+    if factorized is None and series.dtype == object and len(series) > 1:
+        cells = series.to_numpy(dtype=object)
+        if pd.api.types.infer_dtype(cells, skipna=True) == "string":
+            # text as a CSV gives it (ids, times, free text: most cells distinct): stripped
+            # cell by cell, nothing hashed
+            return _stripped(cells)
     codes, uniques = factorized or pd.factorize(series, use_na_sentinel=True)
-    table = np.array([*(t if (t := _as_text(u)) else None for u in uniques), None],
-                     dtype=object)
+    uniques = np.asarray(uniques, dtype=object)
+    if pd.api.types.infer_dtype(uniques, skipna=True) == "string":
+        table = np.append(_stripped(uniques), None)
+    else:
+        table = np.array([*(t if (t := _as_text(u)) else None for u in uniques), None],
+                         dtype=object)
     return table[codes]
 
 
-def _map_values(series: pd.Series, lookup: dict[str, Any], *, fallback: dict[str, Any],
-                factorized: tuple[np.ndarray, Any] | None = None,
-                ) -> tuple[np.ndarray, np.ndarray]:
-    """Map each distinct value once: returns (mapped object array, bad mask)."""
-    codes, uniques = factorized or pd.factorize(series, use_na_sentinel=True)
-    table, bad = _map_distinct(uniques, lookup, fallback=fallback)
-    return table[codes], bad[codes]
+def _stripped(cells: np.ndarray) -> np.ndarray:
+    """Text cells stripped, None for a missing or blank one (what :func:`_as_text` gives).
+
+    >>> _stripped(np.array([" a ", None, "  ", "b"], dtype=object)).tolist()
+    ['a', None, None, 'b']
+    """
+    out = np.array(pd.Series(cells, dtype=object).str.strip(), dtype=object)
+    out[pd.isna(out) | (out == "")] = None
+    return out
 
 
 def _map_distinct(uniques: Any, lookup: dict[str, Any], *, fallback: dict[str, Any],
@@ -563,7 +589,11 @@ class _Converter:
         (:meth:`get`) and converting it then hash its 100k cells once, not two or three
         times."""
         if self._last is None or self._last[0] is not series:
-            self._last = (series, *pd.factorize(series, use_na_sentinel=True))
+            if isinstance(series.dtype, pd.CategoricalDtype):  # factorized as it was read
+                self._last = (series, series.cat.codes.to_numpy(),
+                              np.asarray(series.cat.categories, dtype=object))
+            else:
+                self._last = (series, *pd.factorize(series, use_na_sentinel=True))
         return self._last[1], self._last[2]
 
     def issue(self, kind: str, column: str, mask: np.ndarray | None, values: Any,
@@ -633,6 +663,7 @@ class _Converter:
         # are looked at again, to tell an empty cell from one that is not a number
         # each distinct text is parsed once (ages, counts: a few dozen values in 100k rows)
         codes, uniques = (self.factorized(series) if series.dtype == object
+                          or isinstance(series.dtype, pd.CategoricalDtype)
                           else pd.factorize(series.astype(object), use_na_sentinel=True))
         text = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
         if self.decimal_comma:
@@ -777,10 +808,10 @@ class _Converter:
             list_name = self.form.question(question)["list_name"]
             for lang in self.form.languages:
                 labels[_norm(self.form.choice_label(list_name, choice, lang))] = 1
-        values, bad = _map_values(series, {**yes, **no}, fallback=labels,
-                                  factorized=self.factorized(series))
-        out = np.where(pd.isna(values), -1, values).astype(np.int8)
-        return out, bad
+        codes, uniques = self.factorized(series)
+        table, bad = _map_distinct(uniques, {**yes, **no}, fallback=labels)
+        flags = np.where(pd.isna(table), -1, table).astype(np.int8)  # once per distinct value
+        return flags[codes], bad[codes]
 
     def number(self, q: dict[str, Any]) -> None:
         name = q["name"]
@@ -1129,10 +1160,15 @@ def read_export(path: str | os.PathLike[str], form: Form, *, encoding: str = "au
         dtype: dict[str, Any] = {}
         for target, h in mapping.items():
             # answers to number questions are read as text, so that a report quotes them
-            # as written and nothing is converted before it is checked (1e308, inf...)
-            numeric = target.kind in ("split", "geo")
-            if not numeric or delim == ";":
-                dtype[h] = object
+            # as written and nothing is converted before it is checked (1e308, inf...);
+            # split columns (0/1) and, with a comma separator, coordinates are number-like
+            # (read as float64 when every cell is a number, see _read_csv); answers from a
+            # choice list as categories (few distinct texts: one code per cell)
+            if target.kind == "split" or (target.kind == "geo" and delim != ";"):
+                continue
+            dtype[h] = "category" if target.kind == "question" and form.question(
+                target.question)["type"] in ("select_one", "select_multiple") and form.question(
+                target.question)["list_name"] else object
         dtype.update(dict.fromkeys(extra, object))
         return [*mapping.values(), *extra], dtype
 
