@@ -225,6 +225,37 @@ class _Decoded:
     encoding: str            # what the text was decoded as ("utf-8", "cp1252"...)
     carried: str = ""        # "", "cp1252" (the whole file) or "mixed" (a few cells)
     first_line: int = 0      # line of the first byte that is not UTF-8
+    partial: bool = False    # text is only the beginning (a valid UTF-8 file, parsed as bytes)
+
+
+#: Bytes of a valid UTF-8 file decoded to text for the header, separator and last row; the
+#: rest is only checked (a 1 GB export is never held as a second, decoded copy).
+_HEAD_BYTES = 2_000_000
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Whether ``data`` is valid UTF-8, checked in slices (no decoded copy is kept).
+
+    >>> _is_utf8("año".encode()), _is_utf8("año".encode("cp1252"))
+    (True, False)
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    try:
+        for start in range(0, len(data), 1 << 24):
+            decoder.decode(view[start:start + (1 << 24)], final=False)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _text_end(data: bytes, encoding: str) -> str:
+    """The last bytes of a valid UTF-8 file as text, whole lines only."""
+    if len(data) <= _HEAD_BYTES:
+        return data.decode(encoding).removeprefix("\ufeff")
+    tail = data[-_HEAD_BYTES:].decode("utf-8", errors="ignore")  # a cut first character
+    return tail[tail.find("\n") + 1:]
 
 
 def _decode(path: Path, data: bytes, encoding: str) -> _Decoded:
@@ -253,6 +284,9 @@ def _decode(path: Path, data: bytes, encoding: str) -> _Decoded:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return _Decoded(data.decode("utf-16", errors="replace").removeprefix("\ufeff"), "utf-16")
     name = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
+    if len(data) > _HEAD_BYTES and _is_utf8(data):
+        head = data[:_HEAD_BYTES].decode(name, errors="ignore")  # a cut last character
+        return _Decoded(head.removeprefix("\ufeff"), name, partial=True)
     try:
         return _Decoded(data.decode(name).removeprefix("\ufeff"), name)
     except UnicodeDecodeError as exc:
@@ -346,7 +380,7 @@ def _sniff_delimiter(path: Path, text: str) -> str:
     if scores:
         _, best_score, _, best = max(scores)
     if best_score <= 1:
-        header = text.split("\n", 1)[0][:80]
+        header = text[:1000].split("\n", 1)[0][:80]
         raise SurveyDataError(f"{path}: row 1: the header has a single column ({header!r}); the "
                               "separator is not a comma, semicolon or tab; save the export as "
                               "CSV with commas or semicolons")
@@ -380,10 +414,16 @@ def _read_csv(path: Path, data: bytes, encoding: str, dtypes: Any,
     if "\x00" in text[:10_000]:
         raise InputFileError(f"{path}: contains binary data, not CSV text; export the data "
                              "again as CSV or XLSX")
+    if decoded.partial and (not text.strip() or "\n" not in text):  # not worth the care
+        text, decoded.partial = data.decode(decoded.encoding).removeprefix("\ufeff"), False
     if not text.strip():
         raise InputFileError(f"{path}: the file is empty; export the data again")
     delim = _sniff_delimiter(path, text)
-    lone_cr = _has_lone_cr(text)
+    # "\r" is never part of a longer UTF-8 sequence: the bytes tell as well as the text
+    lone_cr = (b"\n" in data and re.search(rb"\r(?!\n)", data) is not None
+               if decoded.partial else _has_lone_cr(text))
+    if lone_cr and decoded.partial:
+        text, decoded.partial = data.decode(decoded.encoding).removeprefix("\ufeff"), False
     if lone_cr:  # rows end at "\n" only: pandas would also end one at the cell's "\r"
         text = text.replace("\r\n", "\n")
     header = next(csv.reader(io.StringIO(_LONE_CR.sub(" ", text) if lone_cr else text,
@@ -415,16 +455,6 @@ def _read_csv(path: Path, data: bytes, encoding: str, dtypes: Any,
         except ValueError:  # text in a number-like column, or a broken file: as before
             source.seek(0)
             frame = pd.read_csv(source, dtype=dtype, low_memory=False, **options)
-        # pandas turns categories that all look like numbers or booleans ("01", "TRUE") into
-        # numbers: such columns are read again as text, so that every cell stays as written
-        retyped = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)
-                   and not pd.api.types.is_string_dtype(frame[c].cat.categories)]
-        if retyped:
-            source.seek(0)
-            again = pd.read_csv(source, dtype=dict.fromkeys(retyped, object), low_memory=False,
-                                **{**options, "usecols": retyped})
-            for c in retyped:
-                frame[c] = again[c]
     except pd.errors.ParserError as exc:
         msg = str(exc)
         m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", msg)
@@ -440,7 +470,8 @@ def _read_csv(path: Path, data: bytes, encoding: str, dtypes: Any,
         raise InputFileError(f"{path}: cannot parse the CSV ({msg.strip()}); export it "
                              "again") from None
     if len(frame) and len(header) > 1:
-        _check_truncated(path, text, delim, len(header), len(frame))
+        _check_truncated(path, _text_end(data, decoded.encoding) if decoded.partial else text,
+                         delim, len(header), len(frame))
     notes: list[dict[str, Any]] = []
     if decoded.carried:
         frame, notes = _carried_issues(path, decoded, frame)
@@ -449,7 +480,10 @@ def _read_csv(path: Path, data: bytes, encoding: str, dtypes: Any,
 
 def _check_truncated(path: Path, text: str, delim: str, ncols: int, nrows: int) -> None:
     """Refuse a file whose last row stops before the last column (an interrupted download)."""
-    last = text.rstrip("\r\n").rsplit("\n", 1)[-1]
+    end = len(text)
+    while end and text[end - 1] in "\r\n":  # the last row, without copying the text
+        end -= 1
+    last = text[text.rfind("\n", 0, end) + 1:end]
     try:
         fields = next(csv.reader([last], delimiter=delim))
     except (csv.Error, StopIteration):
@@ -1139,7 +1173,7 @@ def read_export(path: str | os.PathLike[str], form: Form, *, encoding: str = "au
     if path.is_dir():
         raise InputFileError(f"{path}: is a folder; give the export file")
     data = path.read_bytes()
-    if not data.strip():
+    if not data or data.isspace():  # (not data.strip(): no copy of a big file)
         raise InputFileError(f"{path}: the file is empty; export the data again")
     mapping: dict[_Target, str] = {}
     unknown: list[str] = []
@@ -1162,13 +1196,12 @@ def read_export(path: str | os.PathLike[str], form: Form, *, encoding: str = "au
             # answers to number questions are read as text, so that a report quotes them
             # as written and nothing is converted before it is checked (1e308, inf...);
             # split columns (0/1) and, with a comma separator, coordinates are number-like
-            # (read as float64 when every cell is a number, see _read_csv); answers from a
-            # choice list as categories (few distinct texts: one code per cell)
+            # (read as float64 when every cell is a number, see _read_csv). Answers are not
+            # read as categories: pandas' parser already shares one string object per
+            # distinct text in a chunk, and categories made it 2x slower (bench_indicators)
             if target.kind == "split" or (target.kind == "geo" and delim != ";"):
                 continue
-            dtype[h] = "category" if target.kind == "question" and form.question(
-                target.question)["type"] in ("select_one", "select_multiple") and form.question(
-                target.question)["list_name"] else object
+            dtype[h] = object
         dtype.update(dict.fromkeys(extra, object))
         return [*mapping.values(), *extra], dtype
 
