@@ -44,13 +44,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # this checkout's geo4mi
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's geo4mi
 
 from geo4mi.indicators.catalogue import add_derived, bundled_catalogue_path, load_catalogue
 from geo4mi.indicators.estimate import CITY, estimate
 from geo4mi.survey.xlsform import read_form
 
+ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 REPO_FORM = DATA / "questionnaire.xlsx"
 GROUPS = ["nationality_group", "gender", "age_group", "time_in_city"]
@@ -163,7 +163,7 @@ def kernel_frame(n: int):
 def peer(frame: pd.DataFrame, catalogue, area_ids: list[str]) -> pd.DataFrame:
     """Vectorised pandas + statsmodels: every indicator's 0/1 columns at once, one groupby
     per level, Wilson intervals from ``proportion_confint``."""
-    from statsmodels.stats.proportion import proportion_confint
+    from statsmodels.stats.proportion import proportion_confint  # type: ignore[import-untyped]
 
     cols: dict[str, np.ndarray] = {}
     for ind in catalogue:

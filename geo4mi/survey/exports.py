@@ -566,7 +566,7 @@ def _clean_text(series: pd.Series, factorized: tuple[np.ndarray, Any] | None = N
     codes, uniques = factorized or pd.factorize(series, use_na_sentinel=True)
     uniques = np.asarray(uniques, dtype=object)
     if pd.api.types.infer_dtype(uniques, skipna=True) == "string":
-        table = np.append(_stripped(uniques), None)
+        table = np.array([*_stripped(uniques), None], dtype=object)
     else:
         table = np.array([*(t if (t := _as_text(u)) else None for u in uniques), None],
                          dtype=object)
