@@ -93,15 +93,22 @@ def write_study(export: Path, folder: Path) -> Path:
     return study
 
 
-def timed(cmd: list[str]) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MiB) of one process run under ``/usr/bin/time -v``."""
+def timed(cmd: list[str]) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds (user + system), peak RSS in MiB) of one process run
+    under ``/usr/bin/time -v``. On a shared machine the CPU seconds move less with the
+    load than the wall seconds."""
     t = time.perf_counter()
     done = subprocess.run([TIME, "-v", *cmd], capture_output=True, text=True, cwd=ROOT)
     wall = time.perf_counter() - t
     if done.returncode:
         raise SystemExit(f"failed ({done.returncode}): {' '.join(cmd)}\n{done.stderr[-2000:]}")
-    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
-    return wall, (int(rss.group(1)) / 1024 if rss else float("nan"))
+
+    def field(name: str) -> float:
+        m = re.search(rf"{name}: ([\d.]+)", done.stderr)
+        return float(m.group(1)) if m else float("nan")
+
+    cpu = field(r"User time \(seconds\)") + field(r"System time \(seconds\)")
+    return wall, cpu, field(r"Maximum resident set size \(kbytes\)") / 1024
 
 
 def commands(sizes: list[int], folder: Path, repeat: int) -> None:
@@ -116,18 +123,20 @@ def commands(sizes: list[int], folder: Path, repeat: int) -> None:
         peer = [timed([py, "-c", "import sys, pandas as pd; "
                        "pd.read_csv(sys.argv[1], sep=';')", str(export)])
                 for _ in range(repeat)]
-        o_t, o_m = statistics.median(t for t, _ in ours), max(m for _, m in ours)
-        p_t, p_m = statistics.median(t for t, _ in peer), max(m for _, m in peer)
-        rows.append((n, export.stat().st_size / 1e6, o_t, o_m, p_t, p_m))
-        print(f"  {n:>9,}: indicators {o_t:6.1f} s {o_m:6.0f} MiB | read_csv {p_t:6.1f} s "
-              f"{p_m:6.0f} MiB", flush=True)
-    print(f"\nwhole processes (median of {repeat} wall seconds; max peak RSS)")
-    print("| respondents | CSV MB | `geo4mi indicators` s | peak RSS MiB | `pd.read_csv` s | "
-          "peak RSS MiB | time ratio | memory ratio |")
+        o_t, o_c, o_m = (statistics.median(r[0] for r in ours),
+                         statistics.median(r[1] for r in ours), max(r[2] for r in ours))
+        p_t, p_c, p_m = (statistics.median(r[0] for r in peer),
+                         statistics.median(r[1] for r in peer), max(r[2] for r in peer))
+        rows.append((n, export.stat().st_size / 1e6, o_t, o_c, o_m, p_t, p_c, p_m))
+        print(f"  {n:>9,}: indicators {o_t:6.1f} s ({o_c:.1f} CPU) {o_m:6.0f} MiB | read_csv "
+              f"{p_t:6.1f} s ({p_c:.1f} CPU) {p_m:6.0f} MiB", flush=True)
+    print(f"\nwhole processes (median of {repeat}: wall seconds, CPU seconds; max peak RSS)")
+    print("| respondents | CSV MB | `geo4mi indicators` s (CPU s) | peak RSS MiB | "
+          "`pd.read_csv` s (CPU s) | peak RSS MiB | time ratio (CPU) | memory ratio |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for n, mb, o_t, o_m, p_t, p_m in rows:
-        print(f"| {n:,} | {mb:,.0f} | {o_t:.1f} | {o_m:,.0f} | {p_t:.1f} | {p_m:,.0f} | "
-              f"{o_t / p_t:.2f} | {o_m / p_m:.2f} |")
+    for n, mb, o_t, o_c, o_m, p_t, p_c, p_m in rows:
+        print(f"| {n:,} | {mb:,.0f} | {o_t:.1f} ({o_c:.1f}) | {o_m:,.0f} | {p_t:.1f} ({p_c:.1f}) "
+              f"| {p_m:,.0f} | {o_t / p_t:.2f} ({o_c / p_c:.2f}) | {o_m / p_m:.2f} |")
 
 
 # -- part 2: the estimator kernel -----------------------------------------------------------------
