@@ -1,33 +1,45 @@
-"""Benchmark: estimate every catalogue indicator per borough and group, geo4mi vs pandas.
+"""Benchmark: ``geo4mi indicators`` as users run it, and the estimator, against simple peers.
 
-For each size (default 100,000 and 1,000,000 respondents) the script draws respondents with
-``geo4mi.synthetic.generate_respondents`` (a stand-in generator over the bundled XLSForm
-is used if that module is missing or fails), places them in the 16 alcaldías from the
-declared borough, adds the derived variables, then times
+Two parts, each printed as a table:
 
-- ``geo4mi.indicators.estimate.estimate`` (all indicators × city + 16 boroughs × "all" +
-  4 grouping variables), timed without tracing; its peak traced memory (tracemalloc)
-  is measured in a second, separate call, and the process's peak resident memory
-  (getrusage) is printed too, and
-- the peer: a straightforward pandas implementation (per indicator, boolean Series and
-  ``DataFrame.groupby([...]).sum()`` per grouping variable), on the same frame.
+1. **Whole command** (what a user runs): ``python -m geo4mi indicators STUDY -o out.csv`` on
+   the bundled study with its export replaced by KoboToolbox CSVs of 301 (the bundled
+   sample), 10,000, 100,000 and 1,000,000 synthetic respondents (``geo4mi.synthetic``,
+   written like the bundled sample: ``;``-separated, every cell quoted), next to a plain
+   ``pd.read_csv(path, sep=";")`` of the same file. Each is one fresh process run under
+   ``/usr/bin/time -v``: wall seconds (``perf_counter`` around the process, median of
+   ``--repeat``) and peak resident memory (max RSS of that process). Nothing is traced.
+2. **Estimator kernel**: :func:`geo4mi.indicators.estimate.estimate` (every indicator x
+   city + boroughs x "all" + 4 grouping variables, Wilson intervals) against the strongest
+   simple peer a user would write: all indicators' 0/1 numerator and denominator columns
+   built at once, one ``groupby(...).sum()`` per grouping level, and
+   ``statsmodels.stats.proportion.proportion_confint(method="wilson")`` on the counts.
+   Times are untraced, in this process; peak RSS of each comes from a separate child
+   process that builds the same frame and runs one of them (the frame's own RSS is
+   printed so the difference can be read). Both results are compared cell by cell.
 
-Both results are compared cell by cell (numerator and n must agree exactly).
+The exports are written to a temporary folder under ``/tmp`` (``--keep DIR`` to reuse them
+between runs), never into the repository.
 
-With ``--clusters K`` (default 1,000) the design-based path (a weight and K clusters,
-:mod:`geo4mi.indicators.design`) is timed on the same frame too.
-
-Run: ``.venv/bin/python bench/bench_indicators.py [--sizes 100000 1000000] [--no-peer]
-[--clusters 1000]``
+Run: ``.venv/bin/python bench/bench_indicators.py [--sizes 301 10000 100000 1000000]
+[--kernel-sizes 100000 1000000] [--repeat 3] [--keep /tmp/geo4mi-bench] [--no-kernel]``
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import csv
+import gc
+import os
+import re
 import resource
+import shutil
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
-import tracemalloc
 import unicodedata
 from pathlib import Path
 
@@ -40,172 +52,278 @@ from geo4mi.indicators.catalogue import add_derived, bundled_catalogue_path, loa
 from geo4mi.indicators.estimate import CITY, estimate
 from geo4mi.survey.xlsform import read_form
 
-REPO_FORM = bundled_catalogue_path().parent / "questionnaire.xlsx"
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+REPO_FORM = DATA / "questionnaire.xlsx"
 GROUPS = ["nationality_group", "gender", "age_group", "time_in_city"]
+TIME = "/usr/bin/time"
 
+
+# -- part 1: whole commands ---------------------------------------------------------------------
+
+def write_export(n: int, folder: Path) -> Path:
+    """The KoboToolbox CSV of ``n`` synthetic respondents (the bundled sample for 301)."""
+    if n == 301:
+        return DATA / "sample_kobo.csv"
+    path = folder / f"export_{n}.csv"
+    if not path.exists():
+        from geo4mi.synthetic import generate_respondents, to_kobo_export
+
+        t = time.perf_counter()
+        export = to_kobo_export(generate_respondents(n, seed=1))
+        tmp = path.with_suffix(".tmp")
+        export.to_csv(tmp, sep=";", index=False, quoting=csv.QUOTE_ALL, na_rep="",
+                      lineterminator="\n", encoding="utf-8")
+        tmp.replace(path)
+        print(f"  wrote {path} ({path.stat().st_size / 1e6:.0f} MB) in "
+              f"{time.perf_counter() - t:.0f} s", flush=True)
+    return path
+
+
+def write_study(export: Path, folder: Path) -> Path:
+    """The bundled study file with its export replaced and every path made absolute."""
+    text = (DATA / "mexico_city.toml").read_text(encoding="utf-8")
+
+    def absolute(m: re.Match[str]) -> str:
+        target = export if m.group(1) == "export" else (DATA / m.group(2)).resolve()
+        return f'{m.group(1)} = "{target}"'
+
+    text = re.sub(r'^(path|export|form|catalogue|population) = "([^"]+)"', absolute, text,
+                  flags=re.M)
+    study = folder / f"study_{export.stem}.toml"
+    study.write_text(text, encoding="utf-8")
+    return study
+
+
+def timed(cmd: list[str]) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds (user + system), peak RSS in MiB) of one process run
+    under ``/usr/bin/time -v``. On a shared machine the CPU seconds move less with the
+    load than the wall seconds."""
+    t = time.perf_counter()
+    done = subprocess.run([TIME, "-v", *cmd], capture_output=True, text=True, cwd=ROOT)
+    wall = time.perf_counter() - t
+    if done.returncode:
+        raise SystemExit(f"failed ({done.returncode}): {' '.join(cmd)}\n{done.stderr[-2000:]}")
+
+    def field(name: str) -> float:
+        m = re.search(rf"{name}: ([\d.]+)", done.stderr)
+        return float(m.group(1)) if m else float("nan")
+
+    cpu = field(r"User time \(seconds\)") + field(r"System time \(seconds\)")
+    return wall, cpu, field(r"Maximum resident set size \(kbytes\)") / 1024
+
+
+def commands(sizes: list[int], folder: Path, repeat: int) -> None:
+    py = sys.executable
+    rows = []
+    for n in sizes:
+        export = write_export(n, folder)
+        study = write_study(export, folder)
+        out = folder / f"indicators_{n}.csv"
+        ours = [timed([py, "-m", "geo4mi", "indicators", str(study), "-o", str(out),
+                       "--overwrite"]) for _ in range(repeat)]
+        peer = [timed([py, "-c", "import sys, pandas as pd; "
+                       "pd.read_csv(sys.argv[1], sep=';')", str(export)])
+                for _ in range(repeat)]
+        o_t, o_c, o_m = (statistics.median(r[0] for r in ours),
+                         statistics.median(r[1] for r in ours), max(r[2] for r in ours))
+        p_t, p_c, p_m = (statistics.median(r[0] for r in peer),
+                         statistics.median(r[1] for r in peer), max(r[2] for r in peer))
+        rows.append((n, export.stat().st_size / 1e6, o_t, o_c, o_m, p_t, p_c, p_m))
+        print(f"  {n:>9,}: indicators {o_t:6.1f} s ({o_c:.1f} CPU) {o_m:6.0f} MiB | read_csv "
+              f"{p_t:6.1f} s ({p_c:.1f} CPU) {p_m:6.0f} MiB", flush=True)
+    print(f"\nwhole processes (median of {repeat}: wall seconds, CPU seconds; max peak RSS)")
+    print("| respondents | CSV MB | `geo4mi indicators` s (CPU s) | peak RSS MiB | "
+          "`pd.read_csv` s (CPU s) | peak RSS MiB | time ratio (CPU) | memory ratio |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for n, mb, o_t, o_c, o_m, p_t, p_c, p_m in rows:
+        print(f"| {n:,} | {mb:,.0f} | {o_t:.1f} ({o_c:.1f}) | {o_m:,.0f} | {p_t:.1f} ({p_c:.1f}) "
+              f"| {p_m:,.0f} | {o_t / p_t:.2f} ({o_c / p_c:.2f}) | {o_m / p_m:.2f} |")
+
+
+# -- part 2: the estimator kernel -----------------------------------------------------------------
 
 def _plain(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text.lower())
                    if not unicodedata.combining(c))
 
 
-def stand_in_respondents(n: int, form, *, seed: int = 7) -> pd.DataFrame:
-    """Random answers for every question of the form (used when geo4mi.synthetic fails)."""
-    rng = np.random.default_rng(seed)
-    q = form.questions
-    cols: dict[str, object] = {}
-    for rec in q.to_dict("records"):
-        name, kind = rec["name"], rec["type"]
-        asked = rng.random(n) < (0.6 if rec["relevant"] else 1.0)
-        if kind == "select_one":
-            choices = np.array(form.choices_of(name), dtype=object)
-            values = choices[rng.integers(0, len(choices), n)]
-            values[~asked] = None
-            cols[name] = pd.array(values, dtype="str")
-        elif kind == "select_multiple":
-            for c in form.choices_of(name):
-                values = rng.random(n) < 0.3
-                cols[f"{name}/{c}"] = pd.arrays.BooleanArray(values, ~asked)
-        elif kind == "integer":
-            cols[name] = pd.arrays.IntegerArray(rng.integers(16, 75, n), ~asked)
-    return pd.DataFrame(cols)
+def kernel_frame(n: int):
+    """Synthetic respondents placed from the declared borough (2 % unplaced), derived
+    variables added; the catalogue and the area ids."""
+    import geopandas as gpd
 
+    from geo4mi.boundaries import BUNDLED_LAYER, BUNDLED_PATH
+    from geo4mi.synthetic import generate_respondents
 
-def respondents(n: int, form, areas_by_name: dict[str, str]) -> tuple[pd.DataFrame, str]:
-    try:
-        from geo4mi.synthetic import generate_respondents
-        frame, source = generate_respondents(n), "geo4mi.synthetic.generate_respondents"
-    except Exception as exc:  # the generator is developed in parallel
-        frame = stand_in_respondents(n, form)
-        source = f"stand-in generator (geo4mi.synthetic unavailable: {type(exc).__name__})"
-    labels = {c: areas_by_name.get(_plain(form.choice_label("alcaldia", c, "es")))
+    areas = gpd.read_file(BUNDLED_PATH, layer=BUNDLED_LAYER)
+    area_ids = sorted(areas["CVEGEO"].astype(str))
+    by_name = {_plain(n): i for n, i in zip(areas["NOMGEO"], areas["CVEGEO"].astype(str),
+                                            strict=True)}
+    form = read_form(REPO_FORM)
+    catalogue = load_catalogue(bundled_catalogue_path(), form=form)
+    frame = generate_respondents(n, seed=1)
+    labels = {c: by_name.get(_plain(form.choice_label("alcaldia", c, "es")))
               for c in form.choices_of("borough")}
     area = frame["borough"].map(labels)
-    # 2 % unassigned, as placement leaves some respondents without a borough
     area[np.random.default_rng(1).random(n) < 0.02] = None
     frame["area_id"] = pd.array(area.to_numpy(dtype=object), dtype="str")
-    return frame, source
+    return add_derived(frame, catalogue), catalogue, area_ids
 
 
-def naive(frame: pd.DataFrame, catalogue, area_ids: list[str]) -> dict[tuple, tuple]:
-    """Peer: per indicator, pandas masks and one groupby per grouping variable."""
-    out: dict[tuple, tuple] = {}
-    known = frame["area_id"].where(frame["area_id"].isin(area_ids))
+def peer(frame: pd.DataFrame, catalogue, area_ids: list[str]) -> pd.DataFrame:
+    """Vectorised pandas + statsmodels: every indicator's 0/1 columns at once, one groupby
+    per level, Wilson intervals from ``proportion_confint``."""
+    from statsmodels.stats.proportion import proportion_confint  # type: ignore[import-untyped]
+
+    cols: dict[str, np.ndarray] = {}
     for ind in catalogue:
-        universe = (pd.Series(True, index=frame.index) if ind.universe is None
-                    else pd.Series(ind.universe.mask(frame), index=frame.index))
+        universe = (np.ones(len(frame), bool) if ind.universe is None
+                    else np.asarray(ind.universe.mask(frame), dtype=bool))
         if ind.numerator is not None:
             value = pd.Series(ind.numerator.evaluate(frame), index=frame.index)
-            valid = value.notna() | (ind.not_asked == "no")
-            yes = value.fillna(False).astype(bool)
-            excluded = pd.Series(False, index=frame.index)
+            valid = value.notna().to_numpy() | (ind.not_asked == "no")
+            yes = value.fillna(False).astype(bool).to_numpy()
+            excluded = np.zeros(len(frame), bool)
         elif f"{ind.question}/{ind.choices[0]}" in frame.columns:
-            cols = [frame[f"{ind.question}/{c}"] for c in ind.choices]
-            valid = cols[0].notna() | (ind.not_asked == "no")
-            yes = pd.concat(cols, axis=1).fillna(False).any(axis=1)
-            excl = [frame[f"{ind.question}/{c}"].fillna(False) for c in ind.exclude]
-            excluded = (pd.concat(excl, axis=1).any(axis=1) if excl
-                        else pd.Series(False, index=frame.index))
+            split = frame[[f"{ind.question}/{c}" for c in ind.choices]]
+            valid = split.iloc[:, 0].notna().to_numpy() | (ind.not_asked == "no")
+            yes = split.fillna(False).any(axis=1).to_numpy()
+            excluded = (frame[[f"{ind.question}/{c}" for c in ind.exclude]].fillna(False)
+                        .any(axis=1).to_numpy() if ind.exclude else np.zeros(len(frame), bool))
         else:
-            col = frame[ind.question].astype("object")
-            valid = col.notna() | (ind.not_asked == "no")
-            yes = col.isin(ind.choices)
-            excluded = col.isin(ind.exclude)
+            col = frame[ind.question]
+            valid = col.notna().to_numpy() | (ind.not_asked == "no")
+            yes = col.isin(ind.choices).to_numpy()
+            excluded = col.isin(ind.exclude).to_numpy()
         den = universe & valid & ~excluded
-        num = den & yes
-        work = pd.DataFrame({"den": den.astype(int), "num": num.astype(int), "area": known})
-        for g in GROUPS:
-            work[g] = frame[g].astype("object")
-        total = work[["num", "den"]].sum()
-        out[(ind.id, CITY, "all", "all")] = (int(total["num"]), int(total["den"]))
-        for a, row in work.groupby("area")[["num", "den"]].sum().iterrows():
-            out[(ind.id, a, "all", "all")] = (int(row["num"]), int(row["den"]))
-        for g in GROUPS:
-            for v, row in work.groupby(g, observed=True)[["num", "den"]].sum().iterrows():
-                out[(ind.id, CITY, g, v)] = (int(row["num"]), int(row["den"]))
-            cells = work.groupby(["area", g], observed=True)[["num", "den"]].sum()
-            for (a, v), row in cells.iterrows():
-                out[(ind.id, a, g, v)] = (int(row["num"]), int(row["den"]))
-    return out
+        cols[f"d|{ind.id}"] = den.astype(np.int32)
+        cols[f"k|{ind.id}"] = (den & yes).astype(np.int32)
+    counts = pd.DataFrame(cols, index=frame.index)
+    keys = pd.DataFrame({"area_id": frame["area_id"].where(frame["area_id"].isin(area_ids)),
+                         **{g: frame[g] for g in GROUPS}})
+    parts = [counts.sum().to_frame().T.assign(area_id=CITY, group_var="all", group_value="all")]
+    by_area = counts.groupby(keys["area_id"]).sum()
+    parts.append(by_area.reset_index().assign(group_var="all", group_value="all"))
+    for g in GROUPS:
+        s = counts.groupby(keys[g], observed=True).sum().reset_index()
+        parts.append(s.rename(columns={g: "group_value"}).assign(area_id=CITY, group_var=g))
+        s = counts.groupby([keys["area_id"], keys[g]], observed=True).sum().reset_index()
+        parts.append(s.rename(columns={g: "group_value"}).assign(group_var=g))
+    wide = pd.concat(parts, ignore_index=True)
+    long = wide.melt(id_vars=["area_id", "group_var", "group_value"])
+    long[["what", "indicator"]] = long["variable"].str.split("|", n=1, expand=True)
+    table = long.pivot_table(index=["indicator", "area_id", "group_var", "group_value"],
+                             columns="what", values="value", observed=True).reset_index()
+    k, n = table["k"].to_numpy(), table["d"].to_numpy()
+    low, high = proportion_confint(k, np.maximum(n, 1), method="wilson")
+    table["value"] = np.where(n > 0, k / np.maximum(n, 1), np.nan)
+    table["ci_low"], table["ci_high"] = np.where(n > 0, low, np.nan), np.where(n > 0, high,
+                                                                                np.nan)
+    return table
 
 
-def check(est: pd.DataFrame, peer: dict[tuple, tuple]) -> int:
-    """Number of published cells where geo4mi and the peer disagree (0 expected).
-
-    Only what geo4mi publishes is compared: a hidden ``n`` (suppressed cells, counts shared
-    with a hidden one) is NA and cannot be checked here.
-    """
+def disagreements(est: pd.DataFrame, table: pd.DataFrame) -> int:
+    """Published cells of geo4mi whose n (and numerator, where shown) the peer does not match."""
+    got = {key: (k, n) for key, k, n in zip(
+        zip(table["indicator"], table["area_id"], table["group_var"], table["group_value"],
+            strict=True), table["k"], table["d"], strict=True)}
     bad = 0
-    keys = zip(est["indicator"], est["area_id"], est["group_var"], est["group_value"],
-               strict=True)
     numer = est["numerator"].to_numpy(dtype="float64", na_value=np.nan)
     sizes = est["n"].to_numpy(dtype="float64", na_value=np.nan)
+    keys = zip(est["indicator"], est["area_id"], est["group_var"], est["group_value"],
+               strict=True)
     for key, n, k, status in zip(keys, sizes, numer, est["status"], strict=True):
-        pk, pn = peer.get(key, (0, 0))
+        pk, pn = got.get(key, (0, 0))
         if (not np.isnan(n) and pn != n) or (status == "ok" and pk != k):
             bad += 1
     return bad
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
-    parser.add_argument("--no-peer", action="store_true", help="skip the pandas peer")
-    parser.add_argument("--clusters", type=int, default=1000,
-                        help="also time the design-based path with respondents spread over "
-                             "this many clusters (0: skip)")
-    args = parser.parse_args()
-    import geopandas as gpd
+def kernel_child(which: str, n: int) -> None:
+    """One of the two, in a fresh process: prints the frame's RSS (MiB) and the peak."""
+    frame, catalogue, area_ids = kernel_frame(n)
+    gc.collect()
+    base = _rss("VmRSS")
+    # Linux: reset the peak (VmHWM) to the current RSS, so that the generator's is not it
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+    if which == "geo4mi":
+        estimate(frame, catalogue, area_ids=area_ids, groups=GROUPS)
+    else:
+        peer(frame, catalogue, area_ids)
+    peak = _rss("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{base:.0f} {peak:.0f}")
 
-    from geo4mi.boundaries import BUNDLED_LAYER, BUNDLED_PATH
-    areas = gpd.read_file(BUNDLED_PATH, layer=BUNDLED_LAYER)
-    area_ids = sorted(areas["CVEGEO"].astype(str))
-    by_name = {_plain(n): i for n, i in zip(areas["NOMGEO"], areas["CVEGEO"].astype(str),
-                                                  strict=True)}
-    form = read_form(REPO_FORM)
-    catalogue = load_catalogue(bundled_catalogue_path(), form=form)
-    print(f"{len(catalogue)} indicators x ({len(area_ids)} boroughs + city) x "
-          f"('all' + {', '.join(GROUPS)})")
-    for n in args.sizes:
-        t = time.perf_counter()
-        frame, source = respondents(n, form, by_name)
-        frame = add_derived(frame, catalogue)
-        prep = time.perf_counter() - t
-        print(f"\n{n:,} respondents from {source} ({prep:.1f} s to make)")
-        # timed without tracing (tracemalloc slows numpy-heavy code ~3x); memory in a
-        # second, separate pass
+
+def _rss(field: str) -> float:
+    """A memory figure of this process from /proc/self/status, MiB (0 if unavailable)."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return 0.0
+    m = re.search(rf"^{field}:\s+(\d+) kB", status, flags=re.M)
+    return int(m.group(1)) / 1024 if m else 0.0
+
+
+def kernels(sizes: list[int]) -> None:
+    rows = []
+    for n in sizes:
+        frame, catalogue, area_ids = kernel_frame(n)
         t = time.perf_counter()
         est = estimate(frame, catalogue, area_ids=area_ids, groups=GROUPS)
-        wall = time.perf_counter() - t
-        tracemalloc.start()
-        estimate(frame, catalogue, area_ids=area_ids, groups=GROUPS)
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"  geo4mi estimate : {wall:7.2f} s untraced; peak traced memory "
-              f"{peak / 2**20:7.0f} MiB in a separate pass (process peak RSS so far "
-              f"{rss:.0f} MiB), {len(est):,} rows")
-        if args.clusters:
-            from geo4mi.indicators.design import Design
-            rng = np.random.default_rng(5)
-            frame["_psu"] = pd.array(rng.integers(0, args.clusters, n).astype(str),
-                                     dtype="str")
-            frame["_w"] = rng.uniform(0.5, 2.0, n)
-            t = time.perf_counter()
-            est_d = estimate(frame, catalogue, area_ids=area_ids, groups=GROUPS,
-                             design=Design(weight="_w", cluster="_psu"))
-            wall_d = time.perf_counter() - t
-            same = bool((est_d["n"] == est["n"]).all())
-            print(f"  with design     : {wall_d:7.2f} s (weight + {args.clusters:,} clusters; "
-                  f"{wall_d / wall:.1f}x the no-design time; same n: {same})")
-        if args.no_peer:
-            continue
+        ours = time.perf_counter() - t
         t = time.perf_counter()
-        peer = naive(frame, catalogue, area_ids)
-        peer_wall = time.perf_counter() - t
-        bad = check(est, peer)
-        print(f"  pandas groupby  : {peer_wall:7.2f} s  (peer; {peer_wall / wall:.1f}x slower); "
-              f"cells that differ: {bad}")
+        table = peer(frame, catalogue, area_ids)
+        theirs = time.perf_counter() - t
+        bad = disagreements(est, table)
+        del frame, est, table
+        mem = {}
+        for which in ("geo4mi", "peer"):
+            out = subprocess.run([sys.executable, __file__, "--kernel-child", which, str(n)],
+                                 capture_output=True, text=True, check=True).stdout.split()
+            mem[which] = (float(out[-2]), float(out[-1]))
+        rows.append((n, len(catalogue), ours, theirs, mem, bad))
+        print(f"  {n:>9,}: estimate {ours:.2f} s, peer {theirs:.2f} s, differ {bad}", flush=True)
+    print("\nestimator kernel (untraced seconds in one process; peak RSS in a separate process "
+          "each, its peak reset after the frame was made; the frame alone in brackets)")
+    print("| respondents | indicators | geo4mi `estimate` s | peak RSS MiB | pandas + statsmodels"
+          " peer s | peak RSS MiB | peer / geo4mi | cells that differ |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for n, k, ours, theirs, mem, bad in rows:
+        print(f"| {n:,} | {k} | {ours:.2f} | {mem['geo4mi'][1]:,.0f} ({mem['geo4mi'][0]:,.0f}) "
+              f"| {theirs:.2f} | {mem['peer'][1]:,.0f} ({mem['peer'][0]:,.0f}) | "
+              f"{theirs / ours:.1f}x | {bad} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="*",
+                        default=[301, 10_000, 100_000, 1_000_000])
+    parser.add_argument("--kernel-sizes", type=int, nargs="*", default=[100_000, 1_000_000])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="folder for the generated exports, kept for the next run")
+    parser.add_argument("--no-kernel", action="store_true")
+    parser.add_argument("--kernel-child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.kernel_child:
+        kernel_child(args.kernel_child[0], int(args.kernel_child[1]))
+        return
+    if not Path(TIME).exists():
+        raise SystemExit(f"{TIME} is needed to measure peak memory (apt-get install time)")
+    load = os.getloadavg()
+    print(f"{os.cpu_count()} CPUs, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="geo4mi-bench-", dir="/tmp"))
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        if args.sizes:
+            commands(args.sizes, folder, args.repeat)
+        if args.kernel_sizes and not args.no_kernel:
+            kernels(args.kernel_sizes)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

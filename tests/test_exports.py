@@ -574,3 +574,42 @@ def test_constraint_breaks_are_reported_and_kept(tmp_path):
     assert respondents["age"].tolist() == [17, 30, 250]
     assert issues[["kind", "row", "value"]].astype(object).values.tolist() == \
         [["constraint", 1, "17"], ["constraint", 3, "250"]]
+
+
+# -- big files: only the head and the tail are decoded ---------------------------------------
+
+def _read_or_error(path, form):
+    try:
+        return read_export(path, form)
+    except Geo4miError as exc:
+        return str(exc)
+
+
+def test_big_utf8_files_read_as_small_ones(tmp_path, form, canon, monkeypatch):
+    """A valid UTF-8 file beyond ``_HEAD_BYTES`` is checked, not held decoded: the head
+    gives header and separator, the bytes tell a lone \r, the tail the last row. Shrinking
+    the threshold to 64 bytes sends these small files through that path: same results and
+    errors as read whole."""
+    from geo4mi.survey import exports
+
+    accents = canon.copy()
+    accents.loc[0, "comments"] = "añoranza, café"  # text beyond ASCII (and a separator)
+    cut = tmp_path / "cut.csv"
+    data = write_csv(to_layout(canon, form), tmp_path / "whole.csv").read_bytes()
+    cut.write_bytes(data[: len(data) - 60])
+    cr = tmp_path / "cr.csv"
+    cr.write_bytes(b"profile/borough,profile/age,comments\ncoyoacan,30,one\rtwo\ncoyoacan,31,ok\n")
+    paths = [write_csv(to_layout(accents, form), tmp_path / "accents.csv"),
+             write_csv(to_layout(canon, form), tmp_path / "semicolons.csv", sep=";"),
+             write_csv(to_layout(canon, form), tmp_path / "cp.csv", encoding="cp1252"),
+             cut, cr]
+    whole = [_read_or_error(p, form) for p in paths]
+    monkeypatch.setattr(exports, "_HEAD_BYTES", 64)
+    for path, expected in zip(paths, whole, strict=True):
+        got = _read_or_error(path, form)
+        if isinstance(expected, str):
+            assert got == expected and "truncated" in got, path.name
+        else:
+            pd.testing.assert_frame_equal(got[0], expected[0])
+            pd.testing.assert_frame_equal(got[1], expected[1])
+    assert whole[-1][0]["comments"].tolist() == ["one\rtwo", "ok"]

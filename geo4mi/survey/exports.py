@@ -225,6 +225,37 @@ class _Decoded:
     encoding: str            # what the text was decoded as ("utf-8", "cp1252"...)
     carried: str = ""        # "", "cp1252" (the whole file) or "mixed" (a few cells)
     first_line: int = 0      # line of the first byte that is not UTF-8
+    partial: bool = False    # text is only the beginning (a valid UTF-8 file, parsed as bytes)
+
+
+#: Bytes of a valid UTF-8 file decoded to text for the header, separator and last row; the
+#: rest is only checked (a 1 GB export is never held as a second, decoded copy).
+_HEAD_BYTES = 2_000_000
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Whether ``data`` is valid UTF-8, checked in slices (no decoded copy is kept).
+
+    >>> _is_utf8("año".encode()), _is_utf8("año".encode("cp1252"))
+    (True, False)
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    try:
+        for start in range(0, len(data), 1 << 24):
+            decoder.decode(view[start:start + (1 << 24)], final=False)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _text_end(data: bytes, encoding: str) -> str:
+    """The last bytes of a valid UTF-8 file as text, whole lines only."""
+    if len(data) <= _HEAD_BYTES:
+        return data.decode(encoding).removeprefix("\ufeff")
+    tail = data[-_HEAD_BYTES:].decode("utf-8", errors="ignore")  # a cut first character
+    return tail[tail.find("\n") + 1:]
 
 
 def _decode(path: Path, data: bytes, encoding: str) -> _Decoded:
@@ -253,6 +284,9 @@ def _decode(path: Path, data: bytes, encoding: str) -> _Decoded:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return _Decoded(data.decode("utf-16", errors="replace").removeprefix("\ufeff"), "utf-16")
     name = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
+    if len(data) > _HEAD_BYTES and _is_utf8(data):
+        head = data[:_HEAD_BYTES].decode(name, errors="ignore")  # a cut last character
+        return _Decoded(head.removeprefix("\ufeff"), name, partial=True)
     try:
         return _Decoded(data.decode(name).removeprefix("\ufeff"), name)
     except UnicodeDecodeError as exc:
@@ -276,7 +310,11 @@ def _carried_issues(path: Path, decoded: _Decoded, frame: pd.DataFrame,
     frame = frame.copy()
     for column in frame.columns:
         values = frame[column]
-        if values.dtype != object:
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            if not values.cat.categories.astype("string").str.contains(_CARRIED).any():
+                continue
+            values = values.astype(object)
+        elif values.dtype != object:
             continue
         hit = values.astype("string").str.contains(_CARRIED, na=False).to_numpy(dtype=bool)
         if not hit.any():
@@ -342,7 +380,7 @@ def _sniff_delimiter(path: Path, text: str) -> str:
     if scores:
         _, best_score, _, best = max(scores)
     if best_score <= 1:
-        header = text.split("\n", 1)[0][:80]
+        header = text[:1000].split("\n", 1)[0][:80]
         raise SurveyDataError(f"{path}: row 1: the header has a single column ({header!r}); the "
                               "separator is not a comma, semicolon or tab; save the export as "
                               "CSV with commas or semicolons")
@@ -376,10 +414,16 @@ def _read_csv(path: Path, data: bytes, encoding: str, dtypes: Any,
     if "\x00" in text[:10_000]:
         raise InputFileError(f"{path}: contains binary data, not CSV text; export the data "
                              "again as CSV or XLSX")
+    if decoded.partial and (not text.strip() or "\n" not in text):  # not worth the care
+        text, decoded.partial = data.decode(decoded.encoding).removeprefix("\ufeff"), False
     if not text.strip():
         raise InputFileError(f"{path}: the file is empty; export the data again")
     delim = _sniff_delimiter(path, text)
-    lone_cr = _has_lone_cr(text)
+    # "\r" is never part of a longer UTF-8 sequence: the bytes tell as well as the text
+    lone_cr = (b"\n" in data and re.search(rb"\r(?!\n)", data) is not None
+               if decoded.partial else _has_lone_cr(text))
+    if lone_cr and decoded.partial:
+        text, decoded.partial = data.decode(decoded.encoding).removeprefix("\ufeff"), False
     if lone_cr:  # rows end at "\n" only: pandas would also end one at the cell's "\r"
         text = text.replace("\r\n", "\n")
     header = next(csv.reader(io.StringIO(_LONE_CR.sub(" ", text) if lone_cr else text,
@@ -426,7 +470,8 @@ def _read_csv(path: Path, data: bytes, encoding: str, dtypes: Any,
         raise InputFileError(f"{path}: cannot parse the CSV ({msg.strip()}); export it "
                              "again") from None
     if len(frame) and len(header) > 1:
-        _check_truncated(path, text, delim, len(header), len(frame))
+        _check_truncated(path, _text_end(data, decoded.encoding) if decoded.partial else text,
+                         delim, len(header), len(frame))
     notes: list[dict[str, Any]] = []
     if decoded.carried:
         frame, notes = _carried_issues(path, decoded, frame)
@@ -435,7 +480,10 @@ def _read_csv(path: Path, data: bytes, encoding: str, dtypes: Any,
 
 def _check_truncated(path: Path, text: str, delim: str, ncols: int, nrows: int) -> None:
     """Refuse a file whose last row stops before the last column (an interrupted download)."""
-    last = text.rstrip("\r\n").rsplit("\n", 1)[-1]
+    end = len(text)
+    while end and text[end - 1] in "\r\n":  # the last row, without copying the text
+        end -= 1
+    last = text[text.rfind("\n", 0, end) + 1:end]
     try:
         fields = next(csv.reader([last], delimiter=delim))
     except (csv.Error, StopIteration):
@@ -509,19 +557,32 @@ def _clean_text(series: pd.Series, factorized: tuple[np.ndarray, Any] | None = N
                 ) -> np.ndarray:
     """Stripped text per cell (integral floats without ".0"), None when empty; each distinct
     value is converted once (``factorized``: ``pd.factorize(series)`` if already made)."""
+    if factorized is None and series.dtype == object and len(series) > 1:
+        cells = series.to_numpy(dtype=object)
+        if pd.api.types.infer_dtype(cells, skipna=True) == "string":
+            # text as a CSV gives it (ids, times, free text: most cells distinct): stripped
+            # cell by cell, nothing hashed
+            return _stripped(cells)
     codes, uniques = factorized or pd.factorize(series, use_na_sentinel=True)
-    table = np.array([*(t if (t := _as_text(u)) else None for u in uniques), None],
-                     dtype=object)
+    uniques = np.asarray(uniques, dtype=object)
+    if pd.api.types.infer_dtype(uniques, skipna=True) == "string":
+        table = np.array([*_stripped(uniques), None], dtype=object)
+    else:
+        table = np.array([*(t if (t := _as_text(u)) else None for u in uniques), None],
+                         dtype=object)
     return table[codes]
 
 
-def _map_values(series: pd.Series, lookup: dict[str, Any], *, fallback: dict[str, Any],
-                factorized: tuple[np.ndarray, Any] | None = None,
-                ) -> tuple[np.ndarray, np.ndarray]:
-    """Map each distinct value once: returns (mapped object array, bad mask)."""
-    codes, uniques = factorized or pd.factorize(series, use_na_sentinel=True)
-    table, bad = _map_distinct(uniques, lookup, fallback=fallback)
-    return table[codes], bad[codes]
+def _stripped(cells: np.ndarray) -> np.ndarray:
+    """Text cells stripped, None for a missing or blank one (what :func:`_as_text` gives).
+
+    >>> _stripped(np.array([" a ", None, "  ", "b"], dtype=object)).tolist()
+    ['a', None, None, 'b']
+    """
+    # the cells are text or missing (infer_dtype "string"): one pass, 2x pandas' str.strip
+    out = np.empty(len(cells), dtype=object)
+    out[:] = [(v.strip() or None) if isinstance(v, str) else None for v in cells.tolist()]
+    return out
 
 
 def _map_distinct(uniques: Any, lookup: dict[str, Any], *, fallback: dict[str, Any],
@@ -563,7 +624,11 @@ class _Converter:
         (:meth:`get`) and converting it then hash its 100k cells once, not two or three
         times."""
         if self._last is None or self._last[0] is not series:
-            self._last = (series, *pd.factorize(series, use_na_sentinel=True))
+            if isinstance(series.dtype, pd.CategoricalDtype):  # factorized as it was read
+                self._last = (series, series.cat.codes.to_numpy(),
+                              np.asarray(series.cat.categories, dtype=object))
+            else:
+                self._last = (series, *pd.factorize(series, use_na_sentinel=True))
         return self._last[1], self._last[2]
 
     def issue(self, kind: str, column: str, mask: np.ndarray | None, values: Any,
@@ -633,6 +698,7 @@ class _Converter:
         # are looked at again, to tell an empty cell from one that is not a number
         # each distinct text is parsed once (ages, counts: a few dozen values in 100k rows)
         codes, uniques = (self.factorized(series) if series.dtype == object
+                          or isinstance(series.dtype, pd.CategoricalDtype)
                           else pd.factorize(series.astype(object), use_na_sentinel=True))
         text = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
         if self.decimal_comma:
@@ -777,10 +843,10 @@ class _Converter:
             list_name = self.form.question(question)["list_name"]
             for lang in self.form.languages:
                 labels[_norm(self.form.choice_label(list_name, choice, lang))] = 1
-        values, bad = _map_values(series, {**yes, **no}, fallback=labels,
-                                  factorized=self.factorized(series))
-        out = np.where(pd.isna(values), -1, values).astype(np.int8)
-        return out, bad
+        codes, uniques = self.factorized(series)
+        table, bad = _map_distinct(uniques, {**yes, **no}, fallback=labels)
+        flags = np.where(pd.isna(table), -1, table).astype(np.int8)  # once per distinct value
+        return flags[codes], bad[codes]
 
     def number(self, q: dict[str, Any]) -> None:
         name = q["name"]
@@ -1108,7 +1174,7 @@ def read_export(path: str | os.PathLike[str], form: Form, *, encoding: str = "au
     if path.is_dir():
         raise InputFileError(f"{path}: is a folder; give the export file")
     data = path.read_bytes()
-    if not data.strip():
+    if not data or data.isspace():  # (not data.strip(): no copy of a big file)
         raise InputFileError(f"{path}: the file is empty; export the data again")
     mapping: dict[_Target, str] = {}
     unknown: list[str] = []
@@ -1129,10 +1195,14 @@ def read_export(path: str | os.PathLike[str], form: Form, *, encoding: str = "au
         dtype: dict[str, Any] = {}
         for target, h in mapping.items():
             # answers to number questions are read as text, so that a report quotes them
-            # as written and nothing is converted before it is checked (1e308, inf...)
-            numeric = target.kind in ("split", "geo")
-            if not numeric or delim == ";":
-                dtype[h] = object
+            # as written and nothing is converted before it is checked (1e308, inf...);
+            # split columns (0/1) and, with a comma separator, coordinates are number-like
+            # (read as float64 when every cell is a number, see _read_csv). Answers are not
+            # read as categories: pandas' parser already shares one string object per
+            # distinct text in a chunk, and categories made it 2x slower (bench_indicators)
+            if target.kind == "split" or (target.kind == "geo" and delim != ";"):
+                continue
+            dtype[h] = object
         dtype.update(dict.fromkeys(extra, object))
         return [*mapping.values(), *extra], dtype
 
