@@ -7,6 +7,12 @@ small frozen dataclasses (:class:`MapOptions`, :class:`SiteMapOptions`,
 :class:`FigureOptions`) instead of long keyword lists; each checks its values when made, so
 a typo fails where it is written, not deep inside a renderer.
 
+The map renderers read no file and apply no threshold: :func:`choropleth_inputs` and
+:func:`sites_map_inputs` read the sites file, allocate a plan, publish the estimates with
+the study's ``min_n`` (once) and resolve every choice into a frozen settings dataclass;
+:func:`geo4mi.webmap.choropleth.render_choropleth` and
+:func:`geo4mi.webmap.sites.render_sites_map` draw what they are given.
+
 Every output here is what the CLI would publish: before anything is drawn, the estimates
 are audited (:func:`geo4mi.indicators.audit.refuse_results`) and a run whose outputs would
 let a hidden figure be worked out is refused with a :class:`~geo4mi.errors.DisclosureError`.
