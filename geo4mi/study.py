@@ -51,7 +51,7 @@ def bundled_study_path() -> Path:
 _NOT_A_KEY = {"key": False}
 #: Metadata of a field read as text in the study's language(s): ``"..."`` or
 #: ``{ es = "...", en = "..." }``.
-_TEXT = {"kind": "text"}
+_TEXT_KIND = {"kind": "text"}
 
 
 @dataclass(frozen=True)
@@ -160,11 +160,11 @@ class Study:
     survey: SurveyConfig = field(metadata=_NOT_A_KEY)
     indicators: IndicatorsConfig = field(metadata=_NOT_A_KEY)
     # the [study] keys, in the order error messages list them
-    title: dict[str, str] = field(default_factory=dict, metadata=_TEXT)
+    title: dict[str, str] = field(default_factory=dict, metadata=_TEXT_KIND)
     language: str = "es"
     synthetic: bool = False
     min_n: int = 10
-    source: dict[str, str] = field(default_factory=dict, metadata=_TEXT)
+    source: dict[str, str] = field(default_factory=dict, metadata=_TEXT_KIND)
     complementary_suppression: bool = True
     sites: SitesConfig | None = field(default=None, metadata=_NOT_A_KEY)
     plan: PlanConfig | None = field(default=None, metadata=_NOT_A_KEY)
