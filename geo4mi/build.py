@@ -73,17 +73,23 @@ def write_map(results: Results, path: str | os.PathLike[str], *, kind: str = "ch
 
     ``alternates`` links the choropleth to its other languages (``{lang: link}``).
     """
+    from geo4mi.outputs import MapOptions, SiteMapOptions, choropleth_inputs, sites_map_inputs
+    from geo4mi.webmap.assets import render_offline_html, write_html
+
     lang = lang or results.study.language
     if kind == "choropleth":
-        from geo4mi.webmap.choropleth import write_choropleth_for_results
+        from geo4mi.webmap.choropleth import render_choropleth
 
-        return write_choropleth_for_results(results, path, lang=lang, alternates=alternates)
+        options = MapOptions(lang=lang, alternates=alternates or {})
+        m = render_choropleth(*choropleth_inputs(results, options))
+        return write_html(render_offline_html(m), path)
     if kind == "sites":
-        from geo4mi.webmap.sites import sites_map_for_results, write_sites_map
+        from geo4mi.webmap.sites import render_sites_map
 
         plan_total = len(results.respondents) if results.study.plan is not None else None
-        return write_sites_map(sites_map_for_results(results, lang=lang, plan_total=plan_total),
-                               path)
+        data, settings = sites_map_inputs(results, SiteMapOptions(lang=lang,
+                                                                  plan_total=plan_total))
+        return write_html(render_offline_html(render_sites_map(data, settings)), path)
     raise OutputError(f"map kind {kind!r} is unknown; use choropleth or sites")
 
 

@@ -7,6 +7,12 @@ small frozen dataclasses (:class:`MapOptions`, :class:`SiteMapOptions`,
 :class:`FigureOptions`) instead of long keyword lists; each checks its values when made, so
 a typo fails where it is written, not deep inside a renderer.
 
+The map renderers read no file and apply no threshold: :func:`choropleth_inputs` and
+:func:`sites_map_inputs` read the sites file, allocate a plan, publish the estimates with
+the study's ``min_n`` (once) and resolve every choice into a frozen settings dataclass;
+:func:`geo4mi.webmap.choropleth.render_choropleth` and
+:func:`geo4mi.webmap.sites.render_sites_map` draw what they are given.
+
 Every output here is what the CLI would publish: before anything is drawn, the estimates
 are audited (:func:`geo4mi.indicators.audit.refuse_results`) and a run whose outputs would
 let a hidden figure be worked out is refused with a :class:`~geo4mi.errors.DisclosureError`.
@@ -34,14 +40,19 @@ import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from geo4mi.errors import OutputError
 from geo4mi.i18n import check_language
 
 if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+    import pandas as pd
+
     from geo4mi.pipeline import Results
     from geo4mi.webmap.assets import OfflineMap
+    from geo4mi.webmap.choropleth import ChoroplethData, ChoroplethSettings
+    from geo4mi.webmap.sites import SiteMapData, SiteMapSettings
 
 __all__ = [
     "TABLES",
@@ -50,9 +61,11 @@ __all__ = [
     "MapOptions",
     "SiteMapOptions",
     "choropleth",
+    "choropleth_inputs",
     "figures",
     "report",
     "sites_map",
+    "sites_map_inputs",
     "write_tables",
 ]
 
@@ -249,38 +262,113 @@ def _publishable(results: Results) -> None:
     weakref.finalize(results, _AUDITED.discard, id(results))
 
 
-def choropleth(results: Results, options: MapOptions | None = None) -> HtmlMap:
-    """The interactive choropleth of a run (what ``geo4mi map`` writes)."""
-    from geo4mi.webmap.choropleth import choropleth_map, choropleth_map_for_results
+def choropleth_inputs(results: Results, options: MapOptions | None = None
+                      ) -> tuple[ChoroplethData, ChoroplethSettings]:
+    """What the choropleth renderer receives for a run: prepared data and settings.
+
+    The estimates are published here, once, with the study's ``min_n``
+    (:meth:`~geo4mi.webmap.choropleth.ChoroplethData.prepare`); the settings take the study's
+    title, source and language, and open on ``options.selected``, else the study's
+    ``[indicators] opening``, else the first indicator that is not a descriptive profile
+    share (among ``options.indicators`` when given).
+
+    Examples
+    --------
+    >>> import geo4mi
+    >>> data, settings = choropleth_inputs(geo4mi.run(geo4mi.bundled_study_path()))
+    >>> data.min_n, settings.lang, settings.selected
+    (10, 'es', 'discriminated')
+    """
+    from geo4mi.webmap.choropleth import ChoroplethData, ChoroplethSettings
 
     options = options or MapOptions()
-    _publishable(results)
     study = results.study
     lang = options.lang or study.language
-    if options.indicators is None and options.groups is None and options.selected is None:
-        m = choropleth_map_for_results(results, lang=lang, tiles=options.tiles,
-                                       alternates=options.alternates or None)
-    else:
-        m = choropleth_map(results.estimates, results.areas, results.labels, lang=lang,
-                           min_n=study.min_n, synthetic=study.synthetic,
-                           title=study.title_in(lang), source=study.source_in(lang) or None,
-                           indicators=options.indicators, groups=options.groups,
-                           selected=options.selected, tiles=options.tiles,
-                           alternates=options.alternates or None)
-    return HtmlMap(m, lang=lang)
+    data = ChoroplethData.prepare(results.estimates, results.areas, results.labels,
+                                  min_n=study.min_n, synthetic=study.synthetic,
+                                  context=study.context)
+    settings = ChoroplethSettings(lang=lang, title=study.title_in(lang),
+                                  source=study.source_in(lang) or None,
+                                  indicators=options.indicators, groups=options.groups,
+                                  selected=options.selected or _opening(results,
+                                                                        options.indicators),
+                                  tiles=options.tiles, alternates=options.alternates)
+    return data, settings
+
+
+def _opening(results: Results, indicators: Sequence[str] | None) -> str | None:
+    """The study's headline finding ([indicators] opening), else the first indicator that is
+    not a descriptive profile share; among ``indicators`` when given."""
+    shown = results.labels.indicators
+    if indicators is not None:
+        shown = {i: shown[i] for i in indicators if i in shown}
+    return next((i for i in results.study.indicators.opening if i in shown), None) or next(
+        (i for i, info in shown.items() if info.direction != "neutral"), None)
+
+
+def choropleth(results: Results, options: MapOptions | None = None) -> HtmlMap:
+    """The interactive choropleth of a run (what ``geo4mi map`` writes)."""
+    from geo4mi.webmap.choropleth import render_choropleth
+
+    _publishable(results)
+    data, settings = choropleth_inputs(results, options)
+    return HtmlMap(render_choropleth(data, settings), lang=settings.lang)
+
+
+def sites_map_inputs(results: Results, options: SiteMapOptions | None = None, *,
+                     plan: pd.DataFrame | None = None,
+                     sites: gpd.GeoDataFrame | None = None
+                     ) -> tuple[SiteMapData, SiteMapSettings]:
+    """What the site map renderer receives for a run: every file read, the plan allocated.
+
+    Sites come from the study's ``[sites]`` file (``sites`` overrides it). Boroughs are
+    shaded by the interviews achieved (``Results.published_interviews()``), or by the
+    targets of ``plan`` (e.g. :func:`geo4mi.sites.plan.read_plan_csv`) when given;
+    ``options.plan_total`` instead allocates that many interviews with
+    :func:`geo4mi.sites.plan.plan_for_study` (the study's ``[plan]`` settings).
+
+    Examples
+    --------
+    >>> import geo4mi
+    >>> results = geo4mi.run(geo4mi.bundled_study_path())
+    >>> data, settings = sites_map_inputs(results, SiteMapOptions(plan_total=301))
+    >>> int(data.plan["target"].sum()), settings.catchment_m, len(data.sites) > 0
+    (301, 1000.0, True)
+    """
+    from geo4mi.errors import SiteMapError
+    from geo4mi.sites import read_sites
+    from geo4mi.sites.plan import plan_for_study
+    from geo4mi.webmap.sites import SiteMapData, SiteMapSettings
+
+    options = options or SiteMapOptions()
+    study = results.study
+    lang = options.lang or study.language
+    if sites is None:
+        if study.sites is None:
+            raise SiteMapError(f"{study.path}: no [sites] section; add one with path = "
+                               "\"sites.csv\" to draw the site map")
+        sites = read_sites(study.sites.path, results.areas)
+    if plan is not None and options.plan_total is not None:
+        raise SiteMapError("give plan or plan_total, not both")
+    if options.plan_total is not None:
+        plan = plan_for_study(study, results.areas, sites, total=options.plan_total)
+    data = SiteMapData(results.areas, sites, achieved=results.published_interviews()[0],
+                       plan=plan, synthetic=study.synthetic, context=study.context)
+    settings = SiteMapSettings(lang=lang, title=study.title_in(lang), wording=study.wording,
+                               catchment_m=(study.sites.catchment_m if study.sites is not None
+                                            else 1000.0))
+    return data, settings
 
 
 def sites_map(results: Results, options: SiteMapOptions | None = None, *,
-              plan: Any = None, sites: Any = None) -> HtmlMap:
+              plan: pd.DataFrame | None = None,
+              sites: gpd.GeoDataFrame | None = None) -> HtmlMap:
     """The site map of a run (the study's ``[sites]``, or ``sites``; ``plan`` a plan table)."""
-    from geo4mi.webmap.sites import sites_map_for_results
+    from geo4mi.webmap.sites import render_sites_map
 
-    options = options or SiteMapOptions()
     _publishable(results)
-    lang = options.lang or results.study.language
-    m = sites_map_for_results(results, lang=lang, plan=plan, plan_total=options.plan_total,
-                              sites=sites)
-    return HtmlMap(m, lang=lang)
+    data, settings = sites_map_inputs(results, options, plan=plan, sites=sites)
+    return HtmlMap(render_sites_map(data, settings), lang=settings.lang)
 
 
 def figures(results: Results, out_dir: str | os.PathLike[str],

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import os
 import sys
+import types
+import typing
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import MISSING, Field, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,14 @@ def bundled_study_path() -> Path:
     :mod:`geo4mi.resources`.
     """
     return bundled_path("data", "mexico_city.toml")
+
+
+#: Metadata of a :class:`Study` field that is not a ``[study]`` key (a section of its own,
+#: or made by :func:`load_study`).
+_NOT_A_KEY = {"key": False}
+#: Metadata of a field read as text in the study's language(s): ``"..."`` or
+#: ``{ es = "...", en = "..." }``.
+_TEXT_KIND = {"kind": "text"}
 
 
 @dataclass(frozen=True)
@@ -80,7 +90,7 @@ class SurveyConfig:
     strata: str | None = None
     #: Population margins the weights are raked to (``[[survey.rake]]``, read by
     #: :func:`geo4mi.indicators.rake.read_margin`); empty: no raking.
-    rake: tuple[Any, ...] = ()
+    rake: tuple[Any, ...] = field(default=(), metadata={"kind": "tablelist"})
     #: Eligibility rules: a respondent for whom one of these expressions is true is
     #: excluded (check ``exclude``), e.g. "age < 18".
     exclude: tuple[str, ...] = ()
@@ -145,24 +155,25 @@ class DisclosureConfig:
 class Study:
     """A loaded, validated study file. All paths are absolute."""
 
-    path: Path
-    boundaries: BoundariesConfig
-    survey: SurveyConfig
-    indicators: IndicatorsConfig
-    title: dict[str, str] = field(default_factory=dict)
+    path: Path = field(metadata=_NOT_A_KEY)
+    boundaries: BoundariesConfig = field(metadata=_NOT_A_KEY)
+    survey: SurveyConfig = field(metadata=_NOT_A_KEY)
+    indicators: IndicatorsConfig = field(metadata=_NOT_A_KEY)
+    # the [study] keys, in the order error messages list them
+    title: dict[str, str] = field(default_factory=dict, metadata=_TEXT_KIND)
     language: str = "es"
     synthetic: bool = False
     min_n: int = 10
+    source: dict[str, str] = field(default_factory=dict, metadata=_TEXT_KIND)
     complementary_suppression: bool = True
-    source: dict[str, str] = field(default_factory=dict)
-    sites: SitesConfig | None = None
-    plan: PlanConfig | None = None
-    disclosure: DisclosureConfig = field(default_factory=DisclosureConfig)
+    sites: SitesConfig | None = field(default=None, metadata=_NOT_A_KEY)
+    plan: PlanConfig | None = field(default=None, metadata=_NOT_A_KEY)
+    disclosure: DisclosureConfig = field(default_factory=DisclosureConfig, metadata=_NOT_A_KEY)
     #: The study's words in the interface text ([study] place, population; [boundaries]
-    #: unit, unit_gender, whole, attribution).
-    wording: Wording = field(default_factory=Wording)
+    #: unit, unit_gender, whole, attribution: :data:`_ELSEWHERE`).
+    wording: Wording = field(default_factory=Wording, metadata=_NOT_A_KEY)
     #: Context layers drawn on the maps ([[context]] tables; geo4mi.context).
-    context: tuple[Any, ...] = ()
+    context: tuple[Any, ...] = field(default=(), metadata=_NOT_A_KEY)
 
     @property
     def folder(self) -> Path:
@@ -177,38 +188,62 @@ class Study:
         return self.source.get(lang) or next(iter(self.source.values()), "")
 
 
-# section -> {key: (type description, required)}
-_SCHEMA: dict[str, dict[str, tuple[str, bool]]] = {
-    "study": {"title": ("text", False), "language": ("text", False),
-              "synthetic": ("bool", False), "min_n": ("int", False), "source": ("text", False),
-              "complementary_suppression": ("bool", False), "place": ("text", False),
-              "population": ("text", False)},
-    "boundaries": {"path": ("path", True), "layer": ("str", False), "id_field": ("str", False),
-                   "name_field": ("str", False), "crs": ("str", False),
-                   "attribution": ("text", False), "unit": ("unit", False),
-                   "unit_gender": ("str", False), "whole": ("text", False),
-                   "aliases": ("strmap", False)},
-    "survey": {"export": ("path", True), "form": ("path", True),
-               "borough_question": ("str", False), "gps_question": ("str", False),
-               "placement": ("str", False), "encoding": ("str", False), "sheet": ("str", False),
-               "layout": ("str", False), "border_tolerance_m": ("number", False),
-               "area_column": ("str", False), "id_column": ("str", False),
-               "min_placed_share": ("number", False), "weight": ("str", False),
-               "cluster": ("str", False), "strata": ("str", False),
-               "exclude": ("strlist", False), "rake": ("tablelist", False)},
-    "indicators": {"catalogue": ("path", True), "groups": ("strlist", False),
-                   "opening": ("strlist", False), "figures": ("strlist", False),
-                   "figure_groups": ("strlist", False), "nationality_question": ("str", False),
-                   "numeric": ("strlist", False), "ratios": ("tablelist", False),
-                   "missing_codes": ("numlist", False)},
-    "sites": {"path": ("path", True), "catchment_m": ("number", False),
-              "max_import": ("int", False)},
-    "plan": {"population": ("path", False), "population_id_field": ("str", False),
-             "population_field": ("str", False), "raster": ("path", False),
-             "min_per_area": ("int", False)},
-    "disclosure": {"quasi_identifiers": ("strlist", False),
-                   "max_global_risk": ("number", False), "protect": ("bool", False)},
+#: Each section of a study file and the dataclass its keys fill: the keys, their kinds and
+#: which are required are read from the dataclass fields (:func:`_schema`).
+_SECTIONS: dict[str, type] = {
+    "study": Study, "boundaries": BoundariesConfig, "survey": SurveyConfig,
+    "indicators": IndicatorsConfig, "sites": SitesConfig, "plan": PlanConfig,
+    "disclosure": DisclosureConfig,
 }
+#: Keys whose values land elsewhere than their section's dataclass: the study's words
+#: (``Study.wording``) and an older name (``borough_question``, now ``area_column``).
+_ELSEWHERE: dict[str, dict[str, str]] = {
+    "study": {"place": "text", "population": "text"},
+    "boundaries": {"attribution": "text", "unit": "unit", "unit_gender": "str",
+                   "whole": "text"},
+    "survey": {"borough_question": "str"},
+}
+
+
+def _kind(hint: Any) -> str:
+    """The kind of value (checked by :func:`_check_section`) a field's type asks for.
+
+    Examples
+    --------
+    >>> [_kind(h) for h in (Path | None, str, float, tuple[str, ...], dict[str, str])]
+    ['path', 'str', 'number', 'strlist', 'strmap']
+    """
+    if isinstance(hint, types.UnionType):  # X | None: a key that may be left out
+        hint = next(a for a in typing.get_args(hint) if a is not type(None))
+    simple = {Path: "path", str: "str", bool: "bool", int: "int", float: "number"}
+    if hint in simple:
+        return simple[hint]
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is tuple:
+        return {str: "strlist", float: "numlist"}.get(args[0], "tablelist")
+    if origin is dict:
+        return "strmap"
+    raise TypeError(f"no study-file kind for {hint!r}; give the field metadata={{'kind': ...}}")
+
+
+def _required(f: Field[Any]) -> bool:
+    return f.default is MISSING and f.default_factory is MISSING
+
+
+def _schema() -> dict[str, dict[str, tuple[str, bool]]]:
+    """section -> {key: (kind, required)}, from the dataclasses of :data:`_SECTIONS`."""
+    schema: dict[str, dict[str, tuple[str, bool]]] = {}
+    for name, cls in _SECTIONS.items():
+        hints = typing.get_type_hints(cls)
+        keys = {f.name: (f.metadata.get("kind") or _kind(hints[f.name]), _required(f))
+                for f in fields(cls) if f.metadata.get("key", True)}
+        keys.update({key: (kind, False) for key, kind in _ELSEWHERE.get(name, {}).items()})
+        schema[name] = keys
+    return schema
+
+
+# section -> {key: (kind, required)}
+_SCHEMA = _schema()
 _REQUIRED_SECTIONS = ("boundaries", "survey", "indicators")
 
 
@@ -250,46 +285,70 @@ def load_study(path: str | os.PathLike[str]) -> Study:
             raise StudyError(f"{path}: missing section [{name}]; see the README's study file "
                              "example")
     sec = {name: _check_section(path, name, raw[name]) if name in raw else {} for name in _SCHEMA}
-    folder = path.parent
-
-    def rel(value: str | None) -> Path | None:
-        return None if value in (None, "") else (folder / value).resolve()
-
-    def need(value: str, key: str) -> Path:
-        # a required path (_SCHEMA checks the key is there): an empty one is refused here
-        if not value:
-            raise StudyError(f"{path}: {key} is empty; give the file's path, relative to the "
-                             "study file")
-        return (folder / value).resolve()
-
     s = sec["study"]
-    language = s.get("language", "es")
+    language = s.get("language", _default(Study, "language"))
     if language not in LANGUAGES:
         raise StudyError(f"{path}: [study] language = {language!r} is not supported; "
                          f"use one of {', '.join(LANGUAGES)}")
-    min_n = s.get("min_n", 10)
+    min_n = s.get("min_n", _default(Study, "min_n"))
     if min_n < 1:
         raise StudyError(f"{path}: [study] min_n = {min_n!r} must be at least 1")
-    b, sv, ind = sec["boundaries"], sec["survey"], sec["indicators"]
-    placement = sv.get("placement", "prefer_declared")
-    if placement not in PLACEMENT_POLICIES:
-        raise StudyError(f"{path}: [survey] placement = {placement!r} is unknown; use one of "
-                         f"{', '.join(PLACEMENT_POLICIES)}")
-    layout = sv.get("layout", "auto")
-    if layout not in EXPORT_LAYOUTS:
-        raise StudyError(f"{path}: [survey] layout = {layout!r} is unknown; use one of "
-                         f"{', '.join(EXPORT_LAYOUTS)}")
-    tolerance = float(sv.get("border_tolerance_m", 25.0))
-    if tolerance < 0:
-        raise StudyError(f"{path}: [survey] border_tolerance_m = {tolerance!r} must be 0 or more")
-    if "area_column" in sv and "borough_question" in sv:
-        raise StudyError(f"{path}: [survey] give area_column or its older name "
-                         "borough_question, not both")
-    area_column = sv.get("area_column", sv.get("borough_question", "borough"))
-    share = float(sv.get("min_placed_share", 0.5))
-    if not 0 <= share <= 1:
-        raise StudyError(f"{path}: [survey] min_placed_share = {share!r} must be between 0 "
-                         "and 1 (0.5: stop when fewer than half the rows are placed)")
+    return Study(
+        path=path,
+        title=_text(s.get("title", {})),
+        language=language,
+        synthetic=bool(s.get("synthetic", _default(Study, "synthetic"))),
+        min_n=int(min_n),
+        complementary_suppression=bool(s.get("complementary_suppression",
+                                              _default(Study, "complementary_suppression"))),
+        source=_text(s.get("source", {})),
+        boundaries=_boundaries(path, sec["boundaries"]),
+        survey=_survey(path, sec["survey"]),
+        indicators=_indicators(path, sec["indicators"]),
+        sites=_sites(path, sec["sites"]) if "sites" in raw else None,
+        plan=_plan(path, sec["plan"]) if "plan" in raw else None,
+        disclosure=_disclosure(path, sec["disclosure"]),
+        wording=_wording(path, s, sec["boundaries"]),
+        context=context,
+    )
+
+
+def _default(cls: type, key: str) -> Any:
+    """The default of a key: its dataclass field's (the one place it is written).
+
+    Examples
+    --------
+    >>> _default(SurveyConfig, "placement"), _default(SitesConfig, "catchment_m")
+    ('prefer_declared', 1000.0)
+    """
+    f = next(f for f in fields(cls) if f.name == key)
+    if f.default is not MISSING:
+        return f.default
+    if f.default_factory is not MISSING:
+        return f.default_factory()
+    raise TypeError(f"{cls.__name__}.{key} has no default; the study file must give it")
+
+
+def _given(values: Mapping[str, Any], cls: type, *keys: str) -> dict[str, Any]:
+    """``{key: value}`` for each of ``keys`` given in the section, else its default."""
+    return {key: values.get(key, _default(cls, key)) for key in keys}
+
+
+def _need(path: Path, value: str, key: str) -> Path:
+    """A required path, relative to the study file (:func:`_check_section` has checked the key
+    is there); an empty one is refused."""
+    if not value:
+        raise StudyError(f"{path}: {key} is empty; give the file's path, relative to the "
+                         "study file")
+    return (path.parent / value).resolve()
+
+
+def _optional(path: Path, value: str | None) -> Path | None:
+    """An optional path, relative to the study file; None when empty or left out."""
+    return None if value in (None, "") else (path.parent / str(value)).resolve()
+
+
+def _boundaries(path: Path, b: Mapping[str, Any]) -> BoundariesConfig:
     if b.get("crs"):
         from pyproj import CRS
         from pyproj.exceptions import CRSError as ProjCRSError
@@ -299,6 +358,33 @@ def load_study(path: str | os.PathLike[str]) -> Study:
         except ProjCRSError:
             raise StudyError(f"{path}: [boundaries] crs = {b['crs']!r} is not a known CRS; "
                              'write it as "EPSG:<code>", e.g. crs = "EPSG:4326"') from None
+    return BoundariesConfig(path=_need(path, b["path"], "[boundaries] path"),
+                            layer=b.get("layer") or None, crs=b.get("crs") or None,
+                            aliases=dict(b.get("aliases", {})),
+                            **_given(b, BoundariesConfig, "id_field", "name_field"))
+
+
+def _survey(path: Path, sv: Mapping[str, Any]) -> SurveyConfig:
+    placement = sv.get("placement", _default(SurveyConfig, "placement"))
+    if placement not in PLACEMENT_POLICIES:
+        raise StudyError(f"{path}: [survey] placement = {placement!r} is unknown; use one of "
+                         f"{', '.join(PLACEMENT_POLICIES)}")
+    layout = sv.get("layout", _default(SurveyConfig, "layout"))
+    if layout not in EXPORT_LAYOUTS:
+        raise StudyError(f"{path}: [survey] layout = {layout!r} is unknown; use one of "
+                         f"{', '.join(EXPORT_LAYOUTS)}")
+    tolerance = float(sv.get("border_tolerance_m", _default(SurveyConfig, "border_tolerance_m")))
+    if tolerance < 0:
+        raise StudyError(f"{path}: [survey] border_tolerance_m = {tolerance!r} must be 0 or more")
+    if "area_column" in sv and "borough_question" in sv:
+        raise StudyError(f"{path}: [survey] give area_column or its older name "
+                         "borough_question, not both")
+    area_column = sv.get("area_column", sv.get("borough_question",
+                                               _default(SurveyConfig, "area_column")))
+    share = float(sv.get("min_placed_share", _default(SurveyConfig, "min_placed_share")))
+    if not 0 <= share <= 1:
+        raise StudyError(f"{path}: [survey] min_placed_share = {share!r} must be between 0 "
+                         "and 1 (0.5: stop when fewer than half the rows are placed)")
     design: dict[str, Any] = {key: sv.get(key) or None for key in ("weight", "cluster", "strata")}
     named = [v for v in design.values() if v]
     if len(set(named)) != len(named):
@@ -307,28 +393,60 @@ def load_study(path: str | os.PathLike[str]) -> Study:
     if sv.get("rake"):
         from geo4mi.indicators.rake import read_margin
 
-        design["rake"] = tuple(read_margin(m, folder, where=str(path)) for m in sv["rake"])
-    sites = None
-    if "sites" in raw:
-        st = sec["sites"]
-        sites = SitesConfig(path=need(st["path"], "[sites] path"),
-                            catchment_m=float(st.get("catchment_m", 1000)),
-                            max_import=st.get("max_import", 10_000))
-        if sites.catchment_m <= 0:
-            raise StudyError(f"{path}: [sites] catchment_m must be positive")
-        if sites.max_import < 1:
-            raise StudyError(f"{path}: [sites] max_import = {sites.max_import!r} must be at "
-                             "least 1 (the most features one `sites import` reads)")
-    plan = None
-    if "plan" in raw:
-        p = sec["plan"]
-        plan = PlanConfig(population=rel(p.get("population")),
-                          population_id_field=p.get("population_id_field", "cvegeo"),
-                          population_field=p.get("population_field", "pob_total_2020"),
-                          raster=rel(p.get("raster")),
-                          min_per_area=int(p.get("min_per_area", 10)))
-    d = sec["disclosure"]
-    max_risk = float(d.get("max_global_risk", 0.03))
+        design["rake"] = tuple(read_margin(m, path.parent, where=str(path)) for m in sv["rake"])
+    exclude = tuple(sv.get("exclude", ()))
+    if exclude:
+        from geo4mi.indicators.expressions import parse
+
+        for i, rule in enumerate(exclude):
+            parse(rule, context=f"{path}: [survey] exclude[{i}]")
+    gps = sv.get("gps_question", _default(SurveyConfig, "gps_question"))
+    return SurveyConfig(export=_need(path, sv["export"], "[survey] export"),
+                        form=_need(path, sv["form"], "[survey] form"),
+                        area_column=area_column.strip() or None, gps_question=gps or None,
+                        placement=placement, sheet=sv.get("sheet") or None, layout=layout,
+                        border_tolerance_m=tolerance,
+                        id_column=(sv.get("id_column") or "").strip() or None,
+                        min_placed_share=share, exclude=exclude,
+                        **_given(sv, SurveyConfig, "encoding"), **design)
+
+
+def _indicators(path: Path, ind: Mapping[str, Any]) -> IndicatorsConfig:
+    return IndicatorsConfig(catalogue=_need(path, ind["catalogue"], "[indicators] catalogue"),
+                            groups=tuple(ind.get("groups", ())),
+                            opening=tuple(ind.get("opening", ())),
+                            figures=tuple(ind.get("figures", ())),
+                            figure_groups=tuple(ind.get("figure_groups", ())),
+                            nationality_question=(ind.get("nationality_question")
+                                                  or "").strip() or None,
+                            numeric=tuple(ind["numeric"]) if "numeric" in ind else None,
+                            ratios=tuple(dict(r) for r in ind.get("ratios", ())),
+                            missing_codes=tuple(float(v) for v in ind.get("missing_codes", ())))
+
+
+def _sites(path: Path, st: Mapping[str, Any]) -> SitesConfig:
+    sites = SitesConfig(path=_need(path, st["path"], "[sites] path"),
+                        catchment_m=float(st.get("catchment_m",
+                                                 _default(SitesConfig, "catchment_m"))),
+                        max_import=st.get("max_import", _default(SitesConfig, "max_import")))
+    if sites.catchment_m <= 0:
+        raise StudyError(f"{path}: [sites] catchment_m must be positive")
+    if sites.max_import < 1:
+        raise StudyError(f"{path}: [sites] max_import = {sites.max_import!r} must be at "
+                         "least 1 (the most features one `sites import` reads)")
+    return sites
+
+
+def _plan(path: Path, p: Mapping[str, Any]) -> PlanConfig:
+    return PlanConfig(population=_optional(path, p.get("population")),
+                      raster=_optional(path, p.get("raster")),
+                      min_per_area=int(p.get("min_per_area", _default(PlanConfig,
+                                                                      "min_per_area"))),
+                      **_given(p, PlanConfig, "population_id_field", "population_field"))
+
+
+def _disclosure(path: Path, d: Mapping[str, Any]) -> DisclosureConfig:
+    max_risk = float(d.get("max_global_risk", _default(DisclosureConfig, "max_global_risk")))
     if not 0 < max_risk < 1:
         raise StudyError(f"{path}: [disclosure] max_global_risk = {max_risk!r} must be between "
                          "0 and 1 (0.03: the OCHA Centre for Humanitarian Data's 3 %)")
@@ -336,65 +454,22 @@ def load_study(path: str | os.PathLike[str]) -> Study:
     if keys is not None and not keys:
         raise StudyError(f"{path}: [disclosure] quasi_identifiers is empty; name the attributes "
                          "an intruder could know (area_id, gender, ...) or leave the key out")
-    disclosure = DisclosureConfig(quasi_identifiers=None if keys is None else tuple(keys),
-                                  max_global_risk=max_risk, protect=d.get("protect", True))
-    gender = b.get("unit_gender", "f")
+    return DisclosureConfig(quasi_identifiers=None if keys is None else tuple(keys),
+                            max_global_risk=max_risk, **_given(d, DisclosureConfig, "protect"))
+
+
+def _wording(path: Path, s: Mapping[str, Any], b: Mapping[str, Any]) -> Wording:
+    """The study's words: [study] place, population; [boundaries] unit, unit_gender, whole,
+    attribution (:data:`_ELSEWHERE`)."""
+    gender = b.get("unit_gender", _default(Wording, "unit_gender"))
     if gender not in ("f", "m"):
         raise StudyError(f"{path}: [boundaries] unit_gender = {gender!r} must be \"f\" or "
                          "\"m\" (the grammatical gender of the Spanish unit word)")
-    wording = Wording(unit={**NEUTRAL_UNIT, **_unit(b.get("unit", {}))}, unit_gender=gender,
-                      place={**NEUTRAL_PLACE, **_text(s.get("place", {}))},
-                      whole=_text(b.get("whole", {})),
-                      population={**NEUTRAL_POPULATION, **_text(s.get("population", {}))},
-                      attribution=_text(b.get("attribution", {})))
-    exclude = tuple(sv.get("exclude", ()))
-    if exclude:
-        from geo4mi.indicators.expressions import parse
-
-        for i, rule in enumerate(exclude):
-            parse(rule, context=f"{path}: [survey] exclude[{i}]")
-    return Study(
-        path=path,
-        title=_text(s.get("title", {})),
-        language=language,
-        synthetic=bool(s.get("synthetic", False)),
-        min_n=int(min_n),
-        complementary_suppression=bool(s.get("complementary_suppression", True)),
-        source=_text(s.get("source", {})),
-        boundaries=BoundariesConfig(path=need(b["path"], "[boundaries] path"),
-                                    layer=b.get("layer") or None,
-                                    id_field=b.get("id_field", "CVEGEO"),
-                                    name_field=b.get("name_field", "NOMGEO"),
-                                    crs=b.get("crs") or None,
-                                    aliases=dict(b.get("aliases", {}))),
-        survey=SurveyConfig(export=need(sv["export"], "[survey] export"),
-                            form=need(sv["form"], "[survey] form"),
-                            area_column=area_column.strip() or None,
-                            gps_question=sv.get("gps_question", "gps") or None,
-                            placement=placement, encoding=sv.get("encoding", "auto"),
-                            sheet=sv.get("sheet") or None, layout=layout,
-                            border_tolerance_m=tolerance,
-                            id_column=(sv.get("id_column") or "").strip() or None,
-                            min_placed_share=share, exclude=exclude, **design),
-        indicators=IndicatorsConfig(catalogue=need(ind["catalogue"],
-                                                    "[indicators] catalogue"),
-                                    groups=tuple(ind.get("groups", ())),
-                                    opening=tuple(ind.get("opening", ())),
-                                    figures=tuple(ind.get("figures", ())),
-                                    figure_groups=tuple(ind.get("figure_groups", ())),
-                                    nationality_question=(ind.get("nationality_question")
-                                                          or "").strip() or None,
-                                    numeric=(tuple(ind["numeric"]) if "numeric" in ind
-                                             else None),
-                                    ratios=tuple(dict(r) for r in ind.get("ratios", ())),
-                                    missing_codes=tuple(float(v) for v in
-                                                        ind.get("missing_codes", ()))),
-        sites=sites,
-        plan=plan,
-        disclosure=disclosure,
-        wording=wording,
-        context=context,
-    )
+    return Wording(unit={**NEUTRAL_UNIT, **_unit(b.get("unit", {}))}, unit_gender=gender,
+                   place={**NEUTRAL_PLACE, **_text(s.get("place", {}))},
+                   whole=_text(b.get("whole", {})),
+                   population={**NEUTRAL_POPULATION, **_text(s.get("population", {}))},
+                   attribution=_text(b.get("attribution", {})))
 
 
 def _text(value: str | Mapping[str, str]) -> dict[str, str]:

@@ -9,8 +9,8 @@ import sys
 import pytest
 
 import geo4mi
-from geo4mi.errors import FigureError, OutputError, StudyError
-from geo4mi.outputs import HtmlMap
+from geo4mi.errors import FigureError, OutputError, SiteMapError, StudyError
+from geo4mi.outputs import HtmlMap, choropleth_inputs, sites_map_inputs
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +64,27 @@ def test_choropleth_options(results):
         geo4mi.MapOptions(lang="xx")
     with pytest.raises(Exception, match="selected"):
         results.choropleth(geo4mi.MapOptions(indicators=ids[:1], selected=ids[1]))
+
+
+def test_choropleth_inputs_open_on_the_study_opening_among_those_asked(results):
+    data, settings = choropleth_inputs(results)
+    opening = results.study.indicators.opening
+    assert settings.selected == opening[0] and data.min_n == results.study.min_n
+    assert data.estimates["suppression"].notna().all()  # published once, here
+    others = [i for i, info in results.labels.indicators.items()
+              if i not in opening and info.direction != "neutral"][:2]
+    data, settings = choropleth_inputs(results, geo4mi.MapOptions(indicators=others))
+    assert settings.selected == others[0] and settings.indicators == tuple(others)
+    assert data.context == tuple(results.study.context)  # a subset keeps the context layers
+
+
+def test_site_map_inputs_are_read_and_allocated_before_drawing(results):
+    data, settings = sites_map_inputs(results, geo4mi.SiteMapOptions(plan_total=301))
+    assert data.plan is not None and int(data.plan["target"].sum()) == 301
+    assert len(data.sites) and settings.catchment_m == results.study.sites.catchment_m
+    assert data.achieved is not None and settings.wording == results.study.wording
+    with pytest.raises(SiteMapError, match="give plan or plan_total, not both"):
+        sites_map_inputs(results, geo4mi.SiteMapOptions(plan_total=301), plan=data.plan)
 
 
 def test_options_are_frozen_and_checked():

@@ -160,3 +160,21 @@ def test_bad_study_words(tmp_path, boundaries, survey, message):
     text = text.replace('path = "b/areas.gpkg"\n', 'path = "b/areas.gpkg"\n' + boundaries)
     with pytest.raises((StudyError, ExpressionError), match=message):
         load_study(write(tmp_path, text))
+
+
+def test_schema_is_read_from_the_dataclasses(tmp_path):
+    from dataclasses import fields
+
+    from geo4mi import study as module
+
+    for name, cls in module._SECTIONS.items():
+        keys = [f.name for f in fields(cls) if f.metadata.get("key", True)]
+        assert list(module._SCHEMA[name]) == keys + list(module._ELSEWHERE.get(name, {}))
+    assert module._SCHEMA["sites"] == {"path": ("path", True), "catchment_m": ("number", False),
+                                       "max_import": ("int", False)}
+    # a default is written once, on the dataclass, and is what a study without the key gets
+    text = MINIMAL + '\n[sites]\npath = "sites.csv"\n'
+    assert load_study(write(tmp_path, text)).sites.catchment_m == module._default(
+        module.SitesConfig, "catchment_m")
+    with pytest.raises(StudyError, match=r"\[sites\] max_import = 2\.5 must be a whole number"):
+        load_study(write(tmp_path, text + "max_import = 2.5\n"))

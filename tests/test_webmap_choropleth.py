@@ -6,6 +6,7 @@ wide-interval rule and the comparison with the city-wide value are exercised on 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
@@ -22,8 +23,11 @@ from geo4mi.indicators.estimate import wilson_interval
 from geo4mi.labels import IndicatorInfo, Labels
 from geo4mi.study import bundled_study_path, load_study
 from geo4mi.webmap.choropleth import (
+    ChoroplethData,
     ChoroplethError,
+    ChoroplethSettings,
     choropleth_map,
+    render_choropleth,
     unpack_cells,
     unpack_page_data,
     web_geometry,
@@ -281,6 +285,22 @@ def test_selected_indicator_and_subset(inputs, tmp_path):
     assert '<option value="0" selected>Has been discriminated against</option>' in page
 
 
+def test_renderer_draws_the_prepared_table_as_given(inputs):
+    """min_n applies once, when the data is prepared; the renderer only names it."""
+    est, areas, labels = inputs
+    data = ChoroplethData.prepare(est, areas, labels, min_n=MIN_N)
+    hidden = data.estimates[data.estimates["status"] == "suppressed"]
+    assert len(hidden) and hidden["p"].isna().all()  # published: POISON is gone already
+    settings = ChoroplethSettings(lang="en", indicators=["discriminated"], groups=())
+    drawn = page_data(render_choropleth(dataclasses.replace(data, min_n=50),
+                                        settings).get_root().render())
+    assert drawn["min_n"] == 50 and "50" in drawn["text"]["suppressed"]
+    # Iztapalapa (n = 40, under 50) stays as published with min_n = 10: nothing re-hidden
+    assert cell_of(drawn, "discriminated", ("all", "all"), IZTAPALAPA)[3] == 40
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.lang = "es"  # type: ignore[misc]
+
+
 def test_optional_tile_layer(inputs):
     est, areas, labels = inputs
     page = choropleth_map(est, areas, labels, tiles="OpenStreetMap").get_root().render()
@@ -353,8 +373,8 @@ def test_unlabelled_indicator_is_refused(inputs):
 
 def test_unknown_options_are_refused(inputs, tmp_path):
     est, areas, labels = inputs
-    with pytest.raises(ChoroplethError, match="unknown option 'colour'; use min_n"):
-        write_choropleth(est, areas, labels, tmp_path / "x.html", colour="red")
+    with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
+        write_choropleth(est, areas, labels, tmp_path / "x.html", colour="red")  # type: ignore
     with pytest.raises(ChoroplethError, match="groups: 'age' is not a grouping variable"):
         choropleth_map(est, areas, labels, groups=["age"])
     with pytest.raises(ChoroplethError, match="selected: 'nope' is not one of the indicators"):

@@ -62,8 +62,9 @@ import logging
 import math
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -76,7 +77,7 @@ from geo4mi import classify
 from geo4mi.boundaries import WEB_CRS, metric_crs, to_crs_checked
 from geo4mi.context import ContextLayer
 from geo4mi.errors import ChoroplethError
-from geo4mi.i18n import attribution_line, check_language, speaks_study, t, template
+from geo4mi.i18n import attribution_line, check_language, t, template, use_wording
 from geo4mi.indicators.design import design_of_estimates, interval_note
 from geo4mi.indicators.differences import correction_name
 from geo4mi.indicators.estimate import proportions
@@ -93,6 +94,9 @@ from geo4mi.webmap.assets import (
     write_html,
 )
 from geo4mi.webmap.orientation import add_orientation
+
+if TYPE_CHECKING:  # pragma: no cover
+    from geo4mi.pipeline import Results
 
 log = logging.getLogger(__name__)
 
@@ -232,9 +236,8 @@ def row_breaks(values: Sequence[float], scheme: str) -> list[float]:
     return classify.class_breaks(y, scheme)
 
 
-def _check_inputs(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labels,
-                  indicators: Sequence[str] | None,
-                  groups: Sequence[str] | None) -> tuple[list[str], list[tuple[str, str]]]:
+def _check_columns(estimates: pd.DataFrame, areas: gpd.GeoDataFrame) -> None:
+    """Refuse tables the map cannot read: a missing column or an unknown status."""
     missing = [c for c in _REQUIRED if c not in estimates.columns]
     if missing:
         raise ChoroplethError(f"estimates: column {missing[0]!r} is missing; pass the table "
@@ -248,6 +251,11 @@ def _check_inputs(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labe
     if bad:
         raise ChoroplethError(f"estimates: column 'status': unknown status {bad[0]!r}; use "
                               "ok, suppressed or no_data")
+
+
+def _check_inputs(estimates: pd.DataFrame, labels: Labels, indicators: Sequence[str] | None,
+                  groups: Sequence[str] | None) -> tuple[list[str], list[tuple[str, str]]]:
+    """The indicators and (group_var, group_value) pairs drawn, in display order."""
     present = list(pd.unique(estimates["indicator"].astype(object)))
     unknown = [i for i in present if i not in labels.indicators]
     if unknown:
@@ -536,13 +544,13 @@ def unpack_page_data(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _page_data(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labels, lang: str,
-               min_n: int, synthetic: bool, indicators: Sequence[str] | None,
-               groups: Sequence[str] | None) -> tuple[dict[str, Any], list[str],
-                                                       list[tuple[str, str]]]:
-    chosen, pairs = _check_inputs(estimates, areas, labels, indicators, groups)
+def _page_data(prepared: ChoroplethData, settings: ChoroplethSettings
+               ) -> tuple[dict[str, Any], list[str], list[tuple[str, str]]]:
+    estimates, areas, labels = prepared.estimates, prepared.areas, prepared.labels
+    lang, min_n, synthetic = settings.lang, prepared.min_n, prepared.synthetic
+    chosen, pairs = _check_inputs(estimates, labels, settings.indicators, settings.groups)
     area_ids = [str(a) for a in areas["area_id"]]
-    cols, values = build_values(published(estimates, min_n=min_n), area_ids, chosen, pairs)
+    cols, values = build_values(estimates, area_ids, chosen, pairs)
     names = [str(n) for n in areas["area_name"]]
     order = sorted(range(len(names)), key=lambda i: (_fold(names[i]), names[i]))
     text = {k: t(k, lang) for k in ("no_interviews", "city_wide", "value", "ci95", "n",
@@ -693,7 +701,135 @@ class _Choropleth(MacroElement):
             self.add_child(child)
 
 
-@speaks_study
+# -- what the renderer receives -----------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class ChoroplethData:
+    """What the choropleth draws: published estimates, areas, labels and context layers.
+
+    Made by :meth:`prepare` (for a run, by :func:`geo4mi.outputs.choropleth_inputs`), which
+    keeps the percent rows (:func:`~geo4mi.indicators.estimate.proportions`) and applies
+    :func:`~geo4mi.indicators.suppression.published` once: the renderer draws the table as
+    it is. ``min_n`` is the threshold the estimates were suppressed at, named in the legend
+    and never compared with ``n`` again; ``synthetic`` shows the synthetic-data banner.
+
+    Examples
+    --------
+    >>> estimates, areas, labels = example_inputs()
+    >>> data = ChoroplethData.prepare(estimates, areas, labels, min_n=10)
+    >>> sorted(set(data.estimates["suppression"]))
+    ['', 'small_n']
+    """
+
+    estimates: pd.DataFrame
+    areas: gpd.GeoDataFrame
+    labels: Labels
+    min_n: int = 10
+    synthetic: bool = False
+    context: tuple[ContextLayer, ...] = ()
+
+    @classmethod
+    def prepare(cls, estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labels, *,
+                min_n: int = 10, synthetic: bool = False,
+                context: Sequence[ContextLayer] = ()) -> ChoroplethData:
+        """Check the tables and publish the estimates (the one place ``min_n`` applies)."""
+        # a percent map: numeric statistics (means, medians, ratios) are not drawn
+        estimates = proportions(estimates)
+        _check_columns(estimates, areas)
+        return cls(published(estimates, min_n=min_n), areas, labels, min_n=int(min_n),
+                   synthetic=bool(synthetic), context=tuple(context))
+
+
+def _name_tuple(value: Sequence[str] | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+@dataclass(frozen=True)
+class ChoroplethSettings:
+    """How the choropleth is drawn, every choice made (see :func:`choropleth_map`).
+
+    Examples
+    --------
+    >>> ChoroplethSettings(lang="en", indicators=["a"]).indicators
+    ('a',)
+    >>> ChoroplethSettings(lang="xx")
+    Traceback (most recent call last):
+    ...
+    geo4mi.errors.StudyError: language 'xx' is not supported; ...
+    """
+
+    lang: str = "es"
+    title: str | None = None
+    source: str | None = None
+    indicators: tuple[str, ...] | None = None
+    groups: tuple[str, ...] | None = None
+    selected: str | None = None
+    tiles: str | None = None
+    alternates: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lang", check_language(self.lang))
+        object.__setattr__(self, "indicators", _name_tuple(self.indicators))
+        object.__setattr__(self, "groups", _name_tuple(self.groups))
+        object.__setattr__(self, "alternates", dict(self.alternates or {}))
+
+
+def render_choropleth(data: ChoroplethData,
+                      settings: ChoroplethSettings | None = None) -> OfflineMap:
+    """The choropleth of prepared ``data`` drawn with ``settings``, as a folium map.
+
+    Reads no file and applies no threshold: ``data`` is drawn as prepared.
+
+    Examples
+    --------
+    >>> estimates, areas, labels = example_inputs()
+    >>> m = render_choropleth(ChoroplethData.prepare(estimates, areas, labels),
+    ...                       ChoroplethSettings(lang="en", selected="discriminated"))
+    >>> '<option value="1" selected>' in m.get_root().render()
+    True
+    """
+    settings = settings or ChoroplethSettings()
+    with use_wording(data.labels.wording):
+        return _render(data, settings)
+
+
+def _render(data: ChoroplethData, settings: ChoroplethSettings) -> OfflineMap:
+    lang, labels, estimates = settings.lang, data.labels, data.estimates
+    page, chosen, _ = _page_data(data, settings)
+    selected = settings.selected
+    if selected is not None and selected not in chosen:
+        raise ChoroplethError(f"selected: {selected!r} is not one of the indicators drawn; "
+                              f"use one of {', '.join(chosen[:8])}...")
+    selected = selected or chosen[0]
+    title = settings.title
+    if title is None:
+        title = (labels.text(labels.survey_title, lang) if labels.survey_title
+                 else t("map.page_title", lang))
+    web = to_crs_checked(data.areas, WEB_CRS, step="web map")
+    minx, miny, maxx, maxy = web.total_bounds
+    m = OfflineMap(location=[round((miny + maxy) / 2, 5), round((minx + maxx) / 2, 5)],
+                   zoom_start=10, min_zoom=MIN_ZOOM, max_zoom=MAX_ZOOM, tiles=settings.tiles,
+                   control_scale=False, width="100%", height="68vh", lang=lang, title=title)
+
+    def text(key: str, **fmt: Any) -> str:
+        return t(key, lang, **fmt)
+
+    languages = [{"lang": code, "href": href, "name": t("language_name", code)}
+                 for code, href in sorted(settings.alternates.items()) if code != lang]
+    top = render_fragment("choropleth_top.html", t=text, title=title, synthetic=data.synthetic,
+                          languages=languages, **_controls(page, labels, chosen, lang, selected))
+    cast(Figure, m.get_root()).html.add_child(Verbatim(top), name="geo4mi_choropleth_top")
+    rule = t("map.uncertainty_rule", lang, width=classify.WIDE_WIDTH_POINTS, min_n=data.min_n,
+             interval=interval_note(design_of_estimates(estimates), lang,
+                                    names=labels.columns))
+    below = render_fragment("choropleth_below.html", t=text, rule=rule, source=settings.source,
+                            attribution=attribution_line(lang))
+    _Choropleth(page, below).add_to(m)
+    return add_orientation(m, data.areas, data.context, lang=lang, map_kind="choropleth")
+
+
 def choropleth_map(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labels, *,
                    lang: str = "es", min_n: int = 10, synthetic: bool = False,
                    title: str | None = None, source: str | None = None,
@@ -703,6 +839,10 @@ def choropleth_map(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Lab
                    alternates: Mapping[str, str] | None = None,
                    context: Sequence[ContextLayer] = ()) -> OfflineMap:
     """Interactive choropleth of every indicator and group, as a folium map.
+
+    The one-call form of :func:`render_choropleth` for tables at hand:
+    ``render_choropleth(ChoroplethData.prepare(estimates, areas, labels, min_n=...,
+    synthetic=..., context=...), ChoroplethSettings(lang=..., title=..., ...))``.
 
     Parameters
     ----------
@@ -755,49 +895,27 @@ def choropleth_map(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Lab
     >>> type(m).__name__, isinstance(m, folium.Map)
     ('OfflineMap', True)
     """
-    lang = check_language(lang)
-    # a percent map: numeric statistics (means, medians, ratios) are not drawn
-    estimates = proportions(estimates)
-    data, chosen, _ = _page_data(estimates, areas, labels, lang, min_n, synthetic,
-                                 indicators, groups)
-    if selected is not None and selected not in chosen:
-        raise ChoroplethError(f"selected: {selected!r} is not one of the indicators drawn; "
-                              f"use one of {', '.join(chosen[:8])}...")
-    selected = selected or chosen[0]
-    if title is None:
-        title = (labels.text(labels.survey_title, lang) if labels.survey_title
-                 else t("map.page_title", lang))
-    web = to_crs_checked(areas, WEB_CRS, step="web map")
-    minx, miny, maxx, maxy = web.total_bounds
-    m = OfflineMap(location=[round((miny + maxy) / 2, 5), round((minx + maxx) / 2, 5)],
-                   zoom_start=10, min_zoom=MIN_ZOOM, max_zoom=MAX_ZOOM, tiles=tiles,
-                   control_scale=False, width="100%", height="68vh", lang=lang, title=title)
-
-    def text(key: str, **fmt: Any) -> str:
-        return t(key, lang, **fmt)
-
-    languages = [{"lang": code, "href": href, "name": t("language_name", code)}
-                 for code, href in sorted((alternates or {}).items()) if code != lang]
-    top = render_fragment("choropleth_top.html", t=text, title=title, synthetic=synthetic,
-                          languages=languages, **_controls(data, labels, chosen, lang, selected))
-    cast(Figure, m.get_root()).html.add_child(Verbatim(top), name="geo4mi_choropleth_top")
-    rule = t("map.uncertainty_rule", lang, width=classify.WIDE_WIDTH_POINTS, min_n=min_n,
-             interval=interval_note(design_of_estimates(estimates), lang,
-                                    names=labels.columns))
-    below = render_fragment("choropleth_below.html", t=text, rule=rule, source=source,
-                            attribution=attribution_line(lang))
-    _Choropleth(data, below).add_to(m)
-    return add_orientation(m, areas, context, lang=lang, map_kind="choropleth")
+    settings = ChoroplethSettings(lang=lang, title=title, source=source,
+                                  indicators=_name_tuple(indicators),
+                                  groups=_name_tuple(groups), selected=selected, tiles=tiles,
+                                  alternates=alternates or {})
+    data = ChoroplethData.prepare(estimates, areas, labels, min_n=min_n, synthetic=synthetic,
+                                  context=context)
+    return render_choropleth(data, settings)
 
 
-@speaks_study
 def write_choropleth(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labels,
                      path: str | os.PathLike[str], *, lang: str = "es",
-                     overwrite: bool = True, **options: Any) -> Path:
+                     overwrite: bool = True, min_n: int = 10, synthetic: bool = False,
+                     title: str | None = None, source: str | None = None,
+                     indicators: Sequence[str] | None = None,
+                     groups: Sequence[str] | None = None, selected: str | None = None,
+                     tiles: str | None = None, alternates: Mapping[str, str] | None = None,
+                     context: Sequence[ContextLayer] = ()) -> Path:
     """Write the choropleth as one self-contained offline HTML file (atomically).
 
-    ``options`` are those of :func:`choropleth_map` (unknown ones are refused). The same
-    inputs give byte-identical files.
+    The options are those of :func:`choropleth_map`. The same inputs give byte-identical
+    files.
 
     Examples
     --------
@@ -809,42 +927,31 @@ def write_choropleth(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: L
     >>> '<html lang="en">' in text, "<script src=" in text
     (True, False)
     """
-    allowed = ("min_n", "synthetic", "title", "source", "indicators", "groups", "selected",
-               "tiles", "alternates", "context")
-    wrong = [k for k in options if k not in allowed]
-    if wrong:
-        raise ChoroplethError(f"write_choropleth: unknown option {wrong[0]!r}; use "
-                              f"{', '.join(allowed)}")
-    m = choropleth_map(estimates, areas, labels, lang=lang, **options)
+    m = choropleth_map(estimates, areas, labels, lang=lang, min_n=min_n, synthetic=synthetic,
+                       title=title, source=source, indicators=indicators, groups=groups,
+                       selected=selected, tiles=tiles, alternates=alternates, context=context)
     return write_html(render_offline_html(m), path, overwrite=overwrite)
 
 
-def choropleth_map_for_results(results: Any, *, lang: str | None = None,
+def choropleth_map_for_results(results: Results, *, lang: str | None = None,
                                alternates: Mapping[str, str] | None = None,
                                tiles: str | None = None) -> OfflineMap:
     """The choropleth of a pipeline run (:func:`geo4mi.pipeline.run`), in ``lang``.
 
-    Reads only ``results.estimates``, ``results.areas``, ``results.labels`` and the
-    study's title, source, language, ``min_n``, synthetic flag and ``[indicators] opening``.
+    The inputs are made by :func:`geo4mi.outputs.choropleth_inputs` (the study's title,
+    source, ``min_n``, synthetic flag, context layers and ``[indicators] opening``); unlike
+    ``results.choropleth()`` the run is not audited first.
     """
-    study = results.study
-    lang = check_language(lang or study.language)
-    # Open on the study's headline finding ([indicators] opening), else on the first
-    # indicator that is not a descriptive profile share.
-    shown = results.labels.indicators
-    selected = next((i for i in study.indicators.opening if i in shown), None) or next(
-        (i for i, info in shown.items() if info.direction != "neutral"), None)
-    return choropleth_map(results.estimates, results.areas, results.labels, lang=lang,
-                          min_n=study.min_n, synthetic=study.synthetic,
-                          title=study.title_in(lang), source=study.source_in(lang) or None,
-                          tiles=tiles, selected=selected, alternates=alternates,
-                          context=study.context)
+    from geo4mi.outputs import MapOptions, choropleth_inputs
+
+    options = MapOptions(lang=lang, tiles=tiles, alternates=alternates or {})
+    return render_choropleth(*choropleth_inputs(results, options))
 
 
-def write_choropleth_for_results(results: Any, path: str | os.PathLike[str], *,
-                           lang: str | None = None, overwrite: bool = True,
-                           tiles: str | None = None,
-                           alternates: Mapping[str, str] | None = None) -> Path:
+def write_choropleth_for_results(results: Results, path: str | os.PathLike[str], *,
+                                 lang: str | None = None, overwrite: bool = True,
+                                 tiles: str | None = None,
+                                 alternates: Mapping[str, str] | None = None) -> Path:
     """Write the choropleth of a pipeline run: what ``geo4mi map --kind choropleth`` does.
 
     Examples

@@ -34,8 +34,9 @@ import logging
 import math
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -62,6 +63,9 @@ from geo4mi.webmap.assets import (
     write_html,
 )
 from geo4mi.webmap.orientation import add_orientation, unit_places
+
+if TYPE_CHECKING:  # pragma: no cover
+    from geo4mi.pipeline import Results
 
 log = logging.getLogger(__name__)
 
@@ -221,12 +225,95 @@ def _fmt_m(value: float) -> str:
     return f"{value:,.0f}".replace(",", " ")
 
 
+@dataclass(frozen=True, eq=False)
+class SiteMapData:
+    """What the site map draws, every file already read and every plan already allocated.
+
+    Parameters
+    ----------
+    areas : GeoDataFrame
+        The *areas* table.
+    sites : GeoDataFrame
+        From :func:`geo4mi.sites.read_sites`.
+    achieved : Series, optional
+        Interviews achieved per ``area_id`` (counts only, as published: NA where the
+        estimates hide a count; e.g. ``Results.published_interviews()[0]``).
+    plan : DataFrame, optional
+        From :func:`geo4mi.sites.plan.allocate`; boroughs are then shaded by target, and
+        popups show target against achieved.
+    synthetic : bool
+        Show the synthetic-data banner.
+    context : sequence of ContextLayer
+        Context layers (``Study.context``).
+    """
+
+    areas: gpd.GeoDataFrame
+    sites: gpd.GeoDataFrame
+    achieved: pd.Series | None = None
+    plan: pd.DataFrame | None = None
+    synthetic: bool = False
+    context: tuple[ContextLayer, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "context", tuple(self.context))
+
+
+@dataclass(frozen=True)
+class SiteMapSettings:
+    """How the site map is drawn (see :func:`sites_map`); checked when made.
+
+    Examples
+    --------
+    >>> SiteMapSettings(catchment_m=-1)
+    Traceback (most recent call last):
+    ...
+    geo4mi.errors.SiteMapError: catchment_m = -1 must be a distance in metres (0 or None ...
+    """
+
+    lang: str = "es"
+    catchment_m: float | None = 1000.0
+    title: str = ""
+    wording: Wording | None = None
+
+    def __post_init__(self) -> None:
+        check_language(self.lang)
+        catchment_m = self.catchment_m
+        if catchment_m is not None and (not isinstance(catchment_m, (int, float))
+                                        or not math.isfinite(catchment_m) or catchment_m < 0):
+            raise SiteMapError(f"catchment_m = {catchment_m!r} must be a distance in metres "
+                               "(0 or None for no circles)")
+
+
+def render_sites_map(data: SiteMapData, settings: SiteMapSettings | None = None) -> OfflineMap:
+    """The site map of ``data`` drawn with ``settings``; reads no file, allocates nothing.
+
+    Examples
+    --------
+    >>> from geo4mi.boundaries import load_areas
+    >>> from geo4mi.sites import read_sites, BUNDLED_SITES
+    >>> areas = load_areas()
+    >>> m = render_sites_map(SiteMapData(areas, read_sites(BUNDLED_SITES, areas)),
+    ...                      SiteMapSettings(lang="en", catchment_m=0))
+    >>> "Catchment (" in m.get_root().render()
+    False
+    """
+    settings = settings or SiteMapSettings()
+    with use_wording(settings.wording):
+        m = _sites_map(data, settings)
+        return add_orientation(m, data.areas, data.context, lang=settings.lang,
+                               map_kind="sites")
+
+
 def sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
               achieved: pd.Series | None = None, plan: pd.DataFrame | None = None,
               lang: str = "es", catchment_m: float | None = 1000.0, synthetic: bool = False,
               title: str = "", wording: Wording | None = None,
               context: Sequence[ContextLayer] = ()) -> OfflineMap:
     """Build the site-mapping map.
+
+    The one-call form of :func:`render_sites_map`: ``render_sites_map(SiteMapData(areas,
+    sites, achieved, plan, synthetic, context), SiteMapSettings(lang, catchment_m, title,
+    wording))``.
 
     Parameters
     ----------
@@ -271,20 +358,16 @@ def sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
     >>> type(m).__name__
     'OfflineMap'
     """
-    with use_wording(wording):
-        m = _sites_map(areas, sites, achieved=achieved, plan=plan, lang=lang,
-                       catchment_m=catchment_m, synthetic=synthetic, title=title)
-        return add_orientation(m, areas, context, lang=lang, map_kind="sites")
+    settings = SiteMapSettings(lang=lang, catchment_m=catchment_m, title=title,
+                               wording=wording)
+    data = SiteMapData(areas, sites, achieved=achieved, plan=plan, synthetic=synthetic,
+                       context=tuple(context))
+    return render_sites_map(data, settings)
 
 
-def _sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
-               achieved: pd.Series | None, plan: pd.DataFrame | None, lang: str,
-               catchment_m: float | None, synthetic: bool, title: str) -> OfflineMap:
-    check_language(lang)
-    if catchment_m is not None and (not isinstance(catchment_m, (int, float))
-                                    or not math.isfinite(catchment_m) or catchment_m < 0):
-        raise SiteMapError(f"catchment_m = {catchment_m!r} must be a distance in metres "
-                           "(0 or None for no circles)")
+def _sites_map(data: SiteMapData, settings: SiteMapSettings) -> OfflineMap:
+    areas, sites, achieved, plan = data.areas, data.sites, data.achieved, data.plan
+    lang, catchment_m, title = settings.lang, settings.catchment_m, settings.title
     achieved_by = _series(achieved, "achieved")
     target_by: dict[str, float] = {}
     planned: set[str] = set()
@@ -310,7 +393,7 @@ def _sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
     boroughs, unplanned = _borough_features(areas, shapes, lang, mode, colours, achieved_by,
                                             achieved is not None, target_by, planned)
     types_present = [code for code in SITE_TYPES if code in set(sites["type"])]
-    data = {
+    page = {
         "attribution": attribution_line(lang),
         # fitted in sites.js without animation, so the view is final once the page has loaded
         "bounds": [[round(miny, 5), round(minx, 5)], [round(maxy, 5), round(maxx, 5)]],
@@ -339,12 +422,12 @@ def _sites_map(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
         "badges": _badges(areas, shapes, lang, mode, achieved_by, achieved is not None,
                           target_by, planned),
     }
-    title_html = render_fragment("sites_title.html", title=title, synthetic=synthetic,
+    title_html = render_fragment("sites_title.html", title=title, synthetic=data.synthetic,
                                  banner=t("synthetic_banner", lang))
     legend_html = _legend_html(lang, mode, types_present, catchment_m, colours, unplanned,
                                any(math.isnan(v) for v in achieved_by.values()),
-                               badges=bool(data["badges"]))
-    _Sites(data, title_html, legend_html).add_to(m)
+                               badges=bool(page["badges"]))
+    _Sites(page, title_html, legend_html).add_to(m)
     return m
 
 
@@ -469,16 +552,15 @@ def write_sites_map(m: OfflineMap, path: str | os.PathLike[str], *,
     return write_html(render_offline_html(m), path, overwrite=overwrite)
 
 
-def sites_map_for_results(results, *, lang: str | None = None, plan: pd.DataFrame | None = None,
-                          plan_total: int | None = None,
+def sites_map_for_results(results: Results, *, lang: str | None = None,
+                          plan: pd.DataFrame | None = None, plan_total: int | None = None,
                           sites: gpd.GeoDataFrame | None = None) -> OfflineMap:
     """The site map of a pipeline run: what ``geo4mi map --kind sites`` and the demo draw.
 
-    Sites come from the study's ``[sites]`` section (``sites`` overrides it). Boroughs are
-    shaded by the interviews achieved (``Results.published_interviews()``), or by the targets
-    of ``plan`` (e.g. :func:`geo4mi.sites.plan.read_plan_csv`) when given, with target against
-    achieved in the popups. ``plan_total`` instead allocates that many interviews with
-    :func:`geo4mi.sites.plan.plan_for_study` (the study's ``[plan]`` settings) and shows that plan.
+    The inputs are made by :func:`geo4mi.outputs.sites_map_inputs`, which reads the study's
+    ``[sites]`` file (``sites`` overrides it) and, for ``plan_total``, allocates that many
+    interviews with the study's ``[plan]`` settings; unlike ``results.sites_map()`` the run
+    is not audited first.
 
     Examples
     --------
@@ -488,21 +570,7 @@ def sites_map_for_results(results, *, lang: str | None = None, plan: pd.DataFram
     >>> "Meta de entrevistas" in m.get_root().render()
     True
     """
-    from geo4mi.sites import read_sites
-    from geo4mi.sites.plan import plan_for_study
+    from geo4mi.outputs import SiteMapOptions, sites_map_inputs
 
-    study = results.study
-    lang = lang or study.language
-    if sites is None:
-        if study.sites is None:
-            raise SiteMapError(f"{study.path}: no [sites] section; add one with path = "
-                               "\"sites.csv\" to draw the site map")
-        sites = read_sites(study.sites.path, results.areas)
-    if plan is not None and plan_total is not None:
-        raise SiteMapError("give plan or plan_total, not both")
-    if plan_total is not None:
-        plan = plan_for_study(study, results.areas, sites, total=plan_total)
-    catchment = study.sites.catchment_m if study.sites is not None else 1000.0
-    return sites_map(results.areas, sites, achieved=results.published_interviews()[0], plan=plan,
-                     lang=lang, catchment_m=catchment, synthetic=study.synthetic,
-                     title=study.title_in(lang), wording=study.wording, context=study.context)
+    options = SiteMapOptions(lang=lang, plan_total=plan_total)
+    return render_sites_map(*sites_map_inputs(results, options, plan=plan, sites=sites))
