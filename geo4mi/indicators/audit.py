@@ -295,30 +295,43 @@ def propagate(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, fam_of: np.n
     lo, hi = lo.copy(), hi.copy()
     src_lo = np.full(lo.shape, -1)
     src_hi = np.full(hi.shape, -1)
-    pos = vals > 0
     m = int(rows.max(initial=-1)) + 1
-    fam_e = fam_of[rows]
+    # only relations with a variable whose bound moved in the last round can move another
+    # bound (the others' candidates are already met, and cannot tie a tighter bound): each
+    # round after the first works on those rows' entries only
+    r_all, c_all, v_all, f_all = rows, cols, vals, fam_of[rows]
+    r, c, v, f = r_all, c_all, v_all, f_all
     for rounds in range(1, max_rounds + 1):
-        minact = np.bincount(rows, weights=np.where(pos, vals * lo[cols], vals * hi[cols]),
-                             minlength=m)
+        pos = v > 0
+        lo_c, hi_c = lo[c], hi[c]
+        minact = np.bincount(r, weights=v * np.where(pos, lo_c, hi_c), minlength=m)
         # the other terms are at least minact minus this term's own minimum
-        raw = np.where(pos, lo[cols] - minact[rows], minact[rows] + hi[cols])
+        mr = minact[r]
+        del minact
+        raw = np.where(pos, lo_c - mr, mr + hi_c)
+        del mr, lo_c, hi_c
         cand = np.where(pos, np.floor(raw + 1e-6), np.ceil(raw - 1e-6))
+        del raw
         new_hi, new_lo = hi.copy(), lo.copy()
-        np.minimum.at(new_hi, cols[pos], cand[pos])
-        np.maximum.at(new_lo, cols[~pos], cand[~pos])
+        np.minimum.at(new_hi, c[pos], cand[pos])
+        np.maximum.at(new_lo, c[~pos], cand[~pos])
         moved_hi, moved_lo = new_hi < hi, new_lo > lo
         if not (moved_hi.any() or moved_lo.any()):
             return lo, hi, src_lo, src_hi, rounds
         for moved, new, src, sel in ((moved_hi, new_hi, src_hi, pos),
                                      (moved_lo, new_lo, src_lo, ~pos)):
-            hit = sel & moved[cols] & (cand == new[cols])
-            src[cols[hit]] = fam_e[hit]
+            hit = sel & moved[c] & (cand == new[c])
+            src[c[hit]] = f[hit]
+        del cand
         hi, lo = new_hi, new_lo
         if (lo > hi + 0.5).any():
             bad = int(np.flatnonzero(lo > hi + 0.5)[0])
             raise DisclosureError(f"the published figures contradict the relations at "
                                   f"variable {bad}; audit with the true counts (truth=...)")
+        active = np.zeros(m, bool)
+        active[r_all[(moved_hi | moved_lo)[c_all]]] = True
+        keep = np.flatnonzero(active[r_all])
+        r, c, v, f = r_all[keep], c_all[keep], v_all[keep], f_all[keep]
     log.warning("bound propagation stopped after %d rounds before settling", max_rounds)
     return lo, hi, src_lo, src_hi, max_rounds
 
