@@ -77,6 +77,9 @@ class Grid:
     columns: list[tuple[str, str]]  # ("all", "all") first
     value: np.ndarray  # (2, I, R, C) float; NaN where hidden
     exists: np.ndarray  # (I, R, C) bool: the row is in the table
+    #: per row of the table it was made from, its cell (flat index of ``exists``); lets
+    #: other columns of that table be laid on the grid without matching labels again
+    cell: np.ndarray | None = None
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -116,7 +119,7 @@ def to_grid(table: pd.DataFrame) -> Grid:
     if "status" in table.columns:  # a no-data row says n = 0, numerator = 0
         empty = (table["status"].astype(str) == "no_data").to_numpy()
         value[:, i[empty], r[empty], c[empty]] = 0.0
-    return Grid(ind, areas, cols, value, exists)
+    return Grid(ind, areas, cols, value, exists, np.ravel_multi_index((i, r, c), shape))
 
 
 # -- relations ----------------------------------------------------------------------------
@@ -262,13 +265,17 @@ def _rows(fams: list[Family], truth: np.ndarray | None) -> tuple[np.ndarray, ...
             blocks.append((lines[keep], sign * coef[keep]))
             fam_of.append(np.full(len(lines[keep]), f))
     n_rows = np.cumsum([0] + [len(b[0]) for b in blocks])
-    rows = np.concatenate([np.repeat(np.arange(a, b), lin.shape[1])
+    # indices as int32 when they fit: the system has tens of millions of entries at
+    # thousands of areas, and every propagation round gathers through them
+    n_vars = max((int(lin.max(initial=-1)) for lin, _ in blocks), default=-1) + 1
+    index = np.int32 if max(int(n_rows[-1]), n_vars) < 2**31 - 1 else np.int64
+    rows = np.concatenate([np.repeat(np.arange(a, b, dtype=index), lin.shape[1])
                            for (a, b), (lin, _) in zip(itertools.pairwise(n_rows), blocks,
                                                        strict=True)])
-    cols = np.concatenate([lin.ravel() for lin, _ in blocks])
+    cols = np.concatenate([lin.ravel().astype(index, copy=False) for lin, _ in blocks])
     vals = np.concatenate([c.ravel() for _, c in blocks]).astype(float)
     nz = vals != 0
-    return rows[nz], cols[nz], vals[nz], np.concatenate(fam_of)
+    return rows[nz], cols[nz], vals[nz], np.concatenate(fam_of).astype(np.int32)
 
 
 # -- the attack ---------------------------------------------------------------------------
@@ -352,6 +359,17 @@ def _values_like(table: pd.DataFrame, grid: Grid) -> np.ndarray:
     return out.ravel()
 
 
+def _flag_cells(table: pd.DataFrame, grid: Grid, flag: np.ndarray) -> np.ndarray:
+    """Per cell of ``grid`` (flat): the row of ``table`` there has ``flag`` (False where
+    no row is). Reads the rows' cells from ``grid`` when it was made from ``table``."""
+    if grid.cell is not None and len(grid.cell) == len(table):
+        out = np.zeros(grid.exists.size, bool)
+        out[grid.cell] = flag
+        return out
+    mark = table.assign(numerator=np.where(flag, 1, 0), n=0, status="ok")
+    return _values_like(mark, grid)[:grid.exists.size] == 1
+
+
 @dataclass
 class System:
     """The intruder's equations for one table, built once: what stays fixed when more
@@ -405,8 +423,7 @@ def _stated_bounds(published: pd.DataFrame, grid: Grid, min_n: int
     if "suppression" not in published.columns:
         return floor, ceil
     reason = published["suppression"].astype(str).to_numpy(dtype=object)
-    mark = published.assign(numerator=np.where(reason == "small_n", 1, 0), n=0, status="ok")
-    ceil[size + np.flatnonzero(_values_like(mark, grid)[:size] == 1)] = min_n - 1
+    ceil[size + np.flatnonzero(_flag_cells(published, grid, reason == "small_n"))] = min_n - 1
     return floor, ceil
 
 
@@ -505,8 +522,7 @@ def _counted(published: pd.DataFrame, grid: Grid) -> np.ndarray:
     if "stat" not in published.columns:
         return np.ones(grid.exists.size, bool)
     prop = published["stat"].astype(str).eq("prop").to_numpy()
-    mark = published.assign(numerator=np.where(prop, 1, 0), n=0, status="ok")
-    return _values_like(mark, grid)[:grid.exists.size] == 1
+    return _flag_cells(published, grid, prop)
 
 
 #: Reasons (the estimates' ``suppression`` column) that hide a figure for its own sake or
@@ -535,8 +551,7 @@ def _sensitive(published: pd.DataFrame, grid: Grid, true: np.ndarray | None,
     reason = published["suppression"].astype(str)
     status = published["status"].astype(str) if "status" in published.columns else reason
     flag = ~reason.isin(PROTECTIVE_REASONS) & (status == "suppressed")
-    mark = published.assign(numerator=np.where(flag, 1, 0), n=0, status="ok")
-    out = _values_like(mark, grid)[:size] == 1
+    out = _flag_cells(published, grid, flag.to_numpy())
     if true is not None:
         n_true = true[size:]
         out |= (n_true > 0) & (n_true < min_n)
