@@ -77,6 +77,9 @@ class Grid:
     columns: list[tuple[str, str]]  # ("all", "all") first
     value: np.ndarray  # (2, I, R, C) float; NaN where hidden
     exists: np.ndarray  # (I, R, C) bool: the row is in the table
+    #: per row of the table it was made from, its cell (flat index of ``exists``); lets
+    #: other columns of that table be laid on the grid without matching labels again
+    cell: np.ndarray | None = None
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -116,7 +119,7 @@ def to_grid(table: pd.DataFrame) -> Grid:
     if "status" in table.columns:  # a no-data row says n = 0, numerator = 0
         empty = (table["status"].astype(str) == "no_data").to_numpy()
         value[:, i[empty], r[empty], c[empty]] = 0.0
-    return Grid(ind, areas, cols, value, exists)
+    return Grid(ind, areas, cols, value, exists, np.ravel_multi_index((i, r, c), shape))
 
 
 # -- relations ----------------------------------------------------------------------------
@@ -262,13 +265,17 @@ def _rows(fams: list[Family], truth: np.ndarray | None) -> tuple[np.ndarray, ...
             blocks.append((lines[keep], sign * coef[keep]))
             fam_of.append(np.full(len(lines[keep]), f))
     n_rows = np.cumsum([0] + [len(b[0]) for b in blocks])
-    rows = np.concatenate([np.repeat(np.arange(a, b), lin.shape[1])
+    # indices as int32 when they fit: the system has tens of millions of entries at
+    # thousands of areas, and every propagation round gathers through them
+    n_vars = max((int(lin.max(initial=-1)) for lin, _ in blocks), default=-1) + 1
+    index = np.int32 if max(int(n_rows[-1]), n_vars) < 2**31 - 1 else np.int64
+    rows = np.concatenate([np.repeat(np.arange(a, b, dtype=index), lin.shape[1])
                            for (a, b), (lin, _) in zip(itertools.pairwise(n_rows), blocks,
                                                        strict=True)])
-    cols = np.concatenate([lin.ravel() for lin, _ in blocks])
+    cols = np.concatenate([lin.ravel().astype(index, copy=False) for lin, _ in blocks])
     vals = np.concatenate([c.ravel() for _, c in blocks]).astype(float)
     nz = vals != 0
-    return rows[nz], cols[nz], vals[nz], np.concatenate(fam_of)
+    return rows[nz], cols[nz], vals[nz], np.concatenate(fam_of).astype(np.int32)
 
 
 # -- the attack ---------------------------------------------------------------------------
@@ -295,30 +302,43 @@ def propagate(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, fam_of: np.n
     lo, hi = lo.copy(), hi.copy()
     src_lo = np.full(lo.shape, -1)
     src_hi = np.full(hi.shape, -1)
-    pos = vals > 0
     m = int(rows.max(initial=-1)) + 1
-    fam_e = fam_of[rows]
+    # only relations with a variable whose bound moved in the last round can move another
+    # bound (the others' candidates are already met, and cannot tie a tighter bound): each
+    # round after the first works on those rows' entries only
+    r_all, c_all, v_all, f_all = rows, cols, vals, fam_of[rows]
+    r, c, v, f = r_all, c_all, v_all, f_all
     for rounds in range(1, max_rounds + 1):
-        minact = np.bincount(rows, weights=np.where(pos, vals * lo[cols], vals * hi[cols]),
-                             minlength=m)
+        pos = v > 0
+        lo_c, hi_c = lo[c], hi[c]
+        minact = np.bincount(r, weights=v * np.where(pos, lo_c, hi_c), minlength=m)
         # the other terms are at least minact minus this term's own minimum
-        raw = np.where(pos, lo[cols] - minact[rows], minact[rows] + hi[cols])
+        mr = minact[r]
+        del minact
+        raw = np.where(pos, lo_c - mr, mr + hi_c)
+        del mr, lo_c, hi_c
         cand = np.where(pos, np.floor(raw + 1e-6), np.ceil(raw - 1e-6))
+        del raw
         new_hi, new_lo = hi.copy(), lo.copy()
-        np.minimum.at(new_hi, cols[pos], cand[pos])
-        np.maximum.at(new_lo, cols[~pos], cand[~pos])
+        np.minimum.at(new_hi, c[pos], cand[pos])
+        np.maximum.at(new_lo, c[~pos], cand[~pos])
         moved_hi, moved_lo = new_hi < hi, new_lo > lo
         if not (moved_hi.any() or moved_lo.any()):
             return lo, hi, src_lo, src_hi, rounds
         for moved, new, src, sel in ((moved_hi, new_hi, src_hi, pos),
                                      (moved_lo, new_lo, src_lo, ~pos)):
-            hit = sel & moved[cols] & (cand == new[cols])
-            src[cols[hit]] = fam_e[hit]
+            hit = sel & moved[c] & (cand == new[c])
+            src[c[hit]] = f[hit]
+        del cand
         hi, lo = new_hi, new_lo
         if (lo > hi + 0.5).any():
             bad = int(np.flatnonzero(lo > hi + 0.5)[0])
             raise DisclosureError(f"the published figures contradict the relations at "
                                   f"variable {bad}; audit with the true counts (truth=...)")
+        active = np.zeros(m, bool)
+        active[r_all[(moved_hi | moved_lo)[c_all]]] = True
+        keep = np.flatnonzero(active[r_all])
+        r, c, v, f = r_all[keep], c_all[keep], v_all[keep], f_all[keep]
     log.warning("bound propagation stopped after %d rounds before settling", max_rounds)
     return lo, hi, src_lo, src_hi, max_rounds
 
@@ -337,6 +357,17 @@ def _values_like(table: pd.DataFrame, grid: Grid) -> np.ndarray:
     sub = other.value[:, ii[ii >= 0]][:, :, rr[rr >= 0]][:, :, :, cc[cc >= 0]]
     out[:, si, sr, sc] = sub
     return out.ravel()
+
+
+def _flag_cells(table: pd.DataFrame, grid: Grid, flag: np.ndarray) -> np.ndarray:
+    """Per cell of ``grid`` (flat): the row of ``table`` there has ``flag`` (False where
+    no row is). Reads the rows' cells from ``grid`` when it was made from ``table``."""
+    if grid.cell is not None and len(grid.cell) == len(table):
+        out = np.zeros(grid.exists.size, bool)
+        out[grid.cell] = flag
+        return out
+    mark = table.assign(numerator=np.where(flag, 1, 0), n=0, status="ok")
+    return _values_like(mark, grid)[:grid.exists.size] == 1
 
 
 @dataclass
@@ -392,8 +423,7 @@ def _stated_bounds(published: pd.DataFrame, grid: Grid, min_n: int
     if "suppression" not in published.columns:
         return floor, ceil
     reason = published["suppression"].astype(str).to_numpy(dtype=object)
-    mark = published.assign(numerator=np.where(reason == "small_n", 1, 0), n=0, status="ok")
-    ceil[size + np.flatnonzero(_values_like(mark, grid)[:size] == 1)] = min_n - 1
+    ceil[size + np.flatnonzero(_flag_cells(published, grid, reason == "small_n"))] = min_n - 1
     return floor, ceil
 
 
@@ -492,8 +522,7 @@ def _counted(published: pd.DataFrame, grid: Grid) -> np.ndarray:
     if "stat" not in published.columns:
         return np.ones(grid.exists.size, bool)
     prop = published["stat"].astype(str).eq("prop").to_numpy()
-    mark = published.assign(numerator=np.where(prop, 1, 0), n=0, status="ok")
-    return _values_like(mark, grid)[:grid.exists.size] == 1
+    return _flag_cells(published, grid, prop)
 
 
 #: Reasons (the estimates' ``suppression`` column) that hide a figure for its own sake or
@@ -522,8 +551,7 @@ def _sensitive(published: pd.DataFrame, grid: Grid, true: np.ndarray | None,
     reason = published["suppression"].astype(str)
     status = published["status"].astype(str) if "status" in published.columns else reason
     flag = ~reason.isin(PROTECTIVE_REASONS) & (status == "suppressed")
-    mark = published.assign(numerator=np.where(flag, 1, 0), n=0, status="ok")
-    out = _values_like(mark, grid)[:size] == 1
+    out = _flag_cells(published, grid, flag.to_numpy())
     if true is not None:
         n_true = true[size:]
         out |= (n_true > 0) & (n_true < min_n)
