@@ -21,6 +21,7 @@ from geo4mi.indicators.suppression import published
 from geo4mi.pipeline import run
 from geo4mi.report import inputs_from_results, report_html
 from geo4mi.report.sentences import SENTENCES, check_complete, estimate_text
+from geo4mi.study import bundled_study_path
 
 FIGURES = pd.read_csv(Path(__file__).parent / "data" / "report_figures.csv", dtype=str)
 FINDING = re.compile(r'<li class="finding[^"]*" id="finding-(\d+)" value="\d+" '
