@@ -406,6 +406,15 @@ def test_bar_chart_marks_suppressed_and_no_data_in_words(tiny):
     assert "Intervalo amplio" in fig_text(fig, "caption")  # Beta's interval is wide
 
 
+def test_bar_chart_svg_ids_are_unique(tiny, tmp_path):
+    est, areas, labels = tiny
+    fig = indicator_bar_chart(est, areas, labels, "discriminated")
+    svg = save_figure(fig, tmp_path / "bars", "svg")[0].read_text(encoding="utf-8")
+    ids = re.findall(r' id="([^"]+)"', svg)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    assert {"ci-01", "ci-low-01", "ci-high-01", "ci-02"} <= set(ids)  # line and its caps
+
+
 def test_bar_chart_shows_a_wide_interval_without_changing_the_class_hue(tiny):
     est, areas, labels = tiny
     ax = indicator_bar_chart(est, areas, labels, "discriminated").axes[0]
