@@ -490,6 +490,33 @@ def test_write_figures_set(tiny, tmp_path):
         write_figures(est, areas, labels, tmp_path, indicators=["nope"])
 
 
+def test_a_pool_of_workers_writes_the_same_files(tiny, tmp_path):
+    est, areas, labels = tiny
+    done: list[float] = []
+    kwargs = {"formats": "svg,pdf", "interviews": pd.Series({"01": 60, "02": 12}),
+              "kinds": ("bars",)}
+    alone = write_figures(est, areas, labels, tmp_path / "one", jobs=1, **kwargs)
+    pooled = write_figures(est, areas, labels, tmp_path / "two", jobs=2, progress=done.append,
+                           **kwargs)
+    assert [p.name for p in pooled] == [p.name for p in alone] == [
+        "sample_distribution.svg", "sample_distribution.pdf", "bars_discriminated.svg",
+        "bars_discriminated.pdf"]
+    for p, q in zip(alone, pooled, strict=True):
+        assert p.read_bytes() == q.read_bytes(), p.name  # PDFs too: the same Latin cut
+    assert sorted(done) == done and done[-1] == 1.0
+    with pytest.raises(FigureError, match="jobs: 0 is not a number of worker processes"):
+        write_figures(est, areas, labels, tmp_path / "three", jobs=0)
+
+
+def test_no_figure_is_drawn_when_one_file_exists(tiny, tmp_path):
+    est, areas, labels = tiny
+    (tmp_path / "bars_discriminated.png").write_bytes(b"mine")
+    with pytest.raises(OutputError, match=r"bars_discriminated\.png: file exists"):
+        write_figures(est, areas, labels, tmp_path, formats="png", overwrite=False)
+    assert [p.name for p in tmp_path.iterdir()] == ["bars_discriminated.png"]
+    assert (tmp_path / "bars_discriminated.png").read_bytes() == b"mine"
+
+
 # -- the bundled study --------------------------------------------------------------------
 
 
