@@ -492,6 +492,7 @@ def test_write_figures_set(tiny, tmp_path):
 
 def test_a_pool_of_workers_writes_the_same_files(tiny, tmp_path):
     est, areas, labels = tiny
+    labels = dataclasses.replace(labels, wording=load_study(bundled_study_path()).wording)
     done: list[float] = []
     kwargs = {"formats": "svg,pdf", "interviews": pd.Series({"01": 60, "02": 12}),
               "kinds": ("bars",)}
@@ -503,6 +504,7 @@ def test_a_pool_of_workers_writes_the_same_files(tiny, tmp_path):
         "bars_discriminated.pdf"]
     for p, q in zip(alone, pooled, strict=True):
         assert p.read_bytes() == q.read_bytes(), p.name  # PDFs too: the same Latin cut
+    assert "Toda la ciudad" in flat(pooled[2].read_text(encoding="utf-8"))  # study's words
     assert sorted(done) == done and done[-1] == 1.0
     with pytest.raises(FigureError, match="jobs: 0 is not a number of worker processes"):
         write_figures(est, areas, labels, tmp_path / "three", jobs=0)

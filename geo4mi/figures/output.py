@@ -29,7 +29,7 @@ from geo4mi.figures import common
 from geo4mi.figures.charts import indicator_bar_chart, nationality_chart
 from geo4mi.figures.common import FONT, FigureError, check_estimates, style
 from geo4mi.figures.maps import choropleth_on, sample_distribution_on, small_multiples_on
-from geo4mi.i18n import check_language, speaks_study
+from geo4mi.i18n import Wording, check_language, current_wording, speaks_study, use_wording
 from geo4mi.indicators.estimate import proportions
 from geo4mi.io import atomic_write
 from geo4mi.labels import Labels
@@ -309,7 +309,8 @@ def write_figures(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labe
         labels=labels, interviews=interviews, interviews_total=interviews_total,
         nationalities=nationalities, nationality_names=nationality_names,
         common={"lang": lang, "synthetic": synthetic, "source": source},
-        scheme=scheme, min_n=min_n, formats=fmts, out=out, overwrite=overwrite)
+        scheme=scheme, min_n=min_n, formats=fmts, out=out, overwrite=overwrite,
+        wording=current_wording())
     report = _progress(progress)
     if workers > 1 and len(tasks) > 1:
         written = _write_in_pool(shared, tasks, min(workers, len(tasks)), report)
@@ -353,6 +354,7 @@ class _Shared:
     formats: tuple[str, ...]
     out: Path
     overwrite: bool
+    wording: Wording  # the study's words (a worker does not share this process's context)
 
 
 def _draw(shared: _Shared, task: _Task) -> Figure:
@@ -377,8 +379,9 @@ def _draw(shared: _Shared, task: _Task) -> Figure:
 
 def _write_one(shared: _Shared, task: _Task) -> list[Path]:
     """Draw one figure once and save it in every format."""
-    return save_figure(_draw(shared, task), shared.out / task.stem, shared.formats,
-                       overwrite=shared.overwrite)
+    with use_wording(shared.wording):
+        return save_figure(_draw(shared, task), shared.out / task.stem, shared.formats,
+                           overwrite=shared.overwrite)
 
 
 def _workers(jobs: int | None) -> int:
