@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import logging
 import os
 import sys
 import tempfile
@@ -60,11 +61,18 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()[0]
     jobs = args.jobs or None
 
-    def cpu_seconds() -> tuple[float, float]:  # this process; its ended workers
-        t = os.times()
-        return t.user + t.system, t.children_user + t.children_system
+    worker_cpu: list[float] = []  # workers are the fork server's children, not ours:
+    # write_figures reports their CPU seconds in its log record
 
-    wall, (cpu, cpu_workers) = time.perf_counter(), cpu_seconds()
+    class Workers(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if hasattr(record, "worker_cpu"):
+                worker_cpu.append(float(record.worker_cpu))
+
+    figures_log = logging.getLogger("geo4mi.figures.output")
+    figures_log.addHandler(Workers())
+    figures_log.setLevel(logging.INFO)
+    wall, cpu = time.perf_counter(), time.process_time()
     if args.what == "build":
         written = write_figures_for_results(
             results, out, formats=args.formats,
@@ -75,8 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         written = write_figures_for_results(results, out, formats=args.formats,
                                             kinds=("map", "bars"), jobs=jobs)
     wall = time.perf_counter() - wall
-    cpu_now, workers_now = cpu_seconds()
-    cpu, cpu_workers = cpu_now - cpu, workers_now - cpu_workers
+    cpu, cpu_workers = time.process_time() - cpu, sum(worker_cpu)
     size = sum(p.stat().st_size for p in written)
     print(f"{len(written)} files ({args.formats}), {size / 2**20:.1f} MB, jobs={args.jobs}, in "
           f"{wall:.1f} s wall, {cpu + cpu_workers:.1f} s CPU ({cpu:.1f} here, "

@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -417,9 +418,11 @@ def _start_worker(shared: _Shared, records: Any, levels: tuple[int, int], report
     logging.getLogger("geo4mi").setLevel(levels[1])
 
 
-def _work(task: _Task) -> list[Path]:
+def _work(task: _Task) -> tuple[list[Path], float]:
+    """Write one figure in a worker; its paths and the CPU seconds it took."""
     assert _WORKER is not None, "worker not started"
-    return _write_one(_WORKER, task)
+    start = time.process_time()
+    return _write_one(_WORKER, task), time.process_time() - start
 
 
 class _Relay(logging.Handler):
@@ -463,6 +466,7 @@ def _write_in_pool(shared: _Shared, tasks: Sequence[_Task], workers: int,
     fonts = tuple(_MADE) if "pdf" in shared.formats and _pdf_font() is not None else ()
     results: list[list[Path] | None] = [None] * len(tasks)
     failed: dict[int, BaseException] = {}
+    cpu_workers = 0.0
     try:
         with concurrent.futures.ProcessPoolExecutor(
                 max_workers=workers, mp_context=ctx, initializer=_start_worker,
@@ -480,7 +484,8 @@ def _write_in_pool(shared: _Shared, tasks: Sequence[_Task], workers: int,
                     for other in futures:
                         other.cancel()
                     continue
-                results[k] = future.result()
+                results[k], cpu = future.result()
+                cpu_workers += cpu
                 done += 1
                 if report is not None and not failed:
                     report(done / len(tasks))
@@ -489,6 +494,8 @@ def _write_in_pool(shared: _Shared, tasks: Sequence[_Task], workers: int,
         records.close()
     if failed:
         raise failed[min(failed)]
+    log.info("figures: %d workers drew %d figures in %.1f s of CPU", workers, len(tasks),
+             cpu_workers, extra={"worker_cpu": cpu_workers})
     return [path for paths in results if paths is not None for path in paths]
 
 
