@@ -455,10 +455,13 @@ def plan(study: Path, total: int, output: Path, measure: str | None,
               help="Also draw small multiples across this grouping variable.")
 @click.option("--scheme", type=click.Choice(["fixed", "quantiles", "natural_breaks"]),
               default="fixed", show_default=True, help="Classification of the maps.")
+@click.option("--jobs", "jobs", type=click.IntRange(min=1), default=None,
+              help="Figures drawn at the same time, in worker processes (default: one per "
+                   "CPU; 1: no workers). The files are the same whatever the number.")
 @lang_option
 @overwrite_option
 def figures(study: Path, out_dir: Path, formats: str, indicators: tuple[str, ...],
-            group_vars: tuple[str, ...], scheme: str, lang: str | None,
+            group_vars: tuple[str, ...], scheme: str, jobs: int | None, lang: str | None,
             overwrite: bool) -> None:
     """Draw print-quality maps and charts of STUDY into --out."""
     from geo4mi import progress
@@ -471,7 +474,7 @@ def figures(study: Path, out_dir: Path, formats: str, indicators: tuple[str, ...
         results, out_dir, formats=formats, indicators=ids,
         kinds=("map", "bars", "groups") if group_vars else ("map", "bars"),
         group_vars=list(group_vars) or None, lang=lang, scheme=scheme, overwrite=overwrite,
-        progress=progress.bar("figures", unit="figure"))
+        progress=progress.bar("figures", unit="figure"), jobs=jobs)
     echo_written(written)
 
 

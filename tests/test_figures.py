@@ -406,6 +406,15 @@ def test_bar_chart_marks_suppressed_and_no_data_in_words(tiny):
     assert "Intervalo amplio" in fig_text(fig, "caption")  # Beta's interval is wide
 
 
+def test_bar_chart_svg_ids_are_unique(tiny, tmp_path):
+    est, areas, labels = tiny
+    fig = indicator_bar_chart(est, areas, labels, "discriminated")
+    svg = save_figure(fig, tmp_path / "bars", "svg")[0].read_text(encoding="utf-8")
+    ids = re.findall(r' id="([^"]+)"', svg)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    assert {"ci-01", "ci-low-01", "ci-high-01", "ci-02"} <= set(ids)  # line and its caps
+
+
 def test_bar_chart_shows_a_wide_interval_without_changing_the_class_hue(tiny):
     est, areas, labels = tiny
     ax = indicator_bar_chart(est, areas, labels, "discriminated").axes[0]
@@ -479,6 +488,35 @@ def test_write_figures_set(tiny, tmp_path):
         write_figures(est, areas, labels, tmp_path, kinds=["groups"], group_vars=["age"])
     with pytest.raises(FigureError, match="indicator 'nope' is not in the estimates"):
         write_figures(est, areas, labels, tmp_path, indicators=["nope"])
+
+
+def test_a_pool_of_workers_writes_the_same_files(tiny, tmp_path):
+    est, areas, labels = tiny
+    labels = dataclasses.replace(labels, wording=load_study(bundled_study_path()).wording)
+    done: list[float] = []
+    kwargs = {"formats": "svg,pdf", "interviews": pd.Series({"01": 60, "02": 12}),
+              "kinds": ("bars",)}
+    alone = write_figures(est, areas, labels, tmp_path / "one", jobs=1, **kwargs)
+    pooled = write_figures(est, areas, labels, tmp_path / "two", jobs=2, progress=done.append,
+                           **kwargs)
+    assert [p.name for p in pooled] == [p.name for p in alone] == [
+        "sample_distribution.svg", "sample_distribution.pdf", "bars_discriminated.svg",
+        "bars_discriminated.pdf"]
+    for p, q in zip(alone, pooled, strict=True):
+        assert p.read_bytes() == q.read_bytes(), p.name  # PDFs too: the same Latin cut
+    assert "Toda la ciudad" in flat(pooled[2].read_text(encoding="utf-8"))  # study's words
+    assert sorted(done) == done and done[-1] == 1.0
+    with pytest.raises(FigureError, match="jobs: 0 is not a number of worker processes"):
+        write_figures(est, areas, labels, tmp_path / "three", jobs=0)
+
+
+def test_no_figure_is_drawn_when_one_file_exists(tiny, tmp_path):
+    est, areas, labels = tiny
+    (tmp_path / "bars_discriminated.png").write_bytes(b"mine")
+    with pytest.raises(OutputError, match=r"bars_discriminated\.png: file exists"):
+        write_figures(est, areas, labels, tmp_path, formats="png", overwrite=False)
+    assert [p.name for p in tmp_path.iterdir()] == ["bars_discriminated.png"]
+    assert (tmp_path / "bars_discriminated.png").read_bytes() == b"mine"
 
 
 # -- the bundled study --------------------------------------------------------------------

@@ -66,6 +66,7 @@ class MapBase:
     north: tuple[float, float]  # unit vector of true north in map coordinates
     _placements: dict[tuple, list[tuple[float, float, bool]]] = field(default_factory=dict,
                                                                       repr=False)
+    _emptiest: dict[tuple[bytes, ...], int] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -74,6 +75,11 @@ class MapBase:
     def union(self) -> shapely.Geometry:
         """All areas as one geometry (the city outline)."""
         return shapely.union_all([shapely.buffer(g, 0) for g in self.geoms])
+
+    @functools.cached_property
+    def outline(self) -> Path:
+        """The city outline as a path, made once for every map of these areas."""
+        return geometry_path(self.union)
 
 
 def prepare_areas(areas: gpd.GeoDataFrame) -> MapBase:
@@ -209,7 +215,7 @@ def draw_areas(ax: Axes, base: MapBase, styles: Sequence[dict], *, linewidth: fl
             ax.add_artist(PathPatch(path, facecolor="none", edgecolor=outline[0],
                                    linewidth=outline[1], linestyle=(0, outline[2]),
                                    zorder=1.6, gid=f"wide-{area_id}"))
-    ax.add_patch(PathPatch(geometry_path(base.union), facecolor="none", edgecolor=EDGE_COLOR,
+    ax.add_patch(PathPatch(base.outline, facecolor="none", edgecolor=EDGE_COLOR,
                            linewidth=linewidth * 2, zorder=2, gid="outline"))
     return patches
 
@@ -283,8 +289,13 @@ def nice_length(max_m: float) -> float:
 
 
 def _emptiest(base: MapBase, boxes: Sequence[shapely.Geometry]) -> int:
-    """Index of the box that overlaps the areas least (first on ties)."""
-    return int(np.argmin([round(b.intersection(base.union).area / b.area, 3) for b in boxes]))
+    """Index of the box that overlaps the areas least (first on ties); kept on ``base``, as
+    every map of a set asks about the same corners."""
+    key = tuple(b.wkb for b in boxes)
+    if key not in base._emptiest:
+        base._emptiest[key] = int(np.argmin([round(b.intersection(base.union).area / b.area, 3)
+                                             for b in boxes]))
+    return base._emptiest[key]
 
 
 def scale_bar(ax: Axes, base: MapBase, *, lang: str, fontsize: float = SIZE_SMALL

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.colors import to_rgba
+from matplotlib.container import ErrorbarContainer
 from matplotlib.figure import Figure
 
 from geo4mi.classify import (
@@ -276,9 +277,10 @@ def indicator_bar_chart(estimates: pd.DataFrame, areas: pd.DataFrame, labels: La
                     ax.barh(i, r.p, height=0.66, fill=False, edgecolor=WIDE_OUTLINE[0],
                             linewidth=0.8, linestyle=(0, WIDE_DASHES),
                             gid=f"wide-{r.area_id}")
-                ax.errorbar(r.p, i, xerr=[[r.p - r.ci_low], [r.ci_high - r.p]], fmt="none",
-                            ecolor="#333333", elinewidth=0.8, capsize=2.2, capthick=0.8,
-                            gid=f"ci-{r.area_id}")
+                ci = ax.errorbar(r.p, i, xerr=[[r.p - r.ci_low], [r.ci_high - r.p]],
+                                 fmt="none", ecolor="#333333", elinewidth=0.8, capsize=2.2,
+                                 capthick=0.8)
+                _name_interval(ci, r.area_id)
                 ax.text(r.ci_high + 0.012, i, fmt_pct(r.p, lang), va="center",
                         fontsize=SIZE_SMALL, gid=f"value-{r.area_id}", parse_math=False)
             else:
@@ -309,6 +311,17 @@ def indicator_bar_chart(estimates: pd.DataFrame, areas: pd.DataFrame, labels: La
                     ha="center", va="bottom", fontsize=SIZE_SMALL, fontweight="bold",
                     gid="city-label", parse_math=False, clip_on=False)
         return page.fig
+
+
+def _name_interval(ci: ErrorbarContainer, area_id: str) -> None:
+    """Give the parts of an error bar ids unique in the figure: ``ci-<area>`` for the
+    interval line, ``ci-low-<area>`` and ``ci-high-<area>`` for its caps (one ``gid`` on
+    :meth:`~matplotlib.axes.Axes.errorbar` would repeat on all three, an invalid SVG)."""
+    _, caps, lines = ci
+    for artist in lines:
+        artist.set_gid(f"ci-{area_id}")
+    for cap, end in zip(caps, ("low", "high"), strict=False):
+        cap.set_gid(f"ci-{end}-{area_id}")
 
 
 def _thin_bars(table: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, int | None, str]:

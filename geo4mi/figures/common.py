@@ -202,12 +202,16 @@ def clean_labels(labels: Labels) -> Labels:
     """A copy of ``labels`` with every text passed through :func:`clean_text`.
 
     Names (grouping variables and their values) are capped at :data:`MAX_NAME`
-    characters, other labels at :data:`MAX_TEXT`.
+    characters, other labels at :data:`MAX_TEXT`. Labels this function returned are
+    returned as they are (a figure set cleans its labels once, not once per figure).
     """
+    if getattr(labels, "_geo4mi_clean", False):
+        return labels  # made by this function: cleaning again gives the same labels
+
     def texts(d: dict[str, str], n: int = MAX_TEXT) -> dict[str, str]:
         return {k: clean_text(v, n) for k, v in d.items()}
 
-    return Labels(
+    cleaned = Labels(
         themes={k: texts(v) for k, v in labels.themes.items()},
         indicators={k: replace(i, label=texts(i.label), universe=texts(i.universe))
                     for k, i in labels.indicators.items()},
@@ -216,6 +220,8 @@ def clean_labels(labels: Labels) -> Labels:
                       for g, values in labels.group_values.items()},
         survey_title=texts(labels.survey_title), wording=labels.wording,
         columns={k: texts(v, MAX_NAME) for k, v in labels.columns.items()})
+    object.__setattr__(cleaned, "_geo4mi_clean", True)  # a set of figures cleans once
+    return cleaned
 
 
 def fit_width(text: str, size: float, width_in: float, *, bold: bool = False) -> str:

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import atexit
+import concurrent.futures
 import contextlib
 import functools
 import logging
+import logging.handlers
+import multiprocessing
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +24,13 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
+from geo4mi.errors import OutputError
 from geo4mi.figures import cartography as carto
+from geo4mi.figures import common
 from geo4mi.figures.charts import indicator_bar_chart, nationality_chart
 from geo4mi.figures.common import FONT, FigureError, check_estimates, style
 from geo4mi.figures.maps import choropleth_on, sample_distribution_on, small_multiples_on
-from geo4mi.i18n import check_language, speaks_study
+from geo4mi.i18n import Wording, check_language, current_wording, speaks_study, use_wording
 from geo4mi.indicators.estimate import proportions
 from geo4mi.io import atomic_write
 from geo4mi.labels import Labels
@@ -51,6 +58,13 @@ _LATIN = (*range(0x20, 0x7F), *range(0xA0, 0x180), *range(0x2000, 0x2070), 0x20A
 _FACES = ("DejaVuSans", "DejaVuSans-Bold", "DejaVuSans-Oblique", "DejaVuSans-BoldOblique")
 
 
+_MADE: list[str] = []  # the files of the Latin cut made in this process
+
+#: The Latin cut's files when made by another process (a pool's parent): registered, not
+#: made again (:func:`_start_worker`).
+_LATIN_FILES: tuple[str, ...] = ()
+
+
 @functools.cache
 def _pdf_font() -> str | None:
     """Make and register the Latin cut of DejaVu Sans (once per process); its family name.
@@ -63,10 +77,15 @@ def _pdf_font() -> str | None:
     exit; the same fontTools gives the same bytes (no timestamps are recomputed). ``None``
     (and the full font) if the cut cannot be made.
     """
+    from matplotlib import font_manager
+
+    if _LATIN_FILES:
+        for made in _LATIN_FILES:
+            font_manager.fontManager.addfont(made)
+        return PDF_FONT
     try:
         from fontTools import subset
         from fontTools.ttLib import TTFont
-        from matplotlib import font_manager
 
         folder = Path(tempfile.mkdtemp(prefix="geo4mi-font-"))
         atexit.register(shutil.rmtree, folder, ignore_errors=True)
@@ -86,6 +105,7 @@ def _pdf_font() -> str | None:
             target = folder / f"{face}-Latin.ttf"
             font.save(target)
             font_manager.fontManager.addfont(str(target))
+            _MADE.append(str(target))
         return PDF_FONT
     except Exception as exc:  # pragma: no cover - unusual fontTools
         log.debug("figures: no Latin cut of %s (%s); PDFs embed the full font", FONT, exc)
@@ -185,7 +205,8 @@ def write_figures(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labe
                   kinds: Sequence[str] = ("map", "bars"), group_vars: Sequence[str] = (),
                   lang: str = "es", min_n: int = 10, synthetic: bool = False,
                   source: str | None = None, scheme: str = "fixed", overwrite: bool = True,
-                  progress: bool | Callable[[float], None] = False) -> list[Path]:
+                  progress: bool | Callable[[float], None] = False,
+                  jobs: int | None = 1) -> list[Path]:
     """Write the set of figures of a study into ``out_dir``; return the paths written.
 
     Files (one per format each)::
@@ -219,9 +240,17 @@ def write_figures(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labe
     lang, min_n, synthetic, source, scheme
         As in :func:`~geo4mi.figures.choropleth_figure`.
     overwrite : bool, default True
-        When False, refuse to replace existing files.
+        When False, refuse to replace existing files: every target is checked before any
+        figure is drawn, so nothing is written when one exists.
     progress : bool or callable
         True logs progress at INFO level; a callable receives the fraction done.
+    jobs : int or None, default 1
+        Worker processes drawing figures at the same time; ``None``: one per CPU. With 1 the
+        figures are drawn in this process. Each figure is drawn once and saved in every
+        format by one worker, so the files are byte-identical whatever the number of
+        workers, and the paths come back in the same order. Workers start once (a
+        ``forkserver`` where the platform has one, otherwise ``spawn``) and receive the
+        inputs once; their log records are passed to this process's loggers.
 
     Examples
     --------
@@ -254,36 +283,220 @@ def write_figures(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labe
         if var not in have_vars:
             raise FigureError(f"grouping variable {var!r} is not in the estimates; use one of "
                               f"{', '.join(sorted(have_vars)) or '(none)'}")
+    workers = _workers(jobs)
     out = Path(out_dir)
-    base = carto.prepare_areas(areas)
-    common: dict[str, Any] = {"lang": lang, "synthetic": synthetic, "source": source}
-    jobs: list[tuple[str, Callable[[], Figure]]] = []
+    tasks: list[_Task] = []
     if interviews is not None:
-        jobs.append(("sample_distribution", lambda: sample_distribution_on(
-            interviews, base, labels, total=interviews_total, **common)))
+        tasks.append(_Task("sample_distribution", "sample"))
     if nationalities is not None:
-        jobs.append(("nationalities", lambda: nationality_chart(
-            nationalities, labels, names=nationality_names, min_n=min_n, **common)))
-    opts: dict[str, Any] = {"scheme": scheme, "min_n": min_n, **common}
+        tasks.append(_Task("nationalities", "nationalities"))
     for ind in wanted:
         if "map" in kinds:
-            jobs.append((f"map_{ind}", functools.partial(
-                choropleth_on, estimates, base, labels, ind, group=("all", "all"), **opts)))
+            tasks.append(_Task(f"map_{ind}", "map", ind))
         if "bars" in kinds:
-            jobs.append((f"bars_{ind}", functools.partial(
-                indicator_bar_chart, estimates, areas, labels, ind, **opts)))
+            tasks.append(_Task(f"bars_{ind}", "bars", ind))
         if "groups" in kinds:
-            for var in group_vars:
-                jobs.append((f"groups_{ind}_{var}", functools.partial(
-                    small_multiples_on, estimates, base, labels, ind, var, **opts)))
+            tasks.extend(_Task(f"groups_{ind}_{var}", "groups", ind, var) for var in group_vars)
+    if not overwrite:  # refuse before drawing anything
+        for task in tasks:
+            for fmt in fmts:
+                target = out / f"{task.stem}.{fmt}"
+                if target.exists():
+                    raise OutputError(f"{target}: file exists; pass --overwrite to replace it")
+    labels = common.clean_labels(labels)  # once for the set, not once per figure
+    shared = _Shared(
+        estimates=estimates, base=carto.prepare_areas(areas),
+        areas=pd.DataFrame({"area_id": areas["area_id"], "area_name": areas["area_name"]}),
+        labels=labels, interviews=interviews, interviews_total=interviews_total,
+        nationalities=nationalities, nationality_names=nationality_names,
+        common={"lang": lang, "synthetic": synthetic, "source": source},
+        scheme=scheme, min_n=min_n, formats=fmts, out=out, overwrite=overwrite,
+        wording=current_wording())
     report = _progress(progress)
-    written: list[Path] = []
-    for k, (stem, build) in enumerate(jobs):
-        written.extend(save_figure(build(), out / stem, fmts, overwrite=overwrite))
-        if report is not None:
-            report((k + 1) / len(jobs))
+    if workers > 1 and len(tasks) > 1:
+        written = _write_in_pool(shared, tasks, min(workers, len(tasks)), report)
+    else:
+        written = []
+        for k, task in enumerate(tasks):
+            written.extend(_write_one(shared, task))
+            if report is not None:
+                report((k + 1) / len(tasks))
     log.info("figures: wrote %d files into %s", len(written), out)
     return written
+
+
+# -- drawing the set, in this process or in a pool of workers -----------------------------
+
+@dataclass(frozen=True)
+class _Task:
+    """One figure of the set: file stem, kind and what it shows."""
+
+    stem: str
+    kind: str  # sample, nationalities, map, bars, groups
+    indicator: str = ""
+    group_var: str = ""
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """What every figure of a set is drawn from (sent to each worker once)."""
+
+    estimates: pd.DataFrame
+    base: carto.MapBase
+    areas: pd.DataFrame  # area_id and area_name, no geometry
+    labels: Labels
+    interviews: pd.Series | None
+    interviews_total: int | None
+    nationalities: pd.Series | None
+    nationality_names: Mapping[str, str] | None
+    common: dict[str, Any]
+    scheme: str
+    min_n: int
+    formats: tuple[str, ...]
+    out: Path
+    overwrite: bool
+    wording: Wording  # the study's words (a worker does not share this process's context)
+
+
+def _draw(shared: _Shared, task: _Task) -> Figure:
+    s = shared
+    opts: dict[str, Any] = {"scheme": s.scheme, "min_n": s.min_n, **s.common}
+    if task.kind == "sample":
+        assert s.interviews is not None
+        return sample_distribution_on(s.interviews, s.base, s.labels, total=s.interviews_total,
+                                      **s.common)
+    if task.kind == "nationalities":
+        assert s.nationalities is not None
+        return nationality_chart(s.nationalities, s.labels, names=s.nationality_names,
+                                 min_n=s.min_n, **s.common)
+    if task.kind == "map":
+        return choropleth_on(s.estimates, s.base, s.labels, task.indicator, group=("all", "all"),
+                             **opts)
+    if task.kind == "bars":
+        return indicator_bar_chart(s.estimates, s.areas, s.labels, task.indicator, **opts)
+    return small_multiples_on(s.estimates, s.base, s.labels, task.indicator, task.group_var,
+                              **opts)
+
+
+def _write_one(shared: _Shared, task: _Task) -> list[Path]:
+    """Draw one figure once and save it in every format."""
+    with use_wording(shared.wording):
+        return save_figure(_draw(shared, task), shared.out / task.stem, shared.formats,
+                           overwrite=shared.overwrite)
+
+
+def _workers(jobs: int | None) -> int:
+    """The number of worker processes for ``jobs`` (``None``: the CPUs this process may use).
+
+    Examples
+    --------
+    >>> _workers(3), _workers(None) >= 1
+    (3, True)
+    """
+    if jobs is None:
+        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
+            else os.cpu_count() or 1
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise FigureError(f"jobs: {jobs!r} is not a number of worker processes; give 1 or "
+                          "more (1: draw in this process), or None for one per CPU")
+    return jobs
+
+
+#: A worker's inputs, set once when it starts (:func:`_start_worker`).
+_WORKER: _Shared | None = None
+
+
+def _start_worker(shared: _Shared, records: Any, levels: tuple[int, int], reported: set[str],
+                  fonts: tuple[str, ...]) -> None:
+    global _WORKER, _LATIN_FILES
+    _WORKER = shared
+    _LATIN_FILES = fonts  # the font is cut once, by the parent
+    common._REPORTED.update(reported)  # glyphs the parent already named are not named again
+    root = logging.getLogger()
+    root.handlers[:] = [logging.handlers.QueueHandler(records)]
+    root.setLevel(levels[0])
+    logging.getLogger("geo4mi").setLevel(levels[1])
+
+
+def _work(task: _Task) -> tuple[list[Path], float]:
+    """Write one figure in a worker; its paths and the CPU seconds it took."""
+    assert _WORKER is not None, "worker not started"
+    start = time.process_time()
+    return _write_one(_WORKER, task), time.process_time() - start
+
+
+class _Relay(logging.Handler):
+    """Hand a worker's log record to the logger of the same name in this process."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        logging.getLogger(record.name).handle(record)
+
+
+#: Imported once by the fork server, so that workers start without importing them again.
+#: Third-party only: the server does not take this process's ``sys.path`` (Python < 3.13),
+#: so geo4mi itself is imported by each worker, from where this process found it.
+_PRELOAD = ["numpy", "pandas", "shapely", "pyproj", "geopandas", "matplotlib.figure",
+            "matplotlib.backends.backend_agg", "matplotlib.backends.backend_pdf",
+            "matplotlib.backends.backend_svg"]
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    """``forkserver`` where the platform has it, else ``spawn``; never a plain ``fork`` of
+    a process that may run threads (a progress bar, a web server)."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(_PRELOAD)
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+def _write_in_pool(shared: _Shared, tasks: Sequence[_Task], workers: int,
+                   report: Callable[[float], None] | None) -> list[Path]:
+    """Draw ``tasks`` in ``workers`` processes; the paths in the order of ``tasks``.
+
+    When a task fails, the tasks not started are cancelled and the error of the first
+    failed task (in the order of ``tasks``) is raised here.
+    """
+    ctx = _pool_context()
+    records = ctx.Queue()
+    relay = logging.handlers.QueueListener(records, _Relay())
+    relay.start()
+    levels = (logging.getLogger().getEffectiveLevel(),
+              logging.getLogger("geo4mi").getEffectiveLevel())
+    fonts = tuple(_MADE) if "pdf" in shared.formats and _pdf_font() is not None else ()
+    results: list[list[Path] | None] = [None] * len(tasks)
+    failed: dict[int, BaseException] = {}
+    cpu_workers = 0.0
+    try:
+        with concurrent.futures.ProcessPoolExecutor(
+                max_workers=workers, mp_context=ctx, initializer=_start_worker,
+                initargs=(shared, records, levels, set(common._REPORTED),
+                          fonts)) as pool:
+            futures = {pool.submit(_work, task): k for k, task in enumerate(tasks)}
+            done = 0
+            for future in concurrent.futures.as_completed(futures):
+                k = futures[future]
+                if future.cancelled():
+                    continue
+                error = future.exception()
+                if error is not None:
+                    failed[k] = error
+                    for other in futures:
+                        other.cancel()
+                    continue
+                results[k], cpu = future.result()
+                cpu_workers += cpu
+                done += 1
+                if report is not None and not failed:
+                    report(done / len(tasks))
+    finally:
+        relay.stop()
+        records.close()
+    if failed:
+        raise failed[min(failed)]
+    log.info("figures: %d workers drew %d figures in %.1f s of CPU", workers, len(tasks),
+             cpu_workers, extra={"worker_cpu": cpu_workers})
+    return [path for paths in results if paths is not None for path in paths]
 
 
 def _progress(progress: bool | Callable[[float], None]) -> Callable[[float], None] | None:
@@ -300,14 +513,16 @@ def write_figures_for_results(results: Any, out_dir: str | os.PathLike[str], *,
                               kinds: Sequence[str] = ("map", "bars"),
                               group_vars: Sequence[str] | None = None, lang: str | None = None,
                               scheme: str = "fixed", overwrite: bool = True,
-                              progress: bool | Callable[[float], None] = False) -> list[Path]:
+                              progress: bool | Callable[[float], None] = False,
+                              jobs: int | None = 1) -> list[Path]:
     """Write the figures of a :class:`geo4mi.pipeline.Results` (what the CLI calls).
 
     Only aggregates leave ``results``: the estimates, the areas, the labels, interviews per
     area as the estimates publish them and respondents per answer to the study's
     ``[indicators] nationality_question``
     (no nationality chart without one). ``group_vars`` defaults to the study's grouping
-    variables (used when ``"groups"`` is in ``kinds``); ``lang`` to the study's language.
+    variables (used when ``"groups"`` is in ``kinds``); ``lang`` to the study's language;
+    ``jobs`` as in :func:`write_figures`.
     """
     study = results.study
     lang = lang or study.language
@@ -333,4 +548,4 @@ def write_figures_for_results(results: Any, out_dir: str | os.PathLike[str], *,
                                          else group_vars) if "groups" in kinds else (),
                          lang=lang, min_n=study.min_n, synthetic=study.synthetic,
                          source=study.source.get(lang) if study.source else None,
-                         scheme=scheme, overwrite=overwrite, progress=progress)
+                         scheme=scheme, overwrite=overwrite, progress=progress, jobs=jobs)
