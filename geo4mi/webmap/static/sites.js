@@ -172,10 +172,10 @@
 
   Groups.prototype.update = function () {
     var map = this.map, config = this.config, self = this;
-    this.layer.clearLayers();
     var focused = document.activeElement && document.activeElement.closest &&
       document.activeElement.closest(".g4m-group-symbol");
-    var first = null;
+    this.layer.clearLayers();
+    var from = this.zoomedFrom, holder = null;
     config.type_order.forEach(function (type) {
       if (self.groups[type]) {
         self.groups[type].eachLayer(function (marker) {
@@ -191,15 +191,20 @@
         if (node) { L.DomUtil.addClass(node, "g4m-grouped"); }
       });
       var marker = self.symbol(item);
-      if (!first) { first = item.members[0]; }
+      if (item.members.indexOf(from) >= 0) { holder = marker; }
       marker.addTo(self.layer);
+      // first in the pane (stacking follows z-index, not this order): the pane's first
+      // site symbol is one that shows
+      var node = marker.getElement();
+      node.parentNode.insertBefore(node, node.parentNode.firstChild);
     });
-    if (focused && self.zoomedFrom) {
-      // the group pressed from the keyboard is gone: its first site takes the focus
-      var node = self.zoomedFrom.getElement();
-      if (node && !L.DomUtil.hasClass(node, "g4m-grouped")) { node.focus(); }
+    if (focused && from) {
+      // the group pressed from the keyboard is gone: its first site (or the smaller group
+      // that holds it) takes the focus
+      var target = holder ? holder.getElement() : from.getElement();
+      if (target) { target.focus(); }
     }
-    self.zoomedFrom = null;
+    this.zoomedFrom = null;
     if (typeof geo4miOrientation !== "undefined") { geo4miOrientation.declutter(map); }
   };
 
