@@ -322,3 +322,71 @@ def test_workshop_panel_folds_on_a_phone_and_still_adds_a_site(map_files, areas)
                                "sites')).map(k => localStorage.getItem(k))")
         assert any("Mercado en el teléfono" in s for s in stored)
     report.assert_clean()
+
+
+SITES_PRINT_GEOMETRY = """() => {
+  const box = (e) => { const r = e.getBoundingClientRect();
+                       return [r.left, r.top + scrollY, r.right, r.bottom + scrollY]; };
+  const one = (s) => box(document.querySelector(s));
+  return {
+    paths: [...document.querySelectorAll('.leaflet-overlay-pane path.leaflet-interactive')]
+      .filter(e => !e.closest('.g4o-point') && !e.classList.contains('g4o-point')
+                   && !e.classList.contains('g4o-line') && !e.classList.contains('g4m-catchment'))
+      .map(box),
+    map: one('.folium-map'), legend: one('.g4m-legend'), title: one('.g4m-title'),
+    source: one('.g4m-print-source'),
+    controls: ['.leaflet-control-zoom', '.leaflet-control-layers', '.g4m-workshop']
+      .map(s => getComputedStyle(document.querySelector(s)).display),
+  };
+}"""
+
+
+def overlap(a, b):
+    return not (a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1])
+
+
+@pytest.mark.parametrize("landscape", [True, False])
+def test_site_map_prints_the_whole_city_with_title_legend_and_source(map_files, areas,
+                                                                     landscape):
+    from io import BytesIO
+
+    pypdf = pytest.importorskip("pypdf")
+    # a window of the page's size inside 10 mm margins, as Chromium lays out for print
+    width, height = A4_LANDSCAPE_PX if landscape else A4_LANDSCAPE_PX[::-1]
+    with offline_page(map_files["es"], width=1280, height=800) as (page, report):
+        page.wait_for_selector(".g4m-site")
+        page.set_viewport_size({"width": int(width), "height": int(height)})
+        page.emulate_media(media="print")
+        page.wait_for_function("document.querySelector('.folium-map').style.width !== ''")
+        g = page.evaluate(SITES_PRINT_GEOMETRY)
+        page_one = [0, 0, width, height]
+        assert len(g["paths"]) == len(areas)
+        for key in ("map", "legend", "title", "source"):
+            assert inside_box(g[key], page_one), (key, g[key])
+        for p in g["paths"]:  # every unit inside the map frame, so on the page
+            assert inside_box(p, g["map"]), p
+        # the title above the map, the legend beside (landscape) or under it (portrait)
+        assert g["title"][3] <= g["map"][1]
+        assert not overlap(g["legend"], g["map"]) and not overlap(g["legend"], g["title"])
+        assert (g["legend"][0] >= g["map"][2]) if landscape else (g["legend"][1] >= g["map"][3])
+        assert g["controls"] == ["none", "none", "none"]
+        xs = [min(p[0] for p in g["paths"]), max(p[2] for p in g["paths"])]
+        ys = [min(p[1] for p in g["paths"]), max(p[3] for p in g["paths"])]
+        fill = max((xs[1] - xs[0]) / (g["map"][2] - g["map"][0]),
+                   (ys[1] - ys[0]) / (g["map"][3] - g["map"][1]))
+        assert fill >= 0.8
+        # printed: one A4 page with the title, the legend and the source on it
+        pdf = page.pdf(format="A4", landscape=landscape, print_background=True,
+                       margin={k: "10mm" for k in ("top", "bottom", "left", "right")})
+        pages = pypdf.PdfReader(BytesIO(pdf)).pages
+        assert len(pages) == 1
+        w, h = float(pages[0].mediabox.width), float(pages[0].mediabox.height)
+        assert abs(max(w, h) - 842) < 2 and abs(min(w, h) - 595) < 2 and (w > h) == landscape
+        text = " ".join(pages[0].extract_text().split())
+        for words in ("Prueba", "Estación de Metro", "INEGI, Marco Geoestadístico 2022"):
+            assert words in text
+        # back on screen: the legend in the map's corner, the map its own size
+        page.emulate_media(media="screen")
+        page.locator(".folium-map #g4m-legend").wait_for()
+        page.wait_for_function("document.querySelector('.folium-map').style.width === ''")
+    report.assert_clean()

@@ -103,12 +103,180 @@
     });
     config.sites.forEach(function (site) {
       var marker = L.marker([site.lat, site.lon], { icon: siteIcon(config, site.type) });
+      marker.g4mSite = site;
+      marker.g4mType = site.type;
       marker.bindTooltip(el("span", { text: site.name }), { sticky: true });
       marker.bindPopup(popupTable(site.name, site.rows), { maxWidth: 300 });
       marker.addTo(groups[site.type]);
     });
     return groups;
   }
+
+  /* -- symbols that would overlap: one count symbol ---------------------------------------
+   * At city zoom dozens of stations stand closer than a symbol's width: their 24 px
+   * targets would cover each other (WCAG 2.5.8, axe-core target-size). Whenever the zoom or
+   * the visible layers change, symbols whose boxes would overlap are drawn as one larger
+   * symbol with their number (and their types in its name); a click, Enter or Space on it
+   * zooms in until they stand apart, or, where they stand on one spot, lists them in a
+   * popup. The grouping is computed from the sites' order and pixels only: deterministic. */
+  var SYMBOL_PX = 24, GROUP_PX = 30, GAP_PX = 2;
+
+  function typeColour(config, type) {
+    var m = /fill="(#[0-9A-Fa-f]{6})"/.exec(config.types[type].svg);
+    return m ? m[1] : "#404040";
+  }
+
+  function Groups(map, config, groups) {
+    this.map = map;
+    this.config = config;
+    this.groups = groups;
+    this.fmt = C.numbers();
+    this.layer = L.featureGroup().addTo(map);
+    var self = this;
+    var again = function () { self.update(); };
+    map.on("zoomend overlayadd overlayremove", again);
+  }
+
+  /* Items (single sites or groups) whose boxes do not overlap at the current zoom. */
+  Groups.prototype.items = function () {
+    var map = this.map, config = this.config, items = [];
+    config.type_order.forEach(function (type) {
+      var group = this.groups[type];
+      if (!group || !map.hasLayer(group)) { return; }
+      group.eachLayer(function (marker) {
+        var p = map.latLngToLayerPoint(marker.getLatLng());
+        items.push({ x: p.x, y: p.y, size: SYMBOL_PX, members: [marker] });
+      });
+    }, this);
+    var merged = true;
+    while (merged) {
+      merged = false;
+      for (var i = 0; i < items.length; i++) {
+        for (var j = i + 1; j < items.length; j++) {
+          var a = items[i], b = items[j], gap = (a.size + b.size) / 2 + GAP_PX;
+          if (Math.abs(a.x - b.x) < gap && Math.abs(a.y - b.y) < gap) {
+            var na = a.members.length, nb = b.members.length;
+            a.x = (a.x * na + b.x * nb) / (na + nb);
+            a.y = (a.y * na + b.y * nb) / (na + nb);
+            a.members = a.members.concat(b.members);
+            a.size = GROUP_PX;
+            items.splice(j, 1);
+            merged = true;
+            j = i;  // compare the grown item with every other again
+          }
+        }
+      }
+    }
+    return items;
+  };
+
+  Groups.prototype.update = function () {
+    var map = this.map, config = this.config, self = this;
+    var focused = document.activeElement && document.activeElement.closest &&
+      document.activeElement.closest(".g4m-group-symbol");
+    this.layer.clearLayers();
+    var from = this.zoomedFrom, holder = null;
+    config.type_order.forEach(function (type) {
+      if (self.groups[type]) {
+        self.groups[type].eachLayer(function (marker) {
+          var node = marker.getElement();
+          if (node) { L.DomUtil.removeClass(node, "g4m-grouped"); }
+        });
+      }
+    });
+    this.items().forEach(function (item) {
+      if (item.members.length === 1) { return; }
+      item.members.forEach(function (marker) {
+        var node = marker.getElement();
+        if (node) { L.DomUtil.addClass(node, "g4m-grouped"); }
+      });
+      var marker = self.symbol(item);
+      if (item.members.indexOf(from) >= 0) { holder = marker; }
+      marker.addTo(self.layer);
+      // first in the pane (stacking follows z-index, not this order): the pane's first
+      // site symbol is one that shows
+      var node = marker.getElement();
+      node.parentNode.insertBefore(node, node.parentNode.firstChild);
+    });
+    if (focused && from) {
+      // the group pressed from the keyboard is gone: its first site (or the smaller group
+      // that holds it) takes the focus
+      var target = holder ? holder.getElement() : from.getElement();
+      if (target) { target.focus(); }
+    }
+    this.zoomedFrom = null;
+    if (typeof geo4miOrientation !== "undefined") { geo4miOrientation.declutter(map); }
+  };
+
+  /* A group's symbol: its number in a ring of its type's colour (grey for mixed types). */
+  Groups.prototype.symbol = function (item) {
+    var config = this.config, self = this;
+    var types = [];
+    item.members.forEach(function (m) {
+      if (types.indexOf(m.g4mType) < 0) { types.push(m.g4mType); }
+    });
+    types.sort(function (a, b) {
+      return config.type_order.indexOf(a) - config.type_order.indexOf(b);
+    });
+    var n = this.fmt.integer(item.members.length);
+    var name = n + " · " + types.map(function (t) { return config.types[t].label; }).join(", ");
+    var ring = el("span", { "class": "g4m-group-count", text: n });
+    ring.style.borderColor = types.length === 1 ? typeColour(config, types[0]) : "#404040";
+    var latlng = map_mean(this.map, item);
+    var marker = L.marker(latlng, {
+      icon: L.divIcon({ html: ring, className: "g4m-site g4m-group-symbol",
+                        iconSize: [GROUP_PX, GROUP_PX], iconAnchor: [GROUP_PX / 2, GROUP_PX / 2],
+                        popupAnchor: [0, -GROUP_PX / 2] }),
+      title: name, keyboard: true
+    });
+    marker.on("add", function () {
+      var node = marker.getElement();
+      node.setAttribute("aria-label", name);
+      node.setAttribute("role", "button");
+    });
+    marker.bindTooltip(el("span", { text: name }), { sticky: true });
+    marker.on("click", function () { self.open(item, marker, name); });
+    marker.on("keypress", function (event) {
+      var key = event.originalEvent.keyCode;
+      if (key === 13 || key === 32) {
+        L.DomEvent.preventDefault(event.originalEvent);
+        self.open(item, marker, name);
+      }
+    });
+    return marker;
+  };
+
+  function map_mean(map, item) {
+    return map.layerPointToLatLng(L.point(item.x, item.y));
+  }
+
+  /* Zoom in until the group's sites stand apart; sites on one spot are listed instead. */
+  Groups.prototype.open = function (item, marker, name) {
+    var map = this.map, config = this.config;
+    var points = item.members.map(function (m) { return map.latLngToLayerPoint(m.getLatLng()); });
+    var nearest = Infinity;
+    for (var i = 0; i < points.length; i++) {
+      for (var j = i + 1; j < points.length; j++) {
+        nearest = Math.min(nearest, Math.max(Math.abs(points[i].x - points[j].x),
+                                             Math.abs(points[i].y - points[j].y)));
+      }
+    }
+    var zoom = map.getZoom();
+    var wanted = nearest > 0.01 ? zoom + Math.log((SYMBOL_PX + GAP_PX + 1) / nearest) / Math.LN2
+      : Infinity;
+    if (wanted <= map.getMaxZoom()) {
+      var bounds = L.latLngBounds(item.members.map(function (m) { return m.getLatLng(); }));
+      var snap = map.options.zoomSnap || 1;
+      var target = Math.max(Math.ceil(wanted / snap) * snap, zoom + snap);
+      this.zoomedFrom = item.members[0];
+      map.setView(bounds.getCenter(), Math.min(target, map.getMaxZoom()), { animate: false });
+      return;
+    }
+    var rows = item.members.map(function (m) {
+      return [config.types[m.g4mType].label, m.g4mSite.name];
+    });
+    marker.bindPopup(popupTable(name, rows), { maxWidth: 300 }).openPopup();
+  };
 
   /* The legend (rendered in the page) moved into the map's corner; on a phone it would
    * hide a third of the map, so it opens from a button there. */
@@ -158,7 +326,9 @@
     map.g4mLayerControl = control;  // orientation.js adds its layers to it
     var legend = document.getElementById("g4m-legend");
     if (legend) { addLegend(map, config, legend); }
-    return { areas: areas, groups: groups, badges: badges };
+    var grouped = new Groups(map, config, groups);
+    grouped.update();
+    return { areas: areas, groups: groups, badges: badges, grouped: grouped };
   }
 
   /* -- the workshop ---------------------------------------------------------------------- */
@@ -933,6 +1103,68 @@
     if (global.print) { global.print(); }
   };
 
+  /* -- printing ------------------------------------------------------------------------
+   * The printed page: the title, then the map at a fixed size in millimetres with the whole
+   * city fitted into it, the legend (with its notes) and the source beside it on a landscape
+   * page or under it on a portrait one (sites.css: they wrap as the page's width allows).
+   * One map size fits A4 and Letter in both orientations, so the print dialog's choice
+   * needs no setting here. Chromium may lay out for print without resizing the window: the
+   * size is set in pixels before the fit. The view on screen comes back afterwards. */
+  var PRINT_MAP_MM = [160, 150];
+
+  function printView(map, config, bounds) {
+    var box = map.getContainer();
+    var legend = document.getElementById("g4m-legend");
+    var aside = el("div", { "class": "g4m-print-aside", "data-role": "print-aside" });
+    aside.appendChild(el("p", { "class": "g4m-print-source", text: config.attribution || "" }));
+    box.parentNode.insertBefore(aside, box.nextSibling);
+    var px = 96 / 25.4;
+    var saved = null;
+    function enter() {
+      if (saved) { return; }
+      saved = { center: map.getCenter(), zoom: map.getZoom() };
+      if (legend) {
+        saved.parent = legend.parentNode;
+        saved.hidden = legend.hidden;
+        aside.insertBefore(legend, aside.firstChild);
+        legend.hidden = false;
+      }
+      map.closePopup();
+      box.style.width = Math.round(PRINT_MAP_MM[0] * px) + "px";
+      box.style.height = Math.round(PRINT_MAP_MM[1] * px) + "px";
+      map.invalidateSize({ animate: false, pan: false });
+      // room for the scale bar under the city
+      map.fitBounds(bounds, { paddingTopLeft: [6, 6], paddingBottomRight: [6, 26],
+                              animate: false });
+      map.getContainer().setAttribute("data-g4m-print", "on");
+    }
+    function leave() {
+      if (!saved) { return; }
+      if (legend && saved.parent) {
+        saved.parent.appendChild(legend);
+        legend.hidden = saved.hidden;
+      }
+      box.style.width = ""; box.style.height = "";
+      map.invalidateSize({ animate: false, pan: false });
+      map.setView(saved.center, saved.zoom, { animate: false });
+      map.getContainer().removeAttribute("data-g4m-print");
+      saved = null;
+    }
+    global.addEventListener("beforeprint", function () {
+      // "Print list" prints the candidate list alone, without the map
+      if (!L.DomUtil.hasClass(document.body, "g4m-printing-list")) { enter(); }
+    });
+    global.addEventListener("afterprint", leave);
+    if (global.matchMedia) {
+      var query = global.matchMedia("print");
+      C.onMediaChange(query, function () {
+        if (query.matches) {
+          if (!L.DomUtil.hasClass(document.body, "g4m-printing-list")) { enter(); }
+        } else { leave(); }
+      });
+    }
+  }
+
   global.geo4miSites = {
     init: function (map, config) {
       L.control.scale({ imperial: false }).addTo(map);  // metric only
@@ -945,6 +1177,7 @@
         map.attributionControl.setPrefix(false);
         map.attributionControl.addAttribution(C.textHtml(config.attribution));
       }
+      printView(map, config, layers.areas.getBounds());
       map.getContainer().setAttribute("data-geo4mi-map", "sites");
       global.geo4miSites.workshop = workshop;
       return workshop;
