@@ -77,8 +77,8 @@ var geo4miOrientation = (function () {
   }
 
   /* A shorter form of a unit's name, tried when the whole name finds no room: the initials
-   * of all words but the last ("Benito Juárez" -> "B. Juárez"), or the first five letters of
-   * a single long word ("Northumberland" -> "Northum."). */
+   * of all words but the last ("Villa Nueva" -> "V. Nueva"), or the first five letters of
+   * a single long word ("Northumberland" -> "North."). */
   function abbreviation(name) {
     var words = name.split(/\s+/).filter(function (w) { return w !== ""; });
     if (words.length > 1) {
