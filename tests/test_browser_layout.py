@@ -377,7 +377,7 @@ def test_site_map_prints_the_whole_city_with_title_legend_and_source(map_files, 
         assert fill >= 0.8
         # printed: one A4 page with the title, the legend and the source on it
         pdf = page.pdf(format="A4", landscape=landscape, print_background=True,
-                       margin={k: "10mm" for k in ("top", "bottom", "left", "right")})
+                       margin=dict.fromkeys(("top", "bottom", "left", "right"), "10mm"))
         pages = pypdf.PdfReader(BytesIO(pdf)).pages
         assert len(pages) == 1
         w, h = float(pages[0].mediabox.width), float(pages[0].mediabox.height)
