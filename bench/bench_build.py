@@ -10,7 +10,8 @@ then the per-stage seconds it logged.
 
 Goal (issue 18): ``build`` ≤ 300 s and ≤ 4 GB peak.
 
-``--units N`` keeps the first N AGEBs by ``CVEGEO`` (a smaller study of the same kind).
+``--units N`` keeps the first N AGEBs by ``CVEGEO`` (a smaller study of the same kind; most
+respondents then fall outside them and count city-wide only).
 
 Run: ``.venv/bin/python bench/bench_build.py [--respondents 100000] [--units 2431] [--keep DIR]``
 """
@@ -76,7 +77,9 @@ def make_study(folder: Path, respondents: int, seed: int, units: int | None = No
     text = re.sub(r'unit = \{ es = \["alcaldía", "alcaldías"\], en = \["borough", "boroughs"\] \}',
                   'unit = { es = ["AGEB", "AGEB"], en = ["AGEB", "AGEBs"] }', text)
     text = text.replace('unit_gender = "f"', 'unit_gender = "f"\n')
-    text = text.replace("[survey]\n", "[survey]\nmin_placed_share = 0.3\n", 1)
+    # a subset of the AGEBs holds a small share of the points: the rest count city-wide
+    share = 0.3 if units is None else 0.01
+    text = text.replace("[survey]\n", f"[survey]\nmin_placed_share = {share}\n", 1)
     study = folder / "ageb.toml"
     study.write_text(text, encoding="utf-8")
     return study
