@@ -10,7 +10,10 @@ then the per-stage seconds it logged.
 
 Goal (issue 18): ``build`` ≤ 300 s and ≤ 4 GB peak.
 
-Run: ``.venv/bin/python bench/bench_build.py [--respondents 100000] [--keep DIR]``
+``--units N`` keeps the first N AGEBs by ``CVEGEO`` (a smaller study of the same kind; most
+respondents then fall outside them and count city-wide only).
+
+Run: ``.venv/bin/python bench/bench_build.py [--respondents 100000] [--units 2431] [--keep DIR]``
 """
 
 from __future__ import annotations
@@ -36,8 +39,9 @@ if not AGEB.exists():
     AGEB = Path("/work/shared/data/inegi_mg2022_ageb/ageb_urbanas_mg2022_cdmx.gpkg")
 
 
-def make_study(folder: Path, respondents: int, seed: int) -> Path:
-    """The bundled study on the AGEBs, with ``respondents`` synthetic rows; its path."""
+def make_study(folder: Path, respondents: int, seed: int, units: int | None = None) -> Path:
+    """The bundled study on the AGEBs (the first ``units`` by ``CVEGEO`` when given), with
+    ``respondents`` synthetic rows; its path."""
     from geo4mi.study import bundled_study_path
     from geo4mi.synthetic.export import to_kobo_export
     from geo4mi.synthetic.respondents import generate_respondents
@@ -54,10 +58,17 @@ def make_study(folder: Path, respondents: int, seed: int) -> Path:
                      lineterminator="\n", encoding="utf-8")
         print(f"export: {respondents:,} synthetic respondents written in "
               f"{time.perf_counter() - t:.0f} s ({export.stat().st_size / 2**20:.0f} MB)")
+    boundaries = AGEB
+    if units is not None:
+        import geopandas as gpd
+
+        boundaries = folder / AGEB.name
+        ageb = gpd.read_file(AGEB).sort_values("CVEGEO").head(units)
+        ageb.to_file(boundaries, layer="ageb_urbanas_mg2022_cdmx")
     text = (data / "mexico_city.toml").read_text(encoding="utf-8")
     text = text.split("\n[sites]")[0]  # no sites, no plan
     text = re.sub(r"\[boundaries\.aliases\][^\[]*", "", text)
-    text = re.sub(r'path = "\.\./boundaries/[^"]*"', f'path = "{AGEB.as_posix()}"', text)
+    text = re.sub(r'path = "\.\./boundaries/[^"]*"', f'path = "{boundaries.as_posix()}"', text)
     text = re.sub(r'layer = "alcaldias"', 'layer = "ageb_urbanas_mg2022_cdmx"', text)
     text = re.sub(r'name_field = "NOMGEO"', 'name_field = "CVEGEO"', text)
     text = text.replace('export = "sample_kobo.csv"', 'export = "export.csv"')
@@ -66,7 +77,9 @@ def make_study(folder: Path, respondents: int, seed: int) -> Path:
     text = re.sub(r'unit = \{ es = \["alcaldía", "alcaldías"\], en = \["borough", "boroughs"\] \}',
                   'unit = { es = ["AGEB", "AGEB"], en = ["AGEB", "AGEBs"] }', text)
     text = text.replace('unit_gender = "f"', 'unit_gender = "f"\n')
-    text = text.replace("[survey]\n", "[survey]\nmin_placed_share = 0.3\n", 1)
+    # a subset of the AGEBs holds a small share of the points: the rest count city-wide
+    share = 0.3 if units is None else 0.01
+    text = text.replace("[survey]\n", f"[survey]\nmin_placed_share = {share}\n", 1)
     study = folder / "ageb.toml"
     study.write_text(text, encoding="utf-8")
     return study
@@ -78,9 +91,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=18)
     ap.add_argument("--keep", type=Path, default=None,
                     help="folder for the study (reused: the export is written once)")
+    ap.add_argument("--units", type=int, default=None,
+                    help="keep the first N AGEBs by CVEGEO (default: all 2,431)")
     args = ap.parse_args(argv)
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench_build_"))
-    study = make_study(folder, args.respondents, args.seed)
+    study = make_study(folder, args.respondents, args.seed, args.units)
     out = folder / "out"
     load = os.getloadavg()[0]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -97,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"build FAILED (status {done.returncode}) after {wall:.0f} s")
         return 1
     size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
-    print(f"geo4mi build, {args.respondents:,} respondents on 2,431 AGEBs: {wall:.0f} s wall, "
+    units = f"{args.units:,}" if args.units else "2,431"
+    print(f"geo4mi build, {args.respondents:,} respondents on {units} AGEBs: {wall:.0f} s wall, "
           f"peak RSS {rss:.2f} GB, outputs {size / 2**20:.0f} MB; load average {load:.1f} at "
           f"the start, {os.getloadavg()[0]:.1f} at the end, {os.cpu_count()} cores")
     for what, secs in stages:

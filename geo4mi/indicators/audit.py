@@ -49,9 +49,10 @@ region sum to 'all'; numerator <= n
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -110,16 +111,25 @@ def to_grid(table: pd.DataFrame) -> Grid:
     r = pd.Index(areas).get_indexer(area)
     c = pd.MultiIndex.from_tuples(cols).get_indexer(pairs)
     shape = (len(ind), len(areas), len(cols))
-    value = np.full((2, *shape), np.nan)
     exists = np.zeros(shape, bool)
     exists[i, r, c] = True
+    cell = np.ravel_multi_index((i, r, c), shape)
+    return Grid(ind, areas, cols, _grid_values(table, cell, shape), exists, cell)
+
+
+def _grid_values(table: pd.DataFrame, cell: np.ndarray, shape: tuple[int, int, int]
+                 ) -> np.ndarray:
+    """``table``'s numerators and ``n`` as ``(2, *shape)`` floats (NaN where hidden or
+    absent), row ``k`` of the table at flat cell ``cell[k]``."""
+    value = np.full((2, *shape), np.nan)
+    flat = value.reshape(2, -1)
     for kind, column in ((_NUM, "numerator"), (_N, "n")):
         if column in table.columns:
-            value[kind, i, r, c] = pd.to_numeric(table[column]).to_numpy("float64", na_value=np.nan)
+            flat[kind, cell] = pd.to_numeric(table[column]).to_numpy("float64", na_value=np.nan)
     if "status" in table.columns:  # a no-data row says n = 0, numerator = 0
         empty = (table["status"].astype(str) == "no_data").to_numpy()
-        value[:, i[empty], r[empty], c[empty]] = 0.0
-    return Grid(ind, areas, cols, value, exists, np.ravel_multi_index((i, r, c), shape))
+        flat[:, cell[empty]] = 0.0
+    return value
 
 
 # -- relations ----------------------------------------------------------------------------
@@ -170,6 +180,12 @@ def definitional(grid: Grid, catalogue: Any) -> tuple[np.ndarray, np.ndarray]:
     return np.broadcast_to(fixed, (I, R, C)), np.broadcast_to(whole, (I, R, C))
 
 
+def _reference(value: np.ndarray) -> int:
+    """The indicator whose published city-wide ``n`` is largest (a question everyone
+    answers): its ``n`` bounds every other ``n`` of the cell."""
+    return int(np.nanargmax(np.nan_to_num(value[_N, :, 0, 0], nan=-1.0)))
+
+
 def relations(grid: Grid, catalogue: Any) -> list[Family]:
     """Every linear relation between the cells of ``grid`` the intruder can write down."""
     I, R, C = grid.shape
@@ -186,7 +202,7 @@ def relations(grid: Grid, catalogue: Any) -> list[Family]:
             lines = cell[:, :, [0, *cols]].reshape(-1, 1 + len(cols))
             fams.append(Family(f"values of {g} sum to 'all'", lines,
                                np.r_[-1, np.ones(len(cols), int)], True))
-    ref = int(np.nanargmax(np.nan_to_num(grid.value[_N, :, 0, 0], nan=-1.0)))
+    ref = _reference(grid.value)
     others = np.delete(np.arange(I), ref)
     if others.size:  # a question everyone answers counts every respondent of the cell
         mine = grid.var(_N, ii[others], rr[others], cc[others]).ravel()
@@ -246,7 +262,8 @@ def relations(grid: Grid, catalogue: Any) -> list[Family]:
 
 
 def _rows(fams: list[Family], truth: np.ndarray | None) -> tuple[np.ndarray, ...]:
-    """All relations as one sparse system ``A x <= 0``: COO rows, cols, values, row family."""
+    """All relations as one sparse system ``A x <= 0``: COO rows, cols, values (+1 / -1, as
+    int8), row family."""
     blocks, fam_of = [], []
     for f, fam in enumerate(fams):
         if fam.checked and truth is None:
@@ -273,7 +290,7 @@ def _rows(fams: list[Family], truth: np.ndarray | None) -> tuple[np.ndarray, ...
                            for (a, b), (lin, _) in zip(itertools.pairwise(n_rows), blocks,
                                                        strict=True)])
     cols = np.concatenate([lin.ravel().astype(index, copy=False) for lin, _ in blocks])
-    vals = np.concatenate([c.ravel() for _, c in blocks]).astype(float)
+    vals = np.concatenate([c.ravel() for _, c in blocks]).astype(np.int8)  # +1 / -1
     nz = vals != 0
     return rows[nz], cols[nz], vals[nz], np.concatenate(fam_of).astype(np.int32)
 
@@ -303,33 +320,42 @@ def propagate(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, fam_of: np.n
     src_lo = np.full(lo.shape, -1)
     src_hi = np.full(hi.shape, -1)
     m = int(rows.max(initial=-1)) + 1
+    if len(vals) and not np.array_equal(np.abs(vals), np.ones(len(vals), np.int8)):
+        raise ValueError("propagate: every coefficient must be +1 or -1")
     # only relations with a variable whose bound moved in the last round can move another
     # bound (the others' candidates are already met, and cannot tie a tighter bound): each
-    # round after the first works on those rows' entries only
-    r_all, c_all, v_all, f_all = rows, cols, vals, fam_of[rows]
-    r, c, v, f = r_all, c_all, v_all, f_all
+    # round after the first works on those rows' entries only. One float array per entry
+    # (``t``) is worked in place: the first round runs over the whole system.
+    r_all, c_all, v_all = rows, cols, vals
+    r, c, v = r_all, c_all, v_all
     for rounds in range(1, max_rounds + 1):
         pos = v > 0
-        lo_c, hi_c = lo[c], hi[c]
-        minact = np.bincount(r, weights=v * np.where(pos, lo_c, hi_c), minlength=m)
-        # the other terms are at least minact minus this term's own minimum
-        mr = minact[r]
+        t = hi[c]
+        t[pos] = lo[c[pos]]
+        t *= v  # each term's least value: v * lo (v = 1), v * hi (v = -1)
+        minact = np.bincount(r, weights=t, minlength=m)
+        # the other terms are at least minact minus this term's own minimum: a term
+        # with v = 1 is at most lo - minact, one with v = -1 at least minact + hi
+        t -= minact[r]
         del minact
-        raw = np.where(pos, lo_c - mr, mr + hi_c)
-        del mr, lo_c, hi_c
-        cand = np.where(pos, np.floor(raw + 1e-6), np.ceil(raw - 1e-6))
-        del raw
+        neg = ~pos
+        np.negative(t, out=t, where=neg)
+        np.add(t, 1e-6, out=t, where=pos)
+        np.floor(t, out=t, where=pos)
+        np.subtract(t, 1e-6, out=t, where=neg)
+        np.ceil(t, out=t, where=neg)
+        cand = t
         new_hi, new_lo = hi.copy(), lo.copy()
         np.minimum.at(new_hi, c[pos], cand[pos])
-        np.maximum.at(new_lo, c[~pos], cand[~pos])
+        np.maximum.at(new_lo, c[neg], cand[neg])
         moved_hi, moved_lo = new_hi < hi, new_lo > lo
         if not (moved_hi.any() or moved_lo.any()):
             return lo, hi, src_lo, src_hi, rounds
         for moved, new, src, sel in ((moved_hi, new_hi, src_hi, pos),
-                                     (moved_lo, new_lo, src_lo, ~pos)):
+                                     (moved_lo, new_lo, src_lo, neg)):
             hit = sel & moved[c] & (cand == new[c])
-            src[c[hit]] = f[hit]
-        del cand
+            src[c[hit]] = fam_of[r[hit]]
+        del cand, t, pos, neg
         hi, lo = new_hi, new_lo
         if (lo > hi + 0.5).any():
             bad = int(np.flatnonzero(lo > hi + 0.5)[0])
@@ -338,7 +364,7 @@ def propagate(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, fam_of: np.n
         active = np.zeros(m, bool)
         active[r_all[(moved_hi | moved_lo)[c_all]]] = True
         keep = np.flatnonzero(active[r_all])
-        r, c, v, f = r_all[keep], c_all[keep], v_all[keep], f_all[keep]
+        r, c, v = r_all[keep], c_all[keep], v_all[keep]
     log.warning("bound propagation stopped after %d rounds before settling", max_rounds)
     return lo, hi, src_lo, src_hi, max_rounds
 
@@ -477,13 +503,18 @@ def attack(published: pd.DataFrame, catalogue: Any, *, min_n: int,
         open_ = np.flatnonzero(np.isnan(known) & (lo < hi)
                                & np.tile(sys_.grid.exists.ravel(), 2))
         lo, hi = refine(sys_.rows, sys_.cols, sys_.vals, lo, hi, open_)
+    _check_truth(sys_, lo, hi)
+    return classify(sys_, known, lo, hi, src_lo, src_hi, min_n=min_n)
+
+
+def _check_truth(sys_: System, lo: np.ndarray, hi: np.ndarray) -> None:
+    """Every bound must hold of the true counts (when at hand)."""
     true = sys_.true
     if true is not None:
         wrong = ~np.isnan(true) & ((true < lo - 0.5) | (true > hi + 0.5))
         if wrong.any():  # a relation that is not true of the data: a bug of this module
             raise RuntimeError(f"audit: internal error, {int(wrong.sum())} bounds exclude "
                                "the true value")
-    return classify(sys_, known, lo, hi, src_lo, src_hi, min_n=min_n)
 
 
 def classify(sys_: System, known: np.ndarray, lo: np.ndarray, hi: np.ndarray,
@@ -610,7 +641,11 @@ def audit(published: pd.DataFrame, catalogue: Any, *, min_n: int,
         ``high`` of the numerator (of ``n`` for ``"n"``), of ``n`` (``n_low``, ``n_high``)
         and the relations that set the bounds. Empty when nothing is disclosed.
     """
-    at = attack(published, catalogue, min_n=min_n, truth=truth, exact=exact)
+    return findings(attack(published, catalogue, min_n=min_n, truth=truth, exact=exact))
+
+
+def findings(at: Attack) -> pd.DataFrame:
+    """The findings table of :func:`audit` for what the intruder derived (``at``)."""
     grid, fams, lo, hi, src_lo, src_hi, what = (at.grid, at.fams, at.lo, at.hi, at.src_lo,
                                                at.src_hi, at.what)
     size = grid.exists.size
@@ -684,20 +719,116 @@ def true_estimates(results: Any) -> pd.DataFrame:
                     complementary=False)
 
 
-def audit_results(results: Any) -> pd.DataFrame:
+# -- audits already run ---------------------------------------------------------------------
+
+#: :func:`audit` outputs already computed, by :func:`fingerprint` of their inputs: the last
+#: check of :func:`~geo4mi.indicators.protect.protect` on the table it returns (a build
+#: audits that table again before writing: the same inputs give the same answer).
+_AUDITED: dict[bytes, pd.DataFrame] = {}
+_AUDITED_MAX = 8
+
+
+def fingerprint(published: pd.DataFrame, catalogue: Any, *, min_n: int,
+                truth: pd.DataFrame | None) -> bytes:
+    """A digest of everything :func:`audit` reads: every value (and dtype) of both tables,
+    ``min_n`` and the catalogue's definitions. Equal digests: the audit's answer is the
+    same (its relations, bounds and findings are a function of these alone)."""
+    digest = hashlib.blake2b(digest_size=20)
+    for table in (published, truth):
+        if table is None:
+            digest.update(b"\x00none")
+            continue
+        digest.update(pd.util.hash_pandas_object(table, index=True).to_numpy().tobytes())
+        digest.update("\x1f".join(f"{c}:{t}" for c, t in table.dtypes.items()).encode())
+        digest.update(str(table.shape).encode())
+    digest.update(f"min_n={min_n}".encode())
+    for ind in catalogue or ():  # what the intruder's relations are made of
+        digest.update(repr((ind.id, ind.question, ind.kind, ind.choices, str(ind.universe),
+                            ind.exclude, ind.not_asked, ind.numerator)).encode())
+    return digest.digest()
+
+
+def remember(key: bytes, found: pd.DataFrame) -> None:
+    """Keep ``found`` as the audit of the inputs digested in ``key`` (:func:`fingerprint`)."""
+    if key not in _AUDITED and len(_AUDITED) >= _AUDITED_MAX:
+        _AUDITED.pop(next(iter(_AUDITED)))
+    _AUDITED[key] = found.copy()
+
+
+def reuse_system(sys_: System, published: pd.DataFrame, known: np.ndarray, *, min_n: int
+                 ) -> System | None:
+    """The system :func:`system` would build for ``published``, from ``sys_`` (built for
+    a table with the same rows in the same order, some of whose figures ``published``
+    hides further: ``known`` its values, flat); None when anything the propagation reads
+    would differ (then audit ``published`` from scratch).
+
+    The relations and their rows depend on the table only through its axes, the true
+    counts and the indicator whose city-wide ``n`` is largest; the starting bounds on the
+    values and the stated reasons. What only classifies (which hidden figures are
+    sensitive, which publish a count) is read from ``published`` anew.
+    """
+    grid = sys_.grid
+    if grid.cell is None or len(grid.cell) != len(published):
+        return None
+    value = _grid_values(published, grid.cell, grid.shape)
+    if (not np.array_equal(value.ravel(), known, equal_nan=True)
+            or _reference(value) != _reference(grid.value)):
+        return None
+    floor, ceil = _stated_bounds(published, grid, min_n)
+    if not (np.array_equal(floor, sys_.floor) and np.array_equal(ceil, sys_.ceil)):
+        return None
+    return replace(sys_, grid=replace(grid, value=value), floor=floor, ceil=ceil,
+                   counted=_counted(published, grid),
+                   sensitive=_sensitive(published, grid, sys_.true, min_n))
+
+
+def certify(sys_: System, published: pd.DataFrame, catalogue: Any, known: np.ndarray,
+            bounds: tuple[np.ndarray, ...], *, min_n: int, truth: pd.DataFrame | None
+            ) -> pd.DataFrame | None:
+    """Audit ``published`` with the propagation already run on ``sys_`` for the figures
+    ``known`` (``bounds``: ``lo, hi, src_lo, src_hi`` from :func:`propagate` of the whole
+    system from ``sys_.start(known)``) and :func:`remember` it; None when the system would
+    differ (see :func:`reuse_system`). What :func:`audit` would return for ``published``."""
+    own = reuse_system(sys_, published, known, min_n=min_n)
+    if own is None:
+        return None
+    lo, hi, src_lo, src_hi = bounds
+    _check_truth(own, lo, hi)
+    found = findings(classify(own, known, lo, hi, src_lo, src_hi, min_n=min_n))
+    remember(fingerprint(published, catalogue, min_n=min_n, truth=truth), found)
+    return found
+
+
+def _audit_run(results: Any, reuse: bool) -> pd.DataFrame:
+    """:func:`audit` of ``results.estimates`` with its true counts; with ``reuse``, the
+    answer already computed for exactly these inputs when there is one."""
+    min_n, truth = results.study.min_n, true_estimates(results)
+    if reuse:
+        found = _AUDITED.get(fingerprint(results.estimates, results.catalogue, min_n=min_n,
+                                         truth=truth))
+        if found is not None:
+            log.info("audit: the table is the one disclosure control returned; its last "
+                     "check (%d findings) stands", len(found))
+            return found.copy()
+    return audit(results.estimates, results.catalogue, min_n=min_n, truth=truth)
+
+
+def audit_results(results: Any, *, reuse: bool = True) -> pd.DataFrame:
     """:func:`audit` of what a pipeline run would publish, checked against its true counts.
 
-    What ``geo4mi audit`` lists and ``build`` counts.
+    What ``geo4mi audit`` lists and ``build`` counts. With ``reuse`` (the default), a table
+    exactly as :func:`~geo4mi.indicators.protect.protect` returned it (same values, same
+    true counts, catalogue and ``min_n``) gets protect's last check, which is the audit
+    of that table; anything else is audited in full.
     """
-    return audit(results.estimates, results.catalogue, min_n=results.study.min_n,
-                 truth=true_estimates(results))
+    return _audit_run(results, reuse)
 
 
-def refuse_results(results: Any) -> None:
+def refuse_results(results: Any, *, reuse: bool = True) -> None:
     """:func:`refuse_if_disclosive` for what a pipeline run would publish (its true counts
-    at hand): what ``build`` runs before writing anything."""
-    refuse_if_disclosive(results.estimates, results.catalogue, min_n=results.study.min_n,
-                         truth=true_estimates(results), source=results.study.path.name)
+    at hand): what ``build`` runs before writing anything. ``reuse`` as for
+    :func:`audit_results`."""
+    _refuse(_audit_run(results, reuse), results.study.path.name)
 
 
 def refuse_if_disclosive(published: pd.DataFrame, catalogue: Any, *, min_n: int,
@@ -707,7 +838,10 @@ def refuse_if_disclosive(published: pd.DataFrame, catalogue: Any, *, min_n: int,
 
     The message is one line: the first finding, and how many more.
     """
-    found = audit(published, catalogue, min_n=min_n, truth=truth)
+    _refuse(audit(published, catalogue, min_n=min_n, truth=truth), source)
+
+
+def _refuse(found: pd.DataFrame, source: str) -> None:
     if len(found):
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
         raise DisclosureError(f"{source} would disclose a hidden figure: "

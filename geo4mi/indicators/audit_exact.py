@@ -33,7 +33,8 @@ def refine(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, lo: np.ndarray,
     """
     lo, hi = lo.copy(), hi.copy()
     nv = lo.size
-    A = sp.csr_matrix((vals, (rows, cols)), shape=(int(rows.max(initial=-1)) + 1, nv))
+    A = sp.csr_matrix((np.asarray(vals, dtype=float), (rows, cols)),
+                      shape=(int(rows.max(initial=-1)) + 1, nv))
     cons = LinearConstraint(A, -np.inf, 0)
     for v in np.asarray(variables).tolist():
         if lo[v] == hi[v]:

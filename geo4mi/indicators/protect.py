@@ -30,7 +30,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from geo4mi.errors import DisclosureError
-from geo4mi.indicators.audit import classify, propagate, system
+from geo4mi.indicators.audit import certify, classify, propagate, system
 
 log = logging.getLogger(__name__)
 
@@ -77,11 +77,40 @@ def _useless(at: Any, targets: np.ndarray, cand: np.ndarray) -> np.ndarray:
 
 
 def _matrices(at: Any) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-    """The relations' incidence matrix (relation x variable) and its transpose, as CSR."""
-    A = sp.csr_matrix((np.ones(len(at.rows)), (at.rows, at.cols)),
+    """The relations' incidence matrix (relation x variable) and its transpose, as CSR.
+
+    Only the pattern is read (the values count entries: float32 is exact)."""
+    A = sp.csr_matrix((np.ones(len(at.rows), np.float32), (at.rows, at.cols)),
                       shape=(int(at.rows.max(initial=-1)) + 1, 2 * at.grid.exists.size))
     A.sum_duplicates()
     return A, A.T.tocsr()
+
+
+def _components(A: sp.csr_matrix, size: int, *, numerators_only: bool = False
+                ) -> np.ndarray:
+    """:func:`components` from the incidence matrix ``A`` (relation x variable) of
+    :func:`_matrices`: the graph of variables and relations, each relation joined to its
+    variables, has the same components on the variables (and, the variables first, the
+    same labels) without a second copy of the system.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> s = SimpleNamespace(rows=np.array([0, 0, 1, 1]), cols=np.array([0, 1, 3, 4]),
+    ...                     grid=SimpleNamespace(value=np.zeros(6), exists=np.zeros(3)))
+    >>> A, _ = _matrices(s)
+    >>> _components(A, 3).tolist() == components(s).tolist()
+    True
+    >>> _components(A, 3, numerators_only=True).tolist()
+    [0, 0, 1, 2, 3, 4]
+    """
+    if numerators_only:
+        A = A[:, :size]
+    m, nv = A.shape[0], 2 * size
+    indptr = np.r_[np.zeros(nv, A.indptr.dtype), A.indptr]
+    graph = sp.csr_matrix((np.ones(A.nnz), A.indices, indptr), shape=(nv + m, nv + m),
+                          copy=False)
+    return connected_components(graph, directed=False)[1][:nv]
 
 
 def _take(M: sp.csr_matrix, rows: np.ndarray) -> np.ndarray:
@@ -215,10 +244,11 @@ def protect(estimates: pd.DataFrame, catalogue: Any, *, min_n: int,
     sys_ = system(table, catalogue, min_n=min_n, truth=truth)
     grid, size = sys_.grid, sys_.grid.exists.size
     known = grid.value.ravel().copy()
-    comp, comp_num = components(sys_), components(sys_, numerators_only=True)
     n_rows = int(sys_.rows.max(initial=-1)) + 1
     I, R, C = grid.shape
     matrices = _matrices(sys_)
+    comp = _components(matrices[0], size)
+    comp_num = _components(matrices[0], size, numerators_only=True)
     fresh = False  # bounds from one propagation of the table as it stands
     seen_count = np.zeros(2 * size, np.int64)  # rounds in a row each figure was found
     for round_ in range(1, max_rounds + 1):
@@ -232,7 +262,12 @@ def protect(estimates: pd.DataFrame, catalogue: Any, *, min_n: int,
             if fresh:
                 log.info("protect: %d more figures hidden in %d rounds", len(lost),
                          round_ - 1)
-                return _hide(table, pd.DataFrame(lost, columns=[*key, "what", "round"]))
+                del matrices, comp, comp_num, at
+                safe, lost_ = _hide(table, pd.DataFrame(lost, columns=[*key, "what", "round"]))
+                # this last check is the audit of ``safe``: kept for the build's final one
+                certify(sys_, safe, catalogue, known, (lo, hi, src_lo, src_hi), min_n=min_n,
+                        truth=truth)
+                return safe, lost_
             fresh = False  # confirm on a fresh propagation
             continue
         seen_count[found] += 1
