@@ -24,7 +24,6 @@ global risk against ``[disclosure] max_global_risk``.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import re
@@ -410,17 +409,10 @@ def _protect_cached(estimates: pd.DataFrame, catalogue: Catalogue, min_n: int,
                     truth: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """:func:`~geo4mi.indicators.protect.protect`, remembered for the same tables within
     one process (a notebook or a test session running a study again gets copies)."""
+    from geo4mi.indicators.audit import fingerprint
     from geo4mi.indicators.protect import protect
 
-    digest = hashlib.blake2b(digest_size=20)
-    for table in (estimates, truth):
-        digest.update(pd.util.hash_pandas_object(table, index=True).to_numpy().tobytes())
-        digest.update("\x1f".join(map(str, table.columns)).encode())
-    digest.update(str(min_n).encode())
-    for ind in catalogue:  # what the intruder's relations are made of
-        digest.update(repr((ind.id, ind.question, ind.kind, ind.choices, str(ind.universe),
-                            ind.exclude, ind.not_asked, ind.numerator)).encode())
-    key = digest.digest()
+    key = fingerprint(estimates, catalogue, min_n=min_n, truth=truth)  # what protect reads
     if key not in _PROTECTED:
         if len(_PROTECTED) >= 8:
             _PROTECTED.pop(next(iter(_PROTECTED)))
