@@ -103,9 +103,23 @@ def test_empty_margin_cell_is_named(frame):
 
 def test_category_missing_from_the_margins_is_named(frame):
     m = _margin(["gender"], {("woman",): 10}, "census.csv")
+    men = int((frame.gender == "man").sum())
+    first = int(np.argmax(frame.gender.to_numpy() == "man")) + 2
     with pytest.raises(SurveyDataError,
-                       match=r"row \d+: \('man',\) of \('gender',\) is no cell of census\.csv"):
+                       match=rf"^row {first}, column 'gender': {men} respondents of gender "
+                             r"'man', a category census\.csv has no population for \(it has "
+                             r"woman\); collapse it into one of those for the weights "
+                             r"\(\[\[survey\.rake\]\] collapse = \{ gender = \{ man = "
+                             r"\"\.\.\.\" \} \}\), add it to the file, or exclude those "
+                             r"respondents \(\[survey\] exclude\)$"):
         rake_weights(frame.assign(_row=np.arange(len(frame)) + 2), [m])
+    # every category known, the combination missing: the cell is named
+    joint = _margin(["area_id", "gender"], {("A", "man"): 5, ("A", "woman"): 5,
+                                            ("B", "woman"): 5, ("C", "woman"): 5})
+    with pytest.raises(SurveyDataError,
+                       match=r"row \d+: \('[BC]', 'man'\) of \('area_id', 'gender'\) is no "
+                             r"cell of m\.csv"):
+        rake_weights(frame, [joint])
     with pytest.raises(SurveyDataError, match=r"column 'gender': no value, but weights are "
                                               r"raked to census\.csv"):
         rake_weights(frame.assign(gender=frame.gender.where(frame.index != 3)), [m])
@@ -132,7 +146,7 @@ def test_study_key_reads_the_bundled_census_wide_by_sex(tmp_path):
 
 @pytest.mark.parametrize(("spec", "message"), [
     ({"file": "c.csv", "match": {"area_id": "code"}, "count": "pop", "by": 1},
-     r"study\.toml: \[\[survey\.rake\]\] key 'by' is unknown; use columns, count, file, match"),
+     r"study\.toml: \[\[survey\.rake\]\] key 'by' is unknown; use collapse, columns, count, file, match"),
     ({"file": "c.csv", "match": {"area_id": "code"}},
      r"give either count = \"population column\" or columns"),
     ({"file": "c.csv", "match": {"area_id": "nope"}, "count": "pop"},
@@ -174,3 +188,47 @@ def test_study_file_rake_key(tmp_path):
     from geo4mi.indicators.design import design_from_study
     assert design_from_study(study).describe() == "raked=area_id; cluster=enumerator"
     assert load_study(bundled_study_path()).survey.rake == ()
+
+
+def test_collapse_weights_a_category_as_another(frame, caplog):
+    """gender "other" against a census of men and women: refused in one line naming the
+    category, or collapsed for the weights only by the margin's ``collapse``."""
+    other = frame.assign(gender=np.where(frame.index % 40 == 0, "other", frame.gender))
+    cells = {(a, g): 100.0 + 10 * i for i, (a, g) in enumerate(
+        (a, g) for a in "ABC" for g in ("man", "woman"))}
+    plain = _margin(["area_id", "gender"], cells, "census.csv")
+    with pytest.raises(SurveyDataError, match=r"10 respondents of gender 'other', a category "
+                                              r"census\.csv has no population for"):
+        rake_weights(other, [plain])
+    collapsed = Margin(file="census.csv", variables=("area_id", "gender"),
+                       cells=plain.cells, collapse={"gender": {"other": "woman"}})
+    with caplog.at_level("WARNING", logger="geo4mi.indicators.rake"):
+        w = rake_weights(other, [collapsed])
+    assert "10 respondents of gender other weighted as woman (collapse)" in caplog.text
+    as_women = other.assign(gender=other.gender.replace({"other": "woman"}))
+    np.testing.assert_allclose(w, rake_weights(as_women, [plain]), rtol=1e-12)
+    # the weights only: the respondents stay "other" in the gender groups
+    cat = load_catalogue(bundled_catalogue_path()).subset(["feel_safe"])
+    est = estimate(other, cat, area_ids=["A", "B", "C"], groups=["gender"], min_n=1,
+                   design=Design(rake=(collapsed,)))
+    city = est[(est.area_id == CITY) & (est.group_var == "gender")].set_index("group_value")
+    assert int(city.loc["other", "n"]) == 10
+    yes = (other.feel_safe == "yes").to_numpy()
+    is_other = (other.gender == "other").to_numpy()
+    assert float(city.loc["other", "p"]) == pytest.approx(
+        w[is_other & yes].sum() / w[is_other].sum())
+
+
+@pytest.mark.parametrize(("collapse", "message"), [
+    ({"sex": {"other": "woman"}}, r"collapse names 'sex', which is no variable of the margin; "
+                                  r"use one of area_id, gender"),
+    ({"gender": {"other": "nonbinary"}}, r"collapse gender 'other' into 'nonbinary', which is "
+                                         r"no category of the margin; use one of man, woman"),
+    ({"gender": "woman"}, r"give collapse = \{ gender = \{ other = \"woman\" \} \}"),
+])
+def test_bad_collapse_is_one_line(tmp_path, collapse, message):
+    (tmp_path / "c.csv").write_text("code,men,women\nA,10,12\n", encoding="utf-8")
+    spec = {"file": "c.csv", "match": {"area_id": "code"},
+            "columns": {"gender": {"man": "men", "woman": "women"}}, "collapse": collapse}
+    with pytest.raises(StudyError, match=message):
+        read_margin(spec, tmp_path, where="study.toml")

@@ -439,20 +439,46 @@ class Level:
         return y, w, var, df
 
 
-def cluster_icc(deff: np.ndarray, size: np.ndarray) -> np.ndarray:
+def cluster_icc(deff: np.ndarray, size: np.ndarray,
+                df: np.ndarray | None = None) -> np.ndarray:
     """Intra-class correlation implied by a design effect and an effective cluster size.
 
     Kish's design effect of a cluster sample, ``deff = 1 + (m - 1) rho``, solved for
     ``rho`` and truncated at 0 (an enumerator or site does not make answers *less* alike
     than chance; a negative estimate is noise). 0 where ``deff`` is NaN or ``m <= 1``.
 
+    With ``df`` (the degrees of freedom ``deff`` was estimated on), its excess
+    ``theta = deff - 1`` is first shrunk toward 0 by the empirical-Bayes rule of Efron and
+    Morris (1973, "Stein's estimation rule and its competitors -- an empirical Bayes
+    approach", JASA 68): under a prior ``theta ~ N(0, tau^2)`` and an estimate whose
+    sampling variance where there is no cluster effect is ``v = 2 / df`` (a variance
+    estimated on ``df`` degrees of freedom scatters as ``chi^2_df / df``), the posterior
+    mean with the moment estimate ``tau^2 = max(0, theta^2 - v)`` is
+    ``theta * max(0, 1 - v / theta^2)`` (the positive-part James-Stein form). Truncation
+    alone is biased upward where the true ICC is 0 (half the estimates are positive, none
+    negative); the shrinkage removes most of that bias and leaves a clear cluster effect
+    almost as estimated (``deff = 6`` on 4.5 df loses 2 % of its excess).
+
     Examples
     --------
     >>> cluster_icc(np.array([5.0, 0.4, np.nan]), np.array([41.0, 30.0, 10.0])).tolist()
     [0.1, 0.0, 0.0]
+
+    Shrunk, on 4 df (``v = 0.5``): an excess of 0.5 is noise (0), one of 4 loses
+    ``0.5 / 4``.
+
+    >>> cluster_icc(np.array([1.5, 5.0]), np.array([41.0, 41.0]), df=np.array([4.0, 4.0])
+    ...             ).round(6).tolist()
+    [0.0, 0.096875]
     """
+    theta = np.asarray(deff, dtype="float64") - 1.0
+    if df is not None:
+        v = 2.0 / np.maximum(np.nan_to_num(np.asarray(df, dtype="float64"), nan=1.0), 1.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            theta = np.where(theta > 0, theta * np.maximum(0.0, 1.0 - v / (theta * theta)),
+                             theta)
     with np.errstate(divide="ignore", invalid="ignore"):
-        rho = np.where(size > 1, (deff - 1.0) / (size - 1.0), 0.0)
+        rho = np.where(size > 1, theta / (size - 1.0), 0.0)
     return np.maximum(np.nan_to_num(rho, nan=0.0), 0.0)
 
 
@@ -468,7 +494,9 @@ def design_interval(p: np.ndarray, n: np.ndarray, var: np.ndarray, df: np.ndarra
       number of its PSUs minus one per stratum);
     * the modelled one, Kish's ``deff = 1 + (m - 1) rho`` with the cell's own effective
       cluster size ``m`` (``size``) and the intra-class correlation ``rho`` implied by the
-      indicator's whole-sample design effect (:func:`cluster_icc`); its binomial part
+      indicator's whole-sample design effect, shrunk toward 0 by its noise on
+      ``city_df`` (:func:`cluster_icc`, empirical Bayes); it is never below 1, so the
+      modelled interval is never narrower than Wilson's on ``n``; its binomial part
       ``p (1 - p) / n`` is known, its cluster part ``c p (1 - p) / n``, ``c = (m - 1)
       rho``, rests on ``rho``, estimated on the whole sample's ``city_df``; the t quantile
       uses Welch-Satterthwaite's df of the sum, ``city_df * (1 + c)**2 / c**2``.
@@ -516,15 +544,17 @@ def design_interval(p: np.ndarray, n: np.ndarray, var: np.ndarray, df: np.ndarra
     (4.0, 100.0)
 
     A cell of 50 interviews by a single enumerator, where the whole sample (clusters of
-    41 on average, 9 df) has a design effect of 5 (``rho = 0.1``): its own variance cannot
-    be estimated, the modelled design effect is ``1 + 49 * 0.1 = 5.9`` on
-    ``9 * (5.9 / 4.9)**2 = 13.05`` df: ``n_eff = 50 / 5.9 * (1.96 / 2.160)**2``.
+    41 on average, 9 df) has a design effect of 5: its own variance cannot be estimated.
+    The excess 4 shrinks to ``4 * (1 - (2 / 9) / 16) = 3.944`` (:func:`cluster_icc`),
+    ``rho = 3.944 / 40 = 0.0986``; the modelled design effect is
+    ``1 + 49 * 0.0986 = 5.83`` on ``9 * (5.83 / 4.83)**2 = 13.1`` df:
+    ``n_eff = 50 / 5.83 * (1.96 / 2.159)**2``.
 
     >>> deff, n_eff, low, high = design_interval(np.array([0.3]), np.array([50]),
     ...     np.array([0.0]), np.array([0.0]), np.array([50.0]), np.array([5.0]),
     ...     np.array([9.0]), np.array([41.0]), z=1.96)
     >>> bool(np.isnan(deff[0])), round(float(50 / n_eff[0]), 2)
-    (True, 7.16)
+    (True, 7.07)
     """
     from scipy.stats import t as student
 
@@ -535,9 +565,9 @@ def design_interval(p: np.ndarray, n: np.ndarray, var: np.ndarray, df: np.ndarra
         srs = p * (1.0 - p) / n
         own = (srs > 0) & (var > 0) & (df >= 1)
         deff = np.where(own, var / srs, np.nan)
-    rho = cluster_icc(city_deff, city_size)
-    size = np.maximum(np.nan_to_num(size, nan=1.0), 1.0)
     base_df = np.maximum(np.nan_to_num(city_df, nan=1.0), 1.0)
+    rho = cluster_icc(city_deff, city_size, df=base_df)  # shrunk toward 0 (empirical Bayes)
+    size = np.maximum(np.nan_to_num(size, nan=1.0), 1.0)
     # the own variance wherever the cell spans enough PSUs: a domain that cuts across the
     # clusters (a gender, a nationality) keeps it; the model only for cells whose own
     # effective PSUs are far fewer than the whole sample's (under half its df)

@@ -23,6 +23,26 @@ sample of its cell``, until no cell of any margin is off by more than ``1e-10`` 
 population (at most 1,000 rounds). One margin crossing every variable (area × sex) is
 post-stratification and converges in one round.
 
+A respondent whose category has no cell of a margin (gender ``"other"`` against a census
+of men and women) is refused in one line that names the category, its respondents and the
+options, unless the margin collapses the category into one it has::
+
+    [[survey.rake]]
+    file = "census.csv"
+    match = { area_id = "cvegeo" }
+    columns = { gender = { man = "pob_masculina", woman = "pob_femenina" } }
+    collapse = { gender = { other = "woman" } }   # for the weights only
+
+``collapse`` maps, *for raking only*, a respondent's category to a category of the margin
+(cell collapsing, Kalton and Flores-Cervantes 2003, "Weighting methods", J. Off. Stat.
+19(2)): the respondents of gender ``"other"`` of a borough are weighted as part of its
+census women, and keep their own answer everywhere else (their gender group, their
+estimates). The assumption, documented where the design is: the census counts them in that
+cell (a census of *sex* counts everyone as a man or a woman; the survey asks gender).
+Respondents with no margin are not given their base weight instead: next to raked weights
+of hundreds or thousands, a base weight of 1 would erase them from every weighted estimate
+while the counts still included them. How many respondents were collapsed is logged.
+
 The raked weights are treated as ordinary weights by the Taylor linearisation of
 :mod:`geo4mi.indicators.design`: the variance ignores the reduction calibration brings
 (conservative). Raking corrects the sample's mix of the margin variables only; it is an
@@ -73,6 +93,8 @@ class Margin:
     variables: tuple[str, ...]
     cells: Mapping[tuple[str, ...], tuple[float, int]] = field(default_factory=dict,
                                                                compare=False)
+    #: ``{variable: {respondent category: margin category}}``, for raking only.
+    collapse: Mapping[str, Mapping[str, str]] = field(default_factory=dict, compare=False)
 
     def describe(self) -> str:
         """``"area_id*gender"``: the margin's variables."""
@@ -100,7 +122,7 @@ def read_margin(spec: Mapping[str, Any], base: Path, *, where: str) -> Margin:
     >>> m.variables, m.cells[("A", "woman")]
     (('area_id', 'gender'), (12.0, 2))
     """
-    allowed = {"file", "match", "columns", "count"}
+    allowed = {"file", "match", "columns", "count", "collapse"}
     unknown = sorted(set(spec) - allowed)
     if unknown:
         raise StudyError(f"{where}: [[survey.rake]] key {unknown[0]!r} is unknown; use "
@@ -162,7 +184,33 @@ def read_margin(spec: Mapping[str, Any], base: Path, *, where: str) -> Margin:
             cells[cell] = (pop, line)
     if not cells:
         raise StudyError(f"{path}: no population rows (named in {where} [[survey.rake]])")
-    return Margin(file=str(path), variables=variables, cells=cells)
+    collapse = _collapse(spec.get("collapse", {}), variables, cells, where=where,
+                         file=spec["file"])
+    return Margin(file=str(path), variables=variables, cells=cells, collapse=collapse)
+
+
+def _collapse(spec: Any, variables: tuple[str, ...], cells: Mapping[tuple[str, ...], Any],
+              *, where: str, file: str) -> dict[str, dict[str, str]]:
+    """The checked ``collapse`` table of a margin: variable -> {category: margin category}."""
+    usage = ("collapse = { gender = { other = \"woman\" } } (respondent category = a "
+             "category of the margin)")
+    if not isinstance(spec, dict) or not all(isinstance(v, dict) for v in spec.values()):
+        raise StudyError(f"{where}: [[survey.rake]] {file!r}: give {usage}")
+    out: dict[str, dict[str, str]] = {}
+    for variable, mapping in spec.items():
+        if variable not in variables:
+            raise StudyError(f"{where}: [[survey.rake]] {file!r}: collapse names {variable!r}, "
+                             f"which is no variable of the margin; use one of "
+                             f"{', '.join(variables)}")
+        pos = variables.index(variable)
+        have = sorted({cell[pos] for cell in cells})
+        for source, target in mapping.items():
+            if str(target) not in have:
+                raise StudyError(f"{where}: [[survey.rake]] {file!r}: collapse {variable} "
+                                 f"{str(source)!r} into {str(target)!r}, which is no category "
+                                 f"of the margin; use one of {', '.join(have[:12])}")
+        out[str(variable)] = {str(k): str(v) for k, v in mapping.items()}
+    return out
 
 
 def rake_weights(respondents: pd.DataFrame, margins: Sequence[Margin],
@@ -203,6 +251,13 @@ def rake_weights(respondents: pd.DataFrame, margins: Sequence[Margin],
                                   "column of the respondents; match a question or derived "
                                   "variable (or area_id)")
         values = respondents[list(m.variables)].astype("string")
+        for variable, mapping in m.collapse.items():
+            moved = values[variable].isin(list(mapping)).to_numpy()
+            if moved.any():
+                values[variable] = values[variable].replace(mapping)
+                log.warning("raking to %s: %d respondents of %s %s weighted as %s (collapse)",
+                            m.file, int(moved.sum()), variable,
+                            "/".join(sorted(mapping)), "/".join(sorted(set(mapping.values()))))
         na = values.isna().any(axis=1).to_numpy()
         if na.any():
             row = int(np.argmax(na))
@@ -216,10 +271,7 @@ def rake_weights(respondents: pd.DataFrame, margins: Sequence[Margin],
         tuples = list(zip(*(values[v].to_numpy(dtype=object) for v in m.variables), strict=True))
         cell = np.array([index.get(t, -1) for t in tuples], dtype=np.int64)
         if (cell < 0).any():
-            row = int(np.argmax(cell < 0))
-            raise SurveyDataError(f"{where}row {_row(respondents, row)}: {tuples[row]!r} of "
-                                  f"{m.variables!r} is no cell of {m.file}; add the cell to "
-                                  "the file, merge the category or exclude the respondent")
+            raise SurveyDataError(_no_cell(respondents, m, tuples, cell < 0, where))
         pop = np.array([m.cells[k][0] for k in keys])
         count = np.bincount(cell, minlength=len(keys))
         bad = ((pop > 0) & (count == 0)) | ((pop == 0) & (count > 0))
@@ -228,8 +280,9 @@ def rake_weights(respondents: pd.DataFrame, margins: Sequence[Margin],
             what = ("no respondent in the sample" if count[j] == 0
                     else f"{count[j]} respondents but population 0")
             raise SurveyDataError(f"{m.file}: row {m.cells[keys[j]][1]}: cell {keys[j]!r} of "
-                                  f"{m.variables!r} has {what}; merge categories or areas, or "
-                                  "drop the margin")
+                                  f"{m.variables!r} has {what}; merge categories or areas, keep "
+                                  "only the surveyed areas' rows (the weighted estimates then "
+                                  "describe those areas), or drop the margin")
         codes.append((cell, pop))
     if not margins or n == 0:
         return w
@@ -248,6 +301,29 @@ def rake_weights(respondents: pd.DataFrame, margins: Sequence[Margin],
     raise SurveyDataError(f"{where}raking did not converge in {MAX_ROUNDS} rounds (largest "
                           f"gap {gap:.3g}); the margins' totals disagree ({totals!r}) or their "
                           "cells cannot all be met; make the totals equal or drop a margin")
+
+
+def _no_cell(respondents: pd.DataFrame, m: Margin, tuples: list[tuple[Any, ...]],
+             bad: np.ndarray, where: str) -> str:
+    """One line: the category (or cell) of the first respondent without a margin cell,
+    how many respondents share it, and what to do."""
+    row = int(np.argmax(bad))
+    first = tuples[row]
+    known = [{cell[i] for cell in m.cells} for i in range(len(m.variables))]
+    missing = [i for i, v in enumerate(first) if v not in known[i]]
+    if missing:  # a category the margin does not have at all (gender "other")
+        i = missing[0]
+        var, value = m.variables[i], first[i]
+        count = sum(1 for t, b in zip(tuples, bad, strict=True) if b and t[i] == value)
+        return (f"{where}row {_row(respondents, row)}, column {var!r}: {count} respondent"
+                f"{'s' if count != 1 else ''} of {var} {value!r}, a category {m.file} has no "
+                f"population for (it has {', '.join(sorted(known[i])[:8])}); collapse it into "
+                f"one of those for the weights ([[survey.rake]] collapse = {{ {var} = {{ "
+                f"{value} = \"...\" }} }}), add it to the file, or exclude those "
+                "respondents ([survey] exclude)")
+    return (f"{where}row {_row(respondents, row)}: {first!r} of {m.variables!r} is no cell "
+            f"of {m.file}; add the cell to the file, merge the category or exclude the "
+            "respondent")
 
 
 def _row(respondents: pd.DataFrame, i: int) -> str:
