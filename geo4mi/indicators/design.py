@@ -37,8 +37,19 @@ With ``[survey] weight``, ``cluster`` and/or ``strata`` in the study file:
   enumerator's) still carries the enumerator's effect in full, but its own variance cannot
   see it. Its design effect is modelled, Kish's ``1 + (m - 1) rho`` with the cell's
   effective cluster size ``m = n sum_j B_j^2 / (sum_j B_j)^2`` and the intra-class
-  correlation ``rho = (deff_all - 1) / (M - 1)`` (at least 0) implied by the indicator's
-  whole-sample design effect and cluster size ``M``. Of the modelled variance
+  correlation ``rho = theta / (M - 1)`` implied by the indicator's whole-sample design
+  effect ``deff_all = 1 + theta`` and cluster size ``M``, its excess ``theta`` shrunk
+  toward 0 by its own noise: ``theta * max(0, 1 - v / theta^2)`` with ``v = 2 / df_all``
+  (0 for ``theta <= 0``), the empirical-Bayes posterior mean of Efron and Morris (1973)
+  under a normal prior centred on "no cluster effect", ``v`` the scatter of a design
+  effect estimated on ``df_all`` degrees of freedom where the true one is 1
+  (:func:`cluster_icc`). Truncating ``rho`` at 0 alone, as before, is biased upward where
+  the true ICC is 0: about half the whole-sample estimates are positive and none
+  negative, so one-enumerator boroughs got a design effect of 1.15 on average and their
+  intervals covered 97.4 % at ``p = 0.1`` (Wilson: 96.3 %); the shrinkage halves that
+  bias and leaves a clear effect nearly whole (``deff_all = 6`` on 4.5 df loses 2 % of its
+  excess). ``rho`` stays >= 0: a modelled interval is never narrower than Wilson's on
+  ``n``. Of the modelled variance
   ``p (1 - p) / n (1 + c)``, ``c = (m - 1) rho``, the binomial part is known (infinite
   df) and only the cluster part ``c`` rests on ``rho``, estimated on the whole sample's
   ``df_all``. The interval is Wilson's on ``n_eff = n / (1 + c) * (z / t_df)^2`` with
