@@ -146,7 +146,8 @@ def test_study_key_reads_the_bundled_census_wide_by_sex(tmp_path):
 
 @pytest.mark.parametrize(("spec", "message"), [
     ({"file": "c.csv", "match": {"area_id": "code"}, "count": "pop", "by": 1},
-     r"study\.toml: \[\[survey\.rake\]\] key 'by' is unknown; use collapse, columns, count, file, match"),
+     r"study\.toml: \[\[survey\.rake\]\] key 'by' is unknown; use collapse, columns, count, "
+     r"file, match"),
     ({"file": "c.csv", "match": {"area_id": "code"}},
      r"give either count = \"population column\" or columns"),
     ({"file": "c.csv", "match": {"area_id": "nope"}, "count": "pop"},

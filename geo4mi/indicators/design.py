@@ -44,12 +44,12 @@ With ``[survey] weight``, ``cluster`` and/or ``strata`` in the study file:
   under a normal prior centred on "no cluster effect", ``v`` the scatter of a design
   effect estimated on ``df_all`` degrees of freedom where the true one is 1
   (:func:`cluster_icc`). Truncating ``rho`` at 0 alone, as before, is biased upward where
-  the true ICC is 0: about half the whole-sample estimates are positive and none
+  the true ICC is 0: about 40 % of the whole-sample estimates are positive and none
   negative, so one-enumerator boroughs got a design effect of 1.09-1.12 on average and
   their intervals covered 97.4 % at ``p = 0.1`` (Wilson: 96.3 %); the shrinkage brings
   that mean to 1.035-1.05 (96.9 %) and leaves a clear effect nearly whole
-  (``deff_all = 6`` on 4.5 df loses 2 % of its excess). ``rho`` stays >= 0: a modelled interval is never narrower than Wilson's on
-  ``n``. Of the modelled variance
+  (``deff_all = 6`` on 4.5 df loses 2 % of its excess). ``rho`` stays >= 0: a modelled
+  interval is never narrower than Wilson's on ``n``. Of the modelled variance
   ``p (1 - p) / n (1 + c)``, ``c = (m - 1) rho``, the binomial part is known (infinite
   df) and only the cluster part ``c`` rests on ``rho``, estimated on the whole sample's
   ``df_all``. The interval is Wilson's on ``n_eff = n / (1 + c) * (z / t_df)^2`` with
