@@ -22,7 +22,8 @@ The exports are written to a temporary folder under ``/tmp`` (``--keep DIR`` to 
 between runs), never into the repository.
 
 Run: ``.venv/bin/python bench/bench_indicators.py [--sizes 301 10000 100000 1000000]
-[--kernel-sizes 100000 1000000] [--repeat 3] [--keep /tmp/geo4mi-bench] [--no-kernel]``
+[--kernel-sizes 100000 1000000] [--repeat 3] [--keep /tmp/geo4mi-bench] [--no-kernel]
+[--stages]`` (``--stages``: a third table, the CPU seconds of each stage of the command)
 """
 
 from __future__ import annotations
@@ -139,6 +140,59 @@ def commands(sizes: list[int], folder: Path, repeat: int) -> None:
     for n, mb, o_t, o_c, o_m, p_t, p_c, p_m in rows:
         print(f"| {n:,} | {mb:,.0f} | {o_t:.1f} ({o_c:.1f}) | {o_m:,.0f} | {p_t:.1f} ({p_c:.1f}) "
               f"| {p_m:,.0f} | {o_t / p_t:.2f} ({o_c / p_c:.2f}) | {o_m / p_m:.2f} |")
+
+
+# -- where the command's time goes ----------------------------------------------------------------
+
+#: Stages timed by ``--stages`` (module, function): inclusive CPU seconds of each call.
+STAGES = [("geo4mi.survey.exports", "_read_csv"), ("geo4mi.survey.exports", "_Converter.run"),
+          ("geo4mi.pipeline", "read_export"), ("geo4mi.pipeline", "place_respondents"),
+          ("geo4mi.pipeline", "apply_exclusions"), ("geo4mi.pipeline", "_disclosure_rows"),
+          ("geo4mi.pipeline", "quality_report"), ("geo4mi.pipeline", "add_derived"),
+          ("geo4mi.pipeline", "estimate"), ("geo4mi.pipeline", "_protect_cached"),
+          ("geo4mi.indicators.audit", "refuse_results"),
+          ("geo4mi.build", "write_indicator_file")]
+
+
+def stage_child(study: str, out: str) -> None:
+    """Run ``geo4mi indicators`` in this process with each of :data:`STAGES` wrapped by a
+    CPU timer (no profiler: cProfile inflates Python-level loops several-fold)."""
+    import functools
+    import importlib
+
+    totals: dict[str, float] = {}
+    for module, name in STAGES:
+        owner: object = importlib.import_module(module)
+        *path, attr = name.split(".")
+        for part in path:
+            owner = getattr(owner, part)
+        func = getattr(owner, attr)
+        label = f"{module.rsplit('.', 1)[-1]}.{name}"
+
+        def timed_call(*a: object, _f=func, _label=label, **k: object) -> object:
+            t = time.process_time()
+            try:
+                return _f(*a, **k)
+            finally:
+                totals[_label] = totals.get(_label, 0.0) + time.process_time() - t
+
+        setattr(owner, attr, functools.wraps(func)(timed_call))
+    from geo4mi.cli import main as cli_main
+
+    cli_main(["-q", "indicators", study, "-o", out, "--overwrite"])
+    for label, seconds in totals.items():
+        print(f"  {label:34s} {seconds:7.2f} CPU s")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  {'whole process':34s} {time.process_time():7.2f} CPU s, peak RSS {peak:,.0f} MiB")
+
+
+def stages(sizes: list[int], folder: Path) -> None:
+    for n in sizes:
+        study = write_study(write_export(n, folder), folder)
+        print(f"\nCPU seconds by stage, {n:,} respondents (inclusive: read_export holds "
+              "_read_csv and the conversion; audit.refuse_results runs before writing)")
+        subprocess.run([sys.executable, __file__, "--stage-child", str(study),
+                        str(folder / f"stages_{n}.csv")], check=True, cwd=ROOT)
 
 
 # -- part 2: the estimator kernel -----------------------------------------------------------------
@@ -305,10 +359,17 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, default=None,
                         help="folder for the generated exports, kept for the next run")
     parser.add_argument("--no-kernel", action="store_true")
+    parser.add_argument("--stages", action="store_true",
+                        help="also print the CPU seconds of each stage of the command, "
+                             "one run per size")
     parser.add_argument("--kernel-child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--stage-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.kernel_child:
         kernel_child(args.kernel_child[0], int(args.kernel_child[1]))
+        return
+    if args.stage_child:
+        stage_child(*args.stage_child)
         return
     if not Path(TIME).exists():
         raise SystemExit(f"{TIME} is needed to measure peak memory (apt-get install time)")
@@ -319,6 +380,8 @@ def main() -> None:
     try:
         if args.sizes:
             commands(args.sizes, folder, args.repeat)
+            if args.stages:
+                stages(args.sizes, folder)
         if args.kernel_sizes and not args.no_kernel:
             kernels(args.kernel_sizes)
     finally:

@@ -30,6 +30,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from geo4mi.errors import Geo4miError, OutputError
@@ -200,19 +201,45 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
             cats = series.cat.categories
             new = series.cat.rename_categories([_safe_cell(c) for c in cats])
         else:
-            values = [_safe_cell(v) for v in series.tolist()]
+            distinct = _distinct(series)
+            if distinct is None:
+                values = [_safe_cell(v) for v in series.tolist()]
+            else:  # each distinct text checked once; only the cells that change are replaced
+                codes, uniques = distinct
+                hit = np.array([isinstance(u, str) and u.startswith(FORMULA_STARTS)
+                                for u in uniques] + [False], dtype=bool)[codes]
+                if not hit.any():
+                    continue
+                values = series.to_numpy(dtype=object, copy=True)
+                values[hit] = ["'" + v for v in values[hit]]
             new = pd.Series(values, index=series.index, dtype=series.dtype)
         out.isetitem(i, new)
     out.columns = [_safe_cell(c) for c in frame.columns]
     return out
 
 
+def _distinct(series: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(codes, distinct values)`` of a text column (code -1: missing), None when its
+    cells cannot be hashed. A long table repeats few texts: each is then looked at once."""
+    try:
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    except TypeError:  # unhashable cells (lists...)
+        return None
+    return codes, np.asarray(uniques, dtype=object)
+
+
 def _has_carriage_return(frame: pd.DataFrame) -> bool:
     if any("\r" in str(c) for c in frame.columns):
         return True
-    return any(isinstance(v, str) and "\r" in v
-               for i in range(frame.shape[1]) if _is_text_column(frame.iloc[:, i])
-               for v in frame.iloc[:, i].tolist())
+    for i in range(frame.shape[1]):
+        series = frame.iloc[:, i]
+        if not _is_text_column(series):
+            continue
+        distinct = _distinct(series)
+        cells = series.tolist() if distinct is None else distinct[1]
+        if any(isinstance(v, str) and "\r" in v for v in cells):
+            return True
+    return False
 
 
 def _csv_cell(text: str) -> str:
