@@ -37,10 +37,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from browser import offline_page
 
+from geo4mi.outputs import choropleth_inputs
 from geo4mi.pipeline import run
 from geo4mi.study import bundled_study_path
 from geo4mi.webmap.assets import leaflet_css, leaflet_js, write_html
-from geo4mi.webmap.choropleth import choropleth_map, choropleth_map_for_results, render_offline_html
+from geo4mi.webmap.choropleth import choropleth_map, render_choropleth, render_offline_html
 
 FIRST_RENDER_JS = """() => new Promise(done => {
     // a geo4mi page fills its caption when drawn (after inflating packed data, big pages);
@@ -159,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     folder = Path(tempfile.mkdtemp(prefix="bench_choropleth_"))
 
     t0 = time.perf_counter()
-    full = write_html(render_offline_html(choropleth_map_for_results(results)),
+    full = write_html(render_offline_html(render_choropleth(*choropleth_inputs(results))),
                       folder / "geo4mi_full.html")
     t_full = time.perf_counter() - t0
     study = results.study

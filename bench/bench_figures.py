@@ -1,7 +1,7 @@
 """Benchmark: the demo study's figures in bulk (issue 18, item 4).
 
-The bundled study is run once (not timed), then
-:func:`geo4mi.figures.write_figures_for_results` draws what ``geo4mi figures STUDY`` draws
+The bundled study is run once (not timed), then :func:`geo4mi.outputs.figure_inputs` and
+:func:`geo4mi.figures.write_figures` draw what ``geo4mi figures STUDY`` draws
 (``--what figures``, the default: every indicator's map and bar chart, the sample
 distribution and the nationalities, 236 figures) or what ``build`` / ``demo`` draw (``--what
 build``: the study's ``[indicators] figures``, kinds map, bars and groups over its
@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="worker processes (1: in this process; 0: one per CPU)")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
-    from geo4mi.figures import write_figures_for_results
+    from geo4mi.figures import write_figures
+    from geo4mi.outputs import FigureOptions, figure_inputs
     from geo4mi.pipeline import run
     from geo4mi.study import bundled_study_path
 
@@ -74,14 +75,15 @@ def main(argv: list[str] | None = None) -> int:
     figures_log.setLevel(logging.INFO)
     wall, cpu = time.perf_counter(), time.process_time()
     if args.what == "build":
-        written = write_figures_for_results(
-            results, out, formats=args.formats,
+        options = FigureOptions(
+            formats=args.formats,
             indicators=[i for i in chosen.figures if i in results.catalogue.ids] or None,
             kinds=("map", "bars", "groups"),
-            group_vars=[g for g in chosen.figure_groups if g in chosen.groups], jobs=jobs)
+            group_vars=[g for g in chosen.figure_groups if g in chosen.groups])
     else:
-        written = write_figures_for_results(results, out, formats=args.formats,
-                                            kinds=("map", "bars"), jobs=jobs)
+        options = FigureOptions(formats=args.formats, kinds=("map", "bars"))
+    data, settings = figure_inputs(results, options)
+    written = write_figures(data, out, settings, jobs=jobs)
     wall = time.perf_counter() - wall
     cpu, cpu_workers = time.process_time() - cpu, sum(worker_cpu)
     size = sum(p.stat().st_size for p in written)

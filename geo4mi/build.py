@@ -152,16 +152,19 @@ def _write_all(results: Results, out: Path, report: bool = False,
                                      alternates=names if kind == "choropleth" else None))
         if tick:
             tick((k + 1) / len(pages))
-    from geo4mi.figures import write_figures_for_results
+    from geo4mi.figures import write_figures
+    from geo4mi.outputs import FigureOptions, figure_inputs
 
     chosen = results.study.indicators  # [indicators] figures, figure_groups: the study's
     with _stage("drawing figures"):
-        written.extend(write_figures_for_results(
-            results, out / "figures", indicators=[i for i in chosen.figures
-                                                  if i in results.catalogue.ids] or None,
-            kinds=("map", "bars", "groups"),
-            group_vars=[g for g in chosen.figure_groups if g in chosen.groups],
-            progress=progress.bar("figures", unit="figure")))
+        options = FigureOptions(kinds=("map", "bars", "groups"),
+                                indicators=tuple(i for i in chosen.figures
+                                                 if i in results.catalogue.ids) or None,
+                                group_vars=tuple(g for g in chosen.figure_groups
+                                                 if g in chosen.groups))
+        data, settings = figure_inputs(results, options)  # audited above
+        written.extend(write_figures(data, out / "figures", settings,
+                                     progress=progress.bar("figures", unit="figure")))
     for name in ("estimates.csv", "estimates.gpkg", "estimates.analysistools.csv"):
         with _stage(f"writing table {name}"):
             written.append(write_indicator_file(results, out / "tables" / name, lang=lang))

@@ -465,16 +465,19 @@ def figures(study: Path, out_dir: Path, formats: str, indicators: tuple[str, ...
             overwrite: bool) -> None:
     """Draw print-quality maps and charts of STUDY into --out."""
     from geo4mi import progress
-    from geo4mi.figures import write_figures_for_results
+    from geo4mi.figures import write_figures
+    from geo4mi.figures.inputs import parse_formats
+    from geo4mi.outputs import FigureOptions, figure_inputs
 
-    ids = [i for item in indicators for i in item.split(",") if i] or None
+    ids = tuple(i for item in indicators for i in item.split(",") if i) or None
     results = _publishable(study)
     progress.stage("drawing figures")
-    written = write_figures_for_results(
-        results, out_dir, formats=formats, indicators=ids,
-        kinds=("map", "bars", "groups") if group_vars else ("map", "bars"),
-        group_vars=list(group_vars) or None, lang=lang, scheme=scheme, overwrite=overwrite,
-        progress=progress.bar("figures", unit="figure"), jobs=jobs)
+    options = FigureOptions(formats=parse_formats(formats), indicators=ids,
+                            kinds=("map", "bars", "groups") if group_vars else ("map", "bars"),
+                            group_vars=tuple(group_vars) or None, lang=lang, scheme=scheme)
+    data, settings = figure_inputs(results, options)  # audited by _publishable
+    written = write_figures(data, out_dir, settings, overwrite=overwrite,
+                            progress=progress.bar("figures", unit="figure"), jobs=jobs)
     echo_written(written)
 
 

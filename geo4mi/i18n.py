@@ -349,3 +349,27 @@ def t(key: str, lang: str, **fmt: object) -> str:
         return text.format(**{**current_wording().words(lang), **fmt})
     except KeyError as exc:
         raise KeyError(f"interface text {key!r} needs a value for {{{exc.args[0]}}}") from None
+
+
+#: The counts that take the singular, per language (default: exactly 1).
+_SINGULAR: dict[str, tuple[int, ...]] = {"fr": (0, 1)}
+
+
+def t_count(key: str, lang: str, count: int, **fmt: object) -> str:
+    """Interface text ``key`` for ``count`` things, ``{count}`` filled in.
+
+    A catalogue gives the singular as a second key, ``<key>_one``, used when ``count``
+    takes the singular in ``lang`` (1; 0 and 1 in French); every other count takes
+    ``key``.
+
+    Examples
+    --------
+    >>> t_count("figure.nationality_note", "en", 1, other="Other", min_n=10, share="1 %",
+    ...         names="Peru").split(" with")[0]
+    '“Other” groups 1 answer'
+    >>> t_count("figure.nationality_note", "es", 2, other="Otros", min_n=10, share="1 %",
+    ...         names="Perú, Cuba").split(" con")[0]
+    '«Otros» agrupa 2 respuestas'
+    """
+    singular = count in _SINGULAR.get(lang, (1,)) and f"{key}_one" in TEXT
+    return t(f"{key}_one" if singular else key, lang, count=count, **fmt)

@@ -49,6 +49,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
     import pandas as pd
 
+    from geo4mi.figures.inputs import FigureData, FigureSettings
     from geo4mi.pipeline import Results
     from geo4mi.webmap.assets import OfflineMap
     from geo4mi.webmap.choropleth import ChoroplethData, ChoroplethSettings
@@ -62,6 +63,7 @@ __all__ = [
     "SiteMapOptions",
     "choropleth",
     "choropleth_inputs",
+    "figure_inputs",
     "figures",
     "report",
     "sites_map",
@@ -199,7 +201,7 @@ class FigureOptions:
     def __post_init__(self) -> None:
         from geo4mi.classify import SCHEMES
         from geo4mi.errors import FigureError
-        from geo4mi.figures.output import KINDS, parse_formats
+        from geo4mi.figures.inputs import KINDS, parse_formats
 
         object.__setattr__(self, "formats", parse_formats(self.formats))
         kinds = _names(self.kinds, "kinds") or ()
@@ -371,19 +373,74 @@ def sites_map(results: Results, options: SiteMapOptions | None = None, *,
     return HtmlMap(render_sites_map(data, settings), lang=settings.lang)
 
 
-def figures(results: Results, out_dir: str | os.PathLike[str],
-            options: FigureOptions | None = None, *, overwrite: bool = True,
-            progress: bool | Callable[[float], None] = False) -> list[Path]:
-    """Write the static figures of a run into ``out_dir``; return the paths written."""
-    from geo4mi.figures.output import write_figures_for_results
+def figure_inputs(results: Results, options: FigureOptions | None = None
+                  ) -> tuple[FigureData, FigureSettings]:
+    """What the figures receive for a run: published data and settings, every choice made.
+
+    The one place the study's ``min_n`` applies to the figures
+    (:meth:`~geo4mi.figures.inputs.FigureData.prepare`): the estimates are published once;
+    interviews per area are those the estimates publish (``Results.published_interviews``,
+    no sample map when the total is hidden); respondents per answer to the study's
+    ``[indicators] nationality_question`` are those ``Results.published_answer_counts``
+    keeps, the rest lumped into "other" (no nationality chart without the question). The
+    settings take the study's language, source line and grouping variables unless
+    ``options`` says otherwise.
+
+    Examples
+    --------
+    >>> import geo4mi
+    >>> data, settings = figure_inputs(geo4mi.run(geo4mi.bundled_study_path()))
+    >>> data.min_n, settings.lang, data.nationalities.other_count
+    (10, 'es', 57)
+    """
+    import pandas as pd
+
+    from geo4mi.figures.inputs import FigureData, FigureSettings
 
     options = options or FigureOptions()
+    study = results.study
+    lang = options.lang or study.language
+    nationalities = names = None
+    form = results.form
+    question = study.indicators.nationality_question
+    if form is not None and question and form.has_question(question):
+        every = results.nationality_counts(question)
+        kept = results.published_answer_counts(question)  # the rest goes into "other"
+        rest = int(every.sum() - kept.sum())
+        nationalities = pd.concat([kept, pd.Series({"other": rest})]) if rest else kept
+        list_name = str(form.question(question).get("list_name") or "")
+        names = {c: form.choice_label(list_name, c, lang) for c in nationalities.index}
+    interviews, total = results.published_interviews()
+    data = FigureData.prepare(results.estimates, results.areas, results.labels,
+                              min_n=study.min_n, synthetic=study.synthetic,
+                              interviews=interviews if total is not None else None,
+                              interviews_total=total, nationalities=nationalities,
+                              nationality_names=names)
+    group_vars = study.indicators.groups if options.group_vars is None else options.group_vars
+    settings = FigureSettings(lang=lang, source=study.source.get(lang) if study.source else None,
+                              formats=options.formats, kinds=options.kinds,
+                              indicators=options.indicators,
+                              group_vars=tuple(group_vars) if "groups" in options.kinds else (),
+                              scheme=options.scheme)
+    return data, settings
+
+
+def figures(results: Results, out_dir: str | os.PathLike[str],
+            options: FigureOptions | None = None, *, overwrite: bool = True,
+            progress: bool | Callable[[float], None] = False,
+            jobs: int | None = 1) -> list[Path]:
+    """Write the static figures of a run into ``out_dir``; return the paths written.
+
+    What ``geo4mi figures`` and ``geo4mi build`` write: the inputs come from
+    :func:`figure_inputs`, the files from :func:`geo4mi.figures.write_figures` (``jobs``
+    worker processes; ``None``: one per CPU).
+    """
+    from geo4mi.figures.output import write_figures
+
     _publishable(results)
-    return write_figures_for_results(results, out_dir, formats=options.formats,
-                                     indicators=options.indicators, kinds=options.kinds,
-                                     group_vars=options.group_vars, lang=options.lang,
-                                     scheme=options.scheme, overwrite=overwrite,
-                                     progress=progress)
+    data, settings = figure_inputs(results, options)
+    return write_figures(data, out_dir, settings, overwrite=overwrite, progress=progress,
+                         jobs=jobs)
 
 
 def write_tables(results: Results, out_dir: str | os.PathLike[str], *,

@@ -238,10 +238,8 @@ def test_map_stays_usable_when_tiles_fail(maps):
 
 def test_demo_study_map(bundled_results, tmp_path):
     from geo4mi.indicators.estimate import proportions
-    from geo4mi.webmap.choropleth import write_choropleth_for_results
-
     results = bundled_results
-    out = write_choropleth_for_results(results, tmp_path / "choropleth.html")
+    out = results.choropleth().save(tmp_path / "choropleth.html")
     assert out.stat().st_size <= 500_000
     # the map draws percentages: one option per proportion, none for the means and medians
     drawn = proportions(results.estimates)["indicator"].nunique()
@@ -326,7 +324,7 @@ def test_boroughs_are_reachable_and_read_out_from_the_keyboard(maps):
 
 def test_complementary_suppression_is_explained_not_called_small(bundled_results, tmp_path):
     """A borough hidden only to protect a small one says so, in tooltip, label and legend."""
-    from geo4mi.webmap.choropleth import write_choropleth_for_results
+    from geo4mi.outputs import MapOptions
 
     results = bundled_results
     est = results.estimates
@@ -335,7 +333,7 @@ def test_complementary_suppression_is_explained_not_called_small(bundled_results
                for i, g in zip(extra["indicator"], extra["group_var"], strict=True)]
     extra = extra[offered]
     row = extra.sort_values(["indicator", "group_var", "group_value", "area_id"]).iloc[0]
-    out = write_choropleth_for_results(results, tmp_path / "c.html", lang="en")
+    out = results.choropleth(MapOptions(lang="en")).save(tmp_path / "c.html")
     with offline_page(out) as (page, report):
         page.wait_for_selector(PATHS)
         data = "geo4miChoropleth.current.data"

@@ -12,7 +12,8 @@ import unicodedata
 import pytest
 from browser import offline_page
 
-from geo4mi.webmap.choropleth import MIN_UNITS_FOR_SCHEMES, write_choropleth_for_results
+from geo4mi.outputs import MapOptions
+from geo4mi.webmap.choropleth import MIN_UNITS_FOR_SCHEMES
 
 pytestmark = pytest.mark.browser
 PATHS = "path.leaflet-interactive:not(.g4o-line):not(.g4o-point)"  # units, not context
@@ -35,8 +36,8 @@ def study(bundled_results, tmp_path_factory):
     results = bundled_results
     folder = tmp_path_factory.mktemp("finder")
     names = {"es": "choropleth.html", "en": "choropleth.en.html"}
-    pages = {lang: write_choropleth_for_results(results, folder / name, lang=lang,
-                                                alternates=names)
+    pages = {lang: results.choropleth(MapOptions(lang=lang, alternates=names))
+             .save(folder / name)
              for lang, name in names.items()}
     return results, pages
 

@@ -85,10 +85,10 @@ def test_site_names_are_escaped(map_files):
 
 
 def test_study_map_shows_counts_never_respondent_coordinates(bundled_results, tmp_path):
-    from geo4mi.webmap.sites import sites_map_for_results
+    from geo4mi.outputs import SiteMapOptions
 
     results = bundled_results
-    out = write_sites_map(sites_map_for_results(results, lang="es"), tmp_path / "sites.html")
+    out = results.sites_map(SiteMapOptions(lang="es")).save(tmp_path / "sites.html")
     text = out.read_text(encoding="utf-8")
     assert "DATOS SINTÉTICOS DE DEMOSTRACIÓN" in text  # the bundled sample is synthetic
     # Cuauhtémoc's popup gives its count (popup rows are in the page's data block)

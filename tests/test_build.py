@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -157,6 +158,9 @@ def test_demo(tmp_path, capsys, caplog):
     assert check_output_set(out) == []
     listed = read_manifest(out / MANIFEST)
     assert len([n for n in listed if n.startswith("figures/")]) > 30
+    for svg in sorted((out / "figures").glob("*.svg")):  # every SVG id is unique in its file
+        ids = [el.get("id") for el in ElementTree.parse(svg).iter() if el.get("id")]
+        assert len(ids) == len(set(ids)), (svg.name, sorted({i for i in ids if ids.count(i) > 1}))
     assert {n: (out / n).read_bytes() for n in mine} == mine
     rows = assert_csv_numbers(out / "tables" / "estimates.csv",
                               {"numerator", "n", "pct", "ci_low_pct", "ci_high_pct"})

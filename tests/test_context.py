@@ -187,17 +187,15 @@ def test_missing_file_and_field_are_named(tmp_path):
 
 @pytest.fixture(scope="module")
 def demo_maps(bundled_results, tmp_path_factory):
-    from geo4mi.webmap.choropleth import write_choropleth_for_results
-    from geo4mi.webmap.sites import sites_map_for_results, write_sites_map
+    from geo4mi.outputs import SiteMapOptions
 
     folder = tmp_path_factory.mktemp("demo")
     results = bundled_results
     return {
-        "choropleth": write_choropleth_for_results(results, folder / "choropleth.html"),
-        "sites": write_sites_map(sites_map_for_results(results, plan_total=301),
-                                 folder / "sites.html"),
-        "sites_again": write_sites_map(sites_map_for_results(results, plan_total=301),
-                                       folder / "sites2.html"),
+        "choropleth": results.choropleth().save(folder / "choropleth.html"),
+        "sites": results.sites_map(SiteMapOptions(plan_total=301)).save(folder / "sites.html"),
+        "sites_again": results.sites_map(SiteMapOptions(plan_total=301))
+        .save(folder / "sites2.html"),
     }
 
 

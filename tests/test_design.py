@@ -339,20 +339,22 @@ def test_demo_with_enumerator_clusters(bundled_results, tmp_path):
 
 def test_maps_and_figures_say_which_design_the_intervals_assume(bundled_results, tmp_path):
     from geo4mi.figures.common import caption_text
-    from geo4mi.webmap.choropleth import choropleth_map_for_results
+    from geo4mi.outputs import MapOptions, choropleth_inputs
+    from geo4mi.webmap.choropleth import render_choropleth
 
     clustered = bundled_results
     # the cluster is named by its question's label in the page language (issue 13 item 2)
     label = "conglomerados: Código de la persona encuestadora"
     for results, expected in ((clustered, label),
                               (run(_study(tmp_path, "")), "muestreo aleatorio simple")):
-        m = choropleth_map_for_results(results, lang="es")
+        m = render_choropleth(*choropleth_inputs(results, MapOptions(lang="es")))
         html = m.get_root().render()
         assert expected in html
         caption = caption_text("es", labels=results.labels, source=None, min_n=10,
                                synthetic=True, estimates=results.estimates)
         assert expected in caption
-    html_en = choropleth_map_for_results(clustered, lang="en").get_root().render()
+    html_en = render_choropleth(*choropleth_inputs(clustered, MapOptions(lang="en"))) \
+        .get_root().render()
     assert "clusters: Enumerator code" in html_en and "clusters: enumerator" not in html_en
     assert "Wilson al 95 % que suponen" not in caption_text(
         "en", labels=None, source=None, min_n=10, synthetic=False,

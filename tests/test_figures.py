@@ -6,6 +6,7 @@ import dataclasses
 import itertools
 import re
 import struct
+from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,9 @@ from geo4mi.boundaries import load_areas
 from geo4mi.classify import NO_DATA_COLOR, OPACITY, SUPPRESSED_COLOR, ClassificationError, palette
 from geo4mi.errors import CRSError, OutputError, StudyError
 from geo4mi.figures import (
+    FigureData,
     FigureError,
+    FigureSettings,
     choropleth_figure,
     indicator_bar_chart,
     nationality_chart,
@@ -25,13 +28,15 @@ from geo4mi.figures import (
     save_figure,
     small_multiples_figure,
     write_figures,
-    write_figures_for_results,
 )
 from geo4mi.figures import cartography as carto
+from geo4mi.figures.charts import nationality_chart_on
 from geo4mi.figures.common import split_name
 from geo4mi.figures.examples import estimate_row, estimates_frame, tiny_inputs
+from geo4mi.figures.inputs import fold_nationalities
 from geo4mi.i18n import use_wording
 from geo4mi.indicators.estimate import CITY
+from geo4mi.outputs import FigureOptions
 from geo4mi.study import bundled_study_path, load_study
 
 # -- helpers ------------------------------------------------------------------------------
@@ -50,6 +55,12 @@ def by_gid(fig, prefix: str) -> list:
 def area_patches(fig) -> dict[str, object]:
     return {p.get_gid()[5:]: p for p in fig.axes[0].patches
             if (p.get_gid() or "").startswith("area-")}
+
+
+def repeated_ids(svg_path) -> list[str]:
+    """The ids used more than once in an SVG file (parsed as XML)."""
+    ids = [el.get("id") for el in ElementTree.parse(svg_path).iter() if el.get("id")]
+    return sorted({i for i in ids if ids.count(i) > 1})
 
 
 def fig_text(fig, gid: str) -> str:
@@ -218,12 +229,12 @@ def test_label_in_its_borough_or_led_there(cdmx_map, cdmx):
 
 def test_scale_bar_is_true_to_the_map(cdmx_map):
     bars = by_gid(cdmx_map, "scale-bar")
-    rects = [b for b in bars if b.get_gid() == "scale-bar"]
+    rects = [b for b in bars if b.get_gid() in ("scale-bar-0", "scale-bar-1")]
     length_m = sum(r.get_width() for r in rects)
-    last = [t for t in bars if t.get_gid() == "scale-bar-label"][-1].get_text()
+    last = [t for t in bars if t.get_gid() == "scale-bar-label-2"][-1].get_text()
     km = float(last.split()[0].replace(",", "."))
     assert length_m == pytest.approx(km * 1000)
-    arrow = next(p for p in by_gid(cdmx_map, "north-arrow") if p.get_gid() == "north-arrow")
+    arrow = next(p for p in by_gid(cdmx_map, "north-arrow") if p.get_gid() == "north-arrow-0")
     tip, _, notch = arrow.get_xy()[:3]
     dx, dy = tip - notch
     # pointing up, within 3 degrees of grid north (true north in EPSG:6372 at Mexico City)
@@ -308,8 +319,8 @@ def test_small_multiples_share_one_scale(tiny):
     # breaks come from both panels together, and each panel uses them
     assert legend_texts(fig)[:2] == ["0–40 %", "40–60 %"]
     colours = palette("higher_worse", 2)
-    assert man["area-01"] == pytest.approx(to_rgba(colours[0])[:3])
-    assert woman["area-01"] == pytest.approx(to_rgba(colours[1])[:3])
+    assert man["panel-man-area-01"] == pytest.approx(to_rgba(colours[0])[:3])
+    assert woman["panel-woman-area-01"] == pytest.approx(to_rgba(colours[1])[:3])
     titles = [flat(t.get_text()) for t in fig.texts if t.get_gid().startswith("panel-title")]
     assert titles == ["Hombre · 39 % (n = 38)", "Mujer · 57 % (n = 40)"]
 
@@ -379,6 +390,31 @@ def test_nationality_other_group_below_min_n_is_suppressed():
         "Fewer than 10 respondents (suppressed)"]
     with pytest.raises(FigureError, match="'peru' has -3"):
         nationality_chart(pd.Series({"venezuela": 50, "peru": -3}))
+
+
+@pytest.mark.parametrize(("lang", "one", "two"), [
+    ("es", "«Otros países» agrupa 1 respuesta con", "«Otros países» agrupa 2 respuestas con"),
+    ("en", "“Other countries” groups 1 answer with", "“Other countries” groups 2 answers with"),
+    ("pt", "“Outros países” agrupa 1 resposta com", "“Outros países” agrupa 2 respostas com"),
+])
+def test_the_other_group_note_agrees_with_its_count(lang, one, two):
+    single = nationality_chart(pd.Series({"venezuela": 50, "peru": 12}), lang=lang,
+                               min_share=0.25)
+    double = nationality_chart(pd.Series({"venezuela": 50, "peru": 12, "cuba": 11}),
+                               lang=lang, min_share=0.25)
+    assert one in fig_text(single, "caption")
+    assert two in fig_text(double, "caption")
+
+
+def test_fold_nationalities_decides_what_the_chart_shows():
+    folded = fold_nationalities(pd.Series({"venezuela": 50, "peru": 3, "other": 4}))
+    assert folded.kept.to_dict() == {"venezuela": 50}
+    assert folded.folded == ("peru", "other") and folded.other_count == 7
+    assert folded.other_hidden  # 7 < min_n: drawn without a bar
+    fig = nationality_chart_on(folded, lang="en")
+    assert [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "bar-suppressed"] == [
+        "Fewer than 10 respondents (suppressed)"]
+    assert "groups 2 answers" in fig_text(fig, "caption")
 
 
 # -- bar chart ----------------------------------------------------------------------------
@@ -472,10 +508,12 @@ def test_save_refuses_to_overwrite_and_bad_formats(tiny, tmp_path):
 
 def test_write_figures_set(tiny, tmp_path):
     est, areas, labels = tiny
-    paths = write_figures(est, areas, labels, tmp_path, formats="png,pdf",
-                          interviews=pd.Series({"01": 60, "02": 12, "03": 6}),
-                          nationalities=pd.Series({"venezuela": 50, "honduras": 28}),
-                          kinds=("map", "bars", "groups"), group_vars=["gender"])
+    data = FigureData.prepare(est, areas, labels,
+                              interviews=pd.Series({"01": 60, "02": 12, "03": 6}),
+                              nationalities=pd.Series({"venezuela": 50, "honduras": 28}))
+    paths = write_figures(data, tmp_path, FigureSettings(formats="png,pdf",
+                                                         kinds=("map", "bars", "groups"),
+                                                         group_vars=["gender"]))
     assert [p.name for p in paths] == [
         "sample_distribution.png", "sample_distribution.pdf", "nationalities.png",
         "nationalities.pdf", "map_discriminated.png", "map_discriminated.pdf",
@@ -483,22 +521,34 @@ def test_write_figures_set(tiny, tmp_path):
         "groups_discriminated_gender.pdf"]
     assert all(p.exists() and p.stat().st_size > 1000 for p in paths)
     with pytest.raises(FigureError, match="figure kind 'pie' is unknown"):
-        write_figures(est, areas, labels, tmp_path, kinds=["pie"])
+        FigureSettings(kinds=["pie"])
     with pytest.raises(FigureError, match="grouping variable 'age' is not in the estimates"):
-        write_figures(est, areas, labels, tmp_path, kinds=["groups"], group_vars=["age"])
+        write_figures(data, tmp_path, FigureSettings(kinds=["groups"], group_vars=["age"]))
     with pytest.raises(FigureError, match="indicator 'nope' is not in the estimates"):
-        write_figures(est, areas, labels, tmp_path, indicators=["nope"])
+        write_figures(data, tmp_path, FigureSettings(indicators=["nope"]))
+
+
+def test_figure_data_is_published_once_and_drawn_as_given(tiny):
+    """FigureData.prepare applies min_n; the drawing code never compares n with it again."""
+    est, areas, labels = tiny
+    data = FigureData.prepare(est, areas, labels, min_n=20)
+    beta = data.estimates[(data.estimates["area_id"] == "02")
+                          & (data.estimates["group_var"] == "all")]
+    assert beta["status"].tolist() == ["suppressed"] and beta["suppression"].tolist() == ["small_n"]
+    assert data.min_n == 20
+    unpublished = FigureData(est, areas, labels)  # not prepared: the drawing code refuses it
+    with pytest.raises(FigureError, match="column 'suppression' is missing"):
+        write_figures(unpublished, "unused", FigureSettings(formats="svg", kinds=("map",)))
 
 
 def test_a_pool_of_workers_writes_the_same_files(tiny, tmp_path):
     est, areas, labels = tiny
     labels = dataclasses.replace(labels, wording=load_study(bundled_study_path()).wording)
     done: list[float] = []
-    kwargs = {"formats": "svg,pdf", "interviews": pd.Series({"01": 60, "02": 12}),
-              "kinds": ("bars",)}
-    alone = write_figures(est, areas, labels, tmp_path / "one", jobs=1, **kwargs)
-    pooled = write_figures(est, areas, labels, tmp_path / "two", jobs=2, progress=done.append,
-                           **kwargs)
+    data = FigureData.prepare(est, areas, labels, interviews=pd.Series({"01": 60, "02": 12}))
+    settings = FigureSettings(formats="svg,pdf", kinds=("bars",))
+    alone = write_figures(data, tmp_path / "one", settings, jobs=1)
+    pooled = write_figures(data, tmp_path / "two", settings, jobs=2, progress=done.append)
     assert [p.name for p in pooled] == [p.name for p in alone] == [
         "sample_distribution.svg", "sample_distribution.pdf", "bars_discriminated.svg",
         "bars_discriminated.pdf"]
@@ -507,14 +557,15 @@ def test_a_pool_of_workers_writes_the_same_files(tiny, tmp_path):
     assert "Toda la ciudad" in flat(pooled[2].read_text(encoding="utf-8"))  # study's words
     assert sorted(done) == done and done[-1] == 1.0
     with pytest.raises(FigureError, match="jobs: 0 is not a number of worker processes"):
-        write_figures(est, areas, labels, tmp_path / "three", jobs=0)
+        write_figures(data, tmp_path / "three", jobs=0)
 
 
 def test_no_figure_is_drawn_when_one_file_exists(tiny, tmp_path):
     est, areas, labels = tiny
     (tmp_path / "bars_discriminated.png").write_bytes(b"mine")
     with pytest.raises(OutputError, match=r"bars_discriminated\.png: file exists"):
-        write_figures(est, areas, labels, tmp_path, formats="png", overwrite=False)
+        write_figures(FigureData.prepare(est, areas, labels), tmp_path,
+                      FigureSettings(formats="png"), overwrite=False)
     assert [p.name for p in tmp_path.iterdir()] == ["bars_discriminated.png"]
     assert (tmp_path / "bars_discriminated.png").read_bytes() == b"mine"
 
@@ -525,12 +576,16 @@ def test_no_figure_is_drawn_when_one_file_exists(tiny, tmp_path):
 def test_bundled_study(bundled_results, tmp_path):
 
     results = bundled_results
-    paths = write_figures_for_results(results, tmp_path, formats="svg",
-                                      indicators=["discriminated"],
-                                      kinds=("map", "groups"), group_vars=["nationality_group"])
+    paths = results.figures(tmp_path, FigureOptions(formats="svg", indicators=["discriminated"],
+                                                    kinds=("map", "bars", "groups"),
+                                                    group_vars=["nationality_group"]))
     assert [p.name for p in paths] == ["sample_distribution.svg", "nationalities.svg",
-                                       "map_discriminated.svg",
+                                       "map_discriminated.svg", "bars_discriminated.svg",
                                        "groups_discriminated_nationality_group.svg"]
+    # every id of a file is unique: the maps' scale bar, north arrow and panels too
+    assert {p.name: repeated_ids(p) for p in paths} == {p.name: [] for p in paths}
+    groups = paths[-1].read_text(encoding="utf-8")
+    assert 'id="panel-venezuela-area-09015"' in groups and 'id="area-09015"' not in groups
     for path in paths:
         svg = path.read_text(encoding="utf-8")
         assert "DATOS SINTÉTICOS DE DEMOSTRACIÓN" in svg  # the bundled sample is synthetic
@@ -542,6 +597,7 @@ def test_bundled_study(bundled_results, tmp_path):
     # no respondent-level detail: no ids, no coordinates of the GPS question
     uuids = results.respondents["_uuid"].dropna().astype(str).head(20) \
         if "_uuid" in results.respondents else []
+    assert "agrupa 1 respuesta con" in flat(nat)  # only the form's own "other": singular
     for text in (sample, nat, paths[2].read_text(encoding="utf-8")):
         assert not any(u in text for u in uuids)
 
@@ -578,8 +634,8 @@ def test_lon_lat_areas_are_drawn_in_metres(tiny):
     ax = fig.axes[0]
     x0, x1 = ax.get_xlim()
     assert 20_000 < x1 - x0 < 40_000  # two 10 km squares plus margins, in metres
-    rects = [p for p in ax.patches if p.get_gid() == "scale-bar"]
-    last = [t for t in ax.texts if t.get_gid() == "scale-bar-label"][-1].get_text()
+    rects = [p for p in ax.patches if p.get_gid() in ("scale-bar-0", "scale-bar-1")]
+    last = [t for t in ax.texts if t.get_gid() == "scale-bar-label-2"][-1].get_text()
     assert sum(r.get_width() for r in rects) == pytest.approx(
         float(last.split()[0].replace(",", ".")) * 1000)
     with pytest.raises(CRSError, match="the areas have no CRS"):

@@ -43,7 +43,8 @@ from hostile_study import (
 )
 
 from geo4mi.build import write_indicator_file, write_map
-from geo4mi.figures import choropleth_figure, save_figure, write_figures_for_results
+from geo4mi.figures import choropleth_figure, save_figure, write_figures
+from geo4mi.outputs import FigureOptions, figure_inputs
 from geo4mi.pipeline import Results, run
 
 #: Offsets of the cases. Every field kind has at least STRIDE consecutive fields, so
@@ -123,10 +124,10 @@ def case(request, tmp_path_factory) -> Case:
     out = folder / "out"
     for name in ("estimates.csv", "estimates.gpkg", "estimates.analysistools.csv"):
         c.outputs[name] = write_indicator_file(results, out / name, lang=lang)
-    figs = write_figures_for_results(results, out / "figures", formats="svg",
-                                     indicators=["complaint_filed", "discriminated"],
-                                     kinds=("map", "bars", "groups"), group_vars=[c.group],
-                                     lang=lang)
+    data, settings = figure_inputs(results, FigureOptions(
+        formats="svg", indicators=["complaint_filed", "discriminated"],
+        kinds=("map", "bars", "groups"), group_vars=[c.group], lang=lang))
+    figs = write_figures(data, out / "figures", settings)
     fig = choropleth_figure(results.estimates, results.areas, results.labels,
                             "complaint_filed", lang=lang, synthetic=True,
                             source=results.study.source_in(lang))
@@ -337,8 +338,9 @@ def test_figures_render_png_of_long_labels(tmp_path):
     long = PAYLOADS.index(max(PAYLOADS, key=len))
     results = run(write_hostile_study(tmp_path / "study",
                                       text=lambda i: payload(long) + f" #{i}"))
-    paths = write_figures_for_results(results, tmp_path / "png", formats="png",
-                                      indicators=["complaint_filed"], kinds=("map", "bars"))
+    data, settings = figure_inputs(results, FigureOptions(
+        formats="png", indicators=["complaint_filed"], kinds=("map", "bars")))
+    paths = write_figures(data, tmp_path / "png", settings)
     import struct
 
     for path in paths:

@@ -258,7 +258,9 @@ def test_study_keys(tmp_path):
 
 
 def test_demo_gets_a_mean_and_a_median_of_age_and_household_size(bundled_results):
-    from geo4mi.webmap.choropleth import choropleth_map_for_results
+    from geo4mi.outputs import MapOptions, choropleth_inputs
+    from geo4mi.webmap.choropleth import render_choropleth
+
     res = bundled_results
     est = res.estimates
     numeric = sorted(set(est.indicator[est.stat != "prop"]))
@@ -267,6 +269,6 @@ def test_demo_gets_a_mean_and_a_median_of_age_and_household_size(bundled_results
     assert float(row.p) == pytest.approx(res.respondents["hh_size"].astype(float).mean())
     assert int(row.n) == res.respondents["hh_size"].notna().sum()
     # percent views never show them
-    html = choropleth_map_for_results(res, lang="en").get_root().render()
+    html = render_choropleth(*choropleth_inputs(res, MapOptions(lang="en"))).get_root().render()
     assert "age_mean" not in html and "hh_size_median" not in html
     assert len(proportions(est)) == (est.stat == "prop").sum()

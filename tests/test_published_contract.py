@@ -95,7 +95,7 @@ def test_no_published_n_under_min_n_in_any_output(results, tmp_path):
         write_estimates_csv,
         write_geopackage,
     )
-    from geo4mi.webmap.choropleth import write_choropleth_for_results
+    from geo4mi.outputs import MapOptions
 
     est, areas, labels = results.estimates, results.areas, results.labels
     assert results.study.min_n == 10
@@ -114,8 +114,7 @@ def test_no_published_n_under_min_n_in_any_output(results, tmp_path):
     assert not small(long["n"])
     wide = pyogrio.read_dataframe(gpkg, layer="indicators")
     assert not any(small(wide[c]) for c in wide.columns if c.endswith("_n"))
-    page = write_choropleth_for_results(results, tmp_path / "m.html", lang="en").read_text(
-        encoding="utf-8")
+    page = results.choropleth(MapOptions(lang="en")).html()
     data = unpack_page_data(json.loads(re.search(
         r'<script type="application/json" id="g4c-data">(.*?)</script>', page,
         re.DOTALL).group(1)))

@@ -198,9 +198,13 @@ def map_axes(fig, rect: tuple[float, float, float, float], base: MapBase, *,
     return ax
 
 
-def draw_areas(ax: Axes, base: MapBase, styles: Sequence[dict], *, linewidth: float = 0.5
-               ) -> list[PathPatch]:
-    """One :class:`PathPatch` per area (``gid="area-<id>"``) plus the city outline."""
+def draw_areas(ax: Axes, base: MapBase, styles: Sequence[dict], *, linewidth: float = 0.5,
+               prefix: str = "") -> list[PathPatch]:
+    """One :class:`PathPatch` per area (``gid="<prefix>area-<id>"``) plus the city outline.
+
+    ``prefix`` keeps the ids unique in a file of several maps (``"panel-<value>-"`` in the
+    small multiples).
+    """
     patches = []
     for area_id, path, st in zip(base.ids, base.paths, styles, strict=True):
         outline = st.get("outline")
@@ -208,15 +212,15 @@ def draw_areas(ax: Axes, base: MapBase, styles: Sequence[dict], *, linewidth: fl
                           edgecolor="#000000" if outline else EDGE_COLOR,
                           linewidth=2 * outline[1] if outline else linewidth,
                           hatch=st.get("hatch"), zorder=1.5 if outline else 1,
-                          gid=f"area-{area_id}", **HATCH_COLOR)
+                          gid=f"{prefix}area-{area_id}", **HATCH_COLOR)
         ax.add_artist(patch)  # not add_patch: the limits are set, and its per-vertex
         patches.append(patch)  # data-limit update is most of the drawing time at 1,000s
         if outline:  # a wide interval: white dashes on a black edge, above the neighbours
             ax.add_artist(PathPatch(path, facecolor="none", edgecolor=outline[0],
                                    linewidth=outline[1], linestyle=(0, outline[2]),
-                                   zorder=1.6, gid=f"wide-{area_id}"))
+                                   zorder=1.6, gid=f"{prefix}wide-{area_id}"))
     ax.add_patch(PathPatch(base.outline, facecolor="none", edgecolor=EDGE_COLOR,
-                           linewidth=linewidth * 2, zorder=2, gid="outline"))
+                           linewidth=linewidth * 2, zorder=2, gid=f"{prefix}outline"))
     return patches
 
 
@@ -300,7 +304,11 @@ def _emptiest(base: MapBase, boxes: Sequence[shapely.Geometry]) -> int:
 
 def scale_bar(ax: Axes, base: MapBase, *, lang: str, fontsize: float = SIZE_SMALL
               ) -> shapely.Geometry:
-    """Draw a two-segment scale bar in km in the emptier bottom corner; return its box."""
+    """Draw a two-segment scale bar in km in the emptier bottom corner; return its box.
+
+    Ids: ``scale-bar-0`` and ``scale-bar-1`` (the dark and light segments),
+    ``scale-bar-label-0`` to ``-2`` (0, half, the length in km).
+    """
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     w, h = x1 - x0, y1 - y0
@@ -315,7 +323,8 @@ def scale_bar(ax: Axes, base: MapBase, *, lang: str, fontsize: float = SIZE_SMAL
     half = length / 2
     for k, colour in enumerate(("#1a1a1a", "white")):
         ax.add_patch(Rectangle((left + k * half, bottom), half, bar_h, facecolor=colour,
-                               edgecolor="#1a1a1a", linewidth=0.6, zorder=6, gid="scale-bar"))
+                               edgecolor="#1a1a1a", linewidth=0.6, zorder=6,
+                               gid=f"scale-bar-{k}"))
     km = length / 1000
     for k, value in enumerate((0.0, km / 2, km)):
         text = fmt_number(value, lang, 0 if float(value).is_integer() else 1)
@@ -323,12 +332,16 @@ def scale_bar(ax: Axes, base: MapBase, *, lang: str, fontsize: float = SIZE_SMAL
             text += "\u00a0km"
         x = left + k * half
         ax.text(x, bottom - 0.004 * h, text, ha="center", va="top", fontsize=fontsize,
-                color=TEXT_COLOR, zorder=6, gid="scale-bar-label", parse_math=False)
+                color=TEXT_COLOR, zorder=6, gid=f"scale-bar-label-{k}", parse_math=False)
     return boxes[i]
 
 
 def north_arrow(ax: Axes, base: MapBase, *, fontsize: float = 8.0) -> shapely.Geometry:
-    """Draw a north arrow pointing to true north in the emptier top corner; return its box."""
+    """Draw a north arrow pointing to true north in the emptier top corner; return its box.
+
+    Ids: ``north-arrow-0`` (the light half, whose first vertex is the tip),
+    ``north-arrow-1`` (the dark half) and ``north-arrow-label``.
+    """
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     w, h = x1 - x0, y1 - y0
@@ -345,9 +358,9 @@ def north_arrow(ax: Axes, base: MapBase, *, fontsize: float = 8.0) -> shapely.Ge
     left = (tail[0] - px * size * 0.3, tail[1] - py * size * 0.3)
     right = (tail[0] + px * size * 0.3, tail[1] + py * size * 0.3)
     ax.add_patch(Polygon([tip, left, notch], closed=True, facecolor="white",
-                         edgecolor="#1a1a1a", linewidth=0.6, zorder=6, gid="north-arrow"))
+                         edgecolor="#1a1a1a", linewidth=0.6, zorder=6, gid="north-arrow-0"))
     ax.add_patch(Polygon([tip, notch, right], closed=True, facecolor="#1a1a1a",
-                         edgecolor="#1a1a1a", linewidth=0.6, zorder=6, gid="north-arrow"))
+                         edgecolor="#1a1a1a", linewidth=0.6, zorder=6, gid="north-arrow-1"))
     ax.text(tip[0] + nx * size * 0.12, tip[1] + ny * size * 0.12, "N", ha="center",
             va="bottom", fontsize=fontsize, fontweight="bold", zorder=6, gid="north-arrow-label")
     return boxes[centres.index((cx, cy))]

@@ -30,7 +30,6 @@ from geo4mi.figures.common import (
     SIZE_LEGEND,
     SIZE_SMALL,
     TEXT_COLOR,
-    FigureError,
     caption_text,
     check_estimates,
     check_indicator,
@@ -42,13 +41,13 @@ from geo4mi.figures.common import (
     fmt_pct,
     group_text,
     new_page,
-    plain,
     select_rows,
     style,
     text_width,
 )
+from geo4mi.figures.inputs import FigureData, NationalityCounts, fold_nationalities
 from geo4mi.figures.maps import breaks_for
-from geo4mi.i18n import check_language, speaks_study, t
+from geo4mi.i18n import check_language, speaks_study, t, t_count
 from geo4mi.labels import Labels
 
 log = logging.getLogger(__name__)
@@ -119,36 +118,51 @@ def nationality_chart(counts: pd.Series, labels: Labels | None = None, *,
     ['venezuela', 'honduras', 'Other countries']
     """
     check_language(lang)
-    values = pd.to_numeric(pd.Series(counts), errors="coerce")
-    if values.isna().any() or (values < 0).any():
-        bad = values.index[values.isna() | (values < 0)][0]
-        raise FigureError(f"nationality counts: {bad!r} has {plain(counts[bad])!r}; counts must be "
-                          "whole numbers of 0 or more")
-    values = values[values > 0].astype(int)
-    values.index = values.index.astype(str)
-    total = int(values.sum())
-    if total == 0:
-        raise FigureError("nationality counts: no respondents; nothing to chart")
-    names = dict(names or {})
+    folded = fold_nationalities(counts, names=names, min_n=min_n, min_share=min_share,
+                                other=other)  # the disclosure decision, made once
+    return nationality_chart_on(folded, labels, lang=lang, synthetic=synthetic, source=source)
+
+
+@speaks_study
+def nationality_chart_on(folded: NationalityCounts, labels: Labels | None = None, *,
+                         lang: str = "es", synthetic: bool = False,
+                         source: str | None = None) -> Figure:
+    """:func:`nationality_chart` of counts already folded (:func:`fold_nationalities`).
+
+    Draws what ``folded`` says: its kept answers by count, then one "other" bar (no bar,
+    the suppressed note, when ``folded.other_hidden``); ``folded.min_n`` is only named.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> folded = fold_nationalities(pd.Series({"venezuela": 60, "peru": 1}))
+    >>> fig = nationality_chart_on(folded, lang="en")
+    >>> caption = next(x for x in fig.texts if x.get_gid() == "caption").get_text()
+    >>> "groups 1 answer with" in " ".join(caption.split())
+    True
+    """
+    check_language(lang)
+    names, other, min_n = dict(folded.names), folded.other, folded.min_n
+    total = folded.total
 
     def name(key: str) -> str:
         return fit_width(clean_text(names.get(key, key), MAX_NAME), SIZE_LEGEND,
                          MAX_LABEL_WIDTH)
 
-    small = (values < min_n) | (values / total < min_share) | (values.index == other)
-    kept = values[~small]
+    kept = folded.kept
     kept = kept.iloc[sorted(range(len(kept)), key=lambda i: (-kept.iloc[i],
                                                              _sort_key(name(kept.index[i]))))]
-    grouped = values[small]
+    grouped = list(folded.folded)
     rows = [(name(k), int(v), False) for k, v in kept.items()]
     other_label = t("figure.nationality_other", lang)
-    if len(grouped):
-        rows.append((other_label, int(grouped.sum()), True))
-    listed = sorted((name(k) for k in grouped.index if k != other), key=_sort_key)
-    if other in grouped.index:
+    if grouped:
+        rows.append((other_label, folded.other_count, True))
+    listed = sorted((name(k) for k in grouped if k != other), key=_sort_key)
+    if other in grouped:
         listed.append(name(other))
-    extra = [t("figure.nationality_note", lang, other=other_label, k=len(grouped), min_n=min_n,
-                share=fmt_pct(min_share, lang), names=", ".join(listed))] if len(grouped) else []
+    extra = [t_count("figure.nationality_note", lang, len(grouped), other=other_label,
+                     min_n=min_n, share=fmt_pct(folded.min_share, lang),
+                     names=", ".join(listed))] if grouped else []
     caption = caption_text(lang, labels=labels, source=source, min_n=None,
                            synthetic=synthetic, extra=extra)
     label_w = max(text_width(r[0], SIZE_LEGEND) for r in rows) / 72 + 0.15
@@ -161,7 +175,7 @@ def nationality_chart(counts: pd.Series, labels: Labels | None = None, *,
         shares = [n / total for _, n, _ in rows]
         top = max(shares)
         for i, ((_label, n, is_other), share) in enumerate(zip(rows, shares, strict=True)):
-            if is_other and n < min_n:
+            if is_other and folded.other_hidden:
                 ax.text(0.005, i, t("suppressed", lang, min_n=min_n), va="center",
                         fontsize=SIZE_SMALL, style="italic", color=MUTED_COLOR,
                         gid="bar-suppressed", parse_math=False)
@@ -213,13 +227,20 @@ def indicator_bar_chart(estimates: pd.DataFrame, areas: pd.DataFrame, labels: La
     check_language(lang)
     check_estimates(estimates)
     check_indicator(estimates, labels, indicator)
-    for col in ("area_id", "area_name"):
-        if col not in areas.columns:
-            raise FigureError(f"areas: column {col!r} is missing; load the boundaries with "
-                              "geo4mi.boundaries.load_areas")
+    data = FigureData.prepare(estimates, areas, labels, min_n=min_n)  # published once
+    return bar_chart_on(data.estimates, areas, labels, indicator, group=(group[0], group[1]),
+                        scheme=scheme, lang=lang, min_n=data.min_n, synthetic=synthetic,
+                        source=source)
+
+
+def bar_chart_on(estimates: pd.DataFrame, areas: pd.DataFrame, labels: Labels, indicator: str,
+                 *, group: tuple[str, str], scheme: str, lang: str, min_n: int,
+                 synthetic: bool, source: str | None) -> Figure:
+    """:func:`indicator_bar_chart` of published ``estimates``
+    (:class:`~geo4mi.figures.inputs.FigureData`); ``min_n`` is only named in the text."""
     labels = clean_labels(labels)
     info = labels.indicators[indicator]
-    rows = select_rows(estimates, indicator, tuple(group), min_n=min_n)
+    rows = select_rows(estimates, indicator, tuple(group))
     city = rows.loc[CITY] if CITY in rows.index else None
     table = pd.DataFrame({"area_id": areas["area_id"].astype(str).to_numpy(),
                           "name": [clean_text(n, MAX_NAME)

@@ -31,7 +31,6 @@ from geo4mi.classify import SUPPRESSED_HATCH_COLOR
 from geo4mi.errors import FigureError
 from geo4mi.i18n import attribution_line, t
 from geo4mi.indicators.design import Design, design_of_estimates, interval_note
-from geo4mi.indicators.suppression import published
 from geo4mi.labels import Labels
 
 log = logging.getLogger(__name__)
@@ -506,15 +505,18 @@ def to_float(values: pd.Series) -> np.ndarray:
         dtype=float, na_value=np.nan)
 
 
-def select_rows(estimates: pd.DataFrame, indicator: str, group: Sequence[str], *,
-                min_n: int) -> pd.DataFrame:
-    """Rows of one indicator and group, indexed by ``area_id`` (``"_city"`` included).
+def select_rows(estimates: pd.DataFrame, indicator: str, group: Sequence[str]
+                ) -> pd.DataFrame:
+    """Rows of one indicator and group of published estimates, indexed by ``area_id``.
 
-    Columns ``n`` (float, NaN where hidden), ``p``, ``ci_low``, ``ci_high`` (float, NaN
-    unless ok), ``status`` and ``suppression``, as
-    :func:`~geo4mi.indicators.suppression.published` gives them (``min_n`` is only for a
-    table without a ``suppression`` column).
+    ``estimates`` are as :func:`~geo4mi.indicators.suppression.published` gives them
+    (:meth:`geo4mi.figures.inputs.FigureData.prepare`); nothing is compared with ``min_n``
+    here. Columns ``n`` (float, NaN where hidden), ``p``, ``ci_low``, ``ci_high`` (float,
+    NaN unless ok), ``status`` and ``suppression``; ``"_city"`` is included.
     """
+    if "suppression" not in estimates.columns:
+        raise FigureError("estimates: column 'suppression' is missing; figures draw published "
+                          "estimates (geo4mi.figures.inputs.FigureData.prepare)")
     group_var, group_value = group
     rows = estimates[(estimates["indicator"] == indicator)
                      & (estimates["group_var"] == group_var)
@@ -524,7 +526,6 @@ def select_rows(estimates: pd.DataFrame, indicator: str, group: Sequence[str], *
         pairs = sorted({f"{a}={b}" for a, b in have.itertuples(index=False)})
         raise FigureError(f"group {group_var}={group_value!r} has no estimates for indicator "
                           f"{indicator!r}; use one of {', '.join(pairs[:12])}")
-    rows = published(rows, min_n=min_n)
     out = pd.DataFrame({
         "n": to_float(rows["n"]),
         "p": to_float(rows["p"]),

@@ -47,6 +47,7 @@ from geo4mi.figures.common import (
     style,
     wrap,
 )
+from geo4mi.figures.inputs import FigureData
 from geo4mi.i18n import check_language, speaks_study, t
 from geo4mi.labels import Labels
 
@@ -203,7 +204,9 @@ def choropleth_figure(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: 
     scheme : {"fixed", "quantiles", "natural_breaks"}
     lang : {"es", "en"}
     min_n : int, default 10
-        Suppression threshold (named in the legend; ``ok`` rows below it are suppressed).
+        Suppression threshold: the estimates are published with it once
+        (:meth:`~geo4mi.figures.inputs.FigureData.prepare`), then it is only named in the
+        legend.
     synthetic : bool
         Add the synthetic-data banner and note.
     source : str, optional
@@ -224,9 +227,10 @@ def choropleth_figure(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: 
     check_language(lang)
     check_estimates(estimates)
     check_indicator(estimates, labels, indicator)
-    return choropleth_on(estimates, carto.prepare_areas(areas), labels, indicator, group=group,
-                       scheme=scheme, lang=lang, min_n=min_n, synthetic=synthetic,
-                       source=source)
+    data = FigureData.prepare(estimates, areas, labels, min_n=min_n)  # published once
+    return choropleth_on(data.estimates, carto.prepare_areas(areas), labels, indicator,
+                         group=group, scheme=scheme, lang=lang, min_n=data.min_n,
+                         synthetic=synthetic, source=source)
 
 
 def _has_complementary(rows: pd.DataFrame) -> bool:
@@ -237,11 +241,12 @@ def _has_complementary(rows: pd.DataFrame) -> bool:
 def choropleth_on(estimates: pd.DataFrame, base: carto.MapBase, labels: Labels, indicator: str,
                   *, group: tuple[str, str], scheme: str, lang: str, min_n: int,
                   synthetic: bool, source: str | None) -> Figure:
-    """:func:`choropleth_figure` on areas prepared once (``cartography.prepare_areas``), for
-    drawing many figures of one set of boroughs."""
+    """:func:`choropleth_figure` of published ``estimates`` (:class:`FigureData`) on areas
+    prepared once (``cartography.prepare_areas``), for drawing many figures of one set of
+    boroughs; ``min_n`` is only named in the legend and caption."""
     labels = clean_labels(labels)
     info = labels.indicators[indicator]
-    rows = select_rows(estimates, indicator, tuple(group), min_n=min_n)
+    rows = select_rows(estimates, indicator, tuple(group))
     areas_rows = rows.drop(index=CITY, errors="ignore")
     shown = areas_rows.loc[areas_rows.index.isin(base.ids) & (areas_rows["status"] == "ok"), "p"]
     breaks = breaks_for(shown.to_numpy(), scheme)
@@ -294,9 +299,10 @@ def small_multiples_figure(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, lab
     check_language(lang)
     check_estimates(estimates)
     check_indicator(estimates, labels, indicator)
-    return small_multiples_on(estimates, carto.prepare_areas(areas), labels, indicator,
-                            group_var, scheme=scheme, lang=lang, min_n=min_n,
-                            synthetic=synthetic, source=source)
+    data = FigureData.prepare(estimates, areas, labels, min_n=min_n)  # published once
+    return small_multiples_on(data.estimates, carto.prepare_areas(areas), labels, indicator,
+                              group_var, scheme=scheme, lang=lang, min_n=data.min_n,
+                              synthetic=synthetic, source=source)
 
 
 def _group_values(estimates: pd.DataFrame, labels: Labels, indicator: str,
@@ -315,13 +321,14 @@ def _group_values(estimates: pd.DataFrame, labels: Labels, indicator: str,
 def small_multiples_on(estimates: pd.DataFrame, base: carto.MapBase, labels: Labels,
                        indicator: str, group_var: str, *, scheme: str, lang: str, min_n: int,
                        synthetic: bool, source: str | None) -> Figure:
-    """:func:`small_multiples_figure` on areas prepared once (see :func:`choropleth_on`)."""
+    """:func:`small_multiples_figure` of published ``estimates`` on areas prepared once
+    (see :func:`choropleth_on`)."""
     labels = clean_labels(labels)
     info = labels.indicators[indicator]
     values = _group_values(estimates, labels, indicator, group_var)
     panels, empty = [], []
     for value in values:
-        rows = select_rows(estimates, indicator, (group_var, value), min_n=min_n)
+        rows = select_rows(estimates, indicator, (group_var, value))
         city = rows.loc[CITY] if CITY in rows.index else None
         if city is None or city["status"] == "no_data":
             empty.append(value)
@@ -345,7 +352,7 @@ def small_multiples_on(estimates: pd.DataFrame, base: carto.MapBase, labels: Lab
         else group_var
     n_total = sum(float(c["n"]) for _, _, c in panels)
     if math.isnan(n_total):  # a panel's n is hidden: the city-wide n of everyone, if shown
-        everyone = select_rows(estimates, indicator, GROUP_ALL, min_n=min_n)
+        everyone = select_rows(estimates, indicator, GROUP_ALL)
         n_total = float(everyone.loc[CITY, "n"]) if CITY in everyone.index else math.nan
     extra = [t("figure.groups_empty", lang, values=", ".join(value_label(v) for v in empty))] \
         if empty else []
@@ -381,7 +388,7 @@ def small_multiples_on(estimates: pd.DataFrame, base: carto.MapBase, labels: Lab
             ax = carto.map_axes(page.fig, page.rect(x, y, panel_w, map_h), base,
                                 pad=0.02, gid=f"panel-{value}")
             styles, _ = indicator_styles(rows.drop(index=CITY), base.ids, breaks, colours)
-            carto.draw_areas(ax, base, styles, linewidth=0.35)
+            carto.draw_areas(ax, base, styles, linewidth=0.35, prefix=f"panel-{value}-")
             if k == 0:
                 carto.scale_bar(ax, base, lang=lang, fontsize=SIZE_SMALL - 0.8)
                 carto.north_arrow(ax, base, fontsize=SIZE_SMALL)

@@ -13,12 +13,11 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
 import matplotlib
 import pandas as pd
 from matplotlib.figure import Figure
@@ -27,19 +26,24 @@ from matplotlib.text import Text
 from geo4mi.errors import OutputError
 from geo4mi.figures import cartography as carto
 from geo4mi.figures import common
-from geo4mi.figures.charts import indicator_bar_chart, nationality_chart
-from geo4mi.figures.common import FONT, FigureError, check_estimates, style
+from geo4mi.figures.charts import bar_chart_on, nationality_chart_on
+from geo4mi.figures.common import FONT, FigureError, style
+from geo4mi.figures.inputs import (  # noqa: F401  (FORMATS, KINDS: re-exported)
+    FORMATS,
+    KINDS,
+    FigureData,
+    FigureSettings,
+    NationalityCounts,
+    parse_formats,
+)
 from geo4mi.figures.maps import choropleth_on, sample_distribution_on, small_multiples_on
-from geo4mi.i18n import Wording, check_language, current_wording, speaks_study, use_wording
-from geo4mi.indicators.estimate import proportions
+from geo4mi.i18n import Wording, use_wording
 from geo4mi.io import atomic_write
 from geo4mi.labels import Labels
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("png", "svg", "pdf")
 DPI = 300
-KINDS = ("map", "bars", "groups")
 
 _METADATA: dict[str, dict[str, Any]] = {
     # No software versions or dates: the same figure gives the same bytes.
@@ -130,24 +134,6 @@ def _pdf_text(fig: Figure) -> Iterator[None]:
             text.set_fontfamily(old)
 
 
-def parse_formats(formats: str | Iterable[str]) -> tuple[str, ...]:
-    """Check output formats; a comma-separated string is accepted.
-
-    Examples
-    --------
-    >>> parse_formats("png, pdf")
-    ('png', 'pdf')
-    """
-    items = formats.split(",") if isinstance(formats, str) else list(formats)
-    out = tuple(dict.fromkeys(str(f).strip().lower().lstrip(".") for f in items
-                              if str(f).strip()))
-    bad = [f for f in out if f not in FORMATS]
-    if bad or not out:
-        raise FigureError(f"figure format {bad[0] if bad else formats!r} is unknown; use one "
-                          f"or more of {', '.join(FORMATS)}")
-    return out
-
-
 def _title(fig: Figure) -> str | None:
     for text in fig.texts:
         if text.get_gid() == "title":
@@ -195,50 +181,32 @@ def save_figure(fig: Figure, path_stem: str | os.PathLike[str],
     return written
 
 
-@speaks_study
-def write_figures(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labels,
-                  out_dir: str | os.PathLike[str], *, interviews: pd.Series | None = None,
-                  interviews_total: int | None = None,
-                  nationalities: pd.Series | None = None,
-                  nationality_names: Mapping[str, str] | None = None,
-                  formats: str | Sequence[str] = FORMATS, indicators: Sequence[str] | None = None,
-                  kinds: Sequence[str] = ("map", "bars"), group_vars: Sequence[str] = (),
-                  lang: str = "es", min_n: int = 10, synthetic: bool = False,
-                  source: str | None = None, scheme: str = "fixed", overwrite: bool = True,
+def write_figures(data: FigureData, out_dir: str | os.PathLike[str],
+                  settings: FigureSettings | None = None, *, overwrite: bool = True,
                   progress: bool | Callable[[float], None] = False,
                   jobs: int | None = 1) -> list[Path]:
-    """Write the set of figures of a study into ``out_dir``; return the paths written.
+    """Write the set of figures of ``data`` drawn with ``settings`` into ``out_dir``.
 
-    Files (one per format each)::
+    Returns the paths written. Files (one per format each)::
 
-        sample_distribution   interviews per borough (when ``interviews`` is given)
-        nationalities         respondents by nationality (when ``nationalities`` is given)
-        map_<indicator>       choropleth ("map" in ``kinds``)
-        bars_<indicator>      bar chart by borough with CIs ("bars" in ``kinds``)
-        groups_<indicator>_<group_var>   small multiples ("groups" in ``kinds``, one per
-                                         entry of ``group_vars``)
+        sample_distribution   interviews per borough (when ``data.interviews`` is given)
+        nationalities         respondents by nationality (when ``data.nationalities`` is)
+        map_<indicator>       choropleth ("map" in ``settings.kinds``)
+        bars_<indicator>      bar chart by borough with CIs ("bars" in ``settings.kinds``)
+        groups_<indicator>_<group_var>   small multiples ("groups" in ``settings.kinds``,
+                                         one per entry of ``settings.group_vars``)
+
+    Reads no file and applies no threshold: ``data`` is drawn as prepared
+    (:meth:`FigureData.prepare`; for a run, :func:`geo4mi.outputs.figure_inputs`).
 
     Parameters
     ----------
-    estimates, areas, labels
-        The estimates table, the boundaries and the labels (design.md contracts).
+    data : FigureData
+        Published estimates, areas, labels and aggregate counts.
     out_dir : path-like
-    interviews : Series, optional
-        Interviews per ``area_id`` (aggregate) for the sample-distribution map; NA where
-        the estimates hide it (:meth:`geo4mi.pipeline.Results.published_interviews`).
-    interviews_total : int, optional
-        All interviews (needed when ``interviews`` has NA).
-    nationalities : Series, optional
-        Respondents per nationality answer (aggregate); ``nationality_names`` gives their
-        display names.
-    formats : str or sequence of str, default ("png", "svg", "pdf")
-    indicators : sequence of str, optional
-        Catalogue ids; default every indicator of the estimates, in their order.
-    kinds : sequence of {"map", "bars", "groups"}, default ("map", "bars")
-    group_vars : sequence of str, default ()
-        Grouping variables for the small multiples.
-    lang, min_n, synthetic, source, scheme
-        As in :func:`~geo4mi.figures.choropleth_figure`.
+    settings : FigureSettings, optional
+        Language, source line, formats, kinds, indicators, grouping variables and scheme
+        (default: ``FigureSettings()``).
     overwrite : bool, default True
         When False, refuse to replace existing files: every target is checked before any
         figure is drawn, so nothing is written when one exists.
@@ -256,39 +224,33 @@ def write_figures(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labe
     --------
     >>> import tempfile
     >>> from geo4mi.figures.examples import tiny_inputs
-    >>> est, areas, labels = tiny_inputs()
-    >>> paths = write_figures(est, areas, labels, tempfile.mkdtemp(), formats="svg",
-    ...                       kinds=("map", "groups"), group_vars=["gender"])
-    >>> [p.name for p in paths]
+    >>> data = FigureData.prepare(*tiny_inputs(), min_n=10)
+    >>> settings = FigureSettings(formats="svg", kinds=("map", "groups"), group_vars=["gender"])
+    >>> [p.name for p in write_figures(data, tempfile.mkdtemp(), settings)]
     ['map_discriminated.svg', 'groups_discriminated_gender.svg']
     """
-    check_language(lang)
-    check_estimates(estimates)
-    fmts = parse_formats(formats)
-    bad = [k for k in kinds if k not in KINDS]
-    if bad:
-        raise FigureError(f"figure kind {bad[0]!r} is unknown; use one or more of "
-                          f"{', '.join(KINDS)}")
-    estimates = proportions(estimates)  # figures draw percentages only
+    settings = settings or FigureSettings()
+    estimates, areas, labels = data.estimates, data.areas, data.labels
+    fmts, kinds, group_vars = settings.formats, settings.kinds, settings.group_vars
     known = list(pd.unique(estimates["indicator"].astype(str)))
-    wanted = list(indicators) if indicators is not None else [i for i in known
-                                                             if i in labels.indicators]
+    wanted = (list(settings.indicators) if settings.indicators is not None
+              else [i for i in known if i in labels.indicators])
     for ind in wanted:
         if ind not in known or ind not in labels.indicators:
             shown = ", ".join(known[:8]) + (", ..." if len(known) > 8 else "")
             raise FigureError(f"indicator {ind!r} is not in the estimates and catalogue; use "
                               f"one of {shown}")
     have_vars = set(estimates["group_var"].astype(str)) - {"all"}
-    for var in group_vars:
+    for var in group_vars if "groups" in kinds else ():
         if var not in have_vars:
             raise FigureError(f"grouping variable {var!r} is not in the estimates; use one of "
                               f"{', '.join(sorted(have_vars)) or '(none)'}")
     workers = _workers(jobs)
     out = Path(out_dir)
     tasks: list[_Task] = []
-    if interviews is not None:
+    if data.interviews is not None:
         tasks.append(_Task("sample_distribution", "sample"))
-    if nationalities is not None:
+    if data.nationalities is not None:
         tasks.append(_Task("nationalities", "nationalities"))
     for ind in wanted:
         if "map" in kinds:
@@ -307,11 +269,11 @@ def write_figures(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labe
     shared = _Shared(
         estimates=estimates, base=carto.prepare_areas(areas),
         areas=pd.DataFrame({"area_id": areas["area_id"], "area_name": areas["area_name"]}),
-        labels=labels, interviews=interviews, interviews_total=interviews_total,
-        nationalities=nationalities, nationality_names=nationality_names,
-        common={"lang": lang, "synthetic": synthetic, "source": source},
-        scheme=scheme, min_n=min_n, formats=fmts, out=out, overwrite=overwrite,
-        wording=current_wording())
+        labels=labels, interviews=data.interviews, interviews_total=data.interviews_total,
+        nationalities=data.nationalities,
+        common={"lang": settings.lang, "synthetic": data.synthetic, "source": settings.source},
+        scheme=settings.scheme, min_n=data.min_n, formats=fmts, out=out, overwrite=overwrite,
+        wording=data.labels.wording)  # the study's words (the labels')
     report = _progress(progress)
     if workers > 1 and len(tasks) > 1:
         written = _write_in_pool(shared, tasks, min(workers, len(tasks)), report)
@@ -347,8 +309,7 @@ class _Shared:
     labels: Labels
     interviews: pd.Series | None
     interviews_total: int | None
-    nationalities: pd.Series | None
-    nationality_names: Mapping[str, str] | None
+    nationalities: NationalityCounts | None
     common: dict[str, Any]
     scheme: str
     min_n: int
@@ -367,13 +328,13 @@ def _draw(shared: _Shared, task: _Task) -> Figure:
                                       **s.common)
     if task.kind == "nationalities":
         assert s.nationalities is not None
-        return nationality_chart(s.nationalities, s.labels, names=s.nationality_names,
-                                 min_n=s.min_n, **s.common)
+        return nationality_chart_on(s.nationalities, s.labels, **s.common)
     if task.kind == "map":
         return choropleth_on(s.estimates, s.base, s.labels, task.indicator, group=("all", "all"),
                              **opts)
     if task.kind == "bars":
-        return indicator_bar_chart(s.estimates, s.areas, s.labels, task.indicator, **opts)
+        return bar_chart_on(s.estimates, s.areas, s.labels, task.indicator,
+                            group=("all", "all"), **opts)
     return small_multiples_on(s.estimates, s.base, s.labels, task.indicator, task.group_var,
                               **opts)
 
@@ -505,47 +466,3 @@ def _progress(progress: bool | Callable[[float], None]) -> Callable[[float], Non
     if progress:
         return lambda f: log.info("figures: %3.0f %%", 100 * f)
     return None
-
-
-def write_figures_for_results(results: Any, out_dir: str | os.PathLike[str], *,
-                              formats: str | Sequence[str] = FORMATS,
-                              indicators: Sequence[str] | None = None,
-                              kinds: Sequence[str] = ("map", "bars"),
-                              group_vars: Sequence[str] | None = None, lang: str | None = None,
-                              scheme: str = "fixed", overwrite: bool = True,
-                              progress: bool | Callable[[float], None] = False,
-                              jobs: int | None = 1) -> list[Path]:
-    """Write the figures of a :class:`geo4mi.pipeline.Results` (what the CLI calls).
-
-    Only aggregates leave ``results``: the estimates, the areas, the labels, interviews per
-    area as the estimates publish them and respondents per answer to the study's
-    ``[indicators] nationality_question``
-    (no nationality chart without one). ``group_vars`` defaults to the study's grouping
-    variables (used when ``"groups"`` is in ``kinds``); ``lang`` to the study's language;
-    ``jobs`` as in :func:`write_figures`.
-    """
-    study = results.study
-    lang = lang or study.language
-    check_language(lang)
-    nationalities = names = None
-    form = results.form
-    question = study.indicators.nationality_question
-    if form is not None and question and form.has_question(question):
-        every = results.nationality_counts(question)
-        kept = results.published_answer_counts(question)  # the rest goes into "other"
-        rest = int(every.sum() - kept.sum())
-        nationalities = pd.concat([kept, pd.Series({"other": rest})]) if rest else kept
-        list_name = form.question(question).get("list_name")
-        names = {c: form.choice_label(list_name, c, lang) for c in nationalities.index}
-    interviews, total = results.published_interviews()
-    return write_figures(results.estimates, results.areas, results.labels, out_dir,
-                         interviews=interviews if total is not None else None,
-                         interviews_total=total,
-                         nationalities=nationalities,
-                         nationality_names=names, formats=formats, indicators=indicators,
-                         kinds=kinds,
-                         group_vars=list(study.indicators.groups if group_vars is None
-                                         else group_vars) if "groups" in kinds else (),
-                         lang=lang, min_n=study.min_n, synthetic=study.synthetic,
-                         source=study.source.get(lang) if study.source else None,
-                         scheme=scheme, overwrite=overwrite, progress=progress, jobs=jobs)

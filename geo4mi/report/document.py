@@ -13,6 +13,7 @@ inlined as SVG; maps are links to the choropleth page's views (URL hash).
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import logging
 import os
@@ -272,19 +273,25 @@ def report_context(inputs: ReportInputs, *, lang: str, diffs: pd.DataFrame | Non
         svg = None
         question = study.indicators.nationality_question
         if counts and question and _root(catalogue, gv) == question:
-            from geo4mi.figures.charts import nationality_chart
+            from geo4mi.figures.charts import nationality_chart_on
+            from geo4mi.figures.inputs import fold_nationalities
 
             rest = total - sum(counts.values())  # published total minus published groups
-            folded = [labels.group_value_label(gv, v, lang) for v in values
+            folded = [v for v in values
                       if v == "other" or (v not in counts and respondents.get((CITY, gv, v)))]
             if rest > 0:
                 counts = {**counts, "other": counts.get("other", 0) + rest}
-            shown = {v: labels.group_value_label(gv, v, lang) for v in counts if v != "other"}
-            # the caption names what the "other" bar holds: the groups whose count is hidden
-            shown["other"] = ", ".join(folded) or say("cell_hidden", lang)
-            svg = svg_inline(nationality_chart(
-                pd.Series(counts), names=shown,
-                lang=lang, min_n=study.min_n, synthetic=study.synthetic,
+            shown = {v: labels.group_value_label(gv, v, lang) for v in [*counts, *folded]}
+            chart = fold_nationalities(pd.Series(counts), names=shown, min_n=study.min_n)
+            if folded:  # the "other" bar holds the groups whose count is hidden: the
+                # caption counts and names them (not the one bar)
+                chart = dataclasses.replace(chart, folded=(
+                    *(k for k in chart.folded if k != "other" and k not in folded), *folded))
+            else:
+                chart = dataclasses.replace(chart, names={**shown,
+                                                          "other": say("cell_hidden", lang)})
+            svg = svg_inline(nationality_chart_on(
+                chart, lang=lang, synthetic=study.synthetic,
                 source=study.source.get(lang) if study.source else None), f"fig-{gv}")
         group_tables.append({"title": say("profile_by", lang,
                                           what=labels.group_var_label(gv, lang).lower()),

@@ -64,7 +64,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -94,9 +94,6 @@ from geo4mi.webmap.assets import (
     write_html,
 )
 from geo4mi.webmap.orientation import add_orientation
-
-if TYPE_CHECKING:  # pragma: no cover
-    from geo4mi.pipeline import Results
 
 log = logging.getLogger(__name__)
 
@@ -930,41 +927,6 @@ def write_choropleth(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: L
     m = choropleth_map(estimates, areas, labels, lang=lang, min_n=min_n, synthetic=synthetic,
                        title=title, source=source, indicators=indicators, groups=groups,
                        selected=selected, tiles=tiles, alternates=alternates, context=context)
-    return write_html(render_offline_html(m), path, overwrite=overwrite)
-
-
-def choropleth_map_for_results(results: Results, *, lang: str | None = None,
-                               alternates: Mapping[str, str] | None = None,
-                               tiles: str | None = None) -> OfflineMap:
-    """The choropleth of a pipeline run (:func:`geo4mi.pipeline.run`), in ``lang``.
-
-    The inputs are made by :func:`geo4mi.outputs.choropleth_inputs` (the study's title,
-    source, ``min_n``, synthetic flag, context layers and ``[indicators] opening``); unlike
-    ``results.choropleth()`` the run is not audited first.
-    """
-    from geo4mi.outputs import MapOptions, choropleth_inputs
-
-    options = MapOptions(lang=lang, tiles=tiles, alternates=alternates or {})
-    return render_choropleth(*choropleth_inputs(results, options))
-
-
-def write_choropleth_for_results(results: Results, path: str | os.PathLike[str], *,
-                                 lang: str | None = None, overwrite: bool = True,
-                                 tiles: str | None = None,
-                                 alternates: Mapping[str, str] | None = None) -> Path:
-    """Write the choropleth of a pipeline run: what ``geo4mi map --kind choropleth`` does.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> from geo4mi.pipeline import run
-    >>> from geo4mi.study import bundled_study_path
-    >>> out = write_choropleth_for_results(run(bundled_study_path()),
-    ...                              pathlib.Path(tempfile.mkdtemp()) / "c.html", lang="en")
-    >>> out.stat().st_size < 500_000
-    True
-    """
-    m = choropleth_map_for_results(results, lang=lang, tiles=tiles, alternates=alternates)
     return write_html(render_offline_html(m), path, overwrite=overwrite)
 
 

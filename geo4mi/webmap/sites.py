@@ -36,7 +36,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -63,9 +63,6 @@ from geo4mi.webmap.assets import (
     write_html,
 )
 from geo4mi.webmap.orientation import add_orientation, unit_places
-
-if TYPE_CHECKING:  # pragma: no cover
-    from geo4mi.pipeline import Results
 
 log = logging.getLogger(__name__)
 
@@ -550,27 +547,3 @@ def write_sites_map(m: OfflineMap, path: str | os.PathLike[str], *,
                                                 for c in m._children.values()):
         raise SiteMapError("write_sites_map needs a map made by sites_map()")
     return write_html(render_offline_html(m), path, overwrite=overwrite)
-
-
-def sites_map_for_results(results: Results, *, lang: str | None = None,
-                          plan: pd.DataFrame | None = None, plan_total: int | None = None,
-                          sites: gpd.GeoDataFrame | None = None) -> OfflineMap:
-    """The site map of a pipeline run: what ``geo4mi map --kind sites`` and the demo draw.
-
-    The inputs are made by :func:`geo4mi.outputs.sites_map_inputs`, which reads the study's
-    ``[sites]`` file (``sites`` overrides it) and, for ``plan_total``, allocates that many
-    interviews with the study's ``[plan]`` settings; unlike ``results.sites_map()`` the run
-    is not audited first.
-
-    Examples
-    --------
-    >>> from geo4mi.pipeline import run
-    >>> from geo4mi.study import bundled_study_path
-    >>> m = sites_map_for_results(run(bundled_study_path()), plan_total=301)
-    >>> "Meta de entrevistas" in m.get_root().render()
-    True
-    """
-    from geo4mi.outputs import SiteMapOptions, sites_map_inputs
-
-    options = SiteMapOptions(lang=lang, plan_total=plan_total)
-    return render_sites_map(*sites_map_inputs(results, options, plan=plan, sites=sites))
