@@ -418,7 +418,7 @@ def _protect_cached(estimates: pd.DataFrame, catalogue: Catalogue, min_n: int,
             _PROTECTED.pop(next(iter(_PROTECTED)))
         _PROTECTED[key] = protect(estimates, catalogue, min_n=min_n, truth=truth)
     safe, lost = _PROTECTED[key]
-    return safe.copy(), lost.copy()
+    return safe.copy(deep=False), lost.copy()  # copy-on-write: no second table in memory
 
 
 def check(study: Study | str | os.PathLike[str]) -> Checked:

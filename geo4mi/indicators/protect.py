@@ -238,9 +238,10 @@ def protect(estimates: pd.DataFrame, catalogue: Any, *, min_n: int,
         and the cells lost: ``indicator, area_id, group_var, group_value, what, n, round``
         (``what``: ``"numerator"`` or ``"n"``; ``n`` as it was published).
     """
-    table = estimates.copy()
+    table = estimates.copy(deep=False)  # copy-on-write: _hide replaces what it changes
     key = ["indicator", "area_id", "group_var", "group_value"]
     lost: list[dict[str, Any]] = []
+    lost_cells: list[int] = []  # flat cell of each entry of ``lost``
     sys_ = system(table, catalogue, min_n=min_n, truth=truth)
     grid, size = sys_.grid, sys_.grid.exists.size
     known = grid.value.ravel().copy()
@@ -263,7 +264,8 @@ def protect(estimates: pd.DataFrame, catalogue: Any, *, min_n: int,
                 log.info("protect: %d more figures hidden in %d rounds", len(lost),
                          round_ - 1)
                 del matrices, comp, comp_num, at
-                safe, lost_ = _hide(table, pd.DataFrame(lost, columns=[*key, "what", "round"]))
+                safe, lost_ = _hide(table, pd.DataFrame(lost, columns=[*key, "what", "round"]),
+                                    _table_rows(grid, len(table), lost_cells))
                 # this last check is the audit of ``safe``: kept for the build's final one
                 certify(sys_, safe, catalogue, known, (lo, hi, src_lo, src_hi), min_n=min_n,
                         truth=truth)
@@ -295,6 +297,7 @@ def protect(estimates: pd.DataFrame, catalogue: Any, *, min_n: int,
             if what == "n":
                 known[v] = np.nan
             lost.append(dict(zip(key, cell, strict=True), what=what, round=round_))
+            lost_cells.append(v % size)
         if (chosen >= size).any():
             touched = np.isin(comp, comp[chosen])  # everything connected to a hidden n
             fresh = bool(touched.all())
@@ -320,12 +323,19 @@ def protect(estimates: pd.DataFrame, catalogue: Any, *, min_n: int,
                           "min_n or merge small groups")
 
 
-def _hide(table: pd.DataFrame, lost: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Apply the hiding listed in ``lost`` to ``table`` (in place); ``lost`` gains ``n``
-    (as it was published) and keeps the table's row order per round."""
+def _table_rows(grid: Any, n_rows: int, cells: list[int]) -> np.ndarray:
+    """The rows of the table ``grid`` was made from (``n_rows`` long) at flat ``cells``."""
+    row_of = np.full(grid.exists.size, -1, np.int64)
+    row_of[grid.cell] = np.arange(n_rows)
+    return row_of[np.asarray(cells, dtype=np.int64)]
+
+
+def _hide(table: pd.DataFrame, lost: pd.DataFrame, row: np.ndarray
+          ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Apply the hiding listed in ``lost`` (at the table's rows ``row``) to ``table`` (in
+    place); ``lost`` gains ``n`` (as it was published) and keeps the table's row order per
+    round."""
     key = ["indicator", "area_id", "group_var", "group_value"]
-    index = pd.MultiIndex.from_frame(table[key].astype(str))
-    row = index.get_indexer(pd.MultiIndex.from_frame(lost[key].astype(str)))
     lost.insert(len(key) + 1, "n", table["n"].to_numpy()[row] if len(lost) else [])
     whole = np.zeros(len(table), bool)
     value = np.zeros(len(table), bool)
@@ -337,13 +347,23 @@ def _hide(table: pd.DataFrame, lost: pd.DataFrame) -> tuple[pd.DataFrame, pd.Dat
                                                    index=table.index))
     if "status" in table:
         table.loc[value, "status"] = "suppressed"
-    if "suppression" in table:
-        reason = table["suppression"].astype(str).to_numpy(dtype=object)
-        reason[value & (reason == "")] = "complementary_value"
-        reason[whole] = np.select([np.isin(reason[whole], ("small_n", "linked")),
-                                   reason[whole] == "linked_value"],
-                                  [reason[whole], "linked"], "complementary")
-        table["suppression"] = pd.array(reason, dtype=table["suppression"].dtype)
+    if "suppression" in table:  # only the rows hidden here change their reason
+        at = np.flatnonzero(value)
+        col = table["suppression"]
+        reason = col.iloc[at].astype(str).to_numpy(dtype=object)
+        mine = whole[at]
+        reason[reason == ""] = "complementary_value"
+        reason[mine] = np.select([np.isin(reason[mine], ("small_n", "linked")),
+                                  reason[mine] == "linked_value"],
+                                 [reason[mine], "linked"], "complementary")
+        if col.dtype == pd.api.types.pandas_dtype("str"):
+            col = col.copy()
+            col.iloc[at] = reason
+        else:
+            every = col.astype(str).to_numpy(dtype=object)
+            every[at] = reason
+            col = pd.Series(pd.array(every, dtype=col.dtype), index=table.index)
+        table["suppression"] = col
     return table, lost
 
 
