@@ -770,24 +770,63 @@ _AUDITED: dict[bytes, pd.DataFrame] = {}
 _AUDITED_MAX = 8
 
 
+def table_digest(table: pd.DataFrame) -> bytes:
+    """A digest of every value (and dtype) of ``table``, with its index."""
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(pd.util.hash_pandas_object(table, index=True).to_numpy().tobytes())
+    digest.update("\x1f".join(f"{c}:{t}" for c, t in table.dtypes.items()).encode())
+    digest.update(str(table.shape).encode())
+    return digest.digest()
+
+
 def fingerprint(published: pd.DataFrame, catalogue: Any, *, min_n: int,
-                truth: pd.DataFrame | None) -> bytes:
+                truth: pd.DataFrame | bytes | None) -> bytes:
     """A digest of everything :func:`audit` reads: every value (and dtype) of both tables,
     ``min_n`` and the catalogue's definitions. Equal digests: the audit's answer is the
-    same (its relations, bounds and findings are a function of these alone)."""
+    same (its relations, bounds and findings are a function of these alone). ``truth``
+    may be given by its :func:`table_digest`."""
     digest = hashlib.blake2b(digest_size=20)
-    for table in (published, truth):
-        if table is None:
-            digest.update(b"\x00none")
-            continue
-        digest.update(pd.util.hash_pandas_object(table, index=True).to_numpy().tobytes())
-        digest.update("\x1f".join(f"{c}:{t}" for c, t in table.dtypes.items()).encode())
-        digest.update(str(table.shape).encode())
+    digest.update(table_digest(published))
+    digest.update(b"\x00none" if truth is None else truth if isinstance(truth, bytes)
+                  else table_digest(truth))
     digest.update(f"min_n={min_n}".encode())
     for ind in catalogue or ():  # what the intruder's relations are made of
         digest.update(repr((ind.id, ind.question, ind.kind, ind.choices, str(ind.universe),
                             ind.exclude, ind.not_asked, ind.numerator)).encode())
     return digest.digest()
+
+
+#: :func:`table_digest` of the true estimates a run computed, by :func:`_truth_inputs` of
+#: what they were computed from (a build audits its table again: the true counts need not
+#: be estimated a third time to find the check disclosure control kept).
+_TRUTHS: dict[bytes, bytes] = {}
+
+
+def _truth_inputs(respondents: pd.DataFrame, catalogue: Any, area_ids: list[Any],
+                  groups: list[str]) -> bytes | None:
+    """A digest of everything :func:`true_estimates` reads (None when the respondents
+    cannot be hashed)."""
+    digest = hashlib.blake2b(digest_size=20)
+    try:
+        digest.update(table_digest(respondents))
+    except (TypeError, ValueError):  # pragma: no cover - unhashable cells
+        return None
+    digest.update(repr((list(map(str, area_ids)), list(groups), catalogue)).encode())
+    return digest.digest()
+
+
+def remember_truth(respondents: pd.DataFrame, catalogue: Any, area_ids: list[Any],
+                   groups: list[str], truth: pd.DataFrame) -> bytes:
+    """Keep the digest of ``truth``, the true estimates of these inputs
+    (``estimate(respondents, catalogue, area_ids=..., groups=..., min_n=1,
+    complementary=False)``); return it."""
+    key = _truth_inputs(respondents, catalogue, area_ids, groups)
+    found = table_digest(truth)
+    if key is not None:
+        if key not in _TRUTHS and len(_TRUTHS) >= _AUDITED_MAX:
+            _TRUTHS.pop(next(iter(_TRUTHS)))
+        _TRUTHS[key] = found
+    return found
 
 
 def remember(key: bytes, found: pd.DataFrame) -> None:
@@ -846,7 +885,19 @@ def certify(sys_: System, published: pd.DataFrame, catalogue: Any, known: np.nda
 def _audit_run(results: Any, reuse: bool) -> pd.DataFrame:
     """:func:`audit` of ``results.estimates`` with its true counts; with ``reuse``, the
     answer already computed for exactly these inputs when there is one."""
-    min_n, truth = results.study.min_n, true_estimates(results)
+    min_n = results.study.min_n
+    if reuse:  # the true counts' digest, when this run computed them already
+        inputs = _truth_inputs(results.respondents, results.catalogue,
+                               results.areas["area_id"].tolist(),
+                               list(results.study.indicators.groups))
+        known = _TRUTHS.get(inputs) if inputs is not None else None
+        found = None if known is None else _AUDITED.get(
+            fingerprint(results.estimates, results.catalogue, min_n=min_n, truth=known))
+        if found is not None:
+            log.info("audit: the table is the one disclosure control returned; its last "
+                     "check (%d findings) stands", len(found))
+            return found.copy()
+    truth = true_estimates(results)
     if reuse:
         found = _AUDITED.get(fingerprint(results.estimates, results.catalogue, min_n=min_n,
                                          truth=truth))
