@@ -137,32 +137,52 @@ def _choose(at: Any, found: np.ndarray,
     usable = known & at.grid.exists.ravel()[cell] & ~(n_now == 0)
     fam_name = np.array([f.name for f in at.fams], dtype=object)
     A, AT = matrices or _matrices(at)
+    plain = fam_name != "numerator <= n"
     # first, all at once: the cheapest published figure in a relation that pinned each one
-    sub = AT[found].tocoo()
-    v_of = found[sub.row]
-    fam = at.fam_of[sub.col]
-    keep = (fam_name[fam] != "numerator <= n") & ((fam == at.src_lo[v_of])
-                                                  | (fam == at.src_hi[v_of]))
-    S = sp.csr_matrix((np.ones(int(keep.sum())), (sub.row[keep], sub.col[keep])),
-                      shape=(len(found), A.shape[0]))
+    pick = _cheapest(at, found, A, AT, usable, cost,
+                     lambda v, fam: plain[fam] & ((fam == at.src_lo[v]) | (fam == at.src_hi[v])))
+    # then, as :func:`_nearest` would go on for the others: any relation but "numerator
+    # <= n", then any relation (its first step, all at once)
+    for keep in (lambda v, fam: plain[fam], None):
+        rest = np.flatnonzero(pick < 0)
+        if not rest.size:
+            break
+        pick[rest] = _cheapest(at, found[rest], A, AT, usable, cost, keep)
+    chosen = set(pick[pick >= 0].tolist())
+    if stubborn is not None and stubborn.size:
+        chosen.update(_pinning(at, stubborn, A, AT, usable).tolist())
+    # the rest: search outwards through hidden figures
+    for v in found[pick < 0].tolist():
+        pick_v = _nearest(v, at, A, AT, fam_name, usable, cost)
+        if pick_v is None:  # nothing that blurs it now: widen the hidden set for later rounds
+            pick_v = _nearest(v, at, A, AT, fam_name, usable, cost, useful=False)
+        if pick_v is not None:
+            chosen.add(pick_v)
+    return chosen
+
+
+def _cheapest(at: Any, targets: np.ndarray, A: sp.csr_matrix, AT: sp.csr_matrix,
+              usable: np.ndarray, cost: np.ndarray, keep: Any) -> np.ndarray:
+    """Per variable of ``targets``: the cheapest usable published variable (ties: the
+    lowest number) in its relations whose family ``keep(target, family)`` accepts (all of
+    them when ``keep`` is None) and whose hiding can move the target's pin (see
+    :func:`_useless`); -1 where there is none. What :func:`_nearest`'s first step finds,
+    for many variables at once."""
+    sub = AT[targets].tocoo()
+    ok_row = np.ones(sub.nnz, bool) if keep is None else keep(targets[sub.row],
+                                                               at.fam_of[sub.col])
+    S = sp.csr_matrix((np.ones(int(ok_row.sum())), (sub.row[ok_row], sub.col[ok_row])),
+                      shape=(len(targets), A.shape[0]))
     C = (S @ A).tocoo()
-    ok = usable[C.col] & (C.col != found[C.row])
-    ok[ok] &= ~_useless(at, found[C.row[ok]], C.col[ok])
+    ok = usable[C.col] & (C.col != targets[C.row])
+    ok[ok] &= ~_useless(at, targets[C.row[ok]], C.col[ok])
     k, j = C.row[ok], C.col[ok]
     order = np.lexsort((j, cost[j], k))
     k, j = k[order], j[order]
     first = np.r_[True, k[1:] != k[:-1]][:len(k)]
-    chosen = set(j[first].tolist())
-    if stubborn is not None and stubborn.size:
-        chosen.update(_pinning(at, stubborn, A, AT, usable).tolist())
-    # the rest: search outwards through hidden figures
-    for v in np.delete(found, k[first]).tolist():
-        pick = _nearest(v, at, A, AT, fam_name, usable, cost)
-        if pick is None:  # nothing that blurs it now: widen the hidden set for later rounds
-            pick = _nearest(v, at, A, AT, fam_name, usable, cost, useful=False)
-        if pick is not None:
-            chosen.add(pick)
-    return chosen
+    out = np.full(len(targets), -1, np.int64)
+    out[k[first]] = j[first]
+    return out
 
 
 def _pinning(at: Any, targets: np.ndarray, A: sp.csr_matrix, AT: sp.csr_matrix,
