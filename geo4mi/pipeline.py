@@ -406,19 +406,22 @@ _PROTECTED: dict[bytes, tuple[pd.DataFrame, pd.DataFrame]] = {}
 
 
 def _protect_cached(estimates: pd.DataFrame, catalogue: Catalogue, min_n: int,
-                    truth: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+                    truth: pd.DataFrame, truth_key: bytes | None = None
+                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """:func:`~geo4mi.indicators.protect.protect`, remembered for the same tables within
-    one process (a notebook or a test session running a study again gets copies)."""
+    one process (a notebook or a test session running a study again gets copies).
+    ``truth_key``: ``truth``'s :func:`~geo4mi.indicators.audit.table_digest`, if known."""
     from geo4mi.indicators.audit import fingerprint
     from geo4mi.indicators.protect import protect
 
-    key = fingerprint(estimates, catalogue, min_n=min_n, truth=truth)  # what protect reads
+    key = fingerprint(estimates, catalogue, min_n=min_n,  # what protect reads
+                      truth=truth if truth_key is None else truth_key)
     if key not in _PROTECTED:
         if len(_PROTECTED) >= 8:
             _PROTECTED.pop(next(iter(_PROTECTED)))
         _PROTECTED[key] = protect(estimates, catalogue, min_n=min_n, truth=truth)
     safe, lost = _PROTECTED[key]
-    return safe.copy(), lost.copy()
+    return safe.copy(deep=False), lost.copy()  # copy-on-write: no second table in memory
 
 
 def check(study: Study | str | os.PathLike[str]) -> Checked:
@@ -552,9 +555,16 @@ def run(study: Study | str | os.PathLike[str], *,
     protection = None
     if study.disclosure.protect and study.complementary_suppression:
         stage("disclosure control")
+        from geo4mi.indicators.audit import remember_truth
+
         truth = estimate(kept, catalogue, area_ids=areas["area_id"].tolist(),
                          groups=list(study.indicators.groups), min_n=1, complementary=False)
-        estimates, protection = _protect_cached(estimates, catalogue, study.min_n, truth)
+        # the build's final audit finds protect's last check without estimating them again
+        truth_key = remember_truth(kept, catalogue, areas["area_id"].tolist(),
+                                   list(study.indicators.groups), truth)
+        estimates, protection = _protect_cached(estimates, catalogue, study.min_n, truth,
+                                                truth_key)
+        del truth
         log.info("%s: disclosure control hid %d more figures (%d whole cells) so that no "
                  "hidden figure can be worked out", study.path.name, len(protection),
                  int((protection["what"] == "n").sum()))

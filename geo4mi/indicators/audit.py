@@ -261,9 +261,27 @@ def relations(grid: Grid, catalogue: Any) -> list[Family]:
     return fams
 
 
-def _rows(fams: list[Family], truth: np.ndarray | None) -> tuple[np.ndarray, ...]:
+def _rows(fams: list[Family], truth: np.ndarray | None,
+          fixed: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
     """All relations as one sparse system ``A x <= 0``: COO rows, cols, values (+1 / -1, as
-    int8), row family."""
+    int8), row family.
+
+    ``fixed`` (per variable) marks figures published as 0 that stay published: their
+    terms are 0 in every relation and are left out (a relation left without terms is left
+    out too). Propagation gives every other variable the same bounds, from the same
+    relations, as with them: a term fixed at 0 adds 0 to every row's least activity. The
+    cells of an area nobody was interviewed in (``no_data``) are most of a table at
+    thousands of areas.
+
+    Examples
+    --------
+    ``x0 + x1 - x2 <= 0`` and its reverse, with ``x1`` fixed at 0:
+
+    >>> fam = Family("sum", np.array([[0, 1, 2]]), np.array([1, 1, -1]), True)
+    >>> r, c, v, f = _rows([fam], None, fixed=np.array([False, True, False]))
+    >>> r.tolist(), c.tolist(), v.tolist(), f.tolist()
+    ([0, 0, 1, 1], [0, 2, 0, 2], [1, -1, -1, 1], [0, 0])
+    """
     blocks, fam_of = [], []
     for f, fam in enumerate(fams):
         if fam.checked and truth is None:
@@ -278,21 +296,39 @@ def _rows(fams: list[Family], truth: np.ndarray | None) -> tuple[np.ndarray, ...
                           int((~ok).sum()), len(lines))
             equal = ok & (np.abs(act) < 0.5) & (fam.name != "numerator <= n")
             lines, coef, equal = lines[ok], coef[ok], equal[ok]
-        for sign, keep in ((1, slice(None)), (-1, equal)):
-            blocks.append((lines[keep], sign * coef[keep]))
-            fam_of.append(np.full(len(lines[keep]), f))
+        term = coef != 0
+        if fixed is not None:
+            term = term & ~fixed[lines]
+        used = term.any(axis=1)  # a relation with a term left
+        for sign, keep in ((1, used), (-1, equal & used)):
+            blocks.append((lines[keep], sign * coef[keep], term[keep]))
+            fam_of.append(np.full(int(keep.sum()), f))
     n_rows = np.cumsum([0] + [len(b[0]) for b in blocks])
     # indices as int32 when they fit: the system has tens of millions of entries at
     # thousands of areas, and every propagation round gathers through them
-    n_vars = max((int(lin.max(initial=-1)) for lin, _ in blocks), default=-1) + 1
+    n_vars = max((int(lin.max(initial=-1)) for lin, _, _ in blocks), default=-1) + 1
     index = np.int32 if max(int(n_rows[-1]), n_vars) < 2**31 - 1 else np.int64
-    rows = np.concatenate([np.repeat(np.arange(a, b, dtype=index), lin.shape[1])
-                           for (a, b), (lin, _) in zip(itertools.pairwise(n_rows), blocks,
-                                                       strict=True)])
-    cols = np.concatenate([lin.ravel().astype(index, copy=False) for lin, _ in blocks])
-    vals = np.concatenate([c.ravel() for _, c in blocks]).astype(np.int8)  # +1 / -1
-    nz = vals != 0
-    return rows[nz], cols[nz], vals[nz], np.concatenate(fam_of).astype(np.int32)
+    rows = np.concatenate([np.broadcast_to(np.arange(a, b, dtype=index)[:, None],
+                                           lin.shape)[term]
+                           for (a, b), (lin, _, term) in zip(itertools.pairwise(n_rows),
+                                                             blocks, strict=True)])
+    cols = np.concatenate([lin[term].astype(index, copy=False) for lin, _, term in blocks])
+    vals = np.concatenate([c[term] for _, c, term in blocks]).astype(np.int8)  # +1 / -1
+    return rows, cols, vals, np.concatenate(fam_of).astype(np.int32)
+
+
+def _fixed_zeros(value: np.ndarray) -> np.ndarray:
+    """Per variable (flat): a figure of a cell that publishes ``n = 0`` (no respondents),
+    which is 0 and stays published (disclosure control hides only cells with respondents).
+
+    Examples
+    --------
+    >>> value = np.array([[[[0.0, np.nan, 3.0]]], [[[0.0, 0.0, 5.0]]]])  # numerators, n
+    >>> _fixed_zeros(value).tolist()
+    [True, False, False, True, True, False]
+    """
+    empty = value[_N] == 0
+    return np.concatenate([(empty & (value[_NUM] == 0)).ravel(), empty.ravel()])
 
 
 # -- the attack ---------------------------------------------------------------------------
@@ -317,8 +353,8 @@ def propagate(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, fam_of: np.n
     ([7.0, 3.0, 10.0], [7.0, 3.0, 10.0])
     """
     lo, hi = lo.copy(), hi.copy()
-    src_lo = np.full(lo.shape, -1)
-    src_hi = np.full(hi.shape, -1)
+    src_lo = np.full(lo.shape, -1, dtype=np.int32)  # family numbers
+    src_hi = np.full(hi.shape, -1, dtype=np.int32)
     m = int(rows.max(initial=-1)) + 1
     if len(vals) and not np.array_equal(np.abs(vals), np.ones(len(vals), np.int8)):
         raise ValueError("propagate: every coefficient must be +1 or -1")
@@ -414,6 +450,9 @@ class System:
     subset: np.ndarray  # per cell: n counts some of the cell's people (an attribute)
     floor: np.ndarray  # per variable: what a hidden figure is at least (its stated reason)
     ceil: np.ndarray  # per variable: what a hidden figure is at most
+    #: per variable: published 0 of a cell without respondents, left out of the relations
+    #: (:func:`_fixed_zeros`); None: nothing left out
+    zero: np.ndarray | None = None
 
     def start(self, known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Bounds before any reasoning: published figures exact, hidden ones within what
@@ -428,11 +467,14 @@ def system(published: pd.DataFrame, catalogue: Any, *, min_n: int,
     grid = to_grid(published)
     fams = relations(grid, catalogue)
     true = _values_like(truth, grid) if truth is not None else None
-    rows, cols, vals, fam_of = _rows(fams, true)
+    zero = _fixed_zeros(grid.value)
+    rows, cols, vals, fam_of = _rows(fams, true, zero)
+    fams = [replace(f, lines=f.lines[:0]) for f in fams]  # only their names are read now
     floor, ceil = _stated_bounds(published, grid, min_n)
     return System(grid, fams, rows, cols, vals, fam_of, true, _counted(published, grid),
                   _sensitive(published, grid, true, min_n),
-                  definitional(grid, catalogue)[0].ravel(), _subset(grid, true), floor, ceil)
+                  definitional(grid, catalogue)[0].ravel(), _subset(grid, true), floor, ceil,
+                  zero)
 
 
 def _stated_bounds(published: pd.DataFrame, grid: Grid, min_n: int
@@ -728,24 +770,63 @@ _AUDITED: dict[bytes, pd.DataFrame] = {}
 _AUDITED_MAX = 8
 
 
+def table_digest(table: pd.DataFrame) -> bytes:
+    """A digest of every value (and dtype) of ``table``, with its index."""
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(pd.util.hash_pandas_object(table, index=True).to_numpy().tobytes())
+    digest.update("\x1f".join(f"{c}:{t}" for c, t in table.dtypes.items()).encode())
+    digest.update(str(table.shape).encode())
+    return digest.digest()
+
+
 def fingerprint(published: pd.DataFrame, catalogue: Any, *, min_n: int,
-                truth: pd.DataFrame | None) -> bytes:
+                truth: pd.DataFrame | bytes | None) -> bytes:
     """A digest of everything :func:`audit` reads: every value (and dtype) of both tables,
     ``min_n`` and the catalogue's definitions. Equal digests: the audit's answer is the
-    same (its relations, bounds and findings are a function of these alone)."""
+    same (its relations, bounds and findings are a function of these alone). ``truth``
+    may be given by its :func:`table_digest`."""
     digest = hashlib.blake2b(digest_size=20)
-    for table in (published, truth):
-        if table is None:
-            digest.update(b"\x00none")
-            continue
-        digest.update(pd.util.hash_pandas_object(table, index=True).to_numpy().tobytes())
-        digest.update("\x1f".join(f"{c}:{t}" for c, t in table.dtypes.items()).encode())
-        digest.update(str(table.shape).encode())
+    digest.update(table_digest(published))
+    digest.update(b"\x00none" if truth is None else truth if isinstance(truth, bytes)
+                  else table_digest(truth))
     digest.update(f"min_n={min_n}".encode())
     for ind in catalogue or ():  # what the intruder's relations are made of
         digest.update(repr((ind.id, ind.question, ind.kind, ind.choices, str(ind.universe),
                             ind.exclude, ind.not_asked, ind.numerator)).encode())
     return digest.digest()
+
+
+#: :func:`table_digest` of the true estimates a run computed, by :func:`_truth_inputs` of
+#: what they were computed from (a build audits its table again: the true counts need not
+#: be estimated a third time to find the check disclosure control kept).
+_TRUTHS: dict[bytes, bytes] = {}
+
+
+def _truth_inputs(respondents: pd.DataFrame, catalogue: Any, area_ids: list[Any],
+                  groups: list[str]) -> bytes | None:
+    """A digest of everything :func:`true_estimates` reads (None when the respondents
+    cannot be hashed)."""
+    digest = hashlib.blake2b(digest_size=20)
+    try:
+        digest.update(table_digest(respondents))
+    except (TypeError, ValueError):  # pragma: no cover - unhashable cells
+        return None
+    digest.update(repr((list(map(str, area_ids)), list(groups), catalogue)).encode())
+    return digest.digest()
+
+
+def remember_truth(respondents: pd.DataFrame, catalogue: Any, area_ids: list[Any],
+                   groups: list[str], truth: pd.DataFrame) -> bytes:
+    """Keep the digest of ``truth``, the true estimates of these inputs
+    (``estimate(respondents, catalogue, area_ids=..., groups=..., min_n=1,
+    complementary=False)``); return it."""
+    key = _truth_inputs(respondents, catalogue, area_ids, groups)
+    found = table_digest(truth)
+    if key is not None:
+        if key not in _TRUTHS and len(_TRUTHS) >= _AUDITED_MAX:
+            _TRUTHS.pop(next(iter(_TRUTHS)))
+        _TRUTHS[key] = found
+    return found
 
 
 def remember(key: bytes, found: pd.DataFrame) -> None:
@@ -773,6 +854,8 @@ def reuse_system(sys_: System, published: pd.DataFrame, known: np.ndarray, *, mi
     value = _grid_values(published, grid.cell, grid.shape)
     if (not np.array_equal(value.ravel(), known, equal_nan=True)
             or _reference(value) != _reference(grid.value)):
+        return None
+    if sys_.zero is not None and not np.array_equal(_fixed_zeros(value), sys_.zero):
         return None
     floor, ceil = _stated_bounds(published, grid, min_n)
     if not (np.array_equal(floor, sys_.floor) and np.array_equal(ceil, sys_.ceil)):
@@ -802,7 +885,19 @@ def certify(sys_: System, published: pd.DataFrame, catalogue: Any, known: np.nda
 def _audit_run(results: Any, reuse: bool) -> pd.DataFrame:
     """:func:`audit` of ``results.estimates`` with its true counts; with ``reuse``, the
     answer already computed for exactly these inputs when there is one."""
-    min_n, truth = results.study.min_n, true_estimates(results)
+    min_n = results.study.min_n
+    if reuse:  # the true counts' digest, when this run computed them already
+        inputs = _truth_inputs(results.respondents, results.catalogue,
+                               results.areas["area_id"].tolist(),
+                               list(results.study.indicators.groups))
+        known = _TRUTHS.get(inputs) if inputs is not None else None
+        found = None if known is None else _AUDITED.get(
+            fingerprint(results.estimates, results.catalogue, min_n=min_n, truth=known))
+        if found is not None:
+            log.info("audit: the table is the one disclosure control returned; its last "
+                     "check (%d findings) stands", len(found))
+            return found.copy()
+    truth = true_estimates(results)
     if reuse:
         found = _AUDITED.get(fingerprint(results.estimates, results.catalogue, min_n=min_n,
                                          truth=truth))

@@ -247,32 +247,48 @@ def differences(estimates: pd.DataFrame, *, alpha: float = 0.05,
                               f"{', '.join(_REQUIRED)})")
     table = published(estimates).reset_index(drop=True)
     weighted = design_of_estimates(table).weighted
-    keys = table[_KEY].astype(str)
     k, n, p = (_numbers(table, c) for c in ("numerator", "n", "p"))
     n_eff = _numbers(table, "n_eff") if "n_eff" in table.columns else n.copy()
     n_eff = np.where(np.isnan(n_eff), n, n_eff)
     ok = ((table["status"].astype(str) == "ok").to_numpy() & ~np.isnan(k) & ~np.isnan(n)
           & ~np.isnan(p) & (n > 0))
-    row_of = pd.Series(np.arange(len(table)), index=pd.MultiIndex.from_frame(keys))
-    if not row_of.index.is_unique:
-        dup = row_of.index[row_of.index.duplicated()][0]
-        raise SurveyDataError(f"estimates: duplicate row for indicator {dup[0]!r}, area "
-                              f"{dup[1]!r}, group {dup[2]}={dup[3]!r}; each indicator × area "
+    # the cells as integer codes (each distinct label read once), one code per cell
+    labels = [pd.factorize(table[c].astype(str), use_na_sentinel=False) for c in _KEY]
+    dims = tuple(max(len(u), 1) for _, u in labels)
+    code = np.ravel_multi_index(tuple(c for c, _ in labels), dims) if len(table) else \
+        np.zeros(0, np.int64)
+    dup = pd.Index(code).duplicated()
+    if dup.any():
+        r = int(np.argmax(dup))
+        cell = [str(u[c[r]]) for c, u in labels]
+        raise SurveyDataError(f"estimates: duplicate row for indicator {cell[0]!r}, area "
+                              f"{cell[1]!r}, group {cell[2]}={cell[3]!r}; each indicator × area "
                               "× group appears once")
-    area = keys["area_id"].to_numpy(dtype=object)
-    gvar = keys["group_var"].to_numpy(dtype=object)
+    rows_ok = np.flatnonzero(ok)  # only a published cell is compared, or compared with
+    row_of = pd.Index(code[rows_ok])
 
-    def parent_rows(targets: pd.MultiIndex) -> np.ndarray:
-        return row_of.reindex(targets).fillna(-1).to_numpy(dtype=np.int64, copy=True)
+    def label_code(level: int, text: str) -> int:
+        found = np.flatnonzero(np.asarray(labels[level][1], dtype=object) == text)
+        return int(found[0]) if found.size else -1
 
-    ind, gval = keys["indicator"], keys["group_value"]
-    rest_parent = parent_rows(pd.MultiIndex.from_arrays(
-        [ind, np.full(len(table), CITY, dtype=object), gvar, gval]))
-    rest_parent[area == CITY] = -1
-    others_parent = parent_rows(pd.MultiIndex.from_arrays(
-        [ind, area, np.full(len(table), "all", dtype=object),
-         np.full(len(table), "all", dtype=object)]))
-    others_parent[gvar == "all"] = -1
+    def parent_rows(*levels: np.ndarray) -> np.ndarray:
+        """The row of the cell with these codes per level; -1 where it is not ``ok``."""
+        at = row_of.get_indexer(np.ravel_multi_index(levels, dims))
+        return np.where(at >= 0, rows_ok[np.maximum(at, 0)], -1).astype(np.int64)
+
+    ind_c, area_c, gvar_c, gval_c = (c for c, _ in labels)
+    city, everyone = label_code(1, CITY), (label_code(2, "all"), label_code(3, "all"))
+    rest_parent = np.full(len(table), -1, np.int64)
+    others_parent = np.full(len(table), -1, np.int64)
+    sel = rows_ok[area_c[rows_ok] != city]
+    if city >= 0:
+        rest_parent[sel] = parent_rows(ind_c[sel], np.full(len(sel), city), gvar_c[sel],
+                                       gval_c[sel])
+    sel = rows_ok[gvar_c[rows_ok] != everyone[0]]
+    if min(everyone) >= 0:
+        others_parent[sel] = parent_rows(ind_c[sel], area_c[sel],
+                                         np.full(len(sel), everyone[0]),
+                                         np.full(len(sel), everyone[1]))
 
     z = _z(float(alpha))
     pieces = []
@@ -286,9 +302,10 @@ def differences(estimates: pd.DataFrame, *, alpha: float = 0.05,
         bad = (n_o < 0) | (k_o < 0) | (k_o > n_o)
         if bad.any():
             r = rows[int(np.argmax(bad))]
+            cell = [str(u[c[r]]) for c, u in labels]
             raise SurveyDataError(
-                f"estimates: indicator {keys['indicator'][r]!r}, area {area[r]!r}, group "
-                f"{gvar[r]}={keys['group_value'][r]!r} counts {int(k[r])} of {int(n[r])}, more "
+                f"estimates: indicator {cell[0]!r}, area {cell[1]!r}, group "
+                f"{cell[2]}={cell[3]!r} counts {int(k[r])} of {int(n[r])}, more "
                 f"than the {int(k[par[np.argmax(bad)]])} of {int(n[par[np.argmax(bad)]])} of "
                 "the cell it is part of; pass the table of one estimate run")
         keep = n_o > 0
@@ -306,9 +323,7 @@ def differences(estimates: pd.DataFrame, *, alpha: float = 0.05,
             "diff_low": low, "diff_high": high,
             "p_value": two_proportion_p_value(p[rows], ne, p_o, ne_o)}))
     out = pd.concat(pieces, ignore_index=True)
-    order_of = {v: i for i, v in enumerate(dict.fromkeys(keys["indicator"]))}
-    out["_ind"] = keys["indicator"].to_numpy(dtype=object)[out["_row"].to_numpy()]
-    out["_ind_pos"] = out["_ind"].map(order_of)
+    out["_ind_pos"] = ind_c[out["_row"].to_numpy()]  # codes: order of first appearance
     out = out.sort_values(["_ind_pos", "_versus", "_row"], kind="stable",
                           ignore_index=True)
     adjusted = np.empty(len(out))
@@ -319,8 +334,8 @@ def differences(estimates: pd.DataFrame, *, alpha: float = 0.05,
                                                 | (out["diff_high"] < 0))).to_numpy()
     out["direction"] = np.where(out["significant"],
                                 np.where(out["diff"] > 0, "higher", "lower"), "")
-    cells = keys.iloc[out["_row"].to_numpy()].reset_index(drop=True)
-    result = pd.concat([cells, out.drop(columns=["_row", "_versus", "_ind", "_ind_pos"])],
+    cells = table[_KEY].iloc[out["_row"].to_numpy()].astype(str).reset_index(drop=True)
+    result = pd.concat([cells, out.drop(columns=["_row", "_versus", "_ind_pos"])],
                        axis=1)[list(COLUMNS)]
     for col in ("indicator", "area_id", "group_var", "group_value", "versus", "direction"):
         result[col] = result[col].astype(object)

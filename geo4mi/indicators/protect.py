@@ -137,32 +137,52 @@ def _choose(at: Any, found: np.ndarray,
     usable = known & at.grid.exists.ravel()[cell] & ~(n_now == 0)
     fam_name = np.array([f.name for f in at.fams], dtype=object)
     A, AT = matrices or _matrices(at)
+    plain = fam_name != "numerator <= n"
     # first, all at once: the cheapest published figure in a relation that pinned each one
-    sub = AT[found].tocoo()
-    v_of = found[sub.row]
-    fam = at.fam_of[sub.col]
-    keep = (fam_name[fam] != "numerator <= n") & ((fam == at.src_lo[v_of])
-                                                  | (fam == at.src_hi[v_of]))
-    S = sp.csr_matrix((np.ones(int(keep.sum())), (sub.row[keep], sub.col[keep])),
-                      shape=(len(found), A.shape[0]))
+    pick = _cheapest(at, found, A, AT, usable, cost,
+                     lambda v, fam: plain[fam] & ((fam == at.src_lo[v]) | (fam == at.src_hi[v])))
+    # then, as :func:`_nearest` would go on for the others: any relation but "numerator
+    # <= n", then any relation (its first step, all at once)
+    for keep in (lambda v, fam: plain[fam], None):
+        rest = np.flatnonzero(pick < 0)
+        if not rest.size:
+            break
+        pick[rest] = _cheapest(at, found[rest], A, AT, usable, cost, keep)
+    chosen = set(pick[pick >= 0].tolist())
+    if stubborn is not None and stubborn.size:
+        chosen.update(_pinning(at, stubborn, A, AT, usable).tolist())
+    # the rest: search outwards through hidden figures
+    for v in found[pick < 0].tolist():
+        pick_v = _nearest(v, at, A, AT, fam_name, usable, cost)
+        if pick_v is None:  # nothing that blurs it now: widen the hidden set for later rounds
+            pick_v = _nearest(v, at, A, AT, fam_name, usable, cost, useful=False)
+        if pick_v is not None:
+            chosen.add(pick_v)
+    return chosen
+
+
+def _cheapest(at: Any, targets: np.ndarray, A: sp.csr_matrix, AT: sp.csr_matrix,
+              usable: np.ndarray, cost: np.ndarray, keep: Any) -> np.ndarray:
+    """Per variable of ``targets``: the cheapest usable published variable (ties: the
+    lowest number) in its relations whose family ``keep(target, family)`` accepts (all of
+    them when ``keep`` is None) and whose hiding can move the target's pin (see
+    :func:`_useless`); -1 where there is none. What :func:`_nearest`'s first step finds,
+    for many variables at once."""
+    sub = AT[targets].tocoo()
+    ok_row = np.ones(sub.nnz, bool) if keep is None else keep(targets[sub.row],
+                                                               at.fam_of[sub.col])
+    S = sp.csr_matrix((np.ones(int(ok_row.sum())), (sub.row[ok_row], sub.col[ok_row])),
+                      shape=(len(targets), A.shape[0]))
     C = (S @ A).tocoo()
-    ok = usable[C.col] & (C.col != found[C.row])
-    ok[ok] &= ~_useless(at, found[C.row[ok]], C.col[ok])
+    ok = usable[C.col] & (C.col != targets[C.row])
+    ok[ok] &= ~_useless(at, targets[C.row[ok]], C.col[ok])
     k, j = C.row[ok], C.col[ok]
     order = np.lexsort((j, cost[j], k))
     k, j = k[order], j[order]
     first = np.r_[True, k[1:] != k[:-1]][:len(k)]
-    chosen = set(j[first].tolist())
-    if stubborn is not None and stubborn.size:
-        chosen.update(_pinning(at, stubborn, A, AT, usable).tolist())
-    # the rest: search outwards through hidden figures
-    for v in np.delete(found, k[first]).tolist():
-        pick = _nearest(v, at, A, AT, fam_name, usable, cost)
-        if pick is None:  # nothing that blurs it now: widen the hidden set for later rounds
-            pick = _nearest(v, at, A, AT, fam_name, usable, cost, useful=False)
-        if pick is not None:
-            chosen.add(pick)
-    return chosen
+    out = np.full(len(targets), -1, np.int64)
+    out[k[first]] = j[first]
+    return out
 
 
 def _pinning(at: Any, targets: np.ndarray, A: sp.csr_matrix, AT: sp.csr_matrix,
@@ -238,9 +258,10 @@ def protect(estimates: pd.DataFrame, catalogue: Any, *, min_n: int,
         and the cells lost: ``indicator, area_id, group_var, group_value, what, n, round``
         (``what``: ``"numerator"`` or ``"n"``; ``n`` as it was published).
     """
-    table = estimates.copy()
+    table = estimates.copy(deep=False)  # copy-on-write: _hide replaces what it changes
     key = ["indicator", "area_id", "group_var", "group_value"]
     lost: list[dict[str, Any]] = []
+    lost_cells: list[int] = []  # flat cell of each entry of ``lost``
     sys_ = system(table, catalogue, min_n=min_n, truth=truth)
     grid, size = sys_.grid, sys_.grid.exists.size
     known = grid.value.ravel().copy()
@@ -263,7 +284,8 @@ def protect(estimates: pd.DataFrame, catalogue: Any, *, min_n: int,
                 log.info("protect: %d more figures hidden in %d rounds", len(lost),
                          round_ - 1)
                 del matrices, comp, comp_num, at
-                safe, lost_ = _hide(table, pd.DataFrame(lost, columns=[*key, "what", "round"]))
+                safe, lost_ = _hide(table, pd.DataFrame(lost, columns=[*key, "what", "round"]),
+                                    _table_rows(grid, len(table), lost_cells))
                 # this last check is the audit of ``safe``: kept for the build's final one
                 certify(sys_, safe, catalogue, known, (lo, hi, src_lo, src_hi), min_n=min_n,
                         truth=truth)
@@ -295,6 +317,7 @@ def protect(estimates: pd.DataFrame, catalogue: Any, *, min_n: int,
             if what == "n":
                 known[v] = np.nan
             lost.append(dict(zip(key, cell, strict=True), what=what, round=round_))
+            lost_cells.append(v % size)
         if (chosen >= size).any():
             touched = np.isin(comp, comp[chosen])  # everything connected to a hidden n
             fresh = bool(touched.all())
@@ -320,12 +343,19 @@ def protect(estimates: pd.DataFrame, catalogue: Any, *, min_n: int,
                           "min_n or merge small groups")
 
 
-def _hide(table: pd.DataFrame, lost: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Apply the hiding listed in ``lost`` to ``table`` (in place); ``lost`` gains ``n``
-    (as it was published) and keeps the table's row order per round."""
+def _table_rows(grid: Any, n_rows: int, cells: list[int]) -> np.ndarray:
+    """The rows of the table ``grid`` was made from (``n_rows`` long) at flat ``cells``."""
+    row_of = np.full(grid.exists.size, -1, np.int64)
+    row_of[grid.cell] = np.arange(n_rows)
+    return row_of[np.asarray(cells, dtype=np.int64)]
+
+
+def _hide(table: pd.DataFrame, lost: pd.DataFrame, row: np.ndarray
+          ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Apply the hiding listed in ``lost`` (at the table's rows ``row``) to ``table`` (in
+    place); ``lost`` gains ``n`` (as it was published) and keeps the table's row order per
+    round."""
     key = ["indicator", "area_id", "group_var", "group_value"]
-    index = pd.MultiIndex.from_frame(table[key].astype(str))
-    row = index.get_indexer(pd.MultiIndex.from_frame(lost[key].astype(str)))
     lost.insert(len(key) + 1, "n", table["n"].to_numpy()[row] if len(lost) else [])
     whole = np.zeros(len(table), bool)
     value = np.zeros(len(table), bool)
@@ -337,13 +367,23 @@ def _hide(table: pd.DataFrame, lost: pd.DataFrame) -> tuple[pd.DataFrame, pd.Dat
                                                    index=table.index))
     if "status" in table:
         table.loc[value, "status"] = "suppressed"
-    if "suppression" in table:
-        reason = table["suppression"].astype(str).to_numpy(dtype=object)
-        reason[value & (reason == "")] = "complementary_value"
-        reason[whole] = np.select([np.isin(reason[whole], ("small_n", "linked")),
-                                   reason[whole] == "linked_value"],
-                                  [reason[whole], "linked"], "complementary")
-        table["suppression"] = pd.array(reason, dtype=table["suppression"].dtype)
+    if "suppression" in table:  # only the rows hidden here change their reason
+        at = np.flatnonzero(value)
+        col = table["suppression"]
+        reason = col.iloc[at].astype(str).to_numpy(dtype=object)
+        mine = whole[at]
+        reason[reason == ""] = "complementary_value"
+        reason[mine] = np.select([np.isin(reason[mine], ("small_n", "linked")),
+                                  reason[mine] == "linked_value"],
+                                 [reason[mine], "linked"], "complementary")
+        if col.dtype == pd.api.types.pandas_dtype("str"):
+            col = col.copy()
+            col.iloc[at] = reason
+        else:
+            every = col.astype(str).to_numpy(dtype=object)
+            every[at] = reason
+            col = pd.Series(pd.array(every, dtype=col.dtype), index=table.index)
+        table["suppression"] = col
     return table, lost
 
 

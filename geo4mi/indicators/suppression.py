@@ -309,6 +309,29 @@ def suppression_reasons(n: np.ndarray, *, min_n: int, blocks: list[tuple[int, in
     return reason
 
 
+def _text_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``column`` as text (as ``astype(str)``), by codes: ``(codes, texts)`` with
+    ``texts[codes]`` the values; ``texts`` ends with NaN, the text of a missing value
+    (code ``len(texts) - 1``). Each distinct value is converted once.
+
+    Examples
+    --------
+    >>> codes, texts = _text_codes(pd.Series(["ok", None, "ok"], dtype=object))
+    >>> codes.tolist(), texts.tolist()
+    ([0, 1, 0], ['ok', nan])
+    """
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    texts = np.array([*pd.Series(uniques, dtype=object).astype(str).tolist(), np.nan],
+                     dtype=object)
+    return np.where(codes < 0, len(texts) - 1, codes), texts
+
+
+def _code_of(texts: np.ndarray, text: str) -> int:
+    """The code of ``text`` in the ``texts`` of :func:`_text_codes` (-2: absent)."""
+    hit = [k for k, t in enumerate(texts.tolist()) if t == text]
+    return hit[0] if hit else -2
+
+
 def published(estimates: pd.DataFrame, *, min_n: int = 10) -> pd.DataFrame:
     """The estimates as they may be published: the one rule every writer and map follows.
 
@@ -360,36 +383,48 @@ def published(estimates: pd.DataFrame, *, min_n: int = 10) -> pd.DataFrame:
     >>> published(est)["n"].tolist()
     [40, <NA>, 25, 0]
     """
-    out = estimates.copy()
-    status = out["status"].astype(str).to_numpy(dtype=object)
+    out = estimates.copy(deep=False)  # copy-on-write: only the columns set below are new
+    s_code, s_text = _text_codes(out["status"])
+    hidden = s_code == _code_of(s_text, "suppressed")
+    empty = s_code == _code_of(s_text, "no_data")
     if "suppression" not in out.columns:
         n = pd.to_numeric(out["n"], errors="coerce").to_numpy(dtype="float64",
                                                               na_value=np.nan)
         low = (n > 0) & (n < min_n)
-        status = np.where((status == "ok") & low, "suppressed", status)
-        reason = np.where(status != "suppressed", "", np.where(low, "small_n", "complementary"))
+        status = np.where((s_code == _code_of(s_text, "ok")) & low, "suppressed",
+                          s_text[s_code])
+        hidden = status == "suppressed"
+        reason = np.where(~hidden, "", np.where(low, "small_n", "complementary"))
         out["status"] = pd.array(status, dtype="str")
         out["suppression"] = pd.array(reason.astype(object), dtype="str")
+        n_hidden = np.isin(reason, N_HIDDEN)
     else:
-        reason = out["suppression"].astype(str).to_numpy(dtype=object)
-        bad = sorted(set(reason) - set(REASONS))
+        r_code, r_text = _text_codes(out["suppression"])
+        bad = sorted(set(r_text[:-1].tolist()
+                         + ([r_text[-1]] if (r_code == len(r_text) - 1).any() else []))
+                     - set(REASONS))
         if bad:
             raise ValueError(f"estimates: column 'suppression': unknown reason {bad[0]!r}; "
                              f"use one of {', '.join(map(repr, REASONS))}")
-        reason = np.where(status == "suppressed", np.where(reason == "", "complementary",
-                                                           reason), "")
-        out["suppression"] = pd.array(reason.astype(object), dtype="str")
-    hidden = status == "suppressed"
-    n_hidden = np.isin(reason, N_HIDDEN)
-    empty = status == "no_data"
+        blank = r_code == _code_of(r_text, "")
+        # a hidden row without a reason is "complementary"; a shown row has none
+        changed = (hidden & blank) | (~hidden & ~blank)
+        if changed.any() or out["suppression"].dtype != pd.api.types.pandas_dtype("str"):
+            reason = np.where(hidden, np.where(blank, "complementary",
+                                               r_text[r_code]), "")
+            out["suppression"] = pd.array(reason.astype(object), dtype="str")
+        n_hidden = hidden & np.isin(r_code, [_code_of(r_text, r) for r in N_HIDDEN])
+        n_hidden |= hidden & blank & ("complementary" in N_HIDDEN)
     for column in HIDDEN_COLUMNS:
         if column not in out.columns:
             continue
         mask = n_hidden if column == "n" else hidden | (empty & (column in EMPTY_COLUMNS))
         if mask.any():
             col = out[column]
-            if not isinstance(col.dtype, pd.api.extensions.ExtensionDtype) \
-                    and col.dtype != object:
+            if isinstance(col.dtype, pd.api.extensions.ExtensionDtype):
+                if not col.notna().to_numpy()[mask].any():
+                    continue  # already NA wherever the rule hides it: kept as it is
+            elif col.dtype != object:
                 col = col.astype("Float64" if col.dtype.kind == "f" else "Int64")
             out[column] = col.mask(pd.Series(mask, index=out.index))
     return out
