@@ -100,9 +100,56 @@ def svg_inline(fig: Any, key: str) -> str:
     text = buffer.getvalue()
     text = text[text.index("<svg"):]
     text = _ID.sub(lambda m: f"{m.group(1)}{key}-{m.group(2)}", text)
+    text = _presentation_attributes(text)
     # scale to the column: keep the viewBox, drop the fixed size
     return re.sub(r'<svg([^>]*?) width="[^"]+" height="[^"]+"', r'<svg\1 class="figure-svg"',
                   text, count=1)
+
+
+#: SVG-only properties (not CSS properties of HTML): matplotlib writes them in ``style``
+#: attributes, which the HTML's CSS (WeasyPrint's, for one) reads as unknown properties.
+_SVG_PROPERTIES = frozenset({
+    "fill", "fill-opacity", "fill-rule", "stroke", "stroke-width", "stroke-opacity",
+    "stroke-linejoin", "stroke-linecap", "stroke-miterlimit", "stroke-dasharray",
+    "stroke-dashoffset", "text-anchor", "dominant-baseline", "clip-rule"})
+_STYLE_ATTR = re.compile(r' style="([^"]*)"')
+_SVG_DEFAULTS = re.compile(r'<style type="text/css">\*\{([^{}<]*)\}</style>\s*')
+
+
+def _declarations(style: str) -> list[tuple[str, str]]:
+    pairs = (d.split(":", 1) for d in style.split(";") if ":" in d)
+    return [(k.strip(), v.strip()) for k, v in pairs]
+
+
+def _presentation_attributes(svg: str) -> str:
+    """``svg`` with its SVG-only style properties as presentation attributes.
+
+    Each element's ``style`` keeps its CSS properties (fonts) and gives the SVG-only ones
+    (fill, stroke...) as attributes; matplotlib's ``*{stroke-linejoin: round; ...}`` style
+    sheet, which would apply to the whole page, becomes attributes of the root ``<svg>``
+    that its elements inherit. Drawn the same; no unknown CSS property left for the page.
+
+    Examples
+    --------
+    >>> _presentation_attributes('<svg x="1"><defs><style type="text/css">*{stroke-linecap:'
+    ...                          ' butt}</style></defs><path style="fill: #fff; '
+    ...                          'stroke-width: 0.8"/><text style="font: 10px sans-serif; '
+    ...                          'text-anchor: end">a</text></svg>')
+    '<svg stroke-linecap="butt" x="1"><defs></defs><path fill="#fff" stroke-width="0.8"/><text text-anchor="end" style="font: 10px sans-serif">a</text></svg>'
+    """  # noqa: E501  (a doctest shows the one-line SVG whole)
+    def element(match: re.Match[str]) -> str:
+        decls = _declarations(match.group(1))
+        attrs = "".join(f' {k}="{v}"' for k, v in decls if k in _SVG_PROPERTIES)
+        rest = "; ".join(f"{k}: {v}" for k, v in decls if k not in _SVG_PROPERTIES)
+        return attrs + (f' style="{rest}"' if rest else "")
+
+    defaults = _SVG_DEFAULTS.search(svg)
+    if defaults is not None and all(k in _SVG_PROPERTIES
+                                    for k, _ in _declarations(defaults.group(1))):
+        root = "".join(f' {k}="{v}"' for k, v in _declarations(defaults.group(1)))
+        svg = svg[:defaults.start()] + svg[defaults.end():]
+        svg = svg.replace("<svg", "<svg" + root, 1)
+    return _STYLE_ATTR.sub(element, svg)
 
 
 def _bar_svg(inputs: ReportInputs, est: pd.DataFrame, indicator: str, lang: str) -> str:

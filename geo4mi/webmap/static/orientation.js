@@ -123,9 +123,9 @@ var geo4miOrientation = (function () {
     });
     var frame = container.getBoundingClientRect();
     var pad = 2;
-    var boxes = function (selector) {
+    var boxes = function (selector, root) {
       var out = [];
-      Array.prototype.forEach.call(container.querySelectorAll(selector), function (e) {
+      Array.prototype.forEach.call((root || container).querySelectorAll(selector), function (e) {
         var r = e.getBoundingClientRect();
         if (r.width && r.height) { out.push(r); }
       });
@@ -133,7 +133,8 @@ var geo4miOrientation = (function () {
     };
     // controls (the title, the search box, the legend) are in the way of every label; site
     // symbols of the names, drawn under them (badges are drawn above the symbols)
-    var placed = boxes(".leaflet-control, .g4m-title");
+    // (the site map's title floats over the map from outside its container)
+    var placed = boxes(".leaflet-control, .g4m-title", document);
     var symbols = boxes(".leaflet-marker-pane .leaflet-marker-icon");
     var meets = function (r) {
       return function (q) {
@@ -158,6 +159,17 @@ var geo4miOrientation = (function () {
       return has(weights, name) ? weights[name] : 0;
     };
     var shown = 0;
+    var place = function (it, r, at) {
+      var e = it.e, name = e.getAttribute("data-g4o-name");
+      if (at === null) {
+        if (name !== null) { e.textContent = name; e.removeAttribute("data-g4o-abbr"); }
+        e.classList.add("g4o-clash");
+        return;
+      }
+      if (at[0] || at[1]) { e.style.translate = at[0] + "px " + at[1] + "px"; }
+      placed.push(shifted(r, at));
+      shown += 1;
+    };
     items.map(function (e, k) {
       return { e: e, k: k, w: weightOf(e), rank: parseFloat(e.getAttribute("data-g4o-rank")),
                name: e.hasAttribute("data-g4o-name") ? 0 : 1 };
@@ -174,14 +186,7 @@ var geo4miOrientation = (function () {
         r = e.getBoundingClientRect();
         at = fit(r, true);
       }
-      if (at === null) {
-        if (name !== null) { e.textContent = name; e.removeAttribute("data-g4o-abbr"); }
-        e.classList.add("g4o-clash");
-        return;
-      }
-      if (at[0] || at[1]) { e.style.translate = at[0] + "px " + at[1] + "px"; }
-      placed.push(shifted(r, at));
-      shown += 1;
+      place(it, r, at);
     });
     container.setAttribute("data-g4o-shown-labels", String(shown));
   }
