@@ -36,8 +36,9 @@ from geo4mi.report.sentences import check_report_language, estimate_text, pct, s
 
 log = logging.getLogger(__name__)
 
-ENV = Environment(loader=PackageLoader("geo4mi.report", "templates"), autoescape=True,
-                  undefined=StrictUndefined, keep_trailing_newline=True)
+_TEMPLATES = PackageLoader("geo4mi.report", "templates")
+ENV = Environment(loader=_TEMPLATES, autoescape=True, undefined=StrictUndefined,
+                  keep_trailing_newline=True)
 #: Significance level and correction of the tested differences.
 ALPHA, METHOD = 0.05, "holm"
 #: How many tested differences (smallest adjusted p-value first) the key findings state;
@@ -313,7 +314,7 @@ def report_context(inputs: ReportInputs, *, lang: str, diffs: pd.DataFrame | Non
         "counts": {"findings": len(numbering.items), "tested": tested,
                    "rejected": tested - n_sig,
                    "cannot_tell": sum(1 for i in numbering.items if "untested" in i["key"])},
-        "css": ENV.loader.get_source(ENV, "report.css")[0],  # type: ignore[union-attr]
+        "css": _TEMPLATES.get_source(ENV, "report.css")[0],
     }
 
 
@@ -634,16 +635,18 @@ def _respondents(est: pd.DataFrame, reference: str | None) -> dict[tuple[str, st
     rows["order"] = rows["indicator"].map({ind: i for i, ind in enumerate(full)})
     rows = rows.sort_values("order", kind="stable")
     out: dict[tuple[str, str, str], int | str] = {}
-    for key, cell in rows.groupby(["area_id", "group_var", "group_value"], sort=False):
+    for (area, group_var, group_value), cell in rows.groupby(
+            ["area_id", "group_var", "group_value"], sort=False):
+        key = (str(area), str(group_var), str(group_value))
         n = pd.to_numeric(cell["n"], errors="coerce").dropna()
         status = cell["status"].astype(str)
         if (status == "no_data").all():
-            out[tuple(map(str, key))] = 0  # type: ignore[index]
+            out[key] = 0
         elif len(n):
-            out[tuple(map(str, key))] = int(n.iloc[0])  # type: ignore[index]
+            out[key] = int(n.iloc[0])
         else:
             small = (cell["suppression"].astype(str) == "small_n").any()
-            out[tuple(map(str, key))] = "small_n" if small else "protected"  # type: ignore[index]
+            out[key] = "small_n" if small else "protected"
     return out
 
 
