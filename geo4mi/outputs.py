@@ -37,13 +37,14 @@ from __future__ import annotations
 import html
 import os
 import weakref
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from geo4mi.errors import OutputError
 from geo4mi.i18n import check_language
+from geo4mi.webmap.options import MapChoices
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -92,8 +93,11 @@ def _names(value: Sequence[str] | None, what: str) -> tuple[str, ...] | None:
 
 
 @dataclass(frozen=True)
-class MapOptions:
+class MapOptions(MapChoices):
     """How the choropleth is drawn (all optional; the defaults follow the study).
+
+    The fields are those of :class:`geo4mi.webmap.options.MapChoices`, shared with the
+    renderer's resolved :class:`~geo4mi.webmap.choropleth.ChoroplethSettings`.
 
     Parameters
     ----------
@@ -118,19 +122,6 @@ class MapOptions:
     ...
     geo4mi.errors.StudyError: language 'xx' is not supported; ...
     """
-
-    lang: str | None = None
-    indicators: tuple[str, ...] | None = None
-    groups: tuple[str, ...] | None = None
-    selected: str | None = None
-    tiles: str | None = None
-    alternates: Mapping[str, str] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "lang", _opt_lang(self.lang))
-        object.__setattr__(self, "indicators", _names(self.indicators, "indicators"))
-        object.__setattr__(self, "groups", _names(self.groups, "groups"))
-        object.__setattr__(self, "alternates", dict(self.alternates))
 
 
 @dataclass(frozen=True)
@@ -289,12 +280,9 @@ def choropleth_inputs(results: Results, options: MapOptions | None = None
     data = ChoroplethData.prepare(results.estimates, results.areas, results.labels,
                                   min_n=study.min_n, synthetic=study.synthetic,
                                   context=study.context)
-    settings = ChoroplethSettings(lang=lang, title=study.title_in(lang),
-                                  source=study.source_in(lang) or None,
-                                  indicators=options.indicators, groups=options.groups,
-                                  selected=options.selected or _opening(results,
-                                                                        options.indicators),
-                                  tiles=options.tiles, alternates=options.alternates)
+    settings = ChoroplethSettings.resolve(
+        options, lang=lang, title=study.title_in(lang), source=study.source_in(lang) or None,
+        selected=options.selected or _opening(results, options.indicators))
     return data, settings
 
 

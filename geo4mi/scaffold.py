@@ -461,28 +461,52 @@ def read_export_guesses(export: str | os.PathLike[str], form: Form, areas: pd.Da
     'gps': coordinates in 181 of 301 rows (60 %), 181 of 181 (100 %) inside the areas (sure)
     '_uuid': a distinct value in every one of 301 rows (sure)
     """
-    from geo4mi.survey.exports import read_export
-    from geo4mi.survey.quality import ID_COLUMNS
-
     export = Path(export)
+    respondents, extra = _read_with_extra_columns(export, form)
+    absent = set(respondents.attrs.get("absent_questions", ()))
+    ids = _id_candidates(respondents, extra)
+    id_column, id_note, id_review = _guess_id_column(respondents, ids)
+    area_column, area_note, area_review = _guess_area_column(
+        respondents, form, areas, [*extra, *ids], absent, area_question, matched, export.name)
+    gps_question, gps_note, gps_review = _guess_gps_question(respondents, form, absent,
+                                                             boundaries, export.name)
+    return ExportGuess(rows=len(respondents), id_column=id_column, id_note=id_note,
+                       area_column=area_column, area_note=area_note, gps_question=gps_question,
+                       gps_note=gps_note, review=[*id_review, *area_review, *gps_review])
+
+
+def _read_with_extra_columns(export: Path, form: Form) -> tuple[pd.DataFrame, list[str]]:
+    """The export read against the form, keeping (as text) up to 200 columns that are not
+    in the form; and the names of those columns."""
+    from geo4mi.survey.exports import read_export
+
     respondents, issues = read_export(export, form)
     unknown = issues.loc[issues["kind"] == "unknown_column", "column"].dropna().astype(str)
     extra = list(dict.fromkeys(unknown))[:200]
     if extra:  # the columns that are not in the form, kept as text
         respondents, issues = read_export(export, form, keep=extra)
-    n = len(respondents)
-    absent = set(respondents.attrs.get("absent_questions", ()))
-    review: list[str] = []
-    name = export.name
+    return respondents, extra
 
-    # -- the id column
+
+def _id_candidates(respondents: pd.DataFrame, extra: list[str]) -> list[str]:
+    """The usual submission-id columns the export has, then its extra columns named like
+    an id."""
+    from geo4mi.survey.quality import ID_COLUMNS
+
     aliases = {"meta/instanceID": "instanceID", "meta-instanceID": "instanceID"}
     ids = [aliases.get(c, c) for c in ID_COLUMNS]
     ids = [c for c in dict.fromkeys(ids) if c in respondents.columns]
     ids += [c for c in extra if c in respondents.columns and c not in ids
             and re.search(r"(?i)(^|_)(uuid|id|key)$", c)]
-    id_column, id_note = None, f"no id column (one of {', '.join(ID_COLUMNS)}): duplicate " \
-                                "submissions cannot be found"
+    return ids
+
+
+def _guess_id_column(respondents: pd.DataFrame,
+                     ids: list[str]) -> tuple[str | None, str, list[str]]:
+    """The candidate with the fewest empty or repeated values; its note and review lines."""
+    from geo4mi.survey.quality import ID_COLUMNS
+
+    n = len(respondents)
     best: tuple[int, str] | None = None
     for col in ids:
         values = respondents[col].dropna().astype(str).str.strip()
@@ -490,27 +514,38 @@ def read_export_guesses(export: str | os.PathLike[str], form: Form, areas: pd.Da
         bad = (n - len(values)) + int(values.duplicated().sum())
         if best is None or bad < best[0]:
             best = (bad, col)
-    if best is not None:
-        bad, id_column = best
-        if bad == 0:
-            id_note = f"{id_column!r}: a distinct value in every one of {n} rows (sure)"
-        else:
-            id_note = (f"{id_column!r}: {bad} of {n} rows empty or repeated (check lists the "
-                       "duplicates; set id_column if another column identifies submissions)")
-            review.append(f"id_column {id_column!r}: {bad} of {n} rows empty or repeated")
-    else:
-        review.append("id_column: the export has no submission id; duplicates cannot be found")
+    if best is None:
+        return (None, f"no id column (one of {', '.join(ID_COLUMNS)}): duplicate submissions "
+                "cannot be found",
+                ["id_column: the export has no submission id; duplicates cannot be found"])
+    bad, id_column = best
+    if bad == 0:
+        return id_column, f"{id_column!r}: a distinct value in every one of {n} rows (sure)", []
+    return (id_column,
+            f"{id_column!r}: {bad} of {n} rows empty or repeated (check lists the "
+            "duplicates; set id_column if another column identifies submissions)",
+            [f"id_column {id_column!r}: {bad} of {n} rows empty or repeated"])
 
-    # -- the area column
+
+_Scored = tuple[float, int, str, tuple[int, int, set[str], list[str], list[str]]]
+
+
+def _guess_area_column(respondents: pd.DataFrame, form: Form, areas: pd.DataFrame,
+                       others: list[str], absent: set[str], area_question: str | None,
+                       matched: dict[str, str] | None,
+                       name: str) -> tuple[str | None, str, list[str]]:
+    """The column whose values name the areas best: the form's guess when at least half
+    its answers match, else the best other select_one question or export column (``others``)
+    matching half or more; its note and review lines."""
     matcher = AreaNameMatcher(areas)
     max_distinct = max(3 * len(areas), 50)
-    scored: list[tuple[float, int, str, tuple[int, int, set[str], list[str], list[str]]]] = []
+    scored: list[_Scored] = []
     questions = form.data_questions()
     candidates = [area_question] if area_question else []
     candidates += [q for q in questions.loc[questions["type"] == "select_one", "name"]
                    if q not in candidates]
-    candidates += [c for c in respondents.columns if c in extra or c in ids]
-    for _rank, col in enumerate(candidates):
+    candidates += [c for c in respondents.columns if c in others]
+    for col in candidates:
         if col not in respondents.columns or col in absent:
             continue
         found = _area_share(respondents[col], matcher,
@@ -523,45 +558,58 @@ def read_export_guesses(export: str | os.PathLike[str], form: Form, areas: pd.Da
     chosen = (form_guess if form_guess is not None and form_guess[0] >= 0.5
               else next((item for item in scored if item[0] >= 0.5 and
                          (item[1] >= 2 or len(areas) == 1)), None))
-    area_column, area_note = None, ""
     if chosen is not None:
-        share, _, area_column, (answered, hits, covered, fuzzy, missed) = chosen
-        sure = _sureness(share)
-        if fuzzy and sure == "sure":
-            sure = "likely"
-        area_note = (f"{area_column!r}: {_pct(hits, answered, 'answers')} name one of the "
-                     f"{len(areas)} areas, {len(covered)} covered ({sure})")
-        if area_question and area_column != area_question:
-            reason = ("has no column in the export" if area_question in absent
-                      or area_question not in respondents.columns else
-                      f"matches only {form_guess[0]:.0%} of its answers" if form_guess else
-                      "has answers that name no area")
-            area_note += f"; the form's guess {area_question!r} {reason}"
-            review.append(f"area_column {area_column!r}: read from the export's values, not "
-                          f"the form ({area_question!r} {reason})")
-        elif not area_question:
-            review.append(f"area_column {area_column!r}: no question of the form names the "
-                          "areas; this column of the export does")
-        if fuzzy:
-            review.append(f"area_column {area_column!r}: spellings matched by similarity: "
-                          f"{', '.join(map(repr, fuzzy[:5]))}; check them (check lists each)")
-        if missed:
-            review.append(f"area_column {area_column!r}: values that name no area: "
-                          f"{', '.join(map(repr, missed[:5]))}"
-                          + (f" and {len(missed) - 5} more" if len(missed) > 5 else "")
-                          + "; add [boundaries.aliases] or fix the export")
-        if sure != "sure" and not missed and not fuzzy:
-            review.append(f"area_column {area_column!r}: {area_note}")
-    elif area_question:
+        no_column = area_question in absent or area_question not in respondents.columns
+        return _area_column_notes(chosen, form_guess, area_question, no_column, len(areas))
+    if area_question:
         area_note = (f"{area_question!r} has no column in {name}" if area_question in absent
                      or area_question not in respondents.columns
                      else f"{area_question!r}: its answers in {name} name no area")
-        review.append(f"area_column: {area_note}; respondents are placed by GPS only")
-    else:
-        area_note = f"no question or column of {name} names the areas"
+        return None, area_note, [f"area_column: {area_note}; respondents are placed by GPS only"]
+    return None, f"no question or column of {name} names the areas", []
 
-    # -- the GPS question
-    gps_question, gps_note = None, ""
+
+def _area_column_notes(chosen: _Scored, form_guess: _Scored | None, area_question: str | None,
+                       no_column: bool, n_areas: int) -> tuple[str, str, list[str]]:
+    """The chosen area column, its note (share of answers naming an area, how sure) and
+    what to review (not the form's question, similar spellings, values naming no area)."""
+    share, _, area_column, (answered, hits, covered, fuzzy, missed) = chosen
+    review = []
+    sure = _sureness(share)
+    if fuzzy and sure == "sure":
+        sure = "likely"
+    area_note = (f"{area_column!r}: {_pct(hits, answered, 'answers')} name one of the "
+                 f"{n_areas} areas, {len(covered)} covered ({sure})")
+    if area_question and area_column != area_question:
+        reason = ("has no column in the export" if no_column else
+                  f"matches only {form_guess[0]:.0%} of its answers" if form_guess else
+                  "has answers that name no area")
+        area_note += f"; the form's guess {area_question!r} {reason}"
+        review.append(f"area_column {area_column!r}: read from the export's values, not "
+                      f"the form ({area_question!r} {reason})")
+    elif not area_question:
+        review.append(f"area_column {area_column!r}: no question of the form names the "
+                      "areas; this column of the export does")
+    if fuzzy:
+        review.append(f"area_column {area_column!r}: spellings matched by similarity: "
+                      f"{', '.join(map(repr, fuzzy[:5]))}; check them (check lists each)")
+    if missed:
+        review.append(f"area_column {area_column!r}: values that name no area: "
+                      f"{', '.join(map(repr, missed[:5]))}"
+                      + (f" and {len(missed) - 5} more" if len(missed) > 5 else "")
+                      + "; add [boundaries.aliases] or fix the export")
+    if sure != "sure" and not missed and not fuzzy:
+        review.append(f"area_column {area_column!r}: {area_note}")
+    return area_column, area_note, review
+
+
+def _guess_gps_question(respondents: pd.DataFrame, form: Form, absent: set[str],
+                        boundaries: gpd.GeoDataFrame | None,
+                        name: str) -> tuple[str | None, str, list[str]]:
+    """The geopoint question with the most coordinates, and how many fall inside
+    ``boundaries``; its note and review lines."""
+    questions = form.data_questions()
+    n = len(respondents)
     filled: list[tuple[int, str]] = []
     for q in questions.loc[questions["type"] == "geopoint", "name"]:
         lat, lon = f"{q}_lat", f"{q}_lon"
@@ -572,33 +620,36 @@ def read_export_guesses(export: str | os.PathLike[str], form: Form, areas: pd.Da
     geopoints = list(questions.loc[questions["type"] == "geopoint", "name"])
     if filled and filled[0][0] > 0:
         count, gps_question = filled[0]
-        inside = None
-        if boundaries is not None and boundaries.crs is not None:
-            import geopandas as gpd
-
-            has = respondents[f"{gps_question}_lat"].notna() & \
-                respondents[f"{gps_question}_lon"].notna()
-            points = gpd.GeoSeries(gpd.points_from_xy(
-                respondents.loc[has, f"{gps_question}_lon"].astype(float),
-                respondents.loc[has, f"{gps_question}_lat"].astype(float)),
-                crs="EPSG:4326").to_crs(boundaries.crs)
-            inside = int(points.within(boundaries.geometry.union_all()).sum())
+        inside = _points_inside(respondents, gps_question, boundaries)
         share = (inside if inside is not None else count) / count
         sure = _sureness(share) if inside is not None else "likely"
         gps_note = (f"{gps_question!r}: coordinates in {_pct(count, n, 'rows')}"
                     + (f", {_pct(inside, count)} inside the areas" if inside is not None
                        else "") + f" ({sure})")
-        if sure != "sure":
-            review.append(f"gps_question {gps_question!r}: {gps_note}")
-    elif geopoints:
+        return (gps_question, gps_note,
+                [f"gps_question {gps_question!r}: {gps_note}"] if sure != "sure" else [])
+    if geopoints:
         gps_note = (f"the form's geopoint {geopoints[0]!r} has no coordinates in {name}; "
                     "placed by the area question only")
-        review.append(f"gps_question: {gps_note}")
-    else:
-        gps_note = "the form has no geopoint"
-    return ExportGuess(rows=n, id_column=id_column, id_note=id_note, area_column=area_column,
-                       area_note=area_note, gps_question=gps_question, gps_note=gps_note,
-                       review=review)
+        return None, gps_note, [f"gps_question: {gps_note}"]
+    return None, "the form has no geopoint", []
+
+
+def _points_inside(respondents: pd.DataFrame, gps_question: str,
+                   boundaries: gpd.GeoDataFrame | None) -> int | None:
+    """How many points of ``gps_question`` fall inside ``boundaries`` (None without them or
+    their CRS)."""
+    if boundaries is None or boundaries.crs is None:
+        return None
+    import geopandas as gpd
+
+    has = respondents[f"{gps_question}_lat"].notna() & \
+        respondents[f"{gps_question}_lon"].notna()
+    points = gpd.GeoSeries(gpd.points_from_xy(
+        respondents.loc[has, f"{gps_question}_lon"].astype(float),
+        respondents.loc[has, f"{gps_question}_lat"].astype(float)),
+        crs="EPSG:4326").to_crs(boundaries.crs)
+    return int(points.within(boundaries.geometry.union_all()).sum())
 
 
 # -- the study --------------------------------------------------------------------------------
@@ -646,6 +697,73 @@ def scaffold_study(boundaries: str | os.PathLike[str], form: str | os.PathLike[s
         raise StudyError(f"--language {language!r} is not supported; use one of "
                          f"{', '.join(LANGUAGES)}")
     frame, layer, has_crs = _read_boundaries(boundaries, layer)
+    ids, names, id_field, name_field = _boundary_fields(frame, boundaries)
+    areas = pd.DataFrame({"area_id": frame[id_field].astype(str).str.strip(),
+                          "area_name": frame[name_field].astype(str).str.strip()})
+    the_form = read_form(form_path)
+    area_q, matched, unmatched, gps, guess = _placement_columns(
+        the_form, areas, boundaries, form_path, layer, id_field, name_field, export)
+    g = _Guessed(boundaries=boundaries, form_path=form_path, layer=layer, has_crs=has_crs,
+                 n_areas=len(areas), ids=ids, names=names, id_field=id_field,
+                 name_field=name_field, form=the_form, area_q=area_q, matched=matched,
+                 unmatched=unmatched, gps=gps, export=export, guess=guess,
+                 language=_output_language(the_form, language),
+                 groups=_group_candidates(the_form, area_q))
+    decisions, todo = _decisions(g), _todo(g)
+    cat_path: Path | None = None
+    cat_text: str | None = None
+    if catalogue is None:
+        cat_path = folder / "indicators.toml"
+        cat_text, review = starter_catalogue(the_form, skip=tuple(q for q in (area_q,) if q),
+                                             language=g.language)
+        decisions.append(f"catalogue: starter {cat_path.name}, "
+                         f"{cat_text.count('[[indicator]]')} indicators")
+        todo += [f"{cat_path.name}: {line}" for line in review]
+        todo.append(f"{cat_path.name}: review the starter indicators and their directions")
+        cat_ref = cat_path.name
+    else:
+        cat_ref = _rel(Path(catalogue), folder)
+    lines = [*_study_section(g, study_path), *_boundaries_section(g, folder),
+             *_survey_section(g, folder), *_indicators_section(g, cat_ref, cat_text)]
+    return Scaffold(study_path=study_path, study_text="\n".join(lines),
+                    catalogue_path=cat_path, catalogue_text=cat_text, id_field=id_field,
+                    name_field=name_field, area_question=area_q, gps_question=gps,
+                    language=g.language, decisions=decisions, todo=todo)
+
+
+@dataclass(frozen=True)
+class _Guessed:
+    """What :func:`scaffold_study` inferred, from which the study file and notes are written."""
+
+    boundaries: Path
+    form_path: Path
+    layer: str | None
+    has_crs: bool
+    n_areas: int
+    ids: list[str]               # id candidates, best first
+    names: list[str]             # name candidates, best first
+    id_field: str
+    name_field: str
+    form: Form
+    area_q: str | None
+    matched: dict[str, str]      # {choice: area_id} of the area question
+    unmatched: list[str]         # its choices that match no area
+    gps: str | None
+    export: str | os.PathLike[str] | None
+    guess: ExportGuess | None    # read from the export, when given
+    language: str
+    groups: list[str]
+
+    @property
+    def in_form(self) -> bool:
+        """The area question is a question of the form whose choices name areas."""
+        return (self.area_q is not None and self.form.has_question(self.area_q)
+                and bool(self.matched))
+
+
+def _boundary_fields(frame: pd.DataFrame,
+                     boundaries: Path) -> tuple[list[str], list[str], str, str]:
+    """The id and name candidates of the boundaries and the chosen id and name fields."""
     ids, names = guess_fields(frame)
     if not ids:
         raise BoundaryError(f"{boundaries}: no column has a distinct value for every area; "
@@ -656,15 +774,22 @@ def scaffold_study(boundaries: str | os.PathLike[str], form: str | os.PathLike[s
     id_field, name_field = ids[0], names[0]
     if id_field == name_field and len(ids) > 1:
         id_field = ids[1]
-    areas = pd.DataFrame({"area_id": frame[id_field].astype(str).str.strip(),
-                          "area_name": frame[name_field].astype(str).str.strip()})
-    the_form = read_form(form_path)
-    area_q, matched, unmatched = find_area_question(the_form, areas)
-    questions = the_form.data_questions()
+    return ids, names, id_field, name_field
+
+
+def _placement_columns(form: Form, areas: pd.DataFrame, boundaries: Path, form_path: Path,
+                       layer: str | None, id_field: str, name_field: str,
+                       export: str | os.PathLike[str] | None,
+                       ) -> tuple[str | None, dict[str, str], list[str], str | None,
+                                  ExportGuess | None]:
+    """The area question (with its matched and unmatched choices) and the GPS question:
+    from the form, or from the export's values when it is given."""
+    area_q, matched, unmatched = find_area_question(form, areas)
+    questions = form.data_questions()
     gps = next(iter(questions.loc[questions["type"] == "geopoint", "name"]), None)
     guess: ExportGuess | None = None
     if export is not None:
-        guess = read_export_guesses(export, the_form, areas, area_question=area_q,
+        guess = read_export_guesses(export, form, areas, area_question=area_q,
                                     matched=matched,
                                     boundaries=_geometries(boundaries, layer, id_field,
                                                            name_field))
@@ -679,70 +804,86 @@ def scaffold_study(boundaries: str | os.PathLike[str], form: str | os.PathLike[s
         raise StudyError(f"{form_path}: no select_one question has choices that match the "
                          f"names in {boundaries.name} ({name_field}), and no geopoint "
                          "question; add the area question or a GPS question to the form")
-    spoken = [lang for lang in the_form.languages if lang in LANGUAGES]
-    if language is None:
-        language = (the_form.default_language if the_form.default_language in LANGUAGES
-                    else (spoken or ["en"])[0])
-    groups = [r["name"] for r in questions.to_dict("records")
-              if r["type"] == "select_one" and r["name"] != area_q and not r["relevant"]
-              and GROUP_CHOICES[0] <= len(the_form.choices_of(r["name"])) <= GROUP_CHOICES[1]]
-    in_form = area_q is not None and the_form.has_question(area_q) and bool(matched)
+    return area_q, matched, unmatched, gps, guess
+
+
+def _output_language(form: Form, language: str | None) -> str:
+    """``language``, else the form's default language if geo4mi speaks it, else the first
+    such language of the form, else English."""
+    if language is not None:
+        return language
+    spoken = [lang for lang in form.languages if lang in LANGUAGES]
+    return (form.default_language if form.default_language in LANGUAGES
+            else (spoken or ["en"])[0])
+
+
+def _group_candidates(form: Form, area_q: str | None) -> list[str]:
+    """select_one questions asked of everyone with a few choices (not the area question)."""
+    questions = form.data_questions()
+    return [r["name"] for r in questions.to_dict("records")
+            if r["type"] == "select_one" and r["name"] != area_q and not r["relevant"]
+            and GROUP_CHOICES[0] <= len(form.choices_of(r["name"])) <= GROUP_CHOICES[1]]
+
+
+def _decisions(g: _Guessed) -> list[str]:
+    """What was chosen and from which candidates (``geo4mi init`` prints them)."""
+    area_q, matched, unmatched, groups = g.area_q, g.matched, g.unmatched, g.groups
     decisions = [
-        f"boundaries: {boundaries.name}" + (f", layer {layer!r}" if layer else "")
-        + f", {len(frame)} areas",
-        f"id_field = {id_field!r} (candidates: {', '.join(ids)})",
-        f"name_field = {name_field!r} (candidates: {', '.join(names)})",
+        f"boundaries: {g.boundaries.name}" + (f", layer {g.layer!r}" if g.layer else "")
+        + f", {g.n_areas} areas",
+        f"id_field = {g.id_field!r} (candidates: {', '.join(g.ids)})",
+        f"name_field = {g.name_field!r} (candidates: {', '.join(g.names)})",
         (f"area_column = {area_q!r}: {len(matched)} of {len(matched) + len(unmatched)} "
-         f"choices match {len(set(matched.values()))} of {len(areas)} areas" if in_form else
+         f"choices match {len(set(matched.values()))} of {g.n_areas} areas" if g.in_form else
          f"area_column = {area_q!r}: a column of the export" if area_q else
          "area_column = \"\": no question names the areas; placed by GPS only"),
-        f"gps_question = {gps!r}" if gps else "gps_question = \"\": the form has no geopoint"
-        + (" with coordinates in the export" if export is not None else ""),
-        f"language = {language!r} (form languages: {', '.join(the_form.languages)})",
+        f"gps_question = {g.gps!r}" if g.gps else "gps_question = \"\": the form has no geopoint"
+        + (" with coordinates in the export" if g.export is not None else ""),
+        f"language = {g.language!r} (form languages: {', '.join(g.form.languages)})",
         f"grouping candidates: {', '.join(groups[:8]) or 'none'}"
         + (f" and {len(groups) - 8} more" if len(groups) > 8 else "") + " (listed in comments)",
     ]
+    if g.guess is not None and g.export is not None:  # a guess is read from the export
+        decisions += [f"export: {Path(g.export).name}, {g.guess.rows} rows",
+                      f"  area: {g.guess.area_note}", f"  GPS: {g.guess.gps_note}",
+                      f"  id: {g.guess.id_note}"]
+    return decisions
+
+
+def _todo(g: _Guessed) -> list[str]:
+    """What the user still has to fill in or review."""
     todo = ["[study] title, place, population; [boundaries] unit and attribution"]
-    if unmatched:
-        todo.append(f"[boundaries.aliases]: choices of {area_q!r} that match no area: "
-                    f"{', '.join(unmatched)}")
-    if not has_crs:
-        todo.append(f"[boundaries] crs: {boundaries.name} declares no CRS; give it "
+    if g.unmatched:
+        todo.append(f"[boundaries.aliases]: choices of {g.area_q!r} that match no area: "
+                    f"{', '.join(g.unmatched)}")
+    if not g.has_crs:
+        todo.append(f"[boundaries] crs: {g.boundaries.name} declares no CRS; give it "
                     '(e.g. crs = "EPSG:4326")')
-    if export is None:
+    if g.export is None:
         todo.append("[survey] export: give the path of the survey export")
-    if guess is not None and export is not None:  # a guess is read from the export
-        decisions += [f"export: {Path(export).name}, {guess.rows} rows",
-                      f"  area: {guess.area_note}", f"  GPS: {guess.gps_note}",
-                      f"  id: {guess.id_note}"]
-        todo += [f"review: {line}" for line in guess.review]
-    cat_path: Path | None = None
-    cat_text: str | None = None
-    if catalogue is None:
-        cat_path = folder / "indicators.toml"
-        cat_text, review = starter_catalogue(the_form, skip=tuple(q for q in (area_q,) if q),
-                                             language=language)
-        decisions.append(f"catalogue: starter {cat_path.name}, "
-                         f"{cat_text.count('[[indicator]]')} indicators")
-        todo += [f"{cat_path.name}: {line}" for line in review]
-        todo.append(f"{cat_path.name}: review the starter indicators and their directions")
-        cat_ref = cat_path.name
-    else:
-        cat_ref = _rel(Path(catalogue), folder)
-    title = the_form.title or "TODO: title of the study"
-    lines = [
-        f"# Study file written by geo4mi init from {boundaries.name} and {form_path.name}.",
+    if g.guess is not None and g.export is not None:  # a guess is read from the export
+        todo += [f"review: {line}" for line in g.guess.review]
+    return todo
+
+
+def _study_section(g: _Guessed, study_path: Path) -> list[str]:
+    """The header comments and the ``[study]`` table."""
+    form = g.form
+    title = form.title or "TODO: title of the study"
+    return [
+        f"# Study file written by geo4mi init from {g.boundaries.name} and "
+        f"{g.form_path.name}.",
         "# Paths are relative to this file. Every key: README, \"The study file\". Check it "
         "with",
         f"#   geo4mi check {study_path.name}",
         "",
         "[study]",
         ("# TODO: check the title shown on every map and figure (the form's title)."
-         if the_form.title else "# TODO: write the title shown on every map and figure."),
+         if form.title else "# TODO: write the title shown on every map and figure."),
         f"title = {_toml(title)}",
         f"# Main language of the outputs; the form has labels in: "
-        f"{', '.join(the_form.languages)}.",
-        f"language = {_toml(language)}",
+        f"{', '.join(form.languages)}.",
+        f"language = {_toml(g.language)}",
         "synthetic = false",
         "min_n = 10",
         "# TODO: name the place and the population the caveat speaks of (example below).",
@@ -750,31 +891,43 @@ def scaffold_study(boundaries: str | os.PathLike[str], form: str | os.PathLike[s
         '# population = { es = "la población refugiada y migrante", '
         'en = "refugee and migrant population" }',
         "",
-        "[boundaries]",
-        f"path = {_toml(_rel(boundaries, folder))}",
     ]
-    if layer:
-        lines.append(f"layer = {_toml(layer)}")
+
+
+def _boundaries_section(g: _Guessed, folder: Path) -> list[str]:
+    """The ``[boundaries]`` table, with the id and name candidates as comments."""
+    lines = ["[boundaries]", f"path = {_toml(_rel(g.boundaries, folder))}"]
+    if g.layer:
+        lines.append(f"layer = {_toml(g.layer)}")
     lines += [
-        f"# Columns with a distinct value for every area: {', '.join(ids)}",
-        f"id_field = {_toml(id_field)}",
-        f"# Text columns with a distinct name for every area: {', '.join(names)}",
-        f"name_field = {_toml(name_field)}",
+        f"# Columns with a distinct value for every area: {', '.join(g.ids)}",
+        f"id_field = {_toml(g.id_field)}",
+        f"# Text columns with a distinct name for every area: {', '.join(g.names)}",
+        f"name_field = {_toml(g.name_field)}",
     ]
-    if not has_crs:
+    if not g.has_crs:
         lines.append('# TODO: the file declares no CRS: crs = "EPSG:4326"')
-    lines += [
+    return [
+        *lines,
         "# TODO: give the source of the boundaries and the name of one area (example below).",
         '# attribution = "National Statistics Office, 2022"',
         '# unit = { es = ["comuna", "comunas"], en = ["commune", "communes"] }',
         "",
+    ]
+
+
+def _survey_section(g: _Guessed, folder: Path) -> list[str]:
+    """The ``[survey]`` table, with how sure each guess read from the export is."""
+    area_q, matched, unmatched, guess, export = g.area_q, g.matched, g.unmatched, g.guess, \
+        g.export
+    lines = [
         "[survey]",
         f"export = {_toml(_rel(Path(export), folder) if export else 'export.csv')}",
-        f"form = {_toml(_rel(form_path, folder))}",
+        f"form = {_toml(_rel(g.form_path, folder))}",
     ]
-    if area_q and in_form:
+    if area_q and g.in_form:
         lines.append(f"# The area question: {len(matched)} of {len(matched) + len(unmatched)} "
-                     f"choices match {len(set(matched.values()))} of {len(areas)} areas.")
+                     f"choices match {len(set(matched.values()))} of {g.n_areas} areas.")
     if unmatched:
         lines.append(f"# Unmatched choices (add [boundaries.aliases]): {', '.join(unmatched)}")
     if guess is not None and export is not None:  # a guess is read from the export
@@ -785,18 +938,24 @@ def scaffold_study(boundaries: str | os.PathLike[str], form: str | os.PathLike[s
                   *[f"# REVIEW: {line}" for line in guess.review]]
     lines += [
         f"area_column = {_toml(area_q or '')}",
-        f"gps_question = {_toml(gps or '')}",
+        f"gps_question = {_toml(g.gps or '')}",
         f"placement = {_toml('prefer_declared' if area_q else 'prefer_gps')}",
     ]
     if guess is not None and guess.id_column:
         lines.append(f"id_column = {_toml(guess.id_column)}")
-    lines += [
-        "",
+    lines.append("")
+    return lines
+
+
+def _indicators_section(g: _Guessed, cat_ref: str, cat_text: str | None) -> list[str]:
+    """The ``[indicators]`` table: the catalogue, the grouping candidates as comments and
+    (with a starter catalogue) the first indicators to draw."""
+    lines = [
         "[indicators]",
         f"catalogue = {_toml(cat_ref)}",
         f"# Grouping candidates (select_one questions asked of everyone, with "
         f"{GROUP_CHOICES[0]} to {GROUP_CHOICES[1]} choices):",
-        *[f"#   {line}" for line in textwrap.wrap(", ".join(_toml(g) for g in groups), 86)],
+        *[f"#   {line}" for line in textwrap.wrap(", ".join(_toml(x) for x in g.groups), 86)],
         "groups = []",
     ]
     if cat_text is not None:
@@ -805,10 +964,7 @@ def scaffold_study(boundaries: str | os.PathLike[str], form: str | os.PathLike[s
                   "catalogue).",
                   f"figures = [{', '.join(_toml(i) for i in first)}]"]
     lines.append("")
-    return Scaffold(study_path=study_path, study_text="\n".join(lines),
-                    catalogue_path=cat_path, catalogue_text=cat_text, id_field=id_field,
-                    name_field=name_field, area_question=area_q, gps_question=gps,
-                    language=language, decisions=decisions, todo=todo)
+    return lines
 
 
 def _geometries(path: Path, layer: str | None, id_field: str,

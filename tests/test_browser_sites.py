@@ -347,3 +347,62 @@ def test_city_fills_the_map_when_it_opens(open_map, map_files, areas, width, hei
     ratio = max((right - left) / box["width"], (bottom - top) / box["height"])
     # fractional zoom: the limiting side is filled to within one quarter zoom step
     assert 0.8 <= ratio <= 1.0
+
+
+# -- the bundled study's map at a laptop's size: every area's name, the count symbol's legend
+
+LABELS = """() => [...document.querySelectorAll('[data-g4o-name]')].map(e => {
+  const r = e.getBoundingClientRect();
+  return [e.getAttribute('data-g4o-name'), e.textContent, e.classList.contains('g4o-clash'),
+          r.left, r.top, r.right, r.bottom]; })"""
+GROUP_LEGEND = {"es": "Sitios cercanos que a esta escala se superpondrían",
+                "en": "Nearby sites that would overlap at this scale",
+                "pt": "Locais próximos que se sobreporiam nesta escala"}
+
+
+@pytest.fixture(scope="module")
+def study_maps(bundled_results, tmp_path_factory):
+    from geo4mi.build import write_map
+
+    folder = tmp_path_factory.mktemp("study_sites")
+    return {lang: write_map(bundled_results, folder / f"sites.{lang}.html", kind="sites",
+                            lang=lang) for lang in GROUP_LEGEND}
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", list(GROUP_LEGEND))
+def test_every_area_name_shows_beside_the_count_symbols(open_map, study_maps, areas, lang):
+    page = open_map(study_maps[lang], width=1280, height=800)
+    labels = page.evaluate(LABELS)
+    assert sorted(row[0] for row in labels) == sorted(areas["area_name"])
+    hidden = [row[0] for row in labels if row[2]]
+    assert hidden == [], f"names given way at 1280x800: {hidden}"
+    assert "Cuauhtémoc" in [row[0] for row in labels]
+    # a shown name (whole or shortened) meets no site symbol nor count symbol
+    symbols = page.evaluate(SYMBOLS)
+    for name, text, _, left, top, right, bottom in labels:
+        assert text == name or text.endswith(".") or ". " in text, (name, text)
+        for _, sl, st, sr, sb in symbols:
+            assert right <= sl or sr <= left or bottom <= st or sb <= top, (name, text)
+    assert page.locator(".g4m-group-symbol").count() > 0  # the demo has count symbols
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", list(GROUP_LEGEND))
+def test_count_symbol_has_a_legend_entry_in_the_page_language(open_map, study_maps, lang):
+    page = open_map(study_maps[lang], width=1280, height=800)
+    entry = page.locator('[data-role="legend-groups"]')
+    assert page.locator(".g4m-group-symbol").count() > 0
+    assert entry.is_visible()
+    assert GROUP_LEGEND[lang] in entry.inner_text()
+    sample = entry.locator(".g4m-group-count")
+    assert sample.inner_text() == "3" and sample.get_attribute("aria-hidden") == "true"
+    # the sample is drawn as the map's count symbols are (a round ring), legend-sized
+    style = sample.evaluate("e => { const s = getComputedStyle(e);"
+                            " return [s.borderRadius, s.borderTopStyle, e.offsetWidth]; }")
+    assert style[:2] == ["50%", "solid"] and style[2] == 20
+    # zoomed in on one site, no count symbol is left: the entry goes with them
+    page.evaluate("""() => { const m = window[document.querySelector('.folium-map').id];
+                             m.setView([19.4326, -99.1332], 18, {animate: false}); }""")
+    page.wait_for_function("document.querySelectorAll('.g4m-group-symbol').length === 0")
+    assert entry.is_hidden()

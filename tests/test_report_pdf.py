@@ -6,8 +6,10 @@ The bundled study's report is built once for the module; the PDF is printed once
 
 from __future__ import annotations
 
+import contextlib
 import html as htmllib
 import io
+import logging
 import re
 import string
 
@@ -122,9 +124,57 @@ def pdf(bundled):
     from geo4mi.report.pdf import pdf_bytes
 
     _, pages = bundled
-    data = pdf_bytes(pages["es"])
+    with weasyprint_log() as records:
+        data = pdf_bytes(pages["es"])
     reader = pypdf.PdfReader(io.BytesIO(data))
-    return pages["es"], data, reader
+    return pages["es"], data, reader, records
+
+
+@contextlib.contextmanager
+def weasyprint_log():
+    """The records WeasyPrint logs (warnings and above), while the block runs."""
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    try:
+        yield records
+    finally:
+        logger.removeHandler(handler)
+
+
+def test_the_report_gives_weasyprint_no_warning(pdf):
+    """pdf.py no longer silences WeasyPrint: the report's own HTML and CSS (the figures'
+    SVG included) must print without one warning (an unknown CSS property, say)."""
+    *_, records = pdf
+    assert [r.getMessage() for r in records] == []
+
+
+def test_weasyprint_warnings_are_not_silenced():
+    """What WeasyPrint says about a document reaches the log (the report test above could
+    otherwise pass by silencing)."""
+    pytest.importorskip("weasyprint", reason="geo4mi[pdf] (WeasyPrint) is not installed")
+    from geo4mi.report.pdf import pdf_bytes
+
+    with weasyprint_log() as records:
+        pdf_bytes('<p style="colour: red">x</p>')
+    assert any("colour" in r.getMessage() for r in records)
+
+
+def test_inline_figures_carry_no_svg_only_css(bundled):
+    """matplotlib's style attributes (fill, stroke...) are SVG presentation attributes in
+    the report, and its page-wide ``*{stroke-linejoin...}`` style sheet is gone."""
+    _, pages = bundled
+    page = pages["es"]
+    svgs = re.findall(r"<svg.*?</svg>", page, flags=re.S)
+    assert len(svgs) >= 5
+    styles = " ".join(re.findall(r' style="([^"]*)"', " ".join(svgs)))
+    for prop in ("fill:", "stroke:", "stroke-width:", "text-anchor:", "stroke-linejoin:"):
+        assert prop not in styles
+    assert "*{stroke-linejoin" not in page
+    assert all('stroke-linejoin="round"' in svg.split(">", 1)[0] for svg in svgs)
+    assert 'fill="#ffffff"' in page and "font-family:" in styles  # fonts stay CSS
 
 
 def _norm(text: str) -> str:
@@ -132,7 +182,7 @@ def _norm(text: str) -> str:
 
 
 def test_the_pdf_holds_every_finding_each_on_one_page(pdf):
-    page_html, _, reader = pdf
+    page_html, _, reader, _ = pdf
     pages = [_norm(p.extract_text()) for p in reader.pages]
     findings = [(n, _plain(body)) for n, body in FINDING.findall(page_html)]
     assert len(findings) > 20
@@ -145,7 +195,7 @@ def test_the_pdf_holds_every_finding_each_on_one_page(pdf):
 def test_the_pdf_is_a4_and_its_figures_fit_the_page(pdf):
     import weasyprint
 
-    page_html, _data, reader = pdf
+    page_html, _data, reader, _ = pdf
     a4 = (595.28, 841.89)  # points
     for page in reader.pages:
         box = page.mediabox
@@ -168,7 +218,7 @@ def test_the_pdf_is_a4_and_its_figures_fit_the_page(pdf):
 def test_the_pdf_is_byte_identical_across_runs(pdf):
     from geo4mi.report.pdf import pdf_bytes
 
-    page_html, data, _ = pdf
+    page_html, data, *_ = pdf
     assert data.startswith(b"%PDF-") and pdf_bytes(page_html) == data
 
 

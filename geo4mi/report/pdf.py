@@ -68,17 +68,11 @@ def pdf_bytes(html: str) -> bytes:
     Raises :class:`~geo4mi.errors.OutputError` when WeasyPrint is missing.
     """
     weasyprint = pdf_engine()
-    quiet = logging.getLogger("weasyprint")
-    level = quiet.level
-    quiet.setLevel(logging.ERROR)  # unsupported screen-only CSS is not the user's business
-    try:
-        from weasyprint.urls import URLFetcher
+    from weasyprint.urls import URLFetcher
 
-        fetcher = URLFetcher(allowed_protocols={"data"})  # the report inlines everything
-        document = weasyprint.HTML(string=html, url_fetcher=fetcher).render()
-        return bytes(document.write_pdf())
-    finally:
-        quiet.setLevel(level)
+    fetcher = URLFetcher(allowed_protocols={"data"})  # the report inlines everything
+    document = weasyprint.HTML(string=html, url_fetcher=fetcher).render()
+    return bytes(document.write_pdf())
 
 
 def write_pdf(html: str, path: str | os.PathLike[str]) -> Path:

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -413,7 +413,24 @@ def place_respondents(respondents: pd.DataFrame, areas: gpd.GeoDataFrame, *,
     if policy not in POLICIES:
         raise SurveyDataError(f"placement policy {policy!r} is unknown; use one of "
                               f"{', '.join(POLICIES)}")
-    n = len(respondents)
+    source = respondents.attrs.get("source", "survey export")
+    has_name, has_gps = _sources(respondents, area_column, gps_question)
+    ids = areas["area_id"].astype(str).to_numpy()
+    names = dict(zip(ids, areas["area_name"].astype(str), strict=True))
+    declared = (_declared_areas(respondents, areas, area_column, form, read_issues, aliases)
+                if has_name and area_column is not None else _Declared.none(len(respondents)))
+    gps = (_gps_areas(respondents, areas, ids, gps_question, border_tolerance_m)
+           if has_gps else _Gps.none(len(respondents)))
+    rejected, swapped = _suspect_points(respondents, areas, gps_question, gps, source)
+    area, how, decided = _decide(declared, gps, policy)
+    note = _notes(declared, gps, decided, rejected, swapped, names, policy,
+                  has_name=has_name, has_gps=has_gps)
+    return _with_placement(respondents, area, how, note, declared, swapped, source)
+
+
+def _sources(respondents: pd.DataFrame, area_column: str | None,
+             gps_question: str | None) -> tuple[bool, bool]:
+    """Whether the export has the area column and the GPS columns (one of them at least)."""
     source = respondents.attrs.get("source", "survey export")
     absent = set(respondents.attrs.get("absent_questions", ()))
     has_name = bool(area_column) and area_column in respondents.columns \
@@ -426,73 +443,129 @@ def place_respondents(respondents: pd.DataFrame, areas: gpd.GeoDataFrame, *,
                               f"{area_column!r} and no GPS columns for {gps_question!r}; "
                               "add the area column to the export, or set "
                               "[survey] area_column / gps_question in the study file")
-    ids = areas["area_id"].astype(str).to_numpy()
-    names = dict(zip(ids, areas["area_name"].astype(str), strict=True))
+    return has_name, has_gps
 
-    # declared names
-    d_value = np.full(n, None, dtype=object)
-    not_choice = np.zeros(n, dtype=bool)
-    if has_name:
-        assert area_column is not None
-        unchosen = unchosen_values(respondents, area_column, read_issues)
-        declared = _declared(respondents[area_column], AreaNameMatcher(areas, aliases=aliases),
-                             area_column, form, unchosen)
-        d_id = declared["area_id"].to_numpy(dtype=object, na_value=None)
-        d_method = declared["method"].to_numpy(dtype=object)
-        d_note = declared["note"].to_numpy(dtype=object)
-        d_value = declared["value"].to_numpy(dtype=object)
-        not_choice = declared["not_choice"].to_numpy(dtype=bool)
-    else:
-        d_id = np.full(n, None, dtype=object)
-        d_method = np.full(n, None, dtype=object)
-        d_note = np.full(n, "", dtype=object)
 
-    # GPS points
-    g_id = np.full(n, None, dtype=object)
-    g_how = np.full(n, NO_POINT, dtype=np.int8)
-    g_dist = np.full(n, np.nan)
-    lat = lon = np.full(n, np.nan)
-    if has_gps:
-        lat = pd.to_numeric(respondents[lat_col]).to_numpy(dtype="float64", na_value=np.nan)
-        lon = pd.to_numeric(respondents[lon_col]).to_numpy(dtype="float64", na_value=np.nan)
-        if (~np.isnan(lat)).any():
-            crs = metric_crs(areas)
-            areas_m = to_crs_checked(areas, crs, step="placing respondents by GPS")
-            wgs84_to_m = Transformer.from_crs(CRS.from_epsg(4326), crs, always_xy=True)
-            x, y = wgs84_to_m.transform(lon, lat)
-            locator = AreaLocator(areas_m, tolerance_m=border_tolerance_m)
-            index, g_how = locator.locate(x, y)
-            g_id = np.where(index >= 0, ids[np.maximum(index, 0)],
-                            np.array(None, dtype=object)).astype(object)
-            outside = np.flatnonzero(g_how == OUTSIDE)
-            if outside.size:
-                g_dist[outside] = locator.distance(x[outside], y[outside])
+class _Declared(NamedTuple):
+    """Each respondent's declared area, as matched (object arrays, None where none)."""
 
-    # points out of range (rejected on reading) or outside the city: swapped lat/lon?
+    area_id: np.ndarray
+    method: np.ndarray       # exact, alias, fuzzy, ambiguous, unmatched, missing
+    note: np.ndarray
+    value: np.ndarray        # the declared text, also when it is not a choice
+    not_choice: np.ndarray   # bool
+
+    @classmethod
+    def none(cls, n: int) -> _Declared:
+        """No area column."""
+        return cls(np.full(n, None, dtype=object), np.full(n, None, dtype=object),
+                   np.full(n, "", dtype=object), np.full(n, None, dtype=object),
+                   np.zeros(n, dtype=bool))
+
+
+def _declared_areas(respondents: pd.DataFrame, areas: gpd.GeoDataFrame, area_column: str,
+                    form: Form | None, read_issues: pd.DataFrame | None,
+                    aliases: Mapping[str, str] | None) -> _Declared:
+    """The declared names matched to the areas (also the answers that are not choices)."""
+    unchosen = unchosen_values(respondents, area_column, read_issues)
+    declared = _declared(respondents[area_column], AreaNameMatcher(areas, aliases=aliases),
+                         area_column, form, unchosen)
+    return _Declared(declared["area_id"].to_numpy(dtype=object, na_value=None),
+                     declared["method"].to_numpy(dtype=object),
+                     declared["note"].to_numpy(dtype=object),
+                     declared["value"].to_numpy(dtype=object),
+                     declared["not_choice"].to_numpy(dtype=bool))
+
+
+class _Gps(NamedTuple):
+    """Each respondent's GPS point and the area it falls in."""
+
+    area_id: np.ndarray      # object, None where not placed by GPS
+    how: np.ndarray          # int8: INSIDE, NEAREST, OUTSIDE, NO_POINT
+    distance: np.ndarray     # metres to the nearest area, for the points OUTSIDE
+    lat: np.ndarray
+    lon: np.ndarray
+
+    @classmethod
+    def none(cls, n: int) -> _Gps:
+        """No GPS columns."""
+        return cls(np.full(n, None, dtype=object), np.full(n, NO_POINT, dtype=np.int8),
+                   np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan))
+
+
+def _gps_areas(respondents: pd.DataFrame, areas: gpd.GeoDataFrame, ids: np.ndarray,
+               gps_question: str | None, border_tolerance_m: float) -> _Gps:
+    """The points located in the areas, in a metric CRS (with the border tolerance)."""
+    n = len(respondents)
+    gps = _Gps.none(n)
+    lat = pd.to_numeric(respondents[f"{gps_question}_lat"]).to_numpy(dtype="float64",
+                                                                     na_value=np.nan)
+    lon = pd.to_numeric(respondents[f"{gps_question}_lon"]).to_numpy(dtype="float64",
+                                                                     na_value=np.nan)
+    if not (~np.isnan(lat)).any():
+        return gps._replace(lat=lat, lon=lon)
+    crs = metric_crs(areas)
+    areas_m = to_crs_checked(areas, crs, step="placing respondents by GPS")
+    wgs84_to_m = Transformer.from_crs(CRS.from_epsg(4326), crs, always_xy=True)
+    x, y = wgs84_to_m.transform(lon, lat)
+    locator = AreaLocator(areas_m, tolerance_m=border_tolerance_m)
+    index, g_how = locator.locate(x, y)
+    g_id = np.where(index >= 0, ids[np.maximum(index, 0)],
+                    np.array(None, dtype=object)).astype(object)
+    g_dist = gps.distance
+    outside = np.flatnonzero(g_how == OUTSIDE)
+    if outside.size:
+        g_dist[outside] = locator.distance(x[outside], y[outside])
+    return _Gps(g_id, g_how, g_dist, lat, lon)
+
+
+def _suspect_points(respondents: pd.DataFrame, areas: gpd.GeoDataFrame,
+                    gps_question: str | None, gps: _Gps,
+                    source: str) -> tuple[np.ndarray, np.ndarray]:
+    """Points out of range (rejected on reading) and points outside the city: which were
+    rejected, and which fall in the areas with latitude and longitude swapped (a warning
+    when they are at least half of these points)."""
+    n = len(respondents)
     rejected = np.zeros(n, dtype=bool)
     swapped = np.zeros(n, dtype=bool)
-    if gps_question:
-        r_lat_col, r_lon_col = f"_{gps_question}_rejected_lat", f"_{gps_question}_rejected_lon"
-        c_lat = np.where(g_how == OUTSIDE, lat, np.nan)
-        c_lon = np.where(g_how == OUTSIDE, lon, np.nan)
-        if r_lat_col in respondents.columns and r_lon_col in respondents.columns:
-            r_lat = pd.to_numeric(respondents[r_lat_col]).to_numpy("float64", na_value=np.nan)
-            r_lon = pd.to_numeric(respondents[r_lon_col]).to_numpy("float64", na_value=np.nan)
-            rejected = ~np.isnan(r_lat) & ~np.isnan(r_lon)
-            c_lat[rejected], c_lon[rejected] = r_lat[rejected], r_lon[rejected]
-        candidates = ~np.isnan(c_lat)
-        if candidates.any():
-            swapped = candidates & swapped_points(c_lat, c_lon, areas)
-            if swapped.sum() and 2 * swapped.sum() >= candidates.sum():
-                log.warning("%s: %d of %d GPS points out of range or outside the city fall in "
-                            "the study area with latitude and longitude swapped; swap the "
-                            "latitude and longitude columns of the export and run again",
-                            source, swapped.sum(), candidates.sum())
+    if not gps_question:
+        return rejected, swapped
+    r_lat_col, r_lon_col = f"_{gps_question}_rejected_lat", f"_{gps_question}_rejected_lon"
+    c_lat = np.where(gps.how == OUTSIDE, gps.lat, np.nan)
+    c_lon = np.where(gps.how == OUTSIDE, gps.lon, np.nan)
+    if r_lat_col in respondents.columns and r_lon_col in respondents.columns:
+        r_lat = pd.to_numeric(respondents[r_lat_col]).to_numpy("float64", na_value=np.nan)
+        r_lon = pd.to_numeric(respondents[r_lon_col]).to_numpy("float64", na_value=np.nan)
+        rejected = ~np.isnan(r_lat) & ~np.isnan(r_lon)
+        c_lat[rejected], c_lon[rejected] = r_lat[rejected], r_lon[rejected]
+    candidates = ~np.isnan(c_lat)
+    if candidates.any():
+        swapped = candidates & swapped_points(c_lat, c_lon, areas)
+        if swapped.sum() and 2 * swapped.sum() >= candidates.sum():
+            log.warning("%s: %d of %d GPS points out of range or outside the city fall in "
+                        "the study area with latitude and longitude swapped; swap the "
+                        "latitude and longitude columns of the export and run again",
+                        source, swapped.sum(), candidates.sum())
+    return rejected, swapped
 
+
+class _Decided(NamedTuple):
+    """Which sources each respondent has, and whether they agree."""
+
+    has_d: np.ndarray
+    has_g: np.ndarray
+    differ: np.ndarray
+
+
+def _decide(declared: _Declared, gps: _Gps,
+            policy: str) -> tuple[np.ndarray, np.ndarray, _Decided]:
+    """Each respondent's area and placement: the one source there is, or (when both are
+    there and disagree) the one ``policy`` prefers; unassigned under ``"flag"``."""
+    n = len(declared.area_id)
+    d_id, g_id = declared.area_id, gps.area_id
     area = np.full(n, None, dtype=object)
     how = np.full(n, "unassigned", dtype=object)
-    note = np.full(n, None, dtype=object)
-    gps_kind = np.where(g_how == NEAREST, "gps_nearest", "gps")
+    gps_kind = np.where(gps.how == NEAREST, "gps_nearest", "gps")
     has_d = np.array([v is not None for v in d_id], dtype=bool)
     has_g = np.array([v is not None for v in g_id], dtype=bool)
     agree = has_d & has_g & (d_id == g_id)
@@ -510,7 +583,20 @@ def place_respondents(respondents: pd.DataFrame, areas: gpd.GeoDataFrame, *,
         area[differ], how[differ] = d_id[differ], "declared"
     elif policy == "prefer_gps":
         area[differ], how[differ] = g_id[differ], gps_kind[differ]
+    return area, how, _Decided(has_d, has_g, differ)
 
+
+def _notes(declared: _Declared, gps: _Gps, decided: _Decided, rejected: np.ndarray,
+           swapped: np.ndarray, names: dict[str, str], policy: str, *, has_name: bool,
+           has_gps: bool) -> np.ndarray:
+    """The placement note of each respondent: disagreements, fuzzy or unmatched names,
+    values that are not choices, points outside the city or out of range, and why a
+    respondent is unassigned (None where there is nothing to say)."""
+    d_id, d_method, d_note, not_choice = (declared.area_id, declared.method, declared.note,
+                                          declared.not_choice)
+    g_id, g_how, g_dist = gps.area_id, gps.how, gps.distance
+    has_d, has_g, differ = decided
+    note = np.full(len(d_id), None, dtype=object)
     for i in np.flatnonzero(differ | (has_g & ~has_d & has_name) | (~has_g & (g_how == OUTSIDE))
                             | (has_d & np.isin(d_method, ["fuzzy"])) | not_choice | rejected
                             | ~(has_d | has_g)):
@@ -539,6 +625,13 @@ def place_respondents(respondents: pd.DataFrame, areas: gpd.GeoDataFrame, *,
             elif has_gps and g_how[i] == NO_POINT and not rejected[i]:
                 parts.append("no GPS point")
         note[i] = "; ".join(parts) if parts else None
+    return note
+
+
+def _with_placement(respondents: pd.DataFrame, area: np.ndarray, how: np.ndarray,
+                    note: np.ndarray, declared: _Declared, swapped: np.ndarray,
+                    source: str) -> pd.DataFrame:
+    """A copy of ``respondents`` with the placement columns (and the data-quality ones)."""
     out = respondents.copy()
     for column in ("area_id", "placement", "placement_note", "_name_match"):
         if column in out.columns:
@@ -546,9 +639,9 @@ def place_respondents(respondents: pd.DataFrame, areas: gpd.GeoDataFrame, *,
     out["area_id"] = pd.array(area, dtype="string")
     out["placement"] = pd.array(how, dtype="string")
     out["placement_note"] = pd.array(note, dtype="string")
-    out["_name_match"] = pd.array(d_method, dtype="string")
-    out["_area_value"] = pd.array(d_value, dtype="string")
-    out["_area_not_choice"] = not_choice
+    out["_name_match"] = pd.array(declared.method, dtype="string")
+    out["_area_value"] = pd.array(declared.value, dtype="string")
+    out["_area_not_choice"] = declared.not_choice
     out["_gps_swapped"] = swapped
     counts = out["placement"].value_counts().to_dict()
     log.info("%s: placed %s", source, ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))

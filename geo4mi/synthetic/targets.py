@@ -21,6 +21,8 @@ True
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from geo4mi.synthetic.allocation import Answers, quota
@@ -35,6 +37,7 @@ NATIONALITY_GROUP: dict[str, str] = {
     "haiti": "caribbean", "cuba": "caribbean", "other": "other",
 }
 GROUPS = ("venezuela", "other_south_america", "central_america", "caribbean", "other")
+_G = {name: i for i, name in enumerate(GROUPS)}
 _GROUP_SHARE = (0.40, 0.20, 0.32, 0.06, 0.02)
 _COUNTRY_SHARE = {
     "venezuela": {"venezuela": 1.0},
@@ -81,12 +84,49 @@ def draw_answers(n: int, rng: np.random.Generator) -> Answers:
         Codes and choices of each select_one, flags of each select_multiple.
     """
     s = Answers(n, rng)
+    who = _who(s, n, rng)
+    situation = _profile(s, who, n, rng)
+    unemployed = _livelihoods(s, who, situation)
+    shelter = _housing(s, who, situation, unemployed)
+    _services(s, situation, shelter)
+    victim = _protection(s, who, situation)
+    _life_in_the_city(s, who, situation, shelter, victim)
+    _interview(s, who, n, rng)
+    return s
 
-    # Who: nationality group, country, borough; exact counts.
+
+class _Who(NamedTuple):
+    """Who the respondents are: nationality group and borough, and the masks the later
+    sections weight by."""
+
+    group: np.ndarray      # nationality group (index into GROUPS)
+    osa: np.ndarray        # other South America
+    ca: np.ndarray         # Central America
+    boroughs: np.ndarray   # index into BOROUGH_COUNTS
+    cuau: np.ndarray       # Cuauhtémoc
+    gam: np.ndarray        # Gustavo A. Madero
+    izt: np.ndarray        # Iztapalapa
+
+
+class _Situation(NamedTuple):
+    """What the profile section draws that later sections depend on."""
+
+    irregular: np.ndarray  # irregular migration status
+    kids: np.ndarray       # children in the household
+    young: np.ndarray      # children aged 0-5
+    over5: np.ndarray      # children over 5
+    m_over5: int           # households with children over 5
+    new: np.ndarray        # 3 to 6 months in the city
+    disabled: np.ndarray   # a member with a disability
+    permit: np.ndarray     # residence permit
+
+
+def _who(s: Answers, n: int, rng: np.random.Generator) -> _Who:
+    """Nationality group, country, borough; exact counts."""
     group = np.repeat(np.arange(len(GROUPS)), quota(np.array(_GROUP_SHARE), n))
     group = rng.permutation(group)
     s.codes["_group"], s.choices["_group"] = group.astype(np.int8), GROUPS
-    g = {name: i for i, name in enumerate(GROUPS)}
+    g = _G
     _, osa, ca = group == g["venezuela"], group == g["other_south_america"], \
         group == g["central_america"]
     s.one("nationality", {g[k]: v for k, v in _COUNTRY_SHARE.items()}, by=group)
@@ -95,8 +135,13 @@ def draw_answers(n: int, rng: np.random.Generator) -> Answers:
     s.codes["borough"], s.choices["borough"] = boroughs.astype(np.int8), tuple(BOROUGH_COUNTS)
     cuau, gam, izt = s.eq("borough", "cuauhtemoc"), s.eq("borough", "gustavo_a_madero"), \
         s.eq("borough", "iztapalapa")
+    return _Who(group, osa, ca, boroughs, cuau, gam, izt)
 
-    # Profile.
+
+def _profile(s: Answers, who: _Who, n: int, rng: np.random.Generator) -> _Situation:
+    """Gender, age, education, migration status, household, time in the city, reasons
+    for leaving, intentions, permits and asylum."""
+    g, group, osa, ca = _G, who.group, who.osa, who.ca
     s.one("gender", {"man": .49, "woman": .50, "other": .01})
     s.one("_age_group", {"18_24": .17, "25_44": .59, "45_59": .19, "60_plus": .05})
     low, high = np.array([18, 25, 45, 60]), np.array([24, 44, 59, 74])
@@ -162,8 +207,14 @@ def draw_answers(n: int, rng: np.random.Generator) -> Answers:
     s.one("asylum", {"applied": .76, "not_applying": .13, "denied": .04, "no_info": .05,
                      "withdrew": .02},
           weights={"not_applying": _w(osa, 4.0), "no_info": _w(ca, 3.0)})
+    return _Situation(irregular, kids, young, over5, m_over5, new, disabled, permit)
 
-    # Livelihoods.
+
+def _livelihoods(s: Answers, who: _Who, situation: _Situation) -> np.ndarray:
+    """Occupation, work barriers, earners, income, coping, savings; returns who is
+    unemployed."""
+    g, group, ca = _G, who.group, who.ca
+    irregular, permit = situation.irregular, situation.permit
     rest_jobs = {"employed": .368, "self_employed": .259, "unemployed": .164,
                  "civil_servant": .025, "student": .049, "other": .135}
     s.one("occupation_now", {
@@ -197,8 +248,14 @@ def draw_answers(n: int, rng: np.random.Generator) -> Answers:
     s.yes("bank_account", {g["venezuela"]: .50, g["other_south_america"]: .50,
                            g["central_america"]: .25, g["caribbean"]: .50, g["other"]: .50},
           by=group, weight=_w(permit, 2.0))
+    return unemployed
 
-    # Housing (before services: support and shelters go together).
+
+def _housing(s: Answers, who: _Who, situation: _Situation,
+             unemployed: np.ndarray) -> np.ndarray:
+    """Accommodation, bathroom, internet, rent, lease and housing barriers (before the
+    services: support and shelters go together); returns who lives in a shelter."""
+    g, group, ca, gam, new = _G, who.group, who.ca, who.gam, situation.new
     s.one("accommodation", {
         g["venezuela"]: {"shelter_group": .01, "apartment_family": .60,
                          "apartment_shared": .20, "rented_room": .16, "other": .03},
@@ -244,8 +301,13 @@ def draw_answers(n: int, rng: np.random.Generator) -> Answers:
            exclusive=("none", .54), fallback="other",
            weights={"none": _w(gam, 3.5) * _w(ca, 0.7),
                     "xenophobia": _w(ca | s.eq("nationality", "haiti"), 1.5)})
+    return shelter
 
-    # Services.
+
+def _services(s: Answers, situation: _Situation, shelter: np.ndarray) -> None:
+    """Childcare, school, health, disability services and mental health."""
+    young, over5, new = situation.young, situation.over5, situation.new
+    m_over5, disabled = situation.m_over5, situation.disabled
     s.one("childcare", {"public": 0.0, "private": .08, "family": .50, "friends": .05,
                         "none": .32, "other": .05}, universe=young)
     in_school_new = {"none": .5, "some": 0.0, "all": .5}
@@ -268,7 +330,10 @@ def draw_answers(n: int, rng: np.random.Generator) -> Answers:
                    "professional": _w(new, 3.0) * _w(symptoms, 2.0)})
     s.yes("public_spaces", .90)
 
-    # Protection.
+
+def _protection(s: Answers, who: _Who, situation: _Situation) -> np.ndarray:
+    """Risks, perpetrators and complaints; returns who was a victim of a crime."""
+    g, group, osa, ca, irregular = _G, who.group, who.osa, who.ca, situation.irregular
     knew = s.yes("knew_risks", .40)
     victim = s.yes("crime_victim", .35, weight=_w(knew, 2.0))
     s.many("risk_places", {"street": .66, "transport": .25, "work": .23, "home": .08,
@@ -282,8 +347,14 @@ def draw_answers(n: int, rng: np.random.Generator) -> Answers:
     filed = s.yes("complaint_filed", .29, universe=victim, weight=_w(irregular, 0.3))
     s.many("no_complaint_reasons", {"mistrust": .40, "fear": .19, "useless": .30},
            universe=victim & ~filed, weights={"fear": _w(irregular, 4.0)}, fallback="other")
+    return victim
 
-    # Life in the city.
+
+def _life_in_the_city(s: Answers, who: _Who, situation: _Situation, shelter: np.ndarray,
+                      victim: np.ndarray) -> None:
+    """Discrimination, relations, belonging, safety, participation and assistance."""
+    g, group, cuau, izt, n = _G, who.group, who.cuau, who.izt, s.n
+    kids, new = situation.kids, situation.new
     s.yes("discriminated", {g[k]: .288 for k in GROUPS} | {g["central_america"]: .45},
           by=group, weight=_w(cuau, 3.0))
     s.one("relations_neighbourhood", {"good": .75, "neutral": .20, "bad": .05})
@@ -308,7 +379,10 @@ def draw_answers(n: int, rng: np.random.Generator) -> Answers:
                         ("aware_city", .08, .10)):
         s.one(name, {"dont_know": dk, "yes": p * (1 - dk), "no": (1 - p) * (1 - dk)})
 
-    # Interview: site and enumerator (each enumerator works mostly in one borough).
+
+def _interview(s: Answers, who: _Who, n: int, rng: np.random.Generator) -> None:
+    """Interview site and enumerator (each enumerator works mostly in one borough)."""
+    boroughs = who.boroughs
     s.one("interview_site", {"ngo_office": .30, "public_office": .22,
                              "community_centre": .14, "metro_station": .12,
                              "public_square": .10, "market": .08, "other": .04})
@@ -316,4 +390,3 @@ def draw_answers(n: int, rng: np.random.Generator) -> Answers:
     other = rng.integers(0, 10, size=n)
     s.codes["enumerator"] = np.where(rng.random(n) < .85, own, other).astype(np.int8)
     s.choices["enumerator"] = tuple(f"enum_{i:02d}" for i in range(1, 11))
-    return s

@@ -62,7 +62,7 @@ import logging
 import math
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, cast
 
@@ -77,7 +77,7 @@ from geo4mi import classify
 from geo4mi.boundaries import WEB_CRS, metric_crs, to_crs_checked
 from geo4mi.context import ContextLayer
 from geo4mi.errors import ChoroplethError
-from geo4mi.i18n import attribution_line, check_language, t, template, use_wording
+from geo4mi.i18n import attribution_line, t, template, use_wording
 from geo4mi.indicators.design import design_of_estimates, interval_note
 from geo4mi.indicators.differences import correction_name
 from geo4mi.indicators.estimate import proportions
@@ -93,6 +93,7 @@ from geo4mi.webmap.assets import (
     render_offline_html,
     write_html,
 )
+from geo4mi.webmap.options import MapChoices
 from geo4mi.webmap.orientation import add_orientation
 
 log = logging.getLogger(__name__)
@@ -744,8 +745,12 @@ def _name_tuple(value: Sequence[str] | None) -> tuple[str, ...] | None:
 
 
 @dataclass(frozen=True)
-class ChoroplethSettings:
+class ChoroplethSettings(MapChoices):
     """How the choropleth is drawn, every choice made (see :func:`choropleth_map`).
+
+    The choices are :class:`geo4mi.webmap.options.MapChoices`' (shared with the public
+    :class:`geo4mi.outputs.MapOptions`), with the language decided; the study's title and
+    source are keyword-only.
 
     Examples
     --------
@@ -755,22 +760,25 @@ class ChoroplethSettings:
     Traceback (most recent call last):
     ...
     geo4mi.errors.StudyError: language 'xx' is not supported; ...
+    >>> ChoroplethSettings.resolve(MapChoices(groups="gender", tiles="OpenStreetMap"),
+    ...                            lang="en", title="T", source=None, selected="a")
+    ... # doctest: +NORMALIZE_WHITESPACE
+    ChoroplethSettings(lang='en', indicators=None, groups=('gender',), selected='a',
+                       tiles='OpenStreetMap', alternates={}, title='T', source=None)
     """
 
     lang: str = "es"
-    title: str | None = None
-    source: str | None = None
-    indicators: tuple[str, ...] | None = None
-    groups: tuple[str, ...] | None = None
-    selected: str | None = None
-    tiles: str | None = None
-    alternates: Mapping[str, str] = field(default_factory=dict)
+    title: str | None = field(default=None, kw_only=True)
+    source: str | None = field(default=None, kw_only=True)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "lang", check_language(self.lang))
-        object.__setattr__(self, "indicators", _name_tuple(self.indicators))
-        object.__setattr__(self, "groups", _name_tuple(self.groups))
-        object.__setattr__(self, "alternates", dict(self.alternates or {}))
+    @classmethod
+    def resolve(cls, choices: MapChoices, *, lang: str, title: str | None,
+                source: str | None, selected: str | None) -> ChoroplethSettings:
+        """The settings of the user's ``choices`` (a :class:`~geo4mi.outputs.MapOptions`)
+        with the language, title, source and opening indicator decided."""
+        shared = {f.name: getattr(choices, f.name) for f in fields(MapChoices)}
+        return cls(**{**shared, "lang": lang, "selected": selected}, title=title,
+                   source=source)
 
 
 def render_choropleth(data: ChoroplethData,

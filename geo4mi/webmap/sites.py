@@ -157,6 +157,29 @@ def _borough_shapes(areas: gpd.GeoDataFrame) -> gpd.GeoSeries:
     return lonlat.apply(lambda g: shapely.transform(g, lambda xy: np.round(xy, 5)))
 
 
+def label_weights(areas: pd.DataFrame, shapes: gpd.GeoSeries) -> dict[str, int]:
+    """Order of the area names in the map's label pass (``static/orientation.js``; higher
+    first): the smallest areas (by the extent of their outline) first, as they have the
+    least room, and at city zoom the central ones are also where count symbols gather.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> areas = pd.DataFrame({"area_name": ["Big", "Small", "Mid"]})
+    >>> shapes = gpd.GeoSeries([box(0, 0, 4, 4), box(0, 0, 1, 1), box(0, 0, 2, 2)])
+    >>> label_weights(areas, shapes)
+    {'Small': 3, 'Mid': 2, 'Big': 1}
+    """
+    bounds = shapes.bounds
+    size = ((bounds["maxx"] - bounds["minx"]) * (bounds["maxy"] - bounds["miny"])).to_numpy()
+    names = areas["area_name"].astype(str).to_numpy()
+    order = sorted(range(len(names)), key=lambda i: (float(size[i]), str(names[i])))
+    weights: dict[str, int] = {}
+    for k, i in enumerate(order):
+        weights.setdefault(str(names[i]), len(order) - k)
+    return weights
+
+
 def _series(values: pd.Series | None, name: str) -> dict[str, float]:
     """Counts by area id; a count the estimates hide (NA) is NaN."""
     if values is None:
@@ -212,6 +235,7 @@ def _legend_html(lang: str, mode: str, types: list[str], catchment_m: float | No
         badge=(({"target": t("sites.badge_example_target", lang),
                  "achieved": t("sites.badge_example_achieved", lang)}[mode],
                 t(f"sites.badge_legend_{mode}", lang)) if badges else None),
+        group=t("sites.group_legend", lang),
         candidate_svg=symbol_svg("market", 16), candidate=t("sites.candidate_legend", lang),
         candidate_catchment=(t("sites.candidate_catchment_legend", lang,
                                radius=_fmt_m(catchment_m)) if catchment_m else ""),
@@ -418,6 +442,7 @@ def _sites_map(data: SiteMapData, settings: SiteMapSettings) -> OfflineMap:
         "sites": _site_records(sites, areas, lang),
         "badges": _badges(areas, shapes, lang, mode, achieved_by, achieved is not None,
                           target_by, planned),
+        "label_weights": label_weights(areas, shapes),
     }
     title_html = render_fragment("sites_title.html", title=title, synthetic=data.synthetic,
                                  banner=t("synthetic_banner", lang))

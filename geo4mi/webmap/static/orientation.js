@@ -88,9 +88,13 @@ var geo4miOrientation = (function () {
     return name.length > 6 ? name.slice(0, 5) + "." : name;
   }
 
-  /* Where a label may go, tried in order: on its point, then just above, below, right, left. */
+  /* Where a label may go, tried in order: on its point, then just above, below, right, left,
+   * then the four corners, then two lines above or below (straight, then to either side). */
   function offsets(w, h) {
-    return [[0, 0], [0, -h - 1], [0, h + 1], [w / 2 + 6, 0], [-w / 2 - 6, 0]];
+    var dx = w / 2 + 6, dy = h + 1;
+    return [[0, 0], [0, -dy], [0, dy], [dx, 0], [-dx, 0],
+            [dx, -dy], [-dx, -dy], [dx, dy], [-dx, dy], [0, -2 * dy], [0, 2 * dy],
+            [dx, -2 * dy], [-dx, -2 * dy], [dx, 2 * dy], [-dx, 2 * dy]];
   }
 
   function shifted(r, d) {
@@ -101,8 +105,9 @@ var geo4miOrientation = (function () {
   /* The collision pass: every label on the map ([data-g4o-rank]: unit names here, and the
    * site map's achieved / target badges) is placed in order of importance (map.g4oWeights,
    * by unit name: the choropleth gives the published n, so the units with most interviews
-   * win), then rank (lower first; a unit's name before its badge). A label takes the first
-   * place (on its point, above, below, right, left; then the same with its name shortened)
+   * win; the site map, the smallest units first), then rank (lower first); every unit's name
+   * comes before the site map's badges. A label takes the first place (see offsets; then
+   * the same with its name shortened)
    * where its box stays inside the map and meets no label already placed and no control,
    * nor, for a unit's name (drawn under them), a site symbol; with none it is hidden. Run after each zoom, move or layer change. */
   function declutter(map) {
@@ -118,9 +123,9 @@ var geo4miOrientation = (function () {
     });
     var frame = container.getBoundingClientRect();
     var pad = 2;
-    var boxes = function (selector) {
+    var boxes = function (selector, root) {
       var out = [];
-      Array.prototype.forEach.call(container.querySelectorAll(selector), function (e) {
+      Array.prototype.forEach.call((root || container).querySelectorAll(selector), function (e) {
         var r = e.getBoundingClientRect();
         if (r.width && r.height) { out.push(r); }
       });
@@ -128,7 +133,8 @@ var geo4miOrientation = (function () {
     };
     // controls (the title, the search box, the legend) are in the way of every label; site
     // symbols of the names, drawn under them (badges are drawn above the symbols)
-    var placed = boxes(".leaflet-control, .g4m-title");
+    // (the site map's title floats over the map from outside its container)
+    var placed = boxes(".leaflet-control, .g4m-title", document);
     var symbols = boxes(".leaflet-marker-pane .leaflet-marker-icon");
     var meets = function (r) {
       return function (q) {
@@ -153,10 +159,22 @@ var geo4miOrientation = (function () {
       return has(weights, name) ? weights[name] : 0;
     };
     var shown = 0;
+    var place = function (it, r, at) {
+      var e = it.e, name = e.getAttribute("data-g4o-name");
+      if (at === null) {
+        if (name !== null) { e.textContent = name; e.removeAttribute("data-g4o-abbr"); }
+        e.classList.add("g4o-clash");
+        return;
+      }
+      if (at[0] || at[1]) { e.style.translate = at[0] + "px " + at[1] + "px"; }
+      placed.push(shifted(r, at));
+      shown += 1;
+    };
     items.map(function (e, k) {
-      return { e: e, k: k, w: weightOf(e), rank: parseFloat(e.getAttribute("data-g4o-rank")) };
+      return { e: e, k: k, w: weightOf(e), rank: parseFloat(e.getAttribute("data-g4o-rank")),
+               name: e.hasAttribute("data-g4o-name") ? 0 : 1 };
     }).sort(function (a, b) {
-      return b.w - a.w || a.rank - b.rank || a.k - b.k;
+      return a.name - b.name || b.w - a.w || a.rank - b.rank || a.k - b.k;
     }).forEach(function (it) {
       var e = it.e, r = e.getBoundingClientRect();
       if (!r.width || !r.height) { return; }  // not shown (layer off, zoomed out)
@@ -168,14 +186,7 @@ var geo4miOrientation = (function () {
         r = e.getBoundingClientRect();
         at = fit(r, true);
       }
-      if (at === null) {
-        if (name !== null) { e.textContent = name; e.removeAttribute("data-g4o-abbr"); }
-        e.classList.add("g4o-clash");
-        return;
-      }
-      if (at[0] || at[1]) { e.style.translate = at[0] + "px " + at[1] + "px"; }
-      placed.push(shifted(r, at));
-      shown += 1;
+      place(it, r, at);
     });
     container.setAttribute("data-g4o-shown-labels", String(shown));
   }

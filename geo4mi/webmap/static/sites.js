@@ -205,6 +205,9 @@
       if (target) { target.focus(); }
     }
     this.zoomedFrom = null;
+    // the legend explains the count symbol while one is on the map
+    var entry = document.querySelector('[data-role="legend-groups"]');
+    if (entry) { entry.hidden = !this.layer.getLayers().length; }
     if (typeof geo4miOrientation !== "undefined") { geo4miOrientation.declutter(map); }
   };
 
@@ -326,6 +329,8 @@
     map.g4mLayerControl = control;  // orientation.js adds its layers to it
     var legend = document.getElementById("g4m-legend");
     if (legend) { addLegend(map, config, legend); }
+    // the area names' order in orientation.js's label pass: the smallest areas first
+    map.g4oWeights = config.label_weights || {};
     var grouped = new Groups(map, config, groups);
     grouped.update();
     return { areas: areas, groups: groups, badges: badges, grouped: grouped };
