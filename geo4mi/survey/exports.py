@@ -950,7 +950,7 @@ class _Converter:
             self.missing(q, pd.array([pd.NA] * self.n, dtype="string"))
             return
         values = _clean_text(raw, self.factorized(raw))
-        values[values == None] = pd.NA  # noqa: E711
+        values[values == None] = pd.NA  # noqa: E711 (elementwise on an object array; `is` would not be)
         self.out[name] = pd.arrays.StringArray(values)
 
     def missing(self, q: dict[str, Any], empty: Any) -> None:
@@ -971,7 +971,7 @@ class _Converter:
                     self.out[column] = pd.array(values, dtype="Float64").astype("Int64")
                     continue
             values = _clean_text(raw, self.factorized(raw))
-            values[values == None] = pd.NA  # noqa: E711
+            values[values == None] = pd.NA  # noqa: E711 (elementwise on an object array; `is` would not be)
             self.out[column] = pd.arrays.StringArray(values)
 
     def run(self) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -1255,7 +1255,7 @@ def read_export(path: str | os.PathLike[str], form: Form, *, encoding: str = "au
     respondents, issues = conv.run()
     for h, name in extra.items():
         values = _clean_text(raw[h])
-        values[values == None] = pd.NA  # noqa: E711
+        values[values == None] = pd.NA  # noqa: E711 (elementwise on an object array; `is` would not be)
         respondents[name] = pd.arrays.StringArray(values)
     log.info("%s: %d rows, %d columns matched, %d issues", path.name, len(respondents),
              len(mapping), len(issues))
