@@ -697,9 +697,9 @@ def _assemble(indicators: Sequence[Indicator], area_labels: list[str], col_var: 
         "deff": spread(np.nan_to_num(deff), np.isnan(deff)),
         "n_eff": spread(n_eff),
         "ci_method": _objects([method, None])[(~ok).astype(np.int8)],
-        "design": np.full(num_f.size, design_text, dtype=object),
+        "design": np.repeat(_objects([design_text]), num_f.size),
         "suppression": _objects(REASONS)[reason_f],
-        "stat": np.full(num_f.size, PROP, dtype=object),
+        "stat": np.repeat(_objects([PROP]), num_f.size),
     }
     if grid is not None and grid.weighted:  # weighted counts, as analysistools' n_w
         part["numerator_w"] = (np.where(ok, grid.wy.reshape(-1), 0.0), ~ok)
@@ -806,7 +806,7 @@ def _assemble_numeric(indicators: Sequence[Indicator], area_labels: list[str],
         "n_eff": floats(grid.n_eff),
         "ci_method": np.where(ok & (method != None), method,  # noqa: E711 (elementwise)
                               _STR.na_value).astype(object),
-        "design": np.full(den_f.size, design_text, dtype=object),
+        "design": np.repeat(_objects([design_text]), den_f.size),
         "suppression": _objects(REASONS)[reason_f],
         "stat": np.repeat(_objects([ind.stat for ind in indicators]), per_ind),
     }
