@@ -11,9 +11,13 @@ then the per-stage seconds it logged.
 Goal (issue 18): ``build`` ≤ 300 s and ≤ 4 GB peak.
 
 ``--units N`` keeps the first N AGEBs by ``CVEGEO`` (a smaller study of the same kind; most
-respondents then fall outside them and count city-wide only).
+respondents then fall outside them and count city-wide only). ``--voronoi N`` replaces the
+AGEBs with N Voronoi cells over the city (``bench_scale.voronoi_units``; 10,000 for the
+issue's "10,000 units run without a memory error"). ``--command indicators`` runs
+``geo4mi indicators STUDY -o estimates.csv`` instead of ``build`` (``--no-empty`` passed on).
 
-Run: ``.venv/bin/python bench/bench_build.py [--respondents 100000] [--units 2431] [--keep DIR]``
+Run: ``.venv/bin/python bench/bench_build.py [--respondents 100000] [--units 2431]
+[--voronoi 10000] [--command build|indicators] [--no-empty] [--keep DIR]``
 """
 
 from __future__ import annotations
@@ -39,9 +43,11 @@ if not AGEB.exists():
     AGEB = Path("/work/shared/data/inegi_mg2022_ageb/ageb_urbanas_mg2022_cdmx.gpkg")
 
 
-def make_study(folder: Path, respondents: int, seed: int, units: int | None = None) -> Path:
-    """The bundled study on the AGEBs (the first ``units`` by ``CVEGEO`` when given), with
-    ``respondents`` synthetic rows; its path."""
+def make_study(folder: Path, respondents: int, seed: int, units: int | None = None,
+               voronoi: int | None = None) -> Path:
+    """The bundled study on the AGEBs (the first ``units`` by ``CVEGEO`` when given, or
+    ``voronoi`` Voronoi cells over the city), with ``respondents`` synthetic rows; its
+    path."""
     from geo4mi.study import bundled_study_path
     from geo4mi.synthetic.export import to_kobo_export
     from geo4mi.synthetic.respondents import generate_respondents
@@ -59,7 +65,14 @@ def make_study(folder: Path, respondents: int, seed: int, units: int | None = No
         print(f"export: {respondents:,} synthetic respondents written in "
               f"{time.perf_counter() - t:.0f} s ({export.stat().st_size / 2**20:.0f} MB)")
     boundaries = AGEB
-    if units is not None:
+    if voronoi is not None:
+        from bench_scale import voronoi_units
+
+        boundaries = folder / f"voronoi_{voronoi}.gpkg"
+        if not boundaries.exists():
+            cells = voronoi_units(AGEB, voronoi).rename(columns={"area_id": "CVEGEO"})
+            cells[["CVEGEO", "geometry"]].to_file(boundaries, layer="ageb_urbanas_mg2022_cdmx")
+    elif units is not None:
         import geopandas as gpd
 
         boundaries = folder / AGEB.name
@@ -78,7 +91,7 @@ def make_study(folder: Path, respondents: int, seed: int, units: int | None = No
                   'unit = { es = ["AGEB", "AGEB"], en = ["AGEB", "AGEBs"] }', text)
     text = text.replace('unit_gender = "f"', 'unit_gender = "f"\n')
     # a subset of the AGEBs holds a small share of the points: the rest count city-wide
-    share = 0.3 if units is None else 0.01
+    share = 0.3 if units is None or voronoi is not None else 0.01
     text = text.replace("[survey]\n", f"[survey]\nmin_placed_share = {share}\n", 1)
     study = folder / "ageb.toml"
     study.write_text(text, encoding="utf-8")
@@ -93,12 +106,19 @@ def main(argv: list[str] | None = None) -> int:
                     help="folder for the study (reused: the export is written once)")
     ap.add_argument("--units", type=int, default=None,
                     help="keep the first N AGEBs by CVEGEO (default: all 2,431)")
+    ap.add_argument("--voronoi", type=int, default=None,
+                    help="N Voronoi cells over the city instead of the AGEBs")
+    ap.add_argument("--command", choices=["build", "indicators"], default="build")
+    ap.add_argument("--no-empty", action="store_true",
+                    help="indicators: leave the no_data rows out of the CSV")
     args = ap.parse_args(argv)
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench_build_"))
-    study = make_study(folder, args.respondents, args.seed, args.units)
+    study = make_study(folder, args.respondents, args.seed, args.units, args.voronoi)
     out = folder / "out"
     load = os.getloadavg()[0]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    if args.command == "indicators":
+        return run_indicators(study, out, args, env, load)
     t = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "geo4mi", "-v", "build", str(study), "--out",
                            str(out)], capture_output=True, text=True, env=env)
@@ -123,6 +143,32 @@ def main(argv: list[str] | None = None) -> int:
     for page in sorted(out.glob("choropleth*.html")):
         print(f"  {page.name}: {page.stat().st_size / 2**20:.2f} MB")
     print("goal: <= 300 s and <= 4 GB")
+    return 0
+
+
+def run_indicators(study: Path, out: Path, args: argparse.Namespace, env: dict[str, str],
+                   load: float) -> int:
+    """``geo4mi indicators STUDY -o out/estimates.csv``: wall time, peak RSS, CSV size."""
+    out.mkdir(parents=True, exist_ok=True)
+    csv_path = out / "estimates.csv"
+    command = [sys.executable, "-m", "geo4mi", "-v", "indicators", str(study), "-o",
+               str(csv_path), "--overwrite", *(["--no-empty"] if args.no_empty else [])]
+    t = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
+    wall = time.perf_counter() - t
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20  # KiB -> GiB
+    units = f"{args.voronoi:,} Voronoi cells" if args.voronoi else \
+        f"{args.units or 2431:,} AGEBs"
+    if done.returncode:
+        print(done.stderr[-2000:])
+        print(f"indicators FAILED (status {done.returncode}) after {wall:.0f} s, peak RSS "
+              f"{rss:.2f} GB")
+        return 1
+    print(f"geo4mi indicators{' --no-empty' if args.no_empty else ''}, "
+          f"{args.respondents:,} respondents on {units}: {wall:.0f} s wall, peak RSS "
+          f"{rss:.2f} GB, CSV {csv_path.stat().st_size / 2**20:.0f} MB; load average "
+          f"{load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end, "
+          f"{os.cpu_count()} cores")
     return 0
 
 

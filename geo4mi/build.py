@@ -43,23 +43,28 @@ def other_languages(lang: str, form_languages: Sequence[str] = ()) -> list[str]:
             and (code in ("es", "en") or code in form_languages)]
 
 
-def write_indicator_file(results: Results, path: str | os.PathLike[str], *, lang: str) -> Path:
+def write_indicator_file(results: Results, path: str | os.PathLike[str], *, lang: str,
+                         empty: bool = True) -> Path:
     """Write the estimates to ``path``; the format follows the name.
 
     ``*.analysistools.csv`` — IMPACT analysistools long format; ``*.csv`` — the labelled
-    tidy long table; ``*.gpkg`` — a GeoPackage joined to the boundaries (for QGIS).
+    tidy long table (``empty=False``: without its ``no_data`` rows); ``*.gpkg`` — a
+    GeoPackage joined to the boundaries (for QGIS).
     """
     from geo4mi.indicators import tables
 
     path = Path(path)
     name = path.name.lower()
     synthetic = results.study.synthetic
+    if not empty and (not name.endswith(".csv") or name.endswith(".analysistools.csv")):
+        raise OutputError(f"{path}: leaving out the no_data rows applies to the .csv long "
+                          "table only; name the file *.csv or keep every row")
     if name.endswith(".analysistools.csv"):
         return tables.write_analysistools_csv(results.estimates, results.catalogue, path,
                                               synthetic=synthetic, lang=lang)
     if name.endswith(".csv"):
         return tables.write_estimates_csv(results.estimates, results.areas, results.labels, path,
-                                          lang=lang, synthetic=synthetic)
+                                          lang=lang, synthetic=synthetic, empty=empty)
     if name.endswith(".gpkg"):
         return tables.write_geopackage(results.estimates, results.areas, path, results.labels,
                                        lang=lang, synthetic=synthetic)

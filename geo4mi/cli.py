@@ -223,14 +223,23 @@ def audit(study: Path, output: Path | None, overwrite: bool) -> None:
 @out_file_option("Output file: .csv (labelled long table), .gpkg (joined to the boundaries) "
                  "or .analysistools.csv (IMPACT analysistools long format).")
 @lang_option
+@click.option("--no-empty", "no_empty", is_flag=True,
+              help="Leave out the no_data rows (area and group values without respondents) "
+                   "of a .csv long table; default: every row.")
 @overwrite_option
-def indicators(study: Path, output: Path, lang: str | None, overwrite: bool) -> None:
+def indicators(study: Path, output: Path, lang: str | None, no_empty: bool,
+               overwrite: bool) -> None:
     """Compute every indicator of STUDY and write the estimates table to -o FILE."""
     from geo4mi.build import write_indicator_file
 
+    if no_empty and (not output.name.lower().endswith(".csv")
+                     or output.name.lower().endswith(".analysistools.csv")):
+        raise OutputError(f"{output}: --no-empty applies to the .csv long table only; "
+                          "name the output *.csv or drop --no-empty")
     guard(output, overwrite)
     results = _publishable(study)
-    write_indicator_file(results, output, lang=lang or results.study.language)
+    write_indicator_file(results, output, lang=lang or results.study.language,
+                         empty=not no_empty)
     echo_written([output])
 
 

@@ -9,6 +9,7 @@ below stays complete.
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from pathlib import Path
@@ -74,6 +75,23 @@ def test_indicators(tmp_path, capsys):
     assert main(["indicators", STUDY, "-o", str(tmp_path / "e.xlsx")]) == 2
     one_line_error(capsys, "e.xlsx", "unknown output format")
     assert not (tmp_path / "e.xlsx").exists()
+
+
+def test_indicators_no_empty(tmp_path, capsys):
+    full, lean = tmp_path / "full.csv", tmp_path / "lean.csv"
+    assert main(["indicators", STUDY, "-o", str(full)]) == 0
+    assert main(["indicators", STUDY, "-o", str(lean), "--no-empty"]) == 0
+    capsys.readouterr()
+    rows = full.read_text(encoding="utf-8-sig").splitlines()
+    status = [cells[list(next(csv.reader(rows[:1]))).index("status")]
+              for cells in csv.reader(rows)]
+    assert "no_data" in status
+    assert lean.read_text(encoding="utf-8-sig").splitlines() == [
+        r for r, s in zip(rows, status, strict=True) if s != "no_data"]
+    for name in ("e.gpkg", "e.analysistools.csv"):
+        assert main(["indicators", STUDY, "-o", str(tmp_path / name), "--no-empty"]) == 2
+        one_line_error(capsys, "--no-empty", ".csv long table only")
+        assert not (tmp_path / name).exists()
 
 
 def test_map_both_kinds(tmp_path, capsys):

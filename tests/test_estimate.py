@@ -425,3 +425,26 @@ def test_a_question_without_a_column_in_the_export_is_an_error():
                                               r"which group 'gender' read; add the column"):
         estimate(df, cat, area_ids=["09015"], groups=["gender"])
     assert len(estimate(df, cat, area_ids=["09015"], groups=[]))  # not read: fine
+
+
+def test_the_bundled_study_s_estimates_already_follow_the_publication_rule():
+    """estimate() builds hidden rows as published() would show them (it no longer copies
+    the table through published()): same values, dtypes and order, with every reason of
+    suppression, numeric statistics and a cluster design in play."""
+    from geo4mi.indicators.design import design_from_study
+    from geo4mi.indicators.suppression import published
+    from geo4mi.pipeline import check
+    from geo4mi.study import bundled_study_path
+
+    checked = check(bundled_study_path())
+    study = checked.study
+    kept = add_derived(checked.kept, checked.catalogue)
+    est = estimate(kept, checked.catalogue, area_ids=checked.areas["area_id"].tolist(),
+                   groups=list(study.indicators.groups), min_n=study.min_n,
+                   design=design_from_study(study))
+    assert {"small_n", "complementary", "linked", ""} <= set(est["suppression"])
+    assert {"ok", "suppressed", "no_data"} == set(est["status"])
+    assert (est["stat"] != "prop").any()
+    assert list(est.columns) == list(COLUMNS)
+    assert isinstance(est.index, pd.RangeIndex)
+    pd.testing.assert_frame_equal(published(est), est, check_exact=True)

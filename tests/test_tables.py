@@ -382,3 +382,24 @@ def test_large_tables_are_written_in_chunks_with_the_same_content(estimates, are
         pd.testing.assert_frame_equal(pyogrio.read_dataframe(chunked, layer=layer),
                                       pyogrio.read_dataframe(gpkg, layer=layer))
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_csv_without_empty_rows_keeps_every_other_row_byte_for_byte(estimates, areas, labels,
+                                                                    tmp_path, monkeypatch):
+    from geo4mi.indicators import tables
+
+    whole = write_estimates_csv(estimates, areas, labels, tmp_path / "whole.csv", lang="es",
+                                synthetic=True).read_text(encoding="utf-8-sig").splitlines()
+    lean = write_estimates_csv(estimates, areas, labels, tmp_path / "lean.csv", lang="es",
+                               synthetic=True, empty=False).read_bytes()
+    column = whole[0].split(",").index("status")
+    kept = [line for line, cells in zip(whole[1:], csv.reader(whole[1:]), strict=True)
+            if cells[column] != "no_data"]
+    assert len(kept) < len(whole) - 1  # area "c" has nobody: its rows are gone
+    assert lean.decode("utf-8-sig").splitlines() == [whole[0], *kept]
+    assert lean.startswith(b"\xef\xbb\xbf")
+    assert ",c," not in lean.decode("utf-8-sig")
+    monkeypatch.setattr(tables, "CHUNK_ROWS", 5)  # the chunked writer drops the same rows
+    assert write_estimates_csv(estimates, areas, labels, tmp_path / "parts.csv", lang="es",
+                               synthetic=True, empty=False).read_bytes() == lean
+    assert len(estimates) == len(whole) - 1  # the estimates are not modified

@@ -45,9 +45,10 @@ give 09007's away. Neither publishes its ``n``: 15 minus one would give the othe
 from __future__ import annotations
 
 import logging
-import math
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -69,7 +70,6 @@ from geo4mi.indicators.suppression import (
     N_HIDDEN,
     REASONS,
     count_keys,
-    published,
     shared_counts,
     suppression_reasons,
 )
@@ -105,8 +105,6 @@ def proportions(estimates: pd.DataFrame) -> pd.DataFrame:
         return estimates
     keep = (estimates["stat"].astype(str) == PROP).to_numpy()
     return estimates if keep.all() else estimates[keep]
-#: Largest number of area × group cells counted by one bincount.
-MAX_CELLS = 1 << 20
 
 
 def wilson_interval(k: Any, n: Any, z: float = Z95) -> tuple[Any, Any]:
@@ -278,6 +276,44 @@ def _progress(progress: bool | Callable[[float], None]) -> Callable[[float], Non
 
 # -- estimation ---------------------------------------------------------------------------
 
+@dataclass
+class _Layout:
+    """The grid: rows (city, then each area), columns ("all", then each group's values),
+    and where each respondent counts."""
+
+    areas: list[str]  # sorted; grid row r + 1
+    area_code: np.ndarray  # per respondent: position in areas, len(areas) when in none
+    groups: list[str]
+    values: dict[str, list[str]]  # per grouping variable, its values in order
+    gcodes: dict[str, np.ndarray]  # per respondent: position in values[g], len when NA
+
+    @property
+    def A(self) -> int:
+        return len(self.areas)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.areas) + 1
+
+    @property
+    def col_var(self) -> list[str]:
+        return ["all"] + [g for g in self.groups for _ in self.values[g]]
+
+    @property
+    def col_val(self) -> list[str]:
+        return ["all"] + [v for g in self.groups for v in self.values[g]]
+
+    @property
+    def n_cols(self) -> int:
+        return 1 + sum(len(self.values[g]) for g in self.groups)
+
+    @property
+    def blocks(self) -> list[tuple[int, int]]:
+        """Column range ``(start, stop)`` of each grouping variable's values."""
+        starts = np.cumsum([1] + [len(self.values[g]) for g in self.groups]).tolist()
+        return list(pairwise(starts))
+
+
 def estimate(respondents: pd.DataFrame, catalogue: Catalogue, *, area_ids: Sequence[str],
              groups: Sequence[str], min_n: int = 10, complementary: bool = True,
              design: Design | None = None,
@@ -347,6 +383,51 @@ def estimate(respondents: pd.DataFrame, catalogue: Catalogue, *, area_ids: Seque
     >>> int(row.numerator), int(row.n), round(float(row.p), 2), row.status
     (5, 20, 0.25, 'ok')
     """
+    areas, group_list = _check_arguments(respondents, catalogue, area_ids, groups, min_n)
+    ctx = EvalContext(respondents)
+    layout = _layout(ctx, catalogue, respondents, areas, group_list)
+    indicators = tuple(ind for ind in catalogue.indicators if ind.stat == PROP)
+    numerics = tuple(ind for ind in catalogue.indicators if ind.stat != PROP)
+    grid = _DesignGrid(respondents, design, layout.area_code, layout.A, group_list,
+                       layout.values, layout.gcodes,
+                       (len(indicators), layout.n_rows, layout.n_cols)) \
+        if design and design.active else None
+    num_out, den_out, keys = _count(indicators, ctx, layout, grid, _progress(progress))
+    numeric = None
+    if numerics:  # numeric statistics: their n are counts, suppressed with the others
+        numeric = estimate_numeric(
+            respondents, numerics, _margins(layout.area_code, layout.A, group_list,
+                                            layout.values, layout.gcodes, layout.n_cols,
+                                            grid), (layout.n_rows, layout.n_cols),
+            weights=grid.w if grid is not None else None,
+            psu_in_stratum=grid.psu_in_stratum if grid is not None else None)
+        assert numeric.keys is not None  # estimate_numeric always fills them
+        keys += numeric.keys[:len(numerics)]
+    den_all = den_out if numeric is None else np.concatenate([den_out, numeric.n])
+    reason = _suppress(den_all, indicators + numerics, keys, layout, min_n=min_n,
+                       complementary=complementary)
+    del den_all
+    design_text = design.describe() if design else "srs"
+    area_labels = [CITY, *areas]
+    parts = [_assemble(indicators, area_labels, layout.col_var, layout.col_val, num_out,
+                       den_out, reason[:len(indicators)], grid, design_text)]
+    del num_out, den_out, grid
+    if numeric is not None:
+        parts.append(_assemble_numeric(numerics, area_labels, layout.col_var, layout.col_val,
+                                       numeric, reason[len(indicators):], design_text,
+                                       weighted=bool(design and design.active
+                                                     and design.weighted)))
+    table = _table(parts)
+    unassigned = int((layout.area_code == layout.A).sum())
+    log.info("estimated %d indicators and %d numeric statistics x %d areas x %d group values "
+             "from %d respondents (%d counted city-wide only)", len(indicators), len(numerics),
+             layout.A, layout.n_cols, len(respondents), unassigned)
+    return table
+
+
+def _check_arguments(respondents: pd.DataFrame, catalogue: Catalogue, area_ids: Sequence[str],
+                     groups: Sequence[str], min_n: int) -> tuple[list[str], list[str]]:
+    """The sorted area ids and the grouping variables; raises on bad arguments."""
     if not isinstance(min_n, int) or isinstance(min_n, bool) or min_n < 1:
         raise CatalogueError(f"min_n must be a whole number >= 1, got {min_n!r}; "
                              "set min_n = 10 in the study file")
@@ -358,7 +439,6 @@ def estimate(respondents: pd.DataFrame, catalogue: Catalogue, *, area_ids: Seque
         dup = next((a for a in areas if areas.count(a) > 1 or a == CITY), "")
         raise SurveyDataError(f"area ids must be unique and not {CITY!r}; got {dup!r} twice "
                               "or reserved; check the boundaries' id field")
-    areas = sorted(areas)
     group_list = [g for g in dict.fromkeys(groups) if g != "all"]
     missing = [g for g in group_list if g not in respondents.columns]
     if missing:
@@ -375,48 +455,39 @@ def estimate(respondents: pd.DataFrame, catalogue: Catalogue, *, area_ids: Seque
                                   f"{', '.join(hit[1][:3])} read; add the column to the "
                                   f"export, or remove what reads it from {catalogue.path} "
                                   "(or from the groups)")
-    ctx = EvalContext(respondents)
-    n_resp = len(respondents)
-    A = len(areas)
-    area_code = _codes(ctx, "area_id", areas, "area id")
+    return sorted(areas), group_list
+
+
+def _layout(ctx: EvalContext, catalogue: Catalogue, respondents: pd.DataFrame,
+            areas: list[str], group_list: list[str]) -> _Layout:
+    """Each respondent's area and group value codes."""
     values = {g: _group_values(catalogue, respondents, g) for g in group_list}
-    gcodes = {g: _codes(ctx, g, values[g], "grouping variable") for g in group_list}
+    return _Layout(areas=areas, area_code=_codes(ctx, "area_id", areas, "area id"),
+                   groups=group_list, values=values,
+                   gcodes={g: _codes(ctx, g, values[g], "grouping variable")
+                           for g in group_list})
 
-    # blocks of grouping variables whose combined cells stay small
-    blocks: list[list[str]] = []
-    size = A + 1
-    for g in group_list:
-        k = len(values[g]) + 1
-        if blocks and size * k <= MAX_CELLS:
-            blocks[-1].append(g)
-            size *= k
-        else:
-            blocks.append([g])
-            size = (A + 1) * k
-    if not blocks:
-        blocks = [[]]
-    cells: list[tuple[np.ndarray, tuple[int, ...]]] = []
-    for block in blocks:
-        dims = (A + 1, *(len(values[g]) + 1 for g in block))
-        cell = area_code.copy()
-        for g in block:
-            cell *= len(values[g]) + 1
-            cell += gcodes[g]
-        cells.append((cell * 3, dims))
 
-    # column layout: "all", then each group's values
-    col_var = ["all"] + [g for g in group_list for _ in values[g]]
-    col_val = ["all"] + [v for g in group_list for v in values[g]]
-    n_cols, n_rows = len(col_var), A + 1
-    indicators = tuple(ind for ind in catalogue.indicators if ind.stat == PROP)
-    numerics = tuple(ind for ind in catalogue.indicators if ind.stat != PROP)
-    num_out = np.zeros((len(indicators), n_rows, n_cols), dtype=np.int64)
+def _count(indicators: Sequence[Indicator], ctx: EvalContext, layout: _Layout,
+           grid: _DesignGrid | None, report: Callable[[float], None] | None
+           ) -> tuple[np.ndarray, np.ndarray, list[tuple[bytes | None, ...]]]:
+    """Numerators and denominators per indicator × row × column, and the fingerprints of
+    the counts each indicator publishes.
+
+    One bincount per indicator and grouping variable over the cells area × value (with a
+    slot for respondents in no area and one for a missing value): its cost grows with the
+    respondents plus the cells, never with their product.
+    """
+    A = layout.A
+    shape = (len(indicators), layout.n_rows, layout.n_cols)
+    num_out = np.zeros(shape, dtype=np.int64)
     den_out = np.zeros_like(num_out)
-    grid = _DesignGrid(respondents, design, area_code, A, group_list, values, gcodes,
-                       (len(indicators), n_rows, n_cols)) if design and design.active else None
+    # each respondent's cell, times 3 for its state (0 out, 1 denominator only, 2 numerator)
+    axes = [(layout.area_code * (len(layout.values[g]) + 1) + layout.gcodes[g]) * 3
+            for g in layout.groups] or [layout.area_code * 3]
+    spans = layout.blocks or [(1, 1)]
     universes: dict[str, np.ndarray] = {}
-    report = _progress(progress)
-    keys: list[tuple[bytes | None, ...]] = []  # the counts each indicator publishes
+    keys: list[tuple[bytes | None, ...]] = []
     for i, ind in enumerate(indicators):
         den, num = _masks(ind, ctx, universes)
         keys.append(count_keys(den, num))
@@ -424,54 +495,42 @@ def estimate(respondents: pd.DataFrame, catalogue: Catalogue, *, area_ids: Seque
             grid.add(i, num, den)
         state = den.astype(np.int64)
         state += num
-        col = 1
-        for (cell3, dims), block in zip(cells, blocks, strict=True):
-            counts = np.bincount(cell3 + state, minlength=math.prod(dims) * 3)
-            counts = counts.reshape(*dims, 3)
-            d = counts[..., 1] + counts[..., 2]
+        for k, (cell3, (start, stop)) in enumerate(zip(axes, spans, strict=True)):
+            ng = stop - start
+            counts = np.bincount(cell3 + state, minlength=(A + 1) * (ng + 1) * 3)
+            counts = counts.reshape(A + 1, ng + 1, 3)
             yes = counts[..., 2]
-            if col == 1:  # "all": sum over every group axis
-                axes = tuple(range(1, len(dims)))
-                _put(num_out[i, :, 0], yes.sum(axis=axes))
-                _put(den_out[i, :, 0], d.sum(axis=axes))
-            for j, g in enumerate(block):
-                axes = tuple(a for a in range(1, len(dims)) if a != j + 1)
-                ng = len(values[g])
-                kk, dd = yes.sum(axis=axes)[:, :ng], d.sum(axis=axes)[:, :ng]
-                num_out[i, 1:, col:col + ng] = kk[:A]
-                den_out[i, 1:, col:col + ng] = dd[:A]
-                num_out[i, 0, col:col + ng] = kk.sum(axis=0)
-                den_out[i, 0, col:col + ng] = dd.sum(axis=0)
-                col += ng
+            d = counts[..., 1] + yes
+            if k == 0:  # "all": every value of the first grouping variable, NA included
+                _put(num_out[i, :, 0], yes.sum(axis=1))
+                _put(den_out[i, :, 0], d.sum(axis=1))
+            if ng:
+                num_out[i, 1:, start:stop] = yes[:A, :ng]
+                den_out[i, 1:, start:stop] = d[:A, :ng]
+                num_out[i, 0, start:stop] = yes[:, :ng].sum(axis=0)
+                den_out[i, 0, start:stop] = d[:, :ng].sum(axis=0)
         if report is not None:
             report((i + 1) / len(indicators))
     if report is not None and not indicators:
         report(1.0)
-    starts = np.cumsum([1] + [len(values[g]) for g in group_list])
-    numeric = None
-    if numerics:  # numeric statistics: their n are counts, suppressed with the others
-        numeric = estimate_numeric(
-            respondents, numerics, _margins(area_code, A, group_list, values, gcodes, n_cols,
-                                            grid), (n_rows, n_cols),
-            weights=grid.w if grid is not None else None,
-            psu_in_stratum=grid.psu_in_stratum if grid is not None else None)
-        assert numeric.keys is not None  # estimate_numeric always fills them
-        keys += numeric.keys[:len(numerics)]
-    every = indicators + numerics
+    return num_out, den_out, keys
+
+
+def _suppress(den: np.ndarray, every: Sequence[Indicator], keys: list[tuple[bytes | None, ...]],
+              layout: _Layout, *, min_n: int, complementary: bool) -> np.ndarray:
+    """Why each cell is hidden (:func:`~geo4mi.indicators.suppression.suppression_reasons`),
+    logging what complementary and linked suppression cost."""
     shared = shared_counts(keys)
     if shared:
         log.info("counts published by several indicators (one's universe is another's "
                  "numerator or the rest of it), hidden together: %s",
                  "; ".join(" = ".join(f"{every[i].id}.{'n' if r == 0 else 'count'}"
                                       for i, r in m) for m in shared))
-    den_all = den_out if numeric is None else np.concatenate([den_out, numeric.n])
-    reason = suppression_reasons(den_all, min_n=min_n, complementary=complementary,
-                                 blocks=list(zip(starts[:-1].tolist(), starts[1:].tolist(),
-                                                 strict=True)),
-                                 shared=shared)
-    hidden = reason > 0
-    extra = hidden & (den_all >= min_n)
+    reason = suppression_reasons(den, min_n=min_n, complementary=complementary,
+                                 blocks=layout.blocks, shared=shared)
+    extra = (reason > 0) & (den >= min_n)
     if extra.any():
+        col_var, col_val = layout.col_var, layout.col_val
         city = extra[:, 0, 1:].sum(axis=0)  # city-wide figures lost, per group value
         lost = ", ".join(f"{col_var[c + 1]}={col_val[c + 1]} ({k} indicators)"
                          for c, k in sorted(enumerate(city.tolist()), key=lambda x: -x[1]) if k)
@@ -479,21 +538,7 @@ def estimate(respondents: pd.DataFrame, catalogue: Catalogue, *, area_ids: Seque
                  "cell can be worked out from the totals%s", int(extra.sum()),
                  f"; city-wide figures hidden: {lost} (merging the smallest value of a "
                  "grouping into another keeps them)" if lost else "")
-    design_text = design.describe() if design else "srs"
-    table = _assemble(indicators, [CITY, *areas], col_var, col_val, num_out, den_out,
-                      reason[:len(indicators)], grid, design_text)
-    if numeric is not None:
-        table = pd.concat([table, _assemble_numeric(numerics, [CITY, *areas], col_var,
-                                                    col_val, numeric,
-                                                    reason[len(indicators):], design_text,
-                                                    weighted=grid is not None and grid.weighted)],
-                          ignore_index=True)
-    table = published(table)
-    unassigned = int((area_code == A).sum())
-    log.info("estimated %d indicators and %d numeric statistics x %d areas x %d group values "
-             "from %d respondents (%d counted city-wide only)", len(indicators), len(numerics),
-             A, n_cols, n_resp, unassigned)
-    return table
+    return reason
 
 
 def _put(target: np.ndarray, per_area: np.ndarray) -> None:
@@ -579,11 +624,19 @@ class _DesignGrid:
             target[0, 0] = value[0]
 
 
+
+
+#: One part of the estimates table (:func:`_table`): per column, an object array of text
+#: (NA as the ``str`` dtype's NA) or ``(values, mask)`` for Int64 / Float64.
+_Part = dict[str, Any]
+
+
 def _assemble(indicators: Sequence[Indicator], area_labels: list[str], col_var: list[str],
               col_val: list[str], num: np.ndarray, den: np.ndarray,
               reason: np.ndarray, grid: _DesignGrid | None = None,
-              design_text: str = "srs") -> pd.DataFrame:
-    _, n_rows, n_cols = num.shape
+              design_text: str = "srs") -> _Part:
+    """The proportion rows: values and intervals computed for the published cells only."""
+    n_ind, n_rows, n_cols = num.shape
     per_ind = n_rows * n_cols
     num_f, den_f = num.reshape(-1), den.reshape(-1)
     reason_f = reason.reshape(-1)
@@ -610,64 +663,85 @@ def _assemble(indicators: Sequence[Indicator], area_labels: list[str], col_var: 
             good = (srs0 > 0) & (grid.var[:, 0, 0] > 0) & (grid.df[:, 0, 0] >= 1)
             city_deff = np.where(good, grid.var[:, 0, 0] / srs0, np.nan)
         which = at // per_ind
-        size = den * grid.conc  # effective cluster sizes n * sum B^2 / (sum B)^2
+        size = den.reshape(-1)[at] * grid.conc.reshape(-1)[at]  # n * sum B^2 / (sum B)^2
+        city_size = den[:, 0, 0] * grid.conc[:, 0, 0]
         deff, n_eff, low, high = design_interval(
             p_ok, n_ok, grid.var.reshape(-1)[at], grid.df.reshape(-1)[at],
-            size.reshape(-1)[at], city_deff[which],
-            np.where(good, grid.df[:, 0, 0], np.nan)[which], size[:, 0, 0][which], z=Z95,
-            clustered=grid.clustered)
+            size, city_deff[which], np.where(good, grid.df[:, 0, 0], np.nan)[which],
+            city_size[which], z=Z95, clustered=grid.clustered)
         method = DESIGN_METHOD
 
-    def spread(values: np.ndarray, na: np.ndarray | None = None) -> pd.arrays.FloatingArray:
+    def spread(values: np.ndarray, na: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
         out = np.zeros(num_f.shape)
         mask = ~ok
         if na is None:
             out[at] = values
         else:
             out[at] = np.where(na, 0.0, values)
-            mask = mask.copy()
             mask[at[na]] = True
-        return pd.arrays.FloatingArray(out, mask)
+        return out, mask
 
-    cell = np.arange(num_f.size)
-    area_code = (cell // n_cols) % n_rows
-    col_code = cell % n_cols
     n_hidden = np.isin(reason_f, [REASONS.index(r) for r in N_HIDDEN])
-    frame = pd.DataFrame({
-        "indicator": _text([ind.id for ind in indicators], cell // per_ind),
-        "area_id": _text(area_labels, area_code),
-        "group_var": _text(col_var, col_code),
-        "group_value": _text(col_val, col_code),
-        "numerator": pd.arrays.IntegerArray(np.where(ok, num_f, 0), ~ok),
-        "n": pd.arrays.IntegerArray(np.where(n_hidden, 0, den_f), n_hidden),
+    part: _Part = {
+        "indicator": np.repeat(_objects([ind.id for ind in indicators]), per_ind),
+        "area_id": np.tile(np.repeat(_objects(area_labels), n_cols), n_ind),
+        "group_var": np.tile(_objects(col_var), n_ind * n_rows),
+        "group_value": np.tile(_objects(col_val), n_ind * n_rows),
+        "numerator": (np.where(ok, num_f, 0), ~ok),
+        "n": (np.where(n_hidden, 0, den_f), n_hidden),
         "p": spread(p_ok),
         "ci_low": spread(low),
         "ci_high": spread(high),
-        "status": _text(list(STATUSES), status_code),
+        "status": _objects(STATUSES)[status_code],
         "deff": spread(np.nan_to_num(deff), np.isnan(deff)),
         "n_eff": spread(n_eff),
-        "ci_method": _text([method, None], (~ok).astype(np.int8)),
-        "design": _text([design_text], np.zeros(num_f.size, np.int8)),
-        "suppression": _text(list(REASONS), reason_f),
-        "stat": _text([PROP], np.zeros(num_f.size, np.int8)),
-    })
-    del cell, area_code, col_code
+        "ci_method": _objects([method, None])[(~ok).astype(np.int8)],
+        "design": np.repeat(_objects([design_text]), num_f.size),
+        "suppression": _objects(REASONS)[reason_f],
+        "stat": np.repeat(_objects([PROP]), num_f.size),
+    }
     if grid is not None and grid.weighted:  # weighted counts, as analysistools' n_w
-        frame["numerator_w"] = pd.arrays.FloatingArray(np.where(ok, grid.wy.reshape(-1), 0.0),
-                                                       ~ok)
+        part["numerator_w"] = (np.where(ok, grid.wy.reshape(-1), 0.0), ~ok)
         hidden = status_code == 1
-        frame["n_w"] = pd.arrays.FloatingArray(np.where(hidden, 0.0, grid.wd.reshape(-1)),
-                                               hidden)
-    return frame
+        part["n_w"] = (np.where(hidden, 0.0, grid.wd.reshape(-1)), hidden)
+    return part
 
 
-def _text(values: Sequence[str | None], codes: np.ndarray) -> pd.arrays.StringArray:
-    """``values[codes]`` as a ``str`` array (``None``: NA), one object per distinct text."""
-    distinct = list(dict.fromkeys(v for v in values if v is not None))
-    where = {v: i for i, v in enumerate(distinct)}
-    recode = np.array([-1 if v is None else where[v] for v in values], dtype=np.int64)
-    return pd.Categorical.from_codes(recode[codes], categories=pd.Index(distinct, dtype=object)
-                                     ).astype("str")
+def _objects(values: Sequence[str | None]) -> np.ndarray:
+    """``values`` as an object array, ``None`` as the ``str`` dtype's NA."""
+    na = _STR.na_value
+    out = np.empty(len(values), dtype=object)
+    out[:] = [na if v is None else v for v in values]
+    return out
+
+
+#: The dtype of the table's text columns (``"str"``).
+_STR = pd.array([], dtype="str").dtype
+
+
+def _strings(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """An object array of ``str`` (NA: ``_STR.na_value``) as a ``str`` array, without
+    checking each element again when the dtype is stored as Python objects."""
+    if getattr(_STR, "storage", None) == "python":
+        return pd.arrays.StringArray._simple_new(values, _STR)
+    return pd.array(values, dtype=_STR)
+
+
+def _table(parts: list[_Part]) -> pd.DataFrame:
+    """The estimates table of the parts, one after the other (each column built once)."""
+    columns: dict[str, Any] = {}
+    for name in list(parts[0]):
+        pieces = [part.pop(name) for part in parts]
+        if isinstance(pieces[0], tuple):
+            values = pieces[0][0] if len(pieces) == 1 else np.concatenate([v for v, _ in pieces])
+            mask = pieces[0][1] if len(pieces) == 1 else np.concatenate([m for _, m in pieces])
+            columns[name] = (pd.arrays.IntegerArray if values.dtype.kind in "iu"
+                             else pd.arrays.FloatingArray)(values, mask)
+        else:
+            columns[name] = _strings(pieces[0] if len(pieces) == 1 else np.concatenate(pieces))
+        del pieces
+    return pd.DataFrame(columns, copy=False)
 
 
 def _margins(area_code: np.ndarray, A: int, group_list: list[str],
@@ -694,56 +768,53 @@ def _margins(area_code: np.ndarray, A: int, group_list: list[str],
             for cell, n_cells, out in specs]
 
 
+
+
 def _assemble_numeric(indicators: Sequence[Indicator], area_labels: list[str],
                       col_var: list[str], col_val: list[str], grid: NumericGrid,
                       reason: np.ndarray, design_text: str, *,
-                      weighted: bool = False) -> pd.DataFrame:
+                      weighted: bool = False) -> _Part:
     """Rows of the numeric statistics, in the shape of :func:`_assemble`'s (``numerator``
     always NA; ``p``, ``ci_low``, ``ci_high`` hold the value and its interval)."""
     n_ind, n_rows, n_cols = grid.n.shape
     per_ind = n_rows * n_cols
     den_f = grid.n.reshape(-1)
     reason_f = reason.reshape(-1)
-    status = np.where(reason_f > 0, "suppressed", np.where(den_f == 0, "no_data", "ok"))
-    ok = status == "ok"
+    status_code = np.where(reason_f > 0, 1, np.where(den_f == 0, 2, 0)).astype(np.int8)
+    ok = status_code == 0
+    hidden = status_code == 1
+    n_hidden = np.isin(reason_f, [REASONS.index(r) for r in N_HIDDEN])
 
-    def floats(values: np.ndarray) -> pd.arrays.FloatingArray:
+    def floats(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         v = values.reshape(-1)
         bad = ~ok | np.isnan(v)
-        return pd.arrays.FloatingArray(np.where(bad, 0.0, v), bad)
+        return np.where(bad, 0.0, v), bad
 
-    def text(values: np.ndarray) -> pd.arrays.StringArray:
-        return pd.array(values, dtype="str")
-
-    ids = np.array([ind.id for ind in indicators], dtype=object)
-    stats = np.array([ind.stat for ind in indicators], dtype=object)
-    frame = pd.DataFrame({
-        "indicator": text(np.repeat(ids, per_ind)),
-        "area_id": text(np.tile(np.repeat(np.array(area_labels, dtype=object), n_cols), n_ind)),
-        "group_var": text(np.tile(np.array(col_var, dtype=object), n_ind * n_rows)),
-        "group_value": text(np.tile(np.array(col_val, dtype=object), n_ind * n_rows)),
-        "numerator": pd.arrays.IntegerArray(np.zeros(den_f.shape, np.int64),
-                                            np.ones(den_f.shape, bool)),
-        "n": pd.arrays.IntegerArray(den_f.copy(), np.zeros(den_f.shape, bool)),
+    method = grid.method.reshape(-1)
+    part: _Part = {
+        "indicator": np.repeat(_objects([ind.id for ind in indicators]), per_ind),
+        "area_id": np.tile(np.repeat(_objects(area_labels), n_cols), n_ind),
+        "group_var": np.tile(_objects(col_var), n_ind * n_rows),
+        "group_value": np.tile(_objects(col_val), n_ind * n_rows),
+        "numerator": (np.zeros(den_f.shape, np.int64), np.ones(den_f.shape, bool)),
+        "n": (np.where(n_hidden, 0, den_f), n_hidden),
         "p": floats(grid.value),
         "ci_low": floats(grid.low),
         "ci_high": floats(grid.high),
-        "status": text(status.astype(object)),
+        "status": _objects(STATUSES)[status_code],
         "deff": floats(grid.deff),
         "n_eff": floats(grid.n_eff),
-        "ci_method": text(np.where(ok, grid.method.reshape(-1),
-                                   np.array(None, dtype=object)).astype(object)),
-        "design": text(np.full(ok.shape, design_text, dtype=object)),
-        "suppression": text(np.array(REASONS, dtype=object)[reason_f]),
-        "stat": text(np.repeat(stats, per_ind)),
-    })
+        "ci_method": np.where(ok & (method != None), method,  # noqa: E711 (elementwise)
+                              _STR.na_value).astype(object),
+        "design": np.repeat(_objects([design_text]), den_f.size),
+        "suppression": _objects(REASONS)[reason_f],
+        "stat": np.repeat(_objects([ind.stat for ind in indicators]), per_ind),
+    }
     if weighted:
-        frame["numerator_w"] = pd.arrays.FloatingArray(np.zeros(den_f.shape),
-                                                       np.ones(den_f.shape, bool))
-        w_n = grid.w_n if grid.w_n is not None else np.full(grid.n.shape, np.nan)
-        frame["n_w"] = pd.arrays.FloatingArray(np.nan_to_num(w_n.reshape(-1)),
-                                               np.isnan(w_n.reshape(-1)))
-    return frame
+        part["numerator_w"] = (np.zeros(den_f.shape), np.ones(den_f.shape, bool))
+        w_n = (grid.w_n if grid.w_n is not None else np.full(grid.n.shape, np.nan)).reshape(-1)
+        part["n_w"] = (np.nan_to_num(w_n), np.isnan(w_n) | hidden)
+    return part
 
 
 __all__ = ["CITY", "COLUMNS", "PROP", "STATUSES", "Z95", "estimate", "proportions",

@@ -195,8 +195,12 @@ class NumericGrid:
 
 
 def _tq(df: np.ndarray) -> np.ndarray:
+    """97.5 % Student quantiles of ``max(df, 1)``, computed once per distinct df (a grid
+    of many areas holds few distinct df)."""
     from scipy.stats import t as student
-    return student.ppf(_Q, np.maximum(df, 1.0))
+    df = np.maximum(np.asarray(df, dtype="float64"), 1.0)
+    distinct, where = np.unique(df, return_inverse=True)
+    return student.ppf(_Q, distinct)[where].reshape(df.shape)
 
 
 def order_statistic_rank(n: np.ndarray) -> np.ndarray:

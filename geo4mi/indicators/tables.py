@@ -242,12 +242,16 @@ def _counts(values: pd.Series) -> pd.arrays.IntegerArray:
 @speaks_study
 def write_estimates_csv(estimates: pd.DataFrame, areas: pd.DataFrame, labels: Labels,
                         path: str | os.PathLike[str], *, lang: str, synthetic: bool,
-                        decimals: int = 1) -> Path:
+                        decimals: int = 1, empty: bool = True) -> Path:
     """Write :func:`estimates_table` as UTF-8 CSV (with BOM, so spreadsheets show accents).
 
     Percentages have ``decimals`` fixed decimals; suppressed and no-data rows have empty
     numerator, percentage and interval cells, and a suppressed row an empty ``n`` unless
     only its value is hidden. The same inputs give identical bytes.
+
+    With many areas most rows are ``no_data`` (an area × group value without
+    respondents); ``empty=False`` leaves them out (the log says how many). Every other row
+    is written as it would be with them.
 
     Parameters
     ----------
@@ -257,6 +261,9 @@ def write_estimates_csv(estimates: pd.DataFrame, areas: pd.DataFrame, labels: La
         Output file (written atomically).
     decimals : int, default 1
         Decimals of the percentage columns.
+    empty : bool, default True
+        Write the ``no_data`` rows too (``status == "no_data"``: no respondent in the
+        area and group).
 
     Returns
     -------
@@ -278,7 +285,19 @@ def write_estimates_csv(estimates: pd.DataFrame, areas: pd.DataFrame, labels: La
     >>> row = out.read_text(encoding="utf-8-sig").splitlines()[1].split(",")
     >>> row[11:17], row[-5:]
     (['', '', '', '', '', 'suppressed'], ['small_n', 'prop', '', '', ''])
+
+    Without the empty rows (the second area has nobody):
+
+    >>> areas = pd.DataFrame({"area_id": ["09015", "09016"], "area_name": ["X", "Y"]})
+    >>> est = estimate(pd.DataFrame({"area_id": ["09015"] * 12, "feel_safe": ["yes"] * 12}),
+    ...                cat, area_ids=["09015", "09016"], groups=[])
+    >>> _ = write_estimates_csv(est, areas, build_labels(cat, None, []), out, lang="es",
+    ...                         synthetic=False, empty=False)
+    >>> [line.split(",")[5] for line in out.read_text(encoding="utf-8-sig").splitlines()]
+    ['area_id', '_city', '09015']
     """
+    if not empty:
+        estimates = _without_empty(estimates, path)
     if len(estimates) <= CHUNK_ROWS:
         table = estimates_table(estimates, areas, labels, lang=lang, synthetic=synthetic)
         return _write_csv(table, path, decimals=decimals)
@@ -291,6 +310,16 @@ def write_estimates_csv(estimates: pd.DataFrame, areas: pd.DataFrame, labels: La
                      .encode("utf-8"))
     log.info("wrote %s (%d rows, in chunks of %d)", path, len(estimates), CHUNK_ROWS)
     return Path(path)
+
+
+def _without_empty(estimates: pd.DataFrame, path: str | os.PathLike[str]) -> pd.DataFrame:
+    """The rows whose ``status`` is not ``no_data``, numbered 0.. again."""
+    empty = (estimates["status"] == "no_data").to_numpy(dtype=bool, na_value=False)
+    if not empty.any():
+        return estimates
+    log.info("%s: %d of %d rows are no_data (no respondents) and left out", path,
+             int(empty.sum()), len(estimates))
+    return estimates[~empty].reset_index(drop=True)
 
 
 def _chunks(estimates: pd.DataFrame) -> Iterator[pd.DataFrame]:
