@@ -65,7 +65,12 @@ from geo4mi.indicators.catalogue import Catalogue, Indicator
 from geo4mi.indicators.design import design_of_estimates
 from geo4mi.indicators.estimate import CITY, PROP
 from geo4mi.indicators.suppression import published
-from geo4mi.indicators.tables import ANALYSISTOOLS_COLUMNS, _design_columns, _note, _write_csv
+from geo4mi.indicators.tables import (
+    ANALYSISTOOLS_COLUMNS,
+    data_note,
+    design_columns,
+    write_table_csv,
+)
 
 log = logging.getLogger(__name__)
 
@@ -264,7 +269,7 @@ def to_analysistools(estimates: pd.DataFrame, catalogue: Catalogue) -> pd.DataFr
         w_ok = ok
     else:  # unweighted: the counts; a weighted table without weighted totals: empty
         w_total, w_counted, w_ok = n_total, counted, ok & (not weighted)
-    design = _design_columns(estimates, ok)
+    design = design_columns(estimates, ok)
     return pd.DataFrame({
         "analysis_type": pd.array(cols[0], dtype="str"),
         "analysis_var": pd.array(cols[1], dtype="str"),
@@ -318,9 +323,9 @@ def write_table(table: pd.DataFrame, path: str | os.PathLike[str], *, synthetic:
 
     table = table.copy()
     if synthetic:
-        table["data_note"] = pd.array([_note(check_language(lang), True)] * len(table),
+        table["data_note"] = pd.array([data_note(check_language(lang), True)] * len(table),
                                       dtype="str")
-    return _write_csv(table, path, decimals=decimals)
+    return write_table_csv(table, path, decimals=decimals)
 
 
 # -- lists of analyses ------------------------------------------------------------------

@@ -92,7 +92,12 @@ def _norm_sf(z: np.ndarray) -> np.ndarray:
     return ndtr(-z)
 
 
-def _z(alpha: float) -> float:
+def z_value(alpha: float) -> float:
+    """The two-sided normal quantile for level ``alpha``.
+
+    >>> round(z_value(0.05), 4)
+    1.96
+    """
     from scipy.special import ndtri
     return float(ndtri(1.0 - alpha / 2.0))
 
@@ -290,7 +295,7 @@ def differences(estimates: pd.DataFrame, *, alpha: float = 0.05,
                                          np.full(len(sel), everyone[0]),
                                          np.full(len(sel), everyone[1]))
 
-    z = _z(float(alpha))
+    z = z_value(float(alpha))
     pieces = []
     for versus, parent in (("rest", rest_parent), ("others", others_parent)):
         has = ok & (parent >= 0)

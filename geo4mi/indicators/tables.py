@@ -70,7 +70,12 @@ AREA_VAR = "area_id"
 CHUNK_ROWS = 500_000
 
 
-def _note(lang: str, synthetic: bool) -> str:
+def data_note(lang: str, synthetic: bool) -> str:
+    """The ``data_note`` of every row: says the data are synthetic (empty otherwise).
+
+    >>> data_note("en", False)
+    ''
+    """
     return t("table.synthetic_note", lang) if synthetic else ""
 
 
@@ -78,7 +83,7 @@ def _ok(estimates: pd.DataFrame) -> np.ndarray:
     return (estimates["status"] == "ok").to_numpy(dtype=bool, na_value=False)
 
 
-def _design_columns(estimates: pd.DataFrame, ok: np.ndarray) -> dict[str, Any]:
+def design_columns(estimates: pd.DataFrame, ok: np.ndarray) -> dict[str, Any]:
     """``deff, n_eff, ci_method, design`` of the estimates (SRS values for older tables)."""
     n = estimates["n"].to_numpy(dtype="float64", na_value=0)
     deff = (estimates["deff"].to_numpy(dtype="float64", na_value=np.nan)
@@ -209,8 +214,8 @@ def estimates_table(estimates: pd.DataFrame, areas: pd.DataFrame, labels: Labels
         "ci_low_pct": pct("ci_low"),
         "ci_high_pct": pct("ci_high"),
         "status": pd.array(estimates["status"].astype(str).to_numpy(dtype=object), dtype="str"),
-        "data_note": _spread([_note(lang, synthetic)], np.zeros(len(estimates), np.intp)),
-        **_design_columns(estimates, ok),
+        "data_note": _spread([data_note(lang, synthetic)], np.zeros(len(estimates), np.intp)),
+        **design_columns(estimates, ok),
         "suppression": pd.array(estimates["suppression"].astype(str).to_numpy(dtype=object),
                                 dtype="str"),
         # numeric statistics (mean, median, ratio) in their own unit, never as percent
@@ -300,7 +305,7 @@ def write_estimates_csv(estimates: pd.DataFrame, areas: pd.DataFrame, labels: La
         estimates = _without_empty(estimates, path)
     if len(estimates) <= CHUNK_ROWS:
         table = estimates_table(estimates, areas, labels, lang=lang, synthetic=synthetic)
-        return _write_csv(table, path, decimals=decimals)
+        return write_table_csv(table, path, decimals=decimals)
     _check_decimals(decimals)
     with atomic_write(path) as tmp, open(tmp, "wb") as fh:
         fh.write(codecs.BOM_UTF8)
@@ -336,7 +341,8 @@ def _check_decimals(decimals: int) -> None:
         raise ValueError(f"decimals must be an integer 0..12, got {decimals!r}")
 
 
-def _write_csv(table: pd.DataFrame, path: str | os.PathLike[str], *, decimals: int) -> Path:
+def write_table_csv(table: pd.DataFrame, path: str | os.PathLike[str], *, decimals: int) -> Path:
+    """Write a finished table as CSV (UTF-8 with BOM, spreadsheet-safe) with ``decimals``."""
     _check_decimals(decimals)
     write_csv(table, path, bom=True, float_format=f"%.{decimals}f")
     log.info("wrote %s (%d rows)", path, len(table))
@@ -475,7 +481,7 @@ def write_geopackage(estimates: pd.DataFrame, areas: Any, path: str | os.PathLik
     spatial = pd.concat([base[["area_id", "area_name"]].reset_index(drop=True),
                          wide.drop(columns="area_id")], axis=1)
     if synthetic:
-        spatial["data_note"] = _note(lang, True)
+        spatial["data_note"] = data_note(lang, True)
     layer = gpd.GeoDataFrame(spatial, geometry=base.geometry.to_numpy(), crs=areas.crs)
 
     def long_parts() -> Iterator[pd.DataFrame]:  # the labelled long table, in slices

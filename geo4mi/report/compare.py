@@ -46,10 +46,10 @@ from geo4mi.errors import StudyError
 from geo4mi.i18n import use_wording
 from geo4mi.indicators.design import interval_note
 from geo4mi.indicators.differences import (
-    _z,
     adjust_p_values,
     newcombe_interval,
     two_proportion_p_value,
+    z_value,
 )
 from geo4mi.indicators.estimate import CITY, PROP
 from geo4mi.indicators.suppression import published
@@ -265,7 +265,7 @@ def compare(sides: Sequence[Side], *, lang: str = "en", alpha: float = ALPHA) ->
     low, high, pval, padj = (np.full(len(table), np.nan) for _ in range(4))
     if tested.any():
         low[tested], high[tested] = newcombe_interval(pa[tested], na[tested], pb[tested],
-                                                      nb[tested], z=_z(float(alpha)))
+                                                      nb[tested], z=z_value(float(alpha)))
         pval[tested] = two_proportion_p_value(pa[tested], na[tested], pb[tested], nb[tested])
         padj[tested] = adjust_p_values(pval[tested], "holm")
     table["diff"] = np.where(tested, pa - pb, np.nan)
