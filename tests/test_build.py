@@ -119,6 +119,7 @@ def test_build_writes_a_complete_set(built):
 
 def test_build_gives_the_same_bytes_whatever_the_number_of_workers(built, small, tmp_path):
     code, _, pooled = built
+    assert code == 0
     out = tmp_path / "alone"
     assert main(["build", str(small), "--out", str(out), "--jobs", "1"]) == 0
     alone = snapshot(out)

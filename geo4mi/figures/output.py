@@ -516,21 +516,26 @@ def _write_in_pool(shared: _Shared, tasks: Sequence[_Task], workers: int,
                           fonts)) as pool:
             futures = {pool.submit(_work, task): k for k, task in enumerate(tasks)}
             done = 0
-            for future in concurrent.futures.as_completed(futures):
-                k = futures[future]
-                if future.cancelled():
-                    continue
-                error = future.exception()
-                if error is not None:
-                    failed[k] = error
-                    for other in futures:
-                        other.cancel()
-                    continue
-                results[k], cpu = future.result()
-                cpu_workers += cpu
-                done += 1
-                if report is not None and not failed:
-                    report(done / len(tasks))
+            try:
+                for future in concurrent.futures.as_completed(futures):
+                    k = futures[future]
+                    if future.cancelled():
+                        continue
+                    error = future.exception()
+                    if error is not None:
+                        failed[k] = error
+                        for other in futures:
+                            other.cancel()
+                        continue
+                    results[k], cpu = future.result()
+                    cpu_workers += cpu
+                    done += 1
+                    if report is not None and not failed:
+                        report(done / len(tasks))
+            except BaseException:  # Ctrl-C: do not wait for the figures not started
+                for other in futures:
+                    other.cancel()
+                raise
     finally:
         relay.stop()
         records.close()
