@@ -99,7 +99,8 @@ def write_map(results: Results, path: str | os.PathLike[str], *, kind: str = "ch
 
 
 def build_outputs(results: Results, out_dir: str | os.PathLike[str], *,
-                  report: bool = False, pdf: bool = False) -> list[Path]:
+                  report: bool = False, pdf: bool = False,
+                  jobs: int | None = None) -> list[Path]:
     """Write the full set of outputs of a run into ``out_dir``; return the paths written.
 
     Layout::
@@ -121,11 +122,16 @@ def build_outputs(results: Results, out_dir: str | os.PathLike[str], *,
     the end (:func:`geo4mi.io.write_output_set`): an interrupted or failed run leaves the
     previous complete set, never a mix of old and new files. Other files in ``out_dir``
     are left alone.
+
+    ``jobs`` worker processes draw the figures (default ``None``: one per CPU; 1: in this
+    process); the files are byte-identical whatever the number
+    (:func:`geo4mi.figures.write_figures`).
     """
     from geo4mi.indicators.audit import refuse_results
 
     refuse_results(results)  # before anything is written
-    return write_output_set(out_dir, lambda staging: _write_all(results, staging, report, pdf))
+    return write_output_set(out_dir, lambda staging: _write_all(results, staging, report, pdf,
+                                                                   jobs))
 
 
 @contextmanager
@@ -141,7 +147,7 @@ def _stage(what: str, *, show: bool = True) -> Iterator[None]:
 
 
 def _write_all(results: Results, out: Path, report: bool = False,
-               pdf: bool = False) -> list[Path]:
+               pdf: bool = False, jobs: int | None = None) -> list[Path]:
     lang = results.study.language
     written: list[Path] = []
     names = {lang: "choropleth.html", **{o: f"choropleth.{o}.html"
@@ -169,7 +175,8 @@ def _write_all(results: Results, out: Path, report: bool = False,
                                                  if g in chosen.groups))
         data, settings = figure_inputs(results, options)  # audited above
         written.extend(write_figures(data, out / "figures", settings,
-                                     progress=progress.bar("figures", unit="figure")))
+                                     progress=progress.bar("figures", unit="figure"),
+                                     jobs=jobs))
     for name in ("estimates.csv", "estimates.gpkg", "estimates.analysistools.csv"):
         with _stage(f"writing table {name}"):
             written.append(write_indicator_file(results, out / "tables" / name, lang=lang))

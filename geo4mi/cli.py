@@ -43,6 +43,10 @@ def optional_out_option(help_text: str) -> Callable[[Any], Any]:
 
 overwrite_option = click.option("--overwrite", is_flag=True,
                                 help="Replace the output file when it exists.")
+jobs_option = click.option(
+    "--jobs", "jobs", type=click.IntRange(min=1), default=None,
+    help="Figures drawn at the same time, in worker processes (default: one per CPU; 1: no "
+         "workers). The files are the same whatever the number.")
 lang_option = click.option("--lang", type=LANG_CHOICE, default=None,
                            help="Language of labels and text (default: the study's).")
 
@@ -120,7 +124,8 @@ def _publishable(study: Path | None) -> Any:
               default=Path("maps"), show_default=True,
               help="Output folder. geo4mi's previous set in it is replaced as a whole at the "
                    "end (other files stay).")
-def demo(out_dir: Path) -> None:
+@jobs_option
+def demo(out_dir: Path, jobs: int | None) -> None:
     """Run the bundled Mexico City study (synthetic sample) and write every output."""
     from geo4mi.build import build_outputs
     from geo4mi.io import check_output_folder
@@ -133,7 +138,7 @@ def demo(out_dir: Path) -> None:
     from geo4mi.report.pdf import INSTALL_HINT, pdf_available
 
     pdf = pdf_available()
-    echo_written(build_outputs(results, out_dir, report=True, pdf=pdf))
+    echo_written(build_outputs(results, out_dir, report=True, pdf=pdf, jobs=jobs))
     if not pdf:
         click.echo(f"  report.pdf not written: {INSTALL_HINT}")
 
@@ -144,7 +149,8 @@ def demo(out_dir: Path) -> None:
               default=Path("out"), show_default=True,
               help="Output folder. geo4mi's previous set in it is replaced as a whole at the "
                    "end (other files stay).")
-def build(study: Path, out_dir: Path) -> None:
+@jobs_option
+def build(study: Path, out_dir: Path, jobs: int | None) -> None:
     """Compute the indicators of STUDY and write tables, maps and figures to --out."""
     from geo4mi.build import build_outputs
     from geo4mi.io import check_output_folder
@@ -152,7 +158,7 @@ def build(study: Path, out_dir: Path) -> None:
     check_output_folder(out_dir)
     results = _run(study)
     _report_counts(results)
-    echo_written(build_outputs(results, out_dir))
+    echo_written(build_outputs(results, out_dir, jobs=jobs))
 
 
 @cli.command()
@@ -464,9 +470,7 @@ def plan(study: Path, total: int, output: Path, measure: str | None,
               help="Also draw small multiples across this grouping variable.")
 @click.option("--scheme", type=click.Choice(["fixed", "quantiles", "natural_breaks"]),
               default="fixed", show_default=True, help="Classification of the maps.")
-@click.option("--jobs", "jobs", type=click.IntRange(min=1), default=None,
-              help="Figures drawn at the same time, in worker processes (default: one per "
-                   "CPU; 1: no workers). The files are the same whatever the number.")
+@jobs_option
 @lang_option
 @overwrite_option
 def figures(study: Path, out_dir: Path, formats: str, indicators: tuple[str, ...],

@@ -90,9 +90,9 @@ def small(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def built(small, tmp_path_factory) -> tuple[int, Path, dict[str, bytes]]:
-    """One real ``geo4mi build`` of the small study."""
+    """One real ``geo4mi build`` of the small study (figures drawn by two workers)."""
     out = tmp_path_factory.mktemp("built") / "out"
-    code = main(["build", str(small), "--out", str(out)])
+    code = main(["build", str(small), "--out", str(out), "--jobs", "2"])
     return code, out, snapshot(out)
 
 
@@ -116,6 +116,17 @@ def test_build_writes_a_complete_set(built):
     assert diffs and {r["versus"] for r in diffs} == {"rest", "others"}
     assert {r["significant"] for r in diffs} <= {"True", "False"}
     assert all(r["method"].endswith("holm per indicator") for r in diffs)
+
+
+def test_build_gives_the_same_bytes_whatever_the_number_of_workers(built, small, tmp_path):
+    code, _, pooled = built
+    assert code == 0
+    out = tmp_path / "alone"
+    assert main(["build", str(small), "--out", str(out), "--jobs", "1"]) == 0
+    alone = snapshot(out)
+    figures = [name for name in alone if name.startswith("figures/")]
+    assert len(figures) >= 9 and {"png", "svg", "pdf"} == {n.rsplit(".", 1)[1] for n in figures}
+    assert alone == pooled  # every file, the manifest of their digests included
 
 
 def test_check_writes_the_report_and_follows_overwrite(small, tmp_path, monkeypatch, capsys):
