@@ -597,7 +597,8 @@ def test_bundled_study(bundled_results, tmp_path):
     # no respondent-level detail: no ids, no coordinates of the GPS question
     uuids = results.respondents["_uuid"].dropna().astype(str).head(20) \
         if "_uuid" in results.respondents else []
-    assert "agrupa 1 respuesta con" in flat(nat)  # only the form's own "other": singular
+    # singular: the "other" bar holds only the form's own "other" (text across <text> lines)
+    assert "agrupa 1 respuesta con" in flat(re.sub(r"<[^>]+>", " ", nat))
     for text in (sample, nat, paths[2].read_text(encoding="utf-8")):
         assert not any(u in text for u in uuids)
 
