@@ -213,9 +213,13 @@ def _save_png(fig: Figure, path: str | os.PathLike[str]) -> None:
     import numpy as np
     from PIL import Image, PngImagePlugin
 
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     raw = io.BytesIO()
+    canvas = FigureCanvasAgg(fig)  # kept: its renderer says the size Agg drew at
     fig.savefig(raw, format="rgba", dpi=DPI, facecolor="white")
-    width, height = (int(v) for v in fig.bbox_inches.size * DPI)  # as Agg sizes its canvas
+    # (not figsize x dpi: a figure may resize itself as it draws, and rounding can differ)
+    width, height = int(canvas.renderer.width), int(canvas.renderer.height)
     rgba = np.frombuffer(raw.getbuffer(), dtype=np.uint8).reshape(height, width, 4)
     opaque = bool((rgba[..., 3] == 255).all())
     image = Image.fromarray(np.ascontiguousarray(rgba[..., :3]) if opaque else rgba)
