@@ -14,10 +14,11 @@ Goal (issue 18): ``build`` ≤ 300 s and ≤ 4 GB peak.
 respondents then fall outside them and count city-wide only). ``--voronoi N`` replaces the
 AGEBs with N Voronoi cells over the city (``bench_scale.voronoi_units``; 10,000 for the
 issue's "10,000 units run without a memory error"). ``--command indicators`` runs
-``geo4mi indicators STUDY -o estimates.csv`` instead of ``build`` (``--no-empty`` passed on).
+``geo4mi indicators STUDY -o estimates.csv`` instead of ``build`` (``--no-empty`` passed on);
+``--command check`` runs ``geo4mi check`` (read, place, the data-quality report).
 
 Run: ``.venv/bin/python bench/bench_build.py [--respondents 100000] [--units 2431]
-[--voronoi 10000] [--command build|indicators] [--no-empty] [--keep DIR]``
+[--voronoi 10000] [--command build|indicators|check] [--no-empty] [--keep DIR]``
 """
 
 from __future__ import annotations
@@ -108,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="keep the first N AGEBs by CVEGEO (default: all 2,431)")
     ap.add_argument("--voronoi", type=int, default=None,
                     help="N Voronoi cells over the city instead of the AGEBs")
-    ap.add_argument("--command", choices=["build", "indicators"], default="build")
+    ap.add_argument("--command", choices=["build", "indicators", "check"], default="build")
     ap.add_argument("--no-empty", action="store_true",
                     help="indicators: leave the no_data rows out of the CSV")
     args = ap.parse_args(argv)
@@ -119,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     if args.command == "indicators":
         return run_indicators(study, out, args, env, load)
+    if args.command == "check":
+        return run_check(study, out, args, env, load)
     t = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "geo4mi", "-v", "build", str(study), "--out",
                            str(out)], capture_output=True, text=True, env=env)
@@ -169,6 +172,30 @@ def run_indicators(study: Path, out: Path, args: argparse.Namespace, env: dict[s
           f"{rss:.2f} GB, CSV {csv_path.stat().st_size / 2**20:.0f} MB; load average "
           f"{load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end, "
           f"{os.cpu_count()} cores")
+    return 0
+
+
+def run_check(study: Path, out: Path, args: argparse.Namespace, env: dict[str, str],
+              load: float) -> int:
+    """``geo4mi check STUDY -o out/quality.csv`` (read, place, exclusions, the data-quality
+    report with the re-identification risk): wall and CPU time, peak RSS."""
+    out.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "geo4mi", "check", str(study), "-o",
+               str(out / "quality.csv"), "--overwrite"]
+    t = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
+    wall = time.perf_counter() - t
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    units = f"{args.voronoi:,} Voronoi cells" if args.voronoi else \
+        f"{args.units or 2431:,} AGEBs"
+    if done.returncode not in (0, 2):  # 2: the report lists errors (it is still written)
+        print(done.stderr[-2000:])
+        print(f"check FAILED (status {done.returncode}) after {wall:.0f} s")
+        return 1
+    print(f"geo4mi check, {args.respondents:,} respondents on {units}: {wall:.1f} s wall, "
+          f"{usage.ru_utime + usage.ru_stime:.1f} CPU s, peak RSS "
+          f"{usage.ru_maxrss / 2**20:.2f} GB; load average {load:.1f} at the start, "
+          f"{os.getloadavg()[0]:.1f} at the end, {os.cpu_count()} cores")
     return 0
 
 

@@ -95,12 +95,33 @@ def _codes(frame: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
     return out
 
 
+def _row_keys(codes: np.ndarray) -> np.ndarray:
+    """One int64 per row, equal exactly when the rows of ``codes`` (non-negative) are."""
+    key = np.zeros(len(codes), dtype=np.int64)
+    size = 1
+    for j in range(codes.shape[1]):
+        card = int(codes[:, j].max()) + 1 if len(codes) else 1
+        if size * card >= 2**62:  # compact what is combined so far before it overflows
+            _, key = np.unique(key, return_inverse=True)
+            key = key.reshape(-1).astype(np.int64)
+            size = int(key.max()) + 1
+        key = key * card + codes[:, j]
+        size *= card
+    return key
+
+
 def key_frequencies(frame: pd.DataFrame, keys: Sequence[str],
                     weights: pd.Series | np.ndarray | None = None
                     ) -> tuple[np.ndarray, np.ndarray]:
     """Sample frequency ``fk`` and weighted frequency ``Fk`` of each row's key combination.
 
     A missing value in a key matches every value of that key (sdcMicro's ``freqCalc``).
+
+    Rows are grouped by which keys they miss (at most ``2 ** len(keys)`` patterns, a few in
+    practice): two rows match when they agree on the keys both know, so for each pair of
+    patterns the rows of one are counted by their values on those keys and looked up by the
+    rows of the other. The cost is linear in the rows for each pair of patterns, not
+    quadratic in the rows with a missing key.
 
     Parameters
     ----------
@@ -134,37 +155,28 @@ def key_frequencies(frame: pd.DataFrame, keys: Sequence[str],
     if n == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
     codes = _codes(frame, keys)
-    complete = np.asarray((codes >= 0).all(axis=1))
-    # Complete rows: plain group counts.
+    known = codes >= 0
+    # Missingness pattern of each row, as a bit mask of the keys it knows.
+    bits = (known.astype(np.int64) << np.arange(codes.shape[1], dtype=np.int64)).sum(axis=1)
+    patterns, pattern_of = np.unique(bits, return_inverse=True)
+    pattern_of = pattern_of.reshape(-1)
+    rows_of = [np.flatnonzero(pattern_of == i) for i in range(len(patterns))]
     fk = np.zeros(n, dtype=np.int64)
     Fk = np.zeros(n)
-    if complete.any():
-        sub = codes[complete]
-        _, inverse, counts = np.unique(sub, axis=0, return_inverse=True, return_counts=True)
-        inverse = inverse.reshape(-1)
-        fk[complete] = counts[inverse]
-        Fk[complete] = np.bincount(inverse, weights=w[complete])[inverse]
-    # Rows with a missing key match every row that agrees where both are known: the
-    # incomplete rows are few, so compare each with all rows (n_incomplete x n).
-    incomplete = np.flatnonzero(~complete)
-    if incomplete.size:
-        for start in range(0, incomplete.size, 256):
-            rows = incomplete[start:start + 256]
-            a = codes[rows][:, None, :]
-            agree = ((a == codes[None, :, :]) | (a < 0) | (codes[None, :, :] < 0)).all(axis=2)
-            fk[rows] = agree.sum(axis=1)
-            Fk[rows] = agree @ w
-        # A complete row also matches the incomplete rows compatible with it.
-        for start in range(0, n, 4096):
-            block = np.arange(start, min(start + 4096, n))
-            block = block[complete[block]]
-            if not block.size:
+    for target, t_rows in zip(patterns, rows_of, strict=True):
+        for source, s_rows in zip(patterns, rows_of, strict=True):
+            shared = [j for j in range(codes.shape[1]) if (target & source) >> j & 1]
+            if not shared:  # nothing known on both sides: every source row matches
+                fk[t_rows] += len(s_rows)
+                Fk[t_rows] += w[s_rows].sum()
                 continue
-            b = codes[block][:, None, :]
-            c = codes[incomplete][None, :, :]
-            agree = ((b == c) | (c < 0)).all(axis=2)
-            fk[block] += agree.sum(axis=1)
-            Fk[block] += agree @ w[incomplete]
+            both = _row_keys(np.concatenate([codes[s_rows][:, shared],
+                                             codes[t_rows][:, shared]]))
+            uniq, inverse = np.unique(both, return_inverse=True)
+            inverse = inverse.reshape(-1)
+            s_inv, t_inv = inverse[:len(s_rows)], inverse[len(s_rows):]
+            fk[t_rows] += np.bincount(s_inv, minlength=len(uniq))[t_inv]
+            Fk[t_rows] += np.bincount(s_inv, weights=w[s_rows], minlength=len(uniq))[t_inv]
     return fk, Fk
 
 

@@ -43,6 +43,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from geo4mi.errors import AreaNameError
@@ -129,6 +130,9 @@ class AreaNameMatcher:
                 continue
             self._lookup.setdefault(normalize_name(variant), (area_id, "alias"))
         self._candidates = sorted(self._lookup)
+        self._counts: np.ndarray | None = None  # character counts, for _bounds
+        self._alphabet: dict[str, int] = {}
+        self._lengths = np.zeros(0, dtype=np.int64)
 
     def name_of(self, area_id: str) -> str:
         """The official name of ``area_id``."""
@@ -164,8 +168,7 @@ class AreaNameMatcher:
             note = "" if method == "exact" else (
                 f"{name!r} read as {self._names[area_id]!r} (known variant)")
             return NameMatch(area_id, method, note)
-        scored = sorted(((difflib.SequenceMatcher(None, key, c).ratio(), c)
-                         for c in self._candidates), reverse=True)
+        scored = self._ranked(key)
         best_score, best = scored[0]
         best_id = self._lookup[best][0]
         runner = next(((s, c) for s, c in scored[1:] if self._lookup[c][0] != best_id), (0.0, ""))
@@ -185,6 +188,64 @@ class AreaNameMatcher:
         return NameMatch(None, "unmatched",
                          f"borough name {name!r} matches no area; closest: {suggestions}; "
                          "correct it in the export or add an alias", closest)
+
+    def _ranked(self, key: str) -> list[tuple[float, str]]:
+        """The candidates by descending ``(ratio, candidate)``, as far as :meth:`lookup`
+        reads them: the best, the first of another area and three distinct names.
+
+        Exactly the head of the fully sorted list, without scoring every candidate: each
+        candidate's ratio is bounded by :meth:`difflib.SequenceMatcher.quick_ratio` (shared
+        characters, computed for all candidates at once), candidates are scored in
+        descending bound, and scoring stops once no unscored bound can reach the head.
+        """
+        bound = self._bounds(key)
+        order = sorted(zip(bound.tolist(), self._candidates, strict=True), reverse=True)
+        scored: list[tuple[float, str]] = []
+        done = 0
+        while done < len(order):
+            batch, done = order[done:done + 32], done + 32
+            scored.extend((difflib.SequenceMatcher(None, key, c).ratio(), c) for _, c in batch)
+            scored.sort(reverse=True)
+            end = self._head(scored)
+            if end and (done >= len(order) or order[done] < scored[end - 1]):
+                return scored[:end]
+        return scored
+
+    def _head(self, scored: list[tuple[float, str]]) -> int:
+        """Length of the head of ``scored`` that :meth:`lookup` reads (0: not there yet)."""
+        best_id = self._lookup[scored[0][1]][0]
+        runner = next((j for j, (_, c) in enumerate(scored) if self._lookup[c][0] != best_id),
+                      None)
+        names: set[str] = set()
+        third = None
+        for j, (_, c) in enumerate(scored):
+            names.add(self._names[self._lookup[c][0]])
+            if len(names) == 3:
+                third = j
+                break
+        if runner is None or third is None:
+            return 0
+        return max(runner, third) + 1
+
+    def _bounds(self, key: str) -> np.ndarray:
+        """:meth:`difflib.SequenceMatcher.quick_ratio` of ``key`` with every candidate."""
+        if self._counts is None:
+            alphabet = sorted({ch for c in self._candidates for ch in c})
+            self._alphabet = {ch: i for i, ch in enumerate(alphabet)}
+            counts = np.zeros((len(self._candidates), len(alphabet)), dtype=np.int32)
+            for i, c in enumerate(self._candidates):
+                for ch in c:
+                    counts[i, self._alphabet[ch]] += 1
+            self._counts = counts
+            self._lengths = np.array([len(c) for c in self._candidates], dtype=np.int64)
+        mine = np.zeros(self._counts.shape[1], dtype=np.int32)
+        for ch in key:
+            if ch in self._alphabet:
+                mine[self._alphabet[ch]] += 1
+        shared = np.minimum(self._counts, mine).sum(axis=1)
+        length = self._lengths + len(key)
+        with np.errstate(invalid="ignore", divide="ignore"):  # as difflib: 1.0 when both empty
+            return np.where(length > 0, 2.0 * shared / length, 1.0)
 
     def match_many(self, values: pd.Series) -> pd.DataFrame:
         """Match a column of names; returns ``area_id, method, note`` aligned to ``values``.

@@ -163,3 +163,26 @@ def test_bad_disclosure_keys(tmp_path, extra, message):
 
     with pytest.raises(StudyError, match=message):
         load_study(_study_copy(tmp_path, extra))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_missing_values_match_any_value_weighted_many_keys(seed):
+    """Five keys (up to 32 missingness patterns), weights: fk and Fk against pairs."""
+    rng = np.random.default_rng(seed)
+    people = _random_people(seed, 150, missing=0.2)
+    people["band"] = pd.array(rng.choice(["a", "b", None], 150), dtype="string")
+    people["site"] = pd.array(rng.choice(["s1", "s2", "s3", None], 150), dtype="string")
+    keys = ["area", "gender", "nat", "band", "site"]
+    weights = rng.integers(1, 9, 150).astype(float)
+    rows = people[keys].to_numpy(dtype=object)
+    match = np.array([[all(x is pd.NA or y is pd.NA or x == y for x, y in zip(a, b, strict=True))
+                       for b in rows] for a in rows])
+    fk, Fk = key_frequencies(people, keys, weights=weights)
+    assert fk.tolist() == match.sum(axis=1).tolist()
+    assert Fk.tolist() == (match @ weights).tolist()  # integer weights: exact sums
+
+
+def test_rows_missing_every_key_match_everyone():
+    people = pd.DataFrame({"area": ["a", None, "b"], "g": ["f", None, None]}, dtype="string")
+    fk, _ = key_frequencies(people, ["area", "g"])
+    assert fk.tolist() == [2, 3, 2]

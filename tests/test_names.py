@@ -90,3 +90,32 @@ def test_alias_of_an_unknown_area_is_left_out_with_a_warning(caplog):
     assert m.match("N").method == "alias"
     assert m.lookup("S").area_id is None
     assert "official name 'Sur' is not an area name" in caplog.text
+
+
+def test_lookup_equals_scoring_every_candidate():
+    """The pruned ranking gives what scoring every candidate with difflib gives."""
+    import difflib
+    import random
+
+    rng = random.Random(7)
+    ids = sorted({f"0900{rng.randrange(2, 18):02d}{rng.randrange(10**4):04d}"
+                  f"{rng.choice('0123456789A')}" for _ in range(400)})
+    m = AreaNameMatcher(pd.DataFrame({"area_id": ids, "area_name": [f"Zona {i}" for i in ids]}))
+
+    def reference(key):
+        scored = sorted(((difflib.SequenceMatcher(None, key, c).ratio(), c)
+                         for c in m._candidates), reverse=True)
+        best_id = m._lookup[scored[0][1]][0]
+        runner = next(((s, c) for s, c in scored[1:] if m._lookup[c][0] != best_id), (0.0, ""))
+        closest = tuple(dict.fromkeys(m._names[m._lookup[c][0]] for _, c in scored))[:3]
+        return scored[0], runner, closest
+
+    typed = ["zona", "Benito Juarez", "x", *(f"zona {i[:-2]}" for i in ids[:40]),
+             *(i[:-1] + "B" for i in ids[:40]), *(i[3:] for i in ids[40:60])]
+    for key in typed:
+        head = m._ranked(normalize_name(key))
+        best, runner, closest = reference(normalize_name(key))
+        assert head[0] == best
+        assert next(((s, c) for s, c in head[1:] if m._lookup[c][0] != m._lookup[best[1]][0]),
+                    (0.0, "")) == runner
+        assert tuple(dict.fromkeys(m._names[m._lookup[c][0]] for _, c in head))[:3] == closest

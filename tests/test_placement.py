@@ -283,3 +283,18 @@ def test_swapped_coordinates_are_pointed_out(tmp_path, areas, points, caplog):
     assert "GPS point outside the city (" in out.loc[4, "placement_note"]
     assert "3 of 4 GPS points out of range or outside the city fall in the study area with " \
            "latitude and longitude swapped; swap the latitude and longitude columns" in caplog.text
+
+
+def test_overlapping_areas_lowest_index_wins_inside():
+    """Points inside two overlapping polygons go to the first; the grid cell is big enough
+    that they are tested against the polygons (not looked up in the grid)."""
+    from shapely.geometry import box
+
+    areas = gpd.GeoDataFrame({"area_id": ["b", "a", "c"], "area_name": ["B", "A", "C"]},
+                             geometry=[box(0, 0, 100, 100), box(50, 0, 150, 100),
+                                       box(140, 0, 200, 100)], crs="EPSG:6372")
+    locator = AreaLocator(areas, tolerance_m=1, cell_m=400)
+    index, how = locator.locate([75.0, 25.0, 125.0, 145.0, 175.0, 250.0],
+                                [50.0, 50.0, 50.0, 50.0, 50.0, 50.0])
+    assert index.tolist() == [0, 0, 1, 1, 2, -1]
+    assert how.tolist() == [INSIDE] * 5 + [OUTSIDE]

@@ -85,8 +85,8 @@ class AreaLocator:
         if tolerance_m < 0:
             raise ValueError(f"tolerance_m must be >= 0, got {tolerance_m!r}")
         self.geoms = np.asarray(areas.geometry.to_numpy(), dtype=object)
-        for g in self.geoms:
-            shapely.prepare(g)
+        shapely.prepare(self.geoms)
+        self.area_tree = shapely.STRtree(self.geoms)
         self.tolerance = float(tolerance_m)
         self.bounds = shapely.bounds(self.geoms)
         minx, miny, maxx, maxy = areas.total_bounds
@@ -133,12 +133,18 @@ class AreaLocator:
         """Index of the (lowest-index) polygon containing (or touching) each point, or -1."""
         test = shapely.intersects_xy if boundary else shapely.contains_xy
         out = np.full(len(x), _NONE, dtype=np.int32)
-        for i in range(len(self.geoms) - 1, -1, -1):  # lowest index wins on overlaps
-            bx0, by0, bx1, by1 = self.bounds[i]
-            cand = np.flatnonzero((x >= bx0) & (x <= bx1) & (y >= by0) & (y <= by1))
-            if cand.size:
-                hit = test(self.geoms[i], x[cand], y[cand])
-                out[cand[hit]] = i
+        if not len(x):
+            return out
+        # Candidate (point, polygon) pairs whose bounding boxes meet, from the spatial index;
+        # one vectorised test over the pairs (no loop over the polygons).
+        point, area = self.area_tree.query(shapely.points(x, y))
+        hit = test(self.geoms[area], x[point], y[point])
+        point, area = point[hit], area[hit]
+        if point.size:  # lowest index wins on overlaps
+            lowest = np.full(len(x), len(self.geoms), dtype=np.int64)
+            np.minimum.at(lowest, point, area)
+            found = lowest < len(self.geoms)
+            out[found] = lowest[found]
         return out
 
     def locate(self, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:

@@ -404,6 +404,7 @@ def quality_report(respondents: pd.DataFrame, kept: pd.DataFrame, excluded: pd.D
                       if areas is not None and "area_name" in areas else {})
         counts = kept.groupby([kept["area_id"].astype("string").fillna("_none"),
                                kept["placement"].astype("string")]).size()
+        counts = dict(zip(counts.index, counts.to_numpy().tolist(), strict=True))  # O(1) get
         for area_id in [*area_ids, "_none"]:
             for method in ("declared", "gps", "gps_nearest", "unassigned"):
                 if (area_id == "_none") != (method == "unassigned"):
