@@ -211,9 +211,8 @@ def _save_png(fig: Figure, path: str | os.PathLike[str]) -> None:
     ('RGB', (300, 150), [300, 300])
     """
     import numpy as np
-    from PIL import Image, PngImagePlugin
-
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image, PngImagePlugin
 
     raw = io.BytesIO()
     canvas = FigureCanvasAgg(fig)  # kept: its renderer says the size Agg drew at
