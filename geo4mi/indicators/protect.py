@@ -48,6 +48,12 @@ N_COST = 4.0
 STUBBORN_ROUNDS = 1
 #: Give up when every figure found has been found this many rounds in a row.
 STUCK_ROUNDS = 60
+#: Systems with more entries than this re-open, after each round's hiding, only the bounds
+#: the hidden figures supported (:func:`_reopen`); smaller ones are propagated again from
+#: the start. Both give the same bounds; the relation named as each bound's source (which
+#: the cheapest-choice search reads) can differ, so small tables (the demo) keep the
+#: choices they always had.
+REOPEN_ABOVE = 5_000_000
 
 
 def _costs(grid: Any) -> np.ndarray:
@@ -241,16 +247,19 @@ def protect(estimates: pd.DataFrame, catalogue: Any, *, min_n: int,
     n_rows = int(sys_.rows.max(initial=-1)) + 1
     I, R, C = grid.shape
     matrices = _matrices(sys_)
-    fresh = False  # bounds from one propagation of the table as it stands
+    # ``fresh``: the bounds come from one propagation of the whole table as it stands;
+    # after each round's hiding they come from re-opening what it supported (the same
+    # bounds, see _reopen); an empty round is confirmed on a fresh propagation
+    fresh, stale = False, True
     seen_count = np.zeros(2 * size, np.int64)  # rounds in a row each figure was found
     for round_ in range(1, max_rounds + 1):
-        if not fresh:
+        if stale:
             moves: list[tuple[np.ndarray, np.ndarray]] = []
             lo, hi, src_lo, src_hi, _ = propagate(sys_.rows, sys_.cols, sys_.vals,
                                                   sys_.fam_of, *sys_.start(known),
                                                   moves=moves)
             support = _joined(moves)
-            fresh = True
+            fresh, stale = True, False
         at = classify(sys_, known, lo, hi, src_lo, src_hi, min_n=min_n)
         found = np.r_[np.flatnonzero(at.what != ""), size + np.flatnonzero(at.n_found)]
         if not found.size:
@@ -264,7 +273,7 @@ def protect(estimates: pd.DataFrame, catalogue: Any, *, min_n: int,
                 certify(sys_, safe, catalogue, known, (lo, hi, src_lo, src_hi), min_n=min_n,
                         truth=truth)
                 return safe, lost_
-            fresh = False  # confirm on a fresh propagation
+            stale = True  # confirm on a fresh propagation
             continue
         seen_count[found] += 1
         seen_count[np.setdiff1d(np.flatnonzero(seen_count), found)] = 0
@@ -292,6 +301,9 @@ def protect(estimates: pd.DataFrame, catalogue: Any, *, min_n: int,
                 known[v] = np.nan
             lost.append(dict(zip(key, cell, strict=True), what=what, round=round_))
             lost_cells.append(v % size)
+        if len(sys_.rows) <= REOPEN_ABOVE:  # small: propagate everything again
+            fresh, stale = False, True
+            continue
         # re-open only the bounds the newly hidden figures supported, and propagate again
         # from there (the same bounds as propagating everything again: see _reopen)
         reset = _reopen(np.unique(np.r_[chosen % size, chosen[chosen >= size]]),
