@@ -335,7 +335,8 @@ def _fixed_zeros(value: np.ndarray) -> np.ndarray:
 
 def propagate(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, fam_of: np.ndarray,
               lo: np.ndarray, hi: np.ndarray, *, max_rounds: int = 2000,
-              active: np.ndarray | None = None, moves: list[np.ndarray] | None = None
+              active: np.ndarray | None = None,
+              moves: list[tuple[np.ndarray, np.ndarray]] | None = None
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
     """Tighten integer bounds ``lo <= x <= hi`` under ``A x <= 0`` until nothing changes.
 
