@@ -121,3 +121,44 @@ def test_a_large_complementary_cell_worked_out_is_no_finding_a_small_one_is():
     for reason, n, what in (("small_n", 5, "all"), ("", 15, "numerator")):
         found = audit(line(reason, n), None, min_n=10)
         assert found[["area_id", "what", "low"]].values.tolist() == [["a2", what, 5]]
+
+
+def test_hiding_more_reopens_only_what_it_supported_and_ends_at_the_same_bounds(demo):
+    """protect re-propagates from the bounds a newly hidden figure supported, not from the
+    start: the bounds must be those of propagating the whole system again, and hiding an
+    ``n`` (all ``n`` are one connected system) must not re-open everything."""
+    from geo4mi.indicators.audit import propagate, system
+    from geo4mi.indicators.protect import _joined, _matrices, _reopen
+
+    min_n = demo.study.min_n
+    sys_ = system(demo.estimates, demo.catalogue, min_n=min_n, truth=true_estimates(demo))
+    known = sys_.grid.value.ravel().copy()
+    size = sys_.grid.exists.size
+    moves: list = []
+    lo, hi, *_ = propagate(sys_.rows, sys_.cols, sys_.vals, sys_.fam_of, *sys_.start(known),
+                           moves=moves)
+    n_rows = int(sys_.rows.max()) + 1
+    _, AT = _matrices(sys_)
+    # published n of area cells (not city-wide), a few of them spread over the table
+    cand = np.flatnonzero(known[size:] > 0)
+    cand = cand[np.unravel_index(cand, sys_.grid.shape)[1] > 0]
+    rng = np.random.default_rng(7)
+    for cells in (rng.choice(cand, 3, replace=False), rng.choice(cand, 40, replace=False)):
+        k = known.copy()
+        k[cells] = np.nan  # numerator and n of each cell
+        k[size + cells] = np.nan
+        hidden = np.r_[cells, size + cells]
+        support = _joined(moves)
+        reset = _reopen(hidden, AT, support, n_rows)
+        assert reset[hidden].all() and reset.sum() < reset.size / 2
+        start_lo, start_hi = sys_.start(k)
+        active = np.zeros(n_rows, bool)
+        active[sys_.rows[reset[sys_.cols]]] = True
+        inc_lo, inc_hi, *_ = propagate(sys_.rows, sys_.cols, sys_.vals, sys_.fam_of,
+                                       np.where(reset, start_lo, lo),
+                                       np.where(reset, start_hi, hi), active=active)
+        full_lo, full_hi, *_ = propagate(sys_.rows, sys_.cols, sys_.vals, sys_.fam_of,
+                                         start_lo, start_hi)
+        np.testing.assert_array_equal(inc_lo, full_lo)
+        np.testing.assert_array_equal(inc_hi, full_hi)
+        assert (full_hi > hi).any() or (full_lo < lo).any()  # hiding them loosened something

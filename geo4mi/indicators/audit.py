@@ -334,12 +334,21 @@ def _fixed_zeros(value: np.ndarray) -> np.ndarray:
 # -- the attack ---------------------------------------------------------------------------
 
 def propagate(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, fam_of: np.ndarray,
-              lo: np.ndarray, hi: np.ndarray, *, max_rounds: int = 2000
+              lo: np.ndarray, hi: np.ndarray, *, max_rounds: int = 2000,
+              active: np.ndarray | None = None,
+              moves: list[tuple[np.ndarray, np.ndarray]] | None = None
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
     """Tighten integer bounds ``lo <= x <= hi`` under ``A x <= 0`` until nothing changes.
 
     Returns ``lo, hi`` and, per variable, the family of the relation that last moved each
     bound (-1: never moved), and the number of rounds.
+
+    ``active`` (per relation, bool): the first round works on these relations only (the
+    others are known to move nothing: their variables' bounds are a fixed point of them);
+    later rounds, as always, on the relations of the variables that moved. ``moves``, a
+    list, gets pairs of arrays ``(variables, relations)``: each bound that moved and the
+    relation(s) that moved it (what :func:`geo4mi.indicators.protect.protect` needs to
+    re-open only the bounds a newly hidden figure supported).
 
     Examples
     --------
@@ -363,7 +372,11 @@ def propagate(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, fam_of: np.n
     # round after the first works on those rows' entries only. One float array per entry
     # (``t``) is worked in place: the first round runs over the whole system.
     r_all, c_all, v_all = rows, cols, vals
-    r, c, v = r_all, c_all, v_all
+    if active is None:
+        r, c, v = r_all, c_all, v_all
+    else:
+        keep = np.flatnonzero(active[r_all])
+        r, c, v = r_all[keep], c_all[keep], v_all[keep]
     for rounds in range(1, max_rounds + 1):
         pos = v > 0
         t = hi[c]
@@ -391,6 +404,8 @@ def propagate(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, fam_of: np.n
                                      (moved_lo, new_lo, src_lo, neg)):
             hit = sel & moved[c] & (cand == new[c])
             src[c[hit]] = fam_of[r[hit]]
+            if moves is not None:
+                moves.append((c[hit], r[hit]))
         del cand, t, pos, neg
         hi, lo = new_hi, new_lo
         if (lo > hi + 0.5).any():

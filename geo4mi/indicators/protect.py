@@ -48,6 +48,12 @@ N_COST = 4.0
 STUBBORN_ROUNDS = 1
 #: Give up when every figure found has been found this many rounds in a row.
 STUCK_ROUNDS = 60
+#: Systems with more entries than this re-open, after each round's hiding, only the bounds
+#: the hidden figures supported (:func:`_reopen`); smaller ones are propagated again from
+#: the start. Both give the same bounds; the relation named as each bound's source (which
+#: the cheapest-choice search reads) can differ, so small tables (the demo) keep the
+#: choices they always had.
+REOPEN_ABOVE = 5_000_000
 
 
 def _costs(grid: Any) -> np.ndarray:
@@ -84,33 +90,6 @@ def _matrices(at: Any) -> tuple[sp.csr_matrix, sp.csr_matrix]:
                       shape=(int(at.rows.max(initial=-1)) + 1, 2 * at.grid.exists.size))
     A.sum_duplicates()
     return A, A.T.tocsr()
-
-
-def _components(A: sp.csr_matrix, size: int, *, numerators_only: bool = False
-                ) -> np.ndarray:
-    """:func:`components` from the incidence matrix ``A`` (relation x variable) of
-    :func:`_matrices`: the graph of variables and relations, each relation joined to its
-    variables, has the same components on the variables (and, the variables first, the
-    same labels) without a second copy of the system.
-
-    Examples
-    --------
-    >>> from types import SimpleNamespace
-    >>> s = SimpleNamespace(rows=np.array([0, 0, 1, 1]), cols=np.array([0, 1, 3, 4]),
-    ...                     grid=SimpleNamespace(value=np.zeros(6), exists=np.zeros(3)))
-    >>> A, _ = _matrices(s)
-    >>> _components(A, 3).tolist() == components(s).tolist()
-    True
-    >>> _components(A, 3, numerators_only=True).tolist()
-    [0, 0, 1, 2, 3, 4]
-    """
-    if numerators_only:
-        A = A[:, :size]
-    m, nv = A.shape[0], 2 * size
-    indptr = np.r_[np.zeros(nv, A.indptr.dtype), A.indptr]
-    graph = sp.csr_matrix((np.ones(A.nnz), A.indices, indptr), shape=(nv + m, nv + m),
-                          copy=False)
-    return connected_components(graph, directed=False)[1][:nv]
 
 
 def _take(M: sp.csr_matrix, rows: np.ndarray) -> np.ndarray:
@@ -268,29 +247,33 @@ def protect(estimates: pd.DataFrame, catalogue: Any, *, min_n: int,
     n_rows = int(sys_.rows.max(initial=-1)) + 1
     I, R, C = grid.shape
     matrices = _matrices(sys_)
-    comp = _components(matrices[0], size)
-    comp_num = _components(matrices[0], size, numerators_only=True)
-    fresh = False  # bounds from one propagation of the table as it stands
+    # ``fresh``: the bounds come from one propagation of the whole table as it stands;
+    # after each round's hiding they come from re-opening what it supported (the same
+    # bounds, see _reopen); an empty round is confirmed on a fresh propagation
+    fresh, stale = False, True
     seen_count = np.zeros(2 * size, np.int64)  # rounds in a row each figure was found
     for round_ in range(1, max_rounds + 1):
-        if not fresh:
+        if stale:
+            moves: list[tuple[np.ndarray, np.ndarray]] = []
             lo, hi, src_lo, src_hi, _ = propagate(sys_.rows, sys_.cols, sys_.vals,
-                                                  sys_.fam_of, *sys_.start(known))
-            fresh = True
+                                                  sys_.fam_of, *sys_.start(known),
+                                                  moves=moves)
+            support = _joined(moves)
+            fresh, stale = True, False
         at = classify(sys_, known, lo, hi, src_lo, src_hi, min_n=min_n)
         found = np.r_[np.flatnonzero(at.what != ""), size + np.flatnonzero(at.n_found)]
         if not found.size:
             if fresh:
                 log.info("protect: %d more figures hidden in %d rounds", len(lost),
                          round_ - 1)
-                del matrices, comp, comp_num, at
+                del matrices, at, support
                 safe, lost_ = _hide(table, pd.DataFrame(lost, columns=[*key, "what", "round"]),
                                     _table_rows(grid, len(table), lost_cells))
                 # this last check is the audit of ``safe``: kept for the build's final one
                 certify(sys_, safe, catalogue, known, (lo, hi, src_lo, src_hi), min_n=min_n,
                         truth=truth)
                 return safe, lost_
-            fresh = False  # confirm on a fresh propagation
+            stale = True  # confirm on a fresh propagation
             continue
         seen_count[found] += 1
         seen_count[np.setdiff1d(np.flatnonzero(seen_count), found)] = 0
@@ -318,29 +301,75 @@ def protect(estimates: pd.DataFrame, catalogue: Any, *, min_n: int,
                 known[v] = np.nan
             lost.append(dict(zip(key, cell, strict=True), what=what, round=round_))
             lost_cells.append(v % size)
-        if (chosen >= size).any():
-            touched = np.isin(comp, comp[chosen])  # everything connected to a hidden n
-            fresh = bool(touched.all())
-        else:  # numerators only: their own component; n keeps its (tighter) bounds
-            touched = np.isin(comp_num, comp_num[chosen]) & (np.arange(2 * size) < size)
-            fresh = False
-        if fresh:
-            fresh = False  # the next round propagates everything again
+        if len(sys_.rows) <= REOPEN_ABOVE:  # small: propagate everything again
+            fresh, stale = False, True
             continue
-        row_hit = np.zeros(n_rows, bool)
-        row_hit[sys_.rows[touched[sys_.cols]]] = True
-        sel = row_hit[sys_.rows]
-        row_ids, rows = np.unique(sys_.rows[sel], return_inverse=True)
+        # re-open only the bounds the newly hidden figures supported, and propagate again
+        # from there (the same bounds as propagating everything again: see _reopen)
+        reset = _reopen(np.unique(np.r_[chosen % size, chosen[chosen >= size]]),
+                        matrices[1], support, n_rows)
+        support = support[:, ~reset[support[0]]]
         start_lo, start_hi = sys_.start(known)
-        lo[touched], hi[touched] = start_lo[touched], start_hi[touched]
-        lo, hi, s_lo, s_hi, _ = propagate(rows, sys_.cols[sel], sys_.vals[sel],
-                                          sys_.fam_of[row_ids], lo, hi)
-        moved = np.zeros(2 * size, bool)
-        moved[sys_.cols[sel]] = True
-        src_lo[moved], src_hi[moved] = s_lo[moved], s_hi[moved]
+        lo, hi = np.where(reset, start_lo, lo), np.where(reset, start_hi, hi)
+        active = np.zeros(n_rows, bool)
+        active[sys_.rows[reset[sys_.cols]]] = True
+        moves = []
+        lo, hi, s_lo, s_hi, _ = propagate(sys_.rows, sys_.cols, sys_.vals, sys_.fam_of, lo,
+                                          hi, active=active, moves=moves)
+        del active
+        src_lo = np.where(s_lo >= 0, s_lo, np.where(reset, -1, src_lo)).astype(np.int32)
+        src_hi = np.where(s_hi >= 0, s_hi, np.where(reset, -1, src_hi)).astype(np.int32)
+        support = np.concatenate([support, _joined(moves)], axis=1)
+        log.debug("protect round %d: %d bounds re-opened", round_, int(reset.sum()))
         fresh = False
     raise DisclosureError(f"protect: still disclosive after {max_rounds} rounds; raise "
                           "min_n or merge small groups")
+
+
+def _joined(moves: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """The ``moves`` :func:`~geo4mi.indicators.audit.propagate` listed, as one ``(2, k)``
+    array: variable, relation."""
+    if not moves:
+        return np.zeros((2, 0), np.int64)
+    return np.stack([np.concatenate([m[0] for m in moves]).astype(np.int64),
+                     np.concatenate([m[1] for m in moves]).astype(np.int64)])
+
+
+def _reopen(hidden: np.ndarray, AT: sp.csr_matrix, support: np.ndarray, n_rows: int
+            ) -> np.ndarray:
+    """Per variable: its bounds must start again from what is published once ``hidden``
+    (variables) are hidden: the hidden ones, and every variable a relation with a
+    re-opened variable ever moved (``support``: variable, relation of each move since the
+    bounds were last propagated from the start), until no more are added.
+
+    Every other variable was only ever moved by relations of variables whose bounds stay
+    as they were; by induction over the moves, its bounds still follow from what is
+    published. Propagating from these bounds, starting with the relations of the
+    re-opened variables (the others are at a fixed point), ends at the bounds a
+    propagation of the whole system from the start reaches (both are the largest fixed
+    point below the starting bounds): hiding an ``n`` re-opens the figures it
+    supported, not the whole connected system.
+
+    Examples
+    --------
+    x0 moved x1 (relation 0); x1 moved x2 (relation 1); x3 moved by relation 2 only:
+
+    >>> AT = sp.csr_matrix(np.array([[1, 0, 0], [1, 1, 0], [0, 1, 0], [0, 0, 1]]))
+    >>> support = np.array([[1, 2, 3], [0, 1, 2]])
+    >>> _reopen(np.array([0]), AT, support, 3).tolist()
+    [True, True, True, False]
+    """
+    reset = np.zeros(AT.shape[0], bool)
+    front = np.unique(hidden)
+    reset[front] = True
+    var, row = support
+    while front.size:
+        hit = np.zeros(n_rows, bool)
+        hit[_take(AT, front)] = True
+        new = var[hit[row]]
+        front = np.unique(new[~reset[new]])
+        reset[front] = True
+    return reset
 
 
 def _table_rows(grid: Any, n_rows: int, cells: list[int]) -> np.ndarray:
