@@ -5,7 +5,7 @@
  * Inlined before each map's own script (geo4mi.webmap.assets.common_script) and exposed as
  * `geo4miCommon` (also `geo4mi.common`), so the browser tests can call every helper directly.
  * It also makes the page's one namespace, `geo4mi`: each map script adds its modules to it
- * (`geo4mi.choropleth.data`, `geo4mi.sites.workshop`, ...), small units whose pure helpers
+ * (`geo4mi.choropleth.data`, `geo4mi.sites.geojson`, ...), small units whose pure helpers
  * the browser tests call one by one.
  *
  * The helpers that draw on a map (the areas layer, a box in a corner, the printed size) use
