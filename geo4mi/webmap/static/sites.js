@@ -164,7 +164,7 @@ var geo4miSites = geo4mi.sites = {};
   }
 
   /* The areas, shaded by interviews (or targets), with their name and popup. */
-  function drawAreas(map, config) {
+  function shadedAreas(map, config) {
     return C.areaLayer(map, config.areas, {
       style: function (feature) {
         return { fillColor: feature.properties.fill, color: config.style.edge, weight: 1,
@@ -227,7 +227,7 @@ var geo4miSites = geo4mi.sites = {};
 
   /* The legend (rendered in the page) moved into the map's corner; on a phone it would
    * hide a third of the map, so it opens from a button there. */
-  function addLegend(map, config, legend) {
+  function legendCorner(map, config, legend) {
     C.cornerBox(map, { position: "bottomright", className: "g4m-legend-box" }, function (div) {
       legend.hidden = false;
       var narrow = C.isNarrow();
@@ -250,7 +250,7 @@ var geo4miSites = geo4mi.sites = {};
 
   /* Areas, catchments and sites from the data, the layer control and the legend. */
   function drawLayers(map, config) {
-    var areas = drawAreas(map, config);
+    var areas = shadedAreas(map, config);
     var overlays = [[config.layers.areas, areas]];
     var badges = null;
     if (config.badges && config.badges.length) {
@@ -269,7 +269,7 @@ var geo4miSites = geo4mi.sites = {};
     control.addTo(map);
     map.g4mLayerControl = control;  // orientation.js adds its layers to it
     var legend = document.getElementById("g4m-legend");
-    if (legend) { addLegend(map, config, legend); }
+    if (legend) { legendCorner(map, config, legend); }
     // the area names' order in orientation.js's label pass: the smallest areas first
     map.g4oWeights = config.label_weights || {};
     var grouped = new ns.groups.Groups(map, config, groups);
