@@ -285,6 +285,11 @@ def common_script() -> Verbatim:
     """``static/common.js`` (the helpers the maps' scripts share, ``window.geo4miCommon``) for
     the page's header: once per page, before the first script that needs it.
 
+    It also starts the page's one namespace, ``window.geo4mi``, to which each map script
+    (inlined after it with :meth:`Verbatim.script` and :func:`inline_static`) adds its
+    modules: ``geo4mi.common``, ``geo4mi.choropleth.*``, ``geo4mi.sites.*``,
+    ``geo4mi.orientation``.
+
     Every element that inlines one of the maps' scripts adds it as its first child.
 
     Examples

@@ -3,55 +3,34 @@
  * Everything here is lookup and formatting: classes, the wide-interval flag and the
  * comparison with the city-wide value are computed in Python (geo4mi.classify) and arrive in
  * the data. Data layout: see geo4mi/webmap/choropleth.py. Plain ES5, no dependencies but
- * Leaflet, works from file:// without network.
+ * Leaflet and common.js, works from file:// without network.
  *
  * Names and labels come from outside the project: they arrive only in the page's JSON block
  * and are shown as text (textContent, setAttribute), never parsed as HTML.
+ *
+ * The modules, each a section below that adds itself to the namespace geo4mi.choropleth
+ * (also the global geo4miChoropleth), in the order they need each other:
+ *   data      the packed values decoded: unpack, decode, classOf, breaksOf, inflate
+ *   style     an area's fill and edge: patterns, edgeOn, styleFor
+ *   words     an area's words: tooltip, summary, notes
+ *   legend    the legend box and its entries (classLabels)
+ *   table     the table under the map and its CSV
+ *   finder    the indicator finder
+ *   print     the printed page
+ *   png       the PNG download
+ *   view      the current choice (indicator, group, scheme) and the restyle on change
+ *   controls  the selects, buttons and areas' keyboard focus
+ * and init, which draws the map. Shared helpers (numbers, DOM, the areas layer, the
+ * legend's corner, printing) are common.js's (geo4miCommon).
  */
-var geo4miChoropleth = (function () {
+var geo4miChoropleth = geo4mi.choropleth = {};
+
+/* -- data: the packed values ------------------------------------------------------------- */
+(function (ns) {
   "use strict";
 
-  var HATCH_ID = "g4c-hatch";
-  var DOTS_ID = "g4c-dots";
   var SCHEME_DIGIT = { fixed: 2, quantiles: 1, natural_breaks: 0 };  // 10^digit in code
   var SCHEME_BREAKS = { quantiles: 2, natural_breaks: 3 };              // index in a row
-
-  var C = geo4miCommon;  // common.js, inlined before this file
-  var el = C.textEl, svgEl = C.svgEl, fill = C.fill, fold = C.fold;
-  var SVG_NS = "http://www.w3.org/2000/svg";
-  /* Above this many areas the layer is drawn on one canvas instead of one SVG path per
-   * area (first render and switches stay fast at thousands of areas); areas are then not
-   * focusable one by one, and the table below the map carries the same values. */
-  var CANVAS_ABOVE = 500;
-
-  /* The suppressed hatching and the no-data dots as canvas patterns (canvas cannot use the
-   * SVG patterns); same geometry as hatchDefs. */
-  function canvasPatterns(style) {
-    var hatch = document.createElement("canvas");
-    var size = style.hatch_lines[1], width = style.hatch_lines[0];
-    hatch.width = size; hatch.height = size;
-    var ctx = hatch.getContext("2d");
-    ctx.fillStyle = style.suppressed;
-    ctx.fillRect(0, 0, size, size);
-    ctx.strokeStyle = style.hatch;
-    ctx.lineWidth = width / Math.SQRT2;  // the tile's diagonal lines lie size/√2 apart
-    ctx.beginPath();
-    ctx.moveTo(0, size); ctx.lineTo(size, 0);
-    ctx.moveTo(-size / 2, size / 2); ctx.lineTo(size / 2, -size / 2);
-    ctx.moveTo(size / 2, size * 1.5); ctx.lineTo(size * 1.5, size / 2);
-    ctx.stroke();
-    var dots = document.createElement("canvas");
-    var tile = style.dots[1], dot = style.dots[0];
-    dots.width = tile; dots.height = tile;
-    ctx = dots.getContext("2d");
-    ctx.fillStyle = style.no_data;
-    ctx.fillRect(0, 0, tile, tile);
-    ctx.fillStyle = style.dot;
-    ctx.fillRect(0, 0, dot, dot);
-    var target = document.createElement("canvas").getContext("2d");
-    return { hatch: target.createPattern(hatch, "repeat"),
-             dots: target.createPattern(dots, "repeat") };
-  }
 
   /* A row's cells from its packed form (base64 bytes, column by column; the layout is in
    * geo4mi/webmap/choropleth.py, pack_cells): each cell as [p, lo, hi, n, code] or a status
@@ -82,6 +61,11 @@ var geo4miChoropleth = (function () {
     return cells;
   }
 
+  /* A cell's class under a scheme (its digit of the class code; 0 to K - 1). */
+  function classOf(code, scheme) {
+    return Math.floor(code / Math.pow(10, SCHEME_DIGIT[scheme])) % 10;
+  }
+
   /* A cell as an object: status ok / suppressed / no_data, and its numbers. A suppressed
    * cell has no n: -1 = fewer than min_n respondents, -2 = hidden so that a small figure
    * cannot be worked out (the estimates' suppression column, read in Python). */
@@ -94,12 +78,87 @@ var geo4miChoropleth = (function () {
     if (cell.length > 4) {
       var code = cell[4];
       var flags = Math.floor(code / 1000);
-      out.cls = Math.floor(code / Math.pow(10, SCHEME_DIGIT[scheme])) % 10;
+      out.cls = classOf(code, scheme);
       out.wide = (flags & 1) === 1;
       out.above = (flags & 2) === 2;
       out.below = (flags & 4) === 4;
     }
     return out;
+  }
+
+  /* The page's values and outlines when geo4mi packed them (base64 of gzipped JSON, big
+   * pages only; geo4mi/webmap/choropleth.py, pack_page_data), inflated by the browser's own
+   * DecompressionStream: a promise of the object they came from. */
+  function inflate(packed) {
+    if (typeof DecompressionStream === "undefined") {
+      return Promise.reject(new Error("geo4mi: this browser cannot read the compressed " +
+                                      "map data (no DecompressionStream); open the page in " +
+                                      "a current Chrome, Edge, Firefox or Safari"));
+    }
+    var raw = atob(packed), bytes = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) { bytes[i] = raw.charCodeAt(i); }
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Response(stream).text().then(JSON.parse);
+  }
+
+  /* `view` (made by geo4mi.choropleth.view.make) holds the map, its data and the current
+   * choice: view.state.row / cells / scheme / palette / wanted. */
+
+  function cellFor(view, areaIndex) {
+    var col = view.colOf[areaIndex];
+    return decode(col < 0 ? 0 : view.state.cells[col], view.state.scheme);
+  }
+
+  function breaksOf(data, row, scheme) {
+    var b = scheme === "fixed" ? 0 : row[SCHEME_BREAKS[scheme]];
+    return b === 0 ? data.fixed : b;
+  }
+
+  /* Did the scheme fall back to fixed steps (too few distinct values for its breaks)? */
+  function fellBack(row, scheme) {
+    return scheme !== "fixed" && row[SCHEME_BREAKS[scheme]] === 0;
+  }
+
+  ns.data = { SCHEME_DIGIT: SCHEME_DIGIT, SCHEME_BREAKS: SCHEME_BREAKS, K: K,
+              unpack: unpack, decode: decode, classOf: classOf, inflate: inflate,
+              cellFor: cellFor, breaksOf: breaksOf, fellBack: fellBack };
+}(geo4mi.choropleth));
+
+/* -- style: an area's fill and edge ------------------------------------------------------- */
+(function (ns, C) {
+  "use strict";
+
+  var HATCH_ID = "g4c-hatch";
+  var DOTS_ID = "g4c-dots";
+  var svgEl = C.svgEl;
+
+  /* The suppressed hatching and the no-data dots as canvas patterns (canvas cannot use the
+   * SVG patterns); same geometry as hatchDefs. */
+  function canvasPatterns(style) {
+    var hatch = document.createElement("canvas");
+    var size = style.hatch_lines[1], width = style.hatch_lines[0];
+    hatch.width = size; hatch.height = size;
+    var ctx = hatch.getContext("2d");
+    ctx.fillStyle = style.suppressed;
+    ctx.fillRect(0, 0, size, size);
+    ctx.strokeStyle = style.hatch;
+    ctx.lineWidth = width / Math.SQRT2;  // the tile's diagonal lines lie size/√2 apart
+    ctx.beginPath();
+    ctx.moveTo(0, size); ctx.lineTo(size, 0);
+    ctx.moveTo(-size / 2, size / 2); ctx.lineTo(size / 2, -size / 2);
+    ctx.moveTo(size / 2, size * 1.5); ctx.lineTo(size * 1.5, size / 2);
+    ctx.stroke();
+    var dots = document.createElement("canvas");
+    var tile = style.dots[1], dot = style.dots[0];
+    dots.width = tile; dots.height = tile;
+    ctx = dots.getContext("2d");
+    ctx.fillStyle = style.no_data;
+    ctx.fillRect(0, 0, tile, tile);
+    ctx.fillStyle = style.dot;
+    ctx.fillRect(0, 0, dot, dot);
+    var target = document.createElement("canvas").getContext("2d");
+    return { hatch: target.createPattern(hatch, "repeat"),
+             dots: target.createPattern(dots, "repeat") };
   }
 
   /* Relative luminance of "#rrggbb" (WCAG): an edge on a darker fill is drawn light. */
@@ -119,6 +178,310 @@ var geo4miChoropleth = (function () {
     var ratio = (Math.max(lf, le) + 0.05) / (Math.min(lf, le) + 0.05);
     return ratio < 3 ? style.edge_light : style.edge;
   }
+
+  /* The patterns of "suppressed" (diagonal hatching) and "no interviews" (square dots): one
+   * SVG, referenced by the areas' and the legend's fills. */
+  function patternDefs(style) {
+    var svg = svgEl("svg", { width: 0, height: 0, "aria-hidden": "true", "class": "g4c-defs" });
+    var size = style.hatch_lines[1];
+    var hatch = svgEl("pattern", { id: HATCH_ID, patternUnits: "userSpaceOnUse", width: size,
+                                   height: size, patternTransform: "rotate(45)" });
+    hatch.appendChild(svgEl("rect", { width: size, height: size, fill: style.suppressed }));
+    hatch.appendChild(svgEl("rect", { width: style.hatch_lines[0], height: size,
+                                      fill: style.hatch }));
+    var tile = style.dots[1];
+    var dots = svgEl("pattern", { id: DOTS_ID, patternUnits: "userSpaceOnUse", width: tile,
+                                  height: tile });
+    dots.appendChild(svgEl("rect", { width: tile, height: tile, fill: style.no_data }));
+    dots.appendChild(svgEl("rect", { width: style.dots[0], height: style.dots[0],
+                                     fill: style.dot }));
+    var defs = svgEl("defs", {});
+    defs.appendChild(hatch);
+    defs.appendChild(dots);
+    svg.appendChild(defs);
+    document.body.appendChild(svg);
+  }
+
+  /* A wide interval keeps its class colour and gets a dashed outline (never a paler fill,
+   * which would read as the class below). */
+  function styleFor(view, c) {
+    var style = view.style;
+    var out = { color: style.edge, weight: 1, dashArray: null, fillOpacity: 1 };
+    if (c.status === "no_data") { out.fillColor = view.dotsFill; }
+    else if (c.status === "suppressed") { out.fillColor = view.hatchFill; }
+    else {
+      var palette = view.state.palette;
+      out.fillColor = palette[Math.min(c.cls, palette.length - 1)];
+      out.fillOpacity = style.opacity;
+      out.color = edgeOn(out.fillColor, style);  // a dark class keeps visible edges
+      if (c.wide) {
+        // canvas has no CSS halo for the white dashes: black dashes there
+        out.color = view.canvas ? "#000000" : style.wide[0];
+        out.weight = style.wide[1]; out.dashArray = style.wide[2];
+      }
+    }
+    return out;
+  }
+
+  ns.style = { HATCH_ID: HATCH_ID, DOTS_ID: DOTS_ID, canvasPatterns: canvasPatterns,
+               luminance: luminance, edgeOn: edgeOn, patternDefs: patternDefs,
+               styleFor: styleFor };
+}(geo4mi.choropleth, geo4miCommon));
+
+/* -- words: an area's tooltip, summary and notes ------------------------------------------ */
+(function (ns, C) {
+  "use strict";
+
+  var el = C.textEl, fill = C.fill;
+  var decode = ns.data.decode, cellFor = ns.data.cellFor;
+
+  /* Suppressed because small, or only so that a small one elsewhere cannot be worked out
+   * (geo4mi.indicators.suppression; the reason travels in the cell, never n). */
+  function suppressedText(T, c) {
+    return c.small ? T.suppressed : T.suppressed_complementary;
+  }
+
+  function notes(T, c) {
+    var out = [];
+    if (c.status === "no_data") { out.push(T.no_interviews_n); }
+    if (c.status === "suppressed") { out.push(suppressedText(T, c)); }
+    if (c.above) { out.push(T.differs_above); }
+    if (c.below) { out.push(T.differs_below); }
+    if (c.wide) { out.push(T.wide_interval); }
+    return out;
+  }
+
+  function summary(view, areaIndex) {
+    var T = view.T, fmt = view.fmt;
+    var c = cellFor(view, areaIndex);
+    var name = view.data.areas[areaIndex].name;
+    if (c.status === "no_data") { return name + ": " + T.no_interviews; }
+    var parts = c.status === "ok"
+      ? [T.value + ": " + fmt.percent(c.p), T.ci95 + ": " + fmt.range(c.lo, c.hi)]
+      : [suppressedText(T, c)];
+    if (c.n !== undefined) { parts.push(T.n + ": " + fmt.integer(c.n)); }
+    return name + ": " + parts.join("; ");
+  }
+
+  function cityText(view) {
+    var T = view.T, fmt = view.fmt;
+    var c = decode(view.state.row[0], view.state.scheme);
+    if (c.status === "ok") {
+      return fill(T.city_value, { value: fmt.percent(c.p) + " (" + T.ci95 + ": " +
+                                         fmt.range(c.lo, c.hi) + ")" });
+    }
+    if (c.status === "suppressed") { return T.city_suppressed; }
+    return T.city_wide + ": " + T.no_interviews_n;
+  }
+
+  /* The tooltip as DOM nodes (Leaflet's bindTooltip takes an HTMLElement). */
+  function tooltip(view, areaIndex) {
+    var T = view.T, fmt = view.fmt;
+    var c = cellFor(view, areaIndex);
+    var tip = el("div", "g4c-tip");
+    tip.appendChild(el("strong", "", view.data.areas[areaIndex].name));
+    if (c.status === "ok") {
+      var value = el("div", "g4c-tip-value", T.value + ": ");
+      value.appendChild(el("b", "", fmt.percent(c.p)));
+      tip.appendChild(value);
+      tip.appendChild(el("div", "", T.ci95 + ": " + fmt.range(c.lo, c.hi)));
+      tip.appendChild(el("div", "g4c-tip-n", T.n + ": " + fmt.integer(c.n)));
+    }
+    tip.appendChild(el("div", "g4c-tip-city", cityText(view)));
+    var ns = notes(T, c);
+    for (var k = 0; k < ns.length; k++) { tip.appendChild(el("div", "g4c-tip-note", ns[k])); }
+    return tip;
+  }
+
+  ns.words = { suppressedText: suppressedText, notes: notes, summary: summary,
+               cityText: cityText, tooltip: tooltip };
+}(geo4mi.choropleth, geo4miCommon));
+
+/* -- legend: its box and entries ---------------------------------------------------------- */
+(function (ns, C) {
+  "use strict";
+
+  var el = C.textEl, svgEl = C.svgEl;
+  var S = ns.style;
+
+  /* A legend swatch; `outline` is [colour, width, dash array] for the wide-interval entry. */
+  function swatch(fillColour, opacity, outline, edge) {
+    var svg = svgEl("svg", { "class": "g4c-swatch", width: 22, height: 14,
+                           "aria-hidden": "true" });
+    var attrs = { x: 1, y: 1, width: 20, height: 12, fill: fillColour, "fill-opacity": opacity,
+                  stroke: edge || "#404040" };
+    if (outline) {  // the same dashes with their halo, around a white box
+      svg.appendChild(svgEl("rect", { x: 1, y: 1, width: 20, height: 12, fill: "#ffffff",
+                                      stroke: "#000000", "stroke-width": 4 }));
+      attrs.fill = "none"; attrs.stroke = outline[0]; attrs["stroke-width"] = 2;
+      attrs["stroke-dasharray"] = outline[2];
+    }
+    svg.appendChild(svgEl("rect", attrs));
+    return svg;
+  }
+
+  function legendItem(className, dataClass, swatchNode, text) {
+    var li = el("li", className);
+    if (dataClass !== null) { li.setAttribute("data-class", dataClass); }
+    li.appendChild(swatchNode);
+    li.appendChild(el("span", "", text));
+    return li;
+  }
+
+  /* On a phone-sized window (the CSS uses the same width) the legend would cover a third of
+   * the map: it moves to a box right under the map, and back when the window widens. */
+  function placeLegend(map, legendDiv) {
+    if (!window.matchMedia) { return; }
+    // printed, the legend stands beside the map (choropleth.css) rather than over it
+    var query = window.matchMedia("(max-width: 600px), print");
+    var corner = legendDiv.parentNode;
+    var below = el("div", "g4c-legend-below");
+    var mapBox = map.getContainer();
+    mapBox.parentNode.insertBefore(below, mapBox.nextSibling);
+    function place() {
+      var target = query.matches ? below : corner;
+      if (legendDiv.parentNode !== target) { target.appendChild(legendDiv); }
+      below.hidden = !query.matches;
+    }
+    place();
+    C.onMediaChange(query, place);
+  }
+
+  /* The legend's box, bottom right (or under the map on a phone). */
+  function addLegend(map) {
+    var div = C.cornerBox(map, { position: "bottomright", className: "g4c-legend" });
+    placeLegend(map, div);
+    return div;
+  }
+
+
+  function renderLegend(view, ind, group, breaks, fellBack, complementary) {
+    var T = view.T, legendDiv = view.legendDiv;
+    legendDiv.textContent = "";
+    legendDiv.appendChild(el("div", "g4c-legend-title", ind.label));
+    legendDiv.appendChild(el("div", "g4c-legend-sub", group.label));
+    legendDiv.appendChild(el("div", "g4c-legend-units", T.units + " · " + T[ind.direction]));
+    var list = el("ul");
+    classItems(view, breaks, list);
+    var hatch = "url(#" + S.HATCH_ID + ")";
+    list.appendChild(legendItem("g4c-legend-wide", null, swatch("none", 1, view.style.wide),
+                                T.legend_wide));
+    list.appendChild(legendItem("g4c-legend-nodata", null, swatch("url(#" + S.DOTS_ID + ")", 1),
+                                T.no_interviews));
+    list.appendChild(legendItem("g4c-legend-suppressed", null, swatch(hatch, 1), T.suppressed));
+    if (complementary) {
+      list.appendChild(legendItem("g4c-legend-complementary", null, swatch(hatch, 1),
+                                  T.suppressed_complementary));
+    }
+    legendDiv.appendChild(list);
+    if (fellBack) { legendDiv.appendChild(el("p", "g4c-legend-note", T.fallback_fixed)); }
+  }
+
+  /* The classes' labels, "lower–upper %" (breaks in tenths of a percent, the first class
+   * from 0); one decimal when two bounds would round to the same whole number. */
+  function classLabels(breaks, fmt) {
+    var decimals = 0, labels = [], lower = 0;
+    for (var k = 1; k < breaks.length; k++) {
+      if (Math.round(breaks[k] / 10) === Math.round(breaks[k - 1] / 10)) { decimals = 1; }
+    }
+    for (k = 0; k < breaks.length; k++) {
+      var upper = breaks[k] / 10;
+      labels.push(fmt.decimal(lower, lower === 0 ? 0 : decimals) + "–" +
+                  fmt.decimal(upper, decimals) + " %");
+      lower = upper;
+    }
+    return labels;
+  }
+
+  /* One entry per class, its colour and label. */
+  function classItems(view, breaks, list) {
+    var palette = view.state.palette, style = view.style;
+    var labels = classLabels(breaks, view.fmt);
+    for (var k = 0; k < breaks.length; k++) {
+      list.appendChild(legendItem("", k, swatch(palette[k], style.opacity, null,
+                                                S.edgeOn(palette[k], style)), labels[k]));
+    }
+  }
+
+  ns.legend = { swatch: swatch, legendItem: legendItem, addLegend: addLegend,
+                renderLegend: renderLegend, classLabels: classLabels };
+}(geo4mi.choropleth, geo4miCommon));
+
+/* -- table: the values under the map and their CSV ---------------------------------------- */
+(function (ns, C) {
+  "use strict";
+
+  var el = C.textEl, fill = C.fill;
+  var decode = ns.data.decode, cellFor = ns.data.cellFor, notes = ns.words.notes;
+
+  function tableRows(view) {
+    var data = view.data;
+    var rows = [{ id: "", name: view.T.city_wide, c: decode(view.state.row[0], view.state.scheme),
+                  city: true }];
+    for (var k = 0; k < data.table_order.length; k++) {
+      var a = data.table_order[k];
+      rows.push({ id: data.areas[a].id, name: data.areas[a].name, c: cellFor(view, a) });
+    }
+    return rows;
+  }
+
+  function renderTable(view, rows, ind, group) {
+    var fmt = view.fmt;
+    document.getElementById("g4c-caption").textContent =
+      fill(view.T.caption, { indicator: ind.label, group: group.label });
+    var body = document.querySelector("#g4c-table tbody");
+    body.textContent = "";
+    for (var k = 0; k < rows.length; k++) {
+      var r = rows[k], c = r.c;
+      var ok = c.status === "ok";
+      var tr = el("tr", r.city ? "g4c-city" : "");
+      tr.setAttribute("data-status", c.status);
+      var th = el("th", "", r.name);
+      th.setAttribute("scope", "row");
+      tr.appendChild(th);
+      tr.appendChild(el("td", "", ok ? fmt.percent(c.p) : "—"));
+      tr.appendChild(el("td", "", ok ? fmt.range(c.lo, c.hi) : "—"));
+      tr.appendChild(el("td", "", c.n === undefined ? "—" : fmt.integer(c.n)));
+      tr.appendChild(el("td", "", notes(view.T, c).join(" ")));
+      body.appendChild(tr);
+    }
+  }
+
+  /* One CSV row: plain machine numbers (".", no grouping), whatever the page's language. */
+  function csvRow(T, r, synthetic) {
+    var c = r.c, ok = c.status === "ok";
+    var status = ok ? "ok" : c.status === "suppressed" ? T.csv_suppressed : T.csv_no_data;
+    var cells = [r.city ? "_city" : r.id, r.name, ok ? c.p : "", ok ? c.lo : "",
+                 ok ? c.hi : "", c.n === undefined ? "" : c.n, status];
+    if (synthetic) { cells.push(T.synthetic); }
+    return cells.map(C.csvCell).join(",");
+  }
+
+  /* The CSV's file name: indicator, group, the word for "table" in the page's language. */
+  function csvName(T, ind, group, synthetic) {
+    return ind.id + "_" + (group.var === "all" ? "all" : group.var + "-" + group.value) +
+      "_" + T.csv_file + (synthetic ? "_synthetic" : "") + ".csv";
+  }
+
+  /* The CSV link. */
+  function updateCsv(view, rows, ind, group) {
+    var T = view.T, data = view.data;
+    var lines = [T.csv_header + (data.synthetic ? "," + T.csv_note : "")];
+    for (var k = 0; k < rows.length; k++) { lines.push(csvRow(T, rows[k], data.synthetic)); }
+    var link = document.getElementById("g4c-csv");
+    link.href = C.csvHref(lines);
+    link.setAttribute("download", csvName(T, ind, group, data.synthetic));
+  }
+
+  ns.table = { tableRows: tableRows, renderTable: renderTable, csvRow: csvRow,
+               csvName: csvName, updateCsv: updateCsv };
+}(geo4mi.choropleth, geo4miCommon));
+
+/* -- finder: words typed narrow the indicator list ---------------------------------------- */
+(function (ns, C) {
+  "use strict";
+
+  var fill = C.fill, fold = C.fold;
 
   /* The indicator finder: words typed in the box (accents and case ignored) narrow the
    * indicator list to those whose label, question or theme holds every word; the options
@@ -201,70 +564,14 @@ var geo4miChoropleth = (function () {
     }
   }
 
-  /* The patterns of "suppressed" (diagonal hatching) and "no interviews" (square dots): one
-   * SVG, referenced by the areas' and the legend's fills. */
-  function patternDefs(style) {
-    var svg = svgEl("svg", { width: 0, height: 0, "aria-hidden": "true", "class": "g4c-defs" });
-    var size = style.hatch_lines[1];
-    var hatch = svgEl("pattern", { id: HATCH_ID, patternUnits: "userSpaceOnUse", width: size,
-                                   height: size, patternTransform: "rotate(45)" });
-    hatch.appendChild(svgEl("rect", { width: size, height: size, fill: style.suppressed }));
-    hatch.appendChild(svgEl("rect", { width: style.hatch_lines[0], height: size,
-                                      fill: style.hatch }));
-    var tile = style.dots[1];
-    var dots = svgEl("pattern", { id: DOTS_ID, patternUnits: "userSpaceOnUse", width: tile,
-                                  height: tile });
-    dots.appendChild(svgEl("rect", { width: tile, height: tile, fill: style.no_data }));
-    dots.appendChild(svgEl("rect", { width: style.dots[0], height: style.dots[0],
-                                     fill: style.dot }));
-    var defs = svgEl("defs", {});
-    defs.appendChild(hatch);
-    defs.appendChild(dots);
-    svg.appendChild(defs);
-    document.body.appendChild(svg);
-  }
+  ns.finder = { finder: finder };
+}(geo4mi.choropleth, geo4miCommon));
 
-  /* A legend swatch; `outline` is [colour, width, dash array] for the wide-interval entry. */
-  function swatch(fillColour, opacity, outline, edge) {
-    var svg = svgEl("svg", { "class": "g4c-swatch", width: 22, height: 14, "aria-hidden": "true" });
-    var attrs = { x: 1, y: 1, width: 20, height: 12, fill: fillColour, "fill-opacity": opacity,
-                  stroke: edge || "#404040" };
-    if (outline) {  // the same dashes with their halo, around a white box
-      svg.appendChild(svgEl("rect", { x: 1, y: 1, width: 20, height: 12, fill: "#ffffff",
-                                      stroke: "#000000", "stroke-width": 4 }));
-      attrs.fill = "none"; attrs.stroke = outline[0]; attrs["stroke-width"] = 2;
-      attrs["stroke-dasharray"] = outline[2];
-    }
-    svg.appendChild(svgEl("rect", attrs));
-    return svg;
-  }
+/* -- print: the printed page -------------------------------------------------------------- */
+(function (ns, C) {
+  "use strict";
 
-  function legendItem(className, dataClass, swatchNode, text) {
-    var li = el("li", className);
-    if (dataClass !== null) { li.setAttribute("data-class", dataClass); }
-    li.appendChild(swatchNode);
-    li.appendChild(el("span", "", text));
-    return li;
-  }
-
-  /* On a phone-sized window (the CSS uses the same width) the legend would cover a third of
-   * the map: it moves to a box right under the map, and back when the window widens. */
-  function placeLegend(map, legendDiv) {
-    if (!window.matchMedia) { return; }
-    // printed, the legend stands beside the map (choropleth.css) rather than over it
-    var query = window.matchMedia("(max-width: 600px), print");
-    var corner = legendDiv.parentNode;
-    var below = el("div", "g4c-legend-below");
-    var mapBox = map.getContainer();
-    mapBox.parentNode.insertBefore(below, mapBox.nextSibling);
-    function place() {
-      var target = query.matches ? below : corner;
-      if (legendDiv.parentNode !== target) { target.appendChild(legendDiv); }
-      below.hidden = !query.matches;
-    }
-    place();
-    C.onMediaChange(query, place);
-  }
+  var el = C.textEl;
 
   /* Printing: the map takes a fixed size in millimetres and the whole city is fitted into
    * it, whatever the window's size; the view on screen comes back afterwards. Chromium may
@@ -299,34 +606,22 @@ var geo4miChoropleth = (function () {
     document.documentElement.setAttribute("data-g4c-page", name);
   }
 
+  /* While printing, the whole city in the page setup's map size. */
   function printFit(map, bounds) {
-    var saved = null;
-    var box = map.getContainer();
-    var px = 96 / 25.4;
-    function enter() {
-      if (saved) { return; }
-      saved = { center: map.getCenter(), zoom: map.getZoom() };
-      box.style.width = Math.round(pageSetup.map[0] * px) + "px";
-      box.style.height = Math.round(pageSetup.map[1] * px) + "px";
-      map.invalidateSize({ animate: false, pan: false });
-      map.fitBounds(bounds, { padding: [6, 6], animate: false });
-    }
-    function leave() {
-      if (!saved) { return; }
-      box.style.width = ""; box.style.height = "";
-      map.invalidateSize({ animate: false, pan: false });
-      map.setView(saved.center, saved.zoom, { animate: false });
-      saved = null;
-    }
-    window.addEventListener("beforeprint", enter);
-    window.addEventListener("afterprint", leave);
-    if (window.matchMedia) {
-      var query = window.matchMedia("print");
-      C.onMediaChange(query, function () { if (query.matches) { enter(); } else { leave(); } });
-    }
+    C.printSize(map, { bounds: bounds, fit: { padding: [6, 6], animate: false },
+                       size: function () { return pageSetup.map; } });
   }
 
-  /* -- the PNG download ------------------------------------------------------------------- */
+  ns.print = { PAGES: PAGES, setPage: setPage, printFit: printFit };
+}(geo4mi.choropleth, geo4miCommon));
+
+/* -- png: the current view as a picture --------------------------------------------------- */
+(function (ns, C) {
+  "use strict";
+
+  var SVG_NS = "http://www.w3.org/2000/svg";
+  var canvasPatterns = ns.style.canvasPatterns;
+
 
   var PNG = { scale: 2, width: 1200, pad: 16,
               font: "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif" };
@@ -546,209 +841,24 @@ var geo4miChoropleth = (function () {
     });
   }
 
-  /* The page's values and outlines when geo4mi packed them (base64 of gzipped JSON, big
-   * pages only; geo4mi/webmap/choropleth.py, pack_page_data), inflated by the browser's own
-   * DecompressionStream: a promise of the object they came from. */
-  function inflate(packed) {
-    if (typeof DecompressionStream === "undefined") {
-      return Promise.reject(new Error("geo4mi: this browser cannot read the compressed " +
-                                      "map data (no DecompressionStream); open the page in " +
-                                      "a current Chrome, Edge, Firefox or Safari"));
-    }
-    var raw = atob(packed), bytes = new Uint8Array(raw.length);
-    for (var i = 0; i < raw.length; i++) { bytes[i] = raw.charCodeAt(i); }
-    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
-    return new Response(stream).text().then(JSON.parse);
-  }
+  ns.png = { wrapper: wrapper, drawPng: drawPng, downloadPng: downloadPng };
+}(geo4mi.choropleth, geo4miCommon));
 
-  /* -- one area's cell, style and words ---------------------------------------------------- */
+/* -- view: the current choice and the restyle ------------------------------------------ */
+(function (ns, C) {
+  "use strict";
 
-  /* `view` (made by makeView) holds the map, its data and the current choice:
-   * view.state.row / cells / scheme / palette / wanted. */
+  /* Above this many areas the layer is drawn on one canvas instead of one SVG path per
+   * area (first render and switches stay fast at thousands of areas); areas are then not
+   * focusable one by one, and the table below the map carries the same values. */
+  var CANVAS_ABOVE = 500;
+  var fill = C.fill;
+  var D = ns.data, S = ns.style, W = ns.words, T_ = ns.table;
+  var unpack = D.unpack, cellFor = D.cellFor, breaksOf = D.breaksOf;
+  var styleFor = S.styleFor, summary = W.summary, tooltip = W.tooltip;
+  var renderLegend = ns.legend.renderLegend;
+  var tableRows = T_.tableRows, renderTable = T_.renderTable, updateCsv = T_.updateCsv;
 
-  function cellFor(view, areaIndex) {
-    var col = view.colOf[areaIndex];
-    return decode(col < 0 ? 0 : view.state.cells[col], view.state.scheme);
-  }
-
-  function breaksOf(data, row, scheme) {
-    var b = scheme === "fixed" ? 0 : row[SCHEME_BREAKS[scheme]];
-    return b === 0 ? data.fixed : b;
-  }
-
-  /* A wide interval keeps its class colour and gets a dashed outline (never a paler fill,
-   * which would read as the class below). */
-  function styleFor(view, c) {
-    var style = view.style;
-    var out = { color: style.edge, weight: 1, dashArray: null, fillOpacity: 1 };
-    if (c.status === "no_data") { out.fillColor = view.dotsFill; }
-    else if (c.status === "suppressed") { out.fillColor = view.hatchFill; }
-    else {
-      var palette = view.state.palette;
-      out.fillColor = palette[Math.min(c.cls, palette.length - 1)];
-      out.fillOpacity = style.opacity;
-      out.color = edgeOn(out.fillColor, style);  // a dark class keeps visible edges
-      if (c.wide) {
-        // canvas has no CSS halo for the white dashes: black dashes there
-        out.color = view.canvas ? "#000000" : style.wide[0];
-        out.weight = style.wide[1]; out.dashArray = style.wide[2];
-      }
-    }
-    return out;
-  }
-
-  /* Suppressed because small, or only so that a small one elsewhere cannot be worked out
-   * (geo4mi.indicators.suppression; the reason travels in the cell, never n). */
-  function suppressedText(T, c) {
-    return c.small ? T.suppressed : T.suppressed_complementary;
-  }
-
-  function notes(T, c) {
-    var out = [];
-    if (c.status === "no_data") { out.push(T.no_interviews_n); }
-    if (c.status === "suppressed") { out.push(suppressedText(T, c)); }
-    if (c.above) { out.push(T.differs_above); }
-    if (c.below) { out.push(T.differs_below); }
-    if (c.wide) { out.push(T.wide_interval); }
-    return out;
-  }
-
-  function summary(view, areaIndex) {
-    var T = view.T, fmt = view.fmt;
-    var c = cellFor(view, areaIndex);
-    var name = view.data.areas[areaIndex].name;
-    if (c.status === "no_data") { return name + ": " + T.no_interviews; }
-    var parts = c.status === "ok"
-      ? [T.value + ": " + fmt.percent(c.p), T.ci95 + ": " + fmt.range(c.lo, c.hi)]
-      : [suppressedText(T, c)];
-    if (c.n !== undefined) { parts.push(T.n + ": " + fmt.integer(c.n)); }
-    return name + ": " + parts.join("; ");
-  }
-
-  function cityText(view) {
-    var T = view.T, fmt = view.fmt;
-    var c = decode(view.state.row[0], view.state.scheme);
-    if (c.status === "ok") {
-      return fill(T.city_value, { value: fmt.percent(c.p) + " (" + T.ci95 + ": " +
-                                         fmt.range(c.lo, c.hi) + ")" });
-    }
-    if (c.status === "suppressed") { return T.city_suppressed; }
-    return T.city_wide + ": " + T.no_interviews_n;
-  }
-
-  /* The tooltip as DOM nodes (Leaflet's bindTooltip takes an HTMLElement). */
-  function tooltip(view, areaIndex) {
-    var T = view.T, fmt = view.fmt;
-    var c = cellFor(view, areaIndex);
-    var tip = el("div", "g4c-tip");
-    tip.appendChild(el("strong", "", view.data.areas[areaIndex].name));
-    if (c.status === "ok") {
-      var value = el("div", "g4c-tip-value", T.value + ": ");
-      value.appendChild(el("b", "", fmt.percent(c.p)));
-      tip.appendChild(value);
-      tip.appendChild(el("div", "", T.ci95 + ": " + fmt.range(c.lo, c.hi)));
-      tip.appendChild(el("div", "g4c-tip-n", T.n + ": " + fmt.integer(c.n)));
-    }
-    tip.appendChild(el("div", "g4c-tip-city", cityText(view)));
-    var ns = notes(T, c);
-    for (var k = 0; k < ns.length; k++) { tip.appendChild(el("div", "g4c-tip-note", ns[k])); }
-    return tip;
-  }
-
-  /* -- the legend, the table and the CSV --------------------------------------------------- */
-
-  function renderLegend(view, ind, group, breaks, fellBack, complementary) {
-    var T = view.T, legendDiv = view.legendDiv;
-    legendDiv.textContent = "";
-    legendDiv.appendChild(el("div", "g4c-legend-title", ind.label));
-    legendDiv.appendChild(el("div", "g4c-legend-sub", group.label));
-    legendDiv.appendChild(el("div", "g4c-legend-units", T.units + " · " + T[ind.direction]));
-    var list = el("ul");
-    classItems(view, breaks, list);
-    var hatch = "url(#" + HATCH_ID + ")";
-    list.appendChild(legendItem("g4c-legend-wide", null, swatch("none", 1, view.style.wide),
-                                T.legend_wide));
-    list.appendChild(legendItem("g4c-legend-nodata", null, swatch("url(#" + DOTS_ID + ")", 1),
-                                T.no_interviews));
-    list.appendChild(legendItem("g4c-legend-suppressed", null, swatch(hatch, 1), T.suppressed));
-    if (complementary) {
-      list.appendChild(legendItem("g4c-legend-complementary", null, swatch(hatch, 1),
-                                  T.suppressed_complementary));
-    }
-    legendDiv.appendChild(list);
-    if (fellBack) { legendDiv.appendChild(el("p", "g4c-legend-note", T.fallback_fixed)); }
-  }
-
-  /* One entry per class, "lower–upper %" (breaks in tenths of a percent); one decimal when
-   * two bounds would round to the same whole number. */
-  function classItems(view, breaks, list) {
-    var fmt = view.fmt, palette = view.state.palette, style = view.style;
-    var decimals = 0;
-    for (var k = 1; k < breaks.length; k++) {
-      if (Math.round(breaks[k] / 10) === Math.round(breaks[k - 1] / 10)) { decimals = 1; }
-    }
-    var lower = 0;
-    for (k = 0; k < breaks.length; k++) {
-      var upper = breaks[k] / 10;
-      list.appendChild(legendItem("", k, swatch(palette[k], style.opacity, null,
-                                                edgeOn(palette[k], style)),
-        fmt.decimal(lower, lower === 0 ? 0 : decimals) + "–" + fmt.decimal(upper, decimals) + " %"));
-      lower = upper;
-    }
-  }
-
-  function tableRows(view) {
-    var data = view.data;
-    var rows = [{ id: "", name: view.T.city_wide, c: decode(view.state.row[0], view.state.scheme),
-                  city: true }];
-    for (var k = 0; k < data.table_order.length; k++) {
-      var a = data.table_order[k];
-      rows.push({ id: data.areas[a].id, name: data.areas[a].name, c: cellFor(view, a) });
-    }
-    return rows;
-  }
-
-  function renderTable(view, rows, ind, group) {
-    var fmt = view.fmt;
-    document.getElementById("g4c-caption").textContent =
-      fill(view.T.caption, { indicator: ind.label, group: group.label });
-    var body = document.querySelector("#g4c-table tbody");
-    body.textContent = "";
-    for (var k = 0; k < rows.length; k++) {
-      var r = rows[k], c = r.c;
-      var ok = c.status === "ok";
-      var tr = el("tr", r.city ? "g4c-city" : "");
-      tr.setAttribute("data-status", c.status);
-      var th = el("th", "", r.name);
-      th.setAttribute("scope", "row");
-      tr.appendChild(th);
-      tr.appendChild(el("td", "", ok ? fmt.percent(c.p) : "—"));
-      tr.appendChild(el("td", "", ok ? fmt.range(c.lo, c.hi) : "—"));
-      tr.appendChild(el("td", "", c.n === undefined ? "—" : fmt.integer(c.n)));
-      tr.appendChild(el("td", "", notes(view.T, c).join(" ")));
-      body.appendChild(tr);
-    }
-  }
-
-  /* The CSV link: plain machine numbers (".", no grouping), whatever the page's language. */
-  function updateCsv(view, rows, ind, group) {
-    var T = view.T, data = view.data;
-    var lines = [T.csv_header + (data.synthetic ? "," + T.csv_note : "")];
-    for (var k = 0; k < rows.length; k++) {
-      var r = rows[k], c = r.c, ok = c.status === "ok";
-      var status = ok ? "ok" : c.status === "suppressed" ? T.csv_suppressed : T.csv_no_data;
-      var cells = [r.city ? "_city" : r.id, r.name, ok ? c.p : "", ok ? c.lo : "",
-                   ok ? c.hi : "", c.n === undefined ? "" : c.n, status];
-      if (data.synthetic) { cells.push(T.synthetic); }
-      lines.push(cells.map(C.csvCell).join(","));
-    }
-    var link = document.getElementById("g4c-csv");
-    link.href = C.csvHref(lines);
-    link.setAttribute("download", ind.id + "_" + (group.var === "all" ? "all" : group.var + "-" + group.value) +
-                      "_" + T.csv_file + (data.synthetic ? "_synthetic" : "") + ".csv");
-  }
-
-  /* -- the choice: indicator, group, scheme ------------------------------------------------ */
 
   /* Groups defined by the indicator's own question are greyed out (and "all" shown
    * instead when one was selected); the note under the select says why. */
@@ -823,7 +933,7 @@ var geo4miChoropleth = (function () {
 
   /* Show the indicator, group and scheme the selects hold. */
   function update(view) {
-    var data = view.data, state = view.state, T = view.T;
+    var data = view.data, state = view.state;
     var ii = +view.sel.indicator.value;
     var ind = data.indicators[ii];
     offerGroups(view, ind);
@@ -832,17 +942,23 @@ var geo4miChoropleth = (function () {
     state.cells = unpack(state.row[1], data.cols.length);
     offerSchemes(view, state.cells);
     state.scheme = view.sel.scheme.value;
-    document.getElementById("g4c-question").textContent =
-      ind.q === undefined ? "" : fill(T.question, { question: data.questions[ind.q] });
     var breaks = breaksOf(data, state.row, state.scheme);
-    var fellBack = state.scheme !== "fixed" && state.row[SCHEME_BREAKS[state.scheme]] === 0;
     state.palette = data.palettes[ind.direction][breaks.length - 1];
     var complementary = restyleAreas(view);
     labelPriority(view);
-    renderLegend(view, ind, group, breaks, fellBack, complementary);
+    renderLegend(view, ind, group, breaks, D.fellBack(state.row, state.scheme), complementary);
     var rows = tableRows(view);
     renderTable(view, rows, ind, group);
     updateCsv(view, rows, ind, group);
+    showWords(view, ind, group);
+  }
+
+  /* The words around the map for the choice: question, universe, the live region, the
+   * folded controls' line, and the address (#indicator/group/scheme). */
+  function showWords(view, ind, group) {
+    var data = view.data, T = view.T;
+    document.getElementById("g4c-question").textContent =
+      ind.q === undefined ? "" : fill(T.question, { question: data.questions[ind.q] });
     var universe = data.universes[ind.universe];
     document.getElementById("g4c-universe").textContent =
       universe ? fill(T.universe, { universe: universe }) : "";
@@ -852,29 +968,75 @@ var geo4miChoropleth = (function () {
     if (current) { current.textContent = ind.label + " — " + group.label; }
     try {
       history.replaceState(null, "", "#" + encodeURIComponent(ind.id) + "/" +
-        encodeURIComponent(group.var + ":" + group.value) + "/" + state.scheme);
+        encodeURIComponent(group.var + ":" + group.value) + "/" + view.state.scheme);
     } catch (e) { /* some browsers refuse history on file:// */ }
   }
 
-  /* #indicator/group_var:value/scheme, each part URI-encoded (codes may hold "/"). */
+  /* #indicator/group_var:value/scheme, each part URI-encoded (codes may hold "/"): the
+   * three parts, or null when the address is not one. */
+  function parseHash(hash) {
+    var parts = String(hash).replace(/^#/, "").split("/");
+    if (parts.length !== 3) { return null; }
+    try {
+      return parts.map(decodeURIComponent);
+    } catch (e) { return null; }  // a malformed link: keep the default view
+  }
+
+  /* The selects set from the page's address. */
   function fromHash(view) {
     var data = view.data, sel = view.sel;
-    var parts = location.hash.slice(1).split("/");
-    if (parts.length !== 3) { return; }
-    try {
-      parts = parts.map(decodeURIComponent);
-    } catch (e) { return; }  // a malformed link: keep the default view
+    var parts = parseHash(location.hash);
+    if (parts === null) { return; }
     for (var k = 0; k < data.indicators.length; k++) {
       if (data.indicators[k].id === parts[0]) { sel.indicator.value = String(k); }
     }
     for (k = 0; k < data.groups.length; k++) {
       if (data.groups[k].var + ":" + data.groups[k].value === parts[1]) { sel.group.value = String(k); }
     }
-    if (Object.prototype.hasOwnProperty.call(SCHEME_DIGIT, parts[2])) {
+    if (C.has(D.SCHEME_DIGIT, parts[2])) {
       sel.scheme.value = parts[2];
       view.state.wanted = parts[2];
     }
   }
+
+
+  /* The view: the map, its data, the selects and the current choice. */
+  function make(map, data) {
+    var style = data.style;
+    var colOf = [];  // area index -> position in a row's cells, or -1 (never interviewed)
+    var i;
+    for (i = 0; i < data.areas.length; i++) { colOf.push(-1); }
+    for (i = 0; i < data.cols.length; i++) { colOf[data.cols[i]] = i; }
+    var sel = {
+      indicator: document.getElementById("g4c-indicator"),
+      group: document.getElementById("g4c-group"),
+      scheme: document.getElementById("g4c-scheme")
+    };
+    var canvas = data.areas.length > CANVAS_ABOVE;
+    var patterns = canvas ? S.canvasPatterns(style) : null;
+    return {
+      map: map, data: data, T: data.text, style: style, fmt: C.numbers(data.lang || "en"),
+      colOf: colOf, sel: sel,
+      // wanted: the scheme the reader asked for; shown when the view publishes enough units
+      state: { wanted: sel.scheme.value },
+      layers: [], looks: [],  // per area: its Leaflet layer, its current style
+      canvas: canvas, patterns: patterns,
+      hatchFill: canvas ? patterns.hatch : "url(#" + S.HATCH_ID + ")",
+      dotsFill: canvas ? patterns.dots : "url(#" + S.DOTS_ID + ")"
+    };
+  }
+
+  ns.view = { make: make, update: update, parseHash: parseHash, fromHash: fromHash };
+}(geo4mi.choropleth, geo4miCommon));
+
+/* -- controls: drawing the areas, the selects and buttons, keyboard focus -------------- */
+(function (ns, C) {
+  "use strict";
+
+  var el = C.textEl;
+  var update = ns.view.update, tooltip = ns.words.tooltip;
+  var setPage = ns.print.setPage, downloadPng = ns.png.downloadPng;
+
 
   /* -- drawing the map --------------------------------------------------------------------- */
 
@@ -896,66 +1058,24 @@ var geo4miChoropleth = (function () {
     });
   }
 
-  /* The view: the map, its data, the selects and the current choice. */
-  function makeView(map, data) {
-    var style = data.style;
-    var colOf = [];  // area index -> position in a row's cells, or -1 (never interviewed)
-    var i;
-    for (i = 0; i < data.areas.length; i++) { colOf.push(-1); }
-    for (i = 0; i < data.cols.length; i++) { colOf[data.cols[i]] = i; }
-    var sel = {
-      indicator: document.getElementById("g4c-indicator"),
-      group: document.getElementById("g4c-group"),
-      scheme: document.getElementById("g4c-scheme")
-    };
-    var canvas = data.areas.length > CANVAS_ABOVE;
-    var patterns = canvas ? canvasPatterns(style) : null;
-    return {
-      map: map, data: data, T: data.text, style: style, fmt: C.numbers(data.lang || "en"),
-      colOf: colOf, sel: sel,
-      // wanted: the scheme the reader asked for; shown when the view publishes enough units
-      state: { wanted: sel.scheme.value },
-      layers: [], looks: [],  // per area: its Leaflet layer, its current style
-      canvas: canvas, patterns: patterns,
-      hatchFill: canvas ? patterns.hatch : "url(#" + HATCH_ID + ")",
-      dotsFill: canvas ? patterns.dots : "url(#" + DOTS_ID + ")"
-    };
-  }
-
   /* One layer of every area (SVG paths, or one canvas above CANVAS_ABOVE areas). */
   function drawAreas(view) {
     var style = view.style;
-    return L.geoJSON(view.data.geometry, {
+    return C.areaLayer(view.map, view.data.geometry, {
       renderer: view.canvas ? L.canvas({ padding: 0.1 }) : undefined,
       style: function () { return { color: style.edge, weight: 1, fillOpacity: style.opacity }; },
-      onEachFeature: function (feature, layer) {
-        var index = view.layers.length;
+      weight: function (index) { return view.looks[index].weight; },
+      raise: true,
+      each: function (feature, layer, index) {
         view.layers.push(layer);
         view.looks.push({ weight: 1, color: style.edge });
         layer.bindTooltip(function () { return tooltip(view, index); },
                           { sticky: true, className: "g4c-tooltip" });
-        layer.on("mouseover", function () {
-          layer.setStyle({ weight: view.looks[index].weight + 2 }); layer.bringToFront();
-        });
-        layer.on("mouseout", function () { layer.setStyle({ weight: view.looks[index].weight }); });
         layer.on("click", function (e) { layer.openTooltip(e.latlng); });
       }
-    }).addTo(view.map);
+    });
   }
 
-  /* The legend's box, bottom right (or under the map on a phone). */
-  function addLegend(map) {
-    var legend = L.control({ position: "bottomright" });
-    legend.onAdd = function () {
-      var div = L.DomUtil.create("div", "g4c-legend");
-      L.DomEvent.disableClickPropagation(div);
-      L.DomEvent.disableScrollPropagation(div);
-      return div;
-    };
-    legend.addTo(map);
-    placeLegend(map, legend.getContainer());
-    return legend.getContainer();
-  }
 
   /* The links to the other languages keep the current view (the "#" part). */
   function keepHashInLanguageLinks() {
@@ -1005,40 +1125,47 @@ var geo4miChoropleth = (function () {
       });
       document.getElementById("g4c-png").addEventListener("click", function () { downloadPng(view); });
     }
-    return finder(sel.indicator, document.getElementById("g4c-find"),
+    return ns.finder.finder(sel.indicator, document.getElementById("g4c-find"),
                   document.getElementById("g4c-find-count"), view.data, view.T, view.fmt,
                   changed);
   }
 
+  ns.controls = { drawAreas: drawAreas, focusable: focusable, wireControls: wireControls,
+                  foldControls: foldControls, keepHashInLanguageLinks: keepHashInLanguageLinks };
+}(geo4mi.choropleth, geo4miCommon));
+
+/* -- init: the map drawn from the page's data ------------------------------------------- */
+(function (ns, C) {
+  "use strict";
+
+  var V = ns.view, K = ns.controls;
+
   function start(map, data) {
-    // metric only: a scale bar in miles means nothing to the maps' readers
-    L.control.scale({ imperial: false }).addTo(map);
-    keepHashInLanguageLinks();
-    var view = makeView(map, data);
-    patternDefs(view.style);
-    var geo = drawAreas(view);
-    // no tiles to keep sharp, so the zoom may be fractional: the city fills the map
-    map.options.zoomSnap = 0.25;
+    C.metricMap(map);
+    K.keepHashInLanguageLinks();
+    var view = V.make(map, data);
+    ns.style.patternDefs(view.style);
+    var geo = K.drawAreas(view);
     map.fitBounds(geo.getBounds(), { padding: [8, 8], animate: false });
-    for (var i = 0; i < view.layers.length; i++) { focusable(view, view.layers[i], i); }
+    for (var i = 0; i < view.layers.length; i++) { K.focusable(view, view.layers[i], i); }
     map.attributionControl.addAttribution(C.textHtml(view.T.attribution || ""));
-    view.legendDiv = addLegend(map);
-    printFit(map, geo.getBounds());
-    fromHash(view);
-    var filter = wireControls(view);
-    foldControls();
-    update(view);
-    var api = { update: function () { update(view); }, layer: geo, data: data,
-                state: view.state, filter: filter, setPage: setPage,
-                downloadPng: function (callback) { downloadPng(view, callback); },
+    view.legendDiv = ns.legend.addLegend(map);
+    ns.print.printFit(map, geo.getBounds());
+    V.fromHash(view);
+    var filter = K.wireControls(view);
+    K.foldControls();
+    V.update(view);
+    var api = { update: function () { V.update(view); }, layer: geo, data: data,
+                state: view.state, filter: filter, setPage: ns.print.setPage,
+                downloadPng: function (callback) { ns.png.downloadPng(view, callback); },
                 num: view.fmt.decimal };
-    geo4miChoropleth.current = api;
+    ns.current = api;
     return api;
   }
 
   function init(map, data) {
     if (data.z !== undefined) {  // draw once the packed part is inflated back into data
-      return inflate(data.z).then(function (bulk) {
+      return ns.data.inflate(data.z).then(function (bulk) {
         delete data.z;
         for (var key in bulk) { data[key] = bulk[key]; }
         return start(map, data);
@@ -1047,5 +1174,7 @@ var geo4miChoropleth = (function () {
     return start(map, data);
   }
 
-  return { init: init, decode: decode, unpack: unpack };
-}());
+  ns.init = init;
+  ns.decode = ns.data.decode;  // the names the first tests used
+  ns.unpack = ns.data.unpack;
+}(geo4mi.choropleth, geo4miCommon));

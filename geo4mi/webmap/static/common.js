@@ -3,11 +3,20 @@
  * Written for geo4mi (MIT licence); plain ES5, no dependencies, works from file://.
  *
  * Inlined before each map's own script (geo4mi.webmap.assets.common_script) and exposed as
- * the one global `geo4miCommon`, so the browser tests can call every helper directly.
+ * `geo4miCommon` (also `geo4mi.common`), so the browser tests can call every helper directly.
+ * It also makes the page's one namespace, `geo4mi`: each map script adds its modules to it
+ * (`geo4mi.choropleth.data`, `geo4mi.sites.geojson`, ...), small units whose pure helpers
+ * the browser tests call one by one.
+ *
+ * The helpers that draw on a map (the areas layer, a box in a corner, the printed size) use
+ * Leaflet, which the page inlines before this file; they are called only once a map exists.
  *
  * Text from outside the project (names, labels, notes) reaches the page only through these
  * builders: DOM nodes with textContent / setAttribute, never parsed as HTML.
  */
+var geo4mi = window.geo4mi || {};
+window.geo4mi = geo4mi;
+
 var geo4miCommon = (function () {
   "use strict";
 
@@ -184,12 +193,97 @@ var geo4miCommon = (function () {
     else if (query.addListener) { query.addListener(fn); }
   }
 
+  /* -- the map: areas, a box in a corner, printing -------------------------------------- */
+
+  /* Metric scale bar (a scale in miles means nothing to the maps' readers) and fractional
+   * zoom (no tiles to keep sharp: the city fills the map). */
+  function metricMap(map) {
+    L.control.scale({ imperial: false }).addTo(map);
+    map.options.zoomSnap = 0.25;
+  }
+
+  /* One GeoJSON layer of areas, added to the map: o.style(feature) their style, o.each(feature,
+   * layer, index) binds what each area shows; hovering thickens its edge by 2 px over
+   * o.weight(index) (default 1), and o.raise brings it to the front; o.renderer when given. */
+  function areaLayer(map, geojson, o) {
+    var count = 0;
+    var weight = o.weight || function () { return 1; };
+    var options = {
+      style: o.style,
+      onEachFeature: function (feature, layer) {
+        var index = count++;
+        o.each(feature, layer, index);
+        layer.on("mouseover", function () {
+          layer.setStyle({ weight: weight(index) + 2 });
+          if (o.raise) { layer.bringToFront(); }
+        });
+        layer.on("mouseout", function () { layer.setStyle({ weight: weight(index) }); });
+      }
+    };
+    if (o.renderer) { options.renderer = o.renderer; }
+    return L.geoJSON(geojson, options).addTo(map);
+  }
+
+  /* A box in a corner of the map (a Leaflet control): o.position, o.className; fill(div)
+   * puts its content in. Scrolling over it never zooms the map; clicks stay in it unless
+   * fill returns true (they then reach the map too). Returns the box. */
+  function cornerBox(map, o, fill) {
+    var control = L.control({ position: o.position || "bottomright" });
+    control.onAdd = function () {
+      var div = L.DomUtil.create("div", o.className);
+      var passClicks = fill ? fill(div) === true : false;
+      if (!passClicks) { L.DomEvent.disableClickPropagation(div); }
+      L.DomEvent.disableScrollPropagation(div);
+      return div;
+    };
+    control.addTo(map);
+    return control.getContainer();
+  }
+
+  /* Printing: the map takes a fixed size in millimetres (o.size(): [width, height]) and
+   * o.bounds is fitted into it (o.fit: fitBounds options), whatever the window's size; the
+   * view on screen comes back afterwards. Chromium may lay out for print without resizing
+   * the window, so the size is set in pixels before the fit. o.skip() true: not this print;
+   * o.enter(saved) / o.leave(saved) run first on the way in / out, o.entered() / o.left()
+   * last. */
+  function printSize(map, o) {
+    var box = map.getContainer(), px = 96 / 25.4, saved = null;
+    function enter() {
+      if (saved || (o.skip && o.skip())) { return; }
+      saved = { center: map.getCenter(), zoom: map.getZoom() };
+      if (o.enter) { o.enter(saved); }
+      var mm = o.size();
+      box.style.width = Math.round(mm[0] * px) + "px";
+      box.style.height = Math.round(mm[1] * px) + "px";
+      map.invalidateSize({ animate: false, pan: false });
+      map.fitBounds(o.bounds, o.fit);
+      if (o.entered) { o.entered(); }
+    }
+    function leave() {
+      if (!saved) { return; }
+      if (o.leave) { o.leave(saved); }
+      box.style.width = ""; box.style.height = "";
+      map.invalidateSize({ animate: false, pan: false });
+      map.setView(saved.center, saved.zoom, { animate: false });
+      if (o.left) { o.left(); }
+      saved = null;
+    }
+    window.addEventListener("beforeprint", enter);
+    window.addEventListener("afterprint", leave);
+    if (window.matchMedia) {
+      var query = window.matchMedia("print");
+      onMediaChange(query, function () { if (query.matches) { enter(); } else { leave(); } });
+    }
+  }
+
   return {
     has: has, el: el, textEl: textEl, appendAll: appendAll, svgEl: svgEl, empty: empty,
     textHtml: textHtml, fill: fill, fold: fold,
     pageLang: pageLang, numbers: numbers, coordinate: coordinate,
     csvCell: csvCell, csvHref: csvHref, downloadBlob: downloadBlob,
     readStorage: readStorage, writeStorage: writeStorage,
-    isNarrow: isNarrow, onMediaChange: onMediaChange
+    isNarrow: isNarrow, onMediaChange: onMediaChange,
+    metricMap: metricMap, areaLayer: areaLayer, cornerBox: cornerBox, printSize: printSize
   };
 }());
+geo4mi.common = geo4miCommon;

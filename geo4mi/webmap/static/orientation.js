@@ -113,82 +113,101 @@ var geo4miOrientation = (function () {
   function declutter(map) {
     var container = map.getContainer();
     var items = Array.prototype.slice.call(container.querySelectorAll("[data-g4o-rank]"));
-    var weights = map.g4oWeights || {};
-    items.forEach(function (e) {
-      e.classList.remove("g4o-clash");
-      e.style.translate = "";
+    items.forEach(resetLabel);
+    var space = labelSpace(container);
+    var shown = 0;
+    labelOrder(items, map.g4oWeights || {}).forEach(function (e) {
+      var r = e.getBoundingClientRect();
+      if (!r.width || !r.height) { return; }  // not shown (layer off, zoomed out)
       var name = e.getAttribute("data-g4o-name");
-      if (name !== null && e.textContent !== name) { e.textContent = name; }
-      e.removeAttribute("data-g4o-abbr");
+      var at = space.fit(r, name !== null);
+      if (at === null && name !== null && abbreviation(name) !== name) {
+        e.textContent = abbreviation(name);
+        e.setAttribute("data-g4o-abbr", "true");
+        r = e.getBoundingClientRect();
+        at = space.fit(r, true);
+      }
+      if (space.place(e, r, at)) { shown += 1; }
     });
-    var frame = container.getBoundingClientRect();
-    var pad = 2;
-    var boxes = function (selector, root) {
-      var out = [];
-      Array.prototype.forEach.call((root || container).querySelectorAll(selector), function (e) {
-        var r = e.getBoundingClientRect();
-        if (r.width && r.height) { out.push(r); }
-      });
-      return out;
+    container.setAttribute("data-g4o-shown-labels", String(shown));
+  }
+
+  /* A label as drawn: its full name, in place, not hidden. */
+  function resetLabel(e) {
+    e.classList.remove("g4o-clash");
+    e.style.translate = "";
+    var name = e.getAttribute("data-g4o-name");
+    if (name !== null && e.textContent !== name) { e.textContent = name; }
+    e.removeAttribute("data-g4o-abbr");
+  }
+
+  /* The labels in placing order: units' names first, then by weight (higher first), rank
+   * (lower first) and page order. */
+  function labelOrder(items, weights) {
+    var weightOf = function (e) {
+      var name = e.getAttribute("data-g4o-name") || e.getAttribute("data-g4o-unit");
+      return has(weights, name) ? weights[name] : 0;
     };
+    return items.map(function (e, k) {
+      return { e: e, k: k, w: weightOf(e), rank: parseFloat(e.getAttribute("data-g4o-rank")),
+               name: e.hasAttribute("data-g4o-name") ? 0 : 1 };
+    }).sort(function (a, b) {
+      return a.name - b.name || b.w - a.w || a.rank - b.rank || a.k - b.k;
+    }).map(function (it) { return it.e; });
+  }
+
+  /* Boxes (client rectangles) of the shown elements matching selector under root. */
+  function boxesOf(selector, root) {
+    var out = [];
+    Array.prototype.forEach.call(root.querySelectorAll(selector), function (e) {
+      var r = e.getBoundingClientRect();
+      if (r.width && r.height) { out.push(r); }
+    });
+    return out;
+  }
+
+  /* Do two boxes come closer than pad pixels? */
+  function meets(r, q, pad) {
+    return r.left - pad < q.right && q.left < r.right + pad &&
+           r.top - pad < q.bottom && q.top < r.bottom + pad;
+  }
+
+  /* The room left on the map: fit(r, isName) is the first offset (see offsets) where the
+   * box stays inside the map and meets no label placed and no control, nor, for a unit's
+   * name (drawn under them), a site symbol; null when none. place(e, r, at) places it there
+   * (or hides it: at null) and says whether it is shown. */
+  function labelSpace(container) {
+    var frame = container.getBoundingClientRect(), pad = 2;
     // controls (the title, the search box, the legend) are in the way of every label; site
     // symbols of the names, drawn under them (badges are drawn above the symbols)
     // (the site map's title floats over the map from outside its container)
-    var placed = boxes(".leaflet-control, .g4m-title", document);
-    var symbols = boxes(".leaflet-marker-pane .leaflet-marker-icon");
-    var meets = function (r) {
-      return function (q) {
-        return r.left - pad < q.right && q.left < r.right + pad &&
-               r.top - pad < q.bottom && q.top < r.bottom + pad;
-      };
-    };
-    var free = function (r, isName) {
+    var placed = boxesOf(".leaflet-control, .g4m-title", document);
+    var symbols = boxesOf(".leaflet-marker-pane .leaflet-marker-icon", container);
+    var hits = function (r) { return function (q) { return meets(r, q, pad); }; };
+    function free(r, isName) {
       if (r.left < frame.left || r.right > frame.right || r.top < frame.top ||
           r.bottom > frame.bottom) { return false; }
-      return !placed.some(meets(r)) && !(isName && symbols.some(meets(r)));
-    };
-    var fit = function (r, isName) {
+      return !placed.some(hits(r)) && !(isName && symbols.some(hits(r)));
+    }
+    function fit(r, isName) {
       var options = offsets(r.right - r.left, r.bottom - r.top);
       for (var k = 0; k < options.length; k++) {
         if (free(shifted(r, options[k]), isName)) { return options[k]; }
       }
       return null;
-    };
-    var weightOf = function (e) {
-      var name = e.getAttribute("data-g4o-name") || e.getAttribute("data-g4o-unit");
-      return has(weights, name) ? weights[name] : 0;
-    };
-    var shown = 0;
-    var place = function (it, r, at) {
-      var e = it.e, name = e.getAttribute("data-g4o-name");
+    }
+    function place(e, r, at) {
+      var name = e.getAttribute("data-g4o-name");
       if (at === null) {
         if (name !== null) { e.textContent = name; e.removeAttribute("data-g4o-abbr"); }
         e.classList.add("g4o-clash");
-        return;
+        return false;
       }
       if (at[0] || at[1]) { e.style.translate = at[0] + "px " + at[1] + "px"; }
       placed.push(shifted(r, at));
-      shown += 1;
-    };
-    items.map(function (e, k) {
-      return { e: e, k: k, w: weightOf(e), rank: parseFloat(e.getAttribute("data-g4o-rank")),
-               name: e.hasAttribute("data-g4o-name") ? 0 : 1 };
-    }).sort(function (a, b) {
-      return a.name - b.name || b.w - a.w || a.rank - b.rank || a.k - b.k;
-    }).forEach(function (it) {
-      var e = it.e, r = e.getBoundingClientRect();
-      if (!r.width || !r.height) { return; }  // not shown (layer off, zoomed out)
-      var name = e.getAttribute("data-g4o-name");
-      var at = fit(r, name !== null);
-      if (at === null && name !== null && abbreviation(name) !== name) {
-        e.textContent = abbreviation(name);
-        e.setAttribute("data-g4o-abbr", "true");
-        r = e.getBoundingClientRect();
-        at = fit(r, true);
-      }
-      place(it, r, at);
-    });
-    container.setAttribute("data-g4o-shown-labels", String(shown));
+      return true;
+    }
+    return { fit: fit, place: place };
   }
 
   /* Importance of each unit's label in the collision pass ({name: weight}, higher first;
@@ -437,5 +456,7 @@ var geo4miOrientation = (function () {
   }
 
   return { init: init, fold: fold, declutter: declutter, prioritise: prioritise,
-           abbreviation: abbreviation };
+           abbreviation: abbreviation, offsets: offsets, labelOrder: labelOrder,
+           meets: meets };
 })();
+geo4mi.orientation = geo4miOrientation;

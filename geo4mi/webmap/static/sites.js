@@ -17,17 +17,131 @@
  * Names, notes and labels come from outside the project: they are shown as text (DOM nodes,
  * textContent), never parsed as HTML. The only markup drawn is geo4mi's own: the type
  * symbols (config.types[].svg, made by geo4mi.webmap.sites.symbol_svg).
+ *
+ * The modules, each a section below that adds itself to the namespace geo4mi.sites (also
+ * the global geo4miSites), in the order they need each other:
+ *   geojson   candidate sites as text and GeoJSON, checked as `geo4mi sites import` does
+ *             (pure functions: oneLine, parseSites, featureCollection, fileName, inGeometry)
+ *   layers    areas, badges, catchments, sites, the layer control and the legend's corner
+ *   groups    symbols that would overlap drawn as one count symbol (mergeOverlaps)
+ *   candidates  workshop mode: the panel, the form, candidates, undo, groups, storage
+ *             (the page's Workshop is geo4miSites.workshop once drawn)
+ *   print     the printed page
+ * and init. Shared helpers (numbers, DOM, the areas layer, corner boxes, printing) are
+ * common.js's (geo4miCommon).
  */
-(function (global) {
+var geo4miSites = geo4mi.sites = {};
+
+/* -- geojson: candidate sites as text and GeoJSON ----------------------------------------- */
+(function (ns, C) {
   "use strict";
 
-  var C = global.geo4miCommon;  // common.js, inlined before this file
-  var el = C.el, format = C.fill, has = C.has;
+  var format = C.fill, has = C.has;
+  var MAX_LOAD = 10000;     // features in a loaded GeoJSON (geo4mi.sites.DEFAULT_MAX_IMPORT)
 
-  // the most of the map a control may hide; a workshop panel that would hide more starts folded
-  var MAX_PANEL_SHARE = 0.15;
+  var CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+  // Python's str.split() whitespace: `geo4mi sites import` makes each run one space
+  var SPACES = /[\t-\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/g;
+
+  /* Text as `geo4mi sites import` keeps it: one line, single spaces. */
+  function oneLine(s) { return s.replace(SPACES, " ").trim(); }
 
   function round6(x) { return Math.round(x * 1e6) / 1e6; }
+
+
+  /* Is [lng, lat] inside a GeoJSON (Multi)Polygon? Even-odd rule over every ring. */
+  function inGeometry(geometry, lng, lat) {
+    var polygons = geometry.type === "Polygon" ? [geometry.coordinates]
+      : geometry.type === "MultiPolygon" ? geometry.coordinates : [];
+    var inside = false;
+    polygons.forEach(function (rings) {
+      rings.forEach(function (ring) {
+        for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+          var xi = ring[i][0], yi = ring[i][1], xj = ring[j][0], yj = ring[j][1];
+          if ((yi > lat) !== (yj > lat) && lng < (xj - xi) * (lat - yi) / (yj - yi) + xi) {
+            inside = !inside;
+          }
+        }
+      });
+    });
+    return inside;
+  }
+
+  /* Sites ({name, type, notes, lat, lng}) as the FeatureCollection `geo4mi sites import`
+   * reads (coordinates to 6 decimals, about 0.1 m). */
+  function featureCollection(sites) {
+    return {
+      type: "FeatureCollection",
+      features: sites.map(function (s) {
+        return {
+          type: "Feature",
+          properties: { name: s.name, type: s.type, notes: s.notes },
+          geometry: { type: "Point", coordinates: [round6(s.lng), round6(s.lat)] }
+        };
+      })
+    };
+  }
+
+  /* The download's name: the page's name with the group's name folded into it. */
+  function fileName(name, group) {
+    var slug = C.fold(group).replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 40);
+    return slug ? name.replace(/(\.geojson)?$/, "_" + slug + "$1") : name;
+  }
+
+  /* Why feature i (0-based) cannot be a site, or its site {name, type, notes, lat, lng}. */
+  function siteOf(f, i, config, text) {
+    var g = f && f.geometry;
+    var c = g && g.coordinates;
+    var p = (f && f.properties) || {};
+    if (!g || g.type !== "Point" || !Array.isArray(c) || c.length < 2
+        || typeof c[0] !== "number" || typeof c[1] !== "number" || !isFinite(c[0])
+        || !isFinite(c[1]) || Math.abs(c[0]) > 180 || Math.abs(c[1]) > 90) {
+      return format(text.bad_point, { i: i + 1 });
+    }
+    var name = typeof p.name === "string" ? oneLine(p.name) : "";
+    if (!name || name.length > config.name_max || CONTROL.test(name)) {
+      return format(text.bad_name, { i: i + 1, max: config.name_max });
+    }
+    if (typeof p.type !== "string" || !has(config.types, p.type)) {
+      return format(text.bad_type, { i: i + 1, types: config.type_order.join(", ") });
+    }
+    var notes = p.notes === undefined || p.notes === null ? "" : p.notes;
+    notes = typeof notes === "string" ? oneLine(notes) : null;
+    if (notes === null || notes.length > config.notes_max || CONTROL.test(notes)) {
+      return format(text.bad_notes, { i: i + 1, max: config.notes_max });
+    }
+    return { name: name, type: p.type, notes: notes, lat: c[1], lng: c[0] };
+  }
+
+  /* The sites of a GeoJSON text, or a message saying why not (all or nothing); config
+   * (types, type_order, name_max, notes_max) and text (the messages) are the page's, fmt
+   * its numbers (geo4miCommon.numbers). */
+  function parseSites(raw, config, text, fmt) {
+    var doc;
+    try { doc = JSON.parse(raw.replace(/^\ufeff/, "")); } catch (e) { return text.bad_json; }
+    if (!doc || doc.type !== "FeatureCollection" || !Array.isArray(doc.features)) {
+      return text.bad_collection;
+    }
+    if (doc.features.length > MAX_LOAD) { return format(text.too_many, { max: fmt.integer(MAX_LOAD) }); }
+    var sites = [];
+    for (var i = 0; i < doc.features.length; i++) {
+      var site = siteOf(doc.features[i], i, config, text);
+      if (typeof site === "string") { return site; }
+      sites.push(site);
+    }
+    return sites;
+  }
+
+  ns.geojson = { MAX_LOAD: MAX_LOAD, CONTROL: CONTROL, oneLine: oneLine, round6: round6,
+                 inGeometry: inGeometry, featureCollection: featureCollection,
+                 fileName: fileName, parseSites: parseSites };
+}(geo4mi.sites, geo4miCommon));
+
+/* -- layers: areas, badges, catchments, sites, the layer control, the legend --------------- */
+(function (ns, C) {
+  "use strict";
+
+  var el = C.el, has = C.has;
 
   /* A popup's content: a title and a table of [label, value] rows, as text. */
   function popupTable(title, rows) {
@@ -50,21 +164,20 @@
   }
 
   /* The areas, shaded by interviews (or targets), with their name and popup. */
-  function drawAreas(map, config) {
-    return L.geoJSON(config.areas, {
+  function shadedAreas(map, config) {
+    return C.areaLayer(map, config.areas, {
       style: function (feature) {
         return { fillColor: feature.properties.fill, color: config.style.edge, weight: 1,
                  fillOpacity: 0.7 };
       },
-      onEachFeature: function (feature, layer) {
+      each: function (feature, layer) {
         var p = feature.properties;
         layer.bindTooltip(el("span", { text: p.name }), { sticky: true });
         layer.bindPopup(popupTable(p.name, p.rows), { maxWidth: 300 });
-        layer.on("mouseover", function () { layer.setStyle({ weight: 3 }); });
-        layer.on("mouseout", function () { layer.setStyle({ weight: 1 }); });
       }
-    }).addTo(map);
+    });
   }
+
 
   /* Target against achieved on the map itself: a small label under each area's centre, in
    * their own pane above the symbols, so no number hides under a site; never clickable. */
@@ -112,7 +225,68 @@
     return groups;
   }
 
-  /* -- symbols that would overlap: one count symbol ---------------------------------------
+  /* The legend (rendered in the page) moved into the map's corner; on a phone it would
+   * hide a third of the map, so it opens from a button there. */
+  function legendCorner(map, config, legend) {
+    C.cornerBox(map, { position: "bottomright", className: "g4m-legend-box" }, function (div) {
+      legend.hidden = false;
+      var narrow = C.isNarrow();
+      if (narrow) {
+        var toggle = el("button", { type: "button", "class": "g4m-legend-toggle",
+          "aria-expanded": "false", "aria-controls": "g4m-legend",
+          text: config.legend || "Legend" });
+        legend.hidden = true;
+        toggle.addEventListener("click", function () {
+          legend.hidden = !legend.hidden;
+          toggle.setAttribute("aria-expanded", legend.hidden ? "false" : "true");
+        });
+        div.appendChild(toggle);
+      }
+      div.appendChild(legend);
+      return !narrow;  // a wide screen's legend lets clicks through to the map
+    });
+  }
+
+
+  /* Areas, catchments and sites from the data, the layer control and the legend. */
+  function drawLayers(map, config) {
+    var areas = shadedAreas(map, config);
+    var overlays = [[config.layers.areas, areas]];
+    var badges = null;
+    if (config.badges && config.badges.length) {
+      badges = drawBadges(map, config);
+      overlays.push([config.layers.badges, badges]);
+    }
+    if (config.catchment_m > 0) {
+      overlays.push([config.layers.catchment, drawCatchments(map, config)]);
+    }
+    var groups = drawSites(config);
+    config.type_order.forEach(function (type) {
+      if (groups[type]) { overlays.push([config.layers.sites[type], groups[type].addTo(map)]); }
+    });
+    var control = L.control.layers(null, null, { collapsed: C.isNarrow(), position: "topright" });
+    overlays.forEach(function (pair) { control.addOverlay(pair[1], C.textHtml(pair[0])); });
+    control.addTo(map);
+    map.g4mLayerControl = control;  // orientation.js adds its layers to it
+    var legend = document.getElementById("g4m-legend");
+    if (legend) { legendCorner(map, config, legend); }
+    // the area names' order in orientation.js's label pass: the smallest areas first
+    map.g4oWeights = config.label_weights || {};
+    var grouped = new ns.groups.Groups(map, config, groups);
+    grouped.update();
+    return { areas: areas, groups: groups, badges: badges, grouped: grouped };
+  }
+
+  ns.layers = { popupTable: popupTable, siteIcon: siteIcon, drawLayers: drawLayers };
+}(geo4mi.sites, geo4miCommon));
+
+/* -- groups: symbols that would overlap drawn as one count symbol ------------------------- */
+(function (ns, C) {
+  "use strict";
+
+  var el = C.el, popupTable = ns.layers.popupTable;
+
+  /* Symbols that would overlap: one count symbol.
    * At city zoom dozens of stations stand closer than a symbol's width: their 24 px
    * targets would cover each other (WCAG 2.5.8, axe-core target-size). Whenever the zoom or
    * the visible layers change, symbols whose boxes would overlap are drawn as one larger
@@ -139,8 +313,8 @@
 
   /* Items (single sites or groups) whose boxes do not overlap at the current zoom. */
   Groups.prototype.items = function () {
-    var map = this.map, config = this.config, items = [];
-    config.type_order.forEach(function (type) {
+    var map = this.map, items = [];
+    this.config.type_order.forEach(function (type) {
       var group = this.groups[type];
       if (!group || !map.hasLayer(group)) { return; }
       group.eachLayer(function (marker) {
@@ -148,6 +322,12 @@
         items.push({ x: p.x, y: p.y, size: SYMBOL_PX, members: [marker] });
       });
     }, this);
+    return mergeOverlaps(items);
+  };
+
+  /* Items ({x, y, size, members}, in pixels) merged while two boxes come closer than
+   * GAP_PX: a merged item stands at its members' mean, GROUP_PX wide; in their order. */
+  function mergeOverlaps(items) {
     var merged = true;
     while (merged) {
       merged = false;
@@ -168,7 +348,8 @@
       }
     }
     return items;
-  };
+  }
+
 
   Groups.prototype.update = function () {
     var map = this.map, config = this.config, self = this;
@@ -281,92 +462,24 @@
     marker.bindPopup(popupTable(name, rows), { maxWidth: 300 }).openPopup();
   };
 
-  /* The legend (rendered in the page) moved into the map's corner; on a phone it would
-   * hide a third of the map, so it opens from a button there. */
-  function addLegend(map, config, legend) {
-    var corner = L.control({ position: "bottomright" });
-    corner.onAdd = function () {
-      var div = L.DomUtil.create("div", "g4m-legend-box");
-      legend.hidden = false;
-      if (C.isNarrow()) {
-        var toggle = el("button", { type: "button", "class": "g4m-legend-toggle",
-          "aria-expanded": "false", "aria-controls": "g4m-legend",
-          text: config.legend || "Legend" });
-        legend.hidden = true;
-        toggle.addEventListener("click", function () {
-          legend.hidden = !legend.hidden;
-          toggle.setAttribute("aria-expanded", legend.hidden ? "false" : "true");
-        });
-        div.appendChild(toggle);
-        L.DomEvent.disableClickPropagation(div);
-      }
-      div.appendChild(legend);
-      L.DomEvent.disableScrollPropagation(div);
-      return div;
-    };
-    corner.addTo(map);
-  }
+  ns.groups = { Groups: Groups, mergeOverlaps: mergeOverlaps };
+}(geo4mi.sites, geo4miCommon));
 
-  /* Areas, catchments and sites from the data, the layer control and the legend. */
-  function drawLayers(map, config) {
-    var areas = drawAreas(map, config);
-    var overlays = [[config.layers.areas, areas]];
-    var badges = null;
-    if (config.badges && config.badges.length) {
-      badges = drawBadges(map, config);
-      overlays.push([config.layers.badges, badges]);
-    }
-    if (config.catchment_m > 0) {
-      overlays.push([config.layers.catchment, drawCatchments(map, config)]);
-    }
-    var groups = drawSites(config);
-    config.type_order.forEach(function (type) {
-      if (groups[type]) { overlays.push([config.layers.sites[type], groups[type].addTo(map)]); }
-    });
-    var control = L.control.layers(null, null, { collapsed: C.isNarrow(), position: "topright" });
-    overlays.forEach(function (pair) { control.addOverlay(pair[1], C.textHtml(pair[0])); });
-    control.addTo(map);
-    map.g4mLayerControl = control;  // orientation.js adds its layers to it
-    var legend = document.getElementById("g4m-legend");
-    if (legend) { addLegend(map, config, legend); }
-    // the area names' order in orientation.js's label pass: the smallest areas first
-    map.g4oWeights = config.label_weights || {};
-    var grouped = new Groups(map, config, groups);
-    grouped.update();
-    return { areas: areas, groups: groups, badges: badges, grouped: grouped };
-  }
+/* -- candidates: workshop mode, candidate sites drawn, edited, kept and downloaded -------  */
+(function (ns, C) {
+  "use strict";
 
-  /* -- the workshop ---------------------------------------------------------------------- */
+  var el = C.el, format = C.fill, has = C.has;
+  var global = window;
+  var G = ns.geojson, oneLine = G.oneLine, inGeometry = G.inGeometry, CONTROL = G.CONTROL;
+  var MAX_LOAD = G.MAX_LOAD;
+  var siteIcon = ns.layers.siteIcon;
+
+  // the most of the map a control may hide; a workshop panel that would hide more starts folded
+  var MAX_PANEL_SHARE = 0.15;
 
   var MAX_UNDO = 50;        // actions kept for "undo" (the brief asks for at least 20)
   var KEY_STEP = 10;        // px an arrow key moves the selected candidate (Shift: 5 times)
-  var MAX_LOAD = 10000;     // features in a loaded GeoJSON (geo4mi.sites.DEFAULT_MAX_IMPORT)
-  var CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-  // Python's str.split() whitespace: `geo4mi sites import` makes each run one space
-  var SPACES = /[\t-\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/g;
-
-  /* Text as `geo4mi sites import` keeps it: one line, single spaces. */
-  function oneLine(s) { return s.replace(SPACES, " ").trim(); }
-
-  function has(obj, key) { return Object.prototype.hasOwnProperty.call(obj, key); }
-
-  /* Is [lng, lat] inside a GeoJSON (Multi)Polygon? Even-odd rule over every ring. */
-  function inGeometry(geometry, lng, lat) {
-    var polygons = geometry.type === "Polygon" ? [geometry.coordinates]
-      : geometry.type === "MultiPolygon" ? geometry.coordinates : [];
-    var inside = false;
-    polygons.forEach(function (rings) {
-      rings.forEach(function (ring) {
-        for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-          var xi = ring[i][0], yi = ring[i][1], xj = ring[j][0], yj = ring[j][1];
-          if ((yi > lat) !== (yj > lat) && lng < (xj - xi) * (lat - yi) / (yj - yi) + xi) {
-            inside = !inside;
-          }
-        }
-      });
-    });
-    return inside;
-  }
 
   function button(cls, label) {
     return el("button", { type: "button", "class": cls, text: label });
@@ -885,24 +998,16 @@
   /* -- GeoJSON out and back in -- */
 
   Workshop.prototype.toGeoJSON = function () {
-    return {
-      type: "FeatureCollection",
-      features: this.candidates.map(function (c) {
-        var p = c.marker.getLatLng();
-        return {
-          type: "Feature",
-          properties: { name: c.name, type: c.type, notes: c.notes },
-          geometry: { type: "Point", coordinates: [round6(p.lng), round6(p.lat)] }
-        };
-      })
-    };
+    return G.featureCollection(this.candidates.map(function (c) {
+      var p = c.marker.getLatLng();
+      return { name: c.name, type: c.type, notes: c.notes, lat: p.lat, lng: p.lng };
+    }));
   };
 
   Workshop.prototype.fileName = function () {
-    var name = this.config.download_name;
-    var slug = C.fold(this.group).replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 40);
-    return slug ? name.replace(/(\.geojson)?$/, "_" + slug + "$1") : name;
+    return G.fileName(this.config.download_name, this.group);
   };
+
 
   Workshop.prototype.downloadGeoJSON = function () {
     var blob = new Blob([JSON.stringify(this.toGeoJSON(), null, 1)],
@@ -912,43 +1017,11 @@
     this.status.textContent = format(this.text.downloaded, { file: file });
   };
 
-  /* The sites of a GeoJSON text, or a message saying why not (all or nothing). */
+  /* The sites of a GeoJSON text, or a message saying why not (geo4mi.sites.geojson). */
   Workshop.prototype.parseSites = function (raw) {
-    var text = this.text;
-    var config = this.config;
-    var doc;
-    try { doc = JSON.parse(raw.replace(/^\ufeff/, "")); } catch (e) { return text.bad_json; }
-    if (!doc || doc.type !== "FeatureCollection" || !Array.isArray(doc.features)) {
-      return text.bad_collection;
-    }
-    if (doc.features.length > MAX_LOAD) { return format(text.too_many, { max: this.fmt.integer(MAX_LOAD) }); }
-    var sites = [];
-    for (var i = 0; i < doc.features.length; i++) {
-      var f = doc.features[i];
-      var g = f && f.geometry;
-      var c = g && g.coordinates;
-      var p = (f && f.properties) || {};
-      if (!g || g.type !== "Point" || !Array.isArray(c) || c.length < 2
-          || typeof c[0] !== "number" || typeof c[1] !== "number" || !isFinite(c[0])
-          || !isFinite(c[1]) || Math.abs(c[0]) > 180 || Math.abs(c[1]) > 90) {
-        return format(text.bad_point, { i: i + 1 });
-      }
-      var name = typeof p.name === "string" ? oneLine(p.name) : "";
-      if (!name || name.length > config.name_max || CONTROL.test(name)) {
-        return format(text.bad_name, { i: i + 1, max: config.name_max });
-      }
-      if (typeof p.type !== "string" || !has(config.types, p.type)) {
-        return format(text.bad_type, { i: i + 1, types: config.type_order.join(", ") });
-      }
-      var notes = p.notes === undefined || p.notes === null ? "" : p.notes;
-      notes = typeof notes === "string" ? oneLine(notes) : null;
-      if (notes === null || notes.length > config.notes_max || CONTROL.test(notes)) {
-        return format(text.bad_notes, { i: i + 1, max: config.notes_max });
-      }
-      sites.push({ name: name, type: p.type, notes: notes, lat: c[1], lng: c[0] });
-    }
-    return sites;
+    return G.parseSites(raw, this.config, this.text, this.fmt);
   };
+
 
   Workshop.prototype.loadText = function (raw, file) {
     var self = this;
@@ -1108,7 +1181,16 @@
     if (global.print) { global.print(); }
   };
 
-  /* -- printing ------------------------------------------------------------------------
+  ns.candidates = { Workshop: Workshop };
+}(geo4mi.sites, geo4miCommon));
+
+/* -- print: the printed page -------------------------------------------------------------- */
+(function (ns, C) {
+  "use strict";
+
+  var el = C.el;
+
+  /* The printed page.
    * The printed page: the title, then the map at a fixed size in millimetres with the whole
    * city fitted into it, the legend (with its notes) and the source beside it on a landscape
    * page or under it on a portrait one (sites.css: they wrap as the page's width allows).
@@ -1117,75 +1199,59 @@
    * size is set in pixels before the fit. The view on screen comes back afterwards. */
   var PRINT_MAP_MM = [160, 150];
 
+  function printingList() { return L.DomUtil.hasClass(document.body, "g4m-printing-list"); }
+
   function printView(map, config, bounds) {
     var box = map.getContainer();
     var legend = document.getElementById("g4m-legend");
     var aside = el("div", { "class": "g4m-print-aside", "data-role": "print-aside" });
     aside.appendChild(el("p", { "class": "g4m-print-source", text: config.attribution || "" }));
     box.parentNode.insertBefore(aside, box.nextSibling);
-    var px = 96 / 25.4;
-    var saved = null;
-    function enter() {
-      if (saved) { return; }
-      saved = { center: map.getCenter(), zoom: map.getZoom() };
-      if (legend) {
-        saved.parent = legend.parentNode;
-        saved.hidden = legend.hidden;
-        aside.insertBefore(legend, aside.firstChild);
-        legend.hidden = false;
-      }
-      map.closePopup();
-      box.style.width = Math.round(PRINT_MAP_MM[0] * px) + "px";
-      box.style.height = Math.round(PRINT_MAP_MM[1] * px) + "px";
-      map.invalidateSize({ animate: false, pan: false });
+    C.printSize(map, {
+      bounds: bounds,
       // room for the scale bar under the city
-      map.fitBounds(bounds, { paddingTopLeft: [6, 6], paddingBottomRight: [6, 26],
-                              animate: false });
-      map.getContainer().setAttribute("data-g4m-print", "on");
-    }
-    function leave() {
-      if (!saved) { return; }
-      if (legend && saved.parent) {
-        saved.parent.appendChild(legend);
-        legend.hidden = saved.hidden;
-      }
-      box.style.width = ""; box.style.height = "";
-      map.invalidateSize({ animate: false, pan: false });
-      map.setView(saved.center, saved.zoom, { animate: false });
-      map.getContainer().removeAttribute("data-g4m-print");
-      saved = null;
-    }
-    global.addEventListener("beforeprint", function () {
-      // "Print list" prints the candidate list alone, without the map
-      if (!L.DomUtil.hasClass(document.body, "g4m-printing-list")) { enter(); }
+      fit: { paddingTopLeft: [6, 6], paddingBottomRight: [6, 26], animate: false },
+      size: function () { return PRINT_MAP_MM; },
+      skip: printingList,  // "Print list" prints the candidate list alone, without the map
+      enter: function (saved) {
+        if (legend) {
+          saved.parent = legend.parentNode;
+          saved.hidden = legend.hidden;
+          aside.insertBefore(legend, aside.firstChild);
+          legend.hidden = false;
+        }
+        map.closePopup();
+      },
+      entered: function () { box.setAttribute("data-g4m-print", "on"); },
+      leave: function (saved) {
+        if (legend && saved.parent) {
+          saved.parent.appendChild(legend);
+          legend.hidden = saved.hidden;
+        }
+      },
+      left: function () { box.removeAttribute("data-g4m-print"); }
     });
-    global.addEventListener("afterprint", leave);
-    if (global.matchMedia) {
-      var query = global.matchMedia("print");
-      C.onMediaChange(query, function () {
-        if (query.matches) {
-          if (!L.DomUtil.hasClass(document.body, "g4m-printing-list")) { enter(); }
-        } else { leave(); }
-      });
-    }
   }
 
-  global.geo4miSites = {
-    init: function (map, config) {
-      L.control.scale({ imperial: false }).addTo(map);  // metric only
-      // no tiles to keep sharp, so the zoom may be fractional: the city fills the map
-      map.options.zoomSnap = 0.25;
-      if (config.bounds) { map.fitBounds(config.bounds, { animate: false }); }
-      var layers = drawLayers(map, config);
-      var workshop = new Workshop(map, config, layers);
-      if (config.attribution && map.attributionControl) {
-        map.attributionControl.setPrefix(false);
-        map.attributionControl.addAttribution(C.textHtml(config.attribution));
-      }
-      printView(map, config, layers.areas.getBounds());
-      map.getContainer().setAttribute("data-geo4mi-map", "sites");
-      global.geo4miSites.workshop = workshop;
-      return workshop;
+  ns.print = { printView: printView };
+}(geo4mi.sites, geo4miCommon));
+
+/* -- init: the map drawn from the page's data --------------------------------------------- */
+(function (ns, C) {
+  "use strict";
+
+  ns.init = function (map, config) {
+    C.metricMap(map);
+    if (config.bounds) { map.fitBounds(config.bounds, { animate: false }); }
+    var layers = ns.layers.drawLayers(map, config);
+    var workshop = new ns.candidates.Workshop(map, config, layers);
+    if (config.attribution && map.attributionControl) {
+      map.attributionControl.setPrefix(false);
+      map.attributionControl.addAttribution(C.textHtml(config.attribution));
     }
+    ns.print.printView(map, config, layers.areas.getBounds());
+    map.getContainer().setAttribute("data-geo4mi-map", "sites");
+    ns.workshop = workshop;  // the page's workshop (the tests drive it)
+    return workshop;
   };
-})(window);
+}(geo4mi.sites, geo4miCommon));
