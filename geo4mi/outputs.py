@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING
 
 from geo4mi.errors import OutputError
 from geo4mi.i18n import check_language
-from geo4mi.webmap.options import MapChoices
+from geo4mi.webmap.options import MapChoices, name_tuple
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -78,18 +78,6 @@ TABLES = ("estimates.csv", "estimates.gpkg", "estimates.analysistools.csv", "dif
 
 def _opt_lang(lang: str | None) -> str | None:
     return None if lang is None else check_language(lang)
-
-
-def _names(value: Sequence[str] | None, what: str) -> tuple[str, ...] | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return (value,)
-    items = tuple(value)
-    bad = [v for v in items if not isinstance(v, str)]
-    if bad:
-        raise TypeError(f"{what}: {bad[0]!r} is not a name; give a list of names")
-    return items
 
 
 @dataclass(frozen=True)
@@ -195,13 +183,13 @@ class FigureOptions:
         from geo4mi.figures.inputs import KINDS, parse_formats
 
         object.__setattr__(self, "formats", parse_formats(self.formats))
-        kinds = _names(self.kinds, "kinds") or ()
+        kinds = name_tuple(self.kinds, "kinds") or ()
         wrong = [k for k in kinds if k not in KINDS]
         if wrong:
             raise FigureError(f"kinds: {wrong[0]!r} is unknown; use {', '.join(KINDS)}")
         object.__setattr__(self, "kinds", kinds)
-        object.__setattr__(self, "indicators", _names(self.indicators, "indicators"))
-        object.__setattr__(self, "group_vars", _names(self.group_vars, "group_vars"))
+        object.__setattr__(self, "indicators", name_tuple(self.indicators, "indicators"))
+        object.__setattr__(self, "group_vars", name_tuple(self.group_vars, "group_vars"))
         object.__setattr__(self, "lang", _opt_lang(self.lang))
         if self.scheme not in SCHEMES:
             raise FigureError(f"scheme: {self.scheme!r} is unknown; use {', '.join(SCHEMES)}")
