@@ -115,11 +115,6 @@ def fmt_pct(p: float, lang: str, digits: int = 0) -> str:
     return f"{fmt_number(100 * p, lang, digits)}\u00a0%"
 
 
-def fmt_int(n: int) -> str:
-    """An integer count as text (no thousands separator: counts here are small)."""
-    return str(int(n))
-
-
 # -- user text ----------------------------------------------------------------------------
 # Names and labels come from boundary files, XLSForms, catalogues and study files written by
 # people outside the project. They are drawn as plain text: never mathtext ("$"), never on
