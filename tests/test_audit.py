@@ -211,6 +211,38 @@ def test_protect_then_audit_finds_nothing(catalogue):
         assert now.loc[now["what"] == "n", "n"].isna().all()
 
 
+def _credited_equal(sys_, family_start: str) -> set[str]:
+    """Indicators whose ``n`` the intruder is credited as *equal* to another figure by the
+    family named ``family_start``: each equality is the family's line and its reverse, so
+    a row with coefficient -1 on the first figure's ``n``."""
+    size = sys_.grid.exists.size
+    fam = np.array([f.name.startswith(family_start) for f in sys_.fams])
+    reverse = fam[sys_.fam_of[sys_.rows]] & (sys_.vals == -1) & (sys_.cols >= size)
+    i = np.unravel_index(sys_.cols[reverse] % size, sys_.grid.shape)[0]
+    return {sys_.grid.indicators[k] for k in np.unique(i)}
+
+
+def test_a_follow_up_is_not_credited_with_counting_everyone_where_it_happens_to(catalogue):
+    """"equal where everyone answered" holds for a question, not for one cell: in an area
+    where every respondent has children the follow-up's ``n`` equals the respondents', but
+    an intruder who knew that would know who has children (the hidden figure itself)."""
+    frame, areas = survey(3, gaps=False)
+    frame.loc[frame["area_id"] == areas[0], "hh_children"] = "yes"
+    frame.loc[frame["area_id"] == areas[0], "children_permit"] = "all"
+    frame = add_derived(frame, catalogue)
+    truth = estimate(frame, catalogue, area_ids=areas, groups=GROUPS, min_n=1,
+                     complementary=False)
+    everyone = truth[(truth["area_id"] == areas[0]) & (truth["group_var"] == "all")]
+    n_of = everyone.set_index("indicator")["n"]
+    assert n_of["children_all_permit"] == n_of["feel_safe"] > 0  # equal in this cell
+    published = estimate(frame, catalogue, area_ids=areas, groups=GROUPS, min_n=5)
+    sys_ = A.system(published, catalogue, min_n=5, truth=truth)
+    credited = _credited_equal(sys_, "n at most the respondents")
+    assert "mental_symptoms" in credited  # asked of everyone, answered by everyone
+    assert not credited & {"children_all_permit", "children_some_permit"}
+    check_claims(audit(published, catalogue, min_n=5, truth=truth), truth)
+
+
 def test_propagation_bounds_contain_the_lp_bounds():
     table = iztapalapa()
     table = pd.concat([table, table.assign(area_id="09005", numerator=pd.array(

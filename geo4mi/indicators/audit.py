@@ -143,6 +143,10 @@ class Family:
     coef: np.ndarray  # (k,) of +1 / -1
     equal: bool  # nominally an equality (a sum whose slack is unassigned/missing people)
     checked: bool = False  # true of some tables only: used only with the true counts
+    #: per line, a group: with the true counts, a line is an equality only when every line
+    #: of its group is (what holds for a whole question, not for one cell because it is
+    #: empty); None: each line on its own
+    equal_within: np.ndarray | None = None
 
 
 def _selector(ind: Any) -> tuple[str, str] | None:
@@ -208,7 +212,8 @@ def relations(grid: Grid, catalogue: Any) -> list[Family]:
         mine = grid.var(_N, ii[others], rr[others], cc[others]).ravel()
         theirs = grid.var(_N, np.full_like(ii[others], ref), rr[others], cc[others]).ravel()
         fams.append(Family(f"n at most the respondents (n of {grid.indicators[ref]})",
-                           np.stack([mine, theirs], 1), np.array([1, -1]), False, True))
+                           np.stack([mine, theirs], 1), np.array([1, -1]), False, True,
+                           equal_within=ii[others].ravel()))
     fixed, whole = definitional(grid, catalogue)
     for sel, coef, name in ((fixed & whole, [1, -1], "numerator = n"),
                             (fixed & ~whole, [1, 0], "numerator = 0")):
@@ -295,6 +300,11 @@ def _rows(fams: list[Family], truth: np.ndarray | None,
                 log.debug("%s: %d of %d lines not true of the data, not used", fam.name,
                           int((~ok).sum()), len(lines))
             equal = ok & (np.abs(act) < 0.5) & (fam.name != "numerator <= n")
+            if fam.equal_within is not None:
+                group = fam.equal_within
+                unequal = np.zeros(int(group.max(initial=-1)) + 1, bool)
+                unequal[group[ok & ~equal]] = True
+                equal &= ~unequal[group]
             lines, coef, equal = lines[ok], coef[ok], equal[ok]
         term = coef != 0
         if fixed is not None:
