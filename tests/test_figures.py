@@ -735,6 +735,20 @@ def test_bar_chart_above_max_bars_shows_top_and_bottom(tiny):
     assert min(values[:MAX_BARS // 2]) >= max(values[MAX_BARS // 2:])
 
 
+def test_bar_chart_above_max_bars_with_no_published_area_says_so(tiny):
+    """Thousands of small areas (2,431 AGEBs, 3,000 respondents): none is published, so
+    the chart has no bar and says how many of the areas it shows (it crashed before)."""
+    from geo4mi.figures.examples import estimates_frame
+
+    _, areas = many_areas()
+    _, _, labels = tiny
+    rows = [estimate_row("discriminated", CITY, "all", "all", (30, 100))]
+    rows += [estimate_row("discriminated", a, "all", "all", (1, 4)) for a in areas["area_id"]]
+    fig = indicator_bar_chart(estimates_frame(rows), areas, labels, "discriminated", lang="en")
+    assert not [b for b in by_gid(fig, "bar-") if not b.get_gid().startswith("bar-value")]
+    assert f"0 of {len(areas)} areas shown" in fig_text(fig, "caption")
+
+
 def test_thinned_map_is_deterministic(tiny, tmp_path):
     est, areas = many_areas()
     _, _, labels = tiny

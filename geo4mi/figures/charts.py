@@ -77,7 +77,7 @@ def _bar_axes(page, label_width: float, n_rows: int, *, top_pad: float = 0.0,
     ax = page.fig.add_axes(page.rect(left + label_width, bottom + 0.4,
                                      width - label_width - right_pad,
                                      height - 0.4 - top_pad), gid="chart")
-    ax.set_ylim(n_rows - 0.5, -0.5)
+    ax.set_ylim(max(n_rows, 1) - 0.5, -0.5)  # no row (no area published): one empty row
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
     ax.tick_params(axis="y", length=0, labelsize=SIZE_LEGEND, pad=4)
@@ -279,7 +279,7 @@ def bar_chart_on(estimates: pd.DataFrame, areas: pd.DataFrame, labels: Labels, i
                                         universe=universe) if not math.isnan(n_city) else "")
     subtitle = (f"{t('figure.bars_subtitle', lang)} · {group_text(labels, group, lang)} · "
                 f"{city_line(city, lang, min_n=min_n)}")
-    label_w = max(text_width(s, SIZE_LEGEND) for s in ticks) / 72 + 0.15
+    label_w = max((text_width(s, SIZE_LEGEND) for s in ticks), default=0.0) / 72 + 0.15
     with style():
         page = new_page(title=labels.indicator_label(indicator, lang), subtitle=subtitle,
                         caption=caption, body_height=len(table) * ROW_HEIGHT + 0.75,
