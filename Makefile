@@ -24,6 +24,12 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q chromium; \
 	  elif command -v sudo >/dev/null 2>&1; then sudo apt-get update -q && sudo apt-get install -y -q chromium; \
 	  else echo "chromium is missing and cannot be installed without root: browser tests will fail"; fi; }
+	@# WeasyPrint subsets fonts with HarfBuzz (deterministic PDFs, no warning) when it is there
+	@ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset || { \
+	  echo "Installing Debian's libharfbuzz-subset0 for the PDF tests..."; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -q libharfbuzz-subset0 || { apt-get update -q && apt-get install -y -q libharfbuzz-subset0; }; \
+	  elif command -v sudo >/dev/null 2>&1; then sudo apt-get install -y -q libharfbuzz-subset0 || { sudo apt-get update -q && sudo apt-get install -y -q libharfbuzz-subset0; }; \
+	  else echo "libharfbuzz-subset0 is missing and cannot be installed without root: PDF tests will fail"; fi; }
 
 demo: $(STAMP)
 	$(BIN)/geo4mi demo

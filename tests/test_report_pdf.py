@@ -178,7 +178,9 @@ def test_inline_figures_carry_no_svg_only_css(bundled):
 
 
 def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip()
+    """Text with runs of white space as one space; a line broken after the dash of a range
+    ("32–" / "70 %") reads as the range."""
+    return re.sub(r"–\s+", "–", re.sub(r"\s+", " ", text.replace("\u00a0", " "))).strip()
 
 
 def test_the_pdf_holds_every_finding_each_on_one_page(pdf):
