@@ -243,6 +243,51 @@ def test_a_follow_up_is_not_credited_with_counting_everyone_where_it_happens_to(
     check_claims(audit(published, catalogue, min_n=5, truth=truth), truth)
 
 
+def test_choices_meeting_n_in_one_cell_are_not_credited_as_an_equality(catalogue):
+    """"choices sum to at most n" is exact in a cell whose few people all gave a listed
+    choice; the intruder can know that only where the city-wide cell of the column or the
+    area's cell of everyone is exact too (slacks are never negative), not from the cell's
+    own hidden figures: crediting it there would say what the hidden figures are."""
+    frame, areas = survey(3, gaps=False)
+    here, women = frame["area_id"] == areas[0], frame["gender"] == "woman"
+    kids = frame["hh_children"] == "yes"
+    frame.loc[kids & here & women, "children_permit"] = "some"
+    mother = frame.index[here & women][:2]  # two women of the area: listed choices only
+    frame.loc[mother, ["hh_children", "children_permit"]] = [["yes", "all"], ["yes", "some"]]
+    father = frame.index[here & (frame["gender"] == "man")][0]  # not the area's everyone
+    other = frame.index[~here & women][0]  # nor the city's women
+    frame.loc[[father, other], ["hh_children", "children_permit"]] = "yes", "none"
+    frame = add_derived(frame, catalogue)
+    truth = estimate(frame, catalogue, area_ids=areas, groups=GROUPS, min_n=1,
+                     complementary=False)
+    published = estimate(frame, catalogue, area_ids=areas, groups=GROUPS, min_n=5)
+    sys_ = A.system(published, catalogue, min_n=5, truth=truth)
+    grid = sys_.grid
+    i = grid.indicators.index("children_all_permit")
+    col = grid.columns.index(("gender", "woman"))
+    fam = np.array([f.name.startswith("choices of children_permit") for f in sys_.fams])
+
+    def rows_with(area: int, column: int) -> int:
+        """Relations of the family holding the cell's ``n``: 2 for an equality (a line
+        and its reverse), 1 for an inequality."""
+        v = grid.var(1, i, area, column)
+        return int((fam[sys_.fam_of[sys_.rows]] & (sys_.cols == v)).sum())
+
+    cell = truth.set_index(["indicator", "area_id", "group_var", "group_value"])
+    key = (areas[0], "gender", "woman")
+    assert cell.loc[("children_all_permit", *key), "numerator"] \
+        + cell.loc[("children_some_permit", *key), "numerator"] \
+        == cell.loc[("children_all_permit", *key), "n"] > 0  # exact in this cell
+    assert rows_with(grid.areas.index(areas[0]), col) == 1
+    everyone = frame["children_permit"].notna()
+    exact_areas = [a for a in areas if not ((frame["children_permit"] == "none")
+                                            & (frame["area_id"] == a)).any()
+                   and (everyone & (frame["area_id"] == a)).any()]
+    for a in exact_areas:  # an area nobody in which said "none" is exact, all columns
+        assert rows_with(grid.areas.index(a), 0) == 2
+    check_claims(audit(published, catalogue, min_n=5, truth=truth), truth)
+
+
 def test_propagation_bounds_contain_the_lp_bounds():
     table = iztapalapa()
     table = pd.concat([table, table.assign(area_id="09005", numerator=pd.array(

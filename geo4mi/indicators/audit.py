@@ -147,6 +147,10 @@ class Family:
     #: of its group is (what holds for a whole question, not for one cell because it is
     #: empty); None: each line on its own
     equal_within: np.ndarray | None = None
+    #: per line, other lines of the family (``(L, k)`` indices): with the true counts, a
+    #: line is an equality only when one of them is too (see :func:`_parents`); None: no
+    #: such condition
+    equal_if: np.ndarray | None = None
 
 
 def _selector(ind: Any) -> tuple[str, str] | None:
@@ -230,6 +234,7 @@ def relations(grid: Grid, catalogue: Any) -> list[Family]:
             key = (x.question, x.kind, str(x.universe), x.exclude, x.not_asked)
             same.setdefault(key, []).append(x)
     rc = (rr[0].ravel(), cc[0].ravel())
+    parents = _parents(R, C)
 
     def cells(kind: int, x: Any) -> np.ndarray:
         return grid.var(kind, pos[x.id], *rc)
@@ -244,7 +249,8 @@ def relations(grid: Grid, catalogue: Any) -> list[Family]:
             parts = [cells(_NUM, x) for x in single] + [cells(_N, single[0])]
             fams.append(Family(f"choices of {key[0]} ({', '.join(x.id for x in single)}) "
                                "sum to at most n", np.stack(parts, 1),
-                               np.r_[np.ones(len(single), int), -1], False))
+                               np.r_[np.ones(len(single), int), -1], False,
+                               equal_if=parents))
     for x in inds:
         sel = _selector(x)
         if sel is None:
@@ -262,8 +268,29 @@ def relations(grid: Grid, catalogue: Any) -> list[Family]:
                 fams.append(Family(f"n of {x.id} <= n - numerator of {parent.id} (follow-up)",
                                    np.stack([cells(_N, x), cells(_NUM, parent),
                                              cells(_N, parent)], 1),
-                                   np.array([1, 1, -1]), False))
+                                   np.array([1, 1, -1]), False, equal_if=parents))
     return fams
+
+
+def _parents(R: int, C: int) -> np.ndarray:
+    """Per cell ``(area, column)`` of an ``R`` × ``C`` grid (flat, row 0 city-wide, column
+    0 everyone): the city-wide cell of its column and its area's cell of everyone.
+
+    An inequality between a cell's figures, ``sum <= n``, leaves out people the table does
+    not count (who gave a choice without an indicator, a follow-up's other answers). Its
+    slack (those people) is part of the same inequality's slack in the city-wide cell of
+    the column and in the area's cell of everyone, and no slack is negative: the intruder
+    can tell a cell's slack is 0 where one of those is 0, not from the cell's own figures
+    when they are hidden. That a cell's true counts happen to meet the inequality exactly
+    (its few people all gave a listed choice) is not something the published tables say.
+
+    Examples
+    --------
+    >>> _parents(2, 3).tolist()
+    [[0, 0], [1, 0], [2, 0], [0, 3], [1, 3], [2, 3]]
+    """
+    r, c = np.divmod(np.arange(R * C), C)
+    return np.stack([c, r * C], axis=1)
 
 
 def _rows(fams: list[Family], truth: np.ndarray | None,
@@ -305,6 +332,8 @@ def _rows(fams: list[Family], truth: np.ndarray | None,
                 unequal = np.zeros(int(group.max(initial=-1)) + 1, bool)
                 unequal[group[ok & ~equal]] = True
                 equal &= ~unequal[group]
+            if fam.equal_if is not None:
+                equal &= equal[fam.equal_if].any(axis=1)
             lines, coef, equal = lines[ok], coef[ok], equal[ok]
         term = coef != 0
         if fixed is not None:
