@@ -200,6 +200,60 @@ def _masked_int(values: np.ndarray, keep: np.ndarray) -> pd.arrays.IntegerArray:
     return pd.arrays.IntegerArray(np.where(keep, values, 0).astype(np.int64), ~keep)
 
 
+def _labels(estimates: pd.DataFrame, avars: dict[str, AnalysisVar]) -> list[np.ndarray]:
+    """Per row of ``estimates``: analysis type, variable and value, group variables and
+    values (None for none), and the analysis key; each worked out once per indicator and
+    once per area × group value, then spread by codes (millions of rows at thousands of
+    areas).
+
+    Examples
+    --------
+    >>> from geo4mi.indicators.catalogue import bundled_catalogue_path, load_catalogue
+    >>> avars = analysis_vars(load_catalogue(bundled_catalogue_path()).subset(["feel_safe"]))
+    >>> est = pd.DataFrame({"indicator": ["feel_safe"] * 2, "area_id": [CITY, "09015"],
+    ...                     "group_var": ["all", "gender"], "group_value": ["all", "woman"]})
+    >>> for column in _labels(est, avars):
+    ...     print(column[1])
+    prop_select_one
+    feel_safe
+    yes
+    area_id %/% gender
+    09015 %/% woman
+    prop_select_one @/@ feel_safe %/% yes @/@ area_id %/% 09015 -/- gender %/% woman
+    >>> _labels(est, avars)[3][0] is None, _labels(est, avars)[5][0].endswith("@/@ NA %/% NA")
+    (True, True)
+    """
+    ind_code, ind_ids = pd.factorize(estimates["indicator"].astype(str).to_numpy(dtype=object))
+    cell_code, cells = pd.MultiIndex.from_arrays([
+        estimates[c].astype(str).to_numpy(dtype=object)
+        for c in ("area_id", "group_var", "group_value")]).factorize()
+    per_ind: list[tuple[str, str, str | None, str]] = []
+    for iid in ind_ids:
+        av = avars[iid]
+        if av.type == "ratio":
+            num_q, den_q = av.var.split(" %/% ")
+            head = f"ratio @/@ {num_q} %/% NA -/- {den_q} %/% NA"
+        else:
+            head = f"{av.type} @/@ {av.var} %/% {av.value}"
+        per_ind.append((av.type, av.var, av.value, head + " @/@ "))
+    per_cell: list[tuple[str | None, str | None, str]] = []
+    for a, g, v in cells:
+        pairs = ([] if a == CITY else [(AREA_VAR, a)]) + ([] if g == "all" else [(g, v)])
+        groups = " -/- ".join(f"{p} %/% {x}" for p, x in pairs) if pairs else "NA %/% NA"
+        per_cell.append((" %/% ".join(p for p, _ in pairs) if pairs else None,
+                         " %/% ".join(x for _, x in pairs) if pairs else None, groups))
+
+    def spread(table: list[tuple[Any, ...]], k: int, code: np.ndarray) -> np.ndarray:
+        column = np.empty(len(table), dtype=object)
+        column[:] = [row[k] for row in table]
+        return column[code]
+
+    key = spread(per_ind, 3, ind_code) + spread(per_cell, 2, cell_code)
+    return [spread(per_ind, 0, ind_code), spread(per_ind, 1, ind_code),
+            spread(per_ind, 2, ind_code), spread(per_cell, 0, cell_code),
+            spread(per_cell, 1, cell_code), key]
+
+
 def to_analysistools(estimates: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     """The estimates as an analysistools results table (see the module docstring).
 
@@ -233,24 +287,7 @@ def to_analysistools(estimates: pd.DataFrame, catalogue: Catalogue) -> pd.DataFr
     estimates = estimates[(estimates["status"] != "no_data").to_numpy(dtype=bool)]
     estimates = estimates.reset_index(drop=True)
     ok = (estimates["status"] == "ok").to_numpy(dtype=bool, na_value=False)
-    rows: list[tuple[str | None, ...]] = []
-    for iid, a, g, v in zip(estimates["indicator"].astype(str),
-                            estimates["area_id"].astype(str),
-                            estimates["group_var"].astype(str),
-                            estimates["group_value"].astype(str), strict=True):
-        av = avars[iid]
-        pairs = ([] if a == CITY else [(AREA_VAR, a)]) + ([] if g == "all" else [(g, v)])
-        groups = " -/- ".join(f"{p} %/% {x}" for p, x in pairs) if pairs else "NA %/% NA"
-        if av.type == "ratio":
-            num_q, den_q = av.var.split(" %/% ")
-            head = f"ratio @/@ {num_q} %/% NA -/- {den_q} %/% NA"
-        else:
-            head = f"{av.type} @/@ {av.var} %/% {av.value}"
-        rows.append((av.type, av.var, av.value,
-                     " %/% ".join(p for p, _ in pairs) if pairs else None,
-                     " %/% ".join(x for _, x in pairs) if pairs else None,
-                     f"{head} @/@ {groups}"))
-    cols = list(zip(*rows, strict=True)) if rows else [()] * 6
+    cols = _labels(estimates, avars)
 
     def num(column: str) -> np.ndarray:
         return estimates[column].to_numpy(dtype="float64", na_value=np.nan)
