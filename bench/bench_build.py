@@ -14,7 +14,8 @@ Goal (issue 18): ``build`` ≤ 300 s and ≤ 4 GB peak.
 respondents then fall outside them and count city-wide only). ``--voronoi N`` replaces the
 AGEBs with N Voronoi cells over the city (``bench_scale.voronoi_units``; 10,000 for the
 issue's "10,000 units run without a memory error"). ``--command indicators`` runs
-``geo4mi indicators STUDY -o estimates.csv`` instead of ``build`` (``--no-empty`` passed on);
+``geo4mi indicators STUDY -o estimates.csv`` instead of ``build``; ``--no-empty`` is passed on
+to either;
 ``--command check`` runs ``geo4mi check`` (read, place, the data-quality report).
 
 Run: ``.venv/bin/python bench/bench_build.py [--respondents 100000] [--units 2431]
@@ -111,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="N Voronoi cells over the city instead of the AGEBs")
     ap.add_argument("--command", choices=["build", "indicators", "check"], default="build")
     ap.add_argument("--no-empty", action="store_true",
-                    help="indicators: leave the no_data rows out of the CSV")
+                    help="leave the no_data rows out of the long tables (build, indicators)")
     args = ap.parse_args(argv)
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench_build_"))
     study = make_study(folder, args.respondents, args.seed, args.units, args.voronoi)
@@ -124,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_check(study, out, args, env, load)
     t = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "geo4mi", "-v", "build", str(study), "--out",
-                           str(out)], capture_output=True, text=True, env=env)
+                           str(out), *(["--no-empty"] if args.no_empty else [])],
+                          capture_output=True, text=True, env=env)
     wall = time.perf_counter() - t
     rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20  # KiB -> GiB
     for line in done.stdout.splitlines()[:3]:
@@ -136,7 +138,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
     units = f"{args.units:,}" if args.units else "2,431"
-    print(f"geo4mi build, {args.respondents:,} respondents on {units} AGEBs: {wall:.0f} s wall, "
+    flag = " --no-empty" if args.no_empty else ""
+    print(f"geo4mi build{flag}, {args.respondents:,} respondents on {units} AGEBs: "
+          f"{wall:.0f} s wall, "
           f"peak RSS {rss:.2f} GB, outputs {size / 2**20:.0f} MB; load average {load:.1f} at "
           f"the start, {os.getloadavg()[0]:.1f} at the end, {os.cpu_count()} cores")
     for what, secs in stages:

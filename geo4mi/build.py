@@ -48,17 +48,20 @@ def write_indicator_file(results: Results, path: str | os.PathLike[str], *, lang
     """Write the estimates to ``path``; the format follows the name.
 
     ``*.analysistools.csv`` — IMPACT analysistools long format; ``*.csv`` — the labelled
-    tidy long table (``empty=False``: without its ``no_data`` rows); ``*.gpkg`` — a
-    GeoPackage joined to the boundaries (for QGIS).
+    tidy long table; ``*.gpkg`` — a GeoPackage joined to the boundaries (for QGIS).
+    ``empty=False`` leaves the ``no_data`` rows out of the long table (the .csv, the
+    .gpkg's ``estimates`` layer); an analysistools table never has them.
     """
     from geo4mi.indicators import tables
 
     path = Path(path)
     name = path.name.lower()
     synthetic = results.study.synthetic
-    if not empty and (not name.endswith(".csv") or name.endswith(".analysistools.csv")):
+    if not empty and (not name.endswith((".csv", ".gpkg"))
+                      or name.endswith(".analysistools.csv")):
         raise OutputError(f"{path}: leaving out the no_data rows applies to the .csv long "
-                          "table only; name the file *.csv or keep every row")
+                          "table and the .gpkg only (an analysistools table never has them); "
+                          "keep every row for this file")
     if name.endswith(".analysistools.csv"):
         return tables.write_analysistools_csv(results.estimates, results.catalogue, path,
                                               synthetic=synthetic, lang=lang)
@@ -67,7 +70,7 @@ def write_indicator_file(results: Results, path: str | os.PathLike[str], *, lang
                                           lang=lang, synthetic=synthetic, empty=empty)
     if name.endswith(".gpkg"):
         return tables.write_geopackage(results.estimates, results.areas, path, results.labels,
-                                       lang=lang, synthetic=synthetic)
+                                       lang=lang, synthetic=synthetic, empty=empty)
     raise OutputError(f"{path}: unknown output format; name the file with one of "
                       f"{', '.join(TABLE_SUFFIXES)}")
 
@@ -100,7 +103,7 @@ def write_map(results: Results, path: str | os.PathLike[str], *, kind: str = "ch
 
 def build_outputs(results: Results, out_dir: str | os.PathLike[str], *,
                   report: bool = False, pdf: bool = False,
-                  jobs: int | None = None) -> list[Path]:
+                  jobs: int | None = None, empty: bool = True) -> list[Path]:
     """Write the full set of outputs of a run into ``out_dir``; return the paths written.
 
     Layout::
@@ -125,13 +128,15 @@ def build_outputs(results: Results, out_dir: str | os.PathLike[str], *,
 
     ``jobs`` worker processes draw the figures (default ``None``: one per CPU; 1: in this
     process); the files are byte-identical whatever the number
-    (:func:`geo4mi.figures.write_figures`).
+    (:func:`geo4mi.figures.write_figures`). ``empty=False`` leaves the ``no_data`` rows
+    (areas and groups without respondents: most rows at thousands of areas) out of
+    ``estimates.csv`` and ``estimates.gpkg``'s long layer.
     """
     from geo4mi.indicators.audit import refuse_results
 
     refuse_results(results)  # before anything is written
     return write_output_set(out_dir, lambda staging: _write_all(results, staging, report, pdf,
-                                                                   jobs))
+                                                                   jobs, empty))
 
 
 @contextmanager
@@ -147,7 +152,8 @@ def _stage(what: str, *, show: bool = True) -> Iterator[None]:
 
 
 def _write_all(results: Results, out: Path, report: bool = False,
-               pdf: bool = False, jobs: int | None = None) -> list[Path]:
+               pdf: bool = False, jobs: int | None = None, empty: bool = True
+               ) -> list[Path]:
     lang = results.study.language
     written: list[Path] = []
     names = {lang: "choropleth.html", **{o: f"choropleth.{o}.html"
@@ -179,7 +185,8 @@ def _write_all(results: Results, out: Path, report: bool = False,
                                      jobs=jobs))
     for name in ("estimates.csv", "estimates.gpkg", "estimates.analysistools.csv"):
         with _stage(f"writing table {name}"):
-            written.append(write_indicator_file(results, out / "tables" / name, lang=lang))
+            written.append(write_indicator_file(results, out / "tables" / name, lang=lang,
+                                                empty=empty or "analysistools" in name))
     from geo4mi.indicators.differences import write_differences_csv
 
     with _stage("writing table differences.csv"):

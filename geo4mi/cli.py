@@ -150,7 +150,11 @@ def demo(out_dir: Path, jobs: int | None) -> None:
               help="Output folder. geo4mi's previous set in it is replaced as a whole at the "
                    "end (other files stay).")
 @jobs_option
-def build(study: Path, out_dir: Path, jobs: int | None) -> None:
+@click.option("--no-empty", "no_empty", is_flag=True,
+              help="Leave the no_data rows (areas and group values without respondents; most "
+                   "rows at thousands of areas) out of estimates.csv and estimates.gpkg's "
+                   "long layer; default: every row.")
+def build(study: Path, out_dir: Path, jobs: int | None, no_empty: bool) -> None:
     """Compute the indicators of STUDY and write tables, maps and figures to --out."""
     from geo4mi.build import build_outputs
     from geo4mi.io import check_output_folder
@@ -158,7 +162,7 @@ def build(study: Path, out_dir: Path, jobs: int | None) -> None:
     check_output_folder(out_dir)
     results = _run(study)
     _report_counts(results)
-    echo_written(build_outputs(results, out_dir, jobs=jobs))
+    echo_written(build_outputs(results, out_dir, jobs=jobs, empty=not no_empty))
 
 
 @cli.command()
@@ -231,17 +235,18 @@ def audit(study: Path, output: Path | None, overwrite: bool) -> None:
 @lang_option
 @click.option("--no-empty", "no_empty", is_flag=True,
               help="Leave out the no_data rows (area and group values without respondents) "
-                   "of a .csv long table; default: every row.")
+                   "of a .csv long table or a .gpkg's long layer; default: every row.")
 @overwrite_option
 def indicators(study: Path, output: Path, lang: str | None, no_empty: bool,
                overwrite: bool) -> None:
     """Compute every indicator of STUDY and write the estimates table to -o FILE."""
     from geo4mi.build import write_indicator_file
 
-    if no_empty and (not output.name.lower().endswith(".csv")
+    if no_empty and (not output.name.lower().endswith((".csv", ".gpkg"))
                      or output.name.lower().endswith(".analysistools.csv")):
-        raise OutputError(f"{output}: --no-empty applies to the .csv long table only; "
-                          "name the output *.csv or drop --no-empty")
+        raise OutputError(f"{output}: --no-empty applies to the .csv long table and the "
+                          ".gpkg only (an analysistools table never has no_data rows); "
+                          "drop --no-empty")
     guard(output, overwrite)
     results = _publishable(study)
     write_indicator_file(results, output, lang=lang or results.study.language,

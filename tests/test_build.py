@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from xml.etree import ElementTree
 
+import pandas as pd
 import pytest
 
 from geo4mi.cli import main
@@ -127,6 +128,34 @@ def test_build_gives_the_same_bytes_whatever_the_number_of_workers(built, small,
     figures = [name for name in alone if name.startswith("figures/")]
     assert len(figures) >= 9 and {"png", "svg", "pdf"} == {n.rsplit(".", 1)[1] for n in figures}
     assert alone == pooled  # every file, the manifest of their digests included
+
+
+def test_build_no_empty_leaves_the_no_data_rows_out_of_the_long_tables(built, small,
+                                                                      tmp_path):
+    import pyogrio
+
+    code, full_out, full = built
+    assert code == 0
+    out = tmp_path / "lean"
+    assert main(["build", str(small), "--out", str(out), "--jobs", "1", "--no-empty"]) == 0
+    lean = snapshot(out)
+    long = {"tables/estimates.csv", "tables/estimates.gpkg", MANIFEST}
+    assert {k: v for k, v in lean.items() if k not in long} == \
+        {k: v for k, v in full.items() if k not in long}  # maps, figures, other tables
+    rows = full["tables/estimates.csv"].decode("utf-8-sig").splitlines()
+    status = next(csv.reader(rows[:1])).index("status")
+    kept = [r for r, cells in zip(rows, csv.reader(rows), strict=True)
+            if cells[status] != "no_data"]
+    assert len(kept) < len(rows)
+    assert lean["tables/estimates.csv"].decode("utf-8-sig").splitlines() == kept
+    gpkg = {f"{name}/{layer}": pyogrio.read_dataframe(folder / "tables" / "estimates.gpkg",
+                                                      layer=layer)
+            for name, folder in (("full", full_out), ("lean", out))
+            for layer in ("estimates", "indicators")}
+    assert len(gpkg["lean/estimates"]) == len(kept) - 1  # the CSV's header line
+    assert "no_data" not in set(gpkg["lean/estimates"]["status"])
+    assert "no_data" in set(gpkg["full/estimates"]["status"])
+    pd.testing.assert_frame_equal(gpkg["lean/indicators"], gpkg["full/indicators"])
 
 
 def test_check_writes_the_report_and_follows_overwrite(small, tmp_path, monkeypatch, capsys):

@@ -88,10 +88,10 @@ def test_indicators_no_empty(tmp_path, capsys):
     assert "no_data" in status
     assert lean.read_text(encoding="utf-8-sig").splitlines() == [
         r for r, s in zip(rows, status, strict=True) if s != "no_data"]
-    for name in ("e.gpkg", "e.analysistools.csv"):
-        assert main(["indicators", STUDY, "-o", str(tmp_path / name), "--no-empty"]) == 2
-        one_line_error(capsys, "--no-empty", ".csv long table only")
-        assert not (tmp_path / name).exists()
+    assert main(["indicators", STUDY, "-o", str(tmp_path / "e.analysistools.csv"),
+                 "--no-empty"]) == 2
+    one_line_error(capsys, "--no-empty", "an analysistools table never has no_data rows")
+    assert not (tmp_path / "e.analysistools.csv").exists()
 
 
 def test_map_both_kinds(tmp_path, capsys):

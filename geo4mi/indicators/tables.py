@@ -430,7 +430,8 @@ def wide_table(estimates: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
 
 @speaks_study
 def write_geopackage(estimates: pd.DataFrame, areas: Any, path: str | os.PathLike[str],
-                     labels: Labels, *, lang: str, synthetic: bool = False) -> Path:
+                     labels: Labels, *, lang: str, synthetic: bool = False,
+                     empty: bool = True) -> Path:
     """Write the estimates as a GeoPackage, byte-identical for the same inputs.
 
     Layers: ``indicators`` (one polygon per area, ``area_id``, ``area_name`` and, for the
@@ -438,6 +439,8 @@ def write_geopackage(estimates: pd.DataFrame, areas: Any, path: str | os.PathLik
     ``<id>_status`` per indicator), ``estimates`` (the labelled long table of
     :func:`estimates_table`, no geometry) and ``indicator_labels`` (id, theme, label,
     universe, direction; no geometry). When ``synthetic``, every row has a ``data_note``.
+    ``empty=False`` leaves the ``no_data`` rows (no respondents) out of the ``estimates``
+    layer (most of it at thousands of areas); ``indicators`` keeps every area.
 
     Parameters
     ----------
@@ -448,6 +451,7 @@ def write_geopackage(estimates: pd.DataFrame, areas: Any, path: str | os.PathLik
     labels : Labels
     lang : {"es", "en"}
     synthetic : bool, default False
+    empty : bool, default True
 
     Returns
     -------
@@ -484,8 +488,10 @@ def write_geopackage(estimates: pd.DataFrame, areas: Any, path: str | os.PathLik
         spatial["data_note"] = data_note(lang, True)
     layer = gpd.GeoDataFrame(spatial, geometry=base.geometry.to_numpy(), crs=areas.crs)
 
+    long_rows = estimates if empty else _without_empty(estimates, path)
+
     def long_parts() -> Iterator[pd.DataFrame]:  # the labelled long table, in slices
-        for part in _chunks(estimates):
+        for part in _chunks(long_rows):
             long = estimates_table(part, base, labels, lang=lang, synthetic=synthetic)
             yield long if synthetic else long.drop(columns="data_note")
 
