@@ -109,27 +109,54 @@ var geo4miOrientation = (function () {
    * comes before the site map's badges. A label takes the first place (see offsets; then
    * the same with its name shortened)
    * where its box stays inside the map and meets no label already placed and no control,
-   * nor, for a unit's name (drawn under them), a site symbol; with none it is hidden. Run after each zoom, move or layer change. */
+   * nor, for a unit's name (drawn under them), a site symbol; with none it is hidden. Run after each zoom, move or layer change.
+   *
+   * Every box is read before any label moves, and the moves are written at the end: a read
+   * after a write makes the browser lay the page out again, once per label (38 s for the
+   * 2,431 AGEBs of Mexico City). Moving, hiding or shortening a label does not move another
+   * (they are placed absolutely), so the boxes read first stay true: the full names' boxes,
+   * then the shortened names' (all shortened at once, measured, and named in full again). */
   function declutter(map) {
     var container = map.getContainer();
     var items = Array.prototype.slice.call(container.querySelectorAll("[data-g4o-rank]"));
     items.forEach(resetLabel);
     var space = labelSpace(container);
     var shown = 0;
-    labelOrder(items, map.g4oWeights || {}).forEach(function (e) {
-      var r = e.getBoundingClientRect();
+    var ordered = labelOrder(items, map.g4oWeights || {});
+    var boxes = ordered.map(function (e) { return e.getBoundingClientRect(); });
+    var shorter = ordered.map(function (e, k) {
+      var name = e.getAttribute("data-g4o-name");
+      if (!boxes[k].width || !boxes[k].height || name === null) { return null; }
+      return abbreviation(name) !== name ? abbreviation(name) : null;
+    });
+    var shortBoxes = measured(ordered, shorter);
+    ordered.forEach(function (e, k) {
+      var r = boxes[k];
       if (!r.width || !r.height) { return; }  // not shown (layer off, zoomed out)
       var name = e.getAttribute("data-g4o-name");
       var at = space.fit(r, name !== null);
-      if (at === null && name !== null && abbreviation(name) !== name) {
-        e.textContent = abbreviation(name);
-        e.setAttribute("data-g4o-abbr", "true");
-        r = e.getBoundingClientRect();
+      if (at === null && shorter[k] !== null) {
+        r = shortBoxes[k];
         at = space.fit(r, true);
+        if (at !== null) { space.shorten(e, shorter[k]); }
       }
       if (space.place(e, r, at)) { shown += 1; }
     });
+    space.apply();
     container.setAttribute("data-g4o-shown-labels", String(shown));
+  }
+
+  /* The boxes of the labels ``items`` with the texts ``texts`` (null: not measured): every
+   * text set, the boxes read (one layout), the names set back. */
+  function measured(items, texts) {
+    items.forEach(function (e, k) { if (texts[k] !== null) { e.textContent = texts[k]; } });
+    var out = items.map(function (e, k) {
+      return texts[k] === null ? null : e.getBoundingClientRect();
+    });
+    items.forEach(function (e, k) {
+      if (texts[k] !== null) { e.textContent = e.getAttribute("data-g4o-name"); }
+    });
+    return out;
   }
 
   /* A label as drawn: its full name, in place, not hidden. */
@@ -175,7 +202,9 @@ var geo4miOrientation = (function () {
   /* The room left on the map: fit(r, isName) is the first offset (see offsets) where the
    * box stays inside the map and meets no label placed and no control, nor, for a unit's
    * name (drawn under them), a site symbol; null when none. place(e, r, at) places it there
-   * (or hides it: at null) and says whether it is shown. */
+   * (or hides it: at null) and says whether it is shown; shorten(e, text) names it by
+   * ``text`` when placed; apply() names, moves and hides the labels placed so far (no box
+   * is read after it). */
   function labelSpace(container) {
     var frame = container.getBoundingClientRect(), pad = 2;
     // controls (the title, the search box, the legend) are in the way of every label; site
@@ -196,18 +225,31 @@ var geo4miOrientation = (function () {
       }
       return null;
     }
+    var writes = [], short = new Map();
     function place(e, r, at) {
-      var name = e.getAttribute("data-g4o-name");
-      if (at === null) {
-        if (name !== null) { e.textContent = name; e.removeAttribute("data-g4o-abbr"); }
-        e.classList.add("g4o-clash");
-        return false;
-      }
-      if (at[0] || at[1]) { e.style.translate = at[0] + "px " + at[1] + "px"; }
+      writes.push([e, at]);
+      if (at === null) { return false; }
       placed.push(shifted(r, at));
       return true;
     }
-    return { fit: fit, place: place };
+    function shorten(e, text) { short.set(e, text); }
+    function apply() {
+      writes.forEach(function (w) {
+        var e = w[0], at = w[1];
+        if (at === null) {
+          e.classList.add("g4o-clash");
+          return;
+        }
+        if (short.has(e)) {
+          e.textContent = short.get(e);
+          e.setAttribute("data-g4o-abbr", "true");
+        }
+        if (at[0] || at[1]) { e.style.translate = at[0] + "px " + at[1] + "px"; }
+      });
+      writes = [];
+      short = new Map();
+    }
+    return { fit: fit, place: place, shorten: shorten, apply: apply };
   }
 
   /* Importance of each unit's label in the collision pass ({name: weight}, higher first;
