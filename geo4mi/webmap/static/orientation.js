@@ -112,8 +112,8 @@ var geo4miOrientation = (function () {
    * nor, for a unit's name (drawn under them), a site symbol; with none it is hidden. Run after each zoom, move or layer change.
    *
    * Every box is read before any label moves, and the moves are written at the end: a read
-   * after a write makes the browser lay the page out again, once per label (38 s for the
-   * 2,431 AGEBs of Mexico City). Moving, hiding or shortening a label does not move another
+   * after a write makes the browser lay the page out again, once per label (38 s for a
+   * map of 2,431 units). Moving, hiding or shortening a label does not move another
    * (they are placed absolutely), so the boxes read first stay true: the full names' boxes,
    * then the shortened names' (all shortened at once, measured, and named in full again). */
   function declutter(map) {
