@@ -50,18 +50,13 @@ def write_indicator_file(results: Results, path: str | os.PathLike[str], *, lang
     ``*.analysistools.csv`` — IMPACT analysistools long format; ``*.csv`` — the labelled
     tidy long table; ``*.gpkg`` — a GeoPackage joined to the boundaries (for QGIS).
     ``empty=False`` leaves the ``no_data`` rows out of the long table (the .csv, the
-    .gpkg's ``estimates`` layer); an analysistools table never has them.
+    .gpkg's ``estimates`` layer); an analysistools table never has them (``empty`` is moot).
     """
     from geo4mi.indicators import tables
 
     path = Path(path)
     name = path.name.lower()
     synthetic = results.study.synthetic
-    if not empty and (not name.endswith((".csv", ".gpkg"))
-                      or name.endswith(".analysistools.csv")):
-        raise OutputError(f"{path}: leaving out the no_data rows applies to the .csv long "
-                          "table and the .gpkg only (an analysistools table never has them); "
-                          "keep every row for this file")
     if name.endswith(".analysistools.csv"):
         return tables.write_analysistools_csv(results.estimates, results.catalogue, path,
                                               synthetic=synthetic, lang=lang)
@@ -186,7 +181,7 @@ def _write_all(results: Results, out: Path, report: bool = False,
     for name in ("estimates.csv", "estimates.gpkg", "estimates.analysistools.csv"):
         with _stage(f"writing table {name}"):
             written.append(write_indicator_file(results, out / "tables" / name, lang=lang,
-                                                empty=empty or "analysistools" in name))
+                                                empty=empty))
     from geo4mi.indicators.differences import write_differences_csv
 
     with _stage("writing table differences.csv"):

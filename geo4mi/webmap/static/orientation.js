@@ -127,20 +127,20 @@ var geo4miOrientation = (function () {
     var shorter = ordered.map(function (e, k) {
       var name = e.getAttribute("data-g4o-name");
       if (!boxes[k].width || !boxes[k].height || name === null) { return null; }
-      return abbreviation(name) !== name ? abbreviation(name) : null;
+      var short = abbreviation(name);
+      return short !== name ? short : null;
     });
     var shortBoxes = measured(ordered, shorter);
     ordered.forEach(function (e, k) {
       var r = boxes[k];
       if (!r.width || !r.height) { return; }  // not shown (layer off, zoomed out)
-      var name = e.getAttribute("data-g4o-name");
-      var at = space.fit(r, name !== null);
+      var at = space.fit(r, e.hasAttribute("data-g4o-name")), text = null;
       if (at === null && shorter[k] !== null) {
         r = shortBoxes[k];
         at = space.fit(r, true);
-        if (at !== null) { space.shorten(e, shorter[k]); }
+        text = shorter[k];
       }
-      if (space.place(e, r, at)) { shown += 1; }
+      if (space.place(e, r, at, text)) { shown += 1; }
     });
     space.apply();
     container.setAttribute("data-g4o-shown-labels", String(shown));
@@ -201,10 +201,10 @@ var geo4miOrientation = (function () {
 
   /* The room left on the map: fit(r, isName) is the first offset (see offsets) where the
    * box stays inside the map and meets no label placed and no control, nor, for a unit's
-   * name (drawn under them), a site symbol; null when none. place(e, r, at) places it there
-   * (or hides it: at null) and says whether it is shown; shorten(e, text) names it by
-   * ``text`` when placed; apply() names, moves and hides the labels placed so far (no box
-   * is read after it). */
+   * name (drawn under them), a site symbol; null when none. place(e, r, at, text) places it
+   * there, named ``text`` when not null (or hides it: at null), and says whether it is
+   * shown; apply() names, moves and hides the labels placed so far (no box is read after
+   * it). */
   function labelSpace(container) {
     var frame = container.getBoundingClientRect(), pad = 2;
     // controls (the title, the search box, the legend) are in the way of every label; site
@@ -225,31 +225,29 @@ var geo4miOrientation = (function () {
       }
       return null;
     }
-    var writes = [], short = new Map();
-    function place(e, r, at) {
-      writes.push([e, at]);
+    var writes = [];
+    function place(e, r, at, text) {
+      writes.push([e, at, text]);
       if (at === null) { return false; }
       placed.push(shifted(r, at));
       return true;
     }
-    function shorten(e, text) { short.set(e, text); }
     function apply() {
       writes.forEach(function (w) {
-        var e = w[0], at = w[1];
+        var e = w[0], at = w[1], text = w[2];
         if (at === null) {
           e.classList.add("g4o-clash");
           return;
         }
-        if (short.has(e)) {
-          e.textContent = short.get(e);
+        if (text) {
+          e.textContent = text;
           e.setAttribute("data-g4o-abbr", "true");
         }
         if (at[0] || at[1]) { e.style.translate = at[0] + "px " + at[1] + "px"; }
       });
       writes = [];
-      short = new Map();
     }
-    return { fit: fit, place: place, shorten: shorten, apply: apply };
+    return { fit: fit, place: place, apply: apply };
   }
 
   /* Importance of each unit's label in the collision pass ({name: weight}, higher first;
