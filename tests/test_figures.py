@@ -304,6 +304,29 @@ def test_rendered_colours(tiny):
     assert 0.4 < hatched < dotted  # mostly white, with denser grey hatch lines
 
 
+def test_many_areas_draw_each_hatch_once_with_the_same_pixels(tiny, monkeypatch):
+    """Above HATCH_TOGETHER_ABOVE areas the hatches are one compound patch per kind (Agg
+    renders a hatch tile per patch: most of a 2,431-area map's time), drawn over the same
+    areas: the picture is the same to within antialiasing, every area keeps its own id."""
+    est, areas, labels = tiny
+
+    def drawn() -> tuple[object, np.ndarray]:
+        fig = choropleth_figure(est, areas, labels, "discriminated")
+        fig.canvas.draw()
+        return fig, np.asarray(fig.canvas.buffer_rgba())[..., :3].astype(int)
+
+    apart, apart_px = drawn()
+    monkeypatch.setattr(carto, "HATCH_TOGETHER_ABOVE", 3)  # the four tiny areas are "many"
+    together, together_px = drawn()
+    assert set(area_patches(together)) == {"01", "02", "03", "04"}
+    assert not any(p.get_hatch() for p in area_patches(together).values())
+    hatches = {p.get_hatch() for p in by_gid(together, "hatch-")}
+    assert hatches == {carto.HATCH, carto.NO_DATA_HATCH}  # suppressed 03, no interviews 04
+    assert {area_patches(apart)[a].get_hatch() for a in ("03", "04")} == hatches
+    differ = np.abs(apart_px - together_px).max(axis=2)
+    assert (differ > 0).mean() < 0.01 and differ.max() < 128  # edges' antialiasing only
+
+
 # -- small multiples ----------------------------------------------------------------------
 
 

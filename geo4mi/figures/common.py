@@ -500,6 +500,12 @@ def to_float(values: pd.Series) -> np.ndarray:
         dtype=float, na_value=np.nan)
 
 
+def _equals(values: pd.Series, text: str) -> np.ndarray:
+    """``values == text`` as a boolean array (missing is not equal), compared in numpy:
+    pandas compares its string arrays element by element in Python."""
+    return np.asarray(values.to_numpy(dtype=object, na_value=None) == text, dtype=bool)
+
+
 def select_rows(estimates: pd.DataFrame, indicator: str, group: Sequence[str]
                 ) -> pd.DataFrame:
     """Rows of one indicator and group of published estimates, indexed by ``area_id``.
@@ -513,9 +519,8 @@ def select_rows(estimates: pd.DataFrame, indicator: str, group: Sequence[str]
         raise FigureError("estimates: column 'suppression' is missing; figures draw published "
                           "estimates (geo4mi.figures.inputs.FigureData.prepare)")
     group_var, group_value = group
-    rows = estimates[(estimates["indicator"] == indicator)
-                     & (estimates["group_var"] == group_var)
-                     & (estimates["group_value"] == group_value)]
+    rows = estimates.iloc[np.flatnonzero(_equals(estimates["indicator"], indicator))]
+    rows = rows[_equals(rows["group_var"], group_var) & _equals(rows["group_value"], group_value)]
     if rows.empty:
         have = estimates.loc[estimates["indicator"] == indicator, ["group_var", "group_value"]]
         pairs = sorted({f"{a}={b}" for a, b in have.itertuples(index=False)})

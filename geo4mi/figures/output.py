@@ -285,7 +285,7 @@ def write_figures(data: FigureData, out_dir: str | os.PathLike[str],
             shown = ", ".join(known[:8]) + (", ..." if len(known) > 8 else "")
             raise FigureError(f"indicator {ind!r} is not in the estimates and catalogue; use "
                               f"one of {shown}")
-    have_vars = set(estimates["group_var"].astype(str)) - {"all"}
+    have_vars = set(pd.unique(estimates["group_var"].astype(str))) - {"all"}
     for var in group_vars if "groups" in kinds else ():
         if var not in have_vars:
             raise FigureError(f"grouping variable {var!r} is not in the estimates; use one of "
