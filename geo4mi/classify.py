@@ -230,7 +230,8 @@ def assign_classes(values: Sequence[float] | np.ndarray, breaks: Sequence[float]
     >>> assign_classes([0.05, 0.2, 0.21, None, 1.0], [0.2, 0.4, 0.6, 0.8, 1.0]).tolist()
     [0, 0, 1, -1, 4]
     """
-    y = np.asarray(pd_to_float(values), dtype=float)
+    y = (values.astype(float) if isinstance(values, np.ndarray) and values.dtype.kind == "f"
+         else np.asarray(pd_to_float(values), dtype=float))
     idx = np.searchsorted(np.asarray(breaks, dtype=float), y, side="left")
     idx = np.minimum(idx, len(breaks) - 1)
     return np.where(np.isnan(y), -1, idx).astype(int)
@@ -248,7 +249,16 @@ def is_wide(ci_low: float, ci_high: float) -> bool:
 
 
 def pd_to_float(values: Sequence[object] | np.ndarray) -> list[float]:
-    """Convert values that may hold ``None`` / ``pd.NA`` to floats with NaN."""
+    """Convert values that may hold ``None`` / ``pd.NA`` to floats with NaN.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> pd_to_float([0.5, None, pd.NA, float("nan"), 1])
+    [0.5, nan, nan, nan, 1.0]
+    """
+    if isinstance(values, np.ndarray) and values.dtype.kind in "fiub":
+        return values.astype(float).tolist()  # a number array: nothing to look at one by one
     out = []
     for v in values:
         try:

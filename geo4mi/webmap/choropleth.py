@@ -245,7 +245,8 @@ def _check_columns(estimates: pd.DataFrame, areas: gpd.GeoDataFrame) -> None:
         if col not in areas.columns:
             raise ChoroplethError(f"areas: column {col!r} is missing; load them with "
                                   "geo4mi.boundaries.load_areas")
-    bad = sorted(set(estimates["status"].dropna()) - {"ok", "suppressed", "no_data"})
+    bad = sorted(set(pd.unique(estimates["status"].dropna().astype(object)))
+                 - {"ok", "suppressed", "no_data"})
     if bad:
         raise ChoroplethError(f"estimates: column 'status': unknown status {bad[0]!r}; use "
                               "ok, suppressed or no_data")
