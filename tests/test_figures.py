@@ -305,7 +305,7 @@ def test_rendered_colours(tiny):
 
 
 def test_many_areas_draw_each_hatch_once_with_the_same_pixels(tiny, monkeypatch):
-    """Above HATCH_TOGETHER_ABOVE areas the hatches are one compound patch per kind (Agg
+    """Above MANY_AREAS areas the hatches are one compound patch per kind (Agg
     renders a hatch tile per patch: most of a 2,431-area map's time), drawn over the same
     areas: the picture is the same to within antialiasing, every area keeps its own id."""
     est, areas, labels = tiny
@@ -316,7 +316,7 @@ def test_many_areas_draw_each_hatch_once_with_the_same_pixels(tiny, monkeypatch)
         return fig, np.asarray(fig.canvas.buffer_rgba())[..., :3].astype(int)
 
     apart, apart_px = drawn()
-    monkeypatch.setattr(carto, "HATCH_TOGETHER_ABOVE", 3)  # the four tiny areas are "many"
+    monkeypatch.setattr(carto, "MANY_AREAS", 3)  # the four tiny areas are "many"
     together, together_px = drawn()
     assert set(area_patches(together)) == {"01", "02", "03", "04"}
     assert not any(p.get_hatch() for p in area_patches(together).values())
@@ -325,6 +325,30 @@ def test_many_areas_draw_each_hatch_once_with_the_same_pixels(tiny, monkeypatch)
     assert {area_patches(apart)[a].get_hatch() for a in ("03", "04")} == hatches
     differ = np.abs(apart_px - together_px).max(axis=2)
     assert (differ > 0).mean() < 0.01 and differ.max() < 128  # edges' antialiasing only
+
+
+def test_small_multiples_of_many_areas_draw_each_panel_as_collections(tiny, monkeypatch):
+    """Above MANY_AREAS a panel's areas are collections (matplotlib's cost per artist was
+    most of a 2,431-area page), with the same fills, edges and wide-interval dashes."""
+    est, areas, labels = tiny
+
+    def drawn() -> tuple[object, np.ndarray]:
+        fig = small_multiples_figure(est, areas, labels, "discriminated", "gender")
+        fig.canvas.draw()
+        return fig, np.asarray(fig.canvas.buffer_rgba())[..., :3].astype(int)
+
+    _, apart_px = drawn()
+    monkeypatch.setattr(carto, "MANY_AREAS", 3)
+    together, together_px = drawn()
+    panel = together.axes[0]
+    assert not [p for p in panel.patches if (p.get_gid() or "").startswith("panel-man-area-")]
+    gids = {c.get_gid() for c in panel.collections}
+    assert "panel-man-areas" in gids
+    drawn_areas = sum(len(c.get_paths()) for c in panel.collections
+                      if c.get_gid() in ("panel-man-areas", "panel-man-wide-areas"))
+    assert drawn_areas == len(areas)
+    differ = np.abs(apart_px - together_px).max(axis=2)
+    assert (differ > 0).mean() < 0.01
 
 
 # -- small multiples ----------------------------------------------------------------------

@@ -20,6 +20,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 from matplotlib.axes import Axes
+from matplotlib.collections import PathCollection
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -43,8 +44,9 @@ from geo4mi.figures.common import (
 log = logging.getLogger(__name__)
 
 HATCH = "//////"
-#: Above this many areas a map draws each hatch once for all its areas (:func:`draw_areas`).
-HATCH_TOGETHER_ABOVE = 100
+#: Above this many areas a map draws each hatch once for all its areas, and a small
+#: multiples panel draws its areas as one collection (:func:`draw_areas`).
+MANY_AREAS = 100
 LABEL_PAD = 0.18  # label box padding, in font sizes
 LABEL_BOX = {"boxstyle": f"round,pad={LABEL_PAD}", "facecolor": "white", "edgecolor": "none",
              "alpha": 0.78}
@@ -201,27 +203,40 @@ def map_axes(fig, rect: tuple[float, float, float, float], base: MapBase, *,
 
 
 def draw_areas(ax: Axes, base: MapBase, styles: Sequence[dict], *, linewidth: float = 0.5,
-               prefix: str = "") -> list[PathPatch]:
+               prefix: str = "", collect: bool = False) -> list[PathPatch]:
     """One :class:`PathPatch` per area (``gid="<prefix>area-<id>"``) plus the city outline.
 
     ``prefix`` keeps the ids unique in a file of several maps (``"panel-<value>-"`` in the
-    small multiples). Above :data:`HATCH_TOGETHER_ABOVE` areas the hatches of "suppressed"
-    and "no interviews" are drawn as one compound patch per hatch (``gid="<prefix>hatch-<k>"``)
+    small multiples). Above :data:`MANY_AREAS` areas the hatches of "suppressed" and "no
+    interviews" are drawn as one compound patch per hatch (``gid="<prefix>hatch-<k>"``)
     over the areas' fills instead of one per area: Agg renders a hatch tile for every patch
     that has one (about 1 ms at 300 dpi), so per area it was most of a map's drawing time.
+    With ``collect`` (the small multiples' panels) the areas are then drawn as
+    PathCollections (``gid="<prefix>areas"``; those with
+    a wide interval ``"<prefix>wide-areas"`` and their dashes ``"<prefix>wide"``), same
+    fills and edges, no id per area: matplotlib's cost per artist was most of what was
+    left. Returns the areas drawn as patches.
     """
     patches = []
-    together = len(base.ids) > HATCH_TOGETHER_ABOVE
+    many = len(base.ids) > MANY_AREAS
     hatched: dict[str, list[Path]] = {}
+    plain: list[tuple[Path, Any]] = []  # collected (path, fill)
+    wide: list[tuple[Path, Any, Any]] = []  # collected (path, fill, outline)
     for area_id, path, st in zip(base.ids, base.paths, styles, strict=True):
         outline = st.get("outline")
         hatch = st.get("hatch")
-        if together and hatch:
+        if many and hatch:
             hatched.setdefault(hatch, []).append(path)
+        if many and collect:
+            if outline:
+                wide.append((path, st["facecolor"], outline))
+            else:
+                plain.append((path, st["facecolor"]))
+            continue
         patch = PathPatch(path, facecolor=st["facecolor"],
                           edgecolor="#000000" if outline else EDGE_COLOR,
                           linewidth=2 * outline[1] if outline else linewidth,
-                          hatch=None if together else hatch, zorder=1.5 if outline else 1,
+                          hatch=None if many else hatch, zorder=1.5 if outline else 1,
                           gid=f"{prefix}area-{area_id}", **HATCH_COLOR)
         ax.add_artist(patch)  # not add_patch: the limits are set, and its per-vertex
         patches.append(patch)  # data-limit update is most of the drawing time at 1,000s
@@ -229,12 +244,24 @@ def draw_areas(ax: Axes, base: MapBase, styles: Sequence[dict], *, linewidth: fl
             ax.add_artist(PathPatch(path, facecolor="none", edgecolor=outline[0],
                                    linewidth=outline[1], linestyle=(0, outline[2]),
                                    zorder=1.6, gid=f"{prefix}wide-{area_id}"))
-    for k, (hatch, paths) in enumerate(sorted(hatched.items())):  # one hatch pass per kind
-        ax.add_artist(PathPatch(Path.make_compound_path(*paths), facecolor="none",
+    if plain:
+        ax.add_collection(PathCollection([p for p, _ in plain], facecolors=[f for _, f in plain],
+                                         edgecolors=EDGE_COLOR, linewidths=linewidth, zorder=1,
+                                         gid=f"{prefix}areas"), autolim=False)
+    if wide:  # as the patches above: a black edge, then white dashes over it
+        paths, fills, outline = [w[0] for w in wide], [w[1] for w in wide], wide[0][2]
+        ax.add_collection(PathCollection(paths, facecolors=fills, edgecolors="#000000",
+                                         linewidths=2 * outline[1], zorder=1.5,
+                                         gid=f"{prefix}wide-areas"), autolim=False)
+        ax.add_collection(PathCollection(paths, facecolors="none", edgecolors=outline[0],
+                                         linewidths=outline[1], linestyles=[(0, outline[2])],
+                                         zorder=1.6, gid=f"{prefix}wide"), autolim=False)
+    for k, (hatch, hpaths) in enumerate(sorted(hatched.items())):  # one hatch pass per kind
+        ax.add_artist(PathPatch(Path.make_compound_path(*hpaths), facecolor="none",
                                 edgecolor=SUPPRESSED_HATCH_COLOR, linewidth=0, hatch=hatch,
                                 zorder=1.05, gid=f"{prefix}hatch-{k}", **HATCH_COLOR))
-    ax.add_patch(PathPatch(base.outline, facecolor="none", edgecolor=EDGE_COLOR,
-                           linewidth=linewidth * 2, zorder=2, gid=f"{prefix}outline"))
+    ax.add_artist(PathPatch(base.outline, facecolor="none", edgecolor=EDGE_COLOR,  # limits set
+                            linewidth=linewidth * 2, zorder=2, gid=f"{prefix}outline"))
     return patches
 
 

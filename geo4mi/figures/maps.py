@@ -388,7 +388,8 @@ def small_multiples_on(estimates: pd.DataFrame, base: carto.MapBase, labels: Lab
             ax = carto.map_axes(page.fig, page.rect(x, y, panel_w, map_h), base,
                                 pad=0.02, gid=f"panel-{value}")
             styles, _ = indicator_styles(rows.drop(index=CITY), base.ids, breaks, colours)
-            carto.draw_areas(ax, base, styles, linewidth=0.35, prefix=f"panel-{value}-")
+            carto.draw_areas(ax, base, styles, linewidth=0.35, prefix=f"panel-{value}-",
+                             collect=True)
             if k == 0:
                 carto.scale_bar(ax, base, lang=lang, fontsize=SIZE_SMALL - 0.8)
                 carto.north_arrow(ax, base, fontsize=SIZE_SMALL)
