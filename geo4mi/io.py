@@ -355,7 +355,7 @@ def _joined_csv_text(frame: pd.DataFrame, *, float_format: str | None,
         if found is None:
             return None
         codes, cells = found
-        texts = [_csv_cell(c) if c or not lone else '""' for c in cells]
+        texts = _csv_cells(cells, lone)
         texts.append('""' if lone else "")  # code -1: a missing value
         _add_run(runs, np.where(codes < 0, len(texts) - 1, codes), texts, len(frame))
     lines = []
@@ -367,6 +367,16 @@ def _joined_csv_text(frame: pd.DataFrame, *, float_format: str | None,
         lines.append("\n".join(columns[0].tolist() if len(columns) == 1
                                else map(",".join, zip(*columns, strict=True))))
     return "".join(line + "\n" for line in lines)
+
+
+def _csv_cells(cells: list[str], lone: bool) -> list[str]:
+    """:func:`_csv_cell` of each cell (an empty one ``""`` when it is alone on its row)."""
+    if lone:
+        return [_csv_cell(c) if c else '""' for c in cells]
+    joined = "\0".join(cells)
+    if not any(c in joined for c in ',"\r\n'):  # numbers, codes: nothing to quote
+        return cells
+    return [_csv_cell(c) for c in cells]
 
 
 #: Adjacent columns with at most this many possible pairs of texts are joined pair by pair.
@@ -429,7 +439,10 @@ def _distinct_cells(series: pd.Series, float_format: str | None
     keys = values.view(f"u{values.dtype.itemsize}") if values.dtype.kind in "fb" else values
     codes, uniques = pd.factorize(np.where(missing, 0, keys))
     codes = np.where(missing, -1, codes).astype(np.intp, copy=False)
-    reps = pd.array(np.asarray(uniques).view(values.dtype), dtype=dtype)
+    uniques = np.asarray(uniques).view(values.dtype)
+    if float_format is not None and values.dtype.kind == "f":  # pandas: "%f" % x, NaN: ""
+        return codes, ["" if np.isnan(x) else float_format % x for x in uniques.tolist()]
+    reps = pd.array(uniques, dtype=dtype)
     probe = pd.DataFrame({"k": np.zeros(len(reps), np.int8), "v": reps})
     text = probe.to_csv(index=False, header=False, lineterminator="\n", na_rep="",
                         float_format=float_format)
