@@ -181,6 +181,24 @@ def test_csv_text_is_pandas_to_csv(float_format):
             frame[cut:], float_format=float_format, header=False) == want
 
 
+def test_csv_text_of_a_long_table_with_codes_and_labels():
+    """Columns that go together (an id and its label) are joined once per pair of texts."""
+    rng = np.random.default_rng(7)
+    ids = rng.integers(0, 300, 6000)
+    names = np.array([f"área {i}, \"{i % 7}\"" if i % 5 else f"=a{i}" for i in range(300)],
+                     dtype=object)
+    frame = pd.DataFrame({
+        "area_id": pd.array([f"{i:05d}" for i in ids], dtype="str"),
+        "area_name": pd.array(names[ids], dtype="str"),
+        "group": pd.Categorical(rng.choice(["all", "sex", "age"], 6000)),
+        "n": pd.array(np.where(ids % 3 == 0, None, ids % 50), dtype="Int64"),
+        "pct": np.round(rng.random(6000) * 100, 3),
+    })
+    for float_format in (None, "%.1f"):
+        assert gio._joined_csv_text(frame, float_format=float_format, header=True) == \
+            pandas_csv_text(frame, float_format)
+
+
 def test_csv_text_cells_pandas_prints_its_own_way():
     frame = pd.DataFrame({"x": pd.array([-0.0, 0.0, None, 1e16], dtype="Float64"),
                           "y": [-0.0, 0.0, np.nan, np.inf],
