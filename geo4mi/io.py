@@ -298,6 +298,12 @@ def csv_text(frame: pd.DataFrame, *, float_format: str | None = None,
     texts (``header=False``) of consecutive slices of it: large tables can be written
     in chunks.
 
+    The text is that of pandas' ``to_csv`` (``index=False``, ``na_rep=""``, lines
+    ending with ``\\n``), except that a cell holding a carriage return is quoted too. Each
+    distinct value of a column is formatted once, by pandas itself for numbers, and the
+    cells are quoted and joined here; a column of another kind (dates, mixed objects...)
+    makes the whole frame go through pandas.
+
     Examples
     --------
     >>> import pandas as pd
@@ -306,8 +312,19 @@ def csv_text(frame: pd.DataFrame, *, float_format: str | None = None,
     >>> whole == csv_text(t[:1], float_format="%.1f") + csv_text(t[1:], float_format="%.1f",
     ...                                                         header=False)
     True
+    >>> print(whole, end="")
+    a,b
+    "x\ry",1.5
+    '=1,
     """
-    safe = spreadsheet_safe(frame)
+    fast = _joined_csv_text(frame, float_format=float_format, header=header)
+    if fast is not None:
+        return fast
+    return _pandas_csv_text(spreadsheet_safe(frame), float_format=float_format, header=header)
+
+
+def _pandas_csv_text(safe: pd.DataFrame, *, float_format: str | None, header: bool) -> str:
+    """:func:`csv_text` of a spreadsheet-safe frame by pandas' ``to_csv`` (any dtype)."""
     options = {"index": False, "lineterminator": "\n", "na_rep": "",
                "float_format": float_format, "header": header}
     if not _has_carriage_return(safe):
@@ -319,6 +336,120 @@ def csv_text(frame: pd.DataFrame, *, float_format: str | None = None,
     quoted = safe.to_csv(**options, quoting=csv.QUOTE_ALL)
     return "".join(",".join(map(_csv_cell, row)) + "\n" if row != [""] else '""\n'
                    for row in csv.reader(io.StringIO(quoted, newline="")))
+
+
+def _joined_csv_text(frame: pd.DataFrame, *, float_format: str | None,
+                     header: bool) -> str | None:
+    """:func:`csv_text` with each column's distinct values made safe, formatted and quoted
+    once, and adjacent columns with few distinct pairs joined once per pair; None when a
+    column (or a column name) is of a kind this does not format."""
+    if frame.shape[1] == 0 or (float_format is not None and "\r" in float_format):
+        return None
+    names = list(frame.columns)
+    if not all(type(c) is str for c in names):
+        return None
+    lone = frame.shape[1] == 1  # the csv module writes a row of one empty cell as ""
+    runs: list[tuple[np.ndarray, list[str]]] = []
+    for i in range(frame.shape[1]):
+        found = _distinct_cells(frame.iloc[:, i], float_format)
+        if found is None:
+            return None
+        codes, cells = found
+        texts = _csv_cells(cells, lone)
+        texts.append('""' if lone else "")  # code -1: a missing value
+        _add_run(runs, np.where(codes < 0, len(texts) - 1, codes), texts, len(frame))
+    lines = []
+    if header:
+        cells = [_csv_cell(str(_safe_cell(c))) for c in names]
+        lines.append(",".join(cells) if not lone or cells[0] else '""')
+    if len(frame):
+        columns = [np.array(texts, dtype=object)[codes] for codes, texts in runs]
+        lines.append("\n".join(columns[0].tolist() if len(columns) == 1
+                               else map(",".join, zip(*columns, strict=True))))
+    return "".join(line + "\n" for line in lines)
+
+
+def _csv_cells(cells: list[str], lone: bool) -> list[str]:
+    """:func:`_csv_cell` of each cell (an empty one ``""`` when it is alone on its row)."""
+    if lone:
+        return [_csv_cell(c) if c else '""' for c in cells]
+    joined = "\0".join(cells)
+    if not any(c in joined for c in ',"\r\n'):  # numbers, codes: nothing to quote
+        return cells
+    return [_csv_cell(c) for c in cells]
+
+
+#: Adjacent columns with at most this many possible pairs of texts are joined pair by pair.
+_DENSE_PAIRS = 4096
+
+
+def _add_run(runs: list[tuple[np.ndarray, list[str]]], codes: np.ndarray, texts: list[str],
+             rows: int) -> None:
+    """Append a column (``texts[codes]``) to ``runs``, joined with the last run when the
+    two have few distinct pairs of cells (a label and its code, an area and its name):
+    then each pair is joined once, not on every row."""
+    few = max(rows // 8, 1)
+    if runs and len(texts) <= few and len(runs[-1][1]) <= few:
+        last_codes, last_texts = runs[-1]
+        k = len(texts)
+        joint = last_codes.astype(np.int64) * k + codes
+        if len(last_texts) * k <= _DENSE_PAIRS:
+            runs[-1] = (joint, [a + "," + b for a in last_texts for b in texts])
+            return
+        pair_codes, pairs = pd.factorize(joint)
+        if len(pairs) <= few:
+            runs[-1] = (pair_codes, [last_texts[p // k] + "," + texts[p % k]
+                                     for p in pairs.tolist()])
+            return
+    runs.append((codes, texts))
+
+
+def _distinct_cells(series: pd.Series, float_format: str | None
+                    ) -> tuple[np.ndarray, list[str]] | None:
+    """``(codes, cells)``: each row's code (-1: missing, an empty cell) and the unquoted
+    text pandas writes for each code (text made :func:`spreadsheet_safe`); None for a
+    column of another kind."""
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        cats = series.cat.categories
+        if not all(type(c) is str for c in cats):
+            return None
+        safe = [str(_safe_cell(c)) for c in cats]
+        if len(set(safe)) < len(safe):  # spreadsheet_safe refuses them
+            return None
+        return series.cat.codes.to_numpy(dtype=np.intp), safe
+    if isinstance(dtype, pd.StringDtype) or pd.api.types.is_object_dtype(dtype):
+        distinct = _distinct(series)
+        if distinct is None or not all(type(u) is str for u in distinct[1]):
+            return None
+        return distinct[0].astype(np.intp, copy=False), [str(_safe_cell(u))
+                                                         for u in distinct[1]]
+    masked = (pd.arrays.IntegerArray, pd.arrays.FloatingArray, pd.arrays.BooleanArray)
+    if dtype.kind not in "biuf" or not (isinstance(dtype, np.dtype)
+                                        or isinstance(series.array, masked)):
+        return None
+    # numbers and booleans (numpy or nullable): distinct by bit pattern (so -0.0 is not
+    # 0.0), formatted by pandas itself, a value at a time as to_csv does
+    if isinstance(dtype, np.dtype):
+        values = series.to_numpy()
+    else:
+        values = series.array.to_numpy(dtype=dtype.numpy_dtype,
+                                       na_value=dtype.numpy_dtype.type(0))
+    missing = series.isna().to_numpy(dtype=bool)
+    keys = values.view(f"u{values.dtype.itemsize}") if values.dtype.kind in "fb" else values
+    codes, uniques = pd.factorize(np.where(missing, 0, keys))
+    codes = np.where(missing, -1, codes).astype(np.intp, copy=False)
+    uniques = np.asarray(uniques).view(values.dtype)
+    if float_format is not None and values.dtype.kind == "f":  # pandas: "%f" % x, NaN: ""
+        return codes, ["" if np.isnan(x) else float_format % x for x in uniques.tolist()]
+    reps = pd.array(uniques, dtype=dtype)
+    probe = pd.DataFrame({"k": np.zeros(len(reps), np.int8), "v": reps})
+    text = probe.to_csv(index=False, header=False, lineterminator="\n", na_rep="",
+                        float_format=float_format)
+    cells = [row[1] for row in csv.reader(io.StringIO(text, newline=""))]
+    if len(cells) != len(reps):
+        return None
+    return codes, cells
 
 
 # -- atomic output sets ---------------------------------------------------------------------

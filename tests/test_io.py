@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import errno
+import io
 import json
 import os
 import signal
@@ -112,6 +113,113 @@ def test_write_csv_every_payload(tmp_path):
     assert texts == ["'" + p if p.startswith(FORMULA_STARTS) else p for p in PAYLOADS]
     _, rows = read_cells(out)
     assert rows[0]["value"] == "-3.50"
+
+
+# -- csv_text writes what pandas' to_csv writes ----------------------------------------------
+
+def pandas_csv_text(frame: pd.DataFrame, float_format: str | None, header: bool = True) -> str:
+    """The reference: pandas ``to_csv`` of the spreadsheet-safe frame, and a cell holding a
+    carriage return quoted (pandas leaves it bare when lines end with "\\n")."""
+    safe = spreadsheet_safe(frame)
+    options = {"index": False, "lineterminator": "\n", "na_rep": "",
+               "float_format": float_format, "header": header}
+    text = safe.to_csv(**options)
+    if "\r" not in text:
+        return text
+    rows = csv.reader(io.StringIO(safe.to_csv(**options, quoting=csv.QUOTE_ALL), newline=""))
+    return "".join('""\n' if row == [""] else ",".join(
+        f'"{c.replace(chr(34), 2 * chr(34))}"' if any(x in c for x in ',"\r\n') else c
+        for c in row) + "\n" for row in rows)
+
+
+TEXTS = ["plain", "a,b", 'say "hi"', "line\nbreak", "cr\rhere", "crlf\r\n", "=1+2", "+3",
+         "-4", "@SUM(A1)", "\tTab", "", " ", "Tláhuac", "中文", "'quoted'", '"', ",", "NA",
+         "nan", "None"]
+FLOATS = [0.0, -0.0, 1.0, -1.25, 0.05, 0.15, 2.675, 1e-7, 1e16, 123456789.123, np.inf,
+          -np.inf, np.nan, 1 / 3, 99.95, 0.5]
+
+
+def random_frame(rng: np.random.Generator, rows: int) -> pd.DataFrame:
+    """A frame with a random choice and order of every column kind the table writers use."""
+    def pick(values):
+        return [values[i] for i in rng.integers(0, len(values), rows)]
+
+    def holes(values, missing):  # some cells missing
+        return [missing if rng.random() < 0.2 else v for v in values]
+
+    columns = {
+        "str": pd.array(holes(pick(TEXTS), None), dtype="str"),
+        "string": pd.array(holes(pick(TEXTS), None), dtype="string"),
+        "object": pd.Series(holes(pick(TEXTS), None), dtype=object),
+        "object_nan": pd.Series(holes(pick(TEXTS), np.nan), dtype=object),
+        "category": pd.Categorical(holes(pick(TEXTS[:8]), None), categories=TEXTS[:8]),
+        "float": np.array(pick(FLOATS), dtype="float64"),
+        "float32": np.array(pick(FLOATS), dtype="float32"),
+        "Float64": pd.array(holes(pick(FLOATS[:-1]), None), dtype="Float64"),
+        "int": np.array(pick([-3, 0, 7, 2**40]), dtype="int64"),
+        "Int64": pd.array(holes(pick([-3, 0, 7, 2**40]), None), dtype="Int64"),
+        "bool": np.array(pick([True, False]), dtype=bool),
+        "boolean": pd.array(holes(pick([True, False]), None), dtype="boolean"),
+    }
+    names = list(columns)
+    chosen = [names[i] for i in rng.permutation(len(names))[:rng.integers(1, len(names) + 1)]]
+    return pd.DataFrame({("=" if rng.random() < 0.1 else "") + n: columns[n] for n in chosen})
+
+
+@pytest.mark.parametrize("float_format", [None, "%.1f", "%.6f", "%.6g"])
+def test_csv_text_is_pandas_to_csv(float_format):
+    rng = np.random.default_rng(18)
+    for _ in range(30):
+        frame = random_frame(rng, int(rng.integers(0, 40)))
+        want = pandas_csv_text(frame, float_format)
+        # formatted here, not handed to pandas (which would pass trivially)
+        assert gio._joined_csv_text(frame, float_format=float_format,
+                                    header=True) == want, list(frame.columns)
+        assert gio.csv_text(frame, float_format=float_format) == want
+        cut = int(rng.integers(0, len(frame) + 1))
+        assert gio.csv_text(frame[:cut], float_format=float_format) + gio.csv_text(
+            frame[cut:], float_format=float_format, header=False) == want
+
+
+def test_csv_text_of_a_long_table_with_codes_and_labels():
+    """Columns that go together (an id and its label) are joined once per pair of texts."""
+    rng = np.random.default_rng(7)
+    ids = rng.integers(0, 300, 6000)
+    names = np.array([f"área {i}, \"{i % 7}\"" if i % 5 else f"=a{i}" for i in range(300)],
+                     dtype=object)
+    frame = pd.DataFrame({
+        "area_id": pd.array([f"{i:05d}" for i in ids], dtype="str"),
+        "area_name": pd.array(names[ids], dtype="str"),
+        "group": pd.Categorical(rng.choice(["all", "sex", "age"], 6000)),
+        "n": pd.array(np.where(ids % 3 == 0, None, ids % 50), dtype="Int64"),
+        "pct": np.round(rng.random(6000) * 100, 3),
+    })
+    for float_format in (None, "%.1f"):
+        assert gio._joined_csv_text(frame, float_format=float_format, header=True) == \
+            pandas_csv_text(frame, float_format)
+
+
+def test_csv_text_cells_pandas_prints_its_own_way():
+    frame = pd.DataFrame({"x": pd.array([-0.0, 0.0, None, 1e16], dtype="Float64"),
+                          "y": [-0.0, 0.0, np.nan, np.inf],
+                          "b": pd.array([True, None, False, True], dtype="boolean"),
+                          "t": ["a\rb", "", None, "c"]})
+    assert gio.csv_text(frame) == ('x,y,b,t\n-0.0,-0.0,True,"a\rb"\n0.0,0.0,,\n'
+                                   ',,False,\n1e+16,inf,True,c\n')
+    assert gio.csv_text(frame, float_format="%.1f").split("\n")[4] == \
+        "10000000000000000.0,inf,True,c"
+    # one column: a row of one empty cell is written "" (else it would be an empty line)
+    assert gio.csv_text(pd.DataFrame({"": ["", None, "a"]})) == '""\n""\n""\na\n'
+
+
+def test_csv_text_other_kinds_go_through_pandas():
+    frame = pd.DataFrame({"when": pd.to_datetime(["2026-12-02", None]),
+                          "mixed": pd.Series([1, "=x"], dtype=object),
+                          "cat": pd.Categorical([1.5, None])})
+    for column in frame.columns:
+        assert gio._joined_csv_text(frame[[column]], float_format=None,
+                                    header=True) is None
+    assert gio.csv_text(frame, float_format="%.2f") == pandas_csv_text(frame, "%.2f")
 
 
 # -- every CSV writer ----------------------------------------------------------------------

@@ -366,17 +366,23 @@ def test_geopackage_needs_every_area(estimates, areas, labels, tmp_path):
 
 
 def test_large_tables_are_written_in_chunks_with_the_same_content(estimates, areas, labels,
-                                                                   tmp_path, monkeypatch):
+                                                                   catalogue, tmp_path,
+                                                                   monkeypatch):
     from geo4mi.indicators import tables
 
     whole = write_estimates_csv(estimates, areas, labels, tmp_path / "whole.csv", lang="es",
                                 synthetic=True).read_bytes()
+    impact = write_analysistools_csv(estimates, catalogue, tmp_path / "whole.at.csv",
+                                     synthetic=True).read_bytes()
     gpkg = write_geopackage(estimates, areas, tmp_path / "whole.gpkg", labels, lang="en")
     monkeypatch.setattr(tables, "CHUNK_ROWS", 7)  # slices that split areas and indicators
     assert len(estimates) > 3 * 7 and len(estimates) % 7
     parts = write_estimates_csv(estimates, areas, labels, tmp_path / "parts.csv", lang="es",
                                 synthetic=True).read_bytes()
     assert parts == whole
+    assert len(impact.splitlines()) > 3 * 7
+    assert write_analysistools_csv(estimates, catalogue, tmp_path / "parts.at.csv",
+                                   synthetic=True).read_bytes() == impact
     chunked = write_geopackage(estimates, areas, tmp_path / "parts.gpkg", labels, lang="en")
     for layer in ("indicators", "estimates", "indicator_labels"):
         pd.testing.assert_frame_equal(pyogrio.read_dataframe(chunked, layer=layer),
