@@ -425,26 +425,63 @@ var geo4miChoropleth = geo4mi.choropleth = {};
     return rows;
   }
 
+  /* The table's rows, one per row of ``rows`` (the city, then the areas in table order): the
+   * rows already there are rewritten where they differ (another map of the same areas keeps
+   * every name), else made anew. */
   function renderTable(view, rows, ind, group) {
-    var fmt = view.fmt;
+    tableCaption(view, ind, group);
+    tableBody(view, rows);
+  }
+
+  function tableCaption(view, ind, group) {
     document.getElementById("g4c-caption").textContent =
       fill(view.T.caption, { indicator: ind.label, group: group.label });
+  }
+
+  function tableBody(view, rows) {
     var body = document.querySelector("#g4c-table tbody");
-    body.textContent = "";
-    for (var k = 0; k < rows.length; k++) {
-      var r = rows[k], c = r.c;
-      var ok = c.status === "ok";
-      var tr = el("tr", r.city ? "g4c-city" : "");
-      tr.setAttribute("data-status", c.status);
-      var th = el("th", "", r.name);
-      th.setAttribute("scope", "row");
-      tr.appendChild(th);
-      tr.appendChild(el("td", "", ok ? fmt.percent(c.p) : "—"));
-      tr.appendChild(el("td", "", ok ? fmt.range(c.lo, c.hi) : "—"));
-      tr.appendChild(el("td", "", c.n === undefined ? "—" : fmt.integer(c.n)));
-      tr.appendChild(el("td", "", notes(view.T, c).join(" ")));
-      body.appendChild(tr);
+    var k, texts = cellTexts(view);
+    if (body.rows.length !== rows.length) {
+      body.textContent = "";
+      for (k = 0; k < rows.length; k++) {
+        var tr = el("tr", rows[k].city ? "g4c-city" : "");
+        var th = el("th");
+        th.setAttribute("scope", "row");
+        tr.appendChild(th);
+        for (var j = 0; j < 4; j++) { tr.appendChild(el("td")); }
+        body.appendChild(tr);
+      }
     }
+    for (k = 0; k < rows.length; k++) { fillRow(body.rows[k], rows[k], texts); }
+  }
+
+  /* A table row's words for one row of ``rows``; only what differs is written. */
+  function fillRow(tr, r, texts) {
+    var c = r.c;
+    if (tr.getAttribute("data-status") !== c.status) { tr.setAttribute("data-status", c.status); }
+    var words = texts(c), cells = tr.cells;
+    words.unshift(r.name);
+    for (var j = 0; j < words.length; j++) {
+      if (cells[j].textContent !== words[j]) { cells[j].textContent = words[j]; }
+    }
+  }
+
+  /* texts(c): a cell's value, interval, n and notes as the table shows them; each distinct
+   * number is formatted once per pass (thousands of areas share a few hundred). */
+  function cellTexts(view) {
+    var fmt = view.fmt, T = view.T, seen = {};
+    function once(key, make) {
+      if (!C.has(seen, key)) { seen[key] = make(); }
+      return seen[key];
+    }
+    return function (c) {
+      var ok = c.status === "ok";
+      return [ok ? once("p" + c.p, function () { return fmt.percent(c.p); }) : "—",
+              ok ? once("r" + c.lo + "," + c.hi, function () { return fmt.range(c.lo, c.hi); })
+                 : "—",
+              c.n === undefined ? "—" : once("n" + c.n, function () { return fmt.integer(c.n); }),
+              notes(T, c).join(" ")];
+    };
   }
 
   /* One CSV row: plain machine numbers (".", no grouping), whatever the page's language. */
@@ -473,7 +510,8 @@ var geo4miChoropleth = geo4mi.choropleth = {};
     link.setAttribute("download", csvName(T, ind, group, data.synthetic));
   }
 
-  ns.table = { tableRows: tableRows, renderTable: renderTable, csvRow: csvRow,
+  ns.table = { tableRows: tableRows, renderTable: renderTable, tableCaption: tableCaption,
+               tableBody: tableBody, cellTexts: cellTexts, csvRow: csvRow,
                csvName: csvName, updateCsv: updateCsv };
 }(geo4mi.choropleth, geo4miCommon));
 
@@ -852,12 +890,13 @@ var geo4miChoropleth = geo4mi.choropleth = {};
    * area (first render and switches stay fast at thousands of areas); areas are then not
    * focusable one by one, and the table below the map carries the same values. */
   var CANVAS_ABOVE = 500;
+  var TABLE_PAUSE = 1000;  // ms without a change of map before a deferred table is written
   var fill = C.fill;
   var D = ns.data, S = ns.style, W = ns.words, T_ = ns.table;
   var unpack = D.unpack, cellFor = D.cellFor, breaksOf = D.breaksOf;
   var styleFor = S.styleFor, summary = W.summary, tooltip = W.tooltip;
   var renderLegend = ns.legend.renderLegend;
-  var tableRows = T_.tableRows, renderTable = T_.renderTable, updateCsv = T_.updateCsv;
+  var tableRows = T_.tableRows, updateCsv = T_.updateCsv;
 
 
   /* Groups defined by the indicator's own question are greyed out (and "all" shown
@@ -945,12 +984,58 @@ var geo4miChoropleth = geo4mi.choropleth = {};
     var breaks = breaksOf(data, state.row, state.scheme);
     state.palette = data.palettes[ind.direction][breaks.length - 1];
     var complementary = restyleAreas(view);
-    labelPriority(view);
     renderLegend(view, ind, group, breaks, D.fellBack(state.row, state.scheme), complementary);
-    var rows = tableRows(view);
-    renderTable(view, rows, ind, group);
-    updateCsv(view, rows, ind, group);
     showWords(view, ind, group);
+    // the labels read the controls' boxes (this legend's among them) before the table is
+    // rewritten, so that the browser lays out only what is over the map
+    labelPriority(view);
+    T_.tableCaption(view, ind, group);
+    view.tableStale = true;
+    if (!view.canvas || view.tableNear) { refreshTable(view); } else { tableLater(view); }
+    updateCsv(view, tableRows(view), ind, group);
+  }
+
+  /* The table's rows for the current choice, when they are not already. */
+  function refreshTable(view) {
+    if (!view.tableStale) { return; }
+    view.tableStale = false;
+    clearTimeout(view.tableTimer);
+    T_.tableBody(view, tableRows(view));
+    document.getElementById("g4c-table").removeAttribute("aria-busy");
+  }
+
+  /* Above CANVAS_ABOVE areas the table's thousands of rows, which the browser lays out
+   * again whenever they change (a few hundred ms at 2,431 areas), are rewritten when they
+   * matter rather than at every change of map: when the table comes near the screen
+   * (watchTable), before printing, and once the reader pauses (a second after the last
+   * change, when the browser is idle). Until then the table says it is busy (aria-busy);
+   * its caption and the CSV link are always the map's. */
+  function tableLater(view) {
+    document.getElementById("g4c-table").setAttribute("aria-busy", "true");
+    clearTimeout(view.tableTimer);
+    view.tableTimer = setTimeout(function () {
+      var idle = window.requestIdleCallback || function (fn) { fn(); };
+      idle(function () { refreshTable(view); }, { timeout: 1000 });
+    }, TABLE_PAUSE);
+  }
+
+  /* Whether the table is near the screen (view.tableNear), kept by an observer that also
+   * brings its rows up to date as it comes near; and before printing. */
+  function watchTable(view) {
+    var wrap = document.querySelector(".g4c-table-wrap");
+    window.addEventListener("beforeprint", function () { refreshTable(view); });
+    if (window.matchMedia) {
+      var print = window.matchMedia("print");
+      C.onMediaChange(print, function () { if (print.matches) { refreshTable(view); } });
+    }
+    if (!wrap || typeof IntersectionObserver === "undefined") {
+      view.tableNear = true;  // nothing tells when it comes into view: always current
+      return;
+    }
+    new IntersectionObserver(function (entries) {
+      view.tableNear = entries[entries.length - 1].isIntersecting;
+      if (view.tableNear) { refreshTable(view); }
+    }, { rootMargin: "200px 0px" }).observe(wrap);
   }
 
   /* The words around the map for the choice: question, universe, the live region, the
@@ -1026,7 +1111,8 @@ var geo4miChoropleth = geo4mi.choropleth = {};
     };
   }
 
-  ns.view = { make: make, update: update, parseHash: parseHash, fromHash: fromHash };
+  ns.view = { make: make, update: update, parseHash: parseHash, fromHash: fromHash,
+              watchTable: watchTable, refreshTable: refreshTable };
 }(geo4mi.choropleth, geo4miCommon));
 
 /* -- controls: drawing the areas, the selects and buttons, keyboard focus -------------- */
@@ -1154,6 +1240,7 @@ var geo4miChoropleth = geo4mi.choropleth = {};
     V.fromHash(view);
     var filter = K.wireControls(view);
     K.foldControls();
+    if (view.canvas) { V.watchTable(view); }
     V.update(view);
     var api = { update: function () { V.update(view); }, layer: geo, data: data,
                 state: view.state, filter: filter, setPage: ns.print.setPage,

@@ -90,11 +90,11 @@ var geo4miOrientation = (function () {
 
   /* Where a label may go, tried in order: on its point, then just above, below, right, left,
    * then the four corners, then two lines above or below (straight, then to either side). */
+  var STEPS = [[0, 0], [0, -1], [0, 1], [1, 0], [-1, 0], [1, -1], [-1, -1], [1, 1], [-1, 1],
+               [0, -2], [0, 2], [1, -2], [-1, -2], [1, 2], [-1, 2]];  // × [dx, dy]
   function offsets(w, h) {
     var dx = w / 2 + 6, dy = h + 1;
-    return [[0, 0], [0, -dy], [0, dy], [dx, 0], [-dx, 0],
-            [dx, -dy], [-dx, -dy], [dx, dy], [-dx, dy], [0, -2 * dy], [0, 2 * dy],
-            [dx, -2 * dy], [-dx, -2 * dy], [dx, 2 * dy], [-dx, 2 * dy]];
+    return STEPS.map(function (s) { return [s[0] * dx, s[1] * dy]; });
   }
 
   function shifted(r, d) {
@@ -115,72 +115,127 @@ var geo4miOrientation = (function () {
    * after a write makes the browser lay the page out again, once per label (38 s for a
    * map of 2,431 units). Moving, hiding or shortening a label does not move another
    * (they are placed absolutely), so the boxes read first stay true: the full names' boxes,
-   * then the shortened names' (all shortened at once, measured, and named in full again). */
+   * then the shortened names' (all shortened at once, measured, and named in full again).
+   * They are kept (map.g4oBoxes, relative to the map's box) for the passes that only change
+   * the labels' importance (prioritise: another map of the same units), which read no
+   * label's box again. */
   function declutter(map) {
-    var container = map.getContainer();
+    map.g4oBoxes = labelBoxes(map.getContainer());
+    placeLabels(map, map.g4oBoxes);
+  }
+
+  /* The labels under container as drawn in place with their full names: each one's box and
+   * its shortened name's box (or null), relative to the container's top left corner, and
+   * what orders them (rank, unit name). Two layouts: the full names, the shortened ones. */
+  function labelBoxes(container) {
     var items = Array.prototype.slice.call(container.querySelectorAll("[data-g4o-rank]"));
     items.forEach(resetLabel);
-    var space = labelSpace(container);
-    var shown = 0;
-    var ordered = labelOrder(items, map.g4oWeights || {});
-    var boxes = ordered.map(function (e) { return e.getBoundingClientRect(); });
-    var shorter = ordered.map(function (e, k) {
+    var origin = container.getBoundingClientRect();
+    var relative = function (r) {
+      return r === null ? null : { left: r.left - origin.left, right: r.right - origin.left,
+                                   top: r.top - origin.top, bottom: r.bottom - origin.top,
+                                   width: r.width, height: r.height };
+    };
+    var boxes = items.map(function (e) { return relative(e.getBoundingClientRect()); });
+    var shorter = items.map(function (e, k) {
       var name = e.getAttribute("data-g4o-name");
       if (!boxes[k].width || !boxes[k].height || name === null) { return null; }
       var short = abbreviation(name);
       return short !== name ? short : null;
     });
-    var shortBoxes = measured(ordered, shorter);
-    ordered.forEach(function (e, k) {
-      var r = boxes[k];
-      if (!r.width || !r.height) { return; }  // not shown (layer off, zoomed out)
-      var at = space.fit(r, e.hasAttribute("data-g4o-name")), text = null;
-      if (at === null && shorter[k] !== null) {
-        r = shortBoxes[k];
-        at = space.fit(r, true);
-        text = shorter[k];
+    return { items: items, boxes: boxes, shorter: shorter,
+             shortBoxes: measured(items, shorter).map(relative), keys: items.map(labelKey) };
+  }
+
+  /* What orders a label, whatever the weights: its unit's name, its rank, and whether it is
+   * a unit's name (placed before the badges). */
+  function labelKey(e, k) {
+    return { k: k, unit: e.getAttribute("data-g4o-name") || e.getAttribute("data-g4o-unit"),
+             rank: parseFloat(e.getAttribute("data-g4o-rank")),
+             name: e.hasAttribute("data-g4o-name") ? 0 : 1 };
+  }
+
+  /* Are the kept boxes those of the labels under container now (same elements, in order)? */
+  function boxesHold(container, kept) {
+    if (!kept) { return false; }
+    var items = container.querySelectorAll("[data-g4o-rank]");
+    if (items.length !== kept.items.length) { return false; }
+    for (var k = 0; k < items.length; k++) { if (items[k] !== kept.items[k]) { return false; } }
+    return true;
+  }
+
+  /* Place the labels of ``kept`` (labelBoxes) by the map's current weights, against the
+   * controls and symbols as they are now (one read of their boxes), writing only the labels
+   * whose place, name or visibility changes. */
+  function placeLabels(map, kept) {
+    var container = map.getContainer();
+    var space = labelSpace(container);
+    var dx = space.frame.left, dy = space.frame.top, shown = 0;
+    var at = function (r) {
+      return { left: r.left + dx, right: r.right + dx, top: r.top + dy, bottom: r.bottom + dy };
+    };
+    orderOf(kept.keys, map.g4oWeights || {}).forEach(function (k) {
+      var e = kept.items[k], r = kept.boxes[k];
+      if (!r.width || !r.height) {  // not shown (layer off, zoomed out): left as drawn
+        space.keep(e);
+        return;
       }
-      if (space.place(e, r, at, text)) { shown += 1; }
+      var where = space.fit(at(r), e.hasAttribute("data-g4o-name")), text = null;
+      if (where === null && kept.shorter[k] !== null) {
+        r = kept.shortBoxes[k];
+        where = space.fit(at(r), true);
+        text = kept.shorter[k];
+      }
+      if (space.place(e, at(r), where, text)) { shown += 1; }
     });
     space.apply();
     container.setAttribute("data-g4o-shown-labels", String(shown));
   }
 
   /* The boxes of the labels ``items`` with the texts ``texts`` (null: not measured): every
-   * text set, the boxes read (one layout), the names set back. */
+   * text set, the boxes read (one layout). The texts stay until the pass writes each
+   * label's own (placeLabels), so that reading the controls' boxes next lays nothing out. */
   function measured(items, texts) {
     items.forEach(function (e, k) { if (texts[k] !== null) { e.textContent = texts[k]; } });
-    var out = items.map(function (e, k) {
+    return items.map(function (e, k) {
       return texts[k] === null ? null : e.getBoundingClientRect();
     });
-    items.forEach(function (e, k) {
-      if (texts[k] !== null) { e.textContent = e.getAttribute("data-g4o-name"); }
-    });
-    return out;
+  }
+
+  /* Show a label with ``text`` (null: its full name) moved by ``at`` ([dx, dy] pixels), or
+   * hide it (at null, full name, in place); only what differs is written. */
+  function setLabel(e, at, text) {
+    var hidden = at === null;
+    if (e.classList.contains("g4o-clash") !== hidden) { e.classList.toggle("g4o-clash", hidden); }
+    var move = at !== null && (at[0] || at[1]) ? at[0] + "px " + at[1] + "px" : "";
+    if ((e.g4oMove || "") !== move) {
+      e.style.translate = move;
+      e.g4oMove = move;
+    }
+    var name = e.getAttribute("data-g4o-name");
+    if (name === null) { return; }
+    if (hidden) { text = null; }
+    var shown = text || name;
+    if (e.textContent !== shown) { e.textContent = shown; }
+    if (text) { e.setAttribute("data-g4o-abbr", "true"); } else { e.removeAttribute("data-g4o-abbr"); }
   }
 
   /* A label as drawn: its full name, in place, not hidden. */
-  function resetLabel(e) {
-    e.classList.remove("g4o-clash");
-    e.style.translate = "";
-    var name = e.getAttribute("data-g4o-name");
-    if (name !== null && e.textContent !== name) { e.textContent = name; }
-    e.removeAttribute("data-g4o-abbr");
+  function resetLabel(e) { setLabel(e, [0, 0], null); }
+
+  /* The labels in placing order (indices into ``keys``, labelKey): units' names first, then
+   * by weight (higher first), rank (lower first) and page order. */
+  function orderOf(keys, weights) {
+    return keys.map(function (key) {
+      return { key: key, w: has(weights, key.unit) ? weights[key.unit] : 0 };
+    }).sort(function (a, b) {
+      return a.key.name - b.key.name || b.w - a.w || a.key.rank - b.key.rank || a.key.k - b.key.k;
+    }).map(function (it) { return it.key.k; });
   }
 
-  /* The labels in placing order: units' names first, then by weight (higher first), rank
-   * (lower first) and page order. */
+  /* The labels in placing order (orderOf), as elements. */
   function labelOrder(items, weights) {
-    var weightOf = function (e) {
-      var name = e.getAttribute("data-g4o-name") || e.getAttribute("data-g4o-unit");
-      return has(weights, name) ? weights[name] : 0;
-    };
-    return items.map(function (e, k) {
-      return { e: e, k: k, w: weightOf(e), rank: parseFloat(e.getAttribute("data-g4o-rank")),
-               name: e.hasAttribute("data-g4o-name") ? 0 : 1 };
-    }).sort(function (a, b) {
-      return a.name - b.name || b.w - a.w || a.rank - b.rank || a.k - b.k;
-    }).map(function (it) { return it.e; });
+    return orderOf(items.map(labelKey), weights).map(function (k) { return items[k]; });
   }
 
   /* Boxes (client rectangles) of the shown elements matching selector under root. */
@@ -199,29 +254,66 @@ var geo4miOrientation = (function () {
            r.top - pad < q.bottom && q.top < r.bottom + pad;
   }
 
+  /* Boxes filed by the squares of a grid (``cell`` pixels) they cover: add(q) files one;
+   * near(left, top, right, bottom, pad) says whether one comes closer than pad pixels to
+   * that box (as meets), looking only at the boxes filed in the squares it covers, grown
+   * by pad. Thousands of labels are then placed in about as many checks as labels, not
+   * labels × labels placed. */
+  function boxGrid(cell) {
+    var squares = {}, SPAN = 1 << 14;  // squares keyed x * SPAN + y, x and y shifted >= 0
+    function key(x, y) { return (x + SPAN / 2) * SPAN + (y + SPAN / 2); }
+    return {
+      add: function (q) {
+        var x1 = Math.floor(q.right / cell), y1 = Math.floor(q.bottom / cell);
+        for (var x = Math.floor(q.left / cell); x <= x1; x++) {
+          for (var y = Math.floor(q.top / cell); y <= y1; y++) {
+            var k = key(x, y);
+            (squares[k] = squares[k] || []).push(q);
+          }
+        }
+      },
+      near: function (left, top, right, bottom, pad) {
+        var x1 = Math.floor((right + pad) / cell), y1 = Math.floor((bottom + pad) / cell);
+        for (var x = Math.floor((left - pad) / cell); x <= x1; x++) {
+          for (var y = Math.floor((top - pad) / cell); y <= y1; y++) {
+            var list = squares[key(x, y)];
+            if (!list) { continue; }
+            for (var k = 0; k < list.length; k++) {
+              var q = list[k];
+              if (left - pad < q.right && q.left < right + pad && top - pad < q.bottom &&
+                  q.top < bottom + pad) { return true; }
+            }
+          }
+        }
+        return false;
+      }
+    };
+  }
+
   /* The room left on the map: fit(r, isName) is the first offset (see offsets) where the
    * box stays inside the map and meets no label placed and no control, nor, for a unit's
    * name (drawn under them), a site symbol; null when none. place(e, r, at, text) places it
    * there, named ``text`` when not null (or hides it: at null), and says whether it is
-   * shown; apply() names, moves and hides the labels placed so far (no box is read after
-   * it). */
+   * shown; keep(e) leaves a label as drawn; apply() names, moves and hides the labels
+   * placed so far (no box is read after it). frame: the map's box. */
   function labelSpace(container) {
-    var frame = container.getBoundingClientRect(), pad = 2;
+    var frame = container.getBoundingClientRect(), pad = 2, cell = 64;
     // controls (the title, the search box, the legend) are in the way of every label; site
     // symbols of the names, drawn under them (badges are drawn above the symbols)
     // (the site map's title floats over the map from outside its container)
-    var placed = boxesOf(".leaflet-control, .g4m-title", document);
-    var symbols = boxesOf(".leaflet-marker-pane .leaflet-marker-icon", container);
-    var hits = function (r) { return function (q) { return meets(r, q, pad); }; };
-    function free(r, isName) {
-      if (r.left < frame.left || r.right > frame.right || r.top < frame.top ||
-          r.bottom > frame.bottom) { return false; }
-      return !placed.some(hits(r)) && !(isName && symbols.some(hits(r)));
-    }
+    var placed = boxGrid(cell), symbols = boxGrid(cell);
+    boxesOf(".leaflet-control, .g4m-title", document).forEach(placed.add);
+    boxesOf(".leaflet-marker-pane .leaflet-marker-icon", container).forEach(symbols.add);
     function fit(r, isName) {
-      var options = offsets(r.right - r.left, r.bottom - r.top);
-      for (var k = 0; k < options.length; k++) {
-        if (free(shifted(r, options[k]), isName)) { return options[k]; }
+      var w = r.right - r.left, h = r.bottom - r.top, dx = w / 2 + 6, dy = h + 1;
+      for (var k = 0; k < STEPS.length; k++) {
+        var x = STEPS[k][0] * dx, y = STEPS[k][1] * dy;
+        var left = r.left + x, right = r.right + x, top = r.top + y, bottom = r.bottom + y;
+        if (left < frame.left || right > frame.right || top < frame.top ||
+            bottom > frame.bottom) { continue; }
+        if (placed.near(left, top, right, bottom, pad) ||
+            (isName && symbols.near(left, top, right, bottom, pad))) { continue; }
+        return [x, y];
       }
       return null;
     }
@@ -229,32 +321,26 @@ var geo4miOrientation = (function () {
     function place(e, r, at, text) {
       writes.push([e, at, text]);
       if (at === null) { return false; }
-      placed.push(shifted(r, at));
+      placed.add(shifted(r, at));
       return true;
     }
     function apply() {
-      writes.forEach(function (w) {
-        var e = w[0], at = w[1], text = w[2];
-        if (at === null) {
-          e.classList.add("g4o-clash");
-          return;
-        }
-        if (text) {
-          e.textContent = text;
-          e.setAttribute("data-g4o-abbr", "true");
-        }
-        if (at[0] || at[1]) { e.style.translate = at[0] + "px " + at[1] + "px"; }
-      });
+      writes.forEach(function (w) { setLabel(w[0], w[1], w[2]); });
       writes = [];
     }
-    return { fit: fit, place: place, apply: apply };
+    return { frame: frame, fit: fit, place: place, apply: apply,
+             keep: function (e) { writes.push([e, [0, 0], null]); } };
   }
 
   /* Importance of each unit's label in the collision pass ({name: weight}, higher first;
-   * 0 for a unit not listed), then a new pass. */
+   * 0 for a unit not listed), then a new pass: with the labels' boxes already read when
+   * the same labels are on the map (only the controls' boxes are read again). */
   function prioritise(map, weights) {
     map.g4oWeights = weights;
-    if (map.getContainer().getAttribute("data-g4o") === "ready") { declutter(map); }
+    var container = map.getContainer();
+    if (container.getAttribute("data-g4o") !== "ready") { return; }
+    if (boxesHold(container, map.g4oBoxes)) { placeLabels(map, map.g4oBoxes); }
+    else { declutter(map); }
   }
 
   function drawLabels(map, data, entries) {
