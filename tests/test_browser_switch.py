@@ -1,0 +1,139 @@
+"""Switching the choropleth's map on a page of many areas, in a real browser.
+
+At thousands of areas a switch was slow for reasons that no small page shows: the label pass
+read every label's box again (two layouts of the whole page) although only the labels'
+order changes, and the table under the map (a row per area) was rewritten and laid out at
+every change. These tests count what the browser does (layouts, via the DevTools protocol)
+and check what the reader gets, never time.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+
+import pytest
+from browser import offline_page
+from playwright.sync_api import expect
+
+from geo4mi.webmap.assets import render_offline_html
+from geo4mi.webmap.choropleth import _example_row, choropleth_map, example_inputs
+
+pytestmark = pytest.mark.browser
+N_AREAS = 600  # above the canvas renderer's threshold (choropleth.js, CANVAS_ABOVE)
+
+LABELS = """() => [...document.querySelectorAll('[data-g4o-rank]')].map(e =>
+  [e.getAttribute('data-g4o-name'), e.textContent, e.classList.contains('g4o-clash'),
+   e.style.translate, e.hasAttribute('data-g4o-abbr')])"""
+MAP = "(() => { const b = document.querySelector('.folium-map'); return window[b.id]; })()"
+
+
+def counts(indicator: str) -> list[tuple[int, int]]:
+    """(n, k) per area: each indicator its own n, so that the labels' order changes."""
+    step = 7 if indicator == "feel_safe" else 11
+    return [(20 + (k * step) % 23, 5 + k % 11) for k in range(N_AREAS)]
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory):
+    """A choropleth of 600 small units, two indicators whose n differ per unit."""
+    import geopandas as gpd
+    import pandas as pd
+    from shapely.geometry import box
+
+    _, areas, labels = example_inputs()
+    x0, y0, x1, y1 = areas.to_crs(4326).total_bounds
+    step_x, step_y = (x1 - x0) / 30, (y1 - y0) / 20
+    cells = [box(x0 + i * step_x, y0 + j * step_y, x0 + (i + 1) * step_x,
+                 y0 + (j + 1) * step_y) for i in range(30) for j in range(20)]
+    ids = [f"09{k:011d}" for k in range(N_AREAS)]
+    grid = gpd.GeoDataFrame({"area_id": ids, "area_name": [f"Manzana{k:04d}" for k in
+                                                           range(N_AREAS)]},
+                            geometry=cells, crs=4326).to_crs(areas.crs)
+    rows = []
+    for ind in ("feel_safe", "discriminated"):
+        cells_ = counts(ind)
+        city = tuple(sum(c) for c in zip(*cells_, strict=True))
+        rows += [_example_row(ind, a, n, k)
+                 for a, (n, k) in [("_city", city), *zip(ids, cells_, strict=True)]]
+    page = tmp_path_factory.mktemp("many") / "choropleth.html"
+    page.write_text(render_offline_html(choropleth_map(pd.DataFrame(rows), grid, labels,
+                                                       lang="en")), encoding="utf-8")
+    return page
+
+
+def switch_to(page, indicator: str) -> str | None:
+    """Show ``indicator``; the table's aria-busy right after (same task)."""
+    return page.evaluate("""(id) => { const sel = document.getElementById('g4c-indicator');
+        const data = geo4miChoropleth.current.data;
+        sel.value = String(data.indicators.findIndex(i => i.id === id));
+        sel.dispatchEvent(new Event('change'));
+        return document.getElementById('g4c-table').getAttribute('aria-busy'); }""", indicator)
+
+
+def test_a_switch_lays_the_page_out_once_and_places_the_labels_as_a_fresh_pass(many):
+    """The labels' boxes are kept from the last pass of the same view: a switch reads only
+    the controls' boxes (one layout, and perhaps one more for a frame drawn before the
+    count is read; before, two for the labels' boxes and one for the address), and places
+    the labels exactly as a pass that reads every box again."""
+    with offline_page(many, width=1280, height=800) as (page, report):
+        page.wait_for_selector("[data-g4o=ready]")
+        page.wait_for_function("document.getElementById('g4c-caption').textContent !== ''")
+        before = page.evaluate(LABELS)
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Performance.enable")
+
+        def layouts() -> float:
+            metrics = cdp.send("Performance.getMetrics")["metrics"]
+            return next(m["value"] for m in metrics if m["name"] == "LayoutCount")
+
+        start = layouts()
+        switch_to(page, "discriminated")
+        forced = layouts() - start  # those forced in the switch, perhaps a frame's
+        after = page.evaluate(LABELS)
+        page.evaluate(f"() => geo4miOrientation.declutter({MAP})")
+        assert page.evaluate(LABELS) == after  # a fresh pass places them the same
+        assert forced <= 2, forced
+        shown = [a for a in after if not a[2]]
+        assert len(after) == N_AREAS and 10 <= len(shown) < N_AREAS
+        assert after != before  # another n per unit: another order, other labels shown
+    report.assert_clean()
+
+
+def table_values(page) -> dict[str, str]:
+    return dict(page.evaluate("""() => [...document.querySelectorAll('#g4c-table tbody tr')]
+        .map(r => [r.cells[0].textContent, r.cells[1].textContent])"""))
+
+
+def test_the_table_of_many_areas_catches_up_in_view_and_the_csv_at_once(many):
+    """Above 500 areas the table's rows are rewritten when they matter (in view, printing,
+    a pause): until then the table says it is busy, and its caption and the CSV link
+    already carry the map shown."""
+    with offline_page(many, width=1280, height=500) as (page, report):
+        page.wait_for_selector("[data-g4o=ready]")
+        page.wait_for_function("document.getElementById('g4c-caption').textContent !== ''")
+        assert page.evaluate("""() => document.querySelector('.g4c-table-wrap')
+            .getBoundingClientRect().top > innerHeight + 200""")  # off screen, not near
+        table = page.locator("#g4c-table")
+        expect(table).not_to_have_attribute("aria-busy", "true", timeout=10_000)
+        first = table_values(page)
+        assert len(first) == N_AREAS + 1
+        assert switch_to(page, "discriminated") == "true"  # off screen: later
+        assert "discriminated" in page.inner_text("#g4c-caption").lower()
+        href = urllib.parse.unquote(page.get_attribute("#g4c-csv", "href"))
+        csv = {line.split(",")[1]: line.split(",")[2] for line in href.splitlines()[1:]}
+        page.locator(".g4c-table-wrap").scroll_into_view_if_needed()
+        expect(table).not_to_have_attribute("aria-busy", "true", timeout=10_000)
+        now = table_values(page)
+        assert now != first
+        for name, shown in now.items():  # the table and the CSV: the same map
+            if name != "Whole city":
+                assert shown == (csv[name] + " %" if csv[name] else "—"), name
+        assert switch_to(page, "feel_safe") is None  # in view: rewritten at once
+        assert table_values(page) == first
+        page.evaluate("() => window.scrollTo(0, 0)")
+        page.wait_for_timeout(200)  # the observer hears the table left the screen
+        assert switch_to(page, "discriminated") == "true"
+        page.emulate_media(media="print")
+        expect(table).not_to_have_attribute("aria-busy", "true", timeout=10_000)
+        assert table_values(page) == now
+    report.assert_clean()
