@@ -425,9 +425,7 @@ var geo4miChoropleth = geo4mi.choropleth = {};
     return rows;
   }
 
-  /* The table's rows, one per row of ``rows`` (the city, then the areas in table order): the
-   * rows already there are rewritten where they differ (another map of the same areas keeps
-   * every name), else made anew. */
+  /* The table: its caption and its rows. */
   function renderTable(view, rows, ind, group) {
     tableCaption(view, ind, group);
     tableBody(view, rows);
@@ -438,6 +436,9 @@ var geo4miChoropleth = geo4mi.choropleth = {};
       fill(view.T.caption, { indicator: ind.label, group: group.label });
   }
 
+  /* The table's rows, one per row of ``rows`` (the city, then the areas in table order): the
+   * rows already there are rewritten where they differ (another map of the same areas keeps
+   * every name), else made anew. */
   function tableBody(view, rows) {
     var body = document.querySelector("#g4c-table tbody");
     var k, texts = cellTexts(view);
