@@ -390,9 +390,9 @@ def _fixed_zeros(value: np.ndarray) -> np.ndarray:
 SLICE = 1 << 21
 
 
-def _slices(rows: np.ndarray, size: int = SLICE) -> list[tuple[int, int]]:
-    """Ranges of about ``size`` entries, each holding whole relations (``rows`` sorted); the
-    whole range when ``rows`` are not sorted.
+def _slices(rows: np.ndarray, size: int | None = None) -> list[tuple[int, int]]:
+    """Ranges of about ``size`` entries (default :data:`SLICE`), each holding whole
+    relations (``rows`` sorted); the whole range when ``rows`` are not sorted.
 
     Examples
     --------
@@ -401,7 +401,7 @@ def _slices(rows: np.ndarray, size: int = SLICE) -> list[tuple[int, int]]:
     >>> _slices(np.array([1, 0, 2]), size=1)
     [(0, 3)]
     """
-    n = len(rows)
+    n, size = len(rows), SLICE if size is None else size
     if n <= size:
         return [(0, n)]
     for a in range(0, n - 1, size):
@@ -420,16 +420,21 @@ def _ranges(indptr: np.ndarray, indices: np.ndarray, which: np.ndarray) -> np.nd
 
 
 def _implied(lo: np.ndarray, hi: np.ndarray, minact: np.ndarray, r: np.ndarray,
-             c: np.ndarray, v: np.ndarray, *, whole: bool) -> np.ndarray:
+             c: np.ndarray, v: np.ndarray, *, whole: bool, scattered: bool = False
+             ) -> np.ndarray:
     """Per entry ``r, c, v``, the bound its relation implies on its variable: at most
     (``v = 1``), at least (``v = -1``). With ``whole`` (the entries hold whole relations),
     first each of their relations' least activity is written into ``minact``; else it is
-    read from there."""
+    read from there. ``scattered``: the entries are of few relations far apart (``r``
+    sorted), summed by relation without a temporary spanning them."""
     pos = v > 0
     t = hi[c]
     t[pos] = lo[c[pos]]
     t *= v  # each term's least value: v * lo (v = 1), v * hi (v = -1)
-    if whole:
+    if whole and scattered:
+        new = np.r_[True, r[1:] != r[:-1]]
+        minact[r[new]] = np.bincount(np.cumsum(new) - 1, weights=t)
+    elif whole:
         first = int(r.min()) if len(r) else 0
         part = np.bincount(r - first, weights=t)
         minact[first:first + len(part)] = part
@@ -486,8 +491,9 @@ def propagate(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, fam_of: np.n
             raise ValueError("propagate: every coefficient must be +1 or -1")
     # each relation's entries (rows sorted); None: not sorted (a whole-system pass each)
     starts = None
+    index = np.int32 if len(rows) < 2**31 - 1 else np.int64
     if len(slices) > 1:
-        starts = np.zeros(m + 1, np.int64)
+        starts = np.zeros(m + 1, index)
         np.cumsum(np.bincount(rows, minlength=m), out=starts[1:])
     # only relations with a variable whose bound moved in the last round can move another
     # bound (the others' candidates are already met, and cannot tie a tighter bound): each
@@ -511,8 +517,8 @@ def propagate(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, fam_of: np.n
         for g in np.split(np.arange(len(on)), np.unique(cut + 1)):
             if g.size:
                 k = count[g]
-                out.append(np.repeat(starts[on[g]] - np.r_[0, np.cumsum(k)[:-1]], k)
-                           + np.arange(int(k.sum())))
+                out.append((np.repeat(starts[on[g]] - np.r_[0, np.cumsum(k)[:-1]], k)
+                            + np.arange(int(k.sum()))).astype(index))
         return out
 
     def entries(part: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -533,7 +539,8 @@ def propagate(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, fam_of: np.n
             r, c, v = entries(part)
             if not len(r):
                 continue
-            cand = _implied(lo, hi, minact, r, c, v, whole=True)
+            cand = _implied(lo, hi, minact, r, c, v, whole=True,
+                            scattered=not isinstance(part, tuple))
             pos = v > 0
             neg = ~pos
             np.minimum.at(new_hi, c[pos], cand[pos])
