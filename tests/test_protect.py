@@ -165,7 +165,7 @@ def test_hiding_more_reopens_only_what_it_supported_and_ends_at_the_same_bounds(
 
 
 @pytest.mark.parametrize("by_var", [False, True])
-def test_propagation_in_slices_gives_what_one_pass_gives(demo, monkeypatch, by_var):
+def test_propagation_in_slices_gives_what_one_pass_gives(demo, monkeypatch, by_var: bool):
     """At thousands of areas propagation works a slice of the system at a time (and, when
     few relations are active, on their entries only): the bounds, the relations named as
     their sources and the moves protect re-opens from must be those of one pass over the
@@ -177,7 +177,7 @@ def test_propagation_in_slices_gives_what_one_pass_gives(demo, monkeypatch, by_v
                         truth=true_estimates(demo))
     known = sys_.grid.value.ravel().copy()
     n_rows = int(sys_.rows.max()) + 1
-    _, AT = _matrices(sys_)
+    A, AT = _matrices(sys_)
     active = np.zeros(n_rows, bool)
     active[np.random.default_rng(3).choice(n_rows, n_rows // 50, replace=False)] = True
     lo, hi = sys_.start(known)
@@ -192,7 +192,7 @@ def test_propagation_in_slices_gives_what_one_pass_gives(demo, monkeypatch, by_v
                               moves=moves, **kw)
         return out, moves
 
-    extra = {"by_var": (AT.indptr, AT.indices)} if by_var else {}
+    extra = {"by_var": (AT.indptr, AT.indices), "starts": A.indptr} if by_var else {}
     for kw in ({}, {"active": active}):
         (one, moves_one), (sliced, moves_sliced) = run(len(sys_.rows) + 1, **kw), run(
             997, **kw, **extra)

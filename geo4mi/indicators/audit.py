@@ -454,7 +454,8 @@ def propagate(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, fam_of: np.n
               lo: np.ndarray, hi: np.ndarray, *, max_rounds: int = 2000,
               active: np.ndarray | None = None,
               moves: list[tuple[np.ndarray, np.ndarray]] | None = None,
-              by_var: tuple[np.ndarray, np.ndarray] | None = None
+              by_var: tuple[np.ndarray, np.ndarray] | None = None,
+              starts: np.ndarray | None = None
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
     """Tighten integer bounds ``lo <= x <= hi`` under ``A x <= 0`` until nothing changes.
 
@@ -468,7 +469,9 @@ def propagate(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, fam_of: np.n
     relation(s) that moved it (what :func:`geo4mi.indicators.protect.protect` needs to
     re-open only the bounds a newly hidden figure supported). ``by_var``: the system's
     relations by variable (``indptr, indices`` of the transposed incidence matrix, CSR),
-    to find the next round's relations without reading every entry.
+    to find the next round's relations without reading every entry. ``starts``: each
+    relation's first entry (``rows`` sorted; the incidence matrix's ``indptr``), when at
+    hand.
 
     Examples
     --------
@@ -490,9 +493,10 @@ def propagate(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, fam_of: np.n
         if len(vals) and not (np.abs(vals[a:b]) == 1).all():
             raise ValueError("propagate: every coefficient must be +1 or -1")
     # each relation's entries (rows sorted); None: not sorted (a whole-system pass each)
-    starts = None
     index = np.int32 if len(rows) < 2**31 - 1 else np.int64
-    if len(slices) > 1:
+    if len(slices) == 1:
+        starts = None
+    elif starts is None:
         starts = np.zeros(m + 1, index)
         np.cumsum(np.bincount(rows, minlength=m), out=starts[1:])
     # only relations with a variable whose bound moved in the last round can move another

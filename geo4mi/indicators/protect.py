@@ -278,7 +278,8 @@ def protect(estimates: pd.DataFrame, catalogue: Any, *, min_n: int,
             moves: list[tuple[np.ndarray, np.ndarray]] = []
             lo, hi, src_lo, src_hi, _ = propagate(sys_.rows, sys_.cols, sys_.vals,
                                                   sys_.fam_of, *sys_.start(known),
-                                                  moves=moves, by_var=by_var)
+                                                  moves=moves, by_var=by_var,
+                                                  starts=matrices[0].indptr)
             support = _joined(moves)
             del moves
             fresh, stale = True, False
@@ -340,7 +341,8 @@ def protect(estimates: pd.DataFrame, catalogue: Any, *, min_n: int,
         active[sys_.rows[reset[sys_.cols]]] = True
         moves = []
         lo, hi, s_lo, s_hi, _ = propagate(sys_.rows, sys_.cols, sys_.vals, sys_.fam_of, lo,
-                                          hi, active=active, moves=moves, by_var=by_var)
+                                          hi, active=active, moves=moves, by_var=by_var,
+                                          starts=matrices[0].indptr)
         del active
         src_lo = np.where(s_lo >= 0, s_lo, np.where(reset, -1, src_lo)).astype(np.int32)
         src_hi = np.where(s_hi >= 0, s_hi, np.where(reset, -1, src_hi)).astype(np.int32)
