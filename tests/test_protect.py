@@ -162,3 +162,44 @@ def test_hiding_more_reopens_only_what_it_supported_and_ends_at_the_same_bounds(
         np.testing.assert_array_equal(inc_lo, full_lo)
         np.testing.assert_array_equal(inc_hi, full_hi)
         assert (full_hi > hi).any() or (full_lo < lo).any()  # hiding them loosened something
+
+
+@pytest.mark.parametrize("by_var", [False, True])
+def test_propagation_in_slices_gives_what_one_pass_gives(demo, monkeypatch, by_var: bool):
+    """At thousands of areas propagation works a slice of the system at a time (and, when
+    few relations are active, on their entries only): the bounds, the relations named as
+    their sources and the moves protect re-opens from must be those of one pass over the
+    whole system, from the start and from re-opened bounds."""
+    from geo4mi.indicators import audit
+    from geo4mi.indicators.protect import _matrices
+
+    sys_ = audit.system(demo.estimates, demo.catalogue, min_n=demo.study.min_n,
+                        truth=true_estimates(demo))
+    known = sys_.grid.value.ravel().copy()
+    n_rows = int(sys_.rows.max()) + 1
+    A, AT = _matrices(sys_)
+    active = np.zeros(n_rows, bool)
+    active[np.random.default_rng(3).choice(n_rows, n_rows // 50, replace=False)] = True
+    lo, hi = sys_.start(known)
+    lo, hi = lo.copy(), hi.copy()
+    hidden = np.flatnonzero(~np.isnan(known))[::7]  # loosen some bounds: work to re-do
+    lo[hidden], hi[hidden] = 0, audit.BIG
+
+    def run(slice_: int, **kw) -> tuple:
+        monkeypatch.setattr(audit, "SLICE", slice_)
+        moves: list = []
+        out = audit.propagate(sys_.rows, sys_.cols, sys_.vals, sys_.fam_of, lo, hi,
+                              moves=moves, **kw)
+        return out, moves
+
+    extra = {"by_var": (AT.indptr, AT.indices), "starts": A.indptr} if by_var else {}
+    for kw in ({}, {"active": active}):
+        (one, moves_one), (sliced, moves_sliced) = run(len(sys_.rows) + 1, **kw), run(
+            997, **kw, **extra)
+        assert len(audit._slices(sys_.rows)) > 100  # the slices, not one pass
+        for a, b in zip(one, sliced, strict=True):
+            np.testing.assert_array_equal(a, b)
+        assert len(moves_one) == len(moves_sliced) > 2
+        for (v1, r1), (v2, r2) in zip(moves_one, moves_sliced, strict=True):
+            np.testing.assert_array_equal(v1, v2)
+            np.testing.assert_array_equal(r1, r2)

@@ -314,12 +314,15 @@ def _rows(fams: list[Family], truth: np.ndarray | None,
     >>> r.tolist(), c.tolist(), v.tolist(), f.tolist()
     ([0, 0, 1, 1], [0, 2, 0, 2], [1, -1, -1, 1], [0, 0])
     """
-    blocks, fam_of = [], []
+    # first which lines (and terms) are used; then every entry is written straight into
+    # arrays of the final size (no copies of the families' lines, no pieces to join)
+    blocks: list[tuple[int, int, np.ndarray, np.ndarray]] = []  # family, sign, lines, terms
     for f, fam in enumerate(fams):
         if fam.checked and truth is None:
             continue
         lines, coef = fam.lines, np.broadcast_to(fam.coef, fam.lines.shape)
         equal = np.full(len(lines), fam.equal)
+        ok = np.ones(len(lines), bool)
         if truth is not None:  # keep what the data satisfy; exact sums become equalities
             act = (truth[lines] * coef).sum(axis=1)
             ok = ~np.isnan(act) & (act <= 0.5)
@@ -327,6 +330,7 @@ def _rows(fams: list[Family], truth: np.ndarray | None,
                 log.debug("%s: %d of %d lines not true of the data, not used", fam.name,
                           int((~ok).sum()), len(lines))
             equal = ok & (np.abs(act) < 0.5) & (fam.name != "numerator <= n")
+            del act
             if fam.equal_within is not None:
                 group = fam.equal_within
                 unequal = np.zeros(int(group.max(initial=-1)) + 1, bool)
@@ -334,26 +338,34 @@ def _rows(fams: list[Family], truth: np.ndarray | None,
                 equal &= ~unequal[group]
             if fam.equal_if is not None:
                 equal &= equal[fam.equal_if].any(axis=1)
-            lines, coef, equal = lines[ok], coef[ok], equal[ok]
-        term = coef != 0
+        term = np.broadcast_to(fam.coef != 0, lines.shape)
         if fixed is not None:
             term = term & ~fixed[lines]
-        used = term.any(axis=1)  # a relation with a term left
+        used = ok & term.any(axis=1)  # a relation with a term left
         for sign, keep in ((1, used), (-1, equal & used)):
-            blocks.append((lines[keep], sign * coef[keep], term[keep]))
-            fam_of.append(np.full(int(keep.sum()), f))
-    n_rows = np.cumsum([0] + [len(b[0]) for b in blocks])
+            blocks.append((f, sign, np.flatnonzero(keep), term))
+    sizes = [len(keep) for _, _, keep, _ in blocks]
+    n_rows = int(np.sum(sizes))
+    n_vars = max((int(fams[f].lines[keep].max(initial=-1)) for f, _, keep, _ in blocks),
+                 default=-1) + 1
     # indices as int32 when they fit: the system has tens of millions of entries at
     # thousands of areas, and every propagation round gathers through them
-    n_vars = max((int(lin.max(initial=-1)) for lin, _, _ in blocks), default=-1) + 1
-    index = np.int32 if max(int(n_rows[-1]), n_vars) < 2**31 - 1 else np.int64
-    rows = np.concatenate([np.broadcast_to(np.arange(a, b, dtype=index)[:, None],
-                                           lin.shape)[term]
-                           for (a, b), (lin, _, term) in zip(itertools.pairwise(n_rows),
-                                                             blocks, strict=True)])
-    cols = np.concatenate([lin[term].astype(index, copy=False) for lin, _, term in blocks])
-    vals = np.concatenate([c[term] for _, c, term in blocks]).astype(np.int8)  # +1 / -1
-    return rows, cols, vals, np.concatenate(fam_of).astype(np.int32)
+    index = np.int32 if max(n_rows, n_vars) < 2**31 - 1 else np.int64
+    nnz = int(sum(int(term[keep].sum()) for _, _, keep, term in blocks))
+    rows, cols = np.empty(nnz, index), np.empty(nnz, index)
+    vals = np.empty(nnz, np.int8)  # +1 / -1
+    fam_of = np.empty(n_rows, np.int32)
+    row = at = 0
+    for (f, sign, keep, term), k in zip(blocks, sizes, strict=True):
+        lines, t = fams[f].lines[keep], term[keep]
+        counts = t.sum(axis=1)
+        end = at + int(counts.sum())
+        rows[at:end] = np.repeat(np.arange(row, row + k, dtype=index), counts)
+        cols[at:end] = lines[t]
+        vals[at:end] = (sign * np.broadcast_to(fams[f].coef, t.shape))[t]
+        fam_of[row:row + k] = f
+        row, at = row + k, end
+    return rows, cols, vals, fam_of
 
 
 def _fixed_zeros(value: np.ndarray) -> np.ndarray:
@@ -372,10 +384,78 @@ def _fixed_zeros(value: np.ndarray) -> np.ndarray:
 
 # -- the attack ---------------------------------------------------------------------------
 
+#: Entries of the system :func:`propagate` works on at a time (each slice ends with a
+#: relation's last entry): its temporaries are a few arrays of this length, not of the
+#: whole system (tens of millions of entries at thousands of areas).
+SLICE = 1 << 21
+
+
+def _slices(rows: np.ndarray, size: int | None = None) -> list[tuple[int, int]]:
+    """Ranges of about ``size`` entries (default :data:`SLICE`), each holding whole
+    relations (``rows`` sorted); the whole range when ``rows`` are not sorted.
+
+    Examples
+    --------
+    >>> _slices(np.array([0, 0, 1, 1, 1, 2, 3, 3]), size=3)
+    [(0, 2), (2, 6), (6, 8)]
+    >>> _slices(np.array([1, 0, 2]), size=1)
+    [(0, 3)]
+    """
+    n, size = len(rows), SLICE if size is None else size
+    if n <= size:
+        return [(0, n)]
+    for a in range(0, n - 1, size):
+        part = rows[a:a + size + 1]
+        if (part[1:] < part[:-1]).any():
+            return [(0, n)]
+    cuts = np.searchsorted(rows, rows[np.arange(size, n, size)], side="left")
+    return list(itertools.pairwise(np.unique(np.r_[0, cuts, n]).tolist()))
+
+
+def _ranges(indptr: np.ndarray, indices: np.ndarray, which: np.ndarray) -> np.ndarray:
+    """``indices`` of the CSR rows ``which`` (concatenated, in order)."""
+    count = indptr[which + 1] - indptr[which]
+    first = np.repeat(indptr[which] - np.r_[0, np.cumsum(count)[:-1]], count)
+    return indices[first + np.arange(int(count.sum()))]
+
+
+def _implied(lo: np.ndarray, hi: np.ndarray, minact: np.ndarray, r: np.ndarray,
+             c: np.ndarray, v: np.ndarray, *, whole: bool, scattered: bool = False
+             ) -> np.ndarray:
+    """Per entry ``r, c, v``, the bound its relation implies on its variable: at most
+    (``v = 1``), at least (``v = -1``). With ``whole`` (the entries hold whole relations),
+    first each of their relations' least activity is written into ``minact``; else it is
+    read from there. ``scattered``: the entries are of few relations far apart (``r``
+    sorted), summed by relation without a temporary spanning them."""
+    pos = v > 0
+    t = hi[c]
+    t[pos] = lo[c[pos]]
+    t *= v  # each term's least value: v * lo (v = 1), v * hi (v = -1)
+    if whole and scattered:
+        new = np.r_[True, r[1:] != r[:-1]]
+        minact[r[new]] = np.bincount(np.cumsum(new) - 1, weights=t)
+    elif whole:
+        first = int(r.min()) if len(r) else 0
+        part = np.bincount(r - first, weights=t)
+        minact[first:first + len(part)] = part
+    # the other terms are at least minact minus this term's own minimum: a term
+    # with v = 1 is at most lo - minact, one with v = -1 at least minact + hi
+    t -= minact[r]
+    neg = ~pos
+    np.negative(t, out=t, where=neg)
+    np.add(t, 1e-6, out=t, where=pos)
+    np.floor(t, out=t, where=pos)
+    np.subtract(t, 1e-6, out=t, where=neg)
+    np.ceil(t, out=t, where=neg)
+    return t
+
+
 def propagate(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, fam_of: np.ndarray,
               lo: np.ndarray, hi: np.ndarray, *, max_rounds: int = 2000,
               active: np.ndarray | None = None,
-              moves: list[tuple[np.ndarray, np.ndarray]] | None = None
+              moves: list[tuple[np.ndarray, np.ndarray]] | None = None,
+              by_var: tuple[np.ndarray, np.ndarray] | None = None,
+              starts: np.ndarray | None = None
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
     """Tighten integer bounds ``lo <= x <= hi`` under ``A x <= 0`` until nothing changes.
 
@@ -387,7 +467,11 @@ def propagate(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, fam_of: np.n
     later rounds, as always, on the relations of the variables that moved. ``moves``, a
     list, gets pairs of arrays ``(variables, relations)``: each bound that moved and the
     relation(s) that moved it (what :func:`geo4mi.indicators.protect.protect` needs to
-    re-open only the bounds a newly hidden figure supported).
+    re-open only the bounds a newly hidden figure supported). ``by_var``: the system's
+    relations by variable (``indptr, indices`` of the transposed incidence matrix, CSR),
+    to find the next round's relations without reading every entry. ``starts``: each
+    relation's first entry (``rows`` sorted; the incidence matrix's ``indptr``), when at
+    hand.
 
     Examples
     --------
@@ -404,57 +488,103 @@ def propagate(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, fam_of: np.n
     src_lo = np.full(lo.shape, -1, dtype=np.int32)  # family numbers
     src_hi = np.full(hi.shape, -1, dtype=np.int32)
     m = int(rows.max(initial=-1)) + 1
-    if len(vals) and not np.array_equal(np.abs(vals), np.ones(len(vals), np.int8)):
-        raise ValueError("propagate: every coefficient must be +1 or -1")
+    slices = _slices(rows)
+    for a, b in slices:
+        if len(vals) and not (np.abs(vals[a:b]) == 1).all():
+            raise ValueError("propagate: every coefficient must be +1 or -1")
+    # each relation's entries (rows sorted); None: not sorted (a whole-system pass each)
+    index = np.int32 if len(rows) < 2**31 - 1 else np.int64
+    if len(slices) == 1:
+        starts = None
+    elif starts is None:
+        starts = np.zeros(m + 1, index)
+        np.cumsum(np.bincount(rows, minlength=m), out=starts[1:])
     # only relations with a variable whose bound moved in the last round can move another
     # bound (the others' candidates are already met, and cannot tie a tighter bound): each
-    # round after the first works on those rows' entries only. One float array per entry
-    # (``t``) is worked in place: the first round runs over the whole system.
-    r_all, c_all, v_all = rows, cols, vals
-    if active is None:
-        r, c, v = r_all, c_all, v_all
-    else:
-        keep = np.flatnonzero(active[r_all])
-        r, c, v = r_all[keep], c_all[keep], v_all[keep]
+    # round after the first works on those rows' entries only. The entries are worked a
+    # slice at a time (whole relations each, in entry order): the temporaries stay small.
+    minact = np.zeros(m)
+
+    def parts() -> list[Any]:
+        """The round's entries, in order, a slice at a time: a range of entries (with the
+        active relations' entries picked out) or, when few relations are active, the
+        entries' positions."""
+        if active is None or starts is None:
+            return slices
+        on = np.flatnonzero(active)
+        count = starts[on + 1] - starts[on]
+        if int(count.sum()) > len(rows) // 4:
+            return slices
+        ends = np.cumsum(count)
+        cut = np.searchsorted(ends, np.arange(SLICE, int(ends[-1]) if len(ends) else 0, SLICE))
+        out = []
+        for g in np.split(np.arange(len(on)), np.unique(cut + 1)):
+            if g.size:
+                k = count[g]
+                out.append((np.repeat(starts[on[g]] - np.r_[0, np.cumsum(k)[:-1]], k)
+                            + np.arange(int(k.sum()))).astype(index))
+        return out
+
+    def entries(part: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if not isinstance(part, tuple):
+            return rows[part], cols[part], vals[part]
+        a, b = part
+        r, c, v = rows[a:b], cols[a:b], vals[a:b]
+        if active is not None:
+            keep = np.flatnonzero(active[r])
+            if keep.size < len(r):
+                r, c, v = r[keep], c[keep], v[keep]
+        return r, c, v
+
     for rounds in range(1, max_rounds + 1):
-        pos = v > 0
-        t = hi[c]
-        t[pos] = lo[c[pos]]
-        t *= v  # each term's least value: v * lo (v = 1), v * hi (v = -1)
-        minact = np.bincount(r, weights=t, minlength=m)
-        # the other terms are at least minact minus this term's own minimum: a term
-        # with v = 1 is at most lo - minact, one with v = -1 at least minact + hi
-        t -= minact[r]
-        del minact
-        neg = ~pos
-        np.negative(t, out=t, where=neg)
-        np.add(t, 1e-6, out=t, where=pos)
-        np.floor(t, out=t, where=pos)
-        np.subtract(t, 1e-6, out=t, where=neg)
-        np.ceil(t, out=t, where=neg)
-        cand = t
         new_hi, new_lo = hi.copy(), lo.copy()
-        np.minimum.at(new_hi, c[pos], cand[pos])
-        np.maximum.at(new_lo, c[neg], cand[neg])
+        work = parts()
+        for part in work:
+            r, c, v = entries(part)
+            if not len(r):
+                continue
+            cand = _implied(lo, hi, minact, r, c, v, whole=True,
+                            scattered=not isinstance(part, tuple))
+            pos = v > 0
+            neg = ~pos
+            np.minimum.at(new_hi, c[pos], cand[pos])
+            np.maximum.at(new_lo, c[neg], cand[neg])
+            del cand
         moved_hi, moved_lo = new_hi < hi, new_lo > lo
         if not (moved_hi.any() or moved_lo.any()):
             return lo, hi, src_lo, src_hi, rounds
-        for moved, new, src, sel in ((moved_hi, new_hi, src_hi, pos),
-                                     (moved_lo, new_lo, src_lo, neg)):
-            hit = sel & moved[c] & (cand == new[c])
-            src[c[hit]] = fam_of[r[hit]]
-            if moves is not None:
-                moves.append((c[hit], r[hit]))
-        del cand, t, pos, neg
+        moved = moved_hi | moved_lo
+        hits: list[list[tuple[np.ndarray, np.ndarray]]] = [[], []]  # upper, lower bounds
+        for part in work:
+            r, c, v = entries(part)
+            at = np.flatnonzero(moved[c])  # entries of the variables that moved
+            r, c, v = r[at], c[at], v[at]
+            cand = _implied(lo, hi, minact, r, c, v, whole=False)
+            pos = v > 0
+            for k, (moved_k, new, src, sel) in enumerate(((moved_hi, new_hi, src_hi, pos),
+                                                          (moved_lo, new_lo, src_lo, ~pos))):
+                hit = sel & moved_k[c] & (cand == new[c])
+                src[c[hit]] = fam_of[r[hit]]
+                if moves is not None:
+                    hits[k].append((c[hit], r[hit]))
+        if moves is not None:
+            for found in hits:
+                moves.append((np.concatenate([h[0] for h in found]),
+                              np.concatenate([h[1] for h in found])))
+        del hits, work
         hi, lo = new_hi, new_lo
         if (lo > hi + 0.5).any():
             bad = int(np.flatnonzero(lo > hi + 0.5)[0])
             raise DisclosureError(f"the published figures contradict the relations at "
                                   f"variable {bad}; audit with the true counts (truth=...)")
-        active = np.zeros(m, bool)
-        active[r_all[(moved_hi | moved_lo)[c_all]]] = True
-        keep = np.flatnonzero(active[r_all])
-        r, c, v = r_all[keep], c_all[keep], v_all[keep]
+        active = np.zeros(m, bool)  # the next round's relations
+        which = np.flatnonzero(moved)
+        if by_var is not None and int((by_var[0][which + 1] - by_var[0][which]).sum()
+                                      ) <= len(rows) // 4:
+            active[_ranges(by_var[0], by_var[1], which)] = True
+        else:
+            for a, b in slices:
+                active[rows[a:b][moved[cols[a:b]]]] = True
     log.warning("bound propagation stopped after %d rounds before settling", max_rounds)
     return lo, hi, src_lo, src_hi, max_rounds
 

@@ -85,10 +85,21 @@ def _useless(at: Any, targets: np.ndarray, cand: np.ndarray) -> np.ndarray:
 def _matrices(at: Any) -> tuple[sp.csr_matrix, sp.csr_matrix]:
     """The relations' incidence matrix (relation x variable) and its transpose, as CSR.
 
-    Only the pattern is read (the values count entries: float32 is exact)."""
-    A = sp.csr_matrix((np.ones(len(at.rows), np.float32), (at.rows, at.cols)),
-                      shape=(int(at.rows.max(initial=-1)) + 1, 2 * at.grid.exists.size))
-    A.sum_duplicates()
+    Only the pattern is read: the values are booleans (one byte per entry; a product of
+    two such matrices is their pattern's, with no value cast to float). With the entries
+    in relation order (as :func:`~geo4mi.indicators.audit.system` writes them), the matrix
+    reads the system's own column array (no copy; a relation's variables stay in the
+    order written, which no reader of the pattern depends on)."""
+    rows, cols = at.rows, at.cols
+    shape = (int(rows.max(initial=-1)) + 1, 2 * at.grid.exists.size)
+    ones = np.ones(len(rows), bool)
+    if len(rows) < 2**31 - 1 and not (rows[1:] < rows[:-1]).any():
+        indptr = np.zeros(shape[0] + 1, cols.dtype)
+        np.cumsum(np.bincount(rows, minlength=shape[0]), out=indptr[1:])
+        A = sp.csr_matrix((ones, cols, indptr), shape=shape, copy=False)
+    else:
+        A = sp.csr_matrix((ones, (rows, cols)), shape=shape)
+        A.sum_duplicates()
     return A, A.T.tocsr()
 
 
@@ -150,7 +161,7 @@ def _cheapest(at: Any, targets: np.ndarray, A: sp.csr_matrix, AT: sp.csr_matrix,
     sub = AT[targets].tocoo()
     ok_row = np.ones(sub.nnz, bool) if keep is None else keep(targets[sub.row],
                                                                at.fam_of[sub.col])
-    S = sp.csr_matrix((np.ones(int(ok_row.sum())), (sub.row[ok_row], sub.col[ok_row])),
+    S = sp.csr_matrix((np.ones(int(ok_row.sum()), bool), (sub.row[ok_row], sub.col[ok_row])),
                       shape=(len(targets), A.shape[0]))
     C = (S @ A).tocoo()
     ok = usable[C.col] & (C.col != targets[C.row])
@@ -247,18 +258,30 @@ def protect(estimates: pd.DataFrame, catalogue: Any, *, min_n: int,
     n_rows = int(sys_.rows.max(initial=-1)) + 1
     I, R, C = grid.shape
     matrices = _matrices(sys_)
+    by_var = (matrices[1].indptr, matrices[1].indices)  # each variable's relations
+    log.debug("protect: %d relations, %d entries over %d figures", n_rows, len(sys_.rows),
+              2 * size)
     # ``fresh``: the bounds come from one propagation of the whole table as it stands;
     # after each round's hiding they come from re-opening what it supported (the same
     # bounds, see _reopen); an empty round is confirmed on a fresh propagation
     fresh, stale = False, True
-    seen_count = np.zeros(2 * size, np.int64)  # rounds in a row each figure was found
+    seen_count = np.zeros(2 * size, np.int32)  # rounds in a row each figure was found
+    lo = hi = np.zeros(0)
+    src_lo = src_hi = np.zeros(0, np.int32)
+    support = _joined([])
     for round_ in range(1, max_rounds + 1):
         if stale:
+            # what the last bounds rested on is not read again: freed before propagating
+            lo = hi = np.zeros(0)
+            src_lo = src_hi = np.zeros(0, np.int32)
+            support = _joined([])
             moves: list[tuple[np.ndarray, np.ndarray]] = []
             lo, hi, src_lo, src_hi, _ = propagate(sys_.rows, sys_.cols, sys_.vals,
                                                   sys_.fam_of, *sys_.start(known),
-                                                  moves=moves)
+                                                  moves=moves, by_var=by_var,
+                                                  starts=matrices[0].indptr)
             support = _joined(moves)
+            del moves
             fresh, stale = True, False
         at = classify(sys_, known, lo, hi, src_lo, src_hi, min_n=min_n)
         found = np.r_[np.flatnonzero(at.what != ""), size + np.flatnonzero(at.n_found)]
@@ -266,7 +289,7 @@ def protect(estimates: pd.DataFrame, catalogue: Any, *, min_n: int,
             if fresh:
                 log.info("protect: %d more figures hidden in %d rounds", len(lost),
                          round_ - 1)
-                del matrices, at, support
+                del matrices, at, support, by_var
                 safe, lost_ = _hide(table, pd.DataFrame(lost, columns=[*key, "what", "round"]),
                                     _table_rows(grid, len(table), lost_cells))
                 # this last check is the audit of ``safe``: kept for the build's final one
@@ -274,6 +297,7 @@ def protect(estimates: pd.DataFrame, catalogue: Any, *, min_n: int,
                         truth=truth)
                 return safe, lost_
             stale = True  # confirm on a fresh propagation
+            del at
             continue
         seen_count[found] += 1
         seen_count[np.setdiff1d(np.flatnonzero(seen_count), found)] = 0
@@ -287,6 +311,7 @@ def protect(estimates: pd.DataFrame, catalogue: Any, *, min_n: int,
                 "merge small groups (or place more respondents in areas)")
         stubborn = found[seen_count[found] > STUBBORN_ROUNDS]
         chosen = np.array(sorted(_choose(at, found, matrices, stubborn)), dtype=np.int64)
+        del at
         log.debug("protect round %d: %d figures disclosed, %d more hidden", round_,
                   found.size, chosen.size)
         if not chosen.size:
@@ -311,15 +336,18 @@ def protect(estimates: pd.DataFrame, catalogue: Any, *, min_n: int,
         support = support[:, ~reset[support[0]]]
         start_lo, start_hi = sys_.start(known)
         lo, hi = np.where(reset, start_lo, lo), np.where(reset, start_hi, hi)
+        del start_lo, start_hi
         active = np.zeros(n_rows, bool)
         active[sys_.rows[reset[sys_.cols]]] = True
         moves = []
         lo, hi, s_lo, s_hi, _ = propagate(sys_.rows, sys_.cols, sys_.vals, sys_.fam_of, lo,
-                                          hi, active=active, moves=moves)
+                                          hi, active=active, moves=moves, by_var=by_var,
+                                          starts=matrices[0].indptr)
         del active
         src_lo = np.where(s_lo >= 0, s_lo, np.where(reset, -1, src_lo)).astype(np.int32)
         src_hi = np.where(s_hi >= 0, s_hi, np.where(reset, -1, src_hi)).astype(np.int32)
         support = np.concatenate([support, _joined(moves)], axis=1)
+        del moves
         log.debug("protect round %d: %d bounds re-opened", round_, int(reset.sum()))
         fresh = False
     raise DisclosureError(f"protect: still disclosive after {max_rounds} rounds; raise "
@@ -328,11 +356,11 @@ def protect(estimates: pd.DataFrame, catalogue: Any, *, min_n: int,
 
 def _joined(moves: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
     """The ``moves`` :func:`~geo4mi.indicators.audit.propagate` listed, as one ``(2, k)``
-    array: variable, relation."""
+    array: variable, relation (of the system's index type: int32 when it fits)."""
     if not moves:
-        return np.zeros((2, 0), np.int64)
-    return np.stack([np.concatenate([m[0] for m in moves]).astype(np.int64),
-                     np.concatenate([m[1] for m in moves]).astype(np.int64)])
+        return np.zeros((2, 0), np.int32)
+    return np.stack([np.concatenate([m[0] for m in moves]),
+                     np.concatenate([m[1] for m in moves])])
 
 
 def _reopen(hidden: np.ndarray, AT: sp.csr_matrix, support: np.ndarray, n_rows: int
