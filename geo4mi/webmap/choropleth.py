@@ -61,10 +61,12 @@ import json
 import logging
 import math
 import os
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
-from pathlib import Path
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path, PurePosixPath
 from typing import Any, cast
+from urllib.parse import quote
 
 import geopandas as gpd
 import numpy as np
@@ -548,7 +550,17 @@ def _page_data(prepared: ChoroplethData, settings: ChoroplethSettings
     lang, min_n, synthetic = settings.lang, prepared.min_n, prepared.synthetic
     chosen, pairs = _check_inputs(estimates, labels, settings.indicators, settings.groups)
     area_ids = [str(a) for a in areas["area_id"]]
-    cols, values = build_values(estimates, area_ids, chosen, pairs)
+    elsewhere = settings.pages
+    own = [pair for pair in pairs if pair[0] not in elsewhere]
+    if not own:
+        raise ChoroplethError("pages: every grouping variable is on another page; leave "
+                              "this page's own out of pages")
+    # the flags' multiplicity correction reads every estimate, whatever the page holds
+    cols, own_values = build_values(estimates, area_ids, chosen, own)
+    rows = iter(range(len(own)))  # a map held by another page is null in its row
+    at = [None if gv in elsewhere else next(rows) for gv, _ in pairs]
+    values = (own_values if len(own) == len(pairs)
+              else [[None if k is None else per[k] for k in at] for per in own_values])
     names = [str(n) for n in areas["area_name"]]
     order = sorted(range(len(names)), key=lambda i: (_fold(names[i]), names[i]))
     text = {k: t(k, lang) for k in ("no_interviews", "city_wide", "value", "ci95", "n",
@@ -585,8 +597,11 @@ def _page_data(prepared: ChoroplethData, settings: ChoroplethSettings
     for gv, val in pairs:
         label = (t("all_respondents", lang) if gv == "all"
                  else labels.group_value_label(gv, val, lang))
-        group_entries.append({"var": gv, "value": val, "label": label,
-                              "var_label": "" if gv == "all" else labels.group_var_label(gv, lang)})
+        entry = {"var": gv, "value": val, "label": label,
+                 "var_label": "" if gv == "all" else labels.group_var_label(gv, lang)}
+        if gv in elsewhere:  # choropleth.js opens that page on this view
+            entry["href"] = elsewhere[gv]
+        group_entries.append(entry)
     data = {
         "lang": lang,
         "min_n": int(min_n),
@@ -664,11 +679,14 @@ def _controls(data: dict[str, Any], labels: Labels, chosen: Sequence[str], lang:
             themes.append({"label": labels.text(theme_label, lang), "options": members})
     orphans = [option(i) for i in chosen if labels.indicators[i].theme not in labels.themes]
     group_sets: list[dict[str, Any]] = []
+    # a page without everyone's maps opens on its first own group
+    first = next(gi for gi, g in enumerate(data["groups"]) if "href" not in g)
     for gi, g in enumerate(data["groups"]):
         label = None if g["var"] == "all" else g["var_label"]
         if not group_sets or group_sets[-1]["var"] != g["var"]:
             group_sets.append({"var": g["var"], "label": label, "options": []})
-        group_sets[-1]["options"].append({"value": gi, "label": g["label"], "selected": False})
+        group_sets[-1]["options"].append({"value": gi, "label": g["label"],
+                                          "selected": gi == first and gi > 0})
     return {"themes": themes, "orphans": orphans, "group_sets": group_sets,
             "schemes": list(classify.SCHEMES),
             "pages": ["a4-landscape", "a4-portrait", "letter-landscape", "letter-portrait"]}
@@ -764,12 +782,16 @@ class ChoroplethSettings(MapChoices):
     ...                            lang="en", title="T", source=None, selected="a")
     ... # doctest: +NORMALIZE_WHITESPACE
     ChoroplethSettings(lang='en', indicators=None, groups=('gender',), selected='a',
-                       tiles='OpenStreetMap', alternates={}, title='T', source=None)
+                       tiles='OpenStreetMap', alternates={}, title='T', source=None, pages={})
     """
 
     lang: str = "es"
     title: str | None = field(default=None, kw_only=True)
     source: str | None = field(default=None, kw_only=True)
+    #: ``{group_var: relative link}`` of the grouping variables whose maps another page
+    #: holds (``"all"`` for everyone's); empty: this page holds every map
+    #: (:func:`split_pages`).
+    pages: Mapping[str, str] = field(default_factory=dict, kw_only=True)
 
     @classmethod
     def resolve(cls, choices: MapChoices, *, lang: str, title: str | None,
@@ -936,6 +958,103 @@ def write_choropleth(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: L
                        title=title, source=source, indicators=indicators, groups=groups,
                        selected=selected, tiles=tiles, alternates=alternates, context=context)
     return write_html(render_offline_html(m), path, overwrite=overwrite)
+
+
+# -- one page per grouping variable ---------------------------------------------------------
+
+#: Above this many cells (areas × indicators × group values, "everyone" included), the
+#: choropleth is written as one page per grouping variable (:func:`split_pages`): 2,340 maps
+#: of 16 boroughs (37,440 cells, the bundled study) stay one page, 2,340 maps of 1,000
+#: areas (2.3 M) are split.
+SPLIT_ABOVE = 1_000_000
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def group_page_names(entry: str, group_vars: Sequence[str]) -> dict[str, str]:
+    """The files of a split choropleth: ``{"all": entry, group_var: its page}``.
+
+    A page is named after the entry page and its variable, ``<stem>.by-<var><suffix>``: the
+    ``by-`` cannot be read as a language code (``choropleth.en.html``), and the variable
+    keeps only ASCII letters, digits, ``_`` and ``-`` (others become ``-``; at most 40), so
+    the name is safe on every file system. Names that would match when case is ignored get
+    ``-2``, ``-3``... in the order of ``group_vars``. ``entry`` may be a relative link; only
+    its last part is renamed.
+
+    Examples
+    --------
+    >>> group_page_names("choropleth.en.html", ["gender", "edad/años", "Gender"])
+    ... # doctest: +NORMALIZE_WHITESPACE
+    {'all': 'choropleth.en.html', 'gender': 'choropleth.en.by-gender.html',
+     'edad/años': 'choropleth.en.by-edad-a-os.html', 'Gender': 'choropleth.en.by-Gender-2.html'}
+    """
+    path = PurePosixPath(entry)
+    names, taken = {"all": entry}, {path.name.casefold()}
+    for var in group_vars:
+        safe = _UNSAFE.sub("-", var).strip("-")[:40] or "group"
+        name, k = f"{path.stem}.by-{safe}{path.suffix}", 1
+        while name.casefold() in taken:
+            k += 1
+            name = f"{path.stem}.by-{safe}-{k}{path.suffix}"
+        taken.add(name.casefold())
+        names[var] = str(path.with_name(name))
+    return names
+
+
+def split_pages(data: ChoroplethData, settings: ChoroplethSettings, entry: str, *,
+                above: int | None = None) -> list[tuple[str, ChoroplethSettings]]:
+    """The pages of the choropleth whose first file is ``entry``: ``(file name, settings)``.
+
+    One page, ``entry`` with ``settings``, while areas × indicators × group values stay at
+    or under ``above`` (default :data:`SPLIT_ABOVE`). Above it, ``entry`` holds the maps of
+    everyone and each grouping variable gets its own page (:func:`group_page_names`), so
+    that a page stays small at thousands of areas. Every page offers every group value;
+    one held by another page links to it (``settings.pages``) and ``choropleth.js`` opens
+    it on the same indicator and classification. The links to other languages
+    (``settings.alternates``) go to the same variable's page in that language.
+
+    Examples
+    --------
+    >>> estimates, areas, labels = example_inputs()
+    >>> data = ChoroplethData.prepare(estimates, areas, labels)
+    >>> [name for name, _ in split_pages(data, ChoroplethSettings(), "map.html")]
+    ['map.html']
+    """
+    chosen, pairs = _check_inputs(data.estimates, data.labels, settings.indicators,
+                                  settings.groups)
+    variables = list(dict.fromkeys(gv for gv, _ in pairs if gv != "all"))
+    cells = len(data.areas) * len(chosen) * len(pairs)
+    if cells <= (SPLIT_ABOVE if above is None else above) or not variables:
+        return [(entry, settings)]
+    names = group_page_names(entry, variables)
+    other = {code: group_page_names(href, variables)
+             for code, href in settings.alternates.items()}
+    return [(name, replace(settings,
+                           pages={v: quote(n) for v, n in names.items() if v != var},
+                           alternates={code: links[var] for code, links in other.items()}))
+            for var, name in names.items()]
+
+
+def write_choropleth_pages(data: ChoroplethData, settings: ChoroplethSettings,
+                           path: str | os.PathLike[str], *, overwrite: bool = True,
+                           above: int | None = None) -> list[Path]:
+    """Write the choropleth's pages (:func:`split_pages`) next to ``path``, each atomically.
+
+    Returns the files written, ``path`` first; one file unless the study is above ``above``
+    cells (default :data:`SPLIT_ABOVE`). The same inputs give byte-identical files.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> estimates, areas, labels = example_inputs()
+    >>> data = ChoroplethData.prepare(estimates, areas, labels)
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "map.html"
+    >>> [p.name for p in write_choropleth_pages(data, ChoroplethSettings(), out)]
+    ['map.html']
+    """
+    path = Path(path)
+    return [write_html(render_offline_html(render_choropleth(data, page)), path.with_name(name),
+                       overwrite=overwrite)
+            for name, page in split_pages(data, settings, path.name, above=above)]
 
 
 # -- a tiny example for docstrings and notebooks ------------------------------------------
