@@ -9,6 +9,7 @@ bundled study stays one page. The threshold is lowered here so that the bundled 
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 from dataclasses import replace
 
@@ -121,6 +122,25 @@ def test_each_page_holds_only_its_maps_with_the_values_of_the_single_page(split,
             assert cells == everything[key], key
             seen[key] = True
     assert set(seen) == set(everything)  # every map is on exactly one page
+
+
+def test_a_groups_page_opens_on_an_indicator_offered_with_its_group(bundled_results):
+    data, settings = inputs(bundled_results, "es")
+    opening = replace(settings, selected="gender_women", groups=("gender", "age_group"))
+    pages = dict(split_pages(data, opening, "choropleth.html", above=0))
+    shown, offered = {}, []
+    for name, page in pages.items():
+        html = render_offline_html(render_choropleth(data, page))
+        index = int(re.search(r'<option value="(\d+)" selected>', html).group(1))
+        indicators = page_data(html)["indicators"]
+        shown[name] = indicators[index]["id"]
+        offered = [i["id"] for i in indicators if "gender" not in i.get("skip", ())]
+    # gender_women reads the gender question: its page opens on the first indicator offered
+    # with gender instead (choosing it there would open everyone's page)
+    assert shown == {"choropleth.html": "gender_women",
+                     "choropleth.by-gender.html": offered[0],
+                     "choropleth.by-age_group.html": "gender_women"}
+    assert offered[0] != "gender_women"
 
 
 def test_split_pages_are_deterministic(bundled_results, split, tmp_path):

@@ -64,6 +64,7 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any, cast
 from urllib.parse import quote
@@ -297,8 +298,12 @@ def _check_inputs(estimates: pd.DataFrame, labels: Labels, indicators: Sequence[
 
 
 def build_values(estimates: pd.DataFrame, area_ids: Sequence[str], indicators: Sequence[str],
-                 pairs: Sequence[tuple[str, str]]) -> tuple[list[int], list[list[Any]]]:
+                 pairs: Sequence[tuple[str, str]], *, tested: pd.DataFrame | None = None
+                 ) -> tuple[list[int], list[list[Any]]]:
     """The compact values table (see the module docstring) and the area columns it covers.
+
+    ``tested`` is :func:`tested_differences` of the whole table (computed when None): a
+    page that draws part of the estimates flags what the whole table's test found.
 
     Raises :class:`ChoroplethError` when an area lacks a row (the estimates must list every
     area, with ``no_data`` where nobody was interviewed) or a row appears twice.
@@ -352,7 +357,8 @@ def build_values(estimates: pd.DataFrame, area_ids: Sequence[str], indicators: S
     col_slots = [k + 1 for k in cols]
     pct = np.floor(np.stack([p, lo, hi]) * 100 + 0.5)
     wide = (hi - lo) / 2 >= classify.WIDE_HALF_WIDTH - 1e-12  # classify.is_wide, vectorised
-    above, below = _tested_flags(estimates, indicators, pairs, places)
+    above, below = _tested_flags(tested_differences(estimates) if tested is None else tested,
+                                 indicators, pairs, places)
     flags = wide.astype(int) + 2 * (above & ok) + 4 * (below & ok)
     fixed = classify.class_breaks([], "fixed")
     head = np.where(ok, np.nan_to_num(pct[0]), np.where(status == "no_data", NO_DATA_BYTE,
@@ -391,21 +397,28 @@ def build_values(estimates: pd.DataFrame, area_ids: Sequence[str], indicators: S
     return cols, values
 
 
-def _tested_flags(estimates: pd.DataFrame, indicators: Sequence[str],
-                  pairs: Sequence[tuple[str, str]], places: Sequence[str]
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """``(higher, lower)`` than the rest of the city, per indicator × group × place: the
-    significant ``"rest"`` comparisons of :func:`~geo4mi.indicators.differences.differences`
-    (none without a ``numerator`` column: nothing to test)."""
+def tested_differences(estimates: pd.DataFrame) -> pd.DataFrame:
+    """The significant ``"rest"`` comparisons of
+    :func:`~geo4mi.indicators.differences.differences` the map flags (none without a
+    ``numerator`` column: nothing to test). Each indicator's comparisons are corrected
+    together, over every group value, whichever page shows them."""
     from geo4mi.indicators.differences import differences
 
-    shape = (len(indicators), len(pairs), len(places))
-    above, below = np.zeros(shape, bool), np.zeros(shape, bool)
     if "numerator" not in estimates.columns:
         log.info("estimates without numerator: no tested differences on the map")
-        return above, below
+        return pd.DataFrame(columns=["indicator", "group_var", "group_value", "area_id",
+                                     "direction"])
     d = differences(estimates, method=FLAG_METHOD)
-    d = d[(d["versus"] == "rest") & d["significant"]]
+    return d[(d["versus"] == "rest") & d["significant"]]
+
+
+def _tested_flags(d: pd.DataFrame, indicators: Sequence[str],
+                  pairs: Sequence[tuple[str, str]], places: Sequence[str]
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """``(higher, lower)`` than the rest of the city, per indicator × group × place, from
+    :func:`tested_differences`."""
+    shape = (len(indicators), len(pairs), len(places))
+    above, below = np.zeros(shape, bool), np.zeros(shape, bool)
     ind_pos = {v: k for k, v in enumerate(indicators)}
     pair_pos = {v: k for k, v in enumerate(pairs)}
     place_pos = {v: k for k, v in enumerate(places)}
@@ -555,8 +568,9 @@ def _page_data(prepared: ChoroplethData, settings: ChoroplethSettings
     if not own:
         raise ChoroplethError("pages: every grouping variable is on another page; leave "
                               "this page's own out of pages")
-    # the flags' multiplicity correction reads every estimate, whatever the page holds
-    cols, own_values = build_values(estimates, area_ids, chosen, own)
+    if len(own) < len(pairs):  # a split page reads only its own rows
+        estimates = estimates[estimates["group_var"].isin({gv for gv, _ in own})]
+    cols, own_values = build_values(estimates, area_ids, chosen, own, tested=prepared.tested)
     rows = iter(range(len(own)))  # a map held by another page is null in its row
     at = [None if gv in elsewhere else next(rows) for gv, _ in pairs]
     values = (own_values if len(own) == len(pairs)
@@ -608,7 +622,7 @@ def _page_data(prepared: ChoroplethData, settings: ChoroplethSettings
         "areas": [{"id": a, "name": n} for a, n in zip(area_ids, names, strict=True)],
         "table_order": order,
         "cols": cols,
-        "geometry": web_geometry(areas),
+        "geometry": prepared.outlines,
         "indicators": [_indicator_entry(labels, i, lang, universes, questions)
                        for i in chosen],
         "groups": group_entries,
@@ -755,6 +769,18 @@ class ChoroplethData:
         return cls(published(estimates, min_n=min_n), areas, labels, min_n=int(min_n),
                    synthetic=bool(synthetic), context=tuple(context))
 
+    @cached_property
+    def outlines(self) -> dict[str, Any]:
+        """The areas as the page draws them (:func:`web_geometry`), made once for all
+        pages of these data."""
+        return web_geometry(self.areas)
+
+    @cached_property
+    def tested(self) -> pd.DataFrame:
+        """The differences the map flags (:func:`tested_differences`), tested once for all
+        pages of these data."""
+        return tested_differences(self.estimates)
+
 
 def _name_tuple(value: Sequence[str] | None) -> tuple[str, ...] | None:
     if value is None:
@@ -830,6 +856,10 @@ def _render(data: ChoroplethData, settings: ChoroplethSettings) -> OfflineMap:
         raise ChoroplethError(f"selected: {selected!r} is not one of the indicators drawn; "
                               f"use one of {', '.join(chosen[:8])}...")
     selected = selected or chosen[0]
+    held = {g["var"] for g in page["groups"] if "href" not in g}
+    if "all" not in held:  # a group's page opens on an indicator offered with its group
+        skip = {i["id"]: set(i.get("skip", ())) for i in page["indicators"]}
+        selected = next((i for i in [selected, *chosen] if not skip[i] & held), selected)
     title = settings.title
     if title is None:
         title = (labels.text(labels.survey_title, lang) if labels.survey_title
