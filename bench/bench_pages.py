@@ -93,8 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     areas = load_units(args.ageb or ageb_path(), args.areas)
     est = synthetic_estimates(results.estimates, list(areas["area_id"]), args.per_area, 10)
     data = ChoroplethData.prepare(est, areas, results.labels, min_n=10, synthetic=True)
-    settings = ChoroplethSettings(lang="es", alternates={"es": "choropleth.html",
-                                                         "en": "choropleth.en.html"})
+    settings = ChoroplethSettings(lang="es", selected="discriminated",  # as build opens
+                                  alternates={"es": "choropleth.html",
+                                              "en": "choropleth.en.html"})
     folder = Path(tempfile.mkdtemp(prefix="bench_pages_"))
     print(f"{len(areas):,} areas, {len(est):,} estimate rows; files in {folder}")
     (one_dir, split_dir) = folder / "one", folder / "split"

@@ -43,6 +43,12 @@ A page whose values and outlines (``"v"`` and ``"geometry"``) would take more th
 before the first draw. At 2,431 areas this takes the page from about 12 MB to under 3 MB
 (``docs/scale.md``). Smaller pages, such as the bundled study's, stay plain JSON.
 
+Above :data:`SPLIT_ABOVE` cells (thousands of areas), :func:`split_pages` makes one page of
+everyone's maps and one per grouping variable: a page's ``"v"`` row holds ``null`` for a
+group another page holds, and that group's entry in ``"groups"`` carries the page's
+relative link (``"href"``), which ``choropleth.js`` opens on the same view
+(``docs/webmap.md``).
+
 Examples
 --------
 >>> from geo4mi.webmap.choropleth import example_inputs
@@ -62,7 +68,7 @@ import logging
 import math
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from pathlib import Path, PurePosixPath
@@ -298,12 +304,14 @@ def _check_inputs(estimates: pd.DataFrame, labels: Labels, indicators: Sequence[
 
 
 def build_values(estimates: pd.DataFrame, area_ids: Sequence[str], indicators: Sequence[str],
-                 pairs: Sequence[tuple[str, str]], *, tested: pd.DataFrame | None = None
+                 pairs: Sequence[tuple[str, str]], *,
+                 tested: Callable[[], pd.DataFrame] | None = None
                  ) -> tuple[list[int], list[list[Any]]]:
     """The compact values table (see the module docstring) and the area columns it covers.
 
-    ``tested`` is :func:`tested_differences` of the whole table (computed when None): a
-    page that draws part of the estimates flags what the whole table's test found.
+    ``tested()`` gives :func:`flagged_differences` of the whole table (default: of
+    ``estimates``), asked once the rows are checked: a page that draws part of the
+    estimates flags what the whole table's test found.
 
     Raises :class:`ChoroplethError` when an area lacks a row (the estimates must list every
     area, with ``no_data`` where nobody was interviewed) or a row appears twice.
@@ -357,7 +365,7 @@ def build_values(estimates: pd.DataFrame, area_ids: Sequence[str], indicators: S
     col_slots = [k + 1 for k in cols]
     pct = np.floor(np.stack([p, lo, hi]) * 100 + 0.5)
     wide = (hi - lo) / 2 >= classify.WIDE_HALF_WIDTH - 1e-12  # classify.is_wide, vectorised
-    above, below = _tested_flags(tested_differences(estimates) if tested is None else tested,
+    above, below = _tested_flags(flagged_differences(estimates) if tested is None else tested(),
                                  indicators, pairs, places)
     flags = wide.astype(int) + 2 * (above & ok) + 4 * (below & ok)
     fixed = classify.class_breaks([], "fixed")
@@ -397,7 +405,7 @@ def build_values(estimates: pd.DataFrame, area_ids: Sequence[str], indicators: S
     return cols, values
 
 
-def tested_differences(estimates: pd.DataFrame) -> pd.DataFrame:
+def flagged_differences(estimates: pd.DataFrame) -> pd.DataFrame:
     """The significant ``"rest"`` comparisons of
     :func:`~geo4mi.indicators.differences.differences` the map flags (none without a
     ``numerator`` column: nothing to test). Each indicator's comparisons are corrected
@@ -416,7 +424,7 @@ def _tested_flags(d: pd.DataFrame, indicators: Sequence[str],
                   pairs: Sequence[tuple[str, str]], places: Sequence[str]
                   ) -> tuple[np.ndarray, np.ndarray]:
     """``(higher, lower)`` than the rest of the city, per indicator × group × place, from
-    :func:`tested_differences`."""
+    :func:`flagged_differences`."""
     shape = (len(indicators), len(pairs), len(places))
     above, below = np.zeros(shape, bool), np.zeros(shape, bool)
     ind_pos = {v: k for k, v in enumerate(indicators)}
@@ -570,7 +578,8 @@ def _page_data(prepared: ChoroplethData, settings: ChoroplethSettings
                               "this page's own out of pages")
     if len(own) < len(pairs):  # a split page reads only its own rows
         estimates = estimates[estimates["group_var"].isin({gv for gv, _ in own})]
-    cols, own_values = build_values(estimates, area_ids, chosen, own, tested=prepared.tested)
+    cols, own_values = build_values(estimates, area_ids, chosen, own,
+                                    tested=lambda: prepared.tested)
     rows = iter(range(len(own)))  # a map held by another page is null in its row
     at = [None if gv in elsewhere else next(rows) for gv, _ in pairs]
     values = (own_values if len(own) == len(pairs)
@@ -777,9 +786,9 @@ class ChoroplethData:
 
     @cached_property
     def tested(self) -> pd.DataFrame:
-        """The differences the map flags (:func:`tested_differences`), tested once for all
+        """The differences the map flags (:func:`flagged_differences`), tested once for all
         pages of these data."""
-        return tested_differences(self.estimates)
+        return flagged_differences(self.estimates)
 
 
 def _name_tuple(value: Sequence[str] | None) -> tuple[str, ...] | None:
