@@ -74,18 +74,16 @@ def write_map(results: Results, path: str | os.PathLike[str], *, kind: str = "ch
               lang: str | None = None, alternates: dict[str, str] | None = None) -> Path:
     """Write the ``kind`` map ("choropleth" or "sites") of a run as one offline HTML file.
 
-    ``alternates`` links the choropleth to its other languages (``{lang: link}``).
+    ``alternates`` links the choropleth to its other languages (``{lang: link}``). A
+    choropleth above :data:`~geo4mi.webmap.choropleth.SPLIT_ABOVE` cells also gets one page
+    per grouping variable next to ``path`` (:func:`write_map_pages`); ``path`` is returned.
     """
-    from geo4mi.outputs import MapOptions, SiteMapOptions, choropleth_inputs, sites_map_inputs
+    from geo4mi.outputs import SiteMapOptions, sites_map_inputs
     from geo4mi.webmap.assets import render_offline_html, write_html
 
     lang = lang or results.study.language
     if kind == "choropleth":
-        from geo4mi.webmap.choropleth import render_choropleth
-
-        options = MapOptions(lang=lang, alternates=alternates or {})
-        m = render_choropleth(*choropleth_inputs(results, options))
-        return write_html(render_offline_html(m), path)
+        return write_map_pages(results, path, lang=lang, alternates=alternates)[0]
     if kind == "sites":
         from geo4mi.webmap.sites import render_sites_map
 
@@ -94,6 +92,20 @@ def write_map(results: Results, path: str | os.PathLike[str], *, kind: str = "ch
                                                                   plan_total=plan_total))
         return write_html(render_offline_html(render_sites_map(data, settings)), path)
     raise OutputError(f"map kind {kind!r} is unknown; use choropleth or sites")
+
+
+def write_map_pages(results: Results, path: str | os.PathLike[str], *,
+                    lang: str | None = None, alternates: dict[str, str] | None = None
+                    ) -> list[Path]:
+    """Write a run's choropleth: ``path``, and above
+    :data:`~geo4mi.webmap.choropleth.SPLIT_ABOVE` cells one page per grouping variable next
+    to it (``choropleth.by-gender.html``...; :func:`geo4mi.webmap.choropleth.split_pages`).
+    Returns the files written, ``path`` first."""
+    from geo4mi.outputs import MapOptions, choropleth_inputs
+    from geo4mi.webmap.choropleth import write_choropleth_pages
+
+    options = MapOptions(lang=lang or results.study.language, alternates=alternates or {})
+    return write_choropleth_pages(*choropleth_inputs(results, options), path)
 
 
 def build_outputs(results: Results, out_dir: str | os.PathLike[str], *,
@@ -105,6 +117,10 @@ def build_outputs(results: Results, out_dir: str | os.PathLike[str], *,
 
         choropleth.html          the study language
         choropleth.<lang>.html   the other language
+        choropleth[.<lang>].by-<var>.html
+                                 above SPLIT_ABOVE cells (thousands of areas): the maps of
+                                 each grouping variable, linked from the pages above,
+                                 which then hold everyone's maps
         sites.html               site-mapping map (when the study has [sites])
         figures/                 static figures (PNG, SVG, PDF): the study's
                                  [indicators] figures (all when empty), figure_groups
@@ -160,8 +176,11 @@ def _write_all(results: Results, out: Path, report: bool = False,
     tick = progress.bar("maps", unit="map")
     for k, (name, kind, code) in enumerate(pages):  # each choropleth links to the others
         with _stage(f"map {name}", show=False):
-            written.append(write_map(results, out / name, kind=kind, lang=code,
-                                     alternates=names if kind == "choropleth" else None))
+            if kind == "choropleth":
+                written.extend(write_map_pages(results, out / name, lang=code,
+                                               alternates=names))
+            else:
+                written.append(write_map(results, out / name, kind=kind, lang=code))
         if tick:
             tick((k + 1) / len(pages))
     from geo4mi.figures import write_figures

@@ -284,12 +284,13 @@ def analyse(study: Path, loa: Path | None, output: Path, overwrite: bool) -> Non
 @overwrite_option
 def map_cmd(study: Path, kind: str, output: Path, lang: str | None, overwrite: bool) -> None:
     """Draw an interactive offline map of STUDY."""
-    from geo4mi.build import write_map
+    from geo4mi.build import write_map, write_map_pages
 
     guard(output, overwrite)
     results = _publishable(study)
-    write_map(results, output, kind=kind, lang=lang or results.study.language)
-    echo_written([output])
+    lang = lang or results.study.language
+    echo_written(write_map_pages(results, output, lang=lang) if kind == "choropleth"
+                 else [write_map(results, output, kind=kind, lang=lang)])
 
 
 # -- command: report --

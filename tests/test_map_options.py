@@ -18,9 +18,11 @@ def test_the_shared_choices_are_declared_once():
     shared = names(MapChoices)
     assert shared == ["lang", "indicators", "groups", "selected", "tiles", "alternates"]
     assert names(MapOptions) == shared
-    assert names(ChoroplethSettings) == [*shared, "title", "source"]
+    # the renderer's own: the study's title and source, the links of a split page's groups
+    assert names(ChoroplethSettings) == [*shared, "title", "source", "pages"]
     for cls in (MapOptions, ChoroplethSettings):
-        own = {k for k in vars(cls).get("__annotations__", {}) if k not in ("title", "source")}
+        own = {k for k in vars(cls).get("__annotations__", {})
+               if k not in ("title", "source", "pages")}
         assert own <= {"lang"}, f"{cls.__name__} redeclares {own}"
 
 

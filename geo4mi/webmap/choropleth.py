@@ -43,6 +43,12 @@ A page whose values and outlines (``"v"`` and ``"geometry"``) would take more th
 before the first draw. At 2,431 areas this takes the page from about 12 MB to under 3 MB
 (``docs/scale.md``). Smaller pages, such as the bundled study's, stay plain JSON.
 
+Above :data:`SPLIT_ABOVE` cells (thousands of areas), :func:`split_pages` makes one page of
+everyone's maps and one per grouping variable: a page's ``"v"`` row holds ``null`` for a
+group another page holds, and that group's entry in ``"groups"`` carries the page's
+relative link (``"href"``), which ``choropleth.js`` opens on the same view
+(``docs/webmap.md``).
+
 Examples
 --------
 >>> from geo4mi.webmap.choropleth import example_inputs
@@ -61,10 +67,13 @@ import json
 import logging
 import math
 import os
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
-from pathlib import Path
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from functools import cached_property
+from pathlib import Path, PurePosixPath
 from typing import Any, cast
+from urllib.parse import quote
 
 import geopandas as gpd
 import numpy as np
@@ -296,8 +305,14 @@ def _check_inputs(estimates: pd.DataFrame, labels: Labels, indicators: Sequence[
 
 
 def build_values(estimates: pd.DataFrame, area_ids: Sequence[str], indicators: Sequence[str],
-                 pairs: Sequence[tuple[str, str]]) -> tuple[list[int], list[list[Any]]]:
+                 pairs: Sequence[tuple[str, str]], *,
+                 tested: Callable[[], pd.DataFrame] | None = None
+                 ) -> tuple[list[int], list[list[Any]]]:
     """The compact values table (see the module docstring) and the area columns it covers.
+
+    ``tested()`` gives :func:`flagged_differences` of the whole table (default: of
+    ``estimates``), asked once the rows are checked: a page that draws part of the
+    estimates flags what the whole table's test found.
 
     Raises :class:`ChoroplethError` when an area lacks a row (the estimates must list every
     area, with ``no_data`` where nobody was interviewed) or a row appears twice.
@@ -351,7 +366,8 @@ def build_values(estimates: pd.DataFrame, area_ids: Sequence[str], indicators: S
     col_slots = [k + 1 for k in cols]
     pct = np.floor(np.stack([p, lo, hi]) * 100 + 0.5)
     wide = (hi - lo) / 2 >= classify.WIDE_HALF_WIDTH - 1e-12  # classify.is_wide, vectorised
-    above, below = _tested_flags(estimates, indicators, pairs, places)
+    above, below = _tested_flags(flagged_differences(estimates) if tested is None else tested(),
+                                 indicators, pairs, places)
     flags = wide.astype(int) + 2 * (above & ok) + 4 * (below & ok)
     fixed = classify.class_breaks([], "fixed")
     head = np.where(ok, np.nan_to_num(pct[0]), np.where(status == "no_data", NO_DATA_BYTE,
@@ -390,21 +406,28 @@ def build_values(estimates: pd.DataFrame, area_ids: Sequence[str], indicators: S
     return cols, values
 
 
-def _tested_flags(estimates: pd.DataFrame, indicators: Sequence[str],
-                  pairs: Sequence[tuple[str, str]], places: Sequence[str]
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """``(higher, lower)`` than the rest of the city, per indicator × group × place: the
-    significant ``"rest"`` comparisons of :func:`~geo4mi.indicators.differences.differences`
-    (none without a ``numerator`` column: nothing to test)."""
+def flagged_differences(estimates: pd.DataFrame) -> pd.DataFrame:
+    """The significant ``"rest"`` comparisons of
+    :func:`~geo4mi.indicators.differences.differences` the map flags (none without a
+    ``numerator`` column: nothing to test). Each indicator's comparisons are corrected
+    together, over every group value, whichever page shows them."""
     from geo4mi.indicators.differences import differences
 
-    shape = (len(indicators), len(pairs), len(places))
-    above, below = np.zeros(shape, bool), np.zeros(shape, bool)
     if "numerator" not in estimates.columns:
         log.info("estimates without numerator: no tested differences on the map")
-        return above, below
+        return pd.DataFrame(columns=["indicator", "group_var", "group_value", "area_id",
+                                     "direction"])
     d = differences(estimates, method=FLAG_METHOD)
-    d = d[(d["versus"] == "rest") & d["significant"]]
+    return d[(d["versus"] == "rest") & d["significant"]]
+
+
+def _tested_flags(d: pd.DataFrame, indicators: Sequence[str],
+                  pairs: Sequence[tuple[str, str]], places: Sequence[str]
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """``(higher, lower)`` than the rest of the city, per indicator × group × place, from
+    :func:`flagged_differences`."""
+    shape = (len(indicators), len(pairs), len(places))
+    above, below = np.zeros(shape, bool), np.zeros(shape, bool)
     ind_pos = {v: k for k, v in enumerate(indicators)}
     pair_pos = {v: k for k, v in enumerate(pairs)}
     place_pos = {v: k for k, v in enumerate(places)}
@@ -549,7 +572,19 @@ def _page_data(prepared: ChoroplethData, settings: ChoroplethSettings
     lang, min_n, synthetic = settings.lang, prepared.min_n, prepared.synthetic
     chosen, pairs = _check_inputs(estimates, labels, settings.indicators, settings.groups)
     area_ids = [str(a) for a in areas["area_id"]]
-    cols, values = build_values(estimates, area_ids, chosen, pairs)
+    elsewhere = settings.pages
+    own = [pair for pair in pairs if pair[0] not in elsewhere]
+    if not own:
+        raise ChoroplethError("pages: every grouping variable is on another page; leave "
+                              "this page's own out of pages")
+    if len(own) < len(pairs):  # a split page reads only its own rows
+        estimates = estimates[estimates["group_var"].isin({gv for gv, _ in own})]
+    cols, own_values = build_values(estimates, area_ids, chosen, own,
+                                    tested=lambda: prepared.tested)
+    rows = iter(range(len(own)))  # a map held by another page is null in its row
+    at = [None if gv in elsewhere else next(rows) for gv, _ in pairs]
+    values = (own_values if len(own) == len(pairs)
+              else [[None if k is None else per[k] for k in at] for per in own_values])
     names = [str(n) for n in areas["area_name"]]
     order = sorted(range(len(names)), key=lambda i: (_fold(names[i]), names[i]))
     text = {k: t(k, lang) for k in ("no_interviews", "city_wide", "value", "ci95", "n",
@@ -586,15 +621,18 @@ def _page_data(prepared: ChoroplethData, settings: ChoroplethSettings
     for gv, val in pairs:
         label = (t("all_respondents", lang) if gv == "all"
                  else labels.group_value_label(gv, val, lang))
-        group_entries.append({"var": gv, "value": val, "label": label,
-                              "var_label": "" if gv == "all" else labels.group_var_label(gv, lang)})
+        entry = {"var": gv, "value": val, "label": label,
+                 "var_label": "" if gv == "all" else labels.group_var_label(gv, lang)}
+        if gv in elsewhere:  # choropleth.js opens that page on this view
+            entry["href"] = elsewhere[gv]
+        group_entries.append(entry)
     data = {
         "lang": lang,
         "min_n": int(min_n),
         "areas": [{"id": a, "name": n} for a, n in zip(area_ids, names, strict=True)],
         "table_order": order,
         "cols": cols,
-        "geometry": web_geometry(areas),
+        "geometry": prepared.outlines,
         "indicators": [_indicator_entry(labels, i, lang, universes, questions)
                        for i in chosen],
         "groups": group_entries,
@@ -665,11 +703,14 @@ def _controls(data: dict[str, Any], labels: Labels, chosen: Sequence[str], lang:
             themes.append({"label": labels.text(theme_label, lang), "options": members})
     orphans = [option(i) for i in chosen if labels.indicators[i].theme not in labels.themes]
     group_sets: list[dict[str, Any]] = []
+    # a page without everyone's maps opens on its first own group
+    first = next(gi for gi, g in enumerate(data["groups"]) if "href" not in g)
     for gi, g in enumerate(data["groups"]):
         label = None if g["var"] == "all" else g["var_label"]
         if not group_sets or group_sets[-1]["var"] != g["var"]:
             group_sets.append({"var": g["var"], "label": label, "options": []})
-        group_sets[-1]["options"].append({"value": gi, "label": g["label"], "selected": False})
+        group_sets[-1]["options"].append({"value": gi, "label": g["label"],
+                                          "selected": gi == first and gi > 0})
     return {"themes": themes, "orphans": orphans, "group_sets": group_sets,
             "schemes": list(classify.SCHEMES),
             "pages": ["a4-landscape", "a4-portrait", "letter-landscape", "letter-portrait"]}
@@ -738,6 +779,18 @@ class ChoroplethData:
         return cls(published(estimates, min_n=min_n), areas, labels, min_n=int(min_n),
                    synthetic=bool(synthetic), context=tuple(context))
 
+    @cached_property
+    def outlines(self) -> dict[str, Any]:
+        """The areas as the page draws them (:func:`web_geometry`), made once for all
+        pages of these data."""
+        return web_geometry(self.areas)
+
+    @cached_property
+    def tested(self) -> pd.DataFrame:
+        """The differences the map flags (:func:`flagged_differences`), tested once for all
+        pages of these data."""
+        return flagged_differences(self.estimates)
+
 
 def _name_tuple(value: Sequence[str] | None) -> tuple[str, ...] | None:
     if value is None:
@@ -765,12 +818,16 @@ class ChoroplethSettings(MapChoices):
     ...                            lang="en", title="T", source=None, selected="a")
     ... # doctest: +NORMALIZE_WHITESPACE
     ChoroplethSettings(lang='en', indicators=None, groups=('gender',), selected='a',
-                       tiles='OpenStreetMap', alternates={}, title='T', source=None)
+                       tiles='OpenStreetMap', alternates={}, title='T', source=None, pages={})
     """
 
     lang: str = "es"
     title: str | None = field(default=None, kw_only=True)
     source: str | None = field(default=None, kw_only=True)
+    #: ``{group_var: relative link}`` of the grouping variables whose maps another page
+    #: holds (``"all"`` for everyone's); empty: this page holds every map
+    #: (:func:`split_pages`).
+    pages: Mapping[str, str] = field(default_factory=dict, kw_only=True)
 
     @classmethod
     def resolve(cls, choices: MapChoices, *, lang: str, title: str | None,
@@ -809,6 +866,10 @@ def _render(data: ChoroplethData, settings: ChoroplethSettings) -> OfflineMap:
         raise ChoroplethError(f"selected: {selected!r} is not one of the indicators drawn; "
                               f"use one of {', '.join(chosen[:8])}...")
     selected = selected or chosen[0]
+    held = {g["var"] for g in page["groups"] if "href" not in g}
+    if "all" not in held:  # a group's page opens on an indicator offered with its group
+        skip = {i["id"]: set(i.get("skip", ())) for i in page["indicators"]}
+        selected = next((i for i in [selected, *chosen] if not skip[i] & held), selected)
     title = settings.title
     if title is None:
         title = (labels.text(labels.survey_title, lang) if labels.survey_title
@@ -937,6 +998,103 @@ def write_choropleth(estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: L
                        title=title, source=source, indicators=indicators, groups=groups,
                        selected=selected, tiles=tiles, alternates=alternates, context=context)
     return write_html(render_offline_html(m), path, overwrite=overwrite)
+
+
+# -- one page per grouping variable ---------------------------------------------------------
+
+#: Above this many cells (areas × indicators × group values, "everyone" included), the
+#: choropleth is written as one page per grouping variable (:func:`split_pages`): 2,340 maps
+#: of 16 boroughs (37,440 cells, the bundled study) stay one page, 2,340 maps of 1,000
+#: areas (2.3 M) are split.
+SPLIT_ABOVE = 1_000_000
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def group_page_names(entry: str, group_vars: Sequence[str]) -> dict[str, str]:
+    """The files of a split choropleth: ``{"all": entry, group_var: its page}``.
+
+    A page is named after the entry page and its variable, ``<stem>.by-<var><suffix>``: the
+    ``by-`` cannot be read as a language code (``choropleth.en.html``), and the variable
+    keeps only ASCII letters, digits, ``_`` and ``-`` (others become ``-``; at most 40), so
+    the name is safe on every file system. Names that would match when case is ignored get
+    ``-2``, ``-3``... in the order of ``group_vars``. ``entry`` may be a relative link; only
+    its last part is renamed.
+
+    Examples
+    --------
+    >>> group_page_names("choropleth.en.html", ["gender", "edad/años", "Gender"])
+    ... # doctest: +NORMALIZE_WHITESPACE
+    {'all': 'choropleth.en.html', 'gender': 'choropleth.en.by-gender.html',
+     'edad/años': 'choropleth.en.by-edad-a-os.html', 'Gender': 'choropleth.en.by-Gender-2.html'}
+    """
+    path = PurePosixPath(entry)
+    names, taken = {"all": entry}, {path.name.casefold()}
+    for var in group_vars:
+        safe = _UNSAFE.sub("-", var).strip("-")[:40] or "group"
+        name, k = f"{path.stem}.by-{safe}{path.suffix}", 1
+        while name.casefold() in taken:
+            k += 1
+            name = f"{path.stem}.by-{safe}-{k}{path.suffix}"
+        taken.add(name.casefold())
+        names[var] = str(path.with_name(name))
+    return names
+
+
+def split_pages(data: ChoroplethData, settings: ChoroplethSettings, entry: str, *,
+                above: int | None = None) -> list[tuple[str, ChoroplethSettings]]:
+    """The pages of the choropleth whose first file is ``entry``: ``(file name, settings)``.
+
+    One page, ``entry`` with ``settings``, while areas × indicators × group values stay at
+    or under ``above`` (default :data:`SPLIT_ABOVE`). Above it, ``entry`` holds the maps of
+    everyone and each grouping variable gets its own page (:func:`group_page_names`), so
+    that a page stays small at thousands of areas. Every page offers every group value;
+    one held by another page links to it (``settings.pages``) and ``choropleth.js`` opens
+    it on the same indicator and classification. The links to other languages
+    (``settings.alternates``) go to the same variable's page in that language.
+
+    Examples
+    --------
+    >>> estimates, areas, labels = example_inputs()
+    >>> data = ChoroplethData.prepare(estimates, areas, labels)
+    >>> [name for name, _ in split_pages(data, ChoroplethSettings(), "map.html")]
+    ['map.html']
+    """
+    chosen, pairs = _check_inputs(data.estimates, data.labels, settings.indicators,
+                                  settings.groups)
+    variables = list(dict.fromkeys(gv for gv, _ in pairs if gv != "all"))
+    cells = len(data.areas) * len(chosen) * len(pairs)
+    if cells <= (SPLIT_ABOVE if above is None else above) or not variables:
+        return [(entry, settings)]
+    names = group_page_names(entry, variables)
+    other = {code: group_page_names(href, variables)
+             for code, href in settings.alternates.items()}
+    return [(name, replace(settings,
+                           pages={v: quote(n) for v, n in names.items() if v != var},
+                           alternates={code: links[var] for code, links in other.items()}))
+            for var, name in names.items()]
+
+
+def write_choropleth_pages(data: ChoroplethData, settings: ChoroplethSettings,
+                           path: str | os.PathLike[str], *, overwrite: bool = True,
+                           above: int | None = None) -> list[Path]:
+    """Write the choropleth's pages (:func:`split_pages`) next to ``path``, each atomically.
+
+    Returns the files written, ``path`` first; one file unless the study is above ``above``
+    cells (default :data:`SPLIT_ABOVE`). The same inputs give byte-identical files.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> estimates, areas, labels = example_inputs()
+    >>> data = ChoroplethData.prepare(estimates, areas, labels)
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "map.html"
+    >>> [p.name for p in write_choropleth_pages(data, ChoroplethSettings(), out)]
+    ['map.html']
+    """
+    path = Path(path)
+    return [write_html(render_offline_html(render_choropleth(data, page)), path.with_name(name),
+                       overwrite=overwrite)
+            for name, page in split_pages(data, settings, path.name, above=above)]
 
 
 # -- a tiny example for docstrings and notebooks ------------------------------------------

@@ -916,6 +916,16 @@ var geo4miChoropleth = geo4mi.choropleth = {};
     document.getElementById("g4c-group-note").textContent = any ? view.T.group_same_question : "";
   }
 
+  /* A split choropleth (geo4mi.webmap.choropleth.split_pages) holds each grouping
+   * variable's maps in its own page: open the group's page on the same indicator and
+   * classification, in place of this one when nothing was drawn yet (a link to a view
+   * of another page). */
+  function openPage(view, ind, group) {
+    var url = group.href + "#" + encodeURIComponent(ind.id) + "/" +
+      encodeURIComponent(group.var + ":" + group.value) + "/" + view.state.wanted;
+    if (view.state.cells) { location.assign(url); } else { location.replace(url); }
+  }
+
   /* Quantiles and natural breaks only when the view publishes data.min_units values
    * (geo4mi.webmap.choropleth.MIN_UNITS_FOR_SCHEMES); else fixed steps and a note. */
   function offerSchemes(view, cells) {
@@ -978,6 +988,7 @@ var geo4miChoropleth = geo4mi.choropleth = {};
     var ind = data.indicators[ii];
     offerGroups(view, ind);
     var group = data.groups[+view.sel.group.value];
+    if (group.href) { return openPage(view, ind, group); }  // another page holds its maps
     state.row = data.v[ii][+view.sel.group.value];
     state.cells = unpack(state.row[1], data.cols.length);
     offerSchemes(view, state.cells);
