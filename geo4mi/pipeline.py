@@ -419,7 +419,8 @@ def _protect_cached(estimates: pd.DataFrame, catalogue: Catalogue, min_n: int,
     if key not in _PROTECTED:
         if len(_PROTECTED) >= 8:
             _PROTECTED.pop(next(iter(_PROTECTED)))
-        _PROTECTED[key] = protect(estimates, catalogue, min_n=min_n, truth=truth)
+        _PROTECTED[key] = protect(estimates, catalogue, min_n=min_n, truth=truth,
+                                  truth_key=truth_key)
     safe, lost = _PROTECTED[key]
     return safe.copy(deep=False), lost.copy()  # copy-on-write: no second table in memory
 

@@ -1050,12 +1050,13 @@ def reuse_system(sys_: System, published: pd.DataFrame, known: np.ndarray, *, mi
 
 
 def certify(sys_: System, published: pd.DataFrame, catalogue: Any, known: np.ndarray,
-            bounds: tuple[np.ndarray, ...], *, min_n: int, truth: pd.DataFrame | None
-            ) -> pd.DataFrame | None:
+            bounds: tuple[np.ndarray, ...], *, min_n: int,
+            truth: pd.DataFrame | bytes | None) -> pd.DataFrame | None:
     """Audit ``published`` with the propagation already run on ``sys_`` for the figures
     ``known`` (``bounds``: ``lo, hi, src_lo, src_hi`` from :func:`propagate` of the whole
     system from ``sys_.start(known)``) and :func:`remember` it; None when the system would
-    differ (see :func:`reuse_system`). What :func:`audit` would return for ``published``."""
+    differ (see :func:`reuse_system`). What :func:`audit` would return for ``published``.
+    ``truth``: the true counts or their :func:`table_digest`."""
     own = reuse_system(sys_, published, known, min_n=min_n)
     if own is None:
         return None

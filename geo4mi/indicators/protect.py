@@ -228,8 +228,8 @@ def _nearest(v: int, at: Any, A: sp.csr_matrix, AT: sp.csr_matrix, fam_name: np.
 
 
 def protect(estimates: pd.DataFrame, catalogue: Any, *, min_n: int,
-            truth: pd.DataFrame | None = None, max_rounds: int = 200
-            ) -> tuple[pd.DataFrame, pd.DataFrame]:
+            truth: pd.DataFrame | None = None, max_rounds: int = 200,
+            truth_key: bytes | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Suppress further cells until :func:`~geo4mi.indicators.audit.audit` finds nothing.
 
     Parameters
@@ -240,6 +240,9 @@ def protect(estimates: pd.DataFrame, catalogue: Any, *, min_n: int,
         As for :func:`~geo4mi.indicators.audit.audit`.
     max_rounds : int, default 200
         Give up (:class:`~geo4mi.errors.DisclosureError`) after this many rounds.
+    truth_key : bytes, optional
+        ``truth``'s :func:`~geo4mi.indicators.audit.table_digest` when the caller has it:
+        the last check is remembered under it instead of hashing ``truth`` again.
 
     Returns
     -------
@@ -294,7 +297,7 @@ def protect(estimates: pd.DataFrame, catalogue: Any, *, min_n: int,
                                     _table_rows(grid, len(table), lost_cells))
                 # this last check is the audit of ``safe``: kept for the build's final one
                 certify(sys_, safe, catalogue, known, (lo, hi, src_lo, src_hi), min_n=min_n,
-                        truth=truth)
+                        truth=truth if truth_key is None else truth_key)
                 return safe, lost_
             stale = True  # confirm on a fresh propagation
             del at
