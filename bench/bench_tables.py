@@ -8,7 +8,13 @@ writes ``estimates.csv``, ``differences.csv``, ``estimates.analysistools.csv`` a
 wall time per file, and the process's peak RSS so far (``getrusage``). Compare two
 versions by running this with each on ``PYTHONPATH`` and ``cmp`` the files.
 
-Run: ``.venv/bin/python bench/bench_tables.py ESTIMATES.pkl STUDY.toml --out DIR [--gpkg]``
+Without arguments (as ``make bench`` runs it) the inputs are made here: the bundled study on
+the 2,431 AGEBs with ``--respondents`` synthetic respondents (``bench_build.make_study``),
+checked and estimated once. The peer, same run: pandas' ``to_csv`` of the same labelled
+table for ``estimates.csv`` (what a user would write), made whole.
+
+Run: ``.venv/bin/python bench/bench_tables.py [ESTIMATES.pkl STUDY.toml] [--out DIR]
+[--respondents N] [--gpkg]``
 """
 
 from __future__ import annotations
@@ -18,9 +24,11 @@ import os
 import pickle
 import resource
 import sys
+import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if "PYTHONPATH" not in os.environ:
@@ -33,11 +41,18 @@ def _peak_gb() -> float:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("estimates", type=Path, help="pickle of (estimates, catalogue, min_n, truth)")
-    ap.add_argument("study", type=Path, help="the study file the estimates come from")
-    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("estimates", type=Path, nargs="?",
+                    help="pickle of (estimates, catalogue, min_n, truth); default: made here")
+    ap.add_argument("study", type=Path, nargs="?",
+                    help="the study file the estimates come from")
+    ap.add_argument("--out", type=Path, default=None, help="default: a temporary folder")
+    ap.add_argument("--respondents", type=int, default=30_000,
+                    help="respondents of the study made when no pickle is given")
     ap.add_argument("--gpkg", action="store_true", help="write estimates.gpkg too")
     args = ap.parse_args(argv)
+    if (args.estimates is None) != (args.study is None):
+        ap.error("give both ESTIMATES.pkl and STUDY.toml, or neither")
+    args.out = args.out or Path(tempfile.mkdtemp(prefix="bench_tables_"))
 
     import geo4mi
     from geo4mi.indicators import tables
@@ -46,14 +61,22 @@ def main(argv: list[str] | None = None) -> int:
     from geo4mi.indicators.differences import write_differences_csv
     from geo4mi.pipeline import check
 
+    if args.study is None:
+        sys.path.insert(0, str(ROOT / "bench"))
+        from bench_build import make_study
+
+        args.study = make_study(args.out / "study", args.respondents, 18)
     checked = check(args.study)
     study = checked.study
     labels = replace(build_labels(checked.catalogue, checked.form, list(study.indicators.groups)),
                      wording=study.wording,
                      columns=design_labels(checked.form, design_from_study(study)))
     lang, synthetic, areas = study.language, study.synthetic, checked.areas
-    with open(args.estimates, "rb") as fh:
-        est, catalogue = pickle.load(fh)[:2]
+    if args.estimates is not None:
+        with open(args.estimates, "rb") as fh:
+            est, catalogue = pickle.load(fh)[:2]
+    else:
+        est, catalogue = _made_estimates(checked)
     print(f"{Path(geo4mi.__file__).parent}: {len(est):,} estimates, {len(areas):,} areas, "
           f"peak RSS {_peak_gb():.2f} GB")
     args.out.mkdir(parents=True, exist_ok=True)
@@ -74,7 +97,28 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name}: {time.process_time() - cpu:.1f} CPU s, "
               f"{time.perf_counter() - wall:.1f} s wall, peak RSS so far {_peak_gb():.2f} GB, "
               f"load {os.getloadavg()[0]:.1f}", flush=True)
+    cpu, wall = time.process_time(), time.perf_counter()
+    whole = tables.estimates_table(est, areas, labels, lang=lang, synthetic=synthetic)
+    whole.to_csv(args.out / "peer.csv", index=False, float_format="%.1f", lineterminator="\n")
+    print(f"  peer, pandas to_csv of the whole labelled table: "
+          f"{time.process_time() - cpu:.1f} CPU s, {time.perf_counter() - wall:.1f} s wall, "
+          f"peak RSS so far {_peak_gb():.2f} GB", flush=True)
     return 0
+
+
+def _made_estimates(checked: Any) -> tuple[Any, Any]:
+    """The study's estimates, as ``geo4mi build`` makes them before disclosure control."""
+    from geo4mi.indicators.catalogue import add_derived
+    from geo4mi.indicators.design import design_from_study
+    from geo4mi.indicators.estimate import estimate
+
+    study, catalogue = checked.study, checked.catalogue
+    kept = add_derived(checked.kept, catalogue)
+    est = estimate(kept, catalogue, area_ids=checked.areas["area_id"].tolist(),
+                   groups=list(study.indicators.groups), min_n=study.min_n,
+                   complementary=study.complementary_suppression,
+                   design=design_from_study(study))
+    return est, catalogue
 
 
 if __name__ == "__main__":
