@@ -95,17 +95,19 @@ def write_map(results: Results, path: str | os.PathLike[str], *, kind: str = "ch
 
 
 def write_map_pages(results: Results, path: str | os.PathLike[str], *,
-                    lang: str | None = None, alternates: dict[str, str] | None = None
-                    ) -> list[Path]:
+                    lang: str | None = None, alternates: dict[str, str] | None = None,
+                    overwrite: bool = True) -> list[Path]:
     """Write a run's choropleth: ``path``, and above
     :data:`~geo4mi.webmap.choropleth.SPLIT_ABOVE` cells one page per grouping variable next
     to it (``choropleth.by-gender.html``...; :func:`geo4mi.webmap.choropleth.split_pages`).
-    Returns the files written, ``path`` first."""
+    Returns the files written, ``path`` first. With ``overwrite=False`` nothing is written
+    when one of the pages exists."""
     from geo4mi.outputs import MapOptions, choropleth_inputs
     from geo4mi.webmap.choropleth import write_choropleth_pages
 
     options = MapOptions(lang=lang or results.study.language, alternates=alternates or {})
-    return write_choropleth_pages(*choropleth_inputs(results, options), path)
+    return write_choropleth_pages(*choropleth_inputs(results, options), path,
+                                  overwrite=overwrite)
 
 
 def build_outputs(results: Results, out_dir: str | os.PathLike[str], *,

@@ -289,7 +289,8 @@ def map_cmd(study: Path, kind: str, output: Path, lang: str | None, overwrite: b
     guard(output, overwrite)
     results = _publishable(study)
     lang = lang or results.study.language
-    echo_written(write_map_pages(results, output, lang=lang) if kind == "choropleth"
+    echo_written(write_map_pages(results, output, lang=lang, overwrite=overwrite)
+                 if kind == "choropleth"
                  else [write_map(results, output, kind=kind, lang=lang)])
 
 

@@ -205,6 +205,26 @@ def test_map_command_writes_and_names_every_page(tmp_path, monkeypatch, capsys):
     assert all(f"wrote {tmp_path / name}" in said for name in pages)
 
 
+def test_map_command_refuses_before_writing_when_a_group_page_exists(tmp_path, monkeypatch,
+                                                                      capsys):
+    """Without --overwrite, an existing group page stops the command before any page is
+    written (the entry page included), and the existing page is left as it was."""
+    (tmp_path / "study").mkdir()
+    study = small_study(tmp_path / "study")
+    monkeypatch.setattr(choropleth, "SPLIT_ABOVE", 0)
+    assert main(["map", str(study), "-o", str(tmp_path / "first.html")]) == 0
+    group_page = sorted(p.name for p in tmp_path.glob("first.by-*.html"))[0]
+    (tmp_path / group_page.replace("first", "m", 1)).write_text("mine", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["map", str(study), "-o", str(tmp_path / "m.html")]) != 0
+    said = capsys.readouterr()
+    assert "file exists; pass --overwrite" in said.err + said.out
+    assert sorted(p.name for p in tmp_path.glob("m*.html")) == [group_page.replace("first", "m", 1)]
+    assert (tmp_path / group_page.replace("first", "m", 1)).read_text(encoding="utf-8") == "mine"
+    assert main(["map", str(study), "-o", str(tmp_path / "m.html"), "--overwrite"]) == 0
+    assert len(list(tmp_path.glob("m*.html"))) == len(list(tmp_path.glob("first*.html")))
+
+
 # -- in the browser ---------------------------------------------------------------------------
 
 def drawn(page):

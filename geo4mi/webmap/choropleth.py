@@ -85,7 +85,7 @@ from jinja2 import Template
 from geo4mi import classify
 from geo4mi.boundaries import WEB_CRS, metric_crs, to_crs_checked
 from geo4mi.context import ContextLayer
-from geo4mi.errors import ChoroplethError
+from geo4mi.errors import ChoroplethError, OutputError
 from geo4mi.i18n import attribution_line, t, template, use_wording
 from geo4mi.indicators.design import design_of_estimates, interval_note
 from geo4mi.indicators.differences import correction_name
@@ -1080,7 +1080,9 @@ def write_choropleth_pages(data: ChoroplethData, settings: ChoroplethSettings,
     """Write the choropleth's pages (:func:`split_pages`) next to ``path``, each atomically.
 
     Returns the files written, ``path`` first; one file unless the study is above ``above``
-    cells (default :data:`SPLIT_ABOVE`). The same inputs give byte-identical files.
+    cells (default :data:`SPLIT_ABOVE`). The same inputs give byte-identical files. With
+    ``overwrite=False`` every page is checked before any is written: nothing is written
+    when one exists (:class:`~geo4mi.errors.OutputError`).
 
     Examples
     --------
@@ -1092,9 +1094,14 @@ def write_choropleth_pages(data: ChoroplethData, settings: ChoroplethSettings,
     ['map.html']
     """
     path = Path(path)
+    pages = split_pages(data, settings, path.name, above=above)
+    for name, _ in pages if not overwrite else ():  # refuse before writing anything
+        if path.with_name(name).exists():
+            raise OutputError(f"{path.with_name(name)}: file exists; pass --overwrite to "
+                              "replace it")
     return [write_html(render_offline_html(render_choropleth(data, page)), path.with_name(name),
                        overwrite=overwrite)
-            for name, page in split_pages(data, settings, path.name, above=above)]
+            for name, page in pages]
 
 
 # -- a tiny example for docstrings and notebooks ------------------------------------------
