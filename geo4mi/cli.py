@@ -53,8 +53,9 @@ lang_option = click.option("--lang", type=LANG_CHOICE, default=None,
 
 def guard(path: Path, overwrite: bool) -> None:
     """Refuse to replace an existing output unless --overwrite was given."""
-    if path.exists() and not overwrite:
-        raise OutputError(f"{path}: file exists; pass --overwrite to replace it")
+    from geo4mi.io import refuse_existing
+
+    refuse_existing([path], overwrite)
 
 
 def echo_written(paths: Sequence[Path]) -> None:

@@ -75,6 +75,27 @@ def output_error(path: str | os.PathLike[str], exc: OSError) -> OutputError:
     return OutputError(f"{path}: cannot write ({reason}); {advice}")
 
 
+def refuse_existing(paths: Iterable[str | os.PathLike[str]], overwrite: bool = False) -> None:
+    """Refuse (:class:`OutputError`) when one of ``paths`` exists, unless ``overwrite``:
+    called before anything of a set is written, so that nothing is.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> refuse_existing([folder / "a.html", folder / "b.html"])
+    >>> refuse_existing([folder])
+    Traceback (most recent call last):
+    ...
+    geo4mi.errors.OutputError: ...: file exists; pass --overwrite to replace it
+    """
+    if overwrite:
+        return
+    for path in paths:
+        if Path(path).exists():
+            raise OutputError(f"{path}: file exists; pass --overwrite to replace it")
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike[str], *, overwrite: bool = True) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; rename it over ``path`` on success.
@@ -99,8 +120,7 @@ def atomic_write(path: str | os.PathLike[str], *, overwrite: bool = True) -> Ite
     'hola'
     """
     target = Path(path)
-    if target.exists() and not overwrite:
-        raise OutputError(f"{target}: file exists; pass --overwrite to replace it")
+    refuse_existing([target], overwrite)
     if target.is_dir():
         raise OutputError(f"{target}: is a folder; give a file name")
     try:

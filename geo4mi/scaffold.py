@@ -50,7 +50,7 @@ import pandas as pd
 if TYPE_CHECKING:
     import geopandas as gpd
 
-from geo4mi.errors import BoundaryError, InputFileError, OutputError, StudyError
+from geo4mi.errors import BoundaryError, InputFileError, StudyError
 from geo4mi.i18n import LANGUAGES, slug
 from geo4mi.names import AreaNameMatcher
 from geo4mi.survey.xlsform import Form, read_form
@@ -1032,15 +1032,12 @@ def write_scaffold(scaffold: Scaffold, *, overwrite: bool = False) -> list[Path]
     Raises :class:`OutputError` before writing anything when a file exists and
     ``overwrite`` is False.
     """
-    from geo4mi.io import atomic_write
+    from geo4mi.io import atomic_write, refuse_existing
 
     files = [(scaffold.study_path, scaffold.study_text)]
     if scaffold.catalogue_path is not None and scaffold.catalogue_text is not None:
         files.insert(0, (scaffold.catalogue_path, scaffold.catalogue_text))
-    if not overwrite:
-        for path, _ in files:
-            if path.exists():
-                raise OutputError(f"{path}: file exists; pass --overwrite to replace it")
+    refuse_existing((path for path, _ in files), overwrite)
     for path, text in files:
         with atomic_write(path, overwrite=True) as tmp:
             tmp.write_bytes(text.encode("utf-8"))

@@ -27,7 +27,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -127,3 +127,16 @@ def offline_page(path: str | Path | None = None, *, width: int = 1200, height: i
         yield page, report
     finally:
         context.close()
+
+
+def layout_counter(page) -> Callable[[], float]:
+    """A function that returns how many times the browser has laid ``page`` out so far
+    (the DevTools protocol's ``LayoutCount``): tests count layouts, never time them."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Performance.enable")
+
+    def layouts() -> float:
+        metrics = cdp.send("Performance.getMetrics")["metrics"]
+        return next(m["value"] for m in metrics if m["name"] == "LayoutCount")
+
+    return layouts

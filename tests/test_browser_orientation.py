@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
-from browser import offline_page
+from browser import layout_counter, offline_page
 from hostile import assert_inert, payload
 from playwright.sync_api import expect
 
@@ -301,12 +301,7 @@ def test_label_pass_lays_the_page_out_a_few_times_not_once_per_label(crowded):
     first and writes the moves at the end."""
     with offline_page(crowded, width=1280, height=800) as (page, report):
         page.wait_for_selector("[data-g4o=ready]")
-        cdp = page.context.new_cdp_session(page)
-        cdp.send("Performance.enable")
-
-        def layouts() -> float:
-            metrics = cdp.send("Performance.getMetrics")["metrics"]
-            return next(m["value"] for m in metrics if m["name"] == "LayoutCount")
+        layouts = layout_counter(page)
 
         before = layouts()
         page.evaluate("() => { const b = document.querySelector('.folium-map');"

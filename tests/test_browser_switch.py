@@ -12,7 +12,7 @@ from __future__ import annotations
 import urllib.parse
 
 import pytest
-from browser import offline_page
+from browser import layout_counter, offline_page
 from playwright.sync_api import expect
 
 from geo4mi.webmap.assets import render_offline_html
@@ -79,12 +79,7 @@ def test_a_switch_lays_the_page_out_once_and_places_the_labels_as_a_fresh_pass(m
         page.wait_for_selector("[data-g4o=ready]")
         page.wait_for_function("document.getElementById('g4c-caption').textContent !== ''")
         before = page.evaluate(LABELS)
-        cdp = page.context.new_cdp_session(page)
-        cdp.send("Performance.enable")
-
-        def layouts() -> float:
-            metrics = cdp.send("Performance.getMetrics")["metrics"]
-            return next(m["value"] for m in metrics if m["name"] == "LayoutCount")
+        layouts = layout_counter(page)
 
         start = layouts()
         switch_to(page, "discriminated")

@@ -24,7 +24,6 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from geo4mi.errors import OutputError
 from geo4mi.figures import cartography as carto
 from geo4mi.figures import common
 from geo4mi.figures.charts import bar_chart_on, nationality_chart_on
@@ -39,7 +38,7 @@ from geo4mi.figures.inputs import (  # noqa: F401  (FORMATS, KINDS: re-exported)
 )
 from geo4mi.figures.maps import choropleth_on, sample_distribution_on, small_multiples_on
 from geo4mi.i18n import Wording, use_wording
-from geo4mi.io import atomic_write
+from geo4mi.io import atomic_write, refuse_existing
 from geo4mi.labels import Labels
 
 log = logging.getLogger(__name__)
@@ -304,12 +303,8 @@ def write_figures(data: FigureData, out_dir: str | os.PathLike[str],
             tasks.append(_Task(f"bars_{ind}", "bars", ind))
         if "groups" in kinds:
             tasks.extend(_Task(f"groups_{ind}_{var}", "groups", ind, var) for var in group_vars)
-    if not overwrite:  # refuse before drawing anything
-        for task in tasks:
-            for fmt in fmts:
-                target = out / f"{task.stem}.{fmt}"
-                if target.exists():
-                    raise OutputError(f"{target}: file exists; pass --overwrite to replace it")
+    refuse_existing((out / f"{task.stem}.{fmt}" for task in tasks for fmt in fmts),
+                    overwrite)  # before drawing anything
     labels = common.clean_labels(labels)  # once for the set, not once per figure
     shared = _Shared(
         estimates=estimates, base=carto.prepare_areas(areas),

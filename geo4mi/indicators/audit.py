@@ -412,11 +412,21 @@ def _slices(rows: np.ndarray, size: int | None = None) -> list[tuple[int, int]]:
     return list(itertools.pairwise(np.unique(np.r_[0, cuts, n]).tolist()))
 
 
+def _spans(first: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """The positions ``first[k], ..., first[k] + count[k] - 1`` of every ``k``, concatenated.
+
+    Examples
+    --------
+    >>> _spans(np.array([5, 0]), np.array([2, 3])).tolist()
+    [5, 6, 0, 1, 2]
+    """
+    return np.repeat(first - np.r_[0, np.cumsum(count)[:-1]], count) + np.arange(
+        int(count.sum()))
+
+
 def _ranges(indptr: np.ndarray, indices: np.ndarray, which: np.ndarray) -> np.ndarray:
     """``indices`` of the CSR rows ``which`` (concatenated, in order)."""
-    count = indptr[which + 1] - indptr[which]
-    first = np.repeat(indptr[which] - np.r_[0, np.cumsum(count)[:-1]], count)
-    return indices[first + np.arange(int(count.sum()))]
+    return indices[_spans(indptr[which], indptr[which + 1] - indptr[which])]
 
 
 def _implied(lo: np.ndarray, hi: np.ndarray, minact: np.ndarray, r: np.ndarray,
@@ -520,9 +530,7 @@ def propagate(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, fam_of: np.n
         out = []
         for g in np.split(np.arange(len(on)), np.unique(cut + 1)):
             if g.size:
-                k = count[g]
-                out.append((np.repeat(starts[on[g]] - np.r_[0, np.cumsum(k)[:-1]], k)
-                            + np.arange(int(k.sum()))).astype(index))
+                out.append(_spans(starts[on[g]], count[g]).astype(index))
         return out
 
     def entries(part: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -85,12 +85,13 @@ from jinja2 import Template
 from geo4mi import classify
 from geo4mi.boundaries import WEB_CRS, metric_crs, to_crs_checked
 from geo4mi.context import ContextLayer
-from geo4mi.errors import ChoroplethError, OutputError
+from geo4mi.errors import ChoroplethError
 from geo4mi.i18n import attribution_line, t, template, use_wording
 from geo4mi.indicators.design import design_of_estimates, interval_note
 from geo4mi.indicators.differences import correction_name
 from geo4mi.indicators.estimate import proportions
 from geo4mi.indicators.suppression import published
+from geo4mi.io import refuse_existing
 from geo4mi.labels import Labels
 from geo4mi.webmap.assets import (
     OfflineMap,
@@ -1095,10 +1096,7 @@ def write_choropleth_pages(data: ChoroplethData, settings: ChoroplethSettings,
     """
     path = Path(path)
     pages = split_pages(data, settings, path.name, above=above)
-    for name, _ in pages if not overwrite else ():  # refuse before writing anything
-        if path.with_name(name).exists():
-            raise OutputError(f"{path.with_name(name)}: file exists; pass --overwrite to "
-                              "replace it")
+    refuse_existing((path.with_name(name) for name, _ in pages), overwrite)
     return [write_html(render_offline_html(render_choropleth(data, page)), path.with_name(name),
                        overwrite=overwrite)
             for name, page in pages]
