@@ -310,7 +310,7 @@ def map_cmd(study: Path, kind: str, output: Path, lang: str | None, overwrite: b
 @click.option("--overwrite", is_flag=True, help="Replace the report's files when they exist.")
 def report(study: Path, out_dir: Path, lang: str | None, pdf: bool, overwrite: bool) -> None:
     """Write the findings report of STUDY: one offline HTML file (print it for A4)."""
-    from geo4mi.build import write_map
+    from geo4mi.build import write_map_pages
     from geo4mi.io import check_output_folder
     from geo4mi.report import write_report
     from geo4mi.report.document import map_page_name
@@ -328,10 +328,12 @@ def report(study: Path, out_dir: Path, lang: str | None, pdf: bool, overwrite: b
     for name in (f"{stem}.html", page, *([f"{stem}.pdf"] if pdf else [])):
         guard(out_dir / name, overwrite)  # before the run: a refusal touches nothing
     results = _publishable(study)
+    # the map first: above SPLIT_ABOVE it is several pages, each checked before any is
+    # written, so an existing group page stops the command before the report is written
+    pages = write_map_pages(results, out_dir / page, lang=lang, overwrite=overwrite)
     path, counts = write_report(results, out_dir / f"{stem}.html", lang=lang, map_page=page,
                                 pdf=pdf_path)
-    echo_written([write_map(results, out_dir / page, lang=lang), path,
-                  *([pdf_path] if pdf_path else [])])
+    echo_written([*pages, path, *([pdf_path] if pdf_path else [])])
     click.echo(f"  {counts['findings']} findings stated; the tested-difference rule rejected "
                f"{counts['rejected']} of {counts['tested']} candidate comparisons")
 

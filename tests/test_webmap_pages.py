@@ -225,6 +225,28 @@ def test_map_command_refuses_before_writing_when_a_group_page_exists(tmp_path, m
     assert len(list(tmp_path.glob("m*.html"))) == len(list(tmp_path.glob("first*.html")))
 
 
+def test_report_command_writes_names_and_guards_every_page(tmp_path, monkeypatch, capsys):
+    """``geo4mi report`` writes the split pages its findings link to, names each, and without
+    --overwrite an existing group page stops it before the report or any page is written."""
+    (tmp_path / "study").mkdir()
+    study = small_study(tmp_path / "study")
+    monkeypatch.setattr(choropleth, "SPLIT_ABOVE", 0)
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert main(["report", str(study), "--out", str(first)]) == 0
+    said = capsys.readouterr().out
+    pages = sorted(p.name for p in first.glob("choropleth*.html"))
+    assert "choropleth.html" in pages and any(".by-" in p for p in pages)
+    assert all(f"wrote {first / name}" in said for name in [*pages, "report.html"])
+    second.mkdir()
+    mine = second / next(p for p in pages if ".by-" in p)
+    mine.write_text("mine", encoding="utf-8")
+    assert main(["report", str(study), "--out", str(second)]) != 0
+    said = capsys.readouterr()
+    assert "file exists; pass --overwrite" in said.err + said.out
+    assert [p.name for p in second.iterdir()] == [mine.name]
+    assert mine.read_text(encoding="utf-8") == "mine"
+
+
 # -- in the browser ---------------------------------------------------------------------------
 
 def drawn(page):
