@@ -60,6 +60,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -229,20 +230,30 @@ class _Sorted:
         # by_value is sorted by value (ties in row order): a stable sort by cell keeps that
         # order within each cell (what np.lexsort((y, cell)) gives, one sort of integers)
         cell = m.cell[by_value]
+        self.count = np.bincount(cell, minlength=m.n_cells)
         if m.n_cells <= np.iinfo(np.uint16).max:  # radix sort
             cell = cell.astype(np.uint16)
-        order = by_value[np.argsort(cell, kind="stable")]
-        self.c = m.cell[order]
-        self.y = y[order]
-        self.count = np.bincount(self.c, minlength=m.n_cells)
+        self._order = by_value[np.argsort(cell, kind="stable")]
+        self.c = np.repeat(np.arange(self.count.size), self.count)  # = m.cell[order]
+        self.y = y[self._order]
         self.start = np.cumsum(self.count) - self.count
-        ws = w[order]
+        self._w = w
+
+    @cached_property
+    def frac(self) -> np.ndarray:
+        """Each answer's cumulative share of its cell's weight (the weighted quantiles'
+        scale; only a design's median reads it)."""
+        ws = self._w[self._order]
         cw = np.cumsum(ws)
         before = np.where(self.start > 0, cw[np.maximum(self.start - 1, 0)], 0.0) \
-            if cw.size else np.zeros(m.n_cells)
-        total = np.bincount(self.c, ws, minlength=m.n_cells)
-        self.frac = (cw - before[self.c]) / total[self.c] if cw.size else cw
-        self.key = self.c + 0.5 * self.frac  # increasing: cell, then cumulative share
+            if cw.size else np.zeros(self.count.size)
+        total = np.bincount(self.c, ws, minlength=self.count.size)
+        return (cw - before[self.c]) / total[self.c] if cw.size else cw
+
+    @cached_property
+    def key(self) -> np.ndarray:
+        """Increasing: cell, then cumulative share."""
+        return self.c + 0.5 * self.frac
 
     def at(self, rank: np.ndarray, ok: np.ndarray) -> np.ndarray:
         """Value at 0-based within-cell ``rank`` where ``ok``, NA where it is a lone
