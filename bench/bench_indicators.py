@@ -149,7 +149,8 @@ STAGES = [("geo4mi.survey.exports", "_read_csv"), ("geo4mi.survey.exports", "_Co
           ("geo4mi.pipeline", "read_export"), ("geo4mi.pipeline", "place_respondents"),
           ("geo4mi.pipeline", "apply_exclusions"), ("geo4mi.pipeline", "_disclosure_rows"),
           ("geo4mi.pipeline", "quality_report"), ("geo4mi.pipeline", "add_derived"),
-          ("geo4mi.pipeline", "estimate"), ("geo4mi.pipeline", "_protect_cached"),
+          ("geo4mi.pipeline", "estimate"), ("geo4mi.pipeline", "estimate_with_truth"),
+          ("geo4mi.pipeline", "_protect_cached"),
           ("geo4mi.indicators.audit", "refuse_results"),
           ("geo4mi.build", "write_indicator_file")]
 

@@ -48,7 +48,7 @@ from geo4mi.indicators.catalogue import (
     load_catalogue,
 )
 from geo4mi.indicators.design import design_from_study, design_labels
-from geo4mi.indicators.estimate import estimate
+from geo4mi.indicators.estimate import estimate, estimate_with_truth
 from geo4mi.labels import Labels
 from geo4mi.progress import stage
 from geo4mi.study import Study, load_study
@@ -112,6 +112,10 @@ class Results:
     #: Figures hidden by disclosure control beyond small-cell suppression
     #: (:func:`geo4mi.indicators.protect.protect`); None when ``[disclosure] protect`` is off.
     protection: pd.DataFrame | None = None
+    #: :func:`~geo4mi.indicators.audit.table_digest` of the true estimates (nothing hidden)
+    #: disclosure control protected ``estimates`` against; None when it did not run. The
+    #: final audit finds protect's last check by it instead of estimating them again.
+    truth_key: bytes | None = None
 
     def interviews_per_area(self) -> pd.Series:
         """Respondents placed in each area (0 where none), indexed by ``area_id``."""
@@ -549,20 +553,22 @@ def run(study: Study | str | os.PathLike[str], *,
                          "question of the form nor a derived variable of the catalogue; "
                          "fix the name or define it under [derived] in the catalogue")
     stage(f"estimating {len(catalogue.indicators)} indicators")
-    estimates = estimate(kept, catalogue, area_ids=areas["area_id"].tolist(),
-                         groups=list(study.indicators.groups), min_n=study.min_n,
-                         complementary=study.complementary_suppression,
-                         design=design_from_study(study), progress=progress)
-    protection = None
-    if study.disclosure.protect and study.complementary_suppression:
+    area_ids, groups = areas["area_id"].tolist(), list(study.indicators.groups)
+    design = design_from_study(study)
+    protection = truth_key = None
+    if not (study.disclosure.protect and study.complementary_suppression):
+        estimates = estimate(kept, catalogue, area_ids=area_ids, groups=groups,
+                             min_n=study.min_n, complementary=study.complementary_suppression,
+                             design=design, progress=progress)
+    else:  # the true counts, which disclosure control must not give away, in the same pass
+        estimates, truth = estimate_with_truth(kept, catalogue, area_ids=area_ids,
+                                               groups=groups, min_n=study.min_n,
+                                               design=design, progress=progress)
         stage("disclosure control")
-        from geo4mi.indicators.audit import remember_truth
+        from geo4mi.indicators.audit import table_digest
 
-        truth = estimate(kept, catalogue, area_ids=areas["area_id"].tolist(),
-                         groups=list(study.indicators.groups), min_n=1, complementary=False)
-        # the build's final audit finds protect's last check without estimating them again
-        truth_key = remember_truth(kept, catalogue, areas["area_id"].tolist(),
-                                   list(study.indicators.groups), truth)
+        # the build's final audit finds protect's last check by it (no third estimate)
+        truth_key = table_digest(truth)
         estimates, protection = _protect_cached(estimates, catalogue, study.min_n, truth,
                                                 truth_key)
         del truth
@@ -584,4 +590,4 @@ def run(study: Study | str | os.PathLike[str], *,
              len(checked.placed), len(kept), len(estimates))
     return Results(study=study, areas=areas, form=form, respondents=kept, catalogue=catalogue,
                    labels=labels, estimates=estimates, quality=checked.quality,
-                   protection=protection)
+                   protection=protection, truth_key=truth_key)

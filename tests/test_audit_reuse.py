@@ -46,3 +46,20 @@ def test_a_changed_table_is_audited_in_full(results, caplog):
         found = A.audit_results(changed)
     assert "its last check" not in caplog.text
     pd.testing.assert_frame_equal(found, A.audit_results(changed, reuse=False))
+
+
+
+def test_the_run_carries_the_digest_of_its_true_counts(results, monkeypatch):
+    """run() keeps the digest of the true estimates it protected against, so the final
+    audit finds protect's check without estimating them again; without that digest they
+    are estimated again, with the same answer."""
+    from dataclasses import replace
+
+    assert results.truth_key == A.table_digest(A.true_estimates(results))
+    calls = []
+    real = A.true_estimates
+    monkeypatch.setattr(A, "true_estimates", lambda r: calls.append(1) or real(r))
+    found = A.audit_results(results)
+    assert calls == []
+    pd.testing.assert_frame_equal(A.audit_results(replace(results, truth_key=None)), found)
+    assert calls == [1]

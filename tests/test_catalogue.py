@@ -419,3 +419,19 @@ def test_group_labels_override_question_text():
     assert labels.group_var_label("gender", "es") == "Género"
     assert labels.group_var_label("time_in_city", "en") == "Time in the city"
     assert labels.group_value_label("gender", "woman", "es") != "woman"
+
+
+def test_add_derived_leaves_the_respondents_as_they_were():
+    """add_derived shares the respondents' columns (copy-on-write, no deep copy of a
+    million rows): changing its output never changes them."""
+    cat = load_catalogue(bundled_catalogue_path())
+    df = pd.DataFrame({"nationality": pd.array(["haiti", "peru"], dtype="str"),
+                       "age": pd.array([19, 61], dtype="Int64")})
+    df.attrs["source"] = "export.csv"
+    before = df.copy()
+    out = add_derived(df, cat)
+    out.loc[0, "nationality"] = "chile"
+    out.loc[0, "age"] = 40
+    out.attrs["source"] = "changed"
+    pd.testing.assert_frame_equal(df, before)
+    assert df.attrs == {"source": "export.csv"} and "age_group" not in df.columns

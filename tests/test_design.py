@@ -434,3 +434,14 @@ def test_modelled_interval_is_never_narrower_than_wilson():
     assert np.isnan(deff).all() and (n_eff <= n + 1e-9).all()
     assert (low <= w_low + 1e-12).all() and (high >= w_high - 1e-12).all()
     assert ((low >= 0) & (high <= 1)).all()
+
+
+@pytest.mark.parametrize("size", [50, 10**9])  # counted, and sorted (sparse keys)
+def test_pairs_by_counting_are_numpy_unique(size):
+    from geo4mi.indicators.design import _unique_inverse
+
+    key = np.random.default_rng(5).integers(0, min(size, 10**6), 2_000)
+    uniq, inverse = _unique_inverse(key, size)
+    want_uniq, want_inverse = np.unique(key, return_inverse=True)
+    assert uniq.tolist() == want_uniq.tolist() and inverse.tolist() == want_inverse.tolist()
+    assert [a.size for a in _unique_inverse(np.zeros(0, np.int64), size)] == [0, 0]

@@ -448,3 +448,35 @@ def test_the_bundled_study_s_estimates_already_follow_the_publication_rule():
     assert list(est.columns) == list(COLUMNS)
     assert isinstance(est.index, pd.RangeIndex)
     pd.testing.assert_frame_equal(published(est), est, check_exact=True)
+
+
+@pytest.mark.parametrize("design, min_n, complementary", [
+    ("cluster", 10, True),  # the bundled study's: the true table drops the design
+    ("weight", 10, True),  # weighted: numeric statistics estimated again without weights
+    (None, 5, False),  # no design: everything of the published table is reused
+])
+def test_estimate_with_truth_is_the_two_separate_estimates(design, min_n, complementary):
+    """The published and the true table counted in one pass are exactly what two calls of
+    estimate() return (disclosure control compares them figure by figure)."""
+    from geo4mi.indicators.design import Design
+    from geo4mi.indicators.estimate import estimate_with_truth
+    from geo4mi.pipeline import check
+    from geo4mi.study import bundled_study_path
+
+    checked = check(bundled_study_path())
+    kept = add_derived(checked.kept, checked.catalogue)
+    kept["w"] = np.random.default_rng(3).uniform(0.5, 2.0, len(kept))
+    chosen = {"cluster": Design(cluster="enumerator"),
+              "weight": Design(weight="w", cluster="enumerator"), None: None}[design]
+    args = {"area_ids": checked.areas["area_id"].tolist(),
+            "groups": list(checked.study.indicators.groups)}
+    assert (checked.catalogue.indicators[-1].stat != "prop")  # numeric statistics in play
+    est, truth = estimate_with_truth(kept, checked.catalogue, min_n=min_n,
+                                     complementary=complementary, design=chosen, **args)
+    pd.testing.assert_frame_equal(
+        est, estimate(kept, checked.catalogue, min_n=min_n, complementary=complementary,
+                      design=chosen, **args), check_exact=True)
+    pd.testing.assert_frame_equal(
+        truth, estimate(kept, checked.catalogue, min_n=1, complementary=False, **args),
+        check_exact=True)
+    assert (est["status"] == "suppressed").any() and not (truth["status"] == "suppressed").any()

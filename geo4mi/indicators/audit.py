@@ -988,39 +988,6 @@ def fingerprint(published: pd.DataFrame, catalogue: Any, *, min_n: int,
     return digest.digest()
 
 
-#: :func:`table_digest` of the true estimates a run computed, by :func:`_truth_inputs` of
-#: what they were computed from (a build audits its table again: the true counts need not
-#: be estimated a third time to find the check disclosure control kept).
-_TRUTHS: dict[bytes, bytes] = {}
-
-
-def _truth_inputs(respondents: pd.DataFrame, catalogue: Any, area_ids: list[Any],
-                  groups: list[str]) -> bytes | None:
-    """A digest of everything :func:`true_estimates` reads (None when the respondents
-    cannot be hashed)."""
-    digest = hashlib.blake2b(digest_size=20)
-    try:
-        digest.update(table_digest(respondents))
-    except (TypeError, ValueError):  # pragma: no cover - unhashable cells
-        return None
-    digest.update(repr((list(map(str, area_ids)), list(groups), catalogue)).encode())
-    return digest.digest()
-
-
-def remember_truth(respondents: pd.DataFrame, catalogue: Any, area_ids: list[Any],
-                   groups: list[str], truth: pd.DataFrame) -> bytes:
-    """Keep the digest of ``truth``, the true estimates of these inputs
-    (``estimate(respondents, catalogue, area_ids=..., groups=..., min_n=1,
-    complementary=False)``); return it."""
-    key = _truth_inputs(respondents, catalogue, area_ids, groups)
-    found = table_digest(truth)
-    if key is not None:
-        if key not in _TRUTHS and len(_TRUTHS) >= _AUDITED_MAX:
-            _TRUTHS.pop(next(iter(_TRUTHS)))
-        _TRUTHS[key] = found
-    return found
-
-
 def remember(key: bytes, found: pd.DataFrame) -> None:
     """Keep ``found`` as the audit of the inputs digested in ``key`` (:func:`fingerprint`)."""
     if key not in _AUDITED and len(_AUDITED) >= _AUDITED_MAX:
@@ -1079,13 +1046,10 @@ def _audit_run(results: Any, reuse: bool) -> pd.DataFrame:
     """:func:`audit` of ``results.estimates`` with its true counts; with ``reuse``, the
     answer already computed for exactly these inputs when there is one."""
     min_n = results.study.min_n
-    if reuse:  # the true counts' digest, when this run computed them already
-        inputs = _truth_inputs(results.respondents, results.catalogue,
-                               results.areas["area_id"].tolist(),
-                               list(results.study.indicators.groups))
-        known = _TRUTHS.get(inputs) if inputs is not None else None
-        found = None if known is None else _AUDITED.get(
-            fingerprint(results.estimates, results.catalogue, min_n=min_n, truth=known))
+    known = getattr(results, "truth_key", None)  # the true counts' digest, from the run
+    if reuse and known is not None:
+        found = _AUDITED.get(fingerprint(results.estimates, results.catalogue, min_n=min_n,
+                                         truth=known))
         if found is not None:
             log.info("audit: the table is the one disclosure control returned; its last "
                      "check (%d findings) stands", len(found))

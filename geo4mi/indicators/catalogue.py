@@ -933,7 +933,7 @@ def add_derived(respondents: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame
     >>> out["nationality_group"].tolist(), out["age_group"].tolist()
     (['caribbean', 'other_south_america'], ['18_24', '60_plus'])
     """
-    out = respondents.copy()
+    out = respondents.copy(deep=False)  # copy-on-write: a copy, sharing the columns
     for name, d in catalogue.derived.items():
         if d.source not in out.columns:
             raise CatalogueError(f"{catalogue.path}: [derived.{name}]: from: column "

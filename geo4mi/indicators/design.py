@@ -365,6 +365,21 @@ def design_arrays(respondents: pd.DataFrame,
 
 # -- the linearised variance over the estimate grid -------------------------------------
 
+def _unique_inverse(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(key, return_inverse=True)`` of keys in ``0..size-1``: by counting (no
+    sort) when ``size`` is not much larger than the keys (areas × values × clusters).
+
+    >>> [a.tolist() for a in _unique_inverse(np.array([5, 2, 5, 0]), 8)]
+    [[0, 2, 5], [2, 1, 2, 0]]
+    """
+    if size > 4 * key.size + 4096:  # sparse (e.g. every respondent its own PSU): sort
+        uniq, inverse = np.unique(key, return_inverse=True)
+        return uniq, inverse.reshape(-1)
+    present = np.bincount(key, minlength=size) > 0
+    return np.flatnonzero(present).astype(key.dtype, copy=False), \
+        (np.cumsum(present) - 1)[key]
+
+
 class Level:
     """Respondents × PSU pairs of one margin of the grid (cells × PSUs, sparse).
 
@@ -379,7 +394,7 @@ class Level:
     def _pairs(self, key: np.ndarray, n_cells: int, psu_stratum: np.ndarray,
                n_psu: int) -> None:
         """Set the (cell, PSU) pairs from their keys ``cell * n_psu + psu``."""
-        uniq, self.inverse = np.unique(key, return_inverse=True)
+        uniq, self.inverse = _unique_inverse(key, n_cells * n_psu)
         self.n_pairs = uniq.size
         self.pair_cell = uniq // n_psu
         self.pair_psu = uniq % n_psu
@@ -397,7 +412,7 @@ class Level:
     def _strata(self, psu_stratum: np.ndarray) -> None:
         n_strata = int(psu_stratum.max(initial=0)) + 1
         cs = self.pair_cell * n_strata + psu_stratum[self.pair_psu]
-        uniq, self.pair_cs = np.unique(cs, return_inverse=True)
+        uniq, self.pair_cs = _unique_inverse(cs, self.n_cells * n_strata)
         self.cs_cell = uniq // n_strata
         self.cs_stratum = uniq % n_strata
 

@@ -383,45 +383,125 @@ def estimate(respondents: pd.DataFrame, catalogue: Catalogue, *, area_ids: Seque
     >>> int(row.numerator), int(row.n), round(float(row.p), 2), row.status
     (5, 20, 0.25, 'ok')
     """
+    return _estimate(respondents, catalogue, area_ids=area_ids, groups=groups, min_n=min_n,
+                     complementary=complementary, design=design, progress=progress,
+                     truth=False)[0]
+
+
+def estimate_with_truth(respondents: pd.DataFrame, catalogue: Catalogue, *,
+                        area_ids: Sequence[str], groups: Sequence[str], min_n: int = 10,
+                        complementary: bool = True, design: Design | None = None,
+                        progress: bool | Callable[[float], None] = False
+                        ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`estimate`, and the true estimates (nothing hidden) from the same counts.
+
+    What disclosure control needs: the published table and the one it must not give away.
+    The respondents are read and counted once; each table is what its own call returns.
+
+    Parameters
+    ----------
+    respondents, catalogue, area_ids, groups, min_n, complementary, design, progress
+        As for :func:`estimate`.
+
+    Returns
+    -------
+    estimates : DataFrame
+        ``estimate(respondents, catalogue, area_ids=..., groups=..., min_n=min_n,
+        complementary=complementary, design=design, progress=progress)``.
+    truth : DataFrame
+        ``estimate(respondents, catalogue, area_ids=..., groups=..., min_n=1,
+        complementary=False)``: simple-random-sample intervals, every count shown (in
+        memory only: never write it).
+
+    Examples
+    --------
+    >>> from geo4mi.indicators.catalogue import load_catalogue, bundled_catalogue_path
+    >>> cat = load_catalogue(bundled_catalogue_path()).subset(["discriminated"])
+    >>> df = pd.DataFrame({"area_id": ["09015"] * 12 + ["09007"] * 3,
+    ...                    "discriminated": ["yes"] * 5 + ["no"] * 10})
+    >>> est, truth = estimate_with_truth(df, cat, area_ids=["09015", "09007"], groups=[])
+    >>> est["n"].tolist(), truth["n"].tolist()
+    ([15, <NA>, <NA>], [15, 3, 12])
+    """
+    first, second = _estimate(respondents, catalogue, area_ids=area_ids, groups=groups,
+                              min_n=min_n, complementary=complementary, design=design,
+                              progress=progress, truth=True)
+    return first, second
+
+
+def _estimate(respondents: pd.DataFrame, catalogue: Catalogue, *, area_ids: Sequence[str],
+              groups: Sequence[str], min_n: int, complementary: bool, design: Design | None,
+              progress: bool | Callable[[float], None], truth: bool) -> list[pd.DataFrame]:
+    """The estimates table; with ``truth``, also the true one (``min_n=1``, no
+    complementary suppression, no design) from the same masks and counts."""
     areas, group_list = _check_arguments(respondents, catalogue, area_ids, groups, min_n)
     ctx = EvalContext(respondents)
     layout = _layout(ctx, catalogue, respondents, areas, group_list)
     indicators = tuple(ind for ind in catalogue.indicators if ind.stat == PROP)
     numerics = tuple(ind for ind in catalogue.indicators if ind.stat != PROP)
+    active = bool(design and design.active)
     grid = _DesignGrid(respondents, design, layout.area_code, layout.A, group_list,
                        layout.values, layout.gcodes,
                        (len(indicators), layout.n_rows, layout.n_cols)) \
         if design and design.active else None
+    # the counts, and what each indicator publishes, do not depend on the design
     num_out, den_out, keys = _count(indicators, ctx, layout, grid, _progress(progress))
-    numeric = None
-    if numerics:  # numeric statistics: their n are counts, suppressed with the others
-        numeric = estimate_numeric(
-            respondents, numerics, _margins(layout.area_code, layout.A, group_list,
-                                            layout.values, layout.gcodes, layout.n_cols,
-                                            grid), (layout.n_rows, layout.n_cols),
-            weights=grid.w if grid is not None else None,
-            psu_in_stratum=grid.psu_in_stratum if grid is not None else None)
-        assert numeric.keys is not None  # estimate_numeric always fills them
-        keys += numeric.keys[:len(numerics)]
+    numeric = _numeric(respondents, numerics, layout, grid)
+    tables = [_finish(indicators, numerics, layout, num_out, den_out, keys, numeric, grid,
+                      min_n=min_n, complementary=complementary,
+                      design_text=design.describe() if design else "srs",
+                      weighted=bool(active and design is not None and design.weighted),
+                      n_respondents=len(respondents))]
+    del grid
+    if truth:
+        plain = numeric if not active else _numeric(respondents, numerics, layout, None)
+        tables.append(_finish(indicators, numerics, layout, num_out, den_out, keys, plain,
+                              None, min_n=1, complementary=False, design_text="srs",
+                              weighted=False, n_respondents=len(respondents)))
+    return tables
+
+
+def _numeric(respondents: pd.DataFrame, numerics: Sequence[Indicator], layout: _Layout,
+             grid: _DesignGrid | None) -> NumericGrid | None:
+    """The numeric statistics on the grid (their n are counts, suppressed with the
+    others); None without any."""
+    if not numerics:
+        return None
+    numeric = estimate_numeric(
+        respondents, numerics, _margins(layout.area_code, layout.A, layout.groups,
+                                        layout.values, layout.gcodes, layout.n_cols, grid),
+        (layout.n_rows, layout.n_cols), weights=grid.w if grid is not None else None,
+        psu_in_stratum=grid.psu_in_stratum if grid is not None else None)
+    assert numeric.keys is not None  # estimate_numeric always fills them
+    return numeric
+
+
+def _finish(indicators: Sequence[Indicator], numerics: Sequence[Indicator], layout: _Layout,
+            num_out: np.ndarray, den_out: np.ndarray, keys: list[tuple[bytes | None, ...]],
+            numeric: NumericGrid | None, grid: _DesignGrid | None, *, min_n: int,
+            complementary: bool, design_text: str, weighted: bool,
+            n_respondents: int) -> pd.DataFrame:
+    """Suppress and assemble one table from the counts (none of the arrays is changed)."""
+    every_key = list(keys)
+    if numeric is not None:
+        assert numeric.keys is not None
+        every_key += numeric.keys[:len(numerics)]
     den_all = den_out if numeric is None else np.concatenate([den_out, numeric.n])
-    reason = _suppress(den_all, indicators + numerics, keys, layout, min_n=min_n,
-                       complementary=complementary)
+    reason = _suppress(den_all, tuple(indicators) + tuple(numerics), every_key, layout,
+                       min_n=min_n, complementary=complementary)
     del den_all
-    design_text = design.describe() if design else "srs"
-    area_labels = [CITY, *areas]
+    area_labels = [CITY, *layout.areas]
     parts = [_assemble(indicators, area_labels, layout.col_var, layout.col_val, num_out,
                        den_out, reason[:len(indicators)], grid, design_text)]
-    del num_out, den_out, grid
     if numeric is not None:
         parts.append(_assemble_numeric(numerics, area_labels, layout.col_var, layout.col_val,
                                        numeric, reason[len(indicators):], design_text,
-                                       weighted=bool(design and design.active
-                                                     and design.weighted)))
+                                       weighted=weighted))
     table = _table(parts)
     unassigned = int((layout.area_code == layout.A).sum())
     log.info("estimated %d indicators and %d numeric statistics x %d areas x %d group values "
              "from %d respondents (%d counted city-wide only)", len(indicators), len(numerics),
-             layout.A, layout.n_cols, len(respondents), unassigned)
+             layout.A, layout.n_cols, n_respondents, unassigned)
     return table
 
 
@@ -817,5 +897,5 @@ def _assemble_numeric(indicators: Sequence[Indicator], area_labels: list[str],
     return part
 
 
-__all__ = ["CITY", "COLUMNS", "PROP", "STATUSES", "Z95", "estimate", "proportions",
-           "wilson_interval"]
+__all__ = ["CITY", "COLUMNS", "PROP", "STATUSES", "Z95", "estimate", "estimate_with_truth",
+           "proportions", "wilson_interval"]

@@ -60,6 +60,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -225,20 +226,34 @@ def order_statistic_rank(n: np.ndarray) -> np.ndarray:
 class _Sorted:
     """A margin's valid answers sorted by cell, then value."""
 
-    def __init__(self, y: np.ndarray, w: np.ndarray, valid: np.ndarray, m: Margin) -> None:
-        idx = np.flatnonzero(valid)
-        order = idx[np.lexsort((y[idx], m.cell[idx]))]
-        self.c = m.cell[order]
-        self.y = y[order]
-        self.count = np.bincount(self.c, minlength=m.n_cells)
+    def __init__(self, y: np.ndarray, w: np.ndarray, by_value: np.ndarray, m: Margin) -> None:
+        # by_value is sorted by value (ties in row order): a stable sort by cell keeps that
+        # order within each cell (what np.lexsort((y, cell)) gives, one sort of integers)
+        cell = m.cell[by_value]
+        self.count = np.bincount(cell, minlength=m.n_cells)
+        if m.n_cells <= np.iinfo(np.uint16).max:  # radix sort
+            cell = cell.astype(np.uint16)
+        self._order = by_value[np.argsort(cell, kind="stable")]
+        self.c = np.repeat(np.arange(self.count.size), self.count)  # = m.cell[order]
+        self.y = y[self._order]
         self.start = np.cumsum(self.count) - self.count
-        ws = w[order]
+        self._w = w
+
+    @cached_property
+    def frac(self) -> np.ndarray:
+        """Each answer's cumulative share of its cell's weight (the weighted quantiles'
+        scale; only a design's median reads it)."""
+        ws = self._w[self._order]
         cw = np.cumsum(ws)
         before = np.where(self.start > 0, cw[np.maximum(self.start - 1, 0)], 0.0) \
-            if cw.size else np.zeros(m.n_cells)
-        total = np.bincount(self.c, ws, minlength=m.n_cells)
-        self.frac = (cw - before[self.c]) / total[self.c] if cw.size else cw
-        self.key = self.c + 0.5 * self.frac  # increasing: cell, then cumulative share
+            if cw.size else np.zeros(self.count.size)
+        total = np.bincount(self.c, ws, minlength=self.count.size)
+        return (cw - before[self.c]) / total[self.c] if cw.size else cw
+
+    @cached_property
+    def key(self) -> np.ndarray:
+        """Increasing: cell, then cumulative share."""
+        return self.c + 0.5 * self.frac
 
     def at(self, rank: np.ndarray, ok: np.ndarray) -> np.ndarray:
         """Value at 0-based within-cell ``rank`` where ``ok``, NA where it is a lone
@@ -294,11 +309,14 @@ def estimate_numeric(respondents: pd.DataFrame, indicators: Sequence[Any],
         y0, x0 = np.where(valid, y, 0.0), np.where(valid, x, 0.0)
         city: tuple[float, float] = (np.nan, np.nan)  # deff, df of the city-wide cell
         method = METHODS[ind.stat][int(design)]
+        if ind.stat == "median":  # the valid answers by value, for every margin's sort
+            idx = np.flatnonzero(valid)
+            by_value = idx[np.argsort(y[idx], kind="stable")]
         for k, m in enumerate(margins):
             n = np.bincount(m.cell[valid], minlength=m.n_cells)
             if ind.stat == "median":
-                value, low, high, deff, df = _median(y, w, valid, m, n, design, city,
-                                                     psu_in_stratum)
+                value, low, high, deff, df = _median(y, w, valid, by_value, m, n, design,
+                                                     city, psu_in_stratum)
             else:
                 value, low, high, deff, df = _ratio(y0, x0, w, valid, m, n, design, city,
                                                     psu_in_stratum)
@@ -362,11 +380,12 @@ def _ratio(y: np.ndarray, x: np.ndarray, w: np.ndarray, valid: np.ndarray, m: Ma
         deff, df
 
 
-def _median(y: np.ndarray, w: np.ndarray, valid: np.ndarray, m: Margin, n: np.ndarray,
-            design: bool, city: tuple[float, float], psu_in_stratum: np.ndarray | None
-            ) -> tuple[np.ndarray, ...]:
-    """Median per cell: value, low, high, deff, df."""
-    s = _Sorted(y, w, valid, m)
+def _median(y: np.ndarray, w: np.ndarray, valid: np.ndarray, by_value: np.ndarray,
+            m: Margin, n: np.ndarray, design: bool, city: tuple[float, float],
+            psu_in_stratum: np.ndarray | None) -> tuple[np.ndarray, ...]:
+    """Median per cell: value, low, high, deff, df (``by_value``: the rows of ``valid``
+    sorted by ``y``, ties in row order)."""
+    s = _Sorted(y, w, by_value, m)
     has = n > 0
     if not design:
         lo_mid = s.start + np.maximum(n - 1, 0) // 2

@@ -970,7 +970,10 @@ class _Converter:
                 if not bad.any():
                     self.out[column] = pd.array(values, dtype="Float64").astype("Int64")
                     continue
-            values = _clean_text(raw, self.factorized(raw))
+            # ids and times are mostly distinct: stripped cell by cell, not hashed, unless
+            # reading them (_id as numbers) hashed them already
+            known = self._last[1:] if self._last is not None and self._last[0] is raw else None
+            values = _clean_text(raw, known)
             values[values == None] = pd.NA  # noqa: E711 (elementwise on an object array; `is` would not be)
             self.out[column] = pd.arrays.StringArray(values)
 
