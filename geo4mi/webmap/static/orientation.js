@@ -409,6 +409,17 @@ var geo4miOrientation = (function () {
     else { declutter(map); }
   }
 
+  /* A unit's label: a marker placed by a plain 2D translation. Leaflet places markers with
+   * translate3d, which makes the browser composite each one as a layer of its own: with
+   * thousands of labels, every frame that changes one (a switch of map, a pass) pushed
+   * thousands of layers to the compositor. Same place, same box. */
+  var Label = L.Marker.extend({
+    _setPos: function (pos) {
+      L.Marker.prototype._setPos.call(this, pos);
+      if (this._icon) { this._icon.style.transform = "translate(" + pos.x + "px," + pos.y + "px)"; }
+    }
+  });
+
   function drawLabels(map, data, entries) {
     var group = L.layerGroup();
     var ranks = unitRanks(data.units);
@@ -418,7 +429,7 @@ var geo4miOrientation = (function () {
       var span = el("span", null, u.name);
       span.setAttribute("data-g4o-rank", String(2 * ranks[u.name]));
       span.setAttribute("data-g4o-name", u.name);
-      var label = L.marker([u.lat, u.lon], {
+      var label = new Label([u.lat, u.lon], {
         icon: L.divIcon({ html: span, className: "g4o-label",
                           iconSize: null }),
         interactive: false, keyboard: false, pane: "g4o-labels" });
