@@ -630,8 +630,8 @@ var geo4miOrientation = (function () {
     }
     var entries = [];
     var labels = drawLabels(map, data, entries);
-    control.addOverlay(labels, C.textHtml(data.text.labels));
     show(map, labels);
+    control.addOverlay(labels, C.textHtml(data.text.labels));
     data.layers.forEach(function (layer) {
       var group = drawLayer(map, layer, entries, data.quiet);
       if (layer.kind === "point") {
@@ -640,8 +640,8 @@ var geo4miOrientation = (function () {
           group.eachLayer(function (m) { m.setRadius(r); });
         });
       }
-      control.addOverlay(group, C.textHtml(layer.label));
       if (layer.shown) { show(map, group); }
+      control.addOverlay(group, C.textHtml(layer.label));
     });
     searchControl(map, data, entries);
     keepTitleClear(map, control);
