@@ -409,31 +409,80 @@ var geo4miOrientation = (function () {
     else { declutter(map); }
   }
 
-  /* A unit's label: a marker placed by a plain 2D translation. Leaflet places markers with
-   * translate3d, which makes the browser composite each one as a layer of its own: with
-   * thousands of labels, every frame that changes one (a switch of map, a pass) pushed
-   * thousands of layers to the compositor. Same place, same box. */
-  var Label = L.Marker.extend({
-    _setPos: function (pos) {
-      L.Marker.prototype._setPos.call(this, pos);
-      if (this._icon) { this._icon.style.transform = "translate(" + pos.x + "px," + pos.y + "px)"; }
+  /* The units' labels as one Leaflet layer: each label a div.leaflet-marker-icon.g4o-label
+   * holding its span (what Leaflet's marker draws for a divIcon), at its point (rounded to
+   * the pixel) by a 2D translation, its z-index its y, following zooms as a marker does.
+   * One layer, not a marker each: each of thousands of markers listened to the map's zoom
+   * (and Leaflet compares each new listener with all those already there) and was added to
+   * the page on its own, the largest part of drawing the labels at 2,431 units; and Leaflet
+   * places markers with translate3d, which makes the browser composite each as a layer of
+   * its own, all pushed to the compositor on every frame that changes one. No events, no
+   * keyboard focus: labels, not controls. */
+  var Labels = L.Layer.extend({
+    options: { pane: "g4o-labels" },
+
+    initialize: function (points, spans) {
+      this._points = points;  // L.LatLng of each label
+      this._spans = spans;
+      this._icons = null;
+    },
+
+    getEvents: function () {
+      this._animated = this._zoomAnimated && this._map.options.markerZoomAnimation;
+      var events = { zoom: this._update, viewreset: this._update };
+      if (this._animated) { events.zoomanim = this._animateZoom; }
+      return events;
+    },
+
+    onAdd: function () {
+      var cls = "leaflet-marker-icon g4o-label leaflet-zoom-" +
+        (this._animated ? "animated" : "hide");
+      var page = document.createDocumentFragment();
+      this._icons = this._icons || this._spans.map(function (span) {
+        var icon = document.createElement("div");
+        icon.className = cls;
+        icon.appendChild(span);
+        return icon;
+      });
+      this._icons.forEach(function (icon) { page.appendChild(icon); });
+      this._update();
+      this.getPane().appendChild(page);
+    },
+
+    onRemove: function () {
+      this._icons.forEach(function (icon) { icon.parentNode.removeChild(icon); });
+    },
+
+    _update: function () {
+      var map = this._map;
+      this._place(function (at) { return map.latLngToLayerPoint(at); });
+    },
+
+    _animateZoom: function (e) {
+      var map = this._map;
+      this._place(function (at) { return map._latLngToNewLayerPoint(at, e.zoom, e.center); });
+    },
+
+    _place: function (project) {
+      var points = this._points;
+      this._icons.forEach(function (icon, k) {
+        var pos = project(points[k]).round();
+        icon.style.transform = "translate(" + pos.x + "px," + pos.y + "px)";
+        icon.style.zIndex = pos.y;
+      });
     }
   });
 
   function drawLabels(map, data, entries) {
-    var group = L.layerGroup();
     var ranks = unitRanks(data.units);
     map.g4oRanks = ranks;  // the site map's badges take their unit's rank (sites.js)
+    var points = [], spans = [];
     data.units.forEach(function (u) {
-      // a marker without events or keyboard focus: a label, not a control
       var span = el("span", null, u.name);
       span.setAttribute("data-g4o-rank", String(2 * ranks[u.name]));
       span.setAttribute("data-g4o-name", u.name);
-      var label = new Label([u.lat, u.lon], {
-        icon: L.divIcon({ html: span, className: "g4o-label",
-                          iconSize: null }),
-        interactive: false, keyboard: false, pane: "g4o-labels" });
-      group.addLayer(label);
+      points.push(L.latLng(u.lat, u.lon));
+      spans.push(span);
       entries.push({ name: u.name, folded: fold(u.name), kind: data.text.unit_kind,
                      bounds: u.bounds });
     });
@@ -443,7 +492,7 @@ var geo4miOrientation = (function () {
     }
     map.on("zoomend", byZoom);
     byZoom();
-    return group;
+    return new Labels(points, spans);
   }
 
   /* The search box: an input with a list of matches (ARIA combobox pattern). */
