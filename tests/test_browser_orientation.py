@@ -314,3 +314,58 @@ def test_label_pass_lays_the_page_out_a_few_times_not_once_per_label(crowded):
         assert clashes(shown) == []
         assert layouts() - before < 20, (before, layouts())
     report.assert_clean()
+
+
+def composited_layers(page) -> int:
+    """How many layers the browser composites the page from (DevTools' LayerTree)."""
+    cdp = page.context.new_cdp_session(page)
+    trees = []
+    cdp.on("LayerTree.layerTreeDidChange", lambda tree: trees.append(tree.get("layers")))
+    cdp.send("LayerTree.enable")
+    page.evaluate("() => { document.body.style.outline = '0 solid transparent'; }")
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    return len([t for t in trees if t][-1])
+
+
+# each shown label that sits on its point: its box's centre and its unit's point, both
+# relative to the map's top left corner, after the view changed
+ON_THEIR_POINTS = """() => {
+  const map = window[document.querySelector('.folium-map').id];
+  const units = JSON.parse(document.getElementById('g4o-data').textContent).units;
+  const at = Object.fromEntries(units.map(u => [u.name, [u.lat, u.lon]]));
+  const origin = map.getContainer().getBoundingClientRect();
+  return [...document.querySelectorAll('[data-g4o-name]')]
+    .filter(e => !e.classList.contains('g4o-clash') && !e.style.translate)
+    .map(e => { const r = e.getBoundingClientRect(), p = map.latLngToContainerPoint(
+                  at[e.getAttribute('data-g4o-name')]);
+                return [(r.left + r.right) / 2 - origin.left, (r.top + r.bottom) / 2 - origin.top,
+                        p.x, p.y]; });
+}"""
+
+
+def test_labels_are_not_composited_one_by_one_and_follow_the_map(crowded):
+    """The labels were Leaflet markers, placed with translate3d, which made the browser
+    composite each of the 600 as a layer of its own (thousands at 2,431 units, every one
+    pushed to the compositor on each frame that changed a label); they are one layer now,
+    placed by a 2D translation, in the same place, and still follow a zoom and a pan, and
+    an animated zoom. The map listens to its zoom once for them, not once per label."""
+    with offline_page(crowded, width=1280, height=800) as (page, report):
+        page.wait_for_selector("[data-g4o=ready]")
+        page.wait_for_function("document.getElementById('g4c-caption').textContent !== ''")
+        assert composited_layers(page) < 50
+        assert page.evaluate("() => window[document.querySelector('.folium-map').id]"
+                             "._events.zoom.length") < 10
+        before = page.evaluate(ON_THEIR_POINTS)
+        page.evaluate("() => { const m = window[document.querySelector('.folium-map').id];"
+                      " m.setZoom(m.getZoom() + 1, {animate: false}); m.panBy([37, -21],"
+                      " {animate: false}); }")
+        page.wait_for_timeout(300)
+        after = page.evaluate(ON_THEIR_POINTS)
+        page.evaluate("() => { window[document.querySelector('.folium-map').id].zoomOut(0.5); }")
+        page.wait_for_timeout(800)  # Leaflet's zoom animation (0.25 s)
+        after += page.evaluate(ON_THEIR_POINTS)
+        assert len(before) >= 10 and len(after) >= 20
+        # every label as far from its point, at the first view and after the zoom and pan
+        offsets = {(round(x - px, 3), round(y - py, 3)) for x, y, px, py in before + after}
+        assert len(offsets) == 1 and all(abs(d) <= 1 for d in offsets.pop()), offsets
+    report.assert_clean()

@@ -9,6 +9,7 @@ and check what the reader gets, never time.
 
 from __future__ import annotations
 
+import json
 import urllib.parse
 
 import pytest
@@ -35,12 +36,24 @@ def counts(indicator: str) -> list[tuple[int, int]]:
 
 @pytest.fixture(scope="module")
 def many(tmp_path_factory):
-    """A choropleth of 600 small units, two indicators whose n differ per unit."""
-    import geopandas as gpd
+    """A choropleth of 600 small units, two indicators whose n differ per unit (its data
+    packed, as on every page of many areas: :data:`~geo4mi.webmap.choropleth.COMPRESS_ABOVE`)."""
     import pandas as pd
+
+    _, _, labels = example_inputs()
+    grid, rows = many_inputs()
+    page = tmp_path_factory.mktemp("many") / "choropleth.html"
+    page.write_text(render_offline_html(choropleth_map(pd.DataFrame(rows), grid, labels,
+                                                       lang="en")), encoding="utf-8")
+    return page
+
+
+def many_inputs():
+    """The 600 units (a grid over the bundled boroughs) and their estimates rows."""
+    import geopandas as gpd
     from shapely.geometry import box
 
-    _, areas, labels = example_inputs()
+    _, areas, _ = example_inputs()
     x0, y0, x1, y1 = areas.to_crs(4326).total_bounds
     step_x, step_y = (x1 - x0) / 30, (y1 - y0) / 20
     cells = [box(x0 + i * step_x, y0 + j * step_y, x0 + (i + 1) * step_x,
@@ -55,10 +68,87 @@ def many(tmp_path_factory):
         city = tuple(sum(c) for c in zip(*cells_, strict=True))
         rows += [_example_row(ind, a, n, k)
                  for a, (n, k) in [("_city", city), *zip(ids, cells_, strict=True)]]
-    page = tmp_path_factory.mktemp("many") / "choropleth.html"
-    page.write_text(render_offline_html(choropleth_map(pd.DataFrame(rows), grid, labels,
-                                                       lang="en")), encoding="utf-8")
+    return grid, rows
+
+
+@pytest.fixture(scope="module")
+def many_plain(many, tmp_path_factory):
+    """The same page with its data as plain JSON (not packed: the map is drawn before the
+    labels' script runs)."""
+    import pandas as pd
+
+    from geo4mi.webmap import choropleth
+
+    _, _, labels = example_inputs()
+    page = tmp_path_factory.mktemp("many_plain") / "choropleth.html"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(choropleth, "COMPRESS_ABOVE", 10**12)
+        grid, rows = many_inputs()
+        page.write_text(render_offline_html(choropleth_map(pd.DataFrame(rows), grid, labels,
+                                                           lang="en")), encoding="utf-8")
+    assert "z" not in page_data(page) and "z" in page_data(many)
     return page
+
+
+def page_data(page):
+    """The page's data block (``z``: packed)."""
+    text = page.read_text(encoding="utf-8")
+    return json.loads(text.split('id="g4c-data">')[1].split("</script>")[0])
+
+
+# counts, from the page's first script on, the label boxes read (one per label and pass) and
+# the label placements (each writes the map's data-g4o-shown-labels)
+COUNT_LABEL_WORK = """window.g4Work = {reads: 0, placements: 0};
+(function () {
+  var box = Element.prototype.getBoundingClientRect, set = Element.prototype.setAttribute;
+  Element.prototype.getBoundingClientRect = function () {
+    if (this.hasAttribute('data-g4o-rank')) { window.g4Work.reads++; }
+    return box.call(this);
+  };
+  Element.prototype.setAttribute = function (name, value) {
+    if (name === 'data-g4o-shown-labels') { window.g4Work.placements++; }
+    return set.call(this, name, value);
+  };
+})();"""
+
+# every label with a shortened name, named so in place: its box (relative to the map) as
+# the browser draws it, and as the last pass worked it out without drawing it
+SHORT_BOXES = """(map) => {
+  const kept = map.g4oBoxes, origin = map.getContainer().getBoundingClientRect();
+  const short = kept.items.map((e, k) => k).filter(k => kept.shorter[k] !== null);
+  short.forEach(k => { kept.items[k].style.translate = '';
+                       kept.items[k].textContent = kept.shorter[k]; });
+  return short.map(k => { const r = kept.items[k].getBoundingClientRect(), s = kept.shortBoxes[k];
+    return [[r.left - origin.left, r.right - origin.left, r.top - origin.top,
+             r.bottom - origin.top], [s.left, s.right, s.top, s.bottom]]; });
+}"""
+
+
+@pytest.mark.parametrize("packed", [True, False], ids=["packed", "plain"])
+def test_the_first_render_places_the_labels_once_at_the_view_shown(many, many_plain, packed):
+    """A packed page (every page of many areas) draws its map once the data is inflated,
+    after the labels' script has run: the labels were placed at the view the map opens
+    with, then twice more as the map was fitted to the city (zoomend, moveend) and again
+    for the legend, each pass reading every label's box, in full and then shortened (a
+    layout of every label each: a third of the first render at 2,431 units). Now they are
+    drawn once the map is fitted and placed once, reading each label's box once; the
+    shortened names are measured apart (on a plain page too), exactly where the browser
+    draws them; and a fresh pass places them the same."""
+    with offline_page(None, width=1280, height=800) as (page, report):
+        page.add_init_script(COUNT_LABEL_WORK)
+        page.goto((many if packed else many_plain).resolve().as_uri())
+        page.wait_for_selector("[data-g4o=ready]")
+        page.wait_for_function("document.getElementById('g4c-caption').textContent !== ''")
+        page.wait_for_timeout(100)
+        work = page.evaluate("() => window.g4Work")
+        assert work == {"reads": N_AREAS, "placements": 1}, work
+        after = page.evaluate(LABELS)
+        assert sum(1 for a in after if a[4]) > 0  # some labels shortened to fit
+        page.evaluate(f"() => geo4miOrientation.declutter({MAP})")
+        assert page.evaluate(LABELS) == after
+        boxes = page.evaluate(f"() => ({SHORT_BOXES})({MAP})")
+        assert len(boxes) == N_AREAS and all(drawn == worked for drawn, worked in boxes)
+    report.assert_clean()
 
 
 def switch_to(page, indicator: str) -> str | None:

@@ -1262,15 +1262,26 @@ var geo4miChoropleth = geo4mi.choropleth = {};
     return api;
   }
 
+  /* The unit labels (orientation.js, started after this script) are placed once, when
+   * the map is drawn, fitted and its legend and labels' importance are known: not at the
+   * view the map opens with nor at each step of getting there. */
   function init(map, data) {
+    var O = typeof geo4miOrientation === "undefined" ? null : geo4miOrientation;
+    if (O) { O.hold(map); }
+    var held = function () {
+      try { return start(map, data); } finally { if (O) { O.release(map); } }
+    };
     if (data.z !== undefined) {  // draw once the packed part is inflated back into data
       return ns.data.inflate(data.z).then(function (bulk) {
         delete data.z;
         for (var key in bulk) { data[key] = bulk[key]; }
-        return start(map, data);
+        return held();
+      }, function (error) {
+        if (O) { O.release(map); }
+        throw error;
       });
     }
-    return start(map, data);
+    return held();
   }
 
   ns.init = init;

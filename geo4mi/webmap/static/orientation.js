@@ -115,19 +115,52 @@ var geo4miOrientation = (function () {
    * after a write makes the browser lay the page out again, once per label (38 s for a
    * map of 2,431 units). Moving, hiding or shortening a label does not move another
    * (they are placed absolutely), so the boxes read first stay true: the full names' boxes,
-   * then the shortened names' (all shortened at once, measured, and named in full again).
+   * then the shortened names' (each centred where its full name is, sized by textSizes).
    * They are kept (map.g4oBoxes, relative to the map's box) for the passes that only change
    * the labels' importance (prioritise: another map of the same units), which read no
    * label's box again. */
   function declutter(map) {
-    map.g4oBoxes = labelBoxes(map.getContainer());
+    if (map.g4oHeld) {  // the map's own script is still changing it: one pass on release
+      map.g4oPending = true;
+      return;
+    }
+    map.g4oSizes = map.g4oSizes || {};
+    map.g4oBoxes = labelBoxes(map.getContainer(), map.g4oSizes);
     placeLabels(map, map.g4oBoxes);
+  }
+
+  /* The map's own script is about to change the view, the controls or the labels'
+   * importance (the choropleth: inflating its data, fitting the city's bounds, adding the
+   * legend, prioritise): until as many release(map) as hold(map), no label pass runs, and
+   * the last release runs the one pass owed (when the labels are drawn). Each pass reads
+   * every label's box, a layout of thousands of labels; the passes made at a view the
+   * reader never sees were a third of a big map's first render. */
+  function hold(map) { map.g4oHeld = (map.g4oHeld || 0) + 1; }
+  function release(map) {
+    var later = map.g4oHeld === 1 ? map.g4oLater : null;
+    map.g4oLater = null;
+    (later || []).forEach(function (layer) { layer.addTo(map); });  // still held: no pass
+    map.g4oHeld = Math.max(0, (map.g4oHeld || 0) - 1);
+    if (map.g4oHeld === 0 && map.g4oPending) {
+      map.g4oPending = false;
+      declutter(map);
+    }
+  }
+
+  /* Add a layer (the labels, a context layer shown at first) to the map; on a held map, when
+   * it is released: drawn once, at the view the map opens with, not at the view it starts
+   * from and again at each step of getting there (thousands of labels moved, restyled). */
+  function show(map, layer) {
+    if (map.g4oHeld) { (map.g4oLater = map.g4oLater || []).push(layer); }
+    else { layer.addTo(map); }
   }
 
   /* The labels under container as drawn in place with their full names: each one's box and
    * its shortened name's box (or null), relative to the container's top left corner, and
-   * what orders them (rank, unit name). Two layouts: the full names, the shortened ones. */
-  function labelBoxes(container) {
+   * what orders them (rank, unit name). One layout of the labels (the one the browser needs
+   * to draw them anyway), and one of the shortened names not measured before (textSizes,
+   * map.g4oSizes). */
+  function labelBoxes(container, sizes) {
     var items = Array.prototype.slice.call(container.querySelectorAll("[data-g4o-rank]"));
     items.forEach(resetLabel);
     var origin = container.getBoundingClientRect();
@@ -143,8 +176,50 @@ var geo4miOrientation = (function () {
       var short = abbreviation(name);
       return short !== name ? short : null;
     });
+    textSizes(items, shorter, sizes);
     return { items: items, boxes: boxes, shorter: shorter,
-             shortBoxes: measured(items, shorter).map(relative), keys: items.map(labelKey) };
+             shortBoxes: shorter.map(function (text, k) {
+               return text === null ? null : centred(boxes[k], sizes[text]);
+             }), keys: items.map(labelKey) };
+  }
+
+  /* A label's box ``r`` resized to ``size`` ([width, height]) about its centre: the label
+   * is centred on its point (translate -50% -50%, orientation.css), so its shortened name's
+   * box lies where the browser would draw it. (Points are whole pixels and sizes 1/64 px:
+   * the sums are exact.) */
+  function centred(r, size) {
+    var dx = (r.width - size[0]) / 2, dy = (r.height - size[1]) / 2;
+    return { left: r.left + dx, right: r.right - dx, top: r.top + dy, bottom: r.bottom - dy,
+             width: size[0], height: size[1] };
+  }
+
+  /* The size ([width, height]) of each text of ``texts`` (null: none) as a label draws it,
+   * kept in ``sizes`` ({text: size}; the labels' font never changes): the texts not yet
+   * there are laid out together in one hidden box of the labels' class, next to the labels
+   * of ``items``, and read (one layout that changes no label; the labels' own texts, set
+   * and read, made the browser lay out every label twice more). */
+  function textSizes(items, texts, sizes) {
+    var box = null, spans = [];
+    texts.forEach(function (text, k) {
+      if (text === null || has(sizes, text)) { return; }
+      if (box === null) {
+        box = el("div", "leaflet-marker-icon g4o-label");
+        box.setAttribute("aria-hidden", "true");
+        box.style.visibility = "hidden";
+        items[k].parentNode.parentNode.appendChild(box);  // the labels' pane
+      }
+      var span = el("span", null, text);
+      span.style.display = "inline-block";  // its own width, as a label's (shrink to fit)
+      span.style.transform = "none";
+      box.appendChild(span);
+      spans.push(span);
+      sizes[text] = null;
+    });
+    spans.forEach(function (span) {
+      var r = span.getBoundingClientRect();
+      sizes[span.textContent] = [r.width, r.height];
+    });
+    if (box !== null) { box.parentNode.removeChild(box); }
   }
 
   /* What orders a label, whatever the weights: its unit's name, its rank, and whether it is
@@ -190,16 +265,6 @@ var geo4miOrientation = (function () {
     });
     space.apply();
     container.setAttribute("data-g4o-shown-labels", String(shown));
-  }
-
-  /* The boxes of the labels ``items`` with the texts ``texts`` (null: not measured): every
-   * text set, the boxes read (one layout). The texts stay until the pass writes each
-   * label's own (placeLabels), so that reading the controls' boxes next lays nothing out. */
-  function measured(items, texts) {
-    items.forEach(function (e, k) { if (texts[k] !== null) { e.textContent = texts[k]; } });
-    return items.map(function (e, k) {
-      return texts[k] === null ? null : e.getBoundingClientRect();
-    });
   }
 
   /* Show a label with ``text`` (null: its full name) moved by ``at`` ([dx, dy] pixels), or
@@ -339,24 +404,85 @@ var geo4miOrientation = (function () {
     map.g4oWeights = weights;
     var container = map.getContainer();
     if (container.getAttribute("data-g4o") !== "ready") { return; }
+    if (map.g4oHeld) { map.g4oPending = true; return; }
     if (boxesHold(container, map.g4oBoxes)) { placeLabels(map, map.g4oBoxes); }
     else { declutter(map); }
   }
 
+  /* The units' labels as one Leaflet layer: each label a div.leaflet-marker-icon.g4o-label
+   * holding its span (what Leaflet's marker draws for a divIcon), at its point (rounded to
+   * the pixel) by a 2D translation, its z-index its y, following zooms as a marker does.
+   * One layer, not a marker each: each of thousands of markers listened to the map's zoom
+   * (and Leaflet compares each new listener with all those already there) and was added to
+   * the page on its own, the largest part of drawing the labels at 2,431 units; and Leaflet
+   * places markers with translate3d, which makes the browser composite each as a layer of
+   * its own, all pushed to the compositor on every frame that changes one. No events, no
+   * keyboard focus: labels, not controls. */
+  var Labels = L.Layer.extend({
+    options: { pane: "g4o-labels" },
+
+    initialize: function (points, spans) {
+      this._points = points;  // L.LatLng of each label
+      this._spans = spans;
+      this._icons = null;
+    },
+
+    getEvents: function () {
+      this._animated = this._zoomAnimated && this._map.options.markerZoomAnimation;
+      var events = { zoom: this._update, viewreset: this._update };
+      if (this._animated) { events.zoomanim = this._animateZoom; }
+      return events;
+    },
+
+    onAdd: function () {
+      var cls = "leaflet-marker-icon g4o-label leaflet-zoom-" +
+        (this._animated ? "animated" : "hide");
+      var page = document.createDocumentFragment();
+      this._icons = this._icons || this._spans.map(function (span) {
+        var icon = document.createElement("div");
+        icon.className = cls;
+        icon.appendChild(span);
+        return icon;
+      });
+      this._icons.forEach(function (icon) { page.appendChild(icon); });
+      this._update();
+      this.getPane().appendChild(page);
+    },
+
+    onRemove: function () {
+      this._icons.forEach(function (icon) { icon.parentNode.removeChild(icon); });
+    },
+
+    _update: function () {
+      var map = this._map;
+      this._place(function (at) { return map.latLngToLayerPoint(at); });
+    },
+
+    _animateZoom: function (e) {
+      var map = this._map;
+      this._place(function (at) { return map._latLngToNewLayerPoint(at, e.zoom, e.center); });
+    },
+
+    _place: function (project) {
+      var points = this._points;
+      this._icons.forEach(function (icon, k) {
+        var pos = project(points[k]).round();
+        icon.style.transform = "translate(" + pos.x + "px," + pos.y + "px)";
+        icon.style.zIndex = pos.y;
+      });
+    }
+  });
+
   function drawLabels(map, data, entries) {
-    var group = L.layerGroup();
     var ranks = unitRanks(data.units);
     map.g4oRanks = ranks;  // the site map's badges take their unit's rank (sites.js)
+    var points = [], spans = [];
     data.units.forEach(function (u) {
-      // a marker without events or keyboard focus: a label, not a control
       var span = el("span", null, u.name);
       span.setAttribute("data-g4o-rank", String(2 * ranks[u.name]));
       span.setAttribute("data-g4o-name", u.name);
-      var label = L.marker([u.lat, u.lon], {
-        icon: L.divIcon({ html: span, className: "g4o-label",
-                          iconSize: null }),
-        interactive: false, keyboard: false, pane: "g4o-labels" });
-      group.addLayer(label);
+      points.push(L.latLng(u.lat, u.lon));
+      spans.push(span);
       entries.push({ name: u.name, folded: fold(u.name), kind: data.text.unit_kind,
                      bounds: u.bounds });
     });
@@ -366,7 +492,7 @@ var geo4miOrientation = (function () {
     }
     map.on("zoomend", byZoom);
     byZoom();
-    return group;
+    return new Labels(points, spans);
   }
 
   /* The search box: an input with a list of matches (ARIA combobox pattern). */
@@ -552,7 +678,8 @@ var geo4miOrientation = (function () {
       map.g4mLayerControl = control;
     }
     var entries = [];
-    var labels = drawLabels(map, data, entries).addTo(map);
+    var labels = drawLabels(map, data, entries);
+    show(map, labels);
     control.addOverlay(labels, C.textHtml(data.text.labels));
     data.layers.forEach(function (layer) {
       var group = drawLayer(map, layer, entries, data.quiet);
@@ -562,7 +689,7 @@ var geo4miOrientation = (function () {
           group.eachLayer(function (m) { m.setRadius(r); });
         });
       }
-      if (layer.shown) { group.addTo(map); }
+      if (layer.shown) { show(map, group); }
       control.addOverlay(group, C.textHtml(layer.label));
     });
     searchControl(map, data, entries);
@@ -575,13 +702,15 @@ var geo4miOrientation = (function () {
           ? 2 * map.g4oRanks[name] + 1 : 2 * data.units.length));
       });
     var again = function () { declutter(map); };
-    map.on("zoomend moveend overlayadd overlayremove resize", again);
+    // (a zoom ends with "zoomend" then "moveend": one pass, on the second)
+    map.on("moveend overlayadd overlayremove resize", again);
     declutter(map);
     map.getContainer().setAttribute("data-g4o", "ready");
     return { labels: labels, entries: entries, control: control };
   }
 
   return { init: init, fold: fold, declutter: declutter, prioritise: prioritise,
+           hold: hold, release: release,
            abbreviation: abbreviation, offsets: offsets, labelOrder: labelOrder,
            meets: meets };
 })();
