@@ -556,13 +556,16 @@ def run(study: Study | str | os.PathLike[str], *,
     protection = None
     if study.disclosure.protect and study.complementary_suppression:
         stage("disclosure control")
-        from geo4mi.indicators.audit import remember_truth
+        from geo4mi.indicators.audit import remember_truth, true_counts
 
         truth = estimate(kept, catalogue, area_ids=areas["area_id"].tolist(),
                          groups=list(study.indicators.groups), min_n=1, complementary=False)
-        # the build's final audit finds protect's last check without estimating them again
+        # the build's final audit finds protect's last check without estimating them again:
+        # the digest is of the whole table (what that audit estimates and digests)
         truth_key = remember_truth(kept, catalogue, areas["area_id"].tolist(),
                                    list(study.indicators.groups), truth)
+        # protect reads only the cells' counts: the rest of the true table is freed here
+        truth = true_counts(truth, like=estimates)
         estimates, protection = _protect_cached(estimates, catalogue, study.min_n, truth,
                                                 truth_key)
         del truth
