@@ -185,17 +185,22 @@ def test_propagation_in_slices_gives_what_one_pass_gives(demo, monkeypatch, by_v
     hidden = np.flatnonzero(~np.isnan(known))[::7]  # loosen some bounds: work to re-do
     lo[hidden], hi[hidden] = 0, audit.BIG
 
-    def run(slice_: int, **kw) -> tuple:
+    def run(slice_: int, overwrite: bool = False, **kw) -> tuple:
         monkeypatch.setattr(audit, "SLICE", slice_)
         moves: list = []
-        out = audit.propagate(sys_.rows, sys_.cols, sys_.vals, sys_.fam_of, lo, hi,
-                              moves=moves, **kw)
+        start = (lo.copy(), hi.copy()) if overwrite else (lo, hi)
+        out = audit.propagate(sys_.rows, sys_.cols, sys_.vals, sys_.fam_of, *start,
+                              moves=moves, overwrite=overwrite, **kw)
         return out, moves
 
     extra = {"by_var": (AT.indptr, AT.indices), "starts": A.indptr} if by_var else {}
+    before = lo.copy(), hi.copy()
     for kw in ({}, {"active": active}):
+        # the sliced run works in the arrays it is given (protect's), the other copies them
         (one, moves_one), (sliced, moves_sliced) = run(len(sys_.rows) + 1, **kw), run(
-            997, **kw, **extra)
+            997, overwrite=True, **kw, **extra)
+        np.testing.assert_array_equal(lo, before[0])  # not overwritten unless asked
+        np.testing.assert_array_equal(hi, before[1])
         assert len(audit._slices(sys_.rows)) > 100  # the slices, not one pass
         for a, b in zip(one, sliced, strict=True):
             np.testing.assert_array_equal(a, b)
@@ -274,3 +279,24 @@ def test_the_build_hands_protect_the_true_counts_only(monkeypatch):
     [(columns, key)] = seen
     assert columns == list(A.TRUE_COUNT_COLUMNS)
     assert key == A.table_digest(true_estimates(results))  # the whole table's digest
+
+
+def test_protect_through_reopened_bounds_leaves_nothing_to_work_out(demo, monkeypatch):
+    """Above ``REOPEN_ABOVE`` entries (thousands of areas) protect re-opens only the bounds
+    the hidden figures supported, updating the bounds and their sources in place: on the
+    demo's system that path too must end with a table the intruder finds nothing in."""
+    from geo4mi.indicators import audit as A
+    from geo4mi.indicators import protect as P
+    from geo4mi.indicators.design import design_from_study
+    from geo4mi.indicators.estimate import estimate
+
+    study, min_n = demo.study, demo.study.min_n
+    est = estimate(demo.respondents, demo.catalogue, area_ids=demo.areas["area_id"].tolist(),
+                   groups=list(study.indicators.groups), min_n=min_n,
+                   complementary=study.complementary_suppression,
+                   design=design_from_study(study))
+    truth = A.true_counts(true_estimates(demo), like=est)
+    monkeypatch.setattr(P, "REOPEN_ABOVE", 0)
+    safe, lost = P.protect(est, demo.catalogue, min_n=min_n, truth=truth)
+    assert len(lost) > 0 and lost["round"].max() > 1
+    assert A.audit(safe, demo.catalogue, min_n=min_n, truth=truth).empty
