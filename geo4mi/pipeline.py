@@ -565,10 +565,13 @@ def run(study: Study | str | os.PathLike[str], *,
                                                groups=groups, min_n=study.min_n,
                                                design=design, progress=progress)
         stage("disclosure control")
-        from geo4mi.indicators.audit import table_digest
+        from geo4mi.indicators.audit import table_digest, true_counts
 
-        # the build's final audit finds protect's last check by it (no third estimate)
+        # the build's final audit finds protect's last check by it (no third estimate):
+        # the digest is of the whole true table, taken before it is trimmed
         truth_key = table_digest(truth)
+        # protect reads only the cells' counts: the rest of the true table is freed here
+        truth = true_counts(truth, like=estimates)
         estimates, protection = _protect_cached(estimates, catalogue, study.min_n, truth,
                                                 truth_key)
         del truth

@@ -185,17 +185,22 @@ def test_propagation_in_slices_gives_what_one_pass_gives(demo, monkeypatch, by_v
     hidden = np.flatnonzero(~np.isnan(known))[::7]  # loosen some bounds: work to re-do
     lo[hidden], hi[hidden] = 0, audit.BIG
 
-    def run(slice_: int, **kw) -> tuple:
+    def run(slice_: int, overwrite: bool = False, **kw) -> tuple:
         monkeypatch.setattr(audit, "SLICE", slice_)
         moves: list = []
-        out = audit.propagate(sys_.rows, sys_.cols, sys_.vals, sys_.fam_of, lo, hi,
-                              moves=moves, **kw)
+        start = (lo.copy(), hi.copy()) if overwrite else (lo, hi)
+        out = audit.propagate(sys_.rows, sys_.cols, sys_.vals, sys_.fam_of, *start,
+                              moves=moves, overwrite=overwrite, **kw)
         return out, moves
 
     extra = {"by_var": (AT.indptr, AT.indices), "starts": A.indptr} if by_var else {}
+    before = lo.copy(), hi.copy()
     for kw in ({}, {"active": active}):
+        # the sliced run works in the arrays it is given (protect's), the other copies them
         (one, moves_one), (sliced, moves_sliced) = run(len(sys_.rows) + 1, **kw), run(
-            997, **kw, **extra)
+            997, overwrite=True, **kw, **extra)
+        np.testing.assert_array_equal(lo, before[0])  # not overwritten unless asked
+        np.testing.assert_array_equal(hi, before[1])
         assert len(audit._slices(sys_.rows)) > 100  # the slices, not one pass
         for a, b in zip(one, sliced, strict=True):
             np.testing.assert_array_equal(a, b)
@@ -203,3 +208,95 @@ def test_propagation_in_slices_gives_what_one_pass_gives(demo, monkeypatch, by_v
         for (v1, r1), (v2, r2) in zip(moves_one, moves_sliced, strict=True):
             np.testing.assert_array_equal(v1, v2)
             np.testing.assert_array_equal(r1, r2)
+
+
+def test_protect_on_the_true_counts_alone_gives_the_same_result(demo):
+    """The build hands protect only what the intruder reads of the true estimates
+    (``audit.true_counts``: cells, numerators, ``n``, ``status``; a third of the memory at
+    thousands of areas): the same hidden cells, table and last check as with the whole
+    true table. The cells' labels are the published table's own arrays, not copies."""
+    from geo4mi.indicators import audit as A
+    from geo4mi.indicators.design import design_from_study
+    from geo4mi.indicators.estimate import estimate
+    from geo4mi.indicators.protect import protect
+
+    study, min_n = demo.study, demo.study.min_n
+    est = estimate(demo.respondents, demo.catalogue, area_ids=demo.areas["area_id"].tolist(),
+                   groups=list(study.indicators.groups), min_n=min_n,
+                   complementary=study.complementary_suppression,
+                   design=design_from_study(study))
+    truth = true_estimates(demo)
+    key = A.table_digest(truth)
+    trimmed = A.true_counts(truth, like=est)
+    assert list(trimmed.columns) == list(A.TRUE_COUNT_COLUMNS)
+    for col in KEY:
+        assert np.shares_memory(trimmed[col].array._ndarray, est[col].array._ndarray)
+    for col in ("numerator", "n"):
+        assert trimmed[col].equals(truth[col])
+    A._AUDITED.clear()
+    whole = protect(est, demo.catalogue, min_n=min_n, truth=truth, truth_key=key)
+    checks = dict(A._AUDITED)
+    A._AUDITED.clear()
+    part = protect(est, demo.catalogue, min_n=min_n, truth=trimmed, truth_key=key)
+    assert len(whole[1]) > 0
+    pd.testing.assert_frame_equal(part[0], whole[0])
+    pd.testing.assert_frame_equal(part[1], whole[1])
+    pd.testing.assert_frame_equal(part[0], demo.estimates)  # what the pipeline published
+    # the last check is remembered under the whole table's digest, as before
+    assert A._AUDITED.keys() == checks.keys()
+    for k in checks:
+        pd.testing.assert_frame_equal(A._AUDITED[k], checks[k])
+    # another row order: the keys cannot be shared, the true table's own are kept
+    shuffled = est.sample(frac=1, random_state=4).reset_index(drop=True)
+    own = A.true_counts(truth, like=shuffled)
+    assert not np.shares_memory(own["area_id"].array._ndarray,
+                                shuffled["area_id"].array._ndarray)
+    pd.testing.assert_frame_equal(own, truth[list(A.TRUE_COUNT_COLUMNS)])
+    for found in (A.audit(shuffled, demo.catalogue, min_n=min_n, truth=own),
+                  A.audit(shuffled, demo.catalogue, min_n=min_n, truth=trimmed)):
+        pd.testing.assert_frame_equal(
+            found, A.audit(shuffled, demo.catalogue, min_n=min_n, truth=truth))
+
+
+def test_the_build_hands_protect_the_true_counts_only(monkeypatch):
+    """``pipeline.run`` frees the true table's intervals, labels and reasons before
+    disclosure control (protect's peak at 2,431 areas held both 5.9 M-row tables whole)."""
+    from geo4mi import pipeline
+    from geo4mi.indicators import audit as A
+    from geo4mi.indicators import protect as P
+    from geo4mi.study import bundled_study_path
+
+    seen = []
+    original = P.protect
+
+    def spy(estimates, catalogue, *, min_n, truth=None, **kw):
+        seen.append((list(truth.columns), kw.get("truth_key")))
+        return original(estimates, catalogue, min_n=min_n, truth=truth, **kw)
+
+    monkeypatch.setattr(P, "protect", spy)
+    monkeypatch.setattr(pipeline, "_PROTECTED", {})
+    results = pipeline.run(bundled_study_path())
+    [(columns, key)] = seen
+    assert columns == list(A.TRUE_COUNT_COLUMNS)
+    assert key == A.table_digest(true_estimates(results))  # the whole table's digest
+
+
+def test_protect_through_reopened_bounds_leaves_nothing_to_work_out(demo, monkeypatch):
+    """Above ``REOPEN_ABOVE`` entries (thousands of areas) protect re-opens only the bounds
+    the hidden figures supported, updating the bounds and their sources in place: on the
+    demo's system that path too must end with a table the intruder finds nothing in."""
+    from geo4mi.indicators import audit as A
+    from geo4mi.indicators import protect as P
+    from geo4mi.indicators.design import design_from_study
+    from geo4mi.indicators.estimate import estimate
+
+    study, min_n = demo.study, demo.study.min_n
+    est = estimate(demo.respondents, demo.catalogue, area_ids=demo.areas["area_id"].tolist(),
+                   groups=list(study.indicators.groups), min_n=min_n,
+                   complementary=study.complementary_suppression,
+                   design=design_from_study(study))
+    truth = A.true_counts(true_estimates(demo), like=est)
+    monkeypatch.setattr(P, "REOPEN_ABOVE", 0)
+    safe, lost = P.protect(est, demo.catalogue, min_n=min_n, truth=truth)
+    assert len(lost) > 0 and lost["round"].max() > 1
+    assert A.audit(safe, demo.catalogue, min_n=min_n, truth=truth).empty

@@ -429,6 +429,44 @@ def _ranges(indptr: np.ndarray, indices: np.ndarray, which: np.ndarray) -> np.nd
     return indices[_spans(indptr[which], indptr[which + 1] - indptr[which])]
 
 
+def _mark(out: np.ndarray, indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray,
+          limit: int, size: int | None = None) -> bool:
+    """Set ``out`` at the ``indices`` of the CSR rows where ``rows`` (bool) is set
+    (:func:`_ranges`), unless they hold more than ``limit`` entries (then False, ``out``
+    untouched). Works ``size`` rows (default :data:`SLICE`) and about ``size`` entries at
+    a time: no temporary as long as all of them (the figures that move in a round of
+    :func:`propagate` can be millions).
+
+    Examples
+    --------
+    >>> out = np.zeros(6, bool)
+    >>> indptr, indices = np.array([0, 2, 3, 6]), np.array([0, 1, 5, 2, 3, 4])
+    >>> _mark(out, indptr, indices, np.array([True, False, True]), limit=5, size=2)
+    True
+    >>> out.astype(int).tolist()
+    [1, 1, 1, 1, 1, 0]
+    >>> _mark(out, indptr, indices, np.array([True, False, True]), limit=4)
+    False
+    """
+    size = SLICE if size is None else size
+    total = 0
+    for a in range(0, len(rows), size):
+        which = a + np.flatnonzero(rows[a:a + size])
+        total += int((indptr[which + 1] - indptr[which]).sum())
+        if total > limit:
+            return False
+    for a in range(0, len(rows), size):
+        which = a + np.flatnonzero(rows[a:a + size])
+        ends = np.cumsum(indptr[which + 1] - indptr[which])
+        start = 0
+        while start < len(which):
+            done = int(ends[start - 1]) if start else 0
+            stop = max(int(np.searchsorted(ends, done + size, side="right")), start + 1)
+            out[_ranges(indptr, indices, which[start:stop])] = True
+            start = stop
+    return True
+
+
 def _implied(lo: np.ndarray, hi: np.ndarray, minact: np.ndarray, r: np.ndarray,
              c: np.ndarray, v: np.ndarray, *, whole: bool, scattered: bool = False
              ) -> np.ndarray:
@@ -465,7 +503,7 @@ def propagate(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, fam_of: np.n
               active: np.ndarray | None = None,
               moves: list[tuple[np.ndarray, np.ndarray]] | None = None,
               by_var: tuple[np.ndarray, np.ndarray] | None = None,
-              starts: np.ndarray | None = None
+              starts: np.ndarray | None = None, overwrite: bool = False
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
     """Tighten integer bounds ``lo <= x <= hi`` under ``A x <= 0`` until nothing changes.
 
@@ -481,7 +519,11 @@ def propagate(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, fam_of: np.n
     relations by variable (``indptr, indices`` of the transposed incidence matrix, CSR),
     to find the next round's relations without reading every entry. ``starts``: each
     relation's first entry (``rows`` sorted; the incidence matrix's ``indptr``), when at
-    hand.
+    hand. ``overwrite``: ``lo`` and ``hi`` are working space (what they hold afterwards is
+    undefined; the bounds are the arrays returned), not copied first. Each round reads the
+    last round's bounds and writes the next into a second pair of arrays, kept from round
+    to round (no new arrays per round: at millions of figures they were most of the page
+    faults).
 
     Examples
     --------
@@ -494,7 +536,9 @@ def propagate(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, fam_of: np.n
     >>> lo.tolist(), hi.tolist()
     ([7.0, 3.0, 10.0], [7.0, 3.0, 10.0])
     """
-    lo, hi = lo.copy(), hi.copy()
+    if not overwrite:
+        lo, hi = lo.copy(), hi.copy()
+    new_hi, new_lo = np.empty_like(hi), np.empty_like(lo)  # the next round's bounds
     src_lo = np.full(lo.shape, -1, dtype=np.int32)  # family numbers
     src_hi = np.full(hi.shape, -1, dtype=np.int32)
     m = int(rows.max(initial=-1)) + 1
@@ -521,16 +565,22 @@ def propagate(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, fam_of: np.n
         entries' positions."""
         if active is None or starts is None:
             return slices
-        on = np.flatnonzero(active)
-        count = starts[on + 1] - starts[on]
-        if int(count.sum()) > len(rows) // 4:
-            return slices
-        ends = np.cumsum(count)
-        cut = np.searchsorted(ends, np.arange(SLICE, int(ends[-1]) if len(ends) else 0, SLICE))
-        out = []
-        for g in np.split(np.arange(len(on)), np.unique(cut + 1)):
-            if g.size:
-                out.append(_spans(starts[on[g]], count[g]).astype(index))
+        # SLICE relations at a time (no temporary as long as the active relations; how
+        # the entries are cut into parts does not change what a round computes)
+        out, total = [], 0
+        for a in range(0, m, SLICE):
+            on = a + np.flatnonzero(active[a:a + SLICE])
+            if not on.size:
+                continue
+            count = starts[on + 1] - starts[on]
+            total += int(count.sum())
+            if total > len(rows) // 4:
+                return slices
+            ends = np.cumsum(count)
+            cut = np.searchsorted(ends, np.arange(SLICE, int(ends[-1]), SLICE))
+            for g in np.split(np.arange(len(on)), np.unique(cut + 1)):
+                if g.size:
+                    out.append(_spans(starts[on[g]], count[g]).astype(index))
         return out
 
     def entries(part: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -545,7 +595,8 @@ def propagate(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, fam_of: np.n
         return r, c, v
 
     for rounds in range(1, max_rounds + 1):
-        new_hi, new_lo = hi.copy(), lo.copy()
+        np.copyto(new_hi, hi)
+        np.copyto(new_lo, lo)
         work = parts()
         for part in work:
             r, c, v = entries(part)
@@ -580,17 +631,14 @@ def propagate(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, fam_of: np.n
                 moves.append((np.concatenate([h[0] for h in found]),
                               np.concatenate([h[1] for h in found])))
         del hits, work
-        hi, lo = new_hi, new_lo
+        hi, new_hi = new_hi, hi  # the last round's arrays take the next round's bounds
+        lo, new_lo = new_lo, lo
         if (lo > hi + 0.5).any():
             bad = int(np.flatnonzero(lo > hi + 0.5)[0])
             raise DisclosureError(f"the published figures contradict the relations at "
                                   f"variable {bad}; audit with the true counts (truth=...)")
         active = np.zeros(m, bool)  # the next round's relations
-        which = np.flatnonzero(moved)
-        if by_var is not None and int((by_var[0][which + 1] - by_var[0][which]).sum()
-                                      ) <= len(rows) // 4:
-            active[_ranges(by_var[0], by_var[1], which)] = True
-        else:
+        if by_var is None or not _mark(active, by_var[0], by_var[1], moved, len(rows) // 4):
             for a, b in slices:
                 active[rows[a:b][moved[cols[a:b]]]] = True
     log.warning("bound propagation stopped after %d rounds before settling", max_rounds)
@@ -943,6 +991,39 @@ def format_finding(row: Any) -> str:
     return f"{cell}: {told} via {row.relation}"
 
 
+#: What the intruder reads of the true counts (:func:`to_grid`): each row's cell, its
+#: numerator and ``n``, and ``status`` (a ``no_data`` row says ``n = 0``).
+TRUE_COUNT_COLUMNS = ("indicator", "area_id", "group_var", "group_value", "numerator", "n",
+                      "status")
+
+
+def true_counts(truth: pd.DataFrame, like: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Only what :func:`audit` reads of the true estimates ``truth``: its
+    :data:`TRUE_COUNT_COLUMNS` (the same audit, a third of the memory at thousands of
+    areas: the intervals, labels and reasons are not read).
+
+    When ``like`` (the published table) has the same cells in the same rows, its key
+    columns are shared (no copy of the cells' labels: only the counts and ``status`` of
+    ``truth`` are kept). Take :func:`table_digest` of ``truth`` before, if the whole
+    table's digest is wanted (:func:`fingerprint` of the trimmed table differs).
+
+    Examples
+    --------
+    >>> pub = example_table()
+    >>> true = pub.assign(numerator=[44, 12, 13, 14, 4, 1], p=0.5)
+    >>> list(true_counts(true, like=pub).columns) == list(TRUE_COUNT_COLUMNS)
+    True
+    """
+    keys = list(TRUE_COUNT_COLUMNS[:4])
+    counts = [c for c in TRUE_COUNT_COLUMNS[4:] if c in truth.columns]
+    same = (like is not None and len(like) == len(truth) and like.index.equals(truth.index)
+            and all(c in like.columns and like[c].equals(truth[c]) for c in keys))
+    out = (like if same and like is not None else truth)[keys]  # copy-on-write: shared
+    for c in counts:
+        out[c] = truth[c]
+    return out
+
+
 def true_estimates(results: Any) -> pd.DataFrame:
     """The estimates of a :class:`~geo4mi.pipeline.Results` with nothing hidden (in memory
     only: never write them)."""
@@ -1062,6 +1143,7 @@ def _audit_run(results: Any, reuse: bool) -> pd.DataFrame:
             log.info("audit: the table is the one disclosure control returned; its last "
                      "check (%d findings) stands", len(found))
             return found.copy()
+    truth = true_counts(truth, like=results.estimates)  # only what the audit reads
     return audit(results.estimates, results.catalogue, min_n=min_n, truth=truth)
 
 
@@ -1111,5 +1193,6 @@ __all__ = [
     "refuse_if_disclosive",
     "refuse_results",
     "relations",
+    "true_counts",
     "true_estimates",
 ]

@@ -282,7 +282,7 @@ def protect(estimates: pd.DataFrame, catalogue: Any, *, min_n: int,
             lo, hi, src_lo, src_hi, _ = propagate(sys_.rows, sys_.cols, sys_.vals,
                                                   sys_.fam_of, *sys_.start(known),
                                                   moves=moves, by_var=by_var,
-                                                  starts=matrices[0].indptr)
+                                                  starts=matrices[0].indptr, overwrite=True)
             support = _joined(moves)
             del moves
             fresh, stale = True, False
@@ -337,18 +337,24 @@ def protect(estimates: pd.DataFrame, catalogue: Any, *, min_n: int,
         reset = _reopen(np.unique(np.r_[chosen % size, chosen[chosen >= size]]),
                         matrices[1], support, n_rows)
         support = support[:, ~reset[support[0]]]
+        # in place: nothing else reads the last bounds now (``at`` is gone)
         start_lo, start_hi = sys_.start(known)
-        lo, hi = np.where(reset, start_lo, lo), np.where(reset, start_hi, hi)
+        np.copyto(lo, start_lo, where=reset)
+        np.copyto(hi, start_hi, where=reset)
         del start_lo, start_hi
         active = np.zeros(n_rows, bool)
         active[sys_.rows[reset[sys_.cols]]] = True
         moves = []
         lo, hi, s_lo, s_hi, _ = propagate(sys_.rows, sys_.cols, sys_.vals, sys_.fam_of, lo,
                                           hi, active=active, moves=moves, by_var=by_var,
-                                          starts=matrices[0].indptr)
+                                          starts=matrices[0].indptr, overwrite=True)
         del active
-        src_lo = np.where(s_lo >= 0, s_lo, np.where(reset, -1, src_lo)).astype(np.int32)
-        src_hi = np.where(s_hi >= 0, s_hi, np.where(reset, -1, src_hi)).astype(np.int32)
+        # the re-opened bounds' sources are those of this propagation (-1 where it moved
+        # none), the others' as they were: in place
+        for src, new in ((src_lo, s_lo), (src_hi, s_hi)):
+            src[reset] = -1
+            np.copyto(src, new, where=new >= 0)
+        del s_lo, s_hi
         support = np.concatenate([support, _joined(moves)], axis=1)
         del moves
         log.debug("protect round %d: %d bounds re-opened", round_, int(reset.sum()))
