@@ -488,6 +488,9 @@ def test_appending_rows_is_byte_identical_and_all_or_nothing(tmp_path):
     dated = frame.iloc[3:].assign(flag=pd.Timestamp("2020-01-01"))  # after 3 good rows
     with pytest.raises(TypeError, match=r"column 'flag' has dtype datetime64"):
         append_attribute_rows(one, "rows", [frame.iloc[:3], dated])
+    numbers = frame.assign(objects=np.array([1, None, 2, 3, 4, 5], dtype=object))
+    with pytest.raises(TypeError, match=r"column 'objects' holds values that are not text"):
+        append_attribute_rows(one, "rows", [frame, numbers])
     with pytest.raises(OutputError, match=r"the rows' columns .* are not those of layer 'rows'"):
         append_attribute_rows(one, "rows", [frame.iloc[:3], frame.iloc[3:, :2]])
     with pytest.raises(OutputError, match=r"'spatial' is not an attribute table"):
@@ -551,3 +554,25 @@ def test_csv_without_empty_rows_keeps_every_other_row_byte_for_byte(estimates, a
     assert write_estimates_csv(estimates, areas, labels, tmp_path / "parts.csv", lang="es",
                                synthetic=True, empty=False).read_bytes() == lean
     assert len(estimates) == len(whole) - 1  # the estimates are not modified
+
+
+def test_geopackage_failing_in_the_rows_leaves_no_file(estimates, areas, labels, tmp_path,
+                                                       monkeypatch):
+    from geo4mi.indicators import tables
+
+    calls = []
+
+    def fail_late(column):  # the second slice fails, after rows went in
+        calls.append(column.name)
+        if len(calls) > len(TABLE_COLUMNS):
+            raise sqlite3.OperationalError("database or disk is full")
+        return real(column)
+
+    real = tables._sql_values
+    monkeypatch.setattr(tables, "CHUNK_ROWS", 7)
+    monkeypatch.setattr(tables, "_sql_values", fail_late)
+    with pytest.raises(OutputError, match=r"cannot write layer 'estimates' \(database or disk "
+                                          r"is full\); check the free space"):
+        write_geopackage(estimates, areas, tmp_path / "out" / "e.gpkg", labels, lang="es",
+                         synthetic=True)
+    assert list((tmp_path / "out").iterdir()) == []  # nor a temporary file or journal

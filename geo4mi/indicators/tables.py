@@ -657,8 +657,8 @@ def _sql_values(column: pd.Series) -> np.ndarray:
     elif pd.api.types.is_string_dtype(dtype):
         values = column.to_numpy(dtype=object, na_value=None)
         missing = column.isna().to_numpy(dtype=bool)
-        if dtype == object and pd.api.types.infer_dtype(values[~missing]) not in ("string",
-                                                                                  "empty"):
+        if (not isinstance(dtype, pd.StringDtype)
+                and pd.api.types.infer_dtype(values[~missing]) not in ("string", "empty")):
             raise TypeError(f"column {column.name!r} holds values that are not text; "
                             "write it with pyogrio")
     else:
