@@ -10,11 +10,14 @@ versions by running this with each on ``PYTHONPATH`` and ``cmp`` the files.
 
 Without arguments (as ``make bench`` runs it) the inputs are made here: the bundled study on
 the 2,431 AGEBs with ``--respondents`` synthetic respondents (``bench_build.make_study``),
-checked and estimated once. The peer, same run: pandas' ``to_csv`` of the same labelled
-table for ``estimates.csv`` (what a user would write), made whole.
+checked and estimated once. The peers, same run: pandas' ``to_csv`` of the same labelled
+table for ``estimates.csv`` (what a user would write), made whole; with ``--gpkg``,
+geopandas' ``to_file`` of the GeoPackage's three layers, the long one labelled whole (the
+former path: GDAL writes the rows feature by feature). ``--only NAME`` writes only that file
+(and its peer).
 
 Run: ``.venv/bin/python bench/bench_tables.py [ESTIMATES.pkl STUDY.toml] [--out DIR]
-[--respondents N] [--gpkg]``
+[--respondents N] [--gpkg] [--only NAME]``
 """
 
 from __future__ import annotations
@@ -49,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--respondents", type=int, default=30_000,
                     help="respondents of the study made when no pickle is given")
     ap.add_argument("--gpkg", action="store_true", help="write estimates.gpkg too")
+    ap.add_argument("--only", action="append", default=None, metavar="NAME",
+                    help="write only this file (repeatable), e.g. estimates.gpkg")
     args = ap.parse_args(argv)
     if (args.estimates is None) != (args.study is None):
         ap.error("give both ESTIMATES.pkl and STUDY.toml, or neither")
@@ -88,22 +93,60 @@ def main(argv: list[str] | None = None) -> int:
         "estimates.analysistools.csv": lambda p: tables.write_analysistools_csv(
             est, catalogue, p, synthetic=synthetic, lang=lang),
     }
-    if args.gpkg:
+    if args.gpkg or "estimates.gpkg" in (args.only or ()):
         writers["estimates.gpkg"] = lambda p: tables.write_geopackage(
             est, areas, p, labels, lang=lang, synthetic=synthetic)
+    if args.only:
+        unknown = sorted(set(args.only) - set(writers))
+        if unknown:
+            ap.error(f"--only {unknown[0]}: choose among {', '.join(writers)}")
+        writers = {name: write for name, write in writers.items() if name in args.only}
     for name, write in writers.items():
         cpu, wall = time.process_time(), time.perf_counter()
         write(args.out / name)
         print(f"  {name}: {time.process_time() - cpu:.1f} CPU s, "
               f"{time.perf_counter() - wall:.1f} s wall, peak RSS so far {_peak_gb():.2f} GB, "
               f"load {os.getloadavg()[0]:.1f}", flush=True)
-    cpu, wall = time.process_time(), time.perf_counter()
-    whole = tables.estimates_table(est, areas, labels, lang=lang, synthetic=synthetic)
-    whole.to_csv(args.out / "peer.csv", index=False, float_format="%.1f", lineterminator="\n")
-    print(f"  peer, pandas to_csv of the whole labelled table: "
-          f"{time.process_time() - cpu:.1f} CPU s, {time.perf_counter() - wall:.1f} s wall, "
-          f"peak RSS so far {_peak_gb():.2f} GB", flush=True)
+    if "estimates.csv" in writers:
+        cpu, wall = time.process_time(), time.perf_counter()
+        whole = tables.estimates_table(est, areas, labels, lang=lang, synthetic=synthetic)
+        whole.to_csv(args.out / "peer.csv", index=False, float_format="%.1f",
+                     lineterminator="\n")
+        print(f"  peer, pandas to_csv of the whole labelled table: "
+              f"{time.process_time() - cpu:.1f} CPU s, {time.perf_counter() - wall:.1f} s wall, "
+              f"peak RSS so far {_peak_gb():.2f} GB", flush=True)
+        del whole
+    if "estimates.gpkg" in writers:
+        _gpkg_peer(args.out, est, areas, labels, lang, synthetic)
     return 0
+
+
+def _gpkg_peer(out: Path, est: Any, areas: Any, labels: Any, lang: str, synthetic: bool) -> None:
+    """geopandas' ``to_file`` of the layers of ``out/estimates.gpkg`` (the small ones read
+    back from it, untimed; the long one labelled whole, timed), with GDAL's fixed date."""
+    import geopandas as gpd
+    import pyogrio
+
+    from geo4mi.indicators import tables
+
+    ours = out / "estimates.gpkg"
+    spatial = gpd.read_file(ours, layer="indicators")
+    info = pyogrio.read_dataframe(ours, layer="indicator_labels")
+    peer = out / "peer.gpkg"
+    peer.unlink(missing_ok=True)
+    cpu, wall = time.process_time(), time.perf_counter()
+    long = tables.estimates_table(est, areas, labels, lang=lang, synthetic=synthetic)
+    if not synthetic:
+        long = long.drop(columns="data_note")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": tables.FIXED_DATE})
+    spatial.to_file(peer, layer="indicators", driver="GPKG")
+    gpd.GeoDataFrame(long).to_file(peer, layer="estimates", driver="GPKG")
+    gpd.GeoDataFrame(info).to_file(peer, layer="indicator_labels", driver="GPKG")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})
+    print(f"  peer, geopandas to_file of the three layers (the long one whole, "
+          f"{len(long):,} rows): {time.process_time() - cpu:.1f} CPU s, "
+          f"{time.perf_counter() - wall:.1f} s wall, peak RSS so far {_peak_gb():.2f} GB, "
+          f"load {os.getloadavg()[0]:.1f}", flush=True)
 
 
 def _made_estimates(checked: Any) -> tuple[Any, Any]:

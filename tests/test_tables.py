@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import csv
 import io
+import sqlite3
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
 from shapely.geometry import box
 
-from geo4mi.errors import BoundaryError, CatalogueError
+from geo4mi.errors import BoundaryError, CatalogueError, OutputError
 from geo4mi.indicators.catalogue import build_labels
 from geo4mi.indicators.estimate import CITY, estimate
 from geo4mi.indicators.tables import (
     ANALYSISTOOLS_COLUMNS,
+    FIXED_DATE,
     TABLE_COLUMNS,
+    _gdal_config,
+    append_attribute_rows,
     estimates_table,
     to_analysistools,
     write_analysistools_csv,
@@ -390,6 +395,146 @@ def test_large_tables_are_written_in_chunks_with_the_same_content(estimates, are
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
+
+def _every_kind() -> pd.DataFrame:
+    """Rows with every column kind a layer of ours holds, and the awkward values of each."""
+    return pd.DataFrame({
+        "text": pd.array(['plain', "it's \"quoted\"", "Ñuñoa · 東京 · 🙂", "", None,
+                          "x; DROP TABLE t; --"], dtype="str"),
+        "objects": np.array(["a", None, "b", "c", "", "d"], dtype=object),
+        "count": pd.array([0, None, -3, 2**40, 7, None], dtype="Int64"),
+        "plain_int": np.array([1, 2, 3, 4, 5, -6], dtype="int64"),
+        "share": pd.array([0.5, None, -1e-300, 1e300, 2.0, 0.1], dtype="Float64"),
+        "plain_float": np.array([np.nan, 1.25, -0.0, np.inf, 3.0, 1 / 3]),
+        "flag": np.array([True, False, True, True, False, False]),
+    })
+
+
+def _sqlite_dump(path, query: str) -> list[tuple]:
+    con = sqlite3.connect(path)
+    try:
+        return con.execute(query).fetchall()
+    finally:
+        con.close()
+
+
+def _two_files(tmp_path, frame: pd.DataFrame, parts: list[pd.DataFrame]):
+    """The same layers written by plain pyogrio (appending ``parts``) and by GDAL for the
+    layers and SQLite for the rows."""
+    spatial = gpd.GeoDataFrame({"area_id": ["a", "b"]}, geometry=[box(0, 0, 1, 1),
+                                                                 box(1, 0, 2, 1)],
+                               crs="EPSG:6372")
+    files = {}
+    for how in ("pyogrio", "sqlite"):
+        path = files[how] = tmp_path / f"{how}.gpkg"
+        with _gdal_config(OGR_CURRENT_DATE=FIXED_DATE):
+            pyogrio.write_dataframe(spatial, path, layer="spatial", driver="GPKG")
+            if how == "pyogrio":
+                for k, part in enumerate(parts):
+                    pyogrio.write_dataframe(part, path, layer="rows", driver="GPKG",
+                                            append=k > 0)
+            else:
+                pyogrio.write_dataframe(frame.iloc[:0], path, layer="rows", driver="GPKG")
+                assert append_attribute_rows(path, "rows", parts) == len(frame)
+            pyogrio.write_dataframe(frame.head(2), path, layer="after", driver="GPKG")
+    return files["pyogrio"], files["sqlite"]
+
+
+def test_appended_rows_read_back_as_pyogrio_writes_them(tmp_path):
+    frame = _every_kind()
+    old, new = _two_files(tmp_path, frame, [frame.iloc[:4], frame.iloc[4:]])
+    for layer in ("spatial", "rows", "after"):
+        pd.testing.assert_frame_equal(
+            pyogrio.read_dataframe(new, layer=layer, fid_as_index=True),
+            pyogrio.read_dataframe(old, layer=layer, fid_as_index=True))
+        assert pyogrio.read_info(new, layer=layer)["features"] == \
+            pyogrio.read_info(old, layer=layer)["features"]
+    assert pyogrio.read_info(new, layer="rows")["features"] == 6
+    back = pyogrio.read_dataframe(new, layer="rows", fid_as_index=True)
+    assert back.index.tolist() == [1, 2, 3, 4, 5, 6]
+    assert back.text.tolist()[:4] == ["plain", 'it\'s "quoted"', "Ñuñoa · 東京 · 🙂", ""]
+    assert pd.isna(back.text[5]) and pd.isna(back["count"][2]) and pd.isna(back.share[2])
+    assert back.flag.tolist() == frame.flag.tolist()
+    # the very values and SQLite types (NULL, not NaN; 0/1 for booleans) are GDAL's
+    values = ("SELECT fid, text, typeof(text), objects, count, typeof(count), plain_int, share, "
+              "typeof(share), plain_float, typeof(plain_float), flag, typeof(flag) FROM rows")
+    assert _sqlite_dump(new, values) == _sqlite_dump(old, values)
+    # the same schema, metadata and triggers (the feature counts kept by them included)
+    for query in ("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name",
+                  "SELECT * FROM gpkg_contents ORDER BY table_name",
+                  "SELECT * FROM gpkg_ogr_contents ORDER BY table_name",
+                  "SELECT * FROM sqlite_sequence ORDER BY name",
+                  "PRAGMA integrity_check", "PRAGMA foreign_key_check"):
+        assert _sqlite_dump(new, query) == _sqlite_dump(old, query), query
+    assert _sqlite_dump(new, "PRAGMA integrity_check") == [("ok",)]
+    # the feature-count triggers work again after the bulk insert
+    for path in (old, new):
+        con = sqlite3.connect(path)
+        with con:
+            con.execute("DELETE FROM rows WHERE fid = 2")
+        con.close()
+    assert pyogrio.read_info(new, layer="rows")["features"] == 5
+    assert _sqlite_dump(new, "SELECT * FROM gpkg_ogr_contents") == \
+        _sqlite_dump(old, "SELECT * FROM gpkg_ogr_contents")
+
+
+def test_appending_rows_is_byte_identical_and_all_or_nothing(tmp_path):
+    frame = _every_kind()
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    one = _two_files(tmp_path / "one", frame, [frame])[1]
+    assert one.read_bytes() == _two_files(tmp_path / "two", frame, [frame])[1].read_bytes()
+    before = one.read_bytes()
+    dated = frame.iloc[3:].assign(flag=pd.Timestamp("2020-01-01"))  # after 3 good rows
+    with pytest.raises(TypeError, match=r"column 'flag' has dtype datetime64"):
+        append_attribute_rows(one, "rows", [frame.iloc[:3], dated])
+    numbers = frame.assign(objects=np.array([1, None, 2, 3, 4, 5], dtype=object))
+    with pytest.raises(TypeError, match=r"column 'objects' holds values that are not text"):
+        append_attribute_rows(one, "rows", [frame, numbers])
+    with pytest.raises(OutputError, match=r"the rows' columns .* are not those of layer 'rows'"):
+        append_attribute_rows(one, "rows", [frame.iloc[:3], frame.iloc[3:, :2]])
+    with pytest.raises(OutputError, match=r"'spatial' is not an attribute table"):
+        append_attribute_rows(one, "spatial", [frame])
+    # the calls that failed added nothing and left the counting triggers in place
+    assert one.read_bytes() == before
+    assert _sqlite_dump(one, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
+                             "AND tbl_name = 'rows'") == [(2,)]
+    assert not list(tmp_path.glob("one/*-journal"))
+
+
+def test_geopackage_long_layer_equals_the_pyogrio_write(estimates, areas, labels, tmp_path,
+                                                         monkeypatch):
+    from geo4mi.indicators import tables
+
+    monkeypatch.setattr(tables, "CHUNK_ROWS", 7)  # several slices, as at thousands of areas
+    new = write_geopackage(estimates, areas, tmp_path / "new.gpkg", labels, lang="es",
+                           synthetic=True)
+
+    def plain(path, layer, parts):  # the former path: pyogrio appends every slice
+        with _gdal_config(OGR_CURRENT_DATE=FIXED_DATE):
+            for part in parts:
+                pyogrio.write_dataframe(part, path, layer=layer, driver="GPKG", append=True)
+        return 0
+
+    with monkeypatch.context() as patch:
+        patch.setattr(tables, "append_attribute_rows", plain)
+        old = write_geopackage(estimates, areas, tmp_path / "old.gpkg", labels, lang="es",
+                               synthetic=True)
+    assert [n for n, _ in pyogrio.list_layers(new)] == [n for n, _ in pyogrio.list_layers(old)]
+    for layer in ("indicators", "estimates", "indicator_labels"):
+        pd.testing.assert_frame_equal(pyogrio.read_dataframe(new, layer=layer, fid_as_index=True),
+                                      pyogrio.read_dataframe(old, layer=layer, fid_as_index=True))
+        assert pyogrio.read_info(new, layer=layer)["features"] == \
+            pyogrio.read_info(old, layer=layer)["features"]
+    assert pyogrio.read_info(new, layer="estimates")["features"] == len(estimates)
+    assert _sqlite_dump(new, "PRAGMA integrity_check") == [("ok",)]
+    assert _sqlite_dump(new, "SELECT * FROM gpkg_contents ORDER BY table_name") == \
+        _sqlite_dump(old, "SELECT * FROM gpkg_contents ORDER BY table_name")
+    again = write_geopackage(estimates, areas, tmp_path / "again.gpkg", labels, lang="es",
+                             synthetic=True)
+    assert again.read_bytes() == new.read_bytes()
+
+
 def test_csv_without_empty_rows_keeps_every_other_row_byte_for_byte(estimates, areas, labels,
                                                                     tmp_path, monkeypatch):
     from geo4mi.indicators import tables
@@ -409,3 +554,25 @@ def test_csv_without_empty_rows_keeps_every_other_row_byte_for_byte(estimates, a
     assert write_estimates_csv(estimates, areas, labels, tmp_path / "parts.csv", lang="es",
                                synthetic=True, empty=False).read_bytes() == lean
     assert len(estimates) == len(whole) - 1  # the estimates are not modified
+
+
+def test_geopackage_failing_in_the_rows_leaves_no_file(estimates, areas, labels, tmp_path,
+                                                       monkeypatch):
+    from geo4mi.indicators import tables
+
+    calls = []
+
+    def fail_late(column):  # the second slice fails, after rows went in
+        calls.append(column.name)
+        if len(calls) > len(TABLE_COLUMNS):
+            raise sqlite3.OperationalError("database or disk is full")
+        return real(column)
+
+    real = tables._sql_values
+    monkeypatch.setattr(tables, "CHUNK_ROWS", 7)
+    monkeypatch.setattr(tables, "_sql_values", fail_late)
+    with pytest.raises(OutputError, match=r"cannot write layer 'estimates' \(database or disk "
+                                          r"is full\); check the free space"):
+        write_geopackage(estimates, areas, tmp_path / "out" / "e.gpkg", labels, lang="es",
+                         synthetic=True)
+    assert list((tmp_path / "out").iterdir()) == []  # nor a temporary file or journal
