@@ -13,13 +13,20 @@ import os
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from geo4mi import progress
 from geo4mi.errors import OutputError
 from geo4mi.i18n import LANGUAGES
 from geo4mi.io import write_output_set
 from geo4mi.pipeline import Results
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from geo4mi.webmap.choropleth import ChoroplethData
 
 log = logging.getLogger(__name__)
 
@@ -96,17 +103,20 @@ def write_map(results: Results, path: str | os.PathLike[str], *, kind: str = "ch
 
 def write_map_pages(results: Results, path: str | os.PathLike[str], *,
                     lang: str | None = None, alternates: dict[str, str] | None = None,
-                    overwrite: bool = True) -> list[Path]:
+                    overwrite: bool = True, data: ChoroplethData | None = None
+                    ) -> list[Path]:
     """Write a run's choropleth: ``path``, and above
     :data:`~geo4mi.webmap.choropleth.SPLIT_ABOVE` cells one page per grouping variable next
     to it (``choropleth.by-gender.html``...; :func:`geo4mi.webmap.choropleth.split_pages`).
     Returns the files written, ``path`` first. With ``overwrite=False`` nothing is written
-    when one of the pages exists."""
+    when one of the pages exists. ``data`` (:func:`geo4mi.outputs.choropleth_inputs` of
+    ``results``) is drawn instead of preparing the estimates again: give every language
+    the same to test and lay out the values once."""
     from geo4mi.outputs import MapOptions, choropleth_inputs
     from geo4mi.webmap.choropleth import write_choropleth_pages
 
     options = MapOptions(lang=lang or results.study.language, alternates=alternates or {})
-    return write_choropleth_pages(*choropleth_inputs(results, options), path,
+    return write_choropleth_pages(*choropleth_inputs(results, options, data=data), path,
                                   overwrite=overwrite)
 
 
@@ -152,6 +162,21 @@ def build_outputs(results: Results, out_dir: str | os.PathLike[str], *,
                                                                    jobs, empty))
 
 
+def _tested(results: Results) -> pd.DataFrame | None:
+    """:func:`~geo4mi.indicators.differences.differences` of a run's estimates (Holm,
+    alpha 0.05: what ``differences.csv`` publishes), tested once for the table and the
+    maps' flags; None when the estimates lack a ``numerator`` (nothing to test) or a
+    ``suppression`` column (the map publishes such a table with the study's ``min_n``,
+    so it tests its own)."""
+    from geo4mi.indicators.differences import differences
+
+    columns = results.estimates.columns
+    if "numerator" not in columns or "suppression" not in columns:
+        return None
+    with _stage("testing differences", show=False):
+        return differences(results.estimates)
+
+
 @contextmanager
 def _stage(what: str, *, show: bool = True) -> Iterator[None]:
     """Log a build step as it starts and ends, with its seconds (shown with ``-v``); name
@@ -176,11 +201,20 @@ def _write_all(results: Results, out: Path, report: bool = False,
         pages.append(("sites.html", "sites", lang))
     progress.stage(f"writing {len(pages)} maps")
     tick = progress.bar("maps", unit="map")
+    tested = _tested(results)  # once for differences.csv and every map's flags
+    shared: ChoroplethData | None = None  # prepared once: every language draws the same
     for k, (name, kind, code) in enumerate(pages):  # each choropleth links to the others
         with _stage(f"map {name}", show=False):
             if kind == "choropleth":
+                if shared is None:
+                    from geo4mi.outputs import choropleth_inputs
+                    from geo4mi.webmap.choropleth import FLAG_METHOD
+
+                    shared = choropleth_inputs(results)[0]
+                    if tested is not None and FLAG_METHOD == "holm":  # differences.csv's
+                        shared = replace(shared, differences=tested)
                 written.extend(write_map_pages(results, out / name, lang=code,
-                                               alternates=names))
+                                               alternates=names, data=shared))
             else:
                 written.append(write_map(results, out / name, kind=kind, lang=code))
         if tick:
@@ -208,7 +242,8 @@ def _write_all(results: Results, out: Path, report: bool = False,
     with _stage("writing table differences.csv"):
         written.append(write_differences_csv(results.estimates,
                                              out / "tables" / "differences.csv", lang=lang,
-                                             synthetic=results.study.synthetic))
+                                             synthetic=results.study.synthetic,
+                                             tested=tested))
     if report:
         from geo4mi.report import write_report
 

@@ -243,7 +243,8 @@ def _publishable(results: Results) -> None:
     weakref.finalize(results, _AUDITED.discard, id(results))
 
 
-def choropleth_inputs(results: Results, options: MapOptions | None = None
+def choropleth_inputs(results: Results, options: MapOptions | None = None, *,
+                      data: ChoroplethData | None = None
                       ) -> tuple[ChoroplethData, ChoroplethSettings]:
     """What the choropleth renderer receives for a run: prepared data and settings.
 
@@ -251,7 +252,9 @@ def choropleth_inputs(results: Results, options: MapOptions | None = None
     (:meth:`~geo4mi.webmap.choropleth.ChoroplethData.prepare`); the settings take the study's
     title, source and language, and open on ``options.selected``, else the study's
     ``[indicators] opening``, else the first indicator that is not a descriptive profile
-    share (among ``options.indicators`` when given).
+    share (among ``options.indicators`` when given). ``data`` (from an earlier call on the
+    same ``results``) is returned as is instead of being prepared again: the pages of every
+    language then share its outlines, tests and values.
 
     Examples
     --------
@@ -265,9 +268,10 @@ def choropleth_inputs(results: Results, options: MapOptions | None = None
     options = options or MapOptions()
     study = results.study
     lang = options.lang or study.language
-    data = ChoroplethData.prepare(results.estimates, results.areas, results.labels,
-                                  min_n=study.min_n, synthetic=study.synthetic,
-                                  context=study.context)
+    if data is None:
+        data = ChoroplethData.prepare(results.estimates, results.areas, results.labels,
+                                      min_n=study.min_n, synthetic=study.synthetic,
+                                      context=study.context)
     settings = ChoroplethSettings.resolve(
         options, lang=lang, title=study.title_in(lang), source=study.source_in(lang) or None,
         selected=options.selected or _opening(results, options.indicators))

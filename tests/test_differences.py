@@ -4,6 +4,8 @@ the nominal share."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -301,3 +303,36 @@ def test_demo_permuted_areas(demo):
     rate = flagged / families
     # families within one permutation are dependent: bound as if only `reps` were independent
     assert rate <= alpha + 3 * np.sqrt(alpha * (1 - alpha) / reps), rate
+
+
+def test_tests_given_to_the_table_and_the_map_are_their_own(demo):
+    """build tests a run once (geo4mi.build._tested) for differences.csv and the map's
+    flags: each reads exactly what it would have tested itself, and the tests given are
+    left unchanged."""
+    from geo4mi.build import _tested
+    from geo4mi.indicators.differences import differences_table
+    from geo4mi.webmap.choropleth import FLAG_METHOD, ChoroplethData, flagged_differences
+
+    est = demo.estimates
+    given = _tested(demo)
+    pd.testing.assert_frame_equal(given, differences(est))
+    before = given.copy()
+    pd.testing.assert_frame_equal(differences_table(est, lang="en", synthetic=True),
+                                  differences_table(est, lang="en", synthetic=True,
+                                                    tested=given))
+    pd.testing.assert_frame_equal(given, before)
+    data = ChoroplethData.prepare(est, demo.areas, demo.labels, min_n=demo.study.min_n)
+    own = differences(data.estimates, method=FLAG_METHOD)  # what the map tests itself
+    drawn = given[given["indicator"].isin(set(data.estimates["indicator"]))]
+    assert len(own) > 0 and set(given["indicator"]) >= set(own["indicator"])
+    pd.testing.assert_frame_equal(own, drawn.reset_index(drop=True))
+    # the flags are the given tests' significant "rest" rows (two marked here)
+    marked = given.copy()
+    marked.loc[marked.index[marked["versus"] == "rest"][:2], "significant"] = True
+    shared = replace(data, differences=marked)
+    flags = shared.tested
+    assert len(flags) == 2 + int((given["significant"] & (given["versus"] == "rest")).sum())
+    pd.testing.assert_frame_equal(flags, flagged_differences(data.estimates, tested=marked))
+    # no numerator or no suppression column: nothing shared, each tests its own
+    assert _tested(replace(demo, estimates=est.drop(columns="suppression"))) is None
+    assert _tested(replace(demo, estimates=est.drop(columns="numerator"))) is None

@@ -325,3 +325,22 @@ def test_a_link_to_another_pages_view_lands_there(split):
         assert page.url.split("#")[0].endswith("/choropleth.html")
         assert view(page)[:2] == ["gender_women", "all:all"]
     report.assert_clean()
+
+
+def test_one_prepared_data_for_every_language_writes_the_same_pages(bundled_results, split,
+                                                                    tmp_path):
+    """build prepares the choropleth once for all languages, with the tests of
+    differences.csv: each page is byte-identical to its language prepared on its own, and
+    each page's values are laid out once for both languages."""
+    from geo4mi.build import _tested
+
+    _, written = split
+    shared = replace(inputs(bundled_results, "es")[0], differences=_tested(bundled_results))
+    for code, name in NAMES.items():
+        again = write_choropleth_pages(shared, inputs(bundled_results, code)[1],
+                                       tmp_path / name, above=0)
+        assert [p.name for p in again] == [p.name for p in written[code]]
+        for old, new in zip(written[code], again, strict=True):
+            assert new.read_bytes() == old.read_bytes(), new.name
+    assert len(shared._values) == 1 + len(VARS)  # everyone's page and one per variable
+    assert shared.tested is not None  # read from the given tests

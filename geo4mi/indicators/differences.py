@@ -365,9 +365,13 @@ def correction_name(method: str) -> str:
 
 
 def differences_table(estimates: pd.DataFrame, *, lang: str, synthetic: bool,
-                      alpha: float = 0.05, method: str = "holm") -> pd.DataFrame:
+                      alpha: float = 0.05, method: str = "holm",
+                      tested: pd.DataFrame | None = None) -> pd.DataFrame:
     """The published comparisons: :func:`differences` plus ``method`` (how each row was
     computed) and ``data_note`` (the synthetic-data note, or empty).
+
+    ``tested``: ``differences(estimates, alpha=alpha, method=method)`` already computed
+    (e.g. for the map's flags), used instead of testing again; it is not changed.
 
     ``method`` reads e.g. ``"newcombe_wilson; z_pooled; holm per indicator"``, with
     ``newcombe_wilson_neff`` when the Wilson pieces use effective sample sizes.
@@ -383,7 +387,8 @@ def differences_table(estimates: pd.DataFrame, *, lang: str, synthetic: bool,
     """
     from geo4mi.i18n import t
 
-    table = differences(estimates, alpha=alpha, method=method)
+    table = (differences(estimates, alpha=alpha, method=method) if tested is None
+             else tested.copy())
     effective = "n_eff" in estimates.columns and bool(
         (_numbers(estimates, "n_eff") < _numbers(estimates, "n")).any())
     table["method"] = (f"newcombe_wilson{'_neff' if effective else ''}; z_pooled; "
@@ -394,13 +399,14 @@ def differences_table(estimates: pd.DataFrame, *, lang: str, synthetic: bool,
 
 def write_differences_csv(estimates: pd.DataFrame, path: str | os.PathLike[str], *,
                           lang: str, synthetic: bool, alpha: float = 0.05,
-                          method: str = "holm") -> Path:
+                          method: str = "holm", tested: pd.DataFrame | None = None) -> Path:
     """Write :func:`differences_table` as UTF-8 CSV (with BOM), atomically; proportions
-    and p-values with 6 significant digits. The same inputs give identical bytes."""
+    and p-values with 6 significant digits. The same inputs give identical bytes.
+    ``tested`` as in :func:`differences_table`."""
     from geo4mi.io import write_csv
 
     table = differences_table(estimates, lang=lang, synthetic=synthetic, alpha=alpha,
-                              method=method)
+                              method=method, tested=tested)
     write_csv(table, path, bom=True, float_format="%.6g")
     log.info("wrote %s (%d comparisons)", path, len(table))
     return Path(path)

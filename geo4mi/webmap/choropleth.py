@@ -262,10 +262,21 @@ def _check_columns(estimates: pd.DataFrame, areas: gpd.GeoDataFrame) -> None:
                               "ok, suppressed or no_data")
 
 
-def _check_inputs(estimates: pd.DataFrame, labels: Labels, indicators: Sequence[str] | None,
-                  groups: Sequence[str] | None) -> tuple[list[str], list[tuple[str, str]]]:
-    """The indicators and (group_var, group_value) pairs drawn, in display order."""
-    present = list(pd.unique(estimates["indicator"].astype(object)))
+def _present(estimates: pd.DataFrame) -> tuple[list[str], list[tuple[str, str]]]:
+    """The indicators and (group_var, group_value) pairs of ``estimates``, in table order
+    (what :func:`_check_inputs` chooses from; :attr:`ChoroplethData.present` reads them
+    once for all pages)."""
+    keys = estimates[["group_var", "group_value"]].astype(object).drop_duplicates()
+    return (list(pd.unique(estimates["indicator"].astype(object))),
+            list(zip(keys["group_var"], keys["group_value"], strict=True)))
+
+
+def _check_inputs(present_keys: tuple[list[str], list[tuple[str, str]]], labels: Labels,
+                  indicators: Sequence[str] | None, groups: Sequence[str] | None
+                  ) -> tuple[list[str], list[tuple[str, str]]]:
+    """The indicators and (group_var, group_value) pairs drawn, in display order, from the
+    estimates' own (:func:`_present`)."""
+    present, pairs = present_keys[0], list(present_keys[1])
     unknown = [i for i in present if i not in labels.indicators]
     if unknown:
         raise ChoroplethError(f"estimates: column 'indicator': {unknown[0]!r} has no label in "
@@ -280,8 +291,6 @@ def _check_inputs(estimates: pd.DataFrame, labels: Labels, indicators: Sequence[
                                   f"some of {', '.join(present[:8])}...")
     if not chosen:
         raise ChoroplethError("estimates: no indicator to draw; the table is empty")
-    keys = estimates[["group_var", "group_value"]].astype(object).drop_duplicates()
-    pairs = list(zip(keys["group_var"], keys["group_value"], strict=True))
     if ("all", "all") not in pairs:
         raise ChoroplethError("estimates: no rows with group_var 'all'; the map needs the "
                               "estimates for all respondents")
@@ -407,18 +416,23 @@ def build_values(estimates: pd.DataFrame, area_ids: Sequence[str], indicators: S
     return cols, values
 
 
-def flagged_differences(estimates: pd.DataFrame) -> pd.DataFrame:
+def flagged_differences(estimates: pd.DataFrame, *,
+                        tested: pd.DataFrame | None = None) -> pd.DataFrame:
     """The significant ``"rest"`` comparisons of
     :func:`~geo4mi.indicators.differences.differences` the map flags (none without a
     ``numerator`` column: nothing to test). Each indicator's comparisons are corrected
-    together, over every group value, whichever page shows them."""
+    together, over every group value, whichever page shows them.
+
+    ``tested``: ``differences(estimates, method=FLAG_METHOD)`` already computed (the
+    default alpha), e.g. for ``differences.csv``, read instead of testing again; it may
+    hold more indicators than ``estimates`` (a family is corrected on its own)."""
     from geo4mi.indicators.differences import differences
 
     if "numerator" not in estimates.columns:
         log.info("estimates without numerator: no tested differences on the map")
         return pd.DataFrame(columns=["indicator", "group_var", "group_value", "area_id",
                                      "direction"])
-    d = differences(estimates, method=FLAG_METHOD)
+    d = differences(estimates, method=FLAG_METHOD) if tested is None else tested
     return d[(d["versus"] == "rest") & d["significant"]]
 
 
@@ -569,19 +583,17 @@ def unpack_page_data(data: dict[str, Any]) -> dict[str, Any]:
 
 def _page_data(prepared: ChoroplethData, settings: ChoroplethSettings
                ) -> tuple[dict[str, Any], list[str], list[tuple[str, str]]]:
-    estimates, areas, labels = prepared.estimates, prepared.areas, prepared.labels
+    areas, labels = prepared.areas, prepared.labels
     lang, min_n, synthetic = settings.lang, prepared.min_n, prepared.synthetic
-    chosen, pairs = _check_inputs(estimates, labels, settings.indicators, settings.groups)
+    chosen, pairs = _check_inputs(prepared.present, labels, settings.indicators,
+                                  settings.groups)
     area_ids = [str(a) for a in areas["area_id"]]
     elsewhere = settings.pages
     own = [pair for pair in pairs if pair[0] not in elsewhere]
     if not own:
         raise ChoroplethError("pages: every grouping variable is on another page; leave "
                               "this page's own out of pages")
-    if len(own) < len(pairs):  # a split page reads only its own rows
-        estimates = estimates[estimates["group_var"].isin({gv for gv, _ in own})]
-    cols, own_values = build_values(estimates, area_ids, chosen, own,
-                                    tested=lambda: prepared.tested)
+    cols, own_values = prepared.values(chosen, own)
     rows = iter(range(len(own)))  # a map held by another page is null in its row
     at = [None if gv in elsewhere else next(rows) for gv, _ in pairs]
     values = (own_values if len(own) == len(pairs)
@@ -768,17 +780,28 @@ class ChoroplethData:
     min_n: int = 10
     synthetic: bool = False
     context: tuple[ContextLayer, ...] = ()
+    #: ``differences(estimates, method=FLAG_METHOD)`` of the published table these
+    #: estimates were drawn from, when already computed (:attr:`tested` reads it).
+    differences: pd.DataFrame | None = field(default=None, repr=False)
 
     @classmethod
     def prepare(cls, estimates: pd.DataFrame, areas: gpd.GeoDataFrame, labels: Labels, *,
                 min_n: int = 10, synthetic: bool = False,
-                context: Sequence[ContextLayer] = ()) -> ChoroplethData:
-        """Check the tables and publish the estimates (the one place ``min_n`` applies)."""
+                context: Sequence[ContextLayer] = (),
+                differences: pd.DataFrame | None = None) -> ChoroplethData:
+        """Check the tables and publish the estimates (the one place ``min_n`` applies).
+
+        ``differences``: the estimates' own
+        :func:`~geo4mi.indicators.differences.differences` with :data:`FLAG_METHOD` at the
+        default alpha, already computed (e.g. for ``differences.csv``): the flags are read
+        from it instead of testing again. Give it only for a table that carries its
+        ``suppression`` column (published the same whatever ``min_n``)."""
         # a percent map: numeric statistics (means, medians, ratios) are not drawn
         estimates = proportions(estimates)
         _check_columns(estimates, areas)
         return cls(published(estimates, min_n=min_n), areas, labels, min_n=int(min_n),
-                   synthetic=bool(synthetic), context=tuple(context))
+                   synthetic=bool(synthetic), context=tuple(context),
+                   differences=differences)
 
     @cached_property
     def outlines(self) -> dict[str, Any]:
@@ -790,7 +813,34 @@ class ChoroplethData:
     def tested(self) -> pd.DataFrame:
         """The differences the map flags (:func:`flagged_differences`), tested once for all
         pages of these data."""
-        return flagged_differences(self.estimates)
+        return flagged_differences(self.estimates, tested=self.differences)
+
+    @cached_property
+    def present(self) -> tuple[list[str], list[tuple[str, str]]]:
+        """The indicators and group values of the estimates (:func:`_present`), read once
+        for all pages of these data."""
+        return _present(self.estimates)
+
+    @cached_property
+    def _values(self) -> dict[tuple[tuple[str, ...], tuple[tuple[str, str], ...]],
+                              tuple[list[int], list[list[Any]]]]:
+        return {}
+
+    def values(self, indicators: Sequence[str], pairs: Sequence[tuple[str, str]]
+               ) -> tuple[list[int], list[list[Any]]]:
+        """:func:`build_values` of these indicators and group values (only their rows of
+        the estimates), made once for every page that draws them: the values do not
+        depend on the language, so each language's page reuses them. Treat the result as
+        read-only."""
+        key = (tuple(indicators), tuple(pairs))
+        if key not in self._values:
+            estimates = self.estimates
+            if len(set(pairs)) < len(self.present[1]):  # a split page reads only its rows
+                estimates = estimates[estimates["group_var"].isin({gv for gv, _ in pairs})]
+            self._values[key] = build_values(estimates, [str(a) for a in self.areas["area_id"]],
+                                             list(indicators), list(pairs),
+                                             tested=lambda: self.tested)
+        return self._values[key]
 
 
 def _name_tuple(value: Sequence[str] | None) -> tuple[str, ...] | None:
@@ -1060,7 +1110,7 @@ def split_pages(data: ChoroplethData, settings: ChoroplethSettings, entry: str, 
     >>> [name for name, _ in split_pages(data, ChoroplethSettings(), "map.html")]
     ['map.html']
     """
-    chosen, pairs = _check_inputs(data.estimates, data.labels, settings.indicators,
+    chosen, pairs = _check_inputs(data.present, data.labels, settings.indicators,
                                   settings.groups)
     variables = list(dict.fromkeys(gv for gv, _ in pairs if gv != "all"))
     cells = len(data.areas) * len(chosen) * len(pairs)
