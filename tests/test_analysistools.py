@@ -389,3 +389,32 @@ def test_cli_analyse_without_loa_runs_by_area_only(tmp_path, capsys, monkeypatch
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err and "--loa loa.csv" in err
     assert seen == [()] and not out.exists()
+
+
+def test_labels_of_each_row_whatever_the_order_of_the_cells():
+    """_labels codes the cells (area × group variable × value) column by column: every row,
+    in any order, gets the keys written out for that row alone."""
+    import itertools
+
+    from geo4mi.indicators.analysistools import _labels, analysis_vars
+    from geo4mi.indicators.catalogue import bundled_catalogue_path, load_catalogue
+    from geo4mi.indicators.estimate import CITY
+
+    cat = load_catalogue(bundled_catalogue_path()).subset(["feel_safe", "assist_food"])
+    avars = analysis_vars(cat)
+    groups = [("all", "all"), ("gender", "man"), ("gender", "woman"), ("age_group", "man")]
+    rows = [(i, a, g, v) for i, a, (g, v) in itertools.product(
+        ["assist_food", "feel_safe"], [CITY, "09002", "09015"], groups)]
+    order = np.random.default_rng(3).permutation(len(rows))
+    est = pd.DataFrame([rows[k] for k in order],
+                       columns=["indicator", "area_id", "group_var", "group_value"])
+    kinds, names, values, gvars, gvals, keys = _labels(est, avars)
+    for r, (iid, area, gv, val) in enumerate(est.itertuples(index=False)):
+        pairs = ([] if area == CITY else [("area_id", area)]) + (
+            [] if gv == "all" else [(gv, val)])
+        av = avars[iid]
+        assert (kinds[r], names[r], values[r]) == (av.type, av.var, av.value)
+        assert gvars[r] == (" %/% ".join(p for p, _ in pairs) or None)
+        assert gvals[r] == (" %/% ".join(x for _, x in pairs) or None)
+        groups_text = " -/- ".join(f"{p} %/% {x}" for p, x in pairs) or "NA %/% NA"
+        assert keys[r] == f"{av.type} @/@ {av.var} %/% {av.value} @/@ {groups_text}"

@@ -224,9 +224,17 @@ def _labels(estimates: pd.DataFrame, avars: dict[str, AnalysisVar]) -> list[np.n
     (True, True)
     """
     ind_code, ind_ids = pd.factorize(estimates["indicator"].astype(str).to_numpy(dtype=object))
-    cell_code, cells = pd.MultiIndex.from_arrays([
-        estimates[c].astype(str).to_numpy(dtype=object)
-        for c in ("area_id", "group_var", "group_value")]).factorize()
+    # a cell is area × group variable × value: each column's codes, combined as integers
+    # (no tuple per row)
+    parts = [pd.factorize(estimates[c].astype(str).to_numpy(dtype=object),
+                          use_na_sentinel=False)
+             for c in ("area_id", "group_var", "group_value")]
+    dims = tuple(max(len(u), 1) for _, u in parts)
+    flat = (np.ravel_multi_index(tuple(c for c, _ in parts), dims) if len(estimates)
+            else np.zeros(0, np.int64))
+    cell_code, firsts = pd.factorize(flat)
+    cells = zip(*(u[c] for (_, u), c in zip(parts, np.unravel_index(firsts, dims),
+                                                strict=True)), strict=True)
     per_ind: list[tuple[str, str, str | None, str]] = []
     for iid in ind_ids:
         av = avars[iid]
@@ -278,7 +286,10 @@ def to_analysistools(estimates: pd.DataFrame, catalogue: Catalogue) -> pd.DataFr
         An indicator of the estimates is not in the catalogue.
     """
     avars = analysis_vars(catalogue)
-    unknown = sorted(set(estimates["indicator"]) - set(avars))
+    # each distinct indicator once (iterating millions of rows of a pandas string column
+    # took seconds)
+    unknown = sorted(set(pd.unique(estimates["indicator"].to_numpy(dtype=object)))
+                     - set(avars))
     if unknown:
         raise CatalogueError(f"{catalogue.path}: indicator {unknown[0]!r} of the estimates is "
                              "not in the catalogue; use the catalogue they were computed with")
