@@ -86,10 +86,11 @@ def _matrices(at: Any) -> tuple[sp.csr_matrix, sp.csr_matrix]:
     """The relations' incidence matrix (relation x variable) and its transpose, as CSR.
 
     Only the pattern is read: the values are booleans (one byte per entry; a product of
-    two such matrices is their pattern's, with no value cast to float). With the entries
-    in relation order (as :func:`~geo4mi.indicators.audit.system` writes them), the matrix
-    reads the system's own column array (no copy; a relation's variables stay in the
-    order written, which no reader of the pattern depends on)."""
+    two such matrices is their pattern's, with no value cast to float; the two share one
+    array of them). With the entries in relation order (as
+    :func:`~geo4mi.indicators.audit.system` writes them), the matrix reads the system's
+    own column array (no copy; a relation's variables stay in the order written, which no
+    reader of the pattern depends on)."""
     rows, cols = at.rows, at.cols
     shape = (int(rows.max(initial=-1)) + 1, 2 * at.grid.exists.size)
     ones = np.ones(len(rows), bool)
@@ -100,7 +101,11 @@ def _matrices(at: Any) -> tuple[sp.csr_matrix, sp.csr_matrix]:
     else:
         A = sp.csr_matrix((ones, (rows, cols)), shape=shape)
         A.sum_duplicates()
-    return A, A.T.tocsr()
+    T = A.T.tocsr()
+    # the transpose's values are all True too, as many: it reads A's (one byte per entry
+    # less; nothing writes into either matrix's values)
+    AT = sp.csr_matrix((A.data, T.indices, T.indptr), shape=T.shape, copy=False)
+    return A, AT
 
 
 def _take(M: sp.csr_matrix, rows: np.ndarray) -> np.ndarray:
