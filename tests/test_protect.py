@@ -194,7 +194,7 @@ def test_propagation_in_slices_gives_what_one_pass_gives(demo, monkeypatch, by_v
         return out, moves
 
     assert np.shares_memory(A.data, AT.data) and A.data.all()  # one array of True
-    assert (AT != A.T.tocsr()).nnz == 0  # the transpose
+    assert (A.T.tocsr() != AT).nnz == 0  # the transpose
     extra = {"by_var": (AT.indptr, AT.indices), "starts": A.indptr} if by_var else {}
     before = lo.copy(), hi.copy()
     for kw in ({}, {"active": active}):
