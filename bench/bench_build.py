@@ -137,11 +137,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"build FAILED (status {done.returncode}) after {wall:.0f} s")
         return 1
     size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
-    units = f"{args.units:,}" if args.units else "2,431"
+    units = f"{args.voronoi:,} Voronoi cells" if args.voronoi else \
+        f"{args.units or 2431:,} AGEBs"
     flag = " --no-empty" if args.no_empty else ""
-    print(f"geo4mi build{flag}, {args.respondents:,} respondents on {units} AGEBs: "
+    print(f"geo4mi build{flag}, {args.respondents:,} respondents on {units}: "
           f"{wall:.0f} s wall, "
-          f"peak RSS {rss:.2f} GB, outputs {size / 2**20:.0f} MB; load average {load:.1f} at "
+          f"peak RSS {rss:.2f} GiB, outputs {size / 2**20:.0f} MB; load average {load:.1f} at "
           f"the start, {os.getloadavg()[0]:.1f} at the end, {os.cpu_count()} cores")
     for what, secs in stages:
         print(f"  {what:40s} {float(secs):7.1f} s")
