@@ -1127,22 +1127,22 @@ def _audit_run(results: Any, reuse: bool) -> pd.DataFrame:
     """:func:`audit` of ``results.estimates`` with its true counts; with ``reuse``, the
     answer already computed for exactly these inputs when there is one."""
     min_n = results.study.min_n
-    known = getattr(results, "truth_key", None)  # the true counts' digest, from the run
-    if reuse and known is not None:
-        found = _AUDITED.get(fingerprint(results.estimates, results.catalogue, min_n=min_n,
-                                         truth=known))
-        if found is not None:
-            log.info("audit: the table is the one disclosure control returned; its last "
-                     "check (%d findings) stands", len(found))
-            return found.copy()
-    truth = true_estimates(results)
-    if reuse:
+
+    def last_check(truth: pd.DataFrame | bytes) -> pd.DataFrame | None:
         found = _AUDITED.get(fingerprint(results.estimates, results.catalogue, min_n=min_n,
                                          truth=truth))
-        if found is not None:
-            log.info("audit: the table is the one disclosure control returned; its last "
-                     "check (%d findings) stands", len(found))
-            return found.copy()
+        if found is None:
+            return None
+        log.info("audit: the table is the one disclosure control returned; its last "
+                 "check (%d findings) stands", len(found))
+        return found.copy()
+
+    known = getattr(results, "truth_key", None)  # the true counts' digest, from the run
+    if reuse and known is not None and (found := last_check(known)) is not None:
+        return found
+    truth = true_estimates(results)
+    if reuse and (found := last_check(truth)) is not None:
+        return found
     truth = true_counts(truth, like=results.estimates)  # only what the audit reads
     return audit(results.estimates, results.catalogue, min_n=min_n, truth=truth)
 
