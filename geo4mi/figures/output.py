@@ -433,10 +433,14 @@ def _work(task: _Task) -> tuple[list[Path], float]:
 
 
 class _Relay(logging.Handler):
-    """Hand a worker's log record to the logger of the same name in this process."""
+    """Hand a worker's log record to the logger of the same name in this process, when
+    that logger takes records of its level (the levels set here govern the workers' too:
+    fontTools' subsetting is INFO, shown with ``-vv`` only)."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        logging.getLogger(record.name).handle(record)
+        logger = logging.getLogger(record.name)
+        if logger.isEnabledFor(record.levelno):
+            logger.handle(record)
 
 
 #: Imported once by the fork server, so that workers start without importing them again.
