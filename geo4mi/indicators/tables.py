@@ -344,20 +344,10 @@ def _check_decimals(decimals: int) -> None:
 
 
 def write_table_csv(table: pd.DataFrame, path: str | os.PathLike[str], *, decimals: int) -> Path:
-    """Write a finished table as CSV (UTF-8 with BOM, spreadsheet-safe) with ``decimals``.
-
-    A table above :data:`CHUNK_ROWS` rows is formatted a slice at a time (the same bytes),
-    so that its text is never whole in memory.
-    """
+    """Write a finished table as CSV (UTF-8 with BOM, spreadsheet-safe) with ``decimals``
+    (:func:`~geo4mi.io.write_csv`: a slice of rows at a time)."""
     _check_decimals(decimals)
-    if len(table) <= CHUNK_ROWS:
-        write_csv(table, path, bom=True, float_format=f"%.{decimals}f")
-    else:
-        with atomic_write(path) as tmp, open(tmp, "wb") as fh:
-            fh.write(codecs.BOM_UTF8)
-            for k, part in enumerate(_chunks(table)):
-                fh.write(csv_text(part, float_format=f"%.{decimals}f", header=k == 0)
-                         .encode("utf-8"))
+    write_csv(table, path, bom=True, float_format=f"%.{decimals}f")
     log.info("wrote %s (%d rows)", path, len(table))
     return Path(path)
 
