@@ -219,6 +219,7 @@ def _write_all(results: Results, out: Path, report: bool = False,
                 written.append(write_map(results, out / name, kind=kind, lang=code))
         if tick:
             tick((k + 1) / len(pages))
+    shared = None  # the maps' data (values of every page) is not needed past here
     from geo4mi.figures import write_figures
     from geo4mi.outputs import FigureOptions, figure_inputs
 

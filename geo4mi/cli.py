@@ -88,6 +88,9 @@ def cli(ctx: click.Context, debug: bool, verbose: int, quiet: bool) -> None:
     levels = (logging.WARNING, logging.INFO, logging.DEBUG)
     level = logging.ERROR if quiet else levels[min(verbose, 2)]
     logging.basicConfig(level=level, format="geo4mi: %(levelname)s: %(message)s")
+    # fontTools logs each PDF's font subsetting at INFO (hundreds of lines per figure set):
+    # shown with -vv only
+    logging.getLogger("fontTools").setLevel(logging.INFO if verbose >= 2 else logging.WARNING)
     ctx.obj = {"debug": debug}
     # Stage names and progress bars on a terminal only: logs, pipes and tests stay clean.
     from geo4mi import progress

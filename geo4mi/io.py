@@ -16,6 +16,7 @@ should be) becomes one :class:`~geo4mi.errors.OutputError` naming the path and w
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import errno
@@ -40,6 +41,8 @@ log = logging.getLogger(__name__)
 #: First characters that make a spreadsheet (Excel, LibreOffice, Google Sheets) read a cell
 #: as a formula or command: the OWASP "CSV injection" list.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: :func:`write_csv` formats and writes this many rows at a time.
+CSV_SLICE_ROWS = 500_000
 #: Name of the manifest of a complete output set (``sha256sum`` format, sorted by path).
 MANIFEST = ".geo4mi-manifest"
 #: Prefix of the staging folder an output set is written into, inside the output folder.
@@ -304,9 +307,15 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str], *, overwrite: b
     '@SUM(A1:A2),-1.2
     ok,2.0
     """
-    text = csv_text(frame, float_format=float_format)
-    with atomic_write(path, overwrite=overwrite) as tmp:
-        tmp.write_bytes(text.encode("utf-8-sig" if bom else "utf-8"))
+    # a slice of rows at a time (rows are formatted independently: the same bytes), so
+    # that the text of a table of millions of rows is never whole in memory
+    with atomic_write(path, overwrite=overwrite) as tmp, open(tmp, "wb") as fh:
+        if bom:
+            fh.write(codecs.BOM_UTF8)
+        for start in range(0, max(len(frame), 1), CSV_SLICE_ROWS):
+            part = frame.iloc[start:start + CSV_SLICE_ROWS]
+            fh.write(csv_text(part, float_format=float_format, header=start == 0)
+                     .encode("utf-8"))
     return Path(path)
 
 

@@ -391,7 +391,13 @@ def figure_inputs(results: Results, options: FigureOptions | None = None
         list_name = str(form.question(question).get("list_name") or "")
         names = {c: form.choice_label(list_name, c, lang) for c in nationalities.index}
     interviews, total = results.published_interviews()
-    data = FigureData.prepare(results.estimates, results.areas, results.labels,
+    estimates = results.estimates
+    if options.indicators is not None:  # only those drawn are published for the figures
+        keep = estimates["indicator"].isin(options.indicators).to_numpy(dtype=bool)
+        found = set(pd.unique(estimates["indicator"].to_numpy(dtype=object)[keep]))
+        if found == set(options.indicators):  # else the figures name what is missing
+            estimates = estimates[keep]
+    data = FigureData.prepare(estimates, results.areas, results.labels,
                               min_n=study.min_n, synthetic=study.synthetic,
                               interviews=interviews if total is not None else None,
                               interviews_total=total, nationalities=nationalities,

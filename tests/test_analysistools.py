@@ -418,3 +418,33 @@ def test_labels_of_each_row_whatever_the_order_of_the_cells():
         assert gvals[r] == (" %/% ".join(x for _, x in pairs) or None)
         groups_text = " -/- ".join(f"{p} %/% {x}" for p, x in pairs) or "NA %/% NA"
         assert keys[r] == f"{av.type} @/@ {av.var} %/% {av.value} @/@ {groups_text}"
+
+
+@pytest.mark.parametrize("synthetic", [True, False])
+def test_csv_written_a_slice_at_a_time_is_the_whole_table(run, tmp_path, monkeypatch,
+                                                          synthetic):
+    """At thousands of areas the table is written a slice of the estimates at a time (it
+    was the build's memory peak): the file is byte for byte the whole table's, with slices
+    that hold only empty cells or split an indicator."""
+    from geo4mi.indicators import analysistools, tables
+    from geo4mi.indicators.analysistools import write_analysistools_csv, write_table
+
+    results, table = run
+    whole = write_table(table, tmp_path / "whole.csv", synthetic=synthetic, lang="en")
+    monkeypatch.setattr(tables, "CHUNK_ROWS", 7)
+    seen: list[int] = []
+
+    def published(part):
+        seen.append(len(part))
+        return tables.published(part)
+
+    monkeypatch.setattr(analysistools, "published", published)
+    sliced = write_analysistools_csv(results.estimates, results.catalogue,
+                                     tmp_path / "sliced.csv", synthetic=synthetic, lang="en")
+    assert max(seen) == 7 and sum(seen) == len(results.estimates)  # never the whole table
+    empty = (results.estimates.status == "no_data").to_numpy()
+    assert any(empty[k:k + 7].all() for k in range(0, len(empty), 7))  # an all-empty slice
+    assert sliced.read_bytes() == whole.read_bytes()
+    text = sliced.read_text(encoding="utf-8-sig")
+    assert text.count("analysis_type,") == 1 and len(text.splitlines()) == len(table) + 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sliced.csv", "whole.csv"]

@@ -228,3 +228,20 @@ def test_init(tmp_path, capsys):
                  str(tmp_path / "s2.toml")]) == 2
     one_line_error(capsys, "areas.gpkg")
     assert not (tmp_path / "s2.toml").exists()
+
+
+def test_verbose_log_is_geo4mi_not_font_subsetting(tmp_path):
+    """-v names geo4mi's stages; fontTools' per-table subsetting of every PDF in the
+    figure workers (hundreds of INFO lines, most of a build's log) is left for -vv."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "geo4mi", "-v", "figures", STUDY, "--out",
+                           str(tmp_path / "figs"), "--format", "pdf", "--indicators",
+                           "gender_women", "--jobs", "2"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (tmp_path / "figs" / "map_gender_women.pdf").exists()
+    lines = done.stderr.splitlines()
+    assert any(line.startswith("geo4mi: INFO: figures: wrote") for line in lines)
+    assert not [line for line in lines if "glyf" in line or "subset" in line.lower()]

@@ -181,6 +181,29 @@ def test_csv_text_is_pandas_to_csv(float_format):
             frame[cut:], float_format=float_format, header=False) == want
 
 
+@pytest.mark.parametrize("bom", [True, False])
+def test_write_csv_a_slice_at_a_time_is_pandas_to_csv(tmp_path, monkeypatch, bom):
+    """write_csv formats a slice of rows at a time (a table of millions of rows was whole
+    in memory as text): the file is pandas' to_csv of the whole frame, header once."""
+    rng = np.random.default_rng(21)
+    seen: list[int] = []
+    real = gio.csv_text
+
+    def counted(part, **options):
+        seen.append(len(part))
+        return real(part, **options)
+
+    monkeypatch.setattr(gio, "CSV_SLICE_ROWS", 3)
+    monkeypatch.setattr(gio, "csv_text", counted)
+    for rows in (0, 1, 3, 10, 31):
+        frame = random_frame(rng, rows)
+        seen.clear()
+        out = gio.write_csv(frame, tmp_path / f"t{rows}.csv", bom=bom, float_format="%.3f")
+        want = pandas_csv_text(frame, "%.3f").encode("utf-8")
+        assert out.read_bytes() == (b"\xef\xbb\xbf" if bom else b"") + want
+        assert max(seen) <= 3 and sum(seen) == rows
+
+
 def test_csv_text_of_a_long_table_with_codes_and_labels():
     """Columns that go together (an id and its label) are joined once per pair of texts."""
     rng = np.random.default_rng(7)

@@ -306,6 +306,12 @@ def write_figures(data: FigureData, out_dir: str | os.PathLike[str],
     refuse_existing((out / f"{task.stem}.{fmt}" for task in tasks for fmt in fmts),
                     overwrite)  # before drawing anything
     labels = common.clean_labels(labels)  # once for the set, not once per figure
+    # only the rows drawn go to the workers (each gets a pickled copy: at thousands of
+    # areas the whole table was more than a GiB in this process and in each worker)
+    drawn = ["all", *(group_vars if "groups" in kinds else ())]
+    keep = (estimates["indicator"].isin(wanted) & estimates["group_var"].isin(drawn))
+    if not keep.all():
+        estimates = estimates[keep.to_numpy(dtype=bool)]
     shared = _Shared(
         estimates=estimates, base=carto.prepare_areas(areas),
         areas=pd.DataFrame({"area_id": areas["area_id"], "area_name": areas["area_name"]}),
@@ -427,10 +433,14 @@ def _work(task: _Task) -> tuple[list[Path], float]:
 
 
 class _Relay(logging.Handler):
-    """Hand a worker's log record to the logger of the same name in this process."""
+    """Hand a worker's log record to the logger of the same name in this process, when
+    that logger takes records of its level (the levels set here govern the workers' too:
+    fontTools' subsetting is INFO, shown with ``-vv`` only)."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        logging.getLogger(record.name).handle(record)
+        logger = logging.getLogger(record.name)
+        if logger.isEnabledFor(record.levelno):
+            logger.handle(record)
 
 
 #: Imported once by the fork server, so that workers start without importing them again.

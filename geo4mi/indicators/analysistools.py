@@ -48,6 +48,7 @@ prop_select_one @/@ assistance_types__assist_food %/% food @/@ area_id %/% 09015
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import logging
@@ -67,10 +68,13 @@ from geo4mi.indicators.estimate import CITY, PROP
 from geo4mi.indicators.suppression import published
 from geo4mi.indicators.tables import (
     ANALYSISTOOLS_COLUMNS,
+    _check_decimals,
+    _chunks,
     data_note,
     design_columns,
     write_table_csv,
 )
+from geo4mi.io import atomic_write, csv_text
 
 log = logging.getLogger(__name__)
 
@@ -285,6 +289,14 @@ def to_analysistools(estimates: pd.DataFrame, catalogue: Catalogue) -> pd.DataFr
     CatalogueError
         An indicator of the estimates is not in the catalogue.
     """
+    avars, weighted = _setup(estimates, catalogue)
+    return _rows(estimates, avars, weighted)
+
+
+def _setup(estimates: pd.DataFrame,
+           catalogue: Catalogue) -> tuple[dict[str, AnalysisVar], bool]:
+    """What every row of :func:`to_analysistools` needs: the analysis variables of the
+    catalogue (checked to cover the estimates) and whether the estimates are weighted."""
     avars = analysis_vars(catalogue)
     # each distinct indicator once (iterating millions of rows of a pandas string column
     # took seconds)
@@ -293,7 +305,13 @@ def to_analysistools(estimates: pd.DataFrame, catalogue: Catalogue) -> pd.DataFr
     if unknown:
         raise CatalogueError(f"{catalogue.path}: indicator {unknown[0]!r} of the estimates is "
                              "not in the catalogue; use the catalogue they were computed with")
-    weighted = len(estimates) > 0 and design_of_estimates(estimates).weighted
+    return avars, len(estimates) > 0 and design_of_estimates(estimates).weighted
+
+
+def _rows(estimates: pd.DataFrame, avars: dict[str, AnalysisVar],
+          weighted: bool) -> pd.DataFrame:
+    """:func:`to_analysistools` of some rows of the estimates (each row on its own: a
+    table is the concatenation of its slices' tables)."""
     estimates = published(estimates)
     estimates = estimates[(estimates["status"] != "no_data").to_numpy(dtype=bool)]
     estimates = estimates.reset_index(drop=True)
@@ -360,19 +378,38 @@ def write_analysistools_csv(estimates: pd.DataFrame, catalogue: Catalogue,
      '10', '10.000000', '10.000000', 'prop_select_one @/@ feel_safe %/% yes @/@ NA %/% NA',
      'ok', '1.000000', '10.000000', 'wilson', 'srs', 'synthetic demonstration data']
     """
-    return write_table(to_analysistools(estimates, catalogue), path, synthetic=synthetic,
-                       lang=lang, decimals=decimals)
+    avars, weighted = _setup(estimates, catalogue)
+    # a slice of the estimates at a time (the same bytes): the table of millions of rows
+    # is never whole in memory (it was the build's peak at thousands of areas)
+    _check_decimals(decimals)
+    note = _note(synthetic, lang)
+    with atomic_write(path) as tmp, open(tmp, "wb") as fh:
+        fh.write(codecs.BOM_UTF8)
+        for k, part in enumerate(_chunks(estimates)):
+            table = _rows(part, avars, weighted)
+            if note is not None:
+                table["data_note"] = pd.array([note] * len(table), dtype="str")
+            fh.write(csv_text(table, float_format=f"%.{decimals}f", header=k == 0)
+                     .encode("utf-8"))
+    log.info("wrote %s (from %d estimates)", path, len(estimates))
+    return Path(path)
+
+
+def _note(synthetic: bool, lang: str) -> str | None:
+    """The ``data_note`` of a synthetic table's rows (None: no such column)."""
+    from geo4mi.i18n import check_language
+
+    lang = check_language(lang)
+    return data_note(lang, True) if synthetic else None
 
 
 def write_table(table: pd.DataFrame, path: str | os.PathLike[str], *, synthetic: bool,
                 lang: str = "es", decimals: int = 6) -> Path:
     """Write an analysistools table (atomic, spreadsheet-safe, byte-identical)."""
-    from geo4mi.i18n import check_language
-
+    note = _note(synthetic, lang)
     table = table.copy()
-    if synthetic:
-        table["data_note"] = pd.array([data_note(check_language(lang), True)] * len(table),
-                                      dtype="str")
+    if note is not None:
+        table["data_note"] = pd.array([note] * len(table), dtype="str")
     return write_table_csv(table, path, decimals=decimals)
 
 

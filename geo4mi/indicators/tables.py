@@ -344,20 +344,10 @@ def _check_decimals(decimals: int) -> None:
 
 
 def write_table_csv(table: pd.DataFrame, path: str | os.PathLike[str], *, decimals: int) -> Path:
-    """Write a finished table as CSV (UTF-8 with BOM, spreadsheet-safe) with ``decimals``.
-
-    A table above :data:`CHUNK_ROWS` rows is formatted a slice at a time (the same bytes),
-    so that its text is never whole in memory.
-    """
+    """Write a finished table as CSV (UTF-8 with BOM, spreadsheet-safe) with ``decimals``
+    (:func:`~geo4mi.io.write_csv`: a slice of rows at a time)."""
     _check_decimals(decimals)
-    if len(table) <= CHUNK_ROWS:
-        write_csv(table, path, bom=True, float_format=f"%.{decimals}f")
-    else:
-        with atomic_write(path) as tmp, open(tmp, "wb") as fh:
-            fh.write(codecs.BOM_UTF8)
-            for k, part in enumerate(_chunks(table)):
-                fh.write(csv_text(part, float_format=f"%.{decimals}f", header=k == 0)
-                         .encode("utf-8"))
+    write_csv(table, path, bom=True, float_format=f"%.{decimals}f")
     log.info("wrote %s (%d rows)", path, len(table))
     return Path(path)
 
@@ -419,8 +409,9 @@ def wide_table(estimates: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
     >>> wide_table(est, pd.DataFrame({"area_id": ["09002", "09015"]})).iloc[:, 1:].values.tolist()
     [[<NA>, <NA>, <NA>, 0, 'no_data'], [<NA>, <NA>, <NA>, <NA>, 'suppressed']]
     """
-    estimates = published(estimates)
-    sel = estimates[(estimates["group_var"] == "all") & (estimates["area_id"] != CITY)]
+    # the areas' whole-group rows first, then published (a copy of those rows only)
+    sel = published(estimates[((estimates["group_var"] == "all")
+                               & (estimates["area_id"] != CITY)).to_numpy(dtype=bool)])
     ok = _ok(sel)
     order = pd.Index(areas["area_id"].astype(str))
     columns: dict[str, Any] = {"area_id": pd.array(order.to_numpy(dtype=object), dtype="str")}
@@ -494,7 +485,8 @@ def write_geopackage(estimates: pd.DataFrame, areas: Any, path: str | os.PathLik
     base = areas[["area_id", "area_name", "geometry"]].copy()
     base["area_id"] = base["area_id"].astype(str)
     base = base.sort_values("area_id", kind="stable").reset_index(drop=True)
-    wide = wide_table(proportions(estimates), base)  # percent columns: proportions only
+    whole = (estimates["group_var"] == "all").to_numpy(dtype=bool)  # all wide_table reads
+    wide = wide_table(proportions(estimates[whole]), base)  # percent columns: proportions only
     spatial = pd.concat([base[["area_id", "area_name"]].reset_index(drop=True),
                          wide.drop(columns="area_id")], axis=1)
     if synthetic:
