@@ -294,7 +294,8 @@ def test_propagation_bounds_contain_the_lp_bounds():
         [30, 10, 8, 9, 2, None], dtype="Int64"), n=pd.array([40, 12, 12, 11, 4, 1],
                                                              dtype="Int64"))])
     grid = A.to_grid(table)
-    rows, cols, vals, fam = A._rows(A.relations(grid, None), None)
+    starts, cols, vals, fam = A._rows(A.relations(grid, None), None)
+    rows = A.entry_rows(starts)
     known = grid.value.ravel()
     lo, hi, *_ = A.propagate(rows, cols, vals, fam, np.where(np.isnan(known), 0, known),
                              np.where(np.isnan(known), A.BIG, known))

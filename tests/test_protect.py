@@ -189,7 +189,8 @@ def test_propagation_in_slices_gives_what_one_pass_gives(demo, monkeypatch, by_v
         monkeypatch.setattr(audit, "SLICE", slice_)
         moves: list = []
         start = (lo.copy(), hi.copy()) if overwrite else (lo, hi)
-        out = audit.propagate(sys_.rows, sys_.cols, sys_.vals, sys_.fam_of, *start,
+        rows = None if "starts" in kw else sys_.rows  # the compressed rows alone
+        out = audit.propagate(rows, sys_.cols, sys_.vals, sys_.fam_of, *start,
                               moves=moves, overwrite=overwrite, **kw)
         return out, moves
 
@@ -203,7 +204,7 @@ def test_propagation_in_slices_gives_what_one_pass_gives(demo, monkeypatch, by_v
             997, overwrite=True, **kw, **extra)
         np.testing.assert_array_equal(lo, before[0])  # not overwritten unless asked
         np.testing.assert_array_equal(hi, before[1])
-        assert len(audit._slices(sys_.rows)) > 100  # the slices, not one pass
+        assert len(audit._slices(sys_.starts)) > 100  # the slices, not one pass
         for a, b in zip(one, sliced, strict=True):
             np.testing.assert_array_equal(a, b)
         assert len(moves_one) == len(moves_sliced) > 2
@@ -302,3 +303,76 @@ def test_protect_through_reopened_bounds_leaves_nothing_to_work_out(demo, monkey
     safe, lost = P.protect(est, demo.catalogue, min_n=min_n, truth=truth)
     assert len(lost) > 0 and lost["round"].max() > 1
     assert A.audit(safe, demo.catalogue, min_n=min_n, truth=truth).empty
+
+
+def test_the_system_holds_each_relation_once_and_no_family_lines(demo):
+    """The intruder's system at thousands of areas is tens of millions of entries: it is
+    kept in compressed rows (each relation's first entry, no relation per entry), its
+    families keep their names only (no view keeping their lines alive), and the stated
+    bounds start where they always did (floors 0, ceilings ``min_n - 1`` or ``BIG``)."""
+    from geo4mi.indicators import audit as A
+
+    est, min_n = demo.estimates, demo.study.min_n
+    sys_ = A.system(est, demo.catalogue, min_n=min_n, truth=true_estimates(demo))
+    n_rows = len(sys_.fam_of)
+    assert sys_.starts.shape == (n_rows + 1,) and sys_.starts[-1] == len(sys_.cols)
+    assert (np.diff(sys_.starts) > 0).all()  # no relation without terms
+    assert not any(isinstance(v, np.ndarray) and v.shape == sys_.cols.shape
+                   and v is not sys_.cols and v is not sys_.vals for v in vars(sys_).values())
+    for fam in sys_.fams:
+        assert fam.lines.size == 0 and fam.lines.base is None
+        assert fam.equal_within is None and fam.equal_if is None
+    known = sys_.grid.value.ravel()
+    lo, hi = sys_.start(known)
+    assert lo.dtype == hi.dtype == np.float64
+    hidden = np.isnan(known)
+    small = est["suppression"].astype(str).eq("small_n").to_numpy()
+    size = sys_.grid.exists.size
+    small_n = np.zeros(2 * size, bool)
+    small_n[size + sys_.grid.cell[small]] = True
+    assert small.any() and (lo[hidden] == 0).all()
+    np.testing.assert_array_equal(hi[hidden & small_n], min_n - 1)
+    np.testing.assert_array_equal(hi[hidden & ~small_n], A.BIG)
+    np.testing.assert_array_equal(lo[~hidden], known[~hidden])
+    np.testing.assert_array_equal(hi[~hidden], known[~hidden])
+
+
+def test_reopened_bounds_keep_their_sources_in_place(demo):
+    """protect re-opens bounds and propagates into its own arrays of the bounds' sources
+    (``sources=``): a bound the propagation moves names its relation's family, a re-opened
+    one it does not move has none (-1), every other keeps its own, as when the sources
+    of a separate propagation are laid over them."""
+    from geo4mi.indicators import audit as A
+    from geo4mi.indicators.protect import _joined, _matrices, _reopen
+
+    sys_ = A.system(demo.estimates, demo.catalogue, min_n=demo.study.min_n,
+                    truth=true_estimates(demo))
+    known = sys_.grid.value.ravel().copy()
+    size, n_rows = sys_.grid.exists.size, len(sys_.fam_of)
+    moves: list = []
+    lo, hi, src_lo, src_hi, _ = A.propagate(None, sys_.cols, sys_.vals, sys_.fam_of,
+                                            *sys_.start(known), moves=moves,
+                                            starts=sys_.starts)
+    _, AT = _matrices(sys_)
+    cells = np.flatnonzero(known[size:] > 0)[::97]
+    known[cells] = known[size + cells] = np.nan
+    reset = _reopen(np.r_[cells, size + cells], AT, _joined(moves), n_rows)
+    start_lo, start_hi = sys_.start(known)
+    active = np.zeros(n_rows, bool)
+    active[sys_.rows[reset[sys_.cols]]] = True
+    begin = np.where(reset, start_lo, lo), np.where(reset, start_hi, hi)
+    # a separate propagation's sources, laid over the old ones
+    _, _, new_lo, new_hi, _ = A.propagate(None, sys_.cols, sys_.vals, sys_.fam_of, *begin,
+                                          active=active, starts=sys_.starts)
+    want = []
+    for src, new in ((src_lo, new_lo), (src_hi, new_hi)):
+        w = np.where(reset, -1, src)
+        want.append(np.where(new >= 0, new, w))
+    # in place
+    mine = np.where(reset, -1, src_lo), np.where(reset, -1, src_hi)
+    out = A.propagate(None, sys_.cols, sys_.vals, sys_.fam_of, *begin, active=active,
+                      starts=sys_.starts, sources=mine)
+    assert out[2] is mine[0] and out[3] is mine[1]
+    assert (mine[0][reset] >= 0).any() and (mine[1][reset] >= 0).any()  # some moved
+    np.testing.assert_array_equal(mine[0], want[0])
+    np.testing.assert_array_equal(mine[1], want[1])

@@ -295,8 +295,10 @@ def _parents(R: int, C: int) -> np.ndarray:
 
 def _rows(fams: list[Family], truth: np.ndarray | None,
           fixed: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
-    """All relations as one sparse system ``A x <= 0``: COO rows, cols, values (+1 / -1, as
-    int8), row family.
+    """All relations as one sparse system ``A x <= 0`` in compressed rows: each relation's
+    first entry (and the end of the last), the entries' variables and values (+1 / -1, as
+    int8), each relation's family. (No relation per entry: at thousands of areas that
+    array alone was 233 MiB, and ``starts`` tells the same.)
 
     ``fixed`` (per variable) marks figures published as 0 that stay published: their
     terms are 0 in every relation and are left out (a relation left without terms is left
@@ -310,9 +312,9 @@ def _rows(fams: list[Family], truth: np.ndarray | None,
     ``x0 + x1 - x2 <= 0`` and its reverse, with ``x1`` fixed at 0:
 
     >>> fam = Family("sum", np.array([[0, 1, 2]]), np.array([1, 1, -1]), True)
-    >>> r, c, v, f = _rows([fam], None, fixed=np.array([False, True, False]))
-    >>> r.tolist(), c.tolist(), v.tolist(), f.tolist()
-    ([0, 0, 1, 1], [0, 2, 0, 2], [1, -1, -1, 1], [0, 0])
+    >>> s, c, v, f = _rows([fam], None, fixed=np.array([False, True, False]))
+    >>> s.tolist(), c.tolist(), v.tolist(), f.tolist()
+    ([0, 2, 4], [0, 2, 0, 2], [1, -1, -1, 1], [0, 0])
     """
     # first which lines (and terms) are used; then every entry is written straight into
     # arrays of the final size (no copies of the families' lines, no pieces to join)
@@ -352,20 +354,34 @@ def _rows(fams: list[Family], truth: np.ndarray | None,
     # thousands of areas, and every propagation round gathers through them
     index = np.int32 if max(n_rows, n_vars) < 2**31 - 1 else np.int64
     nnz = int(sum(int(term[keep].sum()) for _, _, keep, term in blocks))
-    rows, cols = np.empty(nnz, index), np.empty(nnz, index)
+    starts = np.zeros(n_rows + 1, np.int32 if nnz < 2**31 - 1 else np.int64)
+    cols = np.empty(nnz, index)
     vals = np.empty(nnz, np.int8)  # +1 / -1
-    fam_of = np.empty(n_rows, np.int32)
+    # family numbers (a hundred or so): int16, and so are the bounds' sources
+    fam_of = np.empty(n_rows, np.int16 if len(fams) < 2**15 else np.int32)
     row = at = 0
     for (f, sign, keep, term), k in zip(blocks, sizes, strict=True):
         lines, t = fams[f].lines[keep], term[keep]
         counts = t.sum(axis=1)
         end = at + int(counts.sum())
-        rows[at:end] = np.repeat(np.arange(row, row + k, dtype=index), counts)
+        starts[row + 1:row + k + 1] = at + np.cumsum(counts)
         cols[at:end] = lines[t]
         vals[at:end] = (sign * np.broadcast_to(fams[f].coef, t.shape))[t]
         fam_of[row:row + k] = f
         row, at = row + k, end
-    return rows, cols, vals, fam_of
+    return starts, cols, vals, fam_of
+
+
+def entry_rows(starts: np.ndarray) -> np.ndarray:
+    """The relation of each entry of a system in compressed rows (``starts``: each
+    relation's first entry, and the end).
+
+    Examples
+    --------
+    >>> entry_rows(np.array([0, 2, 2, 5])).tolist()
+    [0, 0, 2, 2, 2]
+    """
+    return np.repeat(np.arange(len(starts) - 1, dtype=starts.dtype), np.diff(starts))
 
 
 def _fixed_zeros(value: np.ndarray) -> np.ndarray:
@@ -390,26 +406,24 @@ def _fixed_zeros(value: np.ndarray) -> np.ndarray:
 SLICE = 1 << 21
 
 
-def _slices(rows: np.ndarray, size: int | None = None) -> list[tuple[int, int]]:
-    """Ranges of about ``size`` entries (default :data:`SLICE`), each holding whole
-    relations (``rows`` sorted); the whole range when ``rows`` are not sorted.
+def _slices(starts: np.ndarray, size: int | None = None) -> list[tuple[int, int]]:
+    """Ranges of relations of about ``size`` entries (default :data:`SLICE`) in all
+    (``starts``: each relation's first entry, and the end); a slice starts with the
+    relation that holds entry ``size``, ``2 * size``, ...
 
     Examples
     --------
-    >>> _slices(np.array([0, 0, 1, 1, 1, 2, 3, 3]), size=3)
-    [(0, 2), (2, 6), (6, 8)]
-    >>> _slices(np.array([1, 0, 2]), size=1)
-    [(0, 3)]
+    Relations of 2, 3, 1 and 2 entries:
+
+    >>> _slices(np.array([0, 2, 5, 6, 8]), size=3)
+    [(0, 1), (1, 3), (3, 4)]
     """
-    n, size = len(rows), SLICE if size is None else size
+    m, size = len(starts) - 1, SLICE if size is None else size
+    n = int(starts[-1])
     if n <= size:
-        return [(0, n)]
-    for a in range(0, n - 1, size):
-        part = rows[a:a + size + 1]
-        if (part[1:] < part[:-1]).any():
-            return [(0, n)]
-    cuts = np.searchsorted(rows, rows[np.arange(size, n, size)], side="left")
-    return list(itertools.pairwise(np.unique(np.r_[0, cuts, n]).tolist()))
+        return [(0, m)]
+    cuts = np.searchsorted(starts, np.arange(size, n, size), side="right") - 1
+    return list(itertools.pairwise(np.unique(np.r_[0, cuts, m]).tolist()))
 
 
 def _spans(first: np.ndarray, count: np.ndarray) -> np.ndarray:
@@ -498,17 +512,23 @@ def _implied(lo: np.ndarray, hi: np.ndarray, minact: np.ndarray, r: np.ndarray,
     return t
 
 
-def propagate(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, fam_of: np.ndarray,
-              lo: np.ndarray, hi: np.ndarray, *, max_rounds: int = 2000,
+def propagate(rows: np.ndarray | None, cols: np.ndarray, vals: np.ndarray,
+              fam_of: np.ndarray, lo: np.ndarray, hi: np.ndarray, *, max_rounds: int = 2000,
               active: np.ndarray | None = None,
               moves: list[tuple[np.ndarray, np.ndarray]] | None = None,
               by_var: tuple[np.ndarray, np.ndarray] | None = None,
-              starts: np.ndarray | None = None, overwrite: bool = False
+              starts: np.ndarray | None = None, overwrite: bool = False,
+              sources: tuple[np.ndarray, np.ndarray] | None = None
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
     """Tighten integer bounds ``lo <= x <= hi`` under ``A x <= 0`` until nothing changes.
 
     Returns ``lo, hi`` and, per variable, the family of the relation that last moved each
     bound (-1: never moved), and the number of rounds.
+
+    The system: ``rows`` (the relation of each entry; unsorted ones are sorted first,
+    stably) or ``starts`` (each relation's first entry and the end, the incidence
+    matrix's ``indptr``; then ``rows`` may be None: a system of tens of millions of
+    entries is not held twice), the entries' variables ``cols`` and values ``vals``.
 
     ``active`` (per relation, bool): the first round works on these relations only (the
     others are known to move nothing: their variables' bounds are a fixed point of them);
@@ -517,13 +537,13 @@ def propagate(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, fam_of: np.n
     relation(s) that moved it (what :func:`geo4mi.indicators.protect.protect` needs to
     re-open only the bounds a newly hidden figure supported). ``by_var``: the system's
     relations by variable (``indptr, indices`` of the transposed incidence matrix, CSR),
-    to find the next round's relations without reading every entry. ``starts``: each
-    relation's first entry (``rows`` sorted; the incidence matrix's ``indptr``), when at
-    hand. ``overwrite``: ``lo`` and ``hi`` are working space (what they hold afterwards is
-    undefined; the bounds are the arrays returned), not copied first. Each round reads the
-    last round's bounds and writes the next into a second pair of arrays, kept from round
-    to round (no new arrays per round: at millions of figures they were most of the page
-    faults).
+    to find the next round's relations without reading every entry. ``overwrite``:
+    ``lo`` and ``hi`` are working space (what they hold afterwards is undefined; the
+    bounds are the arrays returned), not copied first. Each round reads the last round's
+    bounds and writes the next into a second pair of arrays, kept from round to round (no
+    new arrays per round: at millions of figures they were most of the page faults).
+    ``sources``: the arrays of the bounds' families to update (and return) in place: a
+    bound this propagation moves gets its family, the others keep theirs.
 
     Examples
     --------
@@ -536,23 +556,31 @@ def propagate(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, fam_of: np.n
     >>> lo.tolist(), hi.tolist()
     ([7.0, 3.0, 10.0], [7.0, 3.0, 10.0])
     """
+    if starts is None:
+        if rows is None:
+            raise ValueError("propagate: give rows or starts")
+        rows = np.asarray(rows)
+        if len(rows) and (rows[1:] < rows[:-1]).any():  # the entries in relation order
+            order = np.argsort(rows, kind="stable")
+            rows, cols, vals = rows[order], cols[order], vals[order]
+        starts = np.zeros(int(rows.max(initial=-1)) + 2,
+                          np.int32 if len(rows) < 2**31 - 1 else np.int64)
+        np.cumsum(np.bincount(rows, minlength=len(starts) - 1), out=starts[1:])
     if not overwrite:
         lo, hi = lo.copy(), hi.copy()
     new_hi, new_lo = np.empty_like(hi), np.empty_like(lo)  # the next round's bounds
-    src_lo = np.full(lo.shape, -1, dtype=np.int32)  # family numbers
-    src_hi = np.full(hi.shape, -1, dtype=np.int32)
-    m = int(rows.max(initial=-1)) + 1
-    slices = _slices(rows)
+    if sources is None:  # family numbers
+        kind = fam_of.dtype if fam_of.dtype.kind == "i" else np.int32
+        src_lo = np.full(lo.shape, -1, dtype=kind)
+        src_hi = np.full(hi.shape, -1, dtype=kind)
+    else:
+        src_lo, src_hi = sources
+    m = len(starts) - 1
+    n_entries = int(starts[-1])
+    slices = _slices(starts)  # ranges of relations
     for a, b in slices:
-        if len(vals) and not (np.abs(vals[a:b]) == 1).all():
+        if not (np.abs(vals[starts[a]:starts[b]]) == 1).all():
             raise ValueError("propagate: every coefficient must be +1 or -1")
-    # each relation's entries (rows sorted); None: not sorted (a whole-system pass each)
-    index = np.int32 if len(rows) < 2**31 - 1 else np.int64
-    if len(slices) == 1:
-        starts = None
-    elif starts is None:
-        starts = np.zeros(m + 1, index)
-        np.cumsum(np.bincount(rows, minlength=m), out=starts[1:])
     # only relations with a variable whose bound moved in the last round can move another
     # bound (the others' candidates are already met, and cannot tie a tighter bound): each
     # round after the first works on those rows' entries only. The entries are worked a
@@ -560,39 +588,40 @@ def propagate(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, fam_of: np.n
     minact = np.zeros(m)
 
     def parts() -> list[Any]:
-        """The round's entries, in order, a slice at a time: a range of entries (with the
-        active relations' entries picked out) or, when few relations are active, the
-        entries' positions."""
-        if active is None or starts is None:
+        """The round's relations, in order, a slice at a time: a range of relations (the
+        active ones picked out) or, when few relations are active, the relations."""
+        if active is None or len(slices) == 1:
             return slices
         # SLICE relations at a time (no temporary as long as the active relations; how
         # the entries are cut into parts does not change what a round computes)
-        out, total = [], 0
+        out: list[Any] = []
+        total = 0
         for a in range(0, m, SLICE):
             on = a + np.flatnonzero(active[a:a + SLICE])
             if not on.size:
                 continue
             count = starts[on + 1] - starts[on]
             total += int(count.sum())
-            if total > len(rows) // 4:
+            if total > n_entries // 4:
                 return slices
             ends = np.cumsum(count)
             cut = np.searchsorted(ends, np.arange(SLICE, int(ends[-1]), SLICE))
-            for g in np.split(np.arange(len(on)), np.unique(cut + 1)):
-                if g.size:
-                    out.append(_spans(starts[on[g]], count[g]).astype(index))
+            out.extend(on[g] for g in np.split(np.arange(len(on)), np.unique(cut + 1))
+                       if g.size)
         return out
 
     def entries(part: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        if not isinstance(part, tuple):
-            return rows[part], cols[part], vals[part]
-        a, b = part
-        r, c, v = rows[a:b], cols[a:b], vals[a:b]
-        if active is not None:
-            keep = np.flatnonzero(active[r])
-            if keep.size < len(r):
-                r, c, v = r[keep], c[keep], v[keep]
-        return r, c, v
+        """The relation, variable and value of each entry of ``part``."""
+        if isinstance(part, tuple):
+            a, b = part
+            if active is None or active[a:b].all():
+                lo_, hi_ = int(starts[a]), int(starts[b])
+                r = np.repeat(np.arange(a, b, dtype=starts.dtype), np.diff(starts[a:b + 1]))
+                return r, cols[lo_:hi_], vals[lo_:hi_]
+            part = a + np.flatnonzero(active[a:b])
+        count = starts[part + 1] - starts[part]
+        at = _spans(starts[part], count)
+        return np.repeat(part.astype(starts.dtype), count), cols[at], vals[at]
 
     for rounds in range(1, max_rounds + 1):
         np.copyto(new_hi, hi)
@@ -633,14 +662,18 @@ def propagate(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, fam_of: np.n
         del hits, work
         hi, new_hi = new_hi, hi  # the last round's arrays take the next round's bounds
         lo, new_lo = new_lo, lo
-        if (lo > hi + 0.5).any():
-            bad = int(np.flatnonzero(lo > hi + 0.5)[0])
-            raise DisclosureError(f"the published figures contradict the relations at "
-                                  f"variable {bad}; audit with the true counts (truth=...)")
+        for a in range(0, len(lo), SLICE):  # a slice at a time: no temporary of all of them
+            bad = np.flatnonzero(lo[a:a + SLICE] > hi[a:a + SLICE] + 0.5)
+            if bad.size:
+                raise DisclosureError(f"the published figures contradict the relations at "
+                                      f"variable {a + int(bad[0])}; audit with the true "
+                                      "counts (truth=...)")
         active = np.zeros(m, bool)  # the next round's relations
-        if by_var is None or not _mark(active, by_var[0], by_var[1], moved, len(rows) // 4):
-            for a, b in slices:
-                active[rows[a:b][moved[cols[a:b]]]] = True
+        if by_var is None or not _mark(active, by_var[0], by_var[1], moved,
+                                       n_entries // 4):
+            for a in range(0, len(cols), SLICE):
+                at = a + np.flatnonzero(moved[cols[a:a + SLICE]])
+                active[np.searchsorted(starts, at, side="right") - 1] = True
     log.warning("bound propagation stopped after %d rounds before settling", max_rounds)
     return lo, hi, src_lo, src_hi, max_rounds
 
@@ -679,7 +712,7 @@ class System:
 
     grid: Grid  # the table as given (values: the published figures)
     fams: list[Family]
-    rows: np.ndarray
+    starts: np.ndarray  # each relation's first entry, and the end (see :func:`_rows`)
     cols: np.ndarray
     vals: np.ndarray
     fam_of: np.ndarray
@@ -700,6 +733,11 @@ class System:
         hidden = np.isnan(known)
         return np.where(hidden, self.floor, known), np.where(hidden, self.ceil, known)
 
+    @property
+    def rows(self) -> np.ndarray:
+        """The relation of each entry (made when asked: see :func:`entry_rows`)."""
+        return entry_rows(self.starts)
+
 
 def system(published: pd.DataFrame, catalogue: Any, *, min_n: int,
            truth: pd.DataFrame | None = None) -> System:
@@ -708,10 +746,14 @@ def system(published: pd.DataFrame, catalogue: Any, *, min_n: int,
     fams = relations(grid, catalogue)
     true = _values_like(truth, grid) if truth is not None else None
     zero = _fixed_zeros(grid.value)
-    rows, cols, vals, fam_of = _rows(fams, true, zero)
-    fams = [replace(f, lines=f.lines[:0]) for f in fams]  # only their names are read now
+    starts, cols, vals, fam_of = _rows(fams, true, zero)
+    # only the families' names are read now: their lines and conditions go (a view of the
+    # lines, ``lines[:0]``, kept every family's arrays alive: half a GiB at thousands of
+    # areas)
+    fams = [replace(f, lines=np.zeros((0, f.lines.shape[1]), f.lines.dtype),
+                    equal_within=None, equal_if=None) for f in fams]
     floor, ceil = _stated_bounds(published, grid, min_n)
-    return System(grid, fams, rows, cols, vals, fam_of, true, _counted(published, grid),
+    return System(grid, fams, starts, cols, vals, fam_of, true, _counted(published, grid),
                   _sensitive(published, grid, true, min_n),
                   definitional(grid, catalogue)[0].ravel(), _subset(grid, true), floor, ceil,
                   zero)
@@ -727,7 +769,11 @@ def _stated_bounds(published: pd.DataFrame, grid: Grid, min_n: int
     from no respondents up, when another indicator's people are what it protects.)
     """
     size = grid.exists.size
-    floor, ceil = np.zeros(2 * size), np.full(2 * size, BIG)
+    # every floor is 0: one value seen through a read-only view, not an array of the
+    # figures (each is one to two hundred MiB at thousands of areas); the ceilings are
+    # whole numbers up to BIG (< 2**31), exact as int32 (half the memory of float64)
+    floor = np.broadcast_to(np.float64(0.0), (2 * size,))
+    ceil = np.full(2 * size, int(BIG), np.int32)
     if "suppression" not in published.columns:
         return floor, ceil
     reason = published["suppression"].astype(str).to_numpy(dtype=object)
@@ -758,7 +804,7 @@ class Attack:
 
     grid: Grid  # as attacked (values: what is published now)
     fams: list[Family]
-    rows: np.ndarray
+    starts: np.ndarray  # each relation's first entry, and the end
     cols: np.ndarray
     fam_of: np.ndarray
     lo: np.ndarray
@@ -776,8 +822,8 @@ def attack(published: pd.DataFrame, catalogue: Any, *, min_n: int,
     """Run the intruder on ``published`` (arguments as :func:`audit`)."""
     sys_ = system(published, catalogue, min_n=min_n, truth=truth)
     known = sys_.grid.value.ravel()
-    lo, hi, src_lo, src_hi, rounds = propagate(sys_.rows, sys_.cols, sys_.vals, sys_.fam_of,
-                                               *sys_.start(known))
+    lo, hi, src_lo, src_hi, rounds = propagate(None, sys_.cols, sys_.vals, sys_.fam_of,
+                                               *sys_.start(known), starts=sys_.starts)
     log.info("audit: %d relations over %d figures settled in %d rounds", len(sys_.fam_of),
              known.size, rounds)
     if exact:  # integer programs for every hidden numerator and n still in a range
@@ -820,7 +866,7 @@ def classify(sys_: System, known: np.ndarray, lo: np.ndarray, hi: np.ndarray,
     n_big = (sys_.true[size:] >= min_n) if sys_.true is not None else (n_lo >= min_n)
     none_above, all_above = _group_none_or_all(grid.shape, num_lo, num_hi, n_hi, n_big)
     implied = (what != "") & ((none_above & (num_hi <= 0)) | (all_above & (num_lo >= n_hi)))
-    return Attack(grid, sys_.fams, sys_.rows, sys_.cols, sys_.fam_of, lo, hi, src_lo, src_hi,
+    return Attack(grid, sys_.fams, sys_.starts, sys_.cols, sys_.fam_of, lo, hi, src_lo, src_hi,
                   np.where(implied, "", what), hidden_n & small & (n_lo == n_hi) & sys_.subset,
                   implied,
                   hidden_num & ~sys_.sensitive & (num_lo == num_hi))

@@ -30,7 +30,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from geo4mi.errors import DisclosureError
-from geo4mi.indicators.audit import certify, classify, propagate, system
+from geo4mi.indicators.audit import _mark, certify, classify, propagate, system
 
 log = logging.getLogger(__name__)
 
@@ -87,20 +87,12 @@ def _matrices(at: Any) -> tuple[sp.csr_matrix, sp.csr_matrix]:
 
     Only the pattern is read: the values are booleans (one byte per entry; a product of
     two such matrices is their pattern's, with no value cast to float; the two share one
-    array of them). With the entries in relation order (as
-    :func:`~geo4mi.indicators.audit.system` writes them), the matrix reads the system's
-    own column array (no copy; a relation's variables stay in the order written, which no
-    reader of the pattern depends on)."""
-    rows, cols = at.rows, at.cols
-    shape = (int(rows.max(initial=-1)) + 1, 2 * at.grid.exists.size)
-    ones = np.ones(len(rows), bool)
-    if len(rows) < 2**31 - 1 and not (rows[1:] < rows[:-1]).any():
-        indptr = np.zeros(shape[0] + 1, cols.dtype)
-        np.cumsum(np.bincount(rows, minlength=shape[0]), out=indptr[1:])
-        A = sp.csr_matrix((ones, cols, indptr), shape=shape, copy=False)
-    else:
-        A = sp.csr_matrix((ones, (rows, cols)), shape=shape)
-        A.sum_duplicates()
+    array of them). The matrix is the system's own ``starts`` and column arrays (no copy;
+    a relation's variables stay in the order written, which no reader of the pattern
+    depends on)."""
+    starts, cols = at.starts, at.cols
+    shape = (len(starts) - 1, 2 * at.grid.exists.size)
+    A = sp.csr_matrix((np.ones(len(cols), bool), cols, starts), shape=shape, copy=False)
     T = A.T.tocsr()
     # the transpose's values are all True too, as many: it reads A's (one byte per entry
     # less; nothing writes into either matrix's values)
@@ -263,31 +255,32 @@ def protect(estimates: pd.DataFrame, catalogue: Any, *, min_n: int,
     sys_ = system(table, catalogue, min_n=min_n, truth=truth)
     grid, size = sys_.grid, sys_.grid.exists.size
     known = grid.value.ravel().copy()
-    n_rows = int(sys_.rows.max(initial=-1)) + 1
+    n_rows = len(sys_.starts) - 1
     I, R, C = grid.shape
     matrices = _matrices(sys_)
     by_var = (matrices[1].indptr, matrices[1].indices)  # each variable's relations
-    log.debug("protect: %d relations, %d entries over %d figures", n_rows, len(sys_.rows),
+    log.debug("protect: %d relations, %d entries over %d figures", n_rows, len(sys_.cols),
               2 * size)
     # ``fresh``: the bounds come from one propagation of the whole table as it stands;
     # after each round's hiding they come from re-opening what it supported (the same
     # bounds, see _reopen); an empty round is confirmed on a fresh propagation
     fresh, stale = False, True
-    seen_count = np.zeros(2 * size, np.int32)  # rounds in a row each figure was found
+    # rounds in a row each figure was found (at most max_rounds)
+    seen_count = np.zeros(2 * size, np.int16 if max_rounds < 2**15 else np.int32)
     lo = hi = np.zeros(0)
-    src_lo = src_hi = np.zeros(0, np.int32)
+    src_lo = src_hi = np.zeros(0, sys_.fam_of.dtype)
     support = _joined([])
     for round_ in range(1, max_rounds + 1):
         if stale:
             # what the last bounds rested on is not read again: freed before propagating
             lo = hi = np.zeros(0)
-            src_lo = src_hi = np.zeros(0, np.int32)
+            src_lo = src_hi = np.zeros(0, sys_.fam_of.dtype)
             support = _joined([])
             moves: list[tuple[np.ndarray, np.ndarray]] = []
-            lo, hi, src_lo, src_hi, _ = propagate(sys_.rows, sys_.cols, sys_.vals,
-                                                  sys_.fam_of, *sys_.start(known),
-                                                  moves=moves, by_var=by_var,
-                                                  starts=matrices[0].indptr, overwrite=True)
+            lo, hi, src_lo, src_hi, _ = propagate(None, sys_.cols, sys_.vals, sys_.fam_of,
+                                                  *sys_.start(known), moves=moves,
+                                                  by_var=by_var, starts=sys_.starts,
+                                                  overwrite=True)
             support = _joined(moves)
             del moves
             fresh, stale = True, False
@@ -334,7 +327,7 @@ def protect(estimates: pd.DataFrame, catalogue: Any, *, min_n: int,
                 known[v] = np.nan
             lost.append(dict(zip(key, cell, strict=True), what=what, round=round_))
             lost_cells.append(v % size)
-        if len(sys_.rows) <= REOPEN_ABOVE:  # small: propagate everything again
+        if len(sys_.cols) <= REOPEN_ABOVE:  # small: propagate everything again
             fresh, stale = False, True
             continue
         # re-open only the bounds the newly hidden figures supported, and propagate again
@@ -347,19 +340,18 @@ def protect(estimates: pd.DataFrame, catalogue: Any, *, min_n: int,
         np.copyto(lo, start_lo, where=reset)
         np.copyto(hi, start_hi, where=reset)
         del start_lo, start_hi
-        active = np.zeros(n_rows, bool)
-        active[sys_.rows[reset[sys_.cols]]] = True
+        active = np.zeros(n_rows, bool)  # the relations of the re-opened figures
+        _mark(active, *by_var, reset, len(sys_.cols))
+        # the re-opened bounds' sources are those of this propagation (-1 where it moves
+        # none), the others' as they were: updated in place by it
+        src_lo[reset] = -1
+        src_hi[reset] = -1
         moves = []
-        lo, hi, s_lo, s_hi, _ = propagate(sys_.rows, sys_.cols, sys_.vals, sys_.fam_of, lo,
-                                          hi, active=active, moves=moves, by_var=by_var,
-                                          starts=matrices[0].indptr, overwrite=True)
+        lo, hi, src_lo, src_hi, _ = propagate(None, sys_.cols, sys_.vals, sys_.fam_of, lo,
+                                              hi, active=active, moves=moves,
+                                              by_var=by_var, starts=sys_.starts,
+                                              overwrite=True, sources=(src_lo, src_hi))
         del active
-        # the re-opened bounds' sources are those of this propagation (-1 where it moved
-        # none), the others' as they were: in place
-        for src, new in ((src_lo, s_lo), (src_hi, s_hi)):
-            src[reset] = -1
-            np.copyto(src, new, where=new >= 0)
-        del s_lo, s_hi
         support = np.concatenate([support, _joined(moves)], axis=1)
         del moves
         log.debug("protect round %d: %d bounds re-opened", round_, int(reset.sum()))
