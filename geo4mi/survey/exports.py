@@ -720,15 +720,21 @@ class _Converter:
                     np.zeros(self.n, bool))
         # pandas parses the text (surrounding spaces allowed); only the cells it cannot read
         # are looked at again, to tell an empty cell from one that is not a number
-        # each distinct text is parsed once (ages, counts: a few dozen values in 100k rows)
-        codes, uniques = (self.factorized(series) if series.dtype == object
-                          or isinstance(series.dtype, pd.CategoricalDtype)
-                          else pd.factorize(series.astype(object), use_na_sentinel=True))
-        text = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+        # each distinct text is parsed once (ages, counts: a few dozen values in 100k rows);
+        # mostly distinct text (ids, coordinates) cell by cell, which costs less than hashing
+        codes: np.ndarray | None = None
+        if series.dtype == object and head_distinct(series.to_numpy()) is None:
+            text = pd.Series(series.to_numpy(), dtype=object)
+        else:
+            codes, uniques = (self.factorized(series) if series.dtype == object
+                              or isinstance(series.dtype, pd.CategoricalDtype)
+                              else pd.factorize(series.astype(object), use_na_sentinel=True))
+            text = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
         if self.decimal_comma:
             text = text.str.replace(",", ".", regex=False)
         parsed = pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-        values = np.append(parsed, np.nan)[codes]  # code -1 (missing) -> the last: NaN
+        # code -1 (missing) -> the last: NaN
+        values = np.array(parsed) if codes is None else np.append(parsed, np.nan)[codes]
         bad = np.zeros(self.n, dtype=bool)
         missing = np.isnan(values)
         if missing.any():
@@ -913,7 +919,7 @@ class _Converter:
 
     def geopoint(self, q: dict[str, Any]) -> None:
         name = q["name"]
-        parts = {p: self.get(_Target("geo", name, p)) for p in ("lat", "lon")}
+        parts = {p: self.get(_Target("geo", name, p), hashed=False) for p in ("lat", "lon")}
         raw = self.get(_Target("question", name), hashed=False)  # read only where needed
         lat = np.full(self.n, np.nan)
         lon = np.full(self.n, np.nan)
