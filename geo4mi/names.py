@@ -42,6 +42,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -260,11 +261,15 @@ class AreaNameMatcher:
         >>> m.match_many(pd.Series(["GAM", "Gustavo A Madero", None]))["method"].tolist()
         ['alias', 'exact', 'missing']
         """
-        keys = values.astype(object).where(values.notna(), None)
-        cache = {v: self.lookup(v) for v in pd.unique(keys)}
-        rows = [cache[v] for v in keys]
+        keys = values.astype(object).where(values.notna(), None).to_numpy()
+        codes, uniques = pd.factorize(keys, use_na_sentinel=True)  # each distinct name once
+        found = [self.lookup(v) for v in [*uniques, None]]  # code -1 (missing): the last
+
+        def per_row(field: str) -> list[Any]:
+            return np.array([getattr(m, field) for m in found], dtype=object)[codes].tolist()
+
         return pd.DataFrame({
-            "area_id": pd.array([r.area_id for r in rows], dtype="string"),
-            "method": [r.method for r in rows],
-            "note": [r.note for r in rows],
+            "area_id": pd.array(per_row("area_id"), dtype="string"),
+            "method": per_row("method"),
+            "note": per_row("note"),
         }, index=values.index)

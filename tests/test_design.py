@@ -445,3 +445,22 @@ def test_pairs_by_counting_are_numpy_unique(size):
     want_uniq, want_inverse = np.unique(key, return_inverse=True)
     assert uniq.tolist() == want_uniq.tolist() and inverse.tolist() == want_inverse.tolist()
     assert [a.size for a in _unique_inverse(np.zeros(0, np.int64), size)] == [0, 0]
+
+
+def test_level_counts_are_the_float_sums_of_its_masks():
+    """The unweighted path (one bincount of integers) gives the weighted sums of 0/1
+    values bit for bit, so a design without weights estimates exactly as with weights 1."""
+    from geo4mi.indicators.design import Level
+
+    rng = np.random.default_rng(3)
+    n, n_cells, n_psu = 5000, 40, 12
+    psu = rng.integers(0, n_psu, n)
+    level = Level(rng.integers(0, n_cells, n), n_cells, psu, np.zeros(n_psu, np.int64), n_psu)
+    den = rng.random(n) < 0.7
+    num = den & (rng.random(n) < 0.4)
+    state = num.astype(np.int8)
+    state += den
+    got = level.counts(state)
+    want = level.sums(num.astype("float64"), den.astype("float64"))
+    for g, w in zip(got, want, strict=True):
+        assert g.dtype == np.float64 and g.tobytes() == w.tobytes()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest_survey import canonical_example, to_layout, write_csv, write_xlsx
@@ -613,3 +614,30 @@ def test_big_utf8_files_read_as_small_ones(tmp_path, form, canon, monkeypatch):
             pd.testing.assert_frame_equal(got[0], expected[0])
             pd.testing.assert_frame_equal(got[1], expected[1])
     assert whole[-1][0]["comments"].tolist() == ["one\rtwo", "ok"]
+
+
+def test_long_text_columns_missing_text_and_spaces(tmp_path):
+    """Past the first rows the reader chooses how to look at a text column (by its
+    distinct values, or cell by cell when they are mostly distinct): either way ``NA`` and
+    blank cells are missing and the rest is stripped."""
+    from test_xlsform import make_form
+
+    survey = [("type", "name"), ("select_one ans", "q"), ("text", "t"), ("text", "u"),
+              ("geopoint", "gps")]
+    choices = [("list_name", "name", "label"), ("ans", "yes", "Yes"), ("ans", "NA", "N/A")]
+    form = read_form(make_form(tmp_path / "f.xlsx", survey, choices))
+    n = 6000
+    t = [" ok ", "NA", "", "  ", "#N/A", "fine"]
+    rows = ["q,t,u,gps"] + [
+        f"{'NA' if i % 3 else 'yes'},{t[i % len(t)]},{'N/A' if i % 7 == 0 else f' id{i} '},"
+        f"{'NA' if i % 5 == 0 else f'19.{i % 100:02d} -99.1 2240 5'}" for i in range(n)]
+    path = tmp_path / "long.csv"
+    path.write_text("\n".join(rows) + "\n")
+    respondents, issues = read_export(path, form)
+    assert respondents["q"].tolist() == ["NA" if i % 3 else "yes" for i in range(n)]
+    clean = {" ok ": "ok", "fine": "fine"}
+    assert respondents["t"].tolist() == [clean.get(t[i % len(t)], pd.NA) for i in range(n)]
+    assert respondents["u"].tolist() == [pd.NA if i % 7 == 0 else f"id{i}" for i in range(n)]
+    lat = respondents["gps_lat"].to_numpy(dtype="float64", na_value=np.nan)
+    assert np.isnan(lat[::5]).all() and lat[1] == 19.01
+    assert issues.empty, issues.to_string()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from geo4mi.errors import ExpressionError, Geo4miError
-from geo4mi.indicators.expressions import EvalContext, parse
+from geo4mi.indicators.expressions import EvalContext, factorize, parse
 
 NA = "NA"  # pd.NA, compared safely
 
@@ -245,3 +246,28 @@ def test_expression_error_is_a_geo4mi_value_error():
 def test_non_text_expression_is_rejected():
     with pytest.raises(ExpressionError, match=r"expression 3 is a int, not text; quote it"):
         parse(3)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("values", [
+    np.array(["b", None, "a", "b", np.nan] * 2000, dtype=object),       # answers, long
+    np.array([f"id{i}" for i in range(9000)] + [None], dtype=object),   # mostly distinct
+    np.array(["x", pd.NA, "y"], dtype=object),                          # short
+    np.array([3, 1, 3, 2] * 3000, dtype=np.int64),                       # patterns (int keys)
+], ids=["answers", "ids", "short", "ints"])
+def test_factorize_is_pandas_factorize(values):
+    """The sized hash table changes nothing: same codes (-1 missing), same distinct values
+    in order of first appearance."""
+    codes, uniques = factorize(values)
+    want_codes, want_uniques = pd.factorize(values, use_na_sentinel=True)
+    assert codes.tolist() == want_codes.tolist()
+    assert list(uniques) == list(want_uniques)
+
+
+def test_text_column_with_missing_values_evaluates_like_object_text():
+    """A StringArray column (what read_export gives) and the same answers as objects."""
+    answers = ["woman", None, "man", "woman"] * 2000
+    for column in (pd.array(answers, dtype="string"), pd.Series(answers, dtype=object),
+                   pd.Series(answers, dtype="str")):
+        mask = parse("gender == 'woman'").evaluate(pd.DataFrame({"gender": column}))
+        assert mask[:4].tolist() == [True, pd.NA, False, True]
+        assert int(mask.sum()) == 4000

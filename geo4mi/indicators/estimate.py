@@ -651,6 +651,7 @@ class _DesignGrid:
         log.info("survey design %s: %d respondents in %d clusters and %d strata",
                  design.describe(), len(respondents), n_psu, self.psu_in_stratum.size)
         self.weighted = design.weighted
+        self.unit = bool(np.all(self.w == 1.0))  # every weight 1: sums are counts
         self.clustered = bool(design.cluster)
         self.psu, self.psu_stratum, self.n_psu = psu, psu_stratum, n_psu
         self.A = A
@@ -677,9 +678,14 @@ class _DesignGrid:
         self.conc = np.full(shape, np.nan)  # sum_j B_j^2 / (sum_j B_j)^2 per cell
 
     def add(self, i: int, num: np.ndarray, den: np.ndarray) -> None:
-        """Fill indicator ``i`` from its numerator and denominator masks."""
-        a_rows = np.where(num, self.w, 0.0)
-        b_rows = np.where(den, self.w, 0.0)
+        """Fill indicator ``i`` from its numerator and denominator masks (``num`` within
+        ``den``)."""
+        if self.unit:
+            state = num.astype(np.int8)
+            state += den
+        else:
+            a_rows = np.where(num, self.w, 0.0)
+            b_rows = np.where(den, self.w, 0.0)
         A = self.A
         out = (self.wy[i], self.wd[i], self.var[i], self.df[i], self.conc[i])
 
@@ -688,15 +694,18 @@ class _DesignGrid:
 
         fine_sums = None
         for fine, city, col, ng in self.levels:
-            a, b = fine.sums(a_rows, b_rows)
+            a, b = fine.counts(state) if self.unit else fine.sums(a_rows, b_rows)
             if fine_sums is None:
                 fine_sums = (a, b)
             for target, value in zip(out, results(fine, a, b), strict=True):
                 target[1:, col:col + ng] = value.reshape(A + 1, ng + 1)[:A, :ng]
             for target, value in zip(out, results(city, *city.sums(a, b)), strict=True):
                 target[0, col:col + ng] = value[:ng]
-        a, b = (self.all_area.sums(*fine_sums) if fine_sums is not None
-                else self.all_area.sums(a_rows, b_rows))
+        if fine_sums is not None:
+            a, b = self.all_area.sums(*fine_sums)
+        else:
+            a, b = (self.all_area.counts(state) if self.unit
+                    else self.all_area.sums(a_rows, b_rows))
         for target, value in zip(out, results(self.all_area, a, b), strict=True):
             target[1:, 0] = value[:A]
         whole = results(self.all_city, *self.all_city.sums(a, b))

@@ -366,6 +366,41 @@ class _Column:
         return self.values
 
 
+#: Rows whose distinct values tell a column of answers from one of mostly distinct text.
+_HEAD_ROWS = 4096
+
+
+def head_distinct(values: np.ndarray) -> int | None:
+    """How many distinct values the first rows of a long column hold, when they repeat
+    (a question's answers: at most one distinct value in 8 rows); None otherwise (ids,
+    times, free text, or a column of at most :data:`_HEAD_ROWS` rows).
+
+    >>> head_distinct(np.array(["a", "b"] * 5000, dtype=object)), head_distinct(np.arange(9999))
+    (2, None)
+    """
+    head = values[:_HEAD_ROWS]
+    distinct = len(pd.unique(head))
+    return distinct if len(values) > len(head) and distinct * 8 <= len(head) else None
+
+
+def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(values, use_na_sentinel=True)`` of a 1-D array, faster on answers.
+
+    pandas sizes its hash table for one distinct value per row: at a million rows that is
+    tens of MB allocated and cleared per column, more than hashing a question's few
+    answers costs. Here a column whose first rows repeat a few values gets a table sized
+    for those (it grows if more come). The codes and the distinct values are the same
+    either way (code -1: missing; distinct values in order of first appearance).
+
+    >>> codes, uniques = factorize(np.array(["b", None, "a", "b"], dtype=object))
+    >>> codes.tolist(), uniques.tolist()
+    ([0, -1, 1, 0], ['b', 'a'])
+    """
+    distinct = head_distinct(values)
+    return pd.factorize(values, use_na_sentinel=True,
+                        size_hint=None if distinct is None else 4 * distinct)
+
+
 def _to_column(series: pd.Series) -> _Column:
     dtype = series.dtype
     if pd.api.types.is_bool_dtype(dtype):
@@ -379,7 +414,11 @@ def _to_column(series: pd.Series) -> _Column:
         na = series.isna().to_numpy()
         return _Column("number", na, values=series.to_numpy(dtype="float64", na_value=np.nan))
     else:
-        raw_codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        if series.dtype == object or isinstance(dtype, pd.StringDtype):
+            # as an object array: pandas' StringArray compares every cell with pd.NA
+            raw_codes, uniques = factorize(series.to_numpy(dtype=object))
+        else:
+            raw_codes, uniques = pd.factorize(series, use_na_sentinel=True)
         codes = raw_codes.astype(np.int32)
         cats = [str(u) for u in uniques]
     index: dict[str, int] = {}

@@ -58,6 +58,7 @@ import numpy as np
 import pandas as pd
 
 from geo4mi.errors import InputFileError, SurveyDataError
+from geo4mi.indicators.expressions import factorize, head_distinct
 from geo4mi.survey.xlsform import Form, read_workbook
 
 log = logging.getLogger(__name__)
@@ -567,7 +568,7 @@ def _clean_text(series: pd.Series, factorized: tuple[np.ndarray, Any] | None = N
             # text as a CSV gives it (ids, times, free text: most cells distinct): stripped
             # cell by cell, nothing hashed
             return _stripped(cells)
-    codes, uniques = factorized or pd.factorize(series, use_na_sentinel=True)
+    codes, uniques = factorized or _factorize(series)
     uniques = np.asarray(uniques, dtype=object)
     if pd.api.types.infer_dtype(uniques, skipna=True) == "string":
         table = np.array([*_stripped(uniques), None], dtype=object)
@@ -575,6 +576,14 @@ def _clean_text(series: pd.Series, factorized: tuple[np.ndarray, Any] | None = N
         table = np.array([*(t if (t := _as_text(u)) else None for u in uniques), None],
                          dtype=object)
     return table[codes]
+
+
+def _factorize(series: pd.Series) -> tuple[np.ndarray, Any]:
+    """``pd.factorize(series)``; an object column by :func:`factorize` (its distinct values
+    as an array, not an Index)."""
+    if series.dtype == object:
+        return factorize(series.to_numpy())
+    return pd.factorize(series, use_na_sentinel=True)
 
 
 def _stripped(cells: np.ndarray) -> np.ndarray:
@@ -632,7 +641,7 @@ class _Converter:
                 self._last = (series, series.cat.codes.to_numpy(),
                               np.asarray(series.cat.categories, dtype=object))
             else:
-                self._last = (series, *pd.factorize(series, use_na_sentinel=True))
+                self._last = (series, *_factorize(series))
         return self._last[1], self._last[2]
 
     def issue(self, kind: str, column: str, mask: np.ndarray | None, values: Any,
@@ -652,9 +661,13 @@ class _Converter:
             self.issues.append(pd.DataFrame({"kind": kind, "row": self.rows[idx], "column": column,
                                              "value": vals, "reason": reason}))
 
-    def get(self, target: _Target) -> pd.Series | None:
+    def get(self, target: _Target, *, hashed: bool = True) -> pd.Series | None:
         """The raw column of ``target``, with R's and Excel's missing-value text (``NA``,
-        ``N/A``, ``#N/A``...) as missing unless it is a choice of the question's list."""
+        ``N/A``, ``#N/A``...) as missing unless it is a choice of the question's list.
+
+        ``hashed=False``: the cells are looked up one by one instead of through the
+        column's distinct values (:meth:`factorized`), for text that is mostly distinct
+        (times, raw geopoints), which costs more to hash than to look up."""
         header = self.columns.get(target)
         if header is None:
             return None
@@ -662,9 +675,16 @@ class _Converter:
         if (target.kind == "meta" or pd.api.types.is_numeric_dtype(series.dtype)
                 or pd.api.types.is_bool_dtype(series.dtype)):
             return series
-        codes, uniques = self.factorized(series)
-        distinct = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
-        na = np.append(distinct.isin(NA_TEXT).to_numpy(dtype=bool), False)[codes]
+        if hashed:
+            codes, uniques = self.factorized(series)
+            distinct = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+
+            def isin(texts: Collection[str]) -> np.ndarray:
+                return np.append(distinct.isin(texts).to_numpy(dtype=bool), False)[codes]
+        else:
+            def isin(texts: Collection[str]) -> np.ndarray:
+                return series.isin(texts).to_numpy(dtype=bool)
+        na = isin(NA_TEXT)
         if not na.any():
             return series
         keep: set[str] = set()
@@ -675,7 +695,7 @@ class _Converter:
             keep = {t for t in NA_TEXT if t in exact or t.casefold() in exact
                     or _norm(t) in labels}
         if keep:
-            na &= ~np.append(distinct.isin(keep).to_numpy(dtype=bool), False)[codes]
+            na &= ~isin(keep)
         series = series.copy()
         series[na] = None
         return series
@@ -700,15 +720,21 @@ class _Converter:
                     np.zeros(self.n, bool))
         # pandas parses the text (surrounding spaces allowed); only the cells it cannot read
         # are looked at again, to tell an empty cell from one that is not a number
-        # each distinct text is parsed once (ages, counts: a few dozen values in 100k rows)
-        codes, uniques = (self.factorized(series) if series.dtype == object
-                          or isinstance(series.dtype, pd.CategoricalDtype)
-                          else pd.factorize(series.astype(object), use_na_sentinel=True))
-        text = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+        # each distinct text is parsed once (ages, counts: a few dozen values in 100k rows);
+        # mostly distinct text (ids, coordinates) cell by cell, which costs less than hashing
+        codes: np.ndarray | None = None
+        if series.dtype == object and head_distinct(series.to_numpy()) is None:
+            text = pd.Series(series.to_numpy(), dtype=object)
+        else:
+            codes, uniques = (self.factorized(series) if series.dtype == object
+                              or isinstance(series.dtype, pd.CategoricalDtype)
+                              else pd.factorize(series.astype(object), use_na_sentinel=True))
+            text = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
         if self.decimal_comma:
             text = text.str.replace(",", ".", regex=False)
         parsed = pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-        values = np.append(parsed, np.nan)[codes]  # code -1 (missing) -> the last: NaN
+        # code -1 (missing) -> the last: NaN
+        values = np.array(parsed) if codes is None else np.append(parsed, np.nan)[codes]
         bad = np.zeros(self.n, dtype=bool)
         missing = np.isnan(values)
         if missing.any():
@@ -771,7 +797,7 @@ class _Converter:
         bits = np.stack([selected[c] == 1 for c in choices], axis=1)
         if len(choices) <= 62:
             key = bits.astype(np.int64) @ (np.int64(1) << np.arange(len(choices), dtype=np.int64))
-            codes, _ = pd.factorize(key)
+            codes, _ = factorize(key)
             # factorize numbers patterns in order of first appearance: a pattern's first
             # row is where the running maximum of the codes grows (no sort)
             top = np.maximum.accumulate(codes)
@@ -893,8 +919,8 @@ class _Converter:
 
     def geopoint(self, q: dict[str, Any]) -> None:
         name = q["name"]
-        parts = {p: self.get(_Target("geo", name, p)) for p in ("lat", "lon")}
-        raw = self.get(_Target("question", name))
+        parts = {p: self.get(_Target("geo", name, p), hashed=False) for p in ("lat", "lon")}
+        raw = self.get(_Target("question", name), hashed=False)  # read only where needed
         lat = np.full(self.n, np.nan)
         lon = np.full(self.n, np.nan)
         if parts["lat"] is not None and parts["lon"] is not None:
@@ -945,11 +971,14 @@ class _Converter:
 
     def text(self, q: dict[str, Any]) -> None:
         name = q["name"]
-        raw = self.get(_Target("question", name))
+        header = self.columns.get(_Target("question", name))
+        # times and free text are mostly distinct: stripped cell by cell, not hashed
+        few = header is not None and head_distinct(self.raw[header].to_numpy()) is not None
+        raw = self.get(_Target("question", name), hashed=few)
         if raw is None:
             self.missing(q, pd.array([pd.NA] * self.n, dtype="string"))
             return
-        values = _clean_text(raw, self.factorized(raw))
+        values = _clean_text(raw, self.factorized(raw) if few else None)
         values[values == None] = pd.NA  # noqa: E711 (elementwise on an object array; `is` would not be)
         self.out[name] = pd.arrays.StringArray(values)
 

@@ -278,7 +278,10 @@ def _declared(values: pd.Series, matcher: AreaNameMatcher, question: str,
         if q["type"] == "select_one" and q["list_name"]:
             list_name = q["list_name"]
             labels = {c: form.choice_label(q["list_name"], c) for c in form.choices_of(question)}
-            text = text.map(lambda v: labels.get(v, v), na_action="ignore").astype("string")
+            # each distinct name once, not a Python call per respondent
+            codes, names = pd.factorize(text, use_na_sentinel=True)
+            named = pd.array([*(labels.get(v, v) for v in names), pd.NA], dtype="string")
+            text = pd.Series(named[codes], index=text.index, name=text.name)
     result = matcher.match_many(text)
     retry = result["area_id"].isna() & values.notna()
     if retry.any():
