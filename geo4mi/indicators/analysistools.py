@@ -48,7 +48,6 @@ prop_select_one @/@ assistance_types__assist_food %/% food @/@ area_id %/% 09015
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import logging
@@ -68,13 +67,12 @@ from geo4mi.indicators.estimate import CITY, PROP
 from geo4mi.indicators.suppression import published
 from geo4mi.indicators.tables import (
     ANALYSISTOOLS_COLUMNS,
-    _check_decimals,
     _chunks,
     data_note,
     design_columns,
+    write_slices_csv,
     write_table_csv,
 )
-from geo4mi.io import atomic_write, csv_text
 
 log = logging.getLogger(__name__)
 
@@ -381,16 +379,15 @@ def write_analysistools_csv(estimates: pd.DataFrame, catalogue: Catalogue,
     avars, weighted = _setup(estimates, catalogue)
     # a slice of the estimates at a time (the same bytes): the table of millions of rows
     # is never whole in memory (it was the build's peak at thousands of areas)
-    _check_decimals(decimals)
     note = _note(synthetic, lang)
-    with atomic_write(path) as tmp, open(tmp, "wb") as fh:
-        fh.write(codecs.BOM_UTF8)
-        for k, part in enumerate(_chunks(estimates)):
-            table = _rows(part, avars, weighted)
-            if note is not None:
-                table["data_note"] = pd.array([note] * len(table), dtype="str")
-            fh.write(csv_text(table, float_format=f"%.{decimals}f", header=k == 0)
-                     .encode("utf-8"))
+
+    def noted(table: pd.DataFrame) -> pd.DataFrame:
+        if note is not None:
+            table["data_note"] = pd.array([note] * len(table), dtype="str")
+        return table
+
+    write_slices_csv((noted(_rows(part, avars, weighted)) for part in _chunks(estimates)),
+                     path, decimals=decimals)
     log.info("wrote %s (from %d estimates)", path, len(estimates))
     return Path(path)
 

@@ -308,14 +308,22 @@ def write_estimates_csv(estimates: pd.DataFrame, areas: pd.DataFrame, labels: La
     if len(estimates) <= CHUNK_ROWS:
         table = estimates_table(estimates, areas, labels, lang=lang, synthetic=synthetic)
         return write_table_csv(table, path, decimals=decimals)
+    write_slices_csv((estimates_table(part, areas, labels, lang=lang, synthetic=synthetic)
+                      for part in _chunks(estimates)), path, decimals=decimals)
+    log.info("wrote %s (%d rows, in chunks of %d)", path, len(estimates), CHUNK_ROWS)
+    return Path(path)
+
+
+def write_slices_csv(parts: Iterable[pd.DataFrame], path: str | os.PathLike[str], *,
+                     decimals: int) -> Path:
+    """Write consecutive slices of one table as one CSV (UTF-8 with BOM, the header once),
+    each slice made as it is written: a table of millions of rows is never whole."""
     _check_decimals(decimals)
     with atomic_write(path) as tmp, open(tmp, "wb") as fh:
         fh.write(codecs.BOM_UTF8)
-        for k, part in enumerate(_chunks(estimates)):
-            table = estimates_table(part, areas, labels, lang=lang, synthetic=synthetic)
-            fh.write(csv_text(table, float_format=f"%.{decimals}f", header=k == 0)
+        for k, part in enumerate(parts):
+            fh.write(csv_text(part, float_format=f"%.{decimals}f", header=k == 0)
                      .encode("utf-8"))
-    log.info("wrote %s (%d rows, in chunks of %d)", path, len(estimates), CHUNK_ROWS)
     return Path(path)
 
 
