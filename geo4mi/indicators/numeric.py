@@ -92,8 +92,11 @@ def _reasons(respondents: pd.DataFrame, question: str, codes: Sequence[float],
     if raw.dtype == bool or str(raw.dtype) == "boolean":
         raise SurveyDataError(f"indicator {who!r}: question {question!r} holds yes/no values, "
                               "not numbers; name a number question")
-    values = pd.to_numeric(raw.astype("object"), errors="coerce").to_numpy(
-        dtype="float64", na_value=np.nan)
+    if pd.api.types.is_numeric_dtype(raw.dtype):  # read_export's Int64 / Float64 columns
+        values = raw.to_numpy(dtype="float64", na_value=np.nan)
+    else:
+        values = pd.to_numeric(raw.astype("object"), errors="coerce").to_numpy(
+            dtype="float64", na_value=np.nan)
     text = raw.notna().to_numpy() & np.isnan(values)
     if text.any():
         shown = raw[text].iloc[0]
@@ -312,8 +315,10 @@ def estimate_numeric(respondents: pd.DataFrame, indicators: Sequence[Any],
         if ind.stat == "median":  # the valid answers by value, for every margin's sort
             idx = np.flatnonzero(valid)
             by_value = idx[np.argsort(y[idx], kind="stable")]
+        w_valid = w[valid] if design else None
         for k, m in enumerate(margins):
-            n = np.bincount(m.cell[valid], minlength=m.n_cells)
+            cells = m.cell[valid]
+            n = np.bincount(cells, minlength=m.n_cells)
             if ind.stat == "median":
                 value, low, high, deff, df = _median(y, w, valid, by_value, m, n, design,
                                                      city, psu_in_stratum)
@@ -325,13 +330,15 @@ def estimate_numeric(respondents: pd.DataFrame, indicators: Sequence[Any],
             keep = m.out >= 0
             pos = m.out[keep]
             out.n[i, pos] = n[keep]
-            w_n[i, pos] = np.bincount(m.cell[valid], w[valid], minlength=m.n_cells)[keep]
+            # without a design every weight is 1: the weights' sum is the count
+            w_n[i, pos] = (np.bincount(cells, w_valid, minlength=m.n_cells)[keep] if design
+                           else n[keep])
             for target, src in ((out.value, value), (out.low, low), (out.high, high),
                                 (out.deff, deff)):
                 target[i, pos] = src[keep]
             out.n_eff[i, pos] = np.where(n[keep] > 0, n[keep] / np.maximum(
                 np.nan_to_num(deff[keep], nan=1.0), 1.0), np.nan)
-            out.method[i, pos] = np.where(n[keep] > 0, method, np.array(None, dtype=object))
+        out.method[i] = np.where(out.n[i] > 0, method, np.array(None, dtype=object))
     return NumericGrid(n=out.n.reshape(I, R, C), value=out.value.reshape(I, R, C),
                        low=out.low.reshape(I, R, C), high=out.high.reshape(I, R, C),
                        deff=out.deff.reshape(I, R, C), n_eff=out.n_eff.reshape(I, R, C),

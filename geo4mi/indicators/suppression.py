@@ -178,10 +178,13 @@ def count_keys(den: np.ndarray, num: np.ndarray) -> tuple[bytes | None, bytes | 
     (3, True, None)
     """
     den = np.asarray(den, dtype=bool)
-    num = np.asarray(num, dtype=bool) & den
     size = den.size.to_bytes(8, "little")
-    return tuple(hashlib.blake2b(np.packbits(m).tobytes() + size, digest_size=16).digest()
-                 if m.any() else None for m in (den, num, den & ~num))  # type: ignore[return-value]
+    # packed once each; the rest's bits are den's without num's (padding bits stay 0)
+    packed_den = np.packbits(den)
+    packed_num = np.packbits(np.asarray(num, dtype=bool)) & packed_den
+    return tuple(hashlib.blake2b(m.tobytes() + size, digest_size=16).digest()
+                 if m.any() else None
+                 for m in (packed_den, packed_num, packed_den & ~packed_num))  # type: ignore[return-value]
 
 
 def shared_counts(keys: Iterable[Sequence[bytes | None]]) -> list[list[tuple[int, int]]]:

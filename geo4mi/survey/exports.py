@@ -730,11 +730,18 @@ class _Converter:
                               or isinstance(series.dtype, pd.CategoricalDtype)
                               else pd.factorize(series.astype(object), use_na_sentinel=True))
             text = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+        parsed = np.array(pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64",
+                                                                          na_value=np.nan))
         if self.decimal_comma:
-            text = text.str.replace(",", ".", regex=False)
-        parsed = pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+            # a text with a comma is never a number to pandas: only the cells it could not
+            # read are read again with the comma as the decimal point
+            again = np.flatnonzero(np.isnan(parsed) & text.notna().to_numpy())
+            if again.size:
+                parsed[again] = pd.to_numeric(
+                    text.iloc[again].str.replace(",", ".", regex=False),
+                    errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
         # code -1 (missing) -> the last: NaN
-        values = np.array(parsed) if codes is None else np.append(parsed, np.nan)[codes]
+        values = parsed if codes is None else np.append(parsed, np.nan)[codes]
         bad = np.zeros(self.n, dtype=bool)
         missing = np.isnan(values)
         if missing.any():
@@ -1023,7 +1030,7 @@ class _Converter:
                 self.text(q)
         self.meta()
         self.out["_row"] = self.rows
-        respondents = pd.DataFrame(self.out, index=pd.RangeIndex(self.n))
+        respondents = pd.DataFrame(self.out, index=pd.RangeIndex(self.n), copy=False)
         respondents.attrs["source"] = str(self.source)
         respondents.attrs["absent_questions"] = list(self.absent)
         respondents.attrs["columns"] = {t.question: str(h) for t, h in self.columns.items()
