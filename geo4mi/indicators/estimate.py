@@ -47,6 +47,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
@@ -444,9 +445,17 @@ def _estimate(respondents: pd.DataFrame, catalogue: Catalogue, *, area_ids: Sequ
                        layout.values, layout.gcodes,
                        (len(indicators), layout.n_rows, layout.n_cols)) \
         if design and design.active else None
-    # the counts, and what each indicator publishes, do not depend on the design
-    num_out, den_out, keys = _count(indicators, ctx, layout, grid, _progress(progress))
-    numeric = _numeric(respondents, numerics, layout, grid)
+    # the numeric statistics (and, with a design, their plain truth) are estimated in a
+    # second thread while this one counts the proportions: both spend most of their time
+    # in numpy, which lets the other run; neither reads what the other writes
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        numeric_job = pool.submit(_numeric, respondents, numerics, layout, grid)
+        plain_job = (pool.submit(_numeric, respondents, numerics, layout, None)
+                     if truth and active else None)
+        # the counts, and what each indicator publishes, do not depend on the design
+        num_out, den_out, keys = _count(indicators, ctx, layout, grid, _progress(progress))
+        numeric = numeric_job.result()
+        plain = numeric if plain_job is None else plain_job.result()
     tables = [_finish(indicators, numerics, layout, num_out, den_out, keys, numeric, grid,
                       min_n=min_n, complementary=complementary,
                       design_text=design.describe() if design else "srs",
@@ -454,7 +463,6 @@ def _estimate(respondents: pd.DataFrame, catalogue: Catalogue, *, area_ids: Sequ
                       n_respondents=len(respondents))]
     del grid
     if truth:
-        plain = numeric if not active else _numeric(respondents, numerics, layout, None)
         tables.append(_finish(indicators, numerics, layout, num_out, den_out, keys, plain,
                               None, min_n=1, complementary=False, design_text="srs",
                               weighted=False, n_respondents=len(respondents)))
