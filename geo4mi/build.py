@@ -8,10 +8,12 @@ swaps the whole set in at once, so an output folder never holds a mix of two run
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -221,30 +223,56 @@ def _write_all(results: Results, out: Path, report: bool = False,
             tick((k + 1) / len(pages))
     shared = None  # the maps' data (values of every page) is not needed past here
     from geo4mi.figures import write_figures
+    from geo4mi.figures.output import worker_count
     from geo4mi.outputs import FigureOptions, figure_inputs
 
     chosen = results.study.indicators  # [indicators] figures, figure_groups: the study's
-    with _stage("drawing figures"):
-        options = FigureOptions(kinds=("map", "bars", "groups"),
-                                indicators=tuple(i for i in chosen.figures
-                                                 if i in results.catalogue.ids) or None,
-                                group_vars=tuple(g for g in chosen.figure_groups
-                                                 if g in chosen.groups))
+    options = FigureOptions(kinds=("map", "bars", "groups"),
+                            indicators=tuple(i for i in chosen.figures
+                                             if i in results.catalogue.ids) or None,
+                            group_vars=tuple(g for g in chosen.figure_groups
+                                             if g in chosen.groups))
+    # figures drawn by worker processes leave this process waiting: a second thread waits
+    # for them and then writes the CSV of the estimates and differences.csv, while this one
+    # writes the GeoPackage (its SQLite inserts let the other thread run) and the
+    # analysistools CSV; drawn here, all in turn
+    background = worker_count(jobs) > 1
+    if background:
+        progress.stage("drawing figures and writing tables")
+    with _stage("preparing figures", show=False):
         data, settings = figure_inputs(results, options)  # audited above
-        written.extend(write_figures(data, out / "figures", settings,
-                                     progress=progress.bar("figures", unit="figure"),
-                                     jobs=jobs))
-    for name in ("estimates.csv", "estimates.gpkg", "estimates.analysistools.csv"):
-        with _stage(f"writing table {name}"):
-            written.append(write_indicator_file(results, out / "tables" / name, lang=lang,
-                                                empty=empty))
-    from geo4mi.indicators.differences import write_differences_csv
 
-    with _stage("writing table differences.csv"):
-        written.append(write_differences_csv(results.estimates,
-                                             out / "tables" / "differences.csv", lang=lang,
-                                             synthetic=results.study.synthetic,
-                                             tested=tested))
+    def draw() -> list[Path]:
+        with _stage("drawing figures", show=not background):
+            return write_figures(data, out / "figures", settings,
+                                 progress=progress.bar("figures", unit="figure"), jobs=jobs)
+
+    def table(name: str) -> Path:
+        with _stage(f"writing table {name}", show=not background):
+            if name == "differences.csv":
+                from geo4mi.indicators.differences import write_differences_csv
+
+                return write_differences_csv(results.estimates, out / "tables" / name,
+                                             lang=lang, synthetic=results.study.synthetic,
+                                             tested=tested)
+            return write_indicator_file(results, out / "tables" / name, lang=lang,
+                                        empty=empty)
+
+    def figures_then_csv() -> tuple[list[Path], Path, Path]:
+        return draw(), table("estimates.csv"), table("differences.csv")
+
+    if not background:
+        written.extend(draw())
+        written.extend(table(name) for name in ("estimates.csv", "estimates.gpkg",
+                                                "estimates.analysistools.csv",
+                                                "differences.csv"))
+    else:
+        with ThreadPoolExecutor(max_workers=1) as waiter:
+            other = waiter.submit(contextvars.copy_context().run, figures_then_csv)
+            gpkg, tools = (table(name) for name in ("estimates.gpkg",
+                                                    "estimates.analysistools.csv"))
+            drawn, csv, diffs = other.result()
+        written.extend([*drawn, csv, gpkg, tools, diffs])  # in the order drawn here
     if report:
         from geo4mi.report import write_report
 

@@ -130,6 +130,39 @@ def test_build_gives_the_same_bytes_whatever_the_number_of_workers(built, small,
     assert alone == pooled  # every file, the manifest of their digests included
 
 
+@pytest.mark.parametrize("failing", ["table", "figures"])
+def test_build_with_workers_stops_whole_when_either_side_fails(small, tmp_path, monkeypatch,
+                                                               failing):
+    """With figure workers, one thread waits for the figures (then writes two CSVs) while
+    the other writes the GeoPackage and analysistools: a failure on either side ends the
+    build with its error, once the other side is done, and leaves no output set."""
+    import geo4mi.build
+    import geo4mi.figures
+
+    def broken(*args, **kwargs):
+        raise OutputError(f"{failing}: disk full (simulated)")
+
+    if failing == "table":
+        real = geo4mi.build.write_indicator_file
+
+        def table(results, path, **kwargs):
+            if Path(path).name == "estimates.gpkg":
+                broken()
+            return real(results, path, **kwargs)
+
+        monkeypatch.setattr(geo4mi.build, "write_indicator_file", table)
+    else:
+        monkeypatch.setattr(geo4mi.figures, "write_figures", broken)
+    out = tmp_path / "out"
+    from geo4mi.pipeline import run
+
+    results = run(small)
+    with pytest.raises(OutputError, match="disk full"):
+        geo4mi.build.build_outputs(results, out, jobs=2)
+    assert not out.exists() or not any(out.iterdir())  # nothing half-written
+    assert not [p for p in tmp_path.rglob("*") if STAGING_PREFIX in p.name]
+
+
 def test_build_lets_the_maps_data_go_before_the_figures(small, tmp_path, monkeypatch):
     """The maps' prepared data (every page's values) is freed once the maps are written:
     at 2,431 areas it held more than a GiB through the figures and tables."""

@@ -289,7 +289,7 @@ def write_figures(data: FigureData, out_dir: str | os.PathLike[str],
         if var not in have_vars:
             raise FigureError(f"grouping variable {var!r} is not in the estimates; use one of "
                               f"{', '.join(sorted(have_vars)) or '(none)'}")
-    workers = _workers(jobs)
+    workers = worker_count(jobs)
     out = Path(out_dir)
     tasks: list[_Task] = []
     if data.interviews is not None:
@@ -392,12 +392,12 @@ def _write_one(shared: _Shared, task: _Task) -> list[Path]:
                            overwrite=shared.overwrite)
 
 
-def _workers(jobs: int | None) -> int:
+def worker_count(jobs: int | None) -> int:
     """The number of worker processes for ``jobs`` (``None``: the CPUs this process may use).
 
     Examples
     --------
-    >>> _workers(3), _workers(None) >= 1
+    >>> worker_count(3), worker_count(None) >= 1
     (3, True)
     """
     if jobs is None:
