@@ -163,6 +163,16 @@ def test_build_with_workers_stops_whole_when_either_side_fails(small, tmp_path, 
     assert not [p for p in tmp_path.rglob("*") if STAGING_PREFIX in p.name]
 
 
+def test_build_leaves_ctrl_c_as_it_was(small, tmp_path, default_sigint):
+    """A build with figure workers (drawn while a second thread waits for them) leaves this
+    process's Ctrl-C handling and signal mask as they were."""
+    import signal
+
+    assert main(["-q", "build", str(small), "--out", str(tmp_path / "out"), "--jobs", "2"]) == 0
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert not signal.pthread_sigmask(signal.SIG_BLOCK, [])
+
+
 def test_build_lets_the_maps_data_go_before_the_figures(small, tmp_path, monkeypatch):
     """The maps' prepared data (every page's values) is freed once the maps are written:
     at 2,431 areas it held more than a GiB through the figures and tables."""
@@ -349,7 +359,8 @@ def old_set(built, tmp_path_factory) -> Path:
 
 
 @pytest.mark.parametrize("point", list(POINTS))
-def test_ctrl_c_leaves_the_old_set_or_the_new(point, built, small, old_set, tmp_path):
+def test_ctrl_c_leaves_the_old_set_or_the_new(point, built, small, old_set, tmp_path,
+                                              default_sigint):
     code, _, new = built
     assert code == 0
     out = tmp_path / "out"

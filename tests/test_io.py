@@ -430,7 +430,7 @@ def test_failed_write_leaves_the_old_set(tmp_path):
     assert check_output_set(tmp_path) == []
 
 
-def test_ctrl_c_during_the_swap_is_held_until_it_ends(tmp_path, monkeypatch):
+def test_ctrl_c_during_the_swap_is_held_until_it_ends(tmp_path, monkeypatch, default_sigint):
     write_output_set(tmp_path, writer(OLD))
     real = os.replace
     calls = []
