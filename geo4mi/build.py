@@ -258,21 +258,20 @@ def _write_all(results: Results, out: Path, report: bool = False,
             return write_indicator_file(results, out / "tables" / name, lang=lang,
                                         empty=empty)
 
-    def figures_then_csv() -> tuple[list[Path], Path, Path]:
-        return draw(), table("estimates.csv"), table("differences.csv")
-
+    table_names = ("estimates.csv", "estimates.gpkg", "estimates.analysistools.csv",
+                   "differences.csv")
     if not background:
         written.extend(draw())
-        written.extend(table(name) for name in ("estimates.csv", "estimates.gpkg",
-                                                "estimates.analysistools.csv",
-                                                "differences.csv"))
+        written.extend(table(name) for name in table_names)
     else:
+        after_figures = ("estimates.csv", "differences.csv")  # the waiting thread's
         with ThreadPoolExecutor(max_workers=1) as waiter:
-            other = waiter.submit(contextvars.copy_context().run, figures_then_csv)
-            gpkg, tools = (table(name) for name in ("estimates.gpkg",
-                                                    "estimates.analysistools.csv"))
-            drawn, csv, diffs = other.result()
-        written.extend([*drawn, csv, gpkg, tools, diffs])  # in the order drawn here
+            other = waiter.submit(contextvars.copy_context().run, lambda: (
+                draw(), {name: table(name) for name in after_figures}))
+            done = {name: table(name) for name in table_names if name not in after_figures}
+            drawn, theirs = other.result()
+        written.extend(drawn)
+        written.extend({**done, **theirs}[name] for name in table_names)  # usual order
     if report:
         from geo4mi.report import write_report
 
