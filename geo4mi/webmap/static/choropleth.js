@@ -95,8 +95,14 @@ var geo4miChoropleth = geo4mi.choropleth = {};
                                       "map data (no DecompressionStream); open the page in " +
                                       "a current Chrome, Edge, Firefox or Safari"));
     }
-    var raw = atob(packed), bytes = new Uint8Array(raw.length);
-    for (var i = 0; i < raw.length; i++) { bytes[i] = raw.charCodeAt(i); }
+    var bytes;
+    if (typeof Uint8Array.fromBase64 === "function") {  // decoded natively (newer browsers)
+      bytes = Uint8Array.fromBase64(packed);
+    } else {
+      var raw = atob(packed);
+      bytes = new Uint8Array(raw.length);
+      for (var i = 0; i < raw.length; i++) { bytes[i] = raw.charCodeAt(i); }
+    }
     var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
     return new Response(stream).text().then(JSON.parse);
   }
@@ -963,8 +969,9 @@ var geo4miChoropleth = geo4mi.choropleth = {};
         node.classList.toggle("g4c-wide", c.status === "ok" && !!c.wide);
         node.setAttribute("aria-label", summary(view, k));
       }
-      if (layers[k].isTooltipOpen()) { layers[k].setTooltipContent(tooltip(view, k)); }
     }
+    var tip = view.geo && view.geo.getTooltip();
+    if (tip && tip.isOpen()) { tip.update(); }  // its area's new numbers
     for (k = 0; k < wide.length; k++) { wide[k].bringToFront(); }
     return complementary;
   }
@@ -1116,7 +1123,7 @@ var geo4miChoropleth = geo4mi.choropleth = {};
       colOf: colOf, sel: sel,
       // wanted: the scheme the reader asked for; shown when the view publishes enough units
       state: { wanted: sel.scheme.value },
-      layers: [], looks: [],  // per area: its Leaflet layer, its current style
+      geo: null, layers: [], looks: [],  // the areas' layer; per area: its layer, its style
       canvas: canvas, patterns: patterns,
       hatchFill: canvas ? patterns.hatch : "url(#" + S.HATCH_ID + ")",
       dotsFill: canvas ? patterns.dots : "url(#" + S.DOTS_ID + ")"
@@ -1164,13 +1171,13 @@ var geo4miChoropleth = geo4mi.choropleth = {};
       style: function () { return { color: style.edge, weight: 1, fillOpacity: style.opacity }; },
       weight: function (index) { return view.looks[index].weight; },
       raise: true,
-      each: function (feature, layer, index) {
+      each: function (feature, layer) {
         view.layers.push(layer);
         view.looks.push({ weight: 1, color: style.edge });
-        layer.bindTooltip(function () { return tooltip(view, index); },
-                          { sticky: true, className: "g4c-tooltip" });
-        layer.on("click", function (e) { layer.openTooltip(e.latlng); });
-      }
+      },
+      // a click or tap opens it too (Leaflet's tooltips open on click), where it lands
+      tooltip: function (index) { return tooltip(view, index); },
+      tooltipOptions: { sticky: true, className: "g4c-tooltip" }
     });
   }
 
@@ -1243,12 +1250,13 @@ var geo4miChoropleth = geo4mi.choropleth = {};
     K.keepHashInLanguageLinks();
     var view = V.make(map, data);
     ns.style.patternDefs(view.style);
-    var geo = K.drawAreas(view);
-    map.fitBounds(geo.getBounds(), { padding: [8, 8], animate: false });
+    var bounds = C.geoBounds(data.geometry);  // fitted first: the areas drawn once, there
+    map.fitBounds(bounds, { padding: [8, 8], animate: false });
+    var geo = view.geo = K.drawAreas(view);
     for (var i = 0; i < view.layers.length; i++) { K.focusable(view, view.layers[i], i); }
     map.attributionControl.addAttribution(C.textHtml(view.T.attribution || ""));
     view.legendDiv = ns.legend.addLegend(map);
-    ns.print.printFit(map, geo.getBounds());
+    ns.print.printFit(map, bounds);
     V.fromHash(view);
     var filter = K.wireControls(view);
     K.foldControls();

@@ -202,26 +202,58 @@ var geo4miCommon = (function () {
     map.options.zoomSnap = 0.25;
   }
 
+  /* The bounds of a GeoJSON object's coordinates (a FeatureCollection, Feature or geometry;
+   * null geometries skipped): what L.geoJSON(geojson).getBounds() gives, without making a
+   * layer of it, so a map can be fitted before its areas are drawn (drawn once, at the view
+   * they are seen at, not projected again for the fit: thousands of areas). */
+  function geoBounds(geojson) {
+    var s = Infinity, w = Infinity, n = -Infinity, e = -Infinity;
+    function walk(c) {
+      if (typeof c[0] === "number") {
+        if (c[1] < s) { s = c[1]; }
+        if (c[1] > n) { n = c[1]; }
+        if (c[0] < w) { w = c[0]; }
+        if (c[0] > e) { e = c[0]; }
+        return;
+      }
+      for (var k = 0; k < c.length; k++) { walk(c[k]); }
+    }
+    var items = geojson.features || [geojson];
+    for (var k = 0; k < items.length; k++) {
+      var g = items[k].type === "Feature" ? items[k].geometry : items[k];
+      if (g && g.coordinates) { walk(g.coordinates); }
+    }
+    return L.latLngBounds([s, w], [n, e]);
+  }
+
   /* One GeoJSON layer of areas, added to the map: o.style(feature) their style, o.each(feature,
    * layer, index) binds what each area shows; hovering thickens its edge by 2 px over
-   * o.weight(index) (default 1), and o.raise brings it to the front; o.renderer when given. */
+   * o.weight(index) (default 1), and o.raise brings it to the front; o.renderer when given;
+   * o.tooltip(index), when given, is the content of one tooltip (options o.tooltipOptions)
+   * shown for whichever area the pointer is on. The hover and the tooltip listen on the
+   * layer, once, not on each area: thousands of areas each had their listeners and their
+   * tooltip made as the map opened. Each area's index is its layer's g4Index. */
   function areaLayer(map, geojson, o) {
     var count = 0;
     var weight = o.weight || function () { return 1; };
     var options = {
       style: o.style,
       onEachFeature: function (feature, layer) {
-        var index = count++;
-        o.each(feature, layer, index);
-        layer.on("mouseover", function () {
-          layer.setStyle({ weight: weight(index) + 2 });
-          if (o.raise) { layer.bringToFront(); }
-        });
-        layer.on("mouseout", function () { layer.setStyle({ weight: weight(index) }); });
+        layer.g4Index = count++;
+        o.each(feature, layer, layer.g4Index);
       }
     };
     if (o.renderer) { options.renderer = o.renderer; }
-    return L.geoJSON(geojson, options).addTo(map);
+    var group = L.geoJSON(geojson, options);
+    group.on("mouseover", function (e) {
+      e.layer.setStyle({ weight: weight(e.layer.g4Index) + 2 });
+      if (o.raise) { e.layer.bringToFront(); }
+    });
+    group.on("mouseout", function (e) { e.layer.setStyle({ weight: weight(e.layer.g4Index) }); });
+    if (o.tooltip) {
+      group.bindTooltip(function (layer) { return o.tooltip(layer.g4Index); }, o.tooltipOptions);
+    }
+    return group.addTo(map);
   }
 
   /* A box in a corner of the map (a Leaflet control): o.position, o.className; fill(div)
@@ -283,7 +315,7 @@ var geo4miCommon = (function () {
     csvCell: csvCell, csvHref: csvHref, downloadBlob: downloadBlob,
     readStorage: readStorage, writeStorage: writeStorage,
     isNarrow: isNarrow, onMediaChange: onMediaChange,
-    metricMap: metricMap, areaLayer: areaLayer, cornerBox: cornerBox, printSize: printSize
+    metricMap: metricMap, geoBounds: geoBounds, areaLayer: areaLayer, cornerBox: cornerBox, printSize: printSize
   };
 }());
 geo4mi.common = geo4miCommon;
