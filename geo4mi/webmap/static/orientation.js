@@ -102,39 +102,39 @@ var geo4miOrientation = (function () {
              bottom: r.bottom + d[1] };
   }
 
-  /* The collision pass: every label on the map ([data-g4o-rank]: unit names here, and the
-   * site map's achieved / target badges) is placed in order of importance (map.g4oWeights,
-   * by unit name: the choropleth gives the published n, so the units with most interviews
-   * win; the site map, the smallest units first), then rank (lower first); every unit's name
-   * comes before the site map's badges. A label takes the first place (see offsets; then
-   * the same with its name shortened)
-   * where its box stays inside the map and meets no label already placed and no control,
-   * nor, for a unit's name (drawn under them), a site symbol; with none it is hidden. Run after each zoom, move or layer change.
+  /* The collision pass: every label on the map (the units' names, and the site map's
+   * achieved / target badges) is placed in order of importance (map.g4oWeights, by unit
+   * name: the choropleth gives the published n, so the units with most interviews win; the
+   * site map, the smallest units first), then rank (lower first); every unit's name comes
+   * before the site map's badges. A label takes the first place (see offsets; then the same
+   * with its name shortened) where its box stays inside the map and meets no label already
+   * placed and no control, nor, for a unit's name (drawn under them), a site symbol; with
+   * none it is hidden. Run after each zoom, move or layer change.
    *
-   * Every box is read before any label moves, and the moves are written at the end: a read
-   * after a write makes the browser lay the page out again, once per label (38 s for a
-   * map of 2,431 units). Moving, hiding or shortening a label does not move another
-   * (they are placed absolutely), so the boxes read first stay true: the full names' boxes,
-   * then the shortened names' (each centred where its full name is, sized by textSizes).
-   * They are kept (map.g4oBoxes, relative to the map's box) for the passes that only change
-   * the labels' importance (prioritise: another map of the same units), which read no
-   * label's box again. */
+   * No unit's name is laid out to be placed: its box is worked out from its point and the
+   * size of its text (labelBoxes), and it is in the page only while it is shown (Labels),
+   * so the thousands hidden at a city's view of 2,431 units cost the browser nothing (they
+   * were laid out, read and styled at each pass: a quarter of that map's first render). A
+   * badge's box is read, before any label moves; the moves are written at the end (a read
+   * after a write makes the browser lay the page out again, once per label: 38 s for that
+   * map). The boxes are kept (map.g4oBoxes, relative to the map's box) for the passes that
+   * only change the labels' importance (prioritise: another map of the same units). */
   function declutter(map) {
     if (map.g4oHeld) {  // the map's own script is still changing it: one pass on release
       map.g4oPending = true;
       return;
     }
     map.g4oSizes = map.g4oSizes || {};
-    map.g4oBoxes = labelBoxes(map.getContainer(), map.g4oSizes);
+    map.g4oBoxes = labelBoxes(map, map.g4oSizes);
     placeLabels(map, map.g4oBoxes);
   }
 
   /* The map's own script is about to change the view, the controls or the labels'
    * importance (the choropleth: inflating its data, fitting the city's bounds, adding the
    * legend, prioritise): until as many release(map) as hold(map), no label pass runs, and
-   * the last release runs the one pass owed (when the labels are drawn). Each pass reads
-   * every label's box, a layout of thousands of labels; the passes made at a view the
-   * reader never sees were a third of a big map's first render. */
+   * the last release runs the one pass owed (when the labels are drawn). The passes made
+   * at a view the reader never sees (each then read every label's box, a layout of
+   * thousands of labels) were a third of a big map's first render. */
   function hold(map) { map.g4oHeld = (map.g4oHeld || 0) + 1; }
   function release(map) {
     var later = map.g4oHeld === 1 ? map.g4oLater : null;
@@ -155,85 +155,108 @@ var geo4miOrientation = (function () {
     else { layer.addTo(map); }
   }
 
-  /* The labels under container as drawn in place with their full names: each one's box and
-   * its shortened name's box (or null), relative to the container's top left corner, and
-   * what orders them (rank, unit name). One layout of the labels (the one the browser needs
-   * to draw them anyway), and one of the shortened names not measured before (textSizes,
-   * map.g4oSizes). */
-  function labelBoxes(container, sizes) {
-    var items = Array.prototype.slice.call(container.querySelectorAll("[data-g4o-rank]"));
-    items.forEach(resetLabel);
-    var origin = container.getBoundingClientRect();
-    var relative = function (r) {
-      return r === null ? null : { left: r.left - origin.left, right: r.right - origin.left,
-                                   top: r.top - origin.top, bottom: r.bottom - origin.top,
-                                   width: r.width, height: r.height };
-    };
-    var boxes = items.map(function (e) { return relative(e.getBoundingClientRect()); });
-    var shorter = items.map(function (e, k) {
-      var name = e.getAttribute("data-g4o-name");
-      if (!boxes[k].width || !boxes[k].height || name === null) { return null; }
-      var short = abbreviation(name);
-      return short !== name ? short : null;
+  /* The labels the pass places: the units' names (Labels' entries, while that layer is
+   * on the map), then every other label under the map's container (an element with
+   * data-g4o-rank: the site map's badges). */
+  function labelItems(map) {
+    var names = map.g4oLabels && map.hasLayer(map.g4oLabels) ? map.g4oLabels.entries() : [];
+    var others = Array.prototype.filter.call(
+      map.getContainer().querySelectorAll("[data-g4o-rank]"),
+      function (e) { return !e.g4oEntry; });  // a unit's name shown: its entry is there
+    return names.concat(others);
+  }
+
+  /* The labels of the map (labelItems) as they would be drawn in place with their full
+   * names: each one's box and its shortened name's box (or null), relative to the map's
+   * top left corner, and what orders them (labelKey). A unit's name is centred on its
+   * point in the labels' pane (Labels, orientation.css): its box is that point and its
+   * text's size (textSizes, kept in ``sizes``), with no layout of the name; a badge is
+   * shown as drawn and its box read. One layout in all. */
+  function labelBoxes(map, sizes) {
+    var container = map.getContainer(), items = labelItems(map);
+    var names = !container.classList.contains("g4o-labels-hidden");  // shown at this zoom
+    var pane = map.getPane("g4o-labels"), texts = [];
+    items.forEach(function (it) {
+      if (!it.isName) { resetLabel(it); } else if (names) { texts.push(it.name, it.short); }
     });
-    textSizes(items, shorter, sizes);
+    var measured = textSizes(pane, texts, sizes);  // written now, read with the rest
+    var origin = plainBox(container.getBoundingClientRect());
+    var corner = items.length && items[0].isName ?  // where the names' points start
+      plainBox(pane.getBoundingClientRect()) : null;
+    var drawn = items.map(function (it) {
+      return it.isName ? null : plainBox(it.getBoundingClientRect());
+    });
+    measured();
+    var relative = function (r) {
+      return { left: r.left - origin.left, right: r.right - origin.left,
+               top: r.top - origin.top, bottom: r.bottom - origin.top,
+               width: r.width, height: r.height };
+    };
+    var none = { left: 0, right: 0, top: 0, bottom: 0, width: 0, height: 0 };
+    var centred = function (it, text) {
+      var size = sizes[text], left = corner.left + it.at.x - size[0] / 2;
+      var top = corner.top + it.at.y - size[1] / 2;
+      return relative({ left: left, right: left + size[0], top: top, bottom: top + size[1],
+                        width: size[0], height: size[1] });
+    };
+    var boxes = items.map(function (it, k) {
+      if (!it.isName) { return relative(drawn[k]); }
+      return names ? centred(it, it.name) : none;
+    });
+    var shorter = items.map(function (it, k) {
+      return it.isName && boxes[k].width && boxes[k].height ? it.short : null;
+    });
     return { items: items, boxes: boxes, shorter: shorter,
              shortBoxes: shorter.map(function (text, k) {
-               return text === null ? null : centred(boxes[k], sizes[text]);
+               return text === null ? null : centred(items[k], text);
              }), keys: items.map(labelKey) };
   }
 
-  /* A label's box ``r`` resized to ``size`` ([width, height]) about its centre: the label
-   * is centred on its point (translate -50% -50%, orientation.css), so its shortened name's
-   * box lies where the browser would draw it. (Points are whole pixels and sizes 1/64 px:
-   * the sums are exact.) */
-  function centred(r, size) {
-    var dx = (r.width - size[0]) / 2, dy = (r.height - size[1]) / 2;
-    return { left: r.left + dx, right: r.right - dx, top: r.top + dy, bottom: r.bottom - dy,
-             width: size[0], height: size[1] };
-  }
-
   /* The size ([width, height]) of each text of ``texts`` (null: none) as a label draws it,
-   * kept in ``sizes`` ({text: size}; the labels' font never changes): the texts not yet
-   * there are laid out together in one hidden box of the labels' class, next to the labels
-   * of ``items``, and read (one layout that changes no label; the labels' own texts, set
-   * and read, made the browser lay out every label twice more). */
-  function textSizes(items, texts, sizes) {
-    var box = null, spans = [];
-    texts.forEach(function (text, k) {
-      if (text === null || has(sizes, text)) { return; }
-      if (box === null) {
-        box = el("div", "leaflet-marker-icon g4o-label");
-        box.setAttribute("aria-hidden", "true");
-        box.style.visibility = "hidden";
-        items[k].parentNode.parentNode.appendChild(box);  // the labels' pane
-      }
-      var span = el("span", null, text);
-      span.style.display = "inline-block";  // its own width, as a label's (shrink to fit)
-      span.style.transform = "none";
-      box.appendChild(span);
-      spans.push(span);
-      sizes[text] = null;
-    });
-    spans.forEach(function (span) {
-      var r = span.getBoundingClientRect();
-      sizes[span.textContent] = [r.width, r.height];
-    });
-    if (box !== null) { box.parentNode.removeChild(box); }
+   * kept in ``sizes`` ({text: size}; the labels' font never changes). A label is one line
+   * of its font at a fixed line height: its height is read once from a hidden label in
+   * ``pane`` (the labels' pane), and each text's width is measured on a canvas in that
+   * font (no layout: thousands of names are measured in a few milliseconds), rounded up
+   * to 1/32 px above the browser's own 1/64 px (the canvas and the page agree within
+   * 0.02 px), so that a label never takes more room than its box. Returns the function
+   * that reads the height, measures and takes the hidden label away: call it after the
+   * other reads of the pass, so that the page is laid out once for all. */
+  function textSizes(pane, texts, sizes) {
+    var todo = texts.filter(function (text) { return text !== null && !has(sizes, text); });
+    if (todo.length === 0) { return function () {}; }
+    var probe = el("div", "leaflet-marker-icon g4o-label");
+    probe.setAttribute("aria-hidden", "true");
+    probe.style.visibility = "hidden";
+    var span = el("span", null, "Hg");  // display: block (orientation.css)
+    span.style.transform = "none";
+    probe.appendChild(span);
+    pane.appendChild(probe);
+    return function () {
+      var height = span.getBoundingClientRect().height, style = getComputedStyle(span);
+      var ctx = document.createElement("canvas").getContext("2d");
+      ctx.font = style.font;
+      if ("letterSpacing" in ctx) { ctx.letterSpacing = style.letterSpacing; }
+      if ("wordSpacing" in ctx) { ctx.wordSpacing = style.wordSpacing; }
+      todo.forEach(function (text) {
+        if (sizes[text]) { return; }
+        sizes[text] = [(Math.ceil(ctx.measureText(text).width * 64) + 2) / 64, height];
+      });
+      pane.removeChild(probe);
+    };
   }
 
   /* What orders a label, whatever the weights: its unit's name, its rank, and whether it is
    * a unit's name (placed before the badges). */
-  function labelKey(e, k) {
-    return { k: k, unit: e.getAttribute("data-g4o-name") || e.getAttribute("data-g4o-unit"),
-             rank: parseFloat(e.getAttribute("data-g4o-rank")),
-             name: e.hasAttribute("data-g4o-name") ? 0 : 1 };
+  function labelKey(it, k) {
+    if (it.isName) { return { k: k, unit: it.name, rank: it.rank, name: 0 }; }
+    return { k: k, unit: it.getAttribute("data-g4o-unit"),
+             rank: parseFloat(it.getAttribute("data-g4o-rank")), name: 1 };
   }
 
-  /* Are the kept boxes those of the labels under container now (same elements, in order)? */
-  function boxesHold(container, kept) {
+  /* Are the kept boxes those of the map's labels now (the same ones, in order)? */
+  function boxesHold(map, kept) {
     if (!kept) { return false; }
-    var items = container.querySelectorAll("[data-g4o-rank]");
+    var items = labelItems(map);
     if (items.length !== kept.items.length) { return false; }
     for (var k = 0; k < items.length; k++) { if (items[k] !== kept.items[k]) { return false; } }
     return true;
@@ -250,26 +273,28 @@ var geo4miOrientation = (function () {
       return { left: r.left + dx, right: r.right + dx, top: r.top + dy, bottom: r.bottom + dy };
     };
     orderOf(kept.keys, map.g4oWeights || {}).forEach(function (k) {
-      var e = kept.items[k], r = kept.boxes[k];
-      if (!r.width || !r.height) {  // not shown (layer off, zoomed out): left as drawn
-        space.keep(e);
+      var it = kept.items[k], r = kept.boxes[k];
+      if (!r.width || !r.height) {  // not shown (zoomed out): a badge left as drawn, the
+        if (!it.isName) { space.keep(it); }  // names as they are (hidden by the zoom)
         return;
       }
-      var where = space.fit(at(r), e.hasAttribute("data-g4o-name")), text = null;
+      var where = space.fit(at(r), it.isName === true), text = null;
       if (where === null && kept.shorter[k] !== null) {
         r = kept.shortBoxes[k];
         where = space.fit(at(r), true);
         text = kept.shorter[k];
       }
-      if (space.place(e, at(r), where, text)) { shown += 1; }
+      if (space.place(it, at(r), where, text)) { shown += 1; }
     });
     space.apply();
     container.setAttribute("data-g4o-shown-labels", String(shown));
   }
 
   /* Show a label with ``text`` (null: its full name) moved by ``at`` ([dx, dy] pixels), or
-   * hide it (at null, full name, in place); only what differs is written. */
+   * hide it (at null, full name, in place); only what differs is written. A unit's name
+   * (Labels' entry) is added to the page when shown and taken out when hidden. */
   function setLabel(e, at, text) {
+    if (e.isName) { e.layer.set(e, at, text); return; }
     var hidden = at === null;
     if (e.classList.contains("g4o-clash") !== hidden) { e.classList.toggle("g4o-clash", hidden); }
     var move = at !== null && (at[0] || at[1]) ? at[0] + "px " + at[1] + "px" : "";
@@ -277,15 +302,9 @@ var geo4miOrientation = (function () {
       e.style.translate = move;
       e.g4oMove = move;
     }
-    var name = e.getAttribute("data-g4o-name");
-    if (name === null) { return; }
-    if (hidden) { text = null; }
-    var shown = text || name;
-    if (e.textContent !== shown) { e.textContent = shown; }
-    if (text) { e.setAttribute("data-g4o-abbr", "true"); } else { e.removeAttribute("data-g4o-abbr"); }
   }
 
-  /* A label as drawn: its full name, in place, not hidden. */
+  /* A label as drawn: in place, not hidden. */
   function resetLabel(e) { setLabel(e, [0, 0], null); }
 
   /* The labels in placing order (indices into ``keys``, labelKey): units' names first, then
@@ -298,9 +317,16 @@ var geo4miOrientation = (function () {
     }).map(function (it) { return it.key.k; });
   }
 
-  /* The labels in placing order (orderOf), as elements. */
+  /* The labels in placing order (orderOf). */
   function labelOrder(items, weights) {
     return orderOf(items.map(labelKey), weights).map(function (k) { return items[k]; });
+  }
+
+  /* A client rectangle as a plain object (the pass reads each box thousands of times, and
+   * a DOMRect's fields are read through the browser's bindings). */
+  function plainBox(r) {
+    return { left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width,
+             height: r.height };
   }
 
   /* Boxes (client rectangles) of the shown elements matching selector under root. */
@@ -308,7 +334,7 @@ var geo4miOrientation = (function () {
     var out = [];
     Array.prototype.forEach.call(root.querySelectorAll(selector), function (e) {
       var r = e.getBoundingClientRect();
-      if (r.width && r.height) { out.push(r); }
+      if (r.width && r.height) { out.push(plainBox(r)); }
     });
     return out;
   }
@@ -319,30 +345,39 @@ var geo4miOrientation = (function () {
            r.top - pad < q.bottom && q.top < r.bottom + pad;
   }
 
-  /* Boxes filed by the squares of a grid (``cell`` pixels) they cover: add(q) files one;
-   * near(left, top, right, bottom, pad) says whether one comes closer than pad pixels to
-   * that box (as meets), looking only at the boxes filed in the squares it covers, grown
-   * by pad. Thousands of labels are then placed in about as many checks as labels, not
-   * labels × labels placed. */
-  function boxGrid(cell) {
-    var squares = {}, SPAN = 1 << 14;  // squares keyed x * SPAN + y, x and y shifted >= 0
-    function key(x, y) { return (x + SPAN / 2) * SPAN + (y + SPAN / 2); }
+  /* Boxes filed by the squares of a grid (``cell`` pixels) over ``frame`` (a box outside
+   * it is filed in the squares at its edge) that they cover: add(q) files one; near(left,
+   * top, right, bottom, pad) says whether one comes closer than pad pixels to that box (as
+   * meets), looking only at the boxes filed in the squares it covers, grown by pad.
+   * Thousands of labels are then placed in about as many checks as labels, not labels ×
+   * labels placed. (The squares are one array: a city's view tries tens of thousands of
+   * places at each pass.) */
+  function boxGrid(frame, cell) {
+    var x0 = Math.floor(frame.left / cell), y0 = Math.floor(frame.top / cell);
+    var nx = Math.floor(frame.right / cell) - x0 + 1;
+    var ny = Math.floor(frame.bottom / cell) - y0 + 1;
+    var squares = new Array(nx * ny), filed = 0;
+    function clamp(c, n) { return c < 0 ? 0 : (c >= n ? n - 1 : c); }
+    function col(x) { return clamp(Math.floor(x / cell) - x0, nx); }
+    function row(y) { return clamp(Math.floor(y / cell) - y0, ny); }
     return {
       add: function (q) {
-        var x1 = Math.floor(q.right / cell), y1 = Math.floor(q.bottom / cell);
-        for (var x = Math.floor(q.left / cell); x <= x1; x++) {
-          for (var y = Math.floor(q.top / cell); y <= y1; y++) {
-            var k = key(x, y);
+        var x1 = col(q.right), y1 = row(q.bottom), y00 = row(q.top);
+        filed += 1;
+        for (var x = col(q.left); x <= x1; x++) {
+          for (var y = y00; y <= y1; y++) {
+            var k = x * ny + y;
             (squares[k] = squares[k] || []).push(q);
           }
         }
       },
       near: function (left, top, right, bottom, pad) {
-        var x1 = Math.floor((right + pad) / cell), y1 = Math.floor((bottom + pad) / cell);
-        for (var x = Math.floor((left - pad) / cell); x <= x1; x++) {
-          for (var y = Math.floor((top - pad) / cell); y <= y1; y++) {
-            var list = squares[key(x, y)];
-            if (!list) { continue; }
+        if (filed === 0) { return false; }
+        var x1 = col(right + pad), y1 = row(bottom + pad), y00 = row(top - pad);
+        for (var x = col(left - pad); x <= x1; x++) {
+          for (var y = y00; y <= y1; y++) {
+            var list = squares[x * ny + y];
+            if (list === undefined) { continue; }
             for (var k = 0; k < list.length; k++) {
               var q = list[k];
               if (left - pad < q.right && q.left < right + pad && top - pad < q.bottom &&
@@ -362,11 +397,11 @@ var geo4miOrientation = (function () {
    * shown; keep(e) leaves a label as drawn; apply() names, moves and hides the labels
    * placed so far (no box is read after it). frame: the map's box. */
   function labelSpace(container) {
-    var frame = container.getBoundingClientRect(), pad = 2, cell = 64;
+    var frame = plainBox(container.getBoundingClientRect()), pad = 2, cell = 64;
     // controls (the title, the search box, the legend) are in the way of every label; site
     // symbols of the names, drawn under them (badges are drawn above the symbols)
     // (the site map's title floats over the map from outside its container)
-    var placed = boxGrid(cell), symbols = boxGrid(cell);
+    var placed = boxGrid(frame, cell), symbols = boxGrid(frame, cell);
     boxesOf(".leaflet-control, .g4m-title", document).forEach(placed.add);
     boxesOf(".leaflet-marker-pane .leaflet-marker-icon", container).forEach(symbols.add);
     function fit(r, isName) {
@@ -405,27 +440,37 @@ var geo4miOrientation = (function () {
     var container = map.getContainer();
     if (container.getAttribute("data-g4o") !== "ready") { return; }
     if (map.g4oHeld) { map.g4oPending = true; return; }
-    if (boxesHold(container, map.g4oBoxes)) { placeLabels(map, map.g4oBoxes); }
+    if (boxesHold(map, map.g4oBoxes)) { placeLabels(map, map.g4oBoxes); }
     else { declutter(map); }
   }
 
-  /* The units' labels as one Leaflet layer: each label a div.leaflet-marker-icon.g4o-label
-   * holding its span (what Leaflet's marker draws for a divIcon), at its point (rounded to
-   * the pixel) by a 2D translation, its z-index its y, following zooms as a marker does.
-   * One layer, not a marker each: each of thousands of markers listened to the map's zoom
-   * (and Leaflet compares each new listener with all those already there) and was added to
-   * the page on its own, the largest part of drawing the labels at 2,431 units; and Leaflet
-   * places markers with translate3d, which makes the browser composite each as a layer of
-   * its own, all pushed to the compositor on every frame that changes one. No events, no
-   * keyboard focus: labels, not controls. */
+  /* The units' labels as one Leaflet layer. Each unit has an entry (its name, shortened
+   * name, rank, point and, at the current view, its point in the layer's pane); its element,
+   * a div.leaflet-marker-icon.g4o-label holding a span with the name (what Leaflet's marker
+   * draws for a divIcon), is made when the label pass first shows it and is in the page
+   * only while shown: at a city's view most of thousands of names find no room, and each
+   * in the page, even hidden, cost the browser styling and layout at every pass. A shown
+   * label sits at its point (rounded to the pixel) by a 2D translation, its z-index its y,
+   * and follows zooms as a marker does. One layer, not a marker each: each of thousands of
+   * markers listened to the map's zoom (and Leaflet compares each new listener with all
+   * those already there), and Leaflet places markers with translate3d, which makes the
+   * browser composite each as a layer of its own. No events, no keyboard focus: labels,
+   * not controls. */
   var Labels = L.Layer.extend({
     options: { pane: "g4o-labels" },
 
-    initialize: function (points, spans) {
-      this._points = points;  // L.LatLng of each label
-      this._spans = spans;
-      this._icons = null;
+    initialize: function (units, ranks) {
+      var layer = this;
+      this._entries = units.map(function (u) {
+        var short = abbreviation(u.name);
+        return { isName: true, layer: layer, name: u.name, short: short !== u.name ? short : null,
+                 rank: 2 * ranks[u.name], latlng: L.latLng(u.lat, u.lon), at: null,
+                 icon: null, shown: false, move: "", text: null };
+      });
     },
+
+    /* The units' labels (the label pass's items), in the units' order. */
+    entries: function () { return this._entries; },
 
     getEvents: function () {
       this._animated = this._zoomAnimated && this._map.options.markerZoomAnimation;
@@ -435,40 +480,72 @@ var geo4miOrientation = (function () {
     },
 
     onAdd: function () {
-      var cls = "leaflet-marker-icon g4o-label leaflet-zoom-" +
-        (this._animated ? "animated" : "hide");
-      var page = document.createDocumentFragment();
-      this._icons = this._icons || this._spans.map(function (span) {
-        var icon = document.createElement("div");
-        icon.className = cls;
-        icon.appendChild(span);
-        return icon;
-      });
-      this._icons.forEach(function (icon) { page.appendChild(icon); });
       this._update();
+      var page = document.createDocumentFragment();
+      this._entries.forEach(function (it) { if (it.shown) { page.appendChild(it.icon); } });
       this.getPane().appendChild(page);
     },
 
     onRemove: function () {
-      this._icons.forEach(function (icon) { icon.parentNode.removeChild(icon); });
+      this._entries.forEach(function (it) {
+        if (it.icon && it.icon.parentNode) { it.icon.parentNode.removeChild(it.icon); }
+      });
+    },
+
+    /* Show entry ``it`` named ``text`` (null: in full) moved by ``at`` ([dx, dy] pixels)
+     * from its point, or hide it (at null); only what differs is written. */
+    set: function (it, at, text) {
+      if (at === null) {
+        if (it.shown && it.icon.parentNode) { it.icon.parentNode.removeChild(it.icon); }
+        it.shown = false;
+        return;
+      }
+      var icon = it.icon || this._make(it), span = icon.firstChild;
+      var move = at[0] || at[1] ? at[0] + "px " + at[1] + "px" : "";
+      if (it.move !== move) { span.style.translate = move; it.move = move; }
+      if (it.text !== text) {
+        span.textContent = text || it.name;
+        if (text) { span.setAttribute("data-g4o-abbr", "true"); }
+        else { span.removeAttribute("data-g4o-abbr"); }
+        it.text = text;
+      }
+      if (!it.shown && this._map) { this.getPane().appendChild(icon); }
+      it.shown = true;
+    },
+
+    _make: function (it) {
+      var span = el("span", null, it.name);
+      span.setAttribute("data-g4o-rank", String(it.rank));
+      span.setAttribute("data-g4o-name", it.name);
+      span.g4oEntry = it;
+      var icon = document.createElement("div");
+      icon.className = "leaflet-marker-icon g4o-label leaflet-zoom-" +
+        (this._animated ? "animated" : "hide");
+      icon.appendChild(span);
+      it.icon = icon;
+      if (it.at) { this._move(icon, it.at); }
+      return icon;
+    },
+
+    _move: function (icon, pos) {
+      icon.style.transform = "translate(" + pos.x + "px," + pos.y + "px)";
+      icon.style.zIndex = pos.y;
     },
 
     _update: function () {
-      var map = this._map;
-      this._place(function (at) { return map.latLngToLayerPoint(at); });
+      var map = this._map, layer = this;
+      this._entries.forEach(function (it) {
+        it.at = map.latLngToLayerPoint(it.latlng).round();
+        if (it.icon) { layer._move(it.icon, it.at); }
+      });
     },
 
     _animateZoom: function (e) {
-      var map = this._map;
-      this._place(function (at) { return map._latLngToNewLayerPoint(at, e.zoom, e.center); });
-    },
-
-    _place: function (project) {
-      var points = this._points;
-      this._icons.forEach(function (icon, k) {
-        var pos = project(points[k]).round();
-        icon.style.transform = "translate(" + pos.x + "px," + pos.y + "px)";
-        icon.style.zIndex = pos.y;
+      var map = this._map, layer = this;
+      this._entries.forEach(function (it) {
+        if (it.shown) {
+          layer._move(it.icon, map._latLngToNewLayerPoint(it.latlng, e.zoom, e.center).round());
+        }
       });
     }
   });
@@ -476,13 +553,7 @@ var geo4miOrientation = (function () {
   function drawLabels(map, data, entries) {
     var ranks = unitRanks(data.units);
     map.g4oRanks = ranks;  // the site map's badges take their unit's rank (sites.js)
-    var points = [], spans = [];
     data.units.forEach(function (u) {
-      var span = el("span", null, u.name);
-      span.setAttribute("data-g4o-rank", String(2 * ranks[u.name]));
-      span.setAttribute("data-g4o-name", u.name);
-      points.push(L.latLng(u.lat, u.lon));
-      spans.push(span);
       entries.push({ name: u.name, folded: fold(u.name), kind: data.text.unit_kind,
                      bounds: u.bounds });
     });
@@ -492,7 +563,8 @@ var geo4miOrientation = (function () {
     }
     map.on("zoomend", byZoom);
     byZoom();
-    return new Labels(points, spans);
+    map.g4oLabels = new Labels(data.units, ranks);
+    return map.g4oLabels;
   }
 
   /* The search box: an input with a list of matches (ARIA combobox pattern). */
