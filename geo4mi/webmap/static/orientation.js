@@ -181,17 +181,17 @@ var geo4miOrientation = (function () {
     });
     var measured = textSizes(pane, texts, sizes);  // written now, read with the rest
     var origin = plainBox(container.getBoundingClientRect());
-    var corner = items.length && items[0].isName ?  // where the names' points start
-      plainBox(pane.getBoundingClientRect()) : null;
-    var drawn = items.map(function (it) {
-      return it.isName ? null : plainBox(it.getBoundingClientRect());
-    });
-    measured();
     var relative = function (r) {
       return { left: r.left - origin.left, right: r.right - origin.left,
                top: r.top - origin.top, bottom: r.bottom - origin.top,
                width: r.width, height: r.height };
     };
+    var corner = items.length && items[0].isName ?  // where the names' points start
+      plainBox(pane.getBoundingClientRect()) : null;
+    var drawn = items.map(function (it) {
+      return it.isName ? null : relative(it.getBoundingClientRect());
+    });
+    measured();
     var none = { left: 0, right: 0, top: 0, bottom: 0, width: 0, height: 0 };
     var centred = function (it, text) {
       var size = sizes[text], left = corner.left + it.at.x - size[0] / 2;
@@ -200,7 +200,7 @@ var geo4miOrientation = (function () {
                         width: size[0], height: size[1] });
     };
     var boxes = items.map(function (it, k) {
-      if (!it.isName) { return relative(drawn[k]); }
+      if (!it.isName) { return drawn[k]; }
       return names ? centred(it, it.name) : none;
     });
     var shorter = items.map(function (it, k) {
